@@ -1,0 +1,52 @@
+"""The `kg` command: every sub-command has --help; errors are one clear line and an exit code."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from kg import __version__
+from kg.errors import KGError
+
+app = typer.Typer(
+    name="kg",
+    help="Research KG: load scholarly records into Neo4j, resolve identities, and serve the research graph.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# One module per area; each defines register(app). Add a line here when an area gets commands.
+COMMAND_MODULES = [
+    "kg.commands.database",
+]
+
+
+def _register_all() -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+
+
+@app.callback(invoke_without_command=True)
+def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.")) -> None:
+    if version:
+        typer.echo(f"kg {__version__}")
+        raise typer.Exit()
+
+
+def main(argv: list[str] | None = None) -> None:
+    _register_all()
+    try:
+        app(args=argv, prog_name="kg")
+    except KGError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

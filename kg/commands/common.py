@@ -1,0 +1,29 @@
+"""What every `kg` command shares: the console, settings, the driver, and one-line failures."""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+from neo4j import Driver
+from rich.console import Console
+
+from kg.config import Settings, get_settings
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def settings() -> Settings:
+    return get_settings()
+
+
+def driver() -> Driver:
+    from kg import db
+
+    return db.get_driver(get_settings())
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err_console.print(f"error: {message}", markup=False, soft_wrap=True)
+    sys.exit(code)

@@ -1,0 +1,60 @@
+"""Settings from the environment (KG_*), behind one cached get_settings()."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# ../shared/data next to the repository root, where the sample data lives.
+DEFAULT_SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KG_", env_file=".env", extra="ignore")
+
+    # Any Neo4j 5 by URI (bolt://, neo4j://, neo4j+s://). Unset: the local Neo4j, started when needed.
+    neo4j_uri: str | None = None
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr("researchkg-local")
+    neo4j_database: str = "neo4j"
+    # Seconds a single query may run before the server cancels it (API reads use it).
+    query_timeout: float = 10.0
+    connection_timeout: float = 5.0
+    max_pool_size: int = 20
+
+    # The local Neo4j run from Maven Central jars.
+    localdb_home: Path = Field(default=REPO_ROOT / ".kg" / "neo4j")
+    localdb_jars: Path = Field(default=REPO_ROOT / "localdb" / "target")
+    bolt_port: int = 7687
+    http_port: int = 7474
+    # Sized for a 2-core, 24 GB machine: the JVM heap and the page cache each take a slice, the OS keeps the rest.
+    heap_initial: str = "1g"
+    heap_max: str = "4g"
+    pagecache: str = "4g"
+    tx_memory_max: str = "2g"
+    start_timeout: float = 120.0
+
+    data_dir: Path = DEFAULT_SHARED_DATA
+    batch_size: int = 1000
+
+    # API
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    cors_origins: list[str] = Field(default_factory=list)
+
+    @property
+    def uses_local_db(self) -> bool:
+        return not self.neo4j_uri
+
+    @property
+    def uri(self) -> str:
+        return self.neo4j_uri or f"bolt://127.0.0.1:{self.bolt_port}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,33 @@
+"""One base exception for Research KG, with typed subclasses; the CLI and the API turn them into one clear line."""
+
+from __future__ import annotations
+
+
+class KGError(Exception):
+    """Base class of every error Research KG raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(KGError):
+    """The settings are wrong or incomplete."""
+
+
+class LocalDBError(KGError):
+    """The local Neo4j cannot be fetched, started, or stopped."""
+
+
+class DatabaseUnavailable(KGError):
+    """Neo4j does not answer (down, restarting, or unreachable)."""
+
+
+class QueryError(KGError):
+    """A Cypher statement failed for a reason that is not transient."""
+
+
+class InputError(KGError):
+    """An input file cannot be read at all (missing, unreadable, unknown format)."""
+
+
+class NotFound(KGError):
+    """An id names nothing in the graph."""

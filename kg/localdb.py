@@ -1,0 +1,352 @@
+"""The local Neo4j 5.26 Community, run from Maven Central jars through org.neo4j.server.CommunityEntryPoint."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg.config import REPO_ROOT, Settings
+from kg.errors import LocalDBError
+
+ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
+ADMIN_TOOL = "org.neo4j.cli.AdminTool"
+POM = REPO_ROOT / "localdb" / "pom.xml"
+
+
+@dataclass
+class Status:
+    running: bool
+    pid: int | None
+    home: Path
+    bolt: str
+    browser: str
+    version: str | None = None
+    edition: str | None = None
+
+    def lines(self) -> list[str]:
+        state = "running" if self.running else "stopped"
+        head = f"Neo4j {self.version or '5.26'} {(self.edition or 'community').title()}: {state}"
+        if self.pid:
+            head += f" (pid {self.pid})"
+        return [head, f"Bolt:    {self.bolt}", f"Browser: {self.browser}", f"Home:    {self.home}"]
+
+
+def _pid_file(s: Settings) -> Path:
+    return s.localdb_home / "run" / "kg-neo4j.pid"
+
+
+def log_file(s: Settings) -> Path:
+    return s.localdb_home / "logs" / "neo4j.log"
+
+
+def console_log(s: Settings) -> Path:
+    return s.localdb_home / "logs" / "console.log"
+
+
+def _lib(s: Settings) -> Path:
+    return s.localdb_jars / "lib"
+
+
+def _plugins(s: Settings) -> Path:
+    return s.localdb_jars / "plugins"
+
+
+def jars_ready(s: Settings) -> bool:
+    lib = _lib(s)
+    return lib.is_dir() and any(lib.glob("neo4j-5.26.*.jar")) and any(_plugins(s).glob("apoc-core-*.jar"))
+
+
+def fetch_jars(s: Settings) -> None:
+    """Copy Neo4j, the Browser and APOC from Maven Central into localdb/target (once)."""
+    if jars_ready(s):
+        return
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise LocalDBError("Maven (mvn) is not installed: it is needed once to fetch the Neo4j jars")
+    if s.localdb_jars.resolve() != (REPO_ROOT / "localdb" / "target").resolve():
+        raise LocalDBError(f"no Neo4j jars in {s.localdb_jars} (KG_LOCALDB_JARS); build them with mvn -f {POM} package")
+    proc = subprocess.run([mvn, "-B", "-q", "-f", str(POM), "package"], capture_output=True, text=True)
+    if proc.returncode != 0 or not jars_ready(s):
+        detail = (proc.stdout + proc.stderr).strip().splitlines()
+        last = next((ln for ln in reversed(detail) if "ERROR" in ln), detail[-1] if detail else "no output")
+        raise LocalDBError(f"Maven cannot fetch the Neo4j jars: {last.strip()[:300]}")
+
+
+def java_version() -> int:
+    java = shutil.which("java")
+    if java is None:
+        raise LocalDBError("Java is not installed: the local Neo4j needs Java 17 or 21 (set KG_NEO4J_URI to use another Neo4j)")
+    out = subprocess.run([java, "-version"], capture_output=True, text=True)
+    m = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if not m:
+        raise LocalDBError(f"cannot read the Java version from: {(out.stderr or out.stdout).strip()[:120]}")
+    major = int(m.group(1))
+    return int(m.group(2)) if major == 1 and m.group(2) else major
+
+
+def check_java() -> None:
+    major = java_version()
+    if major < 17:
+        raise LocalDBError(f"Java {major} is too old: Neo4j 5.26 needs Java 17 or 21")
+
+
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def port_answers(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def write_config(s: Settings) -> Path:
+    conf_dir = s.localdb_home / "conf"
+    conf_dir.mkdir(parents=True, exist_ok=True)
+    for sub in ("data", "logs", "run", "import"):
+        (s.localdb_home / sub).mkdir(parents=True, exist_ok=True)
+    conf = conf_dir / "neo4j.conf"
+    conf.write_text(
+        "\n".join(
+            [
+                "# Written by `kg db start` from KG_* settings; edits are overwritten.",
+                "server.default_listen_address=127.0.0.1",
+                "server.default_advertised_address=127.0.0.1",
+                f"server.bolt.listen_address=127.0.0.1:{s.bolt_port}",
+                f"server.bolt.advertised_address=127.0.0.1:{s.bolt_port}",
+                f"server.http.listen_address=127.0.0.1:{s.http_port}",
+                f"server.http.advertised_address=127.0.0.1:{s.http_port}",
+                "server.https.enabled=false",
+                "server.bolt.tls_level=DISABLED",
+                f"server.directories.plugins={_plugins(s).resolve()}",
+                f"server.directories.import={(s.localdb_home / 'import').resolve()}",
+                "dbms.security.auth_enabled=true",
+                "dbms.security.procedures.unrestricted=apoc.*",
+                "dbms.security.procedures.allowlist=apoc.*",
+                f"server.memory.pagecache.size={s.pagecache}",
+                f"dbms.memory.transaction.total.max={s.tx_memory_max}",
+                f"db.transaction.timeout={max(int(s.query_timeout * 6), 60)}s",
+                # The API serves a Browser guide for :play; the local Browser may fetch it from loopback (5.26 names it
+                # *_whitelist).
+                f"browser.remote_content_hostname_whitelist=http://127.0.0.1:{s.api_port},http://localhost:{s.api_port}",
+                "dbms.usage_report.enabled=false",
+                "server.logs.gc.enabled=false",
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    return conf
+
+
+def _read_pid(s: Settings) -> int | None:
+    try:
+        pid = int(_pid_file(s).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        if b"CommunityEntryPoint" not in cmdline:
+            return None
+    except OSError:
+        pass
+    return pid
+
+
+def _java_cmd(s: Settings, main: str, *args: str) -> list[str]:
+    java = shutil.which("java") or "java"
+    return [
+        java,
+        f"-Xms{s.heap_initial}",
+        f"-Xmx{s.heap_max}",
+        "-XX:+UseG1GC",
+        "-XX:+ExitOnOutOfMemoryError",
+        "-Dfile.encoding=UTF-8",
+        "-cp",
+        f"{_lib(s).resolve()}/*",
+        main,
+        *args,
+    ]
+
+
+def _set_initial_password(s: Settings) -> None:
+    """Neo4j takes an initial password only before its first start; later starts keep the stored one."""
+    if (s.localdb_home / "data" / "databases" / "system").exists():
+        return
+    password = s.neo4j_password.get_secret_value()
+    if len(password) < 8:
+        raise LocalDBError("KG_NEO4J_PASSWORD must have at least 8 characters for Neo4j")
+    # The admin tool validates its config strictly and does not know the Browser's settings: give it its own.
+    admin_conf = s.localdb_home / "run" / "admin-conf"
+    admin_conf.mkdir(parents=True, exist_ok=True)
+    (admin_conf / "neo4j.conf").write_text("dbms.security.auth_enabled=true\n", encoding="utf-8")
+    env = {**os.environ, "NEO4J_HOME": str(s.localdb_home.resolve()), "NEO4J_CONF": str(admin_conf.resolve())}
+    cmd = _java_cmd(s, ADMIN_TOOL, "dbms", "set-initial-password", password)
+    cmd[1:3] = ["-Xms64m", "-Xmx512m"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=s.localdb_home)
+    if proc.returncode != 0:
+        with console_log(s).open("a", encoding="utf-8") as log:
+            log.write(proc.stdout + proc.stderr)
+        detail = (proc.stderr or proc.stdout).strip().splitlines()
+        raise LocalDBError(
+            f"could not set the local Neo4j's initial password: {detail[0][:200] if detail else 'no output'} "
+            f"(log: {console_log(s)})"
+        )
+
+
+def status(s: Settings, *, with_version: bool = True) -> Status:
+    pid = _read_pid(s)
+    st = Status(
+        running=pid is not None and port_answers(s.bolt_port),
+        pid=pid,
+        home=s.localdb_home.resolve(),
+        bolt=f"bolt://127.0.0.1:{s.bolt_port}",
+        browser=f"http://127.0.0.1:{s.http_port}/browser/",
+    )
+    if st.running and with_version:
+        from kg import db
+
+        try:
+            drv = db.make_driver(s, ensure_local=False)
+            try:
+                info = db.server_info(drv, s)
+            finally:
+                drv.close()
+            st.version, st.edition = info.get("version"), info.get("edition")
+        except Exception:  # status is best-effort about the version; the process state above is what counts
+            pass
+    return st
+
+
+def start(s: Settings) -> Status:
+    """Start the local Neo4j and return once Bolt answers; a no-op when it already runs."""
+    current = status(s, with_version=False)
+    if current.running:
+        return status(s)
+    check_java()
+    fetch_jars(s)
+    for name, port in (("Bolt", s.bolt_port), ("HTTP", s.http_port)):
+        if not port_free(port):
+            raise LocalDBError(
+                f"cannot start the local Neo4j: {name} port {port} on 127.0.0.1 is already in use "
+                f"(set KG_{'BOLT' if name == 'Bolt' else 'HTTP'}_PORT to another port)"
+            )
+    write_config(s)
+    _set_initial_password(s)
+    console = console_log(s)
+    console.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "NEO4J_HOME": str(s.localdb_home.resolve())}
+    with console.open("ab") as out:
+        proc = subprocess.Popen(
+            _java_cmd(
+                s, ENTRY_POINT, f"--home-dir={s.localdb_home.resolve()}", f"--config-dir={(s.localdb_home / 'conf').resolve()}"
+            ),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=s.localdb_home,
+            env=env,
+            start_new_session=True,
+        )
+    _pid_file(s).write_text(str(proc.pid))
+    deadline = time.monotonic() + s.start_timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            _pid_file(s).unlink(missing_ok=True)
+            raise LocalDBError(f"the local Neo4j exited during start-up: {_last_error(s)} (log: {log_file(s)})")
+        if port_answers(s.bolt_port) and _bolt_ready(s):
+            return status(s)
+        time.sleep(0.5)
+    raise LocalDBError(f"the local Neo4j did not answer on Bolt within {s.start_timeout:.0f}s (log: {log_file(s)})")
+
+
+def _bolt_ready(s: Settings) -> bool:
+    from kg import db
+
+    try:
+        drv = db.make_driver(s, ensure_local=False)
+        try:
+            drv.verify_connectivity()
+            return True
+        finally:
+            drv.close()
+    except Exception as e:  # an auth failure will not heal by waiting
+        if "Unauthorized" in str(e) or "authentication" in str(e).lower():
+            raise LocalDBError(
+                "the local Neo4j refused KG_NEO4J_PASSWORD: it keeps the password set at its first start "
+                f"(remove {s.localdb_home} to start afresh)"
+            ) from e
+        return False
+
+
+def _last_error(s: Settings) -> str:
+    for path in (log_file(s), console_log(s)):
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in reversed(lines):
+            if "ERROR" in line or "Exception" in line:
+                return line.strip()[:300]
+    return "no error in the log"
+
+
+def stop(s: Settings, timeout: float = 90.0) -> bool:
+    """Shut the local Neo4j down cleanly (SIGTERM, then wait); True when it was running."""
+    pid = _read_pid(s)
+    if pid is None:
+        _pid_file(s).unlink(missing_ok=True)
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        _reap(pid)
+        time.sleep(0.3)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    _pid_file(s).unlink(missing_ok=True)
+    return True
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def ensure_running(s: Settings) -> Status:
+    st = status(s, with_version=False)
+    return st if st.running else start(s)
+
+
+def tail_log(s: Settings, lines: int = 50) -> list[str]:
+    path = log_file(s)
+    if not path.exists():
+        raise LocalDBError(f"no log yet at {path}")
+    return path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
