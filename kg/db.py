@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, LiteralString, cast
+from typing import Any, cast
 
 import neo4j
 from neo4j import Driver, GraphDatabase, RoutingControl
@@ -64,7 +64,9 @@ def translated_errors() -> Iterator[None]:
     except (neo4j_exc.ServiceUnavailable, neo4j_exc.SessionExpired) as e:
         raise DatabaseUnavailable(f"Neo4j is unavailable: {_first_line(e)}") from e
     except neo4j_exc.AuthError as e:
-        raise DatabaseUnavailable("Neo4j refused the credentials (check KG_NEO4J_USER / KG_NEO4J_PASSWORD)") from e
+        raise DatabaseUnavailable(
+            "Neo4j refused the credentials (check KG_NEO4J_USER / KG_NEO4J_PASSWORD)"
+        ) from e
     except neo4j_exc.Neo4jError as e:
         if e.code and "TransientError" in e.code:
             raise DatabaseUnavailable(f"Neo4j is busy: {_first_line(e)}") from e
@@ -92,7 +94,7 @@ def run(
     with translated_errors():
         if timeout is None:
             records, _, _ = driver.execute_query(
-                cast(LiteralString, cypher),
+                cypher,
                 parameters_=dict(params or {}),
                 routing_=RoutingControl.WRITE if write else RoutingControl.READ,
                 database_=s.neo4j_database,
@@ -108,7 +110,7 @@ def run(
 
 def _rows_in_tx(cypher: str, params: dict[str, Any]) -> Any:
     def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
-        result = tx.run(cast(LiteralString, cypher), params)
+        result = tx.run(cypher, params)
         return [r.data() for r in result]
 
     return work
@@ -137,3 +139,12 @@ def server_info(driver: Driver, settings: Settings | None = None) -> dict[str, A
         settings=settings,
     )
     return rows[0] if rows else {}
+
+
+def run_autocommit(
+    driver: Driver, cypher: str, params: Mapping[str, Any] | None = None, *, settings: Settings | None = None
+) -> list[dict[str, Any]]:
+    """Run in an auto-commit transaction: needed for `CALL { … } IN TRANSACTIONS` batches inside Neo4j."""
+    s = settings or get_settings()
+    with translated_errors(), driver.session(database=s.neo4j_database) as session:
+        return [r.data() for r in session.run(cypher, dict(params or {}))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -71,7 +72,9 @@ def fetch_jars(s: Settings) -> None:
     if mvn is None:
         raise LocalDBError("Maven (mvn) is not installed: it is needed once to fetch the Neo4j jars")
     if s.localdb_jars.resolve() != (REPO_ROOT / "localdb" / "target").resolve():
-        raise LocalDBError(f"no Neo4j jars in {s.localdb_jars} (KG_LOCALDB_JARS); build them with mvn -f {POM} package")
+        raise LocalDBError(
+            f"no Neo4j jars in {s.localdb_jars} (KG_LOCALDB_JARS); build them with mvn -f {POM} package"
+        )
     proc = subprocess.run([mvn, "-B", "-q", "-f", str(POM), "package"], capture_output=True, text=True)
     if proc.returncode != 0 or not jars_ready(s):
         detail = (proc.stdout + proc.stderr).strip().splitlines()
@@ -82,7 +85,9 @@ def fetch_jars(s: Settings) -> None:
 def java_version() -> int:
     java = shutil.which("java")
     if java is None:
-        raise LocalDBError("Java is not installed: the local Neo4j needs Java 17 or 21 (set KG_NEO4J_URI to use another Neo4j)")
+        raise LocalDBError(
+            "Java is not installed: the local Neo4j needs Java 17 or 21 (set KG_NEO4J_URI to use another Neo4j)"
+        )
     out = subprocess.run([java, "-version"], capture_output=True, text=True)
     m = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
     if not m:
@@ -260,7 +265,10 @@ def start(s: Settings) -> Status:
     with console.open("ab") as out:
         proc = subprocess.Popen(
             _java_cmd(
-                s, ENTRY_POINT, f"--home-dir={s.localdb_home.resolve()}", f"--config-dir={(s.localdb_home / 'conf').resolve()}"
+                s,
+                ENTRY_POINT,
+                f"--home-dir={s.localdb_home.resolve()}",
+                f"--config-dir={(s.localdb_home / 'conf').resolve()}",
             ),
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -274,11 +282,15 @@ def start(s: Settings) -> Status:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             _pid_file(s).unlink(missing_ok=True)
-            raise LocalDBError(f"the local Neo4j exited during start-up: {_last_error(s)} (log: {log_file(s)})")
+            raise LocalDBError(
+                f"the local Neo4j exited during start-up: {_last_error(s)} (log: {log_file(s)})"
+            )
         if port_answers(s.bolt_port) and _bolt_ready(s):
             return status(s)
         time.sleep(0.5)
-    raise LocalDBError(f"the local Neo4j did not answer on Bolt within {s.start_timeout:.0f}s (log: {log_file(s)})")
+    raise LocalDBError(
+        f"the local Neo4j did not answer on Bolt within {s.start_timeout:.0f}s (log: {log_file(s)})"
+    )
 
 
 def _bolt_ready(s: Settings) -> bool:
@@ -334,10 +346,8 @@ def stop(s: Settings, timeout: float = 90.0) -> bool:
 
 
 def _reap(pid: int) -> None:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def ensure_running(s: Settings) -> Status:

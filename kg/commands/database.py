@@ -9,8 +9,12 @@ import typer
 from kg import db, localdb
 from kg.commands.common import console, driver, settings
 
-db_app = typer.Typer(help="Run the local Neo4j 5.26 Community (from Maven Central jars).", no_args_is_help=True)
-schema_app = typer.Typer(help="The graph schema: constraints and indexes from cypher/schema.cypher.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Run the local Neo4j 5.26 Community (from Maven Central jars).", no_args_is_help=True
+)
+schema_app = typer.Typer(
+    help="The graph schema: constraints and indexes from cypher/schema.cypher.", no_args_is_help=True
+)
 
 
 @db_app.command("start")
@@ -39,13 +43,17 @@ def db_status() -> None:
     for line in st.lines():
         console.print(line, markup=False)
     if s.neo4j_uri:
-        console.print(f"(KG_NEO4J_URI is set: commands use {s.neo4j_uri}, not this local Neo4j)", markup=False)
+        console.print(
+            f"(KG_NEO4J_URI is set: commands use {s.neo4j_uri}, not this local Neo4j)", markup=False
+        )
     if not st.running:
         raise typer.Exit(3)
 
 
 @db_app.command("logs")
-def db_logs(lines: Annotated[int, typer.Option("--lines", "-n", help="How many lines from the end.")] = 50) -> None:
+def db_logs(
+    lines: Annotated[int, typer.Option("--lines", "-n", help="How many lines from the end.")] = 50,
+) -> None:
     """Print the end of the local Neo4j's log."""
     for line in localdb.tail_log(settings(), lines):
         console.print(line, markup=False, soft_wrap=True)

@@ -1,0 +1,15 @@
+.PHONY: setup run test lint bench db-start db-stop
+setup:      ## install everything (Python packages, Neo4j jars, web packages, chromium)
+	bash scripts/setup.sh --dev
+run:        ## the main job: start Neo4j, load ../shared/data (or DATA=dir), serve the API and panel
+	bash scripts/run.sh $(DATA)
+test:       ## lint, types and every test against a real Neo4j
+	bash scripts/test.sh
+lint:
+	.venv/bin/ruff check kg loaders api tests bench && .venv/bin/mypy
+bench:      ## every benchmark, results in bench/results/
+	bash scripts/bench.sh
+db-start:
+	.venv/bin/kg db start
+db-stop:
+	.venv/bin/kg db stop

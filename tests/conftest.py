@@ -1,0 +1,68 @@
+"""Shared fixtures: one real Neo4j for the whole run, a clean graph per test, and the shared sample data."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from neo4j import Driver
+
+from kg import db
+from kg.config import DEFAULT_SHARED_DATA, Settings
+from tests.neo4j_fixture import provide_neo4j
+
+SHARED_DATA = Path(os.environ.get("KG_SHARED_DATA", str(DEFAULT_SHARED_DATA)))
+
+
+@pytest.fixture(scope="session")
+def neo4j_settings() -> Iterator[Settings]:
+    with provide_neo4j() as (settings, _kind):
+        yield settings
+
+
+@pytest.fixture(scope="session")
+def neo4j_driver(neo4j_settings: Settings) -> Iterator[Driver]:
+    drv = db.make_driver(neo4j_settings, ensure_local=False)
+    try:
+        drv.verify_connectivity()
+        db.apply_schema(drv, neo4j_settings)
+        yield drv
+    finally:
+        drv.close()
+
+
+def wipe(drv: Driver, settings: Settings) -> None:
+    db.run_autocommit(
+        drv, "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS", settings=settings
+    )
+
+
+@pytest.fixture
+def graph(neo4j_driver: Driver, neo4j_settings: Settings) -> Driver:
+    """A real Neo4j with an empty graph and the schema applied."""
+    wipe(neo4j_driver, neo4j_settings)
+    return neo4j_driver
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"../shared/data is absent ({SHARED_DATA}): this test reads the real sample data")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def cli_env(neo4j_settings: Settings) -> dict[str, str]:
+    """Environment for running `kg` as a subprocess against the test Neo4j."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "KG_NEO4J_URI": neo4j_settings.uri,
+            "KG_NEO4J_USER": neo4j_settings.neo4j_user,
+            "KG_NEO4J_PASSWORD": neo4j_settings.neo4j_password.get_secret_value(),
+            "KG_NEO4J_DATABASE": neo4j_settings.neo4j_database,
+        }
+    )
+    return env

@@ -1,0 +1,159 @@
+"""The foundation: schema applied idempotently, the local Neo4j's life cycle, and clear start failures."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from neo4j import Driver
+
+from kg import catalog, db, localdb
+from kg.config import Settings
+
+pytestmark = pytest.mark.neo4j
+
+EXPECTED_CONSTRAINTS = {"researcher_id", "work_id", "topic_id", "institution_id", "loadrun_id"}
+EXPECTED_INDEXES = {
+    "work_doi",
+    "work_arxiv_id",
+    "work_openalex_id",
+    "work_title_key",
+    "work_year",
+    "researcher_orcid",
+    "researcher_openalex_id",
+    "researcher_name_key",
+    "researcher_block_key",
+    "institution_ror",
+    "institution_openalex_id",
+    "topic_name",
+    "topic_level",
+    "researcher_names",
+    "work_text",
+    "topic_names",
+    "institution_names",
+}
+
+
+def _schema(drv: Driver, s: Settings) -> tuple[set[str], set[str]]:
+    cons = {r["name"] for r in db.run(drv, "SHOW CONSTRAINTS YIELD name RETURN name", settings=s)}
+    idx = {
+        r["name"]
+        for r in db.run(drv, "SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' RETURN name", settings=s)
+    }
+    return cons, idx
+
+
+def test_schema_apply_twice_leaves_the_same_constraints_and_indexes(
+    graph: Driver, neo4j_settings: Settings
+) -> None:
+    db.apply_schema(graph, neo4j_settings)
+    first = _schema(graph, neo4j_settings)
+    db.apply_schema(graph, neo4j_settings)
+    second = _schema(graph, neo4j_settings)
+    assert first == second
+    cons, idx = first
+    assert cons == EXPECTED_CONSTRAINTS
+    # every constraint brings its own backing index named after it
+    assert idx == EXPECTED_INDEXES | EXPECTED_CONSTRAINTS
+
+
+def test_uniqueness_constraint_rejects_a_second_node_with_the_same_id(
+    graph: Driver, neo4j_settings: Settings
+) -> None:
+    db.run(graph, "CREATE (:Work {id: 'doi:10.1/x'})", write=True, settings=neo4j_settings)
+    with pytest.raises(Exception, match="already exists"):
+        db.run(graph, "CREATE (:Work {id: 'doi:10.1/x'})", write=True, settings=neo4j_settings)
+
+
+def test_catalog_reads_the_schema_file_and_splits_statements() -> None:
+    stmts = catalog.get("schema").statements()
+    assert len(stmts) == 22
+    assert all("IF NOT EXISTS" in s for s in stmts)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _kg(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kg.cli", *args], capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+def _local_env(home: Path, bolt: int, http: int) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_NEO4J_URI")}
+    env.update(
+        {
+            "KG_LOCALDB_HOME": str(home),
+            "KG_BOLT_PORT": str(bolt),
+            "KG_HTTP_PORT": str(http),
+            "KG_HEAP_INITIAL": "256m",
+            "KG_HEAP_MAX": "1g",
+            "KG_PAGECACHE": "256m",
+        }
+    )
+    return env
+
+
+@pytest.mark.slow
+def test_local_db_life_cycle_keeps_data_and_a_second_start_is_a_no_op(tmp_path: Path) -> None:
+    env = _local_env(tmp_path / "neo4j", _free_port(), _free_port())
+    started = _kg(["db", "start"], env)
+    assert started.returncode == 0, started.stderr
+    try:
+        status = _kg(["db", "status"], env)
+        assert status.returncode == 0
+        assert "Neo4j 5.26." in status.stdout and "Community: running" in status.stdout
+        assert f"bolt://127.0.0.1:{env['KG_BOLT_PORT']}" in status.stdout
+        browser = f"http://127.0.0.1:{env['KG_HTTP_PORT']}/browser/"
+        assert browser in status.stdout
+        with urllib.request.urlopen(browser, timeout=10) as resp:
+            page = resp.read().decode("utf-8", "replace")
+        assert resp.status == 200 and "Neo4j Browser" in page
+
+        s = Settings(
+            localdb_home=tmp_path / "neo4j",
+            bolt_port=int(env["KG_BOLT_PORT"]),
+            http_port=int(env["KG_HTTP_PORT"]),
+        )
+        drv = db.make_driver(s, ensure_local=False)
+        db.run(drv, "CREATE (:Work {id: 'kept:1', title: 'survives a restart'})", write=True, settings=s)
+        drv.close()
+
+        again = _kg(["db", "start"], env)
+        assert again.returncode == 0 and "already running" in again.stdout
+
+        assert _kg(["db", "stop"], env).returncode == 0
+        assert localdb.status(s, with_version=False).running is False
+        assert _kg(["db", "start"], env).returncode == 0
+        drv = db.make_driver(s, ensure_local=False)
+        rows = db.run(drv, "MATCH (w:Work {id: 'kept:1'}) RETURN w.title AS title", settings=s)
+        drv.close()
+        assert rows == [{"title": "survives a restart"}]
+    finally:
+        _kg(["db", "stop"], env)
+
+
+def test_start_on_a_taken_port_fails_with_one_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = int(taken.getsockname()[1])
+        env = _local_env(tmp_path / "neo4j", port, _free_port())
+        result = _kg(["db", "start"], env)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0] == (
+        f"error: cannot start the local Neo4j: Bolt port {port} on 127.0.0.1 is already in use "
+        "(set KG_BOLT_PORT to another port)"
+    )
