@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     tx_memory_max: str = "2g"
     start_timeout: float = 120.0
 
+    # "Close collaborators", defined once for the API, the analyst queries and discovery: co-authors with at least
+    # close_min_shared_works shared works, the top close_top_k by COAUTHOR weight (ties by id).
+    close_min_shared_works: int = 2
+    close_top_k: int = 10
+    # Works with more authors than this create no COAUTHOR clique (counted on each author as big_team_works).
+    coauthor_author_cap: int = 50
+
     data_dir: Path = DEFAULT_SHARED_DATA
     batch_size: int = 1000
 
