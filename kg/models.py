@@ -6,6 +6,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# Sanity limits: a record past them is rejected with a clear reason instead of polluting the graph.
+MAX_TITLE = 2_000
+MAX_ABSTRACT = 100_000
+MAX_AUTHORS = 5_000  # the largest real author lists run to a few thousand (particle physics)
+MIN_YEAR, MAX_YEAR = 1000, 2100
+
 SourceName = Literal["profile", "arxiv-listing", "daily-papers", "openalex", "arxiv", "arxiv-metadata", "csv"]
 
 
@@ -74,17 +80,17 @@ class WorkIds(_Record):
 class WorkRecord(_Record):
     kind: Literal["work"] = "work"
     prov: Provenance
-    title: str
-    abstract: str | None = None
+    title: str = Field(min_length=1, max_length=MAX_TITLE)
+    abstract: str | None = Field(default=None, max_length=MAX_ABSTRACT)
     type: str | None = None  # "preprint", "article", …
     venue: str | None = None
-    year: int | None = None
-    month: int | None = None
-    day: int | None = None
+    year: int | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR)
+    month: int | None = Field(default=None, ge=1, le=12)
+    day: int | None = Field(default=None, ge=1, le=31)
     categories: list[str] = Field(
         default_factory=list
     )  # arXiv-style codes as the source gives them ("LG", "cs.LG")
-    authors: list[AuthorRef] = Field(default_factory=list)
+    authors: list[AuthorRef] = Field(default_factory=list, max_length=MAX_AUTHORS)
     authors_truncated: bool = False  # the source showed "et al." or only a count
     author_count: int | None = None  # how many authors the source says there are (may exceed len(authors))
     score: float | None = None
