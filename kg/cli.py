@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import sys
 
 import typer
@@ -21,6 +22,7 @@ app = typer.Typer(
 # One module per area; each defines register(app). Add a line here when an area gets commands.
 COMMAND_MODULES = [
     "kg.commands.database",
+    "kg.commands.synth",
     "kg.commands.main_job",
 ]
 
@@ -38,6 +40,8 @@ def _root(version: bool = typer.Option(False, "--version", help="Print the versi
 
 
 def main(argv: list[str] | None = None) -> None:
+    # The driver logs each retry as a warning; the CLI reports failures itself, in one line.
+    logging.getLogger("neo4j").setLevel(logging.ERROR)
     _register_all()
     try:
         app(args=argv, prog_name="kg")

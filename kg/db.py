@@ -49,6 +49,14 @@ def get_driver(settings: Settings | None = None) -> Driver:
         return drv
 
 
+def connect(settings: Settings | None = None) -> Driver:
+    """The process-wide driver, checked once so an unreachable Neo4j fails fast with one line instead of retrying."""
+    drv = get_driver(settings)
+    with translated_errors():
+        drv.verify_connectivity()
+    return drv
+
+
 def close_all() -> None:
     with _lock:
         for drv in _drivers.values():
@@ -76,8 +84,9 @@ def translated_errors() -> Iterator[None]:
 
 
 def _first_line(e: BaseException) -> str:
+    """The error's text on one line (driver messages often span two)."""
     text = getattr(e, "message", None) or str(e)
-    return text.strip().splitlines()[0] if text.strip() else type(e).__name__
+    return " ".join(part.strip() for part in text.strip().splitlines() if part.strip()) or type(e).__name__
 
 
 def run(

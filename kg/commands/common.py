@@ -19,9 +19,10 @@ def settings() -> Settings:
 
 
 def driver() -> Driver:
+    """The process-wide driver, connectivity checked (fails fast with one line when Neo4j is unreachable)."""
     from kg import db
 
-    return db.get_driver(get_settings())
+    return db.connect(get_settings())
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
