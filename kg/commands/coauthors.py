@@ -1,0 +1,173 @@
+"""`kg coauthors rebuild|update|show` (the derived COAUTHOR graph) and `kg discover` (suggested collaborators)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kg import coauthors, discover
+from kg.commands.common import console, driver, err_console, fail, settings
+
+coauthors_app = typer.Typer(
+    help="The derived COAUTHOR graph: rebuild it, update it for some researchers, show close collaborators.",
+    no_args_is_help=True,
+)
+
+
+@contextmanager
+def _bar(label: str) -> Iterator[coauthors.Progress | None]:
+    """A rich progress bar on stderr when it is a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
+
+
+@coauthors_app.command("rebuild")
+def rebuild_cmd(
+    batch_size: Annotated[
+        int | None, typer.Option("--batch-size", min=1, help="Researchers per write transaction.")
+    ] = None,
+) -> None:
+    """Recompute every COAUTHOR edge and Researcher.big_team_works from AUTHORED, in batches."""
+    s = settings()
+    with _bar("rebuilding COAUTHOR") as progress:
+        written = coauthors.rebuild(driver(), settings=s, batch_size=batch_size, progress=progress)
+    console.print(
+        f"COAUTHOR rebuilt: {written} edges (works with more than {s.coauthor_author_cap} authors make none)",
+        markup=False,
+    )
+
+
+@coauthors_app.command("update")
+def update_cmd(
+    ids: Annotated[list[str], typer.Argument(help="Researcher ids whose AUTHORED edges changed.")],
+) -> None:
+    """Recompute COAUTHOR for the pairs touching these researchers and the other authors of their works."""
+    with _bar("updating COAUTHOR") as progress:
+        written = coauthors.update_for(driver(), ids, settings=settings(), progress=progress)
+    console.print(f"COAUTHOR updated: {written} edges written", markup=False)
+
+
+@coauthors_app.command("show")
+def show_cmd(
+    researcher_id: Annotated[str, typer.Argument(help="A researcher id, e.g. orcid:0000-0002-1825-0097.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Show a researcher's close collaborators (the one definition: KG_CLOSE_MIN_SHARED_WORKS, KG_CLOSE_TOP_K)."""
+    s = settings()
+    drv = driver()
+    who = coauthors.researcher_summary(drv, researcher_id, settings=s)
+    if who is None:
+        fail(f"no researcher with id {researcher_id}")
+    rows = coauthors.close_collaborators(drv, researcher_id, settings=s)
+    if as_json:
+        console.print_json(json.dumps({"researcher": who, "close_collaborators": rows}))
+        return
+    console.print(
+        f"{who['name'] or who['id']} ({who['id']}): {who['coauthors']} co-authors, "
+        f"{who['big_team_works'] or 0} big-team works; close collaborators "
+        f"(shared works ≥ {s.close_min_shared_works}, top {s.close_top_k} by weight):",
+        markup=False,
+    )
+    if not rows:
+        console.print("  none", markup=False)
+        return
+    table = Table("id", "name", "shared works", "weight", "years", "example works")
+    for r in rows:
+        years = f"{r['first_year']}–{r['last_year']}" if r["first_year"] is not None else ""
+        table.add_row(
+            r["id"],
+            r["name"] or "",
+            str(r["shared_works"]),
+            f"{r['weight']:.3f}",
+            years,
+            ", ".join(r["works"]),
+        )
+    console.print(table)
+
+
+def discover_cmd(
+    researcher: Annotated[
+        list[str] | None,
+        typer.Option("--researcher", "-r", help="Only these researchers (repeatable); default: everyone."),
+    ] = None,
+    top: Annotated[int, typer.Option("--top", "-k", min=1, help="Suggestions per researcher.")] = 10,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Also write the suggestions to FILE (.jsonl or .csv).")
+    ] = None,
+    prefer_open: Annotated[
+        bool, typer.Option("--prefer-open", help="Boost people open to collaborate (score × 1.5).")
+    ] = False,
+    show: Annotated[
+        bool, typer.Option("--show", help="Print each given researcher's suggestions with reasons.")
+    ] = False,
+) -> None:
+    """Suggest collaborators: people a researcher has not written with, ranked by co-author-graph resource
+    allocation (hubs damped), shared topics and shared institutions; stored as SUGGESTED_COLLABORATOR edges with
+    their reasons (a new run replaces the covered researchers' previous suggestions)."""
+    if out is not None:
+        discover.out_format(out)
+    summary = discover.run_discovery(
+        driver(),
+        researcher_ids=researcher or None,
+        top_k=top,
+        prefer_open=prefer_open,
+        out=out,
+        settings=settings(),
+    )
+    console.print(
+        f"run {summary.run}: {summary.suggestions} suggestions for {summary.with_suggestions} of "
+        f"{summary.researchers} researchers ({summary.graph_researchers} in the graph, "
+        f"{summary.coauthor_pairs} co-author pairs) in {summary.seconds:.1f}s"
+        + (f"; written to {summary.out}" if summary.out else ""),
+        markup=False,
+    )
+    if show and researcher:
+        for rid in researcher:
+            _print_suggestions(rid, discover.stored_suggestions(driver(), rid, settings()))
+
+
+def _print_suggestions(rid: str, rows: list[dict[str, Any]]) -> None:
+    console.print(f"{rid}:", markup=False)
+    for r in rows:
+        rs = r["reasons"] or {}
+        parts = rs.get("parts", {})
+        bits = [
+            f"ra {parts.get('coauthor_ra')}",
+            f"topics {parts.get('topics')}",
+            f"inst {parts.get('institutions')}",
+        ]
+        via = ", ".join(c["name"] or c["id"] for c in rs.get("shared_coauthors", []))
+        topics = ", ".join(t["name"] or t["id"] for t in rs.get("shared_topics", []))
+        insts = ", ".join(i["name"] or i["id"] for i in rs.get("shared_institutions", []))
+        console.print(
+            f"  {r['score']:.4f}  {r['name'] or r['id']} ({r['id']})  [{'; '.join(bits)}]", markup=False
+        )
+        if via:
+            console.print(f"      via co-authors: {via}", markup=False)
+        if topics:
+            console.print(f"      shared topics: {topics}", markup=False)
+        if insts:
+            console.print(f"      shared institutions: {insts}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(coauthors_app, name="coauthors")
+    app.command("discover")(discover_cmd)
