@@ -1,0 +1,303 @@
+// The API client: same-origin fetches under /api/v1, problem+json errors as ApiError, and normalisers that turn
+// the API's JSON into the shapes in types.ts (so a renamed field breaks in one place, not in every view).
+
+import type {
+  GraphEdge,
+  GraphNode,
+  GraphSlice,
+  NamedRef,
+  NodeType,
+  Page,
+  QuickRead,
+  SearchHit,
+  WorkItem,
+} from "./types";
+
+export const API_BASE = "/api/v1";
+
+/** A failed API call: `status` 0 means the API could not be reached at all. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly retryAfter: number | null = null,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  get unreachable(): boolean {
+    return this.status === 0;
+  }
+
+  get notFound(): boolean {
+    return this.status === 404;
+  }
+
+  /** One line a person can act on. */
+  describe(): string {
+    if (this.unreachable) return "The Research KG API cannot be reached. Check that it is running, then try again.";
+    if (this.status === 503) {
+      const wait = this.retryAfter ? ` Try again in ${this.retryAfter} s.` : " Try again shortly.";
+      return `The graph database is not answering right now.${wait}`;
+    }
+    if (this.status >= 500) return `The API failed (${this.status}): ${this.message}`;
+    return this.message;
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function isObj(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function str(v: unknown): string | null {
+  if (typeof v === "string") return v;
+  if (typeof v === "number") return String(v);
+  return null;
+}
+
+function num(v: unknown): number | null {
+  if (typeof v === "number" && Number.isFinite(v)) return v;
+  if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
+  return null;
+}
+
+function bool(v: unknown): boolean | null {
+  return typeof v === "boolean" ? v : null;
+}
+
+/** The first present value among several spellings of a field. */
+function pick(o: Json, ...keys: string[]): unknown {
+  for (const k of keys) {
+    if (o[k] !== undefined && o[k] !== null) return o[k];
+  }
+  return undefined;
+}
+
+function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+export function nodeTypeOf(v: unknown, id = ""): NodeType {
+  const t = (str(v) ?? "").toLowerCase();
+  if (t === "researcher" || t === "work" || t === "topic" || t === "institution") return t;
+  if (t === "person" || t === "author") return "researcher";
+  // Fall back on the id's scheme when the type is missing.
+  if (/^(orcid:|profile:|openalex:A)/.test(id)) return "researcher";
+  if (/^(ror:|openalex:I)/.test(id)) return "institution";
+  if (/^(openalex:T|openalex:(subfield|field|domain):|arxiv:[a-z-]+\.[A-Za-z-]+$)/.test(id)) return "topic";
+  return "work";
+}
+
+async function getJson(path: string, params?: URLSearchParams, signal?: AbortSignal): Promise<unknown> {
+  const url = API_BASE + path + (params && [...params.keys()].length ? `?${params.toString()}` : "");
+  let resp: Response;
+  try {
+    resp = await fetch(url, { headers: { Accept: "application/json" }, signal });
+  } catch (e) {
+    if (e instanceof DOMException && e.name === "AbortError") throw e;
+    throw new ApiError(0, "unreachable");
+  }
+  let body: unknown = null;
+  const text = await resp.text();
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = null;
+    }
+  }
+  if (!resp.ok) {
+    let message = `${resp.status} ${resp.statusText}`.trim();
+    if (isObj(body)) {
+      const detail = pick(body, "detail", "title", "message");
+      if (typeof detail === "string") message = detail;
+      else if (Array.isArray(detail) && detail.length && isObj(detail[0])) {
+        message = str(detail[0].msg) ?? message;
+      }
+    }
+    const ra = num(resp.headers.get("Retry-After"));
+    throw new ApiError(resp.status, message, ra);
+  }
+  if (body === null) throw new ApiError(resp.status || 500, "the API answered with something that is not JSON");
+  return body;
+}
+
+// ---- normalisers ---------------------------------------------------------------------------------------------
+
+const NODE_CORE_KEYS = new Set(["id", "type", "label", "degree", "hidden_neighbours", "name", "title"]);
+
+export function toNode(raw: unknown): GraphNode | null {
+  if (!isObj(raw)) return null;
+  const id = str(raw.id);
+  if (!id) return null;
+  const type = nodeTypeOf(pick(raw, "type", "kind", "label_type"), id);
+  const fields: Record<string, unknown> = {};
+  const extra = isObj(raw.fields) ? raw.fields : isObj(raw.props) ? raw.props : isObj(raw.display) ? raw.display : {};
+  for (const [k, v] of Object.entries({ ...raw, ...extra })) {
+    if (!NODE_CORE_KEYS.has(k) && v !== null && v !== undefined && !isObj(v)) fields[k] = v;
+  }
+  return {
+    id,
+    type,
+    label: str(pick(raw, "label", "name", "title")) ?? id,
+    degree: num(raw.degree),
+    hiddenNeighbours: Math.max(0, num(pick(raw, "hidden_neighbours", "hidden_neighbors", "hidden")) ?? 0),
+    fields,
+  };
+}
+
+export function toEdge(raw: unknown): GraphEdge | null {
+  if (!isObj(raw)) return null;
+  const source = str(pick(raw, "source", "from", "start"));
+  const target = str(pick(raw, "target", "to", "end"));
+  if (!source || !target) return null;
+  return { source, target, type: str(pick(raw, "type", "rel", "kind")) ?? "", weight: num(raw.weight) };
+}
+
+export function toSlice(raw: unknown, centre: string | null): GraphSlice {
+  const o = isObj(raw) ? raw : {};
+  const nodes = list(o.nodes).map(toNode).filter((n): n is GraphNode => n !== null);
+  const edges = list(pick(o, "edges", "relationships", "links"))
+    .map(toEdge)
+    .filter((e): e is GraphEdge => e !== null);
+  const budget = isObj(o.budget) ? o.budget : {};
+  for (const k of ["max_nodes", "budget_used", "nodes_used", "hops"]) {
+    if (o[k] !== undefined && budget[k] === undefined) budget[k] = o[k];
+  }
+  return {
+    nodes,
+    edges,
+    truncated: bool(o.truncated) ?? false,
+    centre: str(pick(o, "centre", "center", "root", "node")) ?? centre,
+    budget,
+  };
+}
+
+function toRef(raw: unknown): NamedRef | null {
+  if (typeof raw === "string") return { id: raw, name: raw, extra: null };
+  if (!isObj(raw)) return null;
+  const id = str(raw.id) ?? str(raw.name);
+  if (!id) return null;
+  const extraVal = pick(raw, "shared_works", "works", "weight", "score", "count", "years", "country_code");
+  return { id, name: str(pick(raw, "name", "label", "title")) ?? id, extra: extraVal === undefined ? null : String(extraVal) };
+}
+
+function refs(v: unknown): NamedRef[] {
+  return list(v).map(toRef).filter((r): r is NamedRef => r !== null);
+}
+
+function numberMap(v: unknown): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  if (isObj(v)) for (const [k, x] of Object.entries(v)) out[k] = num(x);
+  return out;
+}
+
+export function toQuickRead(raw: unknown): QuickRead {
+  const o = isObj(raw) ? raw : {};
+  const trust = isObj(o.trust) ? o.trust : {};
+  const counts = numberMap(o.counts);
+  const reported = numberMap(pick(o, "reported", "reported_counts", "source_counts"));
+  // Some counts may sit at the top level rather than under `counts`.
+  for (const k of ["followers"]) {
+    if (counts[k] === undefined && reported[k] === undefined && num(o[k]) !== null) reported[k] = num(o[k]);
+  }
+  const id = str(o.id) ?? "";
+  return {
+    id,
+    name: str(pick(o, "name", "label")) ?? id,
+    headline: str(o.headline),
+    affiliationStatus: str(o.affiliation_status),
+    institutions: refs(o.institutions),
+    trustScore: num(pick(o, "trust_score", trust.score === undefined ? "trust_score" : "trust")) ?? num(trust.score),
+    trustLabel: str(o.trust_label) ?? str(trust.label),
+    verificationLevel: str(o.verification_level),
+    claimed: bool(o.claimed),
+    openToCollaborate: bool(o.open_to_collaborate),
+    counts,
+    reported,
+    topTopics: refs(o.top_topics),
+    topCollaborators: refs(o.top_collaborators),
+  };
+}
+
+export function toWork(raw: unknown): WorkItem | null {
+  if (!isObj(raw)) return null;
+  const id = str(raw.id);
+  if (!id) return null;
+  return {
+    id,
+    title: str(pick(raw, "title", "label", "name")) ?? id,
+    year: num(raw.year),
+    venue: str(raw.venue),
+    doi: str(raw.doi),
+    arxivId: str(raw.arxiv_id),
+  };
+}
+
+export function toPage<T>(raw: unknown, item: (x: unknown) => T | null): Page<T> {
+  const o = isObj(raw) ? raw : {};
+  const items = list(pick(o, "items", "results", "data")).map(item).filter((x): x is T => x !== null);
+  return {
+    items,
+    nextCursor: str(pick(o, "next_cursor", "cursor", "next")),
+    total: num(pick(o, "total", "count")),
+  };
+}
+
+export function toHit(raw: unknown): SearchHit | null {
+  if (!isObj(raw)) return null;
+  const id = str(raw.id);
+  if (!id) return null;
+  const detailVal = pick(raw, "detail", "snippet", "year", "headline");
+  return {
+    id,
+    type: nodeTypeOf(pick(raw, "type", "kind"), id),
+    label: str(pick(raw, "label", "name", "title")) ?? id,
+    detail: detailVal === undefined ? null : String(detailVal),
+  };
+}
+
+// ---- endpoints -----------------------------------------------------------------------------------------------
+
+const enc = encodeURIComponent;
+
+export async function quickRead(id: string, signal?: AbortSignal): Promise<QuickRead> {
+  return toQuickRead(await getJson(`/researchers/${enc(id)}`, undefined, signal));
+}
+
+export async function researcherSlice(id: string, signal?: AbortSignal): Promise<GraphSlice> {
+  return toSlice(await getJson(`/researchers/${enc(id)}/graph`, undefined, signal), id);
+}
+
+export async function expand(node: string, exclude: Iterable<string>, signal?: AbortSignal): Promise<GraphSlice> {
+  const params = new URLSearchParams({ node });
+  for (const x of exclude) params.append("exclude", x);
+  return toSlice(await getJson("/graph/expand", params, signal), node);
+}
+
+export async function researcherWorks(id: string, cursor: string | null, signal?: AbortSignal): Promise<Page<WorkItem>> {
+  const params = new URLSearchParams();
+  if (cursor) params.set("cursor", cursor);
+  return toPage(await getJson(`/researchers/${enc(id)}/works`, params, signal), toWork);
+}
+
+export async function search(q: string, signal?: AbortSignal): Promise<SearchHit[]> {
+  const params = new URLSearchParams({ q });
+  return toPage(await getJson("/search", params, signal), toHit).items;
+}
+
+const DETAIL_PATH: Record<NodeType, string> = {
+  researcher: "researchers",
+  work: "works",
+  topic: "topics",
+  institution: "institutions",
+};
+
+/** The detail record of any node, as the API gives it (shown as a field list in the explorer). */
+export async function detail(type: NodeType, id: string, signal?: AbortSignal): Promise<Json> {
+  const body = await getJson(`/${DETAIL_PATH[type]}/${enc(id)}`, undefined, signal);
+  return isObj(body) ? body : {};
+}
