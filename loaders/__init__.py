@@ -1,0 +1,169 @@
+"""Parsers for every source: detect a file's format from its content and stream canonical records or rejects."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Callable, Collection, Iterator, Sequence
+from pathlib import Path
+
+from kg.errors import InputError
+from kg.models import Record, Reject
+from loaders import arxiv, csv_bundle, daily, listing, openalex, profile
+from loaders.base import GZIP_MAGIC, Input, UnreadableInput
+
+__all__ = ["FORMATS", "detect_format", "iter_records"]
+
+FORMATS = (
+    "profile",
+    "arxiv-listing",
+    "daily-papers",
+    "openalex",
+    "arxiv-atom",
+    "arxiv-metadata",
+    "csv-bundle",
+)
+SKIPPED_FILES = re.compile(r"^(?:SOURCE(?:\.\w+)?|README(?:\.\w+)?|LICEN[CS]E(?:\.\w+)?|\..*)$", re.I)
+
+_Parser = Callable[[Input, Collection[str] | None], Iterator[Record | Reject]]
+
+
+def _gunzip_head(head: bytes) -> bytes:
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 256 * 1024)
+    except zlib.error:
+        return b""
+
+
+def detect_format(path: Path, head: bytes) -> str:
+    """The format of a file from its first bytes (gzip undone); InputError naming the file when unknown."""
+    name = str(path)
+    if head[:2] == GZIP_MAGIC:
+        head = _gunzip_head(head)
+        if not head:
+            raise UnreadableInput(name, "not a readable gzip file")
+    if not head.strip():
+        raise UnreadableInput(name, "empty file")
+    if b"\x00" in head[:8192]:
+        raise UnreadableInput(name, "binary file, not a known format")
+    if path.name in (csv_bundle.WORKS, csv_bundle.AUTHORSHIPS):
+        return "csv-bundle"
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    first_line = text.split("\n", 1)[0].strip()
+    if text.startswith("<"):
+        if re.search(r"<feed\b[^>]*http://www\.w3\.org/2005/Atom", text[:4000]):
+            return "arxiv-atom"
+        raise UnreadableInput(name, "XML that is not an Atom feed")
+    if text.startswith(("{", "[")):
+        if '"authors_parsed"' in text[:20000] or re.search(r'"submitter"\s*:', text[:20000]):
+            return "arxiv-metadata"
+        if "openalex.org/" in text[:20000] or re.search(r'"meta"\s*:', text[:2000]):
+            return "openalex"
+        raise UnreadableInput(name, "JSON that is neither OpenAlex nor arXiv metadata")
+    if openalex.is_taxonomy_csv(text.encode()):
+        return "openalex"
+    if first_line.replace(" ", "").startswith("work_id,"):
+        return "csv-bundle"
+    if profile.looks_like_profile(text):
+        return "profile"
+    if daily.looks_like_daily(text):
+        return "daily-papers"
+    if listing.looks_like_listing(text):
+        return "arxiv-listing"
+    raise UnreadableInput(
+        name, "unknown format (not a profile page, listing, daily papers, OpenAlex, arXiv or CSV bundle)"
+    )
+
+
+def _openalex(inp: Input, known: Collection[str] | None) -> Iterator[Record | Reject]:
+    return openalex.parse(inp)
+
+
+def _atom(inp: Input, known: Collection[str] | None) -> Iterator[Record | Reject]:
+    return arxiv.parse_atom(inp)
+
+
+def _metadata(inp: Input, known: Collection[str] | None) -> Iterator[Record | Reject]:
+    return arxiv.parse_metadata(inp)
+
+
+PARSERS: dict[str, _Parser] = {
+    "profile": profile.parse,
+    "arxiv-listing": listing.parse,
+    "daily-papers": daily.parse,
+    "openalex": _openalex,
+    "arxiv-atom": _atom,
+    "arxiv-metadata": _metadata,
+}
+
+
+def _walk(directory: Path) -> Iterator[Path]:
+    """Every file under a directory, sorted; a directory holding works.csv and authorships.csv is one bundle."""
+    bundle = csv_bundle.is_bundle_dir(directory)
+    if bundle:
+        yield directory
+    for p in sorted(directory.iterdir()):
+        if SKIPPED_FILES.match(p.name):
+            continue
+        if p.is_dir():
+            yield from _walk(p)
+        elif not (bundle and p.name in (csv_bundle.WORKS, csv_bundle.AUTHORSHIPS)):
+            yield p
+
+
+def _one(spec: Path | None, fmt: str | None, known: Collection[str] | None) -> Iterator[Record | Reject]:
+    """Records of one file, bundle directory or standard input (spec None)."""
+    if spec is not None and spec.is_dir():  # only bundle directories reach here
+        yield from csv_bundle.parse_bundle(spec)
+        return
+    inp = Input.from_stdin() if spec is None else Input.from_path(spec)
+    kind = fmt or detect_format(spec or Path("-"), inp.head)
+    if kind == "csv-bundle":
+        if spec is None:
+            raise UnreadableInput(
+                "-", "a CSV bundle needs works.csv and authorships.csv files, not standard input"
+            )
+        if not csv_bundle.is_bundle_dir(spec.parent):
+            raise UnreadableInput(
+                str(spec), f"a CSV bundle needs both {csv_bundle.WORKS} and {csv_bundle.AUTHORSHIPS}"
+            )
+        yield from csv_bundle.parse_bundle(spec.parent)
+        return
+    yield from PARSERS[kind](inp, known)
+
+
+def iter_records(
+    paths: Sequence[str | Path], fmt: str | None = None, known_names: Collection[str] | None = None
+) -> Iterator[Record | Reject]:
+    """Stream records and rejects from files, directories (every file inside, sorted, each format detected) and
+    "-" (standard input). A file named on its own that cannot be read raises InputError; one found inside a
+    directory becomes a Reject and the walk goes on."""
+    if fmt is not None and fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
+    done_bundles: set[Path] = set()
+    for raw in paths:
+        if str(raw) == "-":
+            yield from _one(None, fmt, known_names)
+            continue
+        path = Path(raw)
+        if not path.exists():
+            raise UnreadableInput(str(raw), "no such file or directory")
+        if not path.is_dir():
+            if path.name in (csv_bundle.WORKS, csv_bundle.AUTHORSHIPS) and fmt in (None, "csv-bundle"):
+                # works.csv and authorships.csv named together are one bundle, read once
+                if path.parent.resolve() in done_bundles:
+                    continue
+                done_bundles.add(path.parent.resolve())
+            yield from _one(path, fmt, known_names)
+            continue
+        for item in _walk(path):
+            if item.is_dir():
+                if item.resolve() in done_bundles:
+                    continue
+                done_bundles.add(item.resolve())
+            try:
+                yield from _one(item, fmt if not item.is_dir() else None, known_names)
+            except UnreadableInput as e:
+                yield e.as_reject()
+            except InputError as e:
+                yield Reject(file=str(item), reason=str(e))

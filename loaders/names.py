@@ -92,7 +92,7 @@ def is_name_token(tok: str, *, last: bool = False) -> bool:
         return True
     if "'" in tok or "’" in tok:  # "O'Brien", "D'Angelo", "N'Diaye"
         left, _, right = re.split(r"(['’])", tok, maxsplit=1)
-        return (len(left) == 1 and left.isupper() or _cap_part(left)) and _cap_part(right)
+        return ((len(left) == 1 and left.isupper()) or _cap_part(left)) and _cap_part(right)
     parts = tok.split("-")
     if all(_cap_part(p) for p in parts):
         return True
@@ -116,9 +116,13 @@ def is_name(text: str) -> bool:
             return False
     if not is_name_token(toks[-1], last=True) or toks[-1] in PARTICLES:
         return False
-    if toks[0] in PARTICLES:  # a name never starts with a bare particle in a listing ("van" needs a given name)
+    if (
+        toks[0] in PARTICLES
+    ):  # a name never starts with a bare particle in a listing ("van" needs a given name)
         return False
-    if all(t.isupper() and len(t) > 1 and t.isalpha() for t in toks):  # "GNN RAG" is an acronym pair, not a name
+    if all(
+        t.isupper() and len(t) > 1 and t.isalpha() for t in toks
+    ):  # "GNN RAG" is an acronym pair, not a name
         return False
     return all(is_name_token(t) for t in toks[:-1])
 
@@ -149,9 +153,13 @@ def _boundaries(seg: str) -> list[int]:
         if prev.isspace() or not (c.isupper() or _is_cjk(c)):
             continue
         nxt = seg[p + 1] if p + 1 < len(seg) else ""
-        if prev.islower() or prev.isdigit() or prev in ")]}?!.:;'\"’”" or _is_cjk(c) != _is_cjk(prev):
-            out.append(p)
-        elif prev.isupper() and (nxt.islower() or nxt in ". "):
+        if (
+            prev.islower()
+            or prev.isdigit()
+            or prev in ")]}?!.:;'\"’”"
+            or _is_cjk(c) != _is_cjk(prev)
+            or (prev.isupper() and (nxt.islower() or nxt in ". "))
+        ):
             out.append(p)
     return out
 

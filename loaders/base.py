@@ -1,0 +1,219 @@
+"""What every parser shares: opening inputs (files, gzip, stdin), strict decoding, rejects and small date helpers."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import sys
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, TypeVar
+
+from pydantic import ValidationError
+
+from kg.errors import InputError
+from kg.models import Reject
+
+RAW_LIMIT = 2000  # characters of offending input kept in a reject
+HEAD_SIZE = 64 * 1024  # bytes read to detect a format
+GZIP_MAGIC = b"\x1f\x8b"
+
+MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    )
+}
+MONTH_RE = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+
+T = TypeVar("T")
+
+
+class UnreadableInput(InputError):
+    """A file that cannot be read at all; carries the file and the bare reason so a directory walk can reject it."""
+
+    def __init__(self, file: str, reason: str, line: int | None = None) -> None:
+        self.file = file
+        self.reason = reason
+        self.line = line
+        where = f"{file}:{line}" if line is not None else file
+        super().__init__(f"{where}: {reason}")
+
+    def as_reject(self) -> Reject:
+        return Reject(file=self.file, line=self.line, reason=self.reason)
+
+
+def month_number(text: str) -> int:
+    return MONTHS[text[:3].lower()]
+
+
+def cut(raw: str | bytes | None, limit: int = RAW_LIMIT) -> str | None:
+    if raw is None:
+        return None
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def reject(
+    file: str,
+    reason: str,
+    *,
+    line: int | None = None,
+    offset: int | None = None,
+    raw: str | bytes | None = None,
+) -> Reject:
+    return Reject(file=file, line=line, offset=offset, reason=reason, raw=cut(raw))
+
+
+def validation_reason(err: ValidationError) -> str:
+    """One line from a pydantic error: the first problem and where it is."""
+    first = err.errors()[0]
+    loc = ".".join(str(x) for x in first.get("loc", ())) or "record"
+    more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
+    return f"invalid record: {loc}: {first.get('msg', 'invalid')}{more}"
+
+
+def guarded(
+    build: Callable[[], T],
+    file: str,
+    *,
+    line: int | None = None,
+    offset: int | None = None,
+    raw: str | bytes | None,
+) -> T | Reject:
+    """Run a record builder; a shape or validation problem becomes a Reject instead of stopping the parse."""
+    try:
+        return build()
+    except ValidationError as e:
+        return reject(file, validation_reason(e), line=line, offset=offset, raw=raw)
+    except RecordError as e:
+        return reject(file, str(e), line=line, offset=offset, raw=raw)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+        return reject(
+            file, f"unexpected record shape: {type(e).__name__}: {e}", line=line, offset=offset, raw=raw
+        )
+
+
+class RecordError(ValueError):
+    """One record is unusable (a value out of range, a required field missing); the message is the reason."""
+
+
+def decode_utf8(data: bytes, file: str) -> str:
+    """Strict UTF-8 (a leading BOM dropped); anything else is a file that cannot be read as text."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise UnreadableInput(
+            file, f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})", line=line
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def check_year(year: int | None) -> int | None:
+    if year is not None and not 1000 <= year <= 2100:
+        raise RecordError(f"year {year} is out of range")
+    return year
+
+
+class _Prefixed(io.RawIOBase):
+    """The bytes already read to detect the format, followed by the rest of a stream that cannot seek (stdin)."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(b), len(self._head))
+            b[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(b))
+        n = len(data)
+        b[:n] = data
+        return n
+
+
+@dataclass
+class Input:
+    """One input: a file path or standard input, gzip undone, with the first bytes kept for format detection."""
+
+    name: str
+    path: Path | None
+    head: bytes
+    gzipped: bool
+    _stdin: BinaryIO | None = None
+
+    @classmethod
+    def from_path(cls, path: Path, name: str | None = None) -> Input:
+        shown = name or str(path)
+        if not path.exists():
+            raise UnreadableInput(shown, "no such file")
+        if path.is_dir():
+            raise UnreadableInput(shown, "is a directory")
+        try:
+            with path.open("rb") as f:
+                magic = f.read(2)
+            gz = magic == GZIP_MAGIC
+            opener = gzip.open if gz else open
+            with opener(path, "rb") as f:
+                head = f.read(HEAD_SIZE)
+        except PermissionError:
+            raise UnreadableInput(shown, "permission denied") from None
+        except (gzip.BadGzipFile, EOFError, zlib.error) as e:
+            raise UnreadableInput(shown, f"not a readable gzip file ({e})") from None
+        except OSError as e:
+            raise UnreadableInput(shown, f"cannot be read ({e.strerror or e})") from None
+        return cls(shown, path, head, gz)
+
+    @classmethod
+    def from_stdin(cls, stream: BinaryIO | None = None) -> Input:
+        raw = stream if stream is not None else sys.stdin.buffer
+        first = raw.read(HEAD_SIZE)
+        gz = first[:2] == GZIP_MAGIC
+        prefixed: BinaryIO = io.BufferedReader(_Prefixed(first, raw))
+        if gz:
+            try:
+                zipped = gzip.GzipFile(fileobj=prefixed, mode="rb")
+                head = zipped.read(HEAD_SIZE)
+            except (gzip.BadGzipFile, EOFError, zlib.error) as e:
+                raise UnreadableInput("-", f"not a readable gzip stream ({e})") from None
+            prefixed = io.BufferedReader(_Prefixed(head, zipped))  # type: ignore[arg-type]
+        else:
+            head = first
+        return cls("-", None, head, gz, prefixed)
+
+    def open(self) -> BinaryIO:
+        """A fresh binary stream of the (decompressed) content; standard input can be opened once."""
+        if self._stdin is not None:
+            s, self._stdin = self._stdin, None
+            return s
+        if self.path is None:
+            raise UnreadableInput(self.name, "standard input was already read")
+        try:
+            return gzip.open(self.path, "rb") if self.gzipped else self.path.open("rb")  # type: ignore[return-value]
+        except OSError as e:
+            raise UnreadableInput(self.name, f"cannot be read ({e.strerror or e})") from None
+
+    def read_text(self) -> str:
+        """The whole content as text, for page-sized formats (profile, listings)."""
+        with self.open() as f:
+            try:
+                data = f.read()
+            except (gzip.BadGzipFile, EOFError, zlib.error) as e:
+                raise UnreadableInput(self.name, f"not a readable gzip file ({e})") from None
+        return decode_utf8(data, self.name)
+
+
+def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
+    """(1-based line number, byte offset, the line without its end) — one line in memory at a time."""
+    offset = 0
+    for n, raw in enumerate(stream, start=1):
+        yield n, offset, raw.rstrip(b"\r\n")
+        offset += len(raw)
