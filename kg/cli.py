@@ -23,6 +23,7 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "kg.commands.database",
     "kg.commands.parse",
+    "kg.commands.parse",
     "kg.commands.coauthors",
     "kg.commands.synth",
     "kg.commands.main_job",
