@@ -22,7 +22,7 @@ app = typer.Typer(
 # One module per area; each defines register(app). Add a line here when an area gets commands.
 COMMAND_MODULES = [
     "kg.commands.database",
-    "kg.commands.parse",
+    "kg.commands.cypher",
     "kg.commands.parse",
     "kg.commands.coauthors",
     "kg.commands.synth",
