@@ -162,7 +162,7 @@ def parse_metadata(inp: Input) -> Iterator[Record | Reject]:
                 obj = json.loads(text)
             except json.JSONDecodeError as e:
                 yield reject(
-                    inp.name, f"invalid JSON: {e.msg} at column {e.colno}", line=n, offset=offset, raw=text
+                    inp.name, f"invalid JSON: {e.msg} (column {e.colno})", line=n, offset=offset, raw=text
                 )
                 continue
             if not isinstance(obj, dict):

@@ -130,8 +130,10 @@ def parse_bundle(directory: Path, shown: str | None = None) -> Iterator[Record |
         pos, ref = got
         by_work[row["work_id"]].append((pos, line, ref))
     seen: set[str] = set()
+    works_usable = True
     for line, row in _rows(directory / WORKS, w_name, WORK_COLUMNS):
         if isinstance(row, Reject):
+            works_usable = works_usable and line != 1  # a bad header makes the whole file unusable
             yield row
             continue
         wid = row["work_id"]
@@ -146,6 +148,8 @@ def parse_bundle(directory: Path, shown: str | None = None) -> Iterator[Record |
             raw=",".join(row.values()),
         )
         seen.add(wid)
+    if not works_usable:
+        return
     for wid in sorted(set(by_work) - seen):
         for _, line, _ in by_work[wid]:
             yield reject(a_name, f"work_id {wid!r} is not in {WORKS}", line=line)

@@ -237,7 +237,7 @@ def entity(obj: Any, file: str, line: int | None, offset: int | None, raw: str) 
 
 
 def _json_error(e: json.JSONDecodeError) -> str:
-    return f"invalid JSON: {e.msg} at column {e.colno}"
+    return f"invalid JSON: {e.msg} (column {e.colno})"
 
 
 def parse(inp: Input) -> Iterator[Record | Reject]:
@@ -288,7 +288,8 @@ def _document(inp: Input) -> Iterator[Record | Reject]:
         return
     items = obj if isinstance(obj, list) else [obj]
     for item in items:
-        yield from entity(item, inp.name, 1 if not isinstance(obj, list) else None, None, text[:4000])
+        # a pretty-printed document has no meaningful line per record: the OpenAlex id names it
+        yield from entity(item, inp.name, None, None, text[:4000])
 
 
 TAXONOMY_COLUMNS = ("topic_id", "new_topic_label", "subfield_id", "field_id", "domain_id")
