@@ -1,0 +1,356 @@
+"""Discovery on a small graph reasoned out by hand: exact ranks, scores and reasons, exclusions, files, the CLI.
+
+The graph (ids sort a < b < … so ties break by id):
+
+    COAUTHOR  a–b, a–c, b–d, c–d, c–e, g–h          SAME_AS  h→a (a's other identity), b→k (b's other identity)
+    WORKS_ON  a: T1 3, T2 1 (→ 0.75, 0.25)   e: T1   f: T1 2, T2 2 (→ 0.5, 0.5)   h, g, k, c: T1   j: T2
+    AFFILIATED_WITH  a, d: I1    f: I1, I2                                open_to_collaborate: f
+
+For a (weights: 1·RA + 0.5·topics + 0.25·institutions):
+    d: RA via b (1/2) + via c (1/3) = 0.833333, topics 0, institutions 1  → 1.083333
+    e: RA via c 1/3, topics min(0.75, 1) = 0.75, institutions 0          → 0.708333
+    f: RA 0, topics min(.75,.5) + min(.25,.5) = 0.75, institutions 1/2   → 0.5
+    j: topics min(0.25, 1) = 0.25                                        → 0.125
+Excluded although they share T1 with a: b, c (co-authors), h (a's own identity), g (co-author of h), k (b's
+identity). With --prefer-open, f's score × 1.5 = 0.75 passes e.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from neo4j import Driver
+
+from kg import db, discover, linkpred
+from kg.config import Settings
+from kg.errors import InputError, NotFound
+
+NAMES = {
+    "a": "Ada",
+    "b": "Bo",
+    "c": "Cy",
+    "d": "Di",
+    "e": "Ed",
+    "f": "Flo",
+    "g": "Gus",
+    "h": "Ada L.",
+    "j": "Jo",
+    "k": "B. O.",
+}
+COAUTHOR = [("a", "b"), ("a", "c"), ("b", "d"), ("c", "d"), ("c", "e"), ("g", "h")]
+WORKS_ON = [
+    ("a", "T1", 3.0),
+    ("a", "T2", 1.0),
+    ("e", "T1", 1.0),
+    ("f", "T2", 2.0),
+    ("f", "T1", 2.0),
+    ("h", "T1", 1.0),
+    ("g", "T1", 1.0),
+    ("k", "T1", 1.0),
+    ("c", "T1", 1.0),
+    ("j", "T2", 1.0),
+]
+AFFILIATED = [("a", "I1"), ("d", "I1"), ("f", "I1"), ("f", "I2")]
+SAME_AS = [("h", "a"), ("b", "k")]
+OPEN = {"f"}
+
+# ---------------------------------------------------------------- the pure core, no database
+
+
+def _edge_list() -> tuple[list[str], linkpred.EdgeList]:
+    people = sorted(NAMES)
+    ix = {p: i for i, p in enumerate(people)}
+    topics, insts = {"T1": 0, "T2": 1}, {"I1": 0, "I2": 1}
+    edges = linkpred.EdgeList(
+        n=len(people),
+        coauthor=np.array([[ix[x], ix[y]] for x, y in COAUTHOR]),
+        n_topics=2,
+        topic_rows=np.array([[ix[x], topics[t]] for x, t, _ in WORKS_ON]),
+        topic_weights=np.array([w for _, _, w in WORKS_ON]),
+        n_institutions=2,
+        institution_rows=np.array([[ix[x], insts[i]] for x, i in AFFILIATED]),
+        same_as=np.array([[ix[x], ix[y]] for x, y in SAME_AS]),
+        open=np.array([p in OPEN for p in people]),
+    )
+    return people, edges
+
+
+def _ranked(params: linkpred.Params, who: str = "a") -> list[tuple[str, float]]:
+    people, edges = _edge_list()
+    graph = linkpred.Graph(edges)
+    out = []
+    for _, sugs in linkpred.suggest(graph, np.array([people.index(who)]), params):
+        out += [(people[s.target], round(s.score, 6)) for s in sugs]
+    return out
+
+
+def test_core_ranks_a_by_hand_computed_scores() -> None:
+    assert _ranked(linkpred.Params()) == [("d", 1.083333), ("e", 0.708333), ("f", 0.5), ("j", 0.125)]
+    assert _ranked(linkpred.Params(top_k=2)) == [("d", 1.083333), ("e", 0.708333)]
+
+
+def test_core_prefer_open_boosts_open_people() -> None:
+    ranked = _ranked(linkpred.Params(prefer_open=True))
+    assert ranked == [("d", 1.083333), ("f", 0.75), ("e", 0.708333), ("j", 0.125)]
+
+
+def test_core_reasons_parts_for_a_to_d_and_f() -> None:
+    people, edges = _edge_list()
+    graph = linkpred.Graph(edges)
+    (_, sugs), *_ = list(linkpred.suggest(graph, np.array([0]), linkpred.Params()))
+    d, _e, f, _j = sugs
+    assert (d.rank, d.coauthor_ra, d.topics, d.institutions) == (1, pytest.approx(5 / 6), 0.0, 1.0)
+    assert [(people[z], c) for z, c in d.shared_coauthors] == [("b", 0.5), ("c", pytest.approx(1 / 3))]
+    assert d.shared_coauthor_count == 2 and d.shared_topics == [] and d.shared_institutions == [0]
+    assert (f.coauthor_ra, f.topics, f.institutions, f.target_open) == (0.0, 0.75, 0.5, True)
+    assert f.shared_topics == [(0, 0.75, 0.5), (1, 0.25, 0.5)]
+
+
+def test_core_never_suggests_self_coauthors_or_same_as_identities() -> None:
+    people, edges = _edge_list()
+    graph = linkpred.Graph(edges)
+    ix = {p: i for i, p in enumerate(people)}
+    co = {frozenset(p) for p in COAUTHOR}
+    groups = [{"a", "h"}, {"b", "k"}]
+    seen = 0
+    for _, sugs in linkpred.suggest(graph, np.arange(len(people)), linkpred.Params(batch_paths=1)):
+        for s in sugs:
+            u, v = people[s.source], people[s.target]
+            assert u != v and frozenset((u, v)) not in co
+            assert not any({u, v} <= g for g in groups)
+            seen += 1
+    assert seen > 0
+    # a's identity h and h's co-author g both share T1 with a, yet neither is suggested to a; nor is k (b's identity)
+    assert {t for t, _ in _ranked(linkpred.Params())} & {"h", "g", "k", "b", "c"} == set()
+    # c would get b and b's other identity k with the same score: one person, suggested once (the first id)
+    assert [t for t, _ in _ranked(linkpred.Params(), "c")][:1] == ["b"]
+    assert "k" not in [t for t, _ in _ranked(linkpred.Params(), "c")]
+    assert ix["k"] not in {
+        s.target for _, b in linkpred.suggest(graph, np.array([ix["c"]]), linkpred.Params()) for s in b
+    }
+
+
+def test_core_damps_hubs_above_the_cap() -> None:
+    # u, v share y (2 co-authors) and z (3 co-authors, above hub_cap=2): z neither relays nor adds to RA
+    edges = linkpred.EdgeList(n=5, coauthor=np.array([[0, 3], [1, 3], [0, 4], [1, 4], [2, 4]]))
+    graph = linkpred.Graph(edges)
+    (_, sugs), *_ = list(linkpred.suggest(graph, np.array([0]), linkpred.Params(hub_cap=2)))
+    assert [(s.target, s.coauthor_ra, s.shared_coauthor_count) for s in sugs] == [(1, 0.5, 2)]
+    assert sugs[0].shared_coauthors == [(3, 0.5), (4, 0.0)]
+    (_, sugs), *_ = list(linkpred.suggest(graph, np.array([0]), linkpred.Params(hub_cap=3)))
+    assert [(s.target, round(s.coauthor_ra, 6)) for s in sugs] == [(1, 0.833333), (2, 0.333333)]
+
+
+def test_core_batches_do_not_change_results() -> None:
+    people, edges = _edge_list()
+    graph = linkpred.Graph(edges)
+
+    def everything(params: linkpred.Params) -> list[tuple[int, int, int, float]]:
+        return [
+            (s.source, s.rank, s.target, s.score)
+            for _, sugs in linkpred.suggest(graph, np.arange(len(people)), params)
+            for s in sugs
+        ]
+
+    assert everything(linkpred.Params(batch_paths=1)) == everything(linkpred.Params())
+
+
+# ---------------------------------------------------------------- against the real Neo4j
+
+GRAPH_CYPHER = """
+UNWIND $people AS p CREATE (:Researcher {id: 't:' + p[0], name: p[1], open_to_collaborate: p[2]})
+WITH count(*) AS done
+UNWIND [['T1', 'Graph learning'], ['T2', 'Bibliometrics']] AS t CREATE (:Topic {id: 'openalex:' + t[0], name: t[1]})
+WITH count(*) AS done
+UNWIND [['I1', 'Uni One'], ['I2', 'Uni Two']] AS i CREATE (:Institution {id: 'ror:' + i[0], name: i[1]})
+WITH count(*) AS done
+UNWIND $co AS e MATCH (x:Researcher {id: 't:' + e[0]}), (y:Researcher {id: 't:' + e[1]})
+CREATE (x)-[:COAUTHOR {shared_works: 1, weight: 1.0}]->(y)
+WITH count(*) AS done
+UNWIND $topics AS e MATCH (x:Researcher {id: 't:' + e[0]}), (t:Topic {id: 'openalex:' + e[1]})
+CREATE (x)-[:WORKS_ON {weight: e[2]}]->(t)
+WITH count(*) AS done
+UNWIND $aff AS e MATCH (x:Researcher {id: 't:' + e[0]}), (i:Institution {id: 'ror:' + e[1]})
+CREATE (x)-[:AFFILIATED_WITH]->(i)
+WITH count(*) AS done
+UNWIND $same AS e MATCH (x:Researcher {id: 't:' + e[0]}), (y:Researcher {id: 't:' + e[1]})
+CREATE (x)-[:SAME_AS {by: 'test'}]->(y)
+"""
+
+
+def _build(drv: Driver, s: Settings) -> None:
+    db.run(
+        drv,
+        GRAPH_CYPHER,
+        {
+            "people": [[p, n, p in OPEN] for p, n in NAMES.items()],
+            "co": [list(e) for e in COAUTHOR],
+            "topics": [list(e) for e in WORKS_ON],
+            "aff": [list(e) for e in AFFILIATED],
+            "same": [list(e) for e in SAME_AS],
+        },
+        write=True,
+        settings=s,
+    )
+
+
+def _stored(drv: Driver, s: Settings) -> dict[str, list[tuple[str, float, str]]]:
+    rows = db.run(
+        drv,
+        "MATCH (a:Researcher)-[x:SUGGESTED_COLLABORATOR]->(b) RETURN a.id AS a, b.id AS b, x.score AS score, "
+        "x.run AS run ORDER BY a.id, x.score DESC, b.id",
+        settings=s,
+    )
+    out: dict[str, list[tuple[str, float, str]]] = {}
+    for r in rows:
+        out.setdefault(r["a"], []).append((r["b"], r["score"], r["run"]))
+    return out
+
+
+REASONS_A_D: dict[str, Any] = {
+    "score": 1.083333,
+    "parts": {"coauthor_ra": 0.833333, "topics": 0.0, "institutions": 1.0, "open_boost": 1.0},
+    "weights": {"coauthor_ra": 1.0, "topics": 0.5, "institutions": 0.25},
+    "shared_coauthor_count": 2,
+    "shared_coauthors": [
+        {"id": "t:b", "name": "Bo", "coauthors": 2, "contribution": 0.5},
+        {"id": "t:c", "name": "Cy", "coauthors": 3, "contribution": 0.333333},
+    ],
+    "shared_topics": [],
+    "shared_institutions": [{"id": "ror:I1", "name": "Uni One"}],
+    "candidate_open_to_collaborate": False,
+}
+REASONS_A_F_TOPICS = [
+    {"id": "openalex:T1", "name": "Graph learning", "weight": 0.75, "candidate_weight": 0.5, "overlap": 0.5},
+    {"id": "openalex:T2", "name": "Bibliometrics", "weight": 0.25, "candidate_weight": 0.5, "overlap": 0.25},
+]
+
+
+@pytest.mark.neo4j
+def test_run_discovery_stores_exact_suggestions_with_reasons(graph: Driver, neo4j_settings: Settings) -> None:
+    _build(graph, neo4j_settings)
+    summary = discover.run_discovery(graph, settings=neo4j_settings, run_id="run-1", progress=False)
+    assert (summary.researchers, summary.graph_researchers, summary.coauthor_pairs) == (10, 10, 6)
+    stored = _stored(graph, neo4j_settings)
+    assert stored["t:a"] == [
+        ("t:d", 1.083333, "run-1"),
+        ("t:e", 0.708333, "run-1"),
+        ("t:f", 0.5, "run-1"),
+        ("t:j", 0.125, "run-1"),
+    ]
+    assert summary.suggestions == sum(len(v) for v in stored.values())
+    rows = discover.stored_suggestions(graph, "t:a", neo4j_settings)
+    assert [(r["id"], r["name"]) for r in rows] == [
+        ("t:d", "Di"),
+        ("t:e", "Ed"),
+        ("t:f", "Flo"),
+        ("t:j", "Jo"),
+    ]
+    assert rows[0]["reasons"] == REASONS_A_D
+    assert rows[2]["reasons"]["shared_topics"] == REASONS_A_F_TOPICS
+    assert rows[2]["reasons"]["shared_institutions"] == [{"id": "ror:I1", "name": "Uni One"}]
+    assert rows[2]["reasons"]["candidate_open_to_collaborate"] is True
+    # never: self, co-authors, SAME_AS identities (for anyone)
+    co = {frozenset(("t:" + x, "t:" + y)) for x, y in COAUTHOR}
+    for src, sugs in stored.items():
+        for dst, _, _ in sugs:
+            assert src != dst and frozenset((src, dst)) not in co
+            assert {src, dst} not in ({"t:a", "t:h"}, {"t:b", "t:k"})
+
+
+@pytest.mark.neo4j
+def test_a_new_run_replaces_only_the_covered_researchers_edges(
+    graph: Driver, neo4j_settings: Settings
+) -> None:
+    _build(graph, neo4j_settings)
+    discover.run_discovery(graph, settings=neo4j_settings, run_id="run-1", progress=False)
+    before = _stored(graph, neo4j_settings)
+    summary = discover.run_discovery(
+        graph, ["t:a"], top_k=2, prefer_open=True, settings=neo4j_settings, run_id="run-2", progress=False
+    )
+    assert (summary.researchers, summary.suggestions) == (1, 2)
+    after = _stored(graph, neo4j_settings)
+    assert after["t:a"] == [("t:d", 1.083333, "run-2"), ("t:f", 0.75, "run-2")]
+    assert {k: v for k, v in after.items() if k != "t:a"} == {k: v for k, v in before.items() if k != "t:a"}
+
+
+@pytest.mark.neo4j
+def test_out_files_jsonl_and_csv(graph: Driver, neo4j_settings: Settings, tmp_path: Path) -> None:
+    _build(graph, neo4j_settings)
+    jl = tmp_path / "s.jsonl"
+    discover.run_discovery(graph, ["t:a"], out=jl, settings=neo4j_settings, run_id="r", progress=False)
+    lines = [json.loads(x) for x in jl.read_text(encoding="utf-8").splitlines()]
+    assert [(x["rank"], x["candidate_id"], x["candidate_name"], x["score"]) for x in lines] == [
+        (1, "t:d", "Di", 1.083333),
+        (2, "t:e", "Ed", 0.708333),
+        (3, "t:f", "Flo", 0.5),
+        (4, "t:j", "Jo", 0.125),
+    ]
+    assert lines[0]["researcher_id"] == "t:a" and lines[0]["researcher_name"] == "Ada"
+    assert lines[0]["run"] == "r" and lines[0]["reasons"] == REASONS_A_D
+    cv = tmp_path / "sub" / "s.csv"
+    discover.run_discovery(
+        graph, ["t:a"], top_k=1, out=cv, settings=neo4j_settings, run_id="r", progress=False
+    )
+    with cv.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows == [
+        {
+            "run": "r",
+            "researcher_id": "t:a",
+            "researcher_name": "Ada",
+            "rank": "1",
+            "candidate_id": "t:d",
+            "candidate_name": "Di",
+            "score": "1.083333",
+            "coauthor_ra": "0.833333",
+            "topics": "0.0",
+            "institutions": "1.0",
+            "open_boost": "1.0",
+            "shared_coauthors": "Bo; Cy",
+            "shared_topics": "",
+            "shared_institutions": "Uni One",
+            "reasons": json.dumps(REASONS_A_D, ensure_ascii=False),
+        }
+    ]
+    with pytest.raises(InputError, match="unknown format"):
+        discover.run_discovery(graph, ["t:a"], out=tmp_path / "s.txt", settings=neo4j_settings)
+    with pytest.raises(NotFound, match="t:nobody"):
+        discover.run_discovery(graph, ["t:nobody"], settings=neo4j_settings, progress=False)
+
+
+@pytest.mark.neo4j
+def test_cli_discover_exit_codes_and_output(
+    graph: Driver, neo4j_settings: Settings, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    _build(graph, neo4j_settings)
+
+    def kg(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["kg", *args], capture_output=True, text=True, env=cli_env, timeout=120)
+
+    out = tmp_path / "all.jsonl"
+    r = kg("discover", "--top", "3", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "suggestions for" in r.stdout and "of 10 researchers" in r.stdout
+    assert len(out.read_text(encoding="utf-8").splitlines()) == sum(
+        len(v) for v in _stored(graph, neo4j_settings).values()
+    )
+    r = kg("discover", "-r", "t:a", "--show")
+    assert r.returncode == 0, r.stderr
+    assert (
+        "Di (t:d)" in r.stdout
+        and "via co-authors: Bo, Cy" in r.stdout
+        and "shared institutions: Uni One" in r.stdout
+    )
+    r = kg("discover", "-r", "t:nobody")
+    assert (r.returncode, r.stderr.strip()) == (1, "error: no researcher with id t:nobody")
+    r = kg("discover", "--out", str(tmp_path / "x.txt"))
+    assert r.returncode == 1 and r.stderr.startswith("error: --out") and "Traceback" not in r.stderr
+    r = kg("discover", "--top", "0")
+    assert r.returncode == 2
