@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "kg.commands.coauthors",
     "kg.commands.synth",
     "kg.commands.main_job",
+    "kg.commands.topics",
 ]
 
 

@@ -1,0 +1,638 @@
+"""Topics for works without source topics (spaCy phrase matching over the OpenAlex taxonomy), keyphrases, and
+each researcher's derived topic profile (WORKS_ON).
+
+Scoring (method "vocab-v1"), all documented here so a reader can check any HAS_TOPIC edge by hand:
+
+* The vocabulary is every topic's name (and its former OpenAlex label) and its keywords, plus subfield, field and
+  domain names, normalised to lower-case lookup lemmas ("Graph Neural Networks" → "graph neural network"); the
+  PhraseMatcher matches on that normalised form, so case and plural variants match. A hyphenated phrase also
+  matches with a space ("human computer interaction"), a parenthesised part is optional.
+* Overlapping matches keep the longest ("graph neural network" wins over "neural network").
+* A matched phrase p is worth  idf(p) × length(p) × place(p) × repeat(p)  where
+  idf(p) = ln(1 + N / df(p)) with N the number of taxonomy nodes and df(p) how many nodes use p (rare keywords
+  weigh more), length = 1.0 for a phrase of several words and, for one word, 0.6 × specificity where
+  specificity = clamp((−ln p(word) − 9) / 5, 0.1, 1) from spaCy's English word probabilities (spacy-lookups-data
+  lexeme_prob; a word it lacks counts as rare): 'training' (ln p −9.7) counts 0.14, 'propagation' (−14.3) 1.0,
+  place = 2.0 when p occurs in the title and 1.0 when only in the abstract (title matches count more),
+  repeat = 1 + 0.3·ln(occurrences).
+* A node's raw score is the sum of its phrases' worth times the phrase kind (1.5 for a topic's own name, 1.0 for a
+  keyword or a subfield/field name, 0.5 for a domain name). A subfield's support is its own raw score plus its
+  topics'; a field's is its own plus its subfields'. A topic's final score adds 0.2 × its subfield's support, so
+  a topic whose neighbours also have evidence beats an isolated match. Optional arXiv categories multiply the
+  final score of topics under the category's subfield by 1.5 and under its field by 1.2.
+* A topic is *clear* when its final score is at least MIN_SCORE and beats the runner-up by MARGIN (×1.15).
+  Then the top-k (3) topics scoring at least max(MIN_SCORE, 0.4 × best) are assigned, best first. Otherwise the
+  work falls back to the best-supported subfield (if its support reaches MIN_SCORE and is clear of the next one),
+  else the best field, else nothing. Ties always break by node id, so the result is deterministic.
+* The stored score is final / (final + 8), in [0, 1); evidence lists the matched phrases, strongest first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import pickle
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import spacy
+from neo4j import Driver
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+from kg import db
+from kg.config import REPO_ROOT, Settings, get_settings
+from kg.errors import NotFound
+from kg.keyphrases import RESEARCH_FILLER
+from kg.keyphrases import keyphrases as rake_keyphrases
+from kg.taxonomy import Taxonomy, arxiv_category_code, default_path, read_taxonomy
+
+METHOD = "vocab-v1"
+METHOD_PREFIX = "vocab-"
+SOURCE_METHOD = "source"
+VOCAB_FORMAT = 2
+
+TITLE_WEIGHT = 2.0
+SINGLE_WORD_WEIGHT = 0.6
+REPEAT_WEIGHT = 0.3
+KIND_WEIGHT = {"name": 1.5, "keyword": 1.0, "level-name": 1.0, "domain-name": 0.5}
+SUBFIELD_SMOOTHING = 0.1
+CATEGORY_SUBFIELD_BOOST = 1.5
+CATEGORY_FIELD_BOOST = 1.2
+MIN_SCORE = 4.0
+MARGIN = 1.05
+RELATIVE_CUT = 0.4
+TOP_K = 3
+SCORE_HALF = 8.0
+MAX_EVIDENCE = 8
+KEYPHRASES = 8
+CACHE_DIR = REPO_ROOT / ".kg" / "cache"
+
+_LATEX_MATH = re.compile(r"\$[^$]{0,400}\$")
+_LATEX_CMD = re.compile(r"\\[a-zA-Z]+\*?(?:\{([^{}]*)\})?")
+_PAREN = re.compile(r"\s*\([^)]*\)")
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One topic given to a work: the Topic id, a score in [0, 1), and the matched phrases behind it."""
+
+    topic_id: str
+    score: float
+    evidence: tuple[str, ...]
+    level: str = "topic"
+
+
+# ---- the spaCy pipeline ---------------------------------------------------------------------------------------
+
+
+class _LemmaNorm:
+    """Sets token.norm_ to the lower-case lookup lemma, so the matcher sees 'Networks', 'networks' and
+    'network' alike. The lookup table is case-sensitive, hence the lower-casing; words the table lacks lose a
+    plural 's' ('embeddings' → 'embedding')."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+        self.table: Any = None
+        self.memo: dict[str, str] = {}
+
+    def _table(self) -> Any:
+        if self.table is None:
+            lemmatizer = self.nlp.get_pipe("lemmatizer")
+            self.table = lemmatizer.lookups.get_table("lemma_lookup")  # type: ignore[attr-defined]
+        return self.table
+
+    def __call__(self, doc: Doc) -> Doc:
+        table = self._table()
+        memo = self.memo
+        for tok in doc:
+            low = tok.lower_
+            norm = memo.get(low)
+            if norm is None:
+                norm = memo[low] = normalise_word(low, table)
+            tok.norm_ = norm
+        return doc
+
+
+def normalise_word(low: str, table: Any) -> str:
+    lemma = table.get(low)
+    if isinstance(lemma, str):
+        return lemma
+    if len(low) > 3 and low.endswith("s") and not low.endswith(("ss", "us", "is")) and low[-2].isalpha():
+        return low[:-1]
+    return low
+
+
+@Language.factory("kg_lemma_norm")
+def _make_lemma_norm(nlp: Language, name: str) -> _LemmaNorm:
+    return _LemmaNorm(nlp)
+
+
+def build_pipeline(model: str | None = None) -> Language:
+    """A blank English pipeline with lookup lemmas (spacy-lookups-data) and the lemma-norm step. `model` names a
+    trained pipeline to use instead when it is installed (never required; the blank one is the default)."""
+    if model and spacy.util.is_package(model):
+        nlp = spacy.load(model, exclude=["ner", "parser", "textcat"])
+        if "lemmatizer" not in nlp.pipe_names:
+            nlp.add_pipe("lemmatizer", config={"mode": "lookup"}).initialize()  # type: ignore[attr-defined]
+    else:
+        nlp = spacy.blank("en")
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.initialize()
+    nlp.add_pipe("kg_lemma_norm", last=True)
+    return nlp
+
+
+@lru_cache(maxsize=1)
+def default_pipeline() -> Language:
+    return build_pipeline()
+
+
+def clean_text(text: str | None) -> str:
+    """Drop LaTeX math and commands (keeping a command's braced argument), collapse white space."""
+    if not text:
+        return ""
+    t = _LATEX_MATH.sub(" ", text)
+    t = _LATEX_CMD.sub(lambda m: f" {m.group(1) or ''} ", t)
+    t = t.replace("{", " ").replace("}", " ").replace("~", " ")
+    return re.sub(r"\s+", " ", t).strip()
+
+
+# ---- the vocabulary -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Vocabulary:
+    """Normalised phrases → the taxonomy nodes they name, with IDF weights, and the node hierarchy."""
+
+    # "graph neural network" → [(node id, kind), …]
+    phrases: dict[str, list[tuple[str, str]]]
+    idf: dict[str, float]
+    # idf × length factor (with the single-word specificity): what one occurrence of the phrase is worth
+    weight: dict[str, float]
+    parent: dict[str, str | None]
+    level: dict[str, str]
+    names: dict[str, str]
+    digest: str = ""
+
+    @classmethod
+    def build(cls, taxonomy: Taxonomy, nlp: Language | None = None, *, digest: str = "") -> Vocabulary:
+        nlp = nlp or default_pipeline()
+        raw: list[tuple[str, str, str]] = []  # (surface phrase, node id, kind)
+        for node in taxonomy.nodes.values():
+            if node.scheme != "openalex":
+                continue
+            if node.level == "topic":
+                for name in (node.name, *node.alt_names):
+                    raw.append((name, node.id, "name"))
+                for kw in node.keywords:
+                    raw.append((kw, node.id, "keyword"))
+            elif node.level == "domain":
+                raw.append((node.name, node.id, "domain-name"))
+            else:
+                raw.append((node.name, node.id, "level-name"))
+        variants: list[tuple[str, str, str]] = []
+        for surface, node_id, kind in raw:
+            for v in _surface_variants(surface):
+                variants.append((v, node_id, kind))
+        phrases: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        docs = nlp.pipe((v for v, _, _ in variants), batch_size=2000)
+        for (_, node_id, kind), doc in zip(variants, docs, strict=True):
+            key = " ".join(t.norm_ for t in doc if not t.is_space)
+            if not key or all(t.is_punct or t.is_stop for t in doc):
+                continue
+            if " " not in key and key in RESEARCH_FILLER:
+                continue  # 'model', 'method': every abstract says them
+            if (node_id, kind) not in phrases[key]:
+                phrases[key].append((node_id, kind))
+        n_nodes = sum(1 for n in taxonomy.nodes.values() if n.scheme == "openalex")
+        idf = {
+            p: math.log(1.0 + n_nodes / len({nid for nid, _ in targets})) for p, targets in phrases.items()
+        }
+        weight = {p: idf[p] * length_factor(p) for p in phrases}
+        return cls(
+            phrases={p: sorted(t) for p, t in sorted(phrases.items())},
+            idf=idf,
+            weight=weight,
+            parent={n.id: n.parent for n in taxonomy.nodes.values()},
+            level={n.id: n.level for n in taxonomy.nodes.values()},
+            names={n.id: n.name for n in taxonomy.nodes.values()},
+            digest=digest,
+        )
+
+    @classmethod
+    def from_phrases(
+        cls,
+        nodes: Iterable[tuple[str, str, str | None, Sequence[str]]],
+        nlp: Language | None = None,
+    ) -> Vocabulary:
+        """A small vocabulary from (id, level, parent, keywords) tuples, a node's own name being its id's
+        name: for tests and experiments. Names are given as the first keyword prefixed with '='."""
+        from kg.taxonomy import TopicNode
+
+        tax = Taxonomy()
+        for node_id, level, parent, words in nodes:
+            name = next((w[1:] for w in words if w.startswith("=")), node_id)
+            kws = tuple(w for w in words if not w.startswith("="))
+            tax.nodes[node_id] = TopicNode(node_id, name, level, parent=parent, keywords=kws)
+        return cls.build(tax, nlp)
+
+
+@lru_cache(maxsize=1)
+def _word_logprob() -> Any:
+    from spacy.lookups import load_lookups
+
+    return load_lookups("en", ["lexeme_prob"]).get_table("lexeme_prob")
+
+
+def specificity(word: str) -> float:
+    """How specific a single word is, from its English frequency: 0.1 for everyday words, 1.0 for rare ones."""
+    logp = _word_logprob().get(word)
+    if not isinstance(logp, float):
+        return 1.0
+    return min(1.0, max(0.1, (-logp - 9.0) / 5.0))
+
+
+def length_factor(phrase: str) -> float:
+    """1.0 for a phrase of several words; a single word is ambiguous: 0.6 × its specificity."""
+    words = phrase.split(" ")
+    if len(words) > 1:
+        return 1.0
+    return SINGLE_WORD_WEIGHT * specificity(words[0])
+
+
+def _surface_variants(surface: str) -> list[str]:
+    """The phrase, without a parenthesised part, and with hyphens as spaces."""
+    out = [surface.strip()]
+    bare = _PAREN.sub("", surface).strip()
+    if bare and bare not in out:
+        out.append(bare)
+    for v in list(out):
+        spaced = re.sub(r"(?<=\w)-(?=\w)", " ", v)
+        if spaced not in out:
+            out.append(spaced)
+    return out
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha1()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:16]
+
+
+def cached_vocabulary(
+    path: Path, *, cache_dir: Path | None = None, nlp: Language | None = None
+) -> Vocabulary:
+    """The vocabulary for a taxonomy file, built once and pickled under .kg/cache keyed by the file's hash and
+    the method version (later calls load it in a fraction of the build time)."""
+    digest = file_digest(path)
+    cache = (cache_dir or CACHE_DIR) / f"topics-vocab-{digest}-{METHOD}-f{VOCAB_FORMAT}.pkl"
+    if cache.is_file():
+        try:
+            with cache.open("rb") as fh:
+                vocab = pickle.load(fh)
+            if isinstance(vocab, Vocabulary) and vocab.digest == digest:
+                return vocab
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            pass  # a stale or broken cache is rebuilt below
+    vocab = Vocabulary.build(read_taxonomy(path), nlp, digest=digest)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(vocab, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(cache)
+    except OSError:
+        pass  # a read-only checkout still works, it just rebuilds next time
+    return vocab
+
+
+# ---- the assigner -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Match:
+    key: str
+    surface: str
+    in_title: bool
+
+
+@dataclass
+class TopicAssigner:
+    """Assigns taxonomy topics to a title and abstract; pure (no database)."""
+
+    vocabulary: Vocabulary
+    nlp: Language = field(default_factory=default_pipeline)
+    top_k: int = TOP_K
+    min_score: float = MIN_SCORE
+    method: str = METHOD
+
+    def __post_init__(self) -> None:
+        self.matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
+        for key in self.vocabulary.phrases:
+            words = key.split(" ")
+            pattern = Doc(self.nlp.vocab, words=words)
+            for tok, w in zip(pattern, words, strict=True):
+                tok.norm_ = w
+            self.matcher.add(key, [pattern])
+
+    @classmethod
+    def from_taxonomy(cls, path: Path | None = None, **kw: Any) -> TopicAssigner:
+        return cls(cached_vocabulary(path or default_path()), **kw)
+
+    # -- text → Doc
+
+    def make_doc(self, title: str | None, abstract: str | None) -> tuple[Doc, int]:
+        """One Doc for title and abstract; returns it with the number of title tokens."""
+        return next(self.make_docs([(title, abstract)]))
+
+    def make_docs(
+        self, items: Iterable[tuple[str | None, str | None]], batch_size: int = 256
+    ) -> Iterator[tuple[Doc, int]]:
+        texts: list[tuple[str, int]] = []
+        for title, abstract in items:
+            t, a = clean_text(title), clean_text(abstract)
+            texts.append((f"{t}\n\n{a}" if a else t, len(t)))
+        for doc, (_, title_chars) in zip(
+            self.nlp.pipe((t for t, _ in texts), batch_size=batch_size), texts, strict=True
+        ):
+            title_tokens = next((tok.i for tok in doc if tok.idx >= title_chars), len(doc))
+            yield doc, title_tokens
+
+    # -- scoring
+
+    def _matches(self, doc: Doc, title_tokens: int) -> list[_Match]:
+        # Several phrases share a span only if they normalise alike, and then they are one key.
+        spans = {(s, e): self.nlp.vocab.strings[m] for m, s, e in self.matcher(doc)}
+        out = []
+        reach = -1
+        # By start, longest first: a span ending within the reach of an earlier one is nested in it. A match
+        # inside a longer match is no evidence of its own ('neural network' in 'graph neural network');
+        # overlapping matches that are not nested both count.
+        for (start, end), key in sorted(spans.items(), key=lambda kv: (kv[0][0], -kv[0][1])):
+            if end <= reach:
+                continue
+            reach = end
+            out.append(_Match(key, doc[start:end].text.lower(), start < title_tokens))
+        return out
+
+    def assign_doc(self, doc: Doc, title_tokens: int, categories: Sequence[str] = ()) -> list[Assignment]:
+        v = self.vocabulary
+        worth: dict[str, float] = {}
+        surfaces: dict[str, str] = {}
+        occurrences: dict[str, int] = defaultdict(int)
+        in_title: set[str] = set()
+        for m in self._matches(doc, title_tokens):
+            occurrences[m.key] += 1
+            surfaces.setdefault(m.key, m.surface)
+            if m.in_title:
+                in_title.add(m.key)
+        for key, n in occurrences.items():
+            place = TITLE_WEIGHT if key in in_title else 1.0
+            worth[key] = v.weight[key] * place * (1.0 + REPEAT_WEIGHT * math.log(n))
+
+        raw: dict[str, float] = defaultdict(float)
+        evidence: dict[str, dict[str, float]] = defaultdict(dict)
+        for key, w in worth.items():
+            for node_id, kind in v.phrases[key]:
+                raw[node_id] += w * KIND_WEIGHT[kind]
+                evidence[node_id][surfaces[key]] = w
+        support: dict[str, float] = defaultdict(float)
+        for node_id, s in raw.items():
+            support[node_id] += s
+            for anc in self._ancestors(node_id):
+                support[anc] += s
+                for phrase, w in evidence[node_id].items():
+                    evidence[anc][phrase] = max(evidence[anc].get(phrase, 0.0), w)
+
+        boost_sub, boost_field = self._category_boosts(categories)
+        final: dict[str, float] = {}
+        for node_id, s in raw.items():
+            if v.level.get(node_id) != "topic":
+                continue
+            sub = v.parent.get(node_id)
+            score = s + SUBFIELD_SMOOTHING * (support[sub] if sub else 0.0)
+            if sub in boost_sub:
+                score *= CATEGORY_SUBFIELD_BOOST
+            elif sub and v.parent.get(sub) in boost_field:
+                score *= CATEGORY_FIELD_BOOST
+            final[node_id] = score
+
+        ranked = sorted(final.items(), key=lambda kv: (-kv[1], kv[0]))
+        if ranked and ranked[0][1] >= self.min_score and _clear(ranked):
+            cut = max(self.min_score, RELATIVE_CUT * ranked[0][1])
+            chosen = [(nid, s) for nid, s in ranked[: self.top_k] if s >= cut]
+            return [self._assignment(nid, s, evidence[nid], "topic") for nid, s in chosen]
+        for level in ("subfield", "field"):
+            ranked_level = sorted(
+                ((nid, s) for nid, s in support.items() if v.level.get(nid) == level),
+                key=lambda kv: (-kv[1], kv[0]),
+            )
+            if ranked_level and ranked_level[0][1] >= self.min_score and _clear(ranked_level):
+                nid, s = ranked_level[0]
+                return [self._assignment(nid, s, evidence[nid], level)]
+        return []
+
+    def _ancestors(self, node_id: str) -> Iterator[str]:
+        cur = self.vocabulary.parent.get(node_id)
+        while cur is not None:
+            yield cur
+            cur = self.vocabulary.parent.get(cur)
+
+    def _category_boosts(self, categories: Sequence[str]) -> tuple[set[str], set[str]]:
+        from kg.taxonomy import ARXIV_CATEGORIES
+
+        subs: set[str] = set()
+        fields: set[str] = set()
+        for c in categories:
+            code = arxiv_category_code(c)
+            if code is None:
+                continue
+            target = ARXIV_CATEGORIES[code][1]
+            if self.vocabulary.level.get(target) == "subfield":
+                subs.add(target)
+                par = self.vocabulary.parent.get(target)
+                if par:
+                    fields.add(par)
+            elif self.vocabulary.level.get(target) == "field":
+                fields.add(target)
+        return subs, fields
+
+    def _assignment(self, node_id: str, score: float, ev: dict[str, float], level: str) -> Assignment:
+        phrases = sorted(ev.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_EVIDENCE]
+        return Assignment(
+            topic_id=node_id,
+            score=round(score / (score + SCORE_HALF), 4),
+            evidence=tuple(p for p, _ in phrases),
+            level=level,
+        )
+
+    def assign(
+        self, title: str | None, abstract: str | None = None, categories: Sequence[str] = ()
+    ) -> list[Assignment]:
+        doc, title_tokens = self.make_doc(title, abstract)
+        return self.assign_doc(doc, title_tokens, categories)
+
+    def keyphrases(self, doc: Doc, title_tokens: int = 0, top_k: int = KEYPHRASES) -> list[str]:
+        return [k.text for k in rake_keyphrases(doc, title_tokens=title_tokens, top_k=top_k)]
+
+    def assign_many(
+        self, items: Sequence[tuple[str | None, str | None, Sequence[str]]], batch_size: int = 256
+    ) -> list[tuple[list[Assignment], list[str]]]:
+        """Topics and keyphrases for many (title, abstract, categories), through nlp.pipe."""
+        out = []
+        docs = self.make_docs(((t, a) for t, a, _ in items), batch_size=batch_size)
+        for (_, _, cats), (doc, title_tokens) in zip(items, docs, strict=True):
+            out.append((self.assign_doc(doc, title_tokens, cats), self.keyphrases(doc, title_tokens)))
+        return out
+
+
+def _clear(ranked: Sequence[tuple[str, float]]) -> bool:
+    return len(ranked) == 1 or ranked[0][1] >= MARGIN * ranked[1][1]
+
+
+@lru_cache(maxsize=4)
+def _assigner_for(path: Path) -> TopicAssigner:
+    return TopicAssigner.from_taxonomy(path)
+
+
+def get_assigner(settings: Settings | None = None, path: Path | None = None) -> TopicAssigner:
+    """The process-wide assigner for the taxonomy file (built or loaded from the cache once)."""
+    return _assigner_for((path or default_path(settings)).resolve())
+
+
+# ---- the graph -----------------------------------------------------------------------------------------------
+
+
+def _chunks(seq: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
+
+
+def assign_for_works(
+    driver: Driver,
+    work_ids: Sequence[str],
+    *,
+    assigner: TopicAssigner | None = None,
+    settings: Settings | None = None,
+) -> int:
+    """Assign topics to the given works that have no source topics (no HAS_TOPIC {method: "source"} to an
+    OpenAlex topic), replacing their earlier assigned (vocab-*) topics, and store their keyphrases. Works with
+    source topics lose any stale assigned edge and keep their source ones. Returns how many works got topics."""
+    s = settings or get_settings()
+    ids = list(dict.fromkeys(work_ids))
+    if not ids:
+        return 0
+    a = assigner or get_assigner(s)
+    ensure_topic_nodes(driver, settings=s)
+    assigned = 0
+    for batch in _chunks(ids, max(1, s.batch_size)):
+        rows = db.run_named(
+            driver,
+            "topics/works_to_assign",
+            {"ids": list(batch), "source": SOURCE_METHOD, "scheme": "openalex"},
+            settings=s,
+        )
+        todo = [r for r in rows if not r["has_source"]]
+        sourced = [r["id"] for r in rows if r["has_source"]]
+        results = a.assign_many([(r["title"], r["abstract"], r["categories"] or []) for r in todo])
+        out_rows = []
+        for r, (assignments, kps) in zip(todo, results, strict=True):
+            out_rows.append(
+                {
+                    "id": r["id"],
+                    "keyphrases": kps,
+                    "topics": [
+                        {"id": x.topic_id, "score": x.score, "evidence": list(x.evidence)}
+                        for x in assignments
+                    ],
+                }
+            )
+            assigned += bool(assignments)
+        db.run_named(
+            driver,
+            "topics/write_assigned",
+            {"rows": out_rows, "method": a.method, "prefix": METHOD_PREFIX},
+            write=True,
+            settings=s,
+        )
+        if sourced:
+            db.run_named(
+                driver,
+                "topics/drop_assigned",
+                {"ids": sourced, "prefix": METHOD_PREFIX},
+                write=True,
+                settings=s,
+            )
+    return assigned
+
+
+def ensure_topic_nodes(driver: Driver, *, settings: Settings | None = None) -> None:
+    """Load the taxonomy when the graph has no OpenAlex topics yet (assigned edges need their Topic nodes)."""
+    s = settings or get_settings()
+    rows = db.run_named(driver, "topics/count_topics", {"scheme": "openalex", "level": "topic"}, settings=s)
+    if not rows or rows[0]["n"] == 0:
+        from kg.taxonomy import load_taxonomy
+
+        load_taxonomy(driver, settings=s)
+
+
+def work_ids_to_assign(
+    driver: Driver, *, everything: bool = False, settings: Settings | None = None
+) -> list[str]:
+    """Ids of works to (re-)assign: all works, or only those with no topics at all."""
+    s = settings or get_settings()
+    rows = db.run_named(driver, "topics/work_ids", {"all": everything}, settings=s)
+    return [r["id"] for r in rows]
+
+
+def refresh_researcher_topics(
+    driver: Driver,
+    researcher_ids: Sequence[str] | None = None,
+    *,
+    settings: Settings | None = None,
+) -> int:
+    """Rebuild (Researcher)-[:WORKS_ON {weight, works}]->(Topic) for the given researchers (None = everyone).
+
+    Weighting: each authored work spreads one unit over its OpenAlex-scheme topics in proportion to the
+    HAS_TOPIC scores (a work with three topics counts once, not three times; equal shares when scores are
+    missing). weight = the sum of those shares over the researcher's works (rounded to 4 places), works = how
+    many of their works have the topic. arXiv categories are left out: they restate the OpenAlex subfields.
+    Returns how many researchers have a profile after the refresh."""
+    s = settings or get_settings()
+    ids = list(researcher_ids) if researcher_ids is not None else None
+    if ids is None:
+        ids = [r["id"] for r in db.run_named(driver, "topics/researcher_ids", {}, settings=s)]
+    total = 0
+    for batch in _chunks(ids, max(1, s.batch_size)):
+        rows = db.run_named(
+            driver,
+            "topics/refresh_works_on",
+            {"ids": list(batch), "schemes": ["openalex"]},
+            write=True,
+            settings=s,
+        )
+        total += int(rows[0]["profiles"]) if rows else 0
+    return total
+
+
+def show_work_topics(driver: Driver, work_id: str, *, settings: Settings | None = None) -> dict[str, Any]:
+    """A work's title, keyphrases and topics (with level, score, method and evidence), best first."""
+    s = settings or get_settings()
+    rows = db.run_named(driver, "topics/work_topics", {"id": work_id}, settings=s)
+    if not rows:
+        raise NotFound(f"no work with id {work_id}")
+    return rows[0]
+
+
+def to_json(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=str)
