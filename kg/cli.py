@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "kg.commands.synth",
     "kg.commands.main_job",
     "kg.commands.topics",
+    "kg.commands.serve",
 ]
 
 

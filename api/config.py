@@ -1,0 +1,25 @@
+"""The API's own settings (KG_API_*), next to the shared Settings of kg.config (URI, timeout, CORS, close-collaborator definition)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kg.config import REPO_ROOT
+
+
+class ApiSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KG_API_", env_file=".env", extra="ignore")
+
+    # A small pool: each worker process has its own driver, and a slice needs one connection for a few ms.
+    pool_size: int = 10
+    # How long the driver retries a read on a dead or restarting Neo4j before the API answers 503; short, so a
+    # page hears "try again" quickly instead of hanging.
+    transaction_retry_time: float = 1.0
+    # Seconds a client is told to wait (Retry-After) after a 503.
+    retry_after: int = 5
+    # Relationships a slice reads from one node per neighbour type: past this a hub is sampled, not expanded.
+    hub_scan: int = 1000
+    # The web panel's build; served at / when the directory exists.
+    web_dist: Path = REPO_ROOT / "web" / "dist"

@@ -1,0 +1,144 @@
+"""The FastAPI app: routers under /api/v1, one driver per process (lifespan), problem+json errors, CORS, the web panel."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse
+from neo4j import Driver
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from api import problems
+from api.config import ApiSettings
+from api.repository import GraphRepository, make_api_driver
+from api.routes import graph, health, institutions, researchers, search, topics, works
+from kg import __version__
+from kg.config import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """Research KG's read-only API for the research graph panel: a researcher's quick read, bounded and
+deterministic graph slices (node budget, per-type caps, per-node caps, `hidden_neighbours`, `truncated`), the
+explorer's next ring, paginated lists and full-text search. Errors are `application/problem+json`."""
+
+
+def create_app(
+    settings: Settings | None = None,
+    api_settings: ApiSettings | None = None,
+    *,
+    driver: Driver | None = None,
+) -> FastAPI:
+    """The app. With no driver given, the lifespan creates one for this process and closes it on shutdown."""
+    s = settings or get_settings()
+    a = api_settings or ApiSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = driver is None
+        drv = make_api_driver(s, a) if driver is None else driver
+        app.state.repository = GraphRepository(drv, s, a)
+        try:
+            yield
+        finally:
+            if own:
+                drv.close()
+
+    app = FastAPI(
+        title="Research KG API",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    problems.install(app, a)
+    if s.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=s.cors_origins,
+            allow_methods=["GET", "OPTIONS"],
+            allow_headers=["*"],
+            expose_headers=["Retry-After"],
+        )
+
+    v1 = APIRouter(prefix=API_PREFIX)
+    for module in (health, researchers, graph, works, topics, institutions, search):
+        v1.include_router(module.router)
+    app.include_router(v1)
+    # probes at the root too, for process managers that expect them there
+    app.include_router(health.router, include_in_schema=False)
+    _include_guide(app)
+    _serve_web(app, a.web_dist)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _include_guide(app: FastAPI) -> None:
+    """The Neo4j Browser guide (api/routes/guide.py, written by the Cypher-library work) when it exists."""
+    if importlib.util.find_spec("api.routes.guide") is None:
+        return
+    module = importlib.import_module("api.routes.guide")
+    app.include_router(module.router)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document with error responses under application/problem+json, the media type they are sent as."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    doc = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+    )
+    for path in doc.get("paths", {}).values():
+        for op in path.values():
+            for code, resp in op.get("responses", {}).items():
+                content = resp.get("content")
+                if code[:1] in "45" and content and "application/json" in content:
+                    content[problems.PROBLEM_JSON] = content.pop("application/json")
+    app.openapi_schema = doc
+    return doc
+
+
+# ---------------------------------------------------------------------------------------------- the web panel
+
+
+class _SpaFiles(StaticFiles):
+    """web/dist as static files; a page path with no file (a client-side route) gets index.html."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            return await super().get_response(path, scope)
+        except StarletteHTTPException as e:
+            api_path = path == "api" or path.startswith("api/")
+            if e.status_code != 404 or api_path or "." in Path(path).name:
+                raise
+            return await super().get_response("index.html", scope)
+
+
+def _serve_web(app: FastAPI, dist: Path) -> None:
+    """Serve the panel at / and /researchers/{id} when web/dist has been built; the API works without it."""
+    index = dist / "index.html"
+    if not index.is_file():
+        return
+
+    async def page(request: Request) -> FileResponse:
+        return FileResponse(index, media_type="text/html")
+
+    app.add_api_route("/", page, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/researchers/{researcher_id:path}", page, methods=["GET"], include_in_schema=False)
+    app.mount("/", _SpaFiles(directory=dist, html=True), name="web")

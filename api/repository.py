@@ -1,0 +1,550 @@
+"""The only place the API talks to Neo4j: read transactions (routed as reads, with a timeout) over cypher/api/."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from neo4j import Driver, GraphDatabase
+
+from api import lucene
+from api.config import ApiSettings
+from api.schemas import (
+    SEARCH_OFFSET_LIMIT,
+    TYPE_ORDER,
+    AuthorBrief,
+    CollaboratorBrief,
+    CollaboratorItem,
+    GraphCounts,
+    GraphSlice,
+    InstitutionBrief,
+    InstitutionDetail,
+    NodeType,
+    QuickRead,
+    ReportedCounts,
+    ResearcherBrief,
+    SearchHit,
+    SliceBudget,
+    SliceEdge,
+    SliceNode,
+    SuggestionItem,
+    TopicBrief,
+    TopicDetail,
+    TypeBudget,
+    WorkCounts,
+    WorkDetail,
+    WorkItem,
+    WorkTopic,
+)
+from api.slices import ChosenNode, SliceRequest, SliceSelection, hidden_neighbours, incident_counts
+from kg import catalog, db
+from kg.config import Settings
+from kg.errors import NotFound, QueryError
+
+
+class QueryTimedOut(QueryError):
+    """A read ran past KG_QUERY_TIMEOUT and the server cancelled it."""
+
+
+FULLTEXT_INDEX: dict[NodeType, str] = {
+    NodeType.researcher: "researcher_names",
+    NodeType.work: "work_text",
+    NodeType.topic: "topic_names",
+    NodeType.institution: "institution_names",
+}
+
+TOP_TOPICS = 5
+# Up to this degree slice_edges expands a node to find its edges; past it, a node is a hub whose edges are found from
+# their other ends (measured on Neo4j 5.26: expanding costs ~3 db hits per relationship).
+EXPAND_LIMIT = 500
+MAX_LISTED = 100
+
+
+def make_api_driver(settings: Settings, api: ApiSettings) -> Driver:
+    """The API process's one driver: a small pool and a short retry, so an unreachable Neo4j becomes a quick 503.
+    Creating it does not connect, so the API starts (and answers 503) even while Neo4j is down."""
+    return GraphDatabase.driver(
+        settings.uri,
+        auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+        max_connection_pool_size=api.pool_size,
+        connection_timeout=settings.connection_timeout,
+        connection_acquisition_timeout=settings.connection_timeout * 2,
+        max_transaction_retry_time=api.transaction_retry_time,
+        user_agent="research-kg-api",
+    )
+
+
+# Property values come from several loaders; these keep one odd value from failing a whole response.
+def _int(v: Any) -> int | None:
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and v == v and abs(v) < 2**63:
+        return int(v)
+    return None
+
+
+def _float(v: Any) -> float | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int | float):
+        return float(v)
+    return None
+
+
+def _str(v: Any) -> str | None:
+    if v is None:
+        return None
+    return v if isinstance(v, str) else str(v)
+
+
+def _bool(v: Any) -> bool | None:
+    return v if isinstance(v, bool) else None
+
+
+def _strs(v: Any) -> list[str]:
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [v]
+    if isinstance(v, list | tuple):
+        return [str(x) for x in v if x is not None]
+    return [str(v)]
+
+
+def _field(v: Any) -> str | int | float | bool | list[str] | None:
+    if v is None or isinstance(v, str | int | float | bool):
+        return v
+    if isinstance(v, list | tuple):
+        return [str(x) for x in v]
+    return str(v)
+
+
+def _by_type(nodes: Iterable[tuple[str, NodeType]]) -> dict[str, list[str]]:
+    """Ids split by label, the parameters every multi-node query takes."""
+    out: dict[str, list[str]] = {f"{t.value}_ids": [] for t in NodeType}
+    for node_id, t in nodes:
+        out[f"{t.value}_ids"].append(node_id)
+    return out
+
+
+class GraphRepository:
+    def __init__(self, driver: Driver, settings: Settings, api: ApiSettings | None = None) -> None:
+        self.driver = driver
+        self.settings = settings
+        self.api = api or ApiSettings()
+
+    # ------------------------------------------------------------------------------------------ the one edge
+
+    def run_read(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """One statement in a read transaction (routed to readers, read access mode, so a write is refused by the
+        server) with the query timeout."""
+        try:
+            return db.run(
+                self.driver,
+                cypher,
+                params,
+                write=False,
+                settings=self.settings,
+                timeout=self.settings.query_timeout,
+            )
+        except QueryError as e:
+            if "TimedOut" in str(e) or "Terminated" in str(e):
+                raise QueryTimedOut(str(e)) from e
+            raise
+
+    def _read(self, name: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        return self.run_read(catalog.query(name), params)
+
+    # ------------------------------------------------------------------------------------------ lookups
+
+    def ping(self) -> bool:
+        return self._read("api/ping") == [{"ok": 1}]
+
+    def node_type(self, node_id: str) -> NodeType | None:
+        rows = self._read("api/node_type", {"id": node_id})
+        return NodeType(rows[0]["type"]) if rows else None
+
+    def require(self, node_id: str, expected: NodeType | None = None) -> NodeType:
+        """The type of an existing node, or NotFound (also when it is not of the expected type)."""
+        t = self.node_type(node_id)
+        if t is None or (expected is not None and t != expected):
+            raise NotFound(f"no {expected.value if expected else 'node'} with id {node_id!r}")
+        return t
+
+    # ------------------------------------------------------------------------------------------ quick read
+
+    def close_collaborators(self, researcher_id: str) -> list[dict[str, Any]]:
+        """The one definition of close collaborators (cypher/coauthors/close_collaborators.cypher)."""
+        return self._read(
+            "coauthors/close_collaborators",
+            {
+                "id": researcher_id,
+                "min_shared": self.settings.close_min_shared_works,
+                "top_k": self.settings.close_top_k,
+            },
+        )
+
+    def quick_read(self, researcher_id: str) -> QuickRead:
+        rows = self._read(
+            "api/researcher_quick_read",
+            {"id": researcher_id, "top_topics": TOP_TOPICS, "max_institutions": MAX_LISTED},
+        )
+        if not rows:
+            raise NotFound(f"no researcher with id {researcher_id!r}")
+        r = rows[0]
+        close = self.close_collaborators(researcher_id)
+        rep = r["reported"] or {}
+        return QuickRead(
+            id=r["id"],
+            name=_str(r["name"]),
+            headline=_str(r["headline"]),
+            aliases=_strs(r["aliases"]),
+            orcid=_str(r["orcid"]),
+            openalex_id=_str(r["openalex_id"]),
+            affiliation_status=_str(r["affiliation_status"]),
+            institutions=[
+                InstitutionBrief(
+                    id=i["id"],
+                    name=_str(i["name"]),
+                    country_code=_str(i["country_code"]),
+                    type=_str(i["type"]),
+                )
+                for i in r["institution_list"]
+            ],
+            trust_score=_float(r["trust_score"]),
+            trust_label=_str(r["trust_label"]),
+            verification_level=_str(r["verification_level"]),
+            claimed=_bool(r["claimed"]),
+            open_to_collaborate=_bool(r["open_to_collaborate"]),
+            counts=GraphCounts(
+                works=r["works"],
+                topics=r["topics"],
+                coauthors=r["coauthors"],
+                close_collaborators=len(close),
+                institutions=r["institutions"],
+                big_team_works=_int(r["big_team_works"]),
+            ),
+            reported=ReportedCounts(
+                works=_int(rep.get("works")),
+                topics=_int(rep.get("topics")),
+                close_collaborators=_int(rep.get("close_collaborators")),
+                followers=_int(rep.get("followers")),
+            ),
+            top_topics=[self._topic_brief(t) for t in r["top_topics"]],
+            top_collaborators=[self._collaborator_brief(c) for c in close],
+            sources=_strs(r["sources"]),
+        )
+
+    @staticmethod
+    def _topic_brief(t: Mapping[str, Any]) -> TopicBrief:
+        return TopicBrief(
+            id=t["id"],
+            name=_str(t.get("name")),
+            level=_str(t.get("level")),
+            scheme=_str(t.get("scheme")),
+            weight=_float(t.get("weight")),
+            works=_int(t.get("works")),
+        )
+
+    @staticmethod
+    def _collaborator_brief(c: Mapping[str, Any]) -> CollaboratorBrief:
+        return CollaboratorBrief(
+            id=c["id"],
+            name=_str(c.get("name")),
+            shared_works=_int(c.get("shared_works")),
+            weight=_float(c.get("weight")),
+            first_year=_int(c.get("first_year")),
+            last_year=_int(c.get("last_year")),
+        )
+
+    # ------------------------------------------------------------------------------------------ slices
+
+    def _ring(
+        self, centres: Sequence[ChosenNode], fetch: Mapping[NodeType, int], exclude: Iterable[str]
+    ) -> dict[str, dict[NodeType, list[str]]]:
+        """Per centre and neighbour type, the ordered candidate ids (one query per centre label)."""
+        excluded = sorted(set(exclude))
+        out: dict[str, dict[NodeType, list[str]]] = {}
+        for label in NodeType:
+            ids = [c.id for c in centres if c.type == label]
+            if not ids:
+                continue
+            params: dict[str, Any] = {f"fetch_{t.value}": fetch.get(t, 0) for t in NodeType}
+            params["lists"] = {"ids": ids, "exclude": excluded}
+            params["scan"] = self.api.hub_scan
+            for row in self._read(f"api/ring_{label.value}", params):
+                out[row["center"]] = {t: list(row[t.value]) for t in NodeType}
+        return out
+
+    def graph_slice(
+        self, center_id: str, request: SliceRequest, expected: NodeType | None = None
+    ) -> GraphSlice:
+        """The bounded slice around one node: its ring (and the ring after, for hops=2), every panel relationship
+        among the chosen nodes, each node's degree and what the response leaves out of it."""
+        center_type = self.require(center_id, expected)
+        selection = SliceSelection(center_id, center_type, request)
+        exclude = set(request.exclude) - {center_id}
+        ring1 = self._ring([selection.nodes[0]], selection.first_fetch(), exclude | {center_id})
+        selection.take_first_ring(ring1.get(center_id, {}))
+        if request.hops == 2 and selection.hop1():
+            ring2 = self._ring(selection.hop1(), selection.second_fetch(), exclude | selection.ids)
+            selection.take_second_ring(ring2)
+
+        chosen = selection.nodes
+        typed = _by_type((n.id, n.type) for n in chosen)
+        details = {row["id"]: row for row in self._read("api/slice_nodes", {"lists": typed})}
+        all_ids = sorted(selection.ids | exclude)
+        edge_rows = self._read(
+            "api/slice_edges",
+            {
+                "lists": {"all_ids": all_ids, "returned_ids": sorted(selection.ids)},
+                "expand_limit": EXPAND_LIMIT,
+            },
+        )
+        edges = [
+            SliceEdge(source=e["source"], target=e["target"], type=e["type"], weight=_float(e["weight"]))
+            for e in edge_rows
+        ]
+        touching = incident_counts((e.source, e.target) for e in edges)
+        nodes: list[SliceNode] = []
+        for n in chosen:
+            d = details.get(n.id)
+            if d is None:  # deleted between the two reads: leave it out rather than invent it
+                continue
+            degree = int(d["degree"])
+            nodes.append(
+                SliceNode(
+                    id=n.id,
+                    type=n.type,
+                    label=_str(d["label"]),
+                    fields={k: _field(v) for k, v in sorted((d["fields"] or {}).items())},
+                    hop=n.hop,
+                    degree=degree,
+                    hidden_neighbours=hidden_neighbours(degree, touching[n.id]),
+                )
+            )
+        budget = SliceBudget(
+            max_nodes=request.max_nodes,
+            used=len(nodes),
+            hops=request.hops,
+            per_node=request.per_node,
+            types={
+                t.value: TypeBudget(
+                    cap=request.cap(t), shown=sum(1 for n in nodes if n.type == t and n.hop > 0)
+                )
+                for t in TYPE_ORDER
+            },
+        )
+        return GraphSlice(
+            center=center_id, nodes=nodes, edges=edges, truncated=selection.truncated, budget=budget
+        )
+
+    # ------------------------------------------------------------------------------------------ lists
+
+    def researcher_works(
+        self, researcher_id: str, limit: int, after: tuple[int, str] | None
+    ) -> tuple[list[WorkItem], tuple[int, str] | None]:
+        self.require(researcher_id, NodeType.researcher)
+        rows = self._read(
+            "api/researcher_works",
+            {
+                "id": researcher_id,
+                "after_year": after[0] if after else None,
+                "after_id": after[1] if after else None,
+                "limit": limit + 1,
+            },
+        )
+        items = [
+            WorkItem(
+                id=r["id"],
+                title=_str(r["title"]),
+                year=_int(r["year"]),
+                type=_str(r["type"]),
+                venue=_str(r["venue"]),
+                doi=_str(r["doi"]),
+                arxiv_id=_str(r["arxiv_id"]),
+                author_count=_int(r["author_count"]),
+                position=_int(r["position"]),
+            )
+            for r in rows[:limit]
+        ]
+        nxt = (int(rows[limit - 1]["sort_year"]), rows[limit - 1]["id"]) if len(rows) > limit else None
+        return items, nxt
+
+    def researcher_collaborators(
+        self, researcher_id: str, limit: int, after: tuple[float, str] | None
+    ) -> tuple[list[CollaboratorItem], tuple[float, str] | None]:
+        self.require(researcher_id, NodeType.researcher)
+        rows = self._read(
+            "api/researcher_collaborators",
+            {
+                "id": researcher_id,
+                "after_weight": after[0] if after else None,
+                "after_id": after[1] if after else None,
+                "limit": limit + 1,
+            },
+        )
+        close = {c["id"] for c in self.close_collaborators(researcher_id)}
+        items = [
+            CollaboratorItem(
+                id=r["id"],
+                name=_str(r["name"]),
+                shared_works=_int(r["shared_works"]),
+                weight=_float(r["weight"]),
+                first_year=_int(r["first_year"]),
+                last_year=_int(r["last_year"]),
+                works=_strs(r["works"]),
+                close=r["id"] in close,
+            )
+            for r in rows[:limit]
+        ]
+        nxt = (float(rows[limit - 1]["sort_weight"]), rows[limit - 1]["id"]) if len(rows) > limit else None
+        return items, nxt
+
+    def researcher_suggestions(
+        self, researcher_id: str, limit: int, after: tuple[float, str] | None
+    ) -> tuple[list[SuggestionItem], tuple[float, str] | None]:
+        self.require(researcher_id, NodeType.researcher)
+        rows = self._read(
+            "api/researcher_suggestions",
+            {
+                "id": researcher_id,
+                "after_score": after[0] if after else None,
+                "after_id": after[1] if after else None,
+                "limit": limit + 1,
+            },
+        )
+        items = [
+            SuggestionItem(
+                id=r["id"],
+                name=_str(r["name"]),
+                headline=_str(r["headline"]),
+                open_to_collaborate=_bool(r["open_to_collaborate"]),
+                score=_float(r["score"]),
+                run=_str(r["run"]),
+                reasons=_reasons(r["reasons"]),
+            )
+            for r in rows[:limit]
+        ]
+        nxt = (float(rows[limit - 1]["sort_score"]), rows[limit - 1]["id"]) if len(rows) > limit else None
+        return items, nxt
+
+    # ------------------------------------------------------------------------------------------ details
+
+    def work(self, work_id: str) -> WorkDetail:
+        rows = self._read("api/work_detail", {"id": work_id, "max_authors": MAX_LISTED})
+        if not rows:
+            raise NotFound(f"no work with id {work_id!r}")
+        r = rows[0]
+        w = r["work"]
+        return WorkDetail(
+            id=w["id"],
+            title=_str(w.get("title")),
+            abstract=_str(w.get("abstract")),
+            year=_int(w.get("year")),
+            date=_str(w.get("date")),
+            type=_str(w.get("type")),
+            venue=_str(w.get("venue")),
+            doi=_str(w.get("doi")),
+            arxiv_id=_str(w.get("arxiv_id")),
+            openalex_id=_str(w.get("openalex_id")),
+            author_count=_int(w.get("author_count")),
+            authors_truncated=_bool(w.get("authors_truncated")),
+            categories=_strs(w.get("categories")),
+            has_code=_bool(w.get("has_code")),
+            upvotes=_int(w.get("upvotes")),
+            score=_float(w.get("score")),
+            keyphrases=_strs(w.get("keyphrases")),
+            authors=[
+                AuthorBrief(id=a["id"], name=_str(a["name"]), position=_int(a["position"]))
+                for a in r["authors"]
+            ],
+            topics=[
+                WorkTopic(
+                    id=t["id"],
+                    name=_str(t["name"]),
+                    level=_str(t["level"]),
+                    scheme=_str(t["scheme"]),
+                    score=_float(t["score"]),
+                )
+                for t in r["topics"]
+            ],
+            counts=WorkCounts(
+                authors=r["author_edges"], topics=r["topic_edges"], cites=r["cites"], cited_by=r["cited_by"]
+            ),
+            sources=_strs(w.get("sources")),
+        )
+
+    def topic(self, topic_id: str) -> TopicDetail:
+        rows = self._read("api/topic_detail", {"id": topic_id, "max_children": MAX_LISTED})
+        if not rows:
+            raise NotFound(f"no topic with id {topic_id!r}")
+        r = rows[0]
+        t = r["topic"]
+        return TopicDetail(
+            id=t["id"],
+            name=_str(t.get("name")),
+            scheme=_str(t.get("scheme")),
+            level=_str(t.get("level")),
+            keywords=_strs(t.get("keywords")),
+            parents=[self._topic_brief(p) for p in r["parents"]],
+            children=[self._topic_brief(c) for c in r["children"]],
+            works=r["works"],
+            researchers=r["researchers"],
+            children_count=r["children_count"],
+            sources=_strs(t.get("sources")),
+        )
+
+    def institution(self, institution_id: str) -> InstitutionDetail:
+        rows = self._read("api/institution_detail", {"id": institution_id, "max_members": MAX_LISTED})
+        if not rows:
+            raise NotFound(f"no institution with id {institution_id!r}")
+        r = rows[0]
+        i = r["institution"]
+        return InstitutionDetail(
+            id=i["id"],
+            name=_str(i.get("name")),
+            ror=_str(i.get("ror")),
+            country_code=_str(i.get("country_code")),
+            type=_str(i.get("type")),
+            researchers=r["researchers"],
+            members=[ResearcherBrief(id=m["id"], name=_str(m["name"])) for m in r["members"]],
+            sources=_strs(i.get("sources")),
+        )
+
+    # ------------------------------------------------------------------------------------------ search
+
+    def search(
+        self, text: str, types: Sequence[NodeType], offset: int, limit: int
+    ) -> tuple[list[SearchHit], int | None]:
+        """Ranked hits over the full-text indexes of `types` (merged by score, then type order, then id), the page
+        at `offset`, and the next offset (None on the last page)."""
+        query = lucene.build_query(text)
+        if query is None:
+            return [], None
+        fetch = min(offset + limit + 1, SEARCH_OFFSET_LIMIT + limit + 1)
+        hits: list[tuple[float, int, str, SearchHit]] = []
+        for t in types:
+            for r in self._read("api/search", {"index": FULLTEXT_INDEX[t], "query": query, "fetch": fetch}):
+                score = float(r["score"])
+                hit = SearchHit(
+                    id=r["id"], type=t, label=_str(r["label"]), score=score, detail=_str(r["detail"])
+                )
+                hits.append((-score, TYPE_ORDER.index(t), r["id"], hit))
+        hits.sort(key=lambda h: h[:3])
+        page = [h[3] for h in hits[offset : offset + limit]]
+        nxt = offset + limit if len(hits) > offset + limit and offset + limit <= SEARCH_OFFSET_LIMIT else None
+        return page, nxt
+
+
+def _reasons(raw: Any) -> Any:
+    """Reasons as the discovery job wrote them: a JSON string becomes JSON; anything else is passed as it is."""
+    if isinstance(raw, str):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw
+    return raw

@@ -1,0 +1,763 @@
+"""Pydantic response models of the API (each with an OpenAPI example) and the slice request limits."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Hard limits: a request beyond them gets a 422, never a silently clamped answer.
+MAX_NODES_DEFAULT = 40
+MAX_NODES_LIMIT = 200
+TYPE_CAP_LIMIT = 200
+PER_NODE_DEFAULT = 5
+PER_NODE_LIMIT = 50
+EXCLUDE_LIMIT = 500
+ID_MAX_LENGTH = 512
+PAGE_DEFAULT = 20
+PAGE_LIMIT = 100
+SEARCH_PAGE_LIMIT = 50
+SEARCH_OFFSET_LIMIT = 1000
+QUERY_MAX_LENGTH = 200
+
+
+class NodeType(StrEnum):
+    researcher = "researcher"
+    work = "work"
+    topic = "topic"
+    institution = "institution"
+
+
+# The order in which a slice fills its budget, one of each type in turn (so a tight budget still shows a mix).
+TYPE_ORDER: tuple[NodeType, ...] = (NodeType.researcher, NodeType.work, NodeType.topic, NodeType.institution)
+
+DEFAULT_TYPE_CAPS: dict[NodeType, int] = {
+    NodeType.researcher: 12,
+    NodeType.work: 15,
+    NodeType.topic: 8,
+    NodeType.institution: 5,
+}
+
+
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": list(examples)})
+
+
+class Problem(BaseModel):
+    """An error as application/problem+json (RFC 9457)."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+    model_config = _examples(
+        {
+            "type": "about:blank",
+            "title": "Not Found",
+            "status": 404,
+            "detail": "no researcher with id 'orcid:0000-0000-0000-0000'",
+            "instance": "/api/v1/researchers/orcid:0000-0000-0000-0000",
+        }
+    )
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+
+    model_config = _examples({"status": "ok", "version": "0.1.0"})
+
+
+class Ready(BaseModel):
+    status: str
+    neo4j: str
+
+    model_config = _examples({"status": "ready", "neo4j": "answers"})
+
+
+# ---------------------------------------------------------------------------------------------- quick read
+
+
+class InstitutionBrief(BaseModel):
+    id: str
+    name: str | None = None
+    country_code: str | None = None
+    type: str | None = None
+
+    model_config = _examples(
+        {
+            "id": "ror:02abc1234",
+            "name": "Northbridge Institute of Technology",
+            "country_code": "GB",
+            "type": "education",
+        }
+    )
+
+
+class TopicBrief(BaseModel):
+    id: str
+    name: str | None = None
+    level: str | None = None
+    scheme: str | None = None
+    weight: float | None = Field(None, description="The researcher's WORKS_ON weight for this topic.")
+    works: int | None = Field(None, description="How many of the researcher's works carry this topic.")
+
+    model_config = _examples(
+        {
+            "id": "openalex:T11001",
+            "name": "Graph Neural Network Models",
+            "level": "topic",
+            "scheme": "openalex",
+            "weight": 4.2,
+            "works": 5,
+        }
+    )
+
+
+class CollaboratorBrief(BaseModel):
+    id: str
+    name: str | None = None
+    shared_works: int | None = None
+    weight: float | None = None
+    first_year: int | None = None
+    last_year: int | None = None
+
+    model_config = _examples(
+        {
+            "id": "orcid:0000-0002-0000-0001",
+            "name": "Bruno Okafor",
+            "shared_works": 4,
+            "weight": 1.6667,
+            "first_year": 2022,
+            "last_year": 2026,
+        }
+    )
+
+
+class GraphCounts(BaseModel):
+    """Counts computed from the graph itself."""
+
+    works: int = Field(description="AUTHORED works in the graph.")
+    topics: int = Field(description="Topics in the researcher's WORKS_ON profile.")
+    coauthors: int = Field(description="Researchers joined by a COAUTHOR edge.")
+    close_collaborators: int = Field(
+        description="Co-authors meeting the close-collaborator definition (KG_CLOSE_MIN_SHARED_WORKS, "
+        "at most KG_CLOSE_TOP_K)."
+    )
+    institutions: int = Field(description="AFFILIATED_WITH institutions in the graph.")
+    big_team_works: int | None = Field(
+        None, description="Works with more authors than the co-author cap (no COAUTHOR clique)."
+    )
+
+    model_config = _examples(
+        {
+            "works": 9,
+            "topics": 6,
+            "coauthors": 6,
+            "close_collaborators": 4,
+            "institutions": 0,
+            "big_team_works": 0,
+        }
+    )
+
+
+class ReportedCounts(BaseModel):
+    """Counts a source stated about the researcher (a profile page's own numbers); never computed here."""
+
+    works: int | None = None
+    topics: int | None = None
+    close_collaborators: int | None = None
+    followers: int | None = None
+
+    model_config = _examples({"works": 9, "topics": 6, "close_collaborators": 4, "followers": 0})
+
+
+class QuickRead(BaseModel):
+    """The profile page's quick read of one researcher."""
+
+    id: str
+    name: str | None = None
+    headline: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    orcid: str | None = None
+    openalex_id: str | None = None
+    affiliation_status: str | None = Field(None, description="known | not_imported | unknown")
+    institutions: list[InstitutionBrief] = Field(default_factory=list)
+    trust_score: float | None = None
+    trust_label: str | None = None
+    verification_level: str | None = None
+    claimed: bool | None = None
+    open_to_collaborate: bool | None = None
+    counts: GraphCounts
+    reported: ReportedCounts
+    top_topics: list[TopicBrief] = Field(default_factory=list)
+    top_collaborators: list[CollaboratorBrief] = Field(
+        default_factory=list, description="The close collaborators, strongest first."
+    )
+    sources: list[str] = Field(default_factory=list)
+
+    model_config = _examples(
+        {
+            "id": "profile:ada-ferreira",
+            "name": "Ada Ferreira",
+            "headline": "Ada Ferreira works on scalable graph learning systems.",
+            "aliases": ["A. Ferreira"],
+            "orcid": None,
+            "openalex_id": None,
+            "affiliation_status": "not_imported",
+            "institutions": [],
+            "trust_score": 21,
+            "trust_label": "Emerging",
+            "verification_level": "L1",
+            "claimed": False,
+            "open_to_collaborate": True,
+            "counts": {
+                "works": 9,
+                "topics": 6,
+                "coauthors": 6,
+                "close_collaborators": 4,
+                "institutions": 0,
+                "big_team_works": 0,
+            },
+            "reported": {"works": 9, "topics": 6, "close_collaborators": 4, "followers": 0},
+            "top_topics": [
+                {
+                    "id": "openalex:T11001",
+                    "name": "Graph Neural Network Models",
+                    "level": "topic",
+                    "scheme": "openalex",
+                    "weight": 4.2,
+                    "works": 5,
+                }
+            ],
+            "top_collaborators": [
+                {
+                    "id": "orcid:0000-0002-0000-0001",
+                    "name": "Bruno Okafor",
+                    "shared_works": 4,
+                    "weight": 1.6667,
+                    "first_year": 2022,
+                    "last_year": 2026,
+                }
+            ],
+            "sources": ["profile"],
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------- graph slices
+
+FieldValue = str | int | float | bool | list[str] | None
+
+
+class SliceNode(BaseModel):
+    id: str
+    type: NodeType
+    label: str | None = Field(
+        None, description="Name of a researcher, topic or institution; title of a work."
+    )
+    fields: dict[str, FieldValue] = Field(default_factory=dict, description="A few display fields per type.")
+    hop: int = Field(description="0 for the centre, 1 for its ring, 2 for the ring after.")
+    degree: int = Field(description="Relationships of the panel's types this node has in the whole graph.")
+    hidden_neighbours: int = Field(
+        description="How many of those relationships this response leaves out (the panel's '+N more')."
+    )
+
+    model_config = _examples(
+        {
+            "id": "orcid:0000-0002-0000-0001",
+            "type": "researcher",
+            "label": "Bruno Okafor",
+            "fields": {"headline": None, "trust_score": None, "verification_level": None},
+            "hop": 1,
+            "degree": 7,
+            "hidden_neighbours": 2,
+        }
+    )
+
+
+class SliceEdge(BaseModel):
+    source: str
+    target: str
+    type: str = Field(
+        description="AUTHORED, COAUTHOR, HAS_TOPIC, WORKS_ON, AFFILIATED_WITH, PART_OF or CITES."
+    )
+    weight: float | None = Field(
+        None, description="COAUTHOR and WORKS_ON weight, HAS_TOPIC score, AUTHORED confidence; else null."
+    )
+
+    model_config = _examples(
+        {
+            "source": "orcid:0000-0002-0000-0001",
+            "target": "profile:ada-ferreira",
+            "type": "COAUTHOR",
+            "weight": 1.6667,
+        }
+    )
+
+
+class TypeBudget(BaseModel):
+    cap: int
+    shown: int
+
+    model_config = _examples({"cap": 15, "shown": 9})
+
+
+class SliceBudget(BaseModel):
+    max_nodes: int
+    used: int = Field(description="Nodes in this response, the centre included.")
+    hops: int
+    per_node: int
+    types: dict[str, TypeBudget]
+
+    model_config = _examples(
+        {
+            "max_nodes": 40,
+            "used": 22,
+            "hops": 1,
+            "per_node": 5,
+            "types": {
+                "researcher": {"cap": 12, "shown": 6},
+                "work": {"cap": 15, "shown": 9},
+                "topic": {"cap": 8, "shown": 6},
+                "institution": {"cap": 5, "shown": 0},
+            },
+        }
+    )
+
+
+class GraphSlice(BaseModel):
+    """A bounded, deterministic slice of the graph around one node."""
+
+    center: str
+    nodes: list[SliceNode]
+    edges: list[SliceEdge] = Field(
+        description="Every relationship of the panel's types among the nodes (and, for /graph/expand, between "
+        "them and the excluded ids the client already shows)."
+    )
+    truncated: bool = Field(description="True when the budget or a cap left out nodes the request asked for.")
+    budget: SliceBudget
+
+    model_config = _examples(
+        {
+            "center": "profile:ada-ferreira",
+            "nodes": [
+                {
+                    "id": "profile:ada-ferreira",
+                    "type": "researcher",
+                    "label": "Ada Ferreira",
+                    "fields": {
+                        "headline": "Graph learning systems",
+                        "trust_score": 21,
+                        "verification_level": "L1",
+                    },
+                    "hop": 0,
+                    "degree": 21,
+                    "hidden_neighbours": 19,
+                },
+                {
+                    "id": "orcid:0000-0002-0000-0001",
+                    "type": "researcher",
+                    "label": "Bruno Okafor",
+                    "fields": {"headline": None, "trust_score": None, "verification_level": None},
+                    "hop": 1,
+                    "degree": 7,
+                    "hidden_neighbours": 6,
+                },
+            ],
+            "edges": [
+                {
+                    "source": "orcid:0000-0002-0000-0001",
+                    "target": "profile:ada-ferreira",
+                    "type": "COAUTHOR",
+                    "weight": 1.6667,
+                }
+            ],
+            "truncated": True,
+            "budget": {
+                "max_nodes": 2,
+                "used": 2,
+                "hops": 1,
+                "per_node": 5,
+                "types": {
+                    "researcher": {"cap": 12, "shown": 1},
+                    "work": {"cap": 15, "shown": 0},
+                    "topic": {"cap": 8, "shown": 0},
+                    "institution": {"cap": 5, "shown": 0},
+                },
+            },
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------- paginated lists
+
+
+class WorkItem(BaseModel):
+    id: str
+    title: str | None = None
+    year: int | None = None
+    type: str | None = None
+    venue: str | None = None
+    doi: str | None = None
+    arxiv_id: str | None = None
+    author_count: int | None = None
+    position: int | None = Field(None, description="The researcher's place in the author list (1-based).")
+
+    model_config = _examples(
+        {
+            "id": "doi:10.5555/rkg.0001",
+            "title": "Sharded Attention Kernels for Long-Context Graph Transformers",
+            "year": 2026,
+            "type": "preprint",
+            "venue": "arXiv",
+            "doi": "10.5555/rkg.0001",
+            "arxiv_id": None,
+            "author_count": 3,
+            "position": 1,
+        }
+    )
+
+
+class WorkPage(BaseModel):
+    items: list[WorkItem]
+    next_cursor: str | None = Field(None, description="Pass as ?cursor= for the next page; null on the last.")
+
+    model_config = _examples(
+        {
+            "items": [
+                {
+                    "id": "doi:10.5555/rkg.0001",
+                    "title": "Sharded Attention Kernels for Long-Context Graph Transformers",
+                    "year": 2026,
+                    "type": "preprint",
+                    "venue": "arXiv",
+                    "doi": "10.5555/rkg.0001",
+                    "arxiv_id": None,
+                    "author_count": 3,
+                    "position": 1,
+                }
+            ],
+            "next_cursor": "eyJ0Ijoid29ya3MiLCJrIjpbMjAyNiwiZG9pOjEwLjU1NTUvcmtnLjAwMDEiXX0",
+        }
+    )
+
+
+class CollaboratorItem(BaseModel):
+    id: str
+    name: str | None = None
+    shared_works: int | None = None
+    weight: float | None = None
+    first_year: int | None = None
+    last_year: int | None = None
+    works: list[str] = Field(default_factory=list, description="A few shared work ids, most recent first.")
+    close: bool = Field(description="Whether this co-author is one of the researcher's close collaborators.")
+
+    model_config = _examples(
+        {
+            "id": "orcid:0000-0002-0000-0001",
+            "name": "Bruno Okafor",
+            "shared_works": 4,
+            "weight": 1.6667,
+            "first_year": 2022,
+            "last_year": 2026,
+            "works": ["doi:10.5555/rkg.0001"],
+            "close": True,
+        }
+    )
+
+
+class CollaboratorPage(BaseModel):
+    items: list[CollaboratorItem]
+    next_cursor: str | None = None
+
+    model_config = _examples(
+        {
+            "items": [
+                {
+                    "id": "orcid:0000-0002-0000-0001",
+                    "name": "Bruno Okafor",
+                    "shared_works": 4,
+                    "weight": 1.6667,
+                    "first_year": 2022,
+                    "last_year": 2026,
+                    "works": ["doi:10.5555/rkg.0001"],
+                    "close": True,
+                }
+            ],
+            "next_cursor": None,
+        }
+    )
+
+
+class SuggestionItem(BaseModel):
+    id: str
+    name: str | None = None
+    headline: str | None = None
+    open_to_collaborate: bool | None = None
+    score: float | None = None
+    run: str | None = None
+    reasons: Any = Field(
+        None, description="Why this person is suggested (the discovery job's reasons, as JSON)."
+    )
+
+    model_config = _examples(
+        {
+            "id": "orcid:0000-0003-0000-0007",
+            "name": "Ines Laurent",
+            "headline": "Knowledge graph embeddings at scale",
+            "open_to_collaborate": True,
+            "score": 0.82,
+            "run": "discover-2026-11-20",
+            "reasons": {
+                "shared_coauthors": [{"id": "orcid:0000-0002-0000-0002", "name": "Chen Wei"}],
+                "shared_topics": [{"id": "openalex:T11003", "name": "Knowledge Graph Embeddings"}],
+            },
+        }
+    )
+
+
+class SuggestionPage(BaseModel):
+    items: list[SuggestionItem]
+    next_cursor: str | None = None
+
+    model_config = _examples(
+        {
+            "items": [
+                {
+                    "id": "orcid:0000-0003-0000-0007",
+                    "name": "Ines Laurent",
+                    "headline": None,
+                    "open_to_collaborate": True,
+                    "score": 0.82,
+                    "run": "discover-2026-11-20",
+                    "reasons": {
+                        "shared_topics": [{"id": "openalex:T11003", "name": "Knowledge Graph Embeddings"}]
+                    },
+                }
+            ],
+            "next_cursor": None,
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------- details
+
+
+class AuthorBrief(BaseModel):
+    id: str
+    name: str | None = None
+    position: int | None = None
+
+    model_config = _examples({"id": "profile:ada-ferreira", "name": "Ada Ferreira", "position": 1})
+
+
+class WorkTopic(BaseModel):
+    id: str
+    name: str | None = None
+    level: str | None = None
+    scheme: str | None = None
+    score: float | None = None
+
+    model_config = _examples(
+        {
+            "id": "openalex:T11001",
+            "name": "Graph Neural Network Models",
+            "level": "topic",
+            "scheme": "openalex",
+            "score": 0.93,
+        }
+    )
+
+
+class WorkCounts(BaseModel):
+    authors: int
+    topics: int
+    cites: int
+    cited_by: int
+
+    model_config = _examples({"authors": 3, "topics": 3, "cites": 1, "cited_by": 0})
+
+
+class WorkDetail(BaseModel):
+    id: str
+    title: str | None = None
+    abstract: str | None = None
+    year: int | None = None
+    date: str | None = None
+    type: str | None = None
+    venue: str | None = None
+    doi: str | None = None
+    arxiv_id: str | None = None
+    openalex_id: str | None = None
+    author_count: int | None = None
+    authors_truncated: bool | None = None
+    categories: list[str] = Field(default_factory=list)
+    has_code: bool | None = None
+    upvotes: int | None = None
+    score: float | None = None
+    keyphrases: list[str] = Field(default_factory=list)
+    authors: list[AuthorBrief] = Field(default_factory=list, description="In author order (at most 100).")
+    topics: list[WorkTopic] = Field(default_factory=list)
+    counts: WorkCounts
+    sources: list[str] = Field(default_factory=list)
+
+    model_config = _examples(
+        {
+            "id": "doi:10.5555/rkg.0001",
+            "title": "Sharded Attention Kernels for Long-Context Graph Transformers",
+            "abstract": "We shard attention across devices.",
+            "year": 2026,
+            "date": "2026-02-11",
+            "type": "preprint",
+            "venue": "arXiv",
+            "doi": "10.5555/rkg.0001",
+            "arxiv_id": None,
+            "openalex_id": None,
+            "author_count": 3,
+            "authors_truncated": False,
+            "categories": ["cs.LG"],
+            "has_code": True,
+            "upvotes": 12,
+            "score": None,
+            "keyphrases": ["attention kernels"],
+            "authors": [{"id": "profile:ada-ferreira", "name": "Ada Ferreira", "position": 1}],
+            "topics": [
+                {
+                    "id": "openalex:T11001",
+                    "name": "Graph Neural Network Models",
+                    "level": "topic",
+                    "scheme": "openalex",
+                    "score": 0.93,
+                }
+            ],
+            "counts": {"authors": 3, "topics": 3, "cites": 1, "cited_by": 0},
+            "sources": ["profile"],
+        }
+    )
+
+
+class TopicDetail(BaseModel):
+    id: str
+    name: str | None = None
+    scheme: str | None = None
+    level: str | None = None
+    keywords: list[str] = Field(default_factory=list)
+    parents: list[TopicBrief] = Field(default_factory=list)
+    children: list[TopicBrief] = Field(default_factory=list, description="At most 100, by id.")
+    works: int = Field(description="Works carrying this topic (HAS_TOPIC).")
+    researchers: int = Field(description="Researchers whose profile has this topic (WORKS_ON).")
+    children_count: int
+    sources: list[str] = Field(default_factory=list)
+
+    model_config = _examples(
+        {
+            "id": "openalex:subfield:1702",
+            "name": "Artificial Intelligence",
+            "scheme": "openalex",
+            "level": "subfield",
+            "keywords": [],
+            "parents": [
+                {
+                    "id": "openalex:field:17",
+                    "name": "Computer Science",
+                    "level": "field",
+                    "scheme": "openalex",
+                }
+            ],
+            "children": [
+                {
+                    "id": "openalex:T11001",
+                    "name": "Graph Neural Network Models",
+                    "level": "topic",
+                    "scheme": "openalex",
+                }
+            ],
+            "works": 0,
+            "researchers": 0,
+            "children_count": 1,
+            "sources": ["openalex"],
+        }
+    )
+
+
+class ResearcherBrief(BaseModel):
+    id: str
+    name: str | None = None
+
+    model_config = _examples({"id": "orcid:0000-0002-0000-0001", "name": "Bruno Okafor"})
+
+
+class InstitutionDetail(BaseModel):
+    id: str
+    name: str | None = None
+    ror: str | None = None
+    country_code: str | None = None
+    type: str | None = None
+    researchers: int = Field(description="Researchers AFFILIATED_WITH this institution.")
+    members: list[ResearcherBrief] = Field(
+        default_factory=list, description="At most 100 researchers, by id."
+    )
+    sources: list[str] = Field(default_factory=list)
+
+    model_config = _examples(
+        {
+            "id": "ror:02abc1234",
+            "name": "Northbridge Institute of Technology",
+            "ror": "02abc1234",
+            "country_code": "GB",
+            "type": "education",
+            "researchers": 2,
+            "members": [{"id": "orcid:0000-0002-0000-0001", "name": "Bruno Okafor"}],
+            "sources": ["openalex"],
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------- search
+
+
+class SearchHit(BaseModel):
+    id: str
+    type: NodeType
+    label: str | None = None
+    score: float = Field(description="Full-text relevance (Lucene); results are ranked by it, then by id.")
+    detail: str | None = Field(
+        None, description="A short second line: headline, year and venue, level, country."
+    )
+
+    model_config = _examples(
+        {
+            "id": "profile:ada-ferreira",
+            "type": "researcher",
+            "label": "Ada Ferreira",
+            "score": 3.72,
+            "detail": None,
+        }
+    )
+
+
+class SearchPage(BaseModel):
+    query: str
+    items: list[SearchHit]
+    next_cursor: str | None = None
+
+    model_config = _examples(
+        {
+            "query": "ferreira",
+            "items": [
+                {
+                    "id": "profile:ada-ferreira",
+                    "type": "researcher",
+                    "label": "Ada Ferreira",
+                    "score": 3.72,
+                    "detail": None,
+                }
+            ],
+            "next_cursor": None,
+        }
+    )

@@ -1,0 +1,20 @@
+// One work with its authors (in author order, at most $max_authors), topics and relationship counts.
+// Params: $id, $max_authors.
+MATCH (w:Work {id: $id})
+RETURN w {.id, .title, .abstract, .year, .type, .venue, .doi, .arxiv_id, .openalex_id, .author_count,
+          .authors_truncated, .categories, .has_code, .upvotes, .score, .keyphrases, .sources,
+          date: toString(w.date)} AS work,
+       COLLECT {
+         MATCH (w)<-[a:AUTHORED]-(r:Researcher)
+         WITH a, r ORDER BY coalesce(a.position, 2147483647) ASC, r.id ASC LIMIT $max_authors
+         RETURN {id: r.id, name: r.name, position: a.position}
+       } AS authors,
+       COLLECT {
+         MATCH (w)-[h:HAS_TOPIC]->(t:Topic)
+         WITH h, t ORDER BY coalesce(h.score, 0.0) DESC, t.id ASC LIMIT 100
+         RETURN {id: t.id, name: t.name, level: t.level, scheme: t.scheme, score: h.score}
+       } AS topics,
+       COUNT { (w)<-[:AUTHORED]-() } AS author_edges,
+       COUNT { (w)-[:HAS_TOPIC]->() } AS topic_edges,
+       COUNT { (w)-[:CITES]->() } AS cites,
+       COUNT { (w)<-[:CITES]-() } AS cited_by
