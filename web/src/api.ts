@@ -127,23 +127,25 @@ async function getJson(path: string, params?: URLSearchParams, signal?: AbortSig
 
 // ---- normalisers ---------------------------------------------------------------------------------------------
 
-const NODE_CORE_KEYS = new Set(["id", "type", "label", "degree", "hidden_neighbours", "name", "title"]);
+const NODE_CORE_KEYS = new Set(["id", "type", "label", "degree", "hidden_neighbours", "name", "title", "hop"]);
 
 export function toNode(raw: unknown): GraphNode | null {
   if (!isObj(raw)) return null;
   const id = str(raw.id);
   if (!id) return null;
   const type = nodeTypeOf(pick(raw, "type", "kind", "label_type"), id);
+  // The display fields sit under `fields`; without it, whatever else the node carries.
   const fields: Record<string, unknown> = {};
-  const extra = isObj(raw.fields) ? raw.fields : isObj(raw.props) ? raw.props : isObj(raw.display) ? raw.display : {};
-  for (const [k, v] of Object.entries({ ...raw, ...extra })) {
-    if (!NODE_CORE_KEYS.has(k) && v !== null && v !== undefined && !isObj(v)) fields[k] = v;
+  const source = isObj(raw.fields) ? raw.fields : Object.fromEntries(Object.entries(raw).filter(([k]) => !NODE_CORE_KEYS.has(k)));
+  for (const [k, v] of Object.entries(source)) {
+    if (v !== null && v !== undefined && v !== "" && !isObj(v)) fields[k] = v;
   }
   return {
     id,
     type,
     label: str(pick(raw, "label", "name", "title")) ?? id,
     degree: num(raw.degree),
+    hop: num(raw.hop),
     hiddenNeighbours: Math.max(0, num(pick(raw, "hidden_neighbours", "hidden_neighbors", "hidden")) ?? 0),
     fields,
   };
@@ -176,13 +178,23 @@ export function toSlice(raw: unknown, centre: string | null): GraphSlice {
   };
 }
 
+function plural(n: number, one: string, many: string): string {
+  return `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
+}
+
 function toRef(raw: unknown): NamedRef | null {
   if (typeof raw === "string") return { id: raw, name: raw, extra: null };
   if (!isObj(raw)) return null;
   const id = str(raw.id) ?? str(raw.name);
   if (!id) return null;
-  const extraVal = pick(raw, "shared_works", "works", "weight", "score", "count", "years", "country_code");
-  return { id, name: str(pick(raw, "name", "label", "title")) ?? id, extra: extraVal === undefined ? null : String(extraVal) };
+  // A short second word on the chip: shared works for a collaborator, works for a topic, country for a place.
+  const shared = num(raw.shared_works);
+  const works = num(raw.works);
+  let extra: string | null = null;
+  if (shared !== null) extra = plural(shared, "shared work", "shared works");
+  else if (works !== null) extra = plural(works, "work", "works");
+  else if (str(raw.country_code)) extra = str(raw.country_code);
+  return { id, name: str(pick(raw, "name", "label", "title")) ?? id, extra };
 }
 
 function refs(v: unknown): NamedRef[] {
@@ -271,6 +283,9 @@ export async function quickRead(id: string, signal?: AbortSignal): Promise<Quick
 export async function researcherSlice(id: string, signal?: AbortSignal): Promise<GraphSlice> {
   return toSlice(await getJson(`/researchers/${enc(id)}/graph`, undefined, signal), id);
 }
+
+/** The API takes at most this many exclude ids (EXCLUDE_LIMIT in api/schemas.py). */
+export const EXCLUDE_LIMIT = 500;
 
 export async function expand(node: string, exclude: Iterable<string>, signal?: AbortSignal): Promise<GraphSlice> {
   const params = new URLSearchParams({ node });

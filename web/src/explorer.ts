@@ -5,7 +5,7 @@
 import * as api from "./api";
 import { ApiError } from "./api";
 import { clear, fmtNumber, h, humanise, legend, swatch } from "./dom";
-import { GraphView, TYPE_LOOK } from "./graph";
+import { GraphView, TYPE_LOOK, weightText } from "./graph";
 import type { Nav } from "./profile";
 import { loadSlice } from "./profile";
 import { SearchBox } from "./search";
@@ -15,7 +15,7 @@ import { NODE_TYPES } from "./types";
 
 // Past this many characters of ids the query string gets too long for some servers: exclude only the node's
 // known neighbours then (the API may hand back a few already-drawn nodes, which merge harmlessly).
-const EXCLUDE_CHAR_BUDGET = 6000;
+const EXCLUDE_CHAR_BUDGET = 12000;
 
 const FIELD_WORDS: Record<string, string> = {
   year: "Year",
@@ -28,6 +28,9 @@ const FIELD_WORDS: Record<string, string> = {
   trust_label: "Trust",
   author_count: "Authors",
   works: "Works",
+  type: "Kind",
+  trust_score: "Trust score",
+  verification_level: "Verification",
 };
 
 function errorText(e: unknown): string {
@@ -189,11 +192,12 @@ export class Explorer {
     const view = this.view;
     if (!view) return [];
     const all = view.allIds().filter((x) => x !== node.id);
-    if (all.join("&exclude=").length <= EXCLUDE_CHAR_BUDGET) return all.sort();
+    if (all.length <= api.EXCLUDE_LIMIT && all.join("&exclude=").length <= EXCLUDE_CHAR_BUDGET) return all.sort();
     return view
       .edgesOf(node.id)
       .map((x) => x.other.id)
-      .sort();
+      .sort()
+      .slice(0, api.EXCLUDE_LIMIT);
   }
 
   private expandNode(node: GraphNode, extra: GraphNode | null = null): Promise<void> {
@@ -232,7 +236,7 @@ export class Explorer {
     if (!view || !node) return;
     this.details.dataset.id = id;
     this.details.dataset.type = node.type;
-    const fields = Object.entries(node.fields).filter(([k]) => !["score", "weight"].includes(k) || node.type === "work");
+    const fields = Object.entries(node.fields);
     const neighbours = view.edgesOf(id);
     const expandBtn =
       node.hiddenNeighbours > 0
@@ -291,11 +295,7 @@ export class Explorer {
               swatch(other.type),
               " ",
               other.label,
-              h(
-                "span",
-                { className: "muted" },
-                ` · ${humanise(edge.type).toLowerCase()}${edge.weight !== null ? ` · weight ${fmtNumber(edge.weight)}` : ""}`,
-              ),
+              h("span", { className: "muted" }, ` · ${weightText(edge)}`),
             ),
           ),
         ),
@@ -361,7 +361,15 @@ export class Explorer {
     const view = this.view;
     if (!view) return;
     if (!view.has(hit.id)) {
-      const stub: GraphNode = { id: hit.id, type: hit.type, label: hit.label, degree: null, hiddenNeighbours: 0, fields: {} };
+      const stub: GraphNode = {
+        id: hit.id,
+        type: hit.type,
+        label: hit.label,
+        degree: null,
+        hop: null,
+        hiddenNeighbours: 0,
+        fields: {},
+      };
       await this.expandNode(stub, stub);
     }
     if (view.has(hit.id)) {

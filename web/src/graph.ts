@@ -68,10 +68,16 @@ function edgeKey(e: GraphEdge): string {
   return `${a}|${e.type}|${b}`;
 }
 
-function weightText(e: GraphEdge): string {
-  if (e.weight === null) return EDGE_WORDS[e.type] ?? e.type.toLowerCase();
+// What an edge's weight means per type (the API sends COAUTHOR and WORKS_ON weight, HAS_TOPIC score, AUTHORED
+// confidence) and how wide it may draw: a co-author tie is the panel's story, an authorship confidence is not.
+const WEIGHT_WORD: Record<string, string> = { HAS_TOPIC: "score", AUTHORED: "confidence" };
+const MAX_EXTRA_WIDTH: Record<string, number> = { COAUTHOR: 7, WORKS_ON: 5, HAS_TOPIC: 3, AUTHORED: 1 };
+
+export function weightText(e: GraphEdge): string {
+  const what = EDGE_WORDS[e.type] ?? e.type.toLowerCase();
+  if (e.weight === null) return what;
   const w = Number.isInteger(e.weight) ? String(e.weight) : e.weight.toFixed(2);
-  return `${EDGE_WORDS[e.type] ?? e.type.toLowerCase()} · weight ${w}`;
+  return `${what} · ${WEIGHT_WORD[e.type] ?? "weight"} ${w}`;
 }
 
 function stylesheet(): StylesheetJson {
@@ -191,7 +197,7 @@ export class GraphView {
   private centre: string | null = null;
   private hiddenTypes = new Set<NodeType>();
   private expandedIds = new Set<string>();
-  private maxWeight = 1;
+  private maxWeight = new Map<string, number>();
 
   constructor(
     readonly container: HTMLElement,
@@ -256,15 +262,25 @@ export class GraphView {
         this.nodes.set(n.id, { ...old, ...n, fields: { ...old.fields, ...n.fields } });
       }
     }
-    if (around !== null && !slice.nodes.some((n) => n.id === around)) {
-      // The API left the expanded node itself out of the ring: count down what it just showed.
-      const old = this.nodes.get(around);
-      if (old) this.nodes.set(around, { ...old, hiddenNeighbours: Math.max(0, old.hiddenNeighbours - added.length) });
-    }
     for (const e of slice.edges) {
       if (this.nodes.has(e.source) && this.nodes.has(e.target)) this.edges.set(edgeKey(e), e);
     }
-    this.maxWeight = Math.max(1, ...[...this.edges.values()].map((e) => e.weight ?? 0));
+    // What is left out of a node = its degree (the API counts the panel's relationship types in the whole graph)
+    // minus the edges drawn so far, which after an expansion can be more than any one response showed.
+    const touching = new Map<string, number>();
+    for (const e of this.edges.values()) {
+      touching.set(e.source, (touching.get(e.source) ?? 0) + 1);
+      if (e.target !== e.source) touching.set(e.target, (touching.get(e.target) ?? 0) + 1);
+    }
+    for (const n of this.nodes.values()) {
+      if (n.degree === null) continue;
+      const left = Math.max(0, n.degree - (touching.get(n.id) ?? 0));
+      if (left !== n.hiddenNeighbours) this.nodes.set(n.id, { ...n, hiddenNeighbours: Math.min(left, n.hiddenNeighbours) });
+    }
+    this.maxWeight.clear();
+    for (const e of this.edges.values()) {
+      this.maxWeight.set(e.type, Math.max(this.maxWeight.get(e.type) ?? 0, e.weight ?? 0));
+    }
     return added;
   }
 
@@ -392,7 +408,9 @@ export class GraphView {
     }
     for (const [key, e] of this.edges) {
       const w = e.weight ?? 0;
-      const width = e.weight === null ? 1.2 : 1 + 6 * Math.sqrt(Math.max(0, w) / this.maxWeight);
+      const top = this.maxWeight.get(e.type) ?? 0;
+      const extra = MAX_EXTRA_WIDTH[e.type] ?? 2;
+      const width = e.weight === null || top <= 0 ? 1.2 : 1 + extra * Math.sqrt(Math.max(0, w) / top);
       wanted.set(key, {
         group: "edges",
         data: {

@@ -8,6 +8,8 @@ export interface GraphNode {
   type: NodeType;
   label: string;
   degree: number | null;
+  /** 0 for the centre of the response it came from, 1 for its ring, 2 for the ring after. */
+  hop: number | null;
   hiddenNeighbours: number;
   /** A few display fields as the API gives them (year, venue, level, country_code, …). */
   fields: Record<string, unknown>;

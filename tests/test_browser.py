@@ -1,0 +1,564 @@
+"""Browser tests: Debian's headless chromium (Playwright) drives the page the API serves on a real Neo4j graph."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from neo4j import Driver
+
+from kg import db
+from kg.config import REPO_ROOT, Settings
+from tests.conftest import wipe
+
+pytestmark = [pytest.mark.browser, pytest.mark.neo4j]
+
+CHROMIUM = Path(os.environ.get("KG_TEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WEB = REPO_ROOT / "web"
+DIST = WEB / "dist"
+SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
+TIMEOUT_MS = 20_000
+
+# ---------------------------------------------------------------------------------------------- the fixture graph
+# A small graph in the project's model: Ada (a profile researcher) with more works than the panel's work cap, three
+# co-authors, two topics and an institution; Bruno's own ring holds what expanding him must add; Lena has nothing.
+
+ADA = "profile:ada-ferreira"
+BRUNO = "orcid:0000-0002-0000-0001"
+CHEN = "orcid:0000-0002-0000-0002"
+DANA = "openalex:A5000000003"
+EVE = "orcid:0000-0002-0000-0005"
+LENA = "profile:lena-solo"
+GNN = "openalex:T11001"
+KGE = "openalex:T11003"
+DIST_SYS = "openalex:T10054"
+NORTHBRIDGE = "ror:02abc1234"
+
+ADA_WORKS = [f"doi:10.5555/rkg.{i:04d}" for i in range(1, 18)]  # 17 works, years 2010…2026
+WORK_CAP = 15  # the API's default cap on works in a slice (api/schemas.py DEFAULT_TYPE_CAPS)
+BRUNO_ONLY_WORK = "arxiv:2403.01234"
+
+RESEARCHERS = [
+    {
+        "id": ADA,
+        "name": "Ada Ferreira",
+        "headline": "Scalable graph learning systems",
+        "claimed": False,
+        "verification_level": "L1",
+        "trust_score": 21,
+        "trust_label": "Emerging",
+        "affiliation_status": "known",
+        "open_to_collaborate": True,
+        "followers": 12,
+        "reported_works": 17,
+    },
+    {"id": BRUNO, "name": "Bruno Okafor", "headline": "Distributed training"},
+    {"id": CHEN, "name": "Chen Wei", "headline": None},
+    {"id": DANA, "name": "Dana Kowalski", "headline": None},
+    {"id": EVE, "name": "Eve Martins", "headline": "Consensus protocols"},
+    {"id": LENA, "name": "Lena Solo", "headline": "Just arrived", "affiliation_status": "unknown"},
+]
+TITLES = [
+    "Sharded Attention Kernels for Long-Context Graph Transformers",
+    "Message Passing at Billion-Edge Scale",
+    "Negative Sampling Strategies for Knowledge Graph Embeddings",
+    "Temporal Link Prediction with Memory Modules",
+    "A Benchmark for Inductive Node Classification",
+    "Graph Contrastive Learning without Augmentations",
+    "Pruning Graph Neural Networks for Edge Devices",
+    "Heterogeneous Graph Attention for Scholarly Data",
+    "Relational Reasoning over Citation Networks",
+    "Sparse Mixture-of-Experts for Graph Transformers",
+    "Explaining Link Predictions with Counterfactual Subgraphs",
+    "Curriculum Learning for Entity Alignment",
+    "Rotational Embeddings Revisited",
+    "Scaling Laws for Graph Foundation Models",
+    "Streaming Community Detection in Co-authorship Graphs",
+    "Federated Graph Learning under Label Skew",
+    "Hyperbolic Embeddings for Taxonomies",
+]
+WORKS = [
+    {"id": wid, "title": TITLES[i], "year": 2010 + i, "venue": "arXiv" if i % 2 else "NeurIPS", "doi": wid[4:]}
+    for i, wid in enumerate(ADA_WORKS)
+] + [{"id": BRUNO_ONLY_WORK, "title": "Byzantine-Robust Gossip for Decentralised SGD", "year": 2024, "venue": "ICML"}]
+AUTHORED = (
+    [{"r": ADA, "w": w, "position": 1} for w in ADA_WORKS]
+    + [{"r": BRUNO, "w": w, "position": 2} for w in ADA_WORKS[:3]]
+    + [{"r": CHEN, "w": w, "position": 3} for w in (ADA_WORKS[1], ADA_WORKS[3])]
+    + [{"r": DANA, "w": ADA_WORKS[4], "position": 2}]
+    + [{"r": BRUNO, "w": BRUNO_ONLY_WORK, "position": 1}, {"r": EVE, "w": BRUNO_ONLY_WORK, "position": 2}]
+)
+COAUTHOR = [  # stored once per pair, lower id -> higher id
+    {"a": ADA, "b": BRUNO, "shared": 3, "weight": 1.5},
+    {"a": ADA, "b": CHEN, "shared": 2, "weight": 1.0},
+    {"a": ADA, "b": DANA, "shared": 1, "weight": 0.5},
+    {"a": BRUNO, "b": CHEN, "shared": 1, "weight": 0.33},
+    {"a": BRUNO, "b": EVE, "shared": 1, "weight": 0.5},
+]
+TOPICS = [
+    {"id": GNN, "name": "Graph Neural Network Models", "level": "topic"},
+    {"id": KGE, "name": "Knowledge Graph Embeddings", "level": "topic"},
+    {"id": DIST_SYS, "name": "Distributed Systems and Consensus", "level": "topic"},
+]
+HAS_TOPIC = [{"w": w, "t": GNN, "score": 0.9} for w in ADA_WORKS[:8]] + [
+    {"w": w, "t": KGE, "score": 0.7} for w in ADA_WORKS[8:]
+]
+WORKS_ON = [
+    {"r": ADA, "t": GNN, "weight": 8.0},
+    {"r": ADA, "t": KGE, "weight": 9.0},
+    {"r": BRUNO, "t": GNN, "weight": 3.0},
+    {"r": BRUNO, "t": DIST_SYS, "weight": 1.0},
+]
+INSTITUTIONS = [{"id": NORTHBRIDGE, "name": "Northbridge Institute of Technology", "country_code": "GB"}]
+AFFILIATED = [{"r": ADA, "i": NORTHBRIDGE}, {"r": CHEN, "i": NORTHBRIDGE}]
+
+FIXTURE_CYPHER = [
+    (
+        "UNWIND $rows AS row MERGE (r:Researcher {id: row.id}) SET r += row, r.sources = ['test'],"
+        " r.updated_at = datetime(), r.load_run = 'test'",
+        RESEARCHERS,
+    ),
+    (
+        "UNWIND $rows AS row MERGE (w:Work {id: row.id}) SET w += row, w.sources = ['test'],"
+        " w.updated_at = datetime(), w.load_run = 'test'",
+        WORKS,
+    ),
+    (
+        "UNWIND $rows AS row MERGE (t:Topic {id: row.id}) SET t += row, t.scheme = 'openalex', t.sources = ['test'],"
+        " t.updated_at = datetime(), t.load_run = 'test'",
+        TOPICS,
+    ),
+    (
+        "UNWIND $rows AS row MERGE (i:Institution {id: row.id}) SET i += row, i.sources = ['test'],"
+        " i.updated_at = datetime(), i.load_run = 'test'",
+        INSTITUTIONS,
+    ),
+    (
+        "UNWIND $rows AS row MATCH (r:Researcher {id: row.r}), (w:Work {id: row.w})"
+        " MERGE (r)-[a:AUTHORED]->(w) SET a.position = row.position, a.source = 'test', a.confidence = 1.0",
+        AUTHORED,
+    ),
+    (
+        "UNWIND $rows AS row MATCH (a:Researcher {id: row.a}), (b:Researcher {id: row.b})"
+        " MERGE (a)-[c:COAUTHOR]->(b) SET c.shared_works = row.shared, c.weight = row.weight",
+        COAUTHOR,
+    ),
+    (
+        "UNWIND $rows AS row MATCH (w:Work {id: row.w}), (t:Topic {id: row.t})"
+        " MERGE (w)-[h:HAS_TOPIC]->(t) SET h.score = row.score, h.method = 'source'",
+        HAS_TOPIC,
+    ),
+    (
+        "UNWIND $rows AS row MATCH (r:Researcher {id: row.r}), (t:Topic {id: row.t})"
+        " MERGE (r)-[o:WORKS_ON]->(t) SET o.weight = row.weight",
+        WORKS_ON,
+    ),
+    (
+        "UNWIND $rows AS row MATCH (r:Researcher {id: row.r}), (i:Institution {id: row.i})"
+        " MERGE (r)-[a:AFFILIATED_WITH]->(i) SET a.source = 'test'",
+        AFFILIATED,
+    ),
+]
+
+
+def build_browser_fixture(driver: Driver, settings: Settings) -> None:
+    for cypher, rows in FIXTURE_CYPHER:
+        db.run(driver, cypher, {"rows": rows}, write=True, settings=settings)
+
+
+def ada_expected_slice() -> set[str]:
+    """Ada's panel with the API's default budget: her 15 most recent works, co-authors, topics, institution."""
+    recent = [w["id"] for w in sorted(WORKS[:17], key=lambda w: (-w["year"], w["id"]))][:WORK_CAP]
+    return {ADA, BRUNO, CHEN, DANA, GNN, KGE, NORTHBRIDGE, *recent}
+
+
+# ---------------------------------------------------------------------------------------------- infrastructure
+
+
+def _dist_stale() -> bool:
+    index = DIST / "index.html"
+    if not index.is_file():
+        return True
+    built = index.stat().st_mtime
+    sources = [WEB / "index.html", WEB / "package-lock.json", WEB / "vite.config.ts", *(WEB / "src").rglob("*")]
+    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
+
+
+@pytest.fixture(scope="session")
+def web_dist() -> Path:
+    """web/dist, built with `npm run build` when it is missing or older than its sources."""
+    if _dist_stale():
+        npm = shutil.which("npm")
+        if npm is None or not (WEB / "node_modules").is_dir():
+            pytest.skip("web/dist is not built and npm or web/node_modules is missing (run scripts/setup.sh --dev)")
+        proc = subprocess.run([npm, "run", "build"], cwd=WEB, capture_output=True, text=True, timeout=300)
+        if proc.returncode != 0:
+            pytest.fail(f"npm run build failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return DIST
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium (apt-get install chromium) for browser tests")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright (the Python client) is not installed: pip install -e '.[dev]'")
+    pw = sync_playwright().start()
+    try:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+    finally:
+        pw.stop()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Served:
+    base: str
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def profile(self, rid: str, query: str = "") -> str:
+        return f"{self.base}/researchers/{quote(rid, safe='')}{query}"
+
+    def get_json(self, path: str) -> Any:
+        import httpx
+
+        resp = httpx.get(self.base + path, timeout=30)
+        resp.raise_for_status()
+        return resp.json()
+
+
+@pytest.fixture(scope="module")
+def served(neo4j_driver: Driver, neo4j_settings: Settings, web_dist: Path) -> Iterator[Served]:
+    """The real API (uvicorn in a thread, its own driver) serving web/dist over the browser fixture graph."""
+    import uvicorn
+
+    from api.config import ApiSettings
+    from api.main import create_app
+
+    wipe(neo4j_driver, neo4j_settings)
+    build_browser_fixture(neo4j_driver, neo4j_settings)
+    port = _free_port()
+    app = create_app(neo4j_settings, ApiSettings(web_dist=web_dist))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, name="api-under-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the API did not start")
+        time.sleep(0.05)
+    try:
+        yield Served(f"http://127.0.0.1:{port}")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture
+def page(browser: Any, served: Served) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
+    # The page must work from the API's origin alone: any request elsewhere fails the test.
+    foreign: list[str] = []
+
+    def guard(route: Any) -> None:
+        if route.request.url.startswith(served.base):
+            route.continue_()
+        else:
+            foreign.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    p = context.new_page()
+    p.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    p.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        yield p
+    finally:
+        context.close()
+    assert not foreign, f"the page reached beyond its origin: {foreign}"
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+def tid(page: Any, testid: str) -> Any:
+    return page.get_by_test_id(testid)
+
+
+def panel_ids(page: Any) -> set[str]:
+    return set(page.evaluate("() => window.__researchKg.panel.nodeIds()"))
+
+
+def explorer_ids(page: Any, visible: bool = False) -> set[str]:
+    fn = "visibleNodeIds" if visible else "nodeIds"
+    return set(page.evaluate(f"() => window.__researchKg.explorer.{fn}()"))
+
+
+def click_node(page: Any, view: str, node_id: str) -> None:
+    """Click a node where it is drawn on the canvas, as a person would."""
+    pos = page.evaluate("([v, id]) => window.__researchKg[v].clientPosition(id)", [view, node_id])
+    assert pos is not None, f"{node_id} is not drawn in the {view}"
+    page.mouse.click(pos["x"], pos["y"])
+
+
+def open_explorer(page: Any, served: Served, rid: str = ADA) -> None:
+    page.goto(served.profile(rid, "?view=explorer"))
+    page.wait_for_selector('[data-testid="explorer"][data-state="ready"]')
+
+
+def wait_until(page: Any, predicate: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        page.wait_for_timeout(100)
+
+
+# ---------------------------------------------------------------------------------------------- the profile
+
+
+def test_profile_quick_read_and_works(page: Any, served: Served) -> None:
+    page.goto(served.profile(ADA))
+    quick = tid(page, "quick-read")
+    quick.wait_for()
+    assert tid(page, "profile-name").inner_text() == "Ada Ferreira"
+    assert tid(page, "profile-headline").inner_text() == "Scalable graph learning systems"
+    assert tid(page, "profile-claimed").inner_text() == "Profile not claimed"
+    assert tid(page, "profile-verification").inner_text() == "Verification L1"
+    assert tid(page, "profile-trust").inner_text() == "Trust 21 · Emerging"
+    assert tid(page, "profile-affiliation-status").inner_text() == "Affiliation known"
+    graph_counts = tid(page, "profile-counts")
+    assert graph_counts.get_by_test_id("count-works").locator("dd").inner_text() == "17"
+    assert graph_counts.get_by_test_id("count-coauthors").locator("dd").inner_text() == "3"
+    assert graph_counts.get_by_test_id("count-topics").locator("dd").inner_text() == "2"
+    assert graph_counts.get_by_test_id("count-institutions").locator("dd").inner_text() == "1"
+    reported = tid(page, "profile-reported")
+    assert reported.get_by_test_id("count-followers").locator("dd").inner_text() == "12"
+    # Top topics by WORKS_ON weight: Knowledge Graph Embeddings (9.0) before Graph Neural Network Models (8.0).
+    assert tid(page, "top-topics").locator("a").all_inner_texts() == [
+        "Knowledge Graph Embeddings",
+        "Graph Neural Network Models",
+    ]
+    # The works list: most recent first, every one of the 17 on the first page.
+    items = tid(page, "work-item")
+    items.nth(16).wait_for()
+    assert items.count() == 17
+    assert items.first.locator(".work-title").inner_text() == "Hyperbolic Embeddings for Taxonomies"
+    assert tid(page, "works-more").is_hidden()
+
+
+def test_panel_shows_loading_then_the_expected_slice(page: Any, served: Served) -> None:
+    held: list[Any] = []
+    page.route("**/api/v1/researchers/*/graph*", lambda route: held.append(route))
+    page.goto(served.profile(ADA))
+    loading = tid(page, "graph-loading")
+    loading.wait_for()
+    assert loading.inner_text() == "Building this graph slice…"
+    wait_until(page, lambda: bool(held), "the slice request")
+    held[0].continue_()
+    panel = page.locator('[data-testid="graph-panel"][data-state="ready"]')
+    panel.wait_for()
+    api = served.get_json(f"/api/v1/researchers/{quote(ADA, safe='')}/graph")
+    expected = ada_expected_slice()
+    assert {n["id"] for n in api["nodes"]} == expected
+    assert panel.get_attribute("data-nodes") == str(len(expected)) == "22"
+    assert panel_ids(page) == expected
+    assert panel.get_attribute("data-truncated") == "true"
+    # Two of Ada's works are left out by the budget: the centre carries a "+2 more" stub.
+    assert page.evaluate("() => window.__researchKg.panel.visibleNodeIds().length") == 22
+    assert tid(page, "graph-summary").inner_text().startswith("22 nodes · ")
+    assert "2 more around this researcher" in tid(page, "graph-summary").inner_text()
+    legend = tid(page, "graph-legend").locator("li").all_inner_texts()
+    assert legend[:4] == ["Researcher", "Work", "Topic", "Institution"]
+    assert not tid(page, "graph-loading").is_visible()
+
+
+def test_empty_state_for_a_researcher_with_no_neighbours(page: Any, served: Served) -> None:
+    page.goto(served.profile(LENA))
+    empty = tid(page, "graph-empty")
+    empty.wait_for()
+    assert empty.locator("strong").inner_text() == "No connections in the graph yet."
+    assert tid(page, "graph-panel").get_attribute("data-state") == "empty"
+    assert tid(page, "profile-name").inner_text() == "Lena Solo"
+    assert tid(page, "works-status").inner_text() == "No works in the graph yet."
+
+
+def test_error_state_when_the_api_fails_then_recovers(page: Any, served: Served) -> None:
+    problem = {"type": "about:blank", "title": "Service Unavailable", "status": 503, "detail": "Neo4j does not answer"}
+    page.route(
+        "**/api/v1/researchers/*/graph*",
+        lambda route: route.fulfill(
+            status=503,
+            headers={"Content-Type": "application/problem+json", "Retry-After": "5"},
+            body=json.dumps(problem),
+        ),
+    )
+    page.goto(served.profile(ADA))
+    error = tid(page, "graph-error")
+    error.wait_for()
+    assert error.locator("strong").inner_text() == "Could not build this graph slice."
+    assert tid(page, "graph-error-message").inner_text() == "The graph database is not answering right now. Try again in 5 s."
+    assert tid(page, "graph-panel").get_attribute("data-state") == "error"
+    # The quick read comes from another endpoint and still shows.
+    assert tid(page, "profile-name").inner_text() == "Ada Ferreira"
+    page.unroute("**/api/v1/researchers/*/graph*")
+    tid(page, "graph-retry").click()
+    page.locator('[data-testid="graph-panel"][data-state="ready"]').wait_for()
+    assert panel_ids(page) == ada_expected_slice()
+
+
+def test_error_state_when_the_api_is_unreachable(page: Any, served: Served) -> None:
+    page.route("**/api/v1/**", lambda route: route.abort("connectionrefused"))
+    page.goto(served.profile(ADA))
+    tid(page, "graph-error").wait_for()
+    assert tid(page, "graph-error-message").inner_text() == (
+        "The Research KG API cannot be reached. Check that it is running, then try again."
+    )
+    assert tid(page, "profile-error").is_visible()
+
+
+# ---------------------------------------------------------------------------------------------- the explorer
+
+
+def test_open_explorer_from_the_panel_and_back(page: Any, served: Served) -> None:
+    page.goto(served.profile(ADA))
+    page.locator('[data-testid="graph-panel"][data-state="ready"]').wait_for()
+    tid(page, "open-explorer").click()
+    page.locator('[data-testid="explorer"][data-state="ready"]').wait_for()
+    assert page.url == served.profile(ADA, "?view=explorer")
+    assert explorer_ids(page) == ada_expected_slice()
+    assert tid(page, "explorer-title").inner_text() == "Explorer · Ada Ferreira"
+    tid(page, "explorer-back").click()
+    tid(page, "quick-read").wait_for()
+    assert page.url == served.profile(ADA)
+
+
+def test_click_expands_a_node_and_adds_its_neighbours(page: Any, served: Served) -> None:
+    open_explorer(page, served)
+    before = explorer_ids(page)
+    click_node(page, "explorer", BRUNO)
+    details = tid(page, "node-details")
+    page.locator(f'[data-testid="node-details"][data-id="{BRUNO}"]').wait_for()
+    page.locator('[data-testid="explorer"][data-state="ready"][data-last-added]').wait_for()
+    assert tid(page, "details-title").inner_text() == "Bruno Okafor"
+    after = explorer_ids(page)
+    # Bruno's next ring beyond what was drawn: the two shared works Ada's budget left out, his own work, its
+    # co-author Eve, and his second topic.
+    assert after - before == {ADA_WORKS[0], ADA_WORKS[1], BRUNO_ONLY_WORK, EVE, DIST_SYS}
+    assert tid(page, "explorer").get_attribute("data-last-added") == "5"
+    assert tid(page, "explorer").get_attribute("data-total-nodes") == "27"
+    neighbours = details.get_by_test_id("details-neighbours").locator("button").all_inner_texts()
+    assert any(t.startswith("Eve Martins · co-author · weight 0.50") for t in neighbours)
+
+
+def test_more_stub_fetches_what_the_budget_left_out(page: Any, served: Served) -> None:
+    open_explorer(page, served)
+    more = page.evaluate(f"() => window.__researchKg.explorer.moreId({json.dumps(ADA)})")
+    click_node(page, "explorer", more)
+    page.locator('[data-testid="explorer"][data-state="ready"][data-last-added="2"]').wait_for()
+    assert explorer_ids(page) - ada_expected_slice() == set(ADA_WORKS[:2])
+    assert tid(page, "details-hidden").inner_text() == "0"
+
+
+def test_type_filter_hides_a_type(page: Any, served: Served) -> None:
+    open_explorer(page, served)
+    works = set(ADA_WORKS)
+    assert explorer_ids(page, visible=True) & works
+    tid(page, "filter-work").uncheck()
+    shown = explorer_ids(page, visible=True)
+    assert not shown & works
+    assert shown == {ADA, BRUNO, CHEN, DANA, GNN, KGE, NORTHBRIDGE}
+    assert tid(page, "explorer").get_attribute("data-visible-nodes") == "7"
+    assert tid(page, "explorer-status").inner_text().startswith("Showing 7 of 22 nodes")
+    tid(page, "filter-work").check()
+    assert explorer_ids(page, visible=True) == ada_expected_slice()
+
+
+def test_search_jumps_to_a_node_not_yet_drawn(page: Any, served: Served) -> None:
+    open_explorer(page, served)
+    assert EVE not in explorer_ids(page)
+    tid(page, "explorer-search").fill("Martins")
+    hit = page.locator(f'[data-testid="search-result"][data-id="{EVE}"]')
+    hit.wait_for()
+    assert hit.get_attribute("data-type") == "researcher"
+    hit.click()
+    page.locator(f'[data-testid="node-details"][data-id="{EVE}"]').wait_for()
+    assert tid(page, "details-title").inner_text() == "Eve Martins"
+    assert EVE in explorer_ids(page, visible=True)
+    # Her ring came with her: her work and her co-author.
+    assert {BRUNO_ONLY_WORK, BRUNO} <= explorer_ids(page)
+    assert page.evaluate(f"() => window.__researchKg.explorer.clientPosition({json.dumps(EVE)}) !== null")
+
+
+def test_search_jumps_to_a_work_already_drawn(page: Any, served: Served) -> None:
+    open_explorer(page, served)
+    tid(page, "explorer-search").fill("Hyperbolic Taxonomies")
+    hit = page.locator(f'[data-testid="search-result"][data-id="{ADA_WORKS[16]}"]')
+    hit.wait_for()
+    hit.click()
+    page.locator(f'[data-testid="node-details"][data-id="{ADA_WORKS[16]}"]').wait_for()
+    assert tid(page, "details-title").inner_text() == "Hyperbolic Embeddings for Taxonomies"
+    assert tid(page, "details-type").inner_text().strip() == "Work"
+
+
+def test_expand_failure_shows_an_error_and_keeps_the_graph(page: Any, served: Served) -> None:
+    open_explorer(page, served)
+    page.route("**/api/v1/graph/expand*", lambda route: route.fulfill(status=500, body="boom"))
+    click_node(page, "explorer", CHEN)
+    banner = tid(page, "explorer-error")
+    banner.wait_for()
+    assert banner.inner_text() == "Could not expand Chen Wei: The API failed (500): 500 Internal Server Error"
+    assert explorer_ids(page) == ada_expected_slice()
+
+
+# ---------------------------------------------------------------------------------------------- screenshots
+
+
+def test_screenshots_of_the_panel_and_the_explorer(page: Any, served: Served) -> None:
+    """The README's pictures, from the fixture graph (web/scripts/screenshots.py takes them on the sample data)."""
+    if os.environ.get("KG_SCREENSHOTS") != "1":
+        pytest.skip("set KG_SCREENSHOTS=1 to rewrite docs/screenshots from the fixture graph")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(served.profile(ADA))
+    page.locator('[data-testid="graph-panel"][data-state="ready"]').wait_for()
+    tid(page, "work-item").first.wait_for()
+    page.screenshot(path=str(SCREENSHOTS / "fixture-profile.png"), full_page=False)
+    open_explorer(page, served)
+    click_node(page, "explorer", BRUNO)
+    page.locator('[data-testid="explorer"][data-state="ready"][data-last-added]').wait_for()
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(SCREENSHOTS / "fixture-explorer.png"))
+    assert (SCREENSHOTS / "fixture-explorer.png").stat().st_size > 10_000
