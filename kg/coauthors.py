@@ -23,6 +23,9 @@ from kg import catalog
 from kg.config import Settings, get_settings
 from kg.db import run, run_named, translated_errors
 
+# update_for switches to a full rebuild when a load touches more researchers than this.
+REBUILD_ABOVE = 50_000
+
 # progress(done, total): called after each batch; total is the number of researchers to cover.
 Progress = Callable[[int, int], None]
 
@@ -127,6 +130,10 @@ def update_for(
     touched = touched_closure(driver, researcher_ids, s)
     if not touched:
         return 0
+    if len(touched) > REBUILD_ABOVE:
+        # Every chunk carries the whole touched list (to write each pair once); past this size a rebuild, which
+        # gives the same edges by construction, moves far less data.
+        return rebuild(driver, settings=s, batch_size=batch_size, progress=progress)
     cap = s.coauthor_author_cap
     chunks = [touched[i : i + size] for i in range(0, len(touched), size)]
     written = 0

@@ -182,6 +182,15 @@ def test_update_for_after_a_load_equals_a_full_rebuild(
     assert updated_big["t:g"] == 1 and updated_big["t:c"] == 2
 
 
+def test_a_large_update_falls_back_to_rebuild_with_the_same_edges(
+    graph: Driver, neo4j_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _build(graph, neo4j_settings)
+    monkeypatch.setattr(coauthors, "REBUILD_ABOVE", 2)
+    assert coauthors.update_for(graph, ["t:d"], settings=neo4j_settings) == len(EXPECTED)
+    assert _edges(graph, neo4j_settings) == EXPECTED
+
+
 def test_update_for_unknown_or_empty_ids_writes_nothing(graph: Driver, neo4j_settings: Settings) -> None:
     _build(graph, neo4j_settings)
     assert coauthors.update_for(graph, [], settings=neo4j_settings) == 0
