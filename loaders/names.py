@@ -52,10 +52,28 @@ def _is_cjk(ch: str) -> bool:
     )
 
 
-def _cap_part(part: str) -> bool:
-    """'Xue', 'MohamadAli', 'McDonald', 'DeAndre', 'Łukasz': humps of one upper-case and then lower-case letters."""
-    if not part or not part[0].isupper():
-        return False
+_HYPHENS = "-‐‑"  # ASCII hyphen, U+2010 and U+2011 (OpenAlex and publishers use all three inside names)
+_APOSTROPHES = "'’"
+# Multi-hump tokens that are ordinary family names ("McDonald", "DeLuca", "MacArthur", "LeCun", "VanderPlas").
+_FAMILY_PREFIXES = (
+    "Mc",
+    "Mac",
+    "De",
+    "Di",
+    "Da",
+    "Du",
+    "La",
+    "Le",
+    "Van",
+    "Von",
+    "Del",
+    "Della",
+    "Fitz",
+    "Ka",
+)
+
+
+def _humps(part: str) -> list[str]:
     humps: list[str] = []
     cur = ""
     for ch in part:
@@ -65,21 +83,39 @@ def _cap_part(part: str) -> bool:
         else:
             cur += ch
     humps.append(cur)
-    return all(len(h) >= 2 and h[1:].isalpha() and h[1:].islower() for h in humps)
+    return humps
+
+
+def _cap_part(part: str, *, compound: bool = True) -> bool:
+    """'Xue', 'Łukasz', and — when `compound` — 'MohamadAli', 'McDonald': humps of one upper-case letter and
+    lower-case letters."""
+    if not part or not part[0].isupper():
+        return False
+    humps = _humps(part)
+    if not all(len(h) >= 2 and h[1:].isalpha() and h[1:].islower() for h in humps):
+        return False
+    return compound or len(humps) == 1 or humps[0] in _FAMILY_PREFIXES
 
 
 def _is_initials(tok: str) -> bool:
     """'J', 'J.', 'J.-P.', 'ZH', 'E.L.': up to three upper-case letters, each optionally dotted."""
-    letters = [c for c in tok if c not in ".-"]
+    letters = [c for c in tok if c not in "." + _HYPHENS]
     return (
         1 <= len(letters) <= 3
         and all(c.isalpha() and c.isupper() for c in letters)
-        and bool(re.fullmatch(r"(?:[^\W\d_]\.?-?)+", tok))
+        and bool(re.fullmatch(rf"(?:[^\W\d_]\.?[{_HYPHENS}]?)+", tok))
     )
 
 
-def is_name_token(tok: str, *, last: bool = False) -> bool:
-    """Whether one white-space token can be part of a person's name (the family name when `last`)."""
+def _caps_word(tok: str) -> bool:
+    """'CLIFTON', 'SÁNCHEZ‐AZOFEIFA', "D'AGOSTINO": a name written in capitals."""
+    parts = re.split(rf"[{_HYPHENS}{_APOSTROPHES}]", tok)
+    return all(p.isalpha() and p.isupper() for p in parts) and len(tok) >= 2
+
+
+def is_name_token(tok: str, *, last: bool = False, first: bool = False) -> bool:
+    """Whether one white-space token can be part of a person's name (the family name when `last`; compound
+    given names like 'MohamadAli' only `first`)."""
     if not tok:
         return False
     if all(_is_cjk(c) for c in tok):
@@ -88,23 +124,26 @@ def is_name_token(tok: str, *, last: bool = False) -> bool:
         return True
     if last and tok in SUFFIXES:
         return True
-    if not last and (_is_initials(tok) or re.fullmatch(r"[A-Z][a-z]\.", tok)):  # "J.-P.", "Ch."
+    if not last and (_is_initials(tok) or re.fullmatch(r"[A-Z][a-z]{1,3}\.", tok)):  # "J.-P.", "Ch.", "Jac."
         return True
-    if "'" in tok or "’" in tok:  # "O'Brien", "D'Angelo", "N'Diaye"
-        left, _, right = re.split(r"(['’])", tok, maxsplit=1)
-        return ((len(left) == 1 and left.isupper()) or _cap_part(left)) and _cap_part(right)
-    parts = tok.split("-")
-    if all(_cap_part(p) for p in parts):
+    if any(a in tok for a in _APOSTROPHES):  # "O'Brien", "D'Angelo", "N'Diaye", "d'Ambrumenil"
+        left, _, right = re.split(rf"([{_APOSTROPHES}])", tok, maxsplit=1)
+        return ((len(left) == 1 and left.isalpha()) or _cap_part(left, compound=False)) and _cap_part(
+            right, compound=False
+        )
+    parts = re.split(rf"[{_HYPHENS}]", tok)
+    if all(_cap_part(p, compound=first) for p in parts):
         return True
     # a hyphenated given name with a lower-case second half: "Xiao-ming", "Jean-pierre"
     if not last and len(parts) == 2 and _cap_part(parts[0]) and parts[1].isalpha() and parts[1].islower():
         return True
-    # an all-capitals family name ("Rui XUE") — only as the last token, never a whole name
-    return last and len(tok) >= 2 and tok.isalpha() and tok.isupper()
+    # an all-capitals family name ("Rui XUE")
+    return last and _caps_word(tok)
 
 
 def is_name(text: str) -> bool:
-    """Whether `text` is shaped like one person's name: 2–6 name tokens (or one CJK token), ending in a family name."""
+    """Whether `text` is shaped like one person's name: 2–6 name tokens (or one CJK token), ending in a family
+    name (or, family-name-first, in an initial: 'Carlson Kimberly M')."""
     toks = text.split()
     if not toks or len(toks) > 6:
         return False
@@ -114,17 +153,24 @@ def is_name(text: str) -> bool:
         toks = toks[:-1]
         if len(toks) < 2:
             return False
-    if not is_name_token(toks[-1], last=True) or toks[-1] in PARTICLES:
-        return False
     if (
         toks[0] in PARTICLES
     ):  # a name never starts with a bare particle in a listing ("van" needs a given name)
         return False
-    if all(
-        t.isupper() and len(t) > 1 and t.isalpha() for t in toks
-    ):  # "GNN RAG" is an acronym pair, not a name
+    # a name in capitals ("JULIAN CLIFTON", "G. ARTURO SÁNCHEZ‐AZOFEIFA"): acronyms are short, names are not
+    if all(_caps_word(t) or _is_initials(t) for t in toks) and any(
+        len(t) >= 4 and _caps_word(t) for t in toks
+    ):
+        return _caps_word(toks[-1])
+    if all(_caps_word(t) for t in toks):  # "GNN RAG" is an acronym pair, not a name
         return False
-    return all(is_name_token(t) for t in toks[:-1])
+    last = toks[-1]
+    if last in PARTICLES:
+        return False
+    # family name first and the given name as initials: "Carlson Kimberly M", "Shyju P J", "Masé G."
+    if not is_name_token(last, last=True) and not (_is_initials(last) and _cap_part(toks[0], compound=False)):
+        return False
+    return all(is_name_token(t, first=(k == 0)) for k, t in enumerate(toks[:-1]))
 
 
 @dataclass(frozen=True)
@@ -144,23 +190,27 @@ def _known_keys(known_names: Collection[str] | None) -> set[str]:
     return keys
 
 
-def _boundaries(seg: str) -> list[int]:
-    """Positions inside a token where a name may start: lower→Upper ('PropagationRui'), digit or closing
-    punctuation→Upper ('T1Zihan', '(GNNs)Rui'), and ACRONYM→Upper+lower ('MoEXinzhang', 'GNNJ. Smith')."""
+def _boundaries(seg: str) -> list[tuple[int, int]]:
+    """(position, strength) where a name may start inside a token. Strong (1): lower→Upper ('PropagationRui'),
+    digit or punctuation→Upper ('T1Zihan', '(GNNs)Rui', '$…$Wael', '--Ryo'). Weak (0): ACRONYM→Upper+lower
+    ('MoEXinzhang', 'UKOliver') and the letters of an initials run ('R.T. Gahukar')."""
     out = []
     for p in range(1, len(seg)):
         c, prev = seg[p], seg[p - 1]
         if prev.isspace() or not (c.isupper() or _is_cjk(c)):
             continue
         nxt = seg[p + 1] if p + 1 < len(seg) else ""
-        if (
-            prev.islower()
-            or prev.isdigit()
-            or prev in ")]}?!.:;'\"’”"
-            or _is_cjk(c) != _is_cjk(prev)
-            or (prev.isupper() and (nxt.islower() or nxt in ". "))
-        ):
-            out.append(p)
+        if prev.islower() or prev.isdigit() or _is_cjk(c) != _is_cjk(prev):
+            out.append((p, 1))
+        elif prev in _HYPHENS:
+            if p >= 2 and (seg[p - 2] in _HYPHENS or seg[p - 2].isspace()):  # "--Ryo", not "Clutton-Brock"
+                out.append((p, 1))
+        elif prev == ".":
+            out.append((p, 0))  # "R.T." — also after an abbreviation ending a title, rarer than initials
+        elif not prev.isalnum() and prev not in _APOSTROPHES:
+            out.append((p, 1))
+        elif prev.isupper() and (nxt.islower() or nxt in ". "):
+            out.append((p, 0))
     return out
 
 
@@ -182,27 +232,34 @@ def split_title_authors(line: str, known_names: Collection[str] | None = None) -
     known = _known_keys(known_names)
 
     segs = text.split(", ")
-    # the last segment may hold "B and C": split it when both sides are names
-    tail_names: list[str] = []
+    # the segments at the end that are each a name (or "B and C") are authors
+    tail: list[list[str]] = []
     i = len(segs) - 1
     while i >= 1:
-        seg = segs[i]
-        parts = _AND.split(seg)
+        parts = _AND.split(segs[i])
         if len(parts) > 1 and all(is_name(p) for p in parts):
-            tail_names = parts + tail_names
-        elif is_name(seg):
-            tail_names.insert(0, seg)
+            tail.insert(0, parts)
+        elif is_name(segs[i]):
+            tail.insert(0, [segs[i]])
         else:
             break
         i -= 1
-    head_segs = segs[: i + 1]
-    boundary = head_segs[-1]
-    prefix = ", ".join(head_segs[:-1])
+    # The boundary segment holds the title's end glued to the first author. If it has no clean cut, the
+    # last segment taken for a name may be the glued one instead ("…, MalaysiaLydia Teh" looks like a name).
+    for j in range(i, len(segs)):
+        found = _cut(segs[j], known)
+        if found is not None:
+            head, first = found
+            title = ", ".join([*segs[:j], head]) if j else head
+            rest = [n for group in tail[j - i :] for n in group]
+            return Split(title=title.strip(), authors=[*first, *rest], truncated=truncated)
+    return Split(title=line.strip(), authors=[], truncated=truncated, confident=False)
 
-    # "… and First Author" inside the boundary segment ("A Title Smith and John Doe") is rare; the boundary
-    # segment usually ends with exactly one name glued to the title.
-    best: tuple[tuple[int, int, int], int, str] | None = None
-    for p in _boundaries(boundary):
+
+def _cut(boundary: str, known: set[str]) -> tuple[str, list[str]] | None:
+    """Where in one segment the title ends and the first author (or "A and B") begins, if anywhere."""
+    best: tuple[tuple[int, int, int, int], str, list[str]] | None = None
+    for p, strength in _boundaries(boundary):
         head, tail = boundary[:p], boundary[p:]
         names = [tail]
         parts = _AND.split(tail)
@@ -211,19 +268,13 @@ def split_title_authors(line: str, known_names: Collection[str] | None = None) -
         if not all(is_name(n) for n in names) or not _title_ok(head):
             continue
         is_known = int(any(name_key(n) in known for n in names))
-        # Prefer names the graph knows, then plain names over ones whose first token is itself a compound
-        # ('TensorFlowJohn Smith' → 'John Smith'), then the later boundary (shorter name).
+        # Prefer names the graph knows; then plain first tokens over compounds ('TensorFlowJohn Smith' → 'John
+        # Smith'); then a clean case boundary over one inside capitals or initials; then the shorter name.
         first_tok = names[0].split()[0]
         simple = int(not re.search(r"[a-z][A-Z]", first_tok))
-        score = (is_known, simple, p)
+        score = (is_known, simple, strength, p)
         if best is None or score > best[0]:
-            best = (score, p, boundary)
+            best = (score, head, names)
     if best is None:
-        # no rule found where the title ends: give the whole line back as the title, flagged
-        return Split(title=line.strip(), authors=[], truncated=truncated, confident=False)
-    _, p, _ = best
-    head, tail = boundary[:p], boundary[p:]
-    parts = _AND.split(tail)
-    first = parts if len(parts) > 1 and all(is_name(x) for x in parts) else [tail]
-    title = f"{prefix}, {head}" if prefix else head
-    return Split(title=title.strip(), authors=[*first, *tail_names], truncated=truncated)
+        return None
+    return best[1], best[2]

@@ -36,13 +36,14 @@ def rebuild_abstract(index: dict[str, list[int]] | None) -> str | None:
     """Words back in order from OpenAlex's abstract_inverted_index ({word: [positions]})."""
     if not index:
         return None
-    slots: dict[int, str] = {}
+    last = max((max(ps) for ps in index.values() if ps), default=-1)
+    if last < 0:
+        return None
+    words = [""] * (last + 1)
     for word, positions in index.items():
         for p in positions or ():
-            slots[int(p)] = word
-    if not slots:
-        return None
-    return " ".join(slots[p] for p in sorted(slots))
+            words[p] = word
+    return " ".join(w for w in words if w)
 
 
 def _date(value: str | None) -> tuple[int | None, int | None, int | None]:

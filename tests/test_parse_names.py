@@ -47,6 +47,28 @@ from loaders.names import Split, is_name, split_title_authors
         # "and" before the last author
         ("Deep Sets RevisitedAlice Smith, Bob Jones and Carol White",
          "Deep Sets Revisited", ["Alice Smith", "Bob Jones", "Carol White"], False),
+        # names in capitals, initials glued together, typographic hyphens
+        ("Reef Finance in the Coral TriangleJULIAN CLIFTON, MARIA G. SANTOS",
+         "Reef Finance in the Coral Triangle", ["JULIAN CLIFTON", "MARIA G. SANTOS"], False),
+        ("Status of Food Crops in IndiaR.T. Gahukar",
+         "Status of Food Crops in India", ["R.T. Gahukar"], False),
+        ("Long-Term Field DataOwen R. Jones, Tim Clutton‐Brock",
+         "Long-Term Field Data", ["Owen R. Jones", "Tim Clutton‐Brock"], False),
+        # family name first with initials; lower-case apostrophe prefixes
+        ("Are Costs Altered by Scale?Carlson Kimberly M, Curran Lisa M",
+         "Are Costs Altered by Scale?", ["Carlson Kimberly M", "Curran Lisa M"], False),
+        ("Tuning Correlation EffectsJ. P. Hague, N. d'Ambrumenil",
+         "Tuning Correlation Effects", ["J. P. Hague", "N. d'Ambrumenil"], False),
+        # LaTeX and a dash before the first name
+        ("Spaces $H^{p,q}$Wael Abu-Shammala, Alberto Torchinsky",
+         "Spaces $H^{p,q}$", ["Wael Abu-Shammala", "Alberto Torchinsky"], False),
+        ("Remarks on Sterile Neutrinos --Ryo Takahashi",
+         "Remarks on Sterile Neutrinos --", ["Ryo Takahashi"], False),
+        # a title segment that looks like a name once glued ("Costa RicaFlorence Bernard")
+        ("A Case Study of Tapanti National Park, Costa RicaFlorence Bernard, Rudolf S. de Groot",
+         "A Case Study of Tapanti National Park, Costa Rica", ["Florence Bernard", "Rudolf S. de Groot"], False),
+        ("Politics: Security, Economy, IdentityPaul R. Viotti, Mark V. Kauppi",
+         "Politics: Security, Economy, Identity", ["Paul R. Viotti", "Mark V. Kauppi"], False),
         # four-token names
         ("Implementing Agile in HardwareDiego Armando Diaz Vargas, Rui Xue",
          "Implementing Agile in Hardware", ["Diego Armando Diaz Vargas", "Rui Xue"], False),
@@ -90,6 +112,9 @@ def test_a_line_with_no_name_shape_is_flagged_not_guessed() -> None:
         ("张伟", True),
         ("Rui XUE", True),
         ("GNN RAG", False),
+        ("JULIAN CLIFTON", True),
+        ("Carlson Kimberly M", True),
+        ("South AfricaBruce Aylward", False),
         ("Technical Report of TeleChat2", False),
         ("TeleChat2.5 and T1Zihan Wang", False),
         ("van Beethoven", False),
