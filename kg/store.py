@@ -88,6 +88,10 @@ _RESEARCHER_RECORD_FIELDS = (
 )
 
 
+# Seconds spent per catalogued statement in this process (for `kg load --profile` and the benchmarks).
+STATEMENT_SECONDS: defaultdict[str, float] = defaultdict(float)
+
+
 def new_run_id() -> str:
     return f"run:{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
 
@@ -200,7 +204,10 @@ class _Tx:
         self.run_id = run_id
 
     def read(self, name: str, **params: Any) -> list[dict[str, Any]]:
-        return [r.data() for r in self.tx.run(catalog.query(name), params)]
+        t0 = time.perf_counter()
+        rows = [r.data() for r in self.tx.run(catalog.query(name), params)]
+        STATEMENT_SECONDS[name] += time.perf_counter() - t0
+        return rows
 
     def write(self, name: str, rows: Sequence[Any] | None = None, **params: Any) -> None:
         if rows is not None:
@@ -208,7 +215,9 @@ class _Tx:
                 return
             params["rows"] = list(rows)
         params.setdefault("run", self.run_id)
+        t0 = time.perf_counter()
         self.tx.run(catalog.query(name), params).consume()
+        STATEMENT_SECONDS[name] += time.perf_counter() - t0
 
 
 def _work_keys(recs: Iterable[WorkRecord]) -> dict[str, list[str]]:
@@ -401,30 +410,50 @@ def resolve_and_write(
         members = [c for b in bks for c in by_block[b]]
         clusters.extend(cluster_block(members, decisions))
 
-    strong_to_cluster: dict[str, str] = {}
+    # 6. researcher nodes: existing ones in these blocks or holding these ids, the clusters, the profile pages
+    cluster_strong = {
+        f"{k}:{v}" for cl in clusters for k, vals in cl.strong.items() if k != "src" for v in vals
+    }
+    want_ids = sorted(
+        set(old_holder.values())
+        | {r for r, _ in deleted_pairs}
+        | {_researcher_record_id(p) for p in profiles}
+        | {c.id for c in clusters}
+        | cluster_strong
+    )
+    old_nodes = {
+        r["id"]: r["props"]
+        for r in t.read(
+            "load/researchers",
+            blocks=sorted(blocks),
+            ids=want_ids,
+            orcids=sorted(x.split(":", 1)[1] for x in cluster_strong if x.startswith("orcid:")),
+            openalexs=sorted(x.split(":", 1)[1] for x in cluster_strong if x.startswith("openalex:")),
+        )
+    }
+    # A researcher record (profile page, OpenAlex author) says which strong ids are one person: its cluster
+    # takes all of them, whether the record came before or after the authorships.
+    alias_groups = [_strong_group_of_record(p) for p in profiles]
+    alias_groups += [
+        _strong_group_of_node(props) for props in old_nodes.values() if props.get("record_sources")
+    ]
     for cl in clusters:
+        _apply_aliases(cl, [g for g in alias_groups if g])
+
+    strong_to_cluster: dict[str, str] = {}
+    for cl in sorted(clusters, key=lambda c: c.id):
         for kind, vals in cl.strong.items():
             if kind == "src":
                 continue
             for v in vals:
                 strong_to_cluster.setdefault(f"{kind}:{v}", cl.id)
 
-    # 6. researcher nodes: existing ones in these blocks, the clusters, and the profile pages
     profile_target: dict[int, str] = {}
     for i, p in enumerate(profiles):
         target = next(
             (strong_to_cluster[s] for s in _researcher_record_strong(p) if s in strong_to_cluster), None
         )
         profile_target[i] = target or _researcher_record_id(p)
-    want_ids = sorted(
-        {h for h in old_holder.values()} | set(profile_target.values()) | {c.id for c in clusters}
-    )
-    old_nodes = {
-        r["id"]: r["props"]
-        for r in t.read(
-            "load/researchers", blocks=sorted(blocks), ids=want_ids + sorted({r for r, _ in deleted_pairs})
-        )
-    }
     cluster_ids = {c.id for c in clusters}
     slot_to_cluster = {m.key: c.id for c in clusters for m in c.members}
     # an old node whose slots all went elsewhere dissolves into the cluster that took most of them
@@ -432,7 +461,8 @@ def resolve_and_write(
     for key, holder in old_holder.items():
         moved[holder][slot_to_cluster[key]] += 1
     dissolve: dict[str, str] = {}
-    for rid in sorted({r for r, _ in deleted_pairs} | set(old_holder.values())):
+    record_nodes = {rid for rid, props in old_nodes.items() if props.get("record_sources")}
+    for rid in sorted({r for r, _ in deleted_pairs} | set(old_holder.values()) | record_nodes):
         if rid in cluster_ids or rid not in old_nodes:
             continue
         nprops = old_nodes[rid]
@@ -608,6 +638,48 @@ def resolve_and_write(
     )
     res.researchers.update(t for t in dissolve.values() if t)
     return res
+
+
+def _strong_group_of_record(rec: ResearcherRecord) -> dict[str, set[str]]:
+    g: dict[str, set[str]] = {}
+    for x in _researcher_record_strong(rec):
+        k, v = x.split(":", 1)
+        g.setdefault(k, set()).add(v)
+    return g
+
+
+def _strong_group_of_node(props: dict[str, Any]) -> dict[str, set[str]]:
+    g: dict[str, set[str]] = {}
+    for k, prop in (("orcid", "orcid"), ("openalex", "openalex_id"), ("profile", "profile_key")):
+        if props.get(prop):
+            g[k] = {props[prop]}
+    return g
+
+
+def _apply_aliases(cl: Cluster, groups: Sequence[dict[str, set[str]]]) -> None:
+    """Give a cluster every strong id a researcher record ties to one it has, then re-derive its id."""
+    changed = True
+    while changed:
+        changed = False
+        for g in groups:
+            if not any(v in cl.strong.get(k, []) for k, vs in g.items() for v in vs):
+                continue
+            for k, vs in g.items():
+                cur = set(cl.strong.get(k, []))
+                if cur and not (cur & vs):
+                    continue  # the record disagrees with the authorships: never join two ORCIDs
+                if not vs <= cur:
+                    cl.strong[k] = sorted(cur | vs)
+                    changed = True
+    for kind in ("orcid", "openalex", "profile"):
+        if cl.strong.get(kind):
+            new_id = f"{kind}:{cl.strong[kind][0]}"
+            if new_id != cl.id:
+                cl.id = new_id
+                if cl.method != "curated":
+                    cl.method = kind
+                    cl.confidence = 1.0 if kind in ("orcid", "openalex") else cl.confidence
+            break
 
 
 def _decision(row: dict[str, Any]) -> Decision:
@@ -833,7 +905,10 @@ def write_batch(
     delays = list(RETRY_DELAYS)
     while True:
         try:
-            with translated_errors(), driver.session(database=s.neo4j_database) as session:
+            with (
+                translated_errors(),
+                driver.session(database=s.neo4j_database, notifications_min_severity="OFF") as session,
+            ):
                 return session.execute_write(resolve_and_write, list(records), run_id, list(extra_blocks))
         except DatabaseUnavailable as e:
             if not delays:

@@ -1,6 +1,6 @@
 // Existing Work nodes an incoming batch may be the same paper as: by typed id, DOI, arXiv id, OpenAlex id or
 // normalised title (the resolver then applies the year tolerance and id conflicts in code).
-CALL {
+CALL () {
   UNWIND $ids AS x MATCH (w:Work {id: x}) RETURN w
   UNION
   UNWIND $dois AS x MATCH (w:Work) WHERE w.doi = x RETURN w
