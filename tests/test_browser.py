@@ -481,7 +481,12 @@ def test_click_expands_a_node_and_adds_its_neighbours(page: Any, served: Served)
     assert tid(page, "explorer").get_attribute("data-last-added") == "5"
     assert tid(page, "explorer").get_attribute("data-total-nodes") == "27"
     neighbours = details.get_by_test_id("details-neighbours").locator("button").all_inner_texts()
-    assert any(t.startswith("Eve Martins · co-author · weight 0.50") for t in neighbours)
+    # Drawn connections, people first and heaviest first: the edge weight is spelled out.
+    assert [" ".join(t.split()) for t in neighbours[:3]] == [
+        "Ada Ferreira · co-author · weight 1.50",
+        "Eve Martins · co-author · weight 0.50",
+        "Chen Wei · co-author · weight 0.33",
+    ]
 
 
 def test_more_stub_fetches_what_the_budget_left_out(page: Any, served: Served) -> None:

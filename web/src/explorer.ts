@@ -310,9 +310,16 @@ export class Explorer {
       const rec = await api.detail(node.type, node.id);
       if (this.selected !== node.id) return;
       const abstract = typeof rec.abstract === "string" ? rec.abstract : null;
-      const headline = typeof rec.headline === "string" ? rec.headline : null;
-      const text = abstract ?? headline;
-      if (text) into.append(h("p", { className: "abstract" }, text.length > 600 ? `${text.slice(0, 599)}…` : text));
+      if (abstract) {
+        into.append(h("p", { className: "abstract" }, abstract.length > 600 ? `${abstract.slice(0, 599)}…` : abstract));
+      }
+      const keywords = Array.isArray(rec.keywords) ? rec.keywords.filter((k): k is string => typeof k === "string") : [];
+      if (keywords.length) into.append(h("p", { className: "muted" }, `Keywords: ${keywords.slice(0, 10).join(", ")}`));
+      const counts: string[] = [];
+      for (const k of ["works", "researchers"]) {
+        if (typeof rec[k] === "number") counts.push(`${fmtNumber(rec[k] as number)} ${k} in the graph`);
+      }
+      if (counts.length) into.append(h("p", { className: "muted" }, counts.join(" · ")));
     } catch {
       // The drawn fields are enough; a missing detail record is not worth an error here.
     }

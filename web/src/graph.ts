@@ -311,7 +311,14 @@ export class GraphView {
       const other = otherId ? this.nodes.get(otherId) : undefined;
       if (other) out.push({ edge: e, other });
     }
-    return out.sort((a, b) => (b.edge.weight ?? 0) - (a.edge.weight ?? 0) || a.other.id.localeCompare(b.other.id));
+    // People first, then works, topics, institutions; the heaviest tie first within each.
+    return out.sort(
+      (a, b) =>
+        NODE_TYPES.indexOf(a.other.type) - NODE_TYPES.indexOf(b.other.type) ||
+        (b.edge.weight ?? 0) - (a.edge.weight ?? 0) ||
+        a.other.label.localeCompare(b.other.label) ||
+        a.other.id.localeCompare(b.other.id),
+    );
   }
 
   // ---- filters and selection -------------------------------------------------------------------------------
@@ -574,7 +581,9 @@ export class GraphView {
         else {
           const c = Math.cos(p.angle);
           const s = Math.sin(p.angle);
-          n.addClass(c > 0.35 ? "lbl-right" : c < -0.35 ? "lbl-left" : s > 0 ? "lbl-bottom" : "lbl-top");
+          // Labels point away from the centre, sideways wherever possible: side by side, horizontal labels
+          // collide far less than labels stacked under neighbouring nodes.
+          n.addClass(c > 0.12 ? "lbl-right" : c < -0.12 ? "lbl-left" : s > 0 ? "lbl-bottom" : "lbl-top");
         }
       });
     });

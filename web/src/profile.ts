@@ -49,7 +49,9 @@ const COUNT_WORDS: Record<string, string> = {
 };
 
 function countList(values: Record<string, number | null>, testid: string): HTMLElement {
-  const keys = Object.keys(values).sort((a, b) => {
+  // An optional count the API has no value for (big_team_works before COAUTHOR ran) is left out, not shown as —.
+  const keys = Object.keys(values).filter((k) => values[k] !== null || COUNT_ORDER.includes(k));
+  keys.sort((a, b) => {
     const ia = COUNT_ORDER.indexOf(a);
     const ib = COUNT_ORDER.indexOf(b);
     return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
