@@ -1,0 +1,302 @@
+"""Topics in the real Neo4j: the taxonomy loaded with exact counts, assigned topics written exactly and
+idempotently, source topics untouched, researcher topic profiles, and the `kg topics` commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from neo4j import Driver
+
+from kg import db, topics
+from kg.config import Settings
+from kg.errors import NotFound
+from kg.taxonomy import load_taxonomy, read_taxonomy
+from kg.topics import TopicAssigner, Vocabulary
+
+pytestmark = pytest.mark.neo4j
+
+TINY = Path(__file__).parent / "data" / "topics" / "tiny_topics.csv"
+
+
+def _q(drv: Driver, s: Settings, cypher: str, **params: Any) -> list[dict[str, Any]]:
+    return db.run(drv, cypher, params, settings=s)
+
+
+def _w(drv: Driver, s: Settings, cypher: str, **params: Any) -> None:
+    db.run(drv, cypher, params, write=True, settings=s)
+
+
+@pytest.fixture(scope="module")
+def tiny_assigner() -> TopicAssigner:
+    return TopicAssigner(Vocabulary.build(read_taxonomy(TINY)), min_score=1.0)
+
+
+def _edges(drv: Driver, s: Settings) -> list[tuple[str, str, str, float, Any]]:
+    rows = _q(
+        drv,
+        s,
+        "MATCH (w:Work)-[h:HAS_TOPIC]->(t:Topic) "
+        "RETURN w.id AS w, t.id AS t, h.method AS m, h.score AS s, h.evidence AS e ORDER BY w, t",
+    )
+    return [(r["w"], r["t"], r["m"], r["s"], r["e"]) for r in rows]
+
+
+def test_shared_taxonomy_loads_with_exact_counts_and_part_of_edges(
+    graph: Driver, neo4j_settings: Settings, shared_data: Path
+) -> None:
+    s = neo4j_settings
+    path = shared_data / "topics" / "openalex_topics.csv"
+    counts = load_taxonomy(graph, path, settings=s)
+    assert (counts["topic"], counts["subfield"], counts["field"], counts["domain"]) == (4516, 252, 26, 4)
+    by_level = {
+        (r["scheme"], r["level"]): (r["nodes"], r["with_parent"])
+        for r in db.run_named(graph, "topics/hierarchy_counts", settings=s)
+    }
+    assert by_level[("openalex", "topic")] == (4516, 4516)
+    assert by_level[("openalex", "subfield")] == (252, 252)
+    assert by_level[("openalex", "field")] == (26, 26)
+    assert by_level[("openalex", "domain")] == (4, 0)
+    assert by_level[("arxiv", "category")] == (counts["category"], counts["category"])
+    chain = _q(
+        graph,
+        s,
+        "MATCH p = (:Topic {id: 'openalex:T10001'})-[:PART_OF*3]->(:Topic) "
+        "RETURN [n IN nodes(p) | n.id + ' ' + n.level] AS chain",
+    )
+    assert chain == [
+        {
+            "chain": [
+                "openalex:T10001 topic",
+                "openalex:subfield:1908 subfield",
+                "openalex:field:19 field",
+                "openalex:domain:3 domain",
+            ]
+        }
+    ]
+    lg = _q(
+        graph,
+        s,
+        "MATCH (c:Topic {id: 'arxiv:cs.LG'})-[:PART_OF]->(p) RETURN c.name AS name, c.scheme AS scheme, "
+        "c.level AS level, p.id AS parent",
+    )
+    assert lg == [
+        {
+            "name": "Machine Learning",
+            "scheme": "arxiv",
+            "level": "category",
+            "parent": "openalex:subfield:1702",
+        }
+    ]
+    t = _q(
+        graph,
+        s,
+        "MATCH (t:Topic {id: 'openalex:T10001'}) RETURN t.keywords AS k, t.name AS n, t.sources AS src",
+    )
+    assert t[0]["n"] == "Geological and Geochemical Analysis"
+    assert t[0]["k"][:2] == ["Zircon", "Geochronology"] and len(t[0]["k"]) == 10
+    assert t[0]["src"] == ["openalex"]
+
+    # idempotent: a second load leaves the same nodes and edges
+    before = _q(
+        graph,
+        s,
+        "MATCH (t:Topic) OPTIONAL MATCH (t)-[r:PART_OF]->() RETURN count(DISTINCT t) AS n, count(r) AS e",
+    )
+    assert load_taxonomy(graph, path, settings=s) == counts
+    after = _q(
+        graph,
+        s,
+        "MATCH (t:Topic) OPTIONAL MATCH (t)-[r:PART_OF]->() RETURN count(DISTINCT t) AS n, count(r) AS e",
+    )
+    assert (
+        before
+        == after
+        == [{"n": 4516 + 252 + 26 + 4 + counts["category"], "e": 4516 + 252 + 26 + counts["category"]}]
+    )
+
+
+def test_a_reload_moves_a_topic_to_its_new_parent(
+    graph: Driver, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    s = neo4j_settings
+    load_taxonomy(graph, TINY, settings=s)
+    moved = tmp_path / "moved.csv"
+    moved.write_text(
+        TINY.read_text(encoding="utf-8").replace(
+            "90001,Graph Learning Methods,Graph Learning Methods,1702,Artificial Intelligence",
+            "90001,Graph Learning Methods,Graph Learning Methods,1707,Computer Vision and Pattern Recognition",
+        ),
+        encoding="utf-8",
+    )
+    load_taxonomy(graph, moved, settings=s)
+    parents = _q(graph, s, "MATCH (:Topic {id: 'openalex:T90001'})-[:PART_OF]->(p) RETURN p.id AS p")
+    assert parents == [{"p": "openalex:subfield:1707"}]
+
+
+def _small_graph(drv: Driver, s: Settings) -> None:
+    load_taxonomy(drv, TINY, settings=s)
+    _w(
+        drv,
+        s,
+        """
+        CREATE (:Work {id: 'arxiv:1', title: 'Graph neural networks for node classification',
+                       abstract: 'We study message passing.', categories: ['LG']})
+        CREATE (w2:Work {id: 'openalex:W2', title: 'Graph neural networks again', abstract: null})
+        CREATE (:Work {id: 'title:3', title: 'On the weather in spring', abstract: 'Birds sing.'})
+        WITH w2
+        MATCH (t:Topic {id: 'openalex:T90003'})
+        CREATE (w2)-[:HAS_TOPIC {score: 0.9, method: 'source', evidence: 'openalex'}]->(t)
+        """,
+    )
+
+
+def test_assign_for_works_writes_exact_edges_and_is_idempotent(
+    graph: Driver, neo4j_settings: Settings, tiny_assigner: TopicAssigner
+) -> None:
+    s = neo4j_settings
+    _small_graph(graph, s)
+    # a stale edge from an earlier method version is replaced
+    _w(
+        graph,
+        s,
+        "MATCH (w:Work {id: 'arxiv:1'}), (t:Topic {id: 'openalex:T90006'}) "
+        "CREATE (w)-[:HAS_TOPIC {score: 0.5, method: 'vocab-v0', evidence: ['old']}]->(t)",
+    )
+    ids = ["arxiv:1", "openalex:W2", "title:3"]
+    expected = tiny_assigner.assign(
+        "Graph neural networks for node classification", "We study message passing.", ["LG"]
+    )
+    assert [a.topic_id for a in expected] == ["openalex:T90001"]
+    assert topics.assign_for_works(graph, ids, assigner=tiny_assigner, settings=s) == 1
+    first = _edges(graph, s)
+    assert first == [
+        (
+            "arxiv:1",
+            "openalex:T90001",
+            "vocab-v1",
+            expected[0].score,
+            ["graph neural networks", "node classification", "message passing"],
+        ),
+        ("openalex:W2", "openalex:T90003", "source", 0.9, "openalex"),
+    ]
+    kp = _q(graph, s, "MATCH (w:Work) RETURN w.id AS id, w.keyphrases AS kp ORDER BY id")
+    assert kp[0]["kp"][0] == "graph neural networks"
+    assert kp[1]["kp"] is None  # a work with source topics is not touched
+    assert kp[2]["kp"] == ["birds sing", "spring", "weather"]
+
+    assert topics.assign_for_works(graph, ids, assigner=tiny_assigner, settings=s) == 1
+    assert _edges(graph, s) == first
+
+
+def test_work_ids_to_assign_and_show(
+    graph: Driver, neo4j_settings: Settings, tiny_assigner: TopicAssigner
+) -> None:
+    s = neo4j_settings
+    _small_graph(graph, s)
+    assert topics.work_ids_to_assign(graph, settings=s) == ["arxiv:1", "title:3"]
+    assert topics.work_ids_to_assign(graph, everything=True, settings=s) == [
+        "arxiv:1",
+        "openalex:W2",
+        "title:3",
+    ]
+    topics.assign_for_works(graph, ["arxiv:1"], assigner=tiny_assigner, settings=s)
+    info = topics.show_work_topics(graph, "arxiv:1", settings=s)
+    assert info["title"] == "Graph neural networks for node classification"
+    assert [(t["id"], t["name"], t["level"], t["method"]) for t in info["topics"]] == [
+        ("openalex:T90001", "Graph Learning Methods", "topic", "vocab-v1")
+    ]
+    with pytest.raises(NotFound):
+        topics.show_work_topics(graph, "doi:10.1/none", settings=s)
+
+
+def test_researcher_profiles_are_weighted_and_replaced(
+    graph: Driver, neo4j_settings: Settings, tiny_assigner: TopicAssigner
+) -> None:
+    s = neo4j_settings
+    _small_graph(graph, s)
+    _w(
+        graph,
+        s,
+        """
+        MATCH (w1:Work {id: 'arxiv:1'}), (w2:Work {id: 'openalex:W2'}), (w3:Work {id: 'title:3'})
+        MATCH (t:Topic {id: 'openalex:T90002'}), (t6:Topic {id: 'openalex:T90006'})
+        CREATE (a:Researcher {id: 'orcid:A'})-[:AUTHORED {position: 1}]->(w1)
+        CREATE (a)-[:AUTHORED {position: 1}]->(w2)
+        CREATE (a)-[:AUTHORED {position: 1}]->(w3)
+        CREATE (b:Researcher {id: 'orcid:B'})-[:AUTHORED {position: 2}]->(w2)
+        CREATE (a)-[:WORKS_ON {weight: 9.0, works: 9}]->(t6)
+        CREATE (w2)-[:HAS_TOPIC {score: 0.3, method: 'source', evidence: 'openalex'}]->(t)
+        """,
+    )
+    topics.assign_for_works(graph, ["arxiv:1", "title:3"], assigner=tiny_assigner, settings=s)
+    assert topics.refresh_researcher_topics(graph, None, settings=s) == 2
+
+    def profile() -> list[tuple[str, str, float, int]]:
+        rows = _q(
+            graph,
+            s,
+            "MATCH (r:Researcher)-[e:WORKS_ON]->(t:Topic) RETURN r.id AS r, t.id AS t, e.weight AS w, "
+            "e.works AS n ORDER BY r, t",
+        )
+        return [(r["r"], r["t"], r["w"], r["n"]) for r in rows]
+
+    # W2 spreads one unit as 0.9 : 0.3 over T90003 and T90002; arxiv:1 gives T90001 a whole unit;
+    # the stale WORKS_ON to T90006 is gone.
+    expected = [
+        ("orcid:A", "openalex:T90001", 1.0, 1),
+        ("orcid:A", "openalex:T90002", 0.25, 1),
+        ("orcid:A", "openalex:T90003", 0.75, 1),
+        ("orcid:B", "openalex:T90002", 0.25, 1),
+        ("orcid:B", "openalex:T90003", 0.75, 1),
+    ]
+    assert profile() == expected
+    assert topics.refresh_researcher_topics(graph, ["orcid:B"], settings=s) == 1
+    assert profile() == expected
+
+
+def test_kg_topics_commands(graph: Driver, neo4j_settings: Settings, cli_env: dict[str, str]) -> None:
+    s = neo4j_settings
+    out = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "topics", "load", str(TINY)],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0] == "topics loaded: 1 domains, 1 fields, 2 subfields, 7 topics, " + (
+        f"{len(read_taxonomy(TINY).by_level('category'))} arXiv categories"
+    )
+    _w(
+        graph,
+        s,
+        "CREATE (:Work {id: 'arxiv:9', title: 'Semantic segmentation of roads', abstract: 'Roads.'})",
+    )
+    shown = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "topics", "show", "arxiv:9", "--json"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout) == {
+        "id": "arxiv:9",
+        "title": "Semantic segmentation of roads",
+        "keyphrases": [],
+        "topics": [],
+    }
+    missing = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "topics", "show", "arxiv:404"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "error: no work with id arxiv:404"
