@@ -1026,20 +1026,27 @@ def load(
             if on_file_error:
                 on_file_error(path, str(e))
 
-    try:
+    current = [""]
+
+    def all_records() -> Iterator[Record]:
         for path, items in sources:
-            for batch in _batches(records_of(path, items), size):
-                res = write_batch(driver, batch, rid, settings=s)
-                summary.loaded += len(batch)
-                summary.written.update(res.written)
-                touched_works.update(res.works)
-                touched_researchers.update(res.researchers)
-                no_topics.update(res.works_without_topics)
-                summary.seconds = time.monotonic() - t0
-                if on_progress:
-                    on_progress(summary, path)
-                if len(touched_works) + len(touched_researchers) >= hook_flush:
-                    flush_hooks()
+            current[0] = path
+            yield from records_of(path, items)
+
+    try:
+        # batches span files: many small files cost no more round trips than one big one
+        for batch in _batches(all_records(), size):
+            res = write_batch(driver, batch, rid, settings=s)
+            summary.loaded += len(batch)
+            summary.written.update(res.written)
+            touched_works.update(res.works)
+            touched_researchers.update(res.researchers)
+            no_topics.update(res.works_without_topics)
+            summary.seconds = time.monotonic() - t0
+            if on_progress:
+                on_progress(summary, current[0])
+            if len(touched_works) + len(touched_researchers) >= hook_flush:
+                flush_hooks()
         flush_hooks()
     finally:
         sink.close()
