@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterator
 from functools import partial
 
 from kg.models import AuthorRef, Provenance, Record, Reject, WorkRecord
-from loaders.base import MONTH_RE, Input, RecordError, guarded, month_number, reject
+from loaders.base import MONTH_RE, Input, RecordError, guarded, month_number
 from loaders.names import split_title_authors
 
 # "LGFeb 3, 2023Code", "4.2 cs.LG Feb 3", "0.87CLDec 30, 2025 · DeepMind": optional score, category code, a date
@@ -22,8 +22,9 @@ _ORG_SUFFIX = re.compile(r"\s+·\s+(?P<org>[^·]+?)\s*$")
 
 
 def looks_like_listing(text: str) -> bool:
-    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    return bool(HEADER.match(first))
+    """A header line among the first few lines (a saved page may start with a heading or two)."""
+    first = [ln.strip() for ln in text.splitlines()[:40] if ln.strip()][:5]
+    return any(HEADER.match(ln) for ln in first)
 
 
 def _entry(
@@ -83,8 +84,7 @@ def parse(inp: Input, known_names: Collection[str] | None = None) -> Iterator[Re
                 yield done
             header, header_line, body = m, n, []
             continue
-        if header is None:
-            yield reject(inp.name, "text before the first listing header", line=n, raw=ln)
+        if header is None:  # page chrome before the first entry ("Papers by …")
             continue
         body.append((n, ln))
     done = flush()
