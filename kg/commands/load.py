@@ -123,15 +123,20 @@ def load_command(
         f"load run {summary.run_id}: read {summary.read}, loaded {summary.loaded}, rejected {summary.rejected}"
         f" in {summary.seconds:.1f}s ({summary.records_per_second:.1f} records/s)",
         markup=False,
+        soft_wrap=True,
     )
-    console.print(f"written: {per_label}", markup=False)
+    console.print(f"written: {per_label}", markup=False, soft_wrap=True)
     for state in sorted(summary.hooks.values()):
         if state != "ok":
-            console.print(f"note: {state}", markup=False)
+            console.print(f"note: {state}", markup=False, soft_wrap=True)
     if summary.rejects_file:
-        err_console.print(f"{summary.rejected} rejected record(s) in {summary.rejects_file}", markup=False)
+        err_console.print(
+            f"{summary.rejected} rejected record(s) in {summary.rejects_file}", markup=False, soft_wrap=True
+        )
     if summary.failed_files:
-        err_console.print(f"{len(summary.failed_files)} file(s) could not be read", markup=False)
+        err_console.print(
+            f"{len(summary.failed_files)} file(s) could not be read", markup=False, soft_wrap=True
+        )
     raise typer.Exit(summary.exit_code)
 
 

@@ -1,0 +1,129 @@
+"""Curated identity decisions (merge, split, claim) that override the resolver and survive every later reload.
+
+A decision is a SAME_AS / NOT_SAME_AS edge keyed on stable anchors — "<work id>#<name key>" for every id the
+work was ever seen under — not on researcher ids (which re-clustering may change). The resolver reads every
+decision on each batch, applies them before its own evidence, and re-attaches each edge to whichever
+researchers hold its anchors afterwards, so the decision holds whatever order the files are loaded in.
+"""
+
+from __future__ import annotations
+
+import getpass
+from datetime import UTC, datetime
+from typing import Any
+
+from neo4j import Driver
+
+from kg import store
+from kg.config import Settings, get_settings
+from kg.db import run_named
+from kg.errors import InputError, NotFound
+from kg.normalize import block_key, name_key, short_hash
+
+
+def _slots(driver: Driver, rid: str, s: Settings) -> dict[str, Any]:
+    rows = run_named(driver, "identity/researcher_slots", {"id": rid}, settings=s)
+    if not rows or rows[0]["id"] is None:
+        raise NotFound(f"no researcher {rid}")
+    return rows[0]
+
+
+def anchors_of(row: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Stable anchors and blocking keys of a researcher's author slots."""
+    anchors: set[str] = set()
+    blocks: set[str] = {row["block_key"]} if row.get("block_key") else set()
+    for slot in row["slots"]:
+        if not slot.get("work"):
+            continue
+        names = slot.get("names") or []
+        for wid in {*(slot.get("work_ids") or []), slot["work"]}:
+            for n in names:
+                anchors.add(f"{wid}#{name_key(n)}")
+        for n in names:
+            blocks.add(block_key(n))
+    return sorted(anchors), sorted(blocks)
+
+
+def decide(
+    driver: Driver,
+    kind: str,
+    a: str,
+    b: str,
+    *,
+    by: str | None = None,
+    why: str = "",
+    claim: str | None = None,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Record SAME_AS (kind "SAME_AS") or NOT_SAME_AS between researchers a and b, then re-resolve their blocks."""
+    if kind not in ("SAME_AS", "NOT_SAME_AS"):
+        raise InputError(f"unknown decision {kind}")
+    s = settings or get_settings()
+    ra = _slots(driver, a, s)
+    rb = _slots(driver, b, s) if b != a else ra
+    if kind == "NOT_SAME_AS" and a == b:
+        raise InputError(f"{a} and {b} are the same researcher: name two researchers to keep apart")
+    anchors_a, blocks_a = anchors_of(ra)
+    anchors_b, blocks_b = anchors_of(rb) if b != a else ([], [])
+    if not anchors_a and not claim:
+        raise InputError(f"{a} has no authorships to anchor a decision on")
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    who = by or getpass.getuser()
+    blocks = sorted(set(blocks_a) | set(blocks_b))
+    props = {
+        "decision": f"{kind.lower()}:{short_hash('|'.join([kind, *anchors_a, '/', *anchors_b, at, claim or '']))}",
+        "by": who,
+        "at": at,
+        "why": why,
+        "anchors_a": anchors_a,
+        "anchors_b": anchors_b,
+        "blocks": blocks,
+        "a_name": ra["name"],
+        "b_name": rb["name"],
+    }
+    if claim:
+        props["claim"] = claim
+    opposite = "NOT_SAME_AS" if kind == "SAME_AS" else "SAME_AS"
+    run_named(
+        driver,
+        "identity/delete_contradicted",
+        {"kind": opposite, "anchors_a": anchors_a, "anchors_b": anchors_b},
+        write=True,
+        settings=s,
+    )
+    name = "identity/same_as" if kind == "SAME_AS" else "identity/not_same_as"
+    run_named(driver, name, {"a": a, "b": b, "props": props}, write=True, settings=s)
+    res = store.write_batch(driver, [], f"curation:{props['decision']}", settings=s, extra_blocks=blocks)
+    store.run_hooks(driver, [], sorted(res.researchers), [])
+    return {**props, "researchers": sorted(res.researchers)}
+
+
+def merge(driver: Driver, a: str, b: str, **kw: Any) -> dict[str, Any]:
+    """A and B are one person."""
+    return decide(driver, "SAME_AS", a, b, **kw)
+
+
+def split(driver: Driver, a: str, b: str, **kw: Any) -> dict[str, Any]:
+    """A and B are different people, whatever the evidence says."""
+    return decide(driver, "NOT_SAME_AS", a, b, **kw)
+
+
+def claim(driver: Driver, researcher: str, profile_key: str, **kw: Any) -> dict[str, Any]:
+    """RESEARCHER is the person of profile page KEY: a SAME_AS with that profile's researcher (created by the
+    resolver if the profile has not been loaded yet), whose id then names the merged researcher."""
+    s = kw.get("settings") or get_settings()
+    target = f"profile:{profile_key}"
+    exists = run_named(driver, "identity/researcher_slots", {"id": target}, settings=s)
+    b = target if exists and exists[0]["id"] else researcher
+    return decide(driver, "SAME_AS", researcher, b, claim=target, **kw)
+
+
+def decisions(driver: Driver, settings: Settings | None = None) -> list[dict[str, Any]]:
+    return run_named(driver, "identity/decisions", settings=settings)
+
+
+def evidence(driver: Driver, rid: str, settings: Settings | None = None) -> dict[str, Any]:
+    rows = run_named(driver, "identity/evidence", {"id": rid}, settings=settings)
+    if not rows:
+        raise NotFound(f"no researcher {rid}")
+    return rows[0]
