@@ -6,12 +6,13 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from neo4j import Driver, GraphDatabase
+from neo4j import Driver, GraphDatabase, NotificationMinimumSeverity
 
 from api import lucene
 from api.config import ApiSettings
 from api.schemas import (
     SEARCH_OFFSET_LIMIT,
+    SEARCH_PAGE_LIMIT,
     TYPE_ORDER,
     AuthorBrief,
     CollaboratorBrief,
@@ -72,6 +73,8 @@ def make_api_driver(settings: Settings, api: ApiSettings) -> Driver:
         connection_acquisition_timeout=settings.connection_timeout * 2,
         max_transaction_retry_time=api.transaction_retry_time,
         user_agent="research-kg-api",
+        # a graph without some optional property (e.g. AUTHORED.confidence) is normal, not worth a log line
+        notifications_min_severity=NotificationMinimumSeverity.OFF,
     )
 
 
@@ -525,7 +528,9 @@ class GraphRepository:
         query = lucene.build_query(text)
         if query is None:
             return [], None
-        fetch = min(offset + limit + 1, SEARCH_OFFSET_LIMIT + limit + 1)
+        # Always rank the same window, whatever the page: Lucene breaks score ties arbitrarily at the edge of a
+        # smaller window, which would let pages disagree about the order.
+        fetch = SEARCH_OFFSET_LIMIT + SEARCH_PAGE_LIMIT + 1
         hits: list[tuple[float, int, str, SearchHit]] = []
         for t in types:
             for r in self._read("api/search", {"index": FULLTEXT_INDEX[t], "query": query, "fetch": fetch}):

@@ -10,8 +10,11 @@ What it holds (every person and paper is invented):
 - An OpenAlex topic hierarchy (domain → field → subfields → topics) and two arXiv categories.
 - Three institutions, COAUTHOR edges computed from the authorships (Σ 1/(n−1), lower id → higher id), WORKS_ON
   profiles computed from HAS_TOPIC, a few CITES, and SUGGESTED_COLLABORATOR edges with JSON reasons.
-- A supernode topic (`openalex:T10100`, "Machine Learning Methods") with `supernode_works` works (default 5,000)
+- A supernode topic (`openalex:T10100`, "Machine Learning Methods") with `supernode_works` works (default 3,000)
   and a prolific author (`openalex:A5000000099`, Hiroshi Tanaka) with `hub_works` + 1 works (default 2,001).
+
+`ensure_fixture_graph` builds it only when the database does not already hold exactly this graph, so several test
+modules share one build.
 """
 
 from __future__ import annotations
@@ -411,7 +414,7 @@ _SUGGESTIONS = [
 
 
 def fixture_data(
-    *, supernode_works: int = 5000, hub_works: int = 2000, coauthor_cap: int = 50
+    *, supernode_works: int = 3000, hub_works: int = 2000, coauthor_cap: int = 50
 ) -> dict[str, Any]:
     """The fixture graph as plain data: nodes by label and relationships by type (the COAUTHOR and WORKS_ON edges
     derived from the authorships and topics exactly as the model defines them)."""
@@ -591,15 +594,11 @@ def _works_on_edges(authored: list[dict[str, Any]], has_topic: list[dict[str, An
 
 # --------------------------------------------------------------------------------------------- writing it
 
+# The graph is written into an emptied database, so plain CREATE (no MERGE look-ups) keeps the build quick.
 _NODE_CYPHER = {
-    "Researcher": "UNWIND $rows AS row MERGE (n:Researcher {id: row.id}) "
-    "SET n += row.props, n.updated_at = datetime(), n.load_run = $run",
-    "Work": "UNWIND $rows AS row MERGE (n:Work {id: row.id}) "
-    "SET n += row.props, n.updated_at = datetime(), n.load_run = $run",
-    "Topic": "UNWIND $rows AS row MERGE (n:Topic {id: row.id}) "
-    "SET n += row.props, n.updated_at = datetime(), n.load_run = $run",
-    "Institution": "UNWIND $rows AS row MERGE (n:Institution {id: row.id}) "
-    "SET n += row.props, n.updated_at = datetime(), n.load_run = $run",
+    label: f"UNWIND $rows AS row CREATE (n:{label} {{id: row.id}}) "
+    "SET n += row.props, n.updated_at = datetime(), n.load_run = $run"
+    for label in ("Researcher", "Work", "Topic", "Institution")
 }
 
 # relationship type -> (start label, end label)
@@ -615,11 +614,11 @@ _REL_ENDS = {
 }
 _REL_CYPHER = {
     rel: f"UNWIND $rows AS row MATCH (a:{start} {{id: row.a}}) MATCH (b:{end} {{id: row.b}}) "
-    f"MERGE (a)-[r:{rel}]->(b) SET r += row.props"
+    f"CREATE (a)-[r:{rel}]->(b) SET r += row.props"
     for rel, (start, end) in _REL_ENDS.items()
 }
 _RUN_CYPHER = (
-    "MERGE (l:LoadRun {id: $run}) SET l.source = 'fixture', l.started_at = datetime(), "
+    "CREATE (l:LoadRun {id: $run}) SET l.source = 'fixture', l.started_at = datetime(), "
     "l.finished_at = datetime(), l.sources = ['fixture'], l.updated_at = datetime(), l.load_run = $run"
 )
 
@@ -636,7 +635,7 @@ def _props(row: dict[str, Any], drop: tuple[str, ...]) -> dict[str, Any]:
 def build_fixture_graph(driver: Driver, settings: Settings, **sizes: int) -> dict[str, Any]:
     """Write the fixture graph (into a graph the caller has emptied) and return `fixture_data(**sizes)`."""
     data = fixture_data(**sizes)
-    size = max(settings.batch_size, 1000)
+    size = max(settings.batch_size, 5000)
 
     def write(cypher: str, rows: list[dict[str, Any]]) -> None:
         for batch in _batches(rows, size):
@@ -664,3 +663,42 @@ def build_fixture_graph(driver: Driver, settings: Settings, **sizes: int) -> dic
     for rel, rows in rels.items():
         write(_REL_CYPHER[rel], [{"a": r["a"], "b": r["b"], "props": _props(r, ("a", "b"))} for r in rows])
     return data
+
+
+def graph_size(data: dict[str, Any]) -> tuple[int, int]:
+    """Nodes and relationships the fixture graph has (LoadRun included)."""
+    nodes = 1 + sum(len(data[k]) for k in ("researchers", "works", "topics", "institutions"))
+    rels = sum(
+        len(data[k])
+        for k in (
+            "authored",
+            "has_topic",
+            "part_of",
+            "coauthor",
+            "works_on",
+            "affiliated",
+            "cites",
+            "suggested",
+        )
+    )
+    return nodes, rels
+
+
+def ensure_fixture_graph(driver: Driver, settings: Settings, **sizes: int) -> dict[str, Any]:
+    """The fixture graph in the database: kept when the database holds exactly it (same run, same counts), else the
+    database is wiped and the graph built."""
+    data = fixture_data(**sizes)
+    rows = db.run(
+        driver,
+        "CALL () { MATCH (l:LoadRun) RETURN collect(l.id) AS runs } "
+        "CALL () { MATCH (n) RETURN count(n) AS nodes } "
+        "CALL () { MATCH ()-[r]->() RETURN count(r) AS rels } "
+        "RETURN runs, nodes, rels",
+        settings=settings,
+    )
+    if rows and rows[0]["runs"] == [RUN_ID] and (rows[0]["nodes"], rows[0]["rels"]) == graph_size(data):
+        return data
+    db.run_autocommit(
+        driver, "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS", settings=settings
+    )
+    return build_fixture_graph(driver, settings, **sizes)

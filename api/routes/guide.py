@@ -12,12 +12,13 @@ from kg import cypherlib
 
 router = APIRouter(tags=["guide"])
 
-# The Browser fetches a guide from its own page (another origin) with `pragma` and `cache-control` headers, so the
-# request is preflighted; the guide is public, read-only text, so any origin may read it.
+# The Browser fetches a guide from its own page (another origin) with extra headers (pragma, cache-control,
+# sentry-trace, baggage…), so the request is preflighted; the guide is public, read-only text without credentials,
+# so any origin may read it with any header.
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, OPTIONS",
-    "Access-Control-Allow-Headers": "pragma, cache-control, content-type",
+    "Access-Control-Allow-Headers": "*",
     "Access-Control-Max-Age": "600",
 }
 
@@ -65,9 +66,7 @@ RELATIONSHIPS = [
 
 def runnable(query: cypherlib.Query) -> str:
     """The text of a query's one-click block: set its example parameters, then run it (the Browser runs both)."""
-    lines = []
-    if query.params:
-        lines.append(cypherlib.browser_params(query) + ";")
+    lines = [line + ";" for line in cypherlib.browser_params(query)]
     lines.append(query.body + ";")
     return "\n".join(lines)
 
@@ -97,7 +96,7 @@ def _query_slide(q: cypherlib.Query) -> str:
         f"from a shell):</p>\n"
         f"{_pre(runnable(q))}\n"
         f"<p><small>cypher/queries/{escape(q.name)}.cypher — change a value with "
-        f"<code>:param name =&gt; value</code> and run the query again.</small></p>\n"
+        f"<code>:param name =&gt; value</code> (the arrow keeps integers integers) and run the query again.</small></p>\n"
         f"</div>\n</slide>"
     )
 
