@@ -172,7 +172,8 @@ def write_clauses(body: str) -> list[str]:
             continue
         before = toks[i - 1].text if i > 0 else ""
         after = toks[i + 1].text if i + 1 < len(toks) else ""
-        if before == "." or after in (":", "(", "."):
+        # `n.set` is a property, `{set: …}` a map key, `apoc.create.node` a procedure's namespace; `CREATE (` is a clause.
+        if before == "." or after in (":", "."):
             continue
         found.append(f"line {t.line}: {t.text.upper()} writes (the library is read-only)")
     return found
@@ -433,6 +434,10 @@ def _cypher_key(key: str) -> str:
     return key if _IDENT.match(key) else "`" + key.replace("`", "``") + "`"
 
 
-def browser_params(query: Query) -> str:
-    """The Browser command that sets a query's example parameters."""
-    return ":params " + cypher_literal(query.examples)
+def browser_params(query: Query) -> list[str]:
+    """Browser commands that set a query's example parameters, one `:param name => value` each.
+
+    The arrow form has the server evaluate the value, so 25 stays an integer; `:params {limit: 25}` is evaluated in
+    the Browser's JavaScript and arrives as 25.0, which LIMIT refuses.
+    """
+    return [f":param {_cypher_key(p.name)} => {cypher_literal(p.example)}" for p in query.params]

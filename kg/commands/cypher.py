@@ -88,7 +88,7 @@ def show(
     browser: Annotated[
         bool,
         typer.Option(
-            "--browser", help="Print `:params {…}` with the example values, then the query: paste both."
+            "--browser", help="Print `:param name => example;` lines, then the query: paste them all into the Browser."
         ),
     ] = False,
     library: LibraryOpt = None,
@@ -96,8 +96,8 @@ def show(
     """Print a query file as it is (header and body), or ready to paste into the Neo4j Browser."""
     q = cypherlib.get(name, library)
     if browser:
-        if q.params:
-            sys.stdout.write(cypherlib.browser_params(q) + ";\n")
+        for line in cypherlib.browser_params(q):
+            sys.stdout.write(line + ";\n")
         sys.stdout.write(q.body + ";\n")
     else:
         sys.stdout.write(q.text if q.text.endswith("\n") else q.text + "\n")
