@@ -740,6 +740,8 @@ def _researcher_props(
         rec_names.update(n for n in names if n)
         for f in _RESEARCHER_RECORD_FIELDS:
             v = vals.get(f)
+            if f == "affiliation_status" and v == "unknown":
+                v = None  # the default, not something a source said
             if v is not None:
                 cands[f].append((int(state.get(f, 0)) if r < 0 else r, v))
     props: dict[str, Any] = {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import subprocess
 import sys
@@ -21,8 +20,6 @@ from kg.models import (
     Provenance,
     Record,
     Reject,
-    ResearcherIds,
-    ResearcherRecord,
     TopicRef,
     WorkIds,
     WorkRecord,
@@ -44,10 +41,14 @@ def work(
     refs = [
         a if isinstance(a, AuthorRef) else AuthorRef(name=a, position=i + 1) for i, a in enumerate(authors)
     ]
-    return WorkRecord(prov=Provenance(source=source, file="fixture", line=line), title=title, authors=refs, **kw)  # type: ignore[arg-type]
+    return WorkRecord(
+        prov=Provenance(source=source, file="fixture", line=line), title=title, authors=refs, **kw
+    )  # type: ignore[arg-type]
 
 
-def load(drv: Driver, s: Settings, records: Iterable[Record | Reject], batch_size: int = 50) -> store.LoadSummary:
+def load(
+    drv: Driver, s: Settings, records: Iterable[Record | Reject], batch_size: int = 50
+) -> store.LoadSummary:
     return store.load(
         drv, [("fixture", list(records))], batch_size=batch_size, settings=s, hooks=False, rejects_path=None
     )
@@ -74,9 +75,12 @@ def dump(drv: Driver, s: Settings) -> dict[str, Any]:
         return {k: v for k, v in p.items() if k not in _VOLATILE}
 
     return {
-        "nodes": sorted((n["label"], json.dumps(clean(n["props"]), sort_keys=True, default=str)) for n in nodes),
+        "nodes": sorted(
+            (n["label"], json.dumps(clean(n["props"]), sort_keys=True, default=str)) for n in nodes
+        ),
         "rels": sorted(
-            (r["a"], r["type"], r["b"], json.dumps(clean(r["props"]), sort_keys=True, default=str)) for r in rels
+            (r["a"], r["type"], r["b"], json.dumps(clean(r["props"]), sort_keys=True, default=str))
+            for r in rels
         ),
     }
 
@@ -144,3 +148,359 @@ def test_one_paper_from_three_sources_is_one_work_with_the_richest_fields(
         graph, "MATCH (:Work)-[h:HAS_TOPIC]->(t:Topic) RETURN t.id AS t, h.method AS m", settings=s
     )
     assert topics == [{"t": "arxiv:cs.LG", "m": "source"}]
+
+
+BUNDLE = DATA / "bundle"
+W1, W3 = "doi:10.1145/1234.5678", "arxiv:2203.01234"
+
+
+def _w2() -> str:
+    from kg.normalize import short_hash, title_key
+
+    return f"title:{short_hash(title_key(CYPHER_TITLE))}"
+
+
+CYPHER_TITLE = "'}) DETACH DELETE n //"
+
+
+def load_paths(drv: Driver, s: Settings, paths: list[str], batch_size: int = 50) -> store.LoadSummary:
+    import loaders
+
+    return store.load(
+        drv,
+        [(p, loaders.iter_records([p])) for p in paths],
+        batch_size=batch_size,
+        settings=s,
+        hooks=False,
+        rejects_path=None,
+    )
+
+
+def works_of(drv: Driver, s: Settings) -> dict[str, list[str]]:
+    rows = db.run(
+        drv,
+        "MATCH (r:Researcher)-[:AUTHORED]->(w:Work) RETURN r.id AS r, r.name AS name, collect(w.id) AS works",
+        settings=s,
+    )
+    out: dict[str, list[str]] = {}
+    for row in rows:
+        out.setdefault(row["name"], []).append(sorted(row["works"]))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def test_csv_bundle_gives_exact_nodes_and_edges(graph: Driver, neo4j_settings: Settings) -> None:
+    s = neo4j_settings
+    summary = load_paths(graph, s, [str(BUNDLE)])
+    assert (summary.read, summary.loaded, summary.rejected, summary.exit_code) == (3, 3, 0, 0)
+    titles = db.run(
+        graph, "MATCH (w:Work) RETURN w.id AS id, w.title AS t, w.year AS y ORDER BY id", settings=s
+    )
+    assert titles == [
+        {"id": W3, "t": "Temporal Graph Networks at Scale", "y": 2022},
+        {"id": W1, "t": "Graph Sampling for Scalable Training", "y": 2021},
+        {"id": _w2(), "t": CYPHER_TITLE, "y": 2022},
+    ]
+    # Ada has an ORCID; Babbage is two people by the evidence: w1 and w3 share co-author Ada, w2 shares nothing
+    assert works_of(graph, s) == {
+        "Ada Lovelace": [sorted([W1, W3])],
+        "Charles Babbage": sorted([[_w2()], sorted([W1, W3])]),
+        "Mary Somerville": [[_w2()]],
+    }
+    ada = db.run(
+        graph,
+        "MATCH (r:Researcher {id: 'orcid:0000-0002-1825-0097'}) RETURN r.identity_method AS m, "
+        "r.identity_confidence AS c, r.orcid AS orcid, r.sources AS sources",
+        settings=s,
+    )
+    assert ada == [{"m": "orcid", "c": 1.0, "orcid": "0000-0002-1825-0097", "sources": ["csv"]}]
+    babbage = db.run(
+        graph,
+        "MATCH (r:Researcher {name: 'Charles Babbage'})-[a:AUTHORED]->(w:Work {id: $w1}) "
+        "RETURN r.identity_method AS m, r.identity_evidence AS ev, a.confidence AS conf, a.position AS pos",
+        {"w1": W1},
+        settings=s,
+    )
+    assert babbage[0]["m"] == "name-cluster" and babbage[0]["pos"] == 2
+    assert f"shares co-author Ada Lovelace on {W3} and {W1}" in babbage[0]["ev"] or (
+        f"shares co-author Ada Lovelace on {W1} and {W3}" in babbage[0]["ev"]
+    )
+    assert 0.6 < babbage[0]["conf"] < 1.0
+    aff = db.run(
+        graph,
+        "MATCH (r:Researcher)-[x:AFFILIATED_WITH]->(i:Institution) RETURN r.name AS r, i.name AS i, "
+        "x.years AS years, x.source AS source",
+        settings=s,
+    )
+    assert aff == [
+        {
+            "r": "Ada Lovelace",
+            "i": "Analytical Engine Institute",
+            "years": [2021, 2022],
+            "source": "authorships",
+        }
+    ]
+    # provenance on every node and every edge
+    missing = db.run(
+        graph,
+        "MATCH (n) WHERE NOT n:LoadRun AND (n.sources IS NULL OR n.load_run IS NULL) RETURN count(n) AS n",
+        settings=s,
+    )
+    assert missing == [{"n": 0}]
+    missing_edges = db.run(
+        graph,
+        "MATCH ()-[r]->() WHERE r.load_run IS NULL OR r.source IS NULL RETURN count(r) AS n",
+        settings=s,
+    )
+    assert missing_edges == [{"n": 0}]
+    run = db.run(
+        graph,
+        "MATCH (l:LoadRun) RETURN l.read AS read, l.loaded AS loaded, l.rejected AS rejected, "
+        "l.count_work AS works, l.source AS source, l.started_at IS NOT NULL AND l.finished_at IS NOT NULL AS t",
+        settings=s,
+    )
+    assert run == [{"read": 3, "loaded": 3, "rejected": 0, "works": 3, "source": "csv", "t": True}]
+
+
+def test_a_title_that_looks_like_cypher_is_stored_verbatim(graph: Driver, neo4j_settings: Settings) -> None:
+    s = neo4j_settings
+    evil = work("csv", "x'}) MATCH (n) DETACH DELETE n //", ["Eve"], year=2020)
+    load(graph, s, [work("csv", "A harmless paper", ["Bob"], year=2020), evil])
+    rows = db.run(graph, "MATCH (w:Work) RETURN w.title AS t ORDER BY t", settings=s)
+    assert rows == [{"t": "A harmless paper"}, {"t": "x'}) MATCH (n) DETACH DELETE n //"}]
+
+
+def test_loading_twice_leaves_the_identical_graph(graph: Driver, neo4j_settings: Settings) -> None:
+    s = neo4j_settings
+    records = _mixed_records()
+    load_paths(graph, s, [str(BUNDLE)])
+    load(graph, s, records)
+    first = dump(graph, s)
+    load_paths(graph, s, [str(BUNDLE)])
+    load(graph, s, records)
+    assert dump(graph, s) == first
+    assert db.run(graph, "MATCH (l:LoadRun) RETURN count(l) AS n", settings=s) == [{"n": 4}]
+
+
+def _mixed_records() -> list[Record]:
+    return [
+        work(
+            "arxiv-listing",
+            "Graph Sampling for Scalable Training",
+            ["Ada Lovelace", "Charles Babbage"],
+            authors_truncated=True,
+            categories=["LG"],
+            line=3,
+        ),
+        work(
+            "openalex",
+            "Graph sampling for scalable training",
+            [
+                AuthorRef(name="Ada Lovelace", position=1, orcid="0000-0002-1825-0097"),
+                AuthorRef(
+                    name="C. Babbage",
+                    position=2,
+                    openalex_id="A123",
+                    institutions=[
+                        InstitutionRef(name="Difference Engine Lab", ror="https://ror.org/00f54p054")
+                    ],
+                ),
+                AuthorRef(name="Grace Hopper", position=3),
+            ],
+            ids=WorkIds(doi="https://doi.org/10.1145/1234.5678", openalex="W42"),
+            year=2021,
+            abstract="The full abstract.",
+            topics=[TopicRef(id="openalex:T10001", name="Graph sampling", score=0.9)],
+            references=["https://openalex.org/W43"],
+        ),
+        work(
+            "openalex",
+            "A cited paper",
+            [AuthorRef(name="Grace Hopper", position=1)],
+            ids=WorkIds(openalex="W43"),
+            year=2019,
+        ),
+        work("daily-papers", "Graph Sampling for Scalable Training", [], author_count=3, upvotes=12),
+    ]
+
+
+def test_record_order_does_not_change_the_graph(graph: Driver, neo4j_settings: Settings) -> None:
+    s = neo4j_settings
+    records = _mixed_records()
+    dumps = []
+    for order in (records, records[::-1], [records[2], records[0], records[3], records[1]]):
+        graph.execute_query("MATCH (n) DETACH DELETE n")
+        load(graph, s, order, batch_size=1)
+        dumps.append(dump(graph, s))
+    assert dumps[0] == dumps[1] == dumps[2]
+    w = db.run(graph, "MATCH (w:Work {id: $id}) RETURN properties(w) AS p", {"id": W1}, settings=s)[0]["p"]
+    # the richer record wins; a truncated listing and a count-only listing never take anything away
+    assert w["abstract"] == "The full abstract."
+    assert w["authors_truncated"] is False and w["author_count"] == 3 and w["upvotes"] == 12
+    assert w["openalex_id"] == "W42" and w["doi"] == "10.1145/1234.5678"
+    assert sorted(w["sources"]) == ["arxiv-listing", "daily-papers", "openalex"]
+    cites = db.run(graph, "MATCH (a:Work)-[:CITES]->(b:Work) RETURN a.id AS a, b.id AS b", settings=s)
+    assert cites == [{"a": W1, "b": "openalex:W43"}]
+    babbage = db.run(
+        graph,
+        "MATCH (r:Researcher)-[a:AUTHORED]->(:Work {id: $id}) WHERE a.position = 2 "
+        "RETURN r.id AS id, r.name AS name, a.names AS names",
+        {"id": W1},
+        settings=s,
+    )
+    assert babbage == [
+        {"id": "openalex:A123", "name": "Charles Babbage", "names": ["C. Babbage", "Charles Babbage"]}
+    ]
+
+
+def test_a_better_id_rekeys_the_work_and_a_bridging_record_merges_two(
+    graph: Driver, neo4j_settings: Settings
+) -> None:
+    s = neo4j_settings
+    title_only = work(
+        "arxiv-listing",
+        "Bridging Two Records",
+        ["Ann Lee"],
+        topics=[TopicRef(id="arxiv:cs.LG", scheme="arxiv", level="category")],
+    )
+    by_arxiv = work(
+        "arxiv", "Bridging two records (extended)", ["Ann Lee"], ids=WorkIds(arxiv="2101.00001"), year=2021
+    )
+    by_doi = work(
+        "csv", "Bridging two records: journal", ["Ann Lee"], ids=WorkIds(doi="10.1234/bridge"), year=2021
+    )
+    load(graph, s, [title_only, by_arxiv, by_doi])
+    ids = db.run(graph, "MATCH (w:Work) RETURN w.id AS id ORDER BY id", settings=s)
+    assert len(ids) == 3  # three titles, no shared id: three works so far
+    bridge = work(
+        "openalex",
+        "Bridging Two Records",
+        ["Ann Lee"],
+        ids=WorkIds(arxiv="2101.00001", doi="10.1234/BRIDGE"),
+        year=2021,
+    )
+    load(graph, s, [bridge])
+    rows = db.run(
+        graph,
+        "MATCH (w:Work) RETURN w.id AS id, w.ids AS ids, COUNT { (w)-[:HAS_TOPIC]->() } AS topics, "
+        "COUNT { (w)<-[:AUTHORED]-() } AS authors",
+        settings=s,
+    )
+    assert len(rows) == 1
+    assert rows[0]["id"] == "doi:10.1234/bridge"
+    assert {"doi:10.1234/bridge", "arxiv:2101.00001"} <= set(rows[0]["ids"])
+    assert rows[0]["topics"] == 1 and rows[0]["authors"] == 1
+
+
+def test_a_load_killed_half_way_and_run_again_ends_like_a_clean_load(
+    graph: Driver, neo4j_settings: Settings
+) -> None:
+    s = neo4j_settings
+    records = _mixed_records()
+    load(graph, s, records, batch_size=1)
+    clean = dump(graph, s)
+    graph.execute_query("MATCH (n) DETACH DELETE n")
+
+    class Killed(Exception):
+        pass
+
+    def dies_after_two() -> Iterable[Record]:
+        yield from records[:2]
+        raise Killed
+
+    with pytest.raises(Killed):
+        store.load(graph, [("fixture", dies_after_two())], batch_size=1, settings=s, hooks=False)
+    load(graph, s, records, batch_size=1)
+    assert dump(graph, s) == clean
+
+
+# ---- the command ---------------------------------------------------------------------------------------
+
+
+def kg(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    code = (
+        "import sys\nfrom kg import cli\n"
+        "for m in ('kg.commands.load', 'kg.commands.identity'):\n"
+        "    if m not in cli.COMMAND_MODULES:\n        cli.COMMAND_MODULES.append(m)\n"
+        "cli.main(sys.argv[1:])\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300
+    )
+
+
+def test_cli_rejects_truncated_json_and_exits_3(
+    graph: Driver, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    good = {
+        "id": "https://openalex.org/W1",
+        "display_name": "A good work",
+        "publication_year": 2020,
+        "authorships": [
+            {
+                "author_position": "first",
+                "author": {"id": "https://openalex.org/A1", "display_name": "Kim Lee"},
+            }
+        ],
+    }
+    f = tmp_path / "works.jsonl"
+    f.write_text(json.dumps(good) + "\n" + '{"id": "https://openalex.org/W2", "display_name": "cut he' + "\n")
+    result = kg(["load", str(f), "--no-derived", "--rejects", str(tmp_path / "rej.jsonl")], cli_env, tmp_path)
+    assert result.returncode == 3, result.stderr
+    rejects = [json.loads(x) for x in (tmp_path / "rej.jsonl").read_text().splitlines()]
+    assert len(rejects) == 1
+    assert rejects[0]["file"] == str(f) and rejects[0]["line"] == 2
+    assert rejects[0]["raw"].startswith('{"id": "https://openalex.org/W2"')
+    assert set(rejects[0]) == {"file", "line", "offset", "reason", "raw"}
+    assert f"rejected {f}:2:" in result.stderr
+    assert "read 2, loaded 1, rejected 1" in result.stdout
+    assert "Traceback" not in result.stderr
+    titles = graph.execute_query("MATCH (w:Work) RETURN w.title AS t").records
+    assert [r["t"] for r in titles] == ["A good work"]
+
+
+def test_cli_default_rejects_file_is_named_after_the_run(
+    graph: Driver, cli_env: dict[str, str], tmp_path: Path, shared_data: Path
+) -> None:
+    feed = shared_data / "arxiv" / "atom" / "id_abc_s0_m100_b79c8dcf6bc3.xml"
+    result = kg(["load", str(feed), "--no-derived"], cli_env, tmp_path)
+    assert result.returncode == 1, result.stderr  # an error feed: nothing loaded
+    files = list(tmp_path.glob("rejects-*.jsonl"))
+    assert len(files) == 1
+    rej = json.loads(files[0].read_text().splitlines()[0])
+    assert "arXiv API error" in rej["reason"] and rej["file"] == str(feed)
+    run_id = files[0].name.removeprefix("rejects-").removesuffix(".jsonl")
+    runs = graph.execute_query("MATCH (l:LoadRun) RETURN l.id AS id, l.rejects_file AS f").records
+    assert [(r["id"], r["f"]) for r in runs] == [(f"run:{run_id}", files[0].name)]
+
+
+def test_cli_unreadable_file_fails_with_one_line(
+    graph: Driver, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    missing = kg(["load", str(tmp_path / "nope.jsonl")], cli_env, tmp_path)
+    assert missing.returncode == 1
+    assert missing.stderr.strip().splitlines() == [
+        f"error: cannot read {tmp_path / 'nope.jsonl'}: no such file or directory"
+    ]
+    latin = tmp_path / "bundle"
+    latin.mkdir()
+    (latin / "works.csv").write_bytes(
+        "work_id,title,year,venue,doi,arxiv_id,abstract\nw1,Caf\xe9s,2020,,,,\n".encode("latin-1")
+    )
+    (latin / "authorships.csv").write_bytes(
+        "work_id,author_id,author_name,position,institution_id,institution_name\nw1,,Jos\xe9 P\xe9rez,1,,\n".encode(
+            "latin-1"
+        )
+    )
+    result = kg(
+        ["load", str(latin), "--no-derived", "--rejects", str(tmp_path / "r.jsonl")], cli_env, tmp_path
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert graph.execute_query("MATCH (w:Work) RETURN count(w) AS n").records[0]["n"] == 0
+
+
+def test_cli_load_help(cli_env: dict[str, str], tmp_path: Path) -> None:
+    result = kg(["load", "--help"], cli_env, tmp_path)
+    assert result.returncode == 0
+    for opt in ("--format", "--batch-size", "--rejects"):
+        assert opt in result.stdout
