@@ -45,14 +45,23 @@ def merge_cmd(
 @identity_app.command("split")
 def split_cmd(
     a: Annotated[str, typer.Argument(help="Researcher id.")],
-    b: Annotated[str, typer.Argument(help="Researcher id of a different person.")],
+    b: Annotated[str | None, typer.Argument(help="Researcher id of a different person.")] = None,
+    work: Annotated[
+        list[str] | None,
+        typer.Option("--work", "-w", help="Split A itself: the works (ids) that belong to another person."),
+    ] = None,
     why: WhyOpt = "",
     by: ByOpt = None,
 ) -> None:
-    """A and B are different people (NOT_SAME_AS): the resolver never joins them, whatever the evidence."""
+    """A and B are different people (NOT_SAME_AS): the resolver never joins them, whatever the evidence.
+    With --work instead of B, A's authorships on those works are split off as a different person."""
+    from kg.errors import InputError
     from kg.identity import curation
 
-    _print_decision(curation.split(driver(), a, b, why=why, by=by, settings=settings()))
+    if b is None and not work:
+        raise InputError("name a second researcher, or the works to split off with --work")
+    d = curation.split(driver(), a, b or a, why=why, by=by, works=work, settings=settings())
+    _print_decision(d)
 
 
 @identity_app.command("claim")

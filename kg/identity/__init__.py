@@ -579,6 +579,9 @@ def cluster_block(slots: Sequence[SlotContext], decisions: Sequence[Decision] = 
         {k: set(c.slot.strong(k)) for k in _STRONG_KINDS if c.slot.strong(k)} for c in order
     ]
     sides: list[set[tuple[str, str]]] = [set() for _ in order]
+    # every spelling in a component must fit every spelling in the other: "X. Song" may not bridge
+    # "Xiang Song" and "Xin Song" into one person
+    spellings: list[set[str]] = [set(c.slot.names) for c in order]
     curated: list[bool] = [False] * n
     evidence: list[list[str]] = [[] for _ in order]
     best_link: dict[int, float] = {}
@@ -604,6 +607,8 @@ def cluster_block(slots: Sequence[SlotContext], decisions: Sequence[Decision] = 
     def allowed(ra: int, rb: int, *, check_strong: bool) -> bool:
         if works[ra] & works[rb]:
             return False  # two authors of one paper are two people
+        if check_strong and not all(given_compatible(x, y) for x in spellings[ra] for y in spellings[rb]):
+            return False
         for did, side in sides[ra]:
             if (did, "b" if side == "a" else "a") in sides[rb]:
                 return False
@@ -621,6 +626,7 @@ def cluster_block(slots: Sequence[SlotContext], decisions: Sequence[Decision] = 
         for k, v in strong[hi].items():
             strong[lo].setdefault(k, set()).update(v)
         sides[lo] |= sides[hi]
+        spellings[lo] |= spellings[hi]
         curated[lo] = curated[lo] or curated[hi]
         evidence[lo].extend(evidence[hi])
 

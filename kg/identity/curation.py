@@ -28,12 +28,16 @@ def _slots(driver: Driver, rid: str, s: Settings) -> dict[str, Any]:
     return rows[0]
 
 
-def anchors_of(row: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """Stable anchors and blocking keys of a researcher's author slots."""
+def anchors_of(
+    row: dict[str, Any], works: set[str] | None = None, exclude: bool = False
+) -> tuple[list[str], list[str]]:
+    """Stable anchors and blocking keys of a researcher's author slots (only / all but those on `works`)."""
     anchors: set[str] = set()
     blocks: set[str] = {row["block_key"]} if row.get("block_key") else set()
     for slot in row["slots"]:
         if not slot.get("work"):
+            continue
+        if works is not None and ((slot["work"] in works) == exclude):
             continue
         names = slot.get("names") or []
         for wid in {*(slot.get("work_ids") or []), slot["work"]}:
@@ -53,18 +57,34 @@ def decide(
     by: str | None = None,
     why: str = "",
     claim: str | None = None,
+    works: list[str] | None = None,
     settings: Settings | None = None,
 ) -> dict[str, Any]:
-    """Record SAME_AS (kind "SAME_AS") or NOT_SAME_AS between researchers a and b, then re-resolve their blocks."""
+    """Record SAME_AS (kind "SAME_AS") or NOT_SAME_AS between researchers a and b, then re-resolve their blocks.
+
+    A split of one researcher in two names the works of one side: NOT_SAME_AS between A's authorships on
+    `works` and its other authorships."""
     if kind not in ("SAME_AS", "NOT_SAME_AS"):
         raise InputError(f"unknown decision {kind}")
     s = settings or get_settings()
     ra = _slots(driver, a, s)
     rb = _slots(driver, b, s) if b != a else ra
     if kind == "NOT_SAME_AS" and a == b:
-        raise InputError(f"{a} and {b} are the same researcher: name two researchers to keep apart")
-    anchors_a, blocks_a = anchors_of(ra)
-    anchors_b, blocks_b = anchors_of(rb) if b != a else ([], [])
+        if not works:
+            raise InputError(
+                f"{a} is one researcher: name two, or the works (--work) of one side to split off"
+            )
+        held = {slot["work"] for slot in ra["slots"] if slot.get("work")}
+        unknown = sorted(set(works) - held)
+        if unknown:
+            raise InputError(f"{a} has no authorship on {', '.join(unknown)}")
+        if held <= set(works):
+            raise InputError("a split needs works on both sides: leave at least one work out of --work")
+        anchors_a, blocks_a = anchors_of(ra, set(works))
+        anchors_b, blocks_b = anchors_of(ra, set(works), exclude=True)
+    else:
+        anchors_a, blocks_a = anchors_of(ra)
+        anchors_b, blocks_b = anchors_of(rb) if b != a else ([], [])
     if not anchors_a and not claim:
         raise InputError(f"{a} has no authorships to anchor a decision on")
     at = datetime.now(UTC).isoformat(timespec="seconds")
