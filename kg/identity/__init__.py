@@ -60,6 +60,7 @@ W_INSTITUTION = 0.8  # per shared institution, at most 1 counted
 W_TOPIC = 0.3  # per shared topic or arXiv category, at most 2 counted
 W_VENUE = 0.3
 W_YEARS = 0.1  # publication years within 3 of each other, only on top of other evidence
+W_FULL_NAME = 0.4  # the same spelled-out given name(s) (not just an initial), only on top of other evidence
 
 
 def rank(source: str | None) -> int:
@@ -548,10 +549,20 @@ def _link_score(a: SlotContext, b: SlotContext) -> tuple[float, list[str]]:
     if a.venue and b.venue and a.venue.casefold() == b.venue.casefold():
         score += W_VENUE
         why.append(f"same venue {a.venue}")
+    if score > 0 and _full_name_match(a.slot.name, b.slot.name):
+        score += W_FULL_NAME
+        why.append(f"same full name {a.slot.name}")
     if score > 0 and a.year and b.year and abs(a.year - b.year) <= 3:
         score += W_YEARS
         why.append(f"close years {min(a.year, b.year)}–{max(a.year, b.year)}")
     return round(score, 3), why
+
+
+def _full_name_match(a: str, b: str) -> bool:
+    given_a, _ = split_name(a)
+    given_b, _ = split_name(b)
+    spelled = [g for g in given_a if len(g.strip(".")) > 1]
+    return bool(spelled) and name_key(a) == name_key(b)
 
 
 def _features(c: SlotContext) -> set[str]:
