@@ -560,7 +560,6 @@ def _link_score(a: SlotContext, b: SlotContext) -> tuple[float, list[str]]:
 
 def _full_name_match(a: str, b: str) -> bool:
     given_a, _ = split_name(a)
-    given_b, _ = split_name(b)
     spelled = [g for g in given_a if len(g.strip(".")) > 1]
     return bool(spelled) and name_key(a) == name_key(b)
 
