@@ -37,7 +37,9 @@ def institution_node_id(institution_id: str) -> str:
     return f"openalex:{oa}" if oa else f"csv:{institution_id}"
 
 
-def iter_works(bundle: Path, limit: int | None = None) -> Iterator[tuple[dict[str, str], list[dict[str, str]]]]:
+def iter_works(
+    bundle: Path, limit: int | None = None
+) -> Iterator[tuple[dict[str, str], list[dict[str, str]]]]:
     """(work row, its authorship rows) in file order; authorships.csv lists each work's authors together."""
     with (
         (bundle / "works.csv").open(encoding="utf-8", newline="") as wf,

@@ -85,13 +85,15 @@ def empty_graph(drv: Driver, s: Settings, *, drop_store: bool = False) -> None:
         for sub in ("databases", "transactions"):
             shutil.rmtree(s.localdb_home / "data" / sub / s.neo4j_database, ignore_errors=True)
         localdb.start(s)
-    else:
-        db.run_autocommit(drv, q("wipe"), settings=s)
-    drv2 = db.make_driver(s, ensure_local=False)
-    try:
-        db.apply_schema(drv2, s)
-    finally:
-        drv2.close()
+        drv2 = db.make_driver(s, ensure_local=False)
+        try:
+            db.apply_schema(drv2, s)
+        finally:
+            drv2.close()
+        return
+    db.run_autocommit(drv, q("wipe"), settings=s)
+    if not db.run(drv, q("has_schema"), settings=s):
+        db.apply_schema(drv, s)
 
 
 def machine() -> dict[str, Any]:

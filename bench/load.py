@@ -37,7 +37,9 @@ def _naive_tx(tx: neo4j.ManagedTransaction, work: dict[str, str], authors: list[
     ).consume()
     for a in authors:
         rid = researcher_node_id(a["author_id"])
-        tx.run(common.q("naive_researcher"), id=rid, name=a["author_name"], openalex_id=a["author_id"]).consume()
+        tx.run(
+            common.q("naive_researcher"), id=rid, name=a["author_name"], openalex_id=a["author_id"]
+        ).consume()
         tx.run(
             common.q("naive_authored"),
             researcher_id=rid,
@@ -90,7 +92,9 @@ def _import_csvs(bundle: Path, out: Path) -> dict[str, int]:
         (out / "affiliated.csv").open("w", encoding="utf-8", newline="") as ff,
     ):
         ww, rw, iw, aw, fw = (csv.writer(f, lineterminator="\n") for f in (wf, rf, inf, af, ff))
-        ww.writerow(["id:ID(Work)", "title", "year:int", "venue", "doi", "arxiv_id", "openalex_id", "abstract"])
+        ww.writerow(
+            ["id:ID(Work)", "title", "year:int", "venue", "doi", "arxiv_id", "openalex_id", "abstract"]
+        )
         rw.writerow(["id:ID(Researcher)", "name", "openalex_id"])
         iw.writerow(["id:ID(Institution)", "name"])
         aw.writerow([":START_ID(Researcher)", ":END_ID(Work)", "position:int", "raw_name"])
@@ -198,7 +202,13 @@ def kg_load(s: Settings, bundle: Path) -> dict[str, Any]:
 
 
 def run(
-    s: Settings, works: int, *, seed: int = common.SEED, naive_sample: int = 1000, drop_store: bool = False
+    s: Settings,
+    works: int,
+    *,
+    seed: int = common.SEED,
+    naive_sample: int = 1000,
+    drop_store: bool = False,
+    with_import_tool: bool = True,
 ) -> dict[str, Any]:
     """Generate (or reuse) the bundle, then measure the naive sample, the import tool and `kg load`."""
     bundle = common.data_dir() / f"synth-{works}-s{seed}"
@@ -213,8 +223,11 @@ def run(
         common.empty_graph(drv, s, drop_store=drop_store)
         drv = db.make_driver(s)
         naive = naive_load(drv, s, bundle, min(naive_sample, works))
-        common.log("load: neo4j-admin database import")
-        tool = import_tool(s, bundle, common.data_dir() / f"import-{works}")
+        if with_import_tool:
+            common.log("load: neo4j-admin database import")
+            tool = import_tool(s, bundle, common.data_dir() / f"import-{works}")
+        else:
+            tool = {"available": False, "why": "not run (--no-import-tool)"}
         common.log("load: kg load")
         common.empty_graph(drv, s, drop_store=drop_store)
         drv = db.make_driver(s)

@@ -1,0 +1,376 @@
+"""Collector: merge bench/results/*.json into summary.json, the BENCHMARKS.md table, and PNG plots against size."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from bench import common
+from kg.config import REPO_ROOT
+
+OWN = ("load", "panel", "discover", "summary")
+START = "<!-- results:start (written by `python -m bench.collect`; edit outside these markers) -->"
+END = "<!-- results:end -->"
+TARGETS = {
+    "load_vs_naive": 20.0,  # at least this many times the naive loader
+    "import_vs_load": 3.0,  # the import tool at most this many times faster
+    "panel_p99_ms": 50.0,
+    "discover_s": 600.0,
+    "rss_growth_pct": 20.0,
+}
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def _runs(doc: dict[str, Any] | None) -> list[tuple[int, dict[str, Any]]]:
+    if not doc:
+        return []
+    return sorted(((int(k), v) for k, v in doc.get("runs", {}).items() if k.isdigit()), key=lambda kv: kv[0])
+
+
+def _machine(entry: dict[str, Any]) -> str:
+    m = entry.get("machine") or {}
+    if not m:
+        return ""
+    load = m.get("load_average") or [0]
+    return f"{m.get('cores')}-core {m.get('cpu', '')}, {m.get('memory_gb')} GB, load {load[0]:.1f}"
+
+
+def _fmt(x: float | None, unit: str = "") -> str:
+    if x is None:
+        return "n/a"
+    if abs(x) >= 100:
+        return f"{x:,.0f}{unit}"
+    return f"{x:,.1f}{unit}" if abs(x) >= 10 else f"{x:,.2f}{unit}"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("met" if ok else "missed")
+
+
+Row = dict[str, str]
+
+
+def load_rows(doc: dict[str, Any] | None) -> tuple[list[Row], dict[str, Any]]:
+    rows: list[Row] = []
+    facts: dict[str, Any] = {"rss": {}}
+    for n, e in _runs(doc):
+        ours, naive, tool = e.get("kg_load", {}), e.get("naive", {}), e.get("import_tool", {})
+        mach = _machine(e)
+        ours_aps = ours.get("authorships_per_s") if ours.get("available") else None
+        naive_aps = naive.get("authorships_per_s")
+        tool_aps = tool.get("authorships_per_s") if tool.get("available") else None
+        r1 = ours_aps / naive_aps if ours_aps and naive_aps else None
+        rows.append(
+            {
+                "figure": f"Load {n:,} works: authorships/s (works/s)",
+                "ours": f"{_fmt(ours_aps)} ({_fmt(ours.get('works_per_s'))})"
+                if ours_aps
+                else f"not measured: {ours.get('why', '')}",
+                "baseline": f"naive per-record MERGE: {_fmt(naive_aps)} ({_fmt(naive.get('works_per_s'))}) "
+                f"on {naive.get('sample_works', 0):,} works",
+                "ratio": f"{_fmt(r1)}×" if r1 else "n/a",
+                "target": f"≥ {TARGETS['load_vs_naive']:.0f}×: {_verdict(None if r1 is None else r1 >= 20)}",
+                "machine": mach,
+            }
+        )
+        r2 = tool_aps / ours_aps if ours_aps and tool_aps else None
+        rows.append(
+            {
+                "figure": f"Load {n:,} works vs neo4j-admin import",
+                "ours": f"{_fmt(ours_aps)} authorships/s" if ours_aps else "not measured",
+                "baseline": f"import tool: {_fmt(tool_aps)} authorships/s ({_fmt(tool.get('seconds'))} s)"
+                if tool_aps
+                else f"import tool not run: {tool.get('why', '')}",
+                "ratio": f"tool {_fmt(r2)}× faster" if r2 else "n/a",
+                "target": f"within 3×: {_verdict(None if r2 is None else r2 <= 3)}",
+                "machine": mach,
+            }
+        )
+        if ours.get("peak_rss_mb"):
+            facts["rss"][n] = ours["peak_rss_mb"]
+            rows.append(
+                {
+                    "figure": f"Loader peak RSS, {n:,} works",
+                    "ours": f"{_fmt(ours['peak_rss_mb'])} MB",
+                    "baseline": "",
+                    "ratio": "",
+                    "target": "",
+                    "machine": mach,
+                }
+            )
+    rss = facts["rss"]
+    big = [n for n in rss if n >= 100_000]
+    if len(big) >= 2:
+        lo, hi = min(big), max(big)
+        growth = (rss[hi] / rss[lo] - 1) * 100
+        facts["rss_growth_pct"] = growth
+        rows.append(
+            {
+                "figure": f"Loader memory flatness {lo:,} → {hi:,} works",
+                "ours": f"{growth:+.1f}% ({_fmt(rss[lo])} → {_fmt(rss[hi])} MB)",
+                "baseline": "",
+                "ratio": "",
+                "target": f"within 20%: {_verdict(abs(growth) <= 20)}",
+                "machine": "",
+            }
+        )
+    return rows, facts
+
+
+def panel_rows(doc: dict[str, Any] | None) -> list[Row]:
+    rows: list[Row] = []
+    for n, e in _runs(doc):
+        if not e.get("available"):
+            rows.append(
+                {"figure": f"Panel latency, {n:,} works", "ours": f"not measured: {e.get('why', '')}"}
+            )
+            continue
+        naive = e.get("naive_two_hop", {})
+        for endpoint, by_class in e.get("api", {}).items():
+            for cls, m in by_class.items():
+                base = naive.get(cls, {})
+                ratio = (
+                    base.get("p99_ms", 0) / m["p99_ms"] if m.get("p99_ms") and base.get("p99_ms") else None
+                )
+                failed = sum(base.get("failed", {}).values())
+                rows.append(
+                    {
+                        "figure": f"{'/researchers/{id}/graph' if endpoint == 'researcher_graph' else '/graph/expand'}"
+                        f" {cls}, {n:,} works: p50/p95/p99, throughput",
+                        "ours": f"{_fmt(m.get('p50_ms'))}/{_fmt(m.get('p95_ms'))}/{_fmt(m.get('p99_ms'))} ms, "
+                        f"{_fmt(m.get('throughput_rps'))} req/s ({m.get('clients')} clients"
+                        + (f", {sum(m['errors'].values())} errors" if m.get("errors") else "")
+                        + ")",
+                        "baseline": f"unbounded 2-hop Cypher: p50 {_fmt(base.get('p50_ms'))} / p99 "
+                        f"{_fmt(base.get('p99_ms'))} ms, up to {base.get('rows_max', 0):,} rows"
+                        + (f", {failed} failed" if failed else ""),
+                        "ratio": f"{_fmt(ratio)}× faster at p99" if ratio else "n/a",
+                        "target": f"p99 ≤ 50 ms: {_verdict(m['p99_ms'] <= TARGETS['panel_p99_ms'])}"
+                        if m.get("p99_ms") is not None
+                        else "",
+                        "machine": _machine(e),
+                    }
+                )
+    return rows
+
+
+def discover_rows(doc: dict[str, Any] | None) -> list[Row]:
+    rows: list[Row] = []
+    for n, e in _runs(doc):
+        d = e.get("discover", {})
+        c = e.get("coauthors_rebuild", {})
+        if not d.get("available"):
+            rows.append(
+                {"figure": f"Discovery, {n:,} works", "ours": f"not measured: {d.get('why', e.get('why'))}"}
+            )
+            continue
+        rows.append(
+            {
+                "figure": f"`kg discover`, all {e.get('researchers', 0):,} researchers of {n:,} works",
+                "ours": f"{_fmt(d['seconds'])} s, peak {_fmt(d.get('peak_rss_mb'))} MB",
+                "baseline": f"(`kg coauthors rebuild` before it: {_fmt(c.get('seconds'))} s, "
+                f"peak {_fmt(c.get('peak_rss_mb'))} MB)"
+                if c.get("available")
+                else "",
+                "ratio": "",
+                "target": f"≤ 600 s: {_verdict(d['seconds'] <= TARGETS['discover_s'])}",
+                "machine": _machine(e),
+            }
+        )
+    return rows
+
+
+def _numbers(obj: Any, prefix: str = "", depth: int = 0) -> list[tuple[str, float]]:
+    """Numeric leaves of another team's result file (up to three levels), for the collected report."""
+    out: list[tuple[str, float]] = []
+    if isinstance(obj, dict) and depth < 3:
+        for k, v in obj.items():
+            if k in ("machine", "examples", "samples", "details", "errors", "misses"):
+                continue
+            out.extend(_numbers(v, f"{prefix}.{k}" if prefix else str(k), depth + 1))
+    elif isinstance(obj, bool):
+        pass
+    elif isinstance(obj, int | float):
+        out.append((prefix, float(obj)))
+    return out
+
+
+def other_rows(results: Path) -> tuple[list[Row], dict[str, Any]]:
+    rows: list[Row] = []
+    merged: dict[str, Any] = {}
+    for path in sorted(results.glob("*.json")):
+        if path.stem in OWN:
+            continue
+        doc = _read(path)
+        if doc is None:
+            continue
+        merged[path.stem] = doc
+        for key, value in _numbers(doc)[:16]:
+            rows.append(
+                {
+                    "figure": f"{path.stem}: {key}",
+                    "ours": _fmt(value),
+                    "baseline": "",
+                    "ratio": "",
+                    "target": "",
+                    "machine": "",
+                }
+            )
+    return rows, merged
+
+
+def plots(results: Path, load_doc: dict[str, Any] | None, panel_doc: dict[str, Any] | None) -> list[str]:
+    """throughput.png and latency.png against corpus size; only what was measured is drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written: list[str] = []
+    lr = _runs(load_doc)
+    if lr:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        for label, key in (
+            ("kg load", "kg_load"),
+            ("naive per-record MERGE", "naive"),
+            ("neo4j-admin import", "import_tool"),
+        ):
+            pts = [(n, e[key]["authorships_per_s"]) for n, e in lr if e.get(key, {}).get("authorships_per_s")]
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=label)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("works in the corpus")
+        ax.set_ylabel("authorships loaded per second")
+        ax.set_title("Load throughput against corpus size")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(results / "throughput.png", dpi=110)
+        plt.close(fig)
+        written.append("throughput.png")
+    pr = [(n, e) for n, e in _runs(panel_doc) if e.get("available")]
+    if pr:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        series: dict[str, list[tuple[int, float]]] = {}
+        for n, e in pr:
+            for endpoint, by_class in e.get("api", {}).items():
+                for cls, m in by_class.items():
+                    if m.get("p99_ms") is not None:
+                        series.setdefault(f"{endpoint} {cls} p99", []).append((n, m["p99_ms"]))
+            for cls, m in e.get("naive_two_hop", {}).items():
+                if m.get("p99_ms") is not None:
+                    series.setdefault(f"naive 2-hop {cls} p99", []).append((n, m["p99_ms"]))
+        for label, pts in sorted(series.items()):
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=label,
+                    linestyle="--" if label.startswith("naive") else "-")  # fmt: skip
+        ax.axhline(TARGETS["panel_p99_ms"], color="grey", linestyle=":", label="target p99 50 ms")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("works in the corpus")
+        ax.set_ylabel("p99 latency (ms)")
+        ax.set_title("Panel latency against corpus size")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(results / "latency.png", dpi=110)
+        plt.close(fig)
+        written.append("latency.png")
+    return written
+
+
+def table(rows: list[Row]) -> str:
+    head = "| figure | our number | baseline | ratio | target | machine |\n|---|---|---|---|---|---|\n"
+    body = "".join(
+        "| "
+        + " | ".join(
+            (r.get(k) or "").replace("|", "\\|")
+            for k in ("figure", "ours", "baseline", "ratio", "target", "machine")
+        )
+        + " |\n"
+        for r in rows
+    )
+    return head + body
+
+
+def write_markdown(md: Path, rows: list[Row], images: list[str], results: Path) -> None:
+    rel = Path(_relpath(results, md.parent))
+    block = [START, "", table(rows)]
+    for img in images:
+        block.append(f"![{img[:-4]}]({(rel / img).as_posix()})\n")
+    block.append(END)
+    text = "\n".join(block)
+    if md.exists():
+        current = md.read_text(encoding="utf-8")
+        pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
+        new = (
+            pattern.sub(lambda _: text, current)
+            if pattern.search(current)
+            else current.rstrip() + "\n\n" + text
+        )
+    else:
+        new = "# Benchmarks\n\n" + text
+    md.write_text(new.rstrip() + "\n", encoding="utf-8")
+
+
+def _relpath(target: Path, start: Path) -> str:
+    import os
+
+    return os.path.relpath(target.resolve(), start.resolve())
+
+
+def collect(results: Path, md: Path | None) -> dict[str, Any]:
+    load_doc = _read(results / "load.json")
+    panel_doc = _read(results / "panel.json")
+    discover_doc = _read(results / "discover.json")
+    lrows, facts = load_rows(load_doc)
+    orows, others = other_rows(results)
+    rows = lrows + panel_rows(panel_doc) + discover_rows(discover_doc) + orows
+    images = plots(results, load_doc, panel_doc)
+    summary = {
+        "benchmark": "summary",
+        "rows": rows,
+        "images": images,
+        "load": load_doc,
+        "panel": panel_doc,
+        "discover": discover_doc,
+        "collected": others,
+        "rss_growth_pct": facts.get("rss_growth_pct"),
+        "targets": TARGETS,
+    }
+    (results / "summary.json").write_text(
+        json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    if md is not None:
+        write_markdown(md, rows, images, results)
+    return summary
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--md", type=Path, default=None, help="the note to update (default: BENCHMARKS.md)")
+    args = ap.parse_args(argv)
+    results = common.results_dir()
+    results.mkdir(parents=True, exist_ok=True)
+    md = args.md
+    if md is None:
+        md = REPO_ROOT / "BENCHMARKS.md" if results.resolve() == common.DEFAULT_RESULTS.resolve() else None
+    summary = collect(results, md)
+    common.log(
+        f"collected {len(summary['rows'])} rows into {results / 'summary.json'}"
+        + (f" and {md}" if md else "")
+    )
+
+
+if __name__ == "__main__":
+    main()

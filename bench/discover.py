@@ -1,0 +1,78 @@
+"""Discovery benchmark: wall time and peak memory of `kg coauthors rebuild` and `kg discover` for all researchers."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+from typing import Any
+
+from bench import common
+from kg import db, localdb
+from kg.config import Settings
+
+
+def _available(*args: str) -> bool:
+    return subprocess.run(common.kg_cmd(*args, "--help"), capture_output=True).returncode == 0
+
+
+def _measure(s: Settings, *args: str) -> dict[str, Any]:
+    if not _available(*args):
+        return {"available": False, "why": f"`kg {' '.join(args)}` is not in this checkout yet"}
+    m = common.run_measured(common.kg_cmd(*args), env=common.kg_env(s))
+    out: dict[str, Any] = {
+        "available": m.returncode == 0,
+        "command": "kg " + " ".join(args),
+        "exit_code": m.returncode,
+        "seconds": round(m.seconds, 3),
+        "peak_rss_mb": round(m.peak_rss_mb, 1),
+    }
+    if m.returncode != 0:
+        tail = (m.stderr or m.stdout).strip().splitlines()
+        out["why"] = tail[-1][:300] if tail else f"exit {m.returncode}"
+    return out
+
+
+def rebuild_coauthors(s: Settings) -> dict[str, Any]:
+    return _measure(s, "coauthors", "rebuild")
+
+
+def run(s: Settings, works: int, coauthors: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Time `kg discover` over everyone (COAUTHOR must be built: pass its measurement or it is rebuilt here)."""
+    if coauthors is None:
+        common.log("discover: kg coauthors rebuild")
+        coauthors = rebuild_coauthors(s)
+    common.log("discover: kg discover (all researchers)")
+    disc = _measure(s, "discover")
+    drv = db.make_driver(s)
+    try:
+        counts = db.run(drv, common.q("counts"), settings=s)[0]
+    finally:
+        drv.close()
+    entry = {
+        "works": works,
+        "researchers": counts["researchers"],
+        "graph": counts,
+        "coauthors_rebuild": coauthors,
+        "discover": disc,
+        "target_seconds": 600,
+    }
+    common.update_result("discover", str(works), entry)
+    return entry
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument(
+        "--works", type=int, required=True, help="the corpus size the loaded graph was built from"
+    )
+    ap.add_argument("--skip-rebuild", action="store_true", help="COAUTHOR is already built")
+    args = ap.parse_args(argv)
+    s = common.bench_settings()
+    if s.uses_local_db:
+        localdb.start(s)
+    entry = run(s, args.works, {"available": False, "why": "skipped"} if args.skip_rebuild else None)
+    common.log(f"discover {args.works:,}: {entry['discover']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Every benchmark in order for each corpus size (synth → load with baselines → COAUTHOR → discover → panel), then
+the collector: `python -m bench.run` (100k works), `--works 1000000` for more, `--quick` for the 2k-work smoke run."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bench import collect, common, discover, load, panel
+from kg import localdb
+from kg.config import Settings
+
+QUICK_WORKS = 2000
+
+
+def run_size(
+    s: Settings,
+    works: int,
+    *,
+    quick: bool = False,
+    drop_store: bool = False,
+    with_import_tool: bool = True,
+) -> dict[str, Any]:
+    """One corpus size, end to end; later steps are skipped (and say why) when `kg load` is not available."""
+    out: dict[str, Any] = {}
+    out["load"] = load.run(
+        s,
+        works,
+        naive_sample=20 if quick else 1000,
+        drop_store=drop_store,
+        with_import_tool=with_import_tool,
+    )
+    if not out["load"]["kg_load"].get("available"):
+        why = out["load"]["kg_load"].get("why", "kg load failed")
+        for name in ("discover", "panel"):
+            common.update_result(name, str(works), {"available": False, "why": f"no graph: {why}"})
+        return out
+    common.log("coauthors rebuild")
+    co = discover.rebuild_coauthors(s)
+    out["discover"] = discover.run(s, works, co)
+    cfg = (
+        panel.PanelConfig(
+            clients=2, requests=20, ids_per_class=3, naive_repeats=1, naive_timeout=10, workers=1
+        )
+        if quick
+        else panel.PanelConfig()
+    )
+    out["panel"] = panel.run(s, works, cfg)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--works", type=int, action="append", help="corpus size (repeatable); default 100000")
+    ap.add_argument(
+        "--quick", action="store_true", help=f"one small corpus ({QUICK_WORKS} works), fewer requests"
+    )
+    ap.add_argument("--no-import-tool", action="store_true", help="skip the neo4j-admin import baseline")
+    args = ap.parse_args(argv)
+    s = common.bench_settings()
+    if s.uses_local_db:
+        common.log(f"bench Neo4j at {s.localdb_home} (bolt {s.bolt_port})")
+        localdb.start(s)
+    sizes = [QUICK_WORKS] if args.quick else (args.works or [100_000])
+    for n in sizes:
+        run_size(s, n, quick=args.quick, drop_store=s.uses_local_db, with_import_tool=not args.no_import_tool)
+    collect.main([])
+
+
+if __name__ == "__main__":
+    main()
