@@ -39,7 +39,8 @@ function errorText(e: unknown): string {
 
 function fieldText(v: unknown): string {
   if (Array.isArray(v)) return v.map(String).join(", ");
-  if (typeof v === "number") return fmtNumber(v);
+  // Years and ids read wrong with thousands separators; a score keeps two decimals.
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toFixed(2);
   if (typeof v === "boolean") return v ? "yes" : "no";
   return String(v);
 }
@@ -152,7 +153,7 @@ export class Explorer {
     clear(this.canvas);
     this.view?.destroy();
     this.view = new GraphView(this.canvas, {
-      moreFor: "all",
+      moreFor: "explored",
       interactive: true,
       onNodeTap: (n) => void this.activate(n.id, false),
       onMoreTap: (n) => void this.activate(n.id, true),

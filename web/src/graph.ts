@@ -50,8 +50,11 @@ const RING_GAP = 120;
 const FIRST_RING = 150;
 
 export interface GraphViewOptions {
-  /** Which nodes get a "+N more" stub: only the centre (panel) or every node with hidden neighbours (explorer). */
-  moreFor: "centre" | "all";
+  /**
+   * Which nodes get a "+N more" stub: only the centre (the panel), or the centre and every node already expanded
+   * (the explorer; a stub on every node of a real graph is mostly noise, the details pane says what each hides).
+   */
+  moreFor: "centre" | "explored";
   interactive: boolean;
   onNodeTap?: (node: GraphNode) => void;
   onMoreTap?: (node: GraphNode) => void;
@@ -172,11 +175,15 @@ function stylesheet(): StylesheetJson {
         "min-zoomed-font-size": 6,
       },
     },
+    // Ties between two outer nodes (a co-author's authorship, a work's topic) stay in the background, so the
+    // centre's own ties read first; hovering or selecting a node brings its ties forward.
+    { selector: "edge.cross", style: { opacity: 0.16 } },
     { selector: "edge.more-edge", style: { "line-style": "dashed", "line-color": "#b8bec7", width: 1, opacity: 0.8 } },
     {
       selector: "edge.hover",
       style: { opacity: 0.95, "text-opacity": 1, "text-background-opacity": 0.9, "z-index": 25 },
     },
+    { selector: "edge.focus", style: { opacity: 0.9 } },
     { selector: "node.dim", style: { opacity: 0.25 } },
     { selector: "edge.dim", style: { opacity: 0.08 } },
   ];
@@ -198,6 +205,8 @@ export class GraphView {
   private hiddenTypes = new Set<NodeType>();
   private expandedIds = new Set<string>();
   private maxWeight = new Map<string, number>();
+  private userMoved = false;
+  private resizer: ResizeObserver;
 
   constructor(
     readonly container: HTMLElement,
@@ -221,10 +230,28 @@ export class GraphView {
     this.cy.on("mouseout", "node", (ev: EventObject) => this.hover(ev.target as NodeSingular, false));
     this.cy.on("mouseover", "edge", (ev: EventObject) => ev.target.addClass("hover"));
     this.cy.on("mouseout", "edge", (ev: EventObject) => ev.target.removeClass("hover"));
+    this.cy.on("dragpan scrollzoom pinchzoom", () => {
+      this.userMoved = true;
+    });
+    // The container can change size after the first draw (fonts, a banner, the window): keep the drawing fitted
+    // until the person pans or zooms it themselves.
+    this.resizer = new ResizeObserver(() => {
+      this.cy.resize();
+      if (!this.userMoved) this.fit();
+    });
+    this.resizer.observe(container);
   }
 
   destroy(): void {
+    this.resizer.disconnect();
     this.cy.destroy();
+  }
+
+  private fit(): void {
+    this.cy.fit(
+      this.cy.nodes().filter((n) => !n.hasClass("filtered")),
+      28,
+    );
   }
 
   // ---- data ----------------------------------------------------------------------------------------------------
@@ -356,9 +383,11 @@ export class GraphView {
 
   select(id: string, centreOn: boolean): void {
     this.cy.nodes().unselect();
+    this.cy.edges().removeClass("focus");
     const el = this.cy.getElementById(id);
     if (el.empty()) return;
     el.select();
+    el.connectedEdges().addClass("focus");
     if (centreOn) this.cy.animate({ center: { eles: el }, duration: 250 });
   }
 
@@ -373,6 +402,18 @@ export class GraphView {
 
   moreId(of: string): string {
     return MORE_PREFIX + of;
+  }
+
+  /** The drawn labels (not culled, not filtered) as boxes in canvas pixels: what a reader sees as text. */
+  labelBoxes(): { id: string; x1: number; y1: number; x2: number; y2: number }[] {
+    return this.cy
+      .nodes()
+      .filter((n) => !n.hasClass("filtered") && !n.hasClass("label-hidden") && !n.hasClass("more"))
+      .map((n) => {
+        const b = n.renderedBoundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false });
+        return { id: n.id(), x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 };
+      })
+      .filter((b) => b.x2 > b.x1 && b.y2 > b.y1);
   }
 
   // ---- drawing -------------------------------------------------------------------------------------------------
@@ -398,7 +439,7 @@ export class GraphView {
         },
         classes: [isCentre ? "centre" : "", this.expandedIds.has(n.id) ? "expanded" : ""].join(" ").trim(),
       });
-      const stub = this.opts.moreFor === "all" || isCentre;
+      const stub = isCentre || (this.opts.moreFor === "explored" && this.expandedIds.has(n.id));
       if (stub && n.hiddenNeighbours > 0) {
         const mid = MORE_PREFIX + n.id;
         wanted.set(mid, {
@@ -413,6 +454,8 @@ export class GraphView {
         });
       }
     }
+    const hubs = new Set<string>(this.expandedIds);
+    if (this.centre) hubs.add(this.centre);
     for (const [key, e] of this.edges) {
       const w = e.weight ?? 0;
       const top = this.maxWeight.get(e.type) ?? 0;
@@ -430,6 +473,7 @@ export class GraphView {
           colour: EDGE_COLOUR[e.type] ?? "#8a8f98",
           wlabel: weightText(e),
         },
+        classes: hubs.has(e.source) || hubs.has(e.target) ? "" : "cross",
       });
     }
     cy.batch(() => {
@@ -452,6 +496,7 @@ export class GraphView {
         const hideMore = n.hasClass("more") && this.hiddenTypes.has(kind) && n.data("of") !== this.centre;
         n.toggleClass("filtered", hide || hideMore);
       });
+      cy.nodes(":selected").connectedEdges().addClass("focus");
     });
     this.layout(animate);
   }
@@ -571,6 +616,8 @@ export class GraphView {
 
   private layout(animate: boolean): void {
     const cy = this.cy;
+    // A redraw moves nodes out from under the pointer without a mouseout: drop any hover highlight.
+    cy.elements().removeClass("hover dim");
     const pos = this.placements();
     cy.batch(() => {
       cy.nodes().forEach((n) => {
@@ -588,9 +635,7 @@ export class GraphView {
       });
     });
     this.cullLabels(pos);
-    const fit = (): void => {
-      cy.fit(cy.nodes().filter((n) => !n.hasClass("filtered")), 28);
-    };
+    this.userMoved = false;
     if (animate) {
       cy.layout({
         name: "preset",
@@ -607,7 +652,7 @@ export class GraphView {
           if (p) n.position({ x: p.x, y: p.y });
         });
       });
-      fit();
+      this.fit();
     }
   }
 

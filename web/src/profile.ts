@@ -106,7 +106,7 @@ export function renderQuickRead(q: QuickRead, nav: Nav): HTMLElement {
     q.trustScore === null && !q.trustLabel
       ? "—"
       : [q.trustScore === null ? null : fmtNumber(q.trustScore), q.trustLabel].filter(Boolean).join(" · ");
-  const trustTone = (q.trustLabel ?? "").match(/high|trusted|verified/i) ? "good" : q.trustLabel ? "plain" : "warn";
+  const trustTone = (q.trustLabel ?? "").match(/high|trusted|verified/i) ? "good" : "plain";
   const reported = Object.fromEntries(Object.entries(q.reported).filter(([, v]) => v !== null));
   return h(
     "section",
@@ -122,13 +122,13 @@ export function renderQuickRead(q: QuickRead, nav: Nav): HTMLElement {
         q.claimed === null ? "claim unknown" : q.claimed ? "claimed" : "not claimed",
         q.claimed ? "good" : "plain",
       ),
-      badge("profile-verification", "Verification", humanise(q.verificationLevel), q.verificationLevel ? "plain" : "warn"),
+      badge("profile-verification", "Verification", humanise(q.verificationLevel)),
       badge("profile-trust", "Trust", trust, trustTone),
       badge(
         "profile-affiliation-status",
         "Affiliation",
         humanise(q.affiliationStatus),
-        q.affiliationStatus === "known" ? "good" : "warn",
+        q.affiliationStatus === "known" ? "good" : q.affiliationStatus ? "warn" : "plain",
       ),
       q.openToCollaborate ? badge("profile-open", "Open", "to collaborate", "good") : null,
     ),

@@ -8,6 +8,7 @@ interface ViewHandle {
   visibleNodeIds(): string[];
   clientPosition(id: string): { x: number; y: number } | null;
   moreId(of: string): string;
+  labelBoxes(): { id: string; x1: number; y1: number; x2: number; y2: number }[];
 }
 
 declare global {
@@ -23,5 +24,6 @@ export function exposeView(name: string, view: GraphView): void {
     visibleNodeIds: () => view.visibleNodeIds(),
     clientPosition: (id) => view.clientPosition(id),
     moreId: (of) => view.moreId(of),
+    labelBoxes: () => view.labelBoxes(),
   };
 }
