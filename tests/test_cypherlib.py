@@ -791,11 +791,19 @@ def test_the_guide_lists_every_query_with_a_one_click_block(client: TestClient) 
     assert "<title>Research KG: the analyst's library</title>" in html
     assert html.count("<slide ") == len(LIBRARY_NAMES) + 2  # the introduction, the model, one per query
     for q in cypherlib.load_library():
-        block = guide.runnable(q)
-        assert f'<pre mode="cypher" class="pre-scrollable code runnable">{_esc(block)}</pre>' in html
+        for block in (guide.param_block(q), guide.query_block(q)):
+            if block:
+                assert f'<pre mode="cypher" class="pre-scrollable code runnable">{_esc(block)}</pre>' in html
         assert f"<code>{q.name}</code>" in html  # in the introduction's list
         assert f"<h3>{escape(q.title)}</h3>" in html
-    assert guide.runnable(cypherlib.get("orphan_nodes")).splitlines()[0] == ":param limit => 100;"
+    assert guide.param_block(cypherlib.get("orphan_nodes")) == ":param limit => 100;"
+    assert guide.param_block(cypherlib.get("top_collaborators")) == (
+        ':param id => "openalex:A2";\n:param min_shared => 1;\n:param top_k => 10;'
+    )
+    assert guide.param_block(cypherlib.get("graph_overview")) == ""
+    assert (
+        html.count('class="pre-scrollable code runnable"') == 2 * len(LIBRARY_NAMES) - 1 + 1
+    )  # + the model's
     # the graph model
     for needle in ("(Researcher)-[:COAUTHOR]-&gt;(Researcher)", "<b>Institution</b>", "affiliation_status"):
         assert needle in html

@@ -64,11 +64,15 @@ RELATIONSHIPS = [
 ]
 
 
-def runnable(query: cypherlib.Query) -> str:
-    """The text of a query's one-click block: set its example parameters, then run it (the Browser runs both)."""
-    lines = [line + ";" for line in cypherlib.browser_params(query)]
-    lines.append(query.body + ";")
-    return "\n".join(lines)
+def param_block(query: cypherlib.Query) -> str:
+    """The one-click block that sets a query's example parameters (empty when it has none)."""
+    return "\n".join(line + ";" for line in cypherlib.browser_params(query))
+
+
+def query_block(query: cypherlib.Query) -> str:
+    """The one-click block that runs the query; alone in its block so the Browser shows its rows (a multi-statement
+    run shows only a status per statement)."""
+    return query.body
 
 
 def _pre(text: str) -> str:
@@ -86,15 +90,24 @@ def _query_slide(q: cypherlib.Query) -> str:
         if q.params
         else "<p>No parameters.</p>"
     )
+    if q.params:
+        steps = (
+            f"<p>1. Click to set the example parameters:</p>\n{_pre(param_block(q))}\n"
+            f"<p>2. Click to run the query (from a shell: <code>kg cypher run {escape(q.name)}</code>):</p>\n"
+            f"{_pre(query_block(q))}"
+        )
+    else:
+        steps = (
+            f"<p>Click to run the query (from a shell: <code>kg cypher run {escape(q.name)}</code>):</p>\n"
+            f"{_pre(query_block(q))}"
+        )
     return (
         f'<slide class="row-fluid" data-query="{escape(q.name)}">\n<div class="col-sm-12">\n'
         f"<h3>{escape(q.title)}</h3>\n"
         f'<p class="lead">{escape(q.answers)}</p>\n'
         f"{params}\n"
         f"<p>Returns: {escape(q.returns)}</p>\n"
-        f"<p>Click to set the example parameters and run it (<code>kg cypher run {escape(q.name)}</code> "
-        f"from a shell):</p>\n"
-        f"{_pre(runnable(q))}\n"
+        f"{steps}\n"
         f"<p><small>cypher/queries/{escape(q.name)}.cypher — change a value with "
         f"<code>:param name =&gt; value</code> (the arrow keeps integers integers) and run the query again.</small></p>\n"
         f"</div>\n</slide>"
@@ -138,8 +151,8 @@ def _intro_slide(queries: list[cypherlib.Query], invalid: list[cypherlib.Query])
         '<slide class="row-fluid" data-query="">\n<div class="col-sm-12">\n'
         "<h3>Research KG: the analyst's library</h3>\n"
         "<p>Named, documented and tested queries over the research graph. Each slide is one query from "
-        "<code>cypher/queries/</code>: what it answers, its parameters with example values, and a block that sets "
-        "the parameters and runs it in one click. The next slide shows the graph model.</p>\n"
+        "<code>cypher/queries/</code>: what it answers and its parameters with example values; one click sets "
+        "the parameters, one more runs the query. The next slide shows the graph model.</p>\n"
         f"{''.join(parts)}{skipped}\n</div>\n</slide>"
     )
 

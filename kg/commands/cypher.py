@@ -88,7 +88,8 @@ def show(
     browser: Annotated[
         bool,
         typer.Option(
-            "--browser", help="Print `:param name => example;` lines, then the query: paste them all into the Browser."
+            "--browser",
+            help="Print `:param name => example;` lines, then the query: paste them all into the Browser.",
         ),
     ] = False,
     library: LibraryOpt = None,
