@@ -21,5 +21,7 @@ class ApiSettings(BaseSettings):
     retry_after: int = 5
     # Relationships a slice reads from one node per neighbour type: past this a hub is sampled, not expanded.
     hub_scan: int = 1000
+    # Plan every API query in the background at start-up, so the first page does not pay for query planning.
+    warm_up: bool = True
     # The web panel's build; served at / when the directory exists.
     web_dist: Path = REPO_ROOT / "web" / "dist"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -46,7 +47,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = driver is None
         drv = make_api_driver(s, a) if driver is None else driver
-        app.state.repository = GraphRepository(drv, s, a)
+        repo = GraphRepository(drv, s, a)
+        app.state.repository = repo
+        if a.warm_up:
+            # in the background: the API answers at once, and a Neo4j that is down only makes this a no-op
+            threading.Thread(target=repo.warm_up, name="api-warm-up", daemon=True).start()
         try:
             yield
         finally:

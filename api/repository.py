@@ -41,7 +41,7 @@ from api.schemas import (
 from api.slices import ChosenNode, SliceRequest, SliceSelection, hidden_neighbours, incident_counts
 from kg import catalog, db
 from kg.config import Settings
-from kg.errors import NotFound, QueryError
+from kg.errors import KGError, NotFound, QueryError
 
 
 class QueryTimedOut(QueryError):
@@ -160,6 +160,48 @@ class GraphRepository:
 
     def _read(self, name: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return self.run_read(catalog.query(name), params)
+
+    def warm_up(self) -> tuple[int, int]:
+        """Run every API query once with empty parameters so Neo4j plans and caches them before the first page
+        asks (a new plan costs up to seconds on a busy server). Returns how many ran and how many there are;
+        errors are ignored."""
+        empty_ids: dict[str, list[str]] = {f"{t.value}_ids": [] for t in NodeType}
+        fetch = {f"fetch_{t.value}": 1 for t in NodeType}
+        ring = {"lists": {"ids": [], "exclude": []}, "scan": self.api.hub_scan, **fetch}
+        page = {"id": "", "limit": 1}
+        queries: list[tuple[str, dict[str, Any]]] = [
+            ("api/ping", {}),
+            ("api/node_type", {"id": ""}),
+            *[(f"api/ring_{t.value}", ring) for t in NodeType],
+            ("api/slice_nodes", {"lists": empty_ids}),
+            ("api/slice_edges", {"lists": {"all_ids": [], "returned_ids": []}, "expand_limit": EXPAND_LIMIT}),
+            (
+                "api/researcher_quick_read",
+                {"id": "", "top_topics": TOP_TOPICS, "max_institutions": MAX_LISTED},
+            ),
+            ("coauthors/close_collaborators", {"id": "", "min_shared": 1, "top_k": 1}),
+            ("api/researcher_works", {**page, "after_year": None, "after_id": None}),
+            ("api/researcher_collaborators", {**page, "after_weight": None, "after_id": None}),
+            ("api/researcher_suggestions", {**page, "after_score": None, "after_id": None}),
+            ("api/work_detail", {"id": "", "max_authors": MAX_LISTED}),
+            ("api/topic_detail", {"id": "", "max_children": MAX_LISTED}),
+            ("api/institution_detail", {"id": "", "max_members": MAX_LISTED}),
+            *[
+                (
+                    "api/search",
+                    {"index": index, "query": "warm", "fetch": SEARCH_OFFSET_LIMIT + SEARCH_PAGE_LIMIT + 1},
+                )
+                for index in FULLTEXT_INDEX.values()
+            ],
+        ]
+        done = 0
+        for name, params in queries:
+            try:
+                self._read(name, params)
+                done += 1
+            except KGError:
+                continue
+        return done, len(queries)
 
     # ------------------------------------------------------------------------------------------ lookups
 

@@ -74,7 +74,7 @@ def data(neo4j_driver: Driver, neo4j_settings: Settings) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def client(neo4j_settings: Settings, data: dict[str, Any]) -> Iterator[TestClient]:
-    app = create_app(neo4j_settings, ApiSettings(web_dist=Path("/nonexistent")))
+    app = create_app(neo4j_settings, ApiSettings(web_dist=Path("/nonexistent"), warm_up=False))
     with TestClient(app) as c:
         yield c
 
@@ -723,6 +723,11 @@ def test_the_repository_refuses_a_write(
     ]
 
 
+def test_warm_up_plans_every_api_query(neo4j_driver: Driver, neo4j_settings: Settings, data: dict[str, Any]) -> None:
+    """Every query of cypher/api runs with the parameter types the API sends (a Cypher error would show here)."""
+    assert GraphRepository(neo4j_driver, neo4j_settings).warm_up() == (20, 20)
+
+
 def test_ready_and_health(client: TestClient) -> None:
     assert get(client, "/health") == {"status": "ok", "version": "0.1.0"}
     assert get(client, "/ready") == {"status": "ready", "neo4j": "answers"}
@@ -731,7 +736,7 @@ def test_ready_and_health(client: TestClient) -> None:
 
 def test_cors_allows_the_configured_origin_only(neo4j_settings: Settings, data: dict[str, Any]) -> None:
     s = neo4j_settings.model_copy(update={"cors_origins": ["http://panel.example"]})
-    with TestClient(create_app(s, ApiSettings(web_dist=Path("/nonexistent")))) as c:
+    with TestClient(create_app(s, ApiSettings(web_dist=Path("/nonexistent"), warm_up=False))) as c:
         pre = c.options(
             f"{V1}/researchers/{PROFILE}",
             headers={"Origin": "http://panel.example", "Access-Control-Request-Method": "GET"},
@@ -742,7 +747,7 @@ def test_cors_allows_the_configured_origin_only(neo4j_settings: Settings, data: 
         assert ok.headers["access-control-allow-origin"] == "http://panel.example"
         other = c.get(f"{V1}/health", headers={"Origin": "http://elsewhere.example"})
         assert "access-control-allow-origin" not in other.headers
-    with TestClient(create_app(neo4j_settings, ApiSettings(web_dist=Path("/nonexistent")))) as c:
+    with TestClient(create_app(neo4j_settings, ApiSettings(web_dist=Path("/nonexistent"), warm_up=False))) as c:
         assert (
             "access-control-allow-origin" not in c.get(f"{V1}/health", headers={"Origin": "http://x"}).headers
         )

@@ -120,7 +120,7 @@ def test_unreachable_neo4j_is_a_503_and_the_api_recovers_by_itself(
     neo4j_settings: Settings, data: dict[str, Any], proxy: BoltProxy
 ) -> None:
     s = neo4j_settings.model_copy(update={"neo4j_uri": f"bolt://127.0.0.1:{proxy.port}"})
-    app = create_app(s, ApiSettings(web_dist=Path("/nonexistent"), retry_after=5))
+    app = create_app(s, ApiSettings(web_dist=Path("/nonexistent"), retry_after=5, warm_up=False))
     quick_read = f"{V1}/researchers/{PROFILE}"
     with TestClient(app) as client:
         # Neo4j down when the API starts: the process is up, reads are 503
@@ -143,7 +143,7 @@ def test_unreachable_neo4j_is_a_503_and_the_api_recovers_by_itself(
 
 def test_a_query_past_the_timeout_is_a_503(neo4j_settings: Settings, data: dict[str, Any]) -> None:
     s = neo4j_settings.model_copy(update={"query_timeout": 0.5})
-    app = create_app(s, ApiSettings(web_dist=Path("/nonexistent")))
+    app = create_app(s, ApiSettings(web_dist=Path("/nonexistent"), warm_up=False))
 
     @app.get("/api/v1/test-only/slow")
     def slow(repo: RepoDep) -> dict[str, Any]:

@@ -41,14 +41,14 @@ REAL_IDS = {
 # Neo4j); each case is then sent to `api_app`, the same app wired to the test Neo4j with the fixture graph.
 schema = schemathesis.openapi.from_asgi(
     "/api/v1/openapi.json",
-    create_app(Settings(neo4j_uri="bolt://127.0.0.1:1"), ApiSettings(web_dist=Path("/nonexistent"))),
+    create_app(Settings(neo4j_uri="bolt://127.0.0.1:1"), ApiSettings(web_dist=Path("/nonexistent"), warm_up=False)),
 )
 
 
 @pytest.fixture(scope="module")
 def api_app(neo4j_driver: Driver, neo4j_settings: Settings) -> Any:
     ensure_fixture_graph(neo4j_driver, neo4j_settings)
-    return create_app(neo4j_settings, ApiSettings(web_dist=Path("/nonexistent")))
+    return create_app(neo4j_settings, ApiSettings(web_dist=Path("/nonexistent"), warm_up=False))
 
 
 def _point_at_real_nodes(case: Any) -> None:

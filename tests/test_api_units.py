@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,7 +51,9 @@ def test_first_ring_honours_per_type_caps_and_is_not_truncated_when_everything_f
 
 
 def test_fetch_asks_one_more_than_fits_so_a_cut_is_visible_and_nothing_for_unwanted_types() -> None:
-    sel = SliceSelection("c", R, _request(types=frozenset({R, W}), caps={R: 3, W: 0, T: 8, INST: 5}, per_node=2))
+    sel = SliceSelection(
+        "c", R, _request(types=frozenset({R, W}), caps={R: 3, W: 0, T: 8, INST: 5}, per_node=2)
+    )
     assert sel.first_fetch() == {R: 4, W: 0, T: 0, INST: 0}
     sel.take_first_ring({R: ["r1", "r2", "r3"]})
     # researchers full: still ask for one, to know whether the second ring was cut
@@ -167,3 +170,38 @@ def test_openapi_document_is_complete() -> None:
     }
     assert graph_params["max_nodes"]["schema"]["maximum"] == 200
     assert graph_params["hops"]["schema"]["minimum"] == 1 and graph_params["hops"]["schema"]["maximum"] == 2
+
+
+def test_web_panel_is_served_at_the_root_and_researcher_pages_when_built(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.config import ApiSettings
+
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<!doctype html><title>panel</title>", encoding="utf-8")
+    (dist / "assets" / "app.js").write_text("console.log('panel')", encoding="utf-8")
+    app = create_app(Settings(neo4j_uri="bolt://127.0.0.1:1"), ApiSettings(web_dist=dist, warm_up=False))
+    with TestClient(app) as c:
+        for path in (
+            "/",
+            "/researchers/orcid:0000-0002-1825-0097",
+            "/researchers/doi:10.1/x%2Fy",
+            "/explorer",
+        ):
+            r = c.get(path)
+            assert r.status_code == 200 and r.text == "<!doctype html><title>panel</title>", path
+            assert r.headers["content-type"].startswith("text/html")
+        assert c.get("/assets/app.js").text == "console.log('panel')"
+        assert c.get("/assets/missing.js").status_code == 404
+        missing_api = c.get("/api/v1/nothing")
+        assert (
+            missing_api.status_code == 404
+            and missing_api.headers["content-type"] == "application/problem+json"
+        )
+        assert c.get("/api/v1/health").json()["status"] == "ok"
+    bare = create_app(
+        Settings(neo4j_uri="bolt://127.0.0.1:1"), ApiSettings(web_dist=tmp_path / "none", warm_up=False)
+    )
+    with TestClient(bare) as c:
+        assert c.get("/").status_code == 404
