@@ -63,7 +63,7 @@ def iter_works(
 
 def ensure_bundle(out: Path, works: int, seed: int) -> dict[str, Any]:
     """The synthetic bundle for (works, seed), generated once and reused while its manifest matches."""
-    manifest_path = out / "manifest.json"
+    manifest_path = out / "SOURCE.json"
     if manifest_path.exists():
         try:
             m: dict[str, Any] = json.loads(manifest_path.read_text(encoding="utf-8"))

@@ -187,7 +187,10 @@ def kg_load(s: Settings, bundle: Path) -> dict[str, Any]:
     """`kg load DIR` in its own process: wall time and peak RSS."""
     if not kg_load_available():
         return {"available": False, "why": "`kg load` is not in this checkout yet"}
-    m = common.run_measured(common.kg_cmd("load", str(bundle)), env=common.kg_env(s))
+    # run beside the bundle: the rejects file `kg load` writes lands there, not in the repository
+    m = common.run_measured(
+        common.kg_cmd("load", str(bundle.resolve())), env=common.kg_env(s), cwd=bundle.parent
+    )
     out: dict[str, Any] = {
         "available": m.returncode in (0, 3),
         "command": f"kg load {bundle.name}",

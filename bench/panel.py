@@ -39,9 +39,9 @@ def _free_port() -> int:
 
 
 def pick_nodes(drv: Driver, s: Settings, n: int) -> dict[str, list[dict[str, Any]]]:
-    """Supernodes (the most productive researchers) and ordinary researchers (2–20 works), deterministic."""
+    """Supernodes (the most productive researchers) and ordinary researchers (2–10 works), deterministic."""
     supers = db.run(drv, common.q("supernodes"), {"limit": n}, settings=s)
-    ordinary = db.run(drv, common.q("ordinary_researchers"), {"limit": n, "low": 2, "high": 20}, settings=s)
+    ordinary = db.run(drv, common.q("ordinary_researchers"), {"limit": n, "low": 2, "high": 10}, settings=s)
     return {"ordinary": ordinary, "supernode": supers}
 
 
@@ -108,12 +108,14 @@ def hammer(base: str, paths: list[str], total: int, clients: int) -> dict[str, A
     truncated = 0
     lock = threading.Lock()
     counter = iter(range(total))
+    start = threading.Barrier(clients + 1)
 
     def worker() -> None:
         nonlocal truncated
         with httpx.Client(base_url=base, timeout=60) as client:
             for path in paths:  # warm-up, not measured: connection, query plans, page cache
                 client.get(path)
+            start.wait()
             while True:
                 with lock:
                     i = next(counter, None)
@@ -137,10 +139,11 @@ def hammer(base: str, paths: list[str], total: int, clients: int) -> dict[str, A
                     else:
                         errors[key] = errors.get(key, 0) + 1
 
-    t0 = time.perf_counter()
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     for t in threads:
         t.start()
+    start.wait()  # the clock starts when every client is warm
+    t0 = time.perf_counter()
     for t in threads:
         t.join()
     wall = time.perf_counter() - t0

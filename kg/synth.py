@@ -504,7 +504,8 @@ def _histogram_bucket(n: int) -> str:
 
 
 def generate(params: SynthParams, out: Path, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Write works.csv, authorships.csv (and works.jsonl with openalex) into out; return the manifest."""
+    """Write works.csv, authorships.csv (and works.jsonl with openalex) into out, and the manifest as SOURCE.json
+    (loaders skip SOURCE.*, so `kg load out` reads only the corpus); return the manifest."""
     out.mkdir(parents=True, exist_ok=True)
     corpus = Corpus(params)
     stats = corpus.stats
@@ -577,7 +578,7 @@ def generate(params: SynthParams, out: Path, progress: Callable[[int], None] | N
         "stats": asdict(stats),
         "files": {name: _sha256(path) for name, path in files.items()},
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    (out / "SOURCE.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
 
 

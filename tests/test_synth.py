@@ -37,7 +37,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
 def test_same_seed_writes_the_same_bytes_and_another_seed_does_not(bundle: Path, tmp_path: Path) -> None:
     generate(SynthParams(works=N, seed=7, openalex=True), tmp_path / "again")
     generate(SynthParams(works=N, seed=8), tmp_path / "other")
-    for name in ("works.csv", "authorships.csv", "works.jsonl", "manifest.json"):
+    for name in ("works.csv", "authorships.csv", "works.jsonl", "SOURCE.json"):
         assert _digest(bundle / name) == _digest(tmp_path / "again" / name), name
     assert _digest(bundle / "works.csv") != _digest(tmp_path / "other" / "works.csv")
 
@@ -56,7 +56,7 @@ def test_bundle_has_the_csv_format_and_consistent_rows(bundle: Path) -> None:
         assert next(csv.reader(fh)) == AUTHORSHIPS_HEADER
     works = _rows(bundle / "works.csv")
     auths = _rows(bundle / "authorships.csv")
-    manifest = json.loads((bundle / "manifest.json").read_text())
+    manifest = json.loads((bundle / "SOURCE.json").read_text())
     assert len(works) == N == manifest["stats"]["works"]
     assert len(auths) == manifest["stats"]["authorships"]
     ids = [w["work_id"] for w in works]
@@ -134,12 +134,12 @@ def test_cli_writes_the_bundle_and_reports_counts(tmp_path: Path) -> None:
     out = tmp_path / "bundle"
     result = _kg(["synth", "--works", "200", "--seed", "3", "--out", str(out)])
     assert result.returncode == 0, result.stderr
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = json.loads((out / "SOURCE.json").read_text())
     st = manifest["stats"]
     assert result.stdout.strip() == (
         f"wrote 200 works and {st['authorships']:,} authorships to {out} (largest team {st['max_team']:,}; seed 3)"
     )
-    assert sorted(p.name for p in out.iterdir()) == ["authorships.csv", "manifest.json", "works.csv"]
+    assert {p.name for p in out.iterdir()} == {"authorships.csv", "SOURCE.json", "works.csv"}
 
 
 def test_cli_rejects_zero_works_in_one_line(tmp_path: Path) -> None:

@@ -19,7 +19,10 @@ def synth(
         int, typer.Option("--seed", "-s", help="Random seed: the same seed writes the same bytes.")
     ] = 0,
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Directory for works.csv, authorships.csv and manifest.json.")
+        Path,
+        typer.Option(
+            "--out", "-o", help="Directory for works.csv, authorships.csv and SOURCE.json (the manifest)."
+        ),
     ] = Path("bench/data/synth"),
     openalex: Annotated[
         bool, typer.Option("--openalex", help="Also write works.jsonl in the OpenAlex API shape.")
