@@ -10,10 +10,11 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from neo4j import Driver
@@ -283,18 +284,16 @@ class Served:
         return resp.json()
 
 
-@pytest.fixture(scope="module")
-def served(neo4j_driver: Driver, neo4j_settings: Settings, web_dist: Path) -> Iterator[Served]:
-    """The real API (uvicorn in a thread, its own driver) serving web/dist over the browser fixture graph."""
+@contextmanager
+def serve_api(settings: Settings, web_dist: Path) -> Iterator[Served]:
+    """The real API (uvicorn in a thread, its own driver) serving web/dist, on a free loopback port."""
     import uvicorn
 
     from api.config import ApiSettings
     from api.main import create_app
 
-    wipe(neo4j_driver, neo4j_settings)
-    build_browser_fixture(neo4j_driver, neo4j_settings)
     port = _free_port()
-    app = create_app(neo4j_settings, ApiSettings(web_dist=web_dist))
+    app = create_app(settings, ApiSettings(web_dist=web_dist))
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
@@ -312,14 +311,53 @@ def served(neo4j_driver: Driver, neo4j_settings: Settings, web_dist: Path) -> It
         thread.join(timeout=15)
 
 
+@pytest.fixture(scope="module")
+def api_server(neo4j_settings: Settings, web_dist: Path) -> Iterator[Served]:
+    """One API for the module; each test puts the graph it needs under it (the API reads it live)."""
+    with serve_api(neo4j_settings, web_dist) as s:
+        yield s
+
+
+def _holds_browser_fixture(driver: Driver, settings: Settings) -> bool:
+    rows = db.run(
+        driver,
+        "CALL () { MATCH (n) RETURN count(n) AS nodes } "
+        "CALL () { MATCH (l:Researcher {id: $lena}) RETURN count(l) AS lena } "
+        "RETURN nodes, lena",
+        {"lena": LENA},
+        settings=settings,
+    )
+    size = len(RESEARCHERS) + len(WORKS) + len(TOPICS) + len(INSTITUTIONS)
+    return bool(rows) and rows[0]["nodes"] == size and rows[0]["lena"] == 1
+
+
 @pytest.fixture
-def page(browser: Any, served: Served) -> Iterator[Any]:
+def served(api_server: Served, neo4j_driver: Driver, neo4j_settings: Settings) -> Served:
+    """The API over this module's hand-written graph (built once, rebuilt when another test replaced it)."""
+    if not _holds_browser_fixture(neo4j_driver, neo4j_settings):
+        wipe(neo4j_driver, neo4j_settings)
+        build_browser_fixture(neo4j_driver, neo4j_settings)
+    return api_server
+
+
+@pytest.fixture
+def hub_graph(api_server: Served, neo4j_driver: Driver, neo4j_settings: Settings) -> dict[str, Any]:
+    """The API's own fixture graph (tests/api_fixture_graph.py): a supernode topic and a prolific author."""
+    fixture = pytest.importorskip(
+        "tests.api_fixture_graph", reason="the API's fixture graph builder is absent"
+    )
+    data: dict[str, Any] = fixture.ensure_fixture_graph(neo4j_driver, neo4j_settings)
+    return data
+
+
+@pytest.fixture
+def page(browser: Any, api_server: Served) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
     # The page must work from the API's origin alone: any request elsewhere fails the test.
     foreign: list[str] = []
 
     def guard(route: Any) -> None:
-        if route.request.url.startswith(served.base):
+        if route.request.url.startswith(api_server.base):
             route.continue_()
         else:
             foreign.append(route.request.url)
@@ -612,3 +650,62 @@ def test_labels_never_overlap_and_the_people_are_named(page: Any, served: Served
     boxes = page.evaluate("() => window.__researchKg.explorer.labelBoxes()")
     assert _overlapping(boxes) == []
     assert {ADA, BRUNO, CHEN, DANA, EVE} <= {b["id"] for b in boxes}
+
+
+# ---------------------------------------------------------------------------------------------- hubs
+
+
+def test_supernode_topic_draws_its_bounded_slice(
+    page: Any, api_server: Served, hub_graph: dict[str, Any]
+) -> None:
+    topic = hub_graph["supernode"]
+    page.goto(api_server.url("/?" + urlencode({"explore": topic, "type": "topic"})))
+    page.locator('[data-testid="explorer"][data-state="ready"]').wait_for()
+    api = api_server.get_json("/api/v1/graph/expand?" + urlencode({"node": topic}))
+    expected = {n["id"] for n in api["nodes"]}
+    assert explorer_ids(page) == expected
+    assert len(expected) <= api["budget"]["max_nodes"]
+    assert api["truncated"] is True
+    centre = next(n for n in api["nodes"] if n["id"] == topic)
+    assert centre["hidden_neighbours"] > 2900
+    # The details pane says how many of the hub's neighbours the budget left out, exactly as the API counts them.
+    expect(tid(page, "details-hidden")).to_have_text(f"{centre['hidden_neighbours']:,}")
+    assert tid(page, "details-title").inner_text() == "Machine Learning Methods"
+
+    # "+N more" on the hub fetches its next ring, excluding everything already drawn.
+    more = page.evaluate(f"() => window.__researchKg.explorer.moreId({json.dumps(topic)})")
+    click_node(page, "explorer", more)
+    page.locator('[data-testid="explorer"][data-state="ready"][data-last-added]').wait_for()
+    added = int(tid(page, "explorer").get_attribute("data-last-added"))
+    assert added > 0
+    grown = explorer_ids(page)
+    assert expected < grown
+    assert len(grown) == len(expected) + added
+
+
+def test_prolific_author_panel_stays_within_budget(
+    page: Any, api_server: Served, hub_graph: dict[str, Any]
+) -> None:
+    hub = hub_graph["hub"]
+    page.goto(api_server.profile(hub))
+    panel = page.locator('[data-testid="graph-panel"][data-state="ready"]')
+    panel.wait_for()
+    api = api_server.get_json(f"/api/v1/researchers/{quote(hub, safe='')}/graph")
+    assert panel_ids(page) == {n["id"] for n in api["nodes"]}
+    assert int(panel.get_attribute("data-nodes")) == len(api["nodes"]) <= api["budget"]["max_nodes"]
+    assert panel.get_attribute("data-truncated") == "true"
+
+
+def test_seed_profile_counts_come_from_the_graph(
+    page: Any, api_server: Served, hub_graph: dict[str, Any]
+) -> None:
+    works = hub_graph["profile_works"]
+    page.goto(api_server.profile(hub_graph["profile"]))
+    counts = tid(page, "profile-counts")
+    counts.wait_for()
+    assert counts.get_by_test_id("count-works").locator("dd").inner_text() == str(len(works)) == "9"
+    assert tid(page, "profile-name").inner_text() == "Ada Ferreira"
+    items = tid(page, "work-item")
+    items.nth(len(works) - 1).wait_for()
+    assert items.count() == len(works)
+    assert {items.nth(i).get_attribute("data-id") for i in range(len(works))} == set(works)
