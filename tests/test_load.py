@@ -504,3 +504,25 @@ def test_cli_load_help(cli_env: dict[str, str], tmp_path: Path) -> None:
     assert result.returncode == 0
     for opt in ("--format", "--batch-size", "--rejects"):
         assert opt in result.stdout
+
+
+def test_derived_topics_and_coauthors_do_not_change_identity_on_reload(
+    graph: Driver, neo4j_settings: Settings
+) -> None:
+    s = neo4j_settings
+    records = _mixed_records()
+
+    def identity_snapshot() -> list[tuple[str, str, int]]:
+        rows = db.run(
+            graph,
+            "MATCH (r:Researcher)-[a:AUTHORED]->(w:Work) RETURN r.id AS r, w.id AS w, a.position AS p "
+            "ORDER BY r, w",
+            settings=s,
+        )
+        return [(x["r"], x["w"], x["p"]) for x in rows]
+
+    store.load(graph, [("fixture", records)], batch_size=2, settings=s, hooks=True)
+    first = identity_snapshot()
+    store.load(graph, [("fixture", records)], batch_size=2, settings=s, hooks=True)
+    assert identity_snapshot() == first
+    assert len(first) == 5

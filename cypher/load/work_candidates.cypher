@@ -11,5 +11,6 @@ CALL () {
   UNION
   UNWIND $title_keys AS x MATCH (w:Work) WHERE w.title_key = x RETURN w
 }
-RETURN w.id AS id, properties(w) AS props, COLLECT { MATCH (w)-[:HAS_TOPIC]->(t:Topic) RETURN t.id } AS topics
+RETURN w.id AS id, properties(w) AS props,
+       COLLECT { MATCH (w)-[h:HAS_TOPIC]->(t:Topic) WHERE h.method = 'source' RETURN t.id } AS topics
 ORDER BY id

@@ -121,7 +121,13 @@ def load_command(
     per_label = ", ".join(f"{label} {summary.written.get(label, 0)}" for label in store.LABELS)
     console.print(
         f"load run {summary.run_id}: read {summary.read}, loaded {summary.loaded}, rejected {summary.rejected}"
-        f" in {summary.seconds:.1f}s ({summary.records_per_second:.1f} records/s)",
+        f" in {summary.seconds:.1f}s ({summary.records_per_second:.1f} records/s"
+        + (
+            f"; {summary.write_records_per_second:.1f} records/s before {summary.derived_seconds:.1f}s of"
+            " derived topics and co-authors)"
+            if summary.derived_seconds
+            else ")"
+        ),
         markup=False,
         soft_wrap=True,
     )
