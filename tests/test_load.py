@@ -525,4 +525,4 @@ def test_derived_topics_and_coauthors_do_not_change_identity_on_reload(
     first = identity_snapshot()
     store.load(graph, [("fixture", records)], batch_size=2, settings=s, hooks=True)
     assert identity_snapshot() == first
-    assert len(first) == 5
+    assert len(first) == 4  # Ada, Babbage and Grace Hopper on W42; Grace Hopper on W43
