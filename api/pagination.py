@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from typing import Any
 
 from kg.errors import KGError
@@ -30,7 +31,18 @@ def decode(kind: str, cursor: str, types: tuple[type | tuple[type, ...], ...]) -
         raise InvalidCursor(f"cursor does not belong to this list ({kind})")
     key = data["k"]
     if len(key) != len(types) or not all(
-        isinstance(v, t) and not isinstance(v, bool) for v, t in zip(key, types, strict=True)
+        isinstance(v, t) and _sendable(v) for v, t in zip(key, types, strict=True)
     ):
         raise InvalidCursor("cursor is malformed")
     return key
+
+
+def _sendable(v: Any) -> bool:
+    """A value Neo4j can take as a parameter: no bools posing as numbers, 64-bit integers, finite floats."""
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, int):
+        return -(2**63) <= v < 2**63
+    if isinstance(v, float):
+        return math.isfinite(v)
+    return isinstance(v, str)

@@ -106,7 +106,17 @@ def test_lucene_query_is_none_when_nothing_is_searchable() -> None:
 def test_cursor_round_trips_and_rejects_what_the_api_did_not_hand_out() -> None:
     c = pagination.encode("works", [2022, "arxiv:2205.01001"])
     assert pagination.decode("works", c, (int, str)) == [2022, "arxiv:2205.01001"]
-    for bad in ("abc", "!!!", pagination.encode("search", [3]), pagination.encode("works", ["x", "y"]), "é"):
+    huge = pagination.encode("works", [10**30, "x"])
+    nan = pagination.encode("works", [float("nan"), "x"])
+    for bad in (
+        "abc",
+        "!!!",
+        pagination.encode("search", [3]),
+        pagination.encode("works", ["x", "y"]),
+        "é",
+        huge,
+        nan,
+    ):
         with pytest.raises(pagination.InvalidCursor):
             pagination.decode("works", bad, (int, str))
 
