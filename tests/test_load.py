@@ -526,3 +526,30 @@ def test_derived_topics_and_coauthors_do_not_change_identity_on_reload(
     store.load(graph, [("fixture", records)], batch_size=2, settings=s, hooks=True)
     assert identity_snapshot() == first
     assert len(first) == 4  # Ada, Babbage and Grace Hopper on W42; Grace Hopper on W43
+
+
+def test_an_unavailable_database_is_retried_with_a_bounded_backoff_then_one_clear_error(
+    tmp_path: Path,
+) -> None:
+    import socket
+
+    from neo4j import GraphDatabase
+
+    from kg.errors import DatabaseUnavailable
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    s = Settings(neo4j_uri=f"bolt://127.0.0.1:{port}")
+    drv = GraphDatabase.driver(
+        s.uri, auth=("neo4j", "x"), connection_timeout=0.5, max_transaction_retry_time=0.1
+    )
+    waits: list[float] = []
+    try:
+        with pytest.raises(DatabaseUnavailable, match=r"gave up after 5 retries"):
+            store.write_batch(
+                drv, [work("csv", "A paper", ["Ann Lee"])], "run:test", settings=s, sleep=waits.append
+            )
+    finally:
+        drv.close()
+    assert waits == list(store.RETRY_DELAYS)
