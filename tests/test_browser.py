@@ -619,6 +619,27 @@ def test_expand_failure_shows_an_error_and_keeps_the_graph(page: Any, served: Se
     assert explorer_ids(page) == ada_expected_slice()
 
 
+def test_panel_click_opens_the_explorer_on_that_node(page: Any, served: Served) -> None:
+    page.goto(served.profile(ADA))
+    page.locator('[data-testid="graph-panel"][data-state="ready"]').wait_for()
+    click_node(page, "panel", DANA)
+    page.locator(f'[data-testid="node-details"][data-id="{DANA}"]').wait_for()
+    assert page.url == served.profile(ADA, "?" + urlencode({"view": "explorer", "focus": DANA}))
+    assert tid(page, "details-title").inner_text() == "Dana Kowalski"
+
+
+def test_landing_search_opens_a_profile(page: Any, served: Served) -> None:
+    page.goto(served.url("/"))
+    tid(page, "home-search").fill("Chen Wei")
+    hit = page.locator(f'[data-testid="search-result"][data-id="{CHEN}"]')
+    hit.click()
+    expect(tid(page, "profile-name")).to_have_text("Chen Wei")
+    assert page.url == served.profile(CHEN)
+    # Back in history returns to the landing page.
+    page.go_back()
+    tid(page, "landing").wait_for()
+
+
 # ---------------------------------------------------------------------------------------------- readability
 
 

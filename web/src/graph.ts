@@ -236,6 +236,12 @@ export class GraphView {
     // The container can change size after the first draw (fonts, a banner, the window): keep the drawing fitted
     // until the person pans or zooms it themselves.
     this.resizer = new ResizeObserver(() => {
+      if (!container.isConnected) {
+        // The page moved on (another route replaced this view): let the drawing go.
+        this.destroy();
+        return;
+      }
+      if (container.clientWidth === 0 || container.clientHeight === 0) return;
       this.cy.resize();
       if (!this.userMoved) this.fit();
     });
@@ -244,7 +250,7 @@ export class GraphView {
 
   destroy(): void {
     this.resizer.disconnect();
-    this.cy.destroy();
+    if (!this.cy.destroyed()) this.cy.destroy();
   }
 
   private fit(): void {
