@@ -34,7 +34,20 @@ class Keyphrase:
     score: float
 
 
+_BREAKS: dict[int, bool] = {}
+
+
 def _is_break(tok: Token) -> bool:
+    """Whether a token ends a candidate phrase; it depends on the word alone, so it is remembered per word."""
+    known = _BREAKS.get(tok.orth)
+    if known is None:
+        if len(_BREAKS) > 500_000:
+            _BREAKS.clear()
+        known = _BREAKS[tok.orth] = _word_breaks(tok)
+    return known
+
+
+def _word_breaks(tok: Token) -> bool:
     low = tok.lower_
     return (
         tok.is_space

@@ -131,6 +131,8 @@ class TopicNode:
     keywords: tuple[str, ...] = ()
     # The label OpenAlex used before renaming the topic: still a phrase papers use, so the matcher knows it.
     alt_names: tuple[str, ...] = ()
+    # OpenAlex's one-paragraph description of the topic (topics only): words for the bag-of-words signal.
+    summary: str = ""
 
 
 @dataclass
@@ -211,6 +213,7 @@ def read_taxonomy(path: Path, *, with_arxiv: bool = True) -> Taxonomy:
             parent=s_id,
             keywords=keywords,
             alt_names=(old,) if old and old != name else (),
+            summary=(row.get("summary") or "").strip(),
         )
     for group in (domains, fields, subfields, topics):
         tax.nodes.update(group)

@@ -7,29 +7,41 @@ Scoring (method "vocab-v1"), all documented here so a reader can check any HAS_T
   domain names, normalised to lower-case lookup lemmas ("Graph Neural Networks" → "graph neural network"); the
   PhraseMatcher matches on that normalised form, so case and plural variants match. A hyphenated phrase also
   matches with a space ("human computer interaction"), a parenthesised part is optional.
-* Overlapping matches keep the longest ("graph neural network" wins over "neural network").
-* A matched phrase p is worth  idf(p) × length(p) × place(p) × repeat(p)  where
-  idf(p) = ln(1 + N / df(p)) with N the number of taxonomy nodes and df(p) how many nodes use p (rare keywords
-  weigh more), length = 1.0 for a phrase of several words and, for one word, 0.6 × specificity where
-  specificity = clamp((−ln p(word) − 9) / 5, 0.1, 1) from spaCy's English word probabilities (spacy-lookups-data
-  lexeme_prob; a word it lacks counts as rare): 'training' (ln p −9.7) counts 0.14, 'propagation' (−14.3) 1.0,
-  place = 2.0 when p occurs in the title and 1.0 when only in the abstract (title matches count more),
-  repeat = 1 + 0.3·ln(occurrences).
-* A node's raw score is the sum of its phrases' worth times the phrase kind (1.5 for a topic's own name, 1.0 for a
-  keyword or a subfield/field name, 0.5 for a domain name). A subfield's support is its own raw score plus its
-  topics'; a field's is its own plus its subfields'. A topic's final score adds 0.2 × its subfield's support, so
-  a topic whose neighbours also have evidence beats an isolated match. Optional arXiv categories multiply the
-  final score of topics under the category's subfield by 1.5 and under its field by 1.2.
-* A topic is *clear* when its final score is at least MIN_SCORE and beats the runner-up by MARGIN (×1.15).
+* A match nested inside a longer match is no evidence of its own ("neural network" inside "graph neural
+  network"); overlapping matches that are not nested both count.
+* A matched phrase p is worth  weight(p) × place(p) × repeat(p)  where weight(p) = idf(p) × length(p),
+  idf(p) = ln(1 + N / df(p)) with N the number of OpenAlex taxonomy nodes and df(p) how many nodes use p (rare
+  keywords weigh more), length = 1.0 for a phrase of several words and, for one word, 0.6 × specificity where
+  specificity = clamp((−ln P(word) − 9) / 5, 0.1, 1) from spaCy's English word probabilities (spacy-lookups-data
+  lexeme_prob; a word it lacks counts as rare): 'training' (ln P −9.7) counts 0.14, 'propagation' (−14.3) 1.0;
+  place = 2.0 when p occurs in the title and 1.0 when only in the abstract (title matches count more);
+  repeat = 1 + 0.3·ln(occurrences). Single words like 'model' or 'method' are not phrases at all.
+* Words: each topic is also a unit-length TF-IDF vector of the content words (lookup lemmas, no stop words) of its
+  name, former label, keywords and OpenAlex summary; words used by more than 3 % of the topics are dropped. The
+  work's title and abstract make the same kind of vector (title words counted twice). Their cosine similarity
+  × 150 (BOW_WEIGHT) is added to the score of the 300 most similar topics: it ranks topics whose keywords never
+  occur verbatim.
+* A node's raw score is the sum of its phrases' worth times the phrase kind (1.5 for a topic's own name or former
+  label, 1.0 for a keyword or a subfield/field name, 0.5 for a domain name), plus the word similarity for topics.
+  A subfield's support is its raw score plus its topics'; a field's is its own plus its subfields'; and so on.
+  Field coherence: a topic's score is multiplied by 0.7 + 0.3 × support(its field) / support(the best field), so
+  a stray match in a field the rest of the text does not support ("architecture" in a machine-learning abstract)
+  ranks lower. Optional arXiv categories (a listing's "LG", "CV") multiply the score of topics under the
+  category's subfield by 1.5 and under its field by 1.2.
+* A topic is *clear* when its score is at least MIN_SCORE (4.0) and beats the runner-up by MARGIN (×1.03).
   Then the top-k (3) topics scoring at least max(MIN_SCORE, 0.4 × best) are assigned, best first. Otherwise the
   work falls back to the best-supported subfield (if its support reaches MIN_SCORE and is clear of the next one),
   else the best field, else nothing. Ties always break by node id, so the result is deterministic.
-* The stored score is final / (final + 8), in [0, 1); evidence lists the matched phrases, strongest first.
+* The stored score is s / (s + 8), in [0, 1). Evidence lists the matched phrases (strongest first), then up to 4
+  shared words the phrases do not already contain.
+* Constants were chosen by a small sweep on the OpenAlex sample that bench/topics_eval.py also reports on (there
+  is no held-out set), so the reported agreement is optimistic by however much that sweep overfits.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import math
 import pickle
@@ -45,7 +57,7 @@ import spacy
 from neo4j import Driver
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from kg import db
 from kg.config import REPO_ROOT, Settings, get_settings
@@ -57,23 +69,35 @@ from kg.taxonomy import Taxonomy, arxiv_category_code, default_path, read_taxono
 METHOD = "vocab-v1"
 METHOD_PREFIX = "vocab-"
 SOURCE_METHOD = "source"
-VOCAB_FORMAT = 2
+VOCAB_FORMAT = 3
 
 TITLE_WEIGHT = 2.0
 SINGLE_WORD_WEIGHT = 0.6
 REPEAT_WEIGHT = 0.3
 KIND_WEIGHT = {"name": 1.5, "keyword": 1.0, "level-name": 1.0, "domain-name": 0.5}
-SUBFIELD_SMOOTHING = 0.1
 CATEGORY_SUBFIELD_BOOST = 1.5
 CATEGORY_FIELD_BOOST = 1.2
+BOW_WEIGHT = 150.0
+BOW_CANDIDATES = 300
+MAX_WORD_SHARE = 0.03
 MIN_SCORE = 4.0
-MARGIN = 1.05
+MARGIN = 1.03
+FIELD_COHERENCE = 0.3
 RELATIVE_CUT = 0.4
 TOP_K = 3
 SCORE_HALF = 8.0
 MAX_EVIDENCE = 8
+MAX_WORD_EVIDENCE = 4
 KEYPHRASES = 8
 CACHE_DIR = REPO_ROOT / ".kg" / "cache"
+
+# Words every OpenAlex topic summary uses ("This cluster of papers explores …"): no topic signal.
+SUMMARY_FILLER = frozenset(
+    """
+    cluster paper research researcher topic focus explore cover aspect various application impact role relate
+    particular emphasis investigate examine encompass delve include understand understanding insight area field
+    """.split()
+)
 
 _LATEX_MATH = re.compile(r"\$[^$]{0,400}\$")
 _LATEX_CMD = re.compile(r"\\[a-zA-Z]+\*?(?:\{([^{}]*)\})?")
@@ -181,6 +205,9 @@ class Vocabulary:
     level: dict[str, str]
     names: dict[str, str]
     digest: str = ""
+    # the bag-of-words signal: word → [(topic id, weight in the topic's unit-length TF-IDF vector)], and word IDF
+    word_postings: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    word_idf: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def build(cls, taxonomy: Taxonomy, nlp: Language | None = None, *, digest: str = "") -> Vocabulary:
@@ -217,6 +244,7 @@ class Vocabulary:
             p: math.log(1.0 + n_nodes / len({nid for nid, _ in targets})) for p, targets in phrases.items()
         }
         weight = {p: idf[p] * length_factor(p) for p in phrases}
+        postings, word_idf = _word_index(taxonomy, nlp)
         return cls(
             phrases={p: sorted(t) for p, t in sorted(phrases.items())},
             idf=idf,
@@ -225,6 +253,8 @@ class Vocabulary:
             level={n.id: n.level for n in taxonomy.nodes.values()},
             names={n.id: n.name for n in taxonomy.nodes.values()},
             digest=digest,
+            word_postings=postings,
+            word_idf=word_idf,
         )
 
     @classmethod
@@ -243,6 +273,46 @@ class Vocabulary:
             kws = tuple(w for w in words if not w.startswith("="))
             tax.nodes[node_id] = TopicNode(node_id, name, level, parent=parent, keywords=kws)
         return cls.build(tax, nlp)
+
+
+def is_content_word(tok: Token) -> bool:
+    return (
+        tok.is_alpha
+        and not tok.is_stop
+        and len(tok.norm_) > 2
+        and tok.norm_ not in RESEARCH_FILLER
+        and tok.norm_ not in SUMMARY_FILLER
+    )
+
+
+def _word_index(
+    taxonomy: Taxonomy, nlp: Language
+) -> tuple[dict[str, list[tuple[str, float]]], dict[str, float]]:
+    """Each topic as a unit-length TF-IDF vector of the content words of its name (counted twice), former
+    label, keywords and summary; words used by more than MAX_WORD_SHARE of the topics are left out."""
+    topic_nodes = [n for n in taxonomy.nodes.values() if n.scheme == "openalex" and n.level == "topic"]
+    texts = (". ".join([n.name, n.name, *n.alt_names, ", ".join(n.keywords), n.summary]) for n in topic_nodes)
+    counts: dict[str, dict[str, int]] = {}
+    for node, doc in zip(topic_nodes, nlp.pipe(texts, batch_size=256), strict=True):
+        c: dict[str, int] = defaultdict(int)
+        for tok in doc:
+            if is_content_word(tok):
+                c[tok.norm_] += 1
+        counts[node.id] = c
+    df: dict[str, int] = defaultdict(int)
+    for c in counts.values():
+        for w in c:
+            df[w] += 1
+    n = len(counts)
+    word_idf = {w: math.log(n / d) for w, d in df.items() if d <= max(1, MAX_WORD_SHARE * n)}
+    postings: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for tid in sorted(counts):
+        vec = {w: (1.0 + math.log(k)) * word_idf[w] for w, k in counts[tid].items() if w in word_idf}
+        norm = math.sqrt(sum(x * x for x in vec.values()))
+        for w, x in sorted(vec.items()):
+            if norm > 0 and x > 0:
+                postings[w].append((tid, x / norm))
+    return dict(postings), word_idf
 
 
 @lru_cache(maxsize=1)
@@ -334,9 +404,11 @@ class TopicAssigner:
     nlp: Language = field(default_factory=default_pipeline)
     top_k: int = TOP_K
     min_score: float = MIN_SCORE
+    bow_weight: float = BOW_WEIGHT
     method: str = METHOD
 
     def __post_init__(self) -> None:
+        self._chains: dict[str, tuple[str, ...]] = {}
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
         for key in self.vocabulary.phrases:
             words = key.split(" ")
@@ -406,21 +478,32 @@ class TopicAssigner:
             for node_id, kind in v.phrases[key]:
                 raw[node_id] += w * KIND_WEIGHT[kind]
                 evidence[node_id][surfaces[key]] = w
+        doc_words = self._doc_words(doc, title_tokens)
+        if self.bow_weight:
+            sims = self._word_similarity(doc_words)
+            # the long tail of topics sharing one common word adds time, not signal
+            for tid, cos in heapq.nlargest(BOW_CANDIDATES, sims.items(), key=lambda kv: (kv[1], kv[0])):
+                raw[tid] += self.bow_weight * cos
         support: dict[str, float] = defaultdict(float)
-        for node_id, s in raw.items():
-            support[node_id] += s
+        for node_id, sc in raw.items():
+            support[node_id] += sc
             for anc in self._ancestors(node_id):
-                support[anc] += s
-                for phrase, w in evidence[node_id].items():
+                support[anc] += sc
+                for phrase, w in evidence[node_id].items() if node_id in evidence else ():
                     evidence[anc][phrase] = max(evidence[anc].get(phrase, 0.0), w)
 
         boost_sub, boost_field = self._category_boosts(categories)
+        top_field = max((sc for nid, sc in support.items() if v.level.get(nid) == "field"), default=0.0)
         final: dict[str, float] = {}
-        for node_id, s in raw.items():
+        for node_id, sc in raw.items():
             if v.level.get(node_id) != "topic":
                 continue
             sub = v.parent.get(node_id)
-            score = s + SUBFIELD_SMOOTHING * (support[sub] if sub else 0.0)
+            fld = v.parent.get(sub) if sub else None
+            score = sc
+            if FIELD_COHERENCE and top_field > 0 and fld:
+                # a topic in the field the whole text points at keeps its score; one in a minor field loses some
+                score *= 1.0 - FIELD_COHERENCE + FIELD_COHERENCE * support[fld] / top_field
             if sub in boost_sub:
                 score *= CATEGORY_SUBFIELD_BOOST
             elif sub and v.parent.get(sub) in boost_field:
@@ -430,23 +513,65 @@ class TopicAssigner:
         ranked = sorted(final.items(), key=lambda kv: (-kv[1], kv[0]))
         if ranked and ranked[0][1] >= self.min_score and _clear(ranked):
             cut = max(self.min_score, RELATIVE_CUT * ranked[0][1])
-            chosen = [(nid, s) for nid, s in ranked[: self.top_k] if s >= cut]
-            return [self._assignment(nid, s, evidence[nid], "topic") for nid, s in chosen]
+            chosen = [(nid, sc) for nid, sc in ranked[: self.top_k] if sc >= cut]
+            return [
+                self._assignment(nid, sc, evidence.get(nid, {}), self._shared_words(nid, doc_words), "topic")
+                for nid, sc in chosen
+            ]
         for level in ("subfield", "field"):
             ranked_level = sorted(
-                ((nid, s) for nid, s in support.items() if v.level.get(nid) == level),
+                ((nid, sc) for nid, sc in support.items() if v.level.get(nid) == level),
                 key=lambda kv: (-kv[1], kv[0]),
             )
             if ranked_level and ranked_level[0][1] >= self.min_score and _clear(ranked_level):
-                nid, s = ranked_level[0]
-                return [self._assignment(nid, s, evidence[nid], level)]
+                nid, sc = ranked_level[0]
+                # the words of the best topic beneath the fallback node stand for the word evidence
+                best_below = next((t for t, _ in ranked if nid in self._ancestors(t)), None)
+                words = self._shared_words(best_below, doc_words) if best_below else []
+                return [self._assignment(nid, sc, evidence.get(nid, {}), words, level)]
         return []
 
-    def _ancestors(self, node_id: str) -> Iterator[str]:
-        cur = self.vocabulary.parent.get(node_id)
-        while cur is not None:
-            yield cur
-            cur = self.vocabulary.parent.get(cur)
+    def _doc_words(self, doc: Doc, title_tokens: int) -> dict[str, float]:
+        """The doc's content words as a unit-length TF-IDF vector (title words counted twice)."""
+        idf = self.vocabulary.word_idf
+        counts: dict[str, int] = defaultdict(int)
+        for tok in doc:
+            if tok.norm_ in idf and is_content_word(tok):
+                counts[tok.norm_] += 2 if tok.i < title_tokens else 1
+        vec = {w: (1.0 + math.log(k)) * idf[w] for w, k in counts.items()}
+        norm = math.sqrt(sum(x * x for x in vec.values()))
+        return {w: x / norm for w, x in vec.items()} if norm > 0 else {}
+
+    def _word_similarity(self, doc_words: dict[str, float]) -> dict[str, float]:
+        """Cosine similarity of the doc's word vector with every topic sharing a word with it."""
+        sims: dict[str, float] = defaultdict(float)
+        postings = self.vocabulary.word_postings
+        for w, x in doc_words.items():
+            for tid, y in postings.get(w, ()):
+                sims[tid] += x * y
+        return sims
+
+    def _shared_words(self, topic_id: str, doc_words: dict[str, float]) -> list[str]:
+        """The words a topic shares with the doc, by their share of the similarity (ties by word)."""
+        postings = self.vocabulary.word_postings
+        shared = []
+        for w, x in doc_words.items():
+            y = next((y for tid, y in postings.get(w, ()) if tid == topic_id), 0.0)
+            if y > 0:
+                shared.append((x * y, w))
+        shared.sort(key=lambda p: (-p[0], p[1]))
+        return [w for _, w in shared[:MAX_WORD_EVIDENCE]]
+
+    def _ancestors(self, node_id: str) -> tuple[str, ...]:
+        chain = self._chains.get(node_id)
+        if chain is None:
+            out = []
+            cur = self.vocabulary.parent.get(node_id)
+            while cur is not None:
+                out.append(cur)
+                cur = self.vocabulary.parent.get(cur)
+            chain = self._chains[node_id] = tuple(out)
+        return chain
 
     def _category_boosts(self, categories: Sequence[str]) -> tuple[set[str], set[str]]:
         from kg.taxonomy import ARXIV_CATEGORIES
@@ -467,12 +592,17 @@ class TopicAssigner:
                 fields.add(target)
         return subs, fields
 
-    def _assignment(self, node_id: str, score: float, ev: dict[str, float], level: str) -> Assignment:
-        phrases = sorted(ev.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_EVIDENCE]
+    def _assignment(
+        self, node_id: str, score: float, ev: dict[str, float], words: Sequence[str], level: str
+    ) -> Assignment:
+        phrases = [p for p, _ in sorted(ev.items(), key=lambda kv: (-kv[1], kv[0]))]
+        # matched phrases first; then shared words the phrases do not already contain
+        said = " ".join(phrases)
+        extra = [w for w in words if w not in said]
         return Assignment(
             topic_id=node_id,
             score=round(score / (score + SCORE_HALF), 4),
-            evidence=tuple(p for p, _ in phrases),
+            evidence=tuple([*phrases, *extra][:MAX_EVIDENCE]),
             level=level,
         )
 

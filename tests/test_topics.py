@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
+import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,8 +24,9 @@ IDF_SHARED = math.log(1 + N_NODES / 2)
 
 @pytest.fixture(scope="module")
 def assigner() -> TopicAssigner:
-    # min_score scaled down: a 7-topic vocabulary has far smaller IDFs than the 4,516-topic one
-    return TopicAssigner(Vocabulary.build(read_taxonomy(TINY)), min_score=1.0)
+    # min_score scaled down: a 7-topic vocabulary has far smaller IDFs than the 4,516-topic one; phrase
+    # evidence only (the word-similarity signal has its own test)
+    return TopicAssigner(Vocabulary.build(read_taxonomy(TINY)), min_score=1.0, bow_weight=0.0)
 
 
 def _ids(result: list[Assignment]) -> list[str]:
@@ -47,9 +51,8 @@ def test_case_and_plural_variants_match_the_same_keyword(assigner: TopicAssigner
 
 
 def test_one_title_match_scores_exactly_as_documented(assigner: TopicAssigner) -> None:
-    # idf × length 1.0 × title 2.0 × keyword 1.0, plus 0.1 × the subfield's support (the same match)
-    raw = IDF_UNIQUE * topics.TITLE_WEIGHT
-    final = raw + topics.SUBFIELD_SMOOTHING * raw
+    # idf × length 1.0 × title 2.0 × keyword 1.0
+    final = IDF_UNIQUE * topics.TITLE_WEIGHT
     assert assigner.assign("Semantic segmentation") == [
         Assignment("openalex:T90003", _final_to_score(final), ("semantic segmentation",), "topic")
     ]
@@ -79,7 +82,7 @@ def test_ties_break_by_id_whatever_the_file_order(tmp_path: Path, assigner: Topi
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(reversed(rows))
-    other = TopicAssigner(Vocabulary.build(read_taxonomy(reversed_csv)), min_score=1.0)
+    other = TopicAssigner(Vocabulary.build(read_taxonomy(reversed_csv)), min_score=1.0, bow_weight=0.0)
     assert other.assign(title) == result
 
 
@@ -109,6 +112,15 @@ def test_tied_subfields_fall_back_to_the_field(assigner: TopicAssigner) -> None:
     ]
 
 
+def test_shared_words_find_a_topic_no_phrase_names() -> None:
+    # "pixel" and "labelling" are words of topic 90003's name only (evidence shows their lemmas)
+    with_words = TopicAssigner(Vocabulary.build(read_taxonomy(TINY)), min_score=1.0)
+    result = with_words.assign("Labelling every pixel")
+    assert [(a.topic_id, set(a.evidence)) for a in result] == [("openalex:T90003", {"pixel", "label"})]
+    without = TopicAssigner(with_words.vocabulary, nlp=with_words.nlp, min_score=1.0, bow_weight=0.0)
+    assert without.assign("Labelling every pixel") == []
+
+
 def test_hyphen_and_parenthesis_variants_match(assigner: TopicAssigner) -> None:
     assert _ids(assigner.assign("Human computer interaction in the lab")) == ["openalex:T90003"]
     assert _ids(assigner.assign("Human-computer interaction in the lab")) == ["openalex:T90003"]
@@ -119,7 +131,7 @@ def test_a_former_topic_label_counts_as_the_topic_name(assigner: TopicAssigner) 
     result = assigner.assign("Pretraining for text")
     assert _ids(result) == ["openalex:T90007"]
     raw = IDF_UNIQUE * topics.TITLE_WEIGHT * topics.KIND_WEIGHT["name"]
-    assert result[0].score == _final_to_score(raw * (1 + topics.SUBFIELD_SMOOTHING))
+    assert result[0].score == _final_to_score(raw)
 
 
 def test_a_nested_phrase_is_not_extra_evidence() -> None:
@@ -200,3 +212,41 @@ def test_the_shared_taxonomy_parses_with_exact_counts(shared_data: Path) -> None
         "openalex:field:19",
         "openalex:domain:3",
     ]
+
+
+def _bench_module() -> Any:
+    """bench/topics_eval.py (a script, not a package module)."""
+    spec = importlib.util.spec_from_file_location(
+        "topics_eval", Path(__file__).parent.parent / "bench" / "topics_eval.py"
+    )
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
+def test_the_evaluation_quick_mode_reports_agreement_at_every_level(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    bench = _bench_module()
+    out = tmp_path / "topics.json"
+    assert bench.main(["--quick", "15", "--out", str(out)]) == 0
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["method"] == topics.METHOD
+    assert result["works"] == 15
+    assert sum(result["assigned_level"].values()) == 15
+    assert set(result["agreement"]) == {"topic", "subfield", "field", "domain"}
+    for level in result["agreement"].values():
+        assert set(level) == {"primary_in_our_top3", "our_top1_in_theirs"}
+        assert all(0.0 <= x <= 1.0 for x in level.values())
+    # agreement can only grow from topic to domain: a topic match is also a subfield match, and so on
+    top3 = [result["agreement"][lv]["primary_in_our_top3"] for lv in ("topic", "subfield", "field", "domain")]
+    assert top3 == sorted(top3)
+    assert result["throughput_works_per_s"] > 0
+    assert len(result["examples"]) == 12
+
+
+def test_rebuilt_abstract_puts_words_back_in_order() -> None:
+    bench = _bench_module()
+    assert bench.rebuild_abstract({"graphs": [1, 3], "Big": [0], "are": [2]}) == "Big graphs are graphs"
+    assert bench.rebuild_abstract(None) == ""
