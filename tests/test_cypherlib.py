@@ -668,6 +668,16 @@ def test_kg_cypher_list_and_show(tmp_path: Path) -> None:
     assert "suspected_homonyms" in table.stdout and "Suspected homonyms" in table.stdout
     assert f"{len(LIBRARY_NAMES)} queries (0 invalid)" in table.stdout
 
+    for sub in ("list", "show", "check", "run"):
+        helped = _kg(["cypher", sub, "--help"], env)
+        assert helped.returncode == 0 and "--library" in helped.stdout, sub
+    assert "--param" in _kg(["cypher", "run", "--help"], env).stdout
+
+    rows = list(csv.reader(io.StringIO(_kg(["cypher", "list", "-f", "csv"], env).stdout)))
+    assert rows[0] == ["name", "group", "title", "params", "errors"]
+    assert ["top_collaborators", "explore", "Top collaborators", "id min_shared top_k", ""] in rows
+    assert len(rows) == len(LIBRARY_NAMES) + 1
+
     shown = _kg(["cypher", "show", "top_collaborators"], env)
     assert shown.returncode == 0
     assert shown.stdout == (cypherlib.LIBRARY_DIR / "top_collaborators.cypher").read_text(encoding="utf-8")

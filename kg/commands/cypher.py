@@ -51,9 +51,7 @@ def _cell(value: Any) -> str:
 @cypher_app.command("list")
 def list_queries(
     library: LibraryOpt = None,
-    fmt: Annotated[
-        Format, typer.Option("--format", "-f", help="table or json (csv is the same as table).")
-    ] = (Format.table),
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output: table, csv or json.")] = Format.table,
 ) -> None:
     """List the library: name, group, title and parameters of every query (invalid files are flagged)."""
     queries = cypherlib.load_library(library)
@@ -71,6 +69,16 @@ def list_queries(
             for q in queries
         ]
         sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+        return
+    if fmt is Format.csv:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["name", "group", "title", "params", "errors"])
+        for q in queries:
+            writer.writerow(
+                [q.name, q.group, q.title, " ".join(p.name for p in q.params), "; ".join(q.errors)]
+            )
+        sys.stdout.write(buf.getvalue())
         return
     table = Table(show_lines=False, box=None, pad_edge=False)
     for col in ("name", "group", "title", "params"):
