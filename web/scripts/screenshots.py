@@ -1,6 +1,7 @@
 """Take the README's screenshots of a running Research KG page: the profile with its graph panel, and the explorer.
 
-    python web/scripts/screenshots.py http://127.0.0.1:8000 'profile:song|xiang' [--out docs/screenshots]
+    python web/scripts/screenshots.py http://127.0.0.1:8000 'orcid:0000-0001-5765-0416' [--out docs/screenshots]
+    python web/scripts/screenshots.py http://127.0.0.1:8000 'profile:song|xiang' --prefix seed-
 
 Drives Debian's headless chromium (/usr/bin/chromium) with Playwright; never downloads a browser.
 """
@@ -50,6 +51,7 @@ def main() -> None:
     ap.add_argument("base", help="where the API serves the page, e.g. http://127.0.0.1:8000")
     ap.add_argument("researcher", help="the researcher id to show")
     ap.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    ap.add_argument("--prefix", default="", help="file name prefix, e.g. seed- for seed-profile.png")
     ap.add_argument("--chromium", default="/usr/bin/chromium")
     a = ap.parse_args()
     base = a.base.rstrip("/")
@@ -63,8 +65,9 @@ def main() -> None:
         page.locator('[data-testid="graph-panel"][data-state="ready"]').wait_for()
         page.get_by_test_id("work-item").first.wait_for()
         page.wait_for_timeout(300)
-        page.screenshot(path=str(a.out / "profile.png"))
-        print(f"wrote {a.out / 'profile.png'}")
+        shot = a.out / f"{a.prefix}profile.png"
+        page.screenshot(path=str(shot))
+        print(f"wrote {shot}")
 
         page.get_by_test_id("open-explorer").click()
         page.locator('[data-testid="explorer"][data-state="ready"]').wait_for()
@@ -76,8 +79,9 @@ def main() -> None:
                 page.locator('[data-testid="explorer"][data-state="ready"][data-last-added]').wait_for()
         page.mouse.move(5, 5)
         page.wait_for_timeout(800)
-        page.screenshot(path=str(a.out / "explorer.png"))
-        print(f"wrote {a.out / 'explorer.png'}")
+        shot = a.out / f"{a.prefix}explorer.png"
+        page.screenshot(path=str(shot))
+        print(f"wrote {shot}")
         browser.close()
 
 
