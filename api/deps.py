@@ -12,6 +12,7 @@ from api.schemas import (
     DEFAULT_TYPE_CAPS,
     EXCLUDE_LIMIT,
     ID_MAX_LENGTH,
+    ID_PATTERN,
     MAX_NODES_DEFAULT,
     MAX_NODES_LIMIT,
     PAGE_LIMIT,
@@ -106,6 +107,7 @@ def id_path(what: str, example: str) -> Any:
     return Path(
         min_length=1,
         max_length=ID_MAX_LENGTH,
+        pattern=ID_PATTERN,
         description=f"The {what}'s id (typed, e.g. {example}); slashes inside a DOI may stay unescaped.",
         examples=[example],
     )
@@ -121,7 +123,8 @@ Cursor = Annotated[
     ),
 ]
 ExcludeIds = Annotated[
-    list[Annotated[str, StringConstraints(min_length=1, max_length=ID_MAX_LENGTH)]] | None,
+    list[Annotated[str, StringConstraints(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]]
+    | None,
     Query(
         max_length=EXCLUDE_LIMIT,
         description=f"Ids the client already shows (repeat the parameter; at most {EXCLUDE_LIMIT}).",

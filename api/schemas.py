@@ -15,6 +15,9 @@ PER_NODE_DEFAULT = 5
 PER_NODE_LIMIT = 50
 EXCLUDE_LIMIT = 500
 ID_MAX_LENGTH = 512
+# Every id in the graph is typed: a lower-case prefix, a colon, the rest ("doi:10.1/x", "openalex:T10001",
+# "name:<key>:<hash>"); anything else is a malformed parameter (422), not an unknown node (404).
+ID_PATTERN = r"^[a-z][a-z0-9_-]*:.+$"
 PAGE_DEFAULT = 20
 PAGE_LIMIT = 100
 SEARCH_PAGE_LIMIT = 50

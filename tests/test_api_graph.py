@@ -650,10 +650,10 @@ def test_unknown_ids_are_404_problems(client: TestClient) -> None:
     for path in (
         "/researchers/orcid:0000-0000-0000-0000",
         f"/researchers/{W1}",  # a work is not a researcher
-        "/researchers/nobody/graph",
-        "/researchers/nobody/works",
-        "/researchers/nobody/collaborators",
-        "/researchers/nobody/suggestions",
+        "/researchers/orcid:0000-0000-0000-0009/graph",
+        "/researchers/orcid:0000-0000-0000-0009/works",
+        "/researchers/orcid:0000-0000-0000-0009/collaborators",
+        "/researchers/orcid:0000-0000-0000-0009/suggestions",
         "/works/doi:10.9999/none",
         f"/works/{PROFILE}/graph",
         "/topics/openalex:T99999",
@@ -684,6 +684,10 @@ def test_unknown_ids_are_404_problems(client: TestClient) -> None:
         ("/search", {"q": "x" * 201}, "q: String should have at most 200 characters"),
         ("/search", {"q": "graph", "type": "paper"}, "type: Input should be 'researcher', 'work', 'topic' or 'institution'"),
         ("/graph/expand", {}, "node: Field required"),
+        ("/graph/expand", {"node": "nobody"}, "node: String should match pattern '^[a-z][a-z0-9_-]*:.+$'"),
+        ("/graph/expand", {"node": PROFILE, "exclude": "Nobody"}, "exclude.0: String should match pattern '^[a-z][a-z0-9_-]*:.+$'"),
+        ("/researchers/nobody", {}, "researcher_id: String should match pattern '^[a-z][a-z0-9_-]*:.+$'"),
+        ("/works/10.1/x/graph", {}, "work_id: String should match pattern '^[a-z][a-z0-9_-]*:.+$'"),
     ],
 )  # fmt: skip
 def test_bad_parameters_are_422_problems_never_clamped(
@@ -699,7 +703,7 @@ def test_bad_parameters_are_422_problems_never_clamped(
 
 def test_too_many_exclude_ids_is_a_422(client: TestClient) -> None:
     r = client.get(
-        f"{V1}/graph/expand", params=[("node", PROFILE), *[("exclude", f"x{i}") for i in range(501)]]
+        f"{V1}/graph/expand", params=[("node", PROFILE), *[("exclude", f"openalex:W{i}") for i in range(501)]]
     )
     assert r.status_code == 422
     assert r.json()["detail"] == "exclude: List should have at most 500 items after validation, not 501"
@@ -723,7 +727,9 @@ def test_the_repository_refuses_a_write(
     ]
 
 
-def test_warm_up_plans_every_api_query(neo4j_driver: Driver, neo4j_settings: Settings, data: dict[str, Any]) -> None:
+def test_warm_up_plans_every_api_query(
+    neo4j_driver: Driver, neo4j_settings: Settings, data: dict[str, Any]
+) -> None:
     """Every query of cypher/api runs with the parameter types the API sends (a Cypher error would show here)."""
     assert GraphRepository(neo4j_driver, neo4j_settings).warm_up() == (20, 20)
 
@@ -747,7 +753,9 @@ def test_cors_allows_the_configured_origin_only(neo4j_settings: Settings, data: 
         assert ok.headers["access-control-allow-origin"] == "http://panel.example"
         other = c.get(f"{V1}/health", headers={"Origin": "http://elsewhere.example"})
         assert "access-control-allow-origin" not in other.headers
-    with TestClient(create_app(neo4j_settings, ApiSettings(web_dist=Path("/nonexistent"), warm_up=False))) as c:
+    with TestClient(
+        create_app(neo4j_settings, ApiSettings(web_dist=Path("/nonexistent"), warm_up=False))
+    ) as c:
         assert (
             "access-control-allow-origin" not in c.get(f"{V1}/health", headers={"Origin": "http://x"}).headers
         )

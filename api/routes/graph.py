@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import ExcludeIds, RepoDep, SliceDep, problem_responses
-from api.schemas import ID_MAX_LENGTH, GraphSlice
+from api.schemas import ID_MAX_LENGTH, ID_PATTERN, GraphSlice
 
 router = APIRouter(prefix="/graph", tags=["graph"])
 
@@ -25,6 +25,7 @@ def expand(
         Query(
             min_length=1,
             max_length=ID_MAX_LENGTH,
+            pattern=ID_PATTERN,
             description="The node to expand.",
             examples=["openalex:T11001"],
         ),
