@@ -520,6 +520,17 @@ def test_error_state_when_the_api_is_unreachable(page: Any, served: Served) -> N
     expect(tid(page, "profile-error")).to_be_visible()
 
 
+def test_unknown_researcher_says_so(page: Any, served: Served) -> None:
+    missing = "orcid:0000-0000-0000-0000"
+    page.goto(served.profile(missing))
+    error = tid(page, "profile-error")
+    error.wait_for()
+    assert error.locator("strong").inner_text() == "No researcher with this id."
+    assert missing in error.inner_text()
+    tid(page, "graph-error").wait_for()
+    assert tid(page, "graph-panel").get_attribute("data-state") == "error"
+
+
 # ---------------------------------------------------------------------------------------------- the explorer
 
 

@@ -63,7 +63,12 @@ export class Explorer {
     private readonly rootType: NodeType,
     private readonly nav: Nav,
   ) {
-    this.canvas = h("div", { className: "explorer-canvas", testid: "explorer-canvas" });
+    this.canvas = h("div", {
+      className: "explorer-canvas",
+      testid: "explorer-canvas",
+      role: "img",
+      "aria-label": "The graph; the details pane beside it lists the selected node's connections as buttons.",
+    });
     this.details = h("aside", { className: "explorer-details", testid: "node-details", "aria-live": "polite" });
     this.status = h("p", { className: "explorer-status", testid: "explorer-status", role: "status" });
     this.filters = h("fieldset", { className: "filters", testid: "explorer-filters" });

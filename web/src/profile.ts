@@ -241,7 +241,13 @@ export class GraphPanel {
       this.summary.textContent = "";
       return;
     }
-    const canvas = h("div", { className: "graph-canvas", testid: "graph-canvas" });
+    const centreName = centre?.label ?? this.id;
+    const canvas = h("div", {
+      className: "graph-canvas",
+      testid: "graph-canvas",
+      role: "img",
+      "aria-label": `Research graph around ${centreName}: ${slice.nodes.length} nodes and ${slice.edges.length} edges. The full explorer lists each node's connections.`,
+    });
     this.body.append(canvas);
     this.setState("ready");
     this.view = new GraphView(canvas, {
