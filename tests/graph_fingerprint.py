@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from neo4j import Driver
@@ -21,6 +22,8 @@ _EDGES = """
 MATCH (a)-[r]->(b) WHERE NOT a:LoadRun AND NOT b:LoadRun
 RETURN a.id AS start, type(r) AS type, b.id AS end, properties(r) AS props
 """
+# "works.csv:3#w0" → "works.csv#w0": where a record sat in its file changes when the file is shuffled.
+_LINE_REF = re.compile(r"\.(csv|jsonl|json|xml|txt|gz):\d+")
 
 
 def _clean(props: dict[str, Any]) -> dict[str, Any]:
@@ -35,18 +38,20 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def fingerprint(driver: Driver, settings: Settings) -> dict[str, list[str]]:
-    """Sorted JSON lines of nodes and edges (without volatile properties); equal graphs give equal fingerprints."""
+def fingerprint(driver: Driver, settings: Settings, *, ignore_lines: bool = False) -> dict[str, list[str]]:
+    """Sorted JSON lines of nodes and edges (without volatile properties); equal graphs give equal fingerprints.
+    With ignore_lines, provenance keeps the file and record id but not the line number."""
+
+    def line(doc: dict[str, Any]) -> str:
+        text = json.dumps(doc, sort_keys=True, default=str)
+        return _LINE_REF.sub(r".\1", text) if ignore_lines else text
+
     nodes = sorted(
-        json.dumps({"labels": sorted(r["labels"]), **_clean(r["props"])}, sort_keys=True, default=str)
+        line({"labels": sorted(r["labels"]), **_clean(r["props"])})
         for r in db.run(driver, _NODES, settings=settings)
     )
     edges = sorted(
-        json.dumps(
-            {"s": r["start"], "t": r["type"], "e": r["end"], **_clean(r["props"])},
-            sort_keys=True,
-            default=str,
-        )
+        line({"s": r["start"], "t": r["type"], "e": r["end"], **_clean(r["props"])})
         for r in db.run(driver, _EDGES, settings=settings)
     )
     return {"nodes": nodes, "edges": edges}
@@ -60,5 +65,5 @@ def diff(a: dict[str, list[str]], b: dict[str, list[str]], limit: int = 5) -> st
         only_b = sorted(set(b[part]) - set(a[part]))[:limit]
         if only_a or only_b:
             out.append(f"{part}: {len(a[part])} vs {len(b[part])}")
-            out += [f"  - {x[:300]}" for x in only_a] + [f"  + {x[:300]}" for x in only_b]
+            out += [f"  - {x[:600]}" for x in only_a] + [f"  + {x[:600]}" for x in only_b]
     return "\n".join(out) or "identical"
