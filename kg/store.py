@@ -157,7 +157,9 @@ def _researcher_record_values(rec: ResearcherRecord) -> dict[str, Any]:
     }
 
 
-def _institution_row(ref: InstitutionRef | InstitutionRecord, source: str) -> dict[str, Any] | None:
+def _institution_row(
+    ref: InstitutionRef | InstitutionRecord, source: str, record_ref: str = ""
+) -> dict[str, Any] | None:
     iid = institution_id(ref)
     if not iid:
         return None
@@ -169,6 +171,7 @@ def _institution_row(ref: InstitutionRef | InstitutionRecord, source: str) -> di
         "country_code": ref.country_code,
         "type": ref.type,
         "source": source,
+        "refs": [f"{source}:{record_ref}"] if record_ref else [],
     }
 
 
@@ -181,6 +184,7 @@ def _topic_row(ref: TopicRef, source: str) -> dict[str, Any]:
         "keywords": [],
         "source": source,
         "authoritative": False,
+        "refs": [],
     }
 
 
@@ -333,9 +337,11 @@ def resolve_and_write(
                 mentions_by_work[wid].add(mention_from_author(a, w.prov.source, w.authors_truncated, scope))
         mentions_by_work[wid].update(extra)
     incoming_topics: dict[str, dict[str, tuple[TopicRef, str]]] = defaultdict(dict)
+    topic_refs: dict[tuple[str, str], set[str]] = defaultdict(set)  # (work, topic) → records that said so
     for i, (w, _) in enumerate(works):
         wid = group_of_record[i]
         for tr in [*w.topics, *_arxiv_category_topics(w)]:
+            topic_refs[(wid, tr.id)].add(f"{w.prov.source}:{w.prov.ref}")
             prev = incoming_topics[wid].get(tr.id)
             if prev is None or (tr.score or 0) > (prev[0].score or 0):
                 incoming_topics[wid][tr.id] = (tr, w.prov.source)
@@ -364,6 +370,7 @@ def resolve_and_write(
     all_touched_work_ids = set(touched_old) | set(work_props)
     contexts: list[SlotContext] = []
     old_holder: dict[str, str] = {}  # slot key → researcher that held it before
+    slot_refs: dict[str, list[str]] = {}  # slot key → the source records behind it (smallest few)
     for row in graph_rows:
         if row["work"] in all_touched_work_ids:
             continue  # rebuilt from the batch's slots below
@@ -383,22 +390,23 @@ def resolve_and_write(
         )
         contexts.append(ctx)
         old_holder[ctx.key] = row["researcher"]
+        slot_refs[ctx.key] = list(row["record_refs"] or [])
     for wid, slots in batch_slots.items():
         props = work_props[wid]
         topic_ids = work_topics_existing.get(wid, set()) | set(incoming_topics.get(wid, {}))
         topics_ctx = {x: x for x in topic_ids}
         topics_ctx.update({f"cat:{category_label(c)}": c for c in props.get("categories") or []})
         for s in slots:
-            contexts.append(
-                SlotContext(
-                    slot=s,
-                    work_ids=set(props["ids"]) | {wid},
-                    coauthors={block_key(o.name): o.name for o in slots if o is not s},
-                    topics=topics_ctx,
-                    venue=props.get("venue"),
-                    year=props.get("year"),
-                )
+            bctx = SlotContext(
+                slot=s,
+                work_ids=set(props["ids"]) | {wid},
+                coauthors={block_key(o.name): o.name for o in slots if o is not s},
+                topics=topics_ctx,
+                venue=props.get("venue"),
+                year=props.get("year"),
             )
+            contexts.append(bctx)
+            slot_refs[bctx.key] = list(props.get("record_refs") or [])
 
     # 5. cluster each block (blocks tied by a curated SAME_AS cluster together)
     by_block: dict[str, list[SlotContext]] = defaultdict(list)
@@ -503,6 +511,10 @@ def resolve_and_write(
     affiliation_rows: list[dict[str, Any]] = []
     for cl in clusters:
         rprops = _researcher_props(cl, record_sources.get(cl.id, []))
+        rprops["record_refs"] = sorted(
+            {r for m in cl.members for r in slot_refs.get(m.key, [])}
+            | {f"{p.prov.source}:{p.prov.ref}" for i, p in enumerate(profiles) if profile_target[i] == cl.id}
+        )[:5]
         researcher_rows.append({"id": cl.id, "props": rprops})
         links: dict[str, dict[str, Any]] = {}
         for m in cl.members:
@@ -521,6 +533,7 @@ def resolve_and_write(
                         "mentions": sorted(x.to_json() for x in s.mentions),
                         "institutions": s.institutions,
                         "block_key": block_key(s.name),
+                        "record_refs": slot_refs.get(m.key, []),
                     },
                 }
             )
@@ -530,6 +543,7 @@ def resolve_and_write(
                 )
                 if m.year:
                     link["years"].add(m.year)
+                link["record_refs"] = sorted(set(link["record_refs"]) | set(slot_refs.get(m.key, [])))[:5]
                 raws = s.raw_affiliations
                 if raws and (link["raw_affiliation"] is None or raws[0] < link["raw_affiliation"]):
                     link["raw_affiliation"] = raws[0]
@@ -548,6 +562,9 @@ def resolve_and_write(
             continue
         base = old_nodes.get(tgt, {})
         rprops = _researcher_props(None, record_sources.get(tgt, []), base=base, record=p)
+        rprops["record_refs"] = sorted(
+            set(base.get("record_refs") or []) | {f"{p.prov.source}:{p.prov.ref}"}
+        )[:5]
         researcher_rows.append({"id": tgt, "props": rprops})
         res.researchers.add(tgt)
     profile_aff_rows = []
@@ -555,7 +572,7 @@ def resolve_and_write(
     for i, p in enumerate(profiles):
         links_p = []
         for iref in p.institutions:
-            irow = _institution_row(iref, p.prov.source)
+            irow = _institution_row(iref, p.prov.source, p.prov.ref)
             if irow:
                 inst_rows.setdefault(irow["id"], irow)
                 links_p.append(
@@ -563,7 +580,7 @@ def resolve_and_write(
                         "institution": irow["id"],
                         "years": [],
                         "raw_affiliation": p.affiliation,
-                        "record_refs": [p.prov.ref],
+                        "record_refs": [f"{p.prov.source}:{p.prov.ref}"],
                     }
                 )
         if links_p:
@@ -575,11 +592,12 @@ def resolve_and_write(
     for w, _ in works:
         for a in w.authors:
             for iref in a.institutions:
-                irow = _institution_row(iref, w.prov.source)
+                irow = _institution_row(iref, w.prov.source, w.prov.ref)
                 if irow:
-                    inst_rows.setdefault(irow["id"], irow)
+                    prev_row = inst_rows.setdefault(irow["id"], irow)
+                    prev_row["refs"] = sorted(set(prev_row["refs"]) | set(irow["refs"]))[:5]
     for ir in institutions:
-        irow = _institution_row(ir, ir.prov.source)
+        irow = _institution_row(ir, ir.prov.source, ir.prov.ref)
         if irow:
             inst_rows[irow["id"]] = irow
     topic_rows: dict[str, dict[str, Any]] = {}
@@ -587,8 +605,12 @@ def resolve_and_write(
     work_topic_rows: list[dict[str, Any]] = []
     for wid, tmap in sorted(incoming_topics.items()):
         for tid, (tr, src) in sorted(tmap.items()):
-            topic_rows.setdefault(tid, _topic_row(tr, src))
-            work_topic_rows.append({"work": wid, "topic": tid, "score": tr.score, "source": src})
+            refs = sorted(topic_refs[(wid, tid)])[:5]
+            trow = topic_rows.setdefault(tid, _topic_row(tr, src))
+            trow["refs"] = sorted(set(trow["refs"]) | set(refs))[:5]
+            work_topic_rows.append(
+                {"work": wid, "topic": tid, "score": tr.score, "source": src, "refs": refs}
+            )
     for tr_rec in topics:
         topic_rows[tr_rec.id] = {
             "id": tr_rec.id,
@@ -598,14 +620,23 @@ def resolve_and_write(
             "keywords": list(tr_rec.keywords),
             "source": tr_rec.prov.source,
             "authoritative": True,
+            "refs": [f"{tr_rec.prov.source}:{tr_rec.prov.ref}"],
         }
         chain = [tr_rec.id]
         for tref in (tr_rec.subfield, tr_rec.field, tr_rec.domain):
             if tref is not None:
-                topic_rows.setdefault(tref.id, _topic_row(tref, tr_rec.prov.source))
+                prow = topic_rows.setdefault(tref.id, _topic_row(tref, tr_rec.prov.source))
+                prow["refs"] = sorted(set(prow["refs"]) | {f"{tr_rec.prov.source}:{tr_rec.prov.ref}"})[:5]
                 chain.append(tref.id)
         for child, parent in itertools.pairwise(chain):
-            parent_rows.append({"child": child, "parent": parent, "source": tr_rec.prov.source})
+            parent_rows.append(
+                {
+                    "child": child,
+                    "parent": parent,
+                    "source": tr_rec.prov.source,
+                    "refs": [f"{tr_rec.prov.source}:{tr_rec.prov.ref}"],
+                }
+            )
 
     # 8. the writes, nodes before relationships
     t.write("load/rekey_works", rekeys)
@@ -621,7 +652,12 @@ def resolve_and_write(
     t.write("load/affiliations", affiliation_rows)
     t.write("load/affiliations", profile_aff_rows)
     cites = [
-        {"id": wid, "references": p.get("references") or [], "openalex": p.get("openalex_id")}
+        {
+            "id": wid,
+            "references": p.get("references") or [],
+            "openalex": p.get("openalex_id"),
+            "refs": p.get("record_refs") or [],
+        }
         for wid, p in sorted(work_props.items())
         if p.get("references") or p.get("openalex_id")
     ]

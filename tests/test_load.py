@@ -248,10 +248,19 @@ def test_csv_bundle_gives_exact_nodes_and_edges(graph: Driver, neo4j_settings: S
     assert missing == [{"n": 0}]
     missing_edges = db.run(
         graph,
-        "MATCH ()-[r]->() WHERE r.load_run IS NULL OR r.source IS NULL RETURN count(r) AS n",
+        "MATCH ()-[r]->() WHERE r.load_run IS NULL OR r.source IS NULL OR size(coalesce(r.record_refs, [])) = 0 "
+        "RETURN count(r) AS n",
         settings=s,
     )
     assert missing_edges == [{"n": 0}]
+    refs = db.run(
+        graph,
+        "MATCH (n) WHERE NOT n:LoadRun AND size(coalesce(n.record_refs, [])) = 0 RETURN count(n) AS n",
+        settings=s,
+    )
+    assert refs == [{"n": 0}]
+    w1_refs = db.run(graph, "MATCH (w:Work {id: $id}) RETURN w.record_refs AS r", {"id": W1}, settings=s)
+    assert w1_refs == [{"r": [f"csv:{BUNDLE / 'works.csv'}:2#w1"]}]
     run = db.run(
         graph,
         "MATCH (l:LoadRun) RETURN l.read AS read, l.loaded AS loaded, l.rejected AS rejected, "

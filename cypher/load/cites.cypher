@@ -6,11 +6,11 @@ CALL (a, row) {
   UNWIND row.references AS ref
   MATCH (b:Work {openalex_id: ref}) WHERE b <> a
   MERGE (a)-[c:CITES]->(b)
-  SET c.source = 'openalex', c.load_run = $run
+  SET c.source = 'openalex', c.record_refs = row.refs, c.load_run = $run
 }
 CALL (a, row) {
   WITH a, row WHERE row.openalex IS NOT NULL
   MATCH (b:Work) WHERE row.openalex IN b.references AND b <> a
   MERGE (b)-[c:CITES]->(a)
-  SET c.source = 'openalex', c.load_run = $run
+  SET c.source = 'openalex', c.record_refs = b.record_refs, c.load_run = $run
 }

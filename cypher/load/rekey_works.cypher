@@ -9,16 +9,17 @@ CALL (old, new) {
   MERGE (new)-[r2:HAS_TOPIC]->(t)
   SET r2.score = CASE WHEN r2.score IS NULL OR r.score > r2.score THEN r.score ELSE r2.score END,
       r2.method = coalesce(r2.method, r.method), r2.evidence = coalesce(r2.evidence, r.evidence),
-      r2.source = coalesce(r2.source, r.source), r2.load_run = r.load_run
+      r2.source = coalesce(r2.source, r.source), r2.record_refs = coalesce(r2.record_refs, r.record_refs),
+      r2.load_run = r.load_run
 }
 CALL (old, new) {
   MATCH (old)-[r:CITES]->(t:Work) WHERE t <> new
   MERGE (new)-[r2:CITES]->(t)
-  SET r2.source = r.source, r2.load_run = r.load_run
+  SET r2.source = r.source, r2.record_refs = r.record_refs, r2.load_run = r.load_run
 }
 CALL (old, new) {
   MATCH (s:Work)-[r:CITES]->(old) WHERE s <> new
   MERGE (s)-[r2:CITES]->(new)
-  SET r2.source = r.source, r2.load_run = r.load_run
+  SET r2.source = r.source, r2.record_refs = r.record_refs, r2.load_run = r.load_run
 }
 DETACH DELETE old

@@ -7,4 +7,5 @@ SET i.name = coalesce(row.name, i.name),
     i.country_code = coalesce(row.country_code, i.country_code),
     i.type = coalesce(row.type, i.type),
     i.sources = COLLECT { UNWIND coalesce(i.sources, []) + [row.source] AS s RETURN DISTINCT s ORDER BY s },
+    i.record_refs = COLLECT { UNWIND coalesce(i.record_refs, []) + row.refs AS x RETURN DISTINCT x ORDER BY x LIMIT 5 },
     i.updated_at = datetime(), i.load_run = $run

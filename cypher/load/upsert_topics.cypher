@@ -6,4 +6,5 @@ SET t.name = CASE WHEN row.authoritative OR t.name IS NULL THEN coalesce(row.nam
     t.level = coalesce(t.level, row.level),
     t.keywords = CASE WHEN row.authoritative AND size(row.keywords) > 0 THEN row.keywords ELSE t.keywords END,
     t.sources = COLLECT { UNWIND coalesce(t.sources, []) + [row.source] AS s RETURN DISTINCT s ORDER BY s },
+    t.record_refs = COLLECT { UNWIND coalesce(t.record_refs, []) + row.refs AS x RETURN DISTINCT x ORDER BY x LIMIT 5 },
     t.updated_at = datetime(), t.load_run = $run
