@@ -1082,6 +1082,7 @@ def load(
             current[0] = path
             yield from records_of(path, items)
 
+    status = "failed"
     try:
         # batches span files: many small files cost no more round trips than one big one
         for batch in _batches(all_records(), size):
@@ -1097,11 +1098,12 @@ def load(
             if len(touched_works) + len(touched_researchers) >= hook_flush:
                 flush_hooks()
         flush_hooks()
+        status = "finished"
     finally:
         sink.close()
         summary.seconds = time.monotonic() - t0
         finish = {
-            "status": "finished",
+            "status": status,
             "source": ",".join(sorted(summary.sources)),
             "read": summary.read,
             "loaded": summary.loaded,

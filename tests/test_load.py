@@ -418,6 +418,8 @@ def test_a_load_killed_half_way_and_run_again_ends_like_a_clean_load(
 
     with pytest.raises(Killed):
         store.load(graph, [("fixture", dies_after_two())], batch_size=1, settings=s, hooks=False)
+    runs = db.run(graph, "MATCH (l:LoadRun) RETURN l.status AS status, l.loaded AS loaded", settings=s)
+    assert runs == [{"status": "failed", "loaded": 2}]
     load(graph, s, records, batch_size=1)
     assert dump(graph, s) == clean
 
