@@ -223,7 +223,7 @@ export function toQuickRead(raw: unknown): QuickRead {
     headline: str(o.headline),
     affiliationStatus: str(o.affiliation_status),
     institutions: refs(o.institutions),
-    trustScore: num(pick(o, "trust_score", trust.score === undefined ? "trust_score" : "trust")) ?? num(trust.score),
+    trustScore: num(o.trust_score) ?? num(trust.score),
     trustLabel: str(o.trust_label) ?? str(trust.label),
     verificationLevel: str(o.verification_level),
     claimed: bool(o.claimed),

@@ -249,7 +249,7 @@ export class Explorer {
         ? h(
             "button",
             { className: "button", testid: "details-expand", onclick: () => void this.activate(id, true) },
-            `Show ${node.hiddenNeighbours} more`,
+            `Show ${fmtNumber(node.hiddenNeighbours)} more`,
           )
         : null;
     const info = h("div", { className: "details-extra", testid: "details-extra" });
@@ -312,6 +312,8 @@ export class Explorer {
 
   /** The node's own record (abstract, venue, …) from its detail endpoint; quiet when there is none. */
   private async loadExtra(node: GraphNode, into: HTMLElement): Promise<void> {
+    // A researcher's record is the quick read, already summed up by the fields and the profile link.
+    if (node.type === "researcher") return;
     try {
       const rec = await api.detail(node.type, node.id);
       if (this.selected !== node.id) return;

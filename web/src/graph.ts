@@ -450,7 +450,7 @@ export class GraphView {
         const mid = MORE_PREFIX + n.id;
         wanted.set(mid, {
           group: "nodes",
-          data: { id: mid, of: n.id, short: `+${n.hiddenNeighbours} more`, kind: n.type },
+          data: { id: mid, of: n.id, short: `+${n.hiddenNeighbours.toLocaleString("en")} more`, kind: n.type },
           classes: "more",
         });
         wanted.set(`${mid}|edge`, {

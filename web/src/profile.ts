@@ -267,7 +267,7 @@ export class GraphPanel {
     this.summary.textContent =
       `${nodes} nodes · ${slice.edges.length} edges` +
       (slice.truncated ? ` · trimmed to the budget${typeof max === "number" ? ` of ${max} nodes` : ""}` : "") +
-      (hidden ? ` · ${hidden} more around this researcher` : "") +
+      (hidden ? ` · ${fmtNumber(hidden)} more around this researcher` : "") +
       " · click a node to explore it";
   }
 
