@@ -20,7 +20,9 @@ class ApiSettings(BaseSettings):
     # Seconds a client is told to wait (Retry-After) after a 503.
     retry_after: int = 5
     # Relationships a slice reads from one node per neighbour type: past this a hub is sampled, not expanded.
-    hub_scan: int = 1000
+    hub_scan: int = 500
+    # The same for the second ring, where each ring node only adds a few (per_node) neighbours.
+    hub_scan_ring2: int = 100
     # Plan every API query in the background at start-up, so the first page does not pay for query planning.
     warm_up: bool = True
     # The web panel's build; served at / when the directory exists.

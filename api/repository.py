@@ -56,9 +56,9 @@ FULLTEXT_INDEX: dict[NodeType, str] = {
 }
 
 TOP_TOPICS = 5
-# Up to this degree slice_edges expands a node to find its edges; past it, a node is a hub whose edges are found from
-# their other ends (measured on Neo4j 5.26: expanding costs ~3 db hits per relationship).
-EXPAND_LIMIT = 500
+# Up to this many relationships of one type slice_edges expands a node's relationships of that type; past it the
+# node is a hub for that type, and its edges of that type are found from their other ends.
+EXPAND_LIMIT = 100
 MAX_LISTED = 100
 
 
@@ -308,7 +308,11 @@ class GraphRepository:
     # ------------------------------------------------------------------------------------------ slices
 
     def _ring(
-        self, centres: Sequence[ChosenNode], fetch: Mapping[NodeType, int], exclude: Iterable[str]
+        self,
+        centres: Sequence[ChosenNode],
+        fetch: Mapping[NodeType, int],
+        exclude: Iterable[str],
+        scan: int,
     ) -> dict[str, dict[NodeType, list[str]]]:
         """Per centre and neighbour type, the ordered candidate ids (one query per centre label)."""
         excluded = sorted(set(exclude))
@@ -319,7 +323,7 @@ class GraphRepository:
                 continue
             params: dict[str, Any] = {f"fetch_{t.value}": fetch.get(t, 0) for t in NodeType}
             params["lists"] = {"ids": ids, "exclude": excluded}
-            params["scan"] = self.api.hub_scan
+            params["scan"] = scan
             for row in self._read(f"api/ring_{label.value}", params):
                 out[row["center"]] = {t: list(row[t.value]) for t in NodeType}
         return out
@@ -332,10 +336,14 @@ class GraphRepository:
         center_type = self.require(center_id, expected)
         selection = SliceSelection(center_id, center_type, request)
         exclude = set(request.exclude) - {center_id}
-        ring1 = self._ring([selection.nodes[0]], selection.first_fetch(), exclude | {center_id})
+        ring1 = self._ring(
+            [selection.nodes[0]], selection.first_fetch(), exclude | {center_id}, self.api.hub_scan
+        )
         selection.take_first_ring(ring1.get(center_id, {}))
         if request.hops == 2 and selection.hop1():
-            ring2 = self._ring(selection.hop1(), selection.second_fetch(), exclude | selection.ids)
+            ring2 = self._ring(
+                selection.hop1(), selection.second_fetch(), exclude | selection.ids, self.api.hub_scan_ring2
+            )
             selection.take_second_ring(ring2)
 
         chosen = selection.nodes
