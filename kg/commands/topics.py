@@ -38,6 +38,7 @@ def topics_load(
         + ", ".join(f"{counts[lvl]} {lvl}s" for lvl in ("domain", "field", "subfield", "topic"))
         + f", {counts['category']} arXiv categories",
         markup=False,
+        soft_wrap=True,
     )
     for row in db.run_named(driver(), "topics/hierarchy_counts", settings=s):
         console.print(
