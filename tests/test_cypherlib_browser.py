@@ -103,6 +103,7 @@ def _marker(value: Any, avoid: str) -> str | None:
 def test_the_guide_opens_in_the_local_browser_and_every_query_runs(
     graph: Driver, neo4j_settings: Settings, guide_url: str
 ) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     if not neo4j_settings.uses_local_db:
@@ -151,13 +152,18 @@ def test_the_guide_opens_in_the_local_browser_and_every_query_runs(
                 has=page.locator("[data-testid=frameCommand]", has_text=f":play {guide_url}")
             )
             # The Browser reads the server's allowlist just after connecting: until then a :play may be refused.
+            opened = False
             for _attempt in range(5):
                 command(f":play {guide_url}")
                 try:
                     guide_frame.first.get_by_text(f"1 / {len(queries) + 2}").wait_for(timeout=5_000)
+                    opened = True
                     break
-                except Exception:
+                except PlaywrightTimeout:
                     page.wait_for_timeout(1_000)
+            assert opened, (
+                f"the Browser did not open {guide_url}: {page.locator('[data-testid=frame]').first.inner_text()}"
+            )
             guide_frame = guide_frame.first
             assert guide_frame.locator("h3").first.inner_text() == "Research KG: the analyst's library"
             for q in queries:
