@@ -41,7 +41,9 @@ REAL_IDS = {
 # Neo4j); each case is then sent to `api_app`, the same app wired to the test Neo4j with the fixture graph.
 schema = schemathesis.openapi.from_asgi(
     "/api/v1/openapi.json",
-    create_app(Settings(neo4j_uri="bolt://127.0.0.1:1"), ApiSettings(web_dist=Path("/nonexistent"), warm_up=False)),
+    create_app(
+        Settings(neo4j_uri="bolt://127.0.0.1:1"), ApiSettings(web_dist=Path("/nonexistent"), warm_up=False)
+    ),
 )
 
 
