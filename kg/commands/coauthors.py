@@ -89,7 +89,10 @@ def show_cmd(
     if not rows:
         console.print("  none", markup=False)
         return
-    table = Table("id", "name", "shared works", "weight", "years", "example works")
+    table = Table()
+    table.add_column("id", overflow="fold")
+    for col in ("name", "shared works", "weight", "years", "example works"):
+        table.add_column(col, overflow="fold")
     for r in rows:
         years = f"{r['first_year']}–{r['last_year']}" if r["first_year"] is not None else ""
         table.add_row(
