@@ -656,8 +656,8 @@ def assign_for_works(
     settings: Settings | None = None,
 ) -> int:
     """Assign topics to the given works that have no source topics (no HAS_TOPIC {method: "source"} to an
-    OpenAlex topic), replacing their earlier assigned (vocab-*) topics, and store their keyphrases. Works with
-    source topics lose any stale assigned edge and keep their source ones. Returns how many works got topics."""
+    OpenAlex topic), replacing their earlier assigned (vocab-*) topics, and store keyphrases on every given work.
+    Works with source topics keep those and lose any stale assigned edge. Returns how many works got topics."""
     s = settings or get_settings()
     ids = list(dict.fromkeys(work_ids))
     if not ids:
@@ -673,7 +673,7 @@ def assign_for_works(
             settings=s,
         )
         todo = [r for r in rows if not r["has_source"]]
-        sourced = [r["id"] for r in rows if r["has_source"]]
+        sourced = [r for r in rows if r["has_source"]]
         results = a.assign_many([(r["title"], r["abstract"], r["categories"] or []) for r in todo])
         out_rows = []
         for r, (assignments, kps) in zip(todo, results, strict=True):
@@ -688,6 +688,10 @@ def assign_for_works(
                 }
             )
             assigned += bool(assignments)
+        # works with source topics get keyphrases only (and lose any stale assigned edge)
+        docs = a.make_docs((r["title"], r["abstract"]) for r in sourced)
+        for r, (doc, title_tokens) in zip(sourced, docs, strict=True):
+            out_rows.append({"id": r["id"], "keyphrases": a.keyphrases(doc, title_tokens), "topics": []})
         db.run_named(
             driver,
             "topics/write_assigned",
@@ -695,14 +699,6 @@ def assign_for_works(
             write=True,
             settings=s,
         )
-        if sourced:
-            db.run_named(
-                driver,
-                "topics/drop_assigned",
-                {"ids": sourced, "prefix": METHOD_PREFIX},
-                write=True,
-                settings=s,
-            )
     return assigned
 
 

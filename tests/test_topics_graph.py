@@ -186,7 +186,7 @@ def test_assign_for_works_writes_exact_edges_and_is_idempotent(
     ]
     kp = _q(graph, s, "MATCH (w:Work) RETURN w.id AS id, w.keyphrases AS kp ORDER BY id")
     assert kp[0]["kp"][0] == "graph neural networks"
-    assert kp[1]["kp"] is None  # a work with source topics is not touched
+    assert kp[1]["kp"] == ["graph neural networks"]  # source topics kept, keyphrases added
     assert kp[2]["kp"] == ["birds sing", "spring", "weather"]
 
     assert topics.assign_for_works(graph, ids, assigner=tiny_assigner, settings=s) == 1
