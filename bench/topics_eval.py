@@ -8,7 +8,8 @@ from abstract_inverted_index) and report, at topic, subfield, field and domain l
   our_top1_in_theirs   our top-1 (taken at that level) is among all of OpenAlex's topics (taken at that level).
 An assignment that fell back to a subfield or field has no topic-level (or subfield-level) reading and counts as a
 miss there. Throughput is works per second through TopicAssigner.assign_many (nlp.pipe), vocabulary loaded.
-With --seeds it also prints the topics given to the works on the seed pages (titles parsed roughly from the text).
+With --seeds it also lists the topics given to the works on the seed pages (parsed with loaders.iter_records, or
+roughly from the text when the parsers are absent).
 """
 
 from __future__ import annotations
@@ -182,10 +183,29 @@ def seed_works(seeds: Path) -> list[tuple[str, str, str, list[str]]]:
     return out
 
 
+def seed_works_parsed(seeds: Path) -> list[tuple[str, str, str, list[str]]] | None:
+    """The same, through the project's parsers (loaders.iter_records) when they are installed."""
+    try:
+        import loaders
+        from kg.models import ResearcherRecord, WorkRecord
+    except ImportError:
+        return None
+    out: list[tuple[str, str, str, list[str]]] = []
+    for rec in loaders.iter_records([seeds]):
+        works = (
+            rec.works if isinstance(rec, ResearcherRecord) else [rec] if isinstance(rec, WorkRecord) else []
+        )
+        for w in works:
+            page = Path(w.prov.file or "").name[:4]
+            out.append((page, w.title, w.abstract or "", list(w.categories)))
+    return out
+
+
 def show_seeds(seeds: Path, taxonomy: Path) -> list[dict[str, Any]]:
     assigner = TopicAssigner(cached_vocabulary(taxonomy))
     tax = read_taxonomy(taxonomy)
-    items = seed_works(seeds)
+    parsed = seed_works_parsed(seeds)
+    items = parsed if parsed is not None else seed_works(seeds)
     pairs = assigner.assign_many([(t, a, c) for _, t, a, c in items])
     shown = []
     for (page, title, _, cats), (assignments, kps) in zip(items, pairs, strict=True):
