@@ -306,6 +306,7 @@ EXPECTED: dict[str, list[dict[str, Any]]] = {
             "works": [{"id": fx.W4, "title": "Multimodal Topic Segmentation", "year": 2023}],
         },
     ],
+    # Bob's co-authors: Alice (2 shared works) and Carla (1); the default threshold of 2 keeps Alice only.
     "top_collaborators": [
         {
             "id": fx.R1,
@@ -315,15 +316,6 @@ EXPECTED: dict[str, list[dict[str, Any]]] = {
             "first_year": 2021,
             "last_year": 2022,
             "works": [fx.W1, fx.W2],
-        },
-        {
-            "id": fx.R3,
-            "name": "Carla Diaz",
-            "shared_works": 1,
-            "weight": 1.0,
-            "first_year": 2023,
-            "last_year": 2023,
-            "works": [fx.W3],
         },
     ],
     # Computer Science covers both subfields: Bob has W1, W2 (Topic Modeling) and W3 (Neural Networks).
@@ -578,8 +570,12 @@ def test_top_collaborators_is_the_close_collaborators_definition(
                 fixture_graph, "coauthors/close_collaborators", params, settings=neo4j_settings
             )
             assert ours == theirs
-    two = _run(fixture_graph, neo4j_settings, "top_collaborators", id=fx.R2, min_shared=2, top_k=10).rows
-    assert [r["id"] for r in two] == [fx.R1]
+    one = _run(fixture_graph, neo4j_settings, "top_collaborators", min_shared=1).rows
+    assert [(r["id"], r["shared_works"], r["weight"]) for r in one] == [(fx.R1, 2, 2.0), (fx.R3, 1, 1.0)]
+    assert cypherlib.get("top_collaborators").examples == {"id": fx.R2, "min_shared": 2, "top_k": 10}
+    defaults = Settings.model_fields
+    # the examples are the project's defaults
+    assert (defaults["close_min_shared_works"].default, defaults["close_top_k"].default) == (2, 10)
     assert catalog.get("coauthors/close_collaborators")  # the definition the header points to exists
 
 
@@ -684,7 +680,7 @@ def test_kg_cypher_list_and_show(tmp_path: Path) -> None:
     pasted = _kg(["cypher", "show", "top_collaborators", "--browser"], env)
     assert pasted.stdout.splitlines()[:4] == [
         ':param id => "openalex:A2";',
-        ":param min_shared => 1;",
+        ":param min_shared => 2;",
         ":param top_k => 10;",
         "MATCH (r:Researcher {id: $id})-[c:COAUTHOR]-(o:Researcher)",
     ]
@@ -808,7 +804,7 @@ def test_the_guide_lists_every_query_with_a_one_click_block(client: TestClient) 
         assert f"<h3>{escape(q.title)}</h3>" in html
     assert guide.param_block(cypherlib.get("orphan_nodes")) == ":param limit => 100;"
     assert guide.param_block(cypherlib.get("top_collaborators")) == (
-        ':param id => "openalex:A2";\n:param min_shared => 1;\n:param top_k => 10;'
+        ':param id => "openalex:A2";\n:param min_shared => 2;\n:param top_k => 10;'
     )
     assert guide.param_block(cypherlib.get("graph_overview")) == ""
     assert (

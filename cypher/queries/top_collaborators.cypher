@@ -1,9 +1,10 @@
 // @title Top collaborators
 // @answers Who a researcher's close collaborators are, by the project's one definition
 //   (cypher/coauthors/close_collaborators.cypher): co-authors with at least $min_shared shared works, the top
-//   $top_k by COAUTHOR weight, ties broken by id. The defaults are KG_CLOSE_MIN_SHARED_WORKS and KG_CLOSE_TOP_K.
+//   $top_k by COAUTHOR weight, ties broken by id. The examples are the project's defaults
+//   (KG_CLOSE_MIN_SHARED_WORKS=2, KG_CLOSE_TOP_K=10), as the API and discovery use them.
 // @param id "openalex:A2" -- the researcher's id
-// @param min_shared 1 -- at least this many shared works
+// @param min_shared 2 -- at least this many shared works
 // @param top_k 10 -- at most this many collaborators
 // @returns id, name, shared_works, weight, first_year, last_year, works (a few work ids)
 MATCH (r:Researcher {id: $id})-[c:COAUTHOR]-(o:Researcher)
