@@ -300,3 +300,51 @@ def test_kg_topics_commands(graph: Driver, neo4j_settings: Settings, cli_env: di
     )
     assert missing.returncode == 1
     assert missing.stderr.strip() == "error: no work with id arxiv:404"
+
+
+def test_kg_topics_assign_by_work_and_all(
+    graph: Driver, neo4j_settings: Settings, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    s = neo4j_settings
+    data = tmp_path / "data"
+    (data / "topics").mkdir(parents=True)
+    (data / "topics" / "openalex_topics.csv").write_text(TINY.read_text(encoding="utf-8"), encoding="utf-8")
+    env = {**cli_env, "KG_DATA_DIR": str(data)}
+    _small_graph(graph, s)
+    _w(
+        graph,
+        s,
+        "MATCH (w:Work {id: 'arxiv:1'}) CREATE (:Researcher {id: 'orcid:A'})-[:AUTHORED {position: 1}]->(w)",
+    )
+
+    def kg(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "kg.cli", "topics", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    one = kg("assign", "--work", "arxiv:1")
+    assert one.returncode == 0, one.stderr
+    assert one.stdout.splitlines() == [
+        "topics assigned to 1 of 1 works (vocab-v1)",
+        "researcher topic profiles refreshed: 1",
+    ]
+    first = _edges(graph, s)
+    assert [(w, t, m) for w, t, m, _, _ in first] == [
+        ("arxiv:1", "openalex:T90001", "vocab-v1"),
+        ("openalex:W2", "openalex:T90003", "source"),
+    ]
+    everything = kg("assign", "--all", "--no-profiles")
+    assert everything.returncode == 0, everything.stderr
+    assert everything.stdout.splitlines() == ["topics assigned to 1 of 3 works (vocab-v1)"]
+    assert _edges(graph, s) == first
+    works_on = _q(
+        graph, s, "MATCH (:Researcher {id: 'orcid:A'})-[e:WORKS_ON]->(t) RETURN t.id AS t, e.weight AS w"
+    )
+    assert works_on == [{"t": "openalex:T90001", "w": 1.0}]
+    both = kg("assign", "--all", "--work", "arxiv:1")
+    assert both.returncode == 1
+    assert both.stderr.strip() == "error: give either --all or --work, not both"
