@@ -15,7 +15,7 @@ from api.config import ApiSettings
 from api.pagination import InvalidCursor
 from api.repository import QueryTimedOut
 from api.schemas import Problem
-from kg.errors import DatabaseUnavailable, KGError, NotFound
+from kg.errors import DatabaseUnavailable, NotFound
 
 log = logging.getLogger("api")
 
@@ -24,10 +24,6 @@ PROBLEM_JSON = "application/problem+json"
 
 class ProblemResponse(JSONResponse):
     media_type = PROBLEM_JSON
-
-
-class BadParameter(KGError):
-    """A request parameter is well-formed but not acceptable (raised at the API edge, answered with a 422)."""
 
 
 def problem(
@@ -67,9 +63,8 @@ def install(app: FastAPI, api_settings: ApiSettings) -> None:
         where = ".".join(first["loc"][1:] or first["loc"]) if first["loc"] else "request"
         return problem(request, 422, "Unprocessable Content", f"{where}: {first['msg']}", errors=errors)
 
-    @app.exception_handler(BadParameter)
     @app.exception_handler(InvalidCursor)
-    async def _bad_parameter(request: Request, exc: KGError) -> ProblemResponse:
+    async def _bad_cursor(request: Request, exc: InvalidCursor) -> ProblemResponse:
         return problem(request, 422, "Unprocessable Content", str(exc))
 
     @app.exception_handler(NotFound)
