@@ -20,15 +20,18 @@ def run_size(
     quick: bool = False,
     drop_store: bool = False,
     with_import_tool: bool = True,
+    naive_sample: int | None = None,
+    batch_size: int | None = None,
 ) -> dict[str, Any]:
     """One corpus size, end to end; later steps are skipped (and say why) when `kg load` is not available."""
     out: dict[str, Any] = {}
     out["load"] = load.run(
         s,
         works,
-        naive_sample=20 if quick else 1000,
+        naive_sample=naive_sample or (20 if quick else 1000),
         drop_store=drop_store,
         with_import_tool=with_import_tool,
+        batch_size=batch_size,
     )
     if not out["load"]["kg_load"].get("available"):
         why = out["load"]["kg_load"].get("why", "kg load failed")
@@ -56,6 +59,10 @@ def main(argv: list[str] | None = None) -> None:
         "--quick", action="store_true", help=f"one small corpus ({QUICK_WORKS} works), fewer requests"
     )
     ap.add_argument("--no-import-tool", action="store_true", help="skip the neo4j-admin import baseline")
+    ap.add_argument(
+        "--naive-sample", type=int, default=None, help="works the naive loader is timed on (1000)"
+    )
+    ap.add_argument("--batch-size", type=int, default=None, help="kg load --batch-size (default: its own)")
     args = ap.parse_args(argv)
     s = common.bench_settings()
     if s.uses_local_db:
@@ -63,7 +70,15 @@ def main(argv: list[str] | None = None) -> None:
         localdb.start(s)
     sizes = [QUICK_WORKS] if args.quick else (args.works or [100_000])
     for n in sizes:
-        run_size(s, n, quick=args.quick, drop_store=s.uses_local_db, with_import_tool=not args.no_import_tool)
+        run_size(
+            s,
+            n,
+            quick=args.quick,
+            drop_store=s.uses_local_db,
+            with_import_tool=not args.no_import_tool,
+            naive_sample=args.naive_sample,
+            batch_size=args.batch_size,
+        )
     collect.main([])
 
 
