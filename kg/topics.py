@@ -732,7 +732,9 @@ def refresh_researcher_topics(
     Weighting: each authored work spreads one unit over its OpenAlex-scheme topics in proportion to the
     HAS_TOPIC scores (a work with three topics counts once, not three times; equal shares when scores are
     missing). weight = the sum of those shares over the researcher's works (rounded to 4 places), works = how
-    many of their works have the topic. arXiv categories are left out: they restate the OpenAlex subfields.
+    many of their works have the topic, top_works = how many have it as their best topic (highest score, ties by
+    topic id): the topics with top_works > 0 are the profile's headline topics. arXiv categories are left out:
+    they restate the OpenAlex subfields.
     Returns how many researchers have a profile after the refresh."""
     s = settings or get_settings()
     ids = list(researcher_ids) if researcher_ids is not None else None

@@ -236,23 +236,23 @@ def test_researcher_profiles_are_weighted_and_replaced(
     topics.assign_for_works(graph, ["arxiv:1", "title:3"], assigner=tiny_assigner, settings=s)
     assert topics.refresh_researcher_topics(graph, None, settings=s) == 2
 
-    def profile() -> list[tuple[str, str, float, int]]:
+    def profile() -> list[tuple[str, str, float, int, int]]:
         rows = _q(
             graph,
             s,
             "MATCH (r:Researcher)-[e:WORKS_ON]->(t:Topic) RETURN r.id AS r, t.id AS t, e.weight AS w, "
-            "e.works AS n ORDER BY r, t",
+            "e.works AS n, e.top_works AS top ORDER BY r, t",
         )
-        return [(r["r"], r["t"], r["w"], r["n"]) for r in rows]
+        return [(r["r"], r["t"], r["w"], r["n"], r["top"]) for r in rows]
 
     # W2 spreads one unit as 0.9 : 0.3 over T90003 and T90002; arxiv:1 gives T90001 a whole unit;
     # the stale WORKS_ON to T90006 is gone.
     expected = [
-        ("orcid:A", "openalex:T90001", 1.0, 1),
-        ("orcid:A", "openalex:T90002", 0.25, 1),
-        ("orcid:A", "openalex:T90003", 0.75, 1),
-        ("orcid:B", "openalex:T90002", 0.25, 1),
-        ("orcid:B", "openalex:T90003", 0.75, 1),
+        ("orcid:A", "openalex:T90001", 1.0, 1, 1),
+        ("orcid:A", "openalex:T90002", 0.25, 1, 0),
+        ("orcid:A", "openalex:T90003", 0.75, 1, 1),
+        ("orcid:B", "openalex:T90002", 0.25, 1, 0),
+        ("orcid:B", "openalex:T90003", 0.75, 1, 1),
     ]
     assert profile() == expected
     assert topics.refresh_researcher_topics(graph, ["orcid:B"], settings=s) == 1

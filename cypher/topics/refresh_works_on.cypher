@@ -1,6 +1,7 @@
 // Rebuild each given researcher's topic profile: delete their WORKS_ON edges, then from every authored work
 // spread one unit over the work's topics (schemes in $schemes) in proportion to the HAS_TOPIC scores (equal
-// shares when no score), and write (r)-[:WORKS_ON {weight: sum of shares, works: works with the topic}]->(t).
+// shares when no score), and write (r)-[:WORKS_ON {weight: sum of shares, works: works with the topic,
+// top_works: works whose best topic (highest score, ties by topic id) it is}]->(t).
 UNWIND $ids AS rid
 MATCH (r:Researcher {id: rid})
 CALL (r) {
@@ -10,14 +11,16 @@ CALL (r) {
 CALL (r) {
   MATCH (r)-[:AUTHORED]->(w:Work)-[h:HAS_TOPIC]->(t:Topic)
   WHERE t.scheme IN $schemes
-  WITH w, collect({topic: t, score: coalesce(h.score, 0.0)}) AS hits
+  WITH w, t, coalesce(h.score, 0.0) AS score
+  ORDER BY w.id, score DESC, t.id
+  WITH w, collect({topic: t, score: score}) AS hits
   WITH w, hits, reduce(total = 0.0, x IN hits | total + x.score) AS total
-  UNWIND hits AS hit
-  WITH w, hit.topic AS t,
-       CASE WHEN total > 0 THEN hit.score / total ELSE 1.0 / size(hits) END AS share
-  WITH t, sum(share) AS weight, count(DISTINCT w) AS works
+  UNWIND range(0, size(hits) - 1) AS i
+  WITH w, hits[i].topic AS t, i = 0 AS top,
+       CASE WHEN total > 0 THEN hits[i].score / total ELSE 1.0 / size(hits) END AS share
+  WITH t, sum(share) AS weight, count(DISTINCT w) AS works, sum(CASE WHEN top THEN 1 ELSE 0 END) AS top_works
   MERGE (r)-[e:WORKS_ON]->(t)
-  SET e.weight = round(weight, 4), e.works = works
+  SET e.weight = round(weight, 4), e.works = works, e.top_works = top_works
   RETURN count(e) AS topics
 }
 RETURN count(CASE WHEN topics > 0 THEN r END) AS profiles, sum(topics) AS edges
