@@ -32,15 +32,32 @@ if ! ls "$ROOT"/localdb/target/lib/neo4j-5.26.*.jar >/dev/null 2>&1 || ! ls "$RO
   mvn -B -q -f "$ROOT/localdb/pom.xml" package
 fi
 
-if [[ $DEV == 1 && -f "$ROOT/web/package.json" ]]; then
-  if [[ ! -d "$ROOT/web/node_modules" || "$ROOT/web/package-lock.json" -nt "$ROOT/web/node_modules/.package-lock.json" ]]; then
-    echo "setup: installing the web panel's npm packages"
-    (cd "$ROOT/web" && npm ci --no-audit --no-fund --loglevel=error)
+# The web panel: npm packages from the lock file, then the build the API serves from web/dist.
+if [[ -f "$ROOT/web/package.json" ]]; then
+  if command -v npm >/dev/null 2>&1; then
+    if [[ ! -d "$ROOT/web/node_modules" || "$ROOT/web/package-lock.json" -nt "$ROOT/web/node_modules/.package-lock.json" ]]; then
+      echo "setup: installing the web panel's npm packages"
+      (cd "$ROOT/web" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+    if [[ ! -f "$ROOT/web/dist/index.html" || -n "$(find "$ROOT/web/src" "$ROOT/web/index.html" "$ROOT/web/package-lock.json" -newer "$ROOT/web/dist/index.html" -print -quit)" ]]; then
+      echo "setup: building the web panel"
+      (cd "$ROOT/web" && npm run build --silent >/dev/null)
+    fi
+  else
+    echo "setup: npm is not installed; the API will run without the web panel" >&2
   fi
+fi
+
+if [[ $DEV == 1 ]]; then
   if ! command -v chromium >/dev/null 2>&1; then
     if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
       echo "setup: installing Debian's chromium for the browser tests"
-      apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq >/dev/null || true
+      # a machine with half-configured packages needs --fix-broken before apt installs anything new
+      apt-get install -y -qq chromium >/dev/null 2>&1 \
+        || { apt-get --fix-broken install -y -qq >/dev/null 2>&1; apt-get install -y -qq chromium >/dev/null 2>&1; } \
+        || echo "setup: could not install chromium; the browser tests will skip" >&2
     else
       echo "setup: chromium is not installed; the browser tests will skip" >&2
     fi
