@@ -109,6 +109,10 @@ def run(sample: Path, taxonomy: Path, limit: int | None = None) -> dict[str, Any
     pairs = assigner.assign_many([(w["title"], w["abstract"], []) for w in works])
     elapsed, cpu = time.perf_counter() - t1, time.process_time() - c1
     results = [p[0] for p in pairs]
+    # ablation: the phrase matcher alone, without the word-similarity signal
+    phrases_only = TopicAssigner(vocab, nlp=assigner.nlp, bow_weight=0.0)
+    docs = phrases_only.make_docs((w["title"], w["abstract"]) for w in works)
+    phrase_results = [phrases_only.assign_doc(doc, n) for doc, n in docs]
     levels: dict[str, int] = {"topic": 0, "subfield": 0, "field": 0, "none": 0}
     for r in results:
         levels[r[0].level if r else "none"] += 1
@@ -132,6 +136,7 @@ def run(sample: Path, taxonomy: Path, limit: int | None = None) -> dict[str, Any
         "with_abstract": sum(1 for w in works if w["abstract"]),
         "assigned_level": levels,
         "agreement": evaluate(tax, works, results),
+        "agreement_phrases_only": evaluate(tax, works, phrase_results),
         "throughput_works_per_s": round(len(works) / elapsed, 1) if elapsed > 0 else None,
         # CPU time of this process: on a shared, busy machine wall time mostly measures the neighbours
         "throughput_works_per_cpu_s": round(len(works) / cpu, 1) if cpu > 0 else None,

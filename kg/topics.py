@@ -19,7 +19,7 @@ Scoring (method "vocab-v1"), all documented here so a reader can check any HAS_T
 * Words: each topic is also a unit-length TF-IDF vector of the content words (lookup lemmas, no stop words) of its
   name, former label, keywords and OpenAlex summary; words used by more than 3 % of the topics are dropped. The
   work's title and abstract make the same kind of vector (title words counted twice). Their cosine similarity
-  × 150 (BOW_WEIGHT) is added to the score of the 300 most similar topics: it ranks topics whose keywords never
+  × 150 (BOW_WEIGHT) is added to the score of the 50 most similar topics: it ranks topics whose keywords never
   occur verbatim.
 * A node's raw score is the sum of its phrases' worth times the phrase kind (1.5 for a topic's own name or former
   label, 1.0 for a keyword or a subfield/field name, 0.5 for a domain name), plus the word similarity for topics.
@@ -78,7 +78,7 @@ KIND_WEIGHT = {"name": 1.5, "keyword": 1.0, "level-name": 1.0, "domain-name": 0.
 CATEGORY_SUBFIELD_BOOST = 1.5
 CATEGORY_FIELD_BOOST = 1.2
 BOW_WEIGHT = 150.0
-BOW_CANDIDATES = 300
+BOW_CANDIDATES = 50
 MAX_WORD_SHARE = 0.03
 MIN_SCORE = 4.0
 MARGIN = 1.03
