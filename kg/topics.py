@@ -69,6 +69,7 @@ from kg.taxonomy import Taxonomy, arxiv_category_code, default_path, read_taxono
 METHOD = "vocab-v1"
 METHOD_PREFIX = "vocab-"
 SOURCE_METHOD = "source"
+# Bump when Vocabulary.build or a constant it uses changes: the pickle cache is keyed by it (and the CSV hash).
 VOCAB_FORMAT = 3
 
 TITLE_WEIGHT = 2.0
