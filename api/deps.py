@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from pydantic import StringConstraints
 
 from api.repository import GraphRepository
@@ -130,3 +131,32 @@ ExcludeIds = Annotated[
         description=f"Ids the client already shows (repeat the parameter; at most {EXCLUDE_LIMIT}).",
     ),
 ]
+
+
+def _declared_query_names(dependant: Any) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _declared_query_names(sub)
+    return names
+
+
+def reject_unknown_query_params(request: Request) -> None:
+    """A parameter the endpoint does not declare is a client mistake (a typo like `max_node=`): say so with a 422
+    instead of silently answering as if it had not been sent."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    unknown = sorted(set(request.query_params.keys()) - _declared_query_names(dependant))
+    if unknown:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", name),
+                    "msg": "unknown query parameter",
+                    "type": "extra_forbidden",
+                    "input": None,
+                }
+                for name in unknown
+            ]
+        )

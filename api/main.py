@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 from neo4j import Driver
@@ -21,6 +21,7 @@ from starlette.types import Scope
 
 from api import problems
 from api.config import ApiSettings
+from api.deps import reject_unknown_query_params
 from api.repository import GraphRepository, make_api_driver
 from api.routes import graph, health, institutions, researchers, search, topics, works
 from kg import __version__
@@ -77,7 +78,7 @@ def create_app(
             expose_headers=["Retry-After"],
         )
 
-    v1 = APIRouter(prefix=API_PREFIX)
+    v1 = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_unknown_query_params)])
     for module in (health, researchers, graph, works, topics, institutions, search):
         v1.include_router(module.router)
     app.include_router(v1)

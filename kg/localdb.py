@@ -146,9 +146,9 @@ def write_config(s: Settings) -> Path:
                 f"server.memory.pagecache.size={s.pagecache}",
                 f"dbms.memory.transaction.total.max={s.tx_memory_max}",
                 f"db.transaction.timeout={max(int(s.query_timeout * 6), 60)}s",
-                # The API serves a Browser guide for :play; the local Browser may fetch it from loopback (5.26 names it
-                # *_whitelist).
-                f"browser.remote_content_hostname_whitelist=http://127.0.0.1:{s.api_port},http://localhost:{s.api_port}",
+                # The API serves a Browser guide for :play; the local Browser may fetch it from loopback. 5.26 names it
+                # *_whitelist, and the Browser compares host names without ports.
+                "browser.remote_content_hostname_whitelist=http://127.0.0.1,http://localhost",
                 "dbms.usage_report.enabled=false",
                 "server.logs.gc.enabled=false",
                 "",
