@@ -33,12 +33,15 @@ from kg.identity import (
     Slot,
     SlotContext,
     WorkItem,
+    block_key,
     category_label,
     cluster_block,
     group_works,
+    ids_of_type,
     institution_id,
     mention_from_author,
     merge_work_props,
+    name_key,
     rank,
     unify_mentions,
     work_typed_ids,
@@ -54,8 +57,6 @@ from kg.models import (
     WorkRecord,
 )
 from kg.normalize import (
-    block_key,
-    name_key,
     normalize_arxiv,
     normalize_doi,
     normalize_openalex,
@@ -652,16 +653,16 @@ def resolve_and_write(
     t.write("load/affiliations", affiliation_rows)
     t.write("load/affiliations", profile_aff_rows)
     cites = [
-        {
-            "id": wid,
-            "references": p.get("references") or [],
-            "openalex": p.get("openalex_id"),
-            "refs": p.get("record_refs") or [],
-        }
+        {"id": wid, "references": p.get("references") or [], "refs": p.get("record_refs") or []}
         for wid, p in sorted(work_props.items())
-        if p.get("references") or p.get("openalex_id")
+        if p.get("references")
     ]
     t.write("load/cites", cites)
+    targets = {
+        oa: wid for wid, p in sorted(work_props.items()) for oa in ids_of_type(p.get("ids") or [], "openalex")
+    }
+    if targets:
+        t.write("load/cites_reverse", targets=targets)
     _reattach_decisions(t, decisions_rows, clusters)
 
     res.written["Work"] += len(work_rows)

@@ -20,22 +20,26 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
+from kg import normalize as _norm
 from kg.models import AuthorRef, WorkRecord
 from kg.normalize import (
-    block_key,
-    given_compatible,
-    name_key,
     normalize_arxiv,
     normalize_doi,
     normalize_openalex,
     normalize_orcid,
     short_hash,
-    split_name,
     title_key,
 )
+
+# The same few thousand names are normalised millions of times while clustering: remember the answers.
+split_name = lru_cache(maxsize=200_000)(_norm.split_name)
+name_key = lru_cache(maxsize=200_000)(_norm.name_key)
+block_key = lru_cache(maxsize=200_000)(_norm.block_key)
+given_compatible = lru_cache(maxsize=500_000)(_norm.given_compatible)
 
 # Which source wins a property: API records over bring-your-own CSV over profile pages over listings.
 SOURCE_RANK: dict[str, int] = {
@@ -391,6 +395,7 @@ class Slot:
 
     work_id: str
     mentions: list[Mention] = field(default_factory=list)
+    _name: tuple[int, str] = (0, "")  # (mention count it was computed for, name): mentions only grow
 
     @property
     def position(self) -> int | None:
@@ -400,7 +405,10 @@ class Slot:
     @property
     def name(self) -> str:
         # The fullest spelling from the best source: "Xiang Song" over "X. Song"
-        return max(self.mentions, key=lambda m: (_given_len(m.name), rank(m.source), m.name)).name
+        if self._name[0] != len(self.mentions):
+            best = max(self.mentions, key=lambda m: (_given_len(m.name), rank(m.source), m.name)).name
+            self._name = (len(self.mentions), best)
+        return self._name[1]
 
     @property
     def names(self) -> list[str]:
