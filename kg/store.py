@@ -25,7 +25,7 @@ from neo4j import Driver
 from kg import catalog, identity
 from kg.config import Settings, get_settings
 from kg.db import apply_schema, run_named, translated_errors
-from kg.errors import DatabaseUnavailable
+from kg.errors import DatabaseUnavailable, QueryError
 from kg.identity import (
     Cluster,
     Decision,
@@ -965,6 +965,27 @@ def write_batch(
             sleep(d)
 
 
+def write_adaptive(
+    driver: Driver, records: Sequence[Record], run_id: str, *, settings: Settings | None = None
+) -> BatchResult:
+    """write_batch, halving a batch that outgrows the server's transaction timeout (each half still commits
+    whole or not at all, and MERGE makes the split invisible in the result)."""
+    try:
+        return write_batch(driver, records, run_id, settings=settings)
+    except QueryError as e:
+        if "TransactionTimedOut" not in str(e) or len(records) < 2:
+            raise
+        log.warning("a batch of %d records timed out; writing it in two halves", len(records))
+        half = len(records) // 2
+        first = write_adaptive(driver, records[:half], run_id, settings=settings)
+        second = write_adaptive(driver, records[half:], run_id, settings=settings)
+        first.written.update(second.written)
+        first.works |= second.works
+        first.works_without_topics |= second.works_without_topics
+        first.researchers |= second.researchers
+        return first
+
+
 def _batches(items: Iterable[Record], size: int) -> Iterator[list[Record]]:
     batch: list[Record] = []
     for it in items:
@@ -1087,7 +1108,7 @@ def load(
     try:
         # batches span files: many small files cost no more round trips than one big one
         for batch in _batches(all_records(), size):
-            res = write_batch(driver, batch, rid, settings=s)
+            res = write_adaptive(driver, batch, rid, settings=s)
             summary.loaded += len(batch)
             summary.written.update(res.written)
             touched_works.update(res.works)
