@@ -145,7 +145,9 @@ def write_config(s: Settings) -> Path:
                 "dbms.security.procedures.allowlist=apoc.*",
                 f"server.memory.pagecache.size={s.pagecache}",
                 f"dbms.memory.transaction.total.max={s.tx_memory_max}",
-                f"db.transaction.timeout={max(int(s.query_timeout * 6), 60)}s",
+                # A safety net only: the API sets its own per-query timeout (KG_QUERY_TIMEOUT), and a load batch on a
+                # busy machine may legitimately take minutes.
+                "db.transaction.timeout=10m",
                 # The API serves a Browser guide for :play; the local Browser may fetch it from loopback. 5.26 names it
                 # *_whitelist, and the Browser compares host names without ports.
                 "browser.remote_content_hostname_whitelist=http://127.0.0.1,http://localhost",
