@@ -36,10 +36,10 @@ from kg.normalize import (
 )
 
 # The same few thousand names are normalised millions of times while clustering: remember the answers.
-split_name = lru_cache(maxsize=200_000)(_norm.split_name)
-name_key = lru_cache(maxsize=200_000)(_norm.name_key)
-block_key = lru_cache(maxsize=200_000)(_norm.block_key)
-given_compatible = lru_cache(maxsize=500_000)(_norm.given_compatible)
+split_name = lru_cache(maxsize=20_000)(_norm.split_name)
+name_key = lru_cache(maxsize=20_000)(_norm.name_key)
+block_key = lru_cache(maxsize=20_000)(_norm.block_key)
+given_compatible = lru_cache(maxsize=50_000)(_norm.given_compatible)
 
 # Which source wins a property: API records over bring-your-own CSV over profile pages over listings.
 SOURCE_RANK: dict[str, int] = {
