@@ -40,7 +40,7 @@ from kg.identity import (  # noqa: E402
     work_typed_ids,
 )
 from kg.models import AuthorRef, WorkRecord  # noqa: E402
-from kg.normalize import block_key, name_key, normalize_openalex  # noqa: E402
+from kg.normalize import block_key, normalize_openalex  # noqa: E402
 
 DEFAULT_WORKS = REPO.parent / "shared" / "data" / "openalex" / "works_sample.jsonl"
 DEFAULT_DATA = REPO.parent / "shared" / "data"
@@ -90,8 +90,8 @@ def resolve_without_ids(works: Sequence[WorkRecord]) -> tuple[dict[str, str], di
     predicted: dict[str, str] = {}
     for members in by_block.values():
         for cl in cluster_block(members):
-            for m in cl.members:
-                predicted[m.key] = cl.id
+            for member in cl.members:
+                predicted[member.key] = cl.id
     return predicted, truth
 
 
@@ -122,8 +122,9 @@ def pairwise(predicted: dict[str, str], truth: dict[str, str]) -> dict[str, floa
 
 def resolver_eval(works: Sequence[WorkRecord]) -> dict[str, Any]:
     predicted, truth = resolve_without_ids(works)
-    by_name = {k: name_key(k.split("#", 1)[1].replace("|", " ")) for k in predicted}  # name key only
-    by_name = {k: k.split("#", 1)[1] for k in predicted}
+    by_name = {
+        k: k.split("#", 1)[1] for k in predicted
+    }  # slot key is "<work>#<name key>": same name, same person
     singletons = {k: k for k in predicted}
     return {
         "works": len(works),
