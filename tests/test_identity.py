@@ -383,3 +383,47 @@ def test_everything_in_two_orders_gives_the_same_researchers_works_and_authorshi
         settings=s,
     )
     assert dupes == [{"n": 0}]
+
+
+@pytestmark_db
+def test_identity_commands_record_decisions_and_fail_with_one_line(
+    graph: Driver, neo4j_settings: Settings, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    from tests.test_load import kg
+
+    s = neo4j_settings
+    prov = Provenance(source="arxiv", file="f", line=1)
+    _load_records(
+        graph,
+        s,
+        [
+            WorkRecord(prov=prov, title="First paper here", authors=[AuthorRef(name="Ann Lee", position=1)]),
+            WorkRecord(prov=prov, title="Second paper there", authors=[AuthorRef(name="A. Lee", position=1)]),
+        ],
+    )
+    ids = [r["id"] for r in db.run(graph, "MATCH (r:Researcher) RETURN r.id AS id ORDER BY id", settings=s)]
+    assert len(ids) == 2
+    merged = kg(
+        ["identity", "merge", ids[0], ids[1], "--why", "same ORCID on her CV", "--by", "ann"],
+        cli_env,
+        tmp_path,
+    )
+    assert merged.returncode == 0, merged.stderr
+    assert "by ann at" in merged.stdout and "(same ORCID on her CV)" in merged.stdout
+    people = db.run(
+        graph,
+        "MATCH (r:Researcher) RETURN r.identity_method AS m, COUNT { (r)-[:AUTHORED]->() } AS n",
+        settings=s,
+    )
+    assert people == [{"m": "curated", "n": 2}]
+    shown = kg(["identity", "decisions"], cli_env, tmp_path)
+    assert shown.returncode == 0 and '"why": "same ORCID on her CV"' in shown.stdout
+    bad = kg(["identity", "split", ids[0]], cli_env, tmp_path)
+    assert bad.returncode == 1
+    assert bad.stderr.strip().splitlines() == [
+        "error: name a second researcher, or the works to split off with --work"
+    ]
+    missing = kg(["identity", "merge", "name:nobody", ids[0]], cli_env, tmp_path)
+    assert missing.returncode == 1 and missing.stderr.strip() == "error: no researcher name:nobody"
+    for cmd in ("merge", "split", "claim", "show", "decisions", "audit"):
+        assert kg(["identity", cmd, "--help"], cli_env, tmp_path).returncode == 0
