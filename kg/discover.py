@@ -1,11 +1,13 @@
 """Batch co-author discovery: stream the edge list out of Neo4j, rank with kg.linkpred, store and export reasons.
 
-Flow: (1) page through researchers in id order (keyset pages on the unique index) twice — ids and open flags, then
-their COAUTHOR / WORKS_ON / AFFILIATED_WITH / SAME_AS edges mapped straight to integer arrays; (2) kg.linkpred ranks
-candidates batch by batch (see its docstring for the score and the complexity); (3) per batch, one write
-transaction replaces the batch's SUGGESTED_COLLABORATOR edges {score, reasons (JSON text), run} and, with --out,
-the same suggestions go to JSON lines (.jsonl/.ndjson/.json) or CSV (.csv). Names for the reasons are fetched per
-batch, so memory holds ids and integer arrays only.
+Flow: (1) page through researchers in id order (keyset pages on the unique index) twice — ids, names and open
+flags, then their COAUTHOR / WORKS_ON / AFFILIATED_WITH / SAME_AS edges mapped straight to integer arrays (topic
+and institution names are read once at the end); (2) kg.linkpred ranks candidates block by block (sparse products,
+see its docstring for the score and the complexity); (3) a writer thread stores each block's suggestions while the
+next block is ranked: one write transaction per WRITE_BATCH edges replaces those sources' SUGGESTED_COLLABORATOR
+edges {score, reasons (compact JSON text), run}, grouped by source; with --out the same suggestions also go to JSON
+lines (.jsonl/.ndjson/.json) or CSV (.csv). Memory holds ids, names and integer arrays, plus at most two blocks of
+suggestions in flight.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import sys
 import time
 import uuid
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -52,7 +56,11 @@ CSV_COLUMNS = [
     "reasons",
 ]
 READ_PAGE = 5000
+NAME_PAGE = 5000
 DIGITS = 6
+# Edges per write transaction: big enough that the per-transaction cost vanishes, small enough to stay far
+# below the transaction timeout and memory limits (≈ 2,000 sources' suggestions).
+WRITE_BATCH = 20000
 
 # advance(phase, done, total): progress callback.
 Advance = Callable[[str, int, int], None]
@@ -66,6 +74,9 @@ class DiscoveryInput:
     topic_ids: list[str]
     institution_ids: list[str]
     edges: linkpred.EdgeList
+    researcher_names: list[str | None] = field(default_factory=list)
+    topic_names: list[str | None] = field(default_factory=list)
+    institution_names: list[str | None] = field(default_factory=list)
 
 
 @dataclass
@@ -108,6 +119,7 @@ def load_input(driver: Driver, settings: Settings, advance: Advance | None = Non
     """Stream the researchers and their edges out of Neo4j in pages into integer arrays."""
     total = int(run_named(driver, "discover/count_researchers", settings=settings)[0]["n"])
     ids: list[str] = []
+    names: list[str | None] = []
     open_flags = array("b")
     after = ""
     while True:
@@ -118,6 +130,7 @@ def load_input(driver: Driver, settings: Settings, advance: Advance | None = Non
             break
         for r in rows:
             ids.append(r["id"])
+            names.append(r["name"])
             open_flags.append(1 if r["open"] is True else 0)
         after = ids[-1]
         if advance:
@@ -156,66 +169,54 @@ def load_input(driver: Driver, settings: Settings, advance: Advance | None = Non
         same_as=np.frombuffer(sa, dtype=np.int64).reshape(-1, 2),
         open=np.frombuffer(open_flags, dtype=np.int8).astype(bool),
     )
-    return DiscoveryInput(ids, list(topic_index), list(inst_index), edges)
+    topic_ids, inst_ids = list(topic_index), list(inst_index)
+    return DiscoveryInput(
+        ids,
+        topic_ids,
+        inst_ids,
+        edges,
+        researcher_names=names,
+        topic_names=_all_names(driver, settings, "discover/topic_names", topic_ids),
+        institution_names=_all_names(driver, settings, "discover/institution_names", inst_ids),
+    )
 
 
-def _names(driver: Driver, settings: Settings, name: str, ids: set[str]) -> dict[str, str | None]:
-    if not ids:
-        return {}
-    rows = run_named(driver, name, {"ids": sorted(ids)}, settings=settings)
-    return {r["id"]: r["name"] for r in rows}
+def _all_names(driver: Driver, settings: Settings, name: str, ids: list[str]) -> list[str | None]:
+    """Names for ids (in order), read in pages."""
+    found: dict[str, str | None] = {}
+    for start in range(0, len(ids), NAME_PAGE):
+        rows = run_named(driver, name, {"ids": ids[start : start + NAME_PAGE]}, settings=settings)
+        found.update({r["id"]: r["name"] for r in rows})
+    return [found.get(i) for i in ids]
 
 
 def _r(x: float) -> float:
     return round(float(x), DIGITS)
 
 
-def reasons_for(
-    s: linkpred.Suggestion,
-    inp: DiscoveryInput,
-    degrees: np.ndarray,
-    params: linkpred.Params,
-    rnames: dict[str, str | None],
-    tnames: dict[str, str | None],
-    inames: dict[str, str | None],
-) -> dict[str, Any]:
-    """The JSON-ready reasons of one suggestion: the score's parts and what the two people share."""
-    rid, tid, iid = inp.researcher_ids, inp.topic_ids, inp.institution_ids
+def reasons_for(s: linkpred.Suggestion, inp: DiscoveryInput) -> dict[str, Any]:
+    """The JSON-ready reasons of one suggestion, compact: the score's parts and what the two people share (ids and
+    names; a shared co-author's contribution is 1/its co-author count, a shared topic's overlap min(p_u, p_v)).
+    The score itself is on the edge, the weights in the run's parameters, the candidate's open flag on its node."""
+    rid, rn = inp.researcher_ids, inp.researcher_names
     return {
-        "score": _r(s.score),
         "parts": {
             "coauthor_ra": _r(s.coauthor_ra),
             "topics": _r(s.topics),
             "institutions": _r(s.institutions),
             "open_boost": _r(s.open_boost),
         },
-        "weights": {
-            "coauthor_ra": params.w_coauthor,
-            "topics": params.w_topics,
-            "institutions": params.w_institutions,
-        },
         "shared_coauthor_count": s.shared_coauthor_count,
         "shared_coauthors": [
-            {
-                "id": rid[z],
-                "name": rnames.get(rid[z]),
-                "coauthors": int(degrees[z]),
-                "contribution": _r(c),
-            }
-            for z, c in s.shared_coauthors
+            {"id": rid[z], "name": rn[z], "contribution": _r(c)} for z, c in s.shared_coauthors
         ],
         "shared_topics": [
-            {
-                "id": tid[t],
-                "name": tnames.get(tid[t]),
-                "weight": _r(wa),
-                "candidate_weight": _r(wb),
-                "overlap": _r(min(wa, wb)),
-            }
+            {"id": inp.topic_ids[t], "name": inp.topic_names[t], "overlap": _r(min(wa, wb))}
             for t, wa, wb in s.shared_topics
         ],
-        "shared_institutions": [{"id": iid[i], "name": inames.get(iid[i])} for i in s.shared_institutions],
-        "candidate_open_to_collaborate": s.target_open,
+        "shared_institutions": [
+            {"id": inp.institution_ids[i], "name": inp.institution_names[i]} for i in s.shared_institutions
+        ],
     }
 
 
@@ -326,14 +327,24 @@ def run_discovery(
         graph = linkpred.Graph(inp.edges)
         writer = _Writer(out_path) if out_path is not None else None
         covered = written = with_any = 0
+        # One writer thread: Neo4j stores block i while this thread ranks block i+1; at most 2 blocks in flight.
+        pending: deque[Future[int]] = deque()
         try:
-            for batch, suggestions in linkpred.suggest(graph, sources, p):
-                written += _store_batch(driver, s, inp, graph, p, run, batch, suggestions, writer)
-                covered += len(batch)
-                with_any += len({x.source for x in suggestions})
-                if advance:
-                    advance("suggesting", covered, len(sources))
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                for batch, suggestions in linkpred.suggest(graph, sources, p):
+                    rows = _rows(inp, run, suggestions, writer)
+                    pending.append(pool.submit(_store_rows, driver, s, run, inp, batch, rows))
+                    covered += len(batch)
+                    with_any += len({x.source for x in suggestions})
+                    while len(pending) > 1:
+                        written += pending.popleft().result()
+                    if advance:
+                        advance("suggesting", covered, len(sources))
+                while pending:
+                    written += pending.popleft().result()
         finally:
+            for f in pending:
+                f.cancel()
             if writer:
                 writer.close()
     return DiscoverySummary(
@@ -349,43 +360,21 @@ def run_discovery(
     )
 
 
-def _store_batch(
-    driver: Driver,
-    s: Settings,
-    inp: DiscoveryInput,
-    graph: linkpred.Graph,
-    p: linkpred.Params,
-    run: str,
-    batch: np.ndarray,
-    suggestions: list[linkpred.Suggestion],
-    writer: _Writer | None,
-) -> int:
-    rid = inp.researcher_ids
-    people = {rid[x.source] for x in suggestions} | {rid[x.target] for x in suggestions}
-    people |= {rid[z] for x in suggestions for z, _ in x.shared_coauthors}
-    rnames = _names(driver, s, "discover/researcher_names", people)
-    tnames = _names(
-        driver,
-        s,
-        "discover/topic_names",
-        {inp.topic_ids[t] for x in suggestions for t, _, _ in x.shared_topics},
-    )
-    inames = _names(
-        driver,
-        s,
-        "discover/institution_names",
-        {inp.institution_ids[i] for x in suggestions for i in x.shared_institutions},
-    )
+def _rows(
+    inp: DiscoveryInput, run: str, suggestions: list[linkpred.Suggestion], writer: _Writer | None
+) -> list[dict[str, Any]]:
+    """Write rows for one block (source order, best first), and the --out records."""
+    rid, rn = inp.researcher_ids, inp.researcher_names
     rows = []
     for x in suggestions:
-        reasons = reasons_for(x, inp, graph.deg, p, rnames, tnames, inames)
+        reasons = reasons_for(x, inp)
+        score = _r(x.score)
         rows.append(
             {
                 "source": rid[x.source],
                 "target": rid[x.target],
-                "score": reasons["score"],
-                "reasons": json.dumps(reasons, ensure_ascii=False),
-                "run": run,
+                "score": score,
+                "reasons": json.dumps(reasons, ensure_ascii=False, separators=(",", ":")),
             }
         )
         if writer:
@@ -393,20 +382,56 @@ def _store_batch(
                 {
                     "run": run,
                     "researcher_id": rid[x.source],
-                    "researcher_name": rnames.get(rid[x.source]),
+                    "researcher_name": rn[x.source],
                     "rank": x.rank,
                     "candidate_id": rid[x.target],
-                    "candidate_name": rnames.get(rid[x.target]),
-                    "score": reasons["score"],
+                    "candidate_name": rn[x.target],
+                    "score": score,
                     "reasons": reasons,
                 }
             )
+    return rows
+
+
+def _store_rows(
+    driver: Driver, s: Settings, run: str, inp: DiscoveryInput, batch: np.ndarray, rows: list[dict[str, Any]]
+) -> int:
+    """Replace the block's sources' suggestions, in transactions of about WRITE_BATCH edges (whole sources)."""
+    by_source: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_source.setdefault(r["source"], []).append(r)
+    written = 0
+    chunk_sources: list[str] = []
+    chunk_rows: list[dict[str, Any]] = []
+    for i in batch.tolist():
+        src = inp.researcher_ids[i]
+        chunk_sources.append(src)
+        chunk_rows.extend(by_source.get(src, ()))
+        if len(chunk_rows) >= WRITE_BATCH:
+            written += write_rows(driver, s, run, chunk_sources, chunk_rows)
+            chunk_sources, chunk_rows = [], []
+    if chunk_sources:
+        written += write_rows(driver, s, run, chunk_sources, chunk_rows)
+    return written
+
+
+def write_rows(driver: Driver, s: Settings, run: str, sources: list[str], rows: list[dict[str, Any]]) -> int:
+    """One write transaction: drop the sources' SUGGESTED_COLLABORATOR edges, create rows [{source, target, score,
+    reasons}] (grouped by source, so each source node is looked up once); returns the edges created."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        grouped.setdefault(r["source"], []).append(
+            {"target": r["target"], "score": r["score"], "reasons": r["reasons"]}
+        )
     res = run_steps(
         driver,
         s,
         [
-            ("discover/delete_for", {"ids": [rid[i] for i in batch.tolist()]}),
-            ("discover/write_suggestions", {"rows": rows}),
+            ("discover/delete_for", {"ids": sources}),
+            (
+                "discover/write_suggestions",
+                {"rows": [{"source": k, "targets": v} for k, v in grouped.items()], "run": run},
+            ),
         ],
     )
     return res["discover/write_suggestions"]

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 
 # Loose aliases: numpy's dtype-level typing fights every gather and bincount for no safety gained here.
 IntArray = npt.NDArray[Any]
@@ -125,6 +126,14 @@ def _expand(indptr: IntArray, rows: IntArray) -> tuple[IntArray, IntArray]:
     return rep, pos
 
 
+def _pattern(rows: IntArray, cols: IntArray, n_rows: int, n_cols: int) -> sparse.csr_matrix:
+    """A 0/1 CSR matrix with the given entries (duplicates merged), indices sorted."""
+    m = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_rows, n_cols))
+    m.sum_duplicates()
+    m.data[:] = 1.0
+    return m
+
+
 def _rank_in_group(groups: IntArray) -> IntArray:
     """Position of each element within its run of equal (sorted) group values."""
     if len(groups) == 0:
@@ -196,7 +205,47 @@ class Graph:
         self.group = parent
         self.gptr, gorder = _csr(self.group, np.arange(n, dtype=np.int64), n)
         self.gmember = np.arange(n, dtype=np.int64)[gorder]
+        self.has_groups = bool(len(same))
         self.open = np.asarray(edges.open, dtype=bool) if edges.open is not None else np.zeros(n, dtype=bool)
+
+        # The same adjacency as a sparse matrix (rows sorted), for block products; int32 indices where they fit.
+        self.adj_matrix = sparse.csr_matrix((np.ones(len(self.adj)), self.adj, self.indptr), shape=(n, n))
+        self._relay: tuple[int, sparse.csr_matrix] | None = None
+        # SAME_AS groups as a matrix G[x, y] = 1 iff x and y are one person (only built when there are groups).
+        self._closed: sparse.csr_matrix | None = None
+        self._gmatrix: sparse.csr_matrix | None = None
+        if self.has_groups:
+            rg, posg = _expand(self.gptr, self.group)
+            self._gmatrix = _pattern(rg, self.gmember[posg], n, n)
+
+    def relay(self, hub_cap: int) -> sparse.csr_matrix:
+        """A · diag(w): w = 1/deg(z) for co-authors z with deg(z) ≤ hub_cap; hub columns are left out entirely."""
+        if self._relay is None or self._relay[0] != hub_cap:
+            zdeg = self.deg[self.adj]
+            keep = zdeg <= hub_cap
+            rows = np.repeat(np.arange(self.n, dtype=np.int64), self.deg)[keep]
+            m = sparse.csr_matrix(
+                (1.0 / zdeg[keep], (rows, self.adj[keep])), shape=(self.n, self.n), dtype=np.float64
+            )
+            m.sort_indices()
+            self._relay = (hub_cap, m)
+        return self._relay[1]
+
+    def excluded(self, batch: IntArray) -> sparse.csr_matrix:
+        """Block × n pattern of who is never suggested to each source: itself, its co-authors, and with SAME_AS
+        groups G, everyone in G[batch] · (I + A) · G (another identity of a co-author is a co-author)."""
+        b = len(batch)
+        if self._gmatrix is None:
+            ident = _pattern(np.arange(b, dtype=np.int64), batch, b, self.n)
+            x = (ident + self.adj_matrix[batch]).tocsr()
+        else:
+            if self._closed is None:
+                self._closed = (sparse.identity(self.n, format="csr") + self.adj_matrix).tocsr()
+            x = (self._gmatrix[batch] @ self._closed @ self._gmatrix).tocsr()
+        x.sum_duplicates()
+        x.sort_indices()
+        x.data[:] = 1.0
+        return x
 
     def path_cost(self, hub_cap: int) -> IntArray:
         """P(u): the 2-hop paths a source expands (its non-hub co-authors' degrees summed)."""
@@ -234,29 +283,38 @@ def suggest(graph: Graph, sources: IntArray, params: Params) -> Iterator[tuple[I
 
 
 def _suggest_batch(g: Graph, batch: IntArray, p: Params) -> list[Suggestion]:
-    n = g.n
-    # 1. co-author-graph candidates: u -> z (non-hub) -> v, resource allocation summed per (u, v).
-    r1, pos1 = _expand(g.indptr, batch)
-    z = g.adj[pos1]
-    keep = g.deg[z] <= p.hub_cap
-    r1, z = r1[keep], z[keep]
-    r2, pos2 = _expand(g.indptr, z)
-    keys = r1[r2] * n + g.adj[pos2]
-    ra_keys, inv = np.unique(keys, return_inverse=True)
-    ra = np.bincount(inv, weights=1.0 / g.deg[z][r2], minlength=len(ra_keys))
-    # Drop the source itself and its co-authors before capping, so the cap keeps real candidates.
-    ra_keys, ra = _drop_excluded(g, batch, ra_keys, ra)
-    order = np.lexsort((ra_keys % n, -ra, ra_keys // n))
-    kept = order[_rank_in_group(ra_keys[order] // n) < p.candidate_cap]
-    ra_keys, ra = ra_keys[kept], ra[kept]
-    # 2. topic candidates: the strongest researchers of each of u's strongest topics.
+    n, b = g.n, len(batch)
+    # 1. co-author-graph candidates: RA of the whole block at once, S = A[batch] · diag(w) · A, where w = 1/deg
+    # for non-hubs and hubs are dropped from A[batch]'s columns (they neither relay nor add).
+    aw = g.relay(p.hub_cap)[batch]
+    s = (aw @ g.adj_matrix).tocsr()
+    # Exclusions (self, co-authors, SAME_AS identities of either) pushed far below zero, so "> 0" keeps the rest.
+    x = g.excluded(batch)
+    s = (s - _BIG * x).tocsr()
+    s.sort_indices()
+    r_loc = np.repeat(np.arange(b, dtype=np.int64), np.diff(s.indptr))
+    ok = s.data > 0
+    r_loc, v_ra, ra = r_loc[ok], s.indices[ok].astype(np.int64), s.data[ok]
+    # Cap per source: the best candidate_cap by RA (ties by index); only rows over the cap need sorting.
+    counts = np.bincount(r_loc, minlength=b)
+    over = counts[r_loc] > p.candidate_cap
+    if over.any():
+        io = np.flatnonzero(over)
+        o = io[np.lexsort((v_ra[io], -ra[io], r_loc[io]))]
+        drop = o[_rank_in_group(r_loc[o]) >= p.candidate_cap]
+        keep = np.ones(len(r_loc), dtype=bool)
+        keep[drop] = False
+        r_loc, v_ra, ra = r_loc[keep], v_ra[keep], ra[keep]
+    ra_keys = r_loc * n + v_ra  # sorted: CSR order is (row, column)
+    # 2. topic candidates: the strongest researchers of each of u's strongest topics, minus the excluded.
     rt, post = _expand(g.tptr, batch)
     strongest = (post - g.tptr[batch][rt]) < p.topic_top
     rt, post = rt[strongest], post[strongest]
     rl, posl = _expand(g.lptr, g.ttopic[post])
     posl_ok = (posl - g.lptr[g.ttopic[post]][rl]) < p.topic_list
     t_keys = np.unique(rt[rl][posl_ok] * n + g.lmember[posl[posl_ok]])
-    t_keys, _ = _drop_excluded(g, batch, t_keys, np.zeros(len(t_keys)))
+    if len(t_keys):
+        t_keys = t_keys[~_in_matrix(x, t_keys // n, t_keys % n)]
     # 3. union, aligned RA values.
     keys = np.union1d(ra_keys, t_keys)
     ra_all = np.zeros(len(keys))
@@ -265,11 +323,10 @@ def _suggest_batch(g: Graph, batch: IntArray, p: Params) -> list[Suggestion]:
     u_loc, v = keys // n, keys % n
     u = batch[u_loc]
     m = len(keys)
-    # 4. topic overlap Σ min(p_u, p_v), institution Jaccard.
-    pair, _, pa, pb = _overlap(g.tptr, g.ttopic, u, v, g.n_topics)
-    topics = np.bincount(pair, weights=np.minimum(g.tweight[pa], g.tweight[pb]), minlength=m)
-    ipair, _, _, _ = _overlap(g.iptr, g.inst, u, v, g.n_insts)
-    shared_i = np.bincount(ipair, minlength=m).astype(np.float64)
+    # 4. topic overlap Σ min(p_u, p_v) and institution Jaccard for the candidate pairs only: each of v's entries
+    # is looked up among the block's own (source, topic) / (source, institution) keys.
+    topics = _lookup_sum(g.tptr, g.ttopic, g.tweight, batch, u_loc, v, g.n_topics, np.minimum)
+    shared_i = _lookup_sum(g.iptr, g.inst, None, batch, u_loc, v, g.n_insts, None)
     union_i = np.diff(g.iptr)[u] + np.diff(g.iptr)[v] - shared_i
     insts = np.divide(shared_i, union_i, out=np.zeros(m), where=union_i > 0)
     boost = np.where(g.open[v], p.open_boost, 1.0) if p.prefer_open else np.ones(m)
@@ -278,8 +335,9 @@ def _suggest_batch(g: Graph, batch: IntArray, p: Params) -> list[Suggestion]:
     ok = np.flatnonzero(score > 0)
     order = ok[np.lexsort((v[ok], -score[ok], u_loc[ok]))]
     # One suggestion per person: of several SAME_AS identities of a candidate, only the best-ranked stays.
-    _, first = np.unique(u_loc[order] * n + g.group[v[order]], return_index=True)
-    order = order[np.sort(first)]
+    if g.has_groups:
+        _, first = np.unique(u_loc[order] * n + g.group[v[order]], return_index=True)
+        order = order[np.sort(first)]
     rank = _rank_in_group(u_loc[order])
     top = order[rank < p.top_k]
     rank = rank[rank < p.top_k]
@@ -288,21 +346,43 @@ def _suggest_batch(g: Graph, batch: IntArray, p: Params) -> list[Suggestion]:
     )
 
 
-def _drop_excluded(
-    g: Graph, batch: IntArray, keys: IntArray, vals: FloatArray
-) -> tuple[IntArray, FloatArray]:
-    """Remove (u, v) where v is u, a co-author of u's SAME_AS group, or in the SAME_AS group of any of those."""
-    n = g.n
-    if len(keys) == 0:
-        return keys, vals
-    # u's group members, and their co-authors: their groups are excluded.
-    rg, posg = _expand(g.gptr, g.group[batch])
-    members = g.gmember[posg]
-    rn, posn = _expand(g.indptr, members)
-    excl = np.unique(np.r_[rg * n + g.group[members], rg[rn] * n + g.group[g.adj[posn]]])
-    u_loc, v = keys // n, keys % n
-    keep = ~np.isin(u_loc * n + g.group[v], excl)
-    return keys[keep], vals[keep]
+_BIG = 1e12  # larger than any RA sum (≤ the number of co-authors)
+
+
+def _in_matrix(x: sparse.csr_matrix, rows: IntArray, cols: IntArray) -> BoolArray:
+    """Whether each (row, col) is a stored entry of x (canonical CSR: sorted, no duplicates)."""
+    keys = np.repeat(np.arange(x.shape[0], dtype=np.int64), np.diff(x.indptr)) * x.shape[1] + x.indices
+    q = rows * x.shape[1] + cols
+    pos = np.minimum(np.searchsorted(keys, q), max(len(keys) - 1, 0))
+    return (keys[pos] == q) if len(keys) else np.zeros(len(q), dtype=bool)
+
+
+def _lookup_sum(
+    ptr: IntArray,
+    col: IntArray,
+    weight: FloatArray | None,
+    batch: IntArray,
+    u_loc: IntArray,
+    v: IntArray,
+    width: int,
+    combine: Any,
+) -> FloatArray:
+    """Per pair (batch[u_loc[i]], v[i]): Σ over v's entries also in u's row of combine(w_u, w_v) (count if None)."""
+    m = len(v)
+    rb, pb = _expand(ptr, batch)
+    bkeys = rb * width + col[pb]
+    o = np.argsort(bkeys)
+    bkeys, pb = bkeys[o], pb[o]
+    rv, pv = _expand(ptr, v)
+    if len(bkeys) == 0 or len(pv) == 0:
+        return np.zeros(m)
+    q = u_loc[rv] * width + col[pv]
+    pos = np.minimum(np.searchsorted(bkeys, q), len(bkeys) - 1)
+    hit = bkeys[pos] == q
+    if weight is None:
+        return np.bincount(rv[hit], minlength=m).astype(np.float64)
+    vals = combine(weight[pb[pos[hit]]], weight[pv[hit]])
+    return np.bincount(rv[hit], weights=vals, minlength=m)
 
 
 def _with_reasons(
@@ -319,7 +399,11 @@ def _with_reasons(
 ) -> list[Suggestion]:
     f = len(u)
     # shared co-authors: contributions (0 for hubs), biggest first then index
-    cpair, cz, _, _ = _overlap(g.indptr, g.adj, u, v, g.n)
+    # (sparse element-wise product of the two rows: a linear merge, even for a source with thousands of co-authors)
+    both = g.adj_matrix[u].multiply(g.adj_matrix[v]).tocsr()
+    both.sum_duplicates()
+    cpair = np.repeat(np.arange(f, dtype=np.int64), np.diff(both.indptr))
+    cz = both.indices.astype(np.int64)
     contrib = np.where(g.deg[cz] <= p.hub_cap, 1.0 / np.maximum(g.deg[cz], 1), 0.0)
     o = np.lexsort((cz, -contrib, cpair))
     cpair, cz, contrib = cpair[o], cz[o], contrib[o]

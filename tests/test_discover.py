@@ -213,22 +213,21 @@ def _stored(drv: Driver, s: Settings) -> dict[str, list[tuple[str, float, str]]]
     return out
 
 
+# Compact reasons: the score's parts and what the two share (ids, names, each one's share of the score); the score
+# is on the edge, the weights in the run's parameters, the candidate's open flag on its node.
 REASONS_A_D: dict[str, Any] = {
-    "score": 1.083333,
     "parts": {"coauthor_ra": 0.833333, "topics": 0.0, "institutions": 1.0, "open_boost": 1.0},
-    "weights": {"coauthor_ra": 1.0, "topics": 0.5, "institutions": 0.25},
     "shared_coauthor_count": 2,
     "shared_coauthors": [
-        {"id": "t:b", "name": "Bo", "coauthors": 2, "contribution": 0.5},
-        {"id": "t:c", "name": "Cy", "coauthors": 3, "contribution": 0.333333},
+        {"id": "t:b", "name": "Bo", "contribution": 0.5},
+        {"id": "t:c", "name": "Cy", "contribution": 0.333333},
     ],
     "shared_topics": [],
     "shared_institutions": [{"id": "ror:I1", "name": "Uni One"}],
-    "candidate_open_to_collaborate": False,
 }
 REASONS_A_F_TOPICS = [
-    {"id": "openalex:T1", "name": "Graph learning", "weight": 0.75, "candidate_weight": 0.5, "overlap": 0.5},
-    {"id": "openalex:T2", "name": "Bibliometrics", "weight": 0.25, "candidate_weight": 0.5, "overlap": 0.25},
+    {"id": "openalex:T1", "name": "Graph learning", "overlap": 0.5},
+    {"id": "openalex:T2", "name": "Bibliometrics", "overlap": 0.25},
 ]
 
 
@@ -255,7 +254,7 @@ def test_run_discovery_stores_exact_suggestions_with_reasons(graph: Driver, neo4
     assert rows[0]["reasons"] == REASONS_A_D
     assert rows[2]["reasons"]["shared_topics"] == REASONS_A_F_TOPICS
     assert rows[2]["reasons"]["shared_institutions"] == [{"id": "ror:I1", "name": "Uni One"}]
-    assert rows[2]["reasons"]["candidate_open_to_collaborate"] is True
+    assert rows[2]["reasons"]["parts"]["open_boost"] == 1.0
     # never: self, co-authors, SAME_AS identities (for anyone)
     co = {frozenset(("t:" + x, "t:" + y)) for x, y in COAUTHOR}
     for src, sugs in stored.items():
@@ -277,6 +276,10 @@ def test_a_new_run_replaces_only_the_covered_researchers_edges(
     assert (summary.researchers, summary.suggestions) == (1, 2)
     after = _stored(graph, neo4j_settings)
     assert after["t:a"] == [("t:d", 1.083333, "run-2"), ("t:f", 0.75, "run-2")]
+    # f is open to collaborate: with --prefer-open its reasons carry the boost
+    assert (
+        discover.stored_suggestions(graph, "t:a", neo4j_settings)[1]["reasons"]["parts"]["open_boost"] == 1.5
+    )
     assert {k: v for k, v in after.items() if k != "t:a"} == {k: v for k, v in before.items() if k != "t:a"}
 
 

@@ -1,0 +1,256 @@
+"""Discovery at scale: the ranking core over a synthetic corpus's co-author graph, and the edge writes into Neo4j.
+
+Core: the edge list is built straight from a `kg synth` bundle (authorships.csv), the way `kg coauthors rebuild`
+builds COAUTHOR (one clique per work of at most coauthor_author_cap authors) and AFFILIATED_WITH (the authorship's
+institution); topic profiles are synthetic (1-8 topics per researcher, Zipf over the 4,516 OpenAlex topics),
+because the synthetic bundle carries no WORKS_ON. Then linkpred.Graph + linkpred.suggest for ALL researchers,
+timed (wall and CPU); optionally the previous per-batch implementation (git revision) on a sample, for the before.
+Writes: --write-edges N writes N SUGGESTED_COLLABORATOR edges with reasons of the real compact shape through the
+same Cypher as `kg discover`, into the Neo4j of KG_NEO4J_URI, and reports edges/s.
+
+    python -m bench.discover_scale --bundle /tmp/synth1m [--before-rev cd8fbaf --before-sample 3000]
+        [--write-edges 200000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gc
+import importlib.util
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench import common
+from kg import discover, linkpred
+from kg.config import get_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _clock() -> tuple[float, float]:
+    return time.monotonic(), time.process_time()
+
+
+def _since(t: tuple[float, float]) -> dict[str, float]:
+    return {"wall_s": round(time.monotonic() - t[0], 2), "cpu_s": round(time.process_time() - t[1], 2)}
+
+
+def edge_list(bundle: Path, cap: int, seed: int = 7) -> tuple[linkpred.EdgeList, dict[str, Any]]:
+    """The discovery input of a synth bundle (see the module docstring)."""
+    work_ix: dict[str, int] = {}
+    auth_ix: dict[str, int] = {}
+    inst_ix: dict[str, int] = {}
+    wk: list[int] = []
+    au: list[int] = []
+    ins: list[int] = []
+    with (bundle / "authorships.csv").open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            wk.append(work_ix.setdefault(row["work_id"], len(work_ix)))
+            au.append(auth_ix.setdefault(row["author_id"], len(auth_ix)))
+            iid = row["institution_id"]
+            ins.append(inst_ix.setdefault(iid, len(inst_ix)) if iid else -1)
+    w, a, i = np.array(wk), np.array(au), np.array(ins)
+    n = len(auth_ix)
+    wa = np.unique(w * n + a)
+    w2, a2 = wa // n, wa % n
+    sizes = np.bincount(w2)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    pairs = []
+    for size in range(2, cap + 1):
+        ws = np.flatnonzero(sizes == size)
+        if not len(ws):
+            continue
+        m = a2[starts[ws][:, None] + np.arange(size)[None, :]]
+        ii, jj = np.triu_indices(size, 1)
+        pairs.append(np.stack([m[:, ii].ravel(), m[:, jj].ravel()], 1))
+    co = np.concatenate(pairs)
+    del pairs, wa, w2, a2
+    gc.collect()
+    rng = np.random.default_rng(seed)
+    k = rng.integers(1, 9, n)
+    tr = np.repeat(np.arange(n), k)
+    tt = np.minimum((rng.pareto(1.0, len(tr)) * 20).astype(np.int64), 4515)
+    tw = rng.integers(1, 20, len(tr)).astype(float)
+    keep = i >= 0
+    edges = linkpred.EdgeList(
+        n=n,
+        coauthor=co,
+        n_topics=4516,
+        topic_rows=np.stack([tr, tt], 1),
+        topic_weights=tw,
+        n_institutions=len(inst_ix),
+        institution_rows=np.stack([a[keep], i[keep]], 1),
+        open=rng.random(n) < 0.2,
+    )
+    info = {"works": len(work_ix), "authorships": len(wk), "researchers": n, "topic_rows": len(tr)}
+    return edges, info
+
+
+def _old_linkpred(rev: str) -> Any:
+    """The linkpred module as of a git revision (the before), imported from a temporary file."""
+    src = subprocess.run(
+        ["git", "show", f"{rev}:kg/linkpred.py"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    path = Path(tempfile.mkdtemp()) / "linkpred_before.py"
+    path.write_text(src, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("linkpred_before", path)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["linkpred_before"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def core(edges: linkpred.EdgeList, sample: int | None) -> dict[str, Any]:
+    t = _clock()
+    g = linkpred.Graph(edges)
+    prep = _since(t)
+    sources = np.arange(g.n, dtype=np.int64)
+    if sample:
+        sources = np.sort(np.random.default_rng(3).choice(g.n, min(sample, g.n), replace=False))
+    p = linkpred.Params()
+    t = _clock()
+    total = done = with_any = 0
+    last = time.monotonic()
+    for batch, sugs in linkpred.suggest(g, sources, p):
+        total += len(sugs)
+        done += len(batch)
+        with_any += len({s.source for s in sugs})
+        if time.monotonic() - last > 30:
+            common.log(f"core: {done:,}/{len(sources):,} sources, {total:,} suggestions")
+            last = time.monotonic()
+    rank = _since(t)
+    return {
+        "coauthor_pairs": len(g.adj) // 2,
+        "max_degree": int(g.deg.max()),
+        "mean_path_cost": round(float(g.path_cost(p.hub_cap).mean()), 1),
+        "sources": len(sources),
+        "suggestions": total,
+        "sources_with_suggestions": with_any,
+        "prepare": prep,
+        "rank": rank,
+        "cpu_ms_per_source": round(1000 * rank["cpu_s"] / max(len(sources), 1), 4),
+        "params": {k: v for k, v in p.__dict__.items()},
+    }
+
+
+def before(edges: linkpred.EdgeList, rev: str, sample: int) -> dict[str, Any]:
+    old = _old_linkpred(rev)
+    g = old.Graph(old.EdgeList(**edges.__dict__))
+    sources = np.sort(np.random.default_rng(3).choice(g.n, min(sample, g.n), replace=False))
+    t = _clock()
+    total = sum(len(s) for _, s in old.suggest(g, sources, old.Params()))
+    rank = _since(t)
+    return {
+        "revision": rev,
+        "sources": len(sources),
+        "suggestions": total,
+        "rank": rank,
+        "cpu_ms_per_source": round(1000 * rank["cpu_s"] / len(sources), 4),
+    }
+
+
+def writes(n_edges: int, top_k: int = 10) -> dict[str, Any]:
+    """Write n_edges suggestions among n_edges/top_k throw-away researchers, through discover's own batch write."""
+    from kg import db
+
+    s = get_settings()
+    drv = db.get_driver(s)
+    people = max(n_edges // top_k, top_k + 1)
+    ids = [f"bench-disc:{i:08d}" for i in range(people)]
+    for start in range(0, people, 20000):
+        db.run(
+            drv,
+            "UNWIND $ids AS id MERGE (:Researcher {id: id, name: 'Bench ' + id})",
+            {"ids": ids[start : start + 20000]},
+            write=True,
+            settings=s,
+        )
+    rng = np.random.default_rng(1)
+    reasons = {
+        "parts": {"coauthor_ra": 0.25, "topics": 0.5, "institutions": 0.0},
+        "shared_coauthor_count": 3,
+        "shared_coauthors": [
+            {"id": "openalex:A5100000001", "name": "Mia Wang", "contribution": 0.125},
+            {"id": "openalex:A5100000002", "name": "Minh Le", "contribution": 0.125},
+        ],
+        "shared_topics": [{"id": "openalex:T10001", "name": "Graph learning", "overlap": 0.5}],
+        "shared_institutions": [],
+    }
+    text = json.dumps(reasons, ensure_ascii=False, separators=(",", ":"))
+    rows = [
+        {
+            "source": ids[i // top_k],
+            "target": ids[int(rng.integers(0, people))],
+            "score": 0.5,
+            "reasons": text,
+        }
+        for i in range(n_edges)
+    ]
+    t = _clock()
+    written = 0
+    for start in range(0, n_edges, discover.WRITE_BATCH):
+        chunk = rows[start : start + discover.WRITE_BATCH]
+        sources = sorted({r["source"] for r in chunk})
+        written += discover.write_rows(drv, s, "bench", sources, chunk)
+    took = _since(t)
+    # clean up: the throw-away researchers and their edges
+    while db.run(
+        drv,
+        "MATCH (r:Researcher) WHERE r.id STARTS WITH 'bench-disc:' WITH r LIMIT 5000 DETACH DELETE r "
+        "RETURN count(*) AS n",
+        write=True,
+        settings=s,
+    )[0]["n"]:
+        pass
+    drv.close()
+    return {
+        "edges": written,
+        "reasons_bytes": len(text.encode()),
+        "batch": discover.WRITE_BATCH,
+        **took,
+        "edges_per_s": round(written / max(took["wall_s"], 1e-9)),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bundle", type=Path, help="a `kg synth` output folder (authorships.csv)")
+    ap.add_argument("--sample", type=int, default=0, help="rank only this many random sources (0: everyone)")
+    ap.add_argument(
+        "--before-rev", default="", help="git revision of the previous kg/linkpred.py to time too"
+    )
+    ap.add_argument("--before-sample", type=int, default=3000)
+    ap.add_argument("--write-edges", type=int, default=0, help="also time writing this many suggestion edges")
+    ap.add_argument("--key", default="", help="result key (default: the bundle's works count)")
+    args = ap.parse_args(argv)
+    entry: dict[str, Any] = {"command": "python -m bench.discover_scale " + " ".join(argv or sys.argv[1:])}
+    if args.bundle:
+        t = _clock()
+        edges, info = edge_list(args.bundle, get_settings().coauthor_author_cap)
+        entry["input"] = {**info, "build": _since(t)}
+        common.log(f"edge list: {info}")
+        entry["core"] = core(edges, args.sample or None)
+        common.log(f"core: {entry['core']}")
+        if args.before_rev:
+            entry["before"] = before(edges, args.before_rev, args.before_sample)
+            common.log(f"before: {entry['before']}")
+    if args.write_edges:
+        entry["writes"] = writes(args.write_edges)
+        common.log(f"writes: {entry['writes']}")
+    entry["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    key = args.key or str(entry.get("input", {}).get("works", "writes"))
+    common.update_result("discover_scale", key, entry)
+
+
+if __name__ == "__main__":
+    main()
