@@ -24,6 +24,8 @@ COMMAND_MODULES = [
     "kg.commands.database",
     "kg.commands.cypher",
     "kg.commands.parse",
+    "kg.commands.load",
+    "kg.commands.identity",
     "kg.commands.coauthors",
     "kg.commands.synth",
     "kg.commands.main_job",
