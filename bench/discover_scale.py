@@ -18,7 +18,6 @@ import argparse
 import csv
 import gc
 import importlib.util
-import json
 import resource
 import subprocess
 import sys
@@ -176,31 +175,25 @@ def writes(n_edges: int, top_k: int = 10) -> dict[str, Any]:
             settings=s,
         )
     rng = np.random.default_rng(1)
-    reasons = {
-        "parts": {"coauthor_ra": 0.25, "topics": 0.5, "institutions": 0.0},
-        "shared_coauthor_count": 3,
-        "shared_coauthors": [
-            {"id": "openalex:A5100000001", "name": "Mia Wang", "contribution": 0.125},
-            {"id": "openalex:A5100000002", "name": "Minh Le", "contribution": 0.125},
-        ],
-        "shared_topics": [{"id": "openalex:T10001", "name": "Graph learning", "overlap": 0.5}],
-        "shared_institutions": [],
-    }
-    text = json.dumps(reasons, ensure_ascii=False, separators=(",", ":"))
-    rows = [
-        {
-            "source": ids[i // top_k],
-            "target": ids[int(rng.integers(0, people))],
-            "score": 0.5,
-            "reasons": text,
-        }
-        for i in range(n_edges)
-    ]
+    # a suggestion with 2 shared co-authors, a shared topic, no shared institution, in the stored compact shape
+    inp = discover.DiscoveryInput(
+        ["openalex:A5100000001", "openalex:A5100000002"],
+        ["openalex:T10001"],
+        [],
+        linkpred.EdgeList(n=2, coauthor=np.zeros((0, 2), dtype=np.int64)),
+        researcher_names=["Mia Wang", "Minh Le"],
+        topic_names=["Graph learning"],
+    )
+    sug = linkpred.Suggestion(
+        0, 1, 1, 0.5, 0.25, 0.5, 0.0, 1.0, False, 3, [(0, 0.125), (1, 0.125)], [(0, 0.5, 0.6)], []
+    )
+    text = discover.reasons_text(sug, inp)
+    rows = [(ids[i // top_k], ids[int(rng.integers(0, people))], 0.5, text) for i in range(n_edges)]
     t = _clock()
     written = 0
     for start in range(0, n_edges, discover.WRITE_BATCH):
         chunk = rows[start : start + discover.WRITE_BATCH]
-        sources = sorted({r["source"] for r in chunk})
+        sources = sorted({r[0] for r in chunk})
         written += discover.write_rows(drv, s, "bench", sources, chunk)
     took = _since(t)
     # clean up: the throw-away researchers and their edges

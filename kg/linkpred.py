@@ -112,10 +112,12 @@ def _csr(rows: IntArray, cols: IntArray, n_rows: int) -> tuple[IntArray, IntArra
     return indptr, order
 
 
-def _expand(indptr: IntArray, rows: IntArray) -> tuple[IntArray, IntArray]:
-    """For each i, the positions indptr[rows[i]]..indptr[rows[i]+1]: returns (i repeated, positions)."""
+def _expand(indptr: IntArray, rows: IntArray, cap: int | None = None) -> tuple[IntArray, IntArray]:
+    """For each i, the positions indptr[rows[i]]..indptr[rows[i]+1] (the first cap of them): (i repeated, positions)."""
     starts = indptr[rows]
     lens = indptr[rows + 1] - starts
+    if cap is not None:
+        lens = np.minimum(lens, cap)
     total = int(lens.sum())
     rep = np.repeat(np.arange(len(rows), dtype=np.int64), lens)
     if total == 0:
@@ -307,12 +309,10 @@ def _suggest_batch(g: Graph, batch: IntArray, p: Params) -> list[Suggestion]:
         r_loc, v_ra, ra = r_loc[keep], v_ra[keep], ra[keep]
     ra_keys = r_loc * n + v_ra  # sorted: CSR order is (row, column)
     # 2. topic candidates: the strongest researchers of each of u's strongest topics, minus the excluded.
-    rt, post = _expand(g.tptr, batch)
-    strongest = (post - g.tptr[batch][rt]) < p.topic_top
-    rt, post = rt[strongest], post[strongest]
-    rl, posl = _expand(g.lptr, g.ttopic[post])
-    posl_ok = (posl - g.lptr[g.ttopic[post]][rl]) < p.topic_list
-    t_keys = np.unique(rt[rl][posl_ok] * n + g.lmember[posl[posl_ok]])
+    # (only the first topic_top / topic_list entries are expanded: a popular topic has hundreds of thousands)
+    rt, post = _expand(g.tptr, batch, p.topic_top)
+    rl, posl = _expand(g.lptr, g.ttopic[post], p.topic_list)
+    t_keys = np.unique(rt[rl] * n + g.lmember[posl])
     if len(t_keys):
         t_keys = t_keys[~_in_matrix(x, t_keys // n, t_keys % n)]
     # 3. union, aligned RA values.

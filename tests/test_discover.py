@@ -357,3 +357,22 @@ def test_cli_discover_exit_codes_and_output(
     assert r.returncode == 1 and r.stderr.startswith("error: --out") and "Traceback" not in r.stderr
     r = kg("discover", "--top", "0")
     assert r.returncode == 2
+
+
+def test_stored_reasons_text_is_the_reasons_as_json() -> None:
+    # the stored text is formatted by hand for speed: it must parse to exactly the --out reasons, names escaped
+    people, edges = _edge_list()
+    inp = discover.DiscoveryInput(
+        people,
+        ["openalex:T1", "openalex:T2"],
+        ["ror:I1", "ror:I2"],
+        edges,
+        researcher_names=[NAMES[p] + ' "quoted" ü\\' for p in people],
+        topic_names=["Graph learning", None],
+        institution_names=["Uni One", "Uni Two"],
+    )
+    graph = linkpred.Graph(edges)
+    sugs = [s for _, b in linkpred.suggest(graph, np.arange(len(people)), linkpred.Params()) for s in b]
+    assert len(sugs) > 10
+    for s in sugs:
+        assert json.loads(discover.reasons_text(s, inp)) == discover.reasons_for(s, inp)
