@@ -53,11 +53,32 @@ def _fmt(x: float | None, unit: str = "") -> str:
     return f"{x:,.1f}{unit}" if abs(x) >= 10 else f"{x:,.2f}{unit}"
 
 
+def _size(n: int, e: dict[str, Any]) -> str:
+    """The corpus size, and what was actually in the graph when that differs (a load that stopped early)."""
+    loaded = (e.get("graph") or {}).get("works")
+    if isinstance(loaded, int) and loaded != n:
+        return f"{n:,}-work corpus ({loaded:,} works in the graph)"
+    return f"{n:,} works"
+
+
 def _verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("met" if ok else "missed")
 
 
 Row = dict[str, str]
+
+
+def _failed_load(ours: dict[str, Any], e: dict[str, Any]) -> str:
+    """A load that failed part-way: how far it got and at what rate, then why it stopped."""
+    got = e.get("graph_after_load") or {}
+    secs = ours.get("seconds")
+    if got.get("works") and secs:
+        return (
+            f"FAILED after {_fmt(secs)} s with {got['works']:,} works / {got.get('authored', 0):,} authorships "
+            f"loaded ({_fmt(got.get('authored', 0) / secs)} ({_fmt(got['works'] / secs)}) until then): "
+            f"{ours.get('why', '')[:140]}"
+        )
+    return f"not measured: {ours.get('why', '')[:200]}"
 
 
 def load_rows(doc: dict[str, Any] | None) -> tuple[list[Row], dict[str, Any]]:
@@ -75,7 +96,7 @@ def load_rows(doc: dict[str, Any] | None) -> tuple[list[Row], dict[str, Any]]:
                 "figure": f"Load {n:,} works: authorships/s (works/s)",
                 "ours": f"{_fmt(ours_aps)} ({_fmt(ours.get('works_per_s'))})"
                 if ours_aps
-                else f"not measured: {ours.get('why', '')}",
+                else _failed_load(ours, e),
                 "baseline": f"naive per-record MERGE: {_fmt(naive_aps)} ({_fmt(naive.get('works_per_s'))}) "
                 f"on {naive.get('sample_works', 0):,} works",
                 "ratio": f"{_fmt(r1)}×" if r1 else "n/a",
@@ -146,7 +167,7 @@ def panel_rows(doc: dict[str, Any] | None) -> list[Row]:
                 rows.append(
                     {
                         "figure": f"{'/researchers/{id}/graph' if endpoint == 'researcher_graph' else '/graph/expand'}"
-                        f" {cls}, {n:,} works: p50/p95/p99, throughput",
+                        f" {cls}, {_size(n, e)}: p50/p95/p99, throughput",
                         "ours": f"{_fmt(m.get('p50_ms'))}/{_fmt(m.get('p95_ms'))}/{_fmt(m.get('p99_ms'))} ms, "
                         f"{_fmt(m.get('throughput_rps'))} req/s ({m.get('clients')} clients"
                         + (f", {sum(m['errors'].values())} errors" if m.get("errors") else "")
@@ -176,7 +197,7 @@ def discover_rows(doc: dict[str, Any] | None) -> list[Row]:
             continue
         rows.append(
             {
-                "figure": f"`kg discover`, all {e.get('researchers', 0):,} researchers of {n:,} works",
+                "figure": f"`kg discover`, all {e.get('researchers', 0):,} researchers, {_size(n, e)}",
                 "ours": f"{_fmt(d['seconds'])} s, peak {_fmt(d.get('peak_rss_mb'))} MB",
                 "baseline": f"(`kg coauthors rebuild` before it: {_fmt(c.get('seconds'))} s, "
                 f"peak {_fmt(c.get('peak_rss_mb'))} MB)"

@@ -25,6 +25,8 @@ def _measure(s: Settings, *args: str) -> dict[str, Any]:
         "exit_code": m.returncode,
         "seconds": round(m.seconds, 3),
         "peak_rss_mb": round(m.peak_rss_mb, 1),
+        # the command's own summary (counts, statement timings), for whoever reads the numbers
+        "output_tail": (m.stdout + m.stderr).strip().splitlines()[-8:],
     }
     if m.returncode != 0:
         tail = (m.stderr or m.stdout).strip().splitlines()

@@ -214,6 +214,8 @@ def kg_load(s: Settings, bundle: Path, batch_size: int | None = None) -> dict[st
         "exit_code": m.returncode,
         "seconds": round(m.seconds, 3),
         "peak_rss_mb": round(m.peak_rss_mb, 1),
+        # the command's own summary (counts, statement timings), for whoever reads the numbers
+        "output_tail": (m.stdout + m.stderr).strip().splitlines()[-8:],
     }
     if m.returncode not in (0, 3):
         tail = (m.stderr or m.stdout).strip().splitlines()
