@@ -81,7 +81,7 @@ def _load_cmd(corpus: Path) -> list[str]:
 
 def test_a_database_restart_mid_load_ends_in_the_clean_graph(own_neo4j: Settings, tmp_path: Path) -> None:
     s = own_neo4j
-    corpus = generate(seed=21, n_works=500, n_people=100, id_prefix="r").write(tmp_path / "corpus")
+    corpus = generate(seed=21, n_works=300, n_people=80, id_prefix="r").write(tmp_path / "corpus")
     _wipe(s)
     assert subprocess.run(_load_cmd(corpus), env=_env(s), capture_output=True, timeout=600).returncode == 0
     drv = db.make_driver(s, ensure_local=False)
