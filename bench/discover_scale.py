@@ -43,8 +43,10 @@ def _since(t: tuple[float, float]) -> dict[str, float]:
     return {"wall_s": round(time.monotonic() - t[0], 2), "cpu_s": round(time.process_time() - t[1], 2)}
 
 
-def edge_list(bundle: Path, cap: int, seed: int = 7) -> tuple[linkpred.EdgeList, dict[str, Any]]:
-    """The discovery input of a synth bundle (see the module docstring)."""
+def edge_list(
+    bundle: Path, cap: int, seed: int = 7, max_works: int = 0
+) -> tuple[linkpred.EdgeList, dict[str, Any]]:
+    """The discovery input of a synth bundle (see the module docstring), optionally its first max_works works."""
     work_ix: dict[str, int] = {}
     auth_ix: dict[str, int] = {}
     inst_ix: dict[str, int] = {}
@@ -53,6 +55,8 @@ def edge_list(bundle: Path, cap: int, seed: int = 7) -> tuple[linkpred.EdgeList,
     ins: list[int] = []
     with (bundle / "authorships.csv").open(newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
+            if max_works and row["work_id"] not in work_ix and len(work_ix) >= max_works:
+                break
             wk.append(work_ix.setdefault(row["work_id"], len(work_ix)))
             au.append(auth_ix.setdefault(row["author_id"], len(auth_ix)))
             iid = row["institution_id"]
@@ -224,15 +228,26 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--before-sample", type=int, default=3000)
     ap.add_argument("--write-edges", type=int, default=0, help="also time writing this many suggestion edges")
+    ap.add_argument("--max-works", type=int, default=0, help="only the bundle's first N works")
+    ap.add_argument("--profile", action="store_true", help="print a cProfile of the ranking (top 25)")
     ap.add_argument("--key", default="", help="result key (default: the bundle's works count)")
     args = ap.parse_args(argv)
     entry: dict[str, Any] = {"command": "python -m bench.discover_scale " + " ".join(argv or sys.argv[1:])}
     if args.bundle:
         t = _clock()
-        edges, info = edge_list(args.bundle, get_settings().coauthor_author_cap)
+        edges, info = edge_list(args.bundle, get_settings().coauthor_author_cap, max_works=args.max_works)
         entry["input"] = {**info, "build": _since(t)}
         common.log(f"edge list: {info}")
+        if args.profile:
+            import cProfile
+            import pstats
+
+            prof = cProfile.Profile()
+            prof.enable()
         entry["core"] = core(edges, args.sample or None)
+        if args.profile:
+            prof.disable()
+            pstats.Stats(prof).sort_stats("tottime").print_stats(25)
         common.log(f"core: {entry['core']}")
         if args.before_rev:
             entry["before"] = before(edges, args.before_rev, args.before_sample)

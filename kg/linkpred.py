@@ -128,6 +128,14 @@ def _expand(indptr: IntArray, rows: IntArray, cap: int | None = None) -> tuple[I
     return rep, pos
 
 
+def _uniq(keys: IntArray) -> IntArray:
+    """Sorted distinct values: a plain sort, several times faster than np.unique's hash path on big int arrays."""
+    out = np.sort(keys)
+    if len(out) < 2:
+        return out
+    return out[np.r_[True, out[1:] != out[:-1]]]
+
+
 def _pattern(rows: IntArray, cols: IntArray, n_rows: int, n_cols: int) -> sparse.csr_matrix:
     """A 0/1 CSR matrix with the given entries (duplicates merged), indices sorted."""
     m = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_rows, n_cols))
@@ -154,7 +162,7 @@ class Graph:
         pairs = np.asarray(edges.coauthor, dtype=np.int64).reshape(-1, 2)
         pairs = pairs[pairs[:, 0] != pairs[:, 1]]
         lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
-        und = np.unique(lo * n + hi)
+        und = _uniq(lo * n + hi)
         lo, hi = und // n, und % n
         src, dst = np.r_[lo, hi], np.r_[hi, lo]
         self.indptr, _ = _csr(src, dst, n)
@@ -183,7 +191,7 @@ class Graph:
 
         irows = np.asarray(edges.institution_rows, dtype=np.int64).reshape(-1, 2)
         self.n_insts = max(edges.n_institutions, 1)
-        ikeys = np.unique(irows[:, 0] * self.n_insts + irows[:, 1])
+        ikeys = _uniq(irows[:, 0] * self.n_insts + irows[:, 1])
         ir, ii = ikeys // self.n_insts, ikeys % self.n_insts
         self.iptr, _ = _csr(ir, ii, n)
         self.inst = ii  # already sorted by (researcher, institution)
@@ -312,11 +320,11 @@ def _suggest_batch(g: Graph, batch: IntArray, p: Params) -> list[Suggestion]:
     # (only the first topic_top / topic_list entries are expanded: a popular topic has hundreds of thousands)
     rt, post = _expand(g.tptr, batch, p.topic_top)
     rl, posl = _expand(g.lptr, g.ttopic[post], p.topic_list)
-    t_keys = np.unique(rt[rl] * n + g.lmember[posl])
+    t_keys = _uniq(rt[rl] * n + g.lmember[posl])
     if len(t_keys):
         t_keys = t_keys[~_in_matrix(x, t_keys // n, t_keys % n)]
     # 3. union, aligned RA values.
-    keys = np.union1d(ra_keys, t_keys)
+    keys = _uniq(np.concatenate([ra_keys, t_keys]))
     ra_all = np.zeros(len(keys))
     if len(ra_keys):
         ra_all[np.searchsorted(keys, ra_keys)] = ra
@@ -425,26 +433,24 @@ def _with_reasons(
         tpair[tkeep], f, list(zip(tt[tkeep].tolist(), wa[tkeep].tolist(), wb[tkeep].tolist(), strict=True))
     )
     i_by = _group_lists(ipair[ikeep], f, ii[ikeep].tolist())
-    out = []
-    for i in range(f):
-        out.append(
-            Suggestion(
-                source=int(u[i]),
-                target=int(v[i]),
-                rank=int(rank[i]) + 1,
-                score=float(score[i]),
-                coauthor_ra=float(ra[i]),
-                topics=float(topics[i]),
-                institutions=float(insts[i]),
-                open_boost=float(boost[i]),
-                target_open=bool(g.open[v[i]]),
-                shared_coauthor_count=int(ccount[i]),
-                shared_coauthors=cz_by[i],
-                shared_topics=t_by[i],
-                shared_institutions=i_by[i],
-            )
-        )
-    return out
+    # plain Python values first (one tolist per array), then one object per suggestion
+    cols = zip(
+        u.tolist(),
+        v.tolist(),
+        (rank + 1).tolist(),
+        score.tolist(),
+        ra.tolist(),
+        topics.tolist(),
+        insts.tolist(),
+        boost.tolist(),
+        g.open[v].tolist(),
+        ccount.tolist(),
+        cz_by,
+        t_by,
+        i_by,
+        strict=True,
+    )
+    return [Suggestion(*c) for c in cols]
 
 
 def _group_lists(groups: IntArray, size: int, items: list[Any]) -> list[list[Any]]:
