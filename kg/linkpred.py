@@ -1,4 +1,4 @@
-"""Co-author discovery as a pure computation over an edge list (numpy only, no database), batch by batch.
+"""Co-author discovery as a pure computation over an edge list (numpy + scipy.sparse, no database), block by block.
 
 Input (EdgeList): researchers 0..n-1, undirected co-author pairs, researcher→topic profile weights, researcher→
 institution memberships, SAME_AS pairs and the open_to_collaborate flags. Output: for each source researcher, the
@@ -22,12 +22,23 @@ Candidates (per source u, all capped, so work per source is bounded whatever the
   - for u's topic_top strongest topics, the topic_list researchers with the strongest weight in that topic.
 Institutions add to the score but bring no candidates (an institution of 50,000 people is not a shortlist).
 
-Complexity. Building the CSR arrays is O(N + E log E). A batch of sources costs O(P log P) with P the 2-hop paths
-it expands: P(u) = Σ_{z∈N(u), deg z ≤ hub_cap} deg(z) ≤ deg(u)·hub_cap; then O(C·t) for the topic and institution
-overlaps of its C ≤ candidate_cap + topic_top·topic_list candidates per source (t = topics per researcher). Batches
-are cut so that Σ P ≤ batch_paths, which bounds working memory; total time is O(Σ_u P(u) log) ≈ O(Σ_z deg(z)²)
-over non-hub z. Memory: O(N + E + topic rows) for the graph, O(batch_paths) per batch. Every step is a sort,
-a gather or a segment sum over arrays, so the same job maps onto a distributed engine (joins and group-bys).
+How a block of sources is ranked (all of it array work, no per-source Python loop):
+  1. S = A[block] · diag(w) · A (scipy sparse product), w(z) = 1/deg(z) for deg(z) ≤ hub_cap, hub columns left out
+     of A[block] entirely, so S[u, v] is coauthor_ra and hubs cost nothing;
+  2. S − BIG·X, X the excluded pattern (self and co-authors; with SAME_AS groups G, X = G[block] · (I + A) · G);
+     entries still > 0 are the RA candidates; only rows over candidate_cap are sorted to keep their best;
+  3. the topic shortlists (first topic_top topics × first topic_list members, never whole topic lists) join them;
+  4. topic overlap and institution Jaccard are computed for these candidate pairs only, each of v's entries looked
+     up among the block's own (source, topic) / (source, institution) keys;
+  5. top-k per source by a lexsort of the block's candidates; the detailed reasons (which co-authors — a sparse
+     element-wise product of the two rows —, topics, institutions) only for the final top-k pairs.
+
+Complexity. Building the CSR arrays is O(N + E log E). A block costs O(P) for the sparse product, with P the 2-hop
+paths it expands: P(u) = Σ_{z∈N(u), deg z ≤ hub_cap} deg(z) ≤ deg(u)·hub_cap, plus a sort of the rows over the
+candidate cap, then O(C·t) for the overlaps of its C ≤ candidate_cap + topic_top·topic_list candidates per source
+(t = topics per researcher). Blocks are cut so that Σ P ≤ batch_paths, which bounds working memory; total time is
+O(Σ_u P(u)) ≈ O(Σ_z deg(z)²) over non-hub z. Memory: O(N + E + topic rows) for the graph, O(batch_paths) per
+block. Every step is a product, a sort, a gather or a segment sum, so the same job maps onto a distributed engine.
 """
 
 from __future__ import annotations
