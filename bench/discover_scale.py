@@ -219,6 +219,23 @@ def writes(n_edges: int, top_k: int = 10) -> dict[str, Any]:
     }
 
 
+def end_to_end() -> dict[str, Any]:
+    """run_discovery for everyone in the Neo4j of KG_NEO4J_URI (read, rank, write): what `kg discover` does."""
+    from kg import db
+
+    s = get_settings()
+    drv = db.get_driver(s)
+    t = _clock()
+    summary = discover.run_discovery(drv, settings=s, progress=False)
+    took = _since(t)
+    drv.close()
+    return {
+        **{k: v for k, v in summary.as_dict().items() if k != "params"},
+        **took,
+        "edges_per_s_overall": round(summary.suggestions / max(took["wall_s"], 1e-9)),
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bundle", type=Path, help="a `kg synth` output folder (authorships.csv)")
@@ -228,6 +245,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--before-sample", type=int, default=3000)
     ap.add_argument("--write-edges", type=int, default=0, help="also time writing this many suggestion edges")
+    ap.add_argument(
+        "--end-to-end", action="store_true", help="time run_discovery on the graph in KG_NEO4J_URI"
+    )
     ap.add_argument("--max-works", type=int, default=0, help="only the bundle's first N works")
     ap.add_argument("--profile", action="store_true", help="print a cProfile of the ranking (top 25)")
     ap.add_argument("--key", default="", help="result key (default: the bundle's works count)")
@@ -255,6 +275,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.write_edges:
         entry["writes"] = writes(args.write_edges)
         common.log(f"writes: {entry['writes']}")
+    if args.end_to_end:
+        entry["end_to_end"] = end_to_end()
+        common.log(f"end to end: {entry['end_to_end']}")
     entry["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     key = args.key or str(entry.get("input", {}).get("works", "writes"))
     common.update_result("discover_scale", key, entry)
