@@ -198,6 +198,38 @@ def _arxiv_category_topics(rec: WorkRecord) -> list[TopicRef]:
     return out
 
 
+def _incoming_lock_keys(
+    works: Sequence[tuple[WorkRecord, list[Mention]]], profiles: Sequence[ResearcherRecord]
+) -> set[str]:
+    keys: set[str] = set()
+    for w, extra in works:
+        keys.update(f"w:{x}" for x in work_typed_ids(w))
+        keys.update(f"b:{block_key(a.name)}" for a in w.authors if a.name.strip())
+        keys.update(f"b:{block_key(m.name)}" for m in extra)
+    keys.update(f"b:{block_key(p.name)}" for p in profiles)
+    keys.discard("b:|")
+    return keys
+
+
+def _coauthor_map(names: Iterable[str | None]) -> dict[str, str]:
+    """Block key → display name of co-authors; the smallest name of a shared key, whatever order they came in."""
+    out: dict[str, str] = {}
+    for n in sorted({n for n in names if n}, reverse=True):
+        out[block_key(n)] = n
+    return out
+
+
+def _node_lock_keys(rows: Iterable[dict[str, Any]]) -> set[str]:
+    keys: set[str] = set()
+    for r in rows:
+        p = r["props"]
+        keys.add(f"w:{r['id']}")
+        keys.update(f"w:{x}" for x in p.get("ids") or [])
+        if p.get("title_key"):
+            keys.add(f"w:{identity.title_id(p['title_key'])}")
+    return keys
+
+
 # ---- the batch ---------------------------------------------------------------------------------------------
 
 
@@ -207,6 +239,16 @@ class _Tx:
     def __init__(self, tx: neo4j.ManagedTransaction, run_id: str) -> None:
         self.tx = tx
         self.run_id = run_id
+        self.held: set[str] = set()  # lock keys this transaction holds (until it commits or rolls back)
+
+    def lock(self, keys: Iterable[str]) -> bool:
+        """Take write locks on keys not yet held, in sorted order; True when any was new (reads may be stale)."""
+        new = sorted(set(keys) - self.held)
+        if not new:
+            return False
+        self.write("load/lock", keys=new)
+        self.held.update(new)
+        return True
 
     def read(self, name: str, **params: Any) -> list[dict[str, Any]]:
         t0 = time.perf_counter()
@@ -278,8 +320,17 @@ def resolve_and_write(
         elif isinstance(rec, TopicRecord):
             topics.append(rec)
 
-    # 2. works: group incoming records with the existing nodes they match
-    cand_rows = t.read("load/work_candidates", **_work_keys(w for w, _ in works)) if works else []
+    # Locks before any read (see cypher/load/lock.cypher): every id and title of the incoming works and the
+    # blocking key of every incoming name, so a concurrent load touching the same papers or people waits for
+    # this batch to commit and then resolves against it, and the other way round.
+    t.lock(_incoming_lock_keys(works, profiles))
+
+    # 2. works: group incoming records with the existing nodes they match (locking every id of each match,
+    # then reading again until the set is stable: a node found by its title may carry ids nobody locked yet)
+    keys = _work_keys(w for w, _ in works)
+    cand_rows = t.read("load/work_candidates", **keys) if works else []
+    while cand_rows and t.lock(_node_lock_keys(cand_rows)):
+        cand_rows = t.read("load/work_candidates", **keys)
     existing = {r["id"]: r for r in cand_rows}
     items: list[WorkItem] = []
     for w, _ in works:
@@ -366,6 +417,7 @@ def resolve_and_write(
         if dblocks & blocks:
             blocks |= dblocks
     blocks.discard("|")
+    t.lock(f"b:{b}" for b in blocks)
 
     graph_rows = t.read("load/block_slots", blocks=sorted(blocks)) if blocks else []
     all_touched_work_ids = set(touched_old) | set(work_props)
@@ -384,7 +436,7 @@ def resolve_and_write(
         ctx = SlotContext(
             slot=slot,
             work_ids=set(row["work_ids"] or []) | {row["work"]},
-            coauthors={block_key(n): n for n in row["coauthors"] or [] if n},
+            coauthors=_coauthor_map(row["coauthors"] or []),
             topics=topics_ctx,
             venue=row["venue"],
             year=row["year"],
@@ -401,7 +453,7 @@ def resolve_and_write(
             bctx = SlotContext(
                 slot=s,
                 work_ids=set(props["ids"]) | {wid},
-                coauthors={block_key(o.name): o.name for o in slots if o is not s},
+                coauthors=_coauthor_map(o.name for o in slots if o is not s),
                 topics=topics_ctx,
                 venue=props.get("venue"),
                 year=props.get("year"),
@@ -430,16 +482,19 @@ def resolve_and_write(
         | {c.id for c in clusters}
         | cluster_strong
     )
-    old_nodes = {
-        r["id"]: r["props"]
-        for r in t.read(
-            "load/researchers",
-            blocks=sorted(blocks),
-            ids=want_ids,
-            orcids=sorted(x.split(":", 1)[1] for x in cluster_strong if x.startswith("orcid:")),
-            openalexs=sorted(x.split(":", 1)[1] for x in cluster_strong if x.startswith("openalex:")),
-        )
+    researcher_params = {
+        "blocks": sorted(blocks),
+        "ids": want_ids,
+        "orcids": sorted(x.split(":", 1)[1] for x in cluster_strong if x.startswith("orcid:")),
+        "openalexs": sorted(x.split(":", 1)[1] for x in cluster_strong if x.startswith("openalex:")),
     }
+    researcher_rows_read = t.read("load/researchers", **researcher_params)
+    # a node found by its ORCID or id may sit in another block: lock that block too and read again
+    if t.lock(
+        f"b:{r['props'].get('block_key')}" for r in researcher_rows_read if r["props"].get("block_key")
+    ):
+        researcher_rows_read = t.read("load/researchers", **researcher_params)
+    old_nodes = {r["id"]: r["props"] for r in researcher_rows_read}
     # A researcher record (profile page, OpenAlex author) says which strong ids are one person: its cluster
     # takes all of them, whether the record came before or after the authorships.
     alias_groups = [_strong_group_of_record(p) for p in profiles]
@@ -938,6 +993,20 @@ class RejectSink:
             self._fh.close()
 
 
+_LOCK_SCHEMA_DONE: set[tuple[int, str]] = set()
+
+
+def ensure_lock_schema(driver: Driver, settings: Settings | None = None) -> None:
+    """The _Lock uniqueness constraint the batch locks rely on (once per driver and database)."""
+    s = settings or get_settings()
+    key = (id(driver), s.neo4j_database)
+    if key in _LOCK_SCHEMA_DONE:
+        return
+    # creating a uniqueness constraint returns once its index is online
+    run_named(driver, "load/lock_constraint", write=True, settings=s)
+    _LOCK_SCHEMA_DONE.add(key)
+
+
 def write_batch(
     driver: Driver,
     records: Sequence[Record],
@@ -949,6 +1018,7 @@ def write_batch(
 ) -> BatchResult:
     """One batch in one managed write transaction, with a bounded backoff while Neo4j is unavailable."""
     s = settings or get_settings()
+    ensure_lock_schema(driver, s)
     delays = list(RETRY_DELAYS)
     while True:
         try:
