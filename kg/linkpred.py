@@ -321,7 +321,7 @@ def _suggest_batch(g: Graph, batch: IntArray, p: Params) -> list[Suggestion]:
     over = counts[r_loc] > p.candidate_cap
     if over.any():
         io = np.flatnonzero(over)
-        o = io[np.lexsort((v_ra[io], -ra[io], r_loc[io]))]
+        o = io[np.lexsort((v_ra[io], -np.round(ra[io], TIE_DIGITS), r_loc[io]))]
         drop = o[_rank_in_group(r_loc[o]) >= p.candidate_cap]
         keep = np.ones(len(r_loc), dtype=bool)
         keep[drop] = False
@@ -352,7 +352,7 @@ def _suggest_batch(g: Graph, batch: IntArray, p: Params) -> list[Suggestion]:
     score = (p.w_coauthor * ra_all + p.w_topics * topics + p.w_institutions * insts) * boost
     # 5. top-k per source by score, ties by index (= id order).
     ok = np.flatnonzero(score > 0)
-    order = ok[np.lexsort((v[ok], -score[ok], u_loc[ok]))]
+    order = ok[np.lexsort((v[ok], -np.round(score[ok], TIE_DIGITS), u_loc[ok]))]
     # One suggestion per person: of several SAME_AS identities of a candidate, only the best-ranked stays.
     if g.has_groups:
         _, first = np.unique(u_loc[order] * n + g.group[v[order]], return_index=True)
@@ -365,6 +365,9 @@ def _suggest_batch(g: Graph, batch: IntArray, p: Params) -> list[Suggestion]:
     )
 
 
+# Scores are compared at 12 decimals: sums of the same terms in another order differ in the last bit, and such
+# "ties" must still rank by id whatever the summation order (the sparse product's, the bincount's).
+TIE_DIGITS = 12
 _BIG = 1e12  # larger than any RA sum (≤ the number of co-authors)
 
 
