@@ -36,6 +36,7 @@ from kg.identity import (
     block_key,
     category_label,
     cluster_block,
+    first_refs,
     group_works,
     ids_of_type,
     institution_id,
@@ -383,7 +384,9 @@ def resolve_and_write(
                 mentions_by_work[wid].add(Mention.from_json(mj))
     for i, (w, extra) in enumerate(works):
         wid = group_of_record[i]
-        scope = f"csv:{w.prov.file or '-'}:"
+        # a source's own author ids (the CSV bundle's author_id) are one namespace per source, not per file:
+        # a user's bundles share their ids for the same person
+        scope = f"{w.prov.source}:"
         for a in w.authors:
             if a.name.strip():
                 mentions_by_work[wid].add(mention_from_author(a, w.prov.source, w.authors_truncated, scope))
@@ -542,7 +545,7 @@ def resolve_and_write(
         target = next((strong_to_cluster[s] for s in strong_ids if s in strong_to_cluster), None)
         if target is None and moved.get(rid):
             target = sorted(moved[rid].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
-        if target is None and rid.startswith("name:"):
+        if target is None and rid.startswith(("name:", "csv:")):
             target = ""  # a name-only node with no slots left: nothing to carry over
         if target is not None:
             dissolve[rid] = target
@@ -567,10 +570,10 @@ def resolve_and_write(
     affiliation_rows: list[dict[str, Any]] = []
     for cl in clusters:
         rprops = _researcher_props(cl, record_sources.get(cl.id, []))
-        rprops["record_refs"] = sorted(
+        rprops["record_refs"] = first_refs(
             {r for m in cl.members for r in slot_refs.get(m.key, [])}
             | {f"{p.prov.source}:{p.prov.ref}" for i, p in enumerate(profiles) if profile_target[i] == cl.id}
-        )[:5]
+        )
         researcher_rows.append({"id": cl.id, "props": rprops})
         links: dict[str, dict[str, Any]] = {}
         for m in cl.members:
@@ -599,7 +602,7 @@ def resolve_and_write(
                 )
                 if m.year:
                     link["years"].add(m.year)
-                link["record_refs"] = sorted(set(link["record_refs"]) | set(slot_refs.get(m.key, [])))[:5]
+                link["record_refs"] = first_refs(set(link["record_refs"]) | set(slot_refs.get(m.key, [])))
                 raws = s.raw_affiliations
                 if raws and (link["raw_affiliation"] is None or raws[0] < link["raw_affiliation"]):
                     link["raw_affiliation"] = raws[0]
@@ -618,9 +621,9 @@ def resolve_and_write(
             continue
         base = old_nodes.get(tgt, {})
         rprops = _researcher_props(None, record_sources.get(tgt, []), base=base, record=p)
-        rprops["record_refs"] = sorted(
+        rprops["record_refs"] = first_refs(
             set(base.get("record_refs") or []) | {f"{p.prov.source}:{p.prov.ref}"}
-        )[:5]
+        )
         researcher_rows.append({"id": tgt, "props": rprops})
         res.researchers.add(tgt)
     profile_aff_rows = []
@@ -651,7 +654,7 @@ def resolve_and_write(
                 irow = _institution_row(iref, w.prov.source, w.prov.ref)
                 if irow:
                     prev_row = inst_rows.setdefault(irow["id"], irow)
-                    prev_row["refs"] = sorted(set(prev_row["refs"]) | set(irow["refs"]))[:5]
+                    prev_row["refs"] = first_refs(set(prev_row["refs"]) | set(irow["refs"]))
     for ir in institutions:
         irow = _institution_row(ir, ir.prov.source, ir.prov.ref)
         if irow:
@@ -661,9 +664,9 @@ def resolve_and_write(
     work_topic_rows: list[dict[str, Any]] = []
     for wid, tmap in sorted(incoming_topics.items()):
         for tid, (tr, src) in sorted(tmap.items()):
-            refs = sorted(topic_refs[(wid, tid)])[:5]
+            refs = first_refs(topic_refs[(wid, tid)])
             trow = topic_rows.setdefault(tid, _topic_row(tr, src))
-            trow["refs"] = sorted(set(trow["refs"]) | set(refs))[:5]
+            trow["refs"] = first_refs(set(trow["refs"]) | set(refs))
             work_topic_rows.append(
                 {"work": wid, "topic": tid, "score": tr.score, "source": src, "refs": refs}
             )
@@ -682,7 +685,7 @@ def resolve_and_write(
         for tref in (tr_rec.subfield, tr_rec.field, tr_rec.domain):
             if tref is not None:
                 prow = topic_rows.setdefault(tref.id, _topic_row(tref, tr_rec.prov.source))
-                prow["refs"] = sorted(set(prow["refs"]) | {f"{tr_rec.prov.source}:{tr_rec.prov.ref}"})[:5]
+                prow["refs"] = first_refs(set(prow["refs"]) | {f"{tr_rec.prov.source}:{tr_rec.prov.ref}"})
                 chain.append(tref.id)
         for child, parent in itertools.pairwise(chain):
             parent_rows.append(
@@ -1018,10 +1021,10 @@ def write_batch(
 ) -> BatchResult:
     """One batch in one managed write transaction, with a bounded backoff while Neo4j is unavailable."""
     s = settings or get_settings()
-    ensure_lock_schema(driver, s)
     delays = list(RETRY_DELAYS)
     while True:
         try:
+            ensure_lock_schema(driver, s)
             with (
                 translated_errors(),
                 driver.session(database=s.neo4j_database, notifications_min_severity="OFF") as session,

@@ -11,12 +11,15 @@ never of the order they arrived in, so two load orders give the same graph:
   slots of the same blocking key (kg.normalize.block_key) are clustered: hard links on shared strong ids, curated
   SAME_AS links, then evidence links (shared co-authors, institutions, topics, venue) at or above LINK_THRESHOLD,
   applied strongest first with a deterministic tie order, never joining two ORCIDs / two OpenAlex ids / two
-  profiles, two authors of one paper, or two sides of a curated NOT_SAME_AS.
+  profiles / two source ids (the CSV bundle's author_id, scoped to its source: "csv:<author_id>"), two authors
+  of one paper, or two sides of a curated NOT_SAME_AS. One source id joins its mentions in a block whatever
+  their spellings, and a person known only by one is the researcher "csv:<author_id>".
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -69,6 +72,15 @@ W_FULL_NAME = 0.4  # the same spelled-out given name(s) (not just an initial), o
 
 def rank(source: str | None) -> int:
     return SOURCE_RANK.get(source or "", 0)
+
+
+_REF_LINE = re.compile(r":\d+(?=#)")
+
+
+def first_refs(refs: Iterable[str], n: int = 5) -> list[str]:
+    """The first few provenance refs ("source:file:line#record") by source, file and record id, then line: the
+    same order whatever line each record sat on, so a shuffled file keeps them in the same order."""
+    return sorted(set(refs), key=lambda r: (_REF_LINE.sub("", r), r))[:n]
 
 
 # ---- works -----------------------------------------------------------------------------------------------
@@ -295,7 +307,7 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
         vals = sorted(ids_of_type(ids, kind))
         props[prop] = vals[0] if vals else None
     props["sources"] = sorted(sources)
-    props["record_refs"] = sorted(refs)[:5]  # the smallest few: a function of the set, bounded in size
+    props["record_refs"] = first_refs(refs)  # the first few: a function of the set, bounded in size
     props["categories"] = sorted(categories)
     props["references"] = sorted(references)
     props["upvotes"] = max(upvotes) if upvotes else None
@@ -357,12 +369,18 @@ def institution_id(ref: Any) -> str | None:
     """Institution id from an InstitutionRef-like object: ror > OpenAlex > a hash of the folded name."""
     from kg.normalize import fold, normalize_ror
 
-    ror = normalize_ror(getattr(ref, "ror", None))
+    src = (getattr(ref, "source_id", None) or "").strip()
+    ror = normalize_ror(getattr(ref, "ror", None)) or (normalize_ror(src) if "ror.org/" in src else None)
     if ror:
         return f"ror:{ror}"
-    oa = normalize_openalex(getattr(ref, "openalex_id", None), "I")
+    oa = normalize_openalex(getattr(ref, "openalex_id", None), "I") or (
+        normalize_openalex(src, "I") if src[:1] in "Ii" else None
+    )
     if oa:
         return f"openalex:{oa}"
+    if src:
+        # the CSV bundle's institution_id: the user's own key for the place, whatever its name is spelled
+        return f"csv:{src}"
     name = getattr(ref, "name", None)
     if name and name.strip():
         return f"name:{short_hash(fold(name))}"
@@ -622,16 +640,20 @@ def cluster_block(slots: Sequence[SlotContext], decisions: Sequence[Decision] = 
             i = parent[i]
         return i
 
-    def allowed(ra: int, rb: int, *, check_strong: bool) -> bool:
+    def allowed(ra: int, rb: int, *, check_strong: bool, spelling: bool = True) -> bool:
         if works[ra] & works[rb]:
             return False  # two authors of one paper are two people
-        if check_strong and not all(given_compatible(x, y) for x in spellings[ra] for y in spellings[rb]):
+        if (
+            check_strong
+            and spelling
+            and not all(given_compatible(x, y) for x in spellings[ra] for y in spellings[rb])
+        ):
             return False
         for did, side in sides[ra]:
             if (did, "b" if side == "a" else "a") in sides[rb]:
                 return False
         if check_strong:
-            for k in ("orcid", "openalex", "profile"):
+            for k in ("orcid", "openalex", "profile", "src"):
                 sa, sb = strong[ra].get(k), strong[rb].get(k)
                 if sa and sb and not (sa & sb):
                     return False
@@ -672,10 +694,12 @@ def cluster_block(slots: Sequence[SlotContext], decisions: Sequence[Decision] = 
         for k in _STRONG_KINDS:
             for v in sorted(c.slot.strong(k)):
                 by_strong[(k, v)].append(i)
-    for _strong_key, members in sorted(by_strong.items()):
+    for strong_key, members in sorted(by_strong.items()):
         for i in members[1:]:
             ra, rb = find(members[0]), find(i)
-            if ra != rb and allowed(ra, rb, check_strong=True):
+            # a source's own author id is the user's word that these mentions are one person, whatever the
+            # spellings ("A. Lovelace", "Ada Lovelace"); it still never joins two different ids of any kind
+            if ra != rb and allowed(ra, rb, check_strong=True, spelling=strong_key[0] != "src"):
                 union(ra, rb)
         for i in members:
             best_link[i] = max(best_link.get(i, 0.0), 10.0)
@@ -774,13 +798,17 @@ def _cluster_name(ctxs: Sequence[SlotContext]) -> str:
     counts: dict[str, int] = defaultdict(int)
     for c in ctxs:
         counts[c.slot.name] += 1
-    return max(counts, key=lambda n: (counts[n], _given_len(n), n))
+    # "Ada Lovelace" over "Lovelace, Ada" on a tie: the display form, not the catalogue form
+    return max(counts, key=lambda n: (counts[n], _given_len(n), "," not in n, n))
 
 
 def _cluster_id(ctxs: Sequence[SlotContext], st: dict[str, list[str]], name: str) -> tuple[str, str]:
     for kind in ("orcid", "openalex", "profile"):
         if st.get(kind):
             return f"{kind}:{st[kind][0]}", kind
+    if st.get("src"):
+        # a person known by a source's own id ("csv:<author_id>"): that id, already scoped to its source
+        return st["src"][0], "source-id"
     smallest = min(c.key for c in ctxs)
     return f"name:{name_key(name)}:{short_hash(smallest, 8)}", "name-cluster"
 
