@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from neo4j import Driver
@@ -68,3 +69,40 @@ def cli_env(neo4j_settings: Settings) -> dict[str, str]:
         }
     )
     return env
+
+
+CHROMIUM = Path(os.environ.get("KG_TEST_CHROMIUM", "/usr/bin/chromium"))
+# Debian's chromium, headless, with nothing that reaches out to the network on its own.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless chromium for the whole run. Playwright's sync API allows one instance per process (a second
+    sync_playwright() inside the first one's loop fails), so every browser test shares this one."""
+    sync_api = pytest.importorskip(
+        "playwright.sync_api",
+        reason="playwright (the Python client) is not installed: pip install -e '.[dev]'",
+    )
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"{CHROMIUM} is absent: install Debian's chromium (apt-get install chromium) for browser tests"
+        )
+    pw = sync_api.sync_playwright().start()
+    try:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        pw.stop()

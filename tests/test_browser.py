@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -30,17 +29,6 @@ _pw = pytest.importorskip(
 )
 expect = _pw.expect
 
-CHROMIUM = Path(os.environ.get("KG_TEST_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WEB = REPO_ROOT / "web"
 DIST = WEB / "dist"
 TIMEOUT_MS = 20_000
@@ -244,20 +232,8 @@ def web_dist() -> Path:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(
-            f"{CHROMIUM} is absent: install Debian's chromium (apt-get install chromium) for browser tests"
-        )
-    pw = _pw.sync_playwright().start()
-    try:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
-    finally:
-        pw.stop()
+def browser(chromium: Any) -> Any:
+    return chromium
 
 
 def _free_port() -> int:

@@ -8,7 +8,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,18 +18,8 @@ from api.routes import guide
 from kg import cypherlib, db
 from kg.config import Settings
 from tests import cypherlib_fixture as fx
+from tests.conftest import CHROMIUM
 from tests.test_cypherlib import EXPECTED
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 pytestmark = [
     pytest.mark.browser,
@@ -101,10 +90,9 @@ def _marker(value: Any, avoid: str) -> str | None:
 
 
 def test_the_guide_opens_in_the_local_browser_and_every_query_runs(
-    graph: Driver, neo4j_settings: Settings, guide_url: str
+    graph: Driver, neo4j_settings: Settings, guide_url: str, chromium: Any
 ) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from playwright.sync_api import sync_playwright
 
     if not neo4j_settings.uses_local_db:
         pytest.skip(
@@ -125,81 +113,79 @@ def test_the_guide_opens_in_the_local_browser_and_every_query_runs(
     fx.load_fixture(graph, neo4j_settings)
     queries = [q for q in cypherlib.load_library() if q.valid]
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1100})
-            page.set_default_timeout(30_000)
-            s = neo4j_settings
-            page.goto(
-                f"http://127.0.0.1:{s.http_port}/browser/?dbms=bolt://{s.neo4j_user}@127.0.0.1:{s.bolt_port}"
-            )
-            page.wait_for_selector("[data-testid=connect]")
-            page.select_option("[data-testid=authenticationMethod]", "NATIVE")
-            page.fill("[data-testid=username]", s.neo4j_user)
-            page.fill("[data-testid=password]", s.neo4j_password.get_secret_value())
-            page.click("[data-testid=connect]")
-            page.get_by_text("You are connected as user").wait_for()
+    page = chromium.new_page(viewport={"width": 1400, "height": 1100})
+    try:
+        page.set_default_timeout(30_000)
+        s = neo4j_settings
+        page.goto(
+            f"http://127.0.0.1:{s.http_port}/browser/?dbms=bolt://{s.neo4j_user}@127.0.0.1:{s.bolt_port}"
+        )
+        page.wait_for_selector("[data-testid=connect]")
+        page.select_option("[data-testid=authenticationMethod]", "NATIVE")
+        page.fill("[data-testid=username]", s.neo4j_user)
+        page.fill("[data-testid=password]", s.neo4j_password.get_secret_value())
+        page.click("[data-testid=connect]")
+        page.get_by_text("You are connected as user").wait_for()
 
-            def command(text: str) -> None:
-                page.click("[data-testid=activeEditor]")
-                page.keyboard.press("Control+A")
-                page.keyboard.press("Backspace")
-                page.keyboard.insert_text(text)
-                page.click("[data-testid=editor-Run]")
+        def command(text: str) -> None:
+            page.click("[data-testid=activeEditor]")
+            page.keyboard.press("Control+A")
+            page.keyboard.press("Backspace")
+            page.keyboard.insert_text(text)
+            page.click("[data-testid=editor-Run]")
 
-            guide_frame = page.locator("[data-testid=frame]").filter(
-                has=page.locator("[data-testid=frameCommand]", has_text=f":play {guide_url}")
-            )
-            # The Browser reads the server's allowlist just after connecting: until then a :play may be refused.
-            opened = False
-            for _attempt in range(5):
-                command(f":play {guide_url}")
-                try:
-                    guide_frame.first.get_by_text(f"1 / {len(queries) + 2}").wait_for(timeout=5_000)
-                    opened = True
-                    break
-                except PlaywrightTimeout:
-                    page.wait_for_timeout(1_000)
-            assert opened, (
-                f"the Browser did not open {guide_url}: {page.locator('[data-testid=frame]').first.inner_text()}"
-            )
-            guide_frame = guide_frame.first
-            assert guide_frame.locator("h3").first.inner_text() == "Research KG: the analyst's library"
-            for q in queries:
-                assert guide_frame.get_by_text(q.name, exact=True).count() == 1, q.name
+        guide_frame = page.locator("[data-testid=frame]").filter(
+            has=page.locator("[data-testid=frameCommand]", has_text=f":play {guide_url}")
+        )
+        # The Browser reads the server's allowlist just after connecting: until then a :play may be refused.
+        opened = False
+        for _attempt in range(5):
+            command(f":play {guide_url}")
+            try:
+                guide_frame.first.get_by_text(f"1 / {len(queries) + 2}").wait_for(timeout=5_000)
+                opened = True
+                break
+            except PlaywrightTimeout:
+                page.wait_for_timeout(1_000)
+        assert opened, (
+            f"the Browser did not open {guide_url}: {page.locator('[data-testid=frame]').first.inner_text()}"
+        )
+        guide_frame = guide_frame.first
+        assert guide_frame.locator("h3").first.inner_text() == "Research KG: the analyst's library"
+        for q in queries:
+            assert guide_frame.get_by_text(q.name, exact=True).count() == 1, q.name
 
+        guide_frame.locator("[data-testid=nextSlide]").click()
+        assert guide_frame.locator("h3").first.inner_text() == "The graph model"
+
+        seen = []
+        for _ in queries:
             guide_frame.locator("[data-testid=nextSlide]").click()
-            assert guide_frame.locator("h3").first.inner_text() == "The graph model"
-
-            seen = []
-            for _ in queries:
-                guide_frame.locator("[data-testid=nextSlide]").click()
-                title = guide_frame.locator("h3").first.inner_text()
-                match = next(x for x in queries if x.title == title)
-                blocks = guide_frame.locator("pre.runnable")
-                if match.params:
-                    assert blocks.nth(0).inner_text().strip() == guide.param_block(match)
-                    blocks.nth(0).locator("i").first.click()  # the play icon: sets every example parameter
-                    frame = page.locator("[data-testid=frame]").first
-                    if len(match.params) > 1:  # several statements: one status each
-                        frame.locator("[title='Status: success']").nth(len(match.params) - 1).wait_for()
-                        assert frame.locator("[title='Status: error']").count() == 0, match.name
-                    else:  # one :param: the frame shows the parameters as JSON
-                        frame.get_by_text(f'"{match.params[0].name}"').first.wait_for()
-                        assert frame.get_by_text("ERROR").count() == 0, match.name
-                    frame.get_by_title("Close").first.click()
-                query_block = blocks.nth(1 if match.params else 0)
-                assert query_block.inner_text().strip() == guide.query_block(match)
-                query_block.locator("i").first.click()  # runs the query with those parameters
+            title = guide_frame.locator("h3").first.inner_text()
+            match = next(x for x in queries if x.title == title)
+            blocks = guide_frame.locator("pre.runnable")
+            if match.params:
+                assert blocks.nth(0).inner_text().strip() == guide.param_block(match)
+                blocks.nth(0).locator("i").first.click()  # the play icon: sets every example parameter
                 frame = page.locator("[data-testid=frame]").first
-                marker = _marker(EXPECTED[match.name], guide.param_block(match) + match.body)
-                assert marker, match.name
-                # the rows arrive: a value only the result holds shows in the frame
-                frame.get_by_text(json.dumps(marker)[1:-1]).first.wait_for()
-                assert frame.get_by_text("ERROR").count() == 0, match.name
+                if len(match.params) > 1:  # several statements: one status each
+                    frame.locator("[title='Status: success']").nth(len(match.params) - 1).wait_for()
+                    assert frame.locator("[title='Status: error']").count() == 0, match.name
+                else:  # one :param: the frame shows the parameters as JSON
+                    frame.get_by_text(f'"{match.params[0].name}"').first.wait_for()
+                    assert frame.get_by_text("ERROR").count() == 0, match.name
                 frame.get_by_title("Close").first.click()
-                seen.append(match.name)
-            assert sorted(seen) == sorted(q.name for q in queries)
-        finally:
-            browser.close()
+            query_block = blocks.nth(1 if match.params else 0)
+            assert query_block.inner_text().strip() == guide.query_block(match)
+            query_block.locator("i").first.click()  # runs the query with those parameters
+            frame = page.locator("[data-testid=frame]").first
+            marker = _marker(EXPECTED[match.name], guide.param_block(match) + match.body)
+            assert marker, match.name
+            # the rows arrive: a value only the result holds shows in the frame
+            frame.get_by_text(json.dumps(marker)[1:-1]).first.wait_for()
+            assert frame.get_by_text("ERROR").count() == 0, match.name
+            frame.get_by_title("Close").first.click()
+            seen.append(match.name)
+        assert sorted(seen) == sorted(q.name for q in queries)
+    finally:
+        page.close()
