@@ -5,6 +5,8 @@ CREATE CONSTRAINT work_id IF NOT EXISTS FOR (n:Work) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT topic_id IF NOT EXISTS FOR (n:Topic) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT institution_id IF NOT EXISTS FOR (n:Institution) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT loadrun_id IF NOT EXISTS FOR (n:LoadRun) REQUIRE n.id IS UNIQUE;
+// Makes cypher/load/lock.cypher a lock between concurrent loads; :_Lock nodes never outlive a transaction.
+CREATE CONSTRAINT load_lock_key IF NOT EXISTS FOR (n:_Lock) REQUIRE n.key IS UNIQUE;
 CREATE INDEX work_doi IF NOT EXISTS FOR (n:Work) ON (n.doi);
 CREATE INDEX work_arxiv_id IF NOT EXISTS FOR (n:Work) ON (n.arxiv_id);
 CREATE INDEX work_openalex_id IF NOT EXISTS FOR (n:Work) ON (n.openalex_id);

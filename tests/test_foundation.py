@@ -16,7 +16,14 @@ from kg.config import Settings
 
 pytestmark = pytest.mark.neo4j
 
-EXPECTED_CONSTRAINTS = {"researcher_id", "work_id", "topic_id", "institution_id", "loadrun_id"}
+EXPECTED_CONSTRAINTS = {
+    "researcher_id",
+    "work_id",
+    "topic_id",
+    "institution_id",
+    "loadrun_id",
+    "load_lock_key",
+}
 EXPECTED_INDEXES = {
     "work_doi",
     "work_arxiv_id",
@@ -71,7 +78,7 @@ def test_uniqueness_constraint_rejects_a_second_node_with_the_same_id(
 
 def test_catalog_reads_the_schema_file_and_splits_statements() -> None:
     stmts = catalog.get("schema").statements()
-    assert len(stmts) == 22
+    assert len(stmts) == 23
     assert all("IF NOT EXISTS" in s for s in stmts)
 
 
