@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from typing import Any
 
 from kg.models import AuthorRef, Provenance, Record, Reject, WorkIds, WorkRecord
 from kg.normalize import normalize_arxiv, normalize_doi
-from loaders.base import Input, RecordError, check_year, decode_utf8, guarded, iter_lines, reject
+from loaders.base import Input, RecordError, check_year, decode_utf8, guarded, iter_json_lines, reject
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -144,27 +143,11 @@ def _metadata(r: dict[str, Any], prov: Provenance) -> WorkRecord:
 def parse_metadata(inp: Input) -> Iterator[Record | Reject]:
     """The metadata snapshot: one JSON object per line, streamed."""
     with inp.open() as stream:
-        for n, offset, raw in iter_lines(stream):
-            if not raw.strip():
+        for item in iter_json_lines(stream, inp.name):
+            if isinstance(item, Reject):
+                yield item
                 continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                yield reject(
-                    inp.name,
-                    f"not UTF-8 text (byte 0x{raw[e.start]:02x} at column {e.start + 1})",
-                    line=n,
-                    offset=offset,
-                    raw=raw,
-                )
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as e:
-                yield reject(
-                    inp.name, f"invalid JSON: {e.msg} (column {e.colno})", line=n, offset=offset, raw=text
-                )
-                continue
+            n, offset, text, obj = item.line, item.offset, item.text, item.obj
             if not isinstance(obj, dict):
                 yield reject(inp.name, "not an arXiv metadata record", line=n, offset=offset, raw=text)
                 continue

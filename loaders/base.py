@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import sys
 import zlib
 from collections.abc import Callable, Iterator
@@ -217,3 +218,36 @@ def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
     for n, raw in enumerate(stream, start=1):
         yield n, offset, raw.rstrip(b"\r\n")
         offset += len(raw)
+
+
+@dataclass(frozen=True)
+class JsonLine:
+    line: int
+    offset: int
+    text: str
+    obj: object
+
+
+def iter_json_lines(stream: BinaryIO, file: str) -> Iterator[JsonLine | Reject]:
+    """JSON Lines, one line in memory at a time: each line parsed, or a Reject naming the line when it is not UTF-8
+    or not JSON. Blank lines are skipped; a leading byte-order mark is dropped."""
+    for n, offset, raw in iter_lines(stream):
+        if not raw.strip():
+            continue
+        try:
+            text = raw.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError as e:
+            yield reject(
+                file,
+                f"not UTF-8 text (byte 0x{raw[e.start]:02x} at column {e.start + 1})",
+                line=n,
+                offset=offset,
+                raw=raw,
+            )
+            continue
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as e:
+            yield reject(file, f"invalid JSON: {e.msg} (column {e.colno})", line=n, offset=offset, raw=text)
+            continue
+        yield JsonLine(n, offset, text, obj)

@@ -26,7 +26,7 @@ from kg.models import (
     WorkRecord,
 )
 from kg.normalize import normalize_arxiv, normalize_doi, normalize_openalex, normalize_orcid, normalize_ror
-from loaders.base import Input, RecordError, check_year, decode_utf8, guarded, iter_lines, reject
+from loaders.base import Input, RecordError, check_year, decode_utf8, guarded, iter_json_lines, reject
 
 # Entity kinds with no place in the graph model (concepts, sources, publishers, funders, keywords): skipped.
 SKIPPED_KINDS = frozenset("CSPFK")
@@ -254,25 +254,11 @@ def parse(inp: Input) -> Iterator[Record | Reject]:
         return
     with inp.open() as stream:
         try:
-            for n, offset, raw in iter_lines(stream):
-                if not raw.strip():
+            for item in iter_json_lines(stream, inp.name):
+                if isinstance(item, Reject):
+                    yield item
                     continue
-                try:
-                    text = raw.decode("utf-8").removeprefix("\ufeff")
-                except UnicodeDecodeError as e:
-                    yield reject(
-                        inp.name,
-                        f"not UTF-8 text (byte 0x{raw[e.start]:02x} at column {e.start + 1})",
-                        line=n,
-                        offset=offset,
-                        raw=raw,
-                    )
-                    continue
-                try:
-                    obj = json.loads(text)
-                except json.JSONDecodeError as e:
-                    yield reject(inp.name, _json_error(e), line=n, offset=offset, raw=text)
-                    continue
+                n, offset, text, obj = item.line, item.offset, item.text, item.obj
                 yield from entity(obj, inp.name, n, offset, text)
         except (gzip.BadGzipFile, EOFError, zlib.error) as e:
             yield reject(inp.name, f"gzip stream is broken ({e}); records after this point are lost")
