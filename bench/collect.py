@@ -60,6 +60,8 @@ def _size(n: int, e: dict[str, Any]) -> str:
     loaded = (e.get("graph") or {}).get("works")
     if isinstance(loaded, int) and loaded != n:
         return f"{n:,}-work corpus ({loaded:,} works in the graph)"
+    if e.get("graph_built_by") == "import":
+        return f"{n:,} works (graph imported by bench/graph1m.py)"
     return f"{n:,} works"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 from typing import Any
 
@@ -38,13 +39,17 @@ def rebuild_coauthors(s: Settings) -> dict[str, Any]:
     return _measure(s, "coauthors", "rebuild")
 
 
-def run(s: Settings, works: int, coauthors: dict[str, Any] | None = None) -> dict[str, Any]:
+def run(
+    s: Settings, works: int, coauthors: dict[str, Any] | None = None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Time `kg discover` over everyone (COAUTHOR must be built: pass its measurement or it is rebuilt here)."""
     if coauthors is None:
         common.log("discover: kg coauthors rebuild")
         coauthors = rebuild_coauthors(s)
     common.log("discover: kg discover (all researchers)")
+    load_before = list(os.getloadavg())
     disc = _measure(s, "discover")
+    disc["load_average_before"] = load_before
     drv = db.make_driver(s)
     try:
         counts = db.run(drv, common.q("counts"), settings=s)[0]
@@ -57,6 +62,7 @@ def run(s: Settings, works: int, coauthors: dict[str, Any] | None = None) -> dic
         "coauthors_rebuild": coauthors,
         "discover": disc,
         "target_seconds": 600,
+        **(extra or {}),
     }
     common.update_result("discover", str(works), entry)
     return entry

@@ -4,6 +4,7 @@ concurrent clients, for ordinary researchers and supernodes, against an unbounde
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import socket
 import subprocess
@@ -39,9 +40,16 @@ def _free_port() -> int:
 
 
 def pick_nodes(drv: Driver, s: Settings, n: int) -> dict[str, list[dict[str, Any]]]:
-    """Supernodes (the most productive researchers) and ordinary researchers (2–10 works), deterministic."""
+    """Supernodes (the highest degree) and ordinary researchers: of those with 2–10 works and a co-author degree
+    between the pool's quartiles (a typical degree), the n with the smallest sha1(id): deterministic, and spread
+    over the graph rather than the first ids in id order (which synth hands out in productivity order)."""
     supers = db.run(drv, common.q("supernodes"), {"limit": n}, settings=s)
-    ordinary = db.run(drv, common.q("ordinary_researchers"), {"limit": n, "low": 2, "high": 10}, settings=s)
+    pool = db.run(drv, common.q("ordinary_researchers"), {"low": 2, "high": 10}, settings=s)
+    if pool:
+        degrees = sorted(int(r["coauthors"]) for r in pool)
+        q1, q3 = degrees[len(degrees) // 4], degrees[(3 * len(degrees)) // 4]
+        pool = [r for r in pool if q1 <= int(r["coauthors"]) <= q3] or pool
+    ordinary = sorted(pool, key=lambda r: hashlib.sha1(str(r["id"]).encode()).hexdigest())[:n]
     return {"ordinary": ordinary, "supernode": supers}
 
 
@@ -190,7 +198,9 @@ def naive_two_hop(drv: Driver, s: Settings, ids: list[str], repeats: int, timeou
     }
 
 
-def run(s: Settings, works: int, cfg: PanelConfig | None = None) -> dict[str, Any]:
+def run(
+    s: Settings, works: int, cfg: PanelConfig | None = None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Measure the API and the naive baseline on whatever graph is loaded (tagged with its corpus size)."""
     cfg = cfg or PanelConfig()
     drv = db.make_driver(s)
@@ -227,7 +237,10 @@ def run(s: Settings, works: int, cfg: PanelConfig | None = None) -> dict[str, An
         "available": True,
         "works": works,
         "graph": counts,
-        "nodes": {cls: [{"id": r["id"], "works": r["works"]} for r in rows] for cls, rows in picked.items()},
+        "nodes": {
+            cls: [{k: r[k] for k in ("id", "works", "degree", "coauthors") if k in r} for r in rows]
+            for cls, rows in picked.items()
+        },
         "api": results,
         "naive_two_hop": naive,
         "config": {
@@ -236,6 +249,7 @@ def run(s: Settings, works: int, cfg: PanelConfig | None = None) -> dict[str, An
             "api_workers": cfg.workers,
             "naive_repeats": cfg.naive_repeats,
         },
+        **(extra or {}),
         "p99_ms_worst": max(
             (v.get("p99_ms", 0.0) for ep in results.values() for v in ep.values()), default=None
         ),

@@ -92,6 +92,9 @@ class DiscoverySummary:
     out: Path | None = None
     seconds: float = 0.0
     params: dict[str, Any] = field(default_factory=dict)
+    # where the time went: reading the edge list, ranking (incl. formatting rows), the writer's busy time, and how
+    # long ranking stood waiting for the writer (the write-bound share of the run)
+    timings: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +106,7 @@ class DiscoverySummary:
             "coauthor_pairs": self.coauthor_pairs,
             "out": str(self.out) if self.out else None,
             "seconds": round(self.seconds, 2),
+            "timings": {k: round(v, 2) for k, v in self.timings.items()},
             "params": self.params,
         }
 
@@ -316,8 +320,10 @@ def run_discovery(
     p = linkpred.Params(**{**base.__dict__, "top_k": top_k, "prefer_open": prefer_open})
     run = run_id or new_run_id()
     started = time.monotonic()
+    timings: dict[str, float] = {"read_s": 0.0, "rank_s": 0.0, "write_busy_s": 0.0, "write_wait_s": 0.0}
     with _progress(progress) as advance:
         inp = load_input(driver, s, advance)
+        timings["read_s"] = time.monotonic() - started
         index = {rid: i for i, rid in enumerate(inp.researcher_ids)}
         if researcher_ids:
             missing = sorted({r for r in researcher_ids if r not in index})
@@ -331,19 +337,36 @@ def run_discovery(
         covered = written = with_any = 0
         # One writer thread: Neo4j stores block i while this thread ranks block i+1; at most 2 blocks in flight.
         pending: deque[Future[int]] = deque()
+
+        def store(batch: np.ndarray, rows: list[tuple[str, str, float, str]]) -> int:
+            t0 = time.monotonic()
+            try:
+                return _store_rows(driver, s, run, inp, batch, rows)
+            finally:
+                timings["write_busy_s"] += time.monotonic() - t0
+
+        def drain(keep: int) -> int:
+            t0 = time.monotonic()
+            done = 0
+            while len(pending) > keep:
+                done += pending.popleft().result()
+            timings["write_wait_s"] += time.monotonic() - t0
+            return done
+
         try:
             with ThreadPoolExecutor(max_workers=1) as pool:
+                t_rank = time.monotonic()
                 for batch, suggestions in linkpred.suggest(graph, sources, p):
                     rows = _rows(inp, run, suggestions, writer)
-                    pending.append(pool.submit(_store_rows, driver, s, run, inp, batch, rows))
+                    timings["rank_s"] += time.monotonic() - t_rank
+                    pending.append(pool.submit(store, batch, rows))
                     covered += len(batch)
                     with_any += len({x.source for x in suggestions})
-                    while len(pending) > 1:
-                        written += pending.popleft().result()
+                    written += drain(1)
                     if advance:
                         advance("suggesting", covered, len(sources))
-                while pending:
-                    written += pending.popleft().result()
+                    t_rank = time.monotonic()
+                written += drain(0)
         finally:
             for f in pending:
                 f.cancel()
@@ -359,6 +382,7 @@ def run_discovery(
         out=out_path,
         seconds=time.monotonic() - started,
         params={k: v for k, v in p.__dict__.items()},
+        timings=timings,
     )
 
 

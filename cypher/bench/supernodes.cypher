@@ -1,6 +1,8 @@
-// Benchmarks: the most productive researchers (the panel's supernodes), most works first, ties by id.
+// Benchmarks: the panel's supernodes, the researchers with the highest degree over the relationship types a slice
+// reads (AUTHORED, COAUTHOR, WORKS_ON, AFFILIATED_WITH; from the degree store, so the scan is cheap), ties by id.
+// Params: $limit (int).
 MATCH (r:Researcher)
-WITH r, COUNT { (r)-[:AUTHORED]->() } AS works
-ORDER BY works DESC, r.id
+WITH r, COUNT { (r)-[:AUTHORED|COAUTHOR|WORKS_ON|AFFILIATED_WITH]-() } AS degree
+ORDER BY degree DESC, r.id
 LIMIT $limit
-RETURN r.id AS id, works
+RETURN r.id AS id, degree, COUNT { (r)-[:AUTHORED]->() } AS works, COUNT { (r)-[:COAUTHOR]-() } AS coauthors

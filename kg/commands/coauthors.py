@@ -142,6 +142,13 @@ def discover_cmd(
         + (f"; written to {summary.out}" if summary.out else ""),
         markup=False,
     )
+    t = summary.timings
+    if t:
+        console.print(
+            f"time: read {t['read_s']:.1f}s, rank {t['rank_s']:.1f}s, writer busy {t['write_busy_s']:.1f}s, "
+            f"ranking waited for the writer {t['write_wait_s']:.1f}s",
+            markup=False,
+        )
     if show and researcher:
         for rid in researcher:
             _print_suggestions(rid, discover.stored_suggestions(driver(), rid, settings()))
