@@ -1,4 +1,4 @@
-"""The CSV bundle reader in bounded memory: any row order gives the same records and rejects, memory stays flat."""
+"""The CSV bundle reader in bounded memory: any row order gives the same records and rejects, flat memory."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ SHOWN = "bundle"  # the name files are shown under, so bundles in different dire
 def _reference(directory: Path, shown: str) -> Iterator[Record | Reject]:
     """The reader as it was before it streamed, every authorship held in memory: the behaviour to keep."""
     w_name, a_name = f"{shown}/{WORKS}", f"{shown}/{AUTHORSHIPS}"
-    by_work: dict[str, list[tuple[int | None, int, object]]] = defaultdict(list)
+    by_work: dict[str, list[csv_bundle.Entry]] = defaultdict(list)
     auths = csv_bundle._Csv(directory / AUTHORSHIPS, a_name, csv_bundle.AUTHORSHIP_COLUMNS)
     for line, row in auths.rows():
         if isinstance(row, Reject):
@@ -48,7 +48,7 @@ def _reference(directory: Path, shown: str) -> Iterator[Record | Reject]:
             continue
         wid = row["work_id"]
         entries = sorted(by_work.get(wid, []), key=lambda t: (t[0] is None, t[0] or 0, t[1]))
-        authors = [ref.model_copy(update={"position": i}) for i, (_, _, ref) in enumerate(entries, start=1)]  # type: ignore[attr-defined]
+        authors = [ref.model_copy(update={"position": i}) for i, (_, _, ref) in enumerate(entries, start=1)]
         prov = Provenance(source="csv", file=w_name, line=line, record_id=wid or None)
         yield guarded(
             partial(csv_bundle._work, row, authors, prov), w_name, line=line, raw=",".join(row.values())
@@ -196,11 +196,13 @@ def test_a_repeated_work_id_gives_every_copy_all_its_authors(
 
 
 def _random_bundle(rng: random.Random, d: Path) -> None:
-    """A small bundle with the awkward cases mixed in: repeated and empty ids, orphans, bad rows and headers."""
+    """A small bundle with the awkward cases mixed in: repeated and empty ids, orphans, bad rows, headers."""
     pool = ["w1", "w2", "w3", "w4", "w5", "w6", ""]
     wids = rng.sample(pool[:6], rng.randint(0, 6))
     if wids and rng.random() < 0.2:
         wids.insert(rng.randint(0, len(wids)), rng.choice([*wids, ""]))  # a repeated or empty work id
+    if rng.random() < 0.2:  # enough rows that a bad byte lands past the first block the decoder reads
+        wids = [f"f{i}" for i in range(300)] + wids
     w_lines = [",".join(WORK_COLUMNS if rng.random() > 0.05 else WORK_COLUMNS[:3])]
     for wid in wids:
         title = rng.choice(["A title", "Another, title", ""]) if rng.random() < 0.2 else f"Title of {wid}"
@@ -209,15 +211,24 @@ def _random_bundle(rng: random.Random, d: Path) -> None:
             cells.append("surplus")
         w_lines.append(",".join(cells))
     if rng.random() < 0.05:
-        w_lines.insert(rng.randint(1, len(w_lines)), "w9,Bad \udcff bytes,2020,,,,")
+        w_lines.insert(rng.randint(max(1, len(w_lines) - 3), len(w_lines)), "w9,Bad \udcff bytes,2020,,,,")
     a_rows = []
-    for wid in wids + rng.sample(pool, 2):  # rows of the works and of ids works.csv may not have (orphans)
+    orphans = rng.sample(pool, 2) if rng.random() < 0.4 else []  # ids works.csv may not have
+    for wid in wids + orphans:
         for _ in range(rng.randint(0, 3)):
+            name = rng.choice(["Ada Lovelace", "Alan Turing", "", "Grace Hopper"])
+            position = rng.choice(["1", "2", "3", "", "", "0", "x"])
             a_rows.append(
-                [wid, rng.choice(["a1", "a2", ""]), rng.choice(["Ada Lovelace", "Alan Turing", "", "Grace Hopper"]),
-                 rng.choice(["1", "2", "3", "", "", "0", "x"]), rng.choice(["", "i1"]), rng.choice(["", "Uni"])]
-            )  # fmt: skip
-    layout = rng.choice(["grouped", "shuffled", "reversed"])
+                [
+                    wid,
+                    rng.choice(["a1", "a2", ""]),
+                    name,
+                    position,
+                    rng.choice(["", "i1"]),
+                    rng.choice(["", "Uni"]),
+                ]
+            )
+    layout = rng.choice(["grouped", "grouped", "shuffled", "reversed"])
     if layout == "shuffled":
         rng.shuffle(a_rows)
     elif layout == "reversed":
@@ -225,7 +236,7 @@ def _random_bundle(rng: random.Random, d: Path) -> None:
     a_lines = [",".join(AUTHORSHIP_COLUMNS if rng.random() > 0.05 else AUTHORSHIP_COLUMNS[1:])]
     a_lines += [",".join(r) for r in a_rows]
     if rng.random() < 0.05:
-        a_lines.insert(rng.randint(1, len(a_lines)), "w1,a1,\udcff,1,,")
+        a_lines.insert(rng.randint(max(1, len(a_lines) - 3), len(a_lines)), "w1,a1,\udcff,1,,")
     for name, lines in ((WORKS, w_lines), (AUTHORSHIPS, a_lines)):
         data = ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
         (d / name).write_bytes(data if rng.random() > 0.02 else b"")  # now and then an empty file
