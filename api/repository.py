@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -41,6 +40,7 @@ from api.schemas import (
 from api.slices import ChosenNode, SliceRequest, SliceSelection, hidden_neighbours, incident_counts
 from kg import catalog, db
 from kg.config import Settings
+from kg.discover import expand_all
 from kg.errors import KGError, NotFound, QueryError
 
 
@@ -470,6 +470,12 @@ class GraphRepository:
                 "limit": limit + 1,
             },
         )
+        page = rows[:limit]
+        # the discovery job stores compact reasons (ids only): one query puts the page's names back
+        reasons = expand_all(
+            [r["reasons"] for r in page],
+            lambda ids: {x["id"]: x["name"] for x in self._read("discover/reason_names", {"lists": ids})},
+        )
         items = [
             SuggestionItem(
                 id=r["id"],
@@ -478,9 +484,9 @@ class GraphRepository:
                 open_to_collaborate=_bool(r["open_to_collaborate"]),
                 score=_float(r["score"]),
                 run=_str(r["run"]),
-                reasons=_reasons(r["reasons"]),
+                reasons=why,
             )
-            for r in rows[:limit]
+            for r, why in zip(page, reasons, strict=True)
         ]
         nxt = (float(rows[limit - 1]["sort_score"]), rows[limit - 1]["id"]) if len(rows) > limit else None
         return items, nxt
@@ -593,13 +599,3 @@ class GraphRepository:
         page = [h[3] for h in hits[offset : offset + limit]]
         nxt = offset + limit if len(hits) > offset + limit and offset + limit <= SEARCH_OFFSET_LIMIT else None
         return page, nxt
-
-
-def _reasons(raw: Any) -> Any:
-    """Reasons as the discovery job wrote them: a JSON string becomes JSON; anything else is passed as it is."""
-    if isinstance(raw, str):
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return raw
-    return raw

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import shutil
 import time
@@ -285,6 +286,11 @@ def main(argv: list[str] | None = None) -> None:
         common.log("graph: start, schema, provenance")
         entry["finish"] = finish_graph(s, run_id, counts)
     else:
+        # keep what the import run recorded (prepare, import, schema timings); this run adds the rebuild
+        previous = common.results_dir() / "graph.json"
+        if previous.exists():
+            entry = {**json.loads(previous.read_text(encoding="utf-8")).get("runs", {}).get(key, {}), **entry}
+            entry.pop("machine", None)
         localdb.start(s)
     if not args.skip_rebuild:
         common.log("graph: kg coauthors rebuild")

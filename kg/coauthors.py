@@ -13,7 +13,7 @@ managed write transaction (retried by the driver), so no transaction grows with 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import neo4j
@@ -25,6 +25,11 @@ from kg.db import run, run_named, translated_errors
 
 # update_for switches to a full rebuild when a load touches more researchers than this.
 REBUILD_ABOVE = 50_000
+# A rebuild transaction covers at most this many AUTHORED edges (besides batch_size researchers): the pair
+# statement sorts all its rows in memory, and the most productive researchers (thousands of works each, and
+# adjacent in id order in a synthetic corpus) would otherwise put millions of rows in one transaction, past
+# Neo4j's dbms.memory.transaction.total.max. A researcher with more works than this gets a transaction alone.
+MAX_WORKS_PER_TX = 20_000
 
 # progress(done, total): called after each batch; total is the number of researchers to cover.
 Progress = Callable[[int, int], None]
@@ -50,17 +55,30 @@ def run_steps(
         return session.execute_write(work)
 
 
-def _researcher_pages(driver: Driver, settings: Settings, size: int) -> Any:
+def _researcher_pages(
+    driver: Driver, settings: Settings, size: int, max_works: int = MAX_WORKS_PER_TX
+) -> Iterator[list[str]]:
+    """Researcher ids in id order, in batches of at most `size` researchers and `max_works` works (a researcher
+    with more works than that is a batch alone)."""
     after = ""
+    batch: list[str] = []
+    works = 0
     while True:
         rows = run_named(
             driver, "coauthors/researcher_page", {"after": after, "limit": size}, settings=settings
         )
         if not rows:
-            return
-        ids = [r["id"] for r in rows]
-        yield ids
-        after = ids[-1]
+            break
+        for r in rows:
+            n = int(r["works"] or 0)
+            if batch and (len(batch) >= size or works + n > max_works):
+                yield batch
+                batch, works = [], 0
+            batch.append(r["id"])
+            works += n
+        after = rows[-1]["id"]
+    if batch:
+        yield batch
 
 
 def count_researchers(driver: Driver, settings: Settings | None = None) -> int:

@@ -359,11 +359,12 @@ def test_cli_discover_exit_codes_and_output(
     assert r.returncode == 2
 
 
-def test_stored_reasons_text_is_the_reasons_as_json() -> None:
-    # the stored text is formatted by hand for speed: it must parse to exactly the --out reasons, names escaped
+def test_stored_reasons_text_expands_to_exactly_the_out_reasons() -> None:
+    # the stored text is compact (ids only) and formatted by hand for speed: parsed and expanded with the names it
+    # refers to, it must be exactly the --out reasons; ids that need JSON escaping survive the trip
     people, edges = _edge_list()
     inp = discover.DiscoveryInput(
-        people,
+        [p + ' "q" ü\\' if p == "b" else p for p in people],
         ["openalex:T1", "openalex:T2"],
         ["ror:I1", "ror:I2"],
         edges,
@@ -374,5 +375,23 @@ def test_stored_reasons_text_is_the_reasons_as_json() -> None:
     graph = linkpred.Graph(edges)
     sugs = [s for _, b in linkpred.suggest(graph, np.arange(len(people)), linkpred.Params()) for s in b]
     assert len(sugs) > 10
-    for s in sugs:
-        assert json.loads(discover.reasons_text(s, inp)) == discover.reasons_for(s, inp)
+    names: dict[str, str | None] = dict(zip(inp.researcher_ids, inp.researcher_names, strict=True))
+    names.update(zip(inp.topic_ids, inp.topic_names, strict=True))
+    names.update(zip(inp.institution_ids, inp.institution_names, strict=True))
+    asked: list[dict[str, list[str]]] = []
+
+    def lookup(ids: dict[str, list[str]]) -> dict[str, str | None]:
+        asked.append(ids)
+        return {i: names[i] for group in ids.values() for i in group}
+
+    stored = [discover.reasons_text(s, inp) for s in sugs]
+    assert all(json.loads(t)["v"] == discover.STORED_FORMAT and '"name"' not in t for t in stored)
+    assert any('b \\"q\\" ü' in t for t in stored)  # the escaped id is in some stored reasons
+    assert discover.expand_all(stored, lookup) == [discover.reasons_for(s, inp) for s in sugs]
+    assert len(asked) == 1  # one name lookup for the whole page
+    # reasons in any other shape (an older run, another tool) are passed on parsed, untouched
+    assert discover.expand_all(['["shared topic: X"]', "not json", None], lookup) == [
+        ["shared topic: X"],
+        "not json",
+        None,
+    ]
