@@ -18,7 +18,7 @@ import httpx
 import neo4j
 from neo4j import Driver
 
-from bench import common
+from bench import common, graph1m
 from kg import db, localdb
 from kg.config import Settings
 
@@ -265,11 +265,16 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--requests", type=int, default=200)
+    ap.add_argument("--naive-repeats", type=int, default=3, help="rounds of the unbounded two-hop baseline")
+    ap.add_argument(
+        "--graph1m", action="store_true", help="measure the graph built by bench/graph1m.py (its own Neo4j)"
+    )
     args = ap.parse_args(argv)
-    s = common.bench_settings()
+    s = graph1m.graph_settings() if args.graph1m else common.bench_settings()
     if s.uses_local_db:
         localdb.start(s)
-    entry = run(s, args.works, PanelConfig(clients=args.clients, requests=args.requests))
+    ap_cfg = PanelConfig(clients=args.clients, requests=args.requests, naive_repeats=args.naive_repeats)
+    entry = run(s, args.works, ap_cfg, {"graph_built_by": "import"} if args.graph1m else None)
     common.log(f"panel {args.works:,}: worst p99 {entry.get('p99_ms_worst')} ms")
 
 
