@@ -289,9 +289,9 @@ class _Merge:
     """The fast path: authorships.csv read alongside works.csv, one work's rows held at a time."""
 
     def __init__(self, auths: _Csv) -> None:
+        self.rejects: list[Reject] = []
         self._rows = self._entries(auths)
         self._head = next(self._rows, None)
-        self.rejects: list[Reject] = []
 
     def _entries(self, auths: _Csv) -> Iterator[tuple[str, Entry]]:
         for line, row in auths.rows():
