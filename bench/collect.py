@@ -11,7 +11,7 @@ from typing import Any
 from bench import common
 from kg.config import REPO_ROOT
 
-OWN = ("load", "panel", "discover", "summary")
+OWN = ("load", "panel", "discover", "graph", "summary")
 # The other teams' result files hold many counts; the report keeps their headline figures.
 KEY_FIGURES = re.compile(r"(precision|recall|f1|accuracy|top1|top3|per_s|_s$|seconds|rss|throughput)", re.I)
 START = "<!-- results:start (written by `python -m bench.collect`; edit outside these markers) -->"
@@ -244,6 +244,44 @@ def discover_rows(doc: dict[str, Any] | None) -> list[Row]:
     return rows
 
 
+def graph_rows(doc: dict[str, Any] | None) -> list[Row]:
+    """The graphs bench/graph1m.py built with the import tool, and `kg coauthors rebuild` on them."""
+    rows: list[Row] = []
+    for key, e in sorted((doc or {}).get("runs", {}).items()):
+        works = e.get("works", 0)
+        prep, imp, fin = e.get("prepare", {}), e.get("import", {}), e.get("finish", {})
+        if imp:
+            rows.append(
+                {
+                    "figure": f"{works:,}-work graph by bench/graph1m.py ({key}): CSV prep + import + schema",
+                    "ours": f"{_fmt(prep.get('seconds'))} + {_fmt(imp.get('seconds'))} + "
+                    f"{_fmt(fin.get('seconds'))} s",
+                    "baseline": "(not `kg load`: identity given by the synthetic author_id)",
+                    "ratio": "",
+                    "target": "",
+                    "machine": _machine(e),
+                }
+            )
+        c = e.get("coauthors_rebuild") or {}
+        if c:
+            g = e.get("graph") or {}
+            ok = c.get("exit_code") == 0
+            rows.append(
+                {
+                    "figure": f"`kg coauthors rebuild`, {works:,}-work imported graph",
+                    "ours": f"{_fmt(c.get('seconds'))} s, peak {_fmt(c.get('peak_rss_mb'))} MB, "
+                    f"{g.get('coauthor', 0):,} COAUTHOR edges"
+                    if ok
+                    else f"FAILED after {_fmt(c.get('seconds'))} s: {(c.get('output_tail') or [''])[-1][:160]}",
+                    "baseline": "",
+                    "ratio": "",
+                    "target": "",
+                    "machine": _machine(e),
+                }
+            )
+    return rows
+
+
 def _numbers(obj: Any, prefix: str = "", depth: int = 0) -> list[tuple[str, float]]:
     """Numeric leaves of another team's result file (up to three levels), for the collected report."""
     out: list[tuple[str, float]] = []
@@ -393,7 +431,8 @@ def collect(results: Path, md: Path | None) -> dict[str, Any]:
     discover_doc = _read(results / "discover.json")
     lrows, facts = load_rows(load_doc)
     orows, others = other_rows(results)
-    rows = lrows + panel_rows(panel_doc) + discover_rows(discover_doc) + orows
+    graph_doc = _read(results / "graph.json")
+    rows = lrows + graph_rows(graph_doc) + panel_rows(panel_doc) + discover_rows(discover_doc) + orows
     images = plots(results, load_doc, panel_doc)
     summary = {
         "benchmark": "summary",
@@ -402,6 +441,7 @@ def collect(results: Path, md: Path | None) -> dict[str, Any]:
         "load": load_doc,
         "panel": panel_doc,
         "discover": discover_doc,
+        "graph": graph_doc,
         "collected": others,
         "rss_growth_pct": facts.get("rss_growth_pct"),
         "targets": TARGETS,
