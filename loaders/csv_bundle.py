@@ -169,15 +169,31 @@ def _hash(text: str) -> int:
     )
 
 
+class _Scratch:
+    """A temporary directory made on first use (most bundles never need one) and removed with the parse."""
+
+    def __init__(self) -> None:
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+
+    def path(self) -> Path:
+        if self._dir is None:
+            self._dir = tempfile.TemporaryDirectory(prefix="kg-bundle-")
+        return Path(self._dir.name)
+
+    def cleanup(self) -> None:
+        if self._dir is not None:
+            self._dir.cleanup()
+
+
 class _Distinct:
     """Whether a stream of work ids repeats one, in bounded memory: 64-bit hashes sorted in blocks of
-    HASH_BLOCK (spilled to files when there are several), then each block checked against the others."""
+    HASH_BLOCK (the first kept in memory, later ones in files), then each block checked against the others."""
 
-    def __init__(self, tmp: Path) -> None:
-        self._tmp = tmp
+    def __init__(self, scratch: _Scratch) -> None:
+        self._scratch = scratch
         self._buf = np.empty(min(HASH_BLOCK, 1 << 14), dtype=np.uint64)  # grown as needed, up to a block
         self._n = 0
-        self._blocks: list[Path] = []
+        self._blocks: list[np.ndarray | Path] = []
         self.repeated = False
 
     def add(self, text: str) -> None:
@@ -194,7 +210,10 @@ class _Distinct:
         self._n = 0
         if block.size > 1 and bool(np.any(block[1:] == block[:-1])):
             self.repeated = True
-        path = self._tmp / f"hashes-{len(self._blocks)}.npy"
+        if not self._blocks:
+            self._blocks.append(block)
+            return
+        path = self._scratch.path() / f"hashes-{len(self._blocks)}.npy"
         np.save(path, block)
         self._blocks.append(path)
 
@@ -205,11 +224,11 @@ class _Distinct:
         for i, first in enumerate(self._blocks):
             if self.repeated:
                 break
-            a = np.load(first)
+            a = first if isinstance(first, np.ndarray) else np.load(first)
             if a.size == 0:
                 continue
             for other in self._blocks[i + 1 :]:
-                b = np.load(other, mmap_mode="r")
+                b = other if isinstance(other, np.ndarray) else np.load(other, mmap_mode="r")
                 at = np.searchsorted(a, b)
                 hit = a[np.minimum(at, a.size - 1)] == b
                 if bool(np.any(hit)):
@@ -219,7 +238,7 @@ class _Distinct:
 
 
 def _survey(
-    works: _Csv, auths: _Csv, tmp: Path
+    works: _Csv, auths: _Csv, scratch: _Scratch
 ) -> Generator[Reject, None, tuple[bool, UnreadableInput | None]]:
     """Yield the authorship rows' rejects in file order and return (mergeable, error reading works.csv).
 
@@ -228,7 +247,7 @@ def _survey(
     works.csv (a repeated id gets every row of that id, which a merge cannot give)."""
     work_ids = _work_ids(works)
     works_error: UnreadableInput | None = None
-    distinct = _Distinct(tmp)
+    distinct = _Distinct(scratch)
     matching, runs, current = True, False, ""
     for line, cells in auths.cells():
         if isinstance(cells, Reject):
@@ -405,16 +424,18 @@ def parse_bundle(directory: Path, shown: str | None = None) -> Iterator[Record |
     base = shown if shown is not None else str(directory)
     works = _Csv(directory / WORKS, str(Path(base) / WORKS), WORK_COLUMNS)
     auths = _Csv(directory / AUTHORSHIPS, str(Path(base) / AUTHORSHIPS), AUTHORSHIP_COLUMNS)
-    with tempfile.TemporaryDirectory(prefix="kg-bundle-") as tmp_dir:
-        tmp = Path(tmp_dir)
-        mergeable, works_error = yield from _survey(works, auths, tmp)
+    scratch = _Scratch()
+    try:
+        mergeable, works_error = yield from _survey(works, auths, scratch)
         if works_error is not None:
             raise works_error
-        source: _Merge | _Spill = _Merge(auths) if mergeable else _Spill(auths, tmp)
+        source: _Merge | _Spill = _Merge(auths) if mergeable else _Spill(auths, scratch.path())
         try:
             yield from _stream_works(works, source, auths.shown)
         finally:
             source.close()
+    finally:
+        scratch.cleanup()
 
 
 def _stream_works(works: _Csv, source: _Merge | _Spill, a_name: str) -> Iterator[Record | Reject]:

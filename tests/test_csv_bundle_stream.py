@@ -254,16 +254,18 @@ def test_random_bundles_read_exactly_as_the_in_memory_reader_did(
     assert 50 < paths.spills < 350  # both paths were exercised
 
 
-def test_repeats_are_found_within_and_across_hash_blocks(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_repeats_are_found_within_and_across_hash_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(csv_bundle, "HASH_BLOCK", 4)
     ids = [f"W{i}" for i in range(11)]
     for stream, unique in [(ids, True), ([*ids, "W2"], False), (["W1", "W1", *ids[2:]], False), ([], True)]:
-        distinct = csv_bundle._Distinct(tmp_path)
+        scratch = csv_bundle._Scratch()
+        distinct = csv_bundle._Distinct(scratch)
         for text in stream:
             distinct.add(text)
-        assert distinct.unique() is unique, stream
+        try:
+            assert distinct.unique() is unique, stream
+        finally:
+            scratch.cleanup()
 
 
 def _peak_traced(directory: Path) -> tuple[int, int]:
