@@ -21,6 +21,9 @@ CREATE INDEX institution_openalex_id IF NOT EXISTS FOR (n:Institution) ON (n.ope
 CREATE INDEX topic_name IF NOT EXISTS FOR (n:Topic) ON (n.name);
 CREATE INDEX topic_level IF NOT EXISTS FOR (n:Topic) ON (n.level);
 CREATE FULLTEXT INDEX researcher_names IF NOT EXISTS FOR (n:Researcher) ON EACH [n.name, n.aliases];
+// Candidate search for identity in large name blocks (tokens written by the loader; see kg.identity).
+CREATE FULLTEXT INDEX researcher_identity_keys IF NOT EXISTS FOR (n:Researcher) ON EACH [n.identity_keys]
+OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}};
 CREATE FULLTEXT INDEX work_text IF NOT EXISTS FOR (n:Work) ON EACH [n.title, n.abstract];
 CREATE FULLTEXT INDEX topic_names IF NOT EXISTS FOR (n:Topic) ON EACH [n.name, n.keywords];
 CREATE FULLTEXT INDEX institution_names IF NOT EXISTS FOR (n:Institution) ON EACH [n.name];

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
 
     data_dir: Path = DEFAULT_SHARED_DATA
     batch_size: int = 1000
+    # Identity: a name block holding more researchers than this is resolved against candidates found for the
+    # incoming slots (full-text over identity_keys, strong ids, previous holders) instead of re-clustered whole;
+    # -1 re-clusters every block whole (exactly a function of the set of mentions, but it reads whole blocks
+    # each batch, so loads slow down as the graph grows).
+    identity_block_limit: int = 0
 
     # API
     api_host: str = "127.0.0.1"

@@ -90,6 +90,10 @@ _RESEARCHER_RECORD_FIELDS = (
 )
 
 
+# Full-text matches read per incoming slot of a large block (see kg.identity.probe_query): the best few by shared
+# rare evidence; a slot needs at least a shared co-author or institution to link, so a handful is plenty.
+CANDIDATE_LIMIT = 25
+
 # Seconds spent per catalogued statement in this process (for `kg load --profile` and the benchmarks).
 STATEMENT_SECONDS: defaultdict[str, float] = defaultdict(float)
 
@@ -253,7 +257,8 @@ class _Tx:
 
     def read(self, name: str, **params: Any) -> list[dict[str, Any]]:
         t0 = time.perf_counter()
-        rows = [r.data() for r in self.tx.run(catalog.query(name), params)]
+        # the rows hold plain values and maps: dict() is all they need (Record.data() walks them again)
+        rows = [dict(r) for r in self.tx.run(catalog.query(name), params)]
         STATEMENT_SECONDS[name] += time.perf_counter() - t0
         return rows
 
@@ -298,8 +303,16 @@ def resolve_and_write(
     records: Sequence[Record],
     run_id: str,
     extra_blocks: Sequence[str] = (),
+    block_limit: int | None = None,
 ) -> BatchResult:
-    """Resolve a batch's identities against the graph and write it, all inside the caller's transaction."""
+    """Resolve a batch's identities against the graph and write it, all inside the caller's transaction.
+
+    A name block with at most `block_limit` researchers (None or negative: any number) is re-clustered whole, which makes the
+    result a function of the set of mentions. A larger one is re-clustered over the incoming slots and their
+    candidates only (previous holders of the touched works, researchers with the same strong ids, and the best
+    full-text matches of each slot's evidence, see kg.identity.probe_query), so a batch reads and writes a bounded
+    part of the graph however large the block has grown.
+    """
     t = _Tx(tx, run_id)
     res = BatchResult()
 
@@ -374,12 +387,14 @@ def resolve_and_write(
     mentions_by_work: dict[str, set[Mention]] = defaultdict(set)
     deleted_pairs: set[tuple[str, str]] = set()
     old_blocks: set[str] = set()
+    holder_blocks: set[tuple[str, str]] = set()  # (researcher, block) of the touched works' current authors
     if touched_old:
         for row in t.read("load/work_authorships", ids=sorted(touched_old)):
             wid = touched_old[row["work"]]
             deleted_pairs.add((row["researcher"], row["work"]))
             if row["block"]:
                 old_blocks.add(row["block"])
+                holder_blocks.add((row["researcher"], row["block"]))
             for mj in row["mentions"] or []:
                 mentions_by_work[wid].add(Mention.from_json(mj))
     for i, (w, extra) in enumerate(works):
@@ -422,16 +437,54 @@ def resolve_and_write(
     blocks.discard("|")
     t.lock(f"b:{b}" for b in blocks)
 
-    graph_rows = t.read("load/block_slots", blocks=sorted(blocks)) if blocks else []
+    slot_refs: dict[str, list[str]] = {}  # slot key → the source records behind it (smallest few)
+    batch_contexts: list[SlotContext] = []
+    for wid, slots in batch_slots.items():
+        props = work_props[wid]
+        topic_ids = work_topics_existing.get(wid, set()) | set(incoming_topics.get(wid, {}))
+        topics_ctx = {x: x for x in topic_ids}
+        topics_ctx.update({f"cat:{category_label(c)}": c for c in props.get("categories") or []})
+        for s in slots:
+            bctx = SlotContext(
+                slot=s,
+                work_ids=set(props["ids"]) | {wid},
+                coauthors=(
+                    _coauthor_map(o.name for o in slots if o is not s)
+                    if len(slots) <= identity.IDENTITY_COAUTHOR_CAP
+                    else {}
+                ),
+                topics=topics_ctx,
+                venue=props.get("venue"),
+                year=props.get("year"),
+            )
+            batch_contexts.append(bctx)
+            slot_refs[bctx.key] = list(props.get("record_refs") or [])
+
+    full_blocks, candidates = _candidate_scope(
+        t, blocks, block_limit, batch_contexts, holder_blocks, decisions_rows
+    )
+    graph_rows = (
+        t.read(
+            "load/block_slots",
+            blocks=sorted(full_blocks),
+            ids=sorted(candidates),
+            coauthor_cap=identity.IDENTITY_COAUTHOR_CAP,
+        )
+        if full_blocks or candidates
+        else []
+    )
     all_touched_work_ids = set(touched_old) | set(work_props)
     contexts: list[SlotContext] = []
     old_holder: dict[str, str] = {}  # slot key → researcher that held it before
-    slot_refs: dict[str, list[str]] = {}  # slot key → the source records behind it (smallest few)
+    old_stored: dict[str, dict[str, Any]] = {}  # slot key → its AUTHORED edge's properties as stored
     for row in graph_rows:
         if row["work"] in all_touched_work_ids:
             continue  # rebuilt from the batch's slots below
         deleted_pairs.add((row["researcher"], row["work"]))
-        slot = Slot(work_id=row["work"], mentions=[Mention.from_json(m) for m in row["mentions"] or []])
+        stored = row["stored"] or {}
+        slot = Slot(
+            work_id=row["work"], mentions=[Mention.from_json(m) for m in stored.get("mentions") or []]
+        )
         if not slot.mentions:
             continue
         topics_ctx = {x: x for x in row["topics"] or []}
@@ -446,23 +499,9 @@ def resolve_and_write(
         )
         contexts.append(ctx)
         old_holder[ctx.key] = row["researcher"]
-        slot_refs[ctx.key] = list(row["record_refs"] or [])
-    for wid, slots in batch_slots.items():
-        props = work_props[wid]
-        topic_ids = work_topics_existing.get(wid, set()) | set(incoming_topics.get(wid, {}))
-        topics_ctx = {x: x for x in topic_ids}
-        topics_ctx.update({f"cat:{category_label(c)}": c for c in props.get("categories") or []})
-        for s in slots:
-            bctx = SlotContext(
-                slot=s,
-                work_ids=set(props["ids"]) | {wid},
-                coauthors=_coauthor_map(o.name for o in slots if o is not s),
-                topics=topics_ctx,
-                venue=props.get("venue"),
-                year=props.get("year"),
-            )
-            contexts.append(bctx)
-            slot_refs[bctx.key] = list(props.get("record_refs") or [])
+        old_stored[ctx.key] = stored
+        slot_refs[ctx.key] = list(stored.get("record_refs") or [])
+    contexts.extend(batch_contexts)
 
     # 5. cluster each block (blocks tied by a curated SAME_AS cluster together)
     by_block: dict[str, list[SlotContext]] = defaultdict(list)
@@ -480,13 +519,14 @@ def resolve_and_write(
     }
     want_ids = sorted(
         set(old_holder.values())
+        | candidates
         | {r for r, _ in deleted_pairs}
         | {_researcher_record_id(p) for p in profiles}
         | {c.id for c in clusters}
         | cluster_strong
     )
     researcher_params = {
-        "blocks": sorted(blocks),
+        "blocks": sorted(full_blocks),
         "ids": want_ids,
         "orcids": sorted(x.split(":", 1)[1] for x in cluster_strong if x.startswith("orcid:")),
         "openalexs": sorted(x.split(":", 1)[1] for x in cluster_strong if x.startswith("openalex:")),
@@ -568,34 +608,40 @@ def resolve_and_write(
     researcher_rows: list[dict[str, Any]] = []
     authored_rows: list[dict[str, Any]] = []
     affiliation_rows: list[dict[str, Any]] = []
+    old_members: dict[str, set[str]] = defaultdict(set)
+    for key, holder in old_holder.items():
+        old_members[holder].add(key)
     for cl in clusters:
         rprops = _researcher_props(cl, record_sources.get(cl.id, []))
         rprops["record_refs"] = first_refs(
             {r for m in cl.members for r in slot_refs.get(m.key, [])}
             | {f"{p.prov.source}:{p.prov.ref}" for i, p in enumerate(profiles) if profile_target[i] == cl.id}
         )
-        researcher_rows.append({"id": cl.id, "props": rprops})
+        # a researcher whose slots, edges and properties come out as stored is not written again (nor are its
+        # derived edges recomputed): most of a re-clustered block does not change when a batch adds to it
+        changed = old_members.get(cl.id, set()) != {m.key for m in cl.members} or not _unchanged(
+            old_nodes.get(cl.id), rprops
+        )
         links: dict[str, dict[str, Any]] = {}
         for m in cl.members:
             s = m.slot
-            authored_rows.append(
-                {
-                    "researcher": cl.id,
-                    "work": s.work_id,
-                    "props": {
-                        "position": s.position,
-                        "raw_name": s.name,
-                        "names": s.names,
-                        "source": s.source,
-                        "sources": sorted({x.source for x in s.mentions}),
-                        "confidence": cl.slot_confidence[m.key],
-                        "mentions": sorted(x.to_json() for x in s.mentions),
-                        "institutions": s.institutions,
-                        "block_key": block_key(s.name),
-                        "record_refs": slot_refs.get(m.key, []),
-                    },
-                }
-            )
+            aprops = {
+                "position": s.position,
+                "raw_name": s.name,
+                "names": s.names,
+                "source": s.source,
+                "sources": sorted({x.source for x in s.mentions}),
+                "confidence": cl.slot_confidence[m.key],
+                "mentions": sorted(x.to_json() for x in s.mentions),
+                "institutions": s.institutions,
+                "block_key": block_key(s.name),
+                "record_refs": slot_refs.get(m.key, []),
+            }
+            if old_holder.get(m.key) == cl.id and _unchanged(old_stored.get(m.key), aprops):
+                deleted_pairs.discard((cl.id, s.work_id))
+            else:
+                authored_rows.append({"researcher": cl.id, "work": s.work_id, "props": aprops})
+                changed = True
             for inst in s.institutions:
                 link = links.setdefault(
                     inst, {"institution": inst, "years": set(), "raw_affiliation": None, "record_refs": []}
@@ -606,6 +652,9 @@ def resolve_and_write(
                 raws = s.raw_affiliations
                 if raws and (link["raw_affiliation"] is None or raws[0] < link["raw_affiliation"]):
                     link["raw_affiliation"] = raws[0]
+        if not changed:
+            continue
+        researcher_rows.append({"id": cl.id, "props": rprops})
         affiliation_rows.append(
             {
                 "researcher": cl.id,
@@ -733,6 +782,59 @@ def resolve_and_write(
     )
     res.researchers.update(t for t in dissolve.values() if t)
     return res
+
+
+def _unchanged(stored: dict[str, Any] | None, props: dict[str, Any]) -> bool:
+    """Whether `SET x += props` would leave these stored properties as they are (a null removes a property)."""
+    if stored is None:
+        return False
+    return all(stored.get(k) == v for k, v in props.items())
+
+
+def _candidate_scope(
+    t: _Tx,
+    blocks: set[str],
+    block_limit: int | None,
+    batch_contexts: Sequence[SlotContext],
+    holder_blocks: set[tuple[str, str]],
+    decisions_rows: Sequence[dict[str, Any]],
+) -> tuple[set[str], set[str]]:
+    """The blocks to re-cluster whole, and the researchers to re-cluster from the blocks too large for that."""
+    if block_limit is None or block_limit < 0 or not blocks:
+        return set(blocks), set()
+    big = {
+        r["block"]
+        for r in t.read("load/block_sizes", blocks=sorted(blocks))
+        if r["researchers"] > block_limit
+    }
+    if not big:
+        return set(blocks), set()
+    candidates = {rid for rid, b in holder_blocks if b in big}
+    # curated decisions are few: their researchers always take part
+    candidates.update(x for row in decisions_rows for x in (row["a"], row["b"]))
+    in_big = [c for c in batch_contexts if block_key(c.slot.name) in big]
+    strong = {f"{k}:{v}" for c in in_big for k in ("orcid", "openalex", "profile") for v in c.slot.strong(k)}
+    strong |= {v for c in in_big for v in c.slot.strong("src")}
+    if strong:
+        rows = t.read(
+            "load/researchers",
+            blocks=[],
+            ids=sorted(strong),
+            orcids=sorted(x.split(":", 1)[1] for x in strong if x.startswith("orcid:")),
+            openalexs=sorted(x.split(":", 1)[1] for x in strong if x.startswith("openalex:")),
+        )
+        candidates.update(r["id"] for r in rows if r["props"].get("block_key") in big)
+    probes = {}
+    for c in in_big:
+        q = identity.probe_query(c)
+        if q:
+            probes[(block_key(c.slot.name), q)] = {"block": block_key(c.slot.name), "query": q}
+    if probes:
+        rows = t.read(
+            "load/block_candidates", probes=[probes[k] for k in sorted(probes)], limit=CANDIDATE_LIMIT
+        )
+        candidates.update(r["id"] for r in rows)
+    return set(blocks) - big, candidates
 
 
 def _strong_group_of_record(rec: ResearcherRecord) -> dict[str, set[str]]:
@@ -868,6 +970,7 @@ def _researcher_props(
                 "identity_evidence": cl.evidence,
                 "sources": sorted({m.source for c in cl.members for m in c.slot.mentions} | rec_sources),
                 "mention_count": len(cl.members),
+                "identity_keys": identity.identity_keys(cl.members, cl.strong),
             }
         )
     else:
@@ -1029,7 +1132,9 @@ def write_batch(
                 translated_errors(),
                 driver.session(database=s.neo4j_database, notifications_min_severity="OFF") as session,
             ):
-                return session.execute_write(resolve_and_write, list(records), run_id, list(extra_blocks))
+                return session.execute_write(
+                    resolve_and_write, list(records), run_id, list(extra_blocks), s.identity_block_limit
+                )
         except DatabaseUnavailable as e:
             if not delays:
                 raise DatabaseUnavailable(f"{e} (gave up after {len(RETRY_DELAYS)} retries)") from e

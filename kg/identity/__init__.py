@@ -62,6 +62,9 @@ _RESEARCHER_ID_PRIORITY = {"orcid": 0, "openalex": 1, "profile": 2}
 # Evidence weights between two compatible-name author slots on different works; a link needs LINK_THRESHOLD.
 # One shared co-author is enough (names of people who write together recur); topics or a venue alone are not.
 LINK_THRESHOLD = 1.0
+# Co-authors are identity evidence on works with at most this many authors: on a 1,000-author collaboration,
+# sharing a co-author says little about who is who, and reading every such list would dominate the load.
+IDENTITY_COAUTHOR_CAP = 50
 W_COAUTHOR = 1.0  # per shared co-author (blocking key of the co-author's name), at most 2 counted
 W_INSTITUTION = 0.8  # per shared institution, at most 1 counted
 W_TOPIC = 0.3  # per shared topic or arXiv category, at most 2 counted
@@ -414,6 +417,10 @@ class Slot:
     work_id: str
     mentions: list[Mention] = field(default_factory=list)
     _name: tuple[int, str] = (0, "")  # (mention count it was computed for, name): mentions only grow
+    _strong: tuple[int, dict[str, frozenset[str]]] = (
+        -1,
+        {},
+    )  # (mention count, strong ids by kind), the same way
 
     @property
     def position(self) -> int | None:
@@ -436,8 +443,14 @@ class Slot:
     def source(self) -> str:
         return max(self.mentions, key=lambda m: (rank(m.source), m.source)).source
 
-    def strong(self, kind: str) -> set[str]:
-        return {v for m in self.mentions for k, v in m.strong().items() if k == kind}
+    def strong(self, kind: str) -> frozenset[str]:
+        if self._strong[0] != len(self.mentions):
+            by_kind: dict[str, set[str]] = defaultdict(set)
+            for m in self.mentions:
+                for k, v in m.strong().items():
+                    by_kind[k].add(v)
+            self._strong = (len(self.mentions), {k: frozenset(v) for k, v in by_kind.items()})
+        return self._strong[1].get(kind, frozenset())
 
     @property
     def institutions(self) -> list[str]:
@@ -466,38 +479,65 @@ def _given_len(name: str) -> int:
 
 
 def unify_mentions(work_id: str, mentions: Iterable[Mention]) -> list[Slot]:
-    """Author slots of one work from every mention of it, in a fixed order so the result depends on the set only."""
+    """Author slots of one work from every mention of it, in a fixed order so the result depends on the set only.
+
+    A mention joins the first slot (in creation order) sharing one of its strong ids; failing that, the first slot
+    it does not conflict with that has its position and a compatible name or a name with its name key; failing
+    that, a position-less mention joins the one compatible slot if there is exactly one. The lookups go through
+    indexes, so a 1,000-author collaboration costs no more than its mentions.
+    """
     uniq = sorted(
         set(mentions),
         key=lambda m: (m.position is None, -rank(m.source), m.position or 0, m.name, m.to_json()),
     )
     slots: list[Slot] = []
+    by_strong: dict[tuple[str, str], int] = {}  # (kind, id) → first slot holding it
+    by_position: dict[int, set[int]] = defaultdict(set)  # a slot's position (the smallest of its mentions)
+    by_name_key: dict[str, set[int]] = defaultdict(set)  # name keys of a slot's spellings
+    position_of: list[int | None] = []
     for m in uniq:
-        target = None
+        target: int | None = None
         strong = m.strong()
-        for s in slots:
-            if any(v in s.strong(k) for k, v in strong.items()):
-                target = s
-                break
+        hits = [by_strong[(k, v)] for k, v in strong.items() if (k, v) in by_strong]
+        if hits:
+            target = min(hits)
         if target is None:
             nk = name_key(m.name)
-            for s in slots:
+            cands = set(by_name_key.get(nk, ()))
+            if m.position is not None:
+                cands |= by_position.get(m.position, set())
+            for i in sorted(cands):
+                s = slots[i]
                 if s.conflicts(m):
                     continue
                 if m.position is not None and s.position == m.position and given_compatible(m.name, s.name):
-                    target = s
+                    target = i
                     break
-                if any(name_key(x) == nk for x in s.names):
-                    target = s
+                if nk in {name_key(x) for x in s.names}:
+                    target = i
                     break
         if target is None and m.position is None:
-            compatible = [s for s in slots if not s.conflicts(m) and given_compatible(m.name, s.name)]
+            compatible = [
+                i for i, s in enumerate(slots) if not s.conflicts(m) and given_compatible(m.name, s.name)
+            ]
             if len(compatible) == 1:
                 target = compatible[0]
         if target is None:
-            target = Slot(work_id=work_id)
-            slots.append(target)
-        target.mentions.append(m)
+            slots.append(Slot(work_id=work_id))
+            position_of.append(None)
+            target = len(slots) - 1
+        slot = slots[target]
+        slot.mentions.append(m)
+        for k, v in strong.items():
+            by_strong.setdefault((k, v), target)
+        by_name_key[name_key(m.name)].add(target)
+        pos = slot.position
+        if pos != position_of[target]:
+            if position_of[target] is not None:
+                by_position[position_of[target]].discard(target)  # type: ignore[index]
+            if pos is not None:
+                by_position[pos].add(target)
+            position_of[target] = pos
     return slots
 
 
@@ -602,6 +642,40 @@ def _features(c: SlotContext) -> set[str]:
 
 
 _STRONG_KINDS = ("orcid", "openalex", "profile", "src")
+
+# Candidate search in large blocks (kg.store): each researcher carries `identity_keys`, full-text tokens of the
+# evidence its slots could link by (one per blocking key and feature) plus one token per kind of strong id it does
+# NOT hold. A probe for an incoming slot asks the full-text index for researchers sharing any of its tokens and
+# free of every kind of strong id the slot has (a different id of the same kind could never join it; the same id
+# is looked up directly), so Lucene ranks by shared rare evidence and the store reads a bounded set of candidates.
+FREE_TOKENS = {"orcid": "no_orcid", "openalex": "no_openalex", "profile": "no_profile", "src": "no_src"}
+MAX_PROBE_TOKENS = 400  # Lucene's default limit is 1,024 clauses a query
+
+
+@lru_cache(maxsize=200_000)
+def feature_token(block: str, feature: str) -> str:
+    return short_hash(f"{block}\x1f{feature}", 12)
+
+
+def slot_tokens(c: SlotContext) -> list[str]:
+    b = block_key(c.slot.name)
+    return sorted({feature_token(b, f) for f in _features(c)})
+
+
+def identity_keys(members: Iterable[SlotContext], strong: dict[str, list[str]]) -> str:
+    """The `identity_keys` string of a researcher: its slots' feature tokens and its strong-id kind tokens."""
+    tokens = {t for c in members for t in slot_tokens(c)}
+    tokens.update(tok for k, tok in FREE_TOKENS.items() if not strong.get(k))
+    return " ".join(sorted(tokens))
+
+
+def probe_query(c: SlotContext) -> str | None:
+    """The full-text query finding the researchers an incoming slot could join by evidence (None: no evidence)."""
+    tokens = slot_tokens(c)[:MAX_PROBE_TOKENS]
+    if not tokens:
+        return None
+    required = sorted(FREE_TOKENS[k] for k in _STRONG_KINDS if c.slot.strong(k))
+    return "+(" + " ".join(tokens) + ")" + "".join(f" +{t}" for t in required)
 
 
 def cluster_block(slots: Sequence[SlotContext], decisions: Sequence[Decision] = ()) -> list[Cluster]:
@@ -710,11 +784,18 @@ def cluster_block(slots: Sequence[SlotContext], decisions: Sequence[Decision] = 
     for i, fs in enumerate(feats):
         for f in fs:
             inverted[f].append(i)
+    # Two slots already joined by a strong id or a curated decision, each with a strong id of its own, gain
+    # nothing from a link (no union, and their confidence does not depend on links): skip the pair. This keeps a
+    # prolific researcher's thousands of hard-linked slots from costing a quadratic number of link scores.
+    roots = [find(i) for i in range(n)]
+    fixed = [any(c.slot.strong(k) for k in _STRONG_KINDS) for c in order]
     pairs: set[tuple[int, int]] = set()
     for members in inverted.values():
         if len(members) > 200:
             continue  # a feature shared by hundreds of slots (a huge topic) carries no identity evidence
         for x, y in combinations(members, 2):
+            if fixed[x] and fixed[y] and roots[x] == roots[y]:
+                continue
             pairs.add((x, y))
     links: list[tuple[float, int, int, list[str]]] = []
     for x, y in pairs:
