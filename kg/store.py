@@ -388,6 +388,8 @@ def resolve_and_write(
     deleted_pairs: set[tuple[str, str]] = set()
     old_blocks: set[str] = set()
     holder_blocks: set[tuple[str, str]] = set()  # (researcher, block) of the touched works' current authors
+    prior_holder: dict[str, str] = {}  # slot key on a touched work → its researcher, as stored
+    prior_stored: dict[str, dict[str, Any]] = {}  # … and its AUTHORED edge's properties
     if touched_old:
         for row in t.read("load/work_authorships", ids=sorted(touched_old)):
             wid = touched_old[row["work"]]
@@ -395,8 +397,12 @@ def resolve_and_write(
             if row["block"]:
                 old_blocks.add(row["block"])
                 holder_blocks.add((row["researcher"], row["block"]))
-            for mj in row["mentions"] or []:
-                mentions_by_work[wid].add(Mention.from_json(mj))
+            stored_mentions = [Mention.from_json(mj) for mj in row["mentions"] or []]
+            mentions_by_work[wid].update(stored_mentions)
+            if stored_mentions and row["work"] == wid:
+                key = Slot(work_id=wid, mentions=stored_mentions).key
+                prior_holder[key] = row["researcher"]
+                prior_stored[key] = row["stored"] or {}
     for i, (w, extra) in enumerate(works):
         wid = group_of_record[i]
         # a source's own author ids (the CSV bundle's author_id) are one namespace per source, not per file:
@@ -609,7 +615,7 @@ def resolve_and_write(
     authored_rows: list[dict[str, Any]] = []
     affiliation_rows: list[dict[str, Any]] = []
     old_members: dict[str, set[str]] = defaultdict(set)
-    for key, holder in old_holder.items():
+    for key, holder in [*old_holder.items(), *prior_holder.items()]:
         old_members[holder].add(key)
     for cl in clusters:
         rprops = _researcher_props(cl, record_sources.get(cl.id, []))
@@ -637,7 +643,9 @@ def resolve_and_write(
                 "block_key": block_key(s.name),
                 "record_refs": slot_refs.get(m.key, []),
             }
-            if old_holder.get(m.key) == cl.id and _unchanged(old_stored.get(m.key), aprops):
+            if (old_holder.get(m.key) or prior_holder.get(m.key)) == cl.id and _unchanged(
+                old_stored.get(m.key) or prior_stored.get(m.key), aprops
+            ):
                 deleted_pairs.discard((cl.id, s.work_id))
             else:
                 authored_rows.append({"researcher": cl.id, "work": s.work_id, "props": aprops})
