@@ -135,6 +135,11 @@ def test_bounded_mode_joins_a_name_only_mention_to_the_researcher_it_shares_a_co
     assert diff(bounded_fp, fingerprint(graph, whole)) == "identical"
 
 
+def _load_runs(drv: Driver, s: Settings) -> dict[str, str]:
+    rows = db.run(drv, "MATCH (r:Researcher) RETURN r.id AS id, r.load_run AS run", settings=s)
+    return {r["id"]: r["run"] for r in rows}
+
+
 @pytest.mark.neo4j
 def test_a_batch_does_not_rewrite_the_researchers_it_leaves_unchanged(
     graph: Driver, neo4j_settings: Settings
@@ -143,21 +148,14 @@ def test_a_batch_does_not_rewrite_the_researchers_it_leaves_unchanged(
     recs = _records()
     first = store.load(graph, [("fixture", recs[:4])], settings=s, hooks=False)
     second = store.load(graph, [("fixture", recs[4:])], settings=s, hooks=False)
-    runs = {
-        r["id"]: r["run"]
-        for r in db.run(graph, "MATCH (r:Researcher) RETURN r.id AS id, r.load_run AS run", settings=s)
-    }
+    runs = _load_runs(graph, s)
     # A1 gained a work in the second load; A2, A3 and their co-authors did not
     assert runs["openalex:A1"] == second.run_id
     assert {runs[x] for x in ("openalex:A2", "openalex:A3", "openalex:A7", "openalex:A6")} == {first.run_id}
     # loading the second part again changes nothing and writes no researcher
     third = store.load(graph, [("fixture", recs[4:])], settings=s, hooks=False)
     assert third.written["Researcher"] == 0
-    runs_after = {
-        r["id"]: r["run"]
-        for r in db.run(graph, "MATCH (r:Researcher) RETURN r.id AS id, r.load_run AS run", settings=s)
-    }
-    assert runs_after == runs
+    assert _load_runs(graph, s) == runs
 
 
 @pytest.mark.neo4j
