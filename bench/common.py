@@ -11,6 +11,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -162,10 +163,13 @@ class Measured:
 
 def run_measured(cmd: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Measured:
     """Run a command; its wall time and peak resident memory (the kernel's max RSS of the child, from wait4)."""
-    out_path = results_dir() / ".stdout.tmp"
-    err_path = results_dir() / ".stderr.tmp"
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    with out_path.open("wb") as out, err_path.open("wb") as err:
+    # own temporary files: several benchmarks (or engineers) may run at once, and a shared name lost the output
+    results_dir().mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.NamedTemporaryFile(dir=results_dir(), prefix=".stdout-", delete=False) as out,
+        tempfile.NamedTemporaryFile(dir=results_dir(), prefix=".stderr-", delete=False) as err,
+    ):
+        out_path, err_path = Path(out.name), Path(err.name)
         t0 = time.perf_counter()
         proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, env=env, cwd=cwd or REPO_ROOT)
         _, status, usage = os.wait4(proc.pid, 0)
