@@ -304,14 +304,17 @@ def resolve_and_write(
     run_id: str,
     extra_blocks: Sequence[str] = (),
     block_limit: int | None = None,
+    allow_append: bool = True,
 ) -> BatchResult:
     """Resolve a batch's identities against the graph and write it, all inside the caller's transaction.
 
-    A name block with at most `block_limit` researchers (None or negative: any number) is re-clustered whole, which makes the
-    result a function of the set of mentions. A larger one is re-clustered over the incoming slots and their
-    candidates only (previous holders of the touched works, researchers with the same strong ids, and the best
-    full-text matches of each slot's evidence, see kg.identity.probe_query), so a batch reads and writes a bounded
-    part of the graph however large the block has grown.
+    A name block with at most `block_limit` researchers (None or negative: any number) is re-clustered whole,
+    which makes the result a function of the set of mentions. A larger one is re-clustered over the incoming slots
+    and their candidates only (previous holders of the touched works, researchers with the same strong ids, and the
+    best full-text matches of each slot's evidence, see kg.identity.probe_query), so a batch reads and writes a
+    bounded part of the graph however large the block has grown. A candidate reached only through its strong id,
+    whose spellings fit the incoming ones, is not even re-read: the incoming slots are appended to it (see
+    _appendable); when the clusters do not come out as that assumes, the batch is resolved again without appending.
     """
     t = _Tx(tx, run_id)
     res = BatchResult()
@@ -466,9 +469,13 @@ def resolve_and_write(
             batch_contexts.append(bctx)
             slot_refs[bctx.key] = list(props.get("record_refs") or [])
 
-    full_blocks, candidates = _candidate_scope(
+    full_blocks, candidates, strong_only = _candidate_scope(
         t, blocks, block_limit, batch_contexts, holder_blocks, decisions_rows
     )
+    append: dict[str, dict[str, Any]] = {}
+    if allow_append and not profiles:
+        append = {rid: p for rid, p in strong_only.items() if _appendable(rid, p, batch_contexts)}
+        candidates -= set(append)
     graph_rows = (
         t.read(
             "load/block_slots",
@@ -552,6 +559,8 @@ def resolve_and_write(
     ]
     for cl in clusters:
         _apply_aliases(cl, [g for g in alias_groups if g])
+    if append and not _appends_hold(append, clusters):
+        return resolve_and_write(tx, records, run_id, extra_blocks, block_limit, allow_append=False)
 
     strong_to_cluster: dict[str, str] = {}
     for cl in sorted(clusters, key=lambda c: c.id):
@@ -617,12 +626,22 @@ def resolve_and_write(
     old_members: dict[str, set[str]] = defaultdict(set)
     for key, holder in [*old_holder.items(), *prior_holder.items()]:
         old_members[holder].add(key)
+    appended_links = (
+        {
+            (r["researcher"], r["institution"]): r
+            for r in t.read("load/authorship_affiliations", ids=sorted(append))
+        }
+        if append
+        else {}
+    )
     for cl in clusters:
         rprops = _researcher_props(cl, record_sources.get(cl.id, []))
         rprops["record_refs"] = first_refs(
             {r for m in cl.members for r in slot_refs.get(m.key, [])}
             | {f"{p.prov.source}:{p.prov.ref}" for i, p in enumerate(profiles) if profile_target[i] == cl.id}
         )
+        if cl.id in append:
+            _merge_appended(rprops, append[cl.id], cl)
         # a researcher whose slots, edges and properties come out as stored is not written again (nor are its
         # derived edges recomputed): most of a re-clustered block does not change when a batch adds to it
         changed = old_members.get(cl.id, set()) != {m.key for m in cl.members} or not _unchanged(
@@ -662,6 +681,18 @@ def resolve_and_write(
                     link["raw_affiliation"] = raws[0]
         if not changed:
             continue
+        if cl.id in append:
+            for (rid, inst), old in appended_links.items():
+                if rid != cl.id:
+                    continue
+                link = links.setdefault(
+                    inst, {"institution": inst, "years": set(), "raw_affiliation": None, "record_refs": []}
+                )
+                link["years"].update(old["years"] or [])
+                link["record_refs"] = first_refs(set(link["record_refs"]) | set(old["record_refs"] or []))
+                raw = old["raw_affiliation"]
+                if raw and (link["raw_affiliation"] is None or raw < link["raw_affiliation"]):
+                    link["raw_affiliation"] = raw
         researcher_rows.append({"id": cl.id, "props": rprops})
         affiliation_rows.append(
             {
@@ -806,17 +837,18 @@ def _candidate_scope(
     batch_contexts: Sequence[SlotContext],
     holder_blocks: set[tuple[str, str]],
     decisions_rows: Sequence[dict[str, Any]],
-) -> tuple[set[str], set[str]]:
-    """The blocks to re-cluster whole, and the researchers to re-cluster from the blocks too large for that."""
+) -> tuple[set[str], set[str], dict[str, dict[str, Any]]]:
+    """The blocks to re-cluster whole, the researchers to re-cluster from the blocks too large for that, and (by
+    their stored properties) those of them reached only through a strong id of an incoming slot."""
     if block_limit is None or block_limit < 0 or not blocks:
-        return set(blocks), set()
+        return set(blocks), set(), {}
     big = {
         r["block"]
         for r in t.read("load/block_sizes", blocks=sorted(blocks))
         if r["researchers"] > block_limit
     }
     if not big:
-        return set(blocks), set()
+        return set(blocks), set(), {}
     candidates = {rid for rid, b in holder_blocks if b in big}
     # curated decisions are few: their researchers always take part
     candidates.update(x for row in decisions_rows for x in (row["a"], row["b"]))
@@ -831,7 +863,9 @@ def _candidate_scope(
             orcids=sorted(x.split(":", 1)[1] for x in strong if x.startswith("orcid:")),
             openalexs=sorted(x.split(":", 1)[1] for x in strong if x.startswith("openalex:")),
         )
-        candidates.update(r["id"] for r in rows if r["props"].get("block_key") in big)
+        by_strong = {r["id"]: r["props"] for r in rows if r["props"].get("block_key") in big}
+    else:
+        by_strong = {}
     probes = {}
     for c in in_big:
         q = identity.probe_query(c)
@@ -842,7 +876,95 @@ def _candidate_scope(
             "load/block_candidates", probes=[probes[k] for k in sorted(probes)], limit=CANDIDATE_LIMIT
         )
         candidates.update(r["id"] for r in rows)
-    return set(blocks) - big, candidates
+    strong_only = {rid: p for rid, p in by_strong.items() if rid not in candidates}
+    return set(blocks) - big, candidates | set(by_strong), strong_only
+
+
+def _typed_strong_of_node(rid: str, props: dict[str, Any]) -> set[str]:
+    out = {rid}
+    for kind, prop in (("orcid", "orcid"), ("openalex", "openalex_id"), ("profile", "profile_key")):
+        if props.get(prop):
+            out.add(f"{kind}:{props[prop]}")
+    return out
+
+
+def _typed_strong_of_slot(slot: Slot) -> set[str]:
+    out = {f"{k}:{v}" for k in ("orcid", "openalex", "profile") for v in slot.strong(k)}
+    return out | set(slot.strong("src"))
+
+
+def _appendable(rid: str, props: dict[str, Any], batch_contexts: Sequence[SlotContext]) -> bool:
+    """Whether the incoming slots carrying this researcher's strong ids can be appended to it without re-reading
+    its slots: each has no strong id the researcher lacks (its id cannot change) and a spelling that fits every
+    spelling the researcher is known by (re-clustering could not split them off)."""
+    mine = _typed_strong_of_node(rid, props)
+    spellings = [x for x in [props.get("name") or "", *(props.get("aliases") or [])] if x]
+    hit = False
+    for c in batch_contexts:
+        theirs = _typed_strong_of_slot(c.slot)
+        if not theirs & mine:
+            continue
+        hit = True
+        if not theirs <= mine:
+            return False
+        if not all(identity.given_compatible(n, x) for n in c.slot.names for x in spellings):
+            return False
+    return hit
+
+
+def _appends_hold(append: dict[str, dict[str, Any]], clusters: Sequence[Cluster]) -> bool:
+    """Every appended-to researcher is exactly one cluster of the batch, under its own id."""
+    for rid, props in append.items():
+        mine = _typed_strong_of_node(rid, props)
+        holding = [
+            cl
+            for cl in clusters
+            if mine
+            & (
+                {f"{k}:{v}" for k, vs in cl.strong.items() if k != "src" for v in vs}
+                | set(cl.strong.get("src", []))
+            )
+        ]
+        if len(holding) != 1 or holding[0].id != rid:
+            return False
+    return True
+
+
+def _merge_appended(rprops: dict[str, Any], old: dict[str, Any], cl: Cluster) -> None:
+    """A researcher's properties when the batch's slots are appended to its stored ones (which were not read)."""
+    new_names = {n for m in cl.members for n in m.slot.names}
+    counts: dict[str, int] = json.loads(old.get("name_counts") or "{}")
+    if not counts and old.get("name"):
+        counts = {old["name"]: int(old.get("mention_count") or 1)}
+    for spelling, n in identity.spelling_counts(cl.members).items():
+        counts[spelling] = counts.get(spelling, 0) + n
+    # a profile's own spelling names its researcher; otherwise the most used one, as when clustered whole
+    name = old["name"] if old.get("profile_key") and old.get("name") else identity.name_from_counts(counts)
+    tokens = set((old.get("identity_keys") or "").split())
+    tokens.update(t for m in cl.members for t in identity.slot_tokens(m))
+    evidence = list(old.get("identity_evidence") or [])
+    evidence += [e for e in rprops["identity_evidence"] if e not in evidence]
+    rprops.update(
+        {
+            "name": name,
+            "name_key": identity.name_key(name),
+            "block_key": identity.block_key(name),
+            "name_counts": json.dumps(counts, sort_keys=True, ensure_ascii=False),
+            "aliases": sorted(
+                (set(old.get("aliases") or []) | {old.get("name") or name} | new_names) - {name}
+            ),
+            "orcid": old.get("orcid"),
+            "openalex_id": old.get("openalex_id"),
+            "profile_key": old.get("profile_key"),
+            "identity_method": old.get("identity_method") or rprops["identity_method"],
+            "identity_confidence": old.get("identity_confidence", rprops["identity_confidence"]),
+            "identity_evidence": evidence[:20],
+            "sources": sorted(set(old.get("sources") or []) | set(rprops["sources"])),
+            "mention_count": int(old.get("mention_count") or 0) + len(cl.members),
+            "identity_keys": " ".join(sorted(tokens)),
+            "record_refs": first_refs(set(old.get("record_refs") or []) | set(rprops["record_refs"])),
+        }
+    )
 
 
 def _strong_group_of_record(rec: ResearcherRecord) -> dict[str, set[str]]:
@@ -978,6 +1100,9 @@ def _researcher_props(
                 "identity_evidence": cl.evidence,
                 "sources": sorted({m.source for c in cl.members for m in c.slot.mentions} | rec_sources),
                 "mention_count": len(cl.members),
+                "name_counts": json.dumps(
+                    identity.spelling_counts(cl.members), sort_keys=True, ensure_ascii=False
+                ),
                 "identity_keys": identity.identity_keys(cl.members, cl.strong),
             }
         )

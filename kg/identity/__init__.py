@@ -876,10 +876,20 @@ def _cluster_name(ctxs: Sequence[SlotContext]) -> str:
     profile_names = [m.name for c in ctxs for m in c.slot.mentions if m.profile]
     if profile_names:
         return min(profile_names)
+    return name_from_counts(spelling_counts(ctxs))
+
+
+def spelling_counts(ctxs: Iterable[SlotContext]) -> dict[str, int]:
+    """How many of a researcher's slots go by each spelling (kept on the node as `name_counts`)."""
     counts: dict[str, int] = defaultdict(int)
     for c in ctxs:
         counts[c.slot.name] += 1
-    # "Ada Lovelace" over "Lovelace, Ada" on a tie: the display form, not the catalogue form
+    return dict(counts)
+
+
+def name_from_counts(counts: dict[str, int]) -> str:
+    """The display name: the most used spelling; on a tie the fuller one, and "Ada Lovelace" over "Lovelace,
+    Ada" (the display form, not the catalogue form)."""
     return max(counts, key=lambda n: (counts[n], _given_len(n), "," not in n, n))
 
 
