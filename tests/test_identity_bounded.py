@@ -194,10 +194,13 @@ def test_appending_to_researchers_by_their_ids_gives_the_graph_whole_re_clusteri
     for limit in (-1, 0):
         graph.execute_query("MATCH (n) DETACH DELETE n")
         s = neo4j_settings.model_copy(update={"identity_block_limit": limit})
+        store.STATEMENT_SECONDS.pop("load/authorship_affiliations", None)
         store.load(
             graph, [(str(bundle), loaders.iter_records([bundle]))], batch_size=25, settings=s, hooks=False
         )
         prints.append(fingerprint(graph, s))
+        # the append path ran (it reads the appended researchers' affiliations) only in bounded mode
+        assert ("load/authorship_affiliations" in store.STATEMENT_SECONDS) == (limit == 0)
     renamed = db.run(
         graph,
         "MATCH (r:Researcher) WHERE size(r.aliases) > 0 AND r.mention_count > 1 RETURN count(r) AS n",
