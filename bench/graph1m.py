@@ -241,6 +241,7 @@ def rebuild_coauthors(s: Settings, batch_size: int | None = None) -> dict[str, A
     before = list(os.getloadavg())
     m = common.run_measured(common.kg_cmd("coauthors", "rebuild", *extra), env=common.kg_env(s))
     out: dict[str, Any] = {
+        "available": m.returncode == 0,
         "command": " ".join(["kg coauthors rebuild", *extra]),
         "exit_code": m.returncode,
         "seconds": round(m.seconds, 2),
