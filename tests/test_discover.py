@@ -264,6 +264,24 @@ def test_run_discovery_stores_exact_suggestions_with_reasons(graph: Driver, neo4
 
 
 @pytest.mark.neo4j
+def test_many_blocks_stored_by_concurrent_writers_give_the_same_edges(
+    graph: Driver, neo4j_settings: Settings
+) -> None:
+    _build(graph, neo4j_settings)
+    discover.run_discovery(graph, settings=neo4j_settings, run_id="one", progress=False)
+    one_block = {k: [(b, sc) for b, sc, _ in v] for k, v in _stored(graph, neo4j_settings).items()}
+    # two sources per block: the writer threads store several blocks at once, in any order
+    small = linkpred.Params(batch_sources=2)
+    summary = discover.run_discovery(
+        graph, settings=neo4j_settings, run_id="two", progress=False, params=small
+    )
+    stored = _stored(graph, neo4j_settings)
+    assert {k: [(b, sc) for b, sc, _ in v] for k, v in stored.items()} == one_block
+    assert {r for v in stored.values() for _, _, r in v} == {"two"}
+    assert summary.suggestions == sum(len(v) for v in stored.values())
+
+
+@pytest.mark.neo4j
 def test_a_new_run_replaces_only_the_covered_researchers_edges(
     graph: Driver, neo4j_settings: Settings
 ) -> None:

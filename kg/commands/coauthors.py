@@ -145,7 +145,7 @@ def discover_cmd(
     t = summary.timings
     if t:
         console.print(
-            f"time: read {t['read_s']:.1f}s, rank {t['rank_s']:.1f}s, writer busy {t['write_busy_s']:.1f}s, "
+            f"time: read {t['read_s']:.1f}s, rank {t['rank_s']:.1f}s, writers busy {t['write_busy_s']:.1f}s (summed), "
             f"ranking waited for the writer {t['write_wait_s']:.1f}s",
             markup=False,
         )
