@@ -1,4 +1,7 @@
-// Benchmarks: remove every SUGGESTED_COLLABORATOR edge in batches (so a timed `kg discover` starts from the same
-// empty state as the first run). Run in an auto-commit transaction. Params: $batch (int).
+// Benchmarks: remove up to $batch SUGGESTED_COLLABORATOR edges and say how many (call until 0), so a timed
+// `kg discover` starts from the same empty state as the first run. One bounded transaction per call: a single
+// CALL … IN TRANSACTIONS over 16M edges outlived the server's 10-minute transaction timeout. Params: $batch (int).
 MATCH (:Researcher)-[s:SUGGESTED_COLLABORATOR]->()
-CALL (s) { DELETE s } IN TRANSACTIONS OF $batch ROWS
+WITH s LIMIT $batch
+DELETE s
+RETURN count(*) AS deleted
