@@ -473,8 +473,13 @@ def resolve_and_write(
         t, blocks, block_limit, batch_contexts, holder_blocks, decisions_rows
     )
     append: dict[str, dict[str, Any]] = {}
-    if allow_append and not profiles:
-        append = {rid: p for rid, p in strong_only.items() if _appendable(rid, p, batch_contexts)}
+    if allow_append and not profiles and strong_only:
+        by_typed: dict[str, list[tuple[SlotContext, set[str]]]] = defaultdict(list)
+        for c in batch_contexts:
+            typed = _typed_strong_of_slot(c.slot)
+            for x in typed:
+                by_typed[x].append((c, typed))
+        append = {rid: p for rid, p in strong_only.items() if _appendable(rid, p, by_typed)}
         candidates -= set(append)
     graph_rows = (
         t.read(
@@ -893,17 +898,17 @@ def _typed_strong_of_slot(slot: Slot) -> set[str]:
     return out | set(slot.strong("src"))
 
 
-def _appendable(rid: str, props: dict[str, Any], batch_contexts: Sequence[SlotContext]) -> bool:
-    """Whether the incoming slots carrying this researcher's strong ids can be appended to it without re-reading
-    its slots: each has no strong id the researcher lacks (its id cannot change) and a spelling that fits every
-    spelling the researcher is known by (re-clustering could not split them off)."""
+def _appendable(
+    rid: str, props: dict[str, Any], by_typed: dict[str, list[tuple[SlotContext, set[str]]]]
+) -> bool:
+    """Whether the incoming slots carrying this researcher's strong ids (by_typed: typed strong id → the incoming
+    slots holding it, with all their typed ids) can be appended to it without re-reading its slots: each has no
+    strong id the researcher lacks (its id cannot change) and a spelling that fits every spelling the researcher
+    is known by (re-clustering could not split them off)."""
     mine = _typed_strong_of_node(rid, props)
     spellings = [x for x in [props.get("name") or "", *(props.get("aliases") or [])] if x]
     hit = False
-    for c in batch_contexts:
-        theirs = _typed_strong_of_slot(c.slot)
-        if not theirs & mine:
-            continue
+    for c, theirs in (pair for x in sorted(mine) for pair in by_typed.get(x, [])):
         hit = True
         if not theirs <= mine:
             return False
@@ -914,18 +919,14 @@ def _appendable(rid: str, props: dict[str, Any], batch_contexts: Sequence[SlotCo
 
 def _appends_hold(append: dict[str, dict[str, Any]], clusters: Sequence[Cluster]) -> bool:
     """Every appended-to researcher is exactly one cluster of the batch, under its own id."""
+    by_typed: dict[str, set[int]] = defaultdict(set)
+    for i, cl in enumerate(clusters):
+        for k, vs in cl.strong.items():
+            for v in vs:
+                by_typed[v if k == "src" else f"{k}:{v}"].add(i)
     for rid, props in append.items():
-        mine = _typed_strong_of_node(rid, props)
-        holding = [
-            cl
-            for cl in clusters
-            if mine
-            & (
-                {f"{k}:{v}" for k, vs in cl.strong.items() if k != "src" for v in vs}
-                | set(cl.strong.get("src", []))
-            )
-        ]
-        if len(holding) != 1 or holding[0].id != rid:
+        holding = {i for x in _typed_strong_of_node(rid, props) for i in by_typed.get(x, ())}
+        if len(holding) != 1 or clusters[holding.pop()].id != rid:
             return False
     return True
 
