@@ -183,6 +183,30 @@ def run_measured(cmd: Sequence[str], env: dict[str, str] | None = None, cwd: Pat
     return Measured(seconds, usage.ru_maxrss / 1024, proc.returncode, stdout, stderr)
 
 
+def import_command(lib: Path, csv_dir: Path, report: Path, database: str, heap: str) -> list[str]:
+    """`neo4j-admin database import full` from the jars in `lib` over the CSV files the benchmarks write
+    (works, researchers, institutions, authored, affiliated), run as a plain java command."""
+    return [
+        shutil.which("java") or "java",
+        "-Xms1g",
+        f"-Xmx{heap}",
+        "-cp",
+        f"{lib.resolve()}/*",
+        localdb.ADMIN_TOOL,
+        "database",
+        "import",
+        "full",
+        f"--nodes=Work={csv_dir / 'works.csv'}",
+        f"--nodes=Researcher={csv_dir / 'researchers.csv'}",
+        f"--nodes=Institution={csv_dir / 'institutions.csv'}",
+        f"--relationships=AUTHORED={csv_dir / 'authored.csv'}",
+        f"--relationships=AFFILIATED_WITH={csv_dir / 'affiliated.csv'}",
+        "--overwrite-destination=true",
+        f"--report-file={report}",
+        database,
+    ]
+
+
 def percentiles(values: Sequence[float]) -> dict[str, float]:
     """p50/p95/p99/max/mean in milliseconds (nearest-rank percentiles) of seconds."""
     if not values:

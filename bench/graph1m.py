@@ -177,25 +177,7 @@ def import_csvs(s: Settings, csv_dir: Path) -> dict[str, Any]:
     conf.mkdir(parents=True, exist_ok=True)
     (conf / "neo4j.conf").write_text("", encoding="utf-8")
     lib = s.localdb_jars / "lib"
-    cmd = [
-        shutil.which("java") or "java",
-        "-Xms1g",
-        "-Xmx3g",
-        "-cp",
-        f"{lib.resolve()}/*",
-        localdb.ADMIN_TOOL,
-        "database",
-        "import",
-        "full",
-        f"--nodes=Work={csv_dir / 'works.csv'}",
-        f"--nodes=Researcher={csv_dir / 'researchers.csv'}",
-        f"--nodes=Institution={csv_dir / 'institutions.csv'}",
-        f"--relationships=AUTHORED={csv_dir / 'authored.csv'}",
-        f"--relationships=AFFILIATED_WITH={csv_dir / 'affiliated.csv'}",
-        "--overwrite-destination=true",
-        f"--report-file={home / 'run' / 'import.report'}",
-        s.neo4j_database,
-    ]
+    cmd = common.import_command(lib, csv_dir, home / "run" / "import.report", s.neo4j_database, "3g")
     env = {**os.environ, "NEO4J_HOME": str(home.resolve()), "NEO4J_CONF": str(conf.resolve())}
     m = common.run_measured(cmd, env=env, cwd=home)
     if m.returncode != 0:

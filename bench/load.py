@@ -137,25 +137,7 @@ def import_tool(s: Settings, bundle: Path, work_dir: Path) -> dict[str, Any]:
     prep = time.perf_counter() - t0
     (home / "conf").mkdir(parents=True, exist_ok=True)
     (home / "conf" / "neo4j.conf").write_text("", encoding="utf-8")
-    cmd = [
-        shutil.which("java") or "java",
-        "-Xms1g",
-        "-Xmx2g",
-        "-cp",
-        f"{lib.resolve()}/*",
-        localdb.ADMIN_TOOL,
-        "database",
-        "import",
-        "full",
-        f"--nodes=Work={csv_dir / 'works.csv'}",
-        f"--nodes=Researcher={csv_dir / 'researchers.csv'}",
-        f"--nodes=Institution={csv_dir / 'institutions.csv'}",
-        f"--relationships=AUTHORED={csv_dir / 'authored.csv'}",
-        f"--relationships=AFFILIATED_WITH={csv_dir / 'affiliated.csv'}",
-        "--overwrite-destination=true",
-        f"--report-file={work_dir / 'import.report'}",
-        "neo4j",
-    ]
+    cmd = common.import_command(lib, csv_dir, work_dir / "import.report", "neo4j", "2g")
     env = {**os.environ, "NEO4J_HOME": str(home.resolve()), "NEO4J_CONF": str((home / "conf").resolve())}
     m = common.run_measured(cmd, env=env, cwd=home)
     result: dict[str, Any] = {

@@ -24,6 +24,9 @@ CREATE FULLTEXT INDEX researcher_names IF NOT EXISTS FOR (n:Researcher) ON EACH 
 // Candidate search for identity in large name blocks (tokens written by the loader; see kg.identity).
 CREATE FULLTEXT INDEX researcher_identity_keys IF NOT EXISTS FOR (n:Researcher) ON EACH [n.identity_keys]
 OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}};
+// Works by any of their typed ids, title ids included (a Work merged from records with different titles).
+CREATE FULLTEXT INDEX work_ids IF NOT EXISTS FOR (n:Work) ON EACH [n.ids]
+OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}};
 CREATE FULLTEXT INDEX work_text IF NOT EXISTS FOR (n:Work) ON EACH [n.title, n.abstract];
 CREATE FULLTEXT INDEX topic_names IF NOT EXISTS FOR (n:Topic) ON EACH [n.name, n.keywords];
 CREATE FULLTEXT INDEX institution_names IF NOT EXISTS FOR (n:Institution) ON EACH [n.name];

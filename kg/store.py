@@ -295,6 +295,8 @@ def _work_keys(recs: Iterable[WorkRecord]) -> dict[str, list[str]]:
         "arxivs": sorted(arxivs),
         "openalexs": sorted(oas),
         "title_keys": sorted(tks),
+        # a Work merged from records with different titles is found by any of them (full-text index work_ids)
+        "title_ids": sorted(f'"{identity.title_id(t)}"' for t in tks),
     }
 
 
@@ -357,7 +359,10 @@ def resolve_and_write(
         p = existing[eid]["props"]
         items.append(
             WorkItem(
-                ids=set(p.get("ids") or []) | {eid}, title_key=p.get("title_key") or "", year=p.get("year")
+                ids=set(p.get("ids") or []) | {eid},
+                title_key=p.get("title_key") or "",
+                year=p.get("year"),
+                titles=identity.parse_title_years(p.get("title_years") or []),
             )
         )
     n_in = len(works)
@@ -564,7 +569,7 @@ def resolve_and_write(
     ]
     for cl in clusters:
         _apply_aliases(cl, [g for g in alias_groups if g])
-    if append and not _appends_hold(append, clusters):
+    if append and not _appends_hold(append, clusters, {c.key for c in batch_contexts}):
         return resolve_and_write(tx, records, run_id, extra_blocks, block_limit, allow_append=False)
 
     strong_to_cluster: dict[str, str] = {}
@@ -871,6 +876,19 @@ def _candidate_scope(
         by_strong = {r["id"]: r["props"] for r in rows if r["props"].get("block_key") in big}
     else:
         by_strong = {}
+    # a researcher may hold an incoming strong id without it being its own id (a slot that carried two ids joined
+    # them): it is a candidate, re-read and re-clustered, unless that id is its own and it was found above
+    holder_probes = {
+        (block_key(c.slot.name), x): {"block": block_key(c.slot.name), "id": x, "query": identity.id_token(x)}
+        for c in in_big
+        for x in _typed_strong_of_slot(c.slot)
+    }
+    if holder_probes:
+        for r in t.read(
+            "load/id_holders", probes=[holder_probes[k] for k in sorted(holder_probes)], limit=CANDIDATE_LIMIT
+        ):
+            if r["held"] not in _typed_strong_of_node(r["id"], r):
+                candidates.add(r["id"])
     probes = {}
     for c in in_big:
         q = identity.probe_query(c)
@@ -894,8 +912,7 @@ def _typed_strong_of_node(rid: str, props: dict[str, Any]) -> set[str]:
 
 
 def _typed_strong_of_slot(slot: Slot) -> set[str]:
-    out = {f"{k}:{v}" for k in ("orcid", "openalex", "profile") for v in slot.strong(k)}
-    return out | set(slot.strong("src"))
+    return identity.typed_strong_ids({k: slot.strong(k) for k in ("orcid", "openalex", "profile", "src")})
 
 
 def _appendable(
@@ -905,6 +922,13 @@ def _appendable(
     slots holding it, with all their typed ids) can be appended to it without re-reading its slots: each has no
     strong id the researcher lacks (its id cannot change) and a spelling that fits every spelling the researcher
     is known by (re-clustering could not split them off)."""
+    # Only a researcher made of strong slots joined by their ids alone: a weak slot's confidence and a link's
+    # evidence depend on every slot around them, which appending does not read.
+    if props.get("weak_mentions") != 0 or any(
+        map(identity.is_link_reason, props.get("identity_evidence") or [])
+    ):
+        return False
+    flat = props.get("identity_method") in identity.FLAT_CONFIDENCE_METHODS
     mine = _typed_strong_of_node(rid, props)
     spellings = [x for x in [props.get("name") or "", *(props.get("aliases") or [])] if x]
     hit = False
@@ -912,13 +936,19 @@ def _appendable(
         hit = True
         if not theirs <= mine:
             return False
+        # the mean of the slots' confidences stays what it is only if every new slot has that confidence
+        if not flat and identity.strong_slot_confidence(c.slot) != props.get("identity_confidence"):
+            return False
         if not all(identity.given_compatible(n, x) for n in c.slot.names for x in spellings):
             return False
     return hit
 
 
-def _appends_hold(append: dict[str, dict[str, Any]], clusters: Sequence[Cluster]) -> bool:
-    """Every appended-to researcher is exactly one cluster of the batch, under its own id."""
+def _appends_hold(
+    append: dict[str, dict[str, Any]], clusters: Sequence[Cluster], batch_keys: set[str]
+) -> bool:
+    """Every appended-to researcher is exactly one cluster of the batch, under its own id, made of incoming slots
+    that each carry a strong id (no stored slot of another researcher, no weak slot joined it)."""
     by_typed: dict[str, set[int]] = defaultdict(set)
     for i, cl in enumerate(clusters):
         for k, vs in cl.strong.items():
@@ -926,7 +956,14 @@ def _appends_hold(append: dict[str, dict[str, Any]], clusters: Sequence[Cluster]
                 by_typed[v if k == "src" else f"{k}:{v}"].add(i)
     for rid, props in append.items():
         holding = {i for x in _typed_strong_of_node(rid, props) for i in by_typed.get(x, ())}
-        if len(holding) != 1 or clusters[holding.pop()].id != rid:
+        if len(holding) != 1:
+            return False
+        cl = clusters[holding.pop()]
+        if (
+            cl.id != rid
+            or identity.weak_count(cl.members)
+            or any(m.key not in batch_keys for m in cl.members)
+        ):
             return False
     return True
 
@@ -943,8 +980,15 @@ def _merge_appended(rprops: dict[str, Any], old: dict[str, Any], cl: Cluster) ->
     name = old["name"] if old.get("profile_key") and old.get("name") else identity.name_from_counts(counts)
     tokens = set((old.get("identity_keys") or "").split())
     tokens.update(t for m in cl.members for t in identity.slot_tokens(m))
-    evidence = list(old.get("identity_evidence") or [])
-    evidence += [e for e in rprops["identity_evidence"] if e not in evidence]
+    # evidence as if clustered whole: the strong ids and link reasons of both sides; never "only mention" (the
+    # researcher now has at least two)
+    entries = [*(old.get("identity_evidence") or []), *rprops["identity_evidence"]]
+    strong_ev: dict[str, list[str]] = defaultdict(list)
+    for e in entries:
+        kind, _, value = e.partition(" ")
+        if kind in identity.STRONG_EVIDENCE_KINDS and value:
+            strong_ev[kind].append(value)
+    evidence = identity.cluster_evidence(filter(identity.is_link_reason, entries), strong_ev)
     rprops.update(
         {
             "name": name,
@@ -962,6 +1006,7 @@ def _merge_appended(rprops: dict[str, Any], old: dict[str, Any], cl: Cluster) ->
             "identity_evidence": evidence[:20],
             "sources": sorted(set(old.get("sources") or []) | set(rprops["sources"])),
             "mention_count": int(old.get("mention_count") or 0) + len(cl.members),
+            "weak_mentions": 0,
             "identity_keys": " ".join(sorted(tokens)),
             "record_refs": first_refs(set(old.get("record_refs") or []) | set(rprops["record_refs"])),
         }
@@ -1101,6 +1146,7 @@ def _researcher_props(
                 "identity_evidence": cl.evidence,
                 "sources": sorted({m.source for c in cl.members for m in c.slot.mentions} | rec_sources),
                 "mention_count": len(cl.members),
+                "weak_mentions": identity.weak_count(cl.members),
                 "name_counts": json.dumps(
                     identity.spelling_counts(cl.members), sort_keys=True, ensure_ascii=False
                 ),
@@ -1129,6 +1175,8 @@ def _researcher_props(
                 "identity_evidence": [f"{record.prov.source} record {record.prov.ref}"],
                 "sources": sorted(set(b.get("sources") or []) | rec_sources),
                 "mention_count": int(b.get("mention_count") or 0),
+                # unknown on a node written before this property existed: never appended to (see _appendable)
+                "weak_mentions": b.get("weak_mentions") if b.get("mention_count") else 0,
             }
         )
     return props

@@ -40,6 +40,7 @@ EXPECTED_INDEXES = {
     "topic_level",
     "researcher_names",
     "researcher_identity_keys",
+    "work_ids",
     "work_text",
     "topic_names",
     "institution_names",
@@ -79,7 +80,7 @@ def test_uniqueness_constraint_rejects_a_second_node_with_the_same_id(
 
 def test_catalog_reads_the_schema_file_and_splits_statements() -> None:
     stmts = catalog.get("schema").statements()
-    assert len(stmts) == 24
+    assert len(stmts) == 25
     assert all("IF NOT EXISTS" in s for s in stmts)
 
 

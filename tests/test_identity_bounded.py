@@ -13,6 +13,7 @@ from kg.config import Settings
 from kg.identity import (
     Mention,
     SlotContext,
+    id_token,
     identity_keys,
     probe_query,
     slot_tokens,
@@ -47,10 +48,15 @@ def test_a_probe_asks_for_shared_evidence_from_researchers_free_of_the_slots_str
     assert probe_query(_ctx("Xiang Song", ["George Karypis"])) == "+(" + " ".join(tokens) + ")"
 
 
-def test_identity_keys_hold_the_feature_tokens_and_the_kinds_of_strong_id_a_researcher_lacks() -> None:
+def test_identity_keys_hold_the_feature_tokens_the_strong_ids_and_the_kinds_of_strong_id_a_researcher_lacks() -> (
+    None
+):
     c = _ctx("Xiang Song", ["George Karypis"], openalex="A1")
-    keys = identity_keys([c], {"openalex": ["A1"]}).split()
-    assert keys == sorted([*slot_tokens(c), "no_orcid", "no_profile", "no_src"])
+    keys = identity_keys([c], {"openalex": ["A1"], "src": ["csv:7"]}).split()
+    assert keys == sorted(
+        [*slot_tokens(c), id_token("openalex:A1"), id_token("csv:7"), "no_orcid", "no_profile"]
+    )
+    assert id_token("openalex:A1") != id_token("openalex:A2")
 
 
 def test_unify_mentions_of_a_thousand_author_work_keeps_one_slot_per_author_and_joins_spellings() -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
@@ -130,19 +130,60 @@ class WorkItem:
     ids: set[str]  # typed, including title ids
     title_key: str
     year: int | None
+    # every (title key, year) of the records behind it: a Work merged from a preprint and its published version
+    # keeps both titles and years, so what a later record is matched against does not depend on which won
+    titles: frozenset[tuple[str, int | None]] = frozenset()
+
+    def title_years(self) -> frozenset[tuple[str, int | None]]:
+        return self.titles or (frozenset({(self.title_key, self.year)}) if self.title_key else frozenset())
+
+
+def title_year_entry(tkey: str, year: int | None) -> str:
+    """One entry of a Work's `title_years` list: "2021|graph learning at scale" ("|…" when the year is unknown)."""
+    return f"{'' if year is None else year}|{tkey}"
+
+
+def parse_title_years(entries: Iterable[str]) -> frozenset[tuple[str, int | None]]:
+    out: set[tuple[str, int | None]] = set()
+    for e in entries:
+        y, _, tkey = e.partition("|")
+        if tkey:
+            out.add((tkey, int(y) if y else None))
+    return frozenset(out)
+
+
+_PAPER_ID_KINDS = ("doi", "arxiv")
+
+
+def _ids_conflict(a: dict[str, set[str]], b: dict[str, set[str]]) -> bool:
+    """Two different DOIs (or arXiv ids) are two papers, whatever their titles."""
+    return any(a.get(k) and b.get(k) and not (a[k] & b[k]) for k in _PAPER_ID_KINDS)
+
+
+def _title_gap(a: WorkItem, b: WorkItem) -> int | None:
+    """How close two items come by title: the smallest year gap over a title both have within the tolerance (a
+    short title needs the same year; an unknown year counts as 99), None if no title matches."""
+    best: int | None = None
+    for ka, ya in a.title_years():
+        for kb, yb in b.title_years():
+            if ka != kb:
+                continue
+            short = len(ka.split()) < 3
+            if ya is None or yb is None:
+                gap = None if short else 99  # "Introduction" with no year is not enough to join two records
+            else:
+                gap = abs(ya - yb) if abs(ya - yb) <= (0 if short else 1) else None
+            if gap is not None and (best is None or gap < best):
+                best = gap
+    return best
 
 
 def _title_matchable(a: WorkItem, b: WorkItem) -> bool:
-    if not a.title_key or a.title_key != b.title_key:
-        return False
-    for kind in ("doi", "arxiv"):
-        da, db_ = ids_of_type(a.ids, kind), ids_of_type(b.ids, kind)
-        if da and db_ and not (da & db_):
-            return False  # two different DOIs (or arXiv ids) are two papers, whatever their titles
-    short = len(a.title_key.split()) < 3
-    if a.year is None or b.year is None:
-        return not short  # "Introduction" with no year is not enough to join two records
-    return abs(a.year - b.year) <= (0 if short else 1)
+    return not _ids_conflict(_paper_ids(a), _paper_ids(b)) and _title_gap(a, b) is not None
+
+
+def _paper_ids(it: WorkItem) -> dict[str, set[str]]:
+    return {k: ids_of_type(it.ids, k) for k in _PAPER_ID_KINDS}
 
 
 class _UnionFind:
@@ -162,7 +203,12 @@ class _UnionFind:
 
 
 def group_works(items: Sequence[WorkItem]) -> list[list[int]]:
-    """Indices of items that are one paper: shared non-title id, or same title key within the year tolerance."""
+    """Indices of items that are one paper: shared non-title id, or same title key within the year tolerance.
+
+    A title joins two groups only if that does not put two DOIs (or arXiv ids) in one paper: a record without ids
+    whose title fits two papers (a preprint, a conference and a journal version) joins one of them, never both.
+    Title links are taken closest year first, then in the order of the items' ids, not of their position, so the
+    grouping of a set of items does not depend on the order they came in."""
     uf = _UnionFind(len(items))
     by_id: dict[str, int] = {}
     by_title: dict[str, list[int]] = defaultdict(list)
@@ -174,12 +220,37 @@ def group_works(items: Sequence[WorkItem]) -> list[list[int]]:
                 uf.union(by_id[x], i)
             else:
                 by_id[x] = i
-        if it.title_key:
-            by_title[it.title_key].append(i)
+        for tkey in sorted({k for k, _ in it.title_years()}):
+            by_title[tkey].append(i)
+    paper_ids: dict[int, dict[str, set[str]]] = {}
+    for i, it in enumerate(items):
+        root = paper_ids.setdefault(uf.find(i), {k: set() for k in _PAPER_ID_KINDS})
+        for k, v in _paper_ids(it).items():
+            root[k] |= v
+    rank = {
+        i: (sorted(it.ids), sorted((k, -1 if y is None else y) for k, y in it.title_years()))
+        for i, it in enumerate(items)
+    }
+    links: list[tuple[int, tuple[Any, ...], tuple[Any, ...], int, int]] = []
+    seen: set[tuple[int, int]] = set()
     for members in by_title.values():
         for a, b in combinations(members, 2):
-            if _title_matchable(items[a], items[b]):
-                uf.union(a, b)
+            if (a, b) in seen:
+                continue
+            seen.add((a, b))
+            gap = _title_gap(items[a], items[b])
+            if gap is not None and not _ids_conflict(_paper_ids(items[a]), _paper_ids(items[b])):
+                lo, hi = sorted((rank[a], rank[b]))
+                links.append((gap, lo, hi, a, b))
+    links.sort(key=lambda t: t[:3])
+    for _, _, _, a, b in links:
+        ra, rb = uf.find(a), uf.find(b)
+        if ra == rb or _ids_conflict(paper_ids[ra], paper_ids[rb]):
+            continue
+        uf.union(ra, rb)
+        merged = paper_ids.pop(ra)
+        other = paper_ids.pop(rb)
+        paper_ids[uf.find(ra)] = {k: merged[k] | other[k] for k in _PAPER_ID_KINDS}
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(items)):
         groups[uf.find(i)].append(i)
@@ -230,8 +301,13 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
     author_counts: list[int] = []
     truncated: list[bool] = []
     has_code: list[int] = []
+    title_years: set[str] = set()
 
     for node in existing:
+        if node.get("title_years"):
+            title_years.update(node["title_years"])
+        elif node.get("title_key"):
+            title_years.add(title_year_entry(node["title_key"], node.get("year")))
         state = json.loads(node.get("merge_state") or "{}")
         for f in _RANKED_WORK_FIELDS:
             if node.get(f) is not None:
@@ -254,6 +330,8 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
         has_code.append(_tri(node.get("has_code")))
 
     for rec in records:
+        if title_key(rec.title):
+            title_years.add(title_year_entry(title_key(rec.title), rec.year))
         r = rank(rec.prov.source)
         for f in _RANKED_WORK_FIELDS:
             v = getattr(rec, f)
@@ -305,6 +383,7 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
         props["year"] = None
         props["date"] = None
     props["title_key"] = title_key(props["title"]) if props["title"] else None
+    props["title_years"] = sorted(title_years)
     props["ids"] = sorted(ids)
     for kind, prop in (("doi", "doi"), ("arxiv", "arxiv_id"), ("openalex", "openalex_id")):
         vals = sorted(ids_of_type(ids, kind))
@@ -662,10 +741,22 @@ def slot_tokens(c: SlotContext) -> list[str]:
     return sorted({feature_token(b, f) for f in _features(c)})
 
 
+def id_token(typed_id: str) -> str:
+    """The identity_keys token of one strong id held by a researcher ("csv:p2", "orcid:0000-…")."""
+    return "id_" + short_hash(f"id\x1f{typed_id}", 12)
+
+
+def typed_strong_ids(strong: Mapping[str, Iterable[str]]) -> set[str]:
+    """Strong ids by kind as one set of typed ids: a source's author id is typed already ("csv:p2")."""
+    return {v if k == "src" else f"{k}:{v}" for k, vs in strong.items() for v in vs}
+
+
 def identity_keys(members: Iterable[SlotContext], strong: dict[str, list[str]]) -> str:
-    """The `identity_keys` string of a researcher: its slots' feature tokens and its strong-id kind tokens."""
+    """The `identity_keys` string of a researcher: its slots' feature tokens, its strong-id kind tokens, and one
+    token per strong id it holds (kg.store finds a researcher by any of them, not only by its own id)."""
     tokens = {t for c in members for t in slot_tokens(c)}
     tokens.update(tok for k, tok in FREE_TOKENS.items() if not strong.get(k))
+    tokens.update(id_token(x) for x in typed_strong_ids(strong))
     return " ".join(sorted(tokens))
 
 
@@ -830,27 +921,23 @@ def cluster_block(slots: Sequence[SlotContext], decisions: Sequence[Decision] = 
         slot_conf: dict[str, float] = {}
         for i in members:
             c = order[i]
-            if c.slot.strong("orcid") or c.slot.strong("openalex"):
+            tier = strong_slot_confidence(c.slot)
+            if tier == 1.0:
                 conf = 1.0
-            elif c.slot.strong("profile") or curated[root]:
+            elif curated[root]:
                 conf = 0.95
-            elif c.slot.strong("src"):
-                conf = 0.9
+            elif tier is not None:
+                conf = tier
             elif len(members) == 1:
                 conf = 0.6  # alone: nothing ties it to anyone else, nothing splits it either
             else:
                 conf = min(0.95, 0.55 + 0.15 * best_link.get(i, LINK_THRESHOLD))
             slot_conf[c.key] = round(conf, 3)
-        ev = _dedupe(evidence[root])
-        for k in ("orcid", "openalex", "profile"):
-            for v in st.get(k, []):
-                ev.insert(0, f"{k} {v}")
+        ev = cluster_evidence(evidence[root], st)
         if len(members) == 1 and not ev:
             ev = [f"only mention: {ctxs[0].slot.name} on {ctxs[0].slot.work_id}"]
         conf = (
-            1.0
-            if method in ("orcid", "openalex", "curated")
-            else round(sum(slot_conf.values()) / len(slot_conf), 3)
+            1.0 if method in FLAT_CONFIDENCE_METHODS else round(sum(slot_conf.values()) / len(slot_conf), 3)
         )
         clusters.append(
             Cluster(
@@ -868,8 +955,42 @@ def cluster_block(slots: Sequence[SlotContext], decisions: Sequence[Decision] = 
     return clusters
 
 
-def _dedupe(items: list[str]) -> list[str]:
-    return sorted(set(items))
+STRONG_EVIDENCE_KINDS = ("orcid", "openalex", "profile")
+# a cluster found by one of these is certain, whatever its slots: its confidence is 1.0, not their mean
+FLAT_CONFIDENCE_METHODS = ("orcid", "openalex", "curated")
+
+
+def strong_slot_confidence(slot: Slot) -> float | None:
+    """How sure a slot's own strong ids make its researcher: ORCID or OpenAlex 1.0, a profile page 0.95, a source's
+    author id 0.9; None for a weak slot (a name only), whose confidence depends on the links it has."""
+    if slot.strong("orcid") or slot.strong("openalex"):
+        return 1.0
+    if slot.strong("profile"):
+        return 0.95
+    if slot.strong("src"):
+        return 0.9
+    return None
+
+
+def weak_count(ctxs: Iterable[SlotContext]) -> int:
+    """How many of these slots carry no strong id."""
+    return sum(1 for c in ctxs if strong_slot_confidence(c.slot) is None)
+
+
+def cluster_evidence(reasons: Iterable[str], strong: Mapping[str, Sequence[str]]) -> list[str]:
+    """A cluster's evidence in its one canonical order: its strong ids (profile, openalex, orcid), then the
+    link reasons sorted. The same members give the same list however they were clustered or appended."""
+    ev = sorted(set(reasons))
+    for k in STRONG_EVIDENCE_KINDS:
+        for v in sorted(set(strong.get(k, []))):
+            ev.insert(0, f"{k} {v}")
+    return ev
+
+
+def is_link_reason(entry: str) -> bool:
+    """An evidence entry that came from a link between two mentions (not a strong id, not an "only mention")."""
+    head = entry.split(" ", 1)[0]
+    return head not in STRONG_EVIDENCE_KINDS and not entry.startswith("only mention: ")
 
 
 def _cluster_name(ctxs: Sequence[SlotContext]) -> str:
