@@ -980,15 +980,8 @@ def _merge_appended(rprops: dict[str, Any], old: dict[str, Any], cl: Cluster) ->
     name = old["name"] if old.get("profile_key") and old.get("name") else identity.name_from_counts(counts)
     tokens = set((old.get("identity_keys") or "").split())
     tokens.update(t for m in cl.members for t in identity.slot_tokens(m))
-    # evidence as if clustered whole: the strong ids and link reasons of both sides; never "only mention" (the
-    # researcher now has at least two)
-    entries = [*(old.get("identity_evidence") or []), *rprops["identity_evidence"]]
-    strong_ev: dict[str, list[str]] = defaultdict(list)
-    for e in entries:
-        kind, _, value = e.partition(" ")
-        if kind in identity.STRONG_EVIDENCE_KINDS and value:
-            strong_ev[kind].append(value)
-    evidence = identity.cluster_evidence(filter(identity.is_link_reason, entries), strong_ev)
+    # as if clustered whole: never "only mention" (the researcher now has at least two slots)
+    evidence = identity.merged_evidence([*(old.get("identity_evidence") or []), *rprops["identity_evidence"]])
     rprops.update(
         {
             "name": name,

@@ -178,10 +178,6 @@ def _title_gap(a: WorkItem, b: WorkItem) -> int | None:
     return best
 
 
-def _title_matchable(a: WorkItem, b: WorkItem) -> bool:
-    return not _ids_conflict(_paper_ids(a), _paper_ids(b)) and _title_gap(a, b) is not None
-
-
 def _paper_ids(it: WorkItem) -> dict[str, set[str]]:
     return {k: ids_of_type(it.ids, k) for k in _PAPER_ID_KINDS}
 
@@ -985,6 +981,20 @@ def cluster_evidence(reasons: Iterable[str], strong: Mapping[str, Sequence[str]]
         for v in sorted(set(strong.get(k, []))):
             ev.insert(0, f"{k} {v}")
     return ev
+
+
+def merged_evidence(entries: Iterable[str]) -> list[str]:
+    """The evidence of a researcher of two or more slots from the evidence lists of its parts: their strong ids and
+    link reasons in the canonical order, never an "only mention"."""
+    strong: dict[str, list[str]] = defaultdict(list)
+    reasons: list[str] = []
+    for e in entries:
+        kind, _, value = e.partition(" ")
+        if kind in STRONG_EVIDENCE_KINDS and value:
+            strong[kind].append(value)
+        elif is_link_reason(e):
+            reasons.append(e)
+    return cluster_evidence(reasons, strong)
 
 
 def is_link_reason(entry: str) -> bool:
