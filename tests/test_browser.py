@@ -343,7 +343,8 @@ def page(browser: Any, api_server: Served) -> Iterator[Any]:
     p = context.new_page()
     p.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
-    p.on("pageerror", lambda exc: errors.append(str(exc)))
+    # the stack names the bundle's lines: `node web/scripts/…` or the source map in web/dist leads back to web/src
+    p.on("pageerror", lambda exc: errors.append(f"{exc}\n{exc.stack or ''}"))
     try:
         yield p
     finally:
@@ -625,6 +626,52 @@ def test_landing_search_opens_a_profile(page: Any, served: Served) -> None:
     # Back in history returns to the landing page.
     page.go_back()
     tid(page, "landing").wait_for()
+
+
+# Leaving a view while it still loads or draws: the page it left must let go quietly (the `page` fixture fails a test
+# on any uncaught error in the page, and these also check that the page the person went to is left alone).
+
+
+def test_leaving_a_profile_before_its_graph_arrives(page: Any, served: Served) -> None:
+    held: list[Any] = []
+    page.route("**/api/v1/researchers/*/graph", lambda route: held.append(route))
+    page.goto(served.url("/"))
+    tid(page, "home-search").fill("Chen Wei")
+    page.locator(f'[data-testid="search-result"][data-id="{CHEN}"]').click()
+    expect(tid(page, "profile-name")).to_have_text("Chen Wei")
+    wait_until(page, lambda: bool(held), "the panel to ask for its graph")
+    page.go_back()
+    tid(page, "landing").wait_for()
+    with page.expect_response(lambda r: r.url.endswith("/graph")) as arrived:
+        held[0].continue_()
+    assert arrived.value.ok  # the slice has arrived, for a view that is gone
+    page.wait_for_timeout(500)
+    expect(tid(page, "landing")).to_be_visible()
+    expect(tid(page, "graph-panel")).to_have_count(0)
+    assert page.title() == "Research KG"
+
+
+def test_leaving_a_profile_while_its_graph_draws(page: Any, served: Served) -> None:
+    for _ in range(3):
+        page.goto(served.url("/"))
+        tid(page, "home-search").fill("Chen Wei")
+        page.locator(f'[data-testid="search-result"][data-id="{CHEN}"]').click()
+        page.locator('[data-testid="graph-panel"][data-state="ready"]').wait_for()
+        page.go_back()
+        tid(page, "landing").wait_for()
+        page.wait_for_timeout(500)
+    expect(tid(page, "landing")).to_be_visible()
+
+
+def test_leaving_the_explorer_while_an_expansion_animates(page: Any, served: Served) -> None:
+    page.goto(served.url("/"))
+    open_explorer(page, served)
+    click_node(page, "explorer", BRUNO)
+    page.locator('[data-testid="explorer"][data-state="ready"][data-last-added]').wait_for()
+    page.go_back()
+    tid(page, "landing").wait_for()
+    page.wait_for_timeout(800)  # the expansion's 350 ms animation would have ended on a detached drawing
+    expect(tid(page, "landing")).to_be_visible()
 
 
 # ---------------------------------------------------------------------------------------------- readability

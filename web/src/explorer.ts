@@ -62,7 +62,12 @@ export class Explorer {
     private readonly root: string,
     private readonly rootType: NodeType,
     private readonly nav: Nav,
+    private readonly signal: AbortSignal,
   ) {
+    signal.addEventListener("abort", () => {
+      this.view?.destroy();
+      this.view = null;
+    });
     this.canvas = h("div", {
       className: "explorer-canvas",
       testid: "explorer-canvas",
@@ -140,8 +145,9 @@ export class Explorer {
     );
     let slice: GraphSlice;
     try {
-      slice = this.rootType === "researcher" ? await loadSlice(this.root) : await api.expand(this.root, []);
+      slice = this.rootType === "researcher" ? await loadSlice(this.root) : await api.expand(this.root, [], this.signal);
     } catch (e) {
+      if (this.signal.aborted) return;
       this.setState("error");
       clear(this.canvas);
       this.canvas.append(
@@ -155,6 +161,7 @@ export class Explorer {
       );
       return;
     }
+    if (this.signal.aborted) return; // the person left while the slice was on its way
     clear(this.canvas);
     this.view?.destroy();
     this.view = new GraphView(this.canvas, {
@@ -215,7 +222,8 @@ export class Explorer {
       this.status.textContent = `Expanding ${node.label}…`;
       this.showBanner(null);
       try {
-        const ring = await api.expand(node.id, this.exclusionFor(node));
+        const ring = await api.expand(node.id, this.exclusionFor(node), this.signal);
+        if (this.signal.aborted) return;
         const withSelf = extra && !ring.nodes.some((n) => n.id === extra.id) ? { ...ring, nodes: [extra, ...ring.nodes] } : ring;
         const added = view.mergeExpansion(withSelf, node.id);
         this.renderFilters();
@@ -224,6 +232,7 @@ export class Explorer {
         if (this.selected === node.id) this.showDetails(node.id);
         this.setState("ready");
       } catch (e) {
+        if (this.signal.aborted) return;
         this.setState("ready");
         this.showBanner(`Could not expand ${node.label}: ${errorText(e)}`);
         this.renderStatus();
@@ -315,8 +324,8 @@ export class Explorer {
     // A researcher's record is the quick read, already summed up by the fields and the profile link.
     if (node.type === "researcher") return;
     try {
-      const rec = await api.detail(node.type, node.id);
-      if (this.selected !== node.id) return;
+      const rec = await api.detail(node.type, node.id, this.signal);
+      if (this.signal.aborted || this.selected !== node.id) return;
       const abstract = typeof rec.abstract === "string" ? rec.abstract : null;
       if (abstract) {
         into.append(h("p", { className: "abstract" }, abstract.length > 600 ? `${abstract.slice(0, 599)}…` : abstract));
@@ -386,6 +395,7 @@ export class Explorer {
         fields: {},
       };
       await this.expandNode(stub, stub);
+      if (this.signal.aborted) return;
     }
     if (view.has(hit.id)) {
       if (!view.typeVisible(hit.type)) {
@@ -400,9 +410,16 @@ export class Explorer {
   }
 }
 
-export async function renderExplorer(main: HTMLElement, root: string, rootType: NodeType, focus: string | null, nav: Nav): Promise<void> {
+export async function renderExplorer(
+  main: HTMLElement,
+  root: string,
+  rootType: NodeType,
+  focus: string | null,
+  nav: Nav,
+  signal: AbortSignal,
+): Promise<void> {
   clear(main);
-  const ex = new Explorer(root, rootType, nav);
+  const ex = new Explorer(root, rootType, nav, signal);
   main.append(ex.el);
   await ex.start(focus);
 }

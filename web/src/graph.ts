@@ -3,7 +3,7 @@
 // what the budget left out, and label culling so labels never pile up into an unreadable mush.
 
 import cytoscape from "cytoscape";
-import type { Core, ElementDefinition, EventObject, NodeSingular, StylesheetJson } from "cytoscape";
+import type { Core, ElementDefinition, EventObject, Layouts, NodeSingular, StylesheetJson } from "cytoscape";
 
 import type { GraphEdge, GraphNode, GraphSlice, NodeType } from "./types";
 import { NODE_TYPES } from "./types";
@@ -207,6 +207,7 @@ export class GraphView {
   private maxWeight = new Map<string, number>();
   private userMoved = false;
   private resizer: ResizeObserver;
+  private running: Layouts | null = null;
 
   constructor(
     readonly container: HTMLElement,
@@ -224,6 +225,9 @@ export class GraphView {
       selectionType: "single",
       textureOnViewport: false,
       pixelRatio: "auto",
+      // We place every node ourselves (layout() below). Cytoscape's default first layout (grid) measures the
+      // container and fails on one that has no size, as when the page moved on before the slice arrived.
+      layout: { name: "null" },
     });
     this.cy.on("tap", "node", (ev: EventObject) => this.tapped(ev.target as NodeSingular));
     this.cy.on("mouseover", "node", (ev: EventObject) => this.hover(ev.target as NodeSingular, true));
@@ -250,6 +254,8 @@ export class GraphView {
 
   destroy(): void {
     this.resizer.disconnect();
+    this.running?.stop();
+    this.running = null;
     if (!this.cy.destroyed()) this.cy.destroy();
   }
 
@@ -643,14 +649,16 @@ export class GraphView {
     this.cullLabels(pos);
     this.userMoved = false;
     if (animate) {
-      cy.layout({
+      this.running?.stop();
+      this.running = cy.layout({
         name: "preset",
         positions: (n: NodeSingular) => pos.get(n.id()) ?? n.position(),
         animate: true,
         animationDuration: 350,
         fit: true,
         padding: 28,
-      } as cytoscape.LayoutOptions).run();
+      } as cytoscape.LayoutOptions);
+      this.running.run();
     } else {
       cy.batch(() => {
         cy.nodes().forEach((n) => {

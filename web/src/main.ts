@@ -78,7 +78,14 @@ function landing(): void {
   search.input.focus();
 }
 
+// Each route owns the page until the next one: leaving aborts its fetches and lets its drawings go, so a slice
+// that arrives for a page the person already left is dropped instead of drawn into a detached element.
+let current = new AbortController();
+
 async function route(): Promise<void> {
+  current.abort();
+  current = new AbortController();
+  const signal = current.signal;
   const path = location.pathname;
   const q = new URLSearchParams(location.search);
   const m = path.match(/^\/researchers\/(.+?)\/?$/);
@@ -93,9 +100,9 @@ async function route(): Promise<void> {
       clear(app);
       const main = h("main", { className: "page full" });
       app.append(main);
-      await renderExplorer(main, id, "researcher", q.get("focus"), nav);
+      await renderExplorer(main, id, "researcher", q.get("focus"), nav, signal);
     } else {
-      await renderProfile(chrome(), id, nav);
+      await renderProfile(chrome(), id, nav, signal);
     }
     return;
   }
@@ -105,7 +112,7 @@ async function route(): Promise<void> {
     const main = h("main", { className: "page full" });
     app.append(main);
     const t = q.get("type");
-    await renderExplorer(main, explore, nodeTypeOf(t, explore), q.get("focus"), nav);
+    await renderExplorer(main, explore, nodeTypeOf(t, explore), q.get("focus"), nav, signal);
     return;
   }
   landing();

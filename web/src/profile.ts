@@ -160,7 +160,12 @@ export class GraphPanel {
   constructor(
     private readonly id: string,
     private readonly nav: Nav,
+    private readonly signal: AbortSignal,
   ) {
+    signal.addEventListener("abort", () => {
+      this.view?.destroy();
+      this.view = null;
+    });
     this.summary = h("p", { className: "panel-summary muted", testid: "graph-summary" });
     this.body = h("div", { className: "panel-body" });
     this.el = h(
@@ -205,10 +210,11 @@ export class GraphPanel {
     try {
       slice = await loadSlice(this.id, fresh);
     } catch (e) {
-      this.showError(e);
+      if (!this.signal.aborted) this.showError(e);
       return;
     }
-    this.show(slice);
+    // The person may have left while the slice was on its way (the slice stays cached for when they come back).
+    if (!this.signal.aborted) this.show(slice);
   }
 
   private setState(state: "loading" | "ready" | "empty" | "error"): void {
@@ -302,7 +308,10 @@ export class WorksList {
   private cursor: string | null = null;
   private shown = 0;
 
-  constructor(private readonly id: string) {
+  constructor(
+    private readonly id: string,
+    private readonly signal: AbortSignal,
+  ) {
     this.list = h("ol", { className: "works", testid: "works-items" });
     this.status = h("p", { className: "muted", testid: "works-status" });
     this.more = h("button", { className: "button", testid: "works-more", onclick: () => void this.next() }, "Show more works");
@@ -314,7 +323,7 @@ export class WorksList {
     this.more.disabled = true;
     this.status.textContent = "Loading works…";
     try {
-      const page = await api.researcherWorks(this.id, this.cursor);
+      const page = await api.researcherWorks(this.id, this.cursor, this.signal);
       for (const w of page.items) {
         this.list.append(
           h(
@@ -337,6 +346,7 @@ export class WorksList {
       const of = page.total !== null ? ` of ${page.total}` : "";
       this.status.textContent = this.shown ? `${this.shown}${of} works shown` : "No works in the graph yet.";
     } catch (e) {
+      if (this.signal.aborted) return;
       this.status.textContent = `Could not load the works: ${errorText(e)}`;
       this.status.dataset.testid = "works-error";
       this.more.hidden = false;
@@ -347,20 +357,22 @@ export class WorksList {
 }
 
 /** The whole profile page for one researcher. */
-export async function renderProfile(main: HTMLElement, id: string, nav: Nav): Promise<void> {
+export async function renderProfile(main: HTMLElement, id: string, nav: Nav, signal: AbortSignal): Promise<void> {
   clear(main);
   const quick = h("div", { className: "quick-slot", testid: "quick-read-slot" }, h("p", { className: "muted" }, "Loading the profile…"));
-  const panel = new GraphPanel(id, nav);
-  const works = new WorksList(id);
+  const panel = new GraphPanel(id, nav, signal);
+  const works = new WorksList(id, signal);
   main.append(h("div", { className: "profile", testid: "profile" }, quick, h("div", { className: "profile-main" }, panel.el, works.el)));
   document.title = "Research KG";
-  const quickLoad = api.quickRead(id).then(
+  const quickLoad = api.quickRead(id, signal).then(
     (q) => {
+      if (signal.aborted) return;
       clear(quick);
       quick.append(renderQuickRead(q, nav));
       document.title = `${q.name} · Research KG`;
     },
     (e: unknown) => {
+      if (signal.aborted) return;
       clear(quick);
       const notFound = e instanceof ApiError && e.notFound;
       quick.append(
