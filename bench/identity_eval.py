@@ -19,6 +19,7 @@ import argparse
 import json
 import random
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -211,7 +212,14 @@ def duplicates_eval(data: Path) -> dict[str, Any]:
             drv, "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS", settings=s
         )
         t0 = time.monotonic()
-        summary = store.load(drv, [(p, loaders.iter_records([p])) for p in order], settings=s, hooks=False)
+        # the shared data holds an arXiv error feed: its reject goes to a scratch file, not the cwd
+        summary = store.load(
+            drv,
+            [(p, loaders.iter_records([p])) for p in order],
+            settings=s,
+            hooks=False,
+            rejects_path=str(Path(tempfile.gettempdir()) / "identity_eval-rejects.jsonl"),
+        )
         timings.append({"read": summary.read, "seconds": round(time.monotonic() - t0, 1)})
         works = db.run(drv, "MATCH (w:Work) RETURN w.id AS id ORDER BY id", settings=s)
         people = db.run(drv, "MATCH (r:Researcher) RETURN r.id AS id ORDER BY id", settings=s)

@@ -166,7 +166,7 @@ def test_a_batch_does_not_rewrite_the_researchers_it_leaves_unchanged(
 
 @pytest.mark.neo4j
 def test_bounded_and_whole_block_resolution_give_the_same_graph_on_the_shared_data(
-    graph: Driver, neo4j_settings: Settings, shared_data: Path
+    graph: Driver, neo4j_settings: Settings, shared_data: Path, tmp_path: Path
 ) -> None:
     import loaders
 
@@ -178,7 +178,14 @@ def test_bounded_and_whole_block_resolution_give_the_same_graph_on_the_shared_da
         graph.execute_query("MATCH (n) DETACH DELETE n")
         s = neo4j_settings.model_copy(update={"identity_block_limit": limit})
         store.load(
-            graph, [(p, loaders.iter_records([p])) for p in files], batch_size=200, settings=s, hooks=False
+            graph,
+            [(p, loaders.iter_records([p])) for p in files],
+            batch_size=200,
+            settings=s,
+            hooks=False,
+            rejects_path=str(
+                tmp_path / f"rejects-{limit}.jsonl"
+            ),  # the shared data holds an arXiv error feed
         )
         prints.append(fingerprint(graph, s))
     assert len(prints[0]["nodes"]) > 2000
