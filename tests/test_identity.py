@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +114,13 @@ def _load(drv: Driver, s: Settings, paths: list[str], batch_size: int = 1000) ->
     import loaders
 
     return store.load(
-        drv, [(p, loaders.iter_records([p])) for p in paths], batch_size=batch_size, settings=s, hooks=False
+        drv,
+        [(p, loaders.iter_records([p])) for p in paths],
+        batch_size=batch_size,
+        settings=s,
+        hooks=False,
+        # the shared data holds an arXiv error feed: its reject goes to a scratch file, not the working directory
+        rejects_path=str(Path(tempfile.gettempdir()) / "kg-test-identity-rejects.jsonl"),
     )
 
 
