@@ -183,6 +183,10 @@ class GraphRepository:
             ("api/researcher_works", {**page, "after_year": None, "after_id": None}),
             ("api/researcher_collaborators", {**page, "after_weight": None, "after_id": None}),
             ("api/researcher_suggestions", {**page, "after_score": None, "after_id": None}),
+            (
+                "discover/reason_names",
+                {"lists": {"researcher_ids": [], "topic_ids": [], "institution_ids": []}},
+            ),
             ("api/work_detail", {"id": "", "max_authors": MAX_LISTED}),
             ("api/topic_detail", {"id": "", "max_children": MAX_LISTED}),
             ("api/institution_detail", {"id": "", "max_members": MAX_LISTED}),
