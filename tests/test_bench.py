@@ -49,6 +49,29 @@ def _write(path: Path, doc: dict[str, Any]) -> None:
     path.write_text(json.dumps(doc), encoding="utf-8")
 
 
+def test_rss_trace_follows_a_process_until_it_exits(capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+    import subprocess
+    import sys
+
+    from bench import rss_trace
+
+    # a child that holds 60 MB it has written to (so it is resident), then exits
+    child = subprocess.Popen([sys.executable, "-c", "import time; b = b'x' * 60_000_000; time.sleep(1.5)"])
+    out = io.StringIO()
+    n = rss_trace.trace(child.pid, out, every=0.2, works=lambda: 7)
+    child.wait()
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert n == len(rows) >= 3
+    assert {k for r in rows for k in r} == {"t", "at", "rss_mb", "hwm_mb", "works"}
+    assert all(r["works"] == 7 and r["hwm_mb"] >= r["rss_mb"] >= 0 for r in rows)  # 0 while it still execs
+    assert max(r["hwm_mb"] for r in rows) >= 57  # the 60 MB it held
+    assert [r["t"] for r in rows] == sorted(r["t"] for r in rows)
+    assert rss_trace.read_status(child.pid) is None  # reaped: nothing left to read
+    assert rss_trace.main([str(child.pid)]) == 1
+    assert capsys.readouterr().err == f"error: no running process {child.pid}\n"
+
+
 def test_collector_writes_the_table_with_ratios_verdicts_and_plots(tmp_path: Path) -> None:
     machine = {"cores": 2, "cpu": "Test CPU", "memory_gb": 8.0, "load_average": [1.5, 1, 1]}
 
