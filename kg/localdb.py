@@ -148,6 +148,9 @@ def write_config(s: Settings) -> Path:
                 # A safety net only: the API sets its own per-query timeout (KG_QUERY_TIMEOUT), and a load batch on a
                 # busy machine may legitimately take minutes.
                 "db.transaction.timeout=10m",
+                # Neo4j keeps two days of transaction logs by default: a long load writes ~22 GB of them for 850k
+                # works (on top of a 9 GB store) and filled this machine's disk. Checkpoints prune past 2 GB.
+                "db.tx_log.rotation.retention_policy=2G size",
                 # The API serves a Browser guide for :play; the local Browser may fetch it from loopback. 5.26 names it
                 # *_whitelist, and the Browser compares host names without ports.
                 "browser.remote_content_hostname_whitelist=http://127.0.0.1,http://localhost",
