@@ -64,10 +64,6 @@ export class Explorer {
     private readonly nav: Nav,
     private readonly signal: AbortSignal,
   ) {
-    signal.addEventListener("abort", () => {
-      this.view?.destroy();
-      this.view = null;
-    });
     this.canvas = h("div", {
       className: "explorer-canvas",
       testid: "explorer-canvas",
@@ -167,6 +163,7 @@ export class Explorer {
     this.view = new GraphView(this.canvas, {
       moreFor: "explored",
       interactive: true,
+      signal: this.signal,
       onNodeTap: (n) => void this.activate(n.id, false),
       onMoreTap: (n) => void this.activate(n.id, true),
     });

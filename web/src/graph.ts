@@ -58,6 +58,8 @@ export interface GraphViewOptions {
   interactive: boolean;
   onNodeTap?: (node: GraphNode) => void;
   onMoreTap?: (node: GraphNode) => void;
+  /** The page's lifetime: when it aborts (the person moved on), the drawing lets go of itself. */
+  signal: AbortSignal;
 }
 
 function shorten(text: string, max: number): string {
@@ -250,6 +252,7 @@ export class GraphView {
       if (!this.userMoved) this.fit();
     });
     this.resizer.observe(container);
+    opts.signal.addEventListener("abort", () => this.destroy(), { once: true });
   }
 
   destroy(): void {

@@ -162,10 +162,6 @@ export class GraphPanel {
     private readonly nav: Nav,
     private readonly signal: AbortSignal,
   ) {
-    signal.addEventListener("abort", () => {
-      this.view?.destroy();
-      this.view = null;
-    });
     this.summary = h("p", { className: "panel-summary muted", testid: "graph-summary" });
     this.body = h("div", { className: "panel-body" });
     this.el = h(
@@ -259,6 +255,7 @@ export class GraphPanel {
     this.view = new GraphView(canvas, {
       moreFor: "centre",
       interactive: false,
+      signal: this.signal,
       onNodeTap: (n) => this.nav.go(this.nav.explorerUrl(this.id, n.id)),
       onMoreTap: () => this.nav.go(this.nav.explorerUrl(this.id, this.id)),
     });
