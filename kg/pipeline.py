@@ -28,7 +28,7 @@ from typing import Any
 from neo4j import Driver
 
 from kg.config import Settings, get_settings
-from kg.db import apply_schema, run_named
+from kg.db import apply_schema, make_driver, run_named
 from kg.errors import InputError
 from kg.models import Record, Reject
 from kg.stage.store import StageStore
@@ -187,6 +187,7 @@ def _run(
     if summary.resumed:
         step(f"completing {len(summary.resumed)} interrupted run(s): {', '.join(summary.resumed)}")
     graph_ready = False
+    fresh_driver: Driver | None = None
     if not bulk:
         apply_schema(driver, s)
         run_named(
@@ -244,6 +245,8 @@ def _run(
         t = time.monotonic()
         if bulk:
             _bulk_write(driver, st, s, rid, summary, step)
+            # a new database: the old driver's bookmarks point past its transactions
+            driver = fresh_driver = make_driver(s, ensure_local=False)
             apply_schema(driver, s)
             run_named(
                 driver,
@@ -315,6 +318,8 @@ def _run(
             counts=json.dumps(dict(sorted(summary.written.items()))),
             sources=sorted(summary.sources),
         )
+        if fresh_driver is not None:
+            fresh_driver.close()
     if not sink.count:
         summary.rejects_file = None
 
@@ -386,7 +391,7 @@ def _bulk_write(
     directory = s.localdb_home / "import" / "kg-bulk"
     step(f"export the resolved graph as CSV ({directory})")
     report = bulk.export_csv(st, directory, rid)
-    driver.close()
+    # the driver stays open: its pooled connections die with the server and it opens new ones after the restart
     bulk.import_into_local(s, report, on_step=step)
     st.set_meta("write_dirty", rid)
     with st.transaction():

@@ -110,15 +110,18 @@ def import_command(s: Settings, report: BulkReport, log: Path) -> list[str]:
         "database",
         "import",
         "full",
-        "--overwrite-destination=true",
-        "--multiline-fields=true",
-        "--array-delimiter=U+001F",
-        f"--report-file={log.with_suffix('.report')}",
     ]
     for key, path in report.files.items():
         kind, name = key.split(":", 1)
         flag = "--nodes" if kind == "node" else "--relationships"
         args.append(f"{flag}={name}={path.resolve()}")
+    # single-valued options after the file lists: a file list takes every argument up to the next option
+    args += [
+        "--overwrite-destination=true",
+        "--multiline-fields=true",
+        "--array-delimiter=U+001F",
+        f"--report-file={log.with_suffix('.report')}",
+    ]
     args.append(s.neo4j_database)
     return args
 

@@ -42,7 +42,9 @@ class Kind:
     @property
     def select_sql(self) -> str:
         cols = ["t.id"] if not self.rel else ["t.src", "t.dst"]
-        return ", ".join(cols + [f't."{c}"' for c in self.props])
+        # a topic entity record's fields win over what a work says of the topic (cypher/write/topic_merge)
+        extra = ["t.authoritative"] if self.name == "Topic" else []
+        return ", ".join(cols + [f't."{c}"' for c in self.props] + extra)
 
 
 def node_kinds() -> list[Kind]:
