@@ -1,69 +1,125 @@
-"""Researcher clustering of one name block: strong ids and curated decisions as constraints, evidence links between
-the rest, a confidence per slot and human-readable evidence per researcher."""
+"""Researcher clustering of one name block: strong ids and curated decisions as constraints, the pairwise model's
+probabilities between the rest, average-linkage agglomerative clustering cut at the threshold chosen by
+cross-validation, a confidence per slot and human-readable evidence per researcher.
+
+Constraints, in order: a curated SAME_AS joins its slots (only a curated NOT_SAME_AS and the one-paper rule stop it);
+the same strong id (ORCID, OpenAlex author, profile, a source's own author id) joins its slots; nothing ever joins two
+different ids of one kind, two authors of one paper, two sides of a curated NOT_SAME_AS, or spellings that cannot be
+one person ("Xiang Song" and "Xin Song", whoever bridges them). Everything is a function of the set of slots and
+decisions: slots are put in a canonical order first and every tie is broken on it.
+"""
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations
 
+import numpy as np
+
 from kg.identity.context import Cluster, Decision, SlotContext
+from kg.identity.features import block_evidence, feature_matrix, words
 from kg.identity.mentions import Slot
-from kg.identity.names import block_key, given_compatible, given_len, name_key, split_name
+from kg.identity.model import PairScorer, default_model
+from kg.identity.names import given_compatible, given_len, name_key
 from kg.identity.probe import _STRONG_KINDS, _features
 from kg.normalize import short_hash
 
-# Evidence weights between two compatible-name author slots on different works; a link needs LINK_THRESHOLD.
-# One shared co-author is enough (names of people who write together recur); topics or a venue alone are not.
+# Kept for callers that report it: the old hand-set evidence threshold is gone, the model's threshold replaces it.
 LINK_THRESHOLD = 1.0
 # Co-authors are identity evidence on works with at most this many authors: on a 1,000-author collaboration,
 # sharing a co-author says little about who is who, and reading every such list would dominate the load.
 IDENTITY_COAUTHOR_CAP = 50
-W_COAUTHOR = 1.0  # per shared co-author (blocking key of the co-author's name), at most 2 counted
-W_INSTITUTION = 0.8  # per shared institution, at most 1 counted
-W_TOPIC = 0.3  # per shared topic or arXiv category, at most 2 counted
-W_VENUE = 0.3
-W_YEARS = 0.1  # publication years within 3 of each other, only on top of other evidence
-W_FULL_NAME = 0.4  # the same spelled-out given name(s) (not just an initial), only on top of other evidence
+# A block is scored pair by pair in full while it has at most this many candidate pairs (pairs with at least one
+# slot without a strong id); past it, only pairs sharing some evidence (co-author, institution, venue, topic, title
+# word: kg.identity.probe) are scored, each feature read only while at most FEATURE_PAIR_CAP slots share it.
+ALL_PAIRS_LIMIT = 200_000
+FEATURE_PAIR_CAP = 200
 
 
-def _link_score(a: SlotContext, b: SlotContext) -> tuple[float, list[str]]:
-    score = 0.0
+def _shares_kind(a: Slot, b: Slot) -> bool:
+    """Both slots carry a strong id of one kind: they are one person by it already, or never."""
+    return any(a.strong(k) and b.strong(k) for k in _STRONG_KINDS)
+
+
+def _candidate_pairs(order: Sequence[SlotContext], roots: Sequence[int]) -> list[tuple[int, int]]:
+    """The pairs worth a model score: different works, compatible names, and not already decided by strong ids."""
+    n = len(order)
+    fixed = [any(c.slot.strong(k) for k in _STRONG_KINDS) for c in order]
+    weak = n - sum(fixed)
+    raw: Iterable[tuple[int, int]]
+    if weak * n <= ALL_PAIRS_LIMIT:
+        raw = combinations(range(n), 2)
+    else:
+        inverted: dict[str, list[int]] = defaultdict(list)
+        for i, c in enumerate(order):
+            for f in _features(c) | {f"w:{w}" for w in words(c.title)}:
+                inverted[f].append(i)
+        found: set[tuple[int, int]] = set()
+        for members in inverted.values():
+            if len(members) <= FEATURE_PAIR_CAP:
+                found.update(combinations(members, 2))
+        raw = sorted(found)
+    out = []
+    for x, y in raw:
+        if fixed[x] and fixed[y] and (roots[x] == roots[y] or _shares_kind(order[x].slot, order[y].slot)):
+            continue
+        ca, cb = order[x], order[y]
+        if ca.slot.work_id == cb.slot.work_id or not given_compatible(ca.slot.name, cb.slot.name):
+            continue
+        out.append((x, y))
+    return out
+
+
+def pair_reasons(a: SlotContext, b: SlotContext) -> list[str]:
+    """What two slots share, in words a person checks: co-authors, institution, topics, venue, title words,
+    references, a self-citation, the full name, close years."""
     why: list[str] = []
-    own_a, own_b = block_key(a.slot.name), block_key(b.slot.name)
-    shared_co = sorted((set(a.coauthors) & set(b.coauthors)) - {own_a, own_b})[:2]
-    for co in shared_co:
-        score += W_COAUTHOR
-        why.append(f"shares co-author {a.coauthors[co]} on {a.slot.work_id} and {b.slot.work_id}")
-    shared_inst = sorted(set(a.slot.institutions) & set(b.slot.institutions))[:1]
-    for inst in shared_inst:
-        score += W_INSTITUTION
+    own = {name_key(a.slot.name), name_key(b.slot.name)}
+    from kg.identity.names import block_key
+
+    own_blocks = {block_key(a.slot.name), block_key(b.slot.name)}
+    for co in sorted((set(a.coauthors) & set(b.coauthors)) - own_blocks)[:3]:
+        if name_key(a.coauthors[co]) not in own:
+            why.append(f"shares co-author {a.coauthors[co]} on {a.slot.work_id} and {b.slot.work_id}")
+    for inst in sorted(set(a.slot.institutions) & set(b.slot.institutions))[:1]:
         why.append(f"same institution {inst} on {a.slot.work_id} and {b.slot.work_id}")
-    shared_topics = sorted(set(a.topics) & set(b.topics))[:2]
-    for t in shared_topics:
-        score += W_TOPIC
+    for t in sorted(set(a.topics) & set(b.topics))[:2]:
         why.append(f"shares topic {a.topics[t]} on {a.slot.work_id} and {b.slot.work_id}")
     if a.venue and b.venue and a.venue.casefold() == b.venue.casefold():
-        score += W_VENUE
         why.append(f"same venue {a.venue}")
-    if score > 0 and _full_name_match(a.slot.name, b.slot.name):
-        score += W_FULL_NAME
+    shared_words = sorted(set(words(a.title)) & set(words(b.title)))
+    if shared_words:
+        why.append(f"title words in common: {', '.join(shared_words[:5])}")
+    refs = a.references & b.references
+    if refs:
+        why.append(f"{len(refs)} shared references on {a.slot.work_id} and {b.slot.work_id}")
+    cites = {w.split(":", 1)[1] for w in a.work_ids | b.work_ids if w.startswith("openalex:")}
+    if (a.references | b.references) & cites:
+        why.append(f"one of {a.slot.work_id} and {b.slot.work_id} cites the other")
+    if why and _full_name_match(a.slot.name, b.slot.name):
         why.append(f"same full name {a.slot.name}")
-    if score > 0 and a.year and b.year and abs(a.year - b.year) <= 3:
-        score += W_YEARS
+    if why and a.year and b.year and abs(a.year - b.year) <= 3:
         why.append(f"close years {min(a.year, b.year)}–{max(a.year, b.year)}")
-    return round(score, 3), why
+    return why
 
 
 def _full_name_match(a: str, b: str) -> bool:
+    from kg.identity.names import split_name
+
     given_a, _ = split_name(a)
     spelled = [g for g in given_a if len(g.strip(".")) > 1]
     return bool(spelled) and name_key(a) == name_key(b)
 
 
-def cluster_block(slots: Sequence[SlotContext], decisions: Sequence[Decision] = ()) -> list[Cluster]:
-    """Researchers for the slots of one blocking key: a function of the set of slots and decisions."""
+def cluster_block(
+    slots: Sequence[SlotContext], decisions: Sequence[Decision] = (), *, model: PairScorer | None = None
+) -> list[Cluster]:
+    """Researchers for the slots of one name block: a function of the set of slots and decisions.
+
+    `model` scores candidate pairs (default: the model shipped in the package, kg.identity.model)."""
     order = sorted(slots, key=lambda c: (c.key, json.dumps(sorted(m.to_json() for m in c.slot.mentions))))
     n = len(order)
     parent = list(range(n))
@@ -78,7 +134,6 @@ def cluster_block(slots: Sequence[SlotContext], decisions: Sequence[Decision] = 
     spellings: list[set[str]] = [set(c.slot.names) for c in order]
     curated: list[bool] = [False] * n
     evidence: list[list[str]] = [[] for _ in order]
-    best_link: dict[int, float] = {}
 
     anchor_index: dict[str, list[int]] = defaultdict(list)
     for i, c in enumerate(order):
@@ -111,13 +166,13 @@ def cluster_block(slots: Sequence[SlotContext], decisions: Sequence[Decision] = 
             if (did, "b" if side == "a" else "a") in sides[rb]:
                 return False
         if check_strong:
-            for k in ("orcid", "openalex", "profile", "src"):
+            for k in _STRONG_KINDS:
                 sa, sb = strong[ra].get(k), strong[rb].get(k)
                 if sa and sb and not (sa & sb):
                     return False
         return True
 
-    def union(ra: int, rb: int) -> None:
+    def union(ra: int, rb: int) -> int:
         lo, hi = min(ra, rb), max(ra, rb)
         parent[hi] = lo
         works[lo] |= works[hi]
@@ -127,6 +182,7 @@ def cluster_block(slots: Sequence[SlotContext], decisions: Sequence[Decision] = 
         spellings[lo] |= spellings[hi]
         curated[lo] = curated[lo] or curated[hi]
         evidence[lo].extend(evidence[hi])
+        return lo
 
     # 1. curated SAME_AS: override everything but a curated NOT_SAME_AS and the one-paper rule
     for d in sorted(decisions, key=lambda d: d.id):
@@ -159,46 +215,92 @@ def cluster_block(slots: Sequence[SlotContext], decisions: Sequence[Decision] = 
             # spellings ("A. Lovelace", "Ada Lovelace"); it still never joins two different ids of any kind
             if ra != rb and allowed(ra, rb, check_strong=True, spelling=strong_key[0] != "src"):
                 union(ra, rb)
-        for i in members:
-            best_link[i] = max(best_link.get(i, 0.0), 10.0)
 
-    # 3. evidence links between compatible names on different works, strongest first
-    feats = [_features(c) for c in order]
-    inverted: dict[str, list[int]] = defaultdict(list)
-    for i, fs in enumerate(feats):
-        for f in fs:
-            inverted[f].append(i)
-    # Two slots already joined by a strong id or a curated decision, each with a strong id of its own, gain
-    # nothing from a link (no union, and their confidence does not depend on links): skip the pair. This keeps a
-    # prolific researcher's thousands of hard-linked slots from costing a quadratic number of link scores.
-    roots = [find(i) for i in range(n)]
-    fixed = [any(c.slot.strong(k) for k in _STRONG_KINDS) for c in order]
-    pairs: set[tuple[int, int]] = set()
-    for members in inverted.values():
-        if len(members) > 200:
-            continue  # a feature shared by hundreds of slots (a huge topic) carries no identity evidence
-        for x, y in combinations(members, 2):
-            if fixed[x] and fixed[y] and roots[x] == roots[y]:
-                continue
-            pairs.add((x, y))
-    links: list[tuple[float, int, int, list[str]]] = []
-    for x, y in pairs:
-        ca, cb = order[x], order[y]
-        if ca.slot.work_id == cb.slot.work_id or not given_compatible(ca.slot.name, cb.slot.name):
-            continue
-        score, why = _link_score(ca, cb)
-        if score >= LINK_THRESHOLD:
-            links.append((score, x, y, why))
-    links.sort(key=lambda t: (-t[0], order[t[1]].key, order[t[2]].key))
-    for score, x, y, why in links:
+    # 3. the model's probability for every candidate pair, then average linkage over them, best first
+    pairs = _candidate_pairs(order, [find(i) for i in range(n)])
+    probs = np.zeros(0)
+    scorer: PairScorer | None = None
+    if pairs:
+        scorer = model or default_model()
+        ev, stats = block_evidence(order)
+        probs = scorer.predict(feature_matrix(ev, stats, pairs))
+    # links[root][other root] = [sum of probabilities, scored pairs, best probability, best pair's x, y]
+    links: dict[int, dict[int, list[float]]] = defaultdict(dict)
+    for (x, y), p in zip(pairs, probs, strict=True):
         rx, ry = find(x), find(y)
-        if rx != ry:
-            if not allowed(rx, ry, check_strong=True):
-                continue
-            union(rx, ry)
-            evidence[find(x)].extend(why)
-        best_link[x] = max(best_link.get(x, 0.0), score)
-        best_link[y] = max(best_link.get(y, 0.0), score)
+        if rx == ry:
+            continue
+        entry = links[rx].get(ry)
+        if entry is None:
+            entry = [0.0, 0.0, -1.0, 0.0, 0.0]
+            links[rx][ry] = entry
+            links[ry][rx] = entry
+        entry[0] += float(p)
+        entry[1] += 1
+        if p > entry[2]:
+            entry[2:] = [float(p), float(x), float(y)]
+    threshold = scorer.threshold if scorer is not None else 1.0
+    version = [0] * n
+    heap: list[tuple[float, int, int, int, int]] = []
+
+    def push(ga: int, gb: int) -> None:
+        lo, hi = min(ga, gb), max(ga, gb)
+        e = links[lo][hi]
+        mean = e[0] / e[1]
+        if mean >= threshold:
+            heapq.heappush(heap, (-mean, lo, hi, version[lo], version[hi]))
+
+    for ga in sorted(links):
+        for gb in sorted(links[ga]):
+            if ga < gb:
+                push(ga, gb)
+    while heap:
+        _, ga, gb, va, vb = heapq.heappop(heap)
+        if parent[ga] != ga or parent[gb] != gb or version[ga] != va or version[gb] != vb:
+            continue
+        e = links[ga].pop(gb)
+        links[gb].pop(ga, None)
+        if not allowed(ga, gb, check_strong=True):
+            continue  # a cannot-link between them holds for every group either joins later too
+        bx, by = int(e[3]), int(e[4])
+        reasons = pair_reasons(order[bx], order[by])
+        reasons.append(
+            f"model: {e[2]:.2f} that {order[bx].slot.name} on {order[bx].slot.work_id} and "
+            f"{order[by].slot.name} on {order[by].slot.work_id} are one person"
+        )
+        lo = union(ga, gb)
+        hi = gb if lo == ga else ga
+        evidence[lo].extend(reasons)
+        version[lo] += 1
+        merged: dict[int, list[float]] = {}
+        for g in (lo, hi):
+            for other, oe in links.pop(g, {}).items():
+                links[other].pop(g, None)
+                m = merged.get(other)
+                if m is None:
+                    merged[other] = list(oe)
+                else:
+                    m[0] += oe[0]
+                    m[1] += oe[1]
+                    if oe[2] > m[2]:
+                        m[2:] = oe[2:]
+        for other, m in merged.items():
+            links[lo][other] = m
+            links[other][lo] = m
+        for other in sorted(merged):
+            push(lo, other)
+
+    # how sure each slot's place is: its mean probability with the slots it joined, or, alone, the chance it is
+    # none of the others
+    joined_p: dict[int, list[float]] = defaultdict(list)
+    best_other: dict[int, float] = defaultdict(float)
+    for (x, y), p in zip(pairs, probs, strict=True):
+        if find(x) == find(y):
+            joined_p[x].append(float(p))
+            joined_p[y].append(float(p))
+        else:
+            best_other[x] = max(best_other[x], float(p))
+            best_other[y] = max(best_other[y], float(p))
 
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(n):
@@ -221,15 +323,17 @@ def cluster_block(slots: Sequence[SlotContext], decisions: Sequence[Decision] = 
                 conf = 0.95
             elif tier is not None:
                 conf = tier
-            elif len(members) == 1:
-                conf = 0.6  # alone: nothing ties it to anyone else, nothing splits it either
+            elif joined_p.get(i):
+                conf = sum(joined_p[i]) / len(joined_p[i])
+            elif i in best_other:
+                conf = 1.0 - best_other[i]
             else:
-                conf = min(0.95, 0.55 + 0.15 * best_link.get(i, LINK_THRESHOLD))
+                conf = 0.6  # alone in its block: nothing ties it to anyone else, nothing splits it either
             slot_conf[c.key] = round(conf, 3)
-        ev = cluster_evidence(evidence[root], st)
-        if len(members) == 1 and not ev:
-            ev = [f"only mention: {ctxs[0].slot.name} on {ctxs[0].slot.work_id}"]
-        conf = (
+        ev_text = cluster_evidence(evidence[root], st)
+        if len(members) == 1 and not ev_text:
+            ev_text = [f"only mention: {ctxs[0].slot.name} on {ctxs[0].slot.work_id}"]
+        conf_all = (
             1.0 if method in FLAT_CONFIDENCE_METHODS else round(sum(slot_conf.values()) / len(slot_conf), 3)
         )
         clusters.append(
@@ -237,8 +341,8 @@ def cluster_block(slots: Sequence[SlotContext], decisions: Sequence[Decision] = 
                 id=cid,
                 method=method,
                 members=ctxs,
-                confidence=conf,
-                evidence=ev[:20],
+                confidence=conf_all,
+                evidence=ev_text[:20],
                 slot_confidence=slot_conf,
                 strong=st,
                 name=name,

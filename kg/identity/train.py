@@ -1,0 +1,195 @@
+"""Training and cross-validating the pairwise model (`kg identity train`): labeled pairs from the arnetminer
+development set (people labeled by hand) and from OpenAlex works (same OpenAlex author id = same person, different
+ids = different people), a LightGBM classifier over kg.identity.features, and the average-linkage threshold chosen
+by cross-validation by name block (no block is ever scored by a model that saw it)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kg.identity import labeled
+from kg.identity.cluster import _candidate_pairs, cluster_block
+from kg.identity.context import SlotContext
+from kg.identity.features import FEATURE_NAMES, block_evidence, feature_matrix
+from kg.identity.model import META_FILE, MODEL_DIR, MODEL_FILE, PairModel
+from kg.identity.names import block_key
+from kg.identity.scores import scores
+
+SEED = 20261121
+FOLDS = 5
+THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.30, 0.91, 0.05))
+PARAMS: dict[str, Any] = {
+    "objective": "binary",
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "min_data_in_leaf": 40,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "seed": SEED,
+    "deterministic": True,
+    "force_row_wise": True,
+    "num_threads": 2,
+    "verbose": -1,
+}
+ROUNDS = 300
+
+
+@dataclass
+class Block:
+    """One name block of a labeled set: its slots, and which of them are labeled with whom."""
+
+    dataset: str
+    key: str
+    group: str  # what cross-validation folds by: the arnetminer name file, or the block itself
+    contexts: list[SlotContext]
+    truth: dict[str, str]
+
+
+def blocks_of(ls: labeled.LabeledSet) -> list[Block]:
+    by_block: dict[str, list[SlotContext]] = defaultdict(list)
+    for c in ls.contexts:
+        by_block[block_key(c.slot.name)].append(c)
+    out = []
+    for key in sorted(by_block):
+        ctxs = by_block[key]
+        truth = {c.key: ls.truth[c.key] for c in ctxs if c.key in ls.truth}
+        groups = sorted({ls.group[k] for k in truth})
+        out.append(Block(ls.name, key, f"{ls.name}:{groups[0] if groups else key}", ctxs, truth))
+    return out
+
+
+def block_pairs(b: Block) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels of the block's candidate pairs whose two slots are both labeled."""
+    order = sorted(b.contexts, key=lambda c: c.key)
+    pairs = [
+        (x, y)
+        for x, y in _candidate_pairs(order, list(range(len(order))))
+        if order[x].key in b.truth and order[y].key in b.truth
+    ]
+    if not pairs:
+        return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32), np.zeros(0)
+    ev, stats = block_evidence(order)
+    labels = np.asarray([b.truth[order[x].key] == b.truth[order[y].key] for x, y in pairs], dtype=np.float64)
+    return feature_matrix(ev, stats, pairs), labels
+
+
+def fit(features: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> Any:
+    import lightgbm
+
+    data = lightgbm.Dataset(features, label=labels, weight=weights, feature_name=list(FEATURE_NAMES))
+    return lightgbm.train(PARAMS, data, num_boost_round=ROUNDS)
+
+
+def _training_matrix(
+    blocks: Sequence[Block], cache: dict[str, tuple[np.ndarray, np.ndarray]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    xs, ys, ws = [], [], []
+    for b in blocks:
+        x, y = cache[f"{b.dataset}:{b.key}"]
+        if len(y) == 0:
+            continue
+        xs.append(x)
+        ys.append(y)
+        # each block weighs by the square root of its pairs: the 100,000 pairs of one prolific name do not
+        # drown the fifty others
+        ws.append(np.full(len(y), 1.0 / np.sqrt(len(y))))
+    return np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
+
+
+def predict_block(b: Block, model: PairModel) -> dict[str, str]:
+    """Slot key → predicted researcher for every slot of the block."""
+    out: dict[str, str] = {}
+    for cl in cluster_block(b.contexts, model=model):
+        for m in cl.members:
+            out[m.key] = cl.id
+    return out
+
+
+def cross_validate(
+    blocks: Sequence[Block],
+    folds: int = FOLDS,
+    thresholds: Sequence[float] = THRESHOLDS,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Out-of-fold clusterings for every threshold: folds by group (a name file is never split between training and
+    scoring), scored per dataset."""
+    cache = {f"{b.dataset}:{b.key}": block_pairs(b) for b in blocks}
+    groups = sorted({b.group for b in blocks})
+    rng = np.random.default_rng(SEED)
+    fold_of = {g: i % folds for i, g in enumerate(rng.permutation(groups).tolist())}
+    predicted: dict[float, dict[str, str]] = {t: {} for t in thresholds}
+    for f in range(folds):
+        train = [b for b in blocks if fold_of[b.group] != f]
+        test = [b for b in blocks if fold_of[b.group] == f]
+        x, y, w = _training_matrix(train, cache)
+        booster = fit(x, y, w)
+        for t in thresholds:
+            m = PairModel(booster=booster, threshold=t)
+            for b in test:
+                if b.truth:
+                    predicted[t].update({k: f"{f}:{v}" for k, v in predict_block(b, m).items()})
+        log(f"fold {f + 1}/{folds}: trained on {len(y):,} pairs, scored {sum(len(b.truth) for b in test)} mentions")
+    by_threshold: dict[str, Any] = {}
+    for t in thresholds:
+        row = {}
+        for ds in sorted({b.dataset for b in blocks}):
+            truth = {k: v for b in blocks if b.dataset == ds for k, v in b.truth.items()}
+            row[ds] = scores(predicted[t], truth)
+        by_threshold[f"{t:.2f}"] = row
+    return {"folds": folds, "fold_of_group": fold_of, "by_threshold": by_threshold, "predicted": predicted}
+
+
+def choose_threshold(cv: dict[str, Any]) -> float:
+    """The threshold with the best mean of B-cubed F1 on arnetminer and pairwise F1 on OpenAlex, out of fold."""
+
+    def value(row: dict[str, Any]) -> float:
+        parts = [row[ds]["bcubed"]["f1"] for ds in row if ds == "arnetminer"]
+        parts += [row[ds]["pairwise"]["f1"] for ds in row if ds == "openalex"]
+        return sum(parts) / len(parts)
+
+    best = max(cv["by_threshold"].items(), key=lambda kv: (value(kv[1]), -abs(float(kv[0]) - 0.5)))
+    return float(best[0])
+
+
+def load_blocks() -> list[Block]:
+    return [*blocks_of(labeled.arnetminer()), *blocks_of(labeled.openalex())]
+
+
+def train(out_dir: Path = MODEL_DIR, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Cross-validate, choose the threshold, train on everything, write the model and its metadata."""
+    t0 = time.monotonic()
+    blocks = load_blocks()
+    log(f"{len(blocks)} name blocks, {sum(len(b.truth) for b in blocks)} labeled mentions")
+    cv = cross_validate(blocks, log=log)
+    threshold = choose_threshold(cv)
+    cache = {f"{b.dataset}:{b.key}": block_pairs(b) for b in blocks}
+    x, y, w = _training_matrix(blocks, cache)
+    booster = fit(x, y, w)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / MODEL_FILE).write_text(booster.model_to_string(), encoding="utf-8")
+    importance = dict(
+        zip(FEATURE_NAMES, (round(float(v), 1) for v in booster.feature_importance("gain")), strict=True)
+    )
+    meta = {
+        "features": list(FEATURE_NAMES),
+        "threshold": threshold,
+        "trained_on": {"pairs": len(y), "positive": int(y.sum()), "blocks": len(blocks)},
+        "params": PARAMS,
+        "rounds": ROUNDS,
+        "cv_at_threshold": cv["by_threshold"][f"{threshold:.2f}"],
+        "importance_gain": importance,
+        "command": "kg identity train",
+    }
+    (out_dir / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    log(f"threshold {threshold}; wrote {out_dir / MODEL_FILE} in {time.monotonic() - t0:.0f} s")
+    return meta
