@@ -73,6 +73,14 @@ def _candidate_pairs(order: Sequence[SlotContext], roots: Sequence[int]) -> list
     return out
 
 
+def pair_probabilities(
+    order: Sequence[SlotContext], pairs: Sequence[tuple[int, int]], scorer: PairScorer
+) -> np.ndarray:
+    """The model's probability for each pair (indices into `order`, the block in canonical order)."""
+    ev, stats = block_evidence(order)
+    return scorer.predict(feature_matrix(ev, stats, pairs))
+
+
 def pair_reasons(a: SlotContext, b: SlotContext) -> list[str]:
     """What two slots share, in words a person checks: co-authors, institution, topics, venue, title words,
     references, a self-citation, the full name, close years."""
@@ -115,11 +123,16 @@ def _full_name_match(a: str, b: str) -> bool:
 
 
 def cluster_block(
-    slots: Sequence[SlotContext], decisions: Sequence[Decision] = (), *, model: PairScorer | None = None
+    slots: Sequence[SlotContext],
+    decisions: Sequence[Decision] = (),
+    *,
+    model: PairScorer | None = None,
+    linkage: str | None = None,
 ) -> list[Cluster]:
     """Researchers for the slots of one name block: a function of the set of slots and decisions.
 
-    `model` scores candidate pairs (default: the model shipped in the package, kg.identity.model)."""
+    `model` scores candidate pairs (default: the model shipped in the package, kg.identity.model); `linkage` is how
+    two groups' pair probabilities combine ("average" or "single"; default: the model's own)."""
     order = sorted(slots, key=lambda c: (c.key, json.dumps(sorted(m.to_json() for m in c.slot.mentions))))
     n = len(order)
     parent = list(range(n))
@@ -222,8 +235,7 @@ def cluster_block(
     scorer: PairScorer | None = None
     if pairs:
         scorer = model or default_model()
-        ev, stats = block_evidence(order)
-        probs = scorer.predict(feature_matrix(ev, stats, pairs))
+        probs = pair_probabilities(order, pairs, scorer)
     # links[root][other root] = [sum of probabilities, scored pairs, best probability, best pair's x, y]
     links: dict[int, dict[int, list[float]]] = defaultdict(dict)
     for (x, y), p in zip(pairs, probs, strict=True):
@@ -240,13 +252,14 @@ def cluster_block(
         if p > entry[2]:
             entry[2:] = [float(p), float(x), float(y)]
     threshold = scorer.threshold if scorer is not None else 1.0
+    how = linkage or getattr(scorer, "linkage", "average")
     version = [0] * n
     heap: list[tuple[float, int, int, int, int]] = []
 
     def push(ga: int, gb: int) -> None:
         lo, hi = min(ga, gb), max(ga, gb)
         e = links[lo][hi]
-        mean = e[0] / e[1]
+        mean = e[2] if how == "single" else e[0] / e[1]
         if mean >= threshold:
             heapq.heappush(heap, (-mean, lo, hi, version[lo], version[hi]))
 

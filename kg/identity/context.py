@@ -22,7 +22,9 @@ class SlotContext:
     # More evidence for the pairwise model (kg.identity.features); the resolve stage fills what the work has:
     title: str | None = None  # the work's title (shared title words)
     abstract: str | None = None  # its abstract (shared abstract words)
-    references: frozenset[str] = frozenset()  # OpenAlex work ids it cites ("W…"): shared references, self-citation
+    references: frozenset[str] = (
+        frozenset()
+    )  # OpenAlex work ids it cites ("W…"): shared references, self-citation
 
     @property
     def key(self) -> str:

@@ -68,7 +68,9 @@ def work_contexts(rec: WorkRecord, *, hide_ids: bool = True) -> list[tuple[SlotC
     out = []
     for s in slots:
         coauthors = (
-            {block_key(o.name): o.name for o in slots if o is not s} if len(slots) <= IDENTITY_COAUTHOR_CAP else {}
+            {block_key(o.name): o.name for o in slots if o is not s}
+            if len(slots) <= IDENTITY_COAUTHOR_CAP
+            else {}
         )
         ctx = SlotContext(
             slot=s,
@@ -89,7 +91,9 @@ def arnetminer(directory: Path | None = None) -> LabeledSet:
     """The arnetminer development set: every slot of every work; the labeled mention of each work has its person,
     grouped by the name file it comes from."""
     d = directory or shared_data_dir() / "identity" / "arnetminer-dev"
-    truth_rows = [json.loads(line) for line in (d / "truth.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    truth_rows = [
+        json.loads(line) for line in (d / "truth.jsonl").read_text(encoding="utf-8").splitlines() if line
+    ]
     by_pos = {(normalize_openalex(t["work_id"], "W"), int(t["position"]) + 1): t for t in truth_rows}
     out = LabeledSet(name="arnetminer")
     for rec in read_works([d / "works.jsonl"]):

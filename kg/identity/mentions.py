@@ -166,7 +166,9 @@ def unify_mentions(work_id: str, mentions: Iterable[Mention]) -> list[Slot]:
 
     A mention joins the first slot (in creation order) sharing one of its strong ids; failing that, the first slot
     it does not conflict with that has its position and a compatible name or a name with its name key; failing
-    that, a position-less mention joins the one compatible slot if there is exactly one. The lookups go through
+    that, a position-less mention joins the one compatible slot if there is exactly one, and a name-only mention
+    of a paper other sources list too joins the one compatible slot no mention of its own source holds (the same
+    author in a preprint's listing and in the published article, at other positions). The lookups go through
     indexes, so a 1,000-author collaboration costs no more than its mentions.
     """
     uniq = sorted(
@@ -178,6 +180,8 @@ def unify_mentions(work_id: str, mentions: Iterable[Mention]) -> list[Slot]:
     by_position: dict[int, set[int]] = defaultdict(set)  # a slot's position (the smallest of its mentions)
     by_name_key: dict[str, set[int]] = defaultdict(set)  # name keys of a slot's spellings
     position_of: list[int | None] = []
+    by_family: dict[str, set[int]] = defaultdict(set)  # family-name keys of a slot's spellings
+    multi_source = len({m.source for m in uniq}) > 1
     for m in uniq:
         target: int | None = None
         strong = m.strong()
@@ -205,6 +209,18 @@ def unify_mentions(work_id: str, mentions: Iterable[Mention]) -> list[Slot]:
             ]
             if len(compatible) == 1:
                 target = compatible[0]
+        if target is None and not strong and multi_source:
+            # A name-only mention from another record of the same paper (a preprint's listing beside the
+            # published article) whose position and spelling differ ("Jane Doe" 3rd of 4 vs "Jane Q. Doe" 2nd of
+            # 3): it joins the one slot its name fits that no mention of its own source holds yet.
+            compatible = [
+                i
+                for i in sorted(by_family.get(name_key(m.name).split("|", 1)[0], ()))
+                if given_compatible(m.name, slots[i].name)
+                and all(x.source != m.source for x in slots[i].mentions)
+            ]
+            if len(compatible) == 1:
+                target = compatible[0]
         if target is None:
             slots.append(Slot(work_id=work_id))
             position_of.append(None)
@@ -214,6 +230,7 @@ def unify_mentions(work_id: str, mentions: Iterable[Mention]) -> list[Slot]:
         for k, v in strong.items():
             by_strong.setdefault((k, v), target)
         by_name_key[name_key(m.name)].add(target)
+        by_family[name_key(m.name).split("|", 1)[0]].add(target)
         pos = slot.position
         if pos != position_of[target]:
             if position_of[target] is not None:

@@ -25,6 +25,7 @@ class PairScorer(Protocol):
     """What clustering needs from a model: probabilities for a feature matrix, and where to cut."""
 
     threshold: float
+    linkage: str
 
     def predict(self, features: np.ndarray) -> np.ndarray: ...
 
@@ -35,6 +36,7 @@ class PairModel:
 
     booster: Any  # lightgbm.Booster
     threshold: float
+    linkage: str = "average"
     meta: dict[str, Any] = field(default_factory=dict)
 
     def predict(self, features: np.ndarray) -> np.ndarray:
@@ -52,7 +54,9 @@ def load(directory: Path | None = None) -> PairModel:
     if tuple(meta.get("features", ())) != FEATURE_NAMES:
         raise ValueError(f"{d / META_FILE}: the model was trained on other features; run `kg identity train`")
     booster = lightgbm.Booster(model_str=(d / MODEL_FILE).read_text(encoding="utf-8"))
-    return PairModel(booster=booster, threshold=float(meta["threshold"]), meta=meta)
+    return PairModel(
+        booster=booster, threshold=float(meta["threshold"]), linkage=meta.get("linkage", "average"), meta=meta
+    )
 
 
 @lru_cache(maxsize=1)

@@ -63,7 +63,7 @@ def errors(
     for k in keys:
         by_pred[predicted[k]].append(k)
         by_true[truth[k]].append(k)
-    merges = []
+    merges: list[dict[str, Any]] = []
     for cid, members in by_pred.items():
         people = Counter(truth[k] for k in members)
         if len(people) > 1:
@@ -76,7 +76,7 @@ def errors(
                     "examples": sorted(f"{names.get(k, '')} @ {k}" for k in members)[:4],
                 }
             )
-    splits = []
+    splits: list[dict[str, Any]] = []
     for person, members in by_true.items():
         parts = Counter(predicted[k] for k in members)
         if len(parts) > 1:
@@ -89,11 +89,17 @@ def errors(
                     "examples": sorted(f"{names.get(k, '')} @ {k}" for k in members)[:4],
                 }
             )
-    merges.sort(key=lambda m: (-m["wrong_pairs"], m["predicted"]))
-    splits.sort(key=lambda s: (-s["missed_pairs"], s["person"]))
+    merges.sort(key=lambda m: (-int(m["wrong_pairs"]), str(m["predicted"])))
+    splits.sort(key=lambda s: (-int(s["missed_pairs"]), str(s["person"])))
     return {
-        "wrong_merges": {"count": len(merges), "wrong_pairs": sum(m["wrong_pairs"] for m in merges),
-                         "largest": merges[:limit]},
-        "wrong_splits": {"count": len(splits), "missed_pairs": sum(s["missed_pairs"] for s in splits),
-                         "largest": splits[:limit]},
+        "wrong_merges": {
+            "count": len(merges),
+            "wrong_pairs": sum(m["wrong_pairs"] for m in merges),
+            "largest": merges[:limit],
+        },
+        "wrong_splits": {
+            "count": len(splits),
+            "missed_pairs": sum(s["missed_pairs"] for s in splits),
+            "largest": splits[:limit],
+        },
     }

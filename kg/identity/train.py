@@ -19,7 +19,7 @@ from kg.identity import labeled
 from kg.identity.cluster import _candidate_pairs, cluster_block
 from kg.identity.context import SlotContext
 from kg.identity.features import FEATURE_NAMES, block_evidence, feature_matrix
-from kg.identity.model import META_FILE, MODEL_DIR, MODEL_FILE, PairModel
+from kg.identity.model import META_FILE, MODEL_DIR, MODEL_FILE, PairModel, PairScorer
 from kg.identity.names import block_key
 from kg.identity.scores import scores
 
@@ -42,6 +42,11 @@ PARAMS: dict[str, Any] = {
     "verbose": -1,
 }
 ROUNDS = 300
+LINKAGES = ("average", "single")
+
+
+def config_name(linkage: str, threshold: float) -> str:
+    return f"{linkage}@{threshold:.2f}"
 
 
 @dataclass
@@ -106,7 +111,7 @@ def _training_matrix(
     return np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
 
 
-def predict_block(b: Block, model: PairModel) -> dict[str, str]:
+def predict_block(b: Block, model: PairScorer) -> dict[str, str]:
     """Slot key → predicted researcher for every slot of the block."""
     out: dict[str, str] = {}
     for cl in cluster_block(b.contexts, model=model):
@@ -115,11 +120,48 @@ def predict_block(b: Block, model: PairModel) -> dict[str, str]:
     return out
 
 
+class _FixedScorer:
+    """Probabilities computed once per block, reused for every threshold tried."""
+
+    def __init__(self, probs: np.ndarray, threshold: float, linkage: str) -> None:
+        self.probs = probs
+        self.threshold = threshold
+        self.linkage = linkage
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        if features.shape[0] != len(self.probs):
+            raise ValueError("the block changed between scoring and clustering")
+        return self.probs
+
+
+def _block_probabilities(b: Block, model: PairModel) -> np.ndarray:
+    from kg.identity.cluster import pair_probabilities
+
+    order = sorted(
+        b.contexts, key=lambda c: (c.key, json.dumps(sorted(m.to_json() for m in c.slot.mentions)))
+    )
+    pairs = _candidate_pairs(order, _strong_roots(order))
+    return pair_probabilities(order, pairs, model) if pairs else np.zeros(0)
+
+
+def _strong_roots(order: Sequence[SlotContext]) -> list[int]:
+    """Each slot's first slot sharing a strong id (what cluster_block's hard links make its root, for the
+    candidate filter)."""
+    first: dict[tuple[str, str], int] = {}
+    roots = list(range(len(order)))
+    for i, c in enumerate(order):
+        for k in ("orcid", "openalex", "profile", "src"):
+            for v in sorted(c.slot.strong(k)):
+                roots[i] = min(roots[i], first.setdefault((k, v), i))
+    return roots
+
+
 def cross_validate(
     blocks: Sequence[Block],
     folds: int = FOLDS,
     thresholds: Sequence[float] = THRESHOLDS,
     log: Callable[[str], None] = print,
+    linkages: Sequence[str] = LINKAGES,
 ) -> dict[str, Any]:
     """Out-of-fold clusterings for every threshold: folds by group (a name file is never split between training and
     scoring), scored per dataset."""
@@ -127,38 +169,44 @@ def cross_validate(
     groups = sorted({b.group for b in blocks})
     rng = np.random.default_rng(SEED)
     fold_of = {g: i % folds for i, g in enumerate(rng.permutation(groups).tolist())}
-    predicted: dict[float, dict[str, str]] = {t: {} for t in thresholds}
+    configs = [(lk, t) for lk in linkages for t in thresholds]
+    predicted: dict[tuple[str, float], dict[str, str]] = {c: {} for c in configs}
     for f in range(folds):
         train = [b for b in blocks if fold_of[b.group] != f]
-        test = [b for b in blocks if fold_of[b.group] == f]
+        test = [b for b in blocks if fold_of[b.group] == f and b.truth]
         x, y, w = _training_matrix(train, cache)
         booster = fit(x, y, w)
-        for t in thresholds:
-            m = PairModel(booster=booster, threshold=t)
-            for b in test:
-                if b.truth:
-                    predicted[t].update({k: f"{f}:{v}" for k, v in predict_block(b, m).items()})
-        log(f"fold {f + 1}/{folds}: trained on {len(y):,} pairs, scored {sum(len(b.truth) for b in test)} mentions")
+        fold_model = PairModel(booster=booster, threshold=0.5)
+        for b in test:
+            probs = _block_probabilities(b, fold_model)
+            for lk, t in configs:
+                got = predict_block(b, _FixedScorer(probs, t, lk))
+                predicted[(lk, t)].update({k: f"{f}:{v}" for k, v in got.items()})
+        log(
+            f"fold {f + 1}/{folds}: trained on {len(y):,} pairs, scored {sum(len(b.truth) for b in test)} mentions"
+        )
     by_threshold: dict[str, Any] = {}
-    for t in thresholds:
+    for lk, t in configs:
         row = {}
         for ds in sorted({b.dataset for b in blocks}):
             truth = {k: v for b in blocks if b.dataset == ds for k, v in b.truth.items()}
-            row[ds] = scores(predicted[t], truth)
-        by_threshold[f"{t:.2f}"] = row
+            row[ds] = scores(predicted[(lk, t)], truth)
+        by_threshold[config_name(lk, t)] = row
     return {"folds": folds, "fold_of_group": fold_of, "by_threshold": by_threshold, "predicted": predicted}
 
 
-def choose_threshold(cv: dict[str, Any]) -> float:
-    """The threshold with the best mean of B-cubed F1 on arnetminer and pairwise F1 on OpenAlex, out of fold."""
+def choose_threshold(cv: dict[str, Any]) -> tuple[str, float]:
+    """The linkage and threshold with the best mean of B-cubed F1 on arnetminer and pairwise F1 on OpenAlex, out
+    of fold."""
 
     def value(row: dict[str, Any]) -> float:
         parts = [row[ds]["bcubed"]["f1"] for ds in row if ds == "arnetminer"]
         parts += [row[ds]["pairwise"]["f1"] for ds in row if ds == "openalex"]
         return sum(parts) / len(parts)
 
-    best = max(cv["by_threshold"].items(), key=lambda kv: (value(kv[1]), -abs(float(kv[0]) - 0.5)))
-    return float(best[0])
+    best = max(cv["by_threshold"].items(), key=lambda kv: (value(kv[1]), kv[0]))
+    linkage, _, t = best[0].partition("@")
+    return linkage, float(t)
 
 
 def load_blocks() -> list[Block]:
@@ -171,7 +219,7 @@ def train(out_dir: Path = MODEL_DIR, log: Callable[[str], None] = print) -> dict
     blocks = load_blocks()
     log(f"{len(blocks)} name blocks, {sum(len(b.truth) for b in blocks)} labeled mentions")
     cv = cross_validate(blocks, log=log)
-    threshold = choose_threshold(cv)
+    linkage, threshold = choose_threshold(cv)
     cache = {f"{b.dataset}:{b.key}": block_pairs(b) for b in blocks}
     x, y, w = _training_matrix(blocks, cache)
     booster = fit(x, y, w)
@@ -183,13 +231,14 @@ def train(out_dir: Path = MODEL_DIR, log: Callable[[str], None] = print) -> dict
     meta = {
         "features": list(FEATURE_NAMES),
         "threshold": threshold,
+        "linkage": linkage,
         "trained_on": {"pairs": len(y), "positive": int(y.sum()), "blocks": len(blocks)},
         "params": PARAMS,
         "rounds": ROUNDS,
-        "cv_at_threshold": cv["by_threshold"][f"{threshold:.2f}"],
+        "cv_at_threshold": cv["by_threshold"][config_name(linkage, threshold)],
         "importance_gain": importance,
         "command": "kg identity train",
     }
     (out_dir / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    log(f"threshold {threshold}; wrote {out_dir / MODEL_FILE} in {time.monotonic() - t0:.0f} s")
+    log(f"{linkage} linkage at {threshold}; wrote {out_dir / MODEL_FILE} in {time.monotonic() - t0:.0f} s")
     return meta
