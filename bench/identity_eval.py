@@ -33,7 +33,6 @@ sys.path.insert(0, str(REPO))
 
 from kg.identity import block_key, block_keys, cluster_block, labeled, name_key  # noqa: E402
 from kg.identity import train as training  # noqa: E402
-from kg.identity.model import default_model  # noqa: E402
 from kg.identity.scores import errors, scores  # noqa: E402
 from kg.models import WorkRecord  # noqa: E402
 
@@ -89,13 +88,12 @@ def cv_eval(log: Any = print) -> dict[str, Any]:
     blocks = [*training.blocks_of(arn), *training.blocks_of(oa)]
     t0 = time.monotonic()
     cv = training.cross_validate(blocks, log=log)
-    threshold = training.choose_threshold(cv)
-    chosen = cv["predicted"][threshold]
+    linkage, threshold = training.choose_threshold(cv)
+    chosen = cv["predicted"][(linkage, threshold)]
     out: dict[str, Any] = {
         "method": "5-fold cross-validation by name block: each block clustered by a model trained on the other folds",
         "seconds": round(time.monotonic() - t0, 1),
-        "threshold_chosen": threshold,
-        "shipped_model_threshold": default_model().threshold,
+        "chosen": training.config_name(linkage, threshold),
         "by_threshold": cv["by_threshold"],
     }
     for ls in (arn, oa):
@@ -245,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         result["cross_validation"] = cv = cv_eval()
         for ds in ("arnetminer", "openalex"):
-            print(_line(f"{ds} model (CV, threshold {cv['threshold_chosen']})", cv[ds]["model"]))
+            print(_line(f"{ds} model (CV, {cv['chosen']})", cv[ds]["model"]))
             for name, s in cv[ds]["baselines"].items():
                 print(_line(f"{ds} {name}", s))
         works = labeled.read_works(labeled.openalex_default_paths()[:1])

@@ -123,10 +123,19 @@ def train_cmd(
             "--out", help="Directory for pairwise.txt and pairwise.json (default: the package's own)."
         ),
     ] = None,
+    linkage: Annotated[
+        str | None,
+        typer.Option("--linkage", help="average | single: skip the cross-validation, use this linkage"),
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option("--threshold", min=0.0, max=1.0, help="with --linkage: the clustering threshold"),
+    ] = None,
 ) -> None:
     """Train the pairwise disambiguation model on the labeled data in ../shared/data (the arnetminer development
-    set and OpenAlex works with their author ids as the truth), choose the clustering threshold by 5-fold
-    cross-validation by name block, and write the model (reproducible: fixed seed, deterministic LightGBM)."""
+    set and OpenAlex works with their author ids as the truth), choose the linkage and threshold by 5-fold
+    cross-validation by name block (or take them from --linkage/--threshold), and write the model (reproducible:
+    fixed seed, deterministic LightGBM)."""
     from pathlib import Path
 
     from kg.errors import InputError

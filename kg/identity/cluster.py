@@ -39,32 +39,41 @@ ALL_PAIRS_LIMIT = 200_000
 FEATURE_PAIR_CAP = 200
 
 
-def _shares_kind(a: Slot, b: Slot) -> bool:
-    """Both slots carry a strong id of one kind: they are one person by it already, or never."""
-    return any(a.strong(k) and b.strong(k) for k in _STRONG_KINDS)
-
-
 def _candidate_pairs(order: Sequence[SlotContext], roots: Sequence[int]) -> list[tuple[int, int]]:
-    """The pairs worth a model score: different works, compatible names, and not already decided by strong ids."""
+    """The pairs worth a model score: different works, compatible names, and not already decided by strong ids (two
+    slots with a strong id of the same kind are one person by it, or never). Pairs are found without enumerating a
+    block's every pair: a block whose slots all carry ids of one kind costs nothing."""
     n = len(order)
-    fixed = [any(c.slot.strong(k) for k in _STRONG_KINDS) for c in order]
-    weak = n - sum(fixed)
+    kinds = [frozenset(k for k in _STRONG_KINDS if c.slot.strong(k)) for c in order]
+    weak = [i for i in range(n) if not kinds[i]]
+    by_kinds: dict[frozenset[str], list[int]] = defaultdict(list)
+    for i in range(n):
+        if kinds[i]:
+            by_kinds[kinds[i]].append(i)
+    kind_sets = sorted(by_kinds, key=sorted)
+    mixed = [(a, b) for a, b in combinations(kind_sets, 2) if not (a & b)]
+    count = len(weak) * n + sum(len(by_kinds[a]) * len(by_kinds[b]) for a, b in mixed)
     raw: Iterable[tuple[int, int]]
-    if weak * n <= ALL_PAIRS_LIMIT:
-        raw = combinations(range(n), 2)
+    if count <= ALL_PAIRS_LIMIT:
+        found: set[tuple[int, int]] = set()
+        for i in weak:
+            found.update((min(i, j), max(i, j)) for j in range(n) if j != i)
+        for a, b in mixed:
+            found.update((min(i, j), max(i, j)) for i in by_kinds[a] for j in by_kinds[b])
+        raw = sorted(found)
     else:
         inverted: dict[str, list[int]] = defaultdict(list)
         for i, c in enumerate(order):
             for f in _features(c) | {f"w:{w}" for w in words(c.title)}:
                 inverted[f].append(i)
-        found: set[tuple[int, int]] = set()
+        shared: set[tuple[int, int]] = set()
         for members in inverted.values():
             if len(members) <= FEATURE_PAIR_CAP:
-                found.update(combinations(members, 2))
-        raw = sorted(found)
+                shared.update((x, y) for x, y in combinations(members, 2) if not (kinds[x] & kinds[y]))
+        raw = sorted(shared)
     out = []
     for x, y in raw:
-        if fixed[x] and fixed[y] and (roots[x] == roots[y] or _shares_kind(order[x].slot, order[y].slot)):
+        if kinds[x] and kinds[y] and roots[x] == roots[y]:
             continue
         ca, cb = order[x], order[y]
         if ca.slot.work_id == cb.slot.work_id or not given_compatible(ca.slot.name, cb.slot.name):
