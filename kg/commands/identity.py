@@ -143,10 +143,14 @@ def train_cmd(
 
     if not (labeled.shared_data_dir() / "identity" / "arnetminer-dev").is_dir():
         raise InputError(f"no labeled data at {labeled.shared_data_dir() / 'identity' / 'arnetminer-dev'}")
+    if (linkage is None) != (threshold is None) or linkage not in (None, "average", "single"):
+        raise InputError("give --linkage (average or single) and --threshold together, or neither")
+    config = (linkage, threshold) if linkage is not None and threshold is not None else None
     meta = train.train(
-        Path(out) if out else train.MODEL_DIR, log=lambda line: console.print(line, markup=False)
+        Path(out) if out else train.MODEL_DIR, log=lambda line: console.print(line, markup=False), config=config
     )
-    console.print(json.dumps(meta["cv_at_threshold"], indent=2), markup=False)
+    if meta["cv_at_threshold"]:
+        console.print(json.dumps(meta["cv_at_threshold"], indent=2), markup=False)
 
 
 def register(app: typer.Typer) -> None:
