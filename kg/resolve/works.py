@@ -1,0 +1,326 @@
+"""Resolve works: one Work per paper from every staged record of it, with its author slots, topics and references.
+
+Records are grouped by the keys they share (DOI, arXiv id, OpenAlex id, title): a pending record's whole connected
+component is resolved again (kg.identity.group_works decides within it, never joining two DOIs), so a new record is
+resolved against everything staged before it, and the result is a function of the set of records.
+
+Most records share no key with any other and list their authors plainly: their work row and author slots are the
+ones staging computed for them alone, copied with SQL. The rest (papers seen by several sources, profile pages'
+works, author lists that need unifying) are merged in Python by kg.identity (merge_work_props, unify_mentions).
+Each batch replaces its works in the resolved tables in one transaction and marks pending the blocks of every
+author slot it removed or added, for the researchers step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from kg import identity
+from kg.identity import Mention, WorkItem, block_key, group_works, merge_work_props, name_key, unify_mentions
+from kg.models import WorkRecord
+from kg.stage.records import WORK_COLUMNS, WORK_FIELDS, mention_strong
+from kg.stage.store import StageStore
+
+# Records resolved per transaction (whole components: one may be larger).
+CHUNK = 5000
+FAST_CHUNK = 250_000
+
+_S = pa.string()
+_LS = pa.list_(pa.string())
+WORK_SCHEMA = pa.schema(WORK_FIELDS)
+SLOT_SCHEMA = pa.schema(
+    [
+        ("key", _S), ("work_id", _S), ("block", _S), ("name", _S), ("name_key", _S), ("position", pa.int32()),
+        ("mentions", _S), ("institutions", _LS), ("raw_affiliations", _LS), ("names", _LS), ("source", _S),
+        ("sources", _LS), ("strong", _LS),
+    ]
+)  # fmt: skip
+_MEMBER_SCHEMA = pa.schema([("wrec", _S), ("work_id", _S)])
+
+
+@dataclass
+class WorksReport:
+    records: int = 0
+    works: int = 0
+    merged: int = 0  # records resolved by merging in Python (the rest were copied)
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        p = self.parent.setdefault(x, x)
+        while p != x:
+            gp = self.parent.setdefault(p, p)
+            self.parent[x] = gp
+            x, p = p, gp
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            if rb < ra:
+                ra, rb = rb, ra
+            self.parent[rb] = ra
+
+
+def pending_components(store: StageStore) -> tuple[list[str], list[list[str]]]:
+    """(pending records that share no key with any record and list plain authors, every other connected component
+    holding a pending record)."""
+    con = store.con
+    pending = {
+        r[0]: bool(r[1]) for r in con.execute("SELECT wrec, simple FROM work_recs WHERE pending").fetchall()
+    }
+    if not pending:
+        return [], []
+    uf = _UnionFind()
+    first_of_key: dict[str, str] = {}
+    for wrec, key in con.execute(
+        "SELECT k.wrec, k.key FROM work_keys k "
+        "JOIN (SELECT key FROM work_keys GROUP BY key HAVING count(DISTINCT wrec) > 1) d USING (key) "
+        "ORDER BY k.key, k.wrec"
+    ).fetchall():
+        other = first_of_key.setdefault(key, wrec)
+        if other != wrec:
+            uf.union(other, wrec)
+    by_root: dict[str, list[str]] = defaultdict(list)
+    for x in uf.parent:
+        by_root[uf.find(x)].append(x)
+    fast: list[str] = []
+    slow: list[list[str]] = []
+    done: set[str] = set()
+    for w in sorted(pending):
+        if w in uf.parent:
+            root = uf.find(w)
+            if root not in done:
+                done.add(root)
+                slow.append(sorted(by_root[root]))
+        elif pending[w]:
+            fast.append(w)
+        else:
+            slow.append([w])
+    return fast, slow
+
+
+def _chunks(components: list[list[str]], size: int) -> Iterator[list[list[str]]]:
+    batch: list[list[str]] = []
+    n = 0
+    for comp in components:
+        batch.append(comp)
+        n += len(comp)
+        if n >= size:
+            yield batch
+            batch, n = [], 0
+    if batch:
+        yield batch
+
+
+def resolve_works(
+    store: StageStore,
+    on_progress: Callable[[int, int], None] | None = None,
+    *,
+    copy_single_records: bool = True,
+) -> WorksReport:
+    """Resolve every pending work record (and its component) into the resolved tables. `copy_single_records=False`
+    merges every record in Python (what the copy must agree with: tests/test_resolve.py compares the two)."""
+    report = WorksReport()
+    fast, slow = pending_components(store)
+    if not copy_single_records:
+        fast, slow = [], sorted([[w] for w in fast] + slow)
+    total = len(fast) + sum(len(c) for c in slow)
+    done = 0
+    for i in range(0, len(fast), FAST_CHUNK):
+        part = fast[i : i + FAST_CHUNK]
+        _copy_single_records(store, part)
+        report.records += len(part)
+        report.works += len(part)
+        done += len(part)
+        if on_progress:
+            on_progress(done, total)
+    for batch in _chunks(slow, CHUNK):
+        n_records, n_works = _merge_batch(store, batch)
+        report.records += n_records
+        report.merged += n_records
+        report.works += n_works
+        done += n_records
+        if on_progress:
+            on_progress(done, total)
+    return report
+
+
+def _keys_table(name: str, values: list[str]) -> pa.Table:
+    return pa.table({name: pa.array(values, type=_S)})
+
+
+def _replace(store: StageStore, wrecs: list[str], new_works: Callable[[], None]) -> None:
+    """In one transaction: drop what the given records' works were, let `new_works` insert work_member, work and
+    slot rows, copy the records' topics, institutions and references onto their works, and mark the blocks of old
+    and new slots pending."""
+    con = store.con
+    with store.transaction():
+        con.register("_wrecs", _keys_table("wrec", wrecs))
+        try:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _old AS "
+                "SELECT DISTINCT work_id AS id FROM work_member JOIN _wrecs USING (wrec)"
+            )
+            con.execute(
+                "INSERT OR IGNORE INTO pending_block SELECT DISTINCT s.block FROM slot s JOIN _old ON s.work_id = _old.id"
+            )
+            for table, col in (
+                ("work", "id"),
+                ("slot", "work_id"),
+                ("work_topic_src", "work_id"),
+                ("work_ref_src", "work_id"),
+            ):
+                con.execute(f"DELETE FROM {table} WHERE {col} IN (SELECT id FROM _old)")
+            con.execute("DELETE FROM institution_src WHERE owner IN (SELECT id FROM _old)")
+            con.execute("DELETE FROM work_member WHERE wrec IN (SELECT wrec FROM _wrecs)")
+            new_works()
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _new AS "
+                "SELECT DISTINCT m.work_id AS id FROM work_member m JOIN _wrecs USING (wrec)"
+            )
+            # a work is made whole again: rows from its other records come too
+            con.execute(
+                "INSERT INTO work_topic_src "
+                "SELECT m.work_id, t.topic, t.name, t.scheme, t.level, t.score, t.source, t.ref "
+                "FROM topic_ref_src t JOIN work_member m USING (wrec) JOIN _new ON _new.id = m.work_id"
+            )
+            con.execute(
+                "INSERT INTO institution_src "
+                "SELECT i.id, i.name, i.ror, i.openalex_id, i.country_code, i.type, i.source, i.rank, m.work_id, "
+                "i.record_ref, false "
+                "FROM inst_ref_src i JOIN work_member m USING (wrec) JOIN _new ON _new.id = m.work_id"
+            )
+            con.execute(
+                "INSERT INTO work_ref_src SELECT DISTINCT m.work_id, r.ref, r.source "
+                "FROM ref_src r JOIN work_member m USING (wrec) JOIN _new ON _new.id = m.work_id"
+            )
+            con.execute(
+                "INSERT OR IGNORE INTO pending_block SELECT DISTINCT s.block FROM slot s JOIN _new ON s.work_id = _new.id"
+            )
+            con.execute("INSERT INTO pending_derive SELECT 'work', id FROM _new")
+            con.execute("UPDATE work_recs SET pending = false WHERE wrec IN (SELECT wrec FROM _wrecs)")
+            con.execute("DELETE FROM pending_block WHERE block = '|'")
+        finally:
+            con.unregister("_wrecs")
+
+
+def _copy_single_records(store: StageStore, wrecs: list[str]) -> None:
+    """Records alone in their paper, with plain author lists: the work and slots staging computed for them."""
+    con = store.con
+    work_cols = ", ".join(f'r.w_{c} AS "{c}"' for c in WORK_COLUMNS)
+
+    def insert() -> None:
+        con.execute("INSERT INTO work_member SELECT r.wrec, r.w_id FROM work_recs r JOIN _wrecs USING (wrec)")
+        con.execute(f"INSERT INTO work SELECT {work_cols} FROM work_recs r JOIN _wrecs USING (wrec)")
+        con.execute(
+            """
+            INSERT INTO slot
+            SELECT r.w_id || '#' || m.name_key, r.w_id, m.block, m.name, m.name_key, m.position,
+                   to_json([m.json])::VARCHAR, m.institutions, m.raw_affiliations, [m.name], m.source, [m.source],
+                   m.strong
+            FROM mention_src m JOIN _wrecs USING (wrec) JOIN work_recs r USING (wrec)
+            """
+        )
+
+    _replace(store, wrecs, insert)
+
+
+def _merge_batch(store: StageStore, batch: list[list[str]]) -> tuple[int, int]:
+    """Components with shared keys or unplain author lists: group, merge and unify in Python."""
+    con = store.con
+    wrecs = [w for comp in batch for w in comp]
+    con.register("_wrecs", _keys_table("wrec", wrecs))
+    try:
+        cols = ", ".join(f"w.w_{c}" for c in WORK_COLUMNS)
+        fetched = con.execute(
+            f"SELECT w.wrec, coalesce(w.payload, r.payload), w.keys, w.title_key, w.year_key, {cols} "
+            "FROM work_recs w JOIN _wrecs USING (wrec) JOIN records r ON r.rec = w.rec"
+        ).fetchall()
+        mentions: dict[str, list[Mention]] = defaultdict(list)
+        for wrec, text in con.execute(
+            "SELECT m.wrec, m.json FROM mention_src m JOIN _wrecs USING (wrec)"
+        ).fetchall():
+            mentions[wrec].append(Mention.from_json(text))
+    finally:
+        con.unregister("_wrecs")
+    by_wrec = {row[0]: row for row in fetched}
+    members: list[dict[str, Any]] = []
+    work_rows: list[dict[str, Any]] = []
+    slot_rows: list[dict[str, Any]] = []
+    for comp in batch:
+        items = [
+            WorkItem(ids=set(by_wrec[w][2] or []), title_key=by_wrec[w][3] or "", year=by_wrec[w][4])
+            for w in comp
+        ]
+        merged: list[tuple[list[str], dict[str, Any]]] = []
+        for g in group_works(items):
+            ws = sorted(comp[i] for i in g)
+            merged.append((ws, _props(ws, by_wrec)))
+        # two groups that come out with the same id (papers known by one title only, years apart) are one Work
+        by_id: dict[str, list[tuple[list[str], dict[str, Any]]]] = defaultdict(list)
+        for ws, props in merged:
+            by_id[props["id"]].append((ws, props))
+        for parts in by_id.values():
+            if len(parts) == 1:
+                ws, props = parts[0]
+            else:
+                ws = sorted(w for part, _ in parts for w in part)
+                props = _props(ws, by_wrec)
+            wid = props["id"]
+            work_rows.append({c: props.get(c) for c in WORK_COLUMNS})
+            members.extend({"wrec": w, "work_id": wid} for w in ws)
+            slot_rows.extend(
+                slot_row(wid, s) for s in unify_mentions(wid, {m for w in ws for m in mentions[w]})
+            )
+
+    def insert() -> None:
+        store.insert_rows("work_member", members, _MEMBER_SCHEMA)
+        store.insert_rows("work", work_rows, WORK_SCHEMA)
+        store.insert_rows("slot", slot_rows, SLOT_SCHEMA)
+
+    _replace(store, wrecs, insert)
+    return len(wrecs), len(work_rows)
+
+
+def _props(ws: list[str], by_wrec: dict[str, tuple[Any, ...]]) -> dict[str, Any]:
+    """A group's work properties: staged ones for a single record, merged ones for several."""
+    if len(ws) == 1:
+        row = by_wrec[ws[0]]
+        return dict(zip(WORK_COLUMNS, row[5:], strict=True))
+    return merge_work_props([], [WorkRecord.model_validate_json(by_wrec[w][1]) for w in ws])
+
+
+def slot_row(wid: str, s: identity.Slot) -> dict[str, Any]:
+    return {
+        "key": s.key,
+        "work_id": wid,
+        "block": block_key(s.name),
+        "name": s.name,
+        "name_key": name_key(s.name),
+        "position": s.position,
+        "mentions": json.dumps(sorted(m.to_json() for m in s.mentions), ensure_ascii=False),
+        "institutions": s.institutions,
+        "raw_affiliations": s.raw_affiliations,
+        "names": s.names,
+        "source": s.source,
+        "sources": sorted({m.source for m in s.mentions}),
+        "strong": sorted({x for m in s.mentions for x in mention_strong(m)}),
+    }
+
+
+def slot_from_row(work_id: str, mentions_json: str, key: str) -> identity.Slot:
+    """A stored slot again (its key keeps the suffix that tells apart two authors of one work sharing a name)."""
+    slot = identity.Slot(work_id=work_id, mentions=[Mention.from_json(m) for m in json.loads(mentions_json)])
+    if key != slot.key:
+        slot.suffix = key[len(slot.key) :]
+    return slot
