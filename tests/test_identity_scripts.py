@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from neo4j import Driver
 
-from kg import db, store
+from kg import db, pipeline
 from kg.config import Settings
 from kg.identity import SlotContext, block_keys, cluster_block, mention_from_author, unify_mentions
 from kg.models import AuthorRef, Provenance, WorkIds, WorkRecord
@@ -81,8 +81,8 @@ def test_a_work_by_three_authors_in_one_script_has_three_slots_and_three_researc
 def test_loading_the_chinese_work_gives_three_researchers_each_with_one_name(
     graph: Driver, neo4j_settings: Settings
 ) -> None:
-    store.load(
-        graph, [("fixture", [_record(["王芳", "李强", "张敏"])])], settings=neo4j_settings, hooks=False
+    pipeline.load(
+        graph, [("fixture", [_record(["王芳", "李强", "张敏"])])], settings=neo4j_settings, derive=False
     )
     rows = db.run(
         graph,
