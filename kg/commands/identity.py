@@ -147,7 +147,9 @@ def train_cmd(
         raise InputError("give --linkage (average or single) and --threshold together, or neither")
     config = (linkage, threshold) if linkage is not None and threshold is not None else None
     meta = train.train(
-        Path(out) if out else train.MODEL_DIR, log=lambda line: console.print(line, markup=False), config=config
+        Path(out) if out else train.MODEL_DIR,
+        log=lambda line: console.print(line, markup=False),
+        config=config,
     )
     if meta["cv_at_threshold"]:
         console.print(json.dumps(meta["cv_at_threshold"], indent=2), markup=False)
