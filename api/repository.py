@@ -18,6 +18,7 @@ from api.schemas import (
     CollaboratorItem,
     GraphCounts,
     GraphSlice,
+    IdentityBrief,
     InstitutionBrief,
     InstitutionDetail,
     NodeType,
@@ -285,6 +286,13 @@ class GraphRepository:
             top_topics=[self._topic_brief(t) for t in r["top_topics"]],
             top_collaborators=[self._collaborator_brief(c) for c in close],
             sources=_strs(r["sources"]),
+            identity=IdentityBrief(
+                method=_str(r["identity_method"]),
+                confidence=_float(r["identity_confidence"]),
+                evidence=_strs(r["identity_evidence"]),
+            )
+            if r["identity_method"] is not None
+            else None,
         )
 
     @staticmethod

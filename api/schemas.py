@@ -179,6 +179,21 @@ class ReportedCounts(BaseModel):
     model_config = _examples({"works": 9, "topics": 6, "close_collaborators": 4, "followers": 0})
 
 
+class IdentityBrief(BaseModel):
+    """How the resolver decided who this researcher is: by which method, how sure, and the evidence in words."""
+
+    method: str | None = Field(
+        None, description="orcid | openalex | profile | source-id | name-cluster | curated"
+    )
+    confidence: float | None = Field(
+        None, description="0–1: how sure the resolver is of this researcher's works"
+    )
+    evidence: list[str] = Field(
+        default_factory=list,
+        description="e.g. 'shares co-author Ling Liu on doi:… and arxiv:…', 'same venue SIGMOD', 'orcid 0000-…'",
+    )
+
+
 class QuickRead(BaseModel):
     """The profile page's quick read of one researcher."""
 
@@ -202,6 +217,7 @@ class QuickRead(BaseModel):
         default_factory=list, description="The close collaborators, strongest first."
     )
     sources: list[str] = Field(default_factory=list)
+    identity: IdentityBrief | None = None
 
     model_config = _examples(
         {

@@ -163,21 +163,121 @@ def split_name(name: str) -> tuple[list[str], str]:
     return given, " ".join(parts[i:])
 
 
-def _key_part(text: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", fold(text))
+# Marks dropped from names: the Latin/Greek/Cyrillic diacritics, Arabic harakat and Hebrew niqqud (written or not,
+# the same name). Marks that make a letter in other scripts (Devanagari vowel signs, …) are kept.
+_NAME_MARKS = re.compile(
+    "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+    "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0591-\u05c7]"
+)
+
+
+def _keep_in_key(ch: str) -> bool:
+    # ASCII: letters and digits only (so Latin keys are what they always were); beyond ASCII any letter, digit,
+    # mark or symbol of any script (Han, Arabic, Greek, emoji …): never punctuation, spaces or controls
+    if ch < "\x80":
+        return ch.isascii() and (ch.isalnum())
+    return unicodedata.category(ch)[0] in "LNMS"
+
+
+def name_fold(text: str) -> str:
+    """A name part as a key: NFKC, Latin letters transliterated, diacritics dropped, case folded, and only letters,
+    digits, marks and symbols kept, in any script ('Xiàng' → 'xiang', '王芳' → '王芳', 'Σωκράτης' → 'σωκρατησ')."""
+    if text.isascii():  # the common case: letters and digits, case folded
+        return "".join(ch for ch in text.casefold() if ch.isalnum())
+    t = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).translate(_TRANSLIT))
+    t = unicodedata.normalize("NFC", _NAME_MARKS.sub("", t)).casefold()
+    return "".join(ch for ch in t if _keep_in_key(ch))
+
+
+_key_part = name_fold
 
 
 def name_key(name: str) -> str:
-    """Exact-but-forgiving key: 'Xiang Song', 'song, xiang' and 'Xiàng Song' → 'song|xiang'."""
+    """Exact-but-forgiving key: 'Xiang Song', 'song, xiang' and 'Xiàng Song' → 'song|xiang'. Names in any script
+    keep their letters ('王芳' → '王芳|'), so two different names never share a key."""
     given, family = split_name(name)
     return f"{_key_part(family)}|{' '.join(_key_part(g) for g in given if _key_part(g))}".strip()
 
 
 def block_key(name: str) -> str:
-    """Blocking key for candidate search: family name and first initial ('X. Song' and 'Xiang Song' → 'song|x')."""
+    """Blocking key for candidate search: family name and first initial ('X. Song' and 'Xiang Song' → 'song|x').
+    The one key a name is filed under; `block_keys` adds the variants that may name the same person."""
     given, family = split_name(name)
     first = next((_key_part(g) for g in given if _key_part(g)), "")
     return f"{_key_part(family)}|{first[:1]}"
+
+
+# Family names that East Asian authors' names carry in either order ("Wei Zhang" / "Zhang Wei"): a name whose
+# first token is one of them is also filed under the swapped order. Romanised Chinese (pinyin, Wade-Giles) and
+# Korean surnames, the most frequent few dozen.
+_EAST_ASIAN_FAMILY = frozenset(
+    """wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he lin gao luo zheng liang xie song tang
+    han feng deng cao peng zeng xiao tian dong pan yuan cai jiang yu du ye cheng wei su lu ding ren shen yao jin
+    fu fan fang shi tan zou xiong bai meng qin qiu hou jiang yin xue yan duan lei long tao mao hao gu kong
+    kim lee park choi jung jeong kang cho yoon yun jang lim han shin oh seo kwon hwang ahn an song hong
+    chang chan cheung wong leung lau ng ho tsai hsu chiu""".split()
+)
+
+
+def _han_syllables(text: str) -> list[str] | None:
+    """A name written in Han or Hangul without spaces, as transliterated syllables ('王芳' → ['wang', 'fang']);
+    None for any other name."""
+    chars = [ch for ch in text if not ch.isspace()]
+    if not chars or not all(
+        unicodedata.name(ch, "").startswith(("CJK UNIFIED", "HANGUL SYLLABLE")) for ch in chars
+    ):
+        return None
+    from anyascii import anyascii
+
+    return [s for s in (name_fold(anyascii(ch)) for ch in chars) if s]
+
+
+def block_keys(name: str) -> set[str]:
+    """Every blocking key a name may share with another spelling of the same person: `block_key` plus variants —
+    each part of a hyphenated or compound family name ('García-Molina', 'Garcia Lopez'), the family name without
+    its particles ('van der Berg' → 'berg'), given and family swapped for East Asian names ('Zhang Wei'),
+    and the same for the name's transliteration ('Γιώργος Παπαδόπουλος', '王芳' → 'wang|f', 'fang|w').
+    Variants only find candidate pairs: whether two names fit is decided by `given_compatible` and the model."""
+    keys = {block_key(name)}
+    keys |= _variant_keys(name)
+    if any(ord(ch) > 0x24F for ch in name):
+        syllables = _han_syllables(name)
+        if syllables is not None:
+            if len(syllables) >= 2:
+                family, given = syllables[0], "".join(syllables[1:])
+                keys.add(f"{family}|{given[:1]}")
+                keys.add(f"{given}|{family[:1]}")
+        else:
+            from anyascii import anyascii
+
+            latin = anyascii(name)
+            if latin.strip() and any(unicodedata.category(ch)[0] == "L" for ch in name):
+                keys.add(block_key(latin))
+                keys |= _variant_keys(latin)
+    keys.discard("|")
+    return {k for k in keys if not k.startswith("|")}
+
+
+def _variant_keys(name: str) -> set[str]:
+    given, family = split_name(name)
+    gkeys = [_key_part(g) for g in given if _key_part(g)]
+    initial = gkeys[0][:1] if gkeys else ""
+    out: set[str] = set()
+    parts = [_key_part(p) for p in re.split(r"[\s\-‐‑]+", family) if _key_part(p)]
+    meaningful = [p for p in parts if p not in _PARTICLES]
+    for p in meaningful:
+        out.add(f"{p}|{initial}")
+    if len(meaningful) > 1 or len(meaningful) != len(parts):
+        out.add(f"{''.join(meaningful)}|{initial}")
+    # "José García Lopez": the family name may be the last two tokens
+    if len(gkeys) >= 2 and "," not in name:
+        out.add(f"{gkeys[-1]}|{initial}")
+        out.add(f"{gkeys[-1]}{_key_part(family)}|{initial}")
+    # East Asian names in either order: "Zhang Wei" is also filed as family Zhang, given Wei
+    fkey = _key_part(family)
+    if gkeys and (gkeys[0] in _EAST_ASIAN_FAMILY or fkey in _EAST_ASIAN_FAMILY):
+        out.add(f"{gkeys[0]}|{fkey[:1]}")
+    return out
 
 
 @lru_cache(maxsize=100_000)

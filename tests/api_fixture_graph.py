@@ -168,6 +168,9 @@ _PEOPLE: list[dict[str, Any]] = [
         "reported_close_collaborators": 4,
         "big_team_works": 0,
         "sources": ["profile"],
+        "identity_method": "profile",
+        "identity_confidence": 0.95,
+        "identity_evidence": ["profile ada-ferreira", "shares co-author Bruno Okafor on doi:1 and doi:2"],
     },
     {
         "id": "orcid:0000-0002-0000-0001",

@@ -480,6 +480,11 @@ def test_quick_read_keeps_graph_counts_apart_from_reported_counts(client: TestCl
              "first_year": 2022, "last_year": 2022},
         ],
         "sources": ["profile"],
+        "identity": {
+            "method": "profile",
+            "confidence": 0.95,
+            "evidence": ["profile ada-ferreira", "shares co-author Bruno Okafor on doi:1 and doi:2"],
+        },
     }  # fmt: skip
 
 

@@ -8,6 +8,8 @@ RETURN r.id AS id, r.name AS name, r.headline AS headline, coalesce(r.aliases, [
        r.trust_score AS trust_score, r.trust_label AS trust_label, r.verification_level AS verification_level,
        r.claimed AS claimed, r.open_to_collaborate AS open_to_collaborate, coalesce(r.sources, []) AS sources,
        r.big_team_works AS big_team_works,
+       r.identity_method AS identity_method, r.identity_confidence AS identity_confidence,
+       coalesce(r.identity_evidence, []) AS identity_evidence,
        {works: r.reported_works, topics: r.reported_topics, close_collaborators: r.reported_close_collaborators,
         followers: r.followers} AS reported,
        COUNT { (r)-[:AUTHORED]->() } AS works,

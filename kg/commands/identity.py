@@ -1,4 +1,5 @@
-"""`kg identity merge|split|claim|show|decisions|audit`: curated identity decisions and the evidence behind them."""
+"""`kg identity merge|split|claim|show|decisions|audit|train`: curated identity decisions, the evidence behind them,
+and training the disambiguation model."""
 
 from __future__ import annotations
 
@@ -112,6 +113,46 @@ def audit_cmd(
         raise InputError(f"unknown audit {what!r} (homonyms or duplicate-works)")
     for row in run_named(driver(), names[what], {"limit": limit}, settings=settings()):
         console.print(json.dumps(row, default=str, ensure_ascii=False), markup=False, soft_wrap=True)
+
+
+@identity_app.command("train")
+def train_cmd(
+    out: Annotated[
+        str | None,
+        typer.Option(
+            "--out", help="Directory for pairwise.txt and pairwise.json (default: the package's own)."
+        ),
+    ] = None,
+    linkage: Annotated[
+        str | None,
+        typer.Option("--linkage", help="average | single: skip the cross-validation, use this linkage"),
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option("--threshold", min=0.0, max=1.0, help="with --linkage: the clustering threshold"),
+    ] = None,
+) -> None:
+    """Train the pairwise disambiguation model on the labeled data in ../shared/data (the arnetminer development
+    set and OpenAlex works with their author ids as the truth), choose the linkage and threshold by 5-fold
+    cross-validation by name block (or take them from --linkage/--threshold), and write the model (reproducible:
+    fixed seed, deterministic LightGBM)."""
+    from pathlib import Path
+
+    from kg.errors import InputError
+    from kg.identity import labeled, train
+
+    if not (labeled.shared_data_dir() / "identity" / "arnetminer-dev").is_dir():
+        raise InputError(f"no labeled data at {labeled.shared_data_dir() / 'identity' / 'arnetminer-dev'}")
+    if (linkage is None) != (threshold is None) or linkage not in (None, "average", "single"):
+        raise InputError("give --linkage (average or single) and --threshold together, or neither")
+    config = (linkage, threshold) if linkage is not None and threshold is not None else None
+    meta = train.train(
+        Path(out) if out else train.MODEL_DIR,
+        log=lambda line: console.print(line, markup=False),
+        config=config,
+    )
+    if meta["cv_at_threshold"]:
+        console.print(json.dumps(meta["cv_at_threshold"], indent=2), markup=False)
 
 
 def register(app: typer.Typer) -> None:

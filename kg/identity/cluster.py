@@ -1,0 +1,465 @@
+"""Researcher clustering of one name block: strong ids and curated decisions as constraints, the pairwise model's
+probabilities between the rest, average-linkage agglomerative clustering cut at the threshold chosen by
+cross-validation, a confidence per slot and human-readable evidence per researcher.
+
+Constraints, in order: a curated SAME_AS joins its slots (only a curated NOT_SAME_AS and the one-paper rule stop it);
+the same strong id (ORCID, OpenAlex author, profile, a source's own author id) joins its slots; nothing ever joins two
+different ids of one kind, two authors of one paper, two sides of a curated NOT_SAME_AS, or spellings that cannot be
+one person ("Xiang Song" and "Xin Song", whoever bridges them). Everything is a function of the set of slots and
+decisions: slots are put in a canonical order first and every tie is broken on it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import combinations
+
+import numpy as np
+
+from kg.identity.context import Cluster, Decision, SlotContext
+from kg.identity.features import block_evidence, feature_matrix, words
+from kg.identity.mentions import Slot
+from kg.identity.model import PairScorer, default_model
+from kg.identity.names import given_compatible, given_len, name_key
+from kg.identity.probe import _STRONG_KINDS, _features
+from kg.normalize import short_hash
+
+# Kept for callers that report it: the old hand-set evidence threshold is gone, the model's threshold replaces it.
+LINK_THRESHOLD = 1.0
+# Co-authors are identity evidence on works with at most this many authors: on a 1,000-author collaboration,
+# sharing a co-author says little about who is who, and reading every such list would dominate the load.
+IDENTITY_COAUTHOR_CAP = 50
+# A block is scored pair by pair in full while it has at most this many candidate pairs (pairs with at least one
+# slot without a strong id); past it, only pairs sharing some evidence (co-author, institution, venue, topic, title
+# word: kg.identity.probe) are scored, each feature read only while at most FEATURE_PAIR_CAP slots share it.
+ALL_PAIRS_LIMIT = 200_000
+FEATURE_PAIR_CAP = 200
+
+
+def _candidate_pairs(order: Sequence[SlotContext], roots: Sequence[int]) -> list[tuple[int, int]]:
+    """The pairs worth a model score: different works, compatible names, and not already decided by strong ids (two
+    slots with a strong id of the same kind are one person by it, or never). Pairs are found without enumerating a
+    block's every pair: a block whose slots all carry ids of one kind costs nothing."""
+    n = len(order)
+    kinds = [frozenset(k for k in _STRONG_KINDS if c.slot.strong(k)) for c in order]
+    weak = [i for i in range(n) if not kinds[i]]
+    by_kinds: dict[frozenset[str], list[int]] = defaultdict(list)
+    for i in range(n):
+        if kinds[i]:
+            by_kinds[kinds[i]].append(i)
+    kind_sets = sorted(by_kinds, key=sorted)
+    mixed = [(a, b) for a, b in combinations(kind_sets, 2) if not (a & b)]
+    count = len(weak) * n + sum(len(by_kinds[a]) * len(by_kinds[b]) for a, b in mixed)
+    raw: Iterable[tuple[int, int]]
+    if count <= ALL_PAIRS_LIMIT:
+        found: set[tuple[int, int]] = set()
+        for i in weak:
+            found.update((min(i, j), max(i, j)) for j in range(n) if j != i)
+        for a, b in mixed:
+            found.update((min(i, j), max(i, j)) for i in by_kinds[a] for j in by_kinds[b])
+        raw = sorted(found)
+    else:
+        inverted: dict[str, list[int]] = defaultdict(list)
+        for i, c in enumerate(order):
+            for f in _features(c) | {f"w:{w}" for w in words(c.title)}:
+                inverted[f].append(i)
+        shared: set[tuple[int, int]] = set()
+        for members in inverted.values():
+            if len(members) <= FEATURE_PAIR_CAP:
+                shared.update((x, y) for x, y in combinations(members, 2) if not (kinds[x] & kinds[y]))
+        raw = sorted(shared)
+    out = []
+    for x, y in raw:
+        if kinds[x] and kinds[y] and roots[x] == roots[y]:
+            continue
+        ca, cb = order[x], order[y]
+        if ca.slot.work_id == cb.slot.work_id or not given_compatible(ca.slot.name, cb.slot.name):
+            continue
+        out.append((x, y))
+    return out
+
+
+def pair_probabilities(
+    order: Sequence[SlotContext], pairs: Sequence[tuple[int, int]], scorer: PairScorer
+) -> np.ndarray:
+    """The model's probability for each pair (indices into `order`, the block in canonical order)."""
+    ev, stats = block_evidence(order)
+    return scorer.predict(feature_matrix(ev, stats, pairs))
+
+
+def pair_reasons(a: SlotContext, b: SlotContext) -> list[str]:
+    """What two slots share, in words a person checks: co-authors, institution, topics, venue, title words,
+    references, a self-citation, the full name, close years."""
+    why: list[str] = []
+    own = {name_key(a.slot.name), name_key(b.slot.name)}
+    from kg.identity.names import block_key
+
+    own_blocks = {block_key(a.slot.name), block_key(b.slot.name)}
+    for co in sorted((set(a.coauthors) & set(b.coauthors)) - own_blocks)[:3]:
+        if name_key(a.coauthors[co]) not in own:
+            why.append(f"shares co-author {a.coauthors[co]} on {a.slot.work_id} and {b.slot.work_id}")
+    for inst in sorted(set(a.slot.institutions) & set(b.slot.institutions))[:1]:
+        why.append(f"same institution {inst} on {a.slot.work_id} and {b.slot.work_id}")
+    for t in sorted(set(a.topics) & set(b.topics))[:2]:
+        why.append(f"shares topic {a.topics[t]} on {a.slot.work_id} and {b.slot.work_id}")
+    if a.venue and b.venue and a.venue.casefold() == b.venue.casefold():
+        why.append(f"same venue {a.venue}")
+    shared_words = sorted(set(words(a.title)) & set(words(b.title)))
+    if shared_words:
+        why.append(f"title words in common: {', '.join(shared_words[:5])}")
+    refs = a.references & b.references
+    if refs:
+        why.append(f"{len(refs)} shared references on {a.slot.work_id} and {b.slot.work_id}")
+    cites = {w.split(":", 1)[1] for w in a.work_ids | b.work_ids if w.startswith("openalex:")}
+    if (a.references | b.references) & cites:
+        why.append(f"one of {a.slot.work_id} and {b.slot.work_id} cites the other")
+    if why and _full_name_match(a.slot.name, b.slot.name):
+        why.append(f"same full name {a.slot.name}")
+    if why and a.year and b.year and abs(a.year - b.year) <= 3:
+        why.append(f"close years {min(a.year, b.year)}–{max(a.year, b.year)}")
+    return why
+
+
+def _full_name_match(a: str, b: str) -> bool:
+    from kg.identity.names import split_name
+
+    given_a, _ = split_name(a)
+    spelled = [g for g in given_a if len(g.strip(".")) > 1]
+    return bool(spelled) and name_key(a) == name_key(b)
+
+
+def cluster_block(
+    slots: Sequence[SlotContext],
+    decisions: Sequence[Decision] = (),
+    *,
+    model: PairScorer | None = None,
+    linkage: str | None = None,
+) -> list[Cluster]:
+    """Researchers for the slots of one name block: a function of the set of slots and decisions.
+
+    `model` scores candidate pairs (default: the model shipped in the package, kg.identity.model); `linkage` is how
+    two groups' pair probabilities combine ("average" or "single"; default: the model's own)."""
+    order = sorted(slots, key=lambda c: (c.key, json.dumps(sorted(m.to_json() for m in c.slot.mentions))))
+    n = len(order)
+    parent = list(range(n))
+    # per-root constraint state
+    works: list[set[str]] = [{c.slot.work_id} for c in order]
+    strong: list[dict[str, set[str]]] = [
+        {k: set(c.slot.strong(k)) for k in _STRONG_KINDS if c.slot.strong(k)} for c in order
+    ]
+    sides: list[set[tuple[str, str]]] = [set() for _ in order]
+    # every spelling in a component must fit every spelling in the other: "X. Song" may not bridge
+    # "Xiang Song" and "Xin Song" into one person
+    spellings: list[set[str]] = [set(c.slot.names) for c in order]
+    curated: list[bool] = [False] * n
+    evidence: list[list[str]] = [[] for _ in order]
+
+    anchor_index: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(order):
+        for a in c.anchors:
+            anchor_index[a].append(i)
+    for d in decisions:
+        if d.kind != "NOT_SAME_AS":
+            continue
+        for side, anchors in (("a", d.anchors_a), ("b", d.anchors_b)):
+            for a in anchors:
+                for i in anchor_index.get(a, []):
+                    sides[i].add((d.id, side))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def allowed(ra: int, rb: int, *, check_strong: bool, spelling: bool = True) -> bool:
+        if works[ra] & works[rb]:
+            return False  # two authors of one paper are two people
+        if (
+            check_strong
+            and spelling
+            and not all(given_compatible(x, y) for x in spellings[ra] for y in spellings[rb])
+        ):
+            return False
+        for did, side in sides[ra]:
+            if (did, "b" if side == "a" else "a") in sides[rb]:
+                return False
+        if check_strong:
+            for k in _STRONG_KINDS:
+                sa, sb = strong[ra].get(k), strong[rb].get(k)
+                if sa and sb and not (sa & sb):
+                    return False
+        return True
+
+    def union(ra: int, rb: int) -> int:
+        lo, hi = min(ra, rb), max(ra, rb)
+        parent[hi] = lo
+        works[lo] |= works[hi]
+        for k, v in strong[hi].items():
+            strong[lo].setdefault(k, set()).update(v)
+        sides[lo] |= sides[hi]
+        spellings[lo] |= spellings[hi]
+        curated[lo] = curated[lo] or curated[hi]
+        evidence[lo].extend(evidence[hi])
+        return lo
+
+    # 1. curated SAME_AS: override everything but a curated NOT_SAME_AS and the one-paper rule
+    for d in sorted(decisions, key=lambda d: d.id):
+        if d.kind != "SAME_AS":
+            continue
+        members = sorted({i for a in d.anchors_a | d.anchors_b for i in anchor_index.get(a, [])})
+        if not members:
+            continue
+        for i in members[1:]:
+            ra, rb = find(members[0]), find(i)
+            if ra != rb and allowed(ra, rb, check_strong=False):
+                union(ra, rb)
+        root = find(members[0])
+        curated[root] = True
+        note = f"curated SAME_AS by {d.by or 'unknown'} at {d.at}"
+        evidence[root].append(f"{note}: {d.why}" if d.why else note)
+        if d.claim and d.claim.startswith("profile:"):
+            strong[root].setdefault("profile", set()).add(d.claim.split(":", 1)[1])
+
+    # 2. hard links: the same strong id (ORCID, OpenAlex author, profile, CSV author id)
+    by_strong: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, c in enumerate(order):
+        for k in _STRONG_KINDS:
+            for v in sorted(c.slot.strong(k)):
+                by_strong[(k, v)].append(i)
+    for strong_key, members in sorted(by_strong.items()):
+        for i in members[1:]:
+            ra, rb = find(members[0]), find(i)
+            # a source's own author id is the user's word that these mentions are one person, whatever the
+            # spellings ("A. Lovelace", "Ada Lovelace"); it still never joins two different ids of any kind
+            if ra != rb and allowed(ra, rb, check_strong=True, spelling=strong_key[0] != "src"):
+                union(ra, rb)
+
+    # 3. the model's probability for every candidate pair, then average linkage over them, best first
+    pairs = _candidate_pairs(order, [find(i) for i in range(n)])
+    probs = np.zeros(0)
+    scorer: PairScorer | None = None
+    if pairs:
+        scorer = model or default_model()
+        probs = pair_probabilities(order, pairs, scorer)
+    # links[root][other root] = [sum of probabilities, scored pairs, best probability, best pair's x, y]
+    links: dict[int, dict[int, list[float]]] = defaultdict(dict)
+    for (x, y), p in zip(pairs, probs, strict=True):
+        rx, ry = find(x), find(y)
+        if rx == ry:
+            continue
+        entry = links[rx].get(ry)
+        if entry is None:
+            entry = [0.0, 0.0, -1.0, 0.0, 0.0]
+            links[rx][ry] = entry
+            links[ry][rx] = entry
+        entry[0] += float(p)
+        entry[1] += 1
+        if p > entry[2]:
+            entry[2:] = [float(p), float(x), float(y)]
+    threshold = scorer.threshold if scorer is not None else 1.0
+    how = linkage or getattr(scorer, "linkage", "average")
+    version = [0] * n
+    heap: list[tuple[float, int, int, int, int]] = []
+
+    def push(ga: int, gb: int) -> None:
+        lo, hi = min(ga, gb), max(ga, gb)
+        e = links[lo][hi]
+        mean = e[2] if how == "single" else e[0] / e[1]
+        if mean >= threshold:
+            heapq.heappush(heap, (-mean, lo, hi, version[lo], version[hi]))
+
+    for ga in sorted(links):
+        for gb in sorted(links[ga]):
+            if ga < gb:
+                push(ga, gb)
+    while heap:
+        _, ga, gb, va, vb = heapq.heappop(heap)
+        if parent[ga] != ga or parent[gb] != gb or version[ga] != va or version[gb] != vb:
+            continue
+        e = links[ga].pop(gb)
+        links[gb].pop(ga, None)
+        if not allowed(ga, gb, check_strong=True):
+            continue  # a cannot-link between them holds for every group either joins later too
+        bx, by = int(e[3]), int(e[4])
+        reasons = pair_reasons(order[bx], order[by])
+        reasons.append(
+            f"model: {e[2]:.2f} that {order[bx].slot.name} on {order[bx].slot.work_id} and "
+            f"{order[by].slot.name} on {order[by].slot.work_id} are one person"
+        )
+        lo = union(ga, gb)
+        hi = gb if lo == ga else ga
+        evidence[lo].extend(reasons)
+        version[lo] += 1
+        merged: dict[int, list[float]] = {}
+        for g in (lo, hi):
+            for other, oe in links.pop(g, {}).items():
+                links[other].pop(g, None)
+                m = merged.get(other)
+                if m is None:
+                    merged[other] = list(oe)
+                else:
+                    m[0] += oe[0]
+                    m[1] += oe[1]
+                    if oe[2] > m[2]:
+                        m[2:] = oe[2:]
+        for other, m in merged.items():
+            links[lo][other] = m
+            links[other][lo] = m
+        for other in sorted(merged):
+            push(lo, other)
+
+    # how sure each slot's place is: its mean probability with the slots it joined, or, alone, the chance it is
+    # none of the others
+    joined_p: dict[int, list[float]] = defaultdict(list)
+    best_other: dict[int, float] = defaultdict(float)
+    for (x, y), p in zip(pairs, probs, strict=True):
+        if find(x) == find(y):
+            joined_p[x].append(float(p))
+            joined_p[y].append(float(p))
+        else:
+            best_other[x] = max(best_other[x], float(p))
+            best_other[y] = max(best_other[y], float(p))
+
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(n):
+        groups[find(i)].append(i)
+    clusters: list[Cluster] = []
+    for root, members in groups.items():
+        ctxs = [order[i] for i in members]
+        st = {k: sorted(v) for k, v in strong[root].items()}
+        name = _cluster_name(ctxs)
+        cid, method = _cluster_id(ctxs, st, name)
+        if curated[root]:
+            method = "curated"
+        slot_conf: dict[str, float] = {}
+        for i in members:
+            c = order[i]
+            tier = strong_slot_confidence(c.slot)
+            if tier == 1.0:
+                conf = 1.0
+            elif curated[root]:
+                conf = 0.95
+            elif tier is not None:
+                conf = tier
+            elif joined_p.get(i):
+                conf = sum(joined_p[i]) / len(joined_p[i])
+            elif i in best_other:
+                conf = 1.0 - best_other[i]
+            else:
+                conf = 0.6  # alone in its block: nothing ties it to anyone else, nothing splits it either
+            slot_conf[c.key] = round(conf, 3)
+        ev_text = cluster_evidence(evidence[root], st)
+        if len(members) == 1 and not ev_text:
+            ev_text = [f"only mention: {ctxs[0].slot.name} on {ctxs[0].slot.work_id}"]
+        conf_all = (
+            1.0 if method in FLAT_CONFIDENCE_METHODS else round(sum(slot_conf.values()) / len(slot_conf), 3)
+        )
+        clusters.append(
+            Cluster(
+                id=cid,
+                method=method,
+                members=ctxs,
+                confidence=conf_all,
+                evidence=ev_text[:20],
+                slot_confidence=slot_conf,
+                strong=st,
+                name=name,
+            )
+        )
+    clusters.sort(key=lambda c: c.id)
+    return clusters
+
+
+STRONG_EVIDENCE_KINDS = ("orcid", "openalex", "profile")
+# a cluster found by one of these is certain, whatever its slots: its confidence is 1.0, not their mean
+FLAT_CONFIDENCE_METHODS = ("orcid", "openalex", "curated")
+
+
+def strong_slot_confidence(slot: Slot) -> float | None:
+    """How sure a slot's own strong ids make its researcher: ORCID or OpenAlex 1.0, a profile page 0.95, a source's
+    author id 0.9; None for a weak slot (a name only), whose confidence depends on the links it has."""
+    if slot.strong("orcid") or slot.strong("openalex"):
+        return 1.0
+    if slot.strong("profile"):
+        return 0.95
+    if slot.strong("src"):
+        return 0.9
+    return None
+
+
+def weak_count(ctxs: Iterable[SlotContext]) -> int:
+    """How many of these slots carry no strong id."""
+    return sum(1 for c in ctxs if strong_slot_confidence(c.slot) is None)
+
+
+def cluster_evidence(reasons: Iterable[str], strong: Mapping[str, Sequence[str]]) -> list[str]:
+    """A cluster's evidence in its one canonical order: its strong ids (profile, openalex, orcid), then the
+    link reasons sorted. The same members give the same list however they were clustered or appended."""
+    ev = sorted(set(reasons))
+    for k in STRONG_EVIDENCE_KINDS:
+        for v in sorted(set(strong.get(k, []))):
+            ev.insert(0, f"{k} {v}")
+    return ev
+
+
+def merged_evidence(entries: Iterable[str]) -> list[str]:
+    """The evidence of a researcher of two or more slots from the evidence lists of its parts: their strong ids and
+    link reasons in the canonical order, never an "only mention"."""
+    strong: dict[str, list[str]] = defaultdict(list)
+    reasons: list[str] = []
+    for e in entries:
+        kind, _, value = e.partition(" ")
+        if kind in STRONG_EVIDENCE_KINDS and value:
+            strong[kind].append(value)
+        elif is_link_reason(e):
+            reasons.append(e)
+    return cluster_evidence(reasons, strong)
+
+
+def is_link_reason(entry: str) -> bool:
+    """An evidence entry that came from a link between two mentions (not a strong id, not an "only mention")."""
+    head = entry.split(" ", 1)[0]
+    return head not in STRONG_EVIDENCE_KINDS and not entry.startswith("only mention: ")
+
+
+def _cluster_name(ctxs: Sequence[SlotContext]) -> str:
+    profile_names = [m.name for c in ctxs for m in c.slot.mentions if m.profile]
+    if profile_names:
+        return min(profile_names)
+    return name_from_counts(spelling_counts(ctxs))
+
+
+def spelling_counts(ctxs: Iterable[SlotContext]) -> dict[str, int]:
+    """How many of a researcher's slots go by each spelling (kept on the node as `name_counts`)."""
+    counts: dict[str, int] = defaultdict(int)
+    for c in ctxs:
+        counts[c.slot.name] += 1
+    return dict(counts)
+
+
+def name_from_counts(counts: dict[str, int]) -> str:
+    """The display name: the most used spelling; on a tie the fuller one, and "Ada Lovelace" over "Lovelace,
+    Ada" (the display form, not the catalogue form)."""
+    return max(counts, key=lambda n: (counts[n], given_len(n), "," not in n, n))
+
+
+def _cluster_id(ctxs: Sequence[SlotContext], st: dict[str, list[str]], name: str) -> tuple[str, str]:
+    for kind in ("orcid", "openalex", "profile"):
+        if st.get(kind):
+            return f"{kind}:{st[kind][0]}", kind
+    if st.get("src"):
+        # a person known by a source's own id ("csv:<author_id>"): that id, already scoped to its source
+        return st["src"][0], "source-id"
+    smallest = min(c.key for c in ctxs)
+    return f"name:{name_key(name)}:{short_hash(smallest, 8)}", "name-cluster"
+
+
+def researcher_strong_id(orcid: str | None, openalex: str | None, profile: str | None) -> str | None:
+    for kind, v in (("orcid", orcid), ("openalex", openalex), ("profile", profile)):
+        if v:
+            return f"{kind}:{v}"
+    return None

@@ -1,0 +1,64 @@
+"""The pairwise model: the probability that two author slots of one name block are one person, from their pair
+features (kg.identity.features). A LightGBM booster shipped as a small text file inside the package
+(kg/identity/model/pairwise.txt, written by `kg identity train`), with the clustering threshold chosen by
+cross-validation beside it (pairwise.json)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from kg.identity.features import FEATURE_NAMES
+
+MODEL_DIR = Path(str(resources.files("kg.identity") / "model"))
+MODEL_FILE = "pairwise.txt"
+META_FILE = "pairwise.json"
+
+
+class PairScorer(Protocol):
+    """What clustering needs from a model: probabilities for a feature matrix, and where to cut."""
+
+    threshold: float
+    linkage: str
+
+    def predict(self, features: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass
+class PairModel:
+    """A trained booster and the average-linkage threshold chosen for it."""
+
+    booster: Any  # lightgbm.Booster
+    threshold: float
+    linkage: str = "average"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        if features.shape[0] == 0:
+            return np.zeros(0)
+        return np.asarray(self.booster.predict(features, num_threads=1), dtype=np.float64)
+
+
+def load(directory: Path | None = None) -> PairModel:
+    """The model in `directory` (default: the one shipped in the package)."""
+    import lightgbm
+
+    d = directory or MODEL_DIR
+    meta = json.loads((d / META_FILE).read_text(encoding="utf-8"))
+    if tuple(meta.get("features", ())) != FEATURE_NAMES:
+        raise ValueError(f"{d / META_FILE}: the model was trained on other features; run `kg identity train`")
+    booster = lightgbm.Booster(model_str=(d / MODEL_FILE).read_text(encoding="utf-8"))
+    return PairModel(
+        booster=booster, threshold=float(meta["threshold"]), linkage=meta.get("linkage", "average"), meta=meta
+    )
+
+
+@lru_cache(maxsize=1)
+def default_model() -> PairModel:
+    return load()

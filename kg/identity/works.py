@@ -1,0 +1,353 @@
+"""Work identity, pure code: which records are one paper (shared ids, title within a year), its best id, and its
+properties merged from every record behind it whatever order they came in."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+from kg.models import WorkRecord
+from kg.normalize import normalize_arxiv, normalize_doi, normalize_openalex, short_hash, title_key
+
+# Which source wins a property: API records over bring-your-own CSV over profile pages over listings.
+SOURCE_RANK: dict[str, int] = {
+    "openalex": 6,
+    "arxiv": 5,
+    "arxiv-metadata": 5,
+    "csv": 4,
+    "profile": 3,
+    "arxiv-listing": 2,
+    "daily-papers": 1,
+}
+
+# Typed work id priority: the node id is the best id by this order (then the smallest string).
+_WORK_ID_PRIORITY = {"doi": 0, "arxiv": 1, "openalex": 2, "title": 3}
+_RESEARCHER_ID_PRIORITY = {"orcid": 0, "openalex": 1, "profile": 2}
+
+
+def rank(source: str | None) -> int:
+    return SOURCE_RANK.get(source or "", 0)
+
+
+_REF_LINE = re.compile(r":\d+(?=#)")
+
+
+def first_refs(refs: Iterable[str], n: int = 5) -> list[str]:
+    """The first few provenance refs ("source:file:line#record") by source, file and record id, then line: the
+    same order whatever line each record sat on, so a shuffled file keeps them in the same order."""
+    return sorted(set(refs), key=lambda r: (_REF_LINE.sub("", r), r))[:n]
+
+
+def title_id(tkey: str) -> str:
+    return f"title:{short_hash(tkey)}"
+
+
+def work_typed_ids(rec: WorkRecord) -> list[str]:
+    """Every id the record carries, typed ("doi:…", "arxiv:…", "openalex:W…", "title:<hash>"), sorted."""
+    out: set[str] = set()
+    doi = normalize_doi(rec.ids.doi)
+    if doi:
+        out.add(f"doi:{doi}")
+    arx = normalize_arxiv(rec.ids.arxiv)
+    if arx:
+        out.add(f"arxiv:{arx}")
+    oa = normalize_openalex(rec.ids.openalex, "W")
+    if oa:
+        out.add(f"openalex:{oa}")
+    tk = title_key(rec.title)
+    if tk:
+        out.add(title_id(tk))
+    return sorted(out)
+
+
+def best_id(ids: Iterable[str], priority: dict[str, int] = _WORK_ID_PRIORITY) -> str:
+    """The best typed id: by priority of its type, then the smallest string (so it is the same in any order)."""
+    ranked = sorted(ids, key=lambda i: (priority.get(i.split(":", 1)[0], 99), i))
+    if not ranked:
+        raise ValueError("no id")
+    return ranked[0]
+
+
+def ids_of_type(ids: Iterable[str], kind: str) -> set[str]:
+    return {i.split(":", 1)[1] for i in ids if i.startswith(kind + ":")}
+
+
+@dataclass
+class WorkItem:
+    """One thing to group: an incoming record or an existing Work node."""
+
+    ids: set[str]  # typed, including title ids
+    title_key: str
+    year: int | None
+    # every (title key, year) of the records behind it: a Work merged from a preprint and its published version
+    # keeps both titles and years, so what a later record is matched against does not depend on which won
+    titles: frozenset[tuple[str, int | None]] = frozenset()
+
+    def title_years(self) -> frozenset[tuple[str, int | None]]:
+        return self.titles or (frozenset({(self.title_key, self.year)}) if self.title_key else frozenset())
+
+
+def title_year_entry(tkey: str, year: int | None) -> str:
+    """One entry of a Work's `title_years` list: "2021|graph learning at scale" ("|…" when the year is unknown)."""
+    return f"{'' if year is None else year}|{tkey}"
+
+
+def parse_title_years(entries: Iterable[str]) -> frozenset[tuple[str, int | None]]:
+    out: set[tuple[str, int | None]] = set()
+    for e in entries:
+        y, _, tkey = e.partition("|")
+        if tkey:
+            out.add((tkey, int(y) if y else None))
+    return frozenset(out)
+
+
+_PAPER_ID_KINDS = ("doi", "arxiv")
+
+
+def _ids_conflict(a: dict[str, set[str]], b: dict[str, set[str]]) -> bool:
+    """Two different DOIs (or arXiv ids) are two papers, whatever their titles."""
+    return any(a.get(k) and b.get(k) and not (a[k] & b[k]) for k in _PAPER_ID_KINDS)
+
+
+def _title_gap(a: WorkItem, b: WorkItem) -> int | None:
+    """How close two items come by title: the smallest year gap over a title both have within the tolerance (a
+    short title needs the same year; an unknown year counts as 99), None if no title matches."""
+    best: int | None = None
+    for ka, ya in a.title_years():
+        for kb, yb in b.title_years():
+            if ka != kb:
+                continue
+            short = len(ka.split()) < 3
+            if ya is None or yb is None:
+                gap = None if short else 99  # "Introduction" with no year is not enough to join two records
+            else:
+                gap = abs(ya - yb) if abs(ya - yb) <= (0 if short else 1) else None
+            if gap is not None and (best is None or gap < best):
+                best = gap
+    return best
+
+
+def _paper_ids(it: WorkItem) -> dict[str, set[str]]:
+    return {k: ids_of_type(it.ids, k) for k in _PAPER_ID_KINDS}
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def group_works(items: Sequence[WorkItem]) -> list[list[int]]:
+    """Indices of items that are one paper: shared non-title id, or same title key within the year tolerance.
+
+    A title joins two groups only if that does not put two DOIs (or arXiv ids) in one paper: a record without ids
+    whose title fits two papers (a preprint, a conference and a journal version) joins one of them, never both.
+    Title links are taken closest year first, then in the order of the items' ids, not of their position, so the
+    grouping of a set of items does not depend on the order they came in."""
+    uf = _UnionFind(len(items))
+    by_id: dict[str, int] = {}
+    by_title: dict[str, list[int]] = defaultdict(list)
+    for i, it in enumerate(items):
+        for x in it.ids:
+            if x.startswith("title:"):
+                continue
+            if x in by_id:
+                uf.union(by_id[x], i)
+            else:
+                by_id[x] = i
+        for tkey in sorted({k for k, _ in it.title_years()}):
+            by_title[tkey].append(i)
+    paper_ids: dict[int, dict[str, set[str]]] = {}
+    for i, it in enumerate(items):
+        root = paper_ids.setdefault(uf.find(i), {k: set() for k in _PAPER_ID_KINDS})
+        for k, v in _paper_ids(it).items():
+            root[k] |= v
+    rank = {
+        i: (sorted(it.ids), sorted((k, -1 if y is None else y) for k, y in it.title_years()))
+        for i, it in enumerate(items)
+    }
+    links: list[tuple[int, tuple[Any, ...], tuple[Any, ...], int, int]] = []
+    seen: set[tuple[int, int]] = set()
+    for members in by_title.values():
+        for a, b in combinations(members, 2):
+            if (a, b) in seen:
+                continue
+            seen.add((a, b))
+            gap = _title_gap(items[a], items[b])
+            if gap is not None and not _ids_conflict(_paper_ids(items[a]), _paper_ids(items[b])):
+                lo, hi = sorted((rank[a], rank[b]))
+                links.append((gap, lo, hi, a, b))
+    links.sort(key=lambda t: t[:3])
+    for _, _, _, a, b in links:
+        ra, rb = uf.find(a), uf.find(b)
+        if ra == rb or _ids_conflict(paper_ids[ra], paper_ids[rb]):
+            continue
+        uf.union(ra, rb)
+        merged = paper_ids.pop(ra)
+        other = paper_ids.pop(rb)
+        paper_ids[uf.find(ra)] = {k: merged[k] | other[k] for k in _PAPER_ID_KINDS}
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(items)):
+        groups[uf.find(i)].append(i)
+    return [sorted(g) for g in sorted(groups.values())]
+
+
+_RANKED_WORK_FIELDS = ("title", "abstract", "type", "venue", "language", "organisation", "score")
+
+
+def _value_key(value: Any) -> tuple[int, str]:
+    """Tie-break between two values from equally ranked sources: the richer one, then the larger one."""
+    if isinstance(value, str):
+        return (len(value), value)
+    return (0, json.dumps(value, sort_keys=True, default=str))
+
+
+def _date_tuple(rec: WorkRecord) -> tuple[int | None, int | None, int | None]:
+    return (rec.year, rec.month if rec.year or rec.month else None, rec.day if rec.month else None)
+
+
+def _date_string(y: int | None, m: int | None, d: int | None) -> str | None:
+    if y is None:
+        return None
+    if m is None:
+        return f"{y:04d}"
+    if d is None:
+        return f"{y:04d}-{m:02d}"
+    return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def _tri(v: bool | None) -> int:
+    return -1 if v is None else int(v)
+
+
+def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkRecord]) -> dict[str, Any]:
+    """The Work's properties from its existing node(s) and incoming records, independent of their order.
+
+    `merge_state` (a JSON string on the node) remembers the rank of the source that won each ranked property,
+    so a later lower-ranked record cannot overwrite it and a later higher-ranked one can.
+    """
+    cands: dict[str, list[tuple[int, Any]]] = defaultdict(list)
+    ids: set[str] = set()
+    sources: set[str] = set()
+    refs: set[str] = set()
+    categories: set[str] = set()
+    references: set[str] = set()
+    upvotes: list[int] = []
+    author_counts: list[int] = []
+    truncated: list[bool] = []
+    has_code: list[int] = []
+    title_years: set[str] = set()
+
+    for node in existing:
+        if node.get("title_years"):
+            title_years.update(node["title_years"])
+        elif node.get("title_key"):
+            title_years.add(title_year_entry(node["title_key"], node.get("year")))
+        state = json.loads(node.get("merge_state") or "{}")
+        for f in _RANKED_WORK_FIELDS:
+            if node.get(f) is not None:
+                cands[f].append((int(state.get(f, 0)), node[f]))
+        if state.get("date_value"):
+            cands["date_parts"].append((int(state.get("date_parts", 0)), tuple(state["date_value"])))
+        ids.update(node.get("ids") or [])
+        if node.get("id"):
+            ids.add(node["id"])
+        sources.update(node.get("sources") or [])
+        refs.update(node.get("record_refs") or [])
+        categories.update(node.get("categories") or [])
+        references.update(node.get("references") or [])
+        if node.get("upvotes") is not None:
+            upvotes.append(int(node["upvotes"]))
+        if node.get("author_count") is not None:
+            author_counts.append(int(node["author_count"]))
+        if node.get("authors_truncated") is not None:
+            truncated.append(bool(node["authors_truncated"]))
+        has_code.append(_tri(node.get("has_code")))
+
+    for rec in records:
+        if title_key(rec.title):
+            title_years.add(title_year_entry(title_key(rec.title), rec.year))
+        r = rank(rec.prov.source)
+        for f in _RANKED_WORK_FIELDS:
+            v = getattr(rec, f)
+            if isinstance(v, str):
+                v = v.strip() or None
+            if v is not None:
+                cands[f].append((r, v))
+        dt = _date_tuple(rec)
+        if any(x is not None for x in dt):
+            cands["date_parts"].append((r, dt))
+        ids.update(work_typed_ids(rec))
+        sources.add(rec.prov.source)
+        refs.add(f"{rec.prov.source}:{rec.prov.ref}")
+        categories.update(c for c in rec.categories if c)
+        references.update(x for x in (normalize_openalex(ref, "W") for ref in rec.references) if x)
+        if rec.upvotes is not None:
+            upvotes.append(rec.upvotes)
+        n = rec.author_count if rec.author_count is not None else len(rec.authors) or None
+        if n is not None:
+            author_counts.append(max(n, len(rec.authors)))
+        truncated.append(rec.authors_truncated)
+        has_code.append(_tri(rec.has_code))
+
+    props: dict[str, Any] = {}
+    won: dict[str, Any] = {}
+    for f in _RANKED_WORK_FIELDS:
+        if cands[f]:
+            r, v = max(cands[f], key=lambda c: (c[0], _value_key(c[1])))
+            props[f] = v
+            won[f] = r
+        else:
+            props[f] = None
+    if cands["date_parts"]:
+        # A date with a year beats one without ("May 31" from a listing), then rank, then completeness.
+        r, dt = max(
+            cands["date_parts"],
+            key=lambda c: (
+                c[1][0] is not None,
+                c[0],
+                sum(x is not None for x in c[1]),
+                _value_key(list(c[1])),
+            ),
+        )
+        props["year"] = dt[0]
+        props["date"] = _date_string(*dt)
+        won["date_parts"] = r
+        won["date_value"] = list(dt)
+    else:
+        props["year"] = None
+        props["date"] = None
+    props["title_key"] = title_key(props["title"]) if props["title"] else None
+    props["title_years"] = sorted(title_years)
+    props["ids"] = sorted(ids)
+    for kind, prop in (("doi", "doi"), ("arxiv", "arxiv_id"), ("openalex", "openalex_id")):
+        vals = sorted(ids_of_type(ids, kind))
+        props[prop] = vals[0] if vals else None
+    props["sources"] = sorted(sources)
+    props["record_refs"] = first_refs(refs)  # the first few: a function of the set, bounded in size
+    props["categories"] = sorted(categories)
+    props["references"] = sorted(references)
+    props["upvotes"] = max(upvotes) if upvotes else None
+    props["author_count"] = max(author_counts) if author_counts else None
+    # Truncated only while every source showed a truncated list: one full list settles it.
+    props["authors_truncated"] = all(truncated) if truncated else False
+    hc = max(has_code) if has_code else -1
+    props["has_code"] = None if hc < 0 else bool(hc)
+    props["merge_state"] = json.dumps(won, sort_keys=True)
+    props["id"] = best_id(ids)
+    return props
