@@ -114,12 +114,16 @@ class BatchResult:
 
 
 def _profile_mention(rec: ResearcherRecord) -> Mention:
+    orcid = normalize_orcid(rec.ids.orcid)
+    openalex = normalize_openalex(rec.ids.openalex, "A")
     return Mention(
         source=rec.prov.source,
         name=rec.name.strip(),
-        orcid=normalize_orcid(rec.ids.orcid),
-        openalex=normalize_openalex(rec.ids.openalex, "A"),
+        orcid=orcid,
+        openalex=openalex,
         profile=rec.ids.profile or None,
+        # a Semantic Scholar author record: its id joins the author's mentions like kg.identity.mention_from_author
+        src_id=f"s2:{rec.ids.s2}" if rec.ids.s2 and not (orcid or openalex) else None,
     )
 
 
@@ -129,6 +133,8 @@ def _researcher_record_id(rec: ResearcherRecord) -> str:
     )
     if rid:
         return rid
+    if rec.ids.s2:
+        return f"s2:{rec.ids.s2}"
     # A person described with no id at all: keyed by name and page, like a profile of its own.
     return f"profile:{name_key(rec.name)}@{identity.short_hash(rec.prov.ref, 8)}"
 
@@ -143,6 +149,8 @@ def _researcher_record_strong(rec: ResearcherRecord) -> list[str]:
         out.append(f"openalex:{oa}")
     if rec.ids.profile:
         out.append(f"profile:{rec.ids.profile}")
+    if rec.ids.s2:
+        out.append(f"s2:{rec.ids.s2}")
     return out
 
 
@@ -295,8 +303,12 @@ def _work_keys(recs: Iterable[WorkRecord]) -> dict[str, list[str]]:
         "arxivs": sorted(arxivs),
         "openalexs": sorted(oas),
         "title_keys": sorted(tks),
-        # a Work merged from records with different titles is found by any of them (full-text index work_ids)
-        "title_ids": sorted(f'"{identity.title_id(t)}"' for t in tks),
+        # a Work merged from records with different titles is found by any of them (full-text index work_ids), and
+        # so is one by an id that has no property of its own (Semantic Scholar, MAG)
+        "title_ids": sorted(
+            [f'"{identity.title_id(t)}"' for t in tks]
+            + [f'"{x}"' for x in sorted(ids) if x.startswith(("s2:", "mag:"))]
+        ),
     }
 
 
@@ -575,10 +587,9 @@ def resolve_and_write(
     strong_to_cluster: dict[str, str] = {}
     for cl in sorted(clusters, key=lambda c: c.id):
         for kind, vals in cl.strong.items():
-            if kind == "src":
-                continue
             for v in vals:
-                strong_to_cluster.setdefault(f"{kind}:{v}", cl.id)
+                # a source's author id is typed already ("s2:…", "csv:…")
+                strong_to_cluster.setdefault(v if kind == "src" else f"{kind}:{v}", cl.id)
 
     profile_target: dict[int, str] = {}
     for i, p in enumerate(profiles):
@@ -809,14 +820,20 @@ def resolve_and_write(
     t.write("load/affiliations", affiliation_rows)
     t.write("load/affiliations", profile_aff_rows)
     cites = [
-        {"id": wid, "references": p.get("references") or [], "refs": p.get("record_refs") or []}
+        {"id": wid, **_references_by_kind(p.get("references") or []), "refs": p.get("record_refs") or []}
         for wid, p in sorted(work_props.items())
         if p.get("references")
     ]
     t.write("load/cites", cites)
-    targets = {
-        oa: wid for wid, p in sorted(work_props.items()) for oa in ids_of_type(p.get("ids") or [], "openalex")
-    }
+    # stored references are typed ids ("doi:…", "s2:…"); those stored before they were typed are bare "W…"
+    targets = {x: wid for wid, p in sorted(work_props.items()) for x in p.get("ids") or []}
+    targets.update(
+        {
+            oa: wid
+            for wid, p in sorted(work_props.items())
+            for oa in ids_of_type(p.get("ids") or [], "openalex")
+        }
+    )
     if targets:
         t.write("load/cites_reverse", targets=targets)
     _reattach_decisions(t, decisions_rows, clusters)
@@ -831,6 +848,20 @@ def resolve_and_write(
     )
     res.researchers.update(t for t in dissolve.values() if t)
     return res
+
+
+def _references_by_kind(references: Iterable[str]) -> dict[str, list[str]]:
+    """A work's typed references split by the property each kind of id is indexed under (cypher/load/cites)."""
+    out: dict[str, list[str]] = {"dois": [], "arxivs": [], "openalexs": [], "s2s": [], "title_ids": []}
+    for ref in references:
+        kind, _, value = ref.partition(":")
+        if kind == "title":  # quoted: one token of the full-text index work_ids
+            out["title_ids"].append(f'"{ref}"')
+            continue
+        key = {"doi": "dois", "arxiv": "arxivs", "openalex": "openalexs", "s2": "s2s"}.get(kind)
+        if key and value:
+            out[key].append(value)
+    return out
 
 
 def _unchanged(stored: dict[str, Any] | None, props: dict[str, Any]) -> bool:
@@ -1010,7 +1041,10 @@ def _strong_group_of_record(rec: ResearcherRecord) -> dict[str, set[str]]:
     g: dict[str, set[str]] = {}
     for x in _researcher_record_strong(rec):
         k, v = x.split(":", 1)
-        g.setdefault(k, set()).add(v)
+        if k == "s2":  # a source's author id is kept typed, under the "src" kind (see kg.identity.Mention)
+            g.setdefault("src", set()).add(x)
+        else:
+            g.setdefault(k, set()).add(v)
     return g
 
 

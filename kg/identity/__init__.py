@@ -32,10 +32,13 @@ from kg.models import AuthorRef, WorkRecord
 from kg.normalize import (
     normalize_arxiv,
     normalize_doi,
+    normalize_mag,
     normalize_openalex,
     normalize_orcid,
+    normalize_s2_paper,
     short_hash,
     title_key,
+    typed_work_ref,
 )
 
 # The same few thousand names are normalised millions of times while clustering: remember the answers.
@@ -47,16 +50,20 @@ given_compatible = lru_cache(maxsize=50_000)(_norm.given_compatible)
 # Which source wins a property: API records over bring-your-own CSV over profile pages over listings.
 SOURCE_RANK: dict[str, int] = {
     "openalex": 6,
+    "crossref": 6,  # the publisher's own deposit: as good as OpenAlex for what it states
     "arxiv": 5,
     "arxiv-metadata": 5,
+    "arxiv-abs": 5,
+    "semanticscholar": 5,
     "csv": 4,
+    "orcid": 4,  # a person's own list of works: summaries, often typed in by hand
     "profile": 3,
     "arxiv-listing": 2,
     "daily-papers": 1,
 }
 
 # Typed work id priority: the node id is the best id by this order (then the smallest string).
-_WORK_ID_PRIORITY = {"doi": 0, "arxiv": 1, "openalex": 2, "title": 3}
+_WORK_ID_PRIORITY = {"doi": 0, "arxiv": 1, "openalex": 2, "s2": 3, "mag": 4, "title": 5}
 _RESEARCHER_ID_PRIORITY = {"orcid": 0, "openalex": 1, "profile": 2}
 
 # Evidence weights between two compatible-name author slots on different works; a link needs LINK_THRESHOLD.
@@ -105,6 +112,12 @@ def work_typed_ids(rec: WorkRecord) -> list[str]:
     oa = normalize_openalex(rec.ids.openalex, "W")
     if oa:
         out.add(f"openalex:{oa}")
+    s2 = normalize_s2_paper(rec.ids.s2)
+    if s2:
+        out.add(f"s2:{s2}")
+    mag = normalize_mag(rec.ids.mag)
+    if mag:
+        out.add(f"mag:{mag}")
     tk = title_key(rec.title)
     if tk:
         out.add(title_id(tk))
@@ -152,7 +165,7 @@ def parse_title_years(entries: Iterable[str]) -> frozenset[tuple[str, int | None
     return frozenset(out)
 
 
-_PAPER_ID_KINDS = ("doi", "arxiv")
+_PAPER_ID_KINDS = ("doi", "arxiv", "s2")
 
 
 def _ids_conflict(a: dict[str, set[str]], b: dict[str, set[str]]) -> bool:
@@ -293,6 +306,7 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
     refs: set[str] = set()
     categories: set[str] = set()
     references: set[str] = set()
+    reference_sources: set[str] = set()  # the sources that gave the references (CITES edges say which)
     upvotes: list[int] = []
     author_counts: list[int] = []
     truncated: list[bool] = []
@@ -316,7 +330,9 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
         sources.update(node.get("sources") or [])
         refs.update(node.get("record_refs") or [])
         categories.update(node.get("categories") or [])
-        references.update(node.get("references") or [])
+        # references stored before they were typed are bare OpenAlex ids ("W…")
+        references.update(x for x in (typed_work_ref(ref) for ref in node.get("references") or []) if x)
+        reference_sources.update(node.get("reference_sources") or [])
         if node.get("upvotes") is not None:
             upvotes.append(int(node["upvotes"]))
         if node.get("author_count") is not None:
@@ -342,7 +358,10 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
         sources.add(rec.prov.source)
         refs.add(f"{rec.prov.source}:{rec.prov.ref}")
         categories.update(c for c in rec.categories if c)
-        references.update(x for x in (normalize_openalex(ref, "W") for ref in rec.references) if x)
+        typed_refs = {x for x in (typed_work_ref(ref) for ref in rec.references) if x}
+        references.update(typed_refs)
+        if typed_refs:
+            reference_sources.add(rec.prov.source)
         if rec.upvotes is not None:
             upvotes.append(rec.upvotes)
         n = rec.author_count if rec.author_count is not None else len(rec.authors) or None
@@ -381,13 +400,14 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
     props["title_key"] = title_key(props["title"]) if props["title"] else None
     props["title_years"] = sorted(title_years)
     props["ids"] = sorted(ids)
-    for kind, prop in (("doi", "doi"), ("arxiv", "arxiv_id"), ("openalex", "openalex_id")):
+    for kind, prop in (("doi", "doi"), ("arxiv", "arxiv_id"), ("openalex", "openalex_id"), ("s2", "s2_id")):
         vals = sorted(ids_of_type(ids, kind))
         props[prop] = vals[0] if vals else None
     props["sources"] = sorted(sources)
     props["record_refs"] = first_refs(refs)  # the first few: a function of the set, bounded in size
     props["categories"] = sorted(categories)
     props["references"] = sorted(references)
+    props["reference_sources"] = sorted(reference_sources)
     props["upvotes"] = max(upvotes) if upvotes else None
     props["author_count"] = max(author_counts) if author_counts else None
     # Truncated only while every source showed a truncated list: one full list settles it.
@@ -412,7 +432,9 @@ class Mention:
     orcid: str | None = None
     openalex: str | None = None
     profile: str | None = None
-    src_id: str | None = None  # the CSV bundle's author_id: a hard link between mentions, not a public id
+    # a source's own author id, typed: the CSV bundle's author_id ("csv:<id>", a hard link between mentions, not a
+    # public id) or a Semantic Scholar author id ("s2:<id>")
+    src_id: str | None = None
     institutions: tuple[str, ...] = ()
     raw_affiliations: tuple[str, ...] = ()
     truncated: bool = False
@@ -472,13 +494,17 @@ def mention_from_author(a: AuthorRef, source: str, truncated: bool, csv_scope: s
         normalize_openalex(src_id, "A") if src_id and src_id[:1] in "Aa" else None
     )
     insts = tuple(sorted({i for i in (institution_id(x) for x in a.institutions) if i}))
+    # a Semantic Scholar author id is public, not scoped to the file's source: "s2:<id>" from any source
+    scoped = f"s2:{a.s2_id.strip()}" if a.s2_id and a.s2_id.strip() else None
+    if scoped is None and src_id:
+        scoped = f"{csv_scope}{src_id}"
     return Mention(
         source=source,
         name=a.name.strip(),
         position=a.position,
         orcid=orcid,
         openalex=openalex,
-        src_id=f"{csv_scope}{src_id}" if src_id and not (orcid or openalex) else None,
+        src_id=scoped if not (orcid or openalex) else None,
         institutions=insts,
         raw_affiliations=tuple(sorted(set(a.raw_affiliations)))[:3],
         truncated=truncated,
