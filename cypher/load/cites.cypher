@@ -14,6 +14,6 @@ CALL (a, row) {
   UNION
   UNWIND row.title_ids AS x CALL db.index.fulltext.queryNodes('work_ids', x, {limit: 10}) YIELD node RETURN node AS b
 }
-WITH a, b WHERE b <> a
+WITH a, b, row WHERE b <> a
 MERGE (a)-[c:CITES]->(b)
 SET c.sources = a.reference_sources, c.record_refs = row.refs, c.load_run = $run
