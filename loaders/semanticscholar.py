@@ -228,7 +228,7 @@ class Parser:
         """Records of one response body (a paper, an author, a batch list or a {data: […]} page)."""
         if isinstance(obj, list):  # /paper/batch, /author/batch: null for an id not found
             for item in obj:
-                if item is not None:
+                if isinstance(item, dict):  # (a list of anything else, e.g. dataset releases, holds no papers)
                     yield from self.response(item, line, raw, uri)
             return
         if not isinstance(obj, dict):
