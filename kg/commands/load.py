@@ -66,6 +66,17 @@ def load_command(
 ) -> None:
     """Load records into the graph: identities resolved, batched MERGE writes, idempotent; exit 0 all loaded,
     3 some rejected, 1 nothing loaded."""
+    raise typer.Exit(run_load(paths, fmt, batch_size, rejects, no_derived))
+
+
+def run_load(
+    paths: list[str],
+    fmt: str | None = None,
+    batch_size: int | None = None,
+    rejects: Path | None = None,
+    no_derived: bool = False,
+) -> int:
+    """`kg load` without the command line (kg harvest --load and kg enrich use it): the exit code."""
     from kg import store
 
     _check_paths(paths)
@@ -143,7 +154,7 @@ def load_command(
         err_console.print(
             f"{len(summary.failed_files)} file(s) could not be read", markup=False, soft_wrap=True
         )
-    raise typer.Exit(summary.exit_code)
+    return summary.exit_code
 
 
 def register(app: typer.Typer) -> None:
