@@ -78,8 +78,8 @@ class PoliteClient:
         mailto: str | None = None,
         headers: Mapping[str, str] | None = None,
         secret_params: frozenset[str] = frozenset(),
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         agent = f"research-kg/{__version__} (https://github.com/research-kg; " + (
@@ -95,8 +95,8 @@ class PoliteClient:
         self.retries = retries
         self.max_wait = max_wait
         self.secret_params = secret_params
-        self.sleep = sleep
-        self.clock = clock
+        self.sleep = sleep or time.sleep
+        self.clock = clock or time.monotonic
         self.stats = Stats()
         self._last: float | None = None
 
