@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "kg.commands.parse",
     "kg.commands.load",
     "kg.commands.harvest",
+    "kg.commands.enrich",
     "kg.commands.identity",
     "kg.commands.coauthors",
     "kg.commands.synth",

@@ -15,7 +15,8 @@ from kg.normalize import normalize_doi, normalize_openalex, normalize_orcid
 SOURCES = ("openalex", "arxiv", "crossref", "orcid", "semanticscholar")
 
 
-def _client(s: Settings, delay: float, **kw: Any) -> PoliteClient:
+def client_for(s: Settings, delay: float, **kw: Any) -> PoliteClient:
+    """A polite client with the harvest settings (retries, longest wait, timeout, contact address)."""
     return PoliteClient(
         delay=delay,
         retries=s.harvest_retries,
@@ -82,7 +83,7 @@ class OpenAlex(Plan):
         self.tasks = [{"search": search, "filter": filter, "per_page": per_page}]
 
     def client(self) -> PoliteClient:
-        return _client(self.s, self.s.openalex_delay, secret_params=frozenset({"api_key"}))
+        return client_for(self.s, self.s.openalex_delay, secret_params=frozenset({"api_key"}))
 
     def request(self, task: dict[str, Any], cursor: Any) -> Request:
         params = {"per-page": str(task["per_page"]), "cursor": cursor or "*"}
@@ -150,7 +151,7 @@ class Arxiv(Plan):
             raise InputError("arxiv: give a query or --id")
 
     def client(self) -> PoliteClient:
-        return _client(self.s, self.s.arxiv_delay)
+        return client_for(self.s, self.s.arxiv_delay)
 
     def request(self, task: dict[str, Any], cursor: Any) -> Request:
         params = {"start": str(cursor or 0), "max_results": str(task["per_page"])}
@@ -198,7 +199,7 @@ class Crossref(Plan):
             raise InputError("crossref: give --query, --orcid or --doi")
 
     def client(self) -> PoliteClient:
-        return _client(self.s, self.s.crossref_delay)
+        return client_for(self.s, self.s.crossref_delay)
 
     def request(self, task: dict[str, Any], cursor: Any) -> Request:
         base = self.s.crossref_api.rstrip("/")
@@ -244,7 +245,7 @@ class Orcid(Plan):
             raise InputError("orcid: give one or more ORCID iDs")
 
     def client(self) -> PoliteClient:
-        return _client(self.s, self.s.orcid_delay, headers={"Accept": "application/json"})
+        return client_for(self.s, self.s.orcid_delay, headers={"Accept": "application/json"})
 
     def request(self, task: dict[str, Any], cursor: Any) -> Request:
         return Request(
@@ -303,7 +304,7 @@ class SemanticScholar(Plan):
 
     def client(self) -> PoliteClient:
         key = self.s.s2_api_key.get_secret_value() if self.s.s2_api_key else None
-        return _client(self.s, self.s.s2_delay, headers={"x-api-key": key} if key else {})
+        return client_for(self.s, self.s.s2_delay, headers={"x-api-key": key} if key else {})
 
     def request(self, task: dict[str, Any], cursor: Any) -> Request:
         base = self.s.s2_api.rstrip("/")
