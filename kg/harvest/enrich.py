@@ -112,7 +112,8 @@ def _target(w: WorkRecord, person: str | None) -> Target:
 # ---- lookups -------------------------------------------------------------------------------------------------
 
 
-def _phrase(title: str) -> str:
+def title_phrase(title: str) -> str:
+    """A title as an arXiv phrase query takes it: words only."""
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s-]", " ", title)).strip()
 
 
@@ -132,14 +133,14 @@ class Lookup:
             if t.arxiv:
                 return Request(s.arxiv_api, {"id_list": t.arxiv, "max_results": "5"}, text=True)
             return Request(
-                s.arxiv_api, {"search_query": f'ti:"{_phrase(t.title)}"', "max_results": "5"}, text=True
+                s.arxiv_api, {"search_query": f'ti:"{title_phrase(t.title)}"', "max_results": "5"}, text=True
             )
         if self.source == "openalex":
             base = s.openalex_api.rstrip("/")
             if t.doi:
                 return Request(f"{base}/works/doi:{t.doi}", mailto, not_found_ok=True)
             return Request(
-                f"{base}/works", {"filter": f"title.search:{_phrase(t.title)}", "per-page": "5", **mailto}
+                f"{base}/works", {"filter": f"title.search:{title_phrase(t.title)}", "per-page": "5", **mailto}
             )
         if self.source == "semanticscholar":
             from kg.harvest.sources import PAPER_FIELDS
