@@ -95,6 +95,7 @@ def test_enrich_the_seed_profile_gives_its_works_author_lists_and_the_researcher
         loaded = kg(["load", seed], env)
         assert loaded.returncode == 0, loaded.stderr
         person = q("MATCH (r:Researcher {name: 'Xiang Song'}) RETURN r.id AS id")[0]["id"]
+        assert person == "profile:song|xiang"  # the id the README's example uses
         assert q("MATCH ()-[a:AUTHORED]->() RETURN count(a) AS n")[0]["n"] == 9  # titles only: no co-authors
 
         dry = kg(["enrich", "--researcher", person, "--source", "arxiv", "--dry-run"], env)
