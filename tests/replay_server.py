@@ -23,7 +23,9 @@ class Reply:
 
     @classmethod
     def json(cls, obj: Any, status: int = 200, headers: dict[str, str] | None = None, **kw: Any) -> Reply:
-        return cls(json.dumps(obj).encode(), status, {"Content-Type": "application/json", **(headers or {})}, **kw)
+        return cls(
+            json.dumps(obj).encode(), status, {"Content-Type": "application/json", **(headers or {})}, **kw
+        )
 
     @classmethod
     def text(cls, text: str, content_type: str = "application/atom+xml", **kw: Any) -> Reply:

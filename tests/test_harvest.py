@@ -401,3 +401,43 @@ def test_a_bad_option_is_one_line() -> None:
         out.stderr.strip()
         == "error: --author 'somebody' is neither an OpenAlex author id (A…) nor an ORCID iD"
     )
+
+
+@pytest.mark.neo4j
+def test_harvest_orcid_with_load_puts_the_person_and_works_in_the_graph(
+    graph: Any, neo4j_settings: Settings, cli_env: dict[str, str], shared_data: Path, tmp_path: Path
+) -> None:
+    from kg import db
+
+    o = "0000-0001-8607-8025"
+    with replay_server() as srv:
+        srv.add(f"/v3.0/{o}/person", Reply.json(_orcid(shared_data, f"{o}/person")))
+        srv.add(f"/v3.0/{o}/works", Reply.json(_orcid(shared_data, f"{o}/works")))
+        env = {**cli_env, "KG_ORCID_API": f"{srv.url}/v3.0", "KG_ORCID_DELAY": "0"}
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kg.cli",
+                "harvest",
+                "orcid",
+                o,
+                "--out",
+                str(tmp_path),
+                "--load",
+                "--no-derived",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    assert done.returncode == 0, done.stderr
+    assert "orcid: 2 pages, 75 records" in done.stdout and "load run run:" in done.stdout
+    rows = db.run(
+        graph,
+        "MATCH (r:Researcher {orcid: $o}) RETURN r.name AS name, COUNT { (r)-[:AUTHORED]->() } AS works",
+        {"o": o},
+        settings=neo4j_settings,
+    )
+    assert rows == [{"name": "Stephen Eglen", "works": 67}]

@@ -30,12 +30,23 @@ RestartOpt = Annotated[
 LoadOpt = Annotated[
     bool, typer.Option("--load", help="Load the responses into the graph when the harvest is done.")
 ]
+NoDerivedOpt = Annotated[
+    bool, typer.Option("--no-derived", help="With --load: skip topics and co-author updates after the load.")
+]
 MaxPagesOpt = Annotated[
     int | None, typer.Option("--max-pages", min=1, help="Stop after this many pages (a later run resumes).")
 ]
 
 
-def _run(plan: object, base: str, out: Path | None, restart: bool, load: bool, max_pages: int | None) -> None:
+def _run(
+    plan: object,
+    base: str,
+    out: Path | None,
+    restart: bool,
+    load: bool,
+    max_pages: int | None,
+    no_derived: bool = False,
+) -> None:
     from kg.harvest.plan import Plan
     from kg.harvest.run import Checkpoint, run_harvest
 
@@ -78,7 +89,7 @@ def _run(plan: object, base: str, out: Path | None, restart: bool, load: bool, m
     if load and finished:
         from kg.commands.load import run_load
 
-        raise typer.Exit(run_load([str(result.output)]))
+        raise typer.Exit(run_load([str(result.output)], no_derived=no_derived))
     console.print(f"kg load {result.output}", markup=False, soft_wrap=True)
 
 
@@ -111,13 +122,14 @@ def openalex_command(
     restart: RestartOpt = False,
     load: LoadOpt = False,
     max_pages: MaxPagesOpt = None,
+    no_derived: NoDerivedOpt = False,
 ) -> None:
     """OpenAlex works (cursor paging, 200 a page, KG_MAILTO for the polite pool)."""
     from kg.harvest.sources import OpenAlex, openalex_filter
 
     s = settings()
     f = openalex_filter(author, institution, topic, from_updated_date, filter)
-    _run(OpenAlex(s, search=search, filter=f), s.openalex_api, out, restart, load, max_pages)
+    _run(OpenAlex(s, search=search, filter=f), s.openalex_api, out, restart, load, max_pages, no_derived)
 
 
 @harvest_app.command("arxiv")
@@ -134,6 +146,7 @@ def arxiv_command(
     restart: RestartOpt = False,
     load: LoadOpt = False,
     max_pages: MaxPagesOpt = None,
+    no_derived: NoDerivedOpt = False,
 ) -> None:
     """arXiv API search (100 a page, KG_ARXIV_DELAY seconds between requests: arXiv asks for 3)."""
     from kg.harvest.sources import Arxiv, arxiv_query
@@ -144,7 +157,9 @@ def arxiv_command(
         if (query or category or author or since or until)
         else None
     )
-    _run(Arxiv(s, search_query=q, ids=list(ids or [])), s.arxiv_api, out, restart, load, max_pages)
+    _run(
+        Arxiv(s, search_query=q, ids=list(ids or [])), s.arxiv_api, out, restart, load, max_pages, no_derived
+    )
 
 
 @harvest_app.command("crossref")
@@ -164,13 +179,22 @@ def crossref_command(
     restart: RestartOpt = False,
     load: LoadOpt = False,
     max_pages: MaxPagesOpt = None,
+    no_derived: NoDerivedOpt = False,
 ) -> None:
     """Crossref works (cursor paging; KG_MAILTO for the polite pool)."""
     from kg.harvest.sources import Crossref
 
     s = settings()
     all_dois = list(dois or []) + _lines(doi_file)
-    _run(Crossref(s, query=query, orcid=orcid, dois=all_dois), s.crossref_api, out, restart, load, max_pages)
+    _run(
+        Crossref(s, query=query, orcid=orcid, dois=all_dois),
+        s.crossref_api,
+        out,
+        restart,
+        load,
+        max_pages,
+        no_derived,
+    )
 
 
 @harvest_app.command("orcid")
@@ -182,12 +206,13 @@ def orcid_command(
     restart: RestartOpt = False,
     load: LoadOpt = False,
     max_pages: MaxPagesOpt = None,
+    no_derived: NoDerivedOpt = False,
 ) -> None:
     """An ORCID iD's person (name, other names) and works, from the public API v3.0."""
     from kg.harvest.sources import Orcid
 
     s = settings()
-    _run(Orcid(s, orcids=orcids), s.orcid_api, out, restart, load, max_pages)
+    _run(Orcid(s, orcids=orcids), s.orcid_api, out, restart, load, max_pages, no_derived)
 
 
 @harvest_app.command("semanticscholar")
@@ -215,6 +240,7 @@ def semanticscholar_command(
     restart: RestartOpt = False,
     load: LoadOpt = False,
     max_pages: MaxPagesOpt = None,
+    no_derived: NoDerivedOpt = False,
 ) -> None:
     """Semantic Scholar papers and authors (KG_S2_API_KEY sent as x-api-key; KG_S2_DELAY between requests)."""
     from kg.harvest.sources import SemanticScholar
@@ -228,7 +254,7 @@ def semanticscholar_command(
         citations=citations,
         references=references,
     )
-    _run(plan, s.s2_api, out, restart, load, max_pages)
+    _run(plan, s.s2_api, out, restart, load, max_pages, no_derived)
 
 
 def _lines(path: Path | None) -> list[str]:

@@ -140,7 +140,8 @@ class Lookup:
             if t.doi:
                 return Request(f"{base}/works/doi:{t.doi}", mailto, not_found_ok=True)
             return Request(
-                f"{base}/works", {"filter": f"title.search:{title_phrase(t.title)}", "per-page": "5", **mailto}
+                f"{base}/works",
+                {"filter": f"title.search:{title_phrase(t.title)}", "per-page": "5", **mailto},
             )
         if self.source == "semanticscholar":
             from kg.harvest.sources import PAPER_FIELDS
