@@ -8,16 +8,16 @@ import json
 import re
 import sys
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from pydantic import ValidationError
 from pylatexenc.latex2text import LatexNodes2Text
 
 from kg.errors import InputError
-from kg.models import Reject
+from kg.models import Record, Reject
 
 RAW_LIMIT = 2000  # characters of offending input kept in a reject
 HEAD_SIZE = 64 * 1024  # bytes read to detect a format
@@ -323,3 +323,14 @@ def detex(text: str) -> str:
     """TeX accents and escapes undone ("Bal\\'azs" → "Balázs"), for names from arXiv headers and BibTeX; "&" and
     "%" are text there, not TeX's alignment and comment characters. pylatexenc does the TeX."""
     return _LATEX.latex_to_text(re.sub(r"(?<!\\)([&%])", r"\\\1", text))
+
+
+def each_json_value(
+    inp: Input, handle: Callable[[Any, int | None, str], Iterable[Record | Reject]]
+) -> Iterator[Record | Reject]:
+    """Every JSON value of an input (iter_json_values) through `handle(value, line, raw text)`; rejects pass through."""
+    for item in iter_json_values(inp):
+        if isinstance(item, Reject):
+            yield item
+        else:
+            yield from handle(item.obj, item.line, item.text)

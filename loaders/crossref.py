@@ -10,7 +10,7 @@ from typing import Any
 
 from kg.models import AuthorRef, InstitutionRef, Provenance, Record, Reject, SourceName, WorkIds, WorkRecord
 from kg.normalize import normalize_arxiv, normalize_doi, normalize_orcid, normalize_ror
-from loaders.base import Input, RecordError, check_year, guarded, iter_json_values, reject
+from loaders.base import Input, RecordError, check_year, each_json_value, guarded, reject
 
 SOURCE: SourceName = "crossref"
 
@@ -164,8 +164,4 @@ def response(obj: Any, file: str, line: int | None, raw: str) -> Iterator[Record
 
 def parse(inp: Input) -> Iterator[Record | Reject]:
     """JSON Lines (one work or page per line) streamed, or a pretty-printed document read whole."""
-    for item in iter_json_values(inp):
-        if isinstance(item, Reject):
-            yield item
-            continue
-        yield from response(item.obj, inp.name, item.line, item.text)
+    yield from each_json_value(inp, lambda obj, line, raw: response(obj, inp.name, line, raw))

@@ -27,7 +27,7 @@ from kg.models import (
     WorkRecord,
 )
 from kg.normalize import normalize_arxiv, normalize_doi, normalize_orcid, normalize_ror
-from loaders.base import Input, RecordError, check_year, detex, guarded, iter_json_values, reject
+from loaders.base import Input, RecordError, check_year, detex, each_json_value, guarded, reject
 
 SOURCE: SourceName = "orcid"
 _ORCID_PATH = re.compile(
@@ -360,9 +360,5 @@ def _summaries(works: dict[str, Any]) -> list[dict[str, Any]]:
 def parse(inp: Input) -> Iterator[Record | Reject]:
     """A file of ORCID responses: JSON Lines or one JSON document."""
     parser = Parser(inp.name)
-    for item in iter_json_values(inp):
-        if isinstance(item, Reject):
-            yield item
-            continue
-        yield from parser.response(item.obj, item.line, item.text)
+    yield from each_json_value(inp, parser.response)
     yield from parser.finish()

@@ -30,7 +30,7 @@ from kg.normalize import (
     normalize_s2_paper,
     title_key,
 )
-from loaders.base import Input, RecordError, check_year, guarded, iter_json_values, reject
+from loaders.base import Input, RecordError, check_year, each_json_value, guarded, reject
 
 SOURCE: SourceName = "semanticscholar"
 
@@ -228,7 +228,9 @@ class Parser:
         """Records of one response body (a paper, an author, a batch list or a {data: […]} page)."""
         if isinstance(obj, list):  # /paper/batch, /author/batch: null for an id not found
             for item in obj:
-                if isinstance(item, dict):  # (a list of anything else, e.g. dataset releases, holds no papers)
+                if isinstance(
+                    item, dict
+                ):  # (a list of anything else, e.g. dataset releases, holds no papers)
                     yield from self.response(item, line, raw, uri)
             return
         if not isinstance(obj, dict):
@@ -278,9 +280,4 @@ class Parser:
 
 def parse(inp: Input) -> Iterator[Record | Reject]:
     """A file of Semantic Scholar responses: JSON Lines or one JSON document (a paper, an author, a batch list)."""
-    parser = Parser(inp.name)
-    for item in iter_json_values(inp):
-        if isinstance(item, Reject):
-            yield item
-            continue
-        yield from parser.response(item.obj, item.line, item.text)
+    yield from each_json_value(inp, Parser(inp.name).response)
