@@ -3,6 +3,7 @@ author lists and the researcher gains co-authors (real Neo4j). Never the interne
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -159,3 +160,32 @@ def test_enrich_the_seed_profile_gives_its_works_author_lists_and_the_researcher
     top = {c["name"]: c["n"] for c in coauthors}
     assert top["George Karypis"] == 6 and top["Da Zheng"] == 4 and top["Zheng Zhang"] == 3
     assert len(coauthors) == len({a for a in top}) > 40
+
+
+def test_enrich_a_profile_file_dry_run_needs_no_database(shared_data: Path, tmp_path: Path) -> None:
+    with replay_server() as srv:
+        serve_seed_answers(srv, shared_data)
+        env = {
+            **os.environ,
+            "KG_ARXIV_API": f"{srv.url}/api/query",
+            "KG_ARXIV_DELAY": "0",
+            "KG_HARVEST_DIR": str(tmp_path),
+            "KG_NEO4J_URI": "bolt://127.0.0.1:9",  # nothing listens there: a dry run never asks
+        }
+        dry = kg(["enrich", str(shared_data / SEED), "--source", "arxiv", "--dry-run", "--keep-answers"], env)
+    assert dry.returncode == 0, dry.stderr
+    lines = dry.stdout.splitlines()
+    assert [x.split(" → ")[1] for x in lines if x.startswith("match")] == [
+        "arxiv:2205.12318 (arxiv, 2022, 4 authors)",  # in the page's order
+        "arxiv:2206.10781 (arxiv, 2022, 9 authors)",
+        "arxiv:2203.14883 (arxiv, 2022, 6 authors)",
+        "arxiv:2007.12731 (arxiv, 2020, 9 authors)",
+        "arxiv:1909.01315 (arxiv, 2019, 15 authors)",
+        "arxiv:2004.08532 (arxiv, 2020, 9 authors)",
+        "arxiv:2005.10831 (arxiv, 2020, 9 authors)",
+    ]
+    assert "7 of 9 works matched" in lines
+    kept = list((tmp_path / "answers").glob("enrich-answers-*.jsonl.gz"))
+    assert len(kept) == 1 and not list(
+        tmp_path.glob("enrich-2*.jsonl.gz")
+    )  # answers kept, nothing to load written
