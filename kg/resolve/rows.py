@@ -31,17 +31,21 @@ RESEARCHER_RECORD_FIELDS = (
 
 def profile_mention(rec: ResearcherRecord) -> Mention:
     """The mention a profile page adds to each work it lists: its person, with the page's ids."""
+    orcid = normalize_orcid(rec.ids.orcid)
+    openalex = normalize_openalex(rec.ids.openalex, "A")
     return Mention(
         source=rec.prov.source,
         name=rec.name.strip(),
-        orcid=normalize_orcid(rec.ids.orcid),
-        openalex=normalize_openalex(rec.ids.openalex, "A"),
+        orcid=orcid,
+        openalex=openalex,
         profile=rec.ids.profile or None,
+        # a Semantic Scholar author record: its id joins the author's mentions like kg.identity.mention_from_author
+        src_id=f"s2:{rec.ids.s2}" if rec.ids.s2 and not (orcid or openalex) else None,
     )
 
 
 def researcher_record_strong(rec: ResearcherRecord) -> list[str]:
-    """The record's strong ids, typed, best first (orcid, openalex, profile)."""
+    """The record's strong ids, typed, best first (orcid, openalex, profile, Semantic Scholar)."""
     out = []
     orcid = normalize_orcid(rec.ids.orcid)
     if orcid:
@@ -51,6 +55,8 @@ def researcher_record_strong(rec: ResearcherRecord) -> list[str]:
         out.append(f"openalex:{oa}")
     if rec.ids.profile:
         out.append(f"profile:{rec.ids.profile}")
+    if rec.ids.s2:
+        out.append(f"s2:{rec.ids.s2}")
     return out
 
 
@@ -84,7 +90,10 @@ def strong_group(strong: list[str]) -> dict[str, set[str]]:
     g: dict[str, set[str]] = {}
     for x in strong:
         k, v = x.split(":", 1)
-        g.setdefault(k, set()).add(v)
+        if k == "s2":  # a source's author id is kept typed, under the "src" kind (see kg.identity.Mention)
+            g.setdefault("src", set()).add(x)
+        else:
+            g.setdefault(k, set()).add(v)
     return g
 
 

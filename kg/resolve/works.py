@@ -28,7 +28,7 @@ from kg.identity import (
     unify_mentions,
 )
 from kg.models import ResearcherRecord, WorkRecord
-from kg.normalize import normalize_openalex
+from kg.normalize import typed_work_ref
 from kg.resolve import rows as rowmod
 from kg.stage.store import StageStore
 
@@ -286,9 +286,9 @@ def _work_details(
                 }
             )
         for r in rec.references:
-            oa = normalize_openalex(r, "W")
-            if oa:
-                ref_rows.append({"work_id": wid, "ref": f"openalex:{oa}", "source": src})
+            typed = typed_work_ref(r)  # "doi:…", "openalex:W…", "s2:…", "title:…" (a bare "W…" is OpenAlex's)
+            if typed:
+                ref_rows.append({"work_id": wid, "ref": typed, "source": src})
     for s in unify_mentions(wid, mentions):
         slot_rows.append(
             {
