@@ -10,7 +10,6 @@ CREATE CONSTRAINT load_lock_key IF NOT EXISTS FOR (n:_Lock) REQUIRE n.key IS UNI
 CREATE INDEX work_doi IF NOT EXISTS FOR (n:Work) ON (n.doi);
 CREATE INDEX work_arxiv_id IF NOT EXISTS FOR (n:Work) ON (n.arxiv_id);
 CREATE INDEX work_openalex_id IF NOT EXISTS FOR (n:Work) ON (n.openalex_id);
-CREATE INDEX work_s2_id IF NOT EXISTS FOR (n:Work) ON (n.s2_id);
 CREATE INDEX work_title_key IF NOT EXISTS FOR (n:Work) ON (n.title_key);
 CREATE INDEX work_year IF NOT EXISTS FOR (n:Work) ON (n.year);
 CREATE INDEX researcher_orcid IF NOT EXISTS FOR (n:Researcher) ON (n.orcid);

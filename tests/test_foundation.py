@@ -28,7 +28,6 @@ EXPECTED_INDEXES = {
     "work_doi",
     "work_arxiv_id",
     "work_openalex_id",
-    "work_s2_id",
     "work_title_key",
     "work_year",
     "researcher_orcid",
@@ -81,7 +80,7 @@ def test_uniqueness_constraint_rejects_a_second_node_with_the_same_id(
 
 def test_catalog_reads_the_schema_file_and_splits_statements() -> None:
     stmts = catalog.get("schema").statements()
-    assert len(stmts) == 26
+    assert len(stmts) == 25
     assert all("IF NOT EXISTS" in s for s in stmts)
 
 
