@@ -306,7 +306,6 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
     refs: set[str] = set()
     categories: set[str] = set()
     references: set[str] = set()
-    reference_sources: set[str] = set()  # the sources that gave the references (CITES edges say which)
     upvotes: list[int] = []
     author_counts: list[int] = []
     truncated: list[bool] = []
@@ -332,7 +331,6 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
         categories.update(node.get("categories") or [])
         # references stored before they were typed are bare OpenAlex ids ("W…")
         references.update(x for x in (typed_work_ref(ref) for ref in node.get("references") or []) if x)
-        reference_sources.update(node.get("reference_sources") or [])
         if node.get("upvotes") is not None:
             upvotes.append(int(node["upvotes"]))
         if node.get("author_count") is not None:
@@ -358,10 +356,7 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
         sources.add(rec.prov.source)
         refs.add(f"{rec.prov.source}:{rec.prov.ref}")
         categories.update(c for c in rec.categories if c)
-        typed_refs = {x for x in (typed_work_ref(ref) for ref in rec.references) if x}
-        references.update(typed_refs)
-        if typed_refs:
-            reference_sources.add(rec.prov.source)
+        references.update(x for x in (typed_work_ref(ref) for ref in rec.references) if x)
         if rec.upvotes is not None:
             upvotes.append(rec.upvotes)
         n = rec.author_count if rec.author_count is not None else len(rec.authors) or None
@@ -400,14 +395,13 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
     props["title_key"] = title_key(props["title"]) if props["title"] else None
     props["title_years"] = sorted(title_years)
     props["ids"] = sorted(ids)
-    for kind, prop in (("doi", "doi"), ("arxiv", "arxiv_id"), ("openalex", "openalex_id"), ("s2", "s2_id")):
+    for kind, prop in (("doi", "doi"), ("arxiv", "arxiv_id"), ("openalex", "openalex_id")):
         vals = sorted(ids_of_type(ids, kind))
         props[prop] = vals[0] if vals else None
     props["sources"] = sorted(sources)
     props["record_refs"] = first_refs(refs)  # the first few: a function of the set, bounded in size
     props["categories"] = sorted(categories)
     props["references"] = sorted(references)
-    props["reference_sources"] = sorted(reference_sources)
     props["upvotes"] = max(upvotes) if upvotes else None
     props["author_count"] = max(author_counts) if author_counts else None
     # Truncated only while every source showed a truncated list: one full list settles it.
