@@ -25,6 +25,8 @@ COMMAND_MODULES = [
     "kg.commands.cypher",
     "kg.commands.parse",
     "kg.commands.load",
+    "kg.commands.harvest",
+    "kg.commands.enrich",
     "kg.commands.identity",
     "kg.commands.coauthors",
     "kg.commands.synth",

@@ -60,6 +60,28 @@ class Settings(BaseSettings):
     # each batch, so loads slow down as the graph grows).
     identity_block_limit: int = 0
 
+    # Live sources (kg harvest, kg enrich): base URLs, so they can point anywhere (a mirror, a replay server).
+    openalex_api: str = "https://api.openalex.org"
+    arxiv_api: str = "https://export.arxiv.org/api/query"
+    crossref_api: str = "https://api.crossref.org"
+    orcid_api: str = "https://pub.orcid.org/v3.0"
+    s2_api: str = "https://api.semanticscholar.org/graph/v1"
+    # Polite use: a contact address OpenAlex and Crossref ask for (their "polite pool"), API keys as secrets.
+    mailto: str | None = None
+    s2_api_key: SecretStr | None = None
+    openalex_api_key: SecretStr | None = None
+    # Seconds between two requests to one source: arXiv asks for 3 s; Semantic Scholar allows 1 request a second
+    # with a key; OpenAlex, Crossref and ORCID take several a second.
+    arxiv_delay: float = 3.0
+    s2_delay: float = 1.0
+    openalex_delay: float = 0.1
+    crossref_delay: float = 0.1
+    orcid_delay: float = 0.1
+    harvest_retries: int = 5  # tries after the first, on 429, 5xx, a dropped connection or a truncated body
+    harvest_max_wait: float = 300.0  # the longest Retry-After honoured; a source asking for more is an error
+    harvest_timeout: float = 60.0
+    harvest_dir: Path = Field(default=REPO_ROOT / ".kg" / "harvest")
+
     # API
     api_host: str = "127.0.0.1"
     api_port: int = 8000

@@ -31,3 +31,8 @@ class InputError(KGError):
 
 class NotFound(KGError):
     """An id names nothing in the graph."""
+
+
+class HarvestError(KGError):
+    """A live source cannot be harvested: it refuses the request, keeps failing after the retries, or answers in a
+    shape that is not its API's."""

@@ -12,7 +12,19 @@ MAX_ABSTRACT = 100_000
 MAX_AUTHORS = 5_000  # the largest real author lists run to a few thousand (particle physics)
 MIN_YEAR, MAX_YEAR = 1000, 2100
 
-SourceName = Literal["profile", "arxiv-listing", "daily-papers", "openalex", "arxiv", "arxiv-metadata", "csv"]
+SourceName = Literal[
+    "profile",
+    "arxiv-listing",
+    "daily-papers",
+    "openalex",
+    "arxiv",
+    "arxiv-metadata",
+    "arxiv-abs",
+    "csv",
+    "crossref",
+    "orcid",
+    "semanticscholar",
+]
 
 
 class _Record(BaseModel):
@@ -54,6 +66,7 @@ class AuthorRef(_Record):
     orcid: str | None = None  # bare "0000-0002-1825-0097"
     openalex_id: str | None = None  # "A5023888391"
     source_id: str | None = None  # an id the source itself uses (the CSV bundle's author_id)
+    s2_id: str | None = None  # Semantic Scholar author id ("2262347"): a strong id, typed "s2:…"
     institutions: list[InstitutionRef] = Field(default_factory=list)
     raw_affiliations: list[str] = Field(default_factory=list)
 
@@ -74,6 +87,7 @@ class WorkIds(_Record):
     openalex: str | None = None  # "W2755950973"
     mag: str | None = None
     pmid: str | None = None
+    s2: str | None = None  # Semantic Scholar paperId, 40 hex digits
     source_id: str | None = None  # an id the source itself uses (the CSV bundle's work_id)
 
 
@@ -100,7 +114,9 @@ class WorkRecord(_Record):
     language: str | None = None
     ids: WorkIds = Field(default_factory=WorkIds)
     topics: list[TopicRef] = Field(default_factory=list)
-    references: list[str] = Field(default_factory=list)  # OpenAlex ids of cited works ("W…")
+    # cited works by typed id ("doi:10.…", "arxiv:2104.12255", "openalex:W…", "s2:<paperId>", "mag:…"; a bare
+    # "W…" is an OpenAlex id); one cited paper may be named by several of its ids
+    references: list[str] = Field(default_factory=list)
 
 
 class ReportedCounts(_Record):
@@ -116,6 +132,7 @@ class ResearcherIds(_Record):
     orcid: str | None = None
     openalex: str | None = None  # "A5023888391"
     profile: str | None = None  # a profile page's own identity: a stable key for that page's person
+    s2: str | None = None  # Semantic Scholar author id ("2262347")
     source_id: str | None = None
 
 

@@ -109,6 +109,46 @@ def normalize_ror(value: str | None) -> str | None:
     return v if re.match(r"^0[a-z0-9]{6}\d{2}$", v) else None
 
 
+def normalize_s2_paper(value: str | None) -> str | None:
+    """A Semantic Scholar paperId (40 hex digits, from the id or a semanticscholar.org URL), lower-case."""
+    if not value:
+        return None
+    v = value.strip().rstrip("/").rsplit("/", 1)[-1].lower()
+    return v if re.fullmatch(r"[0-9a-f]{40}", v) else None
+
+
+def normalize_mag(value: str | int | None) -> str | None:
+    v = str(value).strip() if value is not None else ""
+    return v if v.isdigit() else None
+
+
+def typed_work_ref(ref: str | None) -> str | None:
+    """A cited work's typed id in its normal form ("doi:…", "arxiv:…", "openalex:W…", "s2:…", "mag:…", or
+    "title:<hash>" for one known only by its title); a bare OpenAlex id or URL ("W2741809807") is an OpenAlex id;
+    None for anything else."""
+    if not ref:
+        return None
+    kind, sep, value = ref.strip().partition(":")
+    kind = kind.lower()
+    if sep and kind == "title":
+        # a cited work known only by its title: the id of kg.identity.title_id (exact normalised title)
+        return f"title:{value}" if re.fullmatch(r"[0-9a-f]{16}", value) else None
+    if sep and kind in ("doi", "arxiv", "openalex", "s2", "mag"):
+        if kind == "doi":
+            norm = normalize_doi(value)
+        elif kind == "arxiv":
+            norm = normalize_arxiv(value)
+        elif kind == "openalex":
+            norm = normalize_openalex(value, "W")
+        elif kind == "s2":
+            norm = normalize_s2_paper(value)
+        else:
+            norm = normalize_mag(value)
+        return f"{kind}:{norm}" if norm else None
+    oa = normalize_openalex(ref, "W")
+    return f"openalex:{oa}" if oa else None
+
+
 _LATEX = re.compile(r"\$[^$]*\$|\\[a-zA-Z]+")
 _NON_WORD = re.compile(r"[^\w\s]", re.UNICODE)
 

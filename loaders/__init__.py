@@ -9,7 +9,19 @@ from pathlib import Path
 
 from kg.errors import InputError
 from kg.models import Record, Reject
-from loaders import arxiv, csv_bundle, daily, listing, openalex, profile
+from loaders import (
+    arxiv,
+    arxiv_abs,
+    crossref,
+    csv_bundle,
+    daily,
+    listing,
+    openalex,
+    orcid,
+    profile,
+    recorded,
+    semanticscholar,
+)
 from loaders.base import GZIP_MAGIC, Input, UnreadableInput
 
 __all__ = ["FORMATS", "detect_format", "iter_records"]
@@ -21,6 +33,11 @@ FORMATS = (
     "openalex",
     "arxiv-atom",
     "arxiv-metadata",
+    "arxiv-abs",
+    "crossref",
+    "orcid",
+    "semanticscholar",
+    "recorded",
     "csv-bundle",
 )
 SKIPPED_FILES = re.compile(r"^(?:SOURCE(?:\.\w+)?|README(?:\.\w+)?|LICEN[CS]E(?:\.\w+)?|\..*)$", re.I)
@@ -44,6 +61,8 @@ def detect_format(path: Path, head: bytes) -> str:
             raise UnreadableInput(name, "not a readable gzip file")
     if not head.strip():
         raise UnreadableInput(name, "empty file")
+    if is_tar(head):
+        return "tar"
     if b"\x00" in head[:8192]:
         raise UnreadableInput(name, "binary file, not a known format")
     if path.name in (csv_bundle.WORKS, csv_bundle.AUTHORSHIPS):
@@ -55,11 +74,24 @@ def detect_format(path: Path, head: bytes) -> str:
             return "arxiv-atom"
         raise UnreadableInput(name, "XML that is not an Atom feed")
     if text.startswith(("{", "[")):
+        if _ENVELOPE.match(text) and recorded.looks_like_recorded(text):
+            return "recorded"
         if '"authors_parsed"' in text[:20000] or re.search(r'"submitter"\s*:', text[:20000]):
             return "arxiv-metadata"
+        if semanticscholar.looks_like_s2(text):
+            return "semanticscholar"
+        if crossref.looks_like_crossref(text):
+            return "crossref"
+        if orcid.looks_like_orcid(text):
+            return "orcid"
         if "openalex.org/" in text[:20000] or re.search(r'"meta"\s*:', text[:2000]):
             return "openalex"
-        raise UnreadableInput(name, "JSON that is neither OpenAlex nor arXiv metadata")
+        raise UnreadableInput(
+            name,
+            "JSON that is not OpenAlex, Crossref, ORCID, Semantic Scholar, arXiv metadata or recorded responses",
+        )
+    if arxiv_abs.looks_like_abs(text):
+        return "arxiv-abs"
     if openalex.is_taxonomy_csv(text.encode()):
         return "openalex"
     if first_line.replace(" ", "").startswith("work_id,"):
@@ -71,8 +103,19 @@ def detect_format(path: Path, head: bytes) -> str:
     if listing.looks_like_listing(text):
         return "arxiv-listing"
     raise UnreadableInput(
-        name, "unknown format (not a profile page, listing, daily papers, OpenAlex, arXiv or CSV bundle)"
+        name,
+        "unknown format (not a profile page, listing, daily papers, OpenAlex, Crossref, ORCID, Semantic Scholar,"
+        " arXiv or CSV bundle)",
     )
+
+
+# a JSON object (or an array of them) whose first key is an envelope's: {"uri": …}, {"source": …}, cassette extracts
+_ENVELOPE = re.compile(r'^\[?\s*\{\s*"(?:uri|source|source_file)"\s*:')
+
+
+def is_tar(head: bytes) -> bool:
+    """A tar archive (after gzip is undone): the ustar magic of its first header."""
+    return head[257:262] == b"ustar"
 
 
 def _openalex(inp: Input, known: Collection[str] | None) -> Iterator[Record | Reject]:
@@ -87,6 +130,13 @@ def _metadata(inp: Input, known: Collection[str] | None) -> Iterator[Record | Re
     return arxiv.parse_metadata(inp)
 
 
+def _plain(parse: Callable[[Input], Iterator[Record | Reject]]) -> _Parser:
+    def run(inp: Input, known: Collection[str] | None) -> Iterator[Record | Reject]:
+        return parse(inp)
+
+    return run
+
+
 PARSERS: dict[str, _Parser] = {
     "profile": profile.parse,
     "arxiv-listing": listing.parse,
@@ -94,7 +144,41 @@ PARSERS: dict[str, _Parser] = {
     "openalex": _openalex,
     "arxiv-atom": _atom,
     "arxiv-metadata": _metadata,
+    "arxiv-abs": _plain(arxiv_abs.parse),
+    "crossref": _plain(crossref.parse),
+    "orcid": _plain(orcid.parse),
+    "semanticscholar": _plain(semanticscholar.parse),
+    "recorded": _plain(recorded.parse),
 }
+
+
+def _tar_members(inp: Input, known: Collection[str] | None, fmt: str | None) -> Iterator[Record | Reject]:
+    """Every regular file of a tar archive (gzipped or not), sorted by name, its format detected like a file's;
+    one that cannot be read becomes a Reject naming "archive!member"."""
+    import io
+    import tarfile
+
+    try:
+        with inp.open() as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
+            for member in tar:  # streamed: an archive is never unpacked to disk
+                if not member.isfile() or SKIPPED_FILES.match(Path(member.name).name):
+                    continue
+                fh = tar.extractfile(member)
+                if fh is None:
+                    continue
+                name = f"{inp.name}!{member.name}"
+                try:
+                    sub = Input.from_stdin(io.BytesIO(fh.read()))
+                    sub.name = name
+                    kind = fmt or detect_format(Path(member.name), sub.head)
+                    if kind in ("tar", "csv-bundle"):
+                        yield Reject(file=name, reason=f"a {kind} inside an archive is not read")
+                        continue
+                    yield from PARSERS[kind](sub, known)
+                except UnreadableInput as e:
+                    yield Reject(file=name, line=e.line, reason=e.reason)
+    except (tarfile.TarError, EOFError, OSError) as e:
+        yield Reject(file=inp.name, reason=f"broken tar archive ({e}); members after this point are lost")
 
 
 def _walk(directory: Path) -> Iterator[Path]:
@@ -117,7 +201,11 @@ def _one(spec: Path | None, fmt: str | None, known: Collection[str] | None) -> I
         yield from csv_bundle.parse_bundle(spec)
         return
     inp = Input.from_stdin() if spec is None else Input.from_path(spec)
-    kind = fmt or detect_format(spec or Path("-"), inp.head)
+    kind = detect_format(spec or Path("-"), inp.head)
+    if kind == "tar":
+        yield from _tar_members(inp, known, fmt)
+        return
+    kind = fmt or kind
     if kind == "csv-bundle":
         if spec is None:
             raise UnreadableInput(

@@ -70,29 +70,35 @@ def parse_atom(inp: Input) -> Iterator[Record | Reject]:
     """An Atom feed page (API pages are bounded, so the page is read whole)."""
     with inp.open() as f:
         data = f.read()
-    text = decode_utf8(data, inp.name)
+    yield from atom_records(data, inp.name)
+
+
+def atom_records(data: bytes, file: str, at_line: int | None = None) -> Iterator[Record | Reject]:
+    """The entries of one Atom feed. `at_line`: the feed is one line of a larger file (a recorded response), so
+    every record and reject is named by that line instead of a line inside the feed."""
+    text = decode_utf8(data, file)
     try:
         root = ET.fromstring(data)
     except ET.ParseError as err:
         line = err.position[0] if getattr(err, "position", None) else None
-        yield reject(inp.name, f"not well-formed XML ({err})", line=line, raw=text)
+        yield reject(file, f"not well-formed XML ({err})", line=at_line or line, raw=text)
         return
     if root.tag != f"{ATOM}feed":
-        yield reject(inp.name, f"not an Atom feed (root element {root.tag!r})", line=1, raw=text[:2000])
+        yield reject(
+            file, f"not an Atom feed (root element {root.tag!r})", line=at_line or 1, raw=text[:2000]
+        )
         return
     lines = _entry_lines(text)
     for k, e in enumerate(root.findall(f"{ATOM}entry")):
-        line = lines[k] if k < len(lines) else None
+        line = at_line or (lines[k] if k < len(lines) else None)
         eid = e.findtext(f"{ATOM}id") or ""
         if "/api/errors" in eid or (e.findtext(f"{ATOM}title") or "").strip() == "Error":
             # the API reports a failed query as a feed with one "Error" entry whose summary is the message
             msg = _clean(e.findtext(f"{ATOM}summary")) or "unknown error"
-            yield reject(
-                inp.name, f"arXiv API error: {msg}", line=line, raw=ET.tostring(e, encoding="unicode")
-            )
+            yield reject(file, f"arXiv API error: {msg}", line=line, raw=ET.tostring(e, encoding="unicode"))
             continue
-        prov = Provenance(source="arxiv", file=inp.name, line=line)
-        yield guarded(partial(_atom_entry, e, prov), inp.name, line=line, raw=eid)
+        prov = Provenance(source="arxiv", file=file, line=line)
+        yield guarded(partial(_atom_entry, e, prov), file, line=line, raw=eid)
 
 
 _FOOTNOTE = re.compile(r"^[\d\s,;*†‡&]*(?:and[\d\s,;]*)*$")

@@ -5,17 +5,19 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import sys
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from pydantic import ValidationError
+from pylatexenc.latex2text import LatexNodes2Text
 
 from kg.errors import InputError
-from kg.models import Reject
+from kg.models import Record, Reject
 
 RAW_LIMIT = 2000  # characters of offending input kept in a reject
 HEAD_SIZE = 64 * 1024  # bytes read to detect a format
@@ -251,3 +253,84 @@ def iter_json_lines(stream: BinaryIO, file: str) -> Iterator[JsonLine | Reject]:
             yield reject(file, f"invalid JSON: {e.msg} (column {e.colno})", line=n, offset=offset, raw=text)
             continue
         yield JsonLine(n, offset, text, obj)
+
+
+_JSON = json.JSONDecoder()
+
+
+def _line_at(text: str, pos: int) -> int:
+    return text.count("\n", 0, pos) + 1
+
+
+def _document_values(text: str, file: str) -> Iterator[JsonLine | Reject]:
+    """The values of one pretty-printed JSON document: each element of a top-level array (with the line it starts
+    on), or the document itself. A syntax error stops the document with a Reject naming its line."""
+    start = len(text) - len(text.lstrip())
+    if not text.startswith("[", start):
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as e:
+            yield reject(file, f"invalid JSON: {e.msg} (column {e.colno})", line=e.lineno, raw=text)
+            return
+        yield JsonLine(_line_at(text, start), start, text[start : start + 4000], obj)
+        return
+    pos = start + 1
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= len(text):
+            yield reject(file, "invalid JSON: the array is not closed", line=_line_at(text, pos))
+            return
+        if text[pos] == "]":
+            return
+        try:
+            obj, end = _JSON.raw_decode(text, pos)
+        except json.JSONDecodeError as e:
+            line = _line_at(text, e.pos)
+            yield reject(
+                file,
+                f"invalid JSON: {e.msg}; the rest of the document is lost",
+                line=line,
+                raw=text[pos : pos + 2000],
+            )
+            return
+        yield JsonLine(_line_at(text, pos), pos, text[pos : min(end, pos + 4000)], obj)
+        pos = end
+
+
+def iter_json_values(inp: Input) -> Iterator[JsonLine | Reject]:
+    """JSON values of an input, each with its line: JSON Lines streamed one line at a time, or a pretty-printed
+    document (its first line is a lone "[" or "{") read whole, each element of a top-level array on its own.
+    A broken gzip stream ends the input with a Reject."""
+    stripped = inp.head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    first_line = stripped.split(b"\n", 1)[0].strip()
+    try:
+        if first_line in (b"[", b"{"):
+            with inp.open() as stream:
+                data = stream.read()
+            yield from _document_values(decode_utf8(data, inp.name), inp.name)
+            return
+        with inp.open() as stream:
+            yield from iter_json_lines(stream, inp.name)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as e:
+        yield reject(inp.name, f"gzip stream is broken ({e}); records after this point are lost")
+
+
+_LATEX = LatexNodes2Text()
+
+
+def detex(text: str) -> str:
+    """TeX accents and escapes undone ("Bal\\'azs" → "Balázs"), for names from arXiv headers and BibTeX; "&" and
+    "%" are text there, not TeX's alignment and comment characters. pylatexenc does the TeX."""
+    return _LATEX.latex_to_text(re.sub(r"(?<!\\)([&%])", r"\\\1", text))
+
+
+def each_json_value(
+    inp: Input, handle: Callable[[Any, int | None, str], Iterable[Record | Reject]]
+) -> Iterator[Record | Reject]:
+    """Every JSON value of an input (iter_json_values) through `handle(value, line, raw text)`; rejects pass through."""
+    for item in iter_json_values(inp):
+        if isinstance(item, Reject):
+            yield item
+        else:
+            yield from handle(item.obj, item.line, item.text)

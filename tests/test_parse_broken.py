@@ -211,5 +211,6 @@ def test_detect_format_names_the_file_when_unknown() -> None:
     with pytest.raises(InputError) as e:
         detect_format(Path("notes.txt"), b"just some words\n")
     assert str(e.value) == (
-        "notes.txt: unknown format (not a profile page, listing, daily papers, OpenAlex, arXiv or CSV bundle)"
+        "notes.txt: unknown format (not a profile page, listing, daily papers, OpenAlex, Crossref, ORCID, Semantic Scholar,"
+        " arXiv or CSV bundle)"
     )

@@ -48,6 +48,7 @@ def test_openalex_work_entity_exact_values(shared_data: Path) -> None:
         "openalex": "W2741809807",
         "mag": "2741809807",
         "pmid": "29456894",
+        "s2": None,
         "source_id": None,
     }
     assert [(a.position, a.name, a.openalex_id) for a in w.authors] == [

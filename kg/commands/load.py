@@ -86,6 +86,19 @@ def load_command(
     """Load records: parse, stage (DuckDB), resolve works and researchers as a whole, write only what changed
     (or everything with --bulk), derive. Idempotent; a killed load resumes on the next run. Exit 0 all loaded,
     3 some rejected, 1 nothing loaded."""
+    raise typer.Exit(run_load(paths, fmt, batch_size, rejects, no_derived, bulk, stage))
+
+
+def run_load(
+    paths: list[str],
+    fmt: str | None = None,
+    batch_size: int | None = None,
+    rejects: Path | None = None,
+    no_derived: bool = False,
+    bulk: bool = False,
+    stage: Path | None = None,
+) -> int:
+    """`kg load` without the command line (kg harvest --load and kg enrich use it): the exit code."""
     from kg import pipeline
 
     _check_paths(paths)
@@ -194,7 +207,7 @@ def load_command(
             markup=False,
             soft_wrap=True,
         )
-    raise typer.Exit(summary.exit_code)
+    return summary.exit_code
 
 
 def _known_names(s: Settings) -> set[str] | None:

@@ -14,7 +14,7 @@ from kg.errors import InputError
 
 FORMAT_HELP = (
     "Skip detection and read every input as this format: profile, arxiv-listing, daily-papers, openalex, "
-    "arxiv-atom, arxiv-metadata, csv-bundle."
+    "arxiv-atom, arxiv-metadata, arxiv-abs, crossref, orcid, semanticscholar, recorded, csv-bundle."
 )
 
 

@@ -25,7 +25,9 @@ class Mention:
     orcid: str | None = None
     openalex: str | None = None
     profile: str | None = None
-    src_id: str | None = None  # the CSV bundle's author_id: a hard link between mentions, not a public id
+    # a source's own author id, typed: the CSV bundle's author_id ("csv:<id>", a hard link between mentions, not a
+    # public id) or a Semantic Scholar author id ("s2:<id>")
+    src_id: str | None = None
     institutions: tuple[str, ...] = ()
     raw_affiliations: tuple[str, ...] = ()
     truncated: bool = False
@@ -94,13 +96,17 @@ def mention_from_author(a: AuthorRef, source: str, truncated: bool, csv_scope: s
         normalize_openalex(src_id, "A") if src_id and src_id[:1] in "Aa" else None
     )
     insts = tuple(sorted({i for i in (institution_id(x) for x in a.institutions) if i}))
+    # a Semantic Scholar author id is public, not scoped to the file's source: "s2:<id>" from any source
+    scoped = f"s2:{a.s2_id.strip()}" if a.s2_id and a.s2_id.strip() else None
+    if scoped is None and src_id:
+        scoped = f"{csv_scope}{src_id}"
     return Mention(
         source=source,
         name=a.name.strip(),
         position=a.position,
         orcid=orcid,
         openalex=openalex,
-        src_id=f"{csv_scope}{src_id}" if src_id and not (orcid or openalex) else None,
+        src_id=scoped if not (orcid or openalex) else None,
         institutions=insts,
         raw_affiliations=tuple(sorted(set(a.raw_affiliations)))[:3],
         truncated=truncated,

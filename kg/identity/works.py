@@ -12,21 +12,34 @@ from itertools import combinations
 from typing import Any
 
 from kg.models import WorkRecord
-from kg.normalize import normalize_arxiv, normalize_doi, normalize_openalex, short_hash, title_key
+from kg.normalize import (
+    normalize_arxiv,
+    normalize_doi,
+    normalize_mag,
+    normalize_openalex,
+    normalize_s2_paper,
+    short_hash,
+    title_key,
+    typed_work_ref,
+)
 
 # Which source wins a property: API records over bring-your-own CSV over profile pages over listings.
 SOURCE_RANK: dict[str, int] = {
     "openalex": 6,
+    "crossref": 6,  # the publisher's own deposit: as good as OpenAlex for what it states
     "arxiv": 5,
     "arxiv-metadata": 5,
+    "arxiv-abs": 5,
+    "semanticscholar": 5,
     "csv": 4,
+    "orcid": 4,  # a person's own list of works: summaries, often typed in by hand
     "profile": 3,
     "arxiv-listing": 2,
     "daily-papers": 1,
 }
 
 # Typed work id priority: the node id is the best id by this order (then the smallest string).
-_WORK_ID_PRIORITY = {"doi": 0, "arxiv": 1, "openalex": 2, "title": 3}
+_WORK_ID_PRIORITY = {"doi": 0, "arxiv": 1, "openalex": 2, "s2": 3, "mag": 4, "title": 5}
 _RESEARCHER_ID_PRIORITY = {"orcid": 0, "openalex": 1, "profile": 2}
 
 
@@ -59,6 +72,12 @@ def work_typed_ids(rec: WorkRecord) -> list[str]:
     oa = normalize_openalex(rec.ids.openalex, "W")
     if oa:
         out.add(f"openalex:{oa}")
+    s2 = normalize_s2_paper(rec.ids.s2)
+    if s2:
+        out.add(f"s2:{s2}")
+    mag = normalize_mag(rec.ids.mag)
+    if mag:
+        out.add(f"mag:{mag}")
     tk = title_key(rec.title)
     if tk:
         out.add(title_id(tk))
@@ -106,7 +125,7 @@ def parse_title_years(entries: Iterable[str]) -> frozenset[tuple[str, int | None
     return frozenset(out)
 
 
-_PAPER_ID_KINDS = ("doi", "arxiv")
+_PAPER_ID_KINDS = ("doi", "arxiv", "s2")
 
 
 def _ids_conflict(a: dict[str, set[str]], b: dict[str, set[str]]) -> bool:
@@ -270,7 +289,8 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
         sources.update(node.get("sources") or [])
         refs.update(node.get("record_refs") or [])
         categories.update(node.get("categories") or [])
-        references.update(node.get("references") or [])
+        # references stored before they were typed are bare OpenAlex ids ("W…")
+        references.update(x for x in (typed_work_ref(ref) for ref in node.get("references") or []) if x)
         if node.get("upvotes") is not None:
             upvotes.append(int(node["upvotes"]))
         if node.get("author_count") is not None:
@@ -296,7 +316,7 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
         sources.add(rec.prov.source)
         refs.add(f"{rec.prov.source}:{rec.prov.ref}")
         categories.update(c for c in rec.categories if c)
-        references.update(x for x in (normalize_openalex(ref, "W") for ref in rec.references) if x)
+        references.update(x for x in (typed_work_ref(ref) for ref in rec.references) if x)
         if rec.upvotes is not None:
             upvotes.append(rec.upvotes)
         n = rec.author_count if rec.author_count is not None else len(rec.authors) or None

@@ -448,7 +448,8 @@ class _AliasIndex:
             return []
         seen_groups: set[int] = set()
         seen_ids: set[str] = set()
-        frontier = {f"{k}:{v}" for k, vs in cl.strong.items() if k != "src" for v in vs}
+        # a source's author id ("src": a Semantic Scholar author "s2:…") ties records too
+        frontier = {f"{k}:{v}" for k, vs in cl.strong.items() for v in vs}
         while frontier:
             seen_ids |= frontier
             nxt: set[str] = set()

@@ -30,7 +30,7 @@ RESEARCHER_RECORD_FIELDS = (
 
 
 def researcher_record_strong(rec: ResearcherRecord) -> list[str]:
-    """The record's strong ids, typed, best first (orcid, openalex, profile)."""
+    """The record's strong ids, typed, best first (orcid, openalex, profile, Semantic Scholar)."""
     out = []
     orcid = normalize_orcid(rec.ids.orcid)
     if orcid:
@@ -40,6 +40,8 @@ def researcher_record_strong(rec: ResearcherRecord) -> list[str]:
         out.append(f"openalex:{oa}")
     if rec.ids.profile:
         out.append(f"profile:{rec.ids.profile}")
+    if rec.ids.s2:
+        out.append(f"s2:{rec.ids.s2}")
     return out
 
 
@@ -73,7 +75,10 @@ def strong_group(strong: list[str]) -> dict[str, set[str]]:
     g: dict[str, set[str]] = {}
     for x in strong:
         k, v = x.split(":", 1)
-        g.setdefault(k, set()).add(v)
+        if k == "s2":  # a source's author id is kept typed, under the "src" kind (see kg.identity.Mention)
+            g.setdefault("src", set()).add(x)
+        else:
+            g.setdefault(k, set()).add(v)
     return g
 
 

@@ -11,7 +11,7 @@ import pyarrow as pa
 from kg import identity
 from kg.identity import Mention, block_key, mention_from_author, merge_work_props, name_key
 from kg.models import ResearcherRecord, TopicRef, WorkRecord
-from kg.normalize import normalize_openalex, normalize_orcid, normalize_ror, title_key
+from kg.normalize import normalize_openalex, normalize_orcid, normalize_ror, title_key, typed_work_ref
 
 # The Work node's columns (kg.resolve.tables: work), in order.
 WORK_COLUMNS = (
@@ -23,12 +23,16 @@ WORK_COLUMNS = (
 
 def profile_mention(rec: ResearcherRecord) -> Mention:
     """The mention a profile page adds to each work it lists: its person, with the page's ids."""
+    orcid = normalize_orcid(rec.ids.orcid)
+    openalex = normalize_openalex(rec.ids.openalex, "A")
     return Mention(
         source=rec.prov.source,
         name=rec.name.strip(),
-        orcid=normalize_orcid(rec.ids.orcid),
-        openalex=normalize_openalex(rec.ids.openalex, "A"),
+        orcid=orcid,
+        openalex=openalex,
         profile=rec.ids.profile or None,
+        # a Semantic Scholar author record: its id joins the author's mentions like kg.identity.mention_from_author
+        src_id=f"s2:{rec.ids.s2}" if rec.ids.s2 and not (orcid or openalex) else None,
     )
 
 
@@ -147,9 +151,9 @@ def work_stage_rows(
         )  # fmt: skip
     out["inst_ref_src"].extend(institution_rows(wrec, rec, ref))
     for r in sorted(set(rec.references)):
-        oa = normalize_openalex(r, "W")
-        if oa:
-            out["ref_src"].append({"wrec": wrec, "ref": f"openalex:{oa}", "source": src})
+        typed = typed_work_ref(r)  # "doi:…", "openalex:W…", "s2:…", "title:…" (a bare "W…" is OpenAlex's)
+        if typed:
+            out["ref_src"].append({"wrec": wrec, "ref": typed, "source": src})
 
 
 _S = pa.string()
