@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from kg.commands.common import console, driver, err_console, settings
-from kg.errors import InputError
+from kg.errors import InputError, OutputError
 from kg.models import Record, Reject
 
 
@@ -39,6 +39,22 @@ def _check_paths(paths: list[str]) -> None:
                     fh.read(1)
             except OSError as e:
                 raise InputError(f"cannot read {p}: {e.strerror or e}") from e
+
+
+def check_writable(path: Path) -> None:
+    """OutputError now, before anything is loaded, when the rejects file cannot be written (its directory is
+    missing or read-only, or it is a directory). Creating it and removing it again is the one honest test."""
+    existed = path.exists()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as e:
+        raise OutputError(
+            f"cannot write the rejects file {path}: {e.strerror or e} (nothing was loaded; name another "
+            "with --rejects)"
+        ) from None
+    if not existed:
+        path.unlink(missing_ok=True)
 
 
 def load_command(
@@ -69,13 +85,20 @@ def load_command(
     from kg import store
 
     _check_paths(paths)
+    run_id = store.new_run_id()
+    rejects_file = rejects or Path(f"rejects-{run_id.split(':', 1)[1]}.jsonl")
+    check_writable(rejects_file)
     s = settings()
     drv = driver()
     known = store.known_names(drv, s) or None
     show_bar = sys.stderr.isatty()
 
+    saved = {"rejects": 0}
+
     def on_reject(rej: Reject) -> None:
-        err_console.print(f"rejected {rej.message}", markup=False, soft_wrap=True)
+        saved["rejects"] += 1  # called once the line is in the rejects file
+        word = "note" if rej.note else "rejected"
+        err_console.print(f"{word} {rej.message}", markup=False, soft_wrap=True)
 
     def on_file_error(path: str, message: str) -> None:
         err_console.print(f"error: cannot read {path}: {message}", markup=False, soft_wrap=True)
@@ -93,8 +116,10 @@ def load_command(
         disable=not show_bar,
     )
     task = progress.add_task("loading", total=None, read=0, loaded=0, rejected=0)
+    last: list[store.LoadSummary] = []
 
     def on_progress(summary: store.LoadSummary, path: str) -> None:
+        last[:] = [summary]
         progress.update(
             task,
             description=Path(path).name or path,
@@ -103,21 +128,31 @@ def load_command(
             rejected=summary.rejected,
         )
 
-    run_id = store.new_run_id()
-    with progress:
-        summary = store.load(
-            drv,
-            _sources(paths, fmt, known),
-            run_id=run_id,
-            batch_size=batch_size,
-            rejects_path=str(rejects) if rejects else None,
-            settings=s,
-            on_progress=on_progress,
-            on_reject=on_reject,
-            on_file_error=on_file_error,
-            hooks=not no_derived,
-            paths=paths,
+    try:
+        with progress:
+            summary = store.load(
+                drv,
+                _sources(paths, fmt, known),
+                run_id=run_id,
+                batch_size=batch_size,
+                rejects_path=str(rejects_file),
+                settings=s,
+                on_progress=on_progress,
+                on_reject=on_reject,
+                on_file_error=on_file_error,
+                hooks=not no_derived,
+                paths=paths,
+            )
+    except OSError as e:  # a full disk, most likely under the rejects file
+        loaded = last[0].loaded if last else 0
+        where = f" ({e.filename})" if e.filename else ""
+        kept = (
+            f"{saved['rejects']} reject(s) are in {rejects_file}" if saved["rejects"] else "no rejects saved"
         )
+        raise OutputError(
+            f"a write failed{where}: {e.strerror or e}; stopped after loading {loaded} record(s) into Neo4j "
+            f"(load run {run_id}, marked failed; loading again is safe), {kept}"
+        ) from None
     per_label = ", ".join(f"{label} {summary.written.get(label, 0)}" for label in store.LABELS)
     console.print(
         f"load run {summary.run_id}: read {summary.read}, loaded {summary.loaded}, rejected {summary.rejected}"
