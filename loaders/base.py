@@ -168,11 +168,16 @@ def as_year(value: object, field: str = "year") -> int | None:
     return check_year(year)
 
 
+_NOT_TEXT = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])
+
+
 def looks_binary(head: bytes) -> bool:
-    """Whether the first bytes are binary data rather than text: NUL bytes in more than 1% of them (UTF-16 text,
-    images, archives). A stray NUL in a text file is not enough: parsers drop it and say so."""
+    """Whether the first bytes are binary data rather than text: control bytes other than tab, line ends and escape
+    (NUL above all) in more than 1% of them (UTF-16 text, images, archives). A stray NUL in a text file is not
+    enough: parsers drop it and say so."""
     sample = head[:8192]
-    return sample.count(b"\x00") > max(1, len(sample) // 100)
+    controls = len(sample) - len(sample.translate(None, _NOT_TEXT))
+    return controls > max(1, len(sample) // 100)
 
 
 class _Prefixed(io.RawIOBase):

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from neo4j import Driver
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from kg.commands.common import console, driver, err_console, settings
-from kg.errors import InputError, OutputError
+from kg.errors import InputError, KGError, OutputError
 from kg.models import Record, Reject
 
 
@@ -57,6 +60,36 @@ def check_writable(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size if path.is_file() else 0
+    except OSError:
+        return 0
+
+
+def _cut_partial_line(path: Path, keep: int) -> None:
+    """Drop what a failed write left past the last whole reject line, so the file holds exactly what was saved."""
+    try:
+        if path.is_file() and path.stat().st_size > keep:
+            os.truncate(path, keep)
+    except OSError:
+        pass  # the file stays as the failure left it; the message still counts only whole lines
+
+
+def _mark_failed(drv: Driver, run_id: str, loaded: int, reason: str) -> None:
+    """Record on the LoadRun that this run stopped (best effort: the error that stopped it is what the user sees)."""
+    from kg import db
+
+    with contextlib.suppress(KGError):
+        db.run_named(
+            drv,
+            "load/loadrun_finish",
+            {"id": run_id, "props": {"status": "failed", "loaded": loaded, "error": reason}},
+            write=True,
+            settings=settings(),
+        )
+
+
 def load_command(
     paths: Annotated[
         list[str], typer.Argument(help="Files, directories (every file inside) or - for stdin.")
@@ -93,10 +126,12 @@ def load_command(
     known = store.known_names(drv, s) or None
     show_bar = sys.stderr.isatty()
 
-    saved = {"rejects": 0}
+    saved = {"rejects": 0, "bytes": 0}
 
     def on_reject(rej: Reject) -> None:
-        saved["rejects"] += 1  # called once the line is in the rejects file
+        # called once the line is in the rejects file: what a failed write later must not cut into
+        saved["rejects"] += 1
+        saved["bytes"] = _size(rejects_file)
         word = "note" if rej.note else "rejected"
         err_console.print(f"{word} {rej.message}", markup=False, soft_wrap=True)
 
@@ -145,6 +180,8 @@ def load_command(
             )
     except OSError as e:  # a full disk, most likely under the rejects file
         loaded = last[0].loaded if last else 0
+        _cut_partial_line(rejects_file, saved["bytes"])
+        _mark_failed(drv, run_id, loaded, f"a write failed: {e.strerror or e}")
         where = f" ({e.filename})" if e.filename else ""
         kept = (
             f"{saved['rejects']} reject(s) are in {rejects_file}" if saved["rejects"] else "no rejects saved"
