@@ -7,10 +7,8 @@ from __future__ import annotations
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ from api.main import create_app
 from kg import db
 from kg.config import REPO_ROOT, Settings
 from loaders import iter_records
+from tests.kg_process import run_kg, without_dac_override
 
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "\u202eSmith" draws as "htimS"
 
@@ -42,24 +41,6 @@ def _work(n: int, **extra: object) -> dict[str, object]:
 def _jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
-
-
-def _kg(
-    args: list[str],
-    cwd: Path,
-    env: dict[str, str] | None = None,
-    prefix: list[str] | None = None,
-    preexec: Callable[[], None] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*(prefix or []), sys.executable, "-m", "kg.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**(env or os.environ), "PYTHONPATH": str(REPO_ROOT)},
-        timeout=600,
-        preexec_fn=preexec,
-    )
 
 
 # ---- types ----------------------------------------------------------------------------------------------------
@@ -109,7 +90,7 @@ def test_a_nul_byte_early_in_a_csv_does_not_reject_the_file_and_none_lands_in_ti
     (tmp_path / "authorships.csv").write_text("\n".join(auths) + "\n", encoding="utf-8")
     assert (tmp_path / "works.csv").stat().st_size > 8192
 
-    result = _kg(["parse", "."], cwd=tmp_path)
+    result = run_kg(["parse", "."], cwd=tmp_path)
     out = [json.loads(line) for line in result.stdout.splitlines()]
     works_out = [o for o in out if o["kind"] == "work"]
     assert len(works_out) == 40
@@ -164,7 +145,7 @@ def test_the_api_shows_names_without_bidi_controls(
             )
         ],
     )
-    result = _kg(["load", "w.jsonl", "--no-derived"], cwd=tmp_path, env=cli_env)
+    result = run_kg(["load", "w.jsonl", "--no-derived"], cwd=tmp_path, env=cli_env)
     assert result.returncode == 0, result.stderr
     app = create_app(neo4j_settings, ApiSettings(web_dist=Path("/nonexistent"), warm_up=False))
     with TestClient(app) as client:
@@ -201,15 +182,6 @@ def test_a_name_of_white_space_only_is_reported_not_dropped(tmp_path: Path) -> N
 # ---- the rejects file: unwritable, or a full disk ------------------------------------------------------------
 
 
-def _without_dac_override() -> list[str]:
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("running as root without setpriv: a read-only directory would still be writable")
-    return [setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--inh-caps", "-all"]
-
-
 def _mixed(tmp_path: Path) -> Path:
     """30 good works, then three with a year that is no year, then 30 good works."""
     bad = [_work(100 + i, publication_year=f"year {i}") for i in range(3)]
@@ -230,11 +202,11 @@ def test_an_unwritable_rejects_path_is_one_line_before_anything_loads(
     (tmp_path / "ro").mkdir()
     (tmp_path / "ro").chmod(0o555)
     try:
-        result = _kg(
+        result = run_kg(
             ["load", "mixed.jsonl", "--no-derived", "--rejects", "ro/rejects.jsonl"],
             cwd=tmp_path,
             env=cli_env,
-            prefix=_without_dac_override(),
+            prefix=without_dac_override(),
         )
     finally:
         (tmp_path / "ro").chmod(0o755)
@@ -251,7 +223,7 @@ def test_a_full_disk_under_the_rejects_file_is_one_line_saying_what_was_saved(
     tmp_path: Path, graph: Driver, neo4j_settings: Settings, cli_env: dict[str, str]
 ) -> None:
     _mixed(tmp_path)
-    result = _kg(
+    result = run_kg(
         ["load", "mixed.jsonl", "--no-derived", "--batch-size", "10", "--rejects", "/dev/full"],
         cwd=tmp_path,
         env=cli_env,
@@ -282,7 +254,7 @@ def test_a_file_size_limit_mid_load_keeps_the_rejects_written_before_it(
     ):  # what a nearly full disk looks like to one process: writes past 1,000 bytes fail
         resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
 
-    result = _kg(
+    result = run_kg(
         ["load", "mixed.jsonl", "--no-derived", "--batch-size", "10", "--rejects", "rejects.jsonl"],
         cwd=tmp_path,
         env=cli_env,

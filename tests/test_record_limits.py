@@ -19,6 +19,7 @@ from kg.config import REPO_ROOT, Settings
 from kg.models import MAX_AUTHORS, AuthorRef, Provenance, WorkRecord
 from loaders import iter_records
 from loaders.csv_bundle import parse_bundle
+from tests.kg_process import run_kg
 
 # The limits as a user reads them in the messages (loaders/base.py and kg/models.py hold them).
 MAX_LINE_BYTES = 32 * 1024 * 1024
@@ -58,17 +59,6 @@ def _file(tmp_path: Path, bad: dict[str, object], name: str = "works.jsonl") -> 
     return path
 
 
-def _kg(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kg.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**(env or os.environ), "PYTHONPATH": str(REPO_ROOT)},
-        timeout=600,
-    )
-
-
 @pytest.mark.parametrize(
     ("bad", "reason"),
     [
@@ -80,7 +70,7 @@ def test_kg_parse_rejects_the_oversized_record_and_keeps_the_other_60(
     tmp_path: Path, bad: object, reason: str
 ) -> None:
     _file(tmp_path, bad())  # type: ignore[operator]
-    result = _kg(["parse", "works.jsonl"], cwd=tmp_path)
+    result = run_kg(["parse", "works.jsonl"], cwd=tmp_path)
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["title"] for o in out if o["kind"] == "work"] == [_work(n)["title"] for n in range(GOOD)]
     rejects = [o for o in out if o["kind"] == "reject"]
@@ -100,7 +90,7 @@ def test_kg_load_rejects_the_oversized_records_and_loads_the_other_60(
         + [_oversized_doi()]
     )
     (tmp_path / "works.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    result = _kg(
+    result = run_kg(
         ["load", "works.jsonl", "--no-derived", "--rejects", "rejects.jsonl"], cwd=tmp_path, env=cli_env
     )
     assert result.returncode == 3, result.stderr
@@ -135,7 +125,7 @@ def test_the_largest_values_the_parser_accepts_load(
     big = _work(1, doi=f"https://doi.org/{doi}", title=title)
     big["authorships"] = [{"author": {"display_name": name}, "raw_author_name": name}]
     (tmp_path / "big.jsonl").write_text(json.dumps(big) + "\n", encoding="utf-8")
-    result = _kg(["load", "big.jsonl", "--no-derived"], cwd=tmp_path, env=cli_env)
+    result = run_kg(["load", "big.jsonl", "--no-derived"], cwd=tmp_path, env=cli_env)
     assert result.returncode == 0, result.stderr
     rows = db.run(
         graph,

@@ -20,28 +20,10 @@ import pytest
 
 from kg.config import REPO_ROOT, Settings
 from kg.errors import ConfigError
+from tests.kg_process import free_port, run_kg
 
 CANARY = 'Canary-7f3a "quoted" #hash \\back sláinte'
 URI_CANARY = "Canary-in-the-URI-93b1"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _kg(
-    args: list[str], env: dict[str, str], cwd: Path | None = None, timeout: float = 180
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kg.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=timeout,
-    )
 
 
 def _env_without_kg(**extra: str) -> dict[str, str]:
@@ -90,8 +72,8 @@ def _assert_clean(result: subprocess.CompletedProcess[str]) -> None:
 def test_kg_load_with_credentials_in_the_uri_says_one_line_without_them(tmp_path: Path) -> None:
     records = tmp_path / "one.jsonl"
     records.write_text('{"id": "https://openalex.org/W1", "title": "One", "publication_year": 2020}\n')
-    uri = f"bolt://neo4j:{URI_CANARY}@127.0.0.1:{_free_port()}"
-    result = _kg(["load", str(records)], _env_without_kg(KG_NEO4J_URI=uri), cwd=tmp_path)
+    uri = f"bolt://neo4j:{URI_CANARY}@127.0.0.1:{free_port()}"
+    result = run_kg(["load", str(records)], tmp_path, _env_without_kg(KG_NEO4J_URI=uri))
     _assert_clean(result)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
@@ -99,9 +81,9 @@ def test_kg_load_with_credentials_in_the_uri_says_one_line_without_them(tmp_path
 
 
 def test_kg_up_with_credentials_in_the_uri_shows_the_uri_without_them(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     uri = f"bolt://neo4j:{URI_CANARY}@127.0.0.1:{port}"
-    result = _kg(["up", "--no-serve", str(tmp_path)], _env_without_kg(KG_NEO4J_URI=uri), cwd=tmp_path)
+    result = run_kg(["up", "--no-serve", str(tmp_path)], tmp_path, _env_without_kg(KG_NEO4J_URI=uri))
     _assert_clean(result)
     assert f"== using Neo4j at bolt://127.0.0.1:{port}" in result.stdout
     assert result.returncode == 1
@@ -109,8 +91,8 @@ def test_kg_up_with_credentials_in_the_uri_shows_the_uri_without_them(tmp_path: 
 
 
 def test_kg_serve_with_credentials_in_the_uri_answers_503_without_them(tmp_path: Path) -> None:
-    port = _free_port()
-    uri = f"bolt://neo4j:{URI_CANARY}@127.0.0.1:{_free_port()}"
+    port = free_port()
+    uri = f"bolt://neo4j:{URI_CANARY}@127.0.0.1:{free_port()}"
     env = _env_without_kg(KG_NEO4J_URI=uri, KG_API_WARM_UP="false", KG_API_TRANSACTION_RETRY_TIME="0.2")
     proc = subprocess.Popen(
         [sys.executable, "-m", "kg.cli", "serve", "--port", str(port)],
@@ -201,10 +183,10 @@ def test_a_dot_env_in_the_working_directory_is_not_read_unless_named(
     env = _env_without_kg(
         KG_LOCALDB_HOME=str(tmp_path / "home"),
         KG_LOCALDB_JARS=str(tmp_path / "no-jars"),
-        KG_BOLT_PORT=str(_free_port()),
-        KG_HTTP_PORT=str(_free_port()),
+        KG_BOLT_PORT=str(free_port()),
+        KG_HTTP_PORT=str(free_port()),
     )
-    result = _kg(["schema", "apply"], env, cwd=tmp_path)
+    result = run_kg(["schema", "apply"], tmp_path, env)
     assert listener.connections == 0, "kg connected to the server a stray .env named"
     assert result.returncode == 1
     assert (
@@ -214,12 +196,12 @@ def test_a_dot_env_in_the_working_directory_is_not_read_unless_named(
     assert URI_CANARY not in result.stdout + result.stderr
 
     # named, it is read: `kg --env-file .env` (or KG_ENV_FILE) asks the server it names
-    named = _kg(["--env-file", ".env", "schema", "apply"], env, cwd=tmp_path)
+    named = run_kg(["--env-file", ".env", "schema", "apply"], tmp_path, env)
     assert listener.connections >= 1
     assert named.returncode == 1
     assert named.stderr.startswith("error: Neo4j is unavailable: ")
     assert URI_CANARY not in named.stdout + named.stderr
-    missing = _kg(["schema", "apply"], {**env, "KG_ENV_FILE": str(tmp_path / "absent.env")}, cwd=tmp_path)
+    missing = run_kg(["schema", "apply"], tmp_path, {**env, "KG_ENV_FILE": str(tmp_path / "absent.env")})
     assert (
         missing.stderr.strip()
         == f"error: KG_ENV_FILE names {tmp_path / 'absent.env'}, which is not a readable file"
@@ -283,7 +265,7 @@ def test_a_canary_password_is_in_no_argument_list_log_or_message_while_the_local
     from kg import localdb
 
     home = tmp_path / "neo4j"
-    s = Settings(localdb_home=home, bolt_port=_free_port(), http_port=_free_port())
+    s = Settings(localdb_home=home, bolt_port=free_port(), http_port=free_port())
     if not localdb.jars_ready(s):
         pytest.skip("the Neo4j jars are not fetched (localdb/target): `kg db start` fetches them once")
     env = _env_without_kg(
@@ -313,7 +295,7 @@ def test_a_canary_password_is_in_no_argument_list_log_or_message_while_the_local
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     try:
-        started = _kg(["db", "start"], env, cwd=tmp_path, timeout=300)
+        started = run_kg(["db", "start"], tmp_path, env, timeout=300)
     finally:
         done.set()
         watcher.join(timeout=10)
@@ -326,7 +308,7 @@ def test_a_canary_password_is_in_no_argument_list_log_or_message_while_the_local
         # it is the password: Neo4j accepts it
         with GraphDatabase.driver(s.uri, auth=("neo4j", CANARY)) as drv:
             drv.verify_connectivity()
-        status = _kg(["db", "status"], env, cwd=tmp_path)
+        status = run_kg(["db", "status"], tmp_path, env)
         assert status.returncode == 0
         for out in (started, status):
             assert CANARY not in out.stdout + out.stderr
@@ -334,4 +316,4 @@ def test_a_canary_password_is_in_no_argument_list_log_or_message_while_the_local
             if path.is_file():
                 assert needle not in path.read_bytes(), f"the password is in {path}"
     finally:
-        _kg(["db", "stop"], env, cwd=tmp_path)
+        run_kg(["db", "stop"], tmp_path, env)

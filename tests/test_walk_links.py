@@ -4,17 +4,14 @@ said, and an unreadable subdirectory is one line while its readable siblings sti
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from neo4j import Driver
 
 from kg import db
-from kg.config import REPO_ROOT, Settings
+from kg.config import Settings
+from tests.kg_process import run_kg, without_dac_override
 
 
 def _work(n: int, title: str) -> str:
@@ -27,20 +24,6 @@ def _work(n: int, title: str) -> str:
                 {"author": {"display_name": f"Walker Number{n}"}, "raw_author_name": f"Walker Number{n}"}
             ],
         }
-    )
-
-
-def _kg(
-    args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    """`kg` as a user runs it; a walk that does not end fails the test at the timeout instead of running on."""
-    return subprocess.run(
-        [sys.executable, "-m", "kg.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**(env or os.environ), "PYTHONPATH": str(REPO_ROOT)},
-        timeout=timeout,
     )
 
 
@@ -61,7 +44,7 @@ def looped(tmp_path: Path) -> Path:
 
 
 def test_a_link_loop_ends_and_every_file_is_read_once(looped: Path) -> None:
-    result = _kg(["parse", "data"], cwd=looped.parent)
+    result = run_kg(["parse", "data"], cwd=looped.parent)
     out = _parsed(result.stdout)
     assert sorted(o["title"] for o in out if o["kind"] == "work") == ["Inside the loop", "Top of the tree"]
     assert sorted((o["file"], o["reason"]) for o in out if o["kind"] == "reject") == [
@@ -83,7 +66,7 @@ def test_a_file_named_twice_or_reached_by_a_link_is_read_once(tmp_path: Path) ->
     (tmp_path / "a.jsonl").write_text(_work(3, "Only once") + "\n", encoding="utf-8")
     (tmp_path / "alias.jsonl").symlink_to("a.jsonl")
     (tmp_path / "nowhere.jsonl").symlink_to("missing.jsonl")
-    result = _kg(["parse", ".", "a.jsonl"], cwd=tmp_path)
+    result = run_kg(["parse", ".", "a.jsonl"], cwd=tmp_path)
     out = _parsed(result.stdout)
     assert [o["title"] for o in out if o["kind"] == "work"] == ["Only once"]
     assert [o["reason"] for o in out if o["kind"] == "reject"] == [
@@ -91,16 +74,6 @@ def test_a_file_named_twice_or_reached_by_a_link_is_read_once(tmp_path: Path) ->
         "skipped: a symbolic link to nothing (broken, or a loop of links)",
         "skipped: a file already read in this run",
     ]
-
-
-def _without_dac_override() -> list[str]:
-    """A prefix that runs a command without root's power to read any file, so a mode-000 directory is unreadable."""
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("running as root without setpriv: a mode-000 directory would still be readable")
-    return [setpriv, "--bounding-set", "-dac_override,-dac_read_search", "--inh-caps", "-all"]
 
 
 @pytest.fixture
@@ -115,15 +88,7 @@ def with_locked_dir(tmp_path: Path) -> Path:
 
 
 def test_an_unreadable_subdirectory_is_one_line_and_its_siblings_load(with_locked_dir: Path) -> None:
-    prefix = _without_dac_override()
-    result = subprocess.run(
-        [*prefix, sys.executable, "-m", "kg.cli", "parse", "data"],
-        capture_output=True,
-        text=True,
-        cwd=with_locked_dir.parent,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        timeout=120,
-    )
+    result = run_kg(["parse", "data"], cwd=with_locked_dir.parent, prefix=without_dac_override(), timeout=120)
     out = _parsed(result.stdout)
     assert [o["title"] for o in out if o["kind"] == "work"] == ["Work in a", "Work in z"]
     assert result.stderr.splitlines() == [
@@ -137,7 +102,7 @@ def test_an_unreadable_subdirectory_is_one_line_and_its_siblings_load(with_locke
 def test_kg_load_of_a_looped_directory_ends_and_loads_each_work_once(
     looped: Path, graph: Driver, neo4j_settings: Settings, cli_env: dict[str, str]
 ) -> None:
-    result = _kg(
+    result = run_kg(
         ["load", "data", "--no-derived", "--rejects", str(looped.parent / "rejects.jsonl")],
         cwd=looped.parent,
         env=cli_env,
