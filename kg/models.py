@@ -6,15 +6,7 @@ import re
 import unicodedata
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ModelWrapValidatorHandler,
-    PrivateAttr,
-    model_validator,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 # Sanity limits: a record past them is rejected with a clear reason instead of polluting the graph.
 MAX_TITLE = 2_000
@@ -42,6 +34,8 @@ _CONTROL = re.compile(f"[{_CONTROLS}]")
 def key_bytes(text: str) -> int:
     """The most UTF-8 bytes an index key made from this text can take (as written, or compatibility-normalised
     and case-folded, which can lengthen it: 'ﷺ' becomes 18 characters)."""
+    if text.isascii():  # neither normalisation nor case folding lengthens ASCII
+        return len(text)
     return max(len(text.encode("utf-8")), len(unicodedata.normalize("NFKD", text.casefold()).encode("utf-8")))
 
 
@@ -78,49 +72,91 @@ SourceName = Literal["profile", "arxiv-listing", "daily-papers", "openalex", "ar
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    # optional name fields where a blank value (only white space) is left out, and reported, rather than kept
+    _blank_to_none: ClassVar[tuple[str, ...]] = ()
+    # required text fields that must not become blank once unsafe characters are removed
+    _required_text: ClassVar[tuple[str, ...]] = ()
+    # fields holding whole records (a profile page's works), cleaned when they were built
+    _nested_records: ClassVar[tuple[str, ...]] = ()
 
-def _clean_value(value: Any, path: str, repairs: list[str]) -> Any:
-    """The value with unsafe characters removed from every string in it; what was repaired is added to repairs
-    (control characters only: dropping a bidi control is silent, it changes no letter)."""
-    if isinstance(value, str):
-        if not _UNSAFE.search(value):
-            return value
-        if _CONTROL.search(value):
-            repairs.append(f"{path} (control characters removed)")
-        return _UNSAFE.sub("", value)
-    if isinstance(value, list):
-        return [_clean_value(v, f"{path}.{i}", repairs) for i, v in enumerate(value)]
-    if isinstance(value, dict):
-        return {k: _clean_value(v, f"{path}.{k}" if path else str(k), repairs) for k, v in value.items()}
-    if isinstance(value, _CleanRecord):
-        repairs.extend(f"{path}.{r}" for r in value.repairs)
-    return value
+
+# What a record's JSON shows when one of its strings may need repair: an escaped control character (JSON escapes
+# them, tab and line ends aside), DEL or a bidi control as they are, or a "name" of white space only. A false alarm
+# (a literal backslash followed by u00, b or f) only costs the slow path, which then finds nothing. Plain substring
+# tests and patterns with a literal start keep this to a few microseconds a record.
+_RAW_UNSAFE = re.compile(f"[{_BIDI_CONTROLS}]")
+_BLANK_NAME = re.compile(r'"name":"(?:\s|\\[tnr])+"')
+
+
+def _suspect(js: str) -> bool:
+    # one-character tests first (memchr-fast); the escape sequences only when the JSON holds a backslash at all
+    return (
+        ("\\" in js and ("\\u00" in js or "\\b" in js or "\\f" in js))
+        or "\x7f" in js
+        or (not js.isascii() and _RAW_UNSAFE.search(js) is not None)
+        or _BLANK_NAME.search(js) is not None
+    )
+
+
+def _clean_text(value: str, path: str, repairs: list[str]) -> str:
+    if not _UNSAFE.search(value):
+        return value
+    if _CONTROL.search(value):
+        repairs.append(f"{path} (control characters removed)")
+    return _UNSAFE.sub("", value)
+
+
+def _clean_model(model: _Record, path: str, repairs: list[str]) -> None:
+    """Remove unsafe characters from every string inside a record, in place, noting in repairs what was repaired
+    (control characters only: dropping a bidi control changes no letter and is not reported)."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        where = f"{path}{name}"
+        if isinstance(value, str):
+            cleaned = _clean_text(value, where, repairs)
+            if name in model._blank_to_none and not cleaned.strip():
+                repairs.append(f"{where} (blank, left out)")
+                setattr(model, name, None)
+            elif name in model._required_text and not cleaned.strip():
+                raise ValueError(f"{where} is blank once control characters are removed")
+            elif cleaned is not value:
+                setattr(model, name, cleaned)
+        elif isinstance(value, list):
+            items: list[Any] = []
+            for i, item in enumerate(value):
+                if isinstance(item, _Record):
+                    _clean_model(item, f"{where}.{i}.", repairs)
+                    items.append(item)
+                else:
+                    items.append(
+                        _clean_text(item, f"{where}.{i}", repairs) if isinstance(item, str) else item
+                    )
+            if items != value:
+                setattr(model, name, items)
+        elif isinstance(value, _Record) and not isinstance(value, Provenance):  # a file name stays as it is
+            _clean_model(value, f"{where}.", repairs)
 
 
 class _CleanRecord(_Record):
-    """A record whose text fields hold no control or bidi control characters; `repairs` names the fields that had
-    control characters removed (NUL bytes above all), so the parser can report them."""
+    """A record (work, researcher, institution, topic) whose text holds no control or bidi control characters and
+    no blank optional name, at any depth; `repairs` names what was removed, so the parser can report it. Checked
+    once per record on its JSON (fast), cleaned field by field only when something is there."""
 
     _repairs: list[str] = PrivateAttr(default_factory=list)
-    # optional name fields where a blank value (only white space) is left out, and reported, rather than kept
-    _blank_to_none: ClassVar[tuple[str, ...]] = ()
 
-    @model_validator(mode="wrap")
-    @classmethod
-    def _without_unsafe_characters(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
-        repairs: list[str] = []
-        if isinstance(data, dict):
-            data = _clean_value(data, "", repairs)
-            for key in cls._blank_to_none:
-                value = data.get(key)
-                if isinstance(value, str) and not value.strip():
-                    data[key] = None
-                    if value:
-                        repairs.append(f"{key} (blank, left out)")
-        record = handler(data)
+    @model_validator(mode="after")
+    def _without_unsafe_characters(self) -> Any:
+        repairs = [
+            f"{name}.{i}.{repair}"
+            for name in self._nested_records
+            for i, record in enumerate(getattr(self, name))
+            for repair in record.repairs
+        ]
+        if _suspect(self.model_dump_json()):
+            _clean_model(self, "", repairs)
         if repairs:
-            record._repairs = repairs
-        return record
+            self._repairs = repairs
+        return self
 
     @property
     def repairs(self) -> list[str]:
@@ -145,7 +181,7 @@ class Provenance(_Record):
         return where
 
 
-class InstitutionRef(_CleanRecord):
+class InstitutionRef(_Record):
     _blank_to_none = ("name",)
 
     name: OptionalName | None = None
@@ -156,8 +192,10 @@ class InstitutionRef(_CleanRecord):
     type: Identifier | None = None
 
 
-class AuthorRef(_CleanRecord):
+class AuthorRef(_Record):
     """One author as a work lists them, in order."""
+
+    _required_text = ("name",)
 
     name: Name
     position: int  # 1-based order in the work's author list
@@ -168,7 +206,7 @@ class AuthorRef(_CleanRecord):
     raw_affiliations: list[str] = Field(default_factory=list, max_length=MAX_LIST)
 
 
-class TopicRef(_CleanRecord):
+class TopicRef(_Record):
     """A topic a source attached to a work (OpenAlex topics, arXiv categories)."""
 
     _blank_to_none = ("name",)
@@ -180,7 +218,7 @@ class TopicRef(_CleanRecord):
     score: float | None = None
 
 
-class WorkIds(_CleanRecord):
+class WorkIds(_Record):
     doi: Identifier | None = None  # lower-case, no resolver prefix: "10.1016/j.joi.2017.08.007"
     arxiv: Identifier | None = None  # version stripped: "2104.12255", "quant-ph/0201082"
     openalex: Identifier | None = None  # "W2755950973"
@@ -190,6 +228,8 @@ class WorkIds(_CleanRecord):
 
 
 class WorkRecord(_CleanRecord):
+    _required_text = ("title",)
+
     kind: Literal["work"] = "work"
     prov: Provenance
     title: Title
@@ -224,7 +264,7 @@ class ReportedCounts(_Record):
     close_collaborators: int | None = None
 
 
-class ResearcherIds(_CleanRecord):
+class ResearcherIds(_Record):
     orcid: Identifier | None = None
     openalex: Identifier | None = None  # "A5023888391"
     profile: Identifier | None = None  # a profile page's own identity: a stable key for that page's person
@@ -233,6 +273,9 @@ class ResearcherIds(_CleanRecord):
 
 class ResearcherRecord(_CleanRecord):
     """A person as a profile page or an author entity describes them, with the works the page lists."""
+
+    _required_text = ("name",)
+    _nested_records = ("works",)
 
     kind: Literal["researcher"] = "researcher"
     prov: Provenance
@@ -255,6 +298,8 @@ class ResearcherRecord(_CleanRecord):
 
 
 class InstitutionRecord(_CleanRecord):
+    _required_text = ("name",)
+
     kind: Literal["institution"] = "institution"
     prov: Provenance
     name: Name
@@ -266,6 +311,8 @@ class InstitutionRecord(_CleanRecord):
 
 class TopicRecord(_CleanRecord):
     """A topic entity (OpenAlex topic record) with its place in the hierarchy."""
+
+    _required_text = ("name",)
 
     kind: Literal["topic"] = "topic"
     prov: Provenance

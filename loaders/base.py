@@ -26,7 +26,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 # listings, Atom feeds, pretty-printed JSON) stop at MAX_DOCUMENT_BYTES.
 MAX_LINE_BYTES = 32 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
-_SKIP_CHUNK = 1024 * 1024  # bytes read at a time while skipping the rest of an overlong line
+SKIP_CHUNK = 1024 * 1024  # bytes read at a time while skipping the rest of an overlong line
 
 MONTHS = {
     m: i + 1
@@ -82,6 +82,8 @@ def validation_problem(err: ValidationError) -> str:
     loc = ".".join(str(x) for x in first.get("loc", ())) or "record"
     more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
     msg = str(first.get("msg", "invalid"))
+    if not first.get("loc"):  # a check of the whole record names the field itself
+        return f"{msg.removeprefix('Value error, ')}{more}"
     if msg.startswith("Value error, is "):  # the record models' own checks read on from the field's name
         return f"{loc} {msg.removeprefix('Value error, ')}{more}"
     return f"{loc}: {msg.removeprefix('Value error, ')}{more}"
@@ -292,18 +294,16 @@ class LineTooLong:
 
     size: int
     limit: int
+    unit: str = "bytes"
 
     @property
     def reason(self) -> str:
-        return f"line is {self.size:,} bytes long (at most {self.limit:,}): skipped"
+        return f"line is {self.size:,} {self.unit} long (at most {self.limit:,}): skipped"
 
 
-def iter_lines(
-    stream: BinaryIO, limit: int | None = None, *, keep_ends: bool = False
-) -> Iterator[tuple[int, int, bytes | LineTooLong]]:
-    """(1-based line number, byte offset, the line without its end unless keep_ends) — one line in memory at a
-    time, never more than `limit` bytes (MAX_LINE_BYTES): a longer line comes back as LineTooLong and is skipped
-    in chunks."""
+def iter_lines(stream: BinaryIO, limit: int | None = None) -> Iterator[tuple[int, int, bytes | LineTooLong]]:
+    """(1-based line number, byte offset, the line without its end) — one line in memory at a time, never more
+    than `limit` bytes (MAX_LINE_BYTES): a longer line comes back as LineTooLong and is skipped in chunks."""
     cap = MAX_LINE_BYTES if limit is None else limit
     offset = 0
     n = 0
@@ -313,12 +313,12 @@ def iter_lines(
             return
         n += 1
         if len(raw) <= cap or raw.endswith(b"\n"):
-            yield n, offset, raw if keep_ends else raw.rstrip(b"\r\n")
+            yield n, offset, raw.rstrip(b"\r\n")
             offset += len(raw)
             continue
         size = len(raw)
         while not raw.endswith(b"\n"):
-            raw = stream.readline(_SKIP_CHUNK)
+            raw = stream.readline(SKIP_CHUNK)
             if not raw:
                 break
             size += len(raw)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import sqlite3
 import tempfile
 from collections.abc import Generator, Iterator
@@ -16,12 +17,13 @@ import numpy as np
 from kg.models import AuthorRef, InstitutionRef, Provenance, Record, Reject, WorkIds, WorkRecord
 from kg.normalize import normalize_arxiv, normalize_doi
 from loaders.base import (
+    MAX_LINE_BYTES,
+    SKIP_CHUNK,
     LineTooLong,
     RecordError,
     UnreadableInput,
     as_year,
     guarded,
-    iter_lines,
     looks_binary,
     reject,
 )
@@ -129,14 +131,26 @@ class _Csv:
 
 def _text_lines(f: BinaryIO, too_long: list[tuple[int, LineTooLong]]) -> Iterator[str]:
     """The file's lines as text for csv.reader, line ends kept (a quoted cell may span lines), a leading BOM
-    dropped; a line past MAX_LINE_BYTES is never held: it is noted in too_long and read as an empty line."""
-    for n, _, raw in iter_lines(f, keep_ends=True):
-        if isinstance(raw, LineTooLong):
-            too_long.append((n, raw))
-            yield "\n"
+    dropped; a line past MAX_LINE_BYTES characters (as many bytes or more) is never held: it is noted in too_long
+    and read as an empty line. Not UTF-8 raises UnicodeDecodeError, which ends the read (named by the caller)."""
+    text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
+    n = 0
+    while True:
+        line = text.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        n += 1
+        if len(line) <= MAX_LINE_BYTES or line.endswith("\n"):
+            yield line
             continue
-        text = raw.decode("utf-8")  # a UnicodeDecodeError ends the read, named by the caller
-        yield text.removeprefix("\ufeff") if n == 1 else text
+        size = len(line)
+        while not line.endswith("\n"):
+            line = text.readline(SKIP_CHUNK)
+            if not line:
+                break
+            size += len(line)
+        too_long.append((n, LineTooLong(size, MAX_LINE_BYTES, "characters")))
+        yield "\n"
 
 
 def _position(name: str, pos_text: str) -> int | None:

@@ -239,7 +239,7 @@ def test_an_overlong_csv_line_is_one_reject_and_the_other_rows_load(tmp_path: Pa
         ("Third paper", ["Alan Turing"]),
     ]
     assert [o.message for o in out if o.kind == "reject"] == [
-        f"b/works.csv:3: line is {len(long_row) + 1:,} bytes long (at most {MAX_LINE_BYTES:,}): skipped"
+        f"b/works.csv:3: line is {len(long_row) + 1:,} characters long (at most {MAX_LINE_BYTES:,}): skipped"
     ]
 
 
