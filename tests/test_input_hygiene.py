@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -218,59 +217,77 @@ def test_an_unwritable_rejects_path_is_one_line_before_anything_loads(
     assert _works(graph, neo4j_settings) == 0
 
 
+def _load_run(graph: Driver, settings: Settings) -> list[dict[str, Any]]:
+    return db.run(graph, "MATCH (r:LoadRun) RETURN r.status AS status", settings=settings)
+
+
 @pytest.mark.neo4j
 def test_a_full_disk_under_the_rejects_file_is_one_line_saying_what_was_saved(
     tmp_path: Path, graph: Driver, neo4j_settings: Settings, cli_env: dict[str, str]
 ) -> None:
     _mixed(tmp_path)
     result = run_kg(
-        ["load", "mixed.jsonl", "--no-derived", "--batch-size", "10", "--rejects", "/dev/full"],
-        cwd=tmp_path,
-        env=cli_env,
+        ["load", "mixed.jsonl", "--no-derived", "--rejects", "/dev/full"], cwd=tmp_path, env=cli_env
     )
-    (line,) = result.stderr.splitlines()
-    assert line.startswith(
-        "error: a write failed: No space left on device; stopped after loading 30 record(s)"
-    )
-    assert line.endswith(", marked failed; loading again is safe), no rejects saved")
-    assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
-    assert _works(graph, neo4j_settings) == 30
-    run = db.run(
-        graph, "MATCH (r:LoadRun) RETURN r.status AS status, r.loaded AS loaded", settings=neo4j_settings
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("error")]
+    assert line.startswith(
+        "error: a write failed: No space left on device; the load stopped during 'parse and stage', nothing was"
+        " written to Neo4j (load run run:"
     )
-    assert run == [{"status": "failed", "loaded": 30}]
+    assert line.endswith(", marked failed; the next load resumes it), no rejects saved")
+    assert result.returncode == 1
+    assert _works(graph, neo4j_settings) == 0
+    assert _load_run(graph, neo4j_settings) == [{"status": "failed"}]
+
+
+def _tiny_tmpfs(where: Path) -> None:
+    """A file system of one 4 KB page at `where`: a real full disk after a few lines (root only)."""
+    where.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tiny tmpfs to fill up needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", str(where)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
 
 
 @pytest.mark.neo4j
-def test_a_file_size_limit_mid_load_keeps_the_rejects_written_before_it(
+def test_a_disk_that_fills_up_mid_load_keeps_the_whole_rejects_written_before(
     tmp_path: Path, graph: Driver, neo4j_settings: Settings, cli_env: dict[str, str]
 ) -> None:
-    bad = [_work(100 + i, publication_year=f"year {i}") for i in range(10)]
+    bad = [_work(100 + i, publication_year=f"year {i} " + "x" * 200) for i in range(40)]
     _jsonl(tmp_path / "mixed.jsonl", [_work(i) for i in range(30)] + bad + [_work(i) for i in range(30, 60)])
-
-    def small_files() -> (
-        None
-    ):  # what a nearly full disk looks like to one process: writes past 1,000 bytes fail
-        resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
-
-    result = run_kg(
-        ["load", "mixed.jsonl", "--no-derived", "--batch-size", "10", "--rejects", "rejects.jsonl"],
-        cwd=tmp_path,
-        env=cli_env,
-        preexec=small_files,
-    )
-    text = (tmp_path / "rejects.jsonl").read_text()
+    disk = tmp_path / "disk"
+    _tiny_tmpfs(disk)
+    try:
+        result = run_kg(
+            ["load", "mixed.jsonl", "--no-derived", "--rejects", "disk/rejects.jsonl"],
+            cwd=tmp_path,
+            env=cli_env,
+        )
+        text = (disk / "rejects.jsonl").read_text()
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
     saved = [json.loads(x) for x in text.splitlines()]
     assert text.endswith("\n")  # whole lines only: what the failed write left half-written was cut off
-    assert 0 < len(saved) < 10
+    assert 0 < len(saved) < 40
     assert [r["line"] for r in saved] == list(range(31, 31 + len(saved)))
-    errors = [x for x in result.stderr.splitlines() if x.startswith("error:")]
-    assert len(errors) == 1
-    assert errors[0].startswith("error: a write failed: File too large; stopped after loading 30 record(s)")
-    assert errors[0].endswith(f", {len(saved)} reject(s) are in rejects.jsonl")
+    assert "Traceback" not in result.stdout + result.stderr
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("error")]
+    assert line.startswith(
+        "error: a write failed: No space left on device; the load stopped during 'parse and"
+    )
+    assert line.endswith(f", {len(saved)} reject(s) are in disk/rejects.jsonl")
     assert result.returncode == 1
-    assert _works(graph, neo4j_settings) == 30
+    assert _works(graph, neo4j_settings) == 0
+    assert _load_run(graph, neo4j_settings) == [{"status": "failed"}]
+
+    # with room again, the same load completes the interrupted run and loads everything
+    again = run_kg(
+        ["load", "mixed.jsonl", "--no-derived", "--rejects", "rejects.jsonl"], cwd=tmp_path, env=cli_env
+    )
+    assert again.returncode == 3, again.stderr
+    assert _works(graph, neo4j_settings) == 60
 
 
 def test_kg_parse_to_a_full_disk_is_one_line(tmp_path: Path) -> None:

@@ -95,7 +95,7 @@ def test_kg_load_rejects_the_oversized_records_and_loads_the_other_60(
     )
     assert result.returncode == 3, result.stderr
     assert result.stdout.startswith("load run run:")
-    assert ": read 62, loaded 60, rejected 2 in " in result.stdout.splitlines()[0]
+    assert ": read 62, loaded 60, rejected 2 (" in result.stdout.splitlines()[0]
     titles = db.run(graph, "MATCH (w:Work) RETURN w.title AS t ORDER BY t", settings=neo4j_settings)
     assert [r["t"] for r in titles] == sorted(_work(n)["title"] for n in range(GOOD))
     authors = db.run(
