@@ -303,26 +303,35 @@ class LineTooLong:
 
 def iter_lines(stream: BinaryIO, limit: int | None = None) -> Iterator[tuple[int, int, bytes | LineTooLong]]:
     """(1-based line number, byte offset, the line without its end) — one line in memory at a time, never more
-    than `limit` bytes (MAX_LINE_BYTES): a longer line comes back as LineTooLong and is skipped in chunks."""
+    than `limit` bytes (MAX_LINE_BYTES) with its end: a longer line comes back as LineTooLong, read through in
+    chunks and let go as soon as it is known to be too long."""
     cap = MAX_LINE_BYTES if limit is None else limit
     offset = 0
     n = 0
     while True:
-        raw = stream.readline(cap + 1)
+        raw = stream.readline(SKIP_CHUNK)
         if not raw:
             return
         n += 1
-        if len(raw) <= cap or raw.endswith(b"\n"):
-            yield n, offset, raw.rstrip(b"\r\n")
-            offset += len(raw)
-            continue
         size = len(raw)
+        if raw.endswith(b"\n") or size < SKIP_CHUNK:  # the whole line came in one chunk (nearly always)
+            if size > cap:
+                yield n, offset, LineTooLong(size, cap)
+            else:
+                yield n, offset, raw.rstrip(b"\r\n")
+            offset += size
+            continue
+        kept: bytearray | None = bytearray(raw)
         while not raw.endswith(b"\n"):
             raw = stream.readline(SKIP_CHUNK)
             if not raw:
                 break
             size += len(raw)
-        yield n, offset, LineTooLong(size, cap)
+            if kept is not None and size > cap:
+                kept = None  # too long: let go of what was read
+            elif kept is not None:
+                kept += raw
+        yield n, offset, LineTooLong(size, cap) if kept is None or size > cap else bytes(kept).rstrip(b"\r\n")
         offset += size
 
 

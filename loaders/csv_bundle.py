@@ -136,21 +136,33 @@ def _text_lines(f: BinaryIO, too_long: list[tuple[int, LineTooLong]]) -> Iterato
     text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
     n = 0
     while True:
-        line = text.readline(MAX_LINE_BYTES + 1)
+        line = text.readline(SKIP_CHUNK)
         if not line:
             return
         n += 1
-        if len(line) <= MAX_LINE_BYTES or line.endswith("\n"):
-            yield line
+        if line.endswith("\n") or len(line) < SKIP_CHUNK:  # the whole line came in one chunk (nearly always)
+            if len(line) <= MAX_LINE_BYTES:
+                yield line
+                continue
+            too_long.append((n, LineTooLong(len(line), MAX_LINE_BYTES, "characters")))
+            yield "\n"
             continue
+        parts: list[str] | None = [line]
         size = len(line)
         while not line.endswith("\n"):
             line = text.readline(SKIP_CHUNK)
             if not line:
                 break
             size += len(line)
-        too_long.append((n, LineTooLong(size, MAX_LINE_BYTES, "characters")))
-        yield "\n"
+            if parts is not None and size > MAX_LINE_BYTES:
+                parts = None  # too long: let go of what was read
+            elif parts is not None:
+                parts.append(line)
+        if parts is None or size > MAX_LINE_BYTES:
+            too_long.append((n, LineTooLong(size, MAX_LINE_BYTES, "characters")))
+            yield "\n"
+        else:
+            yield "".join(parts)
 
 
 def _position(name: str, pos_text: str) -> int | None:

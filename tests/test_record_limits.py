@@ -249,3 +249,19 @@ def test_iter_records_names_the_line_of_an_overlong_json_line(tmp_path: Path) ->
     out = list(iter_records([tmp_path / "w.jsonl"]))
     assert [o.kind for o in out] == ["work", "reject", "work"]
     assert out[1].line == 2 and out[1].reason.startswith("line is ")
+
+
+def test_a_long_line_under_the_limit_is_read_whole(tmp_path: Path) -> None:
+    """A 3 MB line (an OpenAlex API page on one line is this long) spans several read chunks and still parses."""
+    page = {
+        "meta": {"count": 40},
+        "results": [
+            _work(n, abstract_inverted_index={f"w{n}x{i}": [i] for i in range(4000)}) for n in range(40)
+        ],
+    }
+    line = json.dumps(page)
+    assert 2 * 1024 * 1024 < len(line) < MAX_LINE_BYTES
+    (tmp_path / "page.jsonl").write_text(json.dumps(_work(99)) + "\n" + line + "\n", encoding="utf-8")
+    out = list(iter_records([tmp_path / "page.jsonl"]))
+    assert [o.kind for o in out] == ["work"] * 41
+    assert out[1].abstract is not None and out[1].abstract.startswith("w0x0 w0x1 w0x2")
