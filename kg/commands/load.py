@@ -286,7 +286,7 @@ def _known_names(s: Settings) -> set[str] | None:
             names = {
                 r[0] for r in st.con.execute("SELECT name FROM researcher WHERE name IS NOT NULL").fetchall()
             }
-    except (StageBusy, Exception):  # another load holds it: parse without the hint
+    except StageBusy:  # another load holds it: parse without the hint
         return None
     return names or None
 
