@@ -10,7 +10,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, AnyStr, BinaryIO, TypeVar
 
 from pydantic import ValidationError
 
@@ -301,37 +301,41 @@ class LineTooLong:
         return f"line is {self.size:,} {self.unit} long (at most {self.limit:,}): skipped"
 
 
+def read_capped_line(
+    readline: Callable[[int], AnyStr], cap: int, newline: AnyStr
+) -> tuple[AnyStr, int] | None:
+    """The next line (its end kept) and its size, read in SKIP_CHUNK pieces; past `cap` the line is read through
+    but not kept (an empty line comes back with the size, which is over cap). None at the end of the input."""
+    first = readline(SKIP_CHUNK)
+    if not first:
+        return None
+    size = len(first)
+    if first.endswith(newline) or size < SKIP_CHUNK:  # the whole line came in one piece (nearly always)
+        return (first if size <= cap else first[:0]), size
+    parts = [first]
+    line = first
+    while not line.endswith(newline):
+        line = readline(SKIP_CHUNK)
+        if not line:
+            break
+        size += len(line)
+        if size <= cap:
+            parts.append(line)
+        else:
+            parts.clear()  # too long: let go of what was read
+    return (first[:0].join(parts) if size <= cap else first[:0]), size
+
+
 def iter_lines(stream: BinaryIO, limit: int | None = None) -> Iterator[tuple[int, int, bytes | LineTooLong]]:
     """(1-based line number, byte offset, the line without its end) — one line in memory at a time, never more
-    than `limit` bytes (MAX_LINE_BYTES) with its end: a longer line comes back as LineTooLong, read through in
-    chunks and let go as soon as it is known to be too long."""
+    than `limit` bytes (MAX_LINE_BYTES) with its end: a longer line comes back as LineTooLong."""
     cap = MAX_LINE_BYTES if limit is None else limit
     offset = 0
     n = 0
-    while True:
-        raw = stream.readline(SKIP_CHUNK)
-        if not raw:
-            return
+    while (got := read_capped_line(stream.readline, cap, b"\n")) is not None:
+        raw, size = got
         n += 1
-        size = len(raw)
-        if raw.endswith(b"\n") or size < SKIP_CHUNK:  # the whole line came in one chunk (nearly always)
-            if size > cap:
-                yield n, offset, LineTooLong(size, cap)
-            else:
-                yield n, offset, raw.rstrip(b"\r\n")
-            offset += size
-            continue
-        kept: bytearray | None = bytearray(raw)
-        while not raw.endswith(b"\n"):
-            raw = stream.readline(SKIP_CHUNK)
-            if not raw:
-                break
-            size += len(raw)
-            if kept is not None and size > cap:
-                kept = None  # too long: let go of what was read
-            elif kept is not None:
-                kept += raw
-        yield n, offset, LineTooLong(size, cap) if kept is None or size > cap else bytes(kept).rstrip(b"\r\n")
+        yield n, offset, LineTooLong(size, cap) if size > cap else raw.rstrip(b"\r\n")
         offset += size
 
 

@@ -18,13 +18,13 @@ from kg.models import AuthorRef, InstitutionRef, Provenance, Record, Reject, Wor
 from kg.normalize import normalize_arxiv, normalize_doi
 from loaders.base import (
     MAX_LINE_BYTES,
-    SKIP_CHUNK,
     LineTooLong,
     RecordError,
     UnreadableInput,
     as_year,
     guarded,
     looks_binary,
+    read_capped_line,
     reject,
 )
 
@@ -135,34 +135,14 @@ def _text_lines(f: BinaryIO, too_long: list[tuple[int, LineTooLong]]) -> Iterato
     and read as an empty line. Not UTF-8 raises UnicodeDecodeError, which ends the read (named by the caller)."""
     text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
     n = 0
-    while True:
-        line = text.readline(SKIP_CHUNK)
-        if not line:
-            return
+    while (got := read_capped_line(text.readline, MAX_LINE_BYTES, "\n")) is not None:
+        line, size = got
         n += 1
-        if line.endswith("\n") or len(line) < SKIP_CHUNK:  # the whole line came in one chunk (nearly always)
-            if len(line) <= MAX_LINE_BYTES:
-                yield line
-                continue
-            too_long.append((n, LineTooLong(len(line), MAX_LINE_BYTES, "characters")))
-            yield "\n"
-            continue
-        parts: list[str] | None = [line]
-        size = len(line)
-        while not line.endswith("\n"):
-            line = text.readline(SKIP_CHUNK)
-            if not line:
-                break
-            size += len(line)
-            if parts is not None and size > MAX_LINE_BYTES:
-                parts = None  # too long: let go of what was read
-            elif parts is not None:
-                parts.append(line)
-        if parts is None or size > MAX_LINE_BYTES:
+        if size > MAX_LINE_BYTES:
             too_long.append((n, LineTooLong(size, MAX_LINE_BYTES, "characters")))
             yield "\n"
         else:
-            yield "".join(parts)
+            yield line
 
 
 def _position(name: str, pos_text: str) -> int | None:
