@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from kg.config import REPO_ROOT
+from kg.config import REPO_ROOT, NamedEnvFileSettings
 
 
-class ApiSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="KG_API_", env_file=".env", extra="ignore")
+class ApiSettings(NamedEnvFileSettings):
+    model_config = SettingsConfigDict(env_prefix="KG_API_", env_file=None, extra="ignore")
 
     # A small pool: each worker process has its own driver, and a slice needs one connection for a few ms.
     pool_size: int = 10

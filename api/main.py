@@ -17,7 +17,7 @@ from neo4j import Driver
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import problems
 from api.config import ApiSettings
@@ -69,6 +69,7 @@ def create_app(
         redoc_url=None,
     )
     problems.install(app, a)
+    app.add_middleware(HeadAsGet)
     if s.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -88,6 +89,29 @@ def create_app(
     _serve_web(app, a.web_dist)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+class HeadAsGet:
+    """HEAD is answered as GET without the body (RFC 9110 §9.3.2) on every route: the same status and headers, so a
+    probe sending HEAD /ready hears 503 while Neo4j is down, exactly as GET does. The routes stay GET-only in the
+    OpenAPI document."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
 
 
 def _include_guide(app: FastAPI) -> None:

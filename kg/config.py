@@ -6,17 +6,60 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kg.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # ../shared/data next to the repository root, where the sample data lives.
 DEFAULT_SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
+# A settings file is read only when the user names it (`kg --env-file F` sets this): a .env lying in the working
+# directory must never redirect `kg` to another server, which would then receive the password.
+ENV_FILE_VARIABLE = "KG_ENV_FILE"
+URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+_URI_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)\S*@")
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="KG_", env_file=".env", extra="ignore")
+
+def named_env_file() -> Path | None:
+    """The settings file the user named in KG_ENV_FILE, or None; ConfigError when it names nothing readable."""
+    named = os.environ.get(ENV_FILE_VARIABLE, "").strip()
+    if not named:
+        return None
+    path = Path(named)
+    if not path.is_file():
+        raise ConfigError(f"{ENV_FILE_VARIABLE} names {named}, which is not a readable file")
+    return path
+
+
+def redact_uri(uri: str) -> str:
+    """The URI with any user:password@ part replaced by ***@."""
+    return _URI_USERINFO.sub(r"\g<scheme>***@", uri)
+
+
+def redact(text: str, *secrets: str) -> str:
+    """Text safe to print: credentials inside URIs and every given secret replaced by ***."""
+    out = redact_uri(text)
+    for secret in secrets:
+        if secret:
+            out = out.replace(secret, "***")
+    return out
+
+
+class NamedEnvFileSettings(BaseSettings):
+    """Settings from the environment, plus the file named in KG_ENV_FILE when there is one (never a stray .env)."""
+
+    def __init__(self, **values: Any) -> None:
+        values.setdefault("_env_file", named_env_file())
+        super().__init__(**values)
+
+
+class Settings(NamedEnvFileSettings):
+    model_config = SettingsConfigDict(env_prefix="KG_", env_file=None, extra="ignore")
 
     # Any Neo4j 5 by URI (bolt://, neo4j://, neo4j+s://). Unset: the local Neo4j, started when needed.
     neo4j_uri: str | None = None
@@ -87,6 +130,40 @@ class Settings(BaseSettings):
     api_port: int = 8000
     cors_origins: list[str] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _credentials_out_of_uri(self) -> Settings:
+        """A URI like neo4j+s://user:secret@host: the user and password move into their own settings, so the URI
+        that is shown, logged or handed to the driver never carries them."""
+        if not self.neo4j_uri:
+            return self
+        uri = self.neo4j_uri.strip()
+        scheme, sep, rest = uri.partition("://")
+        if not sep or scheme.lower() not in URI_SCHEMES:
+            raise ConfigError(
+                f"KG_NEO4J_URI {redact_uri(uri)!r} is not a Neo4j URI (it starts with one of "
+                f"{', '.join(s + '://' for s in URI_SCHEMES)})"
+            )
+        authority, query_sep, query = rest.partition("?")
+        if "@" not in authority:
+            self.neo4j_uri = uri
+            return self
+        # the last @ ends the user information: a password may hold '@' or '/' unescaped
+        userinfo, _, host = authority.rpartition("@")
+        user, has_password, password = userinfo.partition(":")
+        given = self.model_fields_set
+        if user:
+            if "neo4j_user" in given and self.neo4j_user != unquote(user):
+                raise ConfigError("KG_NEO4J_URI names a user and KG_NEO4J_USER names another: keep one")
+            self.neo4j_user = unquote(user)
+        if has_password:
+            if "neo4j_password" in given and self.neo4j_password.get_secret_value() != unquote(password):
+                raise ConfigError(
+                    "KG_NEO4J_URI carries a password and KG_NEO4J_PASSWORD holds another: keep one"
+                )
+            self.neo4j_password = SecretStr(unquote(password))
+        self.neo4j_uri = f"{scheme}://{host}{query_sep}{query}"
+        return self
+
     @property
     def uses_local_db(self) -> bool:
         return not self.neo4j_uri
@@ -109,4 +186,10 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The process's settings; a malformed value is a ConfigError naming the variable (never its value)."""
+    try:
+        return Settings()
+    except ValidationError as e:
+        first = e.errors()[0]
+        name = "KG_" + "_".join(str(x) for x in first.get("loc", ())).upper()
+        raise ConfigError(f"{name}: {first.get('msg', 'invalid value')}") from None

@@ -12,8 +12,8 @@ from neo4j import Driver, GraphDatabase, RoutingControl
 from neo4j import exceptions as neo4j_exc
 
 from kg import catalog
-from kg.config import Settings, get_settings
-from kg.errors import DatabaseUnavailable, QueryError
+from kg.config import Settings, get_settings, redact
+from kg.errors import ConfigError, DatabaseUnavailable, QueryError
 
 _lock = threading.Lock()
 _drivers: dict[str, Driver] = {}
@@ -26,15 +26,18 @@ def make_driver(settings: Settings | None = None, *, ensure_local: bool = True) 
         from kg import localdb
 
         localdb.ensure_running(s)
-    return GraphDatabase.driver(
-        s.uri,
-        auth=(s.neo4j_user, s.neo4j_password.get_secret_value()),
-        max_connection_pool_size=s.max_pool_size,
-        connection_timeout=s.connection_timeout,
-        connection_acquisition_timeout=s.connection_timeout * 2,
-        max_transaction_retry_time=15.0,
-        user_agent="research-kg",
-    )
+    try:
+        return GraphDatabase.driver(
+            s.uri,
+            auth=(s.neo4j_user, s.neo4j_password.get_secret_value()),
+            max_connection_pool_size=s.max_pool_size,
+            connection_timeout=s.connection_timeout,
+            connection_acquisition_timeout=s.connection_timeout * 2,
+            max_transaction_retry_time=15.0,
+            user_agent="research-kg",
+        )
+    except (neo4j_exc.ConfigurationError, ValueError) as e:
+        raise ConfigError(f"KG_NEO4J_URI cannot be used: {_first_line(e)}") from None
 
 
 def get_driver(settings: Settings | None = None) -> Driver:
@@ -85,7 +88,7 @@ def translated_errors() -> Iterator[None]:
 
 def _first_line(e: BaseException) -> str:
     """The error's text on one line (driver messages often span two)."""
-    text = getattr(e, "message", None) or str(e)
+    text = redact(getattr(e, "message", None) or str(e))
     return " ".join(part.strip() for part in text.strip().splitlines() if part.strip()) or type(e).__name__
 
 

@@ -29,6 +29,10 @@ class InputError(KGError):
     """An input file cannot be read at all (missing, unreadable, unknown format)."""
 
 
+class OutputError(KGError):
+    """A file cannot be written (a read-only directory, a full disk): the message says what was saved."""
+
+
 class NotFound(KGError):
     """An id names nothing in the graph."""
 

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.config import REPO_ROOT, Settings
+from kg.config import REPO_ROOT, Settings, redact
 from kg.errors import LocalDBError
 
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
@@ -184,6 +184,12 @@ def _read_pid(s: Settings) -> int | None:
     return pid
 
 
+def _java_env(s: Settings, **extra: str) -> dict[str, str]:
+    """The environment of a Java process we start: ours without the Neo4j credentials, which it does not need."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_NEO4J_")}
+    return {**env, "NEO4J_HOME": str(s.localdb_home.resolve()), **extra}
+
+
 def _java_cmd(s: Settings, main: str, *args: str) -> list[str]:
     java = shutil.which("java") or "java"
     return [
@@ -200,25 +206,45 @@ def _java_cmd(s: Settings, main: str, *args: str) -> list[str]:
     ]
 
 
+def argfile_quote(value: str) -> str:
+    """One argument as Neo4j's admin tool reads it from an @-file (a java.io.StreamTokenizer quoted string):
+    double-quoted, with backslash, double quote and line ends escaped."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
+
+
 def _set_initial_password(s: Settings) -> None:
-    """Neo4j takes an initial password only before its first start; later starts keep the stored one."""
+    """Neo4j takes an initial password only before its first start; later starts keep the stored one.
+
+    The password never appears on a command line (where `ps` and /proc/<pid>/cmdline show it to every user): the
+    admin tool reads it from an @-file only this user can read, deleted as soon as the tool has run."""
     if (s.localdb_home / "data" / "databases" / "system").exists():
         return
     password = s.neo4j_password.get_secret_value()
     if len(password) < 8:
         raise LocalDBError("KG_NEO4J_PASSWORD must have at least 8 characters for Neo4j")
     # The admin tool validates its config strictly and does not know the Browser's settings: give it its own.
-    admin_conf = s.localdb_home / "run" / "admin-conf"
+    run_dir = s.localdb_home / "run"
+    admin_conf = run_dir / "admin-conf"
     admin_conf.mkdir(parents=True, exist_ok=True)
     (admin_conf / "neo4j.conf").write_text("dbms.security.auth_enabled=true\n", encoding="utf-8")
-    env = {**os.environ, "NEO4J_HOME": str(s.localdb_home.resolve()), "NEO4J_CONF": str(admin_conf.resolve())}
-    cmd = _java_cmd(s, ADMIN_TOOL, "dbms", "set-initial-password", password)
-    cmd[1:3] = ["-Xms64m", "-Xmx512m"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=s.localdb_home)
+    env = _java_env(s, NEO4J_CONF=str(admin_conf.resolve()))
+    argfile = (run_dir / f"initial-password-{os.getpid()}.args").resolve()
+    argfile.unlink(missing_ok=True)
+    fd = os.open(argfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(argfile_quote(password) + "\n")
+        cmd = _java_cmd(s, ADMIN_TOOL, "dbms", "set-initial-password", f"@{argfile}")
+        cmd[1:3] = ["-Xms64m", "-Xmx512m"]
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=s.localdb_home)
+    finally:
+        argfile.unlink(missing_ok=True)
     if proc.returncode != 0:
+        output = redact(proc.stdout + proc.stderr, password)
         with console_log(s).open("a", encoding="utf-8") as log:
-            log.write(proc.stdout + proc.stderr)
-        detail = (proc.stderr or proc.stdout).strip().splitlines()
+            log.write(output)
+        detail = output.strip().splitlines()
         raise LocalDBError(
             f"could not set the local Neo4j's initial password: {detail[0][:200] if detail else 'no output'} "
             f"(log: {console_log(s)})"
@@ -266,7 +292,7 @@ def start(s: Settings) -> Status:
     _set_initial_password(s)
     console = console_log(s)
     console.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "NEO4J_HOME": str(s.localdb_home.resolve())}
+    env = _java_env(s)
     with console.open("ab") as out:
         proc = subprocess.Popen(
             _java_cmd(

@@ -53,6 +53,7 @@ class LoadSummary:
     loaded: int = 0
     new_records: int = 0
     rejected: int = 0
+    notes: int = 0  # records repaired at parse time (control characters removed): in the rejects file, loaded
     failed_files: list[str] = field(default_factory=list)
     written: Counter[str] = field(default_factory=Counter)
     deleted: Counter[str] = field(default_factory=Counter)
@@ -96,6 +97,8 @@ class RejectSink:
         if self._fh is None:
             self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
         row = {"file": rej.file, "line": rej.line, "offset": rej.offset, "reason": rej.reason, "raw": rej.raw}
+        if rej.note:
+            row["note"] = True
         self._fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         self._fh.flush()
         self.count += 1
@@ -104,7 +107,10 @@ class RejectSink:
 
     def close(self) -> None:
         if self._fh is not None:
-            self._fh.close()
+            try:
+                self._fh.close()
+            except OSError:  # a full disk: what was flushed is kept; the load reports its own error
+                log.warning("could not close the rejects file %s", self.path)
 
 
 def open_stage(settings: Settings, stage_path: Path | None = None, on_wait: Step | None = None) -> StageStore:
@@ -212,7 +218,11 @@ def _run(
                     for it in items:
                         summary.read += 1
                         if isinstance(it, Reject):
-                            summary.rejected += 1
+                            if it.note:  # a record repaired at parse time: reported, and it loads
+                                summary.notes += 1
+                                summary.read -= 1  # the record it notes is counted when it comes
+                            else:
+                                summary.rejected += 1
                             sink.add(it)
                             continue
                         summary.sources.add(it.prov.source)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import zlib
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -22,9 +23,9 @@ from loaders import (
     recorded,
     semanticscholar,
 )
-from loaders.base import GZIP_MAGIC, Input, UnreadableInput
+from loaders.base import GZIP_MAGIC, Input, UnreadableInput, looks_binary
 
-__all__ = ["FORMATS", "detect_format", "iter_records"]
+__all__ = ["FORMATS", "detect_format", "iter_records", "repair_note"]
 
 FORMATS = (
     "profile",
@@ -63,7 +64,7 @@ def detect_format(path: Path, head: bytes) -> str:
         raise UnreadableInput(name, "empty file")
     if is_tar(head):
         return "tar"
-    if b"\x00" in head[:8192]:
+    if looks_binary(head):
         raise UnreadableInput(name, "binary file, not a known format")
     if path.name in (csv_bundle.WORKS, csv_bundle.AUTHORSHIPS):
         return "csv-bundle"
@@ -181,16 +182,55 @@ def _tar_members(inp: Input, known: Collection[str] | None, fmt: str | None) -> 
         yield Reject(file=inp.name, reason=f"broken tar archive ({e}); members after this point are lost")
 
 
-def _walk(directory: Path) -> Iterator[Path]:
-    """Every file under a directory, sorted; a directory holding works.csv and authorships.csv is one bundle."""
+class _Seen:
+    """What a run has read, by real path (symbolic links resolved): a directory is walked once and a file read
+    once, however many links lead to them, so a link loop ends and `ln -s . me` reads nothing twice."""
+
+    def __init__(self) -> None:
+        self.dirs: set[str] = set()
+        self.files: set[str] = set()
+        self.bundles: set[str] = set()
+
+    @staticmethod
+    def skipped(path: Path, real: str, what: str) -> Reject:
+        via = f"a symbolic link to {real}, " if os.path.islink(path) else ""
+        return Reject(file=str(path), reason=f"skipped: {via}{what} already read in this run")
+
+
+def _dangling(path: Path) -> Reject | None:
+    """A symbolic link that leads nowhere (broken, or a loop of links), as a reject; None for anything else."""
+    if os.path.islink(path) and not os.path.exists(path):
+        return Reject(
+            file=str(path), reason="skipped: a symbolic link to nothing (broken, or a loop of links)"
+        )
+    return None
+
+
+def _walk(directory: Path, seen: _Seen) -> Iterator[Path | Reject]:
+    """Every file under a directory, sorted; a directory holding works.csv and authorships.csv is one bundle.
+    A directory reached twice (a link back up the tree) is skipped with a reject naming it; so is one that
+    cannot be read, and the walk goes on with its siblings."""
+    real = os.path.realpath(directory)
+    if real in seen.dirs:
+        yield seen.skipped(directory, real, "a directory")
+        return
+    seen.dirs.add(real)
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError as e:
+        yield Reject(file=str(directory), reason=f"skipped: the directory cannot be read ({e.strerror or e})")
+        return
     bundle = csv_bundle.is_bundle_dir(directory)
     if bundle:
         yield directory
-    for p in sorted(directory.iterdir()):
+    for p in entries:
         if SKIPPED_FILES.match(p.name):
             continue
-        if p.is_dir():
-            yield from _walk(p)
+        dangling = _dangling(p)
+        if dangling is not None:
+            yield dangling
+        elif p.is_dir():
+            yield from _walk(p, seen)
         elif not (bundle and p.name in (csv_bundle.WORKS, csv_bundle.AUTHORSHIPS)):
             yield p
 
@@ -220,37 +260,82 @@ def _one(spec: Path | None, fmt: str | None, known: Collection[str] | None) -> I
     yield from PARSERS[kind](inp, known)
 
 
+MAX_REPAIRS_SHOWN = 5
+
+
+def repair_note(rec: Record) -> Reject | None:
+    """A note (a Reject with note=True) naming what parsing removed from a record that still loads: control
+    characters (NUL bytes above all) and blank optional names; None when nothing was repaired."""
+    if not rec.repairs:
+        return None
+    shown = ", ".join(rec.repairs[:MAX_REPAIRS_SHOWN])
+    more = len(rec.repairs) - MAX_REPAIRS_SHOWN
+    return Reject(
+        file=rec.prov.file or "-",
+        line=rec.prov.line,
+        reason=f"loaded after repair: {shown}" + (f" and {more} more" if more > 0 else ""),
+        note=True,
+    )
+
+
+def _noted(items: Iterator[Record | Reject]) -> Iterator[Record | Reject]:
+    for it in items:
+        if not isinstance(it, Reject):
+            note = repair_note(it)
+            if note is not None:
+                yield note
+        yield it
+
+
+def _file(
+    path: Path, seen: _Seen, fmt: str | None, known: Collection[str] | None
+) -> Iterator[Record | Reject]:
+    """One file (or a bundle directory found by a walk), unless this run has read it already."""
+    real = os.path.realpath(path)
+    if path.is_dir() or (
+        path.name in (csv_bundle.WORKS, csv_bundle.AUTHORSHIPS) and fmt in (None, "csv-bundle")
+    ):
+        # works.csv and authorships.csv are one bundle, read once, whichever of them (or the directory) is named
+        bundle = real if path.is_dir() else os.path.dirname(real)
+        if bundle in seen.bundles:
+            return
+        seen.bundles.add(bundle)
+    elif real in seen.files:
+        yield seen.skipped(path, real, "a file")
+        return
+    seen.files.add(real)
+    yield from _noted(_one(path, fmt if not path.is_dir() else None, known))
+
+
 def iter_records(
     paths: Sequence[str | Path], fmt: str | None = None, known_names: Collection[str] | None = None
 ) -> Iterator[Record | Reject]:
     """Stream records and rejects from files, directories (every file inside, sorted, each format detected) and
     "-" (standard input). A file named on its own that cannot be read raises InputError; one found inside a
-    directory becomes a Reject and the walk goes on."""
+    directory becomes a Reject and the walk goes on. Every file and directory is read once per call, however
+    many paths or symbolic links lead to it; what is skipped is said in a Reject. A record that parsing repaired
+    (control characters removed) is preceded by a note, a Reject with note=True."""
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
-    done_bundles: set[Path] = set()
+    seen = _Seen()
     for raw in paths:
         if str(raw) == "-":
-            yield from _one(None, fmt, known_names)
+            yield from _noted(_one(None, fmt, known_names))
             continue
         path = Path(raw)
         if not path.exists():
+            if os.path.islink(path):
+                raise UnreadableInput(str(raw), "a symbolic link to nothing (broken, or a loop of links)")
             raise UnreadableInput(str(raw), "no such file or directory")
         if not path.is_dir():
-            if path.name in (csv_bundle.WORKS, csv_bundle.AUTHORSHIPS) and fmt in (None, "csv-bundle"):
-                # works.csv and authorships.csv named together are one bundle, read once
-                if path.parent.resolve() in done_bundles:
-                    continue
-                done_bundles.add(path.parent.resolve())
-            yield from _one(path, fmt, known_names)
+            yield from _file(path, seen, fmt, known_names)
             continue
-        for item in _walk(path):
-            if item.is_dir():
-                if item.resolve() in done_bundles:
-                    continue
-                done_bundles.add(item.resolve())
+        for item in _walk(path, seen):
+            if isinstance(item, Reject):
+                yield item
+                continue
             try:
-                yield from _one(item, fmt if not item.is_dir() else None, known_names)
+                yield from _file(item, seen, fmt, known_names)
             except UnreadableInput as e:
                 yield e.as_reject()
             except InputError as e:

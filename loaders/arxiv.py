@@ -9,9 +9,20 @@ from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import Any
 
-from kg.models import AuthorRef, Provenance, Record, Reject, WorkIds, WorkRecord
+from kg.models import Provenance, Record, Reject, WorkIds, WorkRecord
 from kg.normalize import normalize_arxiv, normalize_doi
-from loaders.base import Input, RecordError, check_year, decode_utf8, guarded, iter_json_lines, reject
+from loaders.base import (
+    Input,
+    RecordError,
+    as_year,
+    author_ref,
+    check_year,
+    cut,
+    decode_utf8,
+    guarded,
+    iter_json_lines,
+    reject,
+)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -49,7 +60,7 @@ def _atom_entry(e: ET.Element, prov: Provenance) -> WorkRecord:
         if not name:
             raise RecordError(f"author {i} has no name")
         affs = [x for x in (_clean(af.text) for af in a.findall(f"{ARXIV}affiliation")) if x]
-        authors.append(AuthorRef(name=name, position=i, raw_affiliations=affs))
+        authors.append(author_ref(name=name, position=i, raw_affiliations=affs))
     return WorkRecord(
         prov=prov.model_copy(update={"record_id": arxiv_id}),
         title=title,
@@ -68,9 +79,7 @@ def _atom_entry(e: ET.Element, prov: Provenance) -> WorkRecord:
 
 def parse_atom(inp: Input) -> Iterator[Record | Reject]:
     """An Atom feed page (API pages are bounded, so the page is read whole)."""
-    with inp.open() as f:
-        data = f.read()
-    yield from atom_records(data, inp.name)
+    yield from atom_records(inp.read_bytes(), inp.name)
 
 
 def atom_records(data: bytes, file: str, at_line: int | None = None) -> Iterator[Record | Reject]:
@@ -121,14 +130,18 @@ def _metadata(r: dict[str, Any], prov: Provenance) -> WorkRecord:
             raise RecordError(f"author {i} has no name")
         aff = (parts[3] if len(parts) > 3 else "").strip()
         affs = [aff] if aff and not _FOOTNOTE.match(aff) else []
-        authors.append(AuthorRef(name=name, position=i, raw_affiliations=affs))
+        authors.append(author_ref(name=name, position=i, raw_affiliations=affs))
     year = month = day = None
     versions = r.get("versions") or []
     if versions and versions[0].get("created"):
-        dt = parsedate_to_datetime(versions[0]["created"])  # the first version is the paper's date
+        created = versions[0]["created"]  # the first version is the paper's date
+        try:
+            dt = parsedate_to_datetime(str(created))
+        except (TypeError, ValueError):
+            raise RecordError(f"versions.0.created {cut(repr(created), 80)} is not a date") from None
         year, month, day = dt.year, dt.month, dt.day
     elif r.get("update_date"):
-        year = int(str(r["update_date"])[:4])
+        year = as_year(str(r["update_date"])[:4], "update_date")
     doi = next((d for d in (normalize_doi(x) for x in str(r.get("doi") or "").split()) if d), None)
     return WorkRecord(
         prov=prov.model_copy(update={"record_id": arxiv_id}),

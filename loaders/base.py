@@ -11,17 +11,24 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, AnyStr, BinaryIO, TypeVar
 
 from pydantic import ValidationError
 from pylatexenc.latex2text import LatexNodes2Text
 
 from kg.errors import InputError
-from kg.models import Record, Reject
+from kg.models import AuthorRef, Record, Reject
 
 RAW_LIMIT = 2000  # characters of offending input kept in a reject
 HEAD_SIZE = 64 * 1024  # bytes read to detect a format
 GZIP_MAGIC = b"\x1f\x8b"
+# Input is never read whole past these (a gzip "bomb" of a few hundred KB can inflate to gigabytes). One line of a
+# line-based format (JSON Lines, CSV) is held at a time, up to MAX_LINE_BYTES; the largest real line in the
+# sample data (an OpenAlex API page on one line) is 3.2 MB. Page-sized formats read whole (profile pages,
+# listings, Atom feeds, pretty-printed JSON) stop at MAX_DOCUMENT_BYTES.
+MAX_LINE_BYTES = 32 * 1024 * 1024
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+SKIP_CHUNK = 1024 * 1024  # bytes read at a time while skipping the rest of an overlong line
 
 MONTHS = {
     m: i + 1
@@ -70,12 +77,32 @@ def reject(
     return Reject(file=file, line=line, offset=offset, reason=reason, raw=cut(raw))
 
 
-def validation_reason(err: ValidationError) -> str:
-    """One line from a pydantic error: the first problem and where it is."""
+def validation_problem(err: ValidationError) -> str:
+    """The first problem of a pydantic error and where it is: "authors.3.name is 10,000 characters long (…)",
+    "year: Input should be a valid integer"."""
     first = err.errors()[0]
     loc = ".".join(str(x) for x in first.get("loc", ())) or "record"
     more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
-    return f"invalid record: {loc}: {first.get('msg', 'invalid')}{more}"
+    msg = str(first.get("msg", "invalid"))
+    if not first.get("loc"):  # a check of the whole record names the field itself
+        return f"{msg.removeprefix('Value error, ')}{more}"
+    if msg.startswith("Value error, is "):  # the record models' own checks read on from the field's name
+        return f"{loc} {msg.removeprefix('Value error, ')}{more}"
+    return f"{loc}: {msg.removeprefix('Value error, ')}{more}"
+
+
+def validation_reason(err: ValidationError) -> str:
+    """One line from a pydantic error: the first problem and where it is."""
+    return f"invalid record: {validation_problem(err)}"
+
+
+def author_ref(**fields: Any) -> AuthorRef:
+    """An AuthorRef; a value it refuses (a name too long to index, a blank one) is a RecordError naming the
+    author by position, so the reject says which author of the work is at fault."""
+    try:
+        return AuthorRef(**fields)
+    except ValidationError as e:
+        raise RecordError(f"author {fields.get('position')}'s {validation_problem(e)}") from None
 
 
 def guarded(
@@ -94,8 +121,13 @@ def guarded(
     except RecordError as e:
         return reject(file, str(e), line=line, offset=offset, raw=raw)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+        # a field holding another kind of value than the format has (a list where an object belongs, …)
         return reject(
-            file, f"unexpected record shape: {type(e).__name__}: {e}", line=line, offset=offset, raw=raw
+            file,
+            f"unexpected record shape (a field holds the wrong kind of value): {type(e).__name__}: {e}",
+            line=line,
+            offset=offset,
+            raw=raw,
         )
 
 
@@ -119,6 +151,37 @@ def check_year(year: int | None) -> int | None:
     if year is not None and not 1000 <= year <= 2100:
         raise RecordError(f"year {year} is out of range")
     return year
+
+
+def as_year(value: object, field: str = "year") -> int | None:
+    """A year as sources give it: 2020, "2020", " 2020 ", 2020.0 → 2020; None or "" → None. Anything else
+    (a word, a fraction, a list) is a RecordError naming the field and the value."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    year: int | None = None
+    if isinstance(value, bool):
+        year = None
+    elif isinstance(value, int):
+        year = value
+    elif isinstance(value, float) and value.is_integer():
+        year = int(value)
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        year = int(value.strip())
+    if year is None:
+        raise RecordError(f"{field} {cut(repr(value), 80)} is not a year")
+    return check_year(year)
+
+
+_NOT_TEXT = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F])
+
+
+def looks_binary(head: bytes) -> bool:
+    """Whether the first bytes are binary data rather than text: control bytes other than tab, line ends and escape
+    (NUL above all) in more than 1% of them (UTF-16 text, images, archives). A stray NUL in a text file is not
+    enough: parsers drop it and say so."""
+    sample = head[:8192]
+    controls = len(sample) - len(sample.translate(None, _NOT_TEXT))
+    return controls > max(1, len(sample) // 100)
 
 
 class _Prefixed(io.RawIOBase):
@@ -204,22 +267,78 @@ class Input:
         except OSError as e:
             raise UnreadableInput(self.name, f"cannot be read ({e.strerror or e})") from None
 
-    def read_text(self) -> str:
-        """The whole content as text, for page-sized formats (profile, listings)."""
+    def read_bytes(self, limit: int | None = None) -> bytes:
+        """The whole (decompressed) content, for page-sized formats; UnreadableInput past `limit` bytes
+        (MAX_DOCUMENT_BYTES), so a compressed "bomb" is never inflated whole."""
+        cap = MAX_DOCUMENT_BYTES if limit is None else limit
         with self.open() as f:
             try:
-                data = f.read()
+                data = f.read(cap + 1)
             except (gzip.BadGzipFile, EOFError, zlib.error) as e:
                 raise UnreadableInput(self.name, f"not a readable gzip file ({e})") from None
-        return decode_utf8(data, self.name)
+        if len(data) > cap:
+            unzipped = " once decompressed" if self.gzipped else ""
+            raise UnreadableInput(
+                self.name,
+                f"larger than {cap:,} bytes{unzipped}: this format is read whole, so the file is refused "
+                "(split it, or use a line-based format)",
+            )
+        return data
+
+    def read_text(self, limit: int | None = None) -> str:
+        """The whole content as text, for page-sized formats (profile, listings), at most `limit` bytes."""
+        return decode_utf8(self.read_bytes(limit), self.name)
 
 
-def iter_lines(stream: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
-    """(1-based line number, byte offset, the line without its end) — one line in memory at a time."""
+@dataclass(frozen=True)
+class LineTooLong:
+    """A line past the length limit: skipped without being held, only its length is known."""
+
+    size: int
+    limit: int
+    unit: str = "bytes"
+
+    @property
+    def reason(self) -> str:
+        return f"line is {self.size:,} {self.unit} long (at most {self.limit:,}): skipped"
+
+
+def read_capped_line(
+    readline: Callable[[int], AnyStr], cap: int, newline: AnyStr
+) -> tuple[AnyStr, int] | None:
+    """The next line (its end kept) and its size, read in SKIP_CHUNK pieces; past `cap` the line is read through
+    but not kept (an empty line comes back with the size, which is over cap). None at the end of the input."""
+    first = readline(SKIP_CHUNK)
+    if not first:
+        return None
+    size = len(first)
+    if first.endswith(newline) or size < SKIP_CHUNK:  # the whole line came in one piece (nearly always)
+        return (first if size <= cap else first[:0]), size
+    parts = [first]
+    line = first
+    while not line.endswith(newline):
+        line = readline(SKIP_CHUNK)
+        if not line:
+            break
+        size += len(line)
+        if size <= cap:
+            parts.append(line)
+        else:
+            parts.clear()  # too long: let go of what was read
+    return (first[:0].join(parts) if size <= cap else first[:0]), size
+
+
+def iter_lines(stream: BinaryIO, limit: int | None = None) -> Iterator[tuple[int, int, bytes | LineTooLong]]:
+    """(1-based line number, byte offset, the line without its end) — one line in memory at a time, never more
+    than `limit` bytes (MAX_LINE_BYTES) with its end: a longer line comes back as LineTooLong."""
+    cap = MAX_LINE_BYTES if limit is None else limit
     offset = 0
-    for n, raw in enumerate(stream, start=1):
-        yield n, offset, raw.rstrip(b"\r\n")
-        offset += len(raw)
+    n = 0
+    while (got := read_capped_line(stream.readline, cap, b"\n")) is not None:
+        raw, size = got
+        n += 1
+        yield n, offset, LineTooLong(size, cap) if size > cap else raw.rstrip(b"\r\n")
+        offset += size
 
 
 @dataclass(frozen=True)
@@ -234,6 +353,9 @@ def iter_json_lines(stream: BinaryIO, file: str) -> Iterator[JsonLine | Reject]:
     """JSON Lines, one line in memory at a time: each line parsed, or a Reject naming the line when it is not UTF-8
     or not JSON. Blank lines are skipped; a leading byte-order mark is dropped."""
     for n, offset, raw in iter_lines(stream):
+        if isinstance(raw, LineTooLong):
+            yield reject(file, raw.reason, line=n, offset=offset)
+            continue
         if not raw.strip():
             continue
         try:

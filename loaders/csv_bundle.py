@@ -10,12 +10,23 @@ import tempfile
 from collections.abc import Generator, Iterator
 from functools import partial
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from kg.models import AuthorRef, InstitutionRef, Provenance, Record, Reject, WorkIds, WorkRecord
 from kg.normalize import normalize_arxiv, normalize_doi
-from loaders.base import RecordError, UnreadableInput, guarded, reject
+from loaders.base import (
+    MAX_LINE_BYTES,
+    LineTooLong,
+    RecordError,
+    UnreadableInput,
+    as_year,
+    guarded,
+    looks_binary,
+    read_capped_line,
+    reject,
+)
 
 WORK_COLUMNS = ("work_id", "title", "year", "venue", "doi", "arxiv_id", "abstract")
 AUTHORSHIP_COLUMNS = ("work_id", "author_id", "author_name", "position", "institution_id", "institution_name")
@@ -46,15 +57,19 @@ class _Csv:
         except OSError as e:
             raise UnreadableInput(self.shown, f"cannot be read ({e.strerror or e})") from None
         with f:
-            if b"\x00" in f.read(8192):
+            if looks_binary(f.read(8192)):
                 raise UnreadableInput(self.shown, "binary file, not CSV text")
             f.seek(0)
-            text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
-            reader = csv.reader(text)
+            too_long: list[tuple[int, LineTooLong]] = []
+            reader = csv.reader(_text_lines(f, too_long))
             try:
                 header = next(reader, None)
             except UnicodeDecodeError:
                 raise UnreadableInput(self.shown, "not UTF-8 text", line=1) from None
+            if too_long:
+                raise UnreadableInput(
+                    self.shown, too_long[0][1].reason.replace("line", "header line"), line=1
+                )
             if header is None:
                 raise UnreadableInput(self.shown, "empty file (a header row is required)")
             self.header = header = [h.strip() for h in header]
@@ -72,6 +87,7 @@ class _Csv:
                 try:
                     cells = next(reader)
                 except StopIteration:
+                    yield from self._too_long(too_long)
                     return
                 except UnicodeDecodeError as e:
                     yield line, reject(self.shown, f"not UTF-8 text ({e.reason})", line=line)
@@ -79,6 +95,7 @@ class _Csv:
                 except csv.Error as e:
                     yield line, reject(self.shown, f"malformed CSV: {e}", line=line)
                     continue
+                yield from self._too_long(too_long)
                 if not "".join(cells).strip():  # a blank row (only whitespace in any cell)
                     continue
                 if len(cells) != len(header):
@@ -94,6 +111,11 @@ class _Csv:
                     continue
                 yield line, cells
 
+    def _too_long(self, found: list[tuple[int, LineTooLong]]) -> Iterator[tuple[int, Reject]]:
+        for line, what in found:
+            yield line, reject(self.shown, what.reason, line=line)
+        found.clear()
+
     def rows(self) -> Iterator[tuple[int, dict[str, str] | Reject]]:
         """(line, row) for each data row, a row as {column: stripped cell}; a malformed row as a Reject."""
         for line, cells in self.cells():
@@ -105,6 +127,22 @@ class _Csv:
     def index(self, column: str) -> int:
         """Where a column's cell is; a repeated header name means its last cell, as in row()."""
         return len(self.header) - 1 - self.header[::-1].index(column)
+
+
+def _text_lines(f: BinaryIO, too_long: list[tuple[int, LineTooLong]]) -> Iterator[str]:
+    """The file's lines as text for csv.reader, line ends kept (a quoted cell may span lines), a leading BOM
+    dropped; a line past MAX_LINE_BYTES characters (as many bytes or more) is never held: it is noted in too_long
+    and read as an empty line. Not UTF-8 raises UnicodeDecodeError, which ends the read (named by the caller)."""
+    text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
+    n = 0
+    while (got := read_capped_line(text.readline, MAX_LINE_BYTES, "\n")) is not None:
+        line, size = got
+        n += 1
+        if size > MAX_LINE_BYTES:
+            too_long.append((n, LineTooLong(size, MAX_LINE_BYTES, "characters")))
+            yield "\n"
+        else:
+            yield line
 
 
 def _position(name: str, pos_text: str) -> int | None:
@@ -143,11 +181,7 @@ def _work(row: dict[str, str], authors: list[AuthorRef], prov: Provenance) -> Wo
         raise RecordError("work_id is empty")
     if not row["title"]:
         raise RecordError("title is empty")
-    year_text = row["year"]
-    try:
-        year = int(year_text) if year_text else None
-    except ValueError:
-        raise RecordError(f"year {year_text!r} is not a number") from None
+    year = as_year(row["year"])
     return WorkRecord(
         prov=prov,
         title=row["title"],

@@ -6,8 +6,8 @@ import re
 from collections.abc import Collection, Iterator
 from functools import partial
 
-from kg.models import AuthorRef, Provenance, Record, Reject, WorkRecord
-from loaders.base import MONTH_RE, Input, RecordError, guarded, month_number
+from kg.models import Provenance, Record, Reject, WorkRecord
+from loaders.base import MONTH_RE, Input, RecordError, author_ref, guarded, month_number
 from loaders.names import split_title_authors
 
 # "LGFeb 3, 2023Code", "4.2 cs.LG Feb 3", "0.87CLDec 30, 2025 · DeepMind": optional score, category code, a date
@@ -51,7 +51,7 @@ def _entry(
         month=month_number(header.group("mon")),
         day=int(header.group("day")),
         categories=[header.group("cat")],
-        authors=[AuthorRef(name=n, position=i) for i, n in enumerate(split.authors, start=1)],
+        authors=[author_ref(name=n, position=i) for i, n in enumerate(split.authors, start=1)],
         authors_truncated=split.truncated,
         author_count=None if split.truncated else len(split.authors),
         score=float(header.group("score")) if header.group("score") else None,

@@ -11,7 +11,6 @@ from functools import partial
 from typing import Any
 
 from kg.models import (
-    AuthorRef,
     InstitutionRecord,
     InstitutionRef,
     Provenance,
@@ -26,7 +25,7 @@ from kg.models import (
     WorkRecord,
 )
 from kg.normalize import normalize_arxiv, normalize_doi, normalize_openalex, normalize_orcid, normalize_ror
-from loaders.base import Input, RecordError, check_year, decode_utf8, guarded, iter_json_lines, reject
+from loaders.base import Input, RecordError, as_year, author_ref, guarded, iter_json_lines, reject
 
 # Entity kinds with no place in the graph model (concepts, sources, publishers, funders, keywords): skipped.
 SKIPPED_KINDS = frozenset("CSPFK")
@@ -61,6 +60,11 @@ def _inst(d: dict[str, Any]) -> InstitutionRef:
         country_code=d.get("country_code"),
         type=d.get("type"),
     )
+
+
+def _text(value: object) -> bool:
+    """Whether a value is a string with something besides white space in it."""
+    return isinstance(value, str) and bool(value.strip())
 
 
 def _pmid(value: str | None) -> str | None:
@@ -98,17 +102,22 @@ def _topic_ref(d: dict[str, Any] | None, level: str) -> TopicRef | None:
 def work(r: dict[str, Any], prov: Provenance) -> WorkRecord:
     oid = normalize_openalex(r.get("id"), "W")
     d_year, month, day = _date(r.get("publication_date"))
-    year = check_year(r.get("publication_year") or d_year)
+    # "2020" as a string is a year too; a value that is no year names itself in the reject
+    year = as_year(r.get("publication_year"), "publication_year") or d_year
     if year != d_year:  # a date that disagrees with the year says nothing reliable about month and day
         month = day = None
     authors = []
     for i, a in enumerate(r.get("authorships") or [], start=1):
         person = a.get("author") or {}
-        name = a.get("raw_author_name") or person.get("display_name")
-        if not name:
-            raise RecordError(f"authorship {i} has no author name")
+        # the name as printed, else OpenAlex's display name; a name of white space only is no name
+        name = next((n for n in (a.get("raw_author_name"), person.get("display_name")) if _text(n)), None)
+        if name is None:
+            blank = any(
+                isinstance(n, str) and n for n in (a.get("raw_author_name"), person.get("display_name"))
+            )
+            raise RecordError(f"authorship {i} has {'a blank' if blank else 'no'} author name")
         authors.append(
-            AuthorRef(
+            author_ref(
                 name=name,
                 position=i,
                 orcid=normalize_orcid(person.get("orcid")),
@@ -137,7 +146,7 @@ def work(r: dict[str, Any], prov: Provenance) -> WorkRecord:
         month=month,
         day=day,
         authors=authors,
-        authors_truncated=bool(r.get("is_authors_truncated")),
+        authors_truncated=r.get("is_authors_truncated") or False,
         author_count=len(authors),
         language=r.get("language"),
         ids=WorkIds(
@@ -165,7 +174,7 @@ def author(r: dict[str, Any], prov: Provenance) -> ResearcherRecord:
     return ResearcherRecord(
         prov=prov,
         name=name,
-        aliases=[a for a in r.get("display_name_alternatives") or [] if a and a != name],
+        aliases=[a for a in r.get("display_name_alternatives") or [] if _text(a) and a != name],
         affiliation=refs[0].name if refs else None,
         affiliation_status="known" if refs else "unknown",
         institutions=refs,
@@ -265,9 +274,7 @@ def parse(inp: Input) -> Iterator[Record | Reject]:
 
 
 def _document(inp: Input) -> Iterator[Record | Reject]:
-    with inp.open() as stream:
-        data = stream.read()
-    text = decode_utf8(data, inp.name)
+    text = inp.read_text()
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as e:

@@ -80,7 +80,7 @@ def test_csv_bundle_rows_parse_and_bad_rows_are_rejected_one_by_one() -> None:
     assert [o.message for o in out if isinstance(o, Reject)] == [
         f"{DATA}/csv_bundle/authorships.csv:4: author_name is empty",
         f"{DATA}/csv_bundle/works.csv:3: row has 8 cells, the header has 7",
-        f"{DATA}/csv_bundle/works.csv:4: year 'twenty' is not a number",
+        f"{DATA}/csv_bundle/works.csv:4: year 'twenty' is not a year",
         f"{DATA}/csv_bundle/authorships.csv:5: work_id 'w9' is not in works.csv",
     ]
     w1, w4 = [o for o in out if isinstance(o, WorkRecord)]
@@ -157,7 +157,7 @@ def test_a_directory_walk_rejects_unreadable_files_and_goes_on() -> None:
         f"{DATA}/binary.bin: binary file, not a known format",
         f"{DATA}/csv_bundle/authorships.csv:4: author_name is empty",
         f"{DATA}/csv_bundle/works.csv:3: row has 8 cells, the header has 7",
-        f"{DATA}/csv_bundle/works.csv:4: year 'twenty' is not a number",
+        f"{DATA}/csv_bundle/works.csv:4: year 'twenty' is not a year",
         f"{DATA}/csv_bundle/authorships.csv:5: work_id 'w9' is not in works.csv",
         f"{DATA}/csv_missing_columns/works.csv:1: missing columns: venue, doi, arxiv_id, abstract",
         f"{DATA}/empty.jsonl: empty file",

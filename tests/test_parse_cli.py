@@ -53,6 +53,7 @@ def test_some_rejected_exits_3_and_names_them_on_stderr() -> None:
         "offset": 582,
         "reason": "invalid JSON: Unterminated string starting at (column 50)",
         "raw": '{"id": "https://openalex.org/W900000002", "doi": "https://doi.org/10.5555/parse.',
+        "note": False,
     }
     assert r.stderr.decode().splitlines() == [
         f"rejected: {DATA}/truncated.jsonl:2: invalid JSON: Unterminated string starting at (column 50)",

@@ -8,7 +8,7 @@ from typing import NoReturn
 from neo4j import Driver
 from rich.console import Console
 
-from kg.config import Settings, get_settings
+from kg.config import Settings, get_settings, redact
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -26,5 +26,6 @@ def driver() -> Driver:
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"error: {message}", markup=False, soft_wrap=True)
+    secret = get_settings().neo4j_password.get_secret_value()
+    err_console.print(f"error: {redact(message, secret)}", markup=False, soft_wrap=True)
     sys.exit(code)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from neo4j import Driver
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from kg.commands.common import console, driver, err_console, settings
 from kg.config import Settings
-from kg.errors import InputError
+from kg.errors import InputError, KGError, OutputError
 from kg.models import Record, Reject
 
 
@@ -40,6 +43,53 @@ def _check_paths(paths: list[str]) -> None:
                     fh.read(1)
             except OSError as e:
                 raise InputError(f"cannot read {p}: {e.strerror or e}") from e
+
+
+def check_writable(path: Path) -> None:
+    """OutputError now, before anything is loaded, when the rejects file cannot be written (its directory is
+    missing or read-only, or it is a directory). Creating it and removing it again is the one honest test."""
+    existed = path.exists()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as e:
+        raise OutputError(
+            f"cannot write the rejects file {path}: {e.strerror or e} (nothing was loaded; name another "
+            "with --rejects)"
+        ) from None
+    if not existed:
+        path.unlink(missing_ok=True)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size if path.is_file() else 0
+    except OSError:
+        return 0
+
+
+def _cut_partial_line(path: Path, keep: int) -> None:
+    """Drop what a failed write left past the last whole reject line, so the file holds exactly what was saved."""
+    try:
+        if path.is_file() and path.stat().st_size > keep:
+            os.truncate(path, keep)
+    except OSError:
+        pass  # the file stays as the failure left it; the message still counts only whole lines
+
+
+def _mark_failed(drv: Driver, s: Settings, run_id: str, reason: str) -> None:
+    """Record on the LoadRun that this run stopped (best effort: the error that stopped it is what the user sees;
+    the stage keeps the run open, so the next load resumes it)."""
+    from kg import db
+
+    with contextlib.suppress(KGError):
+        db.run_named(
+            drv,
+            "load/loadrun_finish",
+            {"id": run_id, "props": {"status": "failed", "error": reason}},
+            write=True,
+            settings=s,
+        )
 
 
 def load_command(
@@ -102,6 +152,9 @@ def run_load(
     from kg import pipeline
 
     _check_paths(paths)
+    run_id = pipeline.new_run_id()
+    rejects_file = rejects or Path(f"rejects-{run_id.split(':', 1)[1]}.jsonl")
+    check_writable(rejects_file)
     s = settings()
     if stage is not None:
         s = s.model_copy(update={"stage_path": stage})
@@ -112,8 +165,15 @@ def run_load(
     drv = driver()
     show_bar = sys.stderr.isatty()
 
+    saved = {"rejects": 0, "bytes": 0}
+    current = ["start"]
+
     def on_reject(rej: Reject) -> None:
-        err_console.print(f"rejected {rej.message}", markup=False, soft_wrap=True)
+        # called once the line is in the rejects file: what a failed write later must not cut into
+        saved["rejects"] += 1
+        saved["bytes"] = _size(rejects_file)
+        word = "note" if rej.note else "rejected"
+        err_console.print(f"{word} {rej.message}", markup=False, soft_wrap=True)
 
     def on_file_error(path: str, message: str) -> None:
         err_console.print(f"error: cannot read {path}: {message}", markup=False, soft_wrap=True)
@@ -137,6 +197,7 @@ def run_load(
     task = progress.add_task("loading", total=None, note="")
 
     def on_step(text: str) -> None:
+        current[0] = text
         if not show_bar:
             err_console.print(f"  {text}", markup=False, soft_wrap=True)
         progress.update(task, description=text, total=None, completed=0, note="")
@@ -146,25 +207,41 @@ def run_load(
         progress.update(task, description=stage_name, total=total or None, completed=done, note=note)
 
     known = _known_names(s)
-    run_id = pipeline.new_run_id()
-    with progress:
-        summary = pipeline.load(
-            drv,
-            _sources(paths, fmt, known),
-            run_id=run_id,
-            batch_size=batch_size,
-            rejects_path=str(rejects) if rejects else None,
-            settings=s,
-            bulk=bulk,
-            derive=not no_derived,
-            on_step=on_step,
-            on_progress=on_progress,
-            on_reject=on_reject,
-            on_file_error=on_file_error,
-            on_write_failure=on_write_failure,
-            on_wait=on_wait,
-            paths=paths,
+    try:
+        with progress:
+            summary = pipeline.load(
+                drv,
+                _sources(paths, fmt, known),
+                run_id=run_id,
+                batch_size=batch_size,
+                rejects_path=str(rejects_file),
+                settings=s,
+                bulk=bulk,
+                derive=not no_derived,
+                on_step=on_step,
+                on_progress=on_progress,
+                on_reject=on_reject,
+                on_file_error=on_file_error,
+                on_write_failure=on_write_failure,
+                on_wait=on_wait,
+                paths=paths,
+            )
+    except OSError as e:  # a full disk, most likely under the rejects file
+        _cut_partial_line(rejects_file, saved["bytes"])
+        _mark_failed(drv, s, run_id, f"a write failed: {e.strerror or e}")
+        where = f" ({e.filename})" if e.filename else ""
+        kept = (
+            f"{saved['rejects']} reject(s) are in {rejects_file}" if saved["rejects"] else "no rejects saved"
         )
+        written = (
+            "some rows were written to Neo4j"
+            if current[0].startswith("write")
+            else "nothing was written to Neo4j"
+        )
+        raise OutputError(
+            f"a write failed{where}: {e.strerror or e}; the load stopped during '{current[0]}', {written} "
+            f"(load run {run_id}, marked failed; the next load resumes it), {kept}"
+        ) from None
     per_label = ", ".join(f"{label} {summary.written.get(label, 0)}" for label in pipeline.LABELS)
     rels = ", ".join(f"{k} {v}" for k, v in sorted(summary.written.items()) if k not in pipeline.LABELS)
     console.print(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -40,12 +41,13 @@ def parse_command(
     ] = None,
 ) -> None:
     """Parse inputs and print each record as one JSON line ({"kind": "work" | "researcher" | "institution" |
-    "topic" | "reject", …}). Rejects are also named on standard error. Exit 0 when nothing was rejected, 3 when
-    some records were rejected, 1 when everything was rejected or an input cannot be read."""
+    "topic" | "reject", …}). Rejects are also named on standard error, and so are notes (a reject with "note":
+    true: a record kept after parsing removed control characters from it). Exit 0 when nothing was rejected or
+    repaired, 3 when some records were, 1 when everything was rejected or an input cannot be read."""
     from loaders import iter_records
 
     names = _known_names(known_names)
-    parsed = rejected = 0
+    parsed = rejected = noted = 0
     out = sys.stdout
     show = err_console.is_terminal and not out.isatty()
     progress = Progress(
@@ -61,7 +63,10 @@ def parse_command(
             for rec in iter_records(paths, fmt, names):
                 out.write(rec.model_dump_json())
                 out.write("\n")
-                if rec.kind == "reject":
+                if rec.kind == "reject" and rec.note:
+                    noted += 1
+                    err_console.print(f"note: {rec.message}", markup=False, soft_wrap=True)
+                elif rec.kind == "reject":
                     rejected += 1
                     err_console.print(f"rejected: {rec.message}", markup=False, soft_wrap=True)
                 else:
@@ -74,10 +79,26 @@ def parse_command(
     except BrokenPipeError:  # `kg parse … | head` closed the pipe: stop quietly
         sys.stderr.close()
         raise typer.Exit(0) from None
-    out.flush()
-    if rejected:
-        err_console.print(f"{parsed} parsed, {rejected} rejected", markup=False)
+    except OSError as e:  # the output's disk is full (or the output went away)
+        _drop_pending_output()
+        fail(f"cannot write the output: {e.strerror or e}; stopped after {parsed + rejected} record(s)")
+    try:
+        out.flush()
+    except OSError as e:
+        _drop_pending_output()
+        fail(f"cannot write the output: {e.strerror or e}; stopped after {parsed + rejected} record(s)")
+    if rejected or noted:
+        repaired = f", {noted} loaded after repair" if noted else ""
+        err_console.print(f"{parsed} parsed, {rejected} rejected{repaired}", markup=False)
         raise typer.Exit(1 if parsed == 0 else 3)
+
+
+def _drop_pending_output() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush of what could not be written fails
+    no second time."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 class _Null:
