@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 
 import typer
@@ -28,6 +29,7 @@ COMMAND_MODULES = [
     "kg.commands.identity",
     "kg.commands.coauthors",
     "kg.commands.synth",
+    "kg.commands.sample",
     "kg.commands.main_job",
     "kg.commands.topics",
     "kg.commands.serve",
@@ -58,6 +60,16 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         sys.exit(130)
+    except (
+        Exception
+    ) as e:  # a bug or an unforeseen failure: still one line, the traceback only when asked for
+        if os.environ.get("KG_DEBUG") == "1":
+            raise
+        print(
+            f"error: unexpected {type(e).__name__}: {e} (a bug: please report it; KG_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,12 @@ class Settings(BaseSettings):
     # Works with more authors than this create no COAUTHOR clique (counted on each author as big_team_works).
     coauthor_author_cap: int = 50
 
+    # The larger shared corpus (tests, benchmarks, evaluations); `kg up` with no directory loads the data shipped
+    # in the package instead (kg/data).
     data_dir: Path = DEFAULT_SHARED_DATA
+    # The OpenAlex topic table; unset: <data_dir>/topics/openalex_topics.csv where it exists, else the copy
+    # shipped in the package (kg/data/topics/openalex_topics.csv.gz).
+    taxonomy_path: Path | None = None
     batch_size: int = 1000
     # Identity: a name block holding more researchers than this is resolved against candidates found for the
     # incoming slots (full-text over identity_keys, strong ids, previous holders) instead of re-clustered whole;
