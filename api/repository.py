@@ -268,7 +268,7 @@ class GraphRepository:
         rep = r["reported"] or {}
         return QuickRead(
             id=r["id"],
-            name=_str(r["name"]),
+            name=_str(r["name"]) or None,  # a source that gives no name stores "" (a nameless profile page)
             headline=_str(r["headline"]),
             aliases=_strs(r["aliases"]),
             orcid=_str(r["orcid"]),

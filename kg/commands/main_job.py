@@ -193,7 +193,8 @@ def up(
         fail(f"{data_dir} holds no input files (README: Bring your own data)")
     from kg.taxonomy import default_path
 
-    taxonomy = defaultdata.taxonomy_in(data_dir) or default_path(s)
+    # KG_TAXONOMY_PATH when set, else the directory's own topics/openalex_topics.csv, else the package's copy
+    taxonomy = s.taxonomy_path or defaultdata.taxonomy_in(data_dir) or default_path(s)
     if not taxonomy.is_file():
         fail(
             f"no topic taxonomy at {taxonomy}: set KG_TAXONOMY_PATH to the OpenAlex topic table, or unset it"
