@@ -804,7 +804,7 @@ def test_landing_lists_the_last_load_runs(
 ) -> None:
     db.run(
         neo4j_driver,
-        "CREATE (:LoadRun {id: 'run:test-landing', status: 'finished', source: 'arxiv-metadata,openalex',"
+        "CREATE (:LoadRun {id: 'run:test-landing', status: 'completed', source: 'arxiv-metadata,openalex',"
         " started_at: datetime('2026-01-02T03:04:00Z'), loaded: 53, rejected: 1,"
         ' counts: \'{"Researcher": 183, "Work": 53}\'})',
         write=True,
@@ -816,7 +816,7 @@ def test_landing_lists_the_last_load_runs(
         row.wait_for()
         cells = row.locator("td").all_inner_texts()
         assert cells[1:] == [
-            "finished",
+            "completed",
             "arxiv-metadata, openalex",
             "53 loaded, 1 rejected",
             "Researcher 183, Work 53",

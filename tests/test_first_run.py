@@ -168,10 +168,12 @@ def test_kg_up_on_a_fresh_copy_without_shared_data_serves_a_well_connected_resea
     assert (
         steps[2] == "✓ topics loaded: 4 domains, 26 fields, 252 subfields, 4516 topics, 57 arXiv categories"
     )
-    assert steps[3].startswith(f"✓ {LOADED} in ")
-    assert steps[4].startswith("✓ COAUTHOR rebuilt: ")
-    assert steps[5].startswith("✓ run discover-")
-    assert len(steps) == 6
+    assert steps[3] == f"✓ {LOADED}"  # then: (53 new to the stage) in …s (…); written: …
+    loaded = next(ln for ln in text.splitlines() if ln.startswith(f"✓ {LOADED}"))
+    assert "written: Work 53, Researcher 183" in loaded
+    assert "COAUTHOR 1042" in loaded and "COAUTHOR rebuilt" not in text  # the load derives them: no rebuild
+    assert steps[4].startswith("✓ run discover-")
+    assert len(steps) == 5
     assert "… loading the sample shipped in the package (2 entries)" in text
     assert "(Stefano Pagiola: 7 works, 14 co-authors)" in text
     assert proc.returncode == 0, text
@@ -262,13 +264,20 @@ def test_a_load_that_fails_in_a_derived_step_is_reported_with_what_it_wrote(
     assert r.stderr.splitlines()[-1].startswith("error: ")
     runs = db.run_named(graph, "api/overview_load_runs", {"limit": 5}, settings=neo4j_settings)
     [run] = runs
-    works = db.run(graph, "MATCH (w:Work) RETURN count(w) AS n", settings=neo4j_settings)[0]["n"]
-    people = db.run(graph, "MATCH (r:Researcher) RETURN count(r) AS n", settings=neo4j_settings)[0]["n"]
-    topics = db.run(graph, "MATCH (t:Topic) RETURN count(t) AS n", settings=neo4j_settings)[0]["n"]
-    assert works == 4 and people > 0 and topics > 0  # arXiv categories of the works
-    assert describe_written(runs) == (
-        f"load run {run['id']} failed after writing Researcher {people}, Topic {topics}, Work {works}"
+    nodes = {
+        r["label"]: r["n"]
+        for r in db.run(
+            graph, "MATCH (n) RETURN labels(n)[0] AS label, count(n) AS n", settings=neo4j_settings
+        )
+        if r["label"] != "LoadRun"
+    }
+    rels = db.run(
+        graph, "MATCH ()-[r]->() RETURN type(r) AS t, count(r) AS n ORDER BY t", settings=neo4j_settings
     )
+    assert nodes["Work"] == 4 and nodes["Researcher"] > 0  # and the arXiv categories of the works as Topics
+    assert {r["t"] for r in rels} >= {"AUTHORED", "COAUTHOR"}
+    written = [f"{k} {v}" for k, v in sorted(nodes.items())] + [f"{r['t']} {r['n']}" for r in rels]
+    assert describe_written(runs) == f"load run {run['id']} failed after writing {', '.join(written)}"
 
 
 def test_describe_written_data_inputs_and_fingerprint(tmp_path: Path) -> None:
@@ -276,10 +285,15 @@ def test_describe_written_data_inputs_and_fingerprint(tmp_path: Path) -> None:
     assert describe_written(
         [
             {"id": "run:2", "status": "failed", "counts": '{"Work": 0}'},
-            {"id": "run:1", "status": "finished", "counts": '{"Researcher": 3, "Work": 2, "Topic": 0}'},
+            {
+                "id": "run:1",
+                "status": "completed",
+                "counts": '{"AUTHORED": 4, "Researcher": 3, "Topic": 0, "Work": 2}',
+            },
         ]
     ) == (
-        "load run run:2 failed before writing anything; load run run:1 finished and wrote Researcher 3, Work 2"
+        "load run run:2 failed before writing anything; load run run:1 completed and wrote Researcher 3, Work 2, "
+        "AUTHORED 4"
     )
     d = tmp_path / "data"
     (d / "topics").mkdir(parents=True)

@@ -25,6 +25,8 @@ from kg.sample import WELL_CONNECTED_COAUTHORS, WELL_CONNECTED_WORKS
 # Names in a data directory that are never input (as the parsers' directory walk skips them too).
 NOT_INPUT = ("TOPICS", "SOURCE", "README", "LICENSE", "LICENCE")
 STATE_FILE = "up-state.json"
+# The status a load run ends with when all went well ("finished" before the staged pipeline).
+DONE = ("completed", "finished")
 # Set by scripts/run.sh to the time `make run` began, so the total covers the setup too.
 RUN_STARTED_ENV = "KG_RUN_STARTED"
 
@@ -119,7 +121,7 @@ def still_loaded(drv: Driver, s: Settings, state: dict[str, Any], fp: str) -> bo
     if state.get("fingerprint") != fp or not isinstance(runs, list) or not runs:
         return False
     found = db.run_named(drv, "up/load_run_status", {"ids": runs}, settings=s)
-    return len(found) == len(runs) and all(r["status"] == "finished" for r in found)
+    return len(found) == len(runs) and all(r["status"] in DONE for r in found)
 
 
 def describe_written(runs: Sequence[dict[str, Any]]) -> str:
@@ -132,10 +134,12 @@ def describe_written(runs: Sequence[dict[str, Any]]) -> str:
             counts = json.loads(r.get("counts") or "{}")
         except (TypeError, ValueError):
             counts = {}
-        written = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if v) or "nothing"
+        # nodes (Work, Researcher, …) first, then relationships (AUTHORED, …)
+        kinds = sorted(counts.items(), key=lambda kv: (kv[0].isupper(), kv[0]))
+        written = ", ".join(f"{k} {v}" for k, v in kinds if v) or "nothing"
         status = r.get("status") or "unknown"
-        if status == "finished":
-            parts.append(f"load run {r['id']} finished and wrote {written}")
+        if status in DONE:
+            parts.append(f"load run {r['id']} {status} and wrote {written}")
         elif counts and any(counts.values()):
             parts.append(f"load run {r['id']} {status} after writing {written}")
         else:
@@ -290,10 +294,12 @@ def _load_and_derive(
         )
     done_runs = [r["id"] for r in runs]
 
-    for label, args, what in (
-        ("deriving COAUTHOR edges", ["coauthors", "rebuild"], "kg coauthors rebuild"),
-        ("discovering collaborator suggestions", ["discover"], "kg discover"),
-    ):
+    derive = [("discovering collaborator suggestions", ["discover"], "kg discover")]
+    if (
+        "COAUTHOR" not in written
+    ):  # the load derives COAUTHOR itself when it writes any; else rebuild them here
+        derive.insert(0, ("deriving COAUTHOR edges", ["coauthors", "rebuild"], "kg coauthors rebuild"))
+    for label, args, what in derive:
         t0 = time.monotonic()
         code, out = _kg(args, env, spinner=label)
         if code != 0:
