@@ -301,7 +301,7 @@ def _load_and_derive(
         derive.insert(0, ("deriving COAUTHOR edges", ["coauthors", "rebuild"], "kg coauthors rebuild"))
     for label, args, what in derive:
         t0 = time.monotonic()
-        code, out = _kg(args, env, spinner=label)
+        code, out = _kg(args, env)  # no spinner: these draw their own progress bars on a terminal
         if code != 0:
             fail(
                 f"{label} failed (see the message above) after {describe_written(runs)}; "
