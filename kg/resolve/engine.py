@@ -56,7 +56,12 @@ class EmbeddedEngine:
         r = resolve_researchers(
             store, (lambda d, n: on_progress("resolve researchers", d, n)) if on_progress else None
         )
-        report.groups, report.slots, report.clusters, report.researchers = r.groups, r.slots, r.clusters, r.researchers
+        report.groups, report.slots, report.clusters, report.researchers = (
+            r.groups,
+            r.slots,
+            r.clusters,
+            r.researchers,
+        )
         report.seconds["researchers"] = time.monotonic() - t
         t = time.monotonic()
         build_graph_tables(store)

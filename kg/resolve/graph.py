@@ -30,8 +30,17 @@ CREATE OR REPLACE MACRO first_refs(l) AS list_slice(
 """
 
 _TOPIC_SRC_SCHEMA = pa.schema(
-    [("id", _S), ("name", _S), ("scheme", _S), ("level", _S), ("keywords", _LS), ("source", _S), ("ref", _S),
-     ("authoritative", pa.bool_()), ("parent", _S)]
+    [
+        ("id", _S),
+        ("name", _S),
+        ("scheme", _S),
+        ("level", _S),
+        ("keywords", _LS),
+        ("source", _S),
+        ("ref", _S),
+        ("authoritative", pa.bool_()),
+        ("parent", _S),
+    ]
 )
 _PROFILE_AFF_SCHEMA = pa.schema(
     [("rec", _S), ("institution", _S), ("source", _S), ("raw_affiliation", _S), ("ref", _S)]
@@ -61,16 +70,28 @@ def stage_entities(store: StageStore) -> None:
             parents = [t for t in chain if t is not None]
             topic_rows.append(
                 {
-                    "id": tr.id, "name": tr.name, "scheme": "openalex", "level": "topic",
-                    "keywords": list(tr.keywords), "source": tr.prov.source, "ref": ref, "authoritative": True,
+                    "id": tr.id,
+                    "name": tr.name,
+                    "scheme": "openalex",
+                    "level": "topic",
+                    "keywords": list(tr.keywords),
+                    "source": tr.prov.source,
+                    "ref": ref,
+                    "authoritative": True,
                     "parent": parents[0].id if parents else None,
                 }
             )
             for i, t in enumerate(parents):
                 topic_rows.append(
                     {
-                        "id": t.id, "name": t.name, "scheme": t.scheme, "level": t.level, "keywords": [],
-                        "source": tr.prov.source, "ref": ref, "authoritative": False,
+                        "id": t.id,
+                        "name": t.name,
+                        "scheme": t.scheme,
+                        "level": t.level,
+                        "keywords": [],
+                        "source": tr.prov.source,
+                        "ref": ref,
+                        "authoritative": False,
                         "parent": parents[i + 1].id if i + 1 < len(parents) else None,
                     }
                 )
@@ -84,14 +105,21 @@ def stage_entities(store: StageStore) -> None:
                     row["owner"] = rec
                     inst_rows.append(row)
                     aff_rows.append(
-                        {"rec": rec, "institution": row["id"], "source": r.prov.source,
-                         "raw_affiliation": r.affiliation, "ref": ref}
+                        {
+                            "rec": rec,
+                            "institution": row["id"],
+                            "source": r.prov.source,
+                            "raw_affiliation": r.affiliation,
+                            "ref": ref,
+                        }
                     )
         con.execute(
             "DELETE FROM institution_src WHERE owner IN (SELECT rec FROM institution_recs WHERE pending "
             "UNION ALL SELECT rec FROM researcher_recs WHERE pending)"
         )
-        con.execute("DELETE FROM profile_affiliation_src WHERE rec IN (SELECT rec FROM researcher_recs WHERE pending)")
+        con.execute(
+            "DELETE FROM profile_affiliation_src WHERE rec IN (SELECT rec FROM researcher_recs WHERE pending)"
+        )
         con.execute("UPDATE institution_recs SET pending = false WHERE pending")
         con.execute("UPDATE topic_recs SET pending = false WHERE pending")
         store.insert_rows("institution_src", inst_rows, INSTITUTION_SRC_SCHEMA)

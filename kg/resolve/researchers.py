@@ -32,29 +32,87 @@ GROUPS_PER_TX = 20_000
 _S = pa.string()
 _LS = pa.list_(pa.string())
 CLUSTER_SCHEMA = pa.schema(
-    [("key", _S), ("grp", _S), ("id", _S), ("name", _S), ("method", _S), ("confidence", pa.float64()),
-     ("evidence", _LS), ("strong", _LS), ("members", pa.int32()), ("names", _LS), ("sources", _LS), ("refs", _LS)]
+    [
+        ("key", _S),
+        ("grp", _S),
+        ("id", _S),
+        ("name", _S),
+        ("method", _S),
+        ("confidence", pa.float64()),
+        ("evidence", _LS),
+        ("strong", _LS),
+        ("members", pa.int32()),
+        ("names", _LS),
+        ("sources", _LS),
+        ("refs", _LS),
+    ]
 )
 CLUSTER_SLOT_SCHEMA = pa.schema(
-    [("slot_key", _S), ("work_id", _S), ("cluster", _S), ("researcher", _S), ("confidence", pa.float64()),
-     ("grp", _S)]
+    [
+        ("slot_key", _S),
+        ("work_id", _S),
+        ("cluster", _S),
+        ("researcher", _S),
+        ("confidence", pa.float64()),
+        ("grp", _S),
+    ]
 )
 RESEARCHER_COLUMNS = (
-    "id", "name", "name_key", "block_key", "aliases", "orcid", "openalex_id", "profile_key", "headline",
-    "affiliation", "affiliation_status", "trust_score", "trust_label", "verification_level", "claimed",
-    "open_to_collaborate", "followers", "reported_works", "reported_topics", "reported_close_collaborators",
-    "identity_method", "identity_confidence", "identity_evidence", "sources", "mention_count", "record_refs",
+    "id",
+    "name",
+    "name_key",
+    "block_key",
+    "aliases",
+    "orcid",
+    "openalex_id",
+    "profile_key",
+    "headline",
+    "affiliation",
+    "affiliation_status",
+    "trust_score",
+    "trust_label",
+    "verification_level",
+    "claimed",
+    "open_to_collaborate",
+    "followers",
+    "reported_works",
+    "reported_topics",
+    "reported_close_collaborators",
+    "identity_method",
+    "identity_confidence",
+    "identity_evidence",
+    "sources",
+    "mention_count",
+    "record_refs",
 )
 RESEARCHER_SCHEMA = pa.schema(
     [
-        ("id", _S), ("name", _S), ("name_key", _S), ("block_key", _S), ("aliases", _LS), ("orcid", _S),
-        ("openalex_id", _S), ("profile_key", _S), ("headline", _S), ("affiliation", _S),
-        ("affiliation_status", _S), ("trust_score", pa.int64()), ("trust_label", _S),
-        ("verification_level", _S), ("claimed", pa.bool_()), ("open_to_collaborate", pa.bool_()),
-        ("followers", pa.int64()), ("reported_works", pa.int64()), ("reported_topics", pa.int64()),
-        ("reported_close_collaborators", pa.int64()), ("identity_method", _S),
-        ("identity_confidence", pa.float64()), ("identity_evidence", _LS), ("sources", _LS),
-        ("mention_count", pa.int32()), ("record_refs", _LS),
+        ("id", _S),
+        ("name", _S),
+        ("name_key", _S),
+        ("block_key", _S),
+        ("aliases", _LS),
+        ("orcid", _S),
+        ("openalex_id", _S),
+        ("profile_key", _S),
+        ("headline", _S),
+        ("affiliation", _S),
+        ("affiliation_status", _S),
+        ("trust_score", pa.int64()),
+        ("trust_label", _S),
+        ("verification_level", _S),
+        ("claimed", pa.bool_()),
+        ("open_to_collaborate", pa.bool_()),
+        ("followers", pa.int64()),
+        ("reported_works", pa.int64()),
+        ("reported_topics", pa.int64()),
+        ("reported_close_collaborators", pa.int64()),
+        ("identity_method", _S),
+        ("identity_confidence", pa.float64()),
+        ("identity_evidence", _LS),
+        ("sources", _LS),
+        ("mention_count", pa.int32()),
+        ("record_refs", _LS),
     ]
 )
 
@@ -70,7 +128,7 @@ class ResearchersReport:
 def load_decisions(store: StageStore) -> list[tuple[Decision, list[str]]]:
     out = []
     for row in store.con.execute(
-        "SELECT id, kind, anchors_a, anchors_b, blocks, \"by\", \"at\", why, claim FROM decisions ORDER BY id"
+        'SELECT id, kind, anchors_a, anchors_b, blocks, "by", "at", why, claim FROM decisions ORDER BY id'
     ).fetchall():
         d = Decision(
             id=row[0],
@@ -348,16 +406,25 @@ def _researcher_rows(store: StageStore) -> int:
         old_targets = dict(con.execute("SELECT rec, researcher FROM record_target").fetchall())
         new_targets: dict[str, str] = {}
         payloads: dict[str, ResearcherRecord] = {}
-        for rec, payload, strong in con.execute("SELECT rec, payload, strong FROM researcher_recs").fetchall():
+        for rec, payload, strong in con.execute(
+            "SELECT rec, payload, strong FROM researcher_recs"
+        ).fetchall():
             r = ResearcherRecord.model_validate_json(payload)
             payloads[rec] = r
             target = next((holder[s] for s in strong or [] if s in holder), None)
             new_targets[rec] = target or rowmod.researcher_record_id(r)
         changed_records = {k for k in new_targets if old_targets.get(k) != new_targets[k]}
-        affected = {r[0] for r in con.execute("SELECT DISTINCT id FROM pending_derive WHERE kind = 'researcher'").fetchall()}
+        affected = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT id FROM pending_derive WHERE kind = 'researcher'"
+            ).fetchall()
+        }
         affected |= {old_targets[k] for k in changed_records if k in old_targets}
         affected |= {new_targets[k] for k in changed_records}
-        affected |= {new_targets[k] for k, in con.execute("SELECT rec FROM researcher_recs WHERE pending").fetchall()}
+        affected |= {
+            new_targets[k] for (k,) in con.execute("SELECT rec FROM researcher_recs WHERE pending").fetchall()
+        }
         con.execute("DELETE FROM record_target")
         store.insert_rows(
             "record_target",
@@ -394,7 +461,9 @@ def _researcher_rows(store: StageStore) -> int:
     return len(out)
 
 
-def _researcher_row(rid: str, clusters: list[dict[str, Any]], records: list[ResearcherRecord]) -> dict[str, Any]:
+def _researcher_row(
+    rid: str, clusters: list[dict[str, Any]], records: list[ResearcherRecord]
+) -> dict[str, Any]:
     entries = [rowmod.record_entry(r) for r in records]
     refs = {f"{r.prov.source}:{r.prov.ref}" for r in records}
     props = rowmod.researcher_props(clusters, entries, record=records[0] if records else None)
@@ -402,4 +471,3 @@ def _researcher_row(rid: str, clusters: list[dict[str, Any]], records: list[Rese
     props["id"] = rid
     props["record_refs"] = first_refs(refs)
     return {c: props.get(c) for c in RESEARCHER_COLUMNS}
-

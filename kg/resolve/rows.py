@@ -114,7 +114,9 @@ def apply_aliases(cl: Cluster, groups: list[dict[str, set[str]]]) -> None:
             break
 
 
-def institution_row(ref: InstitutionRef | InstitutionRecord, source: str, record_ref: str) -> dict[str, Any] | None:
+def institution_row(
+    ref: InstitutionRef | InstitutionRecord, source: str, record_ref: str
+) -> dict[str, Any] | None:
     iid = identity.institution_id(ref)
     if not iid:
         return None
@@ -202,7 +204,11 @@ def researcher_props(
                 "orcid": normalize_orcid(record.ids.orcid),
                 "openalex_id": normalize_openalex(record.ids.openalex, "A"),
                 "profile_key": record.ids.profile or None,
-                "identity_method": "orcid" if record.ids.orcid else "openalex" if record.ids.openalex else "profile",
+                "identity_method": "orcid"
+                if record.ids.orcid
+                else "openalex"
+                if record.ids.openalex
+                else "profile",
                 "identity_confidence": 1.0,
                 "identity_evidence": [f"{record.prov.source} record {record.prov.ref}"],
                 "sources": sorted(rec_sources),
@@ -219,4 +225,3 @@ def _first_of_kind(strong: set[str], kind: str) -> str | None:
 
 def record_entry(rec: ResearcherRecord) -> tuple[int, dict[str, Any], str, list[str]]:
     return (rank(rec.prov.source), researcher_record_values(rec), rec.prov.source, [*rec.aliases, rec.name])
-

@@ -23,8 +23,8 @@ from kg.identity import (
     WorkItem,
     block_key,
     group_works,
-    merge_work_props,
     mention_from_author,
+    merge_work_props,
     unify_mentions,
 )
 from kg.models import ResearcherRecord, WorkRecord
@@ -36,9 +36,29 @@ from kg.stage.store import StageStore
 CHUNK = 5000
 
 WORK_COLUMNS = (
-    "id", "title", "title_key", "abstract", "type", "venue", "language", "organisation", "score", "year", "date",
-    "ids", "doi", "arxiv_id", "openalex_id", "sources", "record_refs", "categories", "references", "upvotes",
-    "author_count", "authors_truncated", "has_code",
+    "id",
+    "title",
+    "title_key",
+    "abstract",
+    "type",
+    "venue",
+    "language",
+    "organisation",
+    "score",
+    "year",
+    "date",
+    "ids",
+    "doi",
+    "arxiv_id",
+    "openalex_id",
+    "sources",
+    "record_refs",
+    "categories",
+    "references",
+    "upvotes",
+    "author_count",
+    "authors_truncated",
+    "has_code",
 )
 
 
@@ -171,27 +191,30 @@ def _resolve_batch(store: StageStore, batch: list[list[str]], report: WorksRepor
     ref_rows: list[dict[str, Any]] = []
     for comp in batch:
         items = [
-            WorkItem(ids=set(by_wrec[w][3] or []), title_key=by_wrec[w][4] or "", year=by_wrec[w][5]) for w in comp
+            WorkItem(ids=set(by_wrec[w][3] or []), title_key=by_wrec[w][4] or "", year=by_wrec[w][5])
+            for w in comp
         ]
         groups = group_works(items)
+        parsed = {w: WorkRecord.model_validate_json(by_wrec[w][1]) for w in comp}
+        merged = [
+            (sorted(comp[i] for i in g), merge_work_props([], [parsed[comp[i]] for i in g])) for g in groups
+        ]
         # two groups that come out with the same id (papers known by one title only, years apart) are one Work
-        by_id: dict[str, list[str]] = defaultdict(list)
-        parsed: dict[str, WorkRecord] = {}
-        for g in groups:
-            recs = []
-            for i in g:
-                w = comp[i]
-                parsed[w] = WorkRecord.model_validate_json(by_wrec[w][1])
-                recs.append(parsed[w])
-            wid = merge_work_props([], recs)["id"]
-            by_id[wid].extend(comp[i] for i in g)
-        for group_wrecs in by_id.values():
-            recs = [parsed[w] for w in sorted(group_wrecs)]
-            props = merge_work_props([], recs)
+        by_id: dict[str, list[tuple[list[str], dict[str, Any]]]] = defaultdict(list)
+        for group_wrecs, props in merged:
+            by_id[props["id"]].append((group_wrecs, props))
+        for parts in by_id.values():
+            if len(parts) == 1:
+                group_wrecs, props = parts[0]
+            else:
+                group_wrecs = sorted(w for ws, _ in parts for w in ws)
+                props = merge_work_props([], [parsed[w] for w in group_wrecs])
             wid = props["id"]
             work_rows.append({c: props.get(c) for c in WORK_COLUMNS})
             members.extend({"wrec": w, "work_id": wid} for w in group_wrecs)
-            _work_details(wid, group_wrecs, parsed, by_wrec, profiles, props, slot_rows, topic_rows, inst_rows, ref_rows)
+            _work_details(
+                wid, group_wrecs, parsed, by_wrec, profiles, slot_rows, topic_rows, inst_rows, ref_rows
+            )
 
     new_ids = [r["id"] for r in work_rows]
     with store.transaction():
@@ -200,7 +223,10 @@ def _resolve_batch(store: StageStore, batch: list[list[str]], report: WorksRepor
         con.register("_touched", _keys_table("id", touched))
         try:
             old_blocks = {
-                r[0] for r in con.execute("SELECT DISTINCT s.block FROM slot s JOIN _touched t ON s.work_id = t.id").fetchall()
+                r[0]
+                for r in con.execute(
+                    "SELECT DISTINCT s.block FROM slot s JOIN _touched t ON s.work_id = t.id"
+                ).fetchall()
             }
             for table, col in (
                 ("work", "id"),
@@ -227,9 +253,7 @@ def _resolve_batch(store: StageStore, batch: list[list[str]], report: WorksRepor
         blocks = old_blocks | {r["block"] for r in slot_rows}
         blocks.discard("|")
         store.insert_rows("pending_block", [{"block": b} for b in sorted(blocks)], _BLOCK_SCHEMA, ignore=True)
-        store.insert_rows(
-            "pending_derive", [{"kind": "work", "id": w} for w in new_ids], _DERIVE_SCHEMA
-        )
+        store.insert_rows("pending_derive", [{"kind": "work", "id": w} for w in new_ids], _DERIVE_SCHEMA)
     report.records += len(wrecs)
     report.works += len(new_ids)
     report.removed += len(gone)
@@ -242,7 +266,6 @@ def _work_details(
     parsed: dict[str, WorkRecord],
     by_wrec: dict[str, tuple[Any, ...]],
     profiles: dict[str, Mention],
-    props: dict[str, Any],
     slot_rows: list[dict[str, Any]],
     topic_rows: list[dict[str, Any]],
     inst_rows: list[dict[str, Any]],
@@ -305,7 +328,6 @@ def _work_details(
                 "sources": sorted({m.source for m in s.mentions}),
             }
         )
-    del props
 
 
 def slot_from_row(work_id: str, mentions_json: str, key: str) -> identity.Slot:
@@ -320,27 +342,73 @@ _S = pa.string()
 _LS = pa.list_(pa.string())
 WORK_SCHEMA = pa.schema(
     [
-        ("id", _S), ("title", _S), ("title_key", _S), ("abstract", _S), ("type", _S), ("venue", _S),
-        ("language", _S), ("organisation", _S), ("score", pa.float64()), ("year", pa.int32()), ("date", _S),
-        ("ids", _LS), ("doi", _S), ("arxiv_id", _S), ("openalex_id", _S), ("sources", _LS), ("record_refs", _LS),
-        ("categories", _LS), ("references", _LS), ("upvotes", pa.int64()), ("author_count", pa.int32()),
-        ("authors_truncated", pa.bool_()), ("has_code", pa.bool_()),
+        ("id", _S),
+        ("title", _S),
+        ("title_key", _S),
+        ("abstract", _S),
+        ("type", _S),
+        ("venue", _S),
+        ("language", _S),
+        ("organisation", _S),
+        ("score", pa.float64()),
+        ("year", pa.int32()),
+        ("date", _S),
+        ("ids", _LS),
+        ("doi", _S),
+        ("arxiv_id", _S),
+        ("openalex_id", _S),
+        ("sources", _LS),
+        ("record_refs", _LS),
+        ("categories", _LS),
+        ("references", _LS),
+        ("upvotes", pa.int64()),
+        ("author_count", pa.int32()),
+        ("authors_truncated", pa.bool_()),
+        ("has_code", pa.bool_()),
     ]
 )
 SLOT_SCHEMA = pa.schema(
     [
-        ("key", _S), ("work_id", _S), ("block", _S), ("name", _S), ("position", pa.int32()), ("mentions", _S),
-        ("institutions", _LS), ("raw_affiliations", _LS), ("names", _LS), ("source", _S), ("sources", _LS),
+        ("key", _S),
+        ("work_id", _S),
+        ("block", _S),
+        ("name", _S),
+        ("position", pa.int32()),
+        ("mentions", _S),
+        ("institutions", _LS),
+        ("raw_affiliations", _LS),
+        ("names", _LS),
+        ("source", _S),
+        ("sources", _LS),
     ]
 )
 _MEMBER_SCHEMA = pa.schema([("wrec", _S), ("work_id", _S)])
 _WORK_TOPIC_SCHEMA = pa.schema(
-    [("work_id", _S), ("topic", _S), ("name", _S), ("scheme", _S), ("level", _S), ("score", pa.float64()),
-     ("source", _S), ("ref", _S)]
+    [
+        ("work_id", _S),
+        ("topic", _S),
+        ("name", _S),
+        ("scheme", _S),
+        ("level", _S),
+        ("score", pa.float64()),
+        ("source", _S),
+        ("ref", _S),
+    ]
 )
 INSTITUTION_SRC_SCHEMA = pa.schema(
-    [("id", _S), ("name", _S), ("ror", _S), ("openalex_id", _S), ("country_code", _S), ("type", _S),
-     ("source", _S), ("rank", pa.int32()), ("owner", _S), ("record_ref", _S), ("entity", pa.bool_())]
+    [
+        ("id", _S),
+        ("name", _S),
+        ("ror", _S),
+        ("openalex_id", _S),
+        ("country_code", _S),
+        ("type", _S),
+        ("source", _S),
+        ("rank", pa.int32()),
+        ("owner", _S),
+        ("record_ref", _S),
+        ("entity", pa.bool_()),
+    ]
 )
 _REF_SCHEMA = pa.schema([("work_id", _S), ("ref", _S), ("source", _S)])
 _BLOCK_SCHEMA = pa.schema([("block", _S)])
