@@ -143,6 +143,7 @@ def test_kg_up_on_a_fresh_copy_without_shared_data_serves_a_well_connected_resea
         q = httpx.get(f"{base}/api/v1/researchers/{rid}", timeout=30).json()
         assert q["name"] == "Stefano Pagiola"
         assert q["counts"]["works"] >= 2 and q["counts"]["coauthors"] >= 3
+        assert q["counts"]["big_team_works"] == 0  # counted by the COAUTHOR rebuild
         assert q["sources"] == ["openalex"]  # a real source, not a generated corpus
         works = httpx.get(f"{base}/api/v1/researchers/{rid}/works", params={"limit": 100}, timeout=30).json()
         assert len(works["items"]) == 7
@@ -171,9 +172,10 @@ def test_kg_up_on_a_fresh_copy_without_shared_data_serves_a_well_connected_resea
     assert steps[3] == f"✓ {LOADED}"  # then: (53 new to the stage) in …s (…); written: …
     loaded = next(ln for ln in text.splitlines() if ln.startswith(f"✓ {LOADED}"))
     assert "written: Work 53, Researcher 183" in loaded
-    assert "COAUTHOR 1042" in loaded and "COAUTHOR rebuilt" not in text  # the load derives them: no rebuild
-    assert steps[4].startswith("✓ run discover-")
-    assert len(steps) == 5
+    assert "COAUTHOR 1042" in loaded
+    assert steps[4] == "✓ COAUTHOR rebuilt: 1042 edges"
+    assert steps[5].startswith("✓ run discover-")
+    assert len(steps) == 6
     assert "… loading the sample shipped in the package (2 entries)" in text
     assert "(Stefano Pagiola: 7 works, 14 co-authors)" in text
     assert proc.returncode == 0, text

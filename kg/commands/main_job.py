@@ -290,16 +290,17 @@ def _load_and_derive(
     _done(f"{summary.split(': ', 1)[-1]}; {written}" if written else summary, t0)
     if code == 3:
         console.print(
-            f"  some records were rejected (named above, kept in {rejects}); the rest loaded", markup=False
+            f"  some records were rejected (named above, kept in {rejects}); the rest loaded",
+            markup=False,
+            soft_wrap=True,
         )
     done_runs = [r["id"] for r in runs]
 
-    derive = [("discovering collaborator suggestions", ["discover"], "kg discover")]
-    if (
-        "COAUTHOR" not in written
-    ):  # the load derives COAUTHOR itself when it writes any; else rebuild them here
-        derive.insert(0, ("deriving COAUTHOR edges", ["coauthors", "rebuild"], "kg coauthors rebuild"))
-    for label, args, what in derive:
+    # the load writes COAUTHOR edges too, but only the rebuild also counts each researcher's big-team works
+    for label, args, what in (
+        ("deriving COAUTHOR edges", ["coauthors", "rebuild"], "kg coauthors rebuild"),
+        ("discovering collaborator suggestions", ["discover"], "kg discover"),
+    ):
         t0 = time.monotonic()
         code, out = _kg(args, env)  # no spinner: these draw their own progress bars on a terminal
         if code != 0:
