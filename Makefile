@@ -1,7 +1,7 @@
 .PHONY: setup run test lint bench db-start db-stop
 setup:      ## install everything (Python packages, Neo4j jars, web packages, chromium)
 	bash scripts/setup.sh --dev
-run:        ## the main job: start Neo4j, load ../shared/data (or DATA=dir), serve the API and panel
+run:        ## the main job: start Neo4j, load the shipped sample (or DATA=dir), serve the API and panel
 	bash scripts/run.sh $(DATA)
 test:       ## lint, types and every test against a real Neo4j
 	bash scripts/test.sh

@@ -23,7 +23,7 @@ from api import problems
 from api.config import ApiSettings
 from api.deps import reject_unknown_query_params
 from api.repository import GraphRepository, make_api_driver
-from api.routes import graph, health, institutions, researchers, search, topics, works
+from api.routes import graph, health, institutions, overview, researchers, search, topics, works
 from kg import __version__
 from kg.config import Settings, get_settings
 
@@ -80,7 +80,7 @@ def create_app(
         )
 
     v1 = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_unknown_query_params)])
-    for module in (health, researchers, graph, works, topics, institutions, search):
+    for module in (health, overview, researchers, graph, works, topics, institutions, search):
         v1.include_router(module.router)
     app.include_router(v1)
     # probes at the root too, for process managers that expect them there

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -16,12 +17,16 @@ from api.schemas import (
     AuthorBrief,
     CollaboratorBrief,
     CollaboratorItem,
+    FeaturedResearcher,
     GraphCounts,
+    GraphOverview,
     GraphSlice,
     IdentityBrief,
     InstitutionBrief,
     InstitutionDetail,
+    LoadRunBrief,
     NodeType,
+    OverviewCounts,
     QuickRead,
     ReportedCounts,
     ResearcherBrief,
@@ -43,6 +48,7 @@ from kg import catalog, db
 from kg.config import Settings
 from kg.discover import expand_all
 from kg.errors import KGError, NotFound, QueryError
+from kg.sample import WELL_CONNECTED_COAUTHORS, WELL_CONNECTED_WORKS
 
 
 class QueryTimedOut(QueryError):
@@ -126,6 +132,17 @@ def _field(v: Any) -> str | int | float | bool | list[str] | None:
     return str(v)
 
 
+def _written(counts: Any) -> dict[str, int]:
+    """A LoadRun's counts (a JSON object as text) as {kind: n}; anything unreadable as nothing."""
+    try:
+        parsed = json.loads(counts) if isinstance(counts, str) else counts
+    except ValueError:
+        return {}
+    if not isinstance(parsed, dict):
+        return {}
+    return {str(k): v for k, v in parsed.items() if isinstance(v, int) and not isinstance(v, bool)}
+
+
 def _by_type(nodes: Iterable[tuple[str, NodeType]]) -> dict[str, list[str]]:
     """Ids split by label, the parameters every multi-node query takes."""
     out: dict[str, list[str]] = {f"{t.value}_ids": [] for t in NodeType}
@@ -189,6 +206,9 @@ class GraphRepository:
                 {"lists": {"researcher_ids": [], "topic_ids": [], "institution_ids": []}},
             ),
             ("api/work_detail", {"id": "", "max_authors": MAX_LISTED}),
+            ("api/overview_counts", {}),
+            ("api/overview_load_runs", {"limit": 1}),
+            ("api/overview_researchers", {"min_works": 1, "min_coauthors": 1, "limit": 1}),
             ("api/topic_detail", {"id": "", "max_children": MAX_LISTED}),
             ("api/institution_detail", {"id": "", "max_members": MAX_LISTED}),
             *[
@@ -249,7 +269,7 @@ class GraphRepository:
         rep = r["reported"] or {}
         return QuickRead(
             id=r["id"],
-            name=_str(r["name"]),
+            name=_str(r["name"]) or None,  # a source that gives no name stores "" (a nameless profile page)
             headline=_str(r["headline"]),
             aliases=_strs(r["aliases"]),
             orcid=_str(r["orcid"]),
@@ -587,6 +607,49 @@ class GraphRepository:
         )
 
     # ------------------------------------------------------------------------------------------ search
+
+    def overview(self, researchers: int, load_runs: int) -> GraphOverview:
+        """Counts of what the graph holds, the newest load runs and the best-connected researchers."""
+        counts = self._read("api/overview_counts")[0]
+        runs = self._read("api/overview_load_runs", {"limit": load_runs})
+        featured = self._read(
+            "api/overview_researchers",
+            {
+                "min_works": WELL_CONNECTED_WORKS,
+                "min_coauthors": WELL_CONNECTED_COAUTHORS,
+                "limit": researchers,
+            },
+        )
+        return GraphOverview(
+            counts=OverviewCounts(**{k: _int(v) or 0 for k, v in counts.items()}),
+            load_runs=[
+                LoadRunBrief(
+                    id=r["id"],
+                    source=_str(r["source"]),
+                    status=_str(r["status"]),
+                    started_at=_str(r["started_at"]),
+                    finished_at=_str(r["finished_at"]),
+                    read=_int(r["read"]),
+                    loaded=_int(r["loaded"]),
+                    rejected=_int(r["rejected"]),
+                    written=_written(r["counts"]),
+                )
+                for r in runs
+            ],
+            researchers=[
+                FeaturedResearcher(
+                    id=r["id"],
+                    name=_str(r["name"]),
+                    works=r["works"],
+                    coauthors=r["coauthors"],
+                    institutions=r["institutions"],
+                    topics=r["topics"],
+                )
+                for r in featured
+            ],
+            min_works=WELL_CONNECTED_WORKS,
+            min_coauthors=WELL_CONNECTED_COAUTHORS,
+        )
 
     def search(
         self, text: str, types: Sequence[NodeType], offset: int, limit: int

@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "kg.commands.identity",
     "kg.commands.coauthors",
     "kg.commands.synth",
+    "kg.commands.sample",
     "kg.commands.main_job",
     "kg.commands.topics",
     "kg.commands.serve",

@@ -90,7 +90,12 @@ class Settings(NamedEnvFileSettings):
     # Works with more authors than this create no COAUTHOR clique (counted on each author as big_team_works).
     coauthor_author_cap: int = 50
 
+    # The larger shared corpus (tests, benchmarks, evaluations); `kg up` with no directory loads the data shipped
+    # in the package instead (kg/data).
     data_dir: Path = DEFAULT_SHARED_DATA
+    # The OpenAlex topic table; unset: <data_dir>/topics/openalex_topics.csv where it exists, else the copy
+    # shipped in the package (kg/data/topics/openalex_topics.csv.gz).
+    taxonomy_path: Path | None = None
     # Rows per write transaction of the load's write stage (`kg load --batch-size`).
     batch_size: int = 5000
     # The stage store (DuckDB file): by default one per Neo4j database, under .kg/stage/.

@@ -12,10 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
-from kg.config import DEFAULT_SHARED_DATA
 from kg.errors import InputError
-
-DEFAULT_TOPICS_CSV = DEFAULT_SHARED_DATA / "topics" / "openalex_topics.csv"
 
 WORKS_HEADER = ["work_id", "title", "year", "venue", "doi", "arxiv_id", "abstract"]
 AUTHORSHIPS_HEADER = ["work_id", "author_id", "author_name", "position", "institution_id", "institution_name"]
@@ -158,12 +155,15 @@ _VENUE_FRAMES = (
 
 @lru_cache(maxsize=4)
 def load_vocabulary(path: Path | None = None) -> tuple[TopicVocab, ...]:
-    """Topics with keywords from the OpenAlex taxonomy CSV when present, else a small built-in vocabulary."""
-    p = path if path is not None else DEFAULT_TOPICS_CSV
+    """Topics with keywords from the OpenAlex taxonomy table (by default the one kg.taxonomy finds, which the
+    package ships), else a small built-in vocabulary."""
+    from kg.taxonomy import default_path, open_table
+
+    p = path if path is not None else default_path()
     rows: list[TopicVocab] = []
     if p.is_file():
         try:
-            with p.open(encoding="utf-8", newline="") as fh:
+            with open_table(p) as fh:
                 for row in csv.DictReader(fh):
                     kws = tuple(k.strip() for k in (row.get("keywords") or "").split(";") if k.strip())
                     rows.append(

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import csv
+import gzip
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from neo4j import Driver
 
-from kg import db
+from kg import db, defaultdata
 from kg.config import Settings, get_settings
 from kg.errors import InputError
 
@@ -166,14 +167,25 @@ class Taxonomy:
 
 
 def default_path(settings: Settings | None = None) -> Path:
-    return (settings or get_settings()).data_dir / "topics" / "openalex_topics.csv"
+    """KG_TAXONOMY_PATH, else the table under KG_DATA_DIR (topics/openalex_topics.csv), else the package's copy."""
+    s = settings or get_settings()
+    return s.taxonomy_path or defaultdata.taxonomy_in(s.data_dir) or defaultdata.TAXONOMY
+
+
+def open_table(path: Path) -> IO[str]:
+    """The taxonomy file as text, gzipped or not."""
+    with path.open("rb") as probe:
+        gz = probe.read(2) == b"\x1f\x8b"
+    if gz:
+        return gzip.open(path, "rt", encoding="utf-8", newline="")
+    return path.open(encoding="utf-8", newline="")
 
 
 def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
     if not path.is_file():
         raise InputError(f"{path}: no such taxonomy file")
     try:
-        with path.open(encoding="utf-8", newline="") as fh:
+        with open_table(path) as fh:
             reader = csv.DictReader(fh)
             missing = CSV_COLUMNS - set(reader.fieldnames or [])
             if missing:
@@ -181,7 +193,7 @@ def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
                     f"{path}: not an OpenAlex topic table (missing columns: {', '.join(sorted(missing))})"
                 )
             yield from reader
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as e:
         raise InputError(f"{path}: cannot read the taxonomy ({e})") from e
 
 

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterator
 from functools import partial
 
 from kg.models import Provenance, Record, Reject, ReportedCounts, ResearcherIds, ResearcherRecord, WorkRecord
-from kg.normalize import name_key
+from kg.normalize import name_key, short_hash, title_key
 from loaders.base import Input, RecordError, guarded, reject
 
 # Section headings and interface text of the page: never a name, headline, title or abstract.
@@ -21,6 +21,26 @@ _COUNT = re.compile(r"^(?P<n>\d[\d,]*)\s*(?P<what>works?|followers?|topics?|clos
 _ITEMS = re.compile(r"^(?P<n>\d+) published item\(s\)$")
 _WORK_HEAD = re.compile(r"^(?P<type>[a-z][a-z\-]*(?: [a-z\-]+)*?)(?P<year>\d{4})(?P<venue>.*)$")
 _SECTIONS_AFTER_WORKS = {"Similar researchers", "Co-authors", "Topics"}
+# Headings and buttons of the page's blocks: a page saved from one of them on (no name line above) must not take
+# one of these for the person's name or headline.
+_PAGE_TEXT = {
+    "Researcher profile",
+    "Trust snapshot",
+    "Quick read",
+    "Actions",
+    "Decide how to stay connected",
+    "Identity and collaboration",
+    "How to connect with this researcher",
+    "Log in to claim",
+    "Direct collaboration",
+    "Research graph",
+    "See the researcher in context",
+    "Open full explorer",
+    "Building this graph slice",
+    "Published work",
+    *_SECTIONS_AFTER_WORKS,
+}
+_FOLLOW = re.compile(r"^Follow researcher\s*\d*$")
 
 
 def looks_like_profile(text: str) -> bool:
@@ -32,16 +52,34 @@ def _lines(text: str) -> list[tuple[int, str]]:
     return [(i, ln.strip()) for i, ln in enumerate(text.splitlines(), start=1) if ln.strip()]
 
 
-def _person(lines: list[tuple[int, str]], file: str) -> ResearcherRecord:
-    idx = 0
-    if lines and lines[0][1] == "Researcher profile":
-        idx = 1
-    if idx >= len(lines):
-        raise RecordError("no researcher name on the page")
-    name = lines[idx][1]
+def _page_text(line: str) -> bool:
+    """A heading, badge, count or button of the page: never the person's name or headline."""
+    return bool(
+        line in _PAGE_TEXT
+        or _FOLLOW.match(line)
+        or _BADGES.match(line)
+        or _TRUST.search(line)
+        or _COUNT.match(line)
+        or _ITEMS.match(line)
+    )
+
+
+def _name_and_headline(lines: list[tuple[int, str]]) -> tuple[int | None, str | None, str | None]:
+    """The line that names the person (the first one, after the optional "Researcher profile" title) and the
+    headline under it; (None, None, None) when the page starts with one of its blocks instead."""
+    idx = 1 if lines and lines[0][1] == "Researcher profile" else 0
+    if idx >= len(lines) or _page_text(lines[idx][1]):
+        return None, None, None
     headline = None
-    if idx + 1 < len(lines) and not _BADGES.match(lines[idx + 1][1]):
+    if idx + 1 < len(lines) and not _page_text(lines[idx + 1][1]):
         headline = lines[idx + 1][1]
+    return lines[idx][0], lines[idx][1], headline
+
+
+def _person(lines: list[tuple[int, str]], file: str, works: list[WorkRecord]) -> ResearcherRecord:
+    if not lines:
+        raise RecordError("no researcher name on the page")
+    line, name, headline = _name_and_headline(lines)
     rec: dict[str, object] = {}
     counts: dict[str, int] = {}
     for _, ln in lines:
@@ -73,9 +111,16 @@ def _person(lines: list[tuple[int, str]], file: str) -> ResearcherRecord:
                 what, "close_collaborators"
             )
             counts.setdefault(key, int(c2.group("n").replace(",", "")))
+    if name is None:
+        # no name on the page: the person is known by their works alone, so the page's key comes from them
+        basis = "\n".join(sorted(title_key(w.title) for w in works)) or "\n".join(ln for _, ln in lines)
+        key = f"unnamed-{short_hash(basis)}"
+    else:
+        key = name_key(name)
     return ResearcherRecord(
-        prov=Provenance(source="profile", file=file, line=lines[idx][0]),
-        name=name,
+        prov=Provenance(source="profile", file=file, line=line if line is not None else lines[0][0]),
+        # "" is how a record says the source gives no name (the model's name is a string)
+        name=name or "",
         headline=headline,
         affiliation=rec.get("aff"),  # type: ignore[arg-type]
         affiliation_status=rec.get("status", "unknown"),  # type: ignore[arg-type]
@@ -86,7 +131,7 @@ def _person(lines: list[tuple[int, str]], file: str) -> ResearcherRecord:
         open_to_collaborate=rec.get("open"),  # type: ignore[arg-type]
         reported=ReportedCounts(**counts),
         # the page has no stable id of its own: the person's name key names the profile
-        ids=ResearcherIds(profile=name_key(name)),
+        ids=ResearcherIds(profile=key),
     )
 
 
@@ -135,7 +180,7 @@ def parse(inp: Input, known_names: Collection[str] | None = None) -> Iterator[Re
             yield w
         else:
             works.append(w)
-    person = guarded(partial(_person, lines, inp.name), inp.name, line=1, raw=text[:2000])
+    person = guarded(partial(_person, lines, inp.name, works), inp.name, line=1, raw=text[:2000])
     if isinstance(person, Reject):
         yield person
         return

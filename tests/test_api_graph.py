@@ -748,7 +748,7 @@ def test_warm_up_plans_every_api_query(
     neo4j_driver: Driver, neo4j_settings: Settings, data: dict[str, Any]
 ) -> None:
     """Every query of cypher/api runs with the parameter types the API sends (a Cypher error would show here)."""
-    assert GraphRepository(neo4j_driver, neo4j_settings).warm_up() == (21, 21)
+    assert GraphRepository(neo4j_driver, neo4j_settings).warm_up() == (24, 24)
 
 
 def test_ready_and_health(client: TestClient) -> None:

@@ -764,3 +764,68 @@ def test_seed_profile_counts_come_from_the_graph(
     items.nth(len(works) - 1).wait_for()
     assert items.count() == len(works)
     assert {items.nth(i).get_attribute("data-id") for i in range(len(works))} == set(works)
+
+
+# ---------------------------------------------------------------------------------------------- the landing page
+
+
+def test_landing_counts_the_graph_and_opens_a_well_connected_researcher(
+    page: Any, served: Served, neo4j_driver: Driver, neo4j_settings: Settings
+) -> None:
+    # Ada: 17 works, co-authors Bruno, Chen and Dana; Bruno: 4 works, co-authors Ada, Chen and Eve; Chen has 2
+    # co-authors only, the others one work each
+    page.goto(served.url("/"))
+    page.locator('[data-testid="overview"][data-state="ready"]').wait_for()
+    counts = {
+        k: tid(page, f"count-{k}").get_attribute("data-value") for k in ("researchers", "works", "topics")
+    }
+    assert counts == {"researchers": "6", "works": "18", "topics": "2"}  # of 3: one only in a WORKS_ON
+    assert tid(page, "count-topics").inner_text() == "2 topics in use of 3"
+    assert tid(page, "count-institutions").inner_text() == "1 institution"
+    featured = tid(page, "featured-researcher")
+    assert featured.all_inner_texts() == ["Ada Ferreira", "Bruno Okafor"]
+    assert [featured.nth(i).get_attribute("data-id") for i in range(2)] == [ADA, BRUNO]
+    assert (
+        page.locator(".featured li").first.inner_text()
+        == "Ada Ferreira 17 works · 3 co-authors · 1 institution"
+    )
+    assert tid(page, "load-runs-empty").is_visible()  # the hand-written graph came from no load
+    expect_search = tid(page, "home-search")
+    assert expect_search.is_visible()
+
+    featured.first.click()
+    tid(page, "profile-name").wait_for()
+    assert tid(page, "profile-name").inner_text() == "Ada Ferreira"
+    assert page.url == served.profile(ADA)
+
+
+def test_landing_lists_the_last_load_runs(
+    page: Any, served: Served, neo4j_driver: Driver, neo4j_settings: Settings
+) -> None:
+    db.run(
+        neo4j_driver,
+        "CREATE (:LoadRun {id: 'run:test-landing', status: 'completed', source: 'arxiv-metadata,openalex',"
+        " started_at: datetime('2026-01-02T03:04:00Z'), loaded: 53, rejected: 1,"
+        ' counts: \'{"Researcher": 183, "Work": 53}\'})',
+        write=True,
+        settings=neo4j_settings,
+    )
+    try:
+        page.goto(served.url("/"))
+        row = page.locator('[data-testid="load-run"][data-id="run:test-landing"]')
+        row.wait_for()
+        cells = row.locator("td").all_inner_texts()
+        assert cells[1:] == [
+            "completed",
+            "arxiv-metadata, openalex",
+            "53 loaded, 1 rejected",
+            "Researcher 183, Work 53",
+        ]
+        assert cells[0].startswith("2 Jan 2026")
+    finally:
+        db.run(
+            neo4j_driver,
+            "MATCH (l:LoadRun {id: 'run:test-landing'}) DELETE l",
+            write=True,
+            settings=neo4j_settings,
+        )

@@ -33,4 +33,21 @@ def build_coauthor_table(store: StageStore, cap: int) -> int:
             """,
             {"cap": cap},
         )
+        # works with more authors than the cap make no COAUTHOR clique: each researcher says how many of theirs
+        con.execute(
+            """
+            UPDATE researcher SET big_team_works = coalesce(b.big, 0)
+            FROM (
+                SELECT r.id, count(DISTINCT big.w) AS big
+                FROM researcher r LEFT JOIN (
+                    SELECT a.src AS r, a.dst AS w FROM authored a JOIN work wk ON wk.id = a.dst
+                    JOIN (SELECT dst, count(DISTINCT src) AS n FROM authored GROUP BY dst) c ON c.dst = a.dst
+                    WHERE greatest(coalesce(wk.author_count, 0), c.n) > $cap
+                ) big ON big.r = r.id
+                GROUP BY r.id
+            ) b
+            WHERE researcher.id = b.id AND researcher.big_team_works IS DISTINCT FROM coalesce(b.big, 0)
+            """,
+            {"cap": cap},
+        )
         return int(store.scalar("SELECT count(*) FROM coauthor") or 0)

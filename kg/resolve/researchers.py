@@ -87,6 +87,7 @@ RESEARCHER_COLUMNS = (
     "sources",
     "mention_count",
     "record_refs",
+    "big_team_works",
 )
 RESEARCHER_SCHEMA = pa.schema(
     [
@@ -116,6 +117,7 @@ RESEARCHER_SCHEMA = pa.schema(
         ("sources", _LS),
         ("mention_count", pa.int32()),
         ("record_refs", _LS),
+        ("big_team_works", pa.int32()),
     ]
 )
 
@@ -615,7 +617,7 @@ def _researcher_rows(store: StageStore) -> int:
             SELECT c.id, c.name, c.name_key, c.block_key, list_filter(c.names, lambda x: x <> c.name),
                    {_strong_value_sql("orcid")}, {_strong_value_sql("openalex")}, {_strong_value_sql("profile")},
                    NULL, NULL, 'unknown', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                   c.method, c.confidence, c.evidence, c.sources, c.members, c.refs
+                   c.method, c.confidence, c.evidence, c.sources, c.members, c.refs, NULL
             FROM cluster c JOIN _plain USING (id)
             """
         )

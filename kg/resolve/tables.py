@@ -67,6 +67,7 @@ NODE_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "sources",
             "mention_count",
             "record_refs",
+            "big_team_works",
         ),
     ),
     "Institution": (
@@ -165,7 +166,8 @@ CREATE TABLE IF NOT EXISTS researcher (
     trust_score BIGINT, trust_label VARCHAR, verification_level VARCHAR, claimed BOOLEAN,
     open_to_collaborate BOOLEAN, followers BIGINT, reported_works BIGINT, reported_topics BIGINT,
     reported_close_collaborators BIGINT, identity_method VARCHAR, identity_confidence DOUBLE,
-    identity_evidence VARCHAR[], sources VARCHAR[], mention_count INTEGER, record_refs VARCHAR[]
+    identity_evidence VARCHAR[], sources VARCHAR[], mention_count INTEGER, record_refs VARCHAR[],
+    big_team_works INTEGER
 );
 CREATE TABLE IF NOT EXISTS authored (
     src VARCHAR, dst VARCHAR, position INTEGER, raw_name VARCHAR, names VARCHAR[], source VARCHAR,

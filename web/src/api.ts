@@ -7,6 +7,7 @@ import type {
   GraphSlice,
   NamedRef,
   NodeType,
+  Overview,
   Page,
   QuickRead,
   SearchHit,
@@ -315,4 +316,48 @@ const DETAIL_PATH: Record<NodeType, string> = {
 export async function detail(type: NodeType, id: string, signal?: AbortSignal): Promise<Json> {
   const body = await getJson(`/${DETAIL_PATH[type]}/${enc(id)}`, undefined, signal);
   return isObj(body) ? body : {};
+}
+
+export function toOverview(raw: unknown): Overview {
+  const o = isObj(raw) ? raw : {};
+  const c = isObj(o.counts) ? o.counts : {};
+  const n = (v: unknown): number => num(v) ?? 0;
+  return {
+    counts: {
+      researchers: n(c.researchers),
+      works: n(c.works),
+      topics: n(c.topics),
+      topicsUsed: n(c.topics_used),
+      institutions: n(c.institutions),
+    },
+    loadRuns: list(o.load_runs)
+      .filter(isObj)
+      .map((r) => ({
+        id: str(r.id) ?? "",
+        source: str(r.source),
+        status: str(r.status),
+        startedAt: str(r.started_at),
+        loaded: num(r.loaded),
+        rejected: num(r.rejected),
+        written: Object.fromEntries(
+          Object.entries(isObj(r.written) ? r.written : {}).filter((e): e is [string, number] => num(e[1]) !== null),
+        ),
+      })),
+    researchers: list(o.researchers)
+      .filter(isObj)
+      .map((r) => ({
+        id: str(r.id) ?? "",
+        name: str(r.name) ?? str(r.id) ?? "",
+        works: n(r.works),
+        coauthors: n(r.coauthors),
+        institutions: n(r.institutions),
+      }))
+      .filter((r) => r.id !== ""),
+    minWorks: n(o.min_works),
+    minCoauthors: n(o.min_coauthors),
+  };
+}
+
+export async function overview(signal?: AbortSignal): Promise<Overview> {
+  return toOverview(await getJson("/overview", undefined, signal));
 }

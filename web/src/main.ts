@@ -5,6 +5,7 @@ import "./styles.css";
 import { nodeTypeOf } from "./api";
 import { clear, h } from "./dom";
 import { renderExplorer } from "./explorer";
+import { renderLanding } from "./landing";
 import type { Nav } from "./profile";
 import { renderProfile } from "./profile";
 import { SearchBox } from "./search";
@@ -62,22 +63,6 @@ function chrome(): HTMLElement {
   return main;
 }
 
-function landing(): void {
-  const search = new SearchBox("home-search", "Find a researcher, a work or a topic…", openHit);
-  clear(app);
-  app.append(
-    h(
-      "main",
-      { className: "landing", testid: "landing" },
-      h("h1", {}, "Research KG"),
-      h("p", { className: "muted" }, "A research knowledge graph: researchers, their works, topics and institutions."),
-      search.el,
-    ),
-  );
-  document.title = "Research KG";
-  search.input.focus();
-}
-
 // Each route owns the page until the next one: leaving aborts its fetches and lets its drawings go, so a slice
 // that arrives for a page the person already left is dropped instead of drawn into a detached element.
 let current = new AbortController();
@@ -115,7 +100,7 @@ async function route(): Promise<void> {
     await renderExplorer(main, explore, nodeTypeOf(t, explore), q.get("focus"), nav, signal);
     return;
   }
-  landing();
+  await renderLanding(app, nav, openHit, signal);
 }
 
 window.addEventListener("popstate", () => void route());

@@ -77,3 +77,20 @@ export interface SearchHit {
   label: string;
   detail: string | null;
 }
+
+/** The landing page's picture of the graph (GET /overview). */
+export interface Overview {
+  counts: { researchers: number; works: number; topics: number; topicsUsed: number; institutions: number };
+  loadRuns: {
+    id: string;
+    source: string | null;
+    status: string | null;
+    startedAt: string | null;
+    loaded: number | null;
+    rejected: number | null;
+    written: Record<string, number>;
+  }[];
+  researchers: { id: string; name: string; works: number; coauthors: number; institutions: number }[];
+  minWorks: number;
+  minCoauthors: number;
+}
