@@ -333,8 +333,12 @@ class TopicModel:
         text = np.asarray((x @ self._prototypes_t).todense(), dtype=np.float32)
         knn = self._knn(x)
         knn_sub = np.asarray(knn @ self._topic_to_subfield.todense(), dtype=np.float32)
-        sub_lp = _log_softmax(CENTROID_SHARPNESS * np.asarray((x @ self._sub_t).todense()) + self.subfield_intercept)
-        field_lp = _log_softmax(CENTROID_SHARPNESS * np.asarray((x @ self._field_t).todense()) + self.field_intercept)
+        sub_lp = _log_softmax(
+            CENTROID_SHARPNESS * np.asarray((x @ self._sub_t).todense()) + self.subfield_intercept
+        )
+        field_lp = _log_softmax(
+            CENTROID_SHARPNESS * np.asarray((x @ self._field_t).todense()) + self.field_intercept
+        )
         cands_out: list[np.ndarray] = []
         feats_out: list[np.ndarray] = []
         for i, row in enumerate(rows):
@@ -414,7 +418,11 @@ class TopicModel:
         key = venue_key(row.venue)
         if not key:
             return []
-        return [ctx.work_topics[w] for w in ctx.venue_works.get(key, ()) if w != row.work_id and w in ctx.work_topics]
+        return [
+            ctx.work_topics[w]
+            for w in ctx.venue_works.get(key, ())
+            if w != row.work_id and w in ctx.work_topics
+        ]
 
     def _context_shares(
         self, works: Sequence[Sequence[tuple[str, float]]]
@@ -480,17 +488,26 @@ class TopicModel:
         that speak for it."""
         proto = self.prototypes[topic]
         prod = x_row.multiply(proto).tocoo()
-        order = np.argsort(-prod.data, kind="stable")
-        words: list[str] = []
+        order = np.argsort(-prod.data, kind="stable")[: 4 * MAX_EVIDENCE]
+        phrases: list[str] = []
+        pairs: list[str] = []
+        singles: list[str] = []
         for k in order:
             term = self._terms[int(prod.col[k])]
             if term.startswith(("v:", "c:")):
                 continue
-            words.append(term[2:] if term.startswith("k:") else term)
-            if len(words) >= MAX_EVIDENCE:
-                break
-        said = " | ".join(words)
-        words = [w for w in words if said.count(w) == 1 or " " in w]
+            if term.startswith("k:"):
+                phrases.append(term[2:])
+            elif " " in term:
+                pairs.append(term)
+            else:
+                singles.append(term)
+        # taxonomy phrases first, then word pairs and words that no phrase already contains
+        words = list(phrases)
+        for w in [*pairs, *singles]:
+            if not any(f" {w} " in f" {p} " for p in words):
+                words.append(w)
+        words = words[:MAX_EVIDENCE]
         signals = dict(zip(SIGNALS, feats, strict=True))
         if signals["cite_topic"] > 0:
             words.append(f"cited works ({signals['cite_topic']:.0%})")
@@ -514,7 +531,18 @@ class TopicModel:
     ) -> list[list[ScoredTopic]]:
         """Topics for each row, best first: up to `top_k` topics whose P(primary) is at least `min_score`; when
         no topic reaches it, the best subfield (or field) when that one does. Scores are probabilities."""
-        x = self.space.transform(extractor.terms(rows))
+        return self.assign_terms(rows, extractor.terms(rows), context, top_k, min_score)
+
+    def assign_terms(
+        self,
+        rows: Sequence[TopicRow],
+        terms: Sequence[Mapping[str, float]],
+        context: TopicContext | None = None,
+        top_k: int = TOP_K,
+        min_score: float = 0.05,
+    ) -> list[list[ScoredTopic]]:
+        """`assign` for rows whose terms are already extracted (one spaCy pass serves keyphrases too)."""
+        x = self.space.transform(terms)
         cands, feats = self.signal_matrix(x, rows, context)
         out: list[list[ScoredTopic]] = []
         for i, row in enumerate(rows):
@@ -599,7 +627,9 @@ class TopicModel:
         except (OSError, ValueError, KeyError) as e:
             raise InputError(f"{path}: not a topic model ({e})") from e
         if meta.get("format") != MODEL_FORMAT:
-            raise InputError(f"{path}: topic model format {meta.get('format')} (this version reads {MODEL_FORMAT})")
+            raise InputError(
+                f"{path}: topic model format {meta.get('format')} (this version reads {MODEL_FORMAT})"
+            )
 
         def csr(name: str) -> sp.csr_matrix:
             return sp.csr_matrix(
