@@ -702,16 +702,27 @@ def model_path() -> Path | None:
     return None
 
 
+@lru_cache(maxsize=4)
+def _taxonomy_topic_ids(path: Path, mtime: float) -> frozenset[str]:
+    return frozenset(n.id for n in read_taxonomy(path, with_arxiv=False).by_level("topic"))
+
+
 def get_assigner(
     settings: Settings | None = None, path: Path | None = None, *, learned: bool | None = None
 ) -> Assigner:
-    """The process-wide assigner: the learned model when one is found (`learned=False` or a taxonomy `path`
-    asks for the phrase matcher), else the phrase matcher over the taxonomy file (built or loaded from the
-    cache once)."""
-    mp = model_path() if learned is not False and path is None else None
+    """The process-wide assigner for the taxonomy file (`path`, else the configured one): the learned model
+    when one is found and it was trained on the same topics (a model knows nothing of another taxonomy's
+    topics), else the phrase matcher over the taxonomy (built or loaded from the cache once). `learned=True`
+    takes the model whatever the taxonomy, `learned=False` the phrase matcher."""
+    tax_path = (path or default_path(settings)).resolve()
+    mp = model_path() if learned is not False else None
     if mp is not None:
-        return _learned_for(mp.resolve(), mp.stat().st_mtime)
-    return _assigner_for((path or default_path(settings)).resolve())
+        found = _learned_for(mp.resolve(), mp.stat().st_mtime)
+        if learned or not tax_path.is_file():
+            return found
+        if frozenset(found.model.topic_ids) == _taxonomy_topic_ids(tax_path, tax_path.stat().st_mtime):
+            return found
+    return _assigner_for(tax_path)
 
 
 def assign_topics(
