@@ -114,7 +114,21 @@ def read_labeled(paths: Sequence[Path], taxonomy: Taxonomy) -> tuple[list[Labele
         out.append(labeled)
         if rec.prov.file:
             files.add(rec.prov.file)
-    return out, sorted(files)
+    return out, [_named(Path(f), paths) for f in sorted(files)]
+
+
+def _named(path: Path, roots: Sequence[Path]) -> str:
+    """A training file as 'openalex/works_sample.jsonl sha256:…' (relative to the folder given, so a model
+    names its data the same on every machine)."""
+    shown = path.name
+    for root in roots:
+        r = Path(root).resolve()
+        try:
+            shown = str(path.resolve().relative_to(r.parent))
+            break
+        except ValueError:
+            continue
+    return f"{shown} sha256:{file_sha(path)}" if path.is_file() else shown
 
 
 def title_key(title: str) -> str:
