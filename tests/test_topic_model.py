@@ -156,3 +156,66 @@ def test_shipped_model_puts_architecture_search_in_computer_science(shared_data:
     for topics, _ in found:
         assert tax.ancestor_at(topics[0].topic_id, "field") == "openalex:field:17"  # Computer Science
         assert not any("Architecture, Modernity" in tax.nodes[t.topic_id].name for t in topics)
+
+
+def _openalex_line(w: tt.LabeledWork, name: str) -> str:
+    import json
+
+    words = w.row.abstract.split()
+    topic = w.topics[0][0].split(":", 1)[1]
+    rec = {
+        "id": f"https://openalex.org/{w.row.work_id}",
+        "title": w.row.title,
+        "publication_year": 2020,
+        "abstract_inverted_index": {x: [i for i, y in enumerate(words) if y == x] for x in words},
+        "authorships": [],
+        "topics": [{"id": f"https://openalex.org/{topic}", "display_name": name, "score": 0.99}],
+    }
+    return json.dumps(rec)
+
+
+def test_kg_topics_train_and_eval_commands(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    works = tmp_path / "works.jsonl"
+    works.write_text("".join(_openalex_line(w, "t") + "\n" for w in LABELED), encoding="utf-8")
+    env = {**os.environ, "KG_DATA_DIR": str(tmp_path / "none")}
+    model = tmp_path / "model.npz"
+
+    def kg(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "kg.cli", "topics", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    trained = kg("train", str(works), "--taxonomy", str(TWO_FIELDS), "--out", str(model))
+    assert trained.returncode == 0, trained.stderr
+    size = model.stat().st_size / 1e6
+    assert trained.stdout.strip() == (
+        f"topic model written to {model} ({size:.1f} MB): 12 openalex works, 6 topics"
+    )
+    meta = TopicModel.load(model).trained_on
+    assert meta["works"] == {"openalex": 12}
+    assert meta["sources"][0].startswith("works.jsonl sha256:")
+
+    report = tmp_path / "report.json"
+    evaluated = kg("eval", str(works), "--taxonomy", str(TWO_FIELDS), "--folds", "3", "--out", str(report))
+    assert evaluated.returncode == 0, evaluated.stderr
+    lines = evaluated.stdout.splitlines()
+    assert lines[0] == "12 works, 3-fold cross-validation by work"
+    assert [ln.split()[0] for ln in lines[2:6]] == ["domain", "field", "subfield", "topic"]
+    import json
+
+    doc = json.loads(report.read_text(encoding="utf-8"))
+    assert doc["works_evaluated"] == 12
+    assert doc["agreement"]["domain"]["primary_in_our_top3"] == 1.0
+
+    missing = kg("train", str(tmp_path / "nowhere"), "--taxonomy", str(TWO_FIELDS), "--out", str(model))
+    assert missing.returncode == 1
+    assert missing.stderr.strip().startswith("error: ")
+    assert "nowhere" in missing.stderr and "Traceback" not in missing.stderr
