@@ -110,6 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--taxonomy", type=Path, default=None, help="the OpenAlex topic table")
     ap.add_argument("--folds", type=int, default=10)
     ap.add_argument("--no-ablation", action="store_true", help="skip the ablation table")
+    ap.add_argument(
+        "--no-text-ablation",
+        action="store_true",
+        help="skip the text ablations (each a full cross-validation)",
+    )
     ap.add_argument("--quick", action="store_true", help="3 folds, no ablation, 500 works of throughput")
     ap.add_argument("--throughput", type=int, default=20_000, metavar="N", help="synthetic works to assign")
     ap.add_argument("--baseline", type=int, default=2_000, metavar="N", help="of which the phrase matcher")

@@ -73,6 +73,16 @@ SIGNALS = (
     "prior",
 )
 
+# the graph-context signals (ablated together)
+GRAPH_CONTEXT = (
+    "cite_topic",
+    "cite_subfield",
+    "author_topic",
+    "author_subfield",
+    "venue_topic",
+    "venue_subfield",
+)
+
 _LATEX_MATH = re.compile(r"\$[^$]{0,400}\$")
 _LATEX_CMD = re.compile(r"\\[a-zA-Z]+\*?(?:\{([^{}]*)\})?")
 _NON_WORD = re.compile(r"[^0-9a-z]+")

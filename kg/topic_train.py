@@ -19,6 +19,7 @@ import scipy.sparse as sp
 
 from kg.taxonomy import ARXIV_CATEGORIES, Taxonomy, arxiv_category_code, read_taxonomy
 from kg.topic_model import (
+    GRAPH_CONTEXT,
     SIGNALS,
     TermExtractor,
     TermSpace,
@@ -637,14 +638,7 @@ SIGNAL_ABLATIONS: dict[str, tuple[str, ...]] = {
     "authors' other works' topics": ("author_topic", "author_subfield"),
     "venue's works' topics": ("venue_topic", "venue_subfield"),
     "arXiv categories": ("category",),
-    "all graph context": (
-        "cite_topic",
-        "cite_subfield",
-        "author_topic",
-        "author_subfield",
-        "venue_topic",
-        "venue_subfield",
-    ),
+    "all graph context": GRAPH_CONTEXT,
 }
 WITH_PRIOR = "(added) topic prior"
 # Text ablations: the works' terms are rebuilt without one part (the taxonomy's text is always whole).
@@ -675,6 +669,7 @@ def evaluation_report(
     folds: int = 10,
     *,
     ablate: bool = True,
+    ablate_text: bool | None = None,
     progress: Any = None,
 ) -> dict[str, Any]:
     """Cross-validated agreement with OpenAlex (split by work), calibration, confusions, the ablation table and
@@ -717,7 +712,7 @@ def evaluation_report(
                 },
             }
         )
-    if ablate:
+    if ablate if ablate_text is None else ablate_text:
         for name, part in TEXT_ABLATIONS.items():
             keep = set(corpus.extractor.signals) - {part}
             variant = cross_validate(with_text_signals(corpus, keep), folds)["all"]

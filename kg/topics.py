@@ -70,7 +70,7 @@ from kg.errors import NotFound
 from kg.keyphrases import RESEARCH_FILLER
 from kg.keyphrases import keyphrases as rake_keyphrases
 from kg.taxonomy import Taxonomy, arxiv_category_code, default_path, read_taxonomy
-from kg.topic_model import ScoredTopic, TermExtractor, TopicContext, TopicModel, TopicRow
+from kg.topic_model import ScoredTopic, TermExtractor, TopicContext, TopicModel, TopicRow, clean_text
 from kg.topic_train import SECONDARY_WEIGHT
 
 METHOD = "vocab-v1"
@@ -113,8 +113,6 @@ SUMMARY_FILLER = frozenset(
     """.split()
 )
 
-_LATEX_MATH = re.compile(r"\$[^$]{0,400}\$")
-_LATEX_CMD = re.compile(r"\\[a-zA-Z]+\*?(?:\{([^{}]*)\})?")
 _PAREN = re.compile(r"\s*\([^)]*\)")
 
 
@@ -191,16 +189,6 @@ def build_pipeline(model: str | None = None) -> Language:
 @lru_cache(maxsize=1)
 def default_pipeline() -> Language:
     return build_pipeline()
-
-
-def clean_text(text: str | None) -> str:
-    """Drop LaTeX math and commands (keeping a command's braced argument), collapse white space."""
-    if not text:
-        return ""
-    t = _LATEX_MATH.sub(" ", text)
-    t = _LATEX_CMD.sub(lambda m: f" {m.group(1) or ''} ", t)
-    t = t.replace("{", " ").replace("}", " ").replace("~", " ")
-    return re.sub(r"\s+", " ", t).strip()
 
 
 # ---- the vocabulary -----------------------------------------------------------------------------------------
