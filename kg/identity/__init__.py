@@ -491,6 +491,9 @@ class Slot:
 
     work_id: str
     mentions: list[Mention] = field(default_factory=list)
+    # "" for the first slot of a name on a work; "@2", "@3", … for further authors of one work sharing that name
+    # (two "Li Wang" on one paper), so a slot's key is unique on its work
+    suffix: str = ""
     _name: tuple[int, str] = (0, "")  # (mention count it was computed for, name): mentions only grow
     _strong: tuple[int, dict[str, frozenset[str]]] = (
         -1,
@@ -537,7 +540,7 @@ class Slot:
 
     @property
     def key(self) -> str:
-        return f"{self.work_id}#{name_key(self.name)}"
+        return f"{self.work_id}#{name_key(self.name)}{self.suffix}"
 
     def conflicts(self, m: Mention) -> bool:
         for kind in ("orcid", "openalex", "profile"):
@@ -613,6 +616,13 @@ def unify_mentions(work_id: str, mentions: Iterable[Mention]) -> list[Slot]:
             if pos is not None:
                 by_position[pos].add(target)
             position_of[target] = pos
+    seen_keys: dict[str, int] = {}
+    for s in slots:
+        k = s.key
+        n = seen_keys.get(k, 0) + 1
+        seen_keys[k] = n
+        if n > 1:
+            s.suffix = f"@{n}"
     return slots
 
 
