@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=s.data_dir, help="the data directory (openalex/, arxiv/)")
     ap.add_argument("--taxonomy", type=Path, default=None, help="the OpenAlex topic table")
-    ap.add_argument("--folds", type=int, default=10)
+    ap.add_argument("--folds", type=int, default=10, help="0: measure throughput alone")
     ap.add_argument("--no-ablation", action="store_true", help="skip the ablation table")
     ap.add_argument(
         "--no-text-ablation",
@@ -124,6 +124,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         folds, ablate, n = 3, False, 500
     tax = args.taxonomy or default_path(s)
+    if folds == 0:  # throughput alone, in a process that has done nothing else
+        report: dict[str, Any] = {"throughput": throughput(n, min(n, args.baseline))}
+        args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(
+            json.dumps({k: v for k, v in report["throughput"].items() if k != "rss_mb_after_batch"}, indent=2)
+        )
+        return 0
     corpus = topic_train.load_corpus(tax, topic_train.default_training_paths(args.data))
     report = topic_train.evaluation_report(
         corpus,

@@ -733,8 +733,36 @@ def evaluation_report(
             )
     report["ablation"] = table
     report["vocab_v1_same_works"] = vocab_baseline(corpus, [r.work for r in full])
+    report["majority_same_folds"] = majority_baseline(corpus, folds)
     report["seconds"] = round(time.perf_counter() - t0, 1)
     return report
+
+
+def majority_baseline(corpus: Corpus, folds: int) -> dict[str, dict[str, float]]:
+    """What the sample's concentration alone gives: every held-out work gets the three most common primary
+    topics (subfields, fields, domains) of its training folds, whatever it says."""
+    targets = [i for i, w in enumerate(corpus.works) if w.primary]
+    fold_of = dict(
+        zip(
+            targets,
+            folds_by_work([title_key(corpus.works[i].row.title) for i in targets], folds),
+            strict=True,
+        )
+    )
+    ranked: list[Ranked] = []
+    for f in range(folds):
+        train_idx = [i for i in targets if fold_of[i] != f]
+        common: dict[str, list[str]] = {}
+        for lvl in LEVELS:
+            counts = Counter(
+                corpus.taxonomy.ancestor_at(corpus.works[i].primary or "", lvl) for i in train_idx
+            )
+            common[lvl] = [k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] or "")) if k]
+        for i in targets:
+            if fold_of[i] == f:
+                truth, theirs = truth_levels(corpus.taxonomy, corpus.works[i])
+                ranked.append(Ranked(i, common, truth, theirs, 0.0))
+    return agreement(ranked)
 
 
 def vocab_baseline(corpus: Corpus, idx: Sequence[int]) -> dict[str, dict[str, float]]:
