@@ -42,7 +42,7 @@ from spacy.tokens import Doc
 from kg.errors import InputError
 
 METHOD = "learned-v1"
-MODEL_FORMAT = 2
+MODEL_FORMAT = 1
 
 TITLE_REPEAT = 2
 KNN_NEIGHBOURS = 10
@@ -53,10 +53,6 @@ TOP_SUBFIELDS = 4
 TOP_K = 3
 # class centroids' cosine similarities × this, through a softmax, read as the subfield / field log-probabilities
 CENTROID_SHARPNESS = 20.0
-# the text's leaning: a softmax (× this) over the SHARE_TOPICS most similar topics, summed per subfield and field;
-# one word that names a lone topic elsewhere ('architecture') cannot outweigh a text whose topics agree on a field
-SHARE_SHARPNESS = 20.0
-SHARE_TOPICS = 50
 MAX_EVIDENCE = 6
 
 # the signals a candidate topic is described by, in the combiner's column order
@@ -67,8 +63,6 @@ SIGNALS = (
     "knn_subfield",
     "subfield",
     "field",
-    "text_subfield_share",
-    "text_field_share",
     "cite_topic",
     "cite_subfield",
     "author_topic",
@@ -368,45 +362,27 @@ class TopicModel:
             rank[order] = np.arange(len(cands), dtype=np.float32)
             subs = self.topic_subfield[cands]
             fields = self.subfield_field[subs]
-            sub_share, field_share = self._text_shares(text[i])
-            cols: dict[str, Any] = {
-                "text": text[i][cands],
-                "text_rank": 1.0 / (1.0 + rank),
-                "knn": knn[i][cands],
-                "knn_subfield": knn_sub[i][subs],
-                "subfield": sub_lp[i][subs],
-                "field": field_lp[i][fields],
-                "text_subfield_share": sub_share[subs],
-                "text_field_share": field_share[fields],
-                "cite_topic": [cite_t.get(int(c), 0.0) for c in cands],
-                "cite_subfield": [cite_s.get(int(s), 0.0) for s in subs],
-                "author_topic": [auth_t.get(int(c), 0.0) for c in cands],
-                "author_subfield": [auth_s.get(int(s), 0.0) for s in subs],
-                "venue_topic": [ven_t.get(int(c), 0.0) for c in cands],
-                "venue_subfield": [ven_s.get(int(s), 0.0) for s in subs],
-                "category": [
-                    1.0 if int(s) in cats[0] else 0.5 if int(fl) in cats[1] else 0.0
-                    for s, fl in zip(subs, fields, strict=True)
-                ],
-                "prior": self.prior[cands],
-            }
             f = np.zeros((len(cands), len(SIGNALS)), dtype=np.float32)
-            for j, name in enumerate(SIGNALS):
-                f[:, j] = cols[name]
+            f[:, 0] = text[i][cands]
+            f[:, 1] = 1.0 / (1.0 + rank)
+            f[:, 2] = knn[i][cands]
+            f[:, 3] = knn_sub[i][subs]
+            f[:, 4] = sub_lp[i][subs]
+            f[:, 5] = field_lp[i][fields]
+            f[:, 6] = [cite_t.get(int(c), 0.0) for c in cands]
+            f[:, 7] = [cite_s.get(int(s), 0.0) for s in subs]
+            f[:, 8] = [auth_t.get(int(c), 0.0) for c in cands]
+            f[:, 9] = [auth_s.get(int(s), 0.0) for s in subs]
+            f[:, 10] = [ven_t.get(int(c), 0.0) for c in cands]
+            f[:, 11] = [ven_s.get(int(s), 0.0) for s in subs]
+            f[:, 12] = [
+                1.0 if int(s) in cats[0] else 0.5 if int(fl) in cats[1] else 0.0
+                for s, fl in zip(subs, fields, strict=True)
+            ]
+            f[:, 13] = self.prior[cands]
             cands_out.append(cands)
             feats_out.append(f)
         return cands_out, feats_out
-
-    def _text_shares(self, text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        top = _top(text, SHARE_TOPICS)
-        z = SHARE_SHARPNESS * text[top].astype(np.float64)
-        w = np.exp(z - z.max())
-        w /= w.sum()
-        subs = np.bincount(self.topic_subfield[top], weights=w, minlength=len(self.subfield_ids))
-        fields = np.bincount(
-            self.subfield_field[self.topic_subfield[top]], weights=w, minlength=len(self.field_ids)
-        )
-        return subs.astype(np.float32), fields.astype(np.float32)
 
     def _knn(self, x: sp.csr_matrix) -> np.ndarray:
         n_topics = len(self.topic_ids)

@@ -33,7 +33,7 @@ from kg.topic_model import (
 # The signals the combiner reads by default. The topic prior (how common a topic is among the labeled works) is
 # computed but left out: in cross-validation it lowered agreement at every level (the ablation table reports it
 # added back), as the neighbours already carry what the labeled works say.
-DEFAULT_SIGNALS = tuple(s for s in SIGNALS if s not in ("prior", "text_rank"))
+DEFAULT_SIGNALS = tuple(s for s in SIGNALS if s != "prior")
 # weight of a labeled work's secondary OpenAlex topics against its primary one (1.0)
 SECONDARY_WEIGHT = 0.3
 # a topic's prototype: its taxonomy text plus this much of the centroid of its labeled works
@@ -379,54 +379,28 @@ def folds_by_work(keys: Sequence[str], k: int) -> list[int]:
 
 @dataclass
 class SignalRows:
-    """Out-of-fold candidate signals: per work, candidate topic indices, their signals, the primary's index (or
-    -1), and which candidates count as right: the primary for an OpenAlex work; every candidate in the labeled
-    subfield for an arXiv work (its category names a subfield, not a topic)."""
+    """Out-of-fold candidate signals: per work, candidate topic indices, their signals, and the primary's index
+    (or -1)."""
 
     work: list[int] = field(default_factory=list)
     cands: list[np.ndarray] = field(default_factory=list)
     feats: list[np.ndarray] = field(default_factory=list)
     primary: list[int] = field(default_factory=list)
-    targets: list[np.ndarray] = field(default_factory=list)
 
 
-def signals_for(
-    model: TopicModel, corpus: Corpus, idx: Sequence[int], *, subfield_labels: bool = False
-) -> SignalRows:
-    """Signals of the works `idx` that have a primary topic (and, with `subfield_labels`, of those labeled with
-    a subfield only)."""
+def signals_for(model: TopicModel, corpus: Corpus, idx: Sequence[int]) -> SignalRows:
     out = SignalRows()
-    sub_index = {sid: k for k, sid in enumerate(model.subfield_ids)}
-    chosen = [
-        i
-        for i in idx
-        if corpus.works[i].primary or (subfield_labels and corpus.works[i].subfield in sub_index)
-    ]
-    if not chosen:
+    topical = [i for i in idx if corpus.works[i].primary]
+    if not topical:
         return out
-    rows = [corpus.works[i].row for i in chosen]
-    terms = [corpus.work_terms[i] for i in chosen]
-    if subfield_labels:
-        # an arXiv work also teaches once without its categories: how the text alone finds its subfield (most
-        # works to assign carry no category), so the combiner does not learn to lean on categories only
-        bare = [k for k, i in enumerate(chosen) if not corpus.works[i].primary and rows[k].categories]
-        chosen = [*chosen, *(chosen[k] for k in bare)]
-        rows = [*rows, *(replace(rows[k], categories=()) for k in bare)]
-        terms = [*terms, *({t: v for t, v in terms[k].items() if not t.startswith("c:")} for k in bare)]
-    x = model.space.transform(terms)
-    cands, feats = model.signal_matrix(x, rows)
-    for i, c, f in zip(chosen, cands, feats, strict=True):
-        w = corpus.works[i]
-        p = model.topic_index(w.primary or "")
-        primary = int(np.searchsorted(c, p)) if p is not None and p in set(c.tolist()) else -1
+    x = model.space.transform([corpus.work_terms[i] for i in topical])
+    cands, feats = model.signal_matrix(x, [corpus.works[i].row for i in topical])
+    for i, c, f in zip(topical, cands, feats, strict=True):
+        p = model.topic_index(corpus.works[i].primary or "")
         out.work.append(i)
         out.cands.append(c)
         out.feats.append(f)
-        out.primary.append(primary)
-        if w.primary:
-            out.targets.append(np.array([primary] if primary >= 0 else [], dtype=np.int64))
-        else:
-            out.targets.append(np.flatnonzero(model.topic_subfield[c] == sub_index[w.subfield or ""]))
+        out.primary.append(int(np.searchsorted(c, p)) if p is not None and p in set(c.tolist()) else -1)
     return out
 
 
@@ -437,23 +411,21 @@ def out_of_fold(corpus: Corpus, train: Sequence[int], k: int) -> SignalRows:
     for f in range(k):
         inner = [i for i, g in zip(train, folds, strict=True) if g != f]
         held = [i for i, g in zip(train, folds, strict=True) if g == f]
-        part = signals_for(fit_components(corpus, inner), corpus, held, subfield_labels=True)
-        for name in ("work", "cands", "feats", "primary", "targets"):
+        part = signals_for(fit_components(corpus, inner), corpus, held)
+        for name in ("work", "cands", "feats", "primary"):
             getattr(out, name).extend(getattr(part, name))
     return out
 
 
 def fit_combiner(rows: SignalRows, use: Sequence[str] = DEFAULT_SIGNALS) -> tuple[np.ndarray, float, float]:
-    """The combiner: weights over the chosen signals that maximise the likelihood of each labeled work's right
-    candidates (its primary topic; for an arXiv work, any topic of its subfield) under a softmax over its
-    candidates plus one outcome 'not among the candidates' (its logit is the intercept): a conditional logit,
-    fitted with scipy's L-BFGS and a small L2 penalty. The softmax is the calibration: its probabilities are what
-    HAS_TOPIC scores say."""
+    """The combiner: weights over the chosen signals that maximise the likelihood of each labeled work's
+    primary topic under a softmax over its candidates plus one outcome 'not among the candidates' (its logit is
+    the intercept): a conditional logit, fitted with scipy's L-BFGS and a small L2 penalty. The softmax is the
+    calibration: its probabilities are what HAS_TOPIC scores say."""
     from scipy.optimize import minimize
 
     mask = np.array([s in use for s in SIGNALS], dtype=np.float64)
-    targets = rows.targets or [np.array([p] if p >= 0 else [], dtype=np.int64) for p in rows.primary]
-    groups = [(f.astype(np.float64) * mask, t) for f, t in zip(rows.feats, targets, strict=True)]
+    groups = [(f.astype(np.float64) * mask, p) for f, p in zip(rows.feats, rows.primary, strict=True)]
     if not groups:
         coef = np.zeros(len(SIGNALS))
         coef[SIGNALS.index("text")] = 10.0
@@ -465,7 +437,7 @@ def fit_combiner(rows: SignalRows, use: Sequence[str] = DEFAULT_SIGNALS) -> tupl
         total = COMBINER_L2 * float(w @ w)
         grad = np.zeros(k + 1)
         grad[:k] = 2.0 * COMBINER_L2 * w
-        for f, t in groups:
+        for f, p in groups:
             z = f @ w
             top = max(float(z.max()), b)
             e = np.exp(z - top)
@@ -473,11 +445,9 @@ def fit_combiner(rows: SignalRows, use: Sequence[str] = DEFAULT_SIGNALS) -> tupl
             denom = float(e.sum()) + eo
             q = e / denom
             qo = eo / denom
-            if len(t):
-                et = e[t]
-                right = float(et.sum())
-                total -= math.log(right) - math.log(denom)
-                grad[:k] -= (et / right) @ f[t] - q @ f
+            if p >= 0:
+                total -= float(z[p] - top) - math.log(denom)
+                grad[:k] -= f[p] - q @ f
                 grad[k] += qo
             else:
                 total -= (b - top) - math.log(denom)
