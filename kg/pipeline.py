@@ -134,12 +134,28 @@ def load(
     """Run the whole pipeline over (path, records) pairs and return what happened."""
     s = settings or get_settings()
     rid = run_id or new_run_id()
-    summary = LoadSummary(run_id=rid, rejects_file=rejects_path or f"rejects-{rid.split(':', 1)[1]}.jsonl", bulk=bulk)
+    summary = LoadSummary(
+        run_id=rid, rejects_file=rejects_path or f"rejects-{rid.split(':', 1)[1]}.jsonl", bulk=bulk
+    )
     own = stage is None
     st = stage or open_stage(s, stage_path, on_wait)
     try:
-        _run(driver, st, sources, summary, s, batch_size, bulk, derive, on_step, on_progress, on_reject,
-             on_file_error, on_write_failure, paths)
+        _run(
+            driver,
+            st,
+            sources,
+            summary,
+            s,
+            batch_size,
+            bulk,
+            derive,
+            on_step,
+            on_progress,
+            on_reject,
+            on_file_error,
+            on_write_failure,
+            paths,
+        )
     finally:
         if own:
             st.close()
@@ -280,7 +296,11 @@ def _run(
                 run_named(driver, "load/loadrun_finish", {"id": rid, "props": finish}, write=True, settings=s)
                 if summary.resumed:
                     run_named(
-                        driver, "load/loadrun_resumed", {"ids": summary.resumed, "by": rid}, write=True, settings=s
+                        driver,
+                        "load/loadrun_resumed",
+                        {"ids": summary.resumed, "by": rid},
+                        write=True,
+                        settings=s,
                     )
             except Exception:  # the run's own record must not hide the error that stopped the load
                 log.warning("could not record the end of load run %s", rid)
@@ -329,7 +349,10 @@ def _online_write(
     from kg.write.online import write_changes
 
     merge_all = _write_mode(driver, st, s)
-    step("write changes to Neo4j" + (" (merging: the graph may hold part of an earlier write)" if merge_all else ""))
+    step(
+        "write changes to Neo4j"
+        + (" (merging: the graph may hold part of an earlier write)" if merge_all else "")
+    )
     st.set_meta("write_dirty", rid)
     report = write_changes(
         driver,
@@ -350,7 +373,9 @@ def _online_write(
     st.con.execute("DELETE FROM meta WHERE key = 'write_dirty'")
 
 
-def _bulk_write(driver: Driver, st: StageStore, s: Settings, rid: str, summary: LoadSummary, step: Step) -> None:
+def _bulk_write(
+    driver: Driver, st: StageStore, s: Settings, rid: str, summary: LoadSummary, step: Step
+) -> None:
     from kg.write import bulk, changes
 
     empty = run_named(driver, "write/graph_is_empty", settings=s)
@@ -367,7 +392,7 @@ def _bulk_write(driver: Driver, st: StageStore, s: Settings, rid: str, summary: 
     with st.transaction():
         changes.mark_all_written(st)
     for key, n in report.rows.items():
-        kind, name = key.split(":", 1)
+        _kind, name = key.split(":", 1)
         summary.written[name] += n
     summary.generation = int(st.meta("generation") or 0) + 1
     st.set_meta("generation", str(summary.generation))
@@ -384,8 +409,18 @@ def shutil_rmtree(path: Path) -> None:
 def derive_topics(driver: Driver, st: StageStore, s: Settings) -> dict[str, str]:
     """Topics for works without source topics and researchers' topic profiles, for what the load changed."""
     out: dict[str, str] = {}
-    works = [r[0] for r in st.con.execute("SELECT DISTINCT p.id FROM pending_derive p JOIN work w ON w.id = p.id WHERE p.kind = 'work' ORDER BY 1").fetchall()]
-    researchers = [r[0] for r in st.con.execute("SELECT DISTINCT p.id FROM pending_derive p JOIN researcher r ON r.id = p.id WHERE p.kind = 'researcher' ORDER BY 1").fetchall()]
+    works = [
+        r[0]
+        for r in st.con.execute(
+            "SELECT DISTINCT p.id FROM pending_derive p JOIN work w ON w.id = p.id WHERE p.kind = 'work' ORDER BY 1"
+        ).fetchall()
+    ]
+    researchers = [
+        r[0]
+        for r in st.con.execute(
+            "SELECT DISTINCT p.id FROM pending_derive p JOIN researcher r ON r.id = p.id WHERE p.kind = 'researcher' ORDER BY 1"
+        ).fetchall()
+    ]
     try:
         from kg import topics as topics_mod
     except ImportError:

@@ -46,7 +46,7 @@ def _people(drv: Driver, s: Settings) -> list[dict[str, object]]:
     return db.run(
         drv,
         "MATCH (r:Researcher)-[:AUTHORED]->(w:Work) WITH r, w ORDER BY w.title "
-        "RETURN r.id AS id, r.name AS name, r.aliases AS aliases, r.identity_method AS method, "
+        "RETURN r.id AS id, r.name AS name, coalesce(r.aliases, []) AS aliases, r.identity_method AS method, "
         "collect(w.title) AS works ORDER BY id",
         settings=s,
     )

@@ -53,7 +53,8 @@ def load_command(
         ),
     ] = None,
     batch_size: Annotated[
-        int | None, typer.Option("--batch-size", "-b", min=1, help="Rows per write transaction (KG_BATCH_SIZE).")
+        int | None,
+        typer.Option("--batch-size", "-b", min=1, help="Rows per write transaction (KG_BATCH_SIZE)."),
     ] = None,
     rejects: Annotated[
         Path | None,
@@ -92,7 +93,9 @@ def load_command(
     if stage is not None:
         s = s.model_copy(update={"stage_path": stage})
     if bulk and not s.uses_local_db:
-        raise InputError("--bulk imports into the local Neo4j only; with KG_NEO4J_URI set, load without --bulk")
+        raise InputError(
+            "--bulk imports into the local Neo4j only; with KG_NEO4J_URI set, load without --bulk"
+        )
     drv = driver()
     show_bar = sys.stderr.isatty()
 
@@ -171,7 +174,9 @@ def load_command(
             soft_wrap=True,
         )
     if summary.resumed:
-        console.print(f"completed interrupted run(s): {', '.join(summary.resumed)}", markup=False, soft_wrap=True)
+        console.print(
+            f"completed interrupted run(s): {', '.join(summary.resumed)}", markup=False, soft_wrap=True
+        )
     for state in sorted(summary.hooks.values()):
         if state != "ok":
             console.print(f"note: {state}", markup=False, soft_wrap=True)
@@ -201,8 +206,10 @@ def _known_names(s: Settings) -> set[str] | None:
         return None
     try:
         with StageStore(path, read_only=True) as st:
-            names = {r[0] for r in st.con.execute("SELECT name FROM researcher WHERE name IS NOT NULL").fetchall()}
-    except (StageBusy, Exception):  # another load holds it: parse without the hint
+            names = {
+                r[0] for r in st.con.execute("SELECT name FROM researcher WHERE name IS NOT NULL").fetchall()
+            }
+    except StageBusy:  # another load holds it: parse without the hint
         return None
     return names or None
 

@@ -122,15 +122,28 @@ def _record_and_apply(driver: Driver, kind: str, props: dict[str, Any], s: Setti
                 'INSERT OR REPLACE INTO decisions (id, kind, anchors_a, anchors_b, blocks, "by", "at", why, claim, a, b) '
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    props["decision"], kind, props["anchors_a"], props["anchors_b"], props["blocks"], props["by"],
-                    props["at"], props["why"], props.get("claim"), props["a_name"], props["b_name"],
+                    props["decision"],
+                    kind,
+                    props["anchors_a"],
+                    props["anchors_b"],
+                    props["blocks"],
+                    props["by"],
+                    props["at"],
+                    props["why"],
+                    props.get("claim"),
+                    props["a_name"],
+                    props["b_name"],
                 ],
             )
             for b in props["blocks"]:
                 st.con.execute("INSERT OR IGNORE INTO pending_block VALUES (?)", [b])
-        pipeline.load(driver, [], settings=s, stage=st, paths=[f"curation:{props['decision']}"], rejects_path=None)
+        pipeline.load(
+            driver, [], settings=s, stage=st, paths=[f"curation:{props['decision']}"], rejects_path=None
+        )
         table = "same_as" if kind == "SAME_AS" else "not_same_as"
-        rows = st.con.execute(f"SELECT src, dst FROM {table} WHERE decision = ?", [props["decision"]]).fetchall()
+        rows = st.con.execute(
+            f"SELECT src, dst FROM {table} WHERE decision = ?", [props["decision"]]
+        ).fetchall()
     return sorted({x for row in rows for x in row})
 
 

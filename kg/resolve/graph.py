@@ -13,25 +13,38 @@ from kg.identity import name_key
 from kg.models import InstitutionRecord, ResearcherRecord, TopicRecord
 from kg.resolve import rows as rowmod
 from kg.resolve.researchers import load_decisions
-from kg.resolve.works import INSTITUTION_SRC_SCHEMA
 from kg.stage.store import StageStore
 
 _S = pa.string()
 _LS = pa.list_(pa.string())
 
-# The first few provenance refs by source, file and record id, then line (kg.identity.first_refs, in SQL).
-_MACROS = r"""
-CREATE OR REPLACE MACRO first_refs(l) AS list_slice(
-    list_transform(
-        list_sort(list_distinct(list_transform(list_filter(l, lambda x: x IS NOT NULL),
-                                              lambda x: regexp_replace(x, ':[0-9]+#', '#') || chr(31) || x))),
-        lambda x: split_part(x, chr(31), 2)),
-    1, 5);
-"""
-
+INSTITUTION_SRC_SCHEMA = pa.schema(
+    [
+        ("id", _S),
+        ("name", _S),
+        ("ror", _S),
+        ("openalex_id", _S),
+        ("country_code", _S),
+        ("type", _S),
+        ("source", _S),
+        ("rank", pa.int32()),
+        ("owner", _S),
+        ("record_ref", _S),
+        ("entity", pa.bool_()),
+    ]
+)
 _TOPIC_SRC_SCHEMA = pa.schema(
-    [("id", _S), ("name", _S), ("scheme", _S), ("level", _S), ("keywords", _LS), ("source", _S), ("ref", _S),
-     ("authoritative", pa.bool_()), ("parent", _S)]
+    [
+        ("id", _S),
+        ("name", _S),
+        ("scheme", _S),
+        ("level", _S),
+        ("keywords", _LS),
+        ("source", _S),
+        ("ref", _S),
+        ("authoritative", pa.bool_()),
+        ("parent", _S),
+    ]
 )
 _PROFILE_AFF_SCHEMA = pa.schema(
     [("rec", _S), ("institution", _S), ("source", _S), ("raw_affiliation", _S), ("ref", _S)]
@@ -61,16 +74,28 @@ def stage_entities(store: StageStore) -> None:
             parents = [t for t in chain if t is not None]
             topic_rows.append(
                 {
-                    "id": tr.id, "name": tr.name, "scheme": "openalex", "level": "topic",
-                    "keywords": list(tr.keywords), "source": tr.prov.source, "ref": ref, "authoritative": True,
+                    "id": tr.id,
+                    "name": tr.name,
+                    "scheme": "openalex",
+                    "level": "topic",
+                    "keywords": list(tr.keywords),
+                    "source": tr.prov.source,
+                    "ref": ref,
+                    "authoritative": True,
                     "parent": parents[0].id if parents else None,
                 }
             )
             for i, t in enumerate(parents):
                 topic_rows.append(
                     {
-                        "id": t.id, "name": t.name, "scheme": t.scheme, "level": t.level, "keywords": [],
-                        "source": tr.prov.source, "ref": ref, "authoritative": False,
+                        "id": t.id,
+                        "name": t.name,
+                        "scheme": t.scheme,
+                        "level": t.level,
+                        "keywords": [],
+                        "source": tr.prov.source,
+                        "ref": ref,
+                        "authoritative": False,
                         "parent": parents[i + 1].id if i + 1 < len(parents) else None,
                     }
                 )
@@ -84,14 +109,21 @@ def stage_entities(store: StageStore) -> None:
                     row["owner"] = rec
                     inst_rows.append(row)
                     aff_rows.append(
-                        {"rec": rec, "institution": row["id"], "source": r.prov.source,
-                         "raw_affiliation": r.affiliation, "ref": ref}
+                        {
+                            "rec": rec,
+                            "institution": row["id"],
+                            "source": r.prov.source,
+                            "raw_affiliation": r.affiliation,
+                            "ref": ref,
+                        }
                     )
         con.execute(
             "DELETE FROM institution_src WHERE owner IN (SELECT rec FROM institution_recs WHERE pending "
             "UNION ALL SELECT rec FROM researcher_recs WHERE pending)"
         )
-        con.execute("DELETE FROM profile_affiliation_src WHERE rec IN (SELECT rec FROM researcher_recs WHERE pending)")
+        con.execute(
+            "DELETE FROM profile_affiliation_src WHERE rec IN (SELECT rec FROM researcher_recs WHERE pending)"
+        )
         con.execute("UPDATE institution_recs SET pending = false WHERE pending")
         con.execute("UPDATE topic_recs SET pending = false WHERE pending")
         store.insert_rows("institution_src", inst_rows, INSTITUTION_SRC_SCHEMA)
@@ -102,7 +134,6 @@ def stage_entities(store: StageStore) -> None:
 def build_graph_tables(store: StageStore) -> None:
     """Rebuild authored, affiliated, institution, topic, has_topic, part_of, cites, same_as and not_same_as."""
     con = store.con
-    con.execute(_MACROS)
     con.execute(
         "CREATE TABLE IF NOT EXISTS profile_affiliation_src "
         "(rec VARCHAR, institution VARCHAR, source VARCHAR, raw_affiliation VARCHAR, ref VARCHAR)"

@@ -8,8 +8,8 @@ from collections import defaultdict
 from typing import Any
 
 from kg import identity
-from kg.identity import Cluster, Mention, name_key, rank
-from kg.models import InstitutionRecord, InstitutionRef, ResearcherRecord, TopicRef, WorkRecord
+from kg.identity import Cluster, name_key, rank
+from kg.models import InstitutionRecord, InstitutionRef, ResearcherRecord
 from kg.normalize import normalize_openalex, normalize_orcid, normalize_ror
 
 # Properties a researcher record (a profile page, an author entity) gives, won by the best-ranked source.
@@ -27,17 +27,6 @@ RESEARCHER_RECORD_FIELDS = (
     "reported_topics",
     "reported_close_collaborators",
 )
-
-
-def profile_mention(rec: ResearcherRecord) -> Mention:
-    """The mention a profile page adds to each work it lists: its person, with the page's ids."""
-    return Mention(
-        source=rec.prov.source,
-        name=rec.name.strip(),
-        orcid=normalize_orcid(rec.ids.orcid),
-        openalex=normalize_openalex(rec.ids.openalex, "A"),
-        profile=rec.ids.profile or None,
-    )
 
 
 def researcher_record_strong(rec: ResearcherRecord) -> list[str]:
@@ -114,7 +103,9 @@ def apply_aliases(cl: Cluster, groups: list[dict[str, set[str]]]) -> None:
             break
 
 
-def institution_row(ref: InstitutionRef | InstitutionRecord, source: str, record_ref: str) -> dict[str, Any] | None:
+def institution_row(
+    ref: InstitutionRef | InstitutionRecord, source: str, record_ref: str
+) -> dict[str, Any] | None:
     iid = identity.institution_id(ref)
     if not iid:
         return None
@@ -131,15 +122,6 @@ def institution_row(ref: InstitutionRef | InstitutionRecord, source: str, record
         "record_ref": record_ref,
         "entity": isinstance(ref, InstitutionRecord),
     }
-
-
-def arxiv_category_topics(rec: WorkRecord) -> list[TopicRef]:
-    """arXiv categories given with their archive ("cs.LG") are arXiv category topics of the work."""
-    out = []
-    for c in rec.categories:
-        if "." in c and c.split(".", 1)[0].isalpha():
-            out.append(TopicRef(id=f"arxiv:{c}", name=c, scheme="arxiv", level="category"))
-    return out
 
 
 def researcher_props(
@@ -202,7 +184,11 @@ def researcher_props(
                 "orcid": normalize_orcid(record.ids.orcid),
                 "openalex_id": normalize_openalex(record.ids.openalex, "A"),
                 "profile_key": record.ids.profile or None,
-                "identity_method": "orcid" if record.ids.orcid else "openalex" if record.ids.openalex else "profile",
+                "identity_method": "orcid"
+                if record.ids.orcid
+                else "openalex"
+                if record.ids.openalex
+                else "profile",
                 "identity_confidence": 1.0,
                 "identity_evidence": [f"{record.prov.source} record {record.prov.ref}"],
                 "sources": sorted(rec_sources),
@@ -219,4 +205,3 @@ def _first_of_kind(strong: set[str], kind: str) -> str | None:
 
 def record_entry(rec: ResearcherRecord) -> tuple[int, dict[str, Any], str, list[str]]:
     return (rank(rec.prov.source), researcher_record_values(rec), rec.prov.source, [*rec.aliases, rec.name])
-

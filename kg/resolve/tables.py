@@ -15,22 +15,64 @@ NODE_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Work": (
         "work",
         (
-            "title", "title_key", "abstract", "type", "venue", "language", "organisation", "score", "year", "date",
-            "ids", "doi", "arxiv_id", "openalex_id", "sources", "record_refs", "categories", "references",
-            "upvotes", "author_count", "authors_truncated", "has_code",
+            "title",
+            "title_key",
+            "abstract",
+            "type",
+            "venue",
+            "language",
+            "organisation",
+            "score",
+            "year",
+            "date",
+            "ids",
+            "doi",
+            "arxiv_id",
+            "openalex_id",
+            "sources",
+            "record_refs",
+            "categories",
+            "references",
+            "upvotes",
+            "author_count",
+            "authors_truncated",
+            "has_code",
         ),
     ),
     "Researcher": (
         "researcher",
         (
-            "name", "name_key", "block_key", "aliases", "orcid", "openalex_id", "profile_key", "headline",
-            "affiliation", "affiliation_status", "trust_score", "trust_label", "verification_level", "claimed",
-            "open_to_collaborate", "followers", "reported_works", "reported_topics", "reported_close_collaborators",
-            "identity_method", "identity_confidence", "identity_evidence", "sources", "mention_count",
+            "name",
+            "name_key",
+            "block_key",
+            "aliases",
+            "orcid",
+            "openalex_id",
+            "profile_key",
+            "headline",
+            "affiliation",
+            "affiliation_status",
+            "trust_score",
+            "trust_label",
+            "verification_level",
+            "claimed",
+            "open_to_collaborate",
+            "followers",
+            "reported_works",
+            "reported_topics",
+            "reported_close_collaborators",
+            "identity_method",
+            "identity_confidence",
+            "identity_evidence",
+            "sources",
+            "mention_count",
             "record_refs",
         ),
     ),
-    "Institution": ("institution", ("name", "ror", "openalex_id", "country_code", "type", "sources", "record_refs")),
+    "Institution": (
+        "institution",
+        ("name", "ror", "openalex_id", "country_code", "type", "sources", "record_refs"),
+    ),
     "Topic": ("topic", ("name", "scheme", "level", "keywords", "sources", "record_refs")),
 }
 
@@ -40,8 +82,17 @@ REL_TABLES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
         "authored",
         "Researcher",
         "Work",
-        ("position", "raw_name", "names", "source", "sources", "confidence", "institutions", "block_key",
-         "record_refs"),
+        (
+            "position",
+            "raw_name",
+            "names",
+            "source",
+            "sources",
+            "confidence",
+            "institutions",
+            "block_key",
+            "record_refs",
+        ),
     ),
     "HAS_TOPIC": ("has_topic", "Work", "Topic", ("score", "method", "evidence", "source", "record_refs")),
     "PART_OF": ("part_of", "Topic", "Topic", ("source", "record_refs")),
@@ -66,17 +117,18 @@ REL_TABLES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
 REL_EXTRA_KEY: dict[str, str] = {"AFFILIATED_WITH": "source"}
 
 _DDL = """
-CREATE TABLE IF NOT EXISTS work_member (wrec VARCHAR PRIMARY KEY, work_id VARCHAR);
+CREATE TABLE IF NOT EXISTS work_member (wrec VARCHAR, work_id VARCHAR);
 CREATE TABLE IF NOT EXISTS work (
-    id VARCHAR PRIMARY KEY, title VARCHAR, title_key VARCHAR, abstract VARCHAR, type VARCHAR, venue VARCHAR,
+    id VARCHAR, title VARCHAR, title_key VARCHAR, abstract VARCHAR, type VARCHAR, venue VARCHAR,
     language VARCHAR, organisation VARCHAR, score DOUBLE, year INTEGER, date VARCHAR, ids VARCHAR[], doi VARCHAR,
     arxiv_id VARCHAR, openalex_id VARCHAR, sources VARCHAR[], record_refs VARCHAR[], categories VARCHAR[],
     "references" VARCHAR[], upvotes BIGINT, author_count INTEGER, authors_truncated BOOLEAN, has_code BOOLEAN
 );
 -- one row per author slot (one author position on one work, every source's mention of it joined)
 CREATE TABLE IF NOT EXISTS slot (
-    key VARCHAR, work_id VARCHAR, block VARCHAR, name VARCHAR, position INTEGER, mentions VARCHAR,
-    institutions VARCHAR[], raw_affiliations VARCHAR[], names VARCHAR[], source VARCHAR, sources VARCHAR[]
+    key VARCHAR, work_id VARCHAR, block VARCHAR, name VARCHAR, name_key VARCHAR, position INTEGER, mentions VARCHAR,
+    institutions VARCHAR[], raw_affiliations VARCHAR[], names VARCHAR[], source VARCHAR, sources VARCHAR[],
+    strong VARCHAR[]
 );
 -- topics the sources attached to works (OpenAlex topics, arXiv categories), before aggregation
 CREATE TABLE IF NOT EXISTS work_topic_src (
@@ -98,16 +150,17 @@ CREATE TABLE IF NOT EXISTS topic_src (
 CREATE TABLE IF NOT EXISTS pending_block (block VARCHAR PRIMARY KEY);
 -- researchers clustered per block group, and which slot went where
 CREATE TABLE IF NOT EXISTS cluster (
-    key VARCHAR PRIMARY KEY, grp VARCHAR, id VARCHAR, name VARCHAR, method VARCHAR, confidence DOUBLE,
+    key VARCHAR, grp VARCHAR, id VARCHAR, name VARCHAR, name_key VARCHAR, block_key VARCHAR, method VARCHAR,
+    confidence DOUBLE,
     evidence VARCHAR[], strong VARCHAR[], members INTEGER, names VARCHAR[], sources VARCHAR[], refs VARCHAR[]
 );
 CREATE TABLE IF NOT EXISTS cluster_slot (
     slot_key VARCHAR, work_id VARCHAR, cluster VARCHAR, researcher VARCHAR, confidence DOUBLE, grp VARCHAR
 );
 CREATE TABLE IF NOT EXISTS block_group (block VARCHAR PRIMARY KEY, grp VARCHAR);
-CREATE TABLE IF NOT EXISTS record_target (rec VARCHAR PRIMARY KEY, researcher VARCHAR);
+CREATE TABLE IF NOT EXISTS record_target (rec VARCHAR, researcher VARCHAR);
 CREATE TABLE IF NOT EXISTS researcher (
-    id VARCHAR PRIMARY KEY, name VARCHAR, name_key VARCHAR, block_key VARCHAR, aliases VARCHAR[], orcid VARCHAR,
+    id VARCHAR, name VARCHAR, name_key VARCHAR, block_key VARCHAR, aliases VARCHAR[], orcid VARCHAR,
     openalex_id VARCHAR, profile_key VARCHAR, headline VARCHAR, affiliation VARCHAR, affiliation_status VARCHAR,
     trust_score BIGINT, trust_label VARCHAR, verification_level VARCHAR, claimed BOOLEAN,
     open_to_collaborate BOOLEAN, followers BIGINT, reported_works BIGINT, reported_topics BIGINT,
@@ -119,11 +172,11 @@ CREATE TABLE IF NOT EXISTS authored (
     sources VARCHAR[], confidence DOUBLE, institutions VARCHAR[], block_key VARCHAR, record_refs VARCHAR[]
 );
 CREATE TABLE IF NOT EXISTS institution (
-    id VARCHAR PRIMARY KEY, name VARCHAR, ror VARCHAR, openalex_id VARCHAR, country_code VARCHAR, type VARCHAR,
+    id VARCHAR, name VARCHAR, ror VARCHAR, openalex_id VARCHAR, country_code VARCHAR, type VARCHAR,
     sources VARCHAR[], record_refs VARCHAR[]
 );
 CREATE TABLE IF NOT EXISTS topic (
-    id VARCHAR PRIMARY KEY, name VARCHAR, scheme VARCHAR, level VARCHAR, keywords VARCHAR[], sources VARCHAR[],
+    id VARCHAR, name VARCHAR, scheme VARCHAR, level VARCHAR, keywords VARCHAR[], sources VARCHAR[],
     record_refs VARCHAR[], authoritative BOOLEAN
 );
 CREATE TABLE IF NOT EXISTS has_topic (
@@ -146,10 +199,24 @@ CREATE TABLE IF NOT EXISTS coauthor (
 );
 -- what the graph holds: kind (label or type), key (id, or "src|dst[|extra]"), hash of the written properties
 CREATE TABLE IF NOT EXISTS written (kind VARCHAR, key VARCHAR, h UBIGINT);
+-- researchers whose row must be built again (their clusters or the records describing them changed)
+CREATE TABLE IF NOT EXISTS pending_researcher (id VARCHAR);
 -- works and researchers whose derived topics (assignment, profiles) must be computed again after the write
 CREATE TABLE IF NOT EXISTS pending_derive (kind VARCHAR, id VARCHAR);
 """
 
 
+# The first few provenance refs by source, file and record id, then line (kg.identity.first_refs, in SQL).
+FIRST_REFS_MACRO = r"""
+CREATE OR REPLACE MACRO first_refs(l) AS list_slice(
+    list_transform(
+        list_sort(list_distinct(list_transform(list_filter(l, lambda x: x IS NOT NULL),
+                                              lambda x: regexp_replace(x, ':[0-9]+#', '#') || chr(31) || x))),
+        lambda x: split_part(x, chr(31), 2)),
+    1, 5);
+"""
+
+
 def create_resolved_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_DDL)
+    con.execute(FIRST_REFS_MACRO)

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import json
 import os
-import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -29,7 +27,7 @@ import pyarrow as pa
 
 from kg.errors import InputError, KGError
 from kg.models import InstitutionRecord, Record, ResearcherRecord, TopicRecord, WorkRecord
-from kg.normalize import short_hash, title_key
+from kg.stage import records
 
 SCHEMA_VERSION = "1"
 
@@ -43,14 +41,8 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 -- every record ever staged, by content
 CREATE TABLE IF NOT EXISTS records (
-    rec VARCHAR PRIMARY KEY, kind VARCHAR, source VARCHAR, ref VARCHAR, run_id VARCHAR, payload VARCHAR
+    rec VARCHAR, kind VARCHAR, source VARCHAR, ref VARCHAR, run_id VARCHAR, payload VARCHAR
 );
--- every work a record carries (a profile page's works too), with the keys that group works into papers
-CREATE TABLE IF NOT EXISTS work_recs (
-    wrec VARCHAR PRIMARY KEY, rec VARCHAR, source VARCHAR, title_key VARCHAR, year INTEGER, ids VARCHAR[],
-    profile_rec VARCHAR, payload VARCHAR, pending BOOLEAN
-);
-CREATE TABLE IF NOT EXISTS work_keys (wrec VARCHAR, key VARCHAR);
 -- researcher records (profile pages, author entities): their strong ids tie clusters together
 CREATE TABLE IF NOT EXISTS researcher_recs (
     rec VARCHAR PRIMARY KEY, source VARCHAR, name VARCHAR, block VARCHAR, strong VARCHAR[], payload VARCHAR,
@@ -66,16 +58,10 @@ CREATE TABLE IF NOT EXISTS decisions (
 """
 
 
-def record_key(rec: Record) -> str:
+def record_key(rec: Record, dumped: str | None = None) -> str:
     """A record's identity: a hash of its whole content, provenance included."""
-    return hashlib.sha1(f"{rec.kind}\x1f{rec.model_dump_json()}".encode()).hexdigest()[:24]
-
-
-def work_ids_of(rec: WorkRecord) -> list[str]:
-    """Typed ids of a work record (doi:, arxiv:, openalex:, title:) — the keys works are grouped by."""
-    from kg.identity import work_typed_ids
-
-    return work_typed_ids(rec)
+    text = dumped if dumped is not None else rec.model_dump_json()
+    return hashlib.sha1(f"{rec.kind}\x1f{text}".encode()).hexdigest()[:24]
 
 
 @dataclass
@@ -91,13 +77,14 @@ class StageBusy(KGError):
 class StageStore:
     """One open stage store (DuckDB connection + the process lock)."""
 
-    def __init__(self, path: Path, *, read_only: bool = False, wait: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self, path: Path, *, read_only: bool = False, wait: Callable[[str], None] | None = None
+    ) -> None:
         self.path = Path(path)
         self.read_only = read_only
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock_fh: Any = None
-        if not read_only:
-            self._take_lock(wait)
+        self._take_lock(wait, shared=read_only)
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only and self.path.exists())
         except duckdb.IOException as e:
@@ -110,6 +97,7 @@ class StageStore:
         self.con.execute(f"SET threads TO {max(1, min(4, os.cpu_count() or 1))}")
         if not read_only:
             self.con.execute(_DDL)
+            self.con.execute(records.DDL)
             from kg.resolve.tables import create_resolved_tables
 
             create_resolved_tables(self.con)
@@ -119,21 +107,26 @@ class StageStore:
 
     # ---- lifecycle ------------------------------------------------------------------------------------------
 
-    def _take_lock(self, wait: Callable[[str], None] | None) -> None:
+    def _take_lock(self, wait: Callable[[str], None] | None, *, shared: bool) -> None:
+        """A writer waits for the store (and says so); a reader never waits: it gets StageBusy instead."""
         lock_path = self.path.with_name(self.path.name + ".lock")
         fh = open(lock_path, "a+")  # noqa: SIM115 - held until close()
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fh, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
             fh.seek(0)
             holder = fh.read().strip() or "another process"
+            if shared:
+                fh.close()
+                raise StageBusy(f"the stage store {self.path} is busy with a load ({holder})") from None
             if wait:
                 wait(f"waiting for another load to finish (stage store {self.path} held by {holder})")
             fcntl.flock(fh, fcntl.LOCK_EX)
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}")
-        fh.flush()
+        if not shared:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()}")
+            fh.flush()
         self._lock_fh = fh
 
     def _release_lock(self) -> None:
@@ -170,8 +163,8 @@ class StageStore:
     # ---- small helpers --------------------------------------------------------------------------------------
 
     def meta(self, key: str) -> str | None:
-        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return None if row is None else str(row[0])
+        rows = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+        return str(rows[0][0]) if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
         self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
@@ -181,10 +174,12 @@ class StageStore:
         return self.meta("stage_id") or ""
 
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
-        row = self.con.execute(sql, params or []).fetchone()
-        return None if row is None else row[0]
+        rows = self.con.execute(sql, params or []).fetchall()  # fetched whole: DuckDB wants results finished
+        return rows[0][0] if rows else None
 
-    def insert_rows(self, table: str, rows: list[dict[str, Any]], schema: pa.Schema, *, ignore: bool = False) -> None:
+    def insert_rows(
+        self, table: str, rows: list[dict[str, Any]], schema: pa.Schema, *, ignore: bool = False
+    ) -> None:
         """Append rows (dicts with the schema's fields) through Arrow: one round trip per call."""
         if not rows:
             return
@@ -206,7 +201,10 @@ class StageStore:
     def begin_run(self, run_id: str, paths: list[str], rejects_file: str | None) -> list[str]:
         """Record a new run; returns the ids of earlier runs that never finished (this run completes their work)."""
         unfinished = [
-            r[0] for r in self.con.execute("SELECT run_id FROM runs WHERE status = 'running' ORDER BY run_id").fetchall()
+            r[0]
+            for r in self.con.execute(
+                "SELECT run_id FROM runs WHERE status = 'running' ORDER BY run_id"
+            ).fetchall()
         ]
         if unfinished:
             self.con.execute(
@@ -245,7 +243,7 @@ class StageStore:
         run_id: str,
         records: Iterable[Record],
         *,
-        chunk: int = 5000,
+        chunk: int = 20_000,
         on_chunk: Callable[[StageCounts], None] | None = None,
     ) -> StageCounts:
         """Add records to the store, `chunk` records per transaction; records seen before add nothing."""
@@ -267,12 +265,11 @@ class StageStore:
     def _stage_chunk(self, run_id: str, recs: list[Record], counts: StageCounts) -> None:
         rows: dict[str, dict[str, Any]] = {}
         for r in recs:
-            key = record_key(r)
+            full = r.model_dump_json()
+            key = record_key(r, full)
             if key in rows:
                 continue
-            payload = (
-                r.model_dump_json(exclude={"works"}) if isinstance(r, ResearcherRecord) else r.model_dump_json()
-            )
+            payload = r.model_dump_json(exclude={"works"}) if isinstance(r, ResearcherRecord) else full
             rows[key] = {
                 "rec": key,
                 "kind": r.kind,
@@ -303,57 +300,28 @@ class StageStore:
                 [{k: v for k, v in row.items() if k != "_obj"} for row in fresh],
                 _RECORDS_SCHEMA,
             )
-            work_rows: list[dict[str, Any]] = []
-            key_rows: list[dict[str, Any]] = []
+            out: dict[str, list[dict[str, Any]]] = {name: [] for name in records.SCHEMAS}
             res_rows: list[dict[str, Any]] = []
             inst_rows: list[dict[str, Any]] = []
             topic_rows: list[dict[str, Any]] = []
             for row in fresh:
                 obj = row["_obj"]
                 if isinstance(obj, WorkRecord):
-                    self._work_row(row["rec"], obj, None, obj.model_dump_json(), work_rows, key_rows)
+                    records.work_stage_rows(row["rec"], row["rec"], obj, None, out)
                 elif isinstance(obj, ResearcherRecord):
                     res_rows.append(_researcher_row(row["rec"], obj, row["payload"]))
                     for i, w in enumerate(obj.works):
-                        self._work_row(f"{row['rec']}/{i}", w, row["rec"], w.model_dump_json(), work_rows, key_rows)
+                        records.work_stage_rows(f"{row['rec']}/{i}", row["rec"], w, obj, out)
                 elif isinstance(obj, InstitutionRecord):
                     inst_rows.append({"rec": row["rec"], "payload": row["payload"], "pending": True})
                 elif isinstance(obj, TopicRecord):
                     topic_rows.append({"rec": row["rec"], "payload": row["payload"], "pending": True})
-            self.insert_rows("work_recs", work_rows, _WORK_RECS_SCHEMA)
-            self.insert_rows("work_keys", key_rows, _WORK_KEYS_SCHEMA)
+            for name, schema in records.SCHEMAS.items():
+                self.insert_rows(name, out[name], schema)
             self.insert_rows("researcher_recs", res_rows, _RESEARCHER_RECS_SCHEMA)
             self.insert_rows("institution_recs", inst_rows, _PAYLOAD_SCHEMA)
             self.insert_rows("topic_recs", topic_rows, _PAYLOAD_SCHEMA)
             counts.new += len(fresh)
-
-    @staticmethod
-    def _work_row(
-        wrec: str,
-        w: WorkRecord,
-        profile_rec: str | None,
-        payload: str,
-        out: list[dict[str, Any]],
-        keys: list[dict[str, Any]],
-    ) -> None:
-        ids = work_ids_of(w)
-        tk = title_key(w.title)
-        out.append(
-            {
-                "wrec": wrec,
-                "rec": profile_rec or wrec,
-                "source": w.prov.source,
-                "title_key": tk or None,
-                "year": w.year,
-                "ids": ids,
-                "profile_rec": profile_rec,
-                "payload": payload,
-                "pending": True,
-            }
-        )
-        for x in ids:
-            # a title groups works only with a compatible year, which group_works decides; the key only finds them
-            keys.append({"wrec": wrec, "key": x})
 
     # ---- inspection -----------------------------------------------------------------------------------------
 
@@ -412,36 +380,24 @@ def _researcher_row(rec: str, r: ResearcherRecord, payload: str) -> dict[str, An
 
 
 _RECORDS_SCHEMA = pa.schema(
-    [("rec", pa.string()), ("kind", pa.string()), ("source", pa.string()), ("ref", pa.string()),
-     ("run_id", pa.string()), ("payload", pa.string())]
+    [
+        ("rec", pa.string()),
+        ("kind", pa.string()),
+        ("source", pa.string()),
+        ("ref", pa.string()),
+        ("run_id", pa.string()),
+        ("payload", pa.string()),
+    ]
 )
-_WORK_RECS_SCHEMA = pa.schema(
-    [("wrec", pa.string()), ("rec", pa.string()), ("source", pa.string()), ("title_key", pa.string()),
-     ("year", pa.int32()), ("ids", pa.list_(pa.string())), ("profile_rec", pa.string()), ("payload", pa.string()),
-     ("pending", pa.bool_())]
-)
-_WORK_KEYS_SCHEMA = pa.schema([("wrec", pa.string()), ("key", pa.string())])
 _RESEARCHER_RECS_SCHEMA = pa.schema(
-    [("rec", pa.string()), ("source", pa.string()), ("name", pa.string()), ("block", pa.string()),
-     ("strong", pa.list_(pa.string())), ("payload", pa.string()), ("pending", pa.bool_())]
+    [
+        ("rec", pa.string()),
+        ("source", pa.string()),
+        ("name", pa.string()),
+        ("block", pa.string()),
+        ("strong", pa.list_(pa.string())),
+        ("payload", pa.string()),
+        ("pending", pa.bool_()),
+    ]
 )
 _PAYLOAD_SCHEMA = pa.schema([("rec", pa.string()), ("payload", pa.string()), ("pending", pa.bool_())])
-
-
-def stage_id_hash(stage_id: str) -> str:
-    return short_hash(stage_id, 12)
-
-
-def wait_note(stream: Callable[[str], None]) -> Callable[[str], None]:
-    """A `wait` callback that says once that the load waits, and then how long it waited."""
-    started: list[float] = []
-
-    def note(msg: str) -> None:
-        started.append(time.monotonic())
-        stream(msg)
-
-    return note
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

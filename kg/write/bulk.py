@@ -59,10 +59,7 @@ def _col(name: str, typ: str) -> str:
     if suffix is None:
         raise LocalDBError(f"the bulk export has no CSV type for {name} ({typ})")
     q = f't."{name}"'
-    if typ.endswith("[]"):
-        expr = f"CASE WHEN len({q}) > 0 THEN array_to_string({q}, chr(31)) END"
-    else:
-        expr = q
+    expr = f"CASE WHEN len({q}) > 0 THEN array_to_string({q}, chr(31)) END" if typ.endswith("[]") else q
     return f'{expr} AS "{name}{suffix}"'
 
 
@@ -75,7 +72,10 @@ def export_csv(store: StageStore, directory: Path, run_id: str) -> BulkReport:
     for label, (table, props) in NODE_TABLES.items():
         types = _column_types(store, table)
         cols = [f't.id AS "id:ID({label})"'] + [_col(c, types[c]) for c in props]
-        cols += [f"'{run}' AS load_run", "strftime(now(), '%Y-%m-%dT%H:%M:%S.%fZ') AS \"updated_at:datetime\""]
+        cols += [
+            f"'{run}' AS load_run",
+            "strftime(now(), '%Y-%m-%dT%H:%M:%S.%fZ') AS \"updated_at:datetime\"",
+        ]
         report.files[f"node:{label}"] = _copy(store, table, cols, directory / f"{table}.csv")
     for rel, (table, start, end, props) in REL_TABLES.items():
         types = _column_types(store, table)
@@ -90,9 +90,11 @@ def export_csv(store: StageStore, directory: Path, run_id: str) -> BulkReport:
 
 
 def _copy(store: StageStore, table: str, cols: list[str], target: Path) -> Path:
-    sql = f"SELECT {', '.join(cols)} FROM \"{table}\" t"
+    sql = f'SELECT {", ".join(cols)} FROM "{table}" t'
     path = str(target).replace("'", "''")
-    store.con.execute(f"COPY ({sql}) TO '{path}' (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"')")
+    store.con.execute(
+        f"COPY ({sql}) TO '{path}' (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"')"
+    )
     return target
 
 
@@ -126,7 +128,9 @@ def import_into_local(
 ) -> None:
     """Stop the local Neo4j, import the CSVs into its database (replacing it), start it again."""
     if not s.uses_local_db:
-        raise LocalDBError("the bulk path writes into the local Neo4j only (KG_NEO4J_URI is set: load without --bulk)")
+        raise LocalDBError(
+            "the bulk path writes into the local Neo4j only (KG_NEO4J_URI is set: load without --bulk)"
+        )
     step = on_step or (lambda _m: None)
     step("stopping the local Neo4j for the import")
     localdb.stop(s)
@@ -149,7 +153,9 @@ def import_into_local(
     report.import_seconds = time.monotonic() - t0
     if proc.returncode != 0:
         tail = [ln for ln in log.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
-        raise LocalDBError(f"neo4j-admin import failed: {tail[-1][:300] if tail else proc.returncode} (log: {log})")
+        raise LocalDBError(
+            f"neo4j-admin import failed: {tail[-1][:300] if tail else proc.returncode} (log: {log})"
+        )
     step("starting the local Neo4j")
     localdb.start(s)
 

@@ -33,7 +33,7 @@ class Kind:
             return "t.id"
         extra = REL_EXTRA_KEY.get(self.name)
         parts = ["t.src", "t.dst"] + ([f"t.{extra}"] if extra else [])
-        return f" || chr(31) || ".join(parts)
+        return " || chr(31) || ".join(parts)
 
     @property
     def hash_sql(self) -> str:

@@ -36,6 +36,9 @@ from kg.write.changes import SEP, Kind
 
 log = logging.getLogger(__name__)
 
+# One row to write: (the statement's row, its key in `written`, its hash; None for a deletion).
+Item = tuple[Any, str, int | None]
+
 RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)
 # Confirmed rows are recorded in the stage in batches this large (a crash between two flushes makes the next run
 # MERGE what it cannot prove was written).
@@ -112,7 +115,7 @@ class OnlineWriter:
                 keyed = kind.name in changes.REL_EXTRA_KEY
                 name = "write/rel_delete_by_source" if keyed else "write/rel_delete"
                 cypher = catalog.template(name, type=kind.name, start=kind.start, end=kind.end)
-                items = []
+                items: list[Item] = []
                 for k in keys:
                     parts = k.split(SEP)
                     row = {"src": parts[0], "dst": parts[1], **({"source": parts[2]} if keyed else {})}
@@ -128,8 +131,8 @@ class OnlineWriter:
     def _upsert(self, kind: Kind) -> None:
         n = 0
         for batch in changes.upserts(self.store, kind):
-            new_rows: list[tuple[Any, str, int]] = []
-            changed_rows: list[tuple[Any, str, int]] = []
+            new_rows: list[Item] = []
+            changed_rows: list[Item] = []
             for row in batch.to_pylist():
                 props = changes.props_of(row, kind)
                 if kind.rel:
@@ -138,14 +141,24 @@ class OnlineWriter:
                     if kind.name == "Topic":
                         props["authoritative"] = bool(row.get("authoritative"))
                     item = {"id": row["id"], "props": props}
-                target = new_rows if row["_new"] and not self.merge_all and kind.name not in ALWAYS_MERGE else changed_rows
+                target = (
+                    new_rows
+                    if row["_new"] and not self.merge_all and kind.name not in ALWAYS_MERGE
+                    else changed_rows
+                )
                 target.append((item, row["_key"], int(row["_h"])))
             for rows, create in ((new_rows, True), (changed_rows, False)):
                 if not rows:
                     continue
                 if kind.rel:
-                    name = "write/rel_create" if create else (
-                        "write/rel_merge_by_source" if kind.name in changes.REL_EXTRA_KEY else "write/rel_merge"
+                    name = (
+                        "write/rel_create"
+                        if create
+                        else (
+                            "write/rel_merge_by_source"
+                            if kind.name in changes.REL_EXTRA_KEY
+                            else "write/rel_merge"
+                        )
                     )
                     cypher = catalog.template(name, type=kind.name, start=kind.start, end=kind.end)
                     self._run_partitioned(kind, cypher, rows, rel=True)
@@ -164,17 +177,15 @@ class OnlineWriter:
 
     # ---- partitioned, parallel batches ----------------------------------------------------------------------
 
-    def _run_nodes(self, kind: Kind, cypher: str, items: list[tuple[Any, str, int | None]], *, param: str) -> None:
-        parts: list[list[tuple[Any, str, int | None]]] = [[] for _ in range(self.sessions)]
+    def _run_nodes(self, kind: Kind, cypher: str, items: list[Item], *, param: str) -> None:
+        parts: list[list[Item]] = [[] for _ in range(self.sessions)]
         for it in items:
             parts[_bucket(it[1], self.sessions)].append(it)
         self._run_round(kind, cypher, parts, param)
 
-    def _run_partitioned(
-        self, kind: Kind, cypher: str, items: list[tuple[Any, str, int | None]], *, rel: bool
-    ) -> None:
+    def _run_partitioned(self, kind: Kind, cypher: str, items: list[Item], *, rel: bool) -> None:
         p = self.sessions
-        grid: dict[tuple[int, int], list[tuple[Any, str, int | None]]] = defaultdict(list)
+        grid: dict[tuple[int, int], list[Item]] = defaultdict(list)
         same_label = kind.start == kind.end
         for it in items:
             a, b = _bucket(it[0]["src"], p), _bucket(it[0]["dst"], p)
@@ -182,20 +193,22 @@ class OnlineWriter:
         for cells in _rounds(p, same_label):
             self._run_round(kind, cypher, [grid.get(c, []) for c in cells], "rows")
 
-    def _run_round(
-        self, kind: Kind, cypher: str, parts: Sequence[list[tuple[Any, str, int | None]]], param: str
-    ) -> None:
+    def _run_round(self, kind: Kind, cypher: str, parts: Sequence[list[Item]], param: str) -> None:
         futures = []
         for part in parts:
             for i in range(0, len(part), self.batch_size):
-                futures.append(self.pool.submit(self._write_isolating, kind, cypher, part[i : i + self.batch_size], param))
+                futures.append(
+                    self.pool.submit(
+                        self._write_isolating, kind, cypher, part[i : i + self.batch_size], param
+                    )
+                )
         for f in futures:
             self._confirmed.extend(f.result())
         if len(self._confirmed) >= FLUSH_ROWS:
             self._flush()
 
     def _write_isolating(
-        self, kind: Kind, cypher: str, items: list[tuple[Any, str, int | None]], param: str
+        self, kind: Kind, cypher: str, items: list[Item], param: str
     ) -> list[tuple[str, str, int | None]]:
         """Write a batch; if the database refuses it (not transiently), halve it down to the failing rows."""
         try:
@@ -252,7 +265,9 @@ class OnlineWriter:
         with self.store.transaction():
             con.register("_confirmed", tbl)
             try:
-                con.execute("DELETE FROM written USING _confirmed c WHERE written.kind = c.kind AND written.key = c.key")
+                con.execute(
+                    "DELETE FROM written USING _confirmed c WHERE written.kind = c.kind AND written.key = c.key"
+                )
                 con.execute("INSERT INTO written SELECT kind, key, h FROM _confirmed WHERE h IS NOT NULL")
             finally:
                 con.unregister("_confirmed")
@@ -305,4 +320,3 @@ def write_changes(
         on_progress=on_progress,
         on_failure=on_failure,
     ).write()
-
