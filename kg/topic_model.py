@@ -55,24 +55,6 @@ TOP_K = 3
 CENTROID_SHARPNESS = 20.0
 MAX_EVIDENCE = 6
 
-# the signals a candidate topic is described by, in the combiner's column order
-SIGNALS = (
-    "text",
-    "text_rank",
-    "knn",
-    "knn_subfield",
-    "subfield",
-    "field",
-    "cite_topic",
-    "cite_subfield",
-    "author_topic",
-    "author_subfield",
-    "venue_topic",
-    "venue_subfield",
-    "category",
-    "prior",
-)
-
 # the graph-context signals (ablated together)
 GRAPH_CONTEXT = (
     "cite_topic",
@@ -81,6 +63,18 @@ GRAPH_CONTEXT = (
     "author_subfield",
     "venue_topic",
     "venue_subfield",
+)
+# the signals a candidate topic is described by, in the combiner's column order
+SIGNALS = (
+    "text",
+    "text_rank",
+    "knn",
+    "knn_subfield",
+    "subfield",
+    "field",
+    *GRAPH_CONTEXT,
+    "category",
+    "prior",
 )
 
 _LATEX_MATH = re.compile(r"\$[^$]{0,400}\$")
