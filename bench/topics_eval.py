@@ -136,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         corpus,
         folds,
         ablate=ablate,
+        ablate_text=ablate and not args.no_text_ablation,
         progress=lambda f, k: print(f"fold {f}/{k}", file=sys.stderr, flush=True),
     )
     if n > 0:
