@@ -560,6 +560,7 @@ class GraphRepository:
                     level=_str(t["level"]),
                     scheme=_str(t["scheme"]),
                     score=_float(t["score"]),
+                    method=_str(t.get("method")),
                 )
                 for t in r["topics"]
             ],

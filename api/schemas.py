@@ -581,6 +581,11 @@ class WorkTopic(BaseModel):
     level: str | None = None
     scheme: str | None = None
     score: float | None = None
+    method: str | None = Field(
+        default=None,
+        description="How the work got the topic: 'source' (the record said so) or the assigner "
+        "('learned-v1', 'vocab-v1'); topics are listed best score first.",
+    )
 
     model_config = _examples(
         {
@@ -589,6 +594,7 @@ class WorkTopic(BaseModel):
             "level": "topic",
             "scheme": "openalex",
             "score": 0.93,
+            "method": "learned-v1",
         }
     )
 

@@ -1,7 +1,12 @@
-"""Topics for works without source topics (spaCy phrase matching over the OpenAlex taxonomy), keyphrases, and
-each researcher's derived topic profile (WORKS_ON).
+"""Topics for works without source topics, keyphrases, and each researcher's derived topic profile (WORKS_ON).
 
-Scoring (method "vocab-v1"), all documented here so a reader can check any HAS_TOPIC edge by hand:
+Two assigners share one interface (`assign_rows`): the learned classifier of kg/topic_model.py (method
+"learned-v1": the default whenever a trained model is found: `.kg/topics/topic_model.npz` from `kg topics train`,
+else the one shipped in the package), and the phrase matcher below (method "vocab-v1": no training, the taxonomy
+alone), kept as the fallback and as a signal the learned model reads (its taxonomy phrases).
+`assign_topics(rows)` is the pure entry point (no database); `assign_for_works` runs it on works in Neo4j.
+
+Phrase-matcher scoring (method "vocab-v1"), all documented here so a reader can check any HAS_TOPIC edge by hand:
 
 * The vocabulary is every topic's name (and its former OpenAlex label) and its keywords, plus subfield, field and
   domain names, normalised to lower-case lookup lemmas ("Graph Neural Networks" → "graph neural network"); the
@@ -65,6 +70,8 @@ from kg.errors import NotFound
 from kg.keyphrases import RESEARCH_FILLER
 from kg.keyphrases import keyphrases as rake_keyphrases
 from kg.taxonomy import Taxonomy, arxiv_category_code, default_path, read_taxonomy
+from kg.topic_model import ScoredTopic, TermExtractor, TopicContext, TopicModel, TopicRow, clean_text
+from kg.topic_train import SECONDARY_WEIGHT
 
 METHOD = "vocab-v1"
 METHOD_PREFIX = "vocab-"
@@ -91,6 +98,12 @@ MAX_EVIDENCE = 8
 MAX_WORD_EVIDENCE = 4
 KEYPHRASES = 8
 CACHE_DIR = REPO_ROOT / ".kg" / "cache"
+MODEL_FILE = "topic_model.npz"
+# `kg topics train` writes here; a fresh install reads the model shipped in the package
+TRAINED_MODEL = REPO_ROOT / ".kg" / "topics" / MODEL_FILE
+PACKAGED_MODEL = Path(__file__).resolve().parent / "data" / MODEL_FILE
+# graph context read per work: at most this many cited works, and this many other works per author
+CONTEXT_LIMIT = 50
 
 # Words every OpenAlex topic summary uses ("This cluster of papers explores …"): no topic signal.
 SUMMARY_FILLER = frozenset(
@@ -100,8 +113,6 @@ SUMMARY_FILLER = frozenset(
     """.split()
 )
 
-_LATEX_MATH = re.compile(r"\$[^$]{0,400}\$")
-_LATEX_CMD = re.compile(r"\\[a-zA-Z]+\*?(?:\{([^{}]*)\})?")
 _PAREN = re.compile(r"\s*\([^)]*\)")
 
 
@@ -178,16 +189,6 @@ def build_pipeline(model: str | None = None) -> Language:
 @lru_cache(maxsize=1)
 def default_pipeline() -> Language:
     return build_pipeline()
-
-
-def clean_text(text: str | None) -> str:
-    """Drop LaTeX math and commands (keeping a command's braced argument), collapse white space."""
-    if not text:
-        return ""
-    t = _LATEX_MATH.sub(" ", text)
-    t = _LATEX_CMD.sub(lambda m: f" {m.group(1) or ''} ", t)
-    t = t.replace("{", " ").replace("}", " ").replace("~", " ")
-    return re.sub(r"\s+", " ", t).strip()
 
 
 # ---- the vocabulary -----------------------------------------------------------------------------------------
@@ -616,6 +617,16 @@ class TopicAssigner:
     def keyphrases(self, doc: Doc, title_tokens: int = 0, top_k: int = KEYPHRASES) -> list[str]:
         return [k.text for k in rake_keyphrases(doc, title_tokens=title_tokens, top_k=top_k)]
 
+    def assign_rows(
+        self, rows: Sequence[TopicRow], context: TopicContext | None = None
+    ) -> list[tuple[list[ScoredTopic], list[str]]]:
+        """The common interface: topics (as ScoredTopic) and keyphrases per row; graph context is not read."""
+        pairs = self.assign_many([(r.title, r.abstract, r.categories) for r in rows])
+        return [
+            ([ScoredTopic(a.topic_id, a.score, self.method, a.level, a.evidence) for a in found], kps)
+            for found, kps in pairs
+        ]
+
     def assign_many(
         self, items: Sequence[tuple[str | None, str | None, Sequence[str]]], batch_size: int = 256
     ) -> list[tuple[list[Assignment], list[str]]]:
@@ -631,14 +642,86 @@ def _clear(ranked: Sequence[tuple[str, float]]) -> bool:
     return len(ranked) == 1 or ranked[0][1] >= MARGIN * ranked[1][1]
 
 
+@dataclass
+class LearnedAssigner:
+    """The learned classifier with its spaCy term extractor: one spaCy pass per work gives its terms (for the
+    model) and its keyphrases."""
+
+    model: TopicModel
+    extractor: TermExtractor
+
+    @property
+    def method(self) -> str:
+        return self.model.method
+
+    @classmethod
+    def load(cls, path: Path) -> LearnedAssigner:
+        model = TopicModel.load(path)
+        return cls(model, TermExtractor(default_pipeline(), model.phrases))
+
+    def assign_rows(
+        self, rows: Sequence[TopicRow], context: TopicContext | None = None
+    ) -> list[tuple[list[ScoredTopic], list[str]]]:
+        docs = list(self.extractor.docs(rows))
+        terms = [self.extractor.doc_terms(doc, n, row) for row, (doc, n) in zip(rows, docs, strict=True)]
+        found = self.model.assign_terms(rows, terms, context)
+        kps = [[k.text for k in rake_keyphrases(doc, title_tokens=n, top_k=KEYPHRASES)] for doc, n in docs]
+        return list(zip(found, kps, strict=True))
+
+
+Assigner = TopicAssigner | LearnedAssigner
+
+
 @lru_cache(maxsize=4)
 def _assigner_for(path: Path) -> TopicAssigner:
     return TopicAssigner.from_taxonomy(path)
 
 
-def get_assigner(settings: Settings | None = None, path: Path | None = None) -> TopicAssigner:
-    """The process-wide assigner for the taxonomy file (built or loaded from the cache once)."""
-    return _assigner_for((path or default_path(settings)).resolve())
+@lru_cache(maxsize=2)
+def _learned_for(path: Path, mtime: float) -> LearnedAssigner:
+    return LearnedAssigner.load(path)
+
+
+def model_path() -> Path | None:
+    """The model assignment uses: the one `kg topics train` wrote, else the packaged one, else none."""
+    for p in (TRAINED_MODEL, PACKAGED_MODEL):
+        if p.is_file():
+            return p
+    return None
+
+
+@lru_cache(maxsize=4)
+def _taxonomy_topic_ids(path: Path, mtime: float) -> frozenset[str]:
+    return frozenset(n.id for n in read_taxonomy(path, with_arxiv=False).by_level("topic"))
+
+
+def get_assigner(
+    settings: Settings | None = None, path: Path | None = None, *, learned: bool | None = None
+) -> Assigner:
+    """The process-wide assigner for the taxonomy file (`path`, else the configured one): the learned model
+    when one is found and it was trained on the same topics (a model knows nothing of another taxonomy's
+    topics), else the phrase matcher over the taxonomy (built or loaded from the cache once). `learned=True`
+    takes the model whatever the taxonomy, `learned=False` the phrase matcher."""
+    tax_path = (path or default_path(settings)).resolve()
+    mp = model_path() if learned is not False else None
+    if mp is not None:
+        found = _learned_for(mp.resolve(), mp.stat().st_mtime)
+        if learned or not tax_path.is_file():
+            return found
+        if frozenset(found.model.topic_ids) == _taxonomy_topic_ids(tax_path, tax_path.stat().st_mtime):
+            return found
+    return _assigner_for(tax_path)
+
+
+def assign_topics(
+    rows: Sequence[TopicRow], *, context: TopicContext | None = None, assigner: Assigner | None = None
+) -> list[list[ScoredTopic]]:
+    """The pure entry point: for each row (work id, title, abstract, venue, categories, keyphrases, references,
+    author ids), its topics (topic id, score, method, level, evidence), best first. `context` holds what the
+    graph knows (source topics of other works, who wrote what); without it the graph signals stay silent."""
+    a = assigner or get_assigner()
+    ctx = context if context is not None else TopicContext()
+    return [found for found, _ in a.assign_rows(rows, ctx)]
 
 
 # ---- the graph -----------------------------------------------------------------------------------------------
@@ -653,12 +736,14 @@ def assign_for_works(
     driver: Driver,
     work_ids: Sequence[str],
     *,
-    assigner: TopicAssigner | None = None,
+    assigner: Assigner | None = None,
     settings: Settings | None = None,
 ) -> int:
     """Assign topics to the given works that have no source topics (no HAS_TOPIC {method: "source"} to an
-    OpenAlex topic), replacing their earlier assigned (vocab-*) topics, and store keyphrases on every given work.
-    Works with source topics keep those and lose any stale assigned edge. Returns how many works got topics."""
+    OpenAlex topic), replacing their earlier assigned topics (any method but "source"), and store keyphrases on
+    every given work. The graph context (source topics of cited works and of the authors' other works) is read
+    with the text. Works with source topics keep those and lose any stale assigned edge. Returns how many works
+    got topics."""
     s = settings or get_settings()
     ids = list(dict.fromkeys(work_ids))
     if not ids:
@@ -670,37 +755,83 @@ def assign_for_works(
         rows = db.run_named(
             driver,
             "topics/works_to_assign",
-            {"ids": list(batch), "source": SOURCE_METHOD, "scheme": "openalex"},
+            {
+                "ids": list(batch),
+                "source": SOURCE_METHOD,
+                "scheme": "openalex",
+                "context_limit": CONTEXT_LIMIT,
+            },
             settings=s,
         )
         todo = [r for r in rows if not r["has_source"]]
         sourced = [r for r in rows if r["has_source"]]
-        results = a.assign_many([(r["title"], r["abstract"], r["categories"] or []) for r in todo])
+        topic_rows, context = graph_rows(todo)
         out_rows = []
-        for r, (assignments, kps) in zip(todo, results, strict=True):
+        for r, (found, kps) in zip(todo, a.assign_rows(topic_rows, context), strict=True):
             out_rows.append(
                 {
                     "id": r["id"],
                     "keyphrases": kps,
                     "topics": [
-                        {"id": x.topic_id, "score": x.score, "evidence": list(x.evidence)}
-                        for x in assignments
+                        {"id": x.topic_id, "score": x.score, "evidence": list(x.evidence)} for x in found
                     ],
                 }
             )
-            assigned += bool(assignments)
+            assigned += bool(found)
         # works with source topics get keyphrases only (and lose any stale assigned edge)
-        docs = a.make_docs((r["title"], r["abstract"]) for r in sourced)
+        docs = default_pipeline_docs(sourced)
         for r, (doc, title_tokens) in zip(sourced, docs, strict=True):
-            out_rows.append({"id": r["id"], "keyphrases": a.keyphrases(doc, title_tokens), "topics": []})
+            kps = [k.text for k in rake_keyphrases(doc, title_tokens=title_tokens, top_k=KEYPHRASES)]
+            out_rows.append({"id": r["id"], "keyphrases": kps, "topics": []})
         db.run_named(
             driver,
             "topics/write_assigned",
-            {"rows": out_rows, "method": a.method, "prefix": METHOD_PREFIX},
+            {"rows": out_rows, "method": a.method, "source": SOURCE_METHOD},
             write=True,
             settings=s,
         )
     return assigned
+
+
+def graph_rows(records: Sequence[dict[str, Any]]) -> tuple[list[TopicRow], TopicContext]:
+    """TopicRows and their graph context from `topics/works_to_assign` rows (pure)."""
+    ctx = TopicContext()
+    rows = []
+    for r in records:
+        cited = [c for c in r.get("cited") or [] if c]
+        authors = [a for a in r.get("authors") or [] if a]
+        for c in cited:
+            ctx.work_topics[c["id"]] = _weighted(c["topics"])
+        for a in authors:
+            for o in a["works"] or []:
+                if o:
+                    ctx.work_topics[o["id"]] = _weighted(o["topics"])
+                    ctx.author_works.setdefault(a["id"], []).append(o["id"])
+        rows.append(
+            TopicRow(
+                work_id=r["id"],
+                title=r.get("title") or "",
+                abstract=r.get("abstract") or "",
+                venue=r.get("venue") or "",
+                categories=tuple(r.get("categories") or ()),
+                references=tuple(c["id"] for c in cited),
+                author_ids=tuple(a["id"] for a in authors),
+            )
+        )
+    return rows, ctx
+
+
+def _weighted(topic_ids: Sequence[str]) -> list[tuple[str, float]]:
+    """Source topics best first → label weights as in training: the primary 1.0, the others less."""
+    return [(t, 1.0 if i == 0 else SECONDARY_WEIGHT) for i, t in enumerate(topic_ids)]
+
+
+def default_pipeline_docs(records: Sequence[dict[str, Any]]) -> list[tuple[Doc, int]]:
+    rows = [
+        TopicRow(work_id=r["id"], title=r.get("title") or "", abstract=r.get("abstract") or "")
+        for r in records
+    ]
+    return list(TermExtractor(default_pipeline()).docs(rows)) if rows else []
 
 
 def ensure_topic_nodes(driver: Driver, *, settings: Settings | None = None) -> None:

@@ -348,3 +348,69 @@ def test_kg_topics_assign_by_work_and_all(
     both = kg("assign", "--all", "--work", "arxiv:1")
     assert both.returncode == 1
     assert both.stderr.strip() == "error: give either --all or --work, not both"
+
+
+@pytest.fixture(scope="module")
+def learned_assigner() -> topics.LearnedAssigner:
+    from kg import topic_train
+    from tests.topic_fixtures import LABELED, TWO_FIELDS
+
+    corpus = topic_train.build_corpus(TWO_FIELDS, LABELED)
+    return topics.LearnedAssigner(topic_train.train(corpus), corpus.extractor)
+
+
+def test_learned_assigner_reads_graph_context_and_writes_scored_edges(
+    graph: Driver, neo4j_settings: Settings, learned_assigner: topics.LearnedAssigner
+) -> None:
+    from tests.topic_fixtures import TWO_FIELDS
+
+    s = neo4j_settings
+    load_taxonomy(graph, TWO_FIELDS, settings=s)
+    _w(
+        graph,
+        s,
+        """
+        MATCH (fin:Topic {id: 'openalex:T92002'}), (bio:Topic {id: 'openalex:T92001'})
+        CREATE (new:Work {id: 'doi:10.1/new', title: 'Who pays for nature?',
+                          abstract: 'Landowners receive payments for ecosystem services.', venue: 'Ecology Letters'})
+        CREATE (cited:Work {id: 'openalex:W10', title: 'Biodiversity offsets'})
+        CREATE (other:Work {id: 'openalex:W11', title: 'Reserves and birds'})
+        CREATE (new)-[:CITES]->(cited)
+        CREATE (cited)-[:HAS_TOPIC {score: 0.99, method: 'source', evidence: 'openalex'}]->(fin)
+        CREATE (other)-[:HAS_TOPIC {score: 0.97, method: 'source', evidence: 'openalex'}]->(bio)
+        CREATE (r:Researcher {id: 'orcid:R'})-[:AUTHORED {position: 1}]->(new)
+        CREATE (r)-[:AUTHORED {position: 1}]->(other)
+        CREATE (new)-[:HAS_TOPIC {score: 0.5, method: 'vocab-v1', evidence: ['stale']}]->(bio)
+        """,
+    )
+    rows = db.run_named(
+        graph,
+        "topics/works_to_assign",
+        {"ids": ["doi:10.1/new"], "source": "source", "scheme": "openalex", "context_limit": 50},
+        settings=s,
+    )
+    topic_rows, ctx = topics.graph_rows(rows)
+    assert topic_rows[0].references == ("openalex:W10",)
+    assert topic_rows[0].author_ids == ("orcid:R",)
+    assert ctx.work_topics == {
+        "openalex:W10": [("openalex:T92002", 1.0)],
+        "openalex:W11": [("openalex:T92001", 1.0)],
+    }
+    assert ctx.author_works == {"orcid:R": ["openalex:W11"]}
+
+    assert topics.assign_for_works(graph, ["doi:10.1/new"], assigner=learned_assigner, settings=s) == 1
+    first = _edges(graph, s)
+    new_edges = [e for e in first if e[0] == "doi:10.1/new"]
+    assert {m for _, _, m, _, _ in new_edges} == {"learned-v1"}  # the stale vocab-v1 edge is gone
+    expected = learned_assigner.assign_rows(topic_rows, ctx)[0][0]
+    assert [(t, sc) for _, t, _, sc, _ in sorted(new_edges, key=lambda e: -e[3])] == [
+        (x.topic_id, x.score) for x in expected
+    ]
+    assert expected[0].topic_id == "openalex:T92002"
+    assert "cited works (100%)" in expected[0].evidence
+    # source edges are untouched, and a second run writes the same edges
+    assert ("openalex:W10", "openalex:T92002", "source", 0.99, "openalex") in first
+    topics.assign_for_works(graph, ["doi:10.1/new"], assigner=learned_assigner, settings=s)
+    assert _edges(graph, s) == first
+    shown = topics.show_work_topics(graph, "doi:10.1/new", settings=s)
+    assert [t["score"] for t in shown["topics"]] == sorted((x.score for x in expected), reverse=True)

@@ -12,7 +12,7 @@ RETURN w {.id, .title, .abstract, .year, .type, .venue, .doi, .arxiv_id, .openal
        COLLECT {
          MATCH (w)-[h:HAS_TOPIC]->(t:Topic)
          WITH h, t ORDER BY coalesce(h.score, 0.0) DESC, t.id ASC LIMIT 100
-         RETURN {id: t.id, name: t.name, level: t.level, scheme: t.scheme, score: h.score}
+         RETURN {id: t.id, name: t.name, level: t.level, scheme: t.scheme, score: h.score, method: h.method}
        } AS topics,
        COUNT { (w)<-[:AUTHORED]-() } AS author_edges,
        COUNT { (w)-[:HAS_TOPIC]->() } AS topic_edges,

@@ -1,11 +1,11 @@
-// Replace a work's assigned topics: delete its HAS_TOPIC edges whose method starts with $prefix (any version of
-// the assigner), then MERGE the new ones {score, method, evidence} and store its keyphrases.
+// Replace a work's assigned topics: delete its HAS_TOPIC edges whose method is not $source (any assigner, any
+// version), then MERGE the new ones {score, method, evidence} and store its keyphrases.
 // $rows: [{id, keyphrases, topics: [{id, score, evidence}]}]
 UNWIND $rows AS row
 MATCH (w:Work {id: row.id})
 CALL (w) {
   MATCH (w)-[old:HAS_TOPIC]->(:Topic)
-  WHERE old.method STARTS WITH $prefix
+  WHERE old.method <> $source
   DELETE old
 }
 SET w.keyphrases = row.keyphrases
