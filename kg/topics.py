@@ -101,7 +101,7 @@ CACHE_DIR = REPO_ROOT / ".kg" / "cache"
 MODEL_FILE = "topic_model.npz"
 # `kg topics train` writes here; a fresh install reads the model shipped in the package
 TRAINED_MODEL = REPO_ROOT / ".kg" / "topics" / MODEL_FILE
-PACKAGED_MODEL = Path(__file__).resolve().parent / "data" / MODEL_FILE
+PACKAGED_MODEL = Path(__file__).resolve().parent / "data" / "topics" / MODEL_FILE
 # graph context read per work: at most this many cited works, and this many other works per author
 CONTEXT_LIMIT = 50
 
