@@ -222,6 +222,8 @@ def evaluate(
         fitted = f"the shipped model (fitted on DBLP): this training input could not be fitted on ({e})"
     graph = linkpred.Graph(train_edges)
     counted = test[fit.known_in(graph, test)]
+    if len(counted) == 0:
+        raise ValueError(f"none of the {len(test)} test pairs has both ends in the training graph")
     none = np.zeros((0, 2), dtype=np.int64)
     params = linkpred.Params(model=model)
     results = fit.compare(graph, counted, none, params, K, model)

@@ -149,7 +149,8 @@ def core(edges: linkpred.EdgeList, sample: int | None) -> dict[str, Any]:
 
 def before(edges: linkpred.EdgeList, rev: str, sample: int) -> dict[str, Any]:
     old = _old_linkpred(rev)
-    g = old.Graph(old.EdgeList(**edges.__dict__))
+    fields = old.EdgeList.__dataclass_fields__  # the before knows fewer inputs: give it those it has
+    g = old.Graph(old.EdgeList(**{k: v for k, v in edges.__dict__.items() if k in fields}))
     sources = np.sort(np.random.default_rng(3).choice(g.n, min(sample, g.n), replace=False))
     t = _clock()
     total = sum(len(s) for _, s in old.suggest(g, sources, old.Params()))
