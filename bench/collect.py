@@ -11,7 +11,7 @@ from typing import Any
 from bench import common
 from kg.config import REPO_ROOT
 
-OWN = ("load", "panel", "discover", "graph", "summary")
+OWN = ("load", "panel", "discover", "graph", "summary", "discover_eval")
 # The other teams' result files hold many counts; the report keeps their headline figures.
 KEY_FIGURES = re.compile(r"(precision|recall|f1|accuracy|top1|top3|per_s|_s$|seconds|rss|throughput)", re.I)
 START = "<!-- results:start (written by `python -m bench.collect`; edit outside these markers) -->"
@@ -297,6 +297,38 @@ def _numbers(obj: Any, prefix: str = "", depth: int = 0) -> list[tuple[str, floa
     return out
 
 
+def discover_eval_rows(doc: dict[str, Any] | None) -> list[Row]:
+    """Discovery quality (bench/discover_eval.py): the fitted score against Adamic-Adar on the same test pairs,
+    the mean over the random hold-outs of each dataset."""
+    rows: list[Row] = []
+    run = (doc or {}).get("runs", {}).get("all")
+    if not run:
+        return rows
+    k = run.get("k", 10)
+    for name, data in run.get("datasets", {}).items():
+        if "mean" not in data:
+            rows.append({"figure": f"Discovery recall@{k}, {name}", "ours": f"not measured: {data.get('skipped', '')}",
+                         "baseline": "", "ratio": "", "target": "", "machine": ""})  # fmt: skip
+            continue
+        m, aa = data["mean"]["model"], data["mean"]["adamic_adar"]
+        first = data["runs"][0]
+        what = f"{first['holdout']} hold-out, {len(data['runs'])} seed(s), {first['counted_test_pairs']:,} test pairs"
+        target = f"≥ 0.90 and above AA: {_verdict(m[f'recall@{k}'] >= 0.9 and m[f'recall@{k}'] > aa[f'recall@{k}'])}"
+        rows.append(
+            {
+                "figure": f"Discovery recall@{k} / MRR, {name} ({what})",
+                "ours": f"{m[f'recall@{k}']:.4f} / {m['mrr']:.4f}",
+                "baseline": f"Adamic-Adar {aa[f'recall@{k}']:.4f} / {aa['mrr']:.4f}; RA "
+                f"{data['mean']['resource_allocation'][f'recall@{k}']:.4f}; CN "
+                f"{data['mean']['common_neighbours'][f'recall@{k}']:.4f}",
+                "ratio": f"{m[f'recall@{k}'] / max(aa[f'recall@{k}'], 1e-9):.3f}×",
+                "target": target if name == "ca-GrQc" else "",
+                "machine": "",
+            }
+        )
+    return rows
+
+
 def other_rows(results: Path) -> tuple[list[Row], dict[str, Any]]:
     rows: list[Row] = []
     merged: dict[str, Any] = {}
@@ -432,7 +464,8 @@ def collect(results: Path, md: Path | None) -> dict[str, Any]:
     lrows, facts = load_rows(load_doc)
     orows, others = other_rows(results)
     graph_doc = _read(results / "graph.json")
-    rows = lrows + graph_rows(graph_doc) + panel_rows(panel_doc) + discover_rows(discover_doc) + orows
+    rows = lrows + graph_rows(graph_doc) + panel_rows(panel_doc) + discover_rows(discover_doc)
+    rows += discover_eval_rows(_read(results / "discover_eval.json")) + orows
     images = plots(results, load_doc, panel_doc)
     summary = {
         "benchmark": "summary",

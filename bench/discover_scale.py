@@ -5,8 +5,9 @@ builds COAUTHOR (one clique per work of at most coauthor_author_cap authors) and
 institution); topic profiles are synthetic (1-8 topics per researcher, Zipf over the 4,516 OpenAlex topics),
 because the synthetic bundle carries no WORKS_ON. Then linkpred.Graph + linkpred.suggest for ALL researchers,
 timed (wall and CPU); optionally the previous per-batch implementation (git revision) on a sample, for the before.
-Writes: --write-edges N writes N SUGGESTED_COLLABORATOR edges with reasons of the real compact shape through the
-same Cypher as `kg discover`, into the Neo4j of KG_NEO4J_URI, and reports edges/s.
+Writes: --write-edges N stores N suggestions with reasons of the real compact shape through the same Cypher as
+`kg discover` (lists on the Researcher), into the Neo4j of KG_NEO4J_URI, and reports suggestions/s; with
+--before-rev, the same suggestions also as SUGGESTED_COLLABORATOR relationships through that revision's statement.
 
     python -m bench.discover_scale --bundle /tmp/synth1m [--before-rev cd8fbaf --before-sample 3000]
         [--write-edges 200000]
@@ -148,7 +149,8 @@ def core(edges: linkpred.EdgeList, sample: int | None) -> dict[str, Any]:
 
 def before(edges: linkpred.EdgeList, rev: str, sample: int) -> dict[str, Any]:
     old = _old_linkpred(rev)
-    g = old.Graph(old.EdgeList(**edges.__dict__))
+    fields = old.EdgeList.__dataclass_fields__  # the before knows fewer inputs: give it those it has
+    g = old.Graph(old.EdgeList(**{k: v for k, v in edges.__dict__.items() if k in fields}))
     sources = np.sort(np.random.default_rng(3).choice(g.n, min(sample, g.n), replace=False))
     t = _clock()
     total = sum(len(s) for _, s in old.suggest(g, sources, old.Params()))
@@ -162,8 +164,22 @@ def before(edges: linkpred.EdgeList, rev: str, sample: int) -> dict[str, Any]:
     }
 
 
-def writes(n_edges: int, top_k: int = 10) -> dict[str, Any]:
-    """Write n_edges suggestions among n_edges/top_k throw-away researchers, through discover's own batch write."""
+def _old_statement(rev: str, name: str) -> str:
+    return subprocess.run(
+        ["git", "show", f"{rev}:cypher/discover/{name}.cypher"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def writes(n_edges: int, top_k: int = 10, before_rev: str = "") -> dict[str, Any]:
+    """Store n_edges suggestions of n_edges/top_k throw-away researchers through discover's own list write (one
+    row per researcher, WRITERS sessions); with before_rev, the same suggestions also as SUGGESTED_COLLABORATOR
+    relationships through that revision's write statement (the before), in the same run."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from kg import db
 
     s = get_settings()
@@ -179,7 +195,7 @@ def writes(n_edges: int, top_k: int = 10) -> dict[str, Any]:
             settings=s,
         )
     rng = np.random.default_rng(1)
-    # a suggestion with 2 shared co-authors, a shared topic, no shared institution, in the stored compact shape
+    # a suggestion with 2 shared co-authors and a shared topic, in the stored compact shape
     inp = discover.DiscoveryInput(
         ["openalex:A5100000001", "openalex:A5100000002"],
         ["openalex:T10001"],
@@ -188,18 +204,44 @@ def writes(n_edges: int, top_k: int = 10) -> dict[str, Any]:
         researcher_names=["Mia Wang", "Minh Le"],
         topic_names=["Graph learning"],
     )
+    feats = (1.2, 0.5, 0.0, 0.1, 2.3, 0.7, 3.0)
     sug = linkpred.Suggestion(
-        0, 1, 1, 0.5, 0.25, 0.5, 0.0, 1.0, False, 3, [(0, 0.125), (1, 0.125)], [(0, 0.5, 0.6)], []
+        0, 1, 1, 0.5, feats, feats, 1.0, False, 3, [(0, 0.125), (1, 0.125)], [(0, 0.5, 0.6)], [], []
     )
     text = discover.reasons_text(sug, inp)
-    rows = [(ids[i // top_k], ids[int(rng.integers(0, people))], 0.5, text) for i in range(n_edges)]
+    targets = [[ids[int(x)] for x in rng.integers(0, people, top_k)] for _ in range(people)]
+    rows = [[ids[i], targets[i], [0.5] * top_k, [text] * top_k, i + 1] for i in range(people)]
+    out: dict[str, Any] = {
+        "edges": people * top_k,
+        "researchers": people,
+        "reasons_bytes": len(text.encode()),
+    }
     t = _clock()
-    written = 0
-    for start in range(0, n_edges, discover.WRITE_BATCH):
-        chunk = rows[start : start + discover.WRITE_BATCH]
-        sources = sorted({r[0] for r in chunk})
-        written += discover.write_rows(drv, s, "bench", sources, chunk)
+    batches = [rows[i : i + discover.WRITE_BATCH] for i in range(0, len(rows), discover.WRITE_BATCH)]
+    with ThreadPoolExecutor(max_workers=discover.WRITERS) as pool:
+        written = sum(pool.map(lambda b: discover.write_lists(drv, s, "bench", b), batches))
     took = _since(t)
+    out["lists"] = {**took, "written": written, "edges_per_s": round(written / max(took["wall_s"], 1e-9))}
+    if before_rev:
+        old = _old_statement(before_rev, "write_suggestions")
+        t = _clock()
+        created = 0
+        step = 2000  # the before's WRITE_BATCH of 20,000 edges, one writer
+        for i in range(0, people, step):
+            chunk = [[r[0], r[1], r[2], r[3]] for r in rows[i : i + step]]
+            created += int(
+                db.run(drv, old, {"rows": chunk, "run": "bench"}, write=True, settings=s)[0]["written"]
+            )
+        took = _since(t)
+        out["relationships_before"] = {
+            **took,
+            "revision": before_rev,
+            "written": created,
+            "edges_per_s": round(created / max(took["wall_s"], 1e-9)),
+        }
+        out["speedup"] = round(
+            out["lists"]["edges_per_s"] / max(out["relationships_before"]["edges_per_s"], 1), 2
+        )
     # clean up: the throw-away researchers and their edges
     while db.run(
         drv,
@@ -210,13 +252,7 @@ def writes(n_edges: int, top_k: int = 10) -> dict[str, Any]:
     )[0]["n"]:
         pass
     drv.close()
-    return {
-        "edges": written,
-        "reasons_bytes": len(text.encode()),
-        "batch": discover.WRITE_BATCH,
-        **took,
-        "edges_per_s": round(written / max(took["wall_s"], 1e-9)),
-    }
+    return out
 
 
 def end_to_end() -> dict[str, Any]:
@@ -273,7 +309,7 @@ def main(argv: list[str] | None = None) -> None:
             entry["before"] = before(edges, args.before_rev, args.before_sample)
             common.log(f"before: {entry['before']}")
     if args.write_edges:
-        entry["writes"] = writes(args.write_edges)
+        entry["writes"] = writes(args.write_edges, before_rev=args.before_rev)
         common.log(f"writes: {entry['writes']}")
     if args.end_to_end:
         entry["end_to_end"] = end_to_end()

@@ -1,18 +1,26 @@
-"""Batch co-author discovery: stream the edge list out of Neo4j, rank with kg.linkpred, store and export reasons.
+"""Batch collaborator discovery at the edges of the engine: read the graph out of Neo4j into kg.linkpred's arrays,
+rank, and store each researcher's suggestions back as one list per property on the Researcher, with reasons.
 
-Flow: (1) page through researchers in id order (keyset pages on the unique index) twice — ids, names and open
-flags, then their COAUTHOR / WORKS_ON / AFFILIATED_WITH / SAME_AS edges mapped straight to integer arrays (topic
-and institution names are read once at the end); (2) kg.linkpred ranks candidates block by block (sparse products,
-see its docstring for the score and the complexity); (3) WRITERS writer threads store earlier blocks' suggestions
-while the next block is ranked: one write transaction per WRITE_BATCH edges replaces those sources'
-SUGGESTED_COLLABORATOR edges {score, reasons (compact JSON, ids only), run}, grouped by source; with --out the same
-suggestions also go to JSON lines (.jsonl/.ndjson/.json) or CSV (.csv). Memory holds ids, names and integer arrays,
-plus at most WRITERS + 1 blocks of suggestions in flight.
+Flow: (1) page through researchers in id order (keyset pages on the unique index) twice — ids, names, open flags
+and the digest of their stored suggestions, then their COAUTHOR (with first years) / WORKS_ON / AFFILIATED_WITH /
+SAME_AS edges and their works' [year, venue], mapped straight to integer arrays (topic and institution names are
+read once at the end); (2) kg.linkpred ranks candidates block by block with the model (the shipped one, or a
+graph's own from `kg discover train`); (3) WRITERS writer threads store earlier blocks while the next block is
+ranked: one row per researcher (suggested ids, suggested_scores, suggested_reasons as compact JSON with ids only,
+suggested_run, suggested_digest), so batches share no node and sessions never wait for each other; a researcher
+whose new suggestions have the digest already stored is not written at all (a re-run that changes nothing writes
+nothing). With --out the same suggestions also go to JSON lines or CSV. Memory holds ids, names and integer
+arrays, plus at most WRITERS + 1 blocks of suggestions in flight.
+
+Why lists and not one SUGGESTED_COLLABORATOR relationship per suggestion: at 1.66M researchers × 10 suggestions,
+creating 16M relationships ran at 14–29k/s on this machine (19 of the run's 25 minutes); setting three lists on
+1.66M nodes is one write per researcher. The API and the analyst query read the lists and answer as before.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import sys
 import time
@@ -22,7 +30,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -31,7 +39,6 @@ import numpy as np
 from neo4j import Driver
 
 from kg import linkpred
-from kg.coauthors import run_steps
 from kg.config import Settings, get_settings
 from kg.db import run_named
 from kg.errors import InputError, NotFound
@@ -46,27 +53,26 @@ CSV_COLUMNS = [
     "candidate_id",
     "candidate_name",
     "score",
-    "coauthor_ra",
-    "topics",
-    "institutions",
+    *linkpred.FEATURES,
     "open_boost",
     "shared_coauthors",
     "shared_topics",
     "shared_institutions",
+    "shared_venues",
+    "summary",
     "reasons",
 ]
 READ_PAGE = 5000
 NAME_PAGE = 5000
 DIGITS = 6
 # The stored reasons' format version: compact JSON with ids only (see reasons_text); "v" tells it from others.
-STORED_FORMAT = 2
-# Edges per write transaction: big enough that the per-transaction cost vanishes, small enough to stay far
-# below the transaction timeout and memory limits (≈ 2,000 sources' suggestions).
-WRITE_BATCH = 20000
-# Concurrent writer sessions. Blocks have disjoint sources, so they can be stored in any order; two transactions
-# that lock the same target wait for each other (a deadlock is retried by the managed transaction). Measured on
-# this 2-core machine: 19–21k edges/s with one writer, 22–29k with two.
+STORED_FORMAT = 3
+# Researchers per write transaction (one row each, ≈ 10 suggestions): large enough that the per-transaction cost
+# vanishes, small enough to stay far below the transaction memory limit.
+WRITE_BATCH = 2000
+# Concurrent writer sessions: rows of different researchers share no node, so they never lock each other.
 WRITERS = 2
+NO_DIGEST = 0  # a researcher without stored suggestions
 
 # advance(phase, done, total): progress callback.
 Advance = Callable[[str, int, int], None]
@@ -83,23 +89,27 @@ class DiscoveryInput:
     researcher_names: list[str | None] = field(default_factory=list)
     topic_names: list[str | None] = field(default_factory=list)
     institution_names: list[str | None] = field(default_factory=list)
-    # JSON-escaped researcher, topic and institution ids, made on first use by reasons_text
+    venue_names: list[str] = field(default_factory=list)
+    # the digest of each researcher's stored suggestions (NO_DIGEST: none stored)
+    digests: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # JSON-escaped researcher, topic, institution ids and venue names, made on first use by reasons_text
     escaped: tuple[list[str], ...] | None = None
 
 
 @dataclass
 class DiscoverySummary:
     run: str
-    researchers: int  # sources covered (their previous suggestions replaced)
+    researchers: int  # sources covered
     with_suggestions: int
-    suggestions: int
+    suggestions: int  # suggestions of the covered researchers
+    written: int  # researchers whose stored lists were (re)written: the others were unchanged
     graph_researchers: int
     coauthor_pairs: int
     out: Path | None = None
     seconds: float = 0.0
     params: dict[str, Any] = field(default_factory=dict)
-    # where the time went: reading the edge list, ranking (incl. formatting rows), the writer's busy time, and how
-    # long ranking stood waiting for the writer (the write-bound share of the run)
+    # where the time went: reading the graph, ranking (incl. formatting rows), the writers' busy time, and how
+    # long ranking stood waiting for the writers (the write-bound share of the run)
     timings: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -108,6 +118,7 @@ class DiscoverySummary:
             "researchers": self.researchers,
             "with_suggestions": self.with_suggestions,
             "suggestions": self.suggestions,
+            "written": self.written,
             "graph_researchers": self.graph_researchers,
             "coauthor_pairs": self.coauthor_pairs,
             "out": str(self.out) if self.out else None,
@@ -128,11 +139,12 @@ def out_format(path: Path) -> str:
 
 
 def load_input(driver: Driver, settings: Settings, advance: Advance | None = None) -> DiscoveryInput:
-    """Stream the researchers and their edges out of Neo4j in pages into integer arrays."""
+    """Stream the researchers, their edges and their works' years and venues out of Neo4j into integer arrays."""
     total = int(run_named(driver, "discover/count_researchers", settings=settings)[0]["n"])
     ids: list[str] = []
     names: list[str | None] = []
     open_flags = array("b")
+    digests = array("q")
     after = ""
     while True:
         rows = run_named(
@@ -144,21 +156,26 @@ def load_input(driver: Driver, settings: Settings, advance: Advance | None = Non
             ids.append(r["id"])
             names.append(r["name"])
             open_flags.append(1 if r["open"] is True else 0)
+            d = r["digest"]
+            digests.append(d if isinstance(d, int) else NO_DIGEST)
         after = ids[-1]
         if advance:
             advance("reading researchers", len(ids), max(total, len(ids)))
     index = {rid: i for i, rid in enumerate(ids)}
     topic_index: dict[str, int] = {}
     inst_index: dict[str, int] = {}
-    co, tr, tw, ir, sa = array("q"), array("q"), array("d"), array("q"), array("q")
+    venue_index: dict[str, int] = {}
+    co, cy, tr, tw, ir, sa = array("q"), array("q"), array("q"), array("d"), array("q"), array("q")
+    wr, wy, wv = array("q"), array("q"), array("q")
     for start in range(0, len(ids), READ_PAGE):
         page = ids[start : start + READ_PAGE]
         for r in run_named(driver, "discover/edges_page", {"ids": page}, settings=settings):
             a = index[r["id"]]
-            for b in r["coauthors"]:
+            for b, year in r["coauthors"]:
                 j = index.get(b)
                 if j is not None:
                     co.extend((a, j))
+                    cy.append(year if isinstance(year, int) else -1)
             for tid, weight in r["topics"]:
                 tr.extend((a, topic_index.setdefault(tid, len(topic_index))))
                 tw.append(float(weight))
@@ -168,17 +185,34 @@ def load_input(driver: Driver, settings: Settings, advance: Advance | None = Non
                 j = index.get(b)
                 if j is not None:
                     sa.extend((a, j))
+            for year, venue in r["works"]:
+                wr.append(a)
+                wy.append(year if isinstance(year, int) else -1)
+                wv.append(
+                    venue_index.setdefault(venue, len(venue_index))
+                    if isinstance(venue, str) and venue
+                    else -1
+                )
         if advance:
             advance("reading edges", min(start + READ_PAGE, len(ids)), len(ids))
+
+    def ints(a: array[int]) -> np.ndarray:
+        return np.frombuffer(a, dtype=np.int64) if len(a) else np.zeros(0, dtype=np.int64)
+
     edges = linkpred.EdgeList(
         n=len(ids),
-        coauthor=np.frombuffer(co, dtype=np.int64).reshape(-1, 2),
+        coauthor=ints(co).reshape(-1, 2),
+        coauthor_first_year=ints(cy),
         n_topics=len(topic_index),
-        topic_rows=np.frombuffer(tr, dtype=np.int64).reshape(-1, 2),
-        topic_weights=np.frombuffer(tw, dtype=np.float64),
+        topic_rows=ints(tr).reshape(-1, 2),
+        topic_weights=np.frombuffer(tw, dtype=np.float64) if len(tw) else np.zeros(0),
         n_institutions=len(inst_index),
-        institution_rows=np.frombuffer(ir, dtype=np.int64).reshape(-1, 2),
-        same_as=np.frombuffer(sa, dtype=np.int64).reshape(-1, 2),
+        institution_rows=ints(ir).reshape(-1, 2),
+        n_venues=len(venue_index),
+        work_researcher=ints(wr),
+        work_year=ints(wy),
+        work_venue=ints(wv),
+        same_as=ints(sa).reshape(-1, 2),
         open=np.frombuffer(open_flags, dtype=np.int8).astype(bool),
     )
     topic_ids, inst_ids = list(topic_index), list(inst_index)
@@ -190,6 +224,8 @@ def load_input(driver: Driver, settings: Settings, advance: Advance | None = Non
         researcher_names=names,
         topic_names=_all_names(driver, settings, "discover/topic_names", topic_ids),
         institution_names=_all_names(driver, settings, "discover/institution_names", inst_ids),
+        venue_names=list(venue_index),
+        digests=ints(digests).copy(),
     )
 
 
@@ -206,18 +242,38 @@ def _r(x: float) -> float:
     return round(float(x), DIGITS)
 
 
+def summary_text(reasons: Mapping[str, Any]) -> str:
+    """One line a person reads: "2 shared co-authors: Bo, Cy; both work on Graph learning; both at Uni One"."""
+    bits = []
+    n = reasons.get("shared_coauthor_count") or 0
+    if n:
+        names = ", ".join(c.get("name") or c["id"] for c in reasons.get("shared_coauthors", []))
+        more = n - len(reasons.get("shared_coauthors", []))
+        bits.append(
+            f"{n} shared co-author{'s' if n != 1 else ''}: {names}{f' and {more} more' if more > 0 else ''}"
+        )
+    topics = [t.get("name") or t["id"] for t in reasons.get("shared_topics", [])]
+    if topics:
+        bits.append("both work on " + ", ".join(topics))
+    insts = [i.get("name") or i["id"] for i in reasons.get("shared_institutions", [])]
+    if insts:
+        bits.append("both at " + ", ".join(insts))
+    venues = [v["name"] for v in reasons.get("shared_venues", [])]
+    if venues:
+        bits.append("both publish in " + ", ".join(venues))
+    return "; ".join(bits)
+
+
 def reasons_for(s: linkpred.Suggestion, inp: DiscoveryInput) -> dict[str, Any]:
-    """The JSON-ready reasons of one suggestion, compact: the score's parts and what the two people share (ids and
-    names; a shared co-author's contribution is 1/its co-author count, a shared topic's overlap min(p_u, p_v)).
-    The score itself is on the edge, the weights in the run's parameters, the candidate's open flag on its node."""
+    """The JSON-ready reasons of one suggestion: a one-line summary, the score's parts (raw feature values and
+    the open boost), each part's contribution to the model's logit, and what the two people share (ids and
+    names; a shared co-author's contribution to coauthor_aa is 1/log of its co-author count, a topic's or
+    venue's overlap min(p_u, p_v)). The score itself is on the list, the model's weights in its file."""
     rid, rn = inp.researcher_ids, inp.researcher_names
-    return {
-        "parts": {
-            "coauthor_ra": _r(s.coauthor_ra),
-            "topics": _r(s.topics),
-            "institutions": _r(s.institutions),
-            "open_boost": _r(s.open_boost),
-        },
+    out: dict[str, Any] = {
+        "parts": {**{f: _r(x) for f, x in zip(linkpred.FEATURES, s.features, strict=True)},
+                  "open_boost": _r(s.open_boost)},
+        "contributions": {f: _r(x) for f, x in zip(linkpred.FEATURES, s.contributions, strict=True)},
         "shared_coauthor_count": s.shared_coauthor_count,
         "shared_coauthors": [
             {"id": rid[z], "name": rn[z], "contribution": _r(c)} for z, c in s.shared_coauthors
@@ -229,7 +285,9 @@ def reasons_for(s: linkpred.Suggestion, inp: DiscoveryInput) -> dict[str, Any]:
         "shared_institutions": [
             {"id": inp.institution_ids[i], "name": inp.institution_names[i]} for i in s.shared_institutions
         ],
-    }
+        "shared_venues": [{"name": inp.venue_names[v], "overlap": _r(min(wa, wb))} for v, wa, wb in s.shared_venues],
+    }  # fmt: skip
+    return {"summary": summary_text(out), **out}
 
 
 class _Writer:
@@ -264,6 +322,8 @@ class _Writer:
                 "shared_coauthors": "; ".join(c["name"] or c["id"] for c in rs["shared_coauthors"]),
                 "shared_topics": "; ".join(t["name"] or t["id"] for t in rs["shared_topics"]),
                 "shared_institutions": "; ".join(i["name"] or i["id"] for i in rs["shared_institutions"]),
+                "shared_venues": "; ".join(v["name"] for v in rs["shared_venues"]),
+                "summary": rs["summary"],
                 "reasons": json.dumps(rs, ensure_ascii=False),
             }
         )
@@ -303,6 +363,17 @@ def new_run_id() -> str:
     return f"discover-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:6]}"
 
 
+def load_model(path: Path | str | None) -> linkpred.Model:
+    """A model file (from `kg discover train`), or the shipped default; a bad file is one clear InputError."""
+    p = Path(path) if path is not None else linkpred.DEFAULT_MODEL
+    try:
+        return linkpred.Model.load(p)
+    except OSError as e:
+        raise InputError(f"--model {p}: cannot read ({e.strerror})") from e
+    except (ValueError, KeyError, TypeError) as e:
+        raise InputError(f"--model {p}: not a discovery model ({e})") from e
+
+
 def run_discovery(
     driver: Driver,
     researcher_ids: Sequence[str] | None = None,
@@ -312,10 +383,11 @@ def run_discovery(
     *,
     settings: Settings | None = None,
     params: linkpred.Params | None = None,
+    model: linkpred.Model | None = None,
     progress: bool | None = None,
     run_id: str | None = None,
 ) -> DiscoverySummary:
-    """Rank collaborators for every researcher (or the given ones), store SUGGESTED_COLLABORATOR edges, export."""
+    """Rank collaborators for every researcher (or the given ones), store their suggestion lists, export."""
     s = settings or get_settings()
     if top_k < 1:
         raise InputError(f"--top must be at least 1 (got {top_k})")
@@ -323,11 +395,12 @@ def run_discovery(
     if out_path is not None:
         out_format(out_path)  # fail before any work on an unknown extension
     base = params or linkpred.Params()
-    p = linkpred.Params(**{**base.__dict__, "top_k": top_k, "prefer_open": prefer_open})
+    p = replace(base, top_k=top_k, prefer_open=prefer_open, model=model or base.model or load_model(None))
     run = run_id or new_run_id()
     started = time.monotonic()
     timings: dict[str, float] = {"read_s": 0.0, "rank_s": 0.0, "write_busy_s": 0.0, "write_wait_s": 0.0}
     with _progress(progress) as advance:
+        _drop_old_edges(driver, s)
         inp = load_input(driver, s, advance)
         timings["read_s"] = time.monotonic() - started
         index = {rid: i for i, rid in enumerate(inp.researcher_ids)}
@@ -340,15 +413,17 @@ def run_discovery(
             sources = np.arange(len(inp.researcher_ids), dtype=np.int64)
         graph = linkpred.Graph(inp.edges)
         writer = _Writer(out_path) if out_path is not None else None
-        covered = written = with_any = 0
+        covered = suggested = with_any = written = 0
         # WRITERS writer threads store earlier blocks while this thread ranks the next one; at most WRITERS + 1
         # blocks in flight, so memory stays bounded whatever the graph.
         pending: deque[Future[int]] = deque()
 
-        def store(batch: np.ndarray, rows: list[tuple[str, str, float, str]]) -> int:
+        def store(rows: list[list[Any]]) -> int:
             t0 = time.monotonic()
             try:
-                return _store_rows(driver, s, run, inp, batch, rows)
+                for start in range(0, len(rows), WRITE_BATCH):
+                    write_lists(driver, s, run, rows[start : start + WRITE_BATCH])
+                return len(rows)
             finally:
                 timings["write_busy_s"] += time.monotonic() - t0
 
@@ -364,10 +439,12 @@ def run_discovery(
             with ThreadPoolExecutor(max_workers=WRITERS) as pool:
                 t_rank = time.monotonic()
                 for batch, suggestions in linkpred.suggest(graph, sources, p):
-                    rows = _rows(inp, run, suggestions, writer)
+                    rows = _changed_rows(inp, run, batch, suggestions, writer)
                     timings["rank_s"] += time.monotonic() - t_rank
-                    pending.append(pool.submit(store, batch, rows))
+                    if rows:
+                        pending.append(pool.submit(store, rows))
                     covered += len(batch)
+                    suggested += len(suggestions)
                     with_any += len({x.source for x in suggestions})
                     written += drain(WRITERS)
                     if advance:
@@ -383,25 +460,52 @@ def run_discovery(
         run=run,
         researchers=covered,
         with_suggestions=with_any,
-        suggestions=written,
+        suggestions=suggested,
+        written=written,
         graph_researchers=len(inp.researcher_ids),
         coauthor_pairs=len(graph.adj) // 2,
         out=out_path,
         seconds=time.monotonic() - started,
-        params={k: v for k, v in p.__dict__.items()},
+        params={k: v for k, v in p.__dict__.items() if k != "model"}
+        | {"model": p.model.to_json() if p.model else None},
         timings=timings,
     )
 
 
-def _rows(
-    inp: DiscoveryInput, run: str, suggestions: list[linkpred.Suggestion], writer: _Writer | None
-) -> list[tuple[str, str, float, str]]:
-    """(source, target, score, reasons JSON) for one block, source order, best first; and the --out records."""
+def _drop_old_edges(driver: Driver, s: Settings) -> None:
+    """Suggestions used to be SUGGESTED_COLLABORATOR relationships: remove any an earlier version left, once."""
+    if int(run_named(driver, "discover/old_edges", settings=s)[0]["n"]) == 0:
+        return
+    while int(
+        run_named(driver, "discover/delete_old_edges", {"batch": 20000}, write=True, settings=s)[0]["deleted"]
+    ):
+        pass
+
+
+def digest(targets: list[str], scores: list[float], reasons: list[str]) -> int:
+    """A stable 63-bit digest of one researcher's suggestion lists (what a re-run compares before writing)."""
+    h = hashlib.blake2b(digest_size=8)
+    h.update(json.dumps([targets, scores, reasons], ensure_ascii=False, separators=(",", ":")).encode())
+    return int.from_bytes(h.digest(), "big") >> 1 or 1
+
+
+def _changed_rows(
+    inp: DiscoveryInput,
+    run: str,
+    batch: np.ndarray,
+    suggestions: list[linkpred.Suggestion],
+    writer: _Writer | None,
+) -> list[list[Any]]:
+    """One write row per source of the block whose lists differ from the stored ones (by digest), [id, targets,
+    scores, reasons, digest] — null lists for a source that no longer has suggestions; and the --out records."""
     rid, rn = inp.researcher_ids, inp.researcher_names
-    rows = []
+    lists: dict[int, tuple[list[str], list[float], list[str]]] = {}
     for x in suggestions:
+        targets, scores, texts = lists.setdefault(x.source, ([], [], []))
         score = _r(x.score)
-        rows.append((rid[x.source], rid[x.target], score, reasons_text(x, inp)))
+        targets.append(rid[x.target])
+        scores.append(score)
+        texts.append(reasons_text(x, inp))
         if writer:
             writer.write(
                 {
@@ -415,6 +519,17 @@ def _rows(
                     "reasons": reasons_for(x, inp),
                 }
             )
+    rows: list[list[Any]] = []
+    for i in batch.tolist():
+        old = int(inp.digests[i])
+        got = lists.get(i)
+        if got is None:
+            if old != NO_DIGEST:
+                rows.append([rid[i], None, None, None, None])
+            continue
+        d = digest(*got)
+        if d != old:
+            rows.append([rid[i], *got, d])
     return rows
 
 
@@ -423,24 +538,26 @@ def _js(x: str | None) -> str:
 
 
 def reasons_text(s: linkpred.Suggestion, inp: DiscoveryInput) -> str:
-    """The reasons as STORED on the edge: compact JSON with ids only (STORED_FORMAT), formatted directly. It runs
-    once per stored edge (millions), and the stored bytes are most of what a SUGGESTED_COLLABORATOR write costs
-    Neo4j: names and long keys made the text three times longer and the writes about 35% slower (measured on this
-    machine: 11.7k edges/s at 469 bytes, 15.7k at 157, 19.5k without reasons). Readers expand it back to
-    reasons_for's shape with current names: expand_reasons (stored_suggestions, the API)."""
+    """The reasons as STORED in the lists: compact JSON with ids only (STORED_FORMAT), formatted directly. It runs
+    once per suggestion (millions), and the stored bytes are most of what a write costs Neo4j. Readers expand it
+    back to reasons_for's shape with current names: expand_reasons (stored_suggestions, the API)."""
     if inp.escaped is None:
         inp.escaped = (
             [_js(x) for x in inp.researcher_ids],
             [_js(x) for x in inp.topic_ids],
             [_js(x) for x in inp.institution_ids],
+            [_js(x) for x in inp.venue_names],
         )
-    rid, tid, iid = inp.escaped
+    rid, tid, iid, vid = inp.escaped
     co = ",".join(f"[{rid[z]},{_r(c)!r}]" for z, c in s.shared_coauthors)
     tp = ",".join(f"[{tid[t]},{_r(min(wa, wb))!r}]" for t, wa, wb in s.shared_topics)
     it = ",".join(iid[i] for i in s.shared_institutions)
+    vn = ",".join(f"[{vid[v]},{_r(min(wa, wb))!r}]" for v, wa, wb in s.shared_venues)
+    f = ",".join(repr(_r(x)) for x in s.features)
+    c = ",".join(repr(_r(x)) for x in s.contributions)
     return (
-        f'{{"v":{STORED_FORMAT},"p":[{_r(s.coauthor_ra)!r},{_r(s.topics)!r},{_r(s.institutions)!r},'
-        f'{_r(s.open_boost)!r}],"n":{s.shared_coauthor_count},"c":[{co}],"t":[{tp}],"i":[{it}]}}'
+        f'{{"v":{STORED_FORMAT},"f":[{f}],"w":[{c}],"o":{_r(s.open_boost)!r},"n":{s.shared_coauthor_count},'
+        f'"c":[{co}],"t":[{tp}],"i":[{it}],"s":[{vn}]}}'
     )
 
 
@@ -456,14 +573,16 @@ def reason_ids(obj: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
 
 def expand_reasons(obj: dict[str, Any], names: Mapping[str, str | None]) -> dict[str, Any]:
     """Compact stored reasons in reasons_for's shape, with names from `names` (id → name; None when unknown)."""
-    ra, tp, it, ob = obj["p"]
-    return {
-        "parts": {"coauthor_ra": ra, "topics": tp, "institutions": it, "open_boost": ob},
+    out: dict[str, Any] = {
+        "parts": {**dict(zip(linkpred.FEATURES, obj["f"], strict=True)), "open_boost": obj["o"]},
+        "contributions": dict(zip(linkpred.FEATURES, obj["w"], strict=True)),
         "shared_coauthor_count": obj["n"],
         "shared_coauthors": [{"id": z, "name": names.get(z), "contribution": c} for z, c in obj["c"]],
         "shared_topics": [{"id": t, "name": names.get(t), "overlap": o} for t, o in obj["t"]],
         "shared_institutions": [{"id": i, "name": names.get(i)} for i in obj["i"]],
+        "shared_venues": [{"name": v, "overlap": o} for v, o in obj["s"]],
     }
+    return {"summary": summary_text(out), **out}
 
 
 def expand_all(
@@ -493,64 +612,18 @@ def expand_all(
     return [expand_reasons(p, names) if is_stored_format(p) else p for p in parsed]
 
 
-def _store_rows(
-    driver: Driver,
-    s: Settings,
-    run: str,
-    inp: DiscoveryInput,
-    batch: np.ndarray,
-    rows: list[tuple[str, str, float, str]],
-) -> int:
-    """Replace the block's sources' suggestions, in transactions of about WRITE_BATCH edges (whole sources)."""
-    by_source: dict[str, list[tuple[str, str, float, str]]] = {}
-    for r in rows:
-        by_source.setdefault(r[0], []).append(r)
-    written = 0
-    chunk_sources: list[str] = []
-    chunk_rows: list[tuple[str, str, float, str]] = []
-    for i in batch.tolist():
-        src = inp.researcher_ids[i]
-        chunk_sources.append(src)
-        chunk_rows.extend(by_source.get(src, ()))
-        if len(chunk_rows) >= WRITE_BATCH:
-            written += write_rows(driver, s, run, chunk_sources, chunk_rows)
-            chunk_sources, chunk_rows = [], []
-    if chunk_sources:
-        written += write_rows(driver, s, run, chunk_sources, chunk_rows)
-    return written
-
-
-def write_rows(
-    driver: Driver, s: Settings, run: str, sources: list[str], rows: list[tuple[str, str, float, str]]
-) -> int:
-    """One write transaction: drop the sources' SUGGESTED_COLLABORATOR edges, create rows (source, target, score,
-    reasons); grouped by source, as parallel lists (each source node is looked up once, and lists of plain values
-    cost the driver far less to send than one map per edge). Returns the edges created."""
-    grouped: dict[str, tuple[list[str], list[float], list[str]]] = {}
-    for src, dst, score, reasons in rows:
-        g = grouped.setdefault(src, ([], [], []))
-        g[0].append(dst)
-        g[1].append(score)
-        g[2].append(reasons)
-    res = run_steps(
-        driver,
-        s,
-        [
-            ("discover/delete_for", {"ids": sources}),
-            (
-                "discover/write_suggestions",
-                {"rows": [[k, *v] for k, v in grouped.items()], "run": run},
-            ),
-        ],
-    )
-    return res["discover/write_suggestions"]
+def write_lists(driver: Driver, s: Settings, run: str, rows: list[list[Any]]) -> int:
+    """One write transaction: set the suggestion lists of the rows' researchers ([id, targets, scores, reasons,
+    digest]; null lists remove them). Returns the suggestions written."""
+    res = run_named(driver, "discover/write_suggestions", {"rows": rows, "run": run}, write=True, settings=s)
+    return int(res[0]["written"] or 0) if res else 0
 
 
 def stored_suggestions(
     driver: Driver, researcher_id: str, settings: Settings | None = None
 ) -> list[dict[str, Any]]:
-    """The SUGGESTED_COLLABORATOR edges stored for one researcher, best first, reasons parsed from JSON and
-    expanded with the current names of the people, topics and institutions they name."""
+    """The suggestions stored for one researcher, best first, reasons parsed from JSON and expanded with the
+    current names of the people, topics and institutions they name."""
     rows = run_named(driver, "discover/for_researcher", {"id": researcher_id}, settings=settings)
 
     def lookup(ids: dict[str, list[str]]) -> dict[str, str | None]:
@@ -562,3 +635,32 @@ def stored_suggestions(
     for r, reasons in zip(rows, expand_all([r["reasons"] for r in rows], lookup), strict=True):
         r["reasons"] = reasons if r["reasons"] else None
     return rows
+
+
+def train_on_graph(
+    driver: Driver,
+    out: Path,
+    *,
+    holdout: str = "random",
+    share: float = 0.1,
+    seed: int = 7,
+    settings: Settings | None = None,
+    progress: bool | None = None,
+) -> linkpred.Model:
+    """`kg discover train`: read the graph, hide pairs, fit, report (kg.linkpred_fit), save the model to out."""
+    from kg import linkpred_fit
+
+    s = settings or get_settings()
+    if not 0 < share < 1:
+        raise InputError(f"--share must be between 0 and 1 (got {share})")
+    with _progress(progress) as advance:
+        inp = load_input(driver, s, advance)
+    try:
+        model = linkpred_fit.train(inp.edges, holdout=holdout, share=share, seed=seed)
+    except ValueError as e:
+        raise InputError(f"cannot train on this graph: {e}") from e
+    try:
+        model.save(out)
+    except OSError as e:
+        raise InputError(f"--out {out}: cannot write ({e.strerror})") from e
+    return model

@@ -1,50 +1,66 @@
-"""Co-author discovery as a pure computation over an edge list (numpy + scipy.sparse, no database), block by block.
+"""Collaborator discovery as a pure computation over arrays (numpy + scipy.sparse, no database), block by block.
 
-Input (EdgeList): researchers 0..n-1, undirected co-author pairs, researcher→topic profile weights, researcher→
-institution memberships, SAME_AS pairs and the open_to_collaborate flags. Output: for each source researcher, the
-top-k people they have not written with, each with the score's parts and its reasons.
+This is the engine boundary: kg.discover reads the graph out of Neo4j into an EdgeList and writes the suggestions
+back; everything in between is here, as products, gathers, sorts and segment sums over integer arrays, so a
+distributed engine (Spark, #21) can reproduce it step by step.
 
-Score of a candidate v for a source u (every part is reported):
+Input (EdgeList): researchers 0..n-1, undirected co-author pairs (with the year they first wrote together), one row
+per authored work (researcher, year, venue), researcher→topic profile weights, researcher→institution
+memberships, SAME_AS pairs and the open_to_collaborate flags. Output: for each source researcher, the top-k people
+they have not written with, each with its score, the score's parts and the reasons.
 
-    coauthor_ra  = Σ 1/deg(z) over shared co-authors z with deg(z) ≤ hub_cap      (resource allocation; hubs damped
-                   twice: 1/deg, and co-authors above hub_cap neither relay candidates nor add to the sum)
-    topics       = Σ_t min(p_u(t), p_v(t)), p = WORKS_ON weights normalised to sum 1  (weighted overlap, 0..1)
-    institutions = |I_u ∩ I_v| / |I_u ∪ I_v|                                          (Jaccard of affiliations, 0..1)
-    score        = (w_coauthor·coauthor_ra + w_topics·topics + w_institutions·institutions) · open_boost
+Features of a candidate v for a source u (FEATURES, each reported with its contribution to the score):
+
+    coauthor_aa  = Σ 1/log deg(z) over shared co-authors z with deg(z) ≤ hub_cap   (Adamic-Adar; hubs neither
+                   relay candidates nor add to the sum)                          used as log1p(10·aa)
+    topics       = Σ_t min(p_u(t), p_v(t)), p = WORKS_ON weights normalised to sum 1    (weighted overlap, 0..1)
+    institutions = |I_u ∩ I_v| / |I_u ∪ I_v|                                    (Jaccard of affiliations, 0..1)
+    venues       = Σ_s min(q_u(s), q_v(s)), q = the share of one's works in venue s     (weighted overlap, 0..1)
+    activity     = log1p(works of v)
+    recency      = exp(−(now − v's last year) / 3), now = the latest year in the data  (0 when unknown)
+    degree       = log1p(co-authors of v)
+
+    score        = σ(intercept + Σ_f weight_f · feature_f) · open_boost          (a Model: weights fitted on held-out
+                                                                                  co-author pairs, kg.linkpred_fit)
     open_boost   = Params.open_boost when prefer_open and v is open to collaborate, else 1
 
+A feature's contribution is weight_f · feature_f: the reasons say how much each part moved the score.
+
 Never suggested: u itself, u's co-authors, anyone in u's SAME_AS group, and anyone whose SAME_AS group holds one
-of those (another identity of a co-author is a co-author). A candidate needs a score above 0, and of several SAME_AS
-identities of one candidate only the best-ranked is kept. Ties rank by index, i.e. by researcher id.
+of those (another identity of a co-author is a co-author). Of several SAME_AS identities of one candidate only the
+best-ranked is kept. Ties rank by index, i.e. by researcher id.
 
 Candidates (per source u, all capped, so work per source is bounded whatever the hubs):
-  - 2-hop neighbours through co-authors z with deg(z) ≤ hub_cap; the best candidate_cap by coauthor_ra are kept;
+  - 2-hop neighbours through co-authors z with deg(z) ≤ hub_cap; the best candidate_cap by coauthor_aa are kept;
   - for u's topic_top strongest topics, the topic_list researchers with the strongest weight in that topic.
-Institutions add to the score but bring no candidates (an institution of 50,000 people is not a shortlist).
+Institutions and venues add to the score but bring no candidates (an institution of 50,000 people is no shortlist).
 
 How a block of sources is ranked (all of it array work, no per-source Python loop):
-  1. S = A[block] · diag(w) · A (scipy sparse product), w(z) = 1/deg(z) for deg(z) ≤ hub_cap, hub columns left out
-     of A[block] entirely, so S[u, v] is coauthor_ra and hubs cost nothing;
+  1. S = A[block] · diag(w) · A (scipy sparse product), w(z) = 1/log deg(z) for deg(z) ≤ hub_cap, hub columns left out
+     of A[block] entirely, so S[u, v] is coauthor_aa and hubs cost nothing;
   2. S − BIG·X, X the excluded pattern (self and co-authors; with SAME_AS groups G, X = G[block] · (I + A) · G);
      entries still > 0 are the RA candidates; only rows over candidate_cap are sorted to keep their best;
   3. the topic shortlists (first topic_top topics × first topic_list members, never whole topic lists) join them;
-  4. topic overlap and institution Jaccard are computed for these candidate pairs only, each of v's entries looked
-     up among the block's own (source, topic) / (source, institution) keys;
-  5. top-k per source by a lexsort of the block's candidates; the detailed reasons (which co-authors — a sparse
-     element-wise product of the two rows —, topics, institutions) only for the final top-k pairs.
+  4. the profile overlaps (topics, venues) and institution Jaccard for these candidate pairs only, each of v's
+     entries looked up among the block's own (source, key) entries; activity, recency, degree are gathers;
+  5. the model's score, top-k per source by a lexsort of the block's candidates; the detailed reasons (which
+     co-authors — a sparse element-wise product of the two rows —, topics, institutions, venues) only for the
+     final top-k pairs.
 
-Complexity. Building the CSR arrays is O(N + E log E). A block costs O(P) for the sparse product, with P the 2-hop
-paths it expands: P(u) = Σ_{z∈N(u), deg z ≤ hub_cap} deg(z) ≤ deg(u)·hub_cap, plus a sort of the rows over the
-candidate cap, then O(C·t) for the overlaps of its C ≤ candidate_cap + topic_top·topic_list candidates per source
-(t = topics per researcher). Blocks are cut so that Σ P ≤ batch_paths, which bounds working memory; total time is
-O(Σ_u P(u)) ≈ O(Σ_z deg(z)²) over non-hub z. Memory: O(N + E + topic rows) for the graph, O(batch_paths) per
-block. Every step is a product, a sort, a gather or a segment sum, so the same job maps onto a distributed engine.
+Complexity. Building the CSR arrays is O(N + E log E + W log W) (W authored works). A block costs O(P) for the
+sparse product, with P the 2-hop paths it expands: P(u) = Σ_{z∈N(u), deg z ≤ hub_cap} deg(z) ≤ deg(u)·hub_cap,
+plus a sort of the rows over the candidate cap, then O(C·t) for the overlaps of its C ≤ candidate_cap +
+topic_top·topic_list candidates per source (t = profile entries per researcher). Blocks are cut so that Σ P ≤
+batch_paths, which bounds working memory; total time is O(Σ_u P(u)) ≈ O(Σ_z deg(z)²) over non-hub z. Memory:
+O(N + E + W + topic rows) for the graph, O(batch_paths) per block.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -56,17 +72,79 @@ IntArray = npt.NDArray[Any]
 FloatArray = npt.NDArray[Any]
 BoolArray = npt.NDArray[Any]
 
+# The score's features, in the order of a Model's weights and of Suggestion.features (see the module docstring).
+FEATURES: tuple[str, ...] = (
+    "coauthor_aa",
+    "topics",
+    "institutions",
+    "venues",
+    "activity",
+    "recency",
+    "degree",
+)
+RECENCY_YEARS = 3.0  # recency = exp(−years since the candidate's last work / RECENCY_YEARS)
+AA_SCALE = 10.0  # coauthor_aa enters the score as log1p(AA_SCALE · aa)
+# The model shipped with the package (fitted by `kg discover train`, see kg.linkpred_fit); a graph's own fitted
+# model replaces it with --model.
+DEFAULT_MODEL = Path(__file__).with_name("discover_model.json")
+
+
+@dataclass(frozen=True)
+class Model:
+    """A linear score over the transformed FEATURES: σ(intercept + Σ weight_f · x_f). `report` is what the fit
+    measured (data, hold-out, recall and MRR against the baselines), kept in the model file for whoever reads it."""
+
+    weights: dict[str, float]
+    intercept: float = 0.0
+    report: dict[str, Any] = field(default_factory=dict)
+
+    def vector(self) -> FloatArray:
+        unknown = sorted(set(self.weights) - set(FEATURES))
+        if unknown:
+            raise ValueError(f"model has weights for unknown features: {', '.join(unknown)}")
+        return np.array([float(self.weights.get(f, 0.0)) for f in FEATURES])
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "logistic",
+            "features": list(FEATURES),
+            "weights": {f: round(float(self.weights.get(f, 0.0)), 6) for f in FEATURES},
+            "intercept": round(float(self.intercept), 6),
+            "report": self.report,
+        }
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Model:
+        if doc.get("kind") != "logistic" or not isinstance(doc.get("weights"), dict):
+            raise ValueError("not a discovery model (expected kind 'logistic' and a weights map)")
+        m = cls({k: float(v) for k, v in doc["weights"].items()}, float(doc.get("intercept", 0.0)),
+                dict(doc.get("report") or {}))  # fmt: skip
+        m.vector()
+        return m
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> Model:
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def coauthor_only_model() -> Model:
+    """Adamic-Adar alone (the textbook baseline as a Model; used by tests and the benchmark)."""
+    return Model({"coauthor_aa": 1.0})
+
 
 @dataclass(frozen=True)
 class Params:
-    """The score's weights and the caps that bound the work per source (documented in the module docstring)."""
+    """The model and the caps that bound the work per source (documented in the module docstring)."""
 
     top_k: int = 10
-    w_coauthor: float = 1.0
-    w_topics: float = 0.5
-    w_institutions: float = 0.25
+    model: Model | None = None  # None: the shipped DEFAULT_MODEL
     prefer_open: bool = False
     open_boost: float = 1.5
+    now_year: int | None = None  # None: the latest year among the works
     # Caps measured on a 200k-work synthetic graph: (100, 100, 3, 20) costs 1.8 ms CPU per source against 3.2 ms
     # for (200, 300, 5, 50), with the same suggestions count; RA through a co-author of >100 co-authors is ≤ 0.01.
     hub_cap: int = 100
@@ -78,20 +156,32 @@ class Params:
     batch_sources: int = 512
 
 
+def _empty_pairs() -> IntArray:
+    return np.zeros((0, 2), dtype=np.int64)
+
+
+def _empty_ints() -> IntArray:
+    return np.zeros(0, dtype=np.int64)
+
+
 @dataclass
 class EdgeList:
     """The discovery job's whole input, as integer-indexed arrays."""
 
     n: int
     coauthor: IntArray  # (E, 2) undirected pairs of researcher indices (duplicates and self-loops ignored)
+    coauthor_first_year: IntArray | None = None  # (E,) the year a pair first wrote together, −1 unknown
     n_topics: int = 0
-    topic_rows: IntArray = field(
-        default_factory=lambda: np.zeros((0, 2), dtype=np.int64)
-    )  # (researcher, topic)
+    topic_rows: IntArray = field(default_factory=_empty_pairs)  # (researcher, topic)
     topic_weights: FloatArray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
     n_institutions: int = 0
-    institution_rows: IntArray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
-    same_as: IntArray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    institution_rows: IntArray = field(default_factory=_empty_pairs)
+    # one row per authored work: the researcher, the work's year (−1 unknown), its venue (−1 none)
+    n_venues: int = 0
+    work_researcher: IntArray = field(default_factory=_empty_ints)
+    work_year: IntArray = field(default_factory=_empty_ints)
+    work_venue: IntArray = field(default_factory=_empty_ints)
+    same_as: IntArray = field(default_factory=_empty_pairs)
     open: BoolArray | None = None
 
 
@@ -103,15 +193,21 @@ class Suggestion:
     target: int
     rank: int
     score: float
-    coauthor_ra: float
-    topics: float
-    institutions: float
+    features: tuple[float, ...]  # raw values, in FEATURES order
+    contributions: tuple[float, ...]  # weight · transformed value, in FEATURES order
     open_boost: float
     target_open: bool
     shared_coauthor_count: int
-    shared_coauthors: list[tuple[int, float]]  # (researcher, 1/deg contribution), biggest first
+    shared_coauthors: list[
+        tuple[int, float]
+    ]  # (researcher, its 1/log deg share of coauthor_aa), biggest first
     shared_topics: list[tuple[int, float, float]]  # (topic, p_source, p_target), biggest overlap first
     shared_institutions: list[int]
+    shared_venues: list[tuple[int, float, float]]  # (venue, q_source, q_target), biggest overlap first
+
+    @property
+    def coauthor_aa(self) -> float:
+        return self.features[0]
 
 
 def _csr(rows: IntArray, cols: IntArray, n_rows: int) -> tuple[IntArray, IntArray]:
@@ -164,8 +260,26 @@ def _rank_in_group(groups: IntArray) -> IntArray:
     return np.arange(len(groups), dtype=np.int64) - np.repeat(starts, lens)
 
 
+def _profile(
+    rows: IntArray, keys: IntArray, weights: FloatArray, n: int, width: int
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Per-row weight profiles: duplicates summed, normalised to sum 1, each row strongest first (then key).
+    Returns (indptr, keys, weights) in CSR form."""
+    keep = weights > 0
+    rows, keys, weights = rows[keep], keys[keep], weights[keep]
+    width = max(width, 1)
+    uk, inv = np.unique(rows * width + keys, return_inverse=True)
+    wsum = np.bincount(inv, weights=weights, minlength=len(uk))
+    r, k = uk // width, uk % width
+    totals = np.bincount(r, weights=wsum, minlength=n)
+    p = wsum / totals[r] if len(r) else wsum
+    o = np.lexsort((k, -p, r))
+    ptr, _ = _csr(r, k, n)
+    return ptr, k[o], p[o]
+
+
 class Graph:
-    """The EdgeList prepared once: CSR adjacency, degrees, normalised topic profiles, topic shortlists, groups."""
+    """The EdgeList prepared once: CSR adjacency, degrees, normalised profiles, topic shortlists, groups."""
 
     def __init__(self, edges: EdgeList) -> None:
         n = edges.n
@@ -174,30 +288,26 @@ class Graph:
         pairs = pairs[pairs[:, 0] != pairs[:, 1]]
         lo, hi = np.minimum(pairs[:, 0], pairs[:, 1]), np.maximum(pairs[:, 0], pairs[:, 1])
         und = _uniq(lo * n + hi)
-        lo, hi = und // n, und % n
-        src, dst = np.r_[lo, hi], np.r_[hi, lo]
+        del pairs, lo, hi
+        src = np.r_[und // n, und % n]
+        dst = np.r_[und % n, und // n]
+        del und
         self.indptr, _ = _csr(src, dst, n)
         # neighbours sorted by index inside each row
-        self.adj = dst[np.lexsort((dst, src))]
+        o = np.lexsort((dst, src))
+        self.adj = dst[o].astype(np.int32 if n < 2**31 else np.int64)
+        del src, dst, o
         self.deg = np.diff(self.indptr)
 
-        # Topic profiles, duplicates summed, normalised to sum 1, each row ordered strongest first (then topic).
+        # Topic profiles, and per topic the researchers with the strongest weight in it (then by index).
         self.n_topics = max(edges.n_topics, 1)
         trows = np.asarray(edges.topic_rows, dtype=np.int64).reshape(-1, 2)
-        tw = np.asarray(edges.topic_weights, dtype=np.float64)
-        keep = tw > 0
-        trows, tw = trows[keep], tw[keep]
-        tkeys, tinv = np.unique(trows[:, 0] * self.n_topics + trows[:, 1], return_inverse=True)
-        tsum = np.bincount(tinv, weights=tw, minlength=len(tkeys))
-        tr, tt = tkeys // self.n_topics, tkeys % self.n_topics
-        totals = np.bincount(tr, weights=tsum, minlength=n)
-        tp = tsum / totals[tr] if len(tr) else tsum
-        o = np.lexsort((tt, -tp, tr))
-        self.tptr, _ = _csr(tr, tt, n)
-        self.ttopic, self.tweight = tt[o], tp[o]
-        # Per topic, the researchers with the strongest weight in it (then by index), at most topic_list kept later.
-        o = np.lexsort((tr, -tp, tt))
-        self.lptr, _ = _csr(tt, tr, self.n_topics)
+        self.tptr, self.ttopic, self.tweight = _profile(
+            trows[:, 0], trows[:, 1], np.asarray(edges.topic_weights, dtype=np.float64), n, self.n_topics
+        )
+        tr = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.tptr))
+        o = np.lexsort((tr, -self.tweight, self.ttopic))
+        self.lptr, _ = _csr(self.ttopic, tr, self.n_topics)
         self.lmember = tr[o]
 
         irows = np.asarray(edges.institution_rows, dtype=np.int64).reshape(-1, 2)
@@ -206,6 +316,22 @@ class Graph:
         ir, ii = ikeys // self.n_insts, ikeys % self.n_insts
         self.iptr, _ = _csr(ir, ii, n)
         self.inst = ii  # already sorted by (researcher, institution)
+
+        # Activity from the authored works: how many, the last year, the venue profile.
+        wr = np.asarray(edges.work_researcher, dtype=np.int64)
+        wy = np.asarray(edges.work_year, dtype=np.int64)
+        wv = np.asarray(edges.work_venue, dtype=np.int64)
+        self.works = np.bincount(wr, minlength=n).astype(np.float64)
+        self.last_year = np.full(n, -1, dtype=np.int64)
+        if len(wr):
+            np.maximum.at(self.last_year, wr, wy)
+        known = self.last_year[self.last_year >= 0]
+        self.data_year = int(known.max()) if len(known) else None
+        self.n_venues = max(edges.n_venues, 1)
+        has_venue = wv >= 0
+        self.vptr, self.venue, self.vweight = _profile(
+            wr[has_venue], wv[has_venue], np.ones(int(has_venue.sum())), n, self.n_venues
+        )
 
         # SAME_AS groups (connected components): group id per researcher, and the members of each group.
         parent = np.arange(n, dtype=np.int64)
@@ -229,8 +355,10 @@ class Graph:
         self.has_groups = bool(len(same))
         self.open = np.asarray(edges.open, dtype=bool) if edges.open is not None else np.zeros(n, dtype=bool)
 
-        # The same adjacency as a sparse matrix (rows sorted), for block products; int32 indices where they fit.
-        self.adj_matrix = sparse.csr_matrix((np.ones(len(self.adj)), self.adj, self.indptr), shape=(n, n))
+        # The same adjacency as a sparse matrix (rows sorted), for block products.
+        self.adj_matrix = sparse.csr_matrix(
+            (np.ones(len(self.adj), dtype=np.float64), self.adj, self.indptr), shape=(n, n)
+        )
         self._relay: tuple[int, sparse.csr_matrix] | None = None
         # SAME_AS groups as a matrix G[x, y] = 1 iff x and y are one person (only built when there are groups).
         self._closed: sparse.csr_matrix | None = None
@@ -240,15 +368,17 @@ class Graph:
             self._gmatrix = _pattern(rg, self.gmember[posg], n, n)
 
     def relay(self, hub_cap: int) -> sparse.csr_matrix:
-        """A · diag(w): w = 1/deg(z) for co-authors z with deg(z) ≤ hub_cap; hub columns are left out entirely."""
+        """A · diag(w): w = relay_weight(deg z) for co-authors z with deg(z) ≤ hub_cap; hub columns are left out."""
         if self._relay is None or self._relay[0] != hub_cap:
+            self._relay = None
             zdeg = self.deg[self.adj]
             keep = zdeg <= hub_cap
-            rows = np.repeat(np.arange(self.n, dtype=np.int64), self.deg)[keep]
-            m = sparse.csr_matrix(
-                (1.0 / zdeg[keep], (rows, self.adj[keep])), shape=(self.n, self.n), dtype=np.float64
+            counts = np.bincount(
+                np.repeat(np.arange(self.n, dtype=np.int64), self.deg)[keep], minlength=self.n
             )
-            m.sort_indices()
+            ptr = np.zeros(self.n + 1, dtype=np.int64)
+            np.cumsum(counts, out=ptr[1:])
+            m = sparse.csr_matrix((relay_weight(zdeg[keep]), self.adj[keep], ptr), shape=(self.n, self.n))
             self._relay = (hub_cap, m)
         return self._relay[1]
 
@@ -274,6 +404,47 @@ class Graph:
         zdeg = self.deg[self.adj]
         return np.bincount(src, weights=np.where(zdeg <= hub_cap, zdeg, 0), minlength=self.n).astype(np.int64)
 
+    def feature_values(
+        self, p: Params, batch: IntArray, u_loc: IntArray, v: IntArray, ra: FloatArray
+    ) -> FloatArray:
+        """The raw FEATURES of the candidate pairs (batch[u_loc[i]], v[i]), given their coauthor_aa: (m, F)."""
+        m = len(v)
+        u = batch[u_loc]
+        topics = _lookup_sum(self.tptr, self.ttopic, self.tweight, batch, u_loc, v, self.n_topics, np.minimum)
+        venues = _lookup_sum(self.vptr, self.venue, self.vweight, batch, u_loc, v, self.n_venues, np.minimum)
+        shared_i = _lookup_sum(self.iptr, self.inst, None, batch, u_loc, v, self.n_insts, None)
+        isize = np.diff(self.iptr)
+        union_i = isize[u] + isize[v] - shared_i
+        insts = np.divide(shared_i, union_i, out=np.zeros(m), where=union_i > 0)
+        now = p.now_year if p.now_year is not None else self.data_year
+        last = self.last_year[v]
+        if now is None:
+            recency = np.zeros(m)
+        else:
+            recency = np.where(last >= 0, np.exp(-np.maximum(now - last, 0) / RECENCY_YEARS), 0.0)
+        return np.column_stack(
+            [ra, topics, insts, venues, self.works[v], recency, self.deg[v].astype(np.float64)]
+        )
+
+
+def transform(raw: FloatArray) -> FloatArray:
+    """The raw FEATURES as the model sees them (log1p for the unbounded ones; overlaps and recency as they are)."""
+    x = np.array(raw, dtype=np.float64, copy=True)
+    x[:, 0] = np.log1p(AA_SCALE * x[:, 0])
+    x[:, 4] = np.log1p(x[:, 4])
+    x[:, 6] = np.log1p(x[:, 6])
+    return x
+
+
+def relay_weight(deg: IntArray) -> FloatArray:
+    """What a shared co-author of deg co-authors adds to coauthor_aa: 1/log(deg) (Adamic-Adar; deg ≥ 2 for anyone
+    who links two people)."""
+    return 1.0 / np.log(np.maximum(deg, 2).astype(np.float64))
+
+
+def _sigmoid(z: FloatArray) -> FloatArray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
 
 def _batches(graph: Graph, sources: IntArray, params: Params) -> Iterator[IntArray]:
     cost = graph.path_cost(params.hub_cap)[sources] + 1
@@ -296,20 +467,24 @@ def _overlap(
     return common // width, common % width, pa[ia], pb[ib]
 
 
-def suggest(graph: Graph, sources: IntArray, params: Params) -> Iterator[tuple[IntArray, list[Suggestion]]]:
-    """Yield (batch of sources, their suggestions ranked best first) for the given source researchers."""
-    sources = np.asarray(sources, dtype=np.int64)
-    for batch in _batches(graph, sources, params):
-        yield batch, _suggest_batch(graph, batch, params)
+def resolve_model(params: Params) -> Model:
+    return params.model if params.model is not None else _default_model()
 
 
-def _suggest_batch(g: Graph, batch: IntArray, p: Params) -> list[Suggestion]:
+_DEFAULT: list[Model] = []
+
+
+def _default_model() -> Model:
+    if not _DEFAULT:
+        _DEFAULT.append(Model.load(DEFAULT_MODEL))
+    return _DEFAULT[0]
+
+
+def candidates(g: Graph, batch: IntArray, p: Params) -> tuple[IntArray, IntArray, FloatArray]:
+    """The block's candidate pairs (u_loc, v, coauthor_aa), sorted by (u_loc, v): steps 1–3 of the docstring."""
     n, b = g.n, len(batch)
-    # 1. co-author-graph candidates: RA of the whole block at once, S = A[batch] · diag(w) · A, where w = 1/deg
-    # for non-hubs and hubs are dropped from A[batch]'s columns (they neither relay nor add).
     aw = g.relay(p.hub_cap)[batch]
     s = (aw @ g.adj_matrix).tocsr()
-    # Exclusions (self, co-authors, SAME_AS identities of either) pushed far below zero, so "> 0" keeps the rest.
     x = g.excluded(batch)
     s = (s - _BIG * x).tocsr()
     s.sort_indices()
@@ -327,31 +502,41 @@ def _suggest_batch(g: Graph, batch: IntArray, p: Params) -> list[Suggestion]:
         keep[drop] = False
         r_loc, v_ra, ra = r_loc[keep], v_ra[keep], ra[keep]
     ra_keys = r_loc * n + v_ra  # sorted: CSR order is (row, column)
-    # 2. topic candidates: the strongest researchers of each of u's strongest topics, minus the excluded.
+    # topic candidates: the strongest researchers of each of u's strongest topics, minus the excluded
     # (only the first topic_top / topic_list entries are expanded: a popular topic has hundreds of thousands)
     rt, post = _expand(g.tptr, batch, p.topic_top)
     rl, posl = _expand(g.lptr, g.ttopic[post], p.topic_list)
     t_keys = _uniq(rt[rl] * n + g.lmember[posl])
     if len(t_keys):
         t_keys = t_keys[~_in_matrix(x, t_keys // n, t_keys % n)]
-    # 3. union, aligned RA values.
     keys = _uniq(np.concatenate([ra_keys, t_keys]))
     ra_all = np.zeros(len(keys))
     if len(ra_keys):
         ra_all[np.searchsorted(keys, ra_keys)] = ra
-    u_loc, v = keys // n, keys % n
+    return keys // n, keys % n, ra_all
+
+
+def suggest(graph: Graph, sources: IntArray, params: Params) -> Iterator[tuple[IntArray, list[Suggestion]]]:
+    """Yield (batch of sources, their suggestions ranked best first) for the given source researchers."""
+    sources = np.asarray(sources, dtype=np.int64)
+    model = resolve_model(params)
+    for batch in _batches(graph, sources, params):
+        yield batch, _suggest_batch(graph, batch, params, model)
+
+
+def _suggest_batch(g: Graph, batch: IntArray, p: Params, model: Model) -> list[Suggestion]:
+    n = g.n
+    u_loc, v, ra = candidates(g, batch, p)
     u = batch[u_loc]
-    m = len(keys)
-    # 4. topic overlap Σ min(p_u, p_v) and institution Jaccard for the candidate pairs only: each of v's entries
-    # is looked up among the block's own (source, topic) / (source, institution) keys.
-    topics = _lookup_sum(g.tptr, g.ttopic, g.tweight, batch, u_loc, v, g.n_topics, np.minimum)
-    shared_i = _lookup_sum(g.iptr, g.inst, None, batch, u_loc, v, g.n_insts, None)
-    union_i = np.diff(g.iptr)[u] + np.diff(g.iptr)[v] - shared_i
-    insts = np.divide(shared_i, union_i, out=np.zeros(m), where=union_i > 0)
+    m = len(v)
+    raw = g.feature_values(p, batch, u_loc, v, ra)
+    contrib = transform(raw) * model.vector()
+    score = _sigmoid(model.intercept + contrib.sum(axis=1)) if m else np.zeros(0)
     boost = np.where(g.open[v], p.open_boost, 1.0) if p.prefer_open else np.ones(m)
-    score = (p.w_coauthor * ra_all + p.w_topics * topics + p.w_institutions * insts) * boost
-    # 5. top-k per source by score, ties by index (= id order).
-    ok = np.flatnonzero(score > 0)
+    score = score * boost
+    # Only pairs with something in common are suggested (a model could score strangers above 0).
+    shared = (raw[:, 0] > 0) | (raw[:, 1] > 0) | (raw[:, 2] > 0)
+    ok = np.flatnonzero(shared & (score > 0))
     order = ok[np.lexsort((v[ok], -np.round(score[ok], TIE_DIGITS), u_loc[ok]))]
     # One suggestion per person: of several SAME_AS identities of a candidate, only the best-ranked stays.
     if g.has_groups:
@@ -360,9 +545,7 @@ def _suggest_batch(g: Graph, batch: IntArray, p: Params) -> list[Suggestion]:
     rank = _rank_in_group(u_loc[order])
     top = order[rank < p.top_k]
     rank = rank[rank < p.top_k]
-    return _with_reasons(
-        g, p, u[top], v[top], rank, score[top], ra_all[top], topics[top], insts[top], boost[top]
-    )
+    return _with_reasons(g, p, u[top], v[top], rank, score[top], raw[top], contrib[top], boost[top])
 
 
 # Scores are compared at 12 decimals: sums of the same terms in another order differ in the last bit, and such
@@ -414,9 +597,8 @@ def _with_reasons(
     v: IntArray,
     rank: IntArray,
     score: FloatArray,
-    ra: FloatArray,
-    topics: FloatArray,
-    insts: FloatArray,
+    raw: FloatArray,
+    contrib: FloatArray,
     boost: FloatArray,
 ) -> list[Suggestion]:
     f = len(u)
@@ -426,26 +608,20 @@ def _with_reasons(
     both.sum_duplicates()
     cpair = np.repeat(np.arange(f, dtype=np.int64), np.diff(both.indptr))
     cz = both.indices.astype(np.int64)
-    contrib = np.where(g.deg[cz] <= p.hub_cap, 1.0 / np.maximum(g.deg[cz], 1), 0.0)
-    o = np.lexsort((cz, -contrib, cpair))
-    cpair, cz, contrib = cpair[o], cz[o], contrib[o]
+    cdeg = g.deg[cz]
+    cval = np.where(cdeg <= p.hub_cap, relay_weight(cdeg), 0.0)
+    o = np.lexsort((cz, -cval, cpair))
+    cpair, cz, cval = cpair[o], cz[o], cval[o]
     ccount = np.bincount(cpair, minlength=f)
     ckeep = _rank_in_group(cpair) < p.reasons_cap
-    # shared topics: biggest overlap first, then topic index
-    tpair, tt, pa, pb = _overlap(g.tptr, g.ttopic, u, v, g.n_topics)
-    tmin = np.minimum(g.tweight[pa], g.tweight[pb])
-    o = np.lexsort((tt, -tmin, tpair))
-    tpair, tt, wa, wb = tpair[o], tt[o], g.tweight[pa][o], g.tweight[pb][o]
-    tkeep = _rank_in_group(tpair) < p.reasons_cap
+    t_by = _shared_profile(g.tptr, g.ttopic, g.tweight, u, v, g.n_topics, p.reasons_cap)
+    s_by = _shared_profile(g.vptr, g.venue, g.vweight, u, v, g.n_venues, p.reasons_cap)
     ipair, ii, _, _ = _overlap(g.iptr, g.inst, u, v, g.n_insts)
     o = np.lexsort((ii, ipair))
     ipair, ii = ipair[o], ii[o]
     ikeep = _rank_in_group(ipair) < p.reasons_cap
 
-    cz_by = _group_lists(cpair[ckeep], f, list(zip(cz[ckeep].tolist(), contrib[ckeep].tolist(), strict=True)))
-    t_by = _group_lists(
-        tpair[tkeep], f, list(zip(tt[tkeep].tolist(), wa[tkeep].tolist(), wb[tkeep].tolist(), strict=True))
-    )
+    cz_by = _group_lists(cpair[ckeep], f, list(zip(cz[ckeep].tolist(), cval[ckeep].tolist(), strict=True)))
     i_by = _group_lists(ipair[ikeep], f, ii[ikeep].tolist())
     # plain Python values first (one tolist per array), then one object per suggestion
     cols = zip(
@@ -453,18 +629,31 @@ def _with_reasons(
         v.tolist(),
         (rank + 1).tolist(),
         score.tolist(),
-        ra.tolist(),
-        topics.tolist(),
-        insts.tolist(),
+        map(tuple, raw.tolist()),
+        map(tuple, contrib.tolist()),
         boost.tolist(),
         g.open[v].tolist(),
         ccount.tolist(),
         cz_by,
         t_by,
         i_by,
+        s_by,
         strict=True,
     )
     return [Suggestion(*c) for c in cols]
+
+
+def _shared_profile(
+    ptr: IntArray, key: IntArray, weight: FloatArray, u: IntArray, v: IntArray, width: int, cap: int
+) -> list[list[tuple[int, float, float]]]:
+    """Per pair, the shared profile entries (key, w_u, w_v), biggest min(w_u, w_v) first then key, at most cap."""
+    pair, kk, pa, pb = _overlap(ptr, key, u, v, width)
+    wmin = np.minimum(weight[pa], weight[pb])
+    o = np.lexsort((kk, -wmin, pair))
+    pair, kk, wa, wb = pair[o], kk[o], weight[pa][o], weight[pb][o]
+    keep = _rank_in_group(pair) < cap
+    items = list(zip(kk[keep].tolist(), wa[keep].tolist(), wb[keep].tolist(), strict=True))
+    return _group_lists(pair[keep], len(u), items)
 
 
 def _group_lists(groups: IntArray, size: int, items: list[Any]) -> list[list[Any]]:

@@ -613,8 +613,12 @@ _REL_ENDS = {
     "WORKS_ON": ("Researcher", "Topic"),
     "AFFILIATED_WITH": ("Researcher", "Institution"),
     "CITES": ("Work", "Work"),
-    "SUGGESTED_COLLABORATOR": ("Researcher", "Researcher"),
 }
+# the discovery job's suggestions: lists on the source Researcher, best first (kg.discover)
+_SUGGESTED_CYPHER = (
+    "UNWIND $rows AS row MATCH (r:Researcher {id: row.a}) SET r.suggested = row.ids, "
+    "r.suggested_scores = row.scores, r.suggested_reasons = row.reasons, r.suggested_run = row.run"
+)
 _REL_CYPHER = {
     rel: f"UNWIND $rows AS row MATCH (a:{start} {{id: row.a}}) MATCH (b:{end} {{id: row.b}}) "
     f"CREATE (a)-[r:{rel}]->(b) SET r += row.props"
@@ -661,10 +665,16 @@ def build_fixture_graph(driver: Driver, settings: Settings, **sizes: int) -> dic
         "WORKS_ON": data["works_on"],
         "AFFILIATED_WITH": data["affiliated"],
         "CITES": data["cites"],
-        "SUGGESTED_COLLABORATOR": data["suggested"],
     }
     for rel, rows in rels.items():
         write(_REL_CYPHER[rel], [{"a": r["a"], "b": r["b"], "props": _props(r, ("a", "b"))} for r in rows])
+    lists: dict[str, dict[str, Any]] = {}
+    for r in sorted(data["suggested"], key=lambda r: (r["a"], -r["score"], r["b"])):
+        row = lists.setdefault(r["a"], {"a": r["a"], "ids": [], "scores": [], "reasons": [], "run": r["run"]})
+        row["ids"].append(r["b"])
+        row["scores"].append(r["score"])
+        row["reasons"].append(r["reasons"])
+    write(_SUGGESTED_CYPHER, list(lists.values()))
     return data
 
 
@@ -681,7 +691,6 @@ def graph_size(data: dict[str, Any]) -> tuple[int, int]:
             "works_on",
             "affiliated",
             "cites",
-            "suggested",
         )
     )
     return nodes, rels

@@ -16,7 +16,7 @@ People (R*), works (W*), topics and institutions:
   -PART_OF-> Physical Sciences (domain 3); Advanced Neural Network Applications -PART_OF-> Computer Vision (1707)
   -PART_OF-> Computer Science. arXiv cs.LG stands alone.
 - COAUTHOR (lower id -> higher id): R2-R1 (2 works, weight 2.0), R2-R3 (1, 1.0), R4-R3 (1, 1.0).
-- R1 -SUGGESTED_COLLABORATOR-> R3 (0.82) and R5 (0.4); R4 -NOT_SAME_AS-> R5; Orphan College has no link;
+- R1's suggestions (lists on R1): R3 (0.82) and R5 (0.4); R4 -NOT_SAME_AS-> R5; Orphan College has no link;
   one LoadRun node (not an orphan: bookkeeping).
 """
 
@@ -145,10 +145,9 @@ CREATE (r2)-[:COAUTHOR {shared_works: 1, weight: 1.0, first_year: 2023, last_yea
 CREATE (r4)-[:COAUTHOR {shared_works: 1, weight: 1.0, first_year: 2023, last_year: 2023,
         works: ['openalex:W4']}]->(r3)
 
-CREATE (r1)-[:SUGGESTED_COLLABORATOR {score: 0.82, run: 'discover-1',
-        reasons: '["shared topic: Topic Modeling", "co-author of your co-author Bob Okafor"]'}]->(r3)
-CREATE (r1)-[:SUGGESTED_COLLABORATOR {score: 0.4, run: 'discover-1',
-        reasons: '["shared topic: Topic Modeling"]'}]->(r5)
+SET r1.suggested = [r3.id, r5.id], r1.suggested_scores = [0.82, 0.4], r1.suggested_run = 'discover-1',
+    r1.suggested_reasons = ['["shared topic: Topic Modeling", "co-author of your co-author Bob Okafor"]',
+                            '["shared topic: Topic Modeling"]']
 CREATE (r4)-[:NOT_SAME_AS {by: 'curator', at: datetime('2026-02-03T04:05:06Z'),
         why: 'different co-authors and fields'}]->(r5)
 """

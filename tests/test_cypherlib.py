@@ -524,7 +524,6 @@ EXPECTED: dict[str, list[dict[str, Any]]] = {
                 {"type": "HAS_TOPIC", "count": 8},
                 {"type": "NOT_SAME_AS", "count": 1},
                 {"type": "PART_OF", "count": 5},
-                {"type": "SUGGESTED_COLLABORATOR", "count": 2},
             ],
         }
     ],

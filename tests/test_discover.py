@@ -6,19 +6,21 @@ The graph (ids sort a < b < … so ties break by id):
     WORKS_ON  a: T1 3, T2 1 (→ 0.75, 0.25)   e: T1   f: T1 2, T2 2 (→ 0.5, 0.5)   h, g, k, c: T1   j: T2
     AFFILIATED_WITH  a, d: I1    f: I1, I2                                open_to_collaborate: f
 
-For a (weights: 1·RA + 0.5·topics + 0.25·institutions):
-    d: RA via b (1/2) + via c (1/3) = 0.833333, topics 0, institutions 1  → 1.083333
-    e: RA via c 1/3, topics min(0.75, 1) = 0.75, institutions 0          → 0.708333
-    f: RA 0, topics min(.75,.5) + min(.25,.5) = 0.75, institutions 1/2   → 0.5
-    j: topics min(0.25, 1) = 0.25                                        → 0.125
+For a, with the test model σ(log1p(10·aa) + 0.5·topics + 0.25·institutions) (aa = Adamic-Adar, Σ 1/ln deg z):
+    d: aa via b (1/ln 2) + via c (1/ln 3) = 2.352934, topics 0, institutions 1   → σ(ln(1 + 23.52934) + 0.25)
+    e: aa via c 1/ln 3 = 0.910239, topics min(0.75, 1) = 0.75, institutions 0   → σ(ln(1 + 9.10239) + 0.375)
+    f: aa 0, topics min(.75,.5) + min(.25,.5) = 0.75, institutions 1/2          → σ(0.375 + 0.125)
+    j: topics min(0.25, 1) = 0.25                                               → σ(0.125)
 Excluded although they share T1 with a: b, c (co-authors), h (a's own identity), g (co-author of h), k (b's
-identity). With --prefer-open, f's score × 1.5 = 0.75 passes e.
+identity). f is open to collaborate: boosted × 1.5 its score is 0.933689, just under e's 0.936301; × 1.6 (0.995935) it passes e and d.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
+import math
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -59,6 +61,21 @@ WORKS_ON = [
 AFFILIATED = [("a", "I1"), ("d", "I1"), ("f", "I1"), ("f", "I2")]
 SAME_AS = [("h", "a"), ("b", "k")]
 OPEN = {"f"}
+MODEL = linkpred.Model({"coauthor_aa": 1.0, "topics": 0.5, "institutions": 0.25})
+AA_D = 1 / math.log(2) + 1 / math.log(3)
+AA_E = 1 / math.log(3)
+
+
+def _sig(z: float) -> float:
+    return 1 / (1 + math.exp(-z))
+
+
+SCORE = {
+    "d": round(_sig(math.log1p(10 * AA_D) + 0.25), 6),
+    "e": round(_sig(math.log1p(10 * AA_E) + 0.375), 6),
+    "f": round(_sig(0.5), 6),
+    "j": round(_sig(0.125), 6),
+}
 
 # ---------------------------------------------------------------- the pure core, no database
 
@@ -90,25 +107,45 @@ def _ranked(params: linkpred.Params, who: str = "a") -> list[tuple[str, float]]:
     return out
 
 
+P = linkpred.Params(model=MODEL)
+
+
 def test_core_ranks_a_by_hand_computed_scores() -> None:
-    assert _ranked(linkpred.Params()) == [("d", 1.083333), ("e", 0.708333), ("f", 0.5), ("j", 0.125)]
-    assert _ranked(linkpred.Params(top_k=2)) == [("d", 1.083333), ("e", 0.708333)]
+    assert _ranked(P) == [("d", SCORE["d"]), ("e", SCORE["e"]), ("f", SCORE["f"]), ("j", SCORE["j"])]
+    assert _ranked(linkpred.Params(top_k=2, model=MODEL)) == [("d", SCORE["d"]), ("e", SCORE["e"])]
 
 
 def test_core_prefer_open_boosts_open_people() -> None:
-    ranked = _ranked(linkpred.Params(prefer_open=True))
-    assert ranked == [("d", 1.083333), ("f", 0.75), ("e", 0.708333), ("j", 0.125)]
+    ranked = _ranked(linkpred.Params(prefer_open=True, model=MODEL))
+    assert ranked == [
+        ("d", SCORE["d"]),
+        ("e", SCORE["e"]),
+        ("f", round(_sig(0.5) * 1.5, 6)),
+        ("j", SCORE["j"]),
+    ]
+    ranked = _ranked(linkpred.Params(prefer_open=True, open_boost=1.6, model=MODEL))
+    assert ranked == [
+        ("f", round(_sig(0.5) * 1.6, 6)),
+        ("d", SCORE["d"]),
+        ("e", SCORE["e"]),
+        ("j", SCORE["j"]),
+    ]
 
 
 def test_core_reasons_parts_for_a_to_d_and_f() -> None:
     people, edges = _edge_list()
     graph = linkpred.Graph(edges)
-    (_, sugs), *_ = list(linkpred.suggest(graph, np.array([0]), linkpred.Params()))
+    (_, sugs), *_ = list(linkpred.suggest(graph, np.array([0]), P))
     d, _e, f, _j = sugs
-    assert (d.rank, d.coauthor_ra, d.topics, d.institutions) == (1, pytest.approx(5 / 6), 0.0, 1.0)
-    assert [(people[z], c) for z, c in d.shared_coauthors] == [("b", 0.5), ("c", pytest.approx(1 / 3))]
+    # features: coauthor_aa, topics, institutions, venues, activity, recency, degree (d has 2 co-authors)
+    assert d.rank == 1 and d.features == pytest.approx((AA_D, 0.0, 1.0, 0.0, 0.0, 0.0, 2.0))
+    assert d.contributions == pytest.approx((math.log1p(10 * AA_D), 0.0, 0.25, 0.0, 0.0, 0.0, 0.0))
+    assert [(people[z], c) for z, c in d.shared_coauthors] == [
+        ("b", pytest.approx(1 / math.log(2))),
+        ("c", pytest.approx(1 / math.log(3))),
+    ]
     assert d.shared_coauthor_count == 2 and d.shared_topics == [] and d.shared_institutions == [0]
-    assert (f.coauthor_ra, f.topics, f.institutions, f.target_open) == (0.0, 0.75, 0.5, True)
+    assert f.features[:3] == (0.0, 0.75, 0.5) and f.target_open
     assert f.shared_topics == [(0, 0.75, 0.5), (1, 0.25, 0.5)]
 
 
@@ -119,7 +156,9 @@ def test_core_never_suggests_self_coauthors_or_same_as_identities() -> None:
     co = {frozenset(p) for p in COAUTHOR}
     groups = [{"a", "h"}, {"b", "k"}]
     seen = 0
-    for _, sugs in linkpred.suggest(graph, np.arange(len(people)), linkpred.Params(batch_paths=1)):
+    for _, sugs in linkpred.suggest(
+        graph, np.arange(len(people)), linkpred.Params(batch_paths=1, model=MODEL)
+    ):
         for s in sugs:
             u, v = people[s.source], people[s.target]
             assert u != v and frozenset((u, v)) not in co
@@ -127,24 +166,25 @@ def test_core_never_suggests_self_coauthors_or_same_as_identities() -> None:
             seen += 1
     assert seen > 0
     # a's identity h and h's co-author g both share T1 with a, yet neither is suggested to a; nor is k (b's identity)
-    assert {t for t, _ in _ranked(linkpred.Params())} & {"h", "g", "k", "b", "c"} == set()
+    assert {t for t, _ in _ranked(P)} & {"h", "g", "k", "b", "c"} == set()
     # c would get b and b's other identity k with the same score: one person, suggested once (the first id)
-    assert [t for t, _ in _ranked(linkpred.Params(), "c")][:1] == ["b"]
-    assert "k" not in [t for t, _ in _ranked(linkpred.Params(), "c")]
-    assert ix["k"] not in {
-        s.target for _, b in linkpred.suggest(graph, np.array([ix["c"]]), linkpred.Params()) for s in b
-    }
+    assert [t for t, _ in _ranked(P, "c")][:1] == ["b"]
+    assert "k" not in [t for t, _ in _ranked(P, "c")]
+    assert ix["k"] not in {s.target for _, b in linkpred.suggest(graph, np.array([ix["c"]]), P) for s in b}
 
 
 def test_core_damps_hubs_above_the_cap() -> None:
-    # u, v share y (2 co-authors) and z (3 co-authors, above hub_cap=2): z neither relays nor adds to RA
+    # u, v share y (2 co-authors) and z (3 co-authors, above hub_cap=2): z neither relays nor adds to AA
     edges = linkpred.EdgeList(n=5, coauthor=np.array([[0, 3], [1, 3], [0, 4], [1, 4], [2, 4]]))
     graph = linkpred.Graph(edges)
-    (_, sugs), *_ = list(linkpred.suggest(graph, np.array([0]), linkpred.Params(hub_cap=2)))
-    assert [(s.target, s.coauthor_ra, s.shared_coauthor_count) for s in sugs] == [(1, 0.5, 2)]
-    assert sugs[0].shared_coauthors == [(3, 0.5), (4, 0.0)]
-    (_, sugs), *_ = list(linkpred.suggest(graph, np.array([0]), linkpred.Params(hub_cap=3)))
-    assert [(s.target, round(s.coauthor_ra, 6)) for s in sugs] == [(1, 0.833333), (2, 0.333333)]
+    (_, sugs), *_ = list(linkpred.suggest(graph, np.array([0]), linkpred.Params(hub_cap=2, model=MODEL)))
+    assert [(s.target, s.coauthor_aa, s.shared_coauthor_count) for s in sugs] == [(1, 1 / math.log(2), 2)]
+    assert sugs[0].shared_coauthors == [(3, 1 / math.log(2)), (4, 0.0)]
+    (_, sugs), *_ = list(linkpred.suggest(graph, np.array([0]), linkpred.Params(hub_cap=3, model=MODEL)))
+    assert [(s.target, round(s.coauthor_aa, 6)) for s in sugs] == [
+        (1, round(1 / math.log(2) + 1 / math.log(3), 6)),
+        (2, round(1 / math.log(3), 6)),
+    ]
 
 
 def test_core_batches_do_not_change_results() -> None:
@@ -158,7 +198,7 @@ def test_core_batches_do_not_change_results() -> None:
             for s in sugs
         ]
 
-    assert everything(linkpred.Params(batch_paths=1)) == everything(linkpred.Params())
+    assert everything(linkpred.Params(batch_paths=1, model=MODEL)) == everything(P)
 
 
 # ---------------------------------------------------------------- against the real Neo4j
@@ -203,8 +243,9 @@ def _build(drv: Driver, s: Settings) -> None:
 def _stored(drv: Driver, s: Settings) -> dict[str, list[tuple[str, float, str]]]:
     rows = db.run(
         drv,
-        "MATCH (a:Researcher)-[x:SUGGESTED_COLLABORATOR]->(b) RETURN a.id AS a, b.id AS b, x.score AS score, "
-        "x.run AS run ORDER BY a.id, x.score DESC, b.id",
+        "MATCH (a:Researcher) WHERE a.suggested IS NOT NULL UNWIND range(0, size(a.suggested) - 1) AS i "
+        "RETURN a.id AS a, a.suggested[i] AS b, a.suggested_scores[i] AS score, a.suggested_run AS run "
+        "ORDER BY a.id, i",
         settings=s,
     )
     out: dict[str, list[tuple[str, float, str]]] = {}
@@ -213,17 +254,37 @@ def _stored(drv: Driver, s: Settings) -> dict[str, list[tuple[str, float, str]]]
     return out
 
 
-# Compact reasons: the score's parts and what the two share (ids, names, each one's share of the score); the score
-# is on the edge, the weights in the run's parameters, the candidate's open flag on its node.
+# Reasons: a one-line summary, the raw features and the open boost, each feature's contribution to the logit
+# (weight · transformed value), and what the two share (ids, names, each one's share); the score is in the list.
 REASONS_A_D: dict[str, Any] = {
-    "parts": {"coauthor_ra": 0.833333, "topics": 0.0, "institutions": 1.0, "open_boost": 1.0},
+    "summary": "2 shared co-authors: Bo, Cy; both at Uni One",
+    "parts": {
+        "coauthor_aa": round(AA_D, 6),
+        "topics": 0.0,
+        "institutions": 1.0,
+        "venues": 0.0,
+        "activity": 0.0,
+        "recency": 0.0,
+        "degree": 2.0,
+        "open_boost": 1.0,
+    },
+    "contributions": {
+        "coauthor_aa": round(math.log1p(10 * AA_D), 6),
+        "topics": 0.0,
+        "institutions": 0.25,
+        "venues": 0.0,
+        "activity": 0.0,
+        "recency": 0.0,
+        "degree": 0.0,
+    },
     "shared_coauthor_count": 2,
     "shared_coauthors": [
-        {"id": "t:b", "name": "Bo", "contribution": 0.5},
-        {"id": "t:c", "name": "Cy", "contribution": 0.333333},
+        {"id": "t:b", "name": "Bo", "contribution": round(1 / math.log(2), 6)},
+        {"id": "t:c", "name": "Cy", "contribution": round(1 / math.log(3), 6)},
     ],
     "shared_topics": [],
     "shared_institutions": [{"id": "ror:I1", "name": "Uni One"}],
+    "shared_venues": [],
 }
 REASONS_A_F_TOPICS = [
     {"id": "openalex:T1", "name": "Graph learning", "overlap": 0.5},
@@ -234,14 +295,16 @@ REASONS_A_F_TOPICS = [
 @pytest.mark.neo4j
 def test_run_discovery_stores_exact_suggestions_with_reasons(graph: Driver, neo4j_settings: Settings) -> None:
     _build(graph, neo4j_settings)
-    summary = discover.run_discovery(graph, settings=neo4j_settings, run_id="run-1", progress=False)
+    summary = discover.run_discovery(
+        graph, settings=neo4j_settings, run_id="run-1", progress=False, model=MODEL
+    )
     assert (summary.researchers, summary.graph_researchers, summary.coauthor_pairs) == (10, 10, 6)
     stored = _stored(graph, neo4j_settings)
     assert stored["t:a"] == [
-        ("t:d", 1.083333, "run-1"),
-        ("t:e", 0.708333, "run-1"),
-        ("t:f", 0.5, "run-1"),
-        ("t:j", 0.125, "run-1"),
+        ("t:d", SCORE["d"], "run-1"),
+        ("t:e", SCORE["e"], "run-1"),
+        ("t:f", SCORE["f"], "run-1"),
+        ("t:j", SCORE["j"], "run-1"),
     ]
     assert summary.suggestions == sum(len(v) for v in stored.values())
     rows = discover.stored_suggestions(graph, "t:a", neo4j_settings)
@@ -255,6 +318,7 @@ def test_run_discovery_stores_exact_suggestions_with_reasons(graph: Driver, neo4
     assert rows[2]["reasons"]["shared_topics"] == REASONS_A_F_TOPICS
     assert rows[2]["reasons"]["shared_institutions"] == [{"id": "ror:I1", "name": "Uni One"}]
     assert rows[2]["reasons"]["parts"]["open_boost"] == 1.0
+    assert rows[2]["reasons"]["summary"] == "both work on Graph learning, Bibliometrics; both at Uni One"
     # never: self, co-authors, SAME_AS identities (for anyone)
     co = {frozenset(("t:" + x, "t:" + y)) for x, y in COAUTHOR}
     for src, sugs in stored.items():
@@ -268,17 +332,30 @@ def test_many_blocks_stored_by_concurrent_writers_give_the_same_edges(
     graph: Driver, neo4j_settings: Settings
 ) -> None:
     _build(graph, neo4j_settings)
-    discover.run_discovery(graph, settings=neo4j_settings, run_id="one", progress=False)
+    discover.run_discovery(graph, settings=neo4j_settings, run_id="one", progress=False, model=MODEL)
     one_block = {k: [(b, sc) for b, sc, _ in v] for k, v in _stored(graph, neo4j_settings).items()}
-    # two sources per block: the writer threads store several blocks at once, in any order
-    small = linkpred.Params(batch_sources=2)
+    # the same suggestions again: nothing is rewritten (the lists keep the first run's id)
+    again = discover.run_discovery(
+        graph, settings=neo4j_settings, run_id="again", progress=False, model=MODEL
+    )
+    assert (again.written, again.suggestions) == (0, sum(len(v) for v in one_block.values()))
+    assert {r for v in _stored(graph, neo4j_settings).values() for _, _, r in v} == {"one"}
+    # another model: two sources per block, the writer threads store several blocks at once, in any order
+    other = linkpred.Model({"coauthor_aa": 1.0, "topics": 2.0})
+    small = linkpred.Params(batch_sources=2, model=other)
     summary = discover.run_discovery(
         graph, settings=neo4j_settings, run_id="two", progress=False, params=small
     )
+    whole = discover.run_discovery(
+        graph, settings=neo4j_settings, run_id="three", progress=False, model=other
+    )
+    assert whole.written == 0  # the blocks wrote exactly what one block computes
     stored = _stored(graph, neo4j_settings)
-    assert {k: [(b, sc) for b, sc, _ in v] for k, v in stored.items()} == one_block
-    assert {r for v in stored.values() for _, _, r in v} == {"two"}
-    assert summary.suggestions == sum(len(v) for v in stored.values())
+    changed = {k for k, v in stored.items() if [(b, sc) for b, sc, _ in v] != one_block.get(k)}
+    # exactly the researchers whose lists changed were rewritten (by the run "two"); the others keep run "one"
+    assert changed and {k for k, v in stored.items() if v[0][2] == "two"} == changed
+    assert {k for k, v in stored.items() if v[0][2] == "one"} == set(stored) - changed
+    assert (summary.written, summary.suggestions) == (len(changed), sum(len(v) for v in stored.values()))
 
 
 @pytest.mark.neo4j
@@ -286,17 +363,22 @@ def test_a_new_run_replaces_only_the_covered_researchers_edges(
     graph: Driver, neo4j_settings: Settings
 ) -> None:
     _build(graph, neo4j_settings)
-    discover.run_discovery(graph, settings=neo4j_settings, run_id="run-1", progress=False)
+    discover.run_discovery(graph, settings=neo4j_settings, run_id="run-1", progress=False, model=MODEL)
     before = _stored(graph, neo4j_settings)
     summary = discover.run_discovery(
-        graph, ["t:a"], top_k=2, prefer_open=True, settings=neo4j_settings, run_id="run-2", progress=False
-    )
-    assert (summary.researchers, summary.suggestions) == (1, 2)
+        graph, ["t:a"], top_k=3, prefer_open=True, settings=neo4j_settings, run_id="run-2", progress=False,
+        model=MODEL,
+    )  # fmt: skip
+    assert (summary.researchers, summary.suggestions, summary.written) == (1, 3, 1)
     after = _stored(graph, neo4j_settings)
-    assert after["t:a"] == [("t:d", 1.083333, "run-2"), ("t:f", 0.75, "run-2")]
+    assert after["t:a"] == [
+        ("t:d", SCORE["d"], "run-2"),
+        ("t:e", SCORE["e"], "run-2"),
+        ("t:f", round(_sig(0.5) * 1.5, 6), "run-2"),
+    ]
     # f is open to collaborate: with --prefer-open its reasons carry the boost
     assert (
-        discover.stored_suggestions(graph, "t:a", neo4j_settings)[1]["reasons"]["parts"]["open_boost"] == 1.5
+        discover.stored_suggestions(graph, "t:a", neo4j_settings)[2]["reasons"]["parts"]["open_boost"] == 1.5
     )
     assert {k: v for k, v in after.items() if k != "t:a"} == {k: v for k, v in before.items() if k != "t:a"}
 
@@ -305,19 +387,21 @@ def test_a_new_run_replaces_only_the_covered_researchers_edges(
 def test_out_files_jsonl_and_csv(graph: Driver, neo4j_settings: Settings, tmp_path: Path) -> None:
     _build(graph, neo4j_settings)
     jl = tmp_path / "s.jsonl"
-    discover.run_discovery(graph, ["t:a"], out=jl, settings=neo4j_settings, run_id="r", progress=False)
+    discover.run_discovery(
+        graph, ["t:a"], out=jl, settings=neo4j_settings, run_id="r", progress=False, model=MODEL
+    )
     lines = [json.loads(x) for x in jl.read_text(encoding="utf-8").splitlines()]
     assert [(x["rank"], x["candidate_id"], x["candidate_name"], x["score"]) for x in lines] == [
-        (1, "t:d", "Di", 1.083333),
-        (2, "t:e", "Ed", 0.708333),
-        (3, "t:f", "Flo", 0.5),
-        (4, "t:j", "Jo", 0.125),
+        (1, "t:d", "Di", SCORE["d"]),
+        (2, "t:e", "Ed", SCORE["e"]),
+        (3, "t:f", "Flo", SCORE["f"]),
+        (4, "t:j", "Jo", SCORE["j"]),
     ]
     assert lines[0]["researcher_id"] == "t:a" and lines[0]["researcher_name"] == "Ada"
     assert lines[0]["run"] == "r" and lines[0]["reasons"] == REASONS_A_D
     cv = tmp_path / "sub" / "s.csv"
     discover.run_discovery(
-        graph, ["t:a"], top_k=1, out=cv, settings=neo4j_settings, run_id="r", progress=False
+        graph, ["t:a"], top_k=1, out=cv, settings=neo4j_settings, run_id="r", progress=False, model=MODEL
     )
     with cv.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -329,14 +413,13 @@ def test_out_files_jsonl_and_csv(graph: Driver, neo4j_settings: Settings, tmp_pa
             "rank": "1",
             "candidate_id": "t:d",
             "candidate_name": "Di",
-            "score": "1.083333",
-            "coauthor_ra": "0.833333",
-            "topics": "0.0",
-            "institutions": "1.0",
-            "open_boost": "1.0",
+            "score": str(SCORE["d"]),
+            **{k: str(v) for k, v in REASONS_A_D["parts"].items()},
             "shared_coauthors": "Bo; Cy",
             "shared_topics": "",
             "shared_institutions": "Uni One",
+            "shared_venues": "",
+            "summary": REASONS_A_D["summary"],
             "reasons": json.dumps(REASONS_A_D, ensure_ascii=False),
         }
     ]
@@ -381,6 +464,16 @@ def test_stored_reasons_text_expands_to_exactly_the_out_reasons() -> None:
     # the stored text is compact (ids only) and formatted by hand for speed: parsed and expanded with the names it
     # refers to, it must be exactly the --out reasons; ids that need JSON escaping survive the trip
     people, edges = _edge_list()
+    # works with venues (one name needs escaping), so shared venues are in the reasons too
+    ix = {p: i for i, p in enumerate(people)}
+    works = [("a", 2020, 0), ("a", 2021, 1), ("d", 2022, 0), ("e", 2019, 1), ("f", 2023, 0)]
+    edges = dataclasses.replace(
+        edges,
+        n_venues=2,
+        work_researcher=np.array([ix[p] for p, _, _ in works]),
+        work_year=np.array([y for _, y, _ in works]),
+        work_venue=np.array([v for _, _, v in works]),
+    )
     inp = discover.DiscoveryInput(
         [p + ' "q" ü\\' if p == "b" else p for p in people],
         ["openalex:T1", "openalex:T2"],
@@ -389,10 +482,11 @@ def test_stored_reasons_text_expands_to_exactly_the_out_reasons() -> None:
         researcher_names=[NAMES[p] + ' "quoted" ü\\' for p in people],
         topic_names=["Graph learning", None],
         institution_names=["Uni One", "Uni Two"],
+        venue_names=['J. "Graphs" ü', "Proc. Bibliometrics"],
     )
     graph = linkpred.Graph(edges)
-    sugs = [s for _, b in linkpred.suggest(graph, np.arange(len(people)), linkpred.Params()) for s in b]
-    assert len(sugs) > 10
+    sugs = [s for _, b in linkpred.suggest(graph, np.arange(len(people)), P) for s in b]
+    assert len(sugs) > 10 and any(x.shared_venues for x in sugs)
     names: dict[str, str | None] = dict(zip(inp.researcher_ids, inp.researcher_names, strict=True))
     names.update(zip(inp.topic_ids, inp.topic_names, strict=True))
     names.update(zip(inp.institution_ids, inp.institution_names, strict=True))

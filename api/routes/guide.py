@@ -60,7 +60,10 @@ RELATIONSHIPS = [
     ("(Researcher)-[:AFFILIATED_WITH]->(Institution)", "years, source, raw_affiliation"),
     ("(Work)-[:CITES]->(Work)", ""),
     ("(Researcher)-[:SAME_AS | NOT_SAME_AS]->(Researcher)", "by, at, why (curation decisions)"),
-    ("(Researcher)-[:SUGGESTED_COLLABORATOR]->(Researcher)", "score, reasons (JSON text), run"),
+    (
+        "(Researcher) suggested, suggested_scores, suggested_reasons, suggested_run",
+        "collaborator suggestions: lists on the Researcher, best first (ids, scores, reasons as JSON text)",
+    ),
 ]
 
 

@@ -1,0 +1,332 @@
+"""Fitting and measuring discovery's score on held-out co-author pairs (pure arrays, like kg.linkpred).
+
+One protocol for `kg discover train` and for bench/discover_eval.py:
+
+1. hide pairs: `holdout_random` hides a random share of the co-author pairs; `holdout_recent` hides the pairs
+   that first wrote together in the latest years (the cut year chosen so that about that share is hidden) and
+   drops every work from those years, so the training graph is the graph as it was before the cut;
+2. split the hidden pairs in two halves: the FIT half labels the candidates of its ends (pairs of the other half
+   are left out of the training rows, neither positive nor negative), the REPORT half is only ever ranked;
+3. fit a logistic regression (scikit-learn) on the transformed FEATURES of the fit rows: the weights become a
+   kg.linkpred.Model (a linear score, reproducible anywhere, each part's contribution readable);
+4. rank the report half's ends with the model and with the textbook baselines on the same training graph
+   (common neighbours, Adamic-Adar, resource allocation, no caps) and report recall@k and MRR for each.
+
+A hidden pair counts when both its ends are still in the training graph (at least one co-author or one work
+there): nobody can be suggested to someone the graph does not know. recall@k: the share of counted pairs where
+either end has the other among its top k; MRR: the mean of 1/r, r the better of the two ends' ranks (0 beyond
+EVAL_DEPTH).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from kg import linkpred
+from kg.linkpred import EdgeList, FloatArray, Graph, IntArray, Model, Params
+
+EVAL_DEPTH = 100  # ranks beyond this count as misses in MRR
+BASELINES = ("common_neighbours", "adamic_adar", "resource_allocation")
+
+
+def _pair_keys(pairs: IntArray, n: int) -> IntArray:
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    return np.minimum(pairs[:, 0], pairs[:, 1]) * n + np.maximum(pairs[:, 0], pairs[:, 1])
+
+
+def unique_pairs(edges: EdgeList) -> tuple[IntArray, IntArray]:
+    """The co-author pairs once each (lower index first, self-loops dropped) and their first years (−1 unknown)."""
+    n = edges.n
+    pairs = np.asarray(edges.coauthor, dtype=np.int64).reshape(-1, 2)
+    years = (
+        np.asarray(edges.coauthor_first_year, dtype=np.int64)
+        if edges.coauthor_first_year is not None
+        else np.full(len(pairs), -1, dtype=np.int64)
+    )
+    keep = pairs[:, 0] != pairs[:, 1]
+    keys = _pair_keys(pairs[keep], n)
+    years = years[keep]
+    uk, first = np.unique(keys, return_index=True)
+    return np.stack([uk // n, uk % n], 1), years[first]
+
+
+def _without(edges: EdgeList, keep_pairs: IntArray, keep_years: IntArray, year_below: int | None) -> EdgeList:
+    """The same input with only keep_pairs as co-authors and, with year_below, only the works before it."""
+    out = dataclasses.replace(edges, coauthor=keep_pairs, coauthor_first_year=keep_years)
+    if year_below is not None:
+        wy = np.asarray(edges.work_year, dtype=np.int64)
+        ok = wy < year_below  # unknown years (−1) stay
+        out = dataclasses.replace(
+            out,
+            work_researcher=np.asarray(edges.work_researcher)[ok],
+            work_year=wy[ok],
+            work_venue=np.asarray(edges.work_venue)[ok],
+        )
+    return out
+
+
+def holdout_random(edges: EdgeList, share: float, seed: int) -> tuple[EdgeList, IntArray]:
+    """Hide a random share of the co-author pairs: (the training input, the hidden pairs)."""
+    pairs, years = unique_pairs(edges)
+    rng = np.random.default_rng(seed)
+    hide = np.zeros(len(pairs), dtype=bool)
+    hide[rng.permutation(len(pairs))[: round(share * len(pairs))]] = True
+    return _without(edges, pairs[~hide], years[~hide], None), pairs[hide]
+
+
+def holdout_recent(edges: EdgeList, share: float) -> tuple[EdgeList, IntArray, int]:
+    """Hide the pairs that first wrote together from the cut year on, and every work from then: (the training
+    input as it was before the cut, the hidden pairs, the cut year). The cut is the latest year that hides at
+    least `share` of the pairs with a known first year."""
+    pairs, years = unique_pairs(edges)
+    known = np.sort(years[years >= 0])
+    if len(known) == 0:
+        raise ValueError("no co-author pair has a year: use a random hold-out")
+    cut = int(known[max(0, int(len(known) * (1 - share)) - 1)]) + 1
+    cut = min(cut, int(known[-1]))
+    hide = years >= cut
+    return _without(edges, pairs[~hide], years[~hide], cut), pairs[hide], cut
+
+
+def known_in(graph: Graph, pairs: IntArray) -> BoolMask:
+    """Which pairs have both ends known to the training graph (a co-author or a work there)."""
+    known = (graph.deg > 0) | (graph.works > 0)
+    return known[pairs[:, 0]] & known[pairs[:, 1]]
+
+
+BoolMask = Any
+
+
+def split_halves(pairs: IntArray, seed: int) -> tuple[IntArray, IntArray]:
+    rng = np.random.default_rng(seed + 1)
+    half = rng.permutation(len(pairs))
+    cut = len(pairs) // 2
+    return pairs[np.sort(half[:cut])], pairs[np.sort(half[cut:])]
+
+
+def _ends(pairs: IntArray, limit: int | None, seed: int) -> IntArray:
+    ends = np.unique(pairs.ravel())
+    if limit is not None and len(ends) > limit:
+        ends = np.sort(np.random.default_rng(seed + 2).choice(ends, limit, replace=False))
+    return ends
+
+
+def training_rows(
+    graph: Graph,
+    fit_pairs: IntArray,
+    ignore_pairs: IntArray,
+    params: Params,
+    max_sources: int | None,
+    seed: int,
+) -> tuple[FloatArray, IntArray, IntArray]:
+    """Raw FEATURES of every candidate of the fit pairs' ends (at most max_sources of them), label 1 for a fit
+    pair; candidates that are ignore_pairs are left out. Returns (raw features, labels, source of each row)."""
+    n = graph.n
+    pos = _pair_keys(fit_pairs, n)
+    skip = _pair_keys(ignore_pairs, n)
+    xs, ys, us = [], [], []
+    for batch in linkpred._batches(graph, _ends(fit_pairs, max_sources, seed), params):
+        u_loc, v, ra = linkpred.candidates(graph, batch, params)
+        raw = graph.feature_values(params, batch, u_loc, v, ra)
+        u = batch[u_loc]
+        k = np.minimum(u, v) * n + np.maximum(u, v)
+        keep = ~np.isin(k, skip)
+        xs.append(raw[keep])
+        ys.append(np.isin(k[keep], pos).astype(np.int64))
+        us.append(u[keep])
+    if not xs:
+        return np.zeros((0, len(linkpred.FEATURES))), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(us)
+
+
+def fit_model(
+    raw: FloatArray, labels: IntArray, sources: IntArray, seed: int = 7, negatives: int = 20
+) -> Model:
+    """A linear ranking score fitted by logistic regression (scikit-learn, L2) on pairwise differences within a
+    source: each positive row against up to `negatives` other candidates of the same source, so the weights learn
+    what puts the right person above the others in ONE researcher's list (a pointwise fit across sources learns
+    who has many collaborators instead). A second one-feature logistic regression then calibrates the score's
+    scale and intercept on the rows themselves, so σ(score) reads as a probability. Features that never vary in
+    the data (no topics in the graph, say) get weight 0."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = linkpred.transform(raw)
+    if len(np.unique(labels)) < 2:
+        raise ValueError("the held-out pairs gave no positive (or no negative) training row")
+    std = x.std(axis=0)
+    live = std > 1e-12
+    z = np.zeros_like(x)
+    z[:, live] = x[:, live] / std[live]
+    rng = np.random.default_rng(seed)
+    order = np.argsort(sources, kind="stable")
+    s_sorted = sources[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(s_sorted)) + 1]
+    ends = np.r_[starts[1:], len(s_sorted)]
+    diffs = []
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        rows = order[a:b]
+        pos, neg = rows[labels[rows] == 1], rows[labels[rows] == 0]
+        if len(pos) == 0 or len(neg) == 0:
+            continue
+        for i in pos.tolist():
+            pick = neg if len(neg) <= negatives else rng.choice(neg, negatives, replace=False)
+            diffs.append(z[i] - z[pick])
+    if not diffs:
+        raise ValueError("no researcher had both a held-out partner and another candidate")
+    d = np.concatenate(diffs)
+    pair = LogisticRegression(C=1.0, max_iter=2000, fit_intercept=False).fit(
+        np.r_[d, -d], np.r_[np.ones(len(d)), np.zeros(len(d))]
+    )
+    w = np.zeros(x.shape[1])
+    w[live] = pair.coef_.ravel()[live] / std[live]  # back to the transformed features' own scale
+    s = (x @ w).reshape(-1, 1)
+    calib = LogisticRegression(C=1e6, max_iter=2000).fit(s, labels)
+    scale = float(calib.coef_[0, 0])
+    return Model(dict(zip(linkpred.FEATURES, (w * scale).tolist(), strict=True)), float(calib.intercept_[0]))
+
+
+# --------------------------------------------------------------------------------------------- measuring
+
+Ranker = Callable[[IntArray], tuple[IntArray, IntArray, FloatArray]]
+
+
+def model_ranker(graph: Graph, params: Params) -> Ranker:
+    """Rank sources' candidates with the kernel (what `kg discover` stores), EVAL_DEPTH deep."""
+    deep = dataclasses.replace(params, top_k=EVAL_DEPTH)
+
+    def rank(sources: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
+        us, vs, ss = [], [], []
+        for _, sugs in linkpred.suggest(graph, sources, deep):
+            us += [s.source for s in sugs]
+            vs += [s.target for s in sugs]
+            ss += [s.score for s in sugs]
+        return np.array(us, dtype=np.int64), np.array(vs, dtype=np.int64), np.array(ss)
+
+    return rank
+
+
+def textbook_ranker(graph: Graph, kind: str) -> Ranker:
+    """Plain common neighbours, Adamic-Adar (Σ 1/log deg z) or resource allocation (Σ 1/deg z) over the whole
+    2-hop neighbourhood, no caps; self and co-authors excluded."""
+    deg = graph.deg.astype(np.float64)
+    with np.errstate(divide="ignore"):
+        if kind == "common_neighbours":
+            w = np.ones(graph.n)
+        elif kind == "adamic_adar":
+            w = np.where(deg > 1, 1.0 / np.log(np.maximum(deg, 2)), 0.0)
+        elif kind == "resource_allocation":
+            w = np.where(deg > 0, 1.0 / np.maximum(deg, 1), 0.0)
+        else:
+            raise ValueError(f"unknown baseline {kind!r}")
+    a = graph.adj_matrix
+    aw = (a @ sparse.diags(w)).tocsr()
+
+    def rank(sources: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
+        us, vs, ss = [], [], []
+        for start in range(0, len(sources), 2048):
+            b = sources[start : start + 2048]
+            s = (aw[b] @ a).tocsr()
+            s = (s - linkpred._BIG * graph.excluded(b)).tocsr()
+            r = np.repeat(np.arange(len(b), dtype=np.int64), np.diff(s.indptr))
+            ok = s.data > 0
+            us.append(b[r[ok]])
+            vs.append(s.indices[ok].astype(np.int64))
+            ss.append(s.data[ok])
+        return np.concatenate(us), np.concatenate(vs), np.concatenate(ss)
+
+    return rank
+
+
+def pair_ranks(
+    n: int, ranked: tuple[IntArray, IntArray, FloatArray], pairs: IntArray, ignore: IntArray
+) -> IntArray:
+    """For each pair, the better of the two ends' ranks of each other (ties by index; ignore pairs taken out of
+    the lists first); EVAL_DEPTH + 1 when neither list holds the other within EVAL_DEPTH."""
+    u, v, s = ranked
+    if len(ignore):
+        keep = ~np.isin(np.minimum(u, v) * n + np.maximum(u, v), _pair_keys(ignore, n))
+        u, v, s = u[keep], v[keep], s[keep]
+    o = np.lexsort((v, -np.round(s, linkpred.TIE_DIGITS), u))
+    u, v = u[o], v[o]
+    r = linkpred._rank_in_group(u) + 1
+    keys = u * n + v
+    order = np.argsort(keys)
+    keys, r = keys[order], r[order]
+
+    def look(a: IntArray, b: IntArray) -> IntArray:
+        q = a * n + b
+        pos = np.minimum(np.searchsorted(keys, q), max(len(keys) - 1, 0))
+        hit = (keys[pos] == q) if len(keys) else np.zeros(len(q), dtype=bool)
+        return np.where(hit, r[pos] if len(keys) else 0, EVAL_DEPTH + 1)
+
+    best = np.minimum(look(pairs[:, 0], pairs[:, 1]), look(pairs[:, 1], pairs[:, 0]))
+    return np.minimum(best, EVAL_DEPTH + 1)
+
+
+def metrics(ranks: IntArray, k: int) -> dict[str, float]:
+    hit = ranks <= k
+    rr = np.where(ranks <= EVAL_DEPTH, 1.0 / ranks, 0.0)
+    return {
+        f"recall@{k}": round(float(hit.mean()) if len(ranks) else 0.0, 4),
+        "mrr": round(float(rr.mean()) if len(ranks) else 0.0, 4),
+    }
+
+
+def compare(
+    graph: Graph, pairs: IntArray, ignore: IntArray, params: Params, k: int = 10, model: Model | None = None
+) -> dict[str, dict[str, float]]:
+    """recall@k and MRR of the model and of each textbook baseline on the same pairs, same training graph."""
+    sources = np.unique(pairs.ravel())
+    out: dict[str, dict[str, float]] = {}
+    p = dataclasses.replace(params, model=model) if model is not None else params
+    out["model"] = metrics(pair_ranks(graph.n, model_ranker(graph, p)(sources), pairs, ignore), k)
+    for kind in BASELINES:
+        out[kind] = metrics(pair_ranks(graph.n, textbook_ranker(graph, kind)(sources), pairs, ignore), k)
+    return out
+
+
+def train(
+    edges: EdgeList,
+    *,
+    holdout: str = "random",
+    share: float = 0.1,
+    seed: int = 7,
+    params: Params | None = None,
+    max_sources: int | None = 50_000,
+    k: int = 10,
+) -> Model:
+    """The whole protocol of the module docstring on one input: a fitted Model whose report says how it did."""
+    p = params or Params()
+    if holdout == "random":
+        train_edges, hidden = holdout_random(edges, share, seed)
+        cut = None
+    elif holdout == "recent":
+        train_edges, hidden, cut = holdout_recent(edges, share)
+    else:
+        raise ValueError(f"unknown hold-out {holdout!r} (random or recent)")
+    graph = Graph(train_edges)
+    counted = hidden[known_in(graph, hidden)]
+    fit_pairs, report_pairs = split_halves(counted, seed)
+    raw, labels, sources = training_rows(graph, fit_pairs, report_pairs, p, max_sources, seed)
+    model = fit_model(raw, labels, sources, seed)
+    report = {
+        "holdout": holdout,
+        "share": share,
+        "seed": seed,
+        "cut_year": cut,
+        "researchers": edges.n,
+        "pairs": len(unique_pairs(edges)[0]),
+        "hidden_pairs": len(hidden),
+        "counted_pairs": len(counted),
+        "fit_pairs": len(fit_pairs),
+        "report_pairs": len(report_pairs),
+        "training_rows": len(labels),
+        "positive_rows": int(labels.sum()),
+        "on_report_pairs": compare(graph, report_pairs, fit_pairs, p, k, model) if len(report_pairs) else {},
+    }
+    return Model(model.weights, model.intercept, report)

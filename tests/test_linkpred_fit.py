@@ -1,0 +1,105 @@
+"""The hold-out protocol of kg.linkpred_fit on small hand-made inputs: what is hidden, what the fit may see, ranks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kg import linkpred
+from kg import linkpred_fit as fit
+from kg.config import DEFAULT_SHARED_DATA
+
+# 0–1 (2018), 1–2 (2019), 2–3 (2020), 3–4 (2021), 0–2 (2021), 1–3 (2022); works: one row per authorship
+PAIRS = np.array([[0, 1], [1, 2], [2, 3], [3, 4], [0, 2], [1, 3]])
+FIRST = np.array([2018, 2019, 2020, 2021, 2021, 2022])
+
+
+def _edges() -> linkpred.EdgeList:
+    wr = np.array([0, 1, 1, 2, 2, 3, 3, 4, 0, 2, 1, 3])
+    wy = np.repeat(FIRST, 2)
+    return linkpred.EdgeList(
+        n=5,
+        coauthor=PAIRS,
+        coauthor_first_year=FIRST,
+        n_venues=1,
+        work_researcher=wr,
+        work_year=wy,
+        work_venue=np.zeros(len(wr), dtype=np.int64),
+    )
+
+
+def _keys(pairs: np.ndarray) -> set[tuple[int, int]]:
+    return {(min(a, b), max(a, b)) for a, b in pairs.tolist()}
+
+
+def test_random_holdout_hides_a_share_and_keeps_the_rest() -> None:
+    train, hidden = fit.holdout_random(_edges(), 0.34, seed=1)
+    assert len(hidden) == 2
+    assert _keys(hidden) | _keys(train.coauthor) == _keys(PAIRS)
+    assert not _keys(hidden) & _keys(train.coauthor)
+    # works stay: a random hold-out hides pairs, not papers
+    assert len(train.work_researcher) == 12
+
+
+def test_recent_holdout_is_the_graph_before_the_cut() -> None:
+    train, hidden, cut = fit.holdout_recent(_edges(), 0.34)
+    assert cut == 2021
+    assert _keys(hidden) == {(3, 4), (0, 2), (1, 3)}
+    assert _keys(train.coauthor) == {(0, 1), (1, 2), (2, 3)}
+    assert set(train.work_year.tolist()) == {2018, 2019, 2020}
+
+
+def test_training_rows_leave_the_report_pairs_out() -> None:
+    graph = linkpred.Graph(
+        linkpred.EdgeList(n=5, coauthor=np.array([[0, 1], [1, 2], [2, 3], [3, 4], [1, 4]]))
+    )
+    fit_pairs, report_pairs = np.array([[0, 2]]), np.array([[0, 4]])
+    raw, labels, sources = fit.training_rows(graph, fit_pairs, report_pairs, linkpred.Params(), None, 0)
+    # candidates of 0 (2, 4 through 1) and of 2 (0, 4 through 1 and 3): 0–4 is a report pair, so never a row
+    rows = sorted(zip(sources.tolist(), labels.tolist(), strict=True))
+    assert rows == [(0, 1), (2, 0), (2, 1)]
+    assert raw.shape == (3, len(linkpred.FEATURES))
+
+
+def test_pair_ranks_take_the_better_end_and_skip_ignored_pairs() -> None:
+    # source 0 ranks 5, 6, 7; source 7 ranks 1, 0; pair (0, 7) is 3rd at 0, 2nd at 7 → 2
+    u = np.array([0, 0, 0, 7, 7])
+    v = np.array([5, 6, 7, 1, 0])
+    s = np.array([0.9, 0.8, 0.7, 0.6, 0.5])
+    pairs = np.array([[0, 7], [0, 6], [2, 3]])
+    assert fit.pair_ranks(8, (u, v, s), pairs, np.zeros((0, 2), dtype=np.int64)).tolist() == [2, 2, 101]
+    # with (0, 5) known, 6 moves up to 1st in 0's list
+    assert fit.pair_ranks(8, (u, v, s), pairs, np.array([[5, 0]])).tolist() == [2, 1, 101]
+    assert fit.metrics(np.array([1, 2, 101]), 1) == {"recall@1": 0.3333, "mrr": 0.5}
+
+
+def test_model_file_round_trip_and_bad_files(tmp_path: pytest.TempPathFactory) -> None:
+    m = linkpred.Model({"coauthor_aa": 2.0, "topics": 0.5}, -3.0, {"note": "x"})
+    path = tmp_path / "m.json"  # type: ignore[operator]
+    m.save(path)
+    back = linkpred.Model.load(path)
+    assert back.weights["coauthor_aa"] == 2.0 and back.weights["degree"] == 0.0 and back.intercept == -3.0
+    with pytest.raises(ValueError, match="unknown features: shoe_size"):
+        linkpred.Model.from_json({"kind": "logistic", "weights": {"shoe_size": 1.0}})
+    with pytest.raises(ValueError, match="not a discovery model"):
+        linkpred.Model.from_json({"weights": [1, 2]})
+
+
+GRQC = DEFAULT_SHARED_DATA / "coauthorship" / "snap_ca_grqc" / "CA-GrQc.txt"
+
+
+@pytest.mark.shared_data
+@pytest.mark.skipif(not GRQC.exists(), reason=f"{GRQC} is absent")
+def test_train_on_ca_grqc_reports_against_the_baselines() -> None:
+    rows = np.loadtxt(GRQC, dtype=np.int64, skiprows=1)
+    ids, inv = np.unique(rows, return_inverse=True)
+    edges = linkpred.EdgeList(n=len(ids), coauthor=inv.reshape(-1, 2))
+    model = fit.train(edges, seed=0)
+    rep = model.report
+    # 14,484 distinct pairs without self-loops, 10 % hidden, split in two halves among those the graph still knows
+    assert (rep["pairs"], rep["hidden_pairs"]) == (14484, 1448)
+    assert rep["fit_pairs"] + rep["report_pairs"] == rep["counted_pairs"] <= 1448
+    assert set(rep["on_report_pairs"]) == {"model", "common_neighbours", "adamic_adar", "resource_allocation"}
+    # only co-author structure in this data: the co-author feature carries the score, absent features weigh 0
+    assert model.weights["coauthor_aa"] > 0
+    assert model.weights["topics"] == model.weights["venues"] == model.weights["recency"] == 0.0
