@@ -101,6 +101,8 @@ class WorkRecord(_Record):
     ids: WorkIds = Field(default_factory=WorkIds)
     topics: list[TopicRef] = Field(default_factory=list)
     references: list[str] = Field(default_factory=list)  # OpenAlex ids of cited works ("W…")
+    cited_by_count: int | None = Field(default=None, ge=0)  # citations as the source counts them
+    pdf_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")  # an open-access PDF
 
 
 class ReportedCounts(_Record):

@@ -4,6 +4,8 @@
 // expanded (reading only that type's relationships: Neo4j groups a dense node's relationships by type); an edge
 // whose two ends both have more is checked pair by pair with Expand(Into). So a hub is never expanded in full:
 // the author of 2,000 papers is never walked through his AUTHORED edges, they are found from the papers.
+// Each edge comes with what it means in plain words: the works a COAUTHOR pair shares and their first and last
+// year, the works a WORKS_ON topic rests on, an AUTHORED author's position.
 // Params: $lists {all_ids, returned_ids} (lists inside a map: one cached plan whatever their sizes), $expand_limit.
 CALL () {
   UNWIND $lists.all_ids AS x MATCH (n:Researcher {id: x}) RETURN n
@@ -130,5 +132,13 @@ RETURN startNode(r).id AS source, endNode(r).id AS target, type(r) AS type,
          WHEN 'HAS_TOPIC' THEN r.score
          WHEN 'AUTHORED' THEN r.confidence
          ELSE null
-       END AS weight
+       END AS weight,
+       CASE type(r)
+         WHEN 'COAUTHOR' THEN r.shared_works
+         WHEN 'WORKS_ON' THEN CASE WHEN r.works IS :: LIST<ANY> THEN size(r.works) ELSE r.works END
+         ELSE null
+       END AS works,
+       CASE WHEN type(r) = 'COAUTHOR' THEN r.first_year END AS first_year,
+       CASE WHEN type(r) = 'COAUTHOR' THEN r.last_year END AS last_year,
+       CASE WHEN type(r) = 'AUTHORED' THEN r.position END AS position
 ORDER BY type, source, target
