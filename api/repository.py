@@ -512,6 +512,7 @@ class GraphRepository:
             [r["reasons"] for r in page],
             lambda ids: {x["id"]: x["name"] for x in self._read("discover/reason_names", {"lists": ids})},
         )
+        context = self.contexts([(r["id"], NodeType.researcher) for r in page])
         items = [
             SuggestionItem(
                 id=r["id"],
@@ -521,6 +522,7 @@ class GraphRepository:
                 score=_float(r["score"]),
                 run=_str(r["run"]),
                 reasons=why,
+                context=context[r["id"]],
             )
             for r, why in zip(page, reasons, strict=True)
         ]
@@ -648,32 +650,32 @@ class GraphRepository:
 
     def _with_context(self, hits: list[SearchHit]) -> list[SearchHit]:
         """The page's hits with what tells same-named ones apart (one bounded query for the whole page)."""
-        if not hits:
-            return hits
-        rows = self._read("api/search_context", {"lists": _by_type((h.id, h.type) for h in hits)})
-        context = {r["id"]: r["context"] or {} for r in rows}
-        out = []
-        for h in hits:
-            c = context.get(h.id, {})
-            out.append(
-                h.model_copy(
-                    update={
-                        "context": SearchContext(
-                            works=_int(c.get("works")),
-                            institution=_str(c.get("institution")),
-                            top_topic=_str(c.get("top_topic")),
-                            first_author=_str(c.get("first_author")),
-                            authors=_int(c.get("authors")),
-                            year=_int(c.get("year")),
-                            venue=_str(c.get("venue")),
-                            cited_by_count=_int(c.get("cited_by_count")),
-                            parent=_str(c.get("parent")),
-                            level=_str(c.get("level")),
-                            scheme=_str(c.get("scheme")),
-                            country_code=_str(c.get("country_code")),
-                            researchers=_int(c.get("researchers")),
-                        )
-                    }
-                )
+        context = self.contexts([(h.id, h.type) for h in hits])
+        return [h.model_copy(update={"context": context[h.id]}) for h in hits]
+
+    def contexts(self, nodes: Sequence[tuple[str, NodeType]]) -> dict[str, SearchContext]:
+        """What tells each node apart from others of the same name (cypher/api/search_context.cypher)."""
+        rows = self._read("api/search_context", {"lists": _by_type(nodes)}) if nodes else []
+        found = {r["id"]: r["context"] or {} for r in rows}
+        out: dict[str, SearchContext] = {}
+        for node_id, _ in nodes:
+            c = found.get(node_id, {})
+            latest = c.get("latest_work") or {}
+            out[node_id] = SearchContext(
+                latest_work=_str(latest.get("title")),
+                latest_year=_int(latest.get("year")),
+                works=_int(c.get("works")),
+                institution=_str(c.get("institution")),
+                top_topic=_str(c.get("top_topic")),
+                first_author=_str(c.get("first_author")),
+                authors=_int(c.get("authors")),
+                year=_int(c.get("year")),
+                venue=_str(c.get("venue")),
+                cited_by_count=_int(c.get("cited_by_count")),
+                parent=_str(c.get("parent")),
+                level=_str(c.get("level")),
+                scheme=_str(c.get("scheme")),
+                country_code=_str(c.get("country_code")),
+                researchers=_int(c.get("researchers")),
             )
         return out

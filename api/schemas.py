@@ -544,6 +544,36 @@ class CollaboratorPage(BaseModel):
     )
 
 
+class SearchContext(BaseModel):
+    """What tells hits with the same name apart (each field only for the kinds it names)."""
+
+    works: int | None = Field(
+        default=None, description="Researcher: works authored; topic: works carrying it (graph counts)."
+    )
+    institution: str | None = Field(default=None, description="Researcher: the most recent institution.")
+    top_topic: str | None = Field(default=None, description="Researcher: the strongest topic of the profile.")
+    latest_work: str | None = Field(default=None, description="Researcher: the title of the latest work.")
+    latest_year: int | None = Field(default=None, description="Researcher: the year of the latest work.")
+    first_author: str | None = Field(default=None, description="Work: the first author's name.")
+    authors: int | None = Field(default=None, description="Work: authors in the graph.")
+    year: int | None = Field(default=None, description="Work: the year.")
+    venue: str | None = Field(default=None, description="Work: the venue.")
+    cited_by_count: int | None = Field(default=None, description="Work: citations as a source states them.")
+    parent: str | None = Field(default=None, description="Topic: the broader topic.")
+    level: str | None = Field(default=None, description="Topic: domain, field, subfield, topic or category.")
+    scheme: str | None = Field(default=None, description="Topic: openalex or arxiv.")
+    country_code: str | None = Field(default=None, description="Institution: the country.")
+    researchers: int | None = Field(default=None, description="Institution: affiliated researchers.")
+
+    model_config = _examples(
+        {
+            "works": 9,
+            "institution": "Northbridge Institute of Technology",
+            "top_topic": "Graph Neural Network Models",
+        }
+    )
+
+
 class SuggestionItem(BaseModel):
     id: str
     name: str | None = None
@@ -553,6 +583,9 @@ class SuggestionItem(BaseModel):
     run: str | None = None
     reasons: Any = Field(
         None, description="Why this person is suggested (the discovery job's reasons, as JSON)."
+    )
+    context: SearchContext | None = Field(
+        None, description="What tells this person apart from others of the same name."
     )
 
     model_config = _examples(
@@ -798,34 +831,6 @@ class InstitutionDetail(BaseModel):
 
 
 # ---------------------------------------------------------------------------------------------- search
-
-
-class SearchContext(BaseModel):
-    """What tells hits with the same name apart (each field only for the kinds it names)."""
-
-    works: int | None = Field(
-        default=None, description="Researcher: works authored; topic: works carrying it (graph counts)."
-    )
-    institution: str | None = Field(default=None, description="Researcher: the most recent institution.")
-    top_topic: str | None = Field(default=None, description="Researcher: the strongest topic of the profile.")
-    first_author: str | None = Field(default=None, description="Work: the first author's name.")
-    authors: int | None = Field(default=None, description="Work: authors in the graph.")
-    year: int | None = Field(default=None, description="Work: the year.")
-    venue: str | None = Field(default=None, description="Work: the venue.")
-    cited_by_count: int | None = Field(default=None, description="Work: citations as a source states them.")
-    parent: str | None = Field(default=None, description="Topic: the broader topic.")
-    level: str | None = Field(default=None, description="Topic: domain, field, subfield, topic or category.")
-    scheme: str | None = Field(default=None, description="Topic: openalex or arxiv.")
-    country_code: str | None = Field(default=None, description="Institution: the country.")
-    researchers: int | None = Field(default=None, description="Institution: affiliated researchers.")
-
-    model_config = _examples(
-        {
-            "works": 9,
-            "institution": "Northbridge Institute of Technology",
-            "top_topic": "Graph Neural Network Models",
-        }
-    )
 
 
 class SearchHit(BaseModel):

@@ -588,6 +588,9 @@ def test_suggestions_come_with_their_reasons_best_first(client: TestClient) -> N
         "shared_topics": [{"id": T_KGE, "name": "Knowledge Graph Embeddings"}],
     }
     assert items[0]["name"] == "Ines Laurent" and items[0]["open_to_collaborate"] is True
+    # what tells the suggested person apart, as search gives it
+    hit = get(client, "/search", q="Ines Laurent", type="researcher")["items"][0]
+    assert hit["id"] == R7 and items[0]["context"] == hit["context"]
     assert get(client, f"/researchers/{R3}/suggestions") == {"items": [], "next_cursor": None}
 
 
@@ -666,20 +669,36 @@ def test_search_ranks_the_exact_name_first_and_never_parses_user_syntax(client: 
 
 
 def test_search_hits_say_what_tells_them_apart(client: TestClient, data: dict[str, Any]) -> None:
-    """A researcher's hit carries the institution, top topic and works count; a work's its first author, year and
-    venue; a topic's its broader topic; every field from the graph."""
+    """A researcher's hit carries the institution, top topic, works count and latest work; a work's its first
+    author, year and venue; a topic's its broader topic; every field from the graph."""
+    works = {w["id"]: w for w in data["works"]}
+
+    def latest(rid: str) -> dict[str, Any]:
+        mine = [works[a["b"]] for a in data["authored"] if a["a"] == rid]
+        w = min(mine, key=lambda w: (-(w["year"] or 0), w["id"]))
+        return {"latest_work": w["title"], "latest_year": w["year"]}
+
     hub = get(client, "/search", q="Hiroshi Tanaka", type="researcher")["items"][0]
     assert hub["id"] == HUB
     assert {k: v for k, v in hub["context"].items() if v is not None} == {
         "works": 2001,
         "institution": "Northbridge Institute of Technology",
         "top_topic": "Machine Learning Methods",
+        "latest_work": hub["context"]["latest_work"],
+        "latest_year": hub["context"]["latest_year"],
+    }
+    # a hub's works are sampled (the first 500 read), so its "latest" is the latest of those: one of his works
+    assert (hub["context"]["latest_work"], hub["context"]["latest_year"]) in {
+        (works[a["b"]]["title"], works[a["b"]]["year"]) for a in data["authored"] if a["a"] == HUB
     }
     ada = get(client, "/search", q="Ada Ferreira", type="researcher")["items"][0]
     assert {k: v for k, v in ada["context"].items() if v is not None} == {
         "works": 9,
         "top_topic": "Graph Neural Network Models",
+        "latest_work": "Sharded Attention Kernels for Long-Context Graph Transformers",
+        "latest_year": 2026,
     }
+    assert latest(PROFILE)["latest_work"] == ada["context"]["latest_work"]
     work = get(client, "/search", q="Sharded Attention Kernels", type="work")["items"][0]
     assert work["id"] == W1
     assert {k: v for k, v in work["context"].items() if v is not None} == {

@@ -1,5 +1,5 @@
 // What tells search hits with the same name apart, for one page of hits: a researcher's most recent institution,
-// top topic and works count; a work's first author, year, venue and citation count (as a source states it); a
+// top topic, works count and latest work (of the first 500); a work's first author, year, venue and citation count (as a source states it); a
 // topic's broader topic, level, scheme and works count; an institution's country and researcher count.
 // Counts are relationship degrees and every list is capped, so a hub costs no more than any node.
 // Params: $lists {researcher_ids, work_ids, topic_ids, institution_ids} (lists inside a map: one cached plan).
@@ -20,6 +20,12 @@ CALL () {
       WITH o, t LIMIT 500
       WITH o, t ORDER BY coalesce(o.weight, 0.0) DESC, t.id ASC LIMIT 1
       RETURN t.name
+    }[0],
+    latest_work: COLLECT {
+      MATCH (n)-[:AUTHORED]->(w:Work)
+      WITH w LIMIT 500
+      WITH w ORDER BY coalesce(w.year, 0) DESC, w.id ASC LIMIT 1
+      RETURN {title: w.title, year: w.year}
     }[0]
   } AS context
   UNION ALL
