@@ -325,10 +325,7 @@ export class GraphView {
     this.absorb(slice, null);
     const centreNode = this.nodes.get(centre);
     const others = slice.nodes.filter((n) => n.id !== centre && this.nodes.has(n.id));
-    const ring = this.ordered(
-      centre,
-      others.filter((n) => (n.hop ?? 1) <= 1),
-    );
+    const ring = this.ordered(others.filter((n) => (n.hop ?? 1) <= 1));
     for (const n of ring) this.ring1.add(n.id);
     const rect = this.container.getBoundingClientRect();
     const aspect = rect.width > 0 && rect.height > 0 ? rect.width / rect.height : 1.6;
@@ -341,7 +338,7 @@ export class GraphView {
       byParent.set(parent, [...(byParent.get(parent) ?? []), n]);
     }
     for (const [parent, kids] of byParent) {
-      this.layout.placeAround(parent, this.ordered(parent, kids).map((n) => this.footprint(n)));
+      this.layout.placeAround(parent, this.ordered(kids).map((n) => this.footprint(n)));
     }
     this.redraw();
     this.fit(false);
@@ -363,7 +360,7 @@ export class GraphView {
       this.layout.placeAround(anchor ?? this.centre ?? around, [this.footprint(this.nodes.get(around) as GraphNode)]);
     }
     const fresh = added.filter((id) => id !== around).map((id) => this.nodes.get(id) as GraphNode);
-    this.layout.placeAround(around, this.ordered(around, fresh).map((n) => this.footprint(n)));
+    this.layout.placeAround(around, this.ordered(fresh).map((n) => this.footprint(n)));
     this.redraw();
     this.reveal([around, ...added]);
     return added;
@@ -432,32 +429,13 @@ export class GraphView {
     return false;
   }
 
-  private tieTo(from: string, to: string): GraphEdge | null {
-    let best: GraphEdge | null = null;
-    for (const e of this.edges.values()) {
-      if ((e.source === from && e.target === to) || (e.source === to && e.target === from)) {
-        if (!best || (e.type === "COAUTHOR" && best.type !== "COAUTHOR")) best = e;
-      }
-    }
-    return best;
-  }
-
   /**
    * The order a ring is drawn in: people first, then works, topics, institutions; within a type, the order the API
-   * gave (close collaborators first, then by tie; works newest first), with the strongest co-author ties first.
+   * gave (close collaborators first, then by tie strength; works newest first; a work's authors in author order).
    */
-  private ordered(around: string, list: GraphNode[]): GraphNode[] {
+  private ordered(list: GraphNode[]): GraphNode[] {
     const index = new Map(list.map((n, i) => [n.id, i]));
-    const shared = (n: GraphNode): number => {
-      const e = this.tieTo(around, n.id);
-      return e && e.type === "COAUTHOR" ? (e.works ?? 0) : 0;
-    };
-    return [...list].sort(
-      (a, b) =>
-        TYPE_RANK[a.type] - TYPE_RANK[b.type] ||
-        (a.type === "researcher" ? shared(b) - shared(a) : 0) ||
-        (index.get(a.id) ?? 0) - (index.get(b.id) ?? 0),
-    );
+    return [...list].sort((a, b) => TYPE_RANK[a.type] - TYPE_RANK[b.type] || (index.get(a.id) ?? 0) - (index.get(b.id) ?? 0));
   }
 
   private absorb(slice: GraphSlice, around: string | null): string[] {

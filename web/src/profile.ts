@@ -361,6 +361,11 @@ export class GraphPanel {
   private showError(e: unknown): void {
     this.setState("error");
     clear(this.body);
+    if (e instanceof ApiError && e.notFound) {
+      // nothing to retry: the profile says there is no such researcher
+      this.body.append(h("div", { className: "state error", testid: "graph-error" }, h("strong", {}, "No researcher with this id.")));
+      return;
+    }
     this.body.append(
       h(
         "div",
