@@ -49,6 +49,8 @@ const FONT_SIZE = 12;
 const CENTRE_FONT_SIZE = 14;
 const LABEL_PADDING = 2;
 const MAX_SIZE = 24; // a ring node's body fits its 26 px row
+const NARROW = 600; // px: a drawing this narrow (a phone) gets shorter labels and starts at a readable zoom
+const READABLE_ZOOM = 0.8;
 
 export interface GraphViewOptions {
   /**
@@ -279,6 +281,13 @@ export class GraphView {
       if (this.cy.zoom() > 1.25) {
         this.cy.zoom(1.25);
         this.cy.center(eles);
+      } else if (this.opts.interactive && this.narrow() && this.cy.zoom() < READABLE_ZOOM && this.centre) {
+        // On a phone the whole drawing would be too small to read: start readable, around the centre and the
+        // start of its ring; "Fit" shows everything.
+        const centre = this.cy.getElementById(this.centre);
+        this.cy.zoom(READABLE_ZOOM);
+        const p = centre.position();
+        this.cy.pan({ x: this.cy.width() * 0.3 - p.x * READABLE_ZOOM, y: this.cy.height() / 2 - p.y * READABLE_ZOOM });
       }
       return;
     }
@@ -649,7 +658,15 @@ export class GraphView {
   // ---- drawing -------------------------------------------------------------------------------------------------
 
   private labelText(n: GraphNode): string {
-    return shorten(n.label, n.id === this.centre ? 60 : n.type === "work" ? 44 : 40);
+    // a phone-sized drawing gets shorter labels, so it can be drawn larger (the details pane has the full name)
+    const narrow = this.narrow();
+    if (n.id === this.centre) return shorten(n.label, narrow ? 32 : 60);
+    return shorten(n.label, n.type === "work" ? (narrow ? 26 : 44) : narrow ? 24 : 40);
+  }
+
+  private narrow(): boolean {
+    const w = this.container.clientWidth;
+    return w > 0 && w < NARROW;
   }
 
   private textWidth(text: string, size: number, bold: boolean): number {
