@@ -385,10 +385,10 @@ class GraphRepository:
                 target=e["target"],
                 type=e["type"],
                 weight=_float(e["weight"]),
-                works=_int(e["works"]),
-                first_year=_int(e["first_year"]),
-                last_year=_int(e["last_year"]),
-                position=_int(e["position"]),
+                works=_int((e["facts"] or {}).get("shared_works")),
+                first_year=_int((e["facts"] or {}).get("first_year")),
+                last_year=_int((e["facts"] or {}).get("last_year")),
+                position=_int((e["facts"] or {}).get("position")),
             )
             for e in edge_rows
         ]

@@ -47,6 +47,10 @@ DEFAULT_TYPE_CAPS: dict[NodeType, int] = {
 }
 
 
+def _absent(value: Any) -> bool:
+    return value is None
+
+
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": list(examples)})
 
@@ -309,15 +313,21 @@ class SliceEdge(BaseModel):
     weight: float | None = Field(
         None, description="COAUTHOR and WORKS_ON weight, HAS_TOPIC score, AUTHORED confidence; else null."
     )
+    # The facts below are left out of the JSON where they do not apply (most edges), so a slice is no larger for
+    # them than it was without them.
     works: int | None = Field(
         None,
-        description="The works the tie rests on: shared works of a COAUTHOR pair, the researcher's works on a "
-        "WORKS_ON topic; else null.",
+        description="COAUTHOR: the works the pair shares; absent otherwise.",
+        exclude_if=_absent,
     )
-    first_year: int | None = Field(None, description="COAUTHOR: the year of the pair's first shared work.")
-    last_year: int | None = Field(None, description="COAUTHOR: the year of the pair's latest shared work.")
+    first_year: int | None = Field(
+        None, description="COAUTHOR: the year of the pair's first shared work.", exclude_if=_absent
+    )
+    last_year: int | None = Field(
+        None, description="COAUTHOR: the year of the pair's latest shared work.", exclude_if=_absent
+    )
     position: int | None = Field(
-        None, description="AUTHORED: the author's place in the author list (1-based)."
+        None, description="AUTHORED: the author's place in the author list (1-based).", exclude_if=_absent
     )
 
     model_config = _examples(
@@ -329,7 +339,6 @@ class SliceEdge(BaseModel):
             "works": 4,
             "first_year": 2022,
             "last_year": 2026,
-            "position": None,
         }
     )
 

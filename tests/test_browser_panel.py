@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from neo4j import Driver
 from kg import db
 from kg.config import Settings
 from tests.browser_support import TIMEOUT_MS, Served, click_node, overlapping, tid, wait_until
-from tests.conftest import wipe
+from tests.conftest import kg_env, wipe
 
 pytestmark = [pytest.mark.browser, pytest.mark.neo4j, pytest.mark.shared_data, pytest.mark.timeout(1800)]
 
@@ -62,18 +61,9 @@ def shared_graph(shared_data: Path, neo4j_driver: Driver, neo4j_settings: Settin
     if _holds_shared_graph(neo4j_driver, neo4j_settings):
         return
     wipe(neo4j_driver, neo4j_settings)
-    env = dict(os.environ)
-    env.update(
-        {
-            "KG_NEO4J_URI": neo4j_settings.uri,
-            "KG_NEO4J_USER": neo4j_settings.neo4j_user,
-            "KG_NEO4J_PASSWORD": neo4j_settings.neo4j_password.get_secret_value(),
-            "KG_NEO4J_DATABASE": neo4j_settings.neo4j_database,
-        }
-    )
     proc = subprocess.run(
         [sys.executable, "-m", "kg.cli", "up", str(shared_data), "--no-serve"],
-        env=env,
+        env=kg_env(neo4j_settings),
         capture_output=True,
         text=True,
         timeout=1500,

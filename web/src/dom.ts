@@ -119,3 +119,29 @@ export function humanise(s: string | null | undefined): string {
   if (!s) return "—";
   return s.replace(/_/g, " ");
 }
+
+/**
+ * A link that stays in the page: a plain click goes through `go` (the router); a click with a modifier key or the
+ * middle button is left to the browser (a new tab).
+ */
+export function navLink(
+  go: (url: string) => void,
+  href: string,
+  attrs: Attrs,
+  ...children: Child[]
+): HTMLAnchorElement {
+  return h(
+    "a",
+    {
+      ...attrs,
+      href,
+      onclick: (ev: Event) => {
+        const e = ev as MouseEvent;
+        if (e.ctrlKey || e.metaKey || e.shiftKey || e.button === 1) return;
+        ev.preventDefault();
+        go(href);
+      },
+    },
+    ...children,
+  );
+}

@@ -4,7 +4,7 @@
 
 import * as api from "./api";
 import { ApiError } from "./api";
-import { clear, fmtNumber, h, humanise, legend } from "./dom";
+import { clear, fmtNumber, h, humanise, legend, navLink } from "./dom";
 import { download, slug, toBibtex, toCsv } from "./download";
 import { GraphView } from "./graph";
 import { workLinks } from "./links";
@@ -41,20 +41,7 @@ export function loadSlice(id: string, fresh = false): Promise<GraphSlice> {
 }
 
 function link(nav: Nav, href: string, attrs: Record<string, string | null>, ...children: (Node | string | null)[]): HTMLAnchorElement {
-  return h(
-    "a",
-    {
-      ...attrs,
-      href,
-      onclick: (ev: Event) => {
-        const e = ev as MouseEvent;
-        if (e.ctrlKey || e.metaKey || e.shiftKey || e.button === 1) return; // a new tab is the browser's job
-        ev.preventDefault();
-        nav.go(href);
-      },
-    },
-    ...children,
-  );
+  return navLink((url) => nav.go(url), href, attrs, ...children);
 }
 
 function badge(testid: string, label: string, value: string, tone: "good" | "warn" | "plain" = "plain"): HTMLElement {

@@ -21,7 +21,7 @@ export interface GraphEdge {
   /** A relationship type of the graph, or SUGGESTED for the explorer's suggestions layer. */
   type: string;
   weight: number | null;
-  /** The works the tie rests on: shared works of a co-author pair, a researcher's works on a topic. */
+  /** The works a co-author pair shares. */
   works: number | null;
   firstYear: number | null;
   lastYear: number | null;

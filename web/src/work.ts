@@ -3,7 +3,7 @@
 
 import * as api from "./api";
 import { ApiError } from "./api";
-import { clear, h } from "./dom";
+import { clear, h, navLink } from "./dom";
 import { workLinks } from "./links";
 import { withMath } from "./math";
 import type { Nav } from "./profile";
@@ -11,20 +11,7 @@ import type { WorkDetail, WorkRef } from "./types";
 import { plural } from "./words";
 
 function go(nav: Nav, href: string, attrs: Record<string, string>, ...children: (Node | string)[]): HTMLAnchorElement {
-  return h(
-    "a",
-    {
-      ...attrs,
-      href,
-      onclick: (ev: Event) => {
-        const e = ev as MouseEvent;
-        if (e.ctrlKey || e.metaKey || e.shiftKey) return;
-        ev.preventDefault();
-        nav.go(href);
-      },
-    },
-    ...children,
-  );
+  return navLink((url) => nav.go(url), href, attrs, ...children);
 }
 
 function refList(list: WorkRef[], total: number, testid: string, nav: Nav, empty: string): HTMLElement {
