@@ -199,7 +199,7 @@ def seed_listing_eval(data: Path, known: set[str]) -> dict[str, Any]:
 def duplicates_eval(data: Path) -> dict[str, Any]:
     """Load every file in two orders into the configured (scratch!) Neo4j and compare."""
     import loaders
-    from kg import db, store
+    from kg import db, pipeline
     from kg.config import get_settings
 
     s = get_settings()
@@ -213,13 +213,15 @@ def duplicates_eval(data: Path) -> dict[str, Any]:
         )
         t0 = time.monotonic()
         # the shared data holds an arXiv error feed: its reject goes to a scratch file, not the cwd
-        summary = store.load(
-            drv,
-            [(p, loaders.iter_records([p])) for p in order],
-            settings=s,
-            hooks=False,
-            rejects_path=str(Path(tempfile.gettempdir()) / "identity_eval-rejects.jsonl"),
-        )
+        with tempfile.TemporaryDirectory() as stage_dir:  # each order from nothing: empty graph, empty stage
+            summary = pipeline.load(
+                drv,
+                [(p, loaders.iter_records([p])) for p in order],
+                settings=s,
+                derive=False,
+                stage_path=Path(stage_dir) / "stage.duckdb",
+                rejects_path=str(Path(tempfile.gettempdir()) / "identity_eval-rejects.jsonl"),
+            )
         timings.append({"read": summary.read, "seconds": round(time.monotonic() - t0, 1)})
         works = db.run(drv, "MATCH (w:Work) RETURN w.id AS id ORDER BY id", settings=s)
         people = db.run(drv, "MATCH (r:Researcher) RETURN r.id AS id ORDER BY id", settings=s)
@@ -280,11 +282,11 @@ def main(argv: list[str] | None = None) -> int:
     result["listing_split"] = split_eval(works)
     if args.neo4j:
         result["duplicates"] = duplicates_eval(args.data)
-        from kg import db, store
+        from kg import db
         from kg.config import get_settings
 
         drv = db.make_driver(get_settings())
-        known = store.known_names(drv, get_settings())
+        known = {r["name"] for r in db.run_named(drv, "load/known_names", settings=get_settings())}
         drv.close()
         result["seed_listings"] = seed_listing_eval(args.data, known)
     args.out.parent.mkdir(parents=True, exist_ok=True)

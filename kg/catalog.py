@@ -63,3 +63,21 @@ def query(name: str) -> str:
 
 def names(prefix: str = "") -> list[str]:
     return [n for n in _all() if n.startswith(prefix)]
+
+
+_PLACEHOLDER = re.compile(r"__([A-Z]+)__")
+_IDENTIFIER = re.compile(r"[A-Z][A-Za-z_]*")
+
+
+def template(name: str, **names: str) -> str:
+    """A statement whose labels or types are placeholders (`__LABEL__`, `__TYPE__`, …), filled with the names the
+    caller's code holds (the write stage's tables of labels and types), never with input text."""
+    text = query(name)
+    for key, value in names.items():
+        if not _IDENTIFIER.fullmatch(value):
+            raise ValueError(f"{value!r} is not a label or relationship type")
+        text = text.replace(f"__{key.upper()}__", value)
+    left = _PLACEHOLDER.search(text)
+    if left:
+        raise KeyError(f"cypher/{name}.cypher needs {left.group(0)}")
+    return text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,7 +48,12 @@ class Settings(BaseSettings):
     coauthor_author_cap: int = 50
 
     data_dir: Path = DEFAULT_SHARED_DATA
-    batch_size: int = 1000
+    # Rows per write transaction of the load's write stage (`kg load --batch-size`).
+    batch_size: int = 5000
+    # The stage store (DuckDB file): by default one per Neo4j database, under .kg/stage/.
+    stage_path: Path | None = None
+    # Sessions writing to Neo4j at once (nodes by id, relationships by (start, end) partitions).
+    write_sessions: int = 2
     # Identity: a name block holding more researchers than this is resolved against candidates found for the
     # incoming slots (full-text over identity_keys, strong ids, previous holders) instead of re-clustered whole;
     # -1 re-clusters every block whole (exactly a function of the set of mentions, but it reads whole blocks
@@ -65,6 +72,17 @@ class Settings(BaseSettings):
     @property
     def uri(self) -> str:
         return self.neo4j_uri or f"bolt://127.0.0.1:{self.bolt_port}"
+
+    @property
+    def stage_file(self) -> Path:
+        """The stage store of this Neo4j database: KG_STAGE_PATH, else .kg/stage/<host>-<port>-<database>.duckdb."""
+        if self.stage_path:
+            return self.stage_path
+        env = os.environ.get("KG_STAGE_PATH")
+        if env:
+            return Path(env)
+        where = re.sub(r"[^A-Za-z0-9.]+", "-", self.uri.split("://", 1)[-1].split("@")[-1]).strip("-")
+        return REPO_ROOT / ".kg" / "stage" / f"{where}-{self.neo4j_database}.duckdb"
 
 
 @lru_cache(maxsize=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 _TRANSLIT = str.maketrans(
     {
@@ -32,8 +33,13 @@ _TRANSLIT = str.maketrans(
 )
 
 
+_WS = re.compile(r"\s+")
+
+
 def fold(text: str) -> str:
     """Lower-case ASCII-ish form: accents removed, common letters transliterated, white space collapsed."""
+    if text.isascii():  # nothing to decompose or transliterate (the common case, and the hot one)
+        return _WS.sub(" ", text).strip().casefold()
     t = unicodedata.normalize("NFKD", text.translate(_TRANSLIT))
     t = "".join(ch for ch in t if not unicodedata.combining(ch))
     return re.sub(r"\s+", " ", t).strip().casefold()
@@ -174,15 +180,20 @@ def block_key(name: str) -> str:
     return f"{_key_part(family)}|{first[:1]}"
 
 
+@lru_cache(maxsize=100_000)
+def _name_parts(name: str) -> tuple[str, tuple[str, ...]]:
+    """(family key, given-name keys) of a name: what compatibility compares, computed once per spelling."""
+    given, family = split_name(name)
+    return _key_part(family), tuple(k for k in (_key_part(g) for g in given) if k)
+
+
 def given_compatible(a: str, b: str) -> bool:
     """Whether two names can be the same person: same family name, and given names that agree where both
     are spelled out and agree by initial where one is abbreviated ('X. Song' ~ 'Xiang Song' ≁ 'Xin Song')."""
-    ga, fa = split_name(a)
-    gb, fb = split_name(b)
-    if _key_part(fa) != _key_part(fb):
+    fa, ka = _name_parts(a)
+    fb, kb = _name_parts(b)
+    if fa != fb:
         return False
-    ka = [_key_part(g) for g in ga if _key_part(g)]
-    kb = [_key_part(g) for g in gb if _key_part(g)]
     if not ka or not kb:
         return True
     # hyphenated or joined given names: "Xiao-Ming" ~ "Xiaoming"

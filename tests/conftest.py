@@ -18,10 +18,29 @@ from tests.neo4j_fixture import provide_neo4j
 SHARED_DATA = Path(os.environ.get("KG_SHARED_DATA", str(DEFAULT_SHARED_DATA)))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session_stage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Loads remember what they staged (kg.stage): a test run never reads or writes a developer's stage store."""
+    before = os.environ.get("KG_STAGE_PATH")
+    os.environ["KG_STAGE_PATH"] = str(tmp_path_factory.mktemp("stage-session") / "stage.duckdb")
+    yield
+    if before is None:
+        os.environ.pop("KG_STAGE_PATH", None)
+    else:
+        os.environ["KG_STAGE_PATH"] = before
+
+
+@pytest.fixture(autouse=True)
+def _test_stage(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test its own stage store, like its own empty graph (`graph` wipes the database)."""
+    monkeypatch.setenv("KG_STAGE_PATH", str(tmp_path_factory.mktemp("stage") / "stage.duckdb"))
+
+
 @pytest.fixture(scope="session")
 def neo4j_settings() -> Iterator[Settings]:
     with provide_neo4j() as (settings, _kind):
-        yield settings
+        # the stage store comes from KG_STAGE_PATH at each call (one per test, see _test_stage), not from here
+        yield settings.model_copy(update={"stage_path": None})
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from kg import db, store
+from kg import db, pipeline
 from kg.config import Settings
 from kg.identity import Decision, Mention, Slot, SlotContext, cluster_block, curation, unify_mentions
 from kg.models import AuthorRef, Provenance, ResearcherIds, ResearcherRecord, WorkIds, WorkRecord
@@ -110,22 +110,22 @@ def _files(shared: Path) -> list[str]:
     return [str(p) for p in sorted(shared.rglob("*")) if p.is_file() and not p.name.startswith("SOURCE")]
 
 
-def _load(drv: Driver, s: Settings, paths: list[str], batch_size: int = 1000) -> store.LoadSummary:
+def _load(drv: Driver, s: Settings, paths: list[str], batch_size: int = 1000) -> pipeline.LoadSummary:
     import loaders
 
-    return store.load(
+    return pipeline.load(
         drv,
         [(p, loaders.iter_records([p])) for p in paths],
         batch_size=batch_size,
         settings=s,
-        hooks=False,
+        derive=False,
         # the shared data holds an arXiv error feed: its reject goes to a scratch file, not the working directory
         rejects_path=str(Path(tempfile.gettempdir()) / "kg-test-identity-rejects.jsonl"),
     )
 
 
 def _load_records(drv: Driver, s: Settings, records: list[Any]) -> None:
-    store.load(drv, [("fixture", records)], batch_size=100, settings=s, hooks=False)
+    pipeline.load(drv, [("fixture", records)], batch_size=100, settings=s, derive=False)
 
 
 def _rui_xue(drv: Driver, s: Settings) -> dict[str, list[str]]:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from kg import db, store
+from kg import db, pipeline
 from kg.config import Settings
 from kg.models import (
     AuthorRef,
@@ -48,9 +48,9 @@ def work(
 
 def load(
     drv: Driver, s: Settings, records: Iterable[Record | Reject], batch_size: int = 50
-) -> store.LoadSummary:
-    return store.load(
-        drv, [("fixture", list(records))], batch_size=batch_size, settings=s, hooks=False, rejects_path=None
+) -> pipeline.LoadSummary:
+    return pipeline.load(
+        drv, [("fixture", list(records))], batch_size=batch_size, settings=s, derive=False, rejects_path=None
     )
 
 
@@ -163,15 +163,15 @@ def _w2() -> str:
 CYPHER_TITLE = "'}) DETACH DELETE n //"
 
 
-def load_paths(drv: Driver, s: Settings, paths: list[str], batch_size: int = 50) -> store.LoadSummary:
+def load_paths(drv: Driver, s: Settings, paths: list[str], batch_size: int = 50) -> pipeline.LoadSummary:
     import loaders
 
-    return store.load(
+    return pipeline.load(
         drv,
         [(p, loaders.iter_records([p])) for p in paths],
         batch_size=batch_size,
         settings=s,
-        hooks=False,
+        derive=False,
         rejects_path=None,
     )
 
@@ -248,7 +248,9 @@ def test_csv_bundle_gives_exact_nodes_and_edges(graph: Driver, neo4j_settings: S
     assert missing == [{"n": 0}]
     missing_edges = db.run(
         graph,
-        "MATCH ()-[r]->() WHERE r.load_run IS NULL OR r.source IS NULL OR size(coalesce(r.record_refs, [])) = 0 "
+        # COAUTHOR is derived with the load: its provenance is the works it lists
+        "MATCH ()-[r]->() WHERE NOT r:COAUTHOR AND "
+        "(r.load_run IS NULL OR r.source IS NULL OR size(coalesce(r.record_refs, [])) = 0) "
         "RETURN count(r) AS n",
         settings=s,
     )
@@ -417,7 +419,7 @@ def test_a_load_killed_half_way_and_run_again_ends_like_a_clean_load(
         raise Killed
 
     with pytest.raises(Killed):
-        store.load(graph, [("fixture", dies_after_two())], batch_size=1, settings=s, hooks=False)
+        pipeline.load(graph, [("fixture", dies_after_two())], batch_size=1, settings=s, derive=False)
     runs = db.run(graph, "MATCH (l:LoadRun) RETURN l.status AS status, l.loaded AS loaded", settings=s)
     assert runs == [{"status": "failed", "loaded": 2}]
     load(graph, s, records, batch_size=1)
@@ -532,9 +534,9 @@ def test_derived_topics_and_coauthors_do_not_change_identity_on_reload(
         )
         return [(x["r"], x["w"], x["p"]) for x in rows]
 
-    store.load(graph, [("fixture", records)], batch_size=2, settings=s, hooks=True)
+    pipeline.load(graph, [("fixture", records)], batch_size=2, settings=s, derive=True)
     first = identity_snapshot()
-    store.load(graph, [("fixture", records)], batch_size=2, settings=s, hooks=True)
+    pipeline.load(graph, [("fixture", records)], batch_size=2, settings=s, derive=True)
     assert identity_snapshot() == first
     assert len(first) == 4  # Ada, Babbage and Grace Hopper on W42; Grace Hopper on W43
 
@@ -555,12 +557,17 @@ def test_an_unavailable_database_is_retried_with_a_bounded_backoff_then_one_clea
     drv = GraphDatabase.driver(
         s.uri, auth=("neo4j", "x"), connection_timeout=0.5, max_transaction_retry_time=0.1
     )
+    from kg.stage.store import StageStore
+    from kg.write import online
+
     waits: list[float] = []
-    try:
-        with pytest.raises(DatabaseUnavailable, match=r"gave up after 5 retries"):
-            store.write_batch(
-                drv, [work("csv", "A paper", ["Ann Lee"])], "run:test", settings=s, sleep=waits.append
-            )
-    finally:
-        drv.close()
-    assert waits == list(store.RETRY_DELAYS)
+    with StageStore(tmp_path / "stage.duckdb") as st:
+        writer = online.OnlineWriter(
+            drv, st, s, "run:test", merge_all=True, batch_size=10, sessions=1, sleep=waits.append
+        )
+        try:
+            with pytest.raises(DatabaseUnavailable, match=r"gave up after 5 retries"):
+                writer._write("RETURN 1", [{"id": "w"}], "rows")
+        finally:
+            drv.close()
+    assert waits == list(online.RETRY_DELAYS)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from kg import db, store
+from kg import db, pipeline
 from kg.config import Settings
 from kg.identity import Mention, Slot, SlotContext, cluster_block
 from kg.normalize import block_key
@@ -46,7 +46,7 @@ def _people(drv: Driver, s: Settings) -> list[dict[str, object]]:
     return db.run(
         drv,
         "MATCH (r:Researcher)-[:AUTHORED]->(w:Work) WITH r, w ORDER BY w.title "
-        "RETURN r.id AS id, r.name AS name, r.aliases AS aliases, r.identity_method AS method, "
+        "RETURN r.id AS id, r.name AS name, coalesce(r.aliases, []) AS aliases, r.identity_method AS method, "
         "collect(w.title) AS works ORDER BY id",
         settings=s,
     )
@@ -102,19 +102,19 @@ def test_a_bundle_with_author_ids_gives_one_researcher_per_author_id(
     import loaders
 
     s = neo4j_settings
-    summary = store.load(
+    summary = pipeline.load(
         graph,
         [(str(BUNDLE), loaders.iter_records([str(BUNDLE)]))],
         batch_size=batch_size,
         settings=s,
-        hooks=False,
+        derive=False,
     )
     assert (summary.loaded, summary.rejected) == (4, 0)
     assert _people(graph, s) == EXPECTED_PEOPLE
     assert _places(graph, s) == EXPECTED_PLACES
     # a reload changes nothing, and the load locks leave no node behind
-    store.load(
-        graph, [(str(BUNDLE), loaders.iter_records([str(BUNDLE)]))], batch_size=2, settings=s, hooks=False
+    pipeline.load(
+        graph, [(str(BUNDLE), loaders.iter_records([str(BUNDLE)]))], batch_size=2, settings=s, derive=False
     )
     assert _people(graph, s) == EXPECTED_PEOPLE
     assert db.run(graph, "MATCH (l:_Lock) RETURN count(l) AS n", settings=s) == [{"n": 0}]

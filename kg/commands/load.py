@@ -1,4 +1,4 @@
-"""`kg load PATH…`: stream every record into Neo4j in batches, resolving identities, with rejects and a summary."""
+"""`kg load PATH…`: the load pipeline (parse → stage → resolve → write → derive), with rejects, progress and a summary."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from kg.commands.common import console, driver, err_console, settings
+from kg.config import Settings
 from kg.errors import InputError
 from kg.models import Record, Reject
 
@@ -52,7 +53,8 @@ def load_command(
         ),
     ] = None,
     batch_size: Annotated[
-        int | None, typer.Option("--batch-size", "-b", min=1, help="Records per write transaction.")
+        int | None,
+        typer.Option("--batch-size", "-b", min=1, help="Rows per write transaction (KG_BATCH_SIZE)."),
     ] = None,
     rejects: Annotated[
         Path | None,
@@ -61,17 +63,40 @@ def load_command(
         ),
     ] = None,
     no_derived: Annotated[
-        bool, typer.Option("--no-derived", help="Skip topics and co-author updates after the load.")
+        bool,
+        typer.Option(
+            "--no-derived",
+            help="Skip topic assignment and researcher topic profiles (a later load does them). COAUTHOR is always"
+            " written: it is resolved with the graph.",
+        ),
     ] = False,
+    bulk: Annotated[
+        bool,
+        typer.Option(
+            "--bulk",
+            help="Write the whole graph with neo4j-admin import into the empty local Neo4j (stops and restarts"
+            " it); much faster for a first large load.",
+        ),
+    ] = False,
+    stage: Annotated[
+        Path | None,
+        typer.Option("--stage", help="The stage store (DuckDB file); default KG_STAGE_PATH or .kg/stage/…"),
+    ] = None,
 ) -> None:
-    """Load records into the graph: identities resolved, batched MERGE writes, idempotent; exit 0 all loaded,
+    """Load records: parse, stage (DuckDB), resolve works and researchers as a whole, write only what changed
+    (or everything with --bulk), derive. Idempotent; a killed load resumes on the next run. Exit 0 all loaded,
     3 some rejected, 1 nothing loaded."""
-    from kg import store
+    from kg import pipeline
 
     _check_paths(paths)
     s = settings()
+    if stage is not None:
+        s = s.model_copy(update={"stage_path": stage})
+    if bulk and not s.uses_local_db:
+        raise InputError(
+            "--bulk imports into the local Neo4j only; with KG_NEO4J_URI set, load without --bulk"
+        )
     drv = driver()
-    known = store.known_names(drv, s) or None
     show_bar = sys.stderr.isatty()
 
     def on_reject(rej: Reject) -> None:
@@ -80,58 +105,78 @@ def load_command(
     def on_file_error(path: str, message: str) -> None:
         err_console.print(f"error: cannot read {path}: {message}", markup=False, soft_wrap=True)
 
+    def on_write_failure(message: str) -> None:
+        err_console.print(f"not written: {message}", markup=False, soft_wrap=True)
+
+    def on_wait(message: str) -> None:
+        err_console.print(message, markup=False, soft_wrap=True)
+
     progress = Progress(
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        TextColumn(
-            "{task.fields[read]} read · {task.fields[loaded]} loaded · {task.fields[rejected]} rejected"
-        ),
+        TextColumn("{task.fields[note]}"),
         TimeElapsedColumn(),
         console=err_console,
         transient=True,
         disable=not show_bar,
     )
-    task = progress.add_task("loading", total=None, read=0, loaded=0, rejected=0)
+    task = progress.add_task("loading", total=None, note="")
 
-    def on_progress(summary: store.LoadSummary, path: str) -> None:
-        progress.update(
-            task,
-            description=Path(path).name or path,
-            read=summary.read,
-            loaded=summary.loaded,
-            rejected=summary.rejected,
-        )
+    def on_step(text: str) -> None:
+        if not show_bar:
+            err_console.print(f"  {text}", markup=False, soft_wrap=True)
+        progress.update(task, description=text, total=None, completed=0, note="")
 
-    run_id = store.new_run_id()
+    def on_progress(stage_name: str, done: int, total: int) -> None:
+        note = f"{done:,} / {total:,}" if total else f"{done:,}"
+        progress.update(task, description=stage_name, total=total or None, completed=done, note=note)
+
+    known = _known_names(s)
+    run_id = pipeline.new_run_id()
     with progress:
-        summary = store.load(
+        summary = pipeline.load(
             drv,
             _sources(paths, fmt, known),
             run_id=run_id,
             batch_size=batch_size,
             rejects_path=str(rejects) if rejects else None,
             settings=s,
+            bulk=bulk,
+            derive=not no_derived,
+            on_step=on_step,
             on_progress=on_progress,
             on_reject=on_reject,
             on_file_error=on_file_error,
-            hooks=not no_derived,
+            on_write_failure=on_write_failure,
+            on_wait=on_wait,
             paths=paths,
         )
-    per_label = ", ".join(f"{label} {summary.written.get(label, 0)}" for label in store.LABELS)
+    per_label = ", ".join(f"{label} {summary.written.get(label, 0)}" for label in pipeline.LABELS)
+    rels = ", ".join(f"{k} {v}" for k, v in sorted(summary.written.items()) if k not in pipeline.LABELS)
     console.print(
         f"load run {summary.run_id}: read {summary.read}, loaded {summary.loaded}, rejected {summary.rejected}"
-        f" in {summary.seconds:.1f}s ({summary.records_per_second:.1f} records/s"
-        + (
-            f"; {summary.write_records_per_second:.1f} records/s before {summary.derived_seconds:.1f}s of"
-            " derived topics and co-authors)"
-            if summary.derived_seconds
-            else ")"
-        ),
+        f" ({summary.new_records} new to the stage) in {summary.seconds:.1f}s"
+        f" ({summary.records_per_second:.1f} records/s)",
         markup=False,
         soft_wrap=True,
     )
-    console.print(f"written: {per_label}", markup=False, soft_wrap=True)
+    console.print(
+        "stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in summary.stage_seconds.items()),
+        markup=False,
+        soft_wrap=True,
+    )
+    console.print(f"written: {per_label}" + (f"; {rels}" if rels else ""), markup=False, soft_wrap=True)
+    if summary.deleted:
+        console.print(
+            "removed: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.deleted.items())),
+            markup=False,
+            soft_wrap=True,
+        )
+    if summary.resumed:
+        console.print(
+            f"completed interrupted run(s): {', '.join(summary.resumed)}", markup=False, soft_wrap=True
+        )
     for state in sorted(summary.hooks.values()):
         if state != "ok":
             console.print(f"note: {state}", markup=False, soft_wrap=True)
@@ -143,7 +188,30 @@ def load_command(
         err_console.print(
             f"{len(summary.failed_files)} file(s) could not be read", markup=False, soft_wrap=True
         )
+    if summary.write_failures:
+        err_console.print(
+            f"{len(summary.write_failures)} row(s) Neo4j refused (listed above); everything else is written",
+            markup=False,
+            soft_wrap=True,
+        )
     raise typer.Exit(summary.exit_code)
+
+
+def _known_names(s: Settings) -> set[str] | None:
+    """Researcher names seen before (they help split titles from author lists in listings), from the stage."""
+    from kg.stage.store import StageBusy, StageStore
+
+    path = s.stage_file
+    if not path.exists():
+        return None
+    try:
+        with StageStore(path, read_only=True) as st:
+            names = {
+                r[0] for r in st.con.execute("SELECT name FROM researcher WHERE name IS NOT NULL").fetchall()
+            }
+    except StageBusy:  # another load holds it: parse without the hint
+        return None
+    return names or None
 
 
 def register(app: typer.Typer) -> None:

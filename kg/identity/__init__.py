@@ -22,7 +22,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from itertools import combinations
 from typing import Any
@@ -425,10 +425,16 @@ class Mention:
     truncated: bool = False
 
     def to_json(self) -> str:
-        d = {k: v for k, v in self.__dict__.items() if v not in (None, (), False)}
-        d["institutions"] = list(self.institutions)
-        d["raw_affiliations"] = list(self.raw_affiliations)
-        return json.dumps(d, sort_keys=True, ensure_ascii=False)
+        # computed once per mention (sorting and storing slots asks for it again and again); kept beside the
+        # fields, so equality and hashing still see the fields only
+        cached: str | None = self.__dict__.get("_json")
+        if cached is None:
+            d = {f: getattr(self, f) for f in _MENTION_FIELDS if getattr(self, f) not in (None, (), False)}
+            d["institutions"] = list(self.institutions)
+            d["raw_affiliations"] = list(self.raw_affiliations)
+            cached = json.dumps(d, sort_keys=True, ensure_ascii=False)
+            object.__setattr__(self, "_json", cached)
+        return cached
 
     @classmethod
     def from_json(cls, text: str) -> Mention:
@@ -448,6 +454,9 @@ class Mention:
             )
             if v
         }
+
+
+_MENTION_FIELDS = tuple(f.name for f in fields(Mention))
 
 
 def institution_id(ref: Any) -> str | None:
@@ -498,6 +507,10 @@ class Slot:
 
     work_id: str
     mentions: list[Mention] = field(default_factory=list)
+    # "" for the first slot of a name on a work; "@2", "@3", … for further authors of one work sharing that name
+    # (two "Li Wang" on one paper), so a slot's key is unique on its work
+    suffix: str = ""
+    _key: tuple[int, str, str] = (-1, "", "")  # (mention count, suffix, key) it was computed for
     _name: tuple[int, str] = (0, "")  # (mention count it was computed for, name): mentions only grow
     _strong: tuple[int, dict[str, frozenset[str]]] = (
         -1,
@@ -544,7 +557,10 @@ class Slot:
 
     @property
     def key(self) -> str:
-        return f"{self.work_id}#{name_key(self.name)}"
+        n = len(self.mentions)
+        if self._key[0] != n or self._key[1] != self.suffix:
+            self._key = (n, self.suffix, f"{self.work_id}#{name_key(self.name)}{self.suffix}")
+        return self._key[2]
 
     def conflicts(self, m: Mention) -> bool:
         for kind in ("orcid", "openalex", "profile"):
@@ -620,6 +636,13 @@ def unify_mentions(work_id: str, mentions: Iterable[Mention]) -> list[Slot]:
             if pos is not None:
                 by_position[pos].add(target)
             position_of[target] = pos
+    seen_keys: dict[str, int] = {}
+    for s in slots:
+        k = s.key
+        n = seen_keys.get(k, 0) + 1
+        seen_keys[k] = n
+        if n > 1:
+            s.suffix = f"@{n}"
     return slots
 
 

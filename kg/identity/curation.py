@@ -14,7 +14,6 @@ from typing import Any
 
 from neo4j import Driver
 
-from kg import store
 from kg.config import Settings, get_settings
 from kg.db import run_named
 from kg.errors import InputError, NotFound
@@ -103,19 +102,49 @@ def decide(
     }
     if claim:
         props["claim"] = claim
+    return {**props, "researchers": _record_and_apply(driver, kind, props, s)}
+
+
+def _record_and_apply(driver: Driver, kind: str, props: dict[str, Any], s: Settings) -> list[str]:
+    """Keep the decision in the stage (it outlives every reload), drop the opposite decisions on the same anchors,
+    re-resolve the blocks it touches and write what changed; returns the researchers holding its two sides."""
+    from kg import pipeline
+
     opposite = "NOT_SAME_AS" if kind == "SAME_AS" else "SAME_AS"
-    run_named(
-        driver,
-        "identity/delete_contradicted",
-        {"kind": opposite, "anchors_a": anchors_a, "anchors_b": anchors_b},
-        write=True,
-        settings=s,
-    )
-    name = "identity/same_as" if kind == "SAME_AS" else "identity/not_same_as"
-    run_named(driver, name, {"a": a, "b": b, "props": props}, write=True, settings=s)
-    res = store.write_batch(driver, [], f"curation:{props['decision']}", settings=s, extra_blocks=blocks)
-    store.run_hooks(driver, [], sorted(res.researchers), [])
-    return {**props, "researchers": sorted(res.researchers)}
+    with pipeline.open_stage(s) as st:
+        with st.transaction():
+            st.con.execute(
+                "DELETE FROM decisions WHERE kind = ? AND list_sort(anchors_a) = list_sort(?::VARCHAR[]) "
+                "AND list_sort(anchors_b) = list_sort(?::VARCHAR[])",
+                [opposite, props["anchors_a"], props["anchors_b"]],
+            )
+            st.con.execute(
+                'INSERT OR REPLACE INTO decisions (id, kind, anchors_a, anchors_b, blocks, "by", "at", why, claim, a, b) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    props["decision"],
+                    kind,
+                    props["anchors_a"],
+                    props["anchors_b"],
+                    props["blocks"],
+                    props["by"],
+                    props["at"],
+                    props["why"],
+                    props.get("claim"),
+                    props["a_name"],
+                    props["b_name"],
+                ],
+            )
+            for b in props["blocks"]:
+                st.con.execute("INSERT OR IGNORE INTO pending_block VALUES (?)", [b])
+        pipeline.load(
+            driver, [], settings=s, stage=st, paths=[f"curation:{props['decision']}"], rejects_path=None
+        )
+        table = "same_as" if kind == "SAME_AS" else "not_same_as"
+        rows = st.con.execute(
+            f"SELECT src, dst FROM {table} WHERE decision = ?", [props["decision"]]
+        ).fetchall()
+    return sorted({x for row in rows for x in row})
 
 
 def merge(driver: Driver, a: str, b: str, **kw: Any) -> dict[str, Any]:

@@ -1,0 +1,435 @@
+"""The load pipeline: parse → stage → resolve → write → derive, one run at a time per stage store.
+
+- parse: the loaders stream records and rejects (rejects go to the rejects file, named on stderr);
+- stage: records into the stage store (kg.stage), which remembers everything seen;
+- resolve: works and researchers as a whole, in the stage (kg.resolve), never reading Neo4j;
+- write: only what changed, as write-only batches into any Neo4j (kg.write.online), or the whole graph through
+  `neo4j-admin database import` into an empty local Neo4j (kg.write.bulk);
+- derive: COAUTHOR is computed in the stage with the resolved graph and written with it; topic assignment and
+  researcher topic profiles run on the graph for what changed.
+
+Every step leaves its pending work recorded in the stage, so a run killed at any point and run again ends in the
+graph a clean run gives, derived edges included, and its LoadRun says so.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from neo4j import Driver
+
+from kg.config import Settings, get_settings
+from kg.db import apply_schema, run_named
+from kg.errors import InputError
+from kg.models import Record, Reject
+from kg.stage.store import StageStore
+
+log = logging.getLogger(__name__)
+
+LABELS = ("Work", "Researcher", "Institution", "Topic")
+
+# on_step(text): a stage begins. on_progress(stage, done, total): progress inside one (total 0 when unknown).
+Step = Callable[[str], None]
+Progress = Callable[[str, int, int], None]
+
+
+def new_run_id() -> str:
+    return f"run:{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+@dataclass
+class LoadSummary:
+    run_id: str
+    read: int = 0
+    loaded: int = 0
+    new_records: int = 0
+    rejected: int = 0
+    failed_files: list[str] = field(default_factory=list)
+    written: Counter[str] = field(default_factory=Counter)
+    deleted: Counter[str] = field(default_factory=Counter)
+    write_failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    rejects_file: str | None = None
+    sources: set[str] = field(default_factory=set)
+    hooks: dict[str, str] = field(default_factory=dict)
+    derived_seconds: float = 0.0
+    resumed: list[str] = field(default_factory=list)
+    bulk: bool = False
+    generation: int | None = None  # the stage's write generation this run's write reached
+
+    @property
+    def records_per_second(self) -> float:
+        return self.read / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def write_records_per_second(self) -> float:
+        t = self.seconds - self.derived_seconds
+        return self.read / t if t > 0 else 0.0
+
+    @property
+    def exit_code(self) -> int:
+        if self.loaded == 0 and not self.resumed:
+            return 1
+        return 3 if self.rejected or self.failed_files or self.write_failures else 0
+
+
+class RejectSink:
+    """Rejects as JSON lines, the file created only when the first reject arrives."""
+
+    def __init__(self, path: str, on_reject: Callable[[Reject], None] | None = None) -> None:
+        self.path = path
+        self.count = 0
+        self._fh: Any = None
+        self.on_reject = on_reject
+
+    def add(self, rej: Reject) -> None:
+        if self._fh is None:
+            self._fh = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        row = {"file": rej.file, "line": rej.line, "offset": rej.offset, "reason": rej.reason, "raw": rej.raw}
+        self._fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self._fh.flush()
+        self.count += 1
+        if self.on_reject:
+            self.on_reject(rej)
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+
+def open_stage(settings: Settings, stage_path: Path | None = None, on_wait: Step | None = None) -> StageStore:
+    return StageStore(stage_path or settings.stage_file, wait=on_wait)
+
+
+def load(
+    driver: Driver,
+    sources: Iterable[tuple[str, Iterable[Record | Reject]]],
+    *,
+    run_id: str | None = None,
+    batch_size: int | None = None,
+    rejects_path: str | None = None,
+    settings: Settings | None = None,
+    stage_path: Path | None = None,
+    bulk: bool = False,
+    derive: bool = True,
+    on_step: Step | None = None,
+    on_progress: Progress | None = None,
+    on_reject: Callable[[Reject], None] | None = None,
+    on_file_error: Callable[[str, str], None] | None = None,
+    on_write_failure: Callable[[str], None] | None = None,
+    on_wait: Step | None = None,
+    paths: Sequence[str] = (),
+    stage: StageStore | None = None,
+) -> LoadSummary:
+    """Run the whole pipeline over (path, records) pairs and return what happened."""
+    s = settings or get_settings()
+    rid = run_id or new_run_id()
+    summary = LoadSummary(
+        run_id=rid, rejects_file=rejects_path or f"rejects-{rid.split(':', 1)[1]}.jsonl", bulk=bulk
+    )
+    own = stage is None
+    st = stage or open_stage(s, stage_path, on_wait)
+    try:
+        _run(
+            driver,
+            st,
+            sources,
+            summary,
+            s,
+            batch_size,
+            bulk,
+            derive,
+            on_step,
+            on_progress,
+            on_reject,
+            on_file_error,
+            on_write_failure,
+            paths,
+        )
+    finally:
+        if own:
+            st.close()
+    return summary
+
+
+def _run(
+    driver: Driver,
+    st: StageStore,
+    sources: Iterable[tuple[str, Iterable[Record | Reject]]],
+    summary: LoadSummary,
+    s: Settings,
+    batch_size: int | None,
+    bulk: bool,
+    derive: bool,
+    on_step: Step | None,
+    on_progress: Progress | None,
+    on_reject: Callable[[Reject], None] | None,
+    on_file_error: Callable[[str, str], None] | None,
+    on_write_failure: Callable[[str], None] | None,
+    paths: Sequence[str],
+) -> None:
+    step = on_step or (lambda _t: None)
+    progress = on_progress or (lambda _s, _d, _t: None)
+    t0 = time.monotonic()
+    rid = summary.run_id
+    sink = RejectSink(summary.rejects_file or "rejects.jsonl", on_reject)
+    summary.resumed = st.begin_run(rid, list(paths), summary.rejects_file)
+    if summary.resumed:
+        step(f"completing {len(summary.resumed)} interrupted run(s): {', '.join(summary.resumed)}")
+    graph_ready = False
+    if not bulk:
+        apply_schema(driver, s)
+        run_named(
+            driver,
+            "load/loadrun_start",
+            {"id": rid, "paths": list(paths), "rejects_file": summary.rejects_file},
+            write=True,
+            settings=s,
+        )
+        graph_ready = True
+    status = "failed"
+    try:
+        # parse + stage
+        step("parse and stage")
+        t = time.monotonic()
+        current = [""]
+
+        def records() -> Iterator[Record]:
+            for path, items in sources:
+                current[0] = path
+                try:
+                    for it in items:
+                        summary.read += 1
+                        if isinstance(it, Reject):
+                            summary.rejected += 1
+                            sink.add(it)
+                            continue
+                        summary.sources.add(it.prov.source)
+                        summary.loaded += 1
+                        yield it
+                except InputError as e:
+                    summary.failed_files.append(path)
+                    if on_file_error:
+                        on_file_error(path, str(e))
+
+        counts = st.stage(rid, records(), on_chunk=lambda c: progress("stage", c.read, 0))
+        summary.new_records = counts.new
+        summary.stage_seconds["stage"] = time.monotonic() - t
+        st.set_phase(rid, "resolve")
+
+        # resolve
+        from kg.derive.coauthor_table import build_coauthor_table
+        from kg.resolve.engine import get_engine
+
+        t = time.monotonic()
+        step("resolve works and researchers")
+        get_engine(s).resolve(st, on_progress=progress)
+        summary.stage_seconds["resolve"] = time.monotonic() - t
+        t = time.monotonic()
+        build_coauthor_table(st, s.coauthor_author_cap)
+        summary.stage_seconds["coauthors"] = time.monotonic() - t
+        st.set_phase(rid, "write")
+
+        # write
+        t = time.monotonic()
+        if bulk:
+            _bulk_write(driver, st, s, rid, summary, step)
+            apply_schema(driver, s)
+            run_named(
+                driver,
+                "load/loadrun_start",
+                {"id": rid, "paths": list(paths), "rejects_file": summary.rejects_file},
+                write=True,
+                settings=s,
+            )
+            graph_ready = True
+        else:
+            _online_write(driver, st, s, rid, summary, batch_size, step, progress, on_write_failure)
+        summary.stage_seconds["write"] = time.monotonic() - t
+        st.set_phase(rid, "derive")
+
+        # derive on the graph: topics of new works, researchers' topic profiles
+        if derive:
+            t = time.monotonic()
+            step("derive topics")
+            summary.hooks = derive_topics(driver, st, s)
+            summary.derived_seconds = time.monotonic() - t
+            summary.stage_seconds["derive"] = summary.derived_seconds
+        status = "completed"
+    finally:
+        sink.close()
+        summary.seconds = time.monotonic() - t0
+        finish: dict[str, Any] = {
+            "status": status,
+            "source": ",".join(sorted(summary.sources)),
+            "read": summary.read,
+            "loaded": summary.loaded,
+            "new_records": summary.new_records,
+            "rejected": summary.rejected,
+            "failed_files": summary.failed_files,
+            "rejects_file": summary.rejects_file if sink.count else None,
+            "counts": json.dumps(dict(sorted(summary.written.items()))),
+            "deleted": json.dumps(dict(sorted(summary.deleted.items()))),
+            **{f"count_{label.lower()}": summary.written.get(label, 0) for label in LABELS},
+            "seconds": round(summary.seconds, 3),
+            "derived_seconds": round(summary.derived_seconds, 3),
+            "resumed": summary.resumed,
+            "stage": st.stage_id,
+            "bulk": summary.bulk,
+        }
+        if summary.generation is not None:
+            # this run brought the graph to the stage's write generation: later runs trust what the stage says
+            # the graph holds only while the graph carries it
+            finish["stage_generation"] = summary.generation
+        if graph_ready:
+            try:
+                run_named(driver, "load/loadrun_finish", {"id": rid, "props": finish}, write=True, settings=s)
+                if summary.resumed:
+                    run_named(
+                        driver,
+                        "load/loadrun_resumed",
+                        {"ids": summary.resumed, "by": rid},
+                        write=True,
+                        settings=s,
+                    )
+            except Exception:  # the run's own record must not hide the error that stopped the load
+                log.warning("could not record the end of load run %s", rid)
+        st.finish_run(
+            rid,
+            status,
+            read=summary.read,
+            staged=summary.loaded,
+            new_records=summary.new_records,
+            rejected=summary.rejected,
+            failed_files=summary.failed_files,
+            counts=json.dumps(dict(sorted(summary.written.items()))),
+            sources=sorted(summary.sources),
+        )
+    if not sink.count:
+        summary.rejects_file = None
+
+
+def _write_mode(driver: Driver, st: StageStore, s: Settings) -> bool:
+    """Whether every write must MERGE: the graph may hold rows the stage does not know it wrote (an interrupted
+    write, a graph this stage did not write, a graph written since by another stage)."""
+    if st.meta("write_dirty"):
+        return True
+    generation = int(st.meta("generation") or 0)
+    row = run_named(driver, "write/stage_generation", {"stage": st.stage_id}, settings=s)
+    in_graph = row[0]["generation"] if row else None
+    if in_graph is not None and int(in_graph) == generation and generation > 0:
+        return False
+    # the graph does not carry this stage's last write: start from nothing known
+    st.con.execute("DELETE FROM written")
+    empty = run_named(driver, "write/graph_is_empty", settings=s)
+    return not (empty and empty[0]["empty"])
+
+
+def _online_write(
+    driver: Driver,
+    st: StageStore,
+    s: Settings,
+    rid: str,
+    summary: LoadSummary,
+    batch_size: int | None,
+    step: Step,
+    progress: Progress,
+    on_write_failure: Callable[[str], None] | None,
+) -> None:
+    from kg.write.online import write_changes
+
+    merge_all = _write_mode(driver, st, s)
+    step(
+        "write changes to Neo4j"
+        + (" (merging: the graph may hold part of an earlier write)" if merge_all else "")
+    )
+    st.set_meta("write_dirty", rid)
+    report = write_changes(
+        driver,
+        st,
+        s,
+        rid,
+        merge_all=merge_all,
+        batch_size=batch_size or s.batch_size,
+        sessions=s.write_sessions,
+        on_progress=lambda kind, n: progress(f"write {kind}", n, 0),
+        on_failure=on_write_failure,
+    )
+    summary.written.update(report.written)
+    summary.deleted.update(report.deleted)
+    summary.write_failures = report.failed
+    summary.generation = int(st.meta("generation") or 0) + 1
+    st.set_meta("generation", str(summary.generation))
+    st.con.execute("DELETE FROM meta WHERE key = 'write_dirty'")
+
+
+def _bulk_write(
+    driver: Driver, st: StageStore, s: Settings, rid: str, summary: LoadSummary, step: Step
+) -> None:
+    from kg.write import bulk, changes
+
+    empty = run_named(driver, "write/graph_is_empty", settings=s)
+    if not (empty and empty[0]["empty"]):
+        raise InputError(
+            "--bulk replaces the local database and needs it empty: load without --bulk to add to this graph"
+        )
+    directory = s.localdb_home / "import" / "kg-bulk"
+    step(f"export the resolved graph as CSV ({directory})")
+    report = bulk.export_csv(st, directory, rid)
+    driver.close()
+    bulk.import_into_local(s, report, on_step=step)
+    st.set_meta("write_dirty", rid)
+    with st.transaction():
+        changes.mark_all_written(st)
+    for key, n in report.rows.items():
+        _kind, name = key.split(":", 1)
+        summary.written[name] += n
+    summary.generation = int(st.meta("generation") or 0) + 1
+    st.set_meta("generation", str(summary.generation))
+    st.con.execute("DELETE FROM meta WHERE key = 'write_dirty'")
+    shutil_rmtree(directory)
+
+
+def shutil_rmtree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def derive_topics(driver: Driver, st: StageStore, s: Settings) -> dict[str, str]:
+    """Topics for works without source topics and researchers' topic profiles, for what the load changed."""
+    out: dict[str, str] = {}
+    works = [
+        r[0]
+        for r in st.con.execute(
+            "SELECT DISTINCT p.id FROM pending_derive p JOIN work w ON w.id = p.id WHERE p.kind = 'work' ORDER BY 1"
+        ).fetchall()
+    ]
+    researchers = [
+        r[0]
+        for r in st.con.execute(
+            "SELECT DISTINCT p.id FROM pending_derive p JOIN researcher r ON r.id = p.id WHERE p.kind = 'researcher' ORDER BY 1"
+        ).fetchall()
+    ]
+    try:
+        from kg import topics as topics_mod
+    except ImportError:
+        out["topics"] = "kg.topics is missing: topics not assigned"
+    else:
+        if works:
+            topics_mod.assign_for_works(driver, works, settings=s)
+        if researchers:
+            topics_mod.refresh_researcher_topics(driver, researchers, settings=s)
+        out["topics"] = "ok"
+    st.con.execute("DELETE FROM pending_derive")
+    return out

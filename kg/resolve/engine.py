@@ -1,0 +1,76 @@
+"""The resolve stage behind one interface: an engine turns the staged records into the resolved tables.
+
+The embedded engine (DuckDB and Python in this process) is the default; the Spark engine (kg.resolve.spark) runs
+the same model on a cluster. Both read the stage store and leave the same resolved tables in it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from kg.config import Settings
+from kg.stage.store import StageStore
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ResolveReport:
+    work_records: int = 0
+    works: int = 0
+    works_removed: int = 0
+    groups: int = 0
+    slots: int = 0
+    clusters: int = 0
+    researchers: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class Engine(Protocol):
+    name: str
+
+    def resolve(self, store: StageStore, *, on_progress: Progress | None = None) -> ResolveReport: ...
+
+
+class EmbeddedEngine:
+    """Works, then entity records, then researchers, then the SQL-derived tables, all in the stage's DuckDB."""
+
+    name = "embedded"
+
+    def resolve(self, store: StageStore, *, on_progress: Progress | None = None) -> ResolveReport:
+        import time
+
+        from kg.resolve.graph import build_graph_tables, stage_entities
+        from kg.resolve.researchers import resolve_researchers
+        from kg.resolve.works import resolve_works
+
+        report = ResolveReport()
+        t = time.monotonic()
+        w = resolve_works(store, (lambda d, n: on_progress("resolve works", d, n)) if on_progress else None)
+        report.work_records, report.works, report.works_removed = w.records, w.works, w.removed
+        report.seconds["works"] = time.monotonic() - t
+        t = time.monotonic()
+        stage_entities(store)
+        r = resolve_researchers(
+            store, (lambda d, n: on_progress("resolve researchers", d, n)) if on_progress else None
+        )
+        report.groups, report.slots, report.clusters, report.researchers = (
+            r.groups,
+            r.slots,
+            r.clusters,
+            r.researchers,
+        )
+        report.seconds["researchers"] = time.monotonic() - t
+        t = time.monotonic()
+        build_graph_tables(store)
+        report.seconds["graph"] = time.monotonic() - t
+        return report
+
+
+def get_engine(settings: Settings, name: str | None = None) -> Engine:
+    chosen = name or "embedded"
+    if chosen == "embedded":
+        return EmbeddedEngine()
+    raise ValueError(f"unknown resolve engine {chosen!r} (known: embedded)")

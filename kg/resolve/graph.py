@@ -1,0 +1,277 @@
+"""The rest of the resolved graph, in SQL over the stage: authorships, affiliations, institutions, topics, topic
+hierarchy, citations and curated decisions. Each table is rebuilt whole from the resolved works and researchers
+(a few seconds at a million works), so it is always exactly a function of what is staged."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+import pyarrow as pa
+
+from kg.identity import name_key
+from kg.models import InstitutionRecord, ResearcherRecord, TopicRecord
+from kg.resolve import rows as rowmod
+from kg.resolve.researchers import load_decisions
+from kg.resolve.works import INSTITUTION_SRC_SCHEMA
+from kg.stage.store import StageStore
+
+_S = pa.string()
+_LS = pa.list_(pa.string())
+
+# The first few provenance refs by source, file and record id, then line (kg.identity.first_refs, in SQL).
+_MACROS = r"""
+CREATE OR REPLACE MACRO first_refs(l) AS list_slice(
+    list_transform(
+        list_sort(list_distinct(list_transform(list_filter(l, lambda x: x IS NOT NULL),
+                                              lambda x: regexp_replace(x, ':[0-9]+#', '#') || chr(31) || x))),
+        lambda x: split_part(x, chr(31), 2)),
+    1, 5);
+"""
+
+_TOPIC_SRC_SCHEMA = pa.schema(
+    [
+        ("id", _S),
+        ("name", _S),
+        ("scheme", _S),
+        ("level", _S),
+        ("keywords", _LS),
+        ("source", _S),
+        ("ref", _S),
+        ("authoritative", pa.bool_()),
+        ("parent", _S),
+    ]
+)
+_PROFILE_AFF_SCHEMA = pa.schema(
+    [("rec", _S), ("institution", _S), ("source", _S), ("raw_affiliation", _S), ("ref", _S)]
+)
+
+
+def stage_entities(store: StageStore) -> None:
+    """Institution and topic records, and the institutions researcher records name, as source rows."""
+    con = store.con
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS profile_affiliation_src "
+        "(rec VARCHAR, institution VARCHAR, source VARCHAR, raw_affiliation VARCHAR, ref VARCHAR)"
+    )
+    with store.transaction():
+        inst_rows: list[dict[str, Any]] = []
+        for rec, payload in con.execute("SELECT rec, payload FROM institution_recs WHERE pending").fetchall():
+            ir = InstitutionRecord.model_validate_json(payload)
+            row = rowmod.institution_row(ir, ir.prov.source, f"{ir.prov.source}:{ir.prov.ref}")
+            if row:
+                row["owner"] = rec
+                inst_rows.append(row)
+        topic_rows: list[dict[str, Any]] = []
+        for _rec, payload in con.execute("SELECT rec, payload FROM topic_recs WHERE pending").fetchall():
+            tr = TopicRecord.model_validate_json(payload)
+            ref = f"{tr.prov.source}:{tr.prov.ref}"
+            chain = [tr.subfield, tr.field, tr.domain]
+            parents = [t for t in chain if t is not None]
+            topic_rows.append(
+                {
+                    "id": tr.id,
+                    "name": tr.name,
+                    "scheme": "openalex",
+                    "level": "topic",
+                    "keywords": list(tr.keywords),
+                    "source": tr.prov.source,
+                    "ref": ref,
+                    "authoritative": True,
+                    "parent": parents[0].id if parents else None,
+                }
+            )
+            for i, t in enumerate(parents):
+                topic_rows.append(
+                    {
+                        "id": t.id,
+                        "name": t.name,
+                        "scheme": t.scheme,
+                        "level": t.level,
+                        "keywords": [],
+                        "source": tr.prov.source,
+                        "ref": ref,
+                        "authoritative": False,
+                        "parent": parents[i + 1].id if i + 1 < len(parents) else None,
+                    }
+                )
+        aff_rows: list[dict[str, Any]] = []
+        for rec, payload in con.execute("SELECT rec, payload FROM researcher_recs WHERE pending").fetchall():
+            r = ResearcherRecord.model_validate_json(payload)
+            ref = f"{r.prov.source}:{r.prov.ref}"
+            for iref in r.institutions:
+                row = rowmod.institution_row(iref, r.prov.source, ref)
+                if row:
+                    row["owner"] = rec
+                    inst_rows.append(row)
+                    aff_rows.append(
+                        {
+                            "rec": rec,
+                            "institution": row["id"],
+                            "source": r.prov.source,
+                            "raw_affiliation": r.affiliation,
+                            "ref": ref,
+                        }
+                    )
+        con.execute(
+            "DELETE FROM institution_src WHERE owner IN (SELECT rec FROM institution_recs WHERE pending "
+            "UNION ALL SELECT rec FROM researcher_recs WHERE pending)"
+        )
+        con.execute(
+            "DELETE FROM profile_affiliation_src WHERE rec IN (SELECT rec FROM researcher_recs WHERE pending)"
+        )
+        con.execute("UPDATE institution_recs SET pending = false WHERE pending")
+        con.execute("UPDATE topic_recs SET pending = false WHERE pending")
+        store.insert_rows("institution_src", inst_rows, INSTITUTION_SRC_SCHEMA)
+        store.insert_rows("topic_src", topic_rows, _TOPIC_SRC_SCHEMA)
+        store.insert_rows("profile_affiliation_src", aff_rows, _PROFILE_AFF_SCHEMA)
+
+
+def build_graph_tables(store: StageStore) -> None:
+    """Rebuild authored, affiliated, institution, topic, has_topic, part_of, cites, same_as and not_same_as."""
+    con = store.con
+    con.execute(_MACROS)
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS profile_affiliation_src "
+        "(rec VARCHAR, institution VARCHAR, source VARCHAR, raw_affiliation VARCHAR, ref VARCHAR)"
+    )
+    with store.transaction():
+        con.execute("DELETE FROM authored")
+        con.execute(
+            """
+            INSERT INTO authored
+            SELECT cs.researcher, s.work_id, s.position, s.name, s.names, s.source, s.sources, cs.confidence,
+                   s.institutions, s.block, w.record_refs
+            FROM cluster_slot cs JOIN slot s ON s.key = cs.slot_key AND s.work_id = cs.work_id
+            JOIN work w ON w.id = s.work_id
+            QUALIFY row_number() OVER (PARTITION BY cs.researcher, s.work_id ORDER BY s.position NULLS LAST, s.key) = 1
+            """
+        )
+        con.execute("DELETE FROM affiliated")
+        con.execute(
+            """
+            INSERT INTO affiliated
+            SELECT cs.researcher, inst, list_sort(list_distinct(list(w.year) FILTER (WHERE w.year IS NOT NULL))),
+                   'authorships', min(s.raw_affiliations[1]), first_refs(flatten(list(w.record_refs)))
+            FROM cluster_slot cs JOIN slot s ON s.key = cs.slot_key AND s.work_id = cs.work_id
+            JOIN work w ON w.id = s.work_id, unnest(s.institutions) AS u(inst)
+            GROUP BY cs.researcher, inst
+            UNION ALL
+            SELECT t.researcher, p.institution, []::INTEGER[], p.source, min(p.raw_affiliation), first_refs(list(p.ref))
+            FROM profile_affiliation_src p JOIN record_target t USING (rec)
+            GROUP BY t.researcher, p.institution, p.source
+            """
+        )
+        con.execute("DELETE FROM institution")
+        con.execute(
+            """
+            INSERT INTO institution
+            SELECT id,
+                   arg_max(name, (entity, rank, name)) FILTER (WHERE name IS NOT NULL),
+                   arg_max(ror, (entity, rank, ror)) FILTER (WHERE ror IS NOT NULL),
+                   arg_max(openalex_id, (entity, rank, openalex_id)) FILTER (WHERE openalex_id IS NOT NULL),
+                   arg_max(country_code, (entity, rank, country_code)) FILTER (WHERE country_code IS NOT NULL),
+                   arg_max(type, (entity, rank, type)) FILTER (WHERE type IS NOT NULL),
+                   list_sort(list_distinct(list(source))), first_refs(list(record_ref))
+            FROM institution_src GROUP BY id
+            """
+        )
+        con.execute("DELETE FROM topic")
+        con.execute(
+            """
+            INSERT INTO topic
+            WITH t AS (
+                SELECT id, name, scheme, level, keywords, source, ref, authoritative FROM topic_src
+                UNION ALL
+                SELECT topic, name, scheme, level, []::VARCHAR[], source, ref, false FROM work_topic_src
+            )
+            SELECT id,
+                   arg_max(name, (authoritative, name)) FILTER (WHERE name IS NOT NULL),
+                   arg_max(scheme, (authoritative, scheme)) FILTER (WHERE scheme IS NOT NULL),
+                   arg_max(level, (authoritative, level)) FILTER (WHERE level IS NOT NULL),
+                   arg_max(keywords, (authoritative, len(keywords))) FILTER (WHERE len(keywords) > 0),
+                   list_sort(list_distinct(list(source))), first_refs(list(ref)), bool_or(authoritative)
+            FROM t GROUP BY id
+            """
+        )
+        con.execute("DELETE FROM has_topic")
+        con.execute(
+            """
+            INSERT INTO has_topic
+            SELECT work_id, topic, max(score), 'source', min(source), min(source), first_refs(list(ref))
+            FROM work_topic_src GROUP BY work_id, topic
+            """
+        )
+        con.execute("DELETE FROM part_of")
+        con.execute(
+            """
+            INSERT INTO part_of
+            SELECT id, parent, min(source), first_refs(list(ref)) FROM topic_src WHERE parent IS NOT NULL
+            GROUP BY id, parent
+            """
+        )
+        con.execute("DELETE FROM cites")
+        con.execute(
+            """
+            INSERT INTO cites
+            WITH ids AS (SELECT id AS work_id, unnest(ids) AS x FROM work)
+            SELECT r.work_id, ids.work_id, min(r.source), any_value(w.record_refs)
+            FROM work_ref_src r JOIN ids ON ids.x = r.ref JOIN work w ON w.id = r.work_id
+            WHERE ids.work_id <> r.work_id
+            GROUP BY r.work_id, ids.work_id
+            """
+        )
+        _decision_edges(store)
+
+
+def _decision_edges(store: StageStore) -> None:
+    """Each curated decision, between the researchers that hold most of each of its sides' anchors."""
+    con = store.con
+    con.execute("DELETE FROM same_as")
+    con.execute("DELETE FROM not_same_as")
+    decisions = load_decisions(store)
+    if not decisions:
+        return
+    anchors = sorted({a for d, _ in decisions for a in d.anchors_a | d.anchors_b})
+    wids = sorted({a.rsplit("#", 1)[0] for a in anchors})
+    con.register("_wids", pa.table({"x": pa.array(wids, type=_S)}))
+    try:
+        rows = con.execute(
+            """
+            WITH ids AS (SELECT id AS work_id, unnest(ids) AS x FROM work)
+            SELECT ids.x, s.names, cs.researcher
+            FROM ids JOIN _wids USING (x) JOIN slot s ON s.work_id = ids.work_id
+            JOIN cluster_slot cs ON cs.slot_key = s.key AND cs.work_id = s.work_id
+            """
+        ).fetchall()
+    finally:
+        con.unregister("_wids")
+    holders: dict[str, set[str]] = defaultdict(set)
+    for x, names, researcher in rows:
+        for n in names or []:
+            holders[f"{x}#{name_key(n)}"].add(researcher)
+    researchers = {r[0] for r in con.execute("SELECT id FROM researcher").fetchall()}
+    same: list[dict[str, Any]] = []
+    different: list[dict[str, Any]] = []
+    for d, _blocks in decisions:
+        a = _holder(d.anchors_a, holders)
+        b = _holder(d.anchors_b, holders)
+        if d.claim:
+            b = b or (d.claim if d.claim in researchers else None)
+        if a is None or b is None:
+            continue
+        row = {"src": a, "dst": b, "decision": d.id, "by": d.by, "at": d.at, "why": d.why, "claim": d.claim}
+        (same if d.kind == "SAME_AS" else different).append(row)
+    schema = pa.schema([(c, _S) for c in ("src", "dst", "decision", "by", "at", "why", "claim")])
+    store.insert_rows("same_as", same, schema)
+    store.insert_rows("not_same_as", different, schema)
+
+
+def _holder(anchors: frozenset[str], holders: dict[str, set[str]]) -> str | None:
+    counts: Counter[str] = Counter()
+    for a in anchors:
+        for r in holders.get(a, ()):
+            counts[r] += 1
+    if not counts:
+        return None
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]

@@ -1,0 +1,473 @@
+"""Resolve researchers: cluster every author slot of a pending block with every other slot of that block.
+
+A block is a blocking key (kg.identity.block_key); blocks tied by a curated SAME_AS form one group and are
+clustered together. For each pending group the whole group is read from the stage and clustered by
+kg.identity.cluster_block (a function of the set of slots and decisions), so the clusters of a block do not depend
+on which load brought which mention. Researcher records (profile pages, author entities) then give clusters the
+strong ids they tie together and the fields they state; a researcher's row is built from every cluster that ends
+under its id and every record that describes it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from kg import identity
+from kg.identity import Cluster, Decision, SlotContext, category_label, cluster_block, first_refs
+from kg.models import ResearcherRecord
+from kg.resolve import rows as rowmod
+from kg.resolve.works import slot_from_row
+from kg.stage.store import StageStore
+
+# Slots read from the stage per batch while streaming the pending groups.
+READ_BATCH = 50_000
+# Groups clustered per transaction.
+GROUPS_PER_TX = 20_000
+
+_S = pa.string()
+_LS = pa.list_(pa.string())
+CLUSTER_SCHEMA = pa.schema(
+    [
+        ("key", _S),
+        ("grp", _S),
+        ("id", _S),
+        ("name", _S),
+        ("method", _S),
+        ("confidence", pa.float64()),
+        ("evidence", _LS),
+        ("strong", _LS),
+        ("members", pa.int32()),
+        ("names", _LS),
+        ("sources", _LS),
+        ("refs", _LS),
+    ]
+)
+CLUSTER_SLOT_SCHEMA = pa.schema(
+    [
+        ("slot_key", _S),
+        ("work_id", _S),
+        ("cluster", _S),
+        ("researcher", _S),
+        ("confidence", pa.float64()),
+        ("grp", _S),
+    ]
+)
+RESEARCHER_COLUMNS = (
+    "id",
+    "name",
+    "name_key",
+    "block_key",
+    "aliases",
+    "orcid",
+    "openalex_id",
+    "profile_key",
+    "headline",
+    "affiliation",
+    "affiliation_status",
+    "trust_score",
+    "trust_label",
+    "verification_level",
+    "claimed",
+    "open_to_collaborate",
+    "followers",
+    "reported_works",
+    "reported_topics",
+    "reported_close_collaborators",
+    "identity_method",
+    "identity_confidence",
+    "identity_evidence",
+    "sources",
+    "mention_count",
+    "record_refs",
+)
+RESEARCHER_SCHEMA = pa.schema(
+    [
+        ("id", _S),
+        ("name", _S),
+        ("name_key", _S),
+        ("block_key", _S),
+        ("aliases", _LS),
+        ("orcid", _S),
+        ("openalex_id", _S),
+        ("profile_key", _S),
+        ("headline", _S),
+        ("affiliation", _S),
+        ("affiliation_status", _S),
+        ("trust_score", pa.int64()),
+        ("trust_label", _S),
+        ("verification_level", _S),
+        ("claimed", pa.bool_()),
+        ("open_to_collaborate", pa.bool_()),
+        ("followers", pa.int64()),
+        ("reported_works", pa.int64()),
+        ("reported_topics", pa.int64()),
+        ("reported_close_collaborators", pa.int64()),
+        ("identity_method", _S),
+        ("identity_confidence", pa.float64()),
+        ("identity_evidence", _LS),
+        ("sources", _LS),
+        ("mention_count", pa.int32()),
+        ("record_refs", _LS),
+    ]
+)
+
+
+@dataclass
+class ResearchersReport:
+    groups: int = 0
+    slots: int = 0
+    clusters: int = 0
+    researchers: int = 0
+
+
+def load_decisions(store: StageStore) -> list[tuple[Decision, list[str]]]:
+    out = []
+    for row in store.con.execute(
+        'SELECT id, kind, anchors_a, anchors_b, blocks, "by", "at", why, claim FROM decisions ORDER BY id'
+    ).fetchall():
+        d = Decision(
+            id=row[0],
+            kind=row[1],
+            anchors_a=frozenset(row[2] or []),
+            anchors_b=frozenset(row[3] or []),
+            by=row[5] or "",
+            at=row[6] or "",
+            why=row[7] or "",
+            claim=row[8],
+        )
+        out.append((d, list(row[4] or [])))
+    return out
+
+
+def _block_groups(decisions: list[tuple[Decision, list[str]]]) -> dict[str, str]:
+    """Blocks tied by a curated SAME_AS → the group they are clustered in (its smallest block)."""
+    parent: dict[str, str] = {}
+
+    def find(b: str) -> str:
+        parent.setdefault(b, b)
+        while parent[b] != b:
+            parent[b] = parent[parent[b]]
+            b = parent[b]
+        return b
+
+    for d, blocks in decisions:
+        if d.kind != "SAME_AS" or len(blocks) < 2:
+            continue
+        bs = sorted(blocks)
+        for b in bs[1:]:
+            ra, rb = find(bs[0]), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    return {b: find(b) for b in parent if find(b) != b or any(find(x) == b and x != b for x in parent)}
+
+
+def resolve_researchers(
+    store: StageStore, on_progress: Callable[[int, int], None] | None = None
+) -> ResearchersReport:
+    report = ResearchersReport()
+    con = store.con
+    decisions = load_decisions(store)
+    groups_of = _block_groups(decisions)
+    with store.transaction():
+        con.execute("DELETE FROM block_group")
+        store.insert_rows(
+            "block_group",
+            [{"block": b, "grp": g} for b, g in sorted(groups_of.items())],
+            pa.schema([("block", _S), ("grp", _S)]),
+        )
+        # a pending researcher record re-aliases the clusters holding its ids, wherever they are
+        con.execute(
+            "INSERT OR IGNORE INTO pending_block "
+            "SELECT DISTINCT block FROM researcher_recs WHERE pending "
+            "UNION SELECT DISTINCT s.block FROM cluster c "
+            "JOIN (SELECT unnest(strong) AS sid FROM researcher_recs WHERE pending) p ON list_contains(c.strong, p.sid) "
+            "JOIN cluster_slot cs ON cs.cluster = c.key JOIN slot s ON s.key = cs.slot_key AND s.work_id = cs.work_id"
+        )
+    pending_groups = sorted(
+        {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT coalesce(bg.grp, p.block) FROM pending_block p LEFT JOIN block_group bg USING (block)"
+            ).fetchall()
+        }
+    )
+    alias_groups = _alias_groups(store)
+    decisions_by_block: dict[str, list[Decision]] = defaultdict(list)
+    for d, blocks in decisions:
+        for b in blocks:
+            decisions_by_block[groups_of.get(b, b)].append(d)
+
+    total = len(pending_groups)
+    done = 0
+    for chunk in _chunked(pending_groups, GROUPS_PER_TX):
+        cluster_rows: list[dict[str, Any]] = []
+        slot_rows: list[dict[str, Any]] = []
+        for grp, ctxs, refs in _group_contexts(store, chunk):
+            decs = _unique(decisions_by_block.get(grp, []))
+            clusters = cluster_block(ctxs, decs)
+            for cl in clusters:
+                rowmod.apply_aliases(cl, alias_groups.relevant(cl))
+                cluster_rows.append(_cluster_row(grp, cl, refs))
+                key = cluster_rows[-1]["key"]
+                for m in cl.members:
+                    slot_rows.append(
+                        {
+                            "slot_key": m.key,
+                            "work_id": m.slot.work_id,
+                            "cluster": key,
+                            "researcher": cl.id,
+                            "confidence": cl.slot_confidence[m.key],
+                            "grp": grp,
+                        }
+                    )
+            report.slots += len(ctxs)
+        report.groups += len(chunk)
+        report.clusters += len(cluster_rows)
+        with store.transaction():
+            con.register("_groups", pa.table({"grp": pa.array(chunk, type=_S)}))
+            try:
+                con.execute(
+                    "INSERT INTO pending_derive SELECT 'researcher', id FROM cluster WHERE grp IN (SELECT grp FROM _groups)"
+                )
+                con.execute("DELETE FROM cluster WHERE grp IN (SELECT grp FROM _groups)")
+                con.execute("DELETE FROM cluster_slot WHERE grp IN (SELECT grp FROM _groups)")
+                con.execute(
+                    "DELETE FROM pending_block WHERE block IN (SELECT block FROM pending_block p "
+                    "LEFT JOIN block_group bg USING (block) WHERE coalesce(bg.grp, p.block) IN (SELECT grp FROM _groups))"
+                )
+            finally:
+                con.unregister("_groups")
+            store.insert_rows("cluster", cluster_rows, CLUSTER_SCHEMA)
+            store.insert_rows("cluster_slot", slot_rows, CLUSTER_SLOT_SCHEMA)
+            store.insert_rows(
+                "pending_derive",
+                [{"kind": "researcher", "id": i} for i in sorted({r["id"] for r in cluster_rows})],
+                pa.schema([("kind", _S), ("id", _S)]),
+            )
+        done += len(chunk)
+        if on_progress:
+            on_progress(done, total)
+    report.researchers = _researcher_rows(store)
+    return report
+
+
+def _unique(decs: list[Decision]) -> list[Decision]:
+    seen: dict[str, Decision] = {}
+    for d in decs:
+        seen.setdefault(d.id, d)
+    return [seen[k] for k in sorted(seen)]
+
+
+def _chunked(items: list[str], n: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+class _AliasIndex:
+    """Researcher records' strong-id groups, found by any id they hold."""
+
+    def __init__(self, groups: list[dict[str, set[str]]]) -> None:
+        self.groups = groups
+        self.by_id: dict[str, list[int]] = defaultdict(list)
+        for i, g in enumerate(groups):
+            for k, vs in g.items():
+                for v in vs:
+                    self.by_id[f"{k}:{v}"].append(i)
+
+    def relevant(self, cl: Cluster) -> list[dict[str, set[str]]]:
+        """Every record group reachable from the cluster's ids (records chain: A ties X to Y, B ties Y to Z)."""
+        if not self.by_id:
+            return []
+        seen_groups: set[int] = set()
+        seen_ids: set[str] = set()
+        frontier = {f"{k}:{v}" for k, vs in cl.strong.items() if k != "src" for v in vs}
+        while frontier:
+            seen_ids |= frontier
+            nxt: set[str] = set()
+            for x in frontier:
+                for i in self.by_id.get(x, ()):
+                    if i not in seen_groups:
+                        seen_groups.add(i)
+                        nxt.update(f"{k}:{v}" for k, vs in self.groups[i].items() for v in vs)
+            frontier = nxt - seen_ids
+        return [self.groups[i] for i in sorted(seen_groups)]
+
+
+def _alias_groups(store: StageStore) -> _AliasIndex:
+    groups = []
+    for (strong,) in store.con.execute(
+        "SELECT DISTINCT strong FROM researcher_recs WHERE len(strong) > 1 ORDER BY strong"
+    ).fetchall():
+        groups.append(rowmod.strong_group(list(strong)))
+    return _AliasIndex(groups)
+
+
+def _group_contexts(
+    store: StageStore, groups: list[str]
+) -> Iterator[tuple[str, list[SlotContext], dict[str, list[str]]]]:
+    """(group, its slot contexts, record refs of its works) for each group, streamed in group order."""
+    con = store.con
+    con.register("_groups", pa.table({"grp": pa.array(groups, type=_S)}))
+    try:
+        reader = con.sql(
+            """
+            WITH ps AS (
+                SELECT s.*, coalesce(bg.grp, s.block) AS grp FROM slot s LEFT JOIN block_group bg USING (block)
+                WHERE coalesce(bg.grp, s.block) IN (SELECT grp FROM _groups)
+            ),
+            pw AS (SELECT DISTINCT work_id FROM ps),
+            co AS (
+                SELECT work_id,
+                       CASE WHEN count(*) <= $cap THEN list(struct_pack(k := key, b := block, n := name)) END AS co
+                FROM slot WHERE work_id IN (SELECT work_id FROM pw) GROUP BY work_id
+            ),
+            tp AS (
+                SELECT work_id, list(DISTINCT topic ORDER BY topic) AS topics FROM work_topic_src
+                WHERE work_id IN (SELECT work_id FROM pw) GROUP BY work_id
+            )
+            SELECT ps.grp, ps.key, ps.work_id, ps.mentions, w.ids, w.venue, w.year, w.categories, w.record_refs,
+                   co.co, tp.topics
+            FROM ps JOIN work w ON w.id = ps.work_id LEFT JOIN co ON co.work_id = ps.work_id
+            LEFT JOIN tp ON tp.work_id = ps.work_id
+            ORDER BY ps.grp, ps.key, ps.work_id
+            """,
+            params={"cap": identity.IDENTITY_COAUTHOR_CAP},
+        ).to_arrow_reader(READ_BATCH)
+        current: str | None = None
+        ctxs: list[SlotContext] = []
+        refs: dict[str, list[str]] = {}
+        for batch in reader:
+            for row in batch.to_pylist():
+                grp = row["grp"]
+                if grp != current:
+                    if current is not None:
+                        yield current, ctxs, refs
+                    current, ctxs, refs = grp, [], {}
+                ctxs.append(_context(row))
+                refs[row["key"]] = list(row["record_refs"] or [])
+        if current is not None:
+            yield current, ctxs, refs
+    finally:
+        con.unregister("_groups")
+
+
+def _context(row: dict[str, Any]) -> SlotContext:
+    slot = slot_from_row(row["work_id"], row["mentions"], row["key"])
+    co: dict[str, str] = {}
+    for c in sorted(row["co"] or [], key=lambda c: c["n"], reverse=True):
+        if c["k"] != row["key"]:
+            co[c["b"]] = c["n"]  # the smallest name of a shared key, whatever order they came in
+    topics = {x: x for x in row["topics"] or []}
+    topics.update({f"cat:{category_label(c)}": c for c in row["categories"] or []})
+    return SlotContext(
+        slot=slot,
+        work_ids=set(row["ids"] or []) | {row["work_id"]},
+        coauthors=co,
+        topics=topics,
+        venue=row["venue"],
+        year=row["year"],
+    )
+
+
+def _cluster_row(grp: str, cl: Cluster, refs: dict[str, list[str]]) -> dict[str, Any]:
+    strong = sorted(identity.typed_strong_ids({k: v for k, v in cl.strong.items()}))
+    return {
+        "key": f"{grp}|{min(m.key for m in cl.members)}",
+        "grp": grp,
+        "id": cl.id,
+        "name": cl.name,
+        "method": cl.method,
+        "confidence": cl.confidence,
+        "evidence": list(cl.evidence),
+        "strong": strong,
+        "members": len(cl.members),
+        "names": sorted({n for m in cl.members for n in m.slot.names}),
+        "sources": sorted({x.source for m in cl.members for x in m.slot.mentions}),
+        "refs": first_refs({r for m in cl.members for r in refs.get(m.key, [])}),
+    }
+
+
+def _researcher_rows(store: StageStore) -> int:
+    """Rebuild the researcher rows (and record targets) of every researcher id whose clusters or records changed."""
+    con = store.con
+    with store.transaction():
+        # where each researcher record points: the cluster holding its best strong id, else its own id
+        holder = {
+            sid: cid
+            for sid, cid in con.execute(
+                "SELECT sid, min(id) FROM (SELECT id, unnest(strong) AS sid FROM cluster) GROUP BY sid"
+            ).fetchall()
+        }
+        old_targets = dict(con.execute("SELECT rec, researcher FROM record_target").fetchall())
+        new_targets: dict[str, str] = {}
+        payloads: dict[str, ResearcherRecord] = {}
+        for rec, payload, strong in con.execute(
+            "SELECT rec, payload, strong FROM researcher_recs"
+        ).fetchall():
+            r = ResearcherRecord.model_validate_json(payload)
+            payloads[rec] = r
+            target = next((holder[s] for s in strong or [] if s in holder), None)
+            new_targets[rec] = target or rowmod.researcher_record_id(r)
+        changed_records = {k for k in new_targets if old_targets.get(k) != new_targets[k]}
+        affected = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT id FROM pending_derive WHERE kind = 'researcher'"
+            ).fetchall()
+        }
+        affected |= {old_targets[k] for k in changed_records if k in old_targets}
+        affected |= {new_targets[k] for k in changed_records}
+        affected |= {
+            new_targets[k] for (k,) in con.execute("SELECT rec FROM researcher_recs WHERE pending").fetchall()
+        }
+        con.execute("DELETE FROM record_target")
+        store.insert_rows(
+            "record_target",
+            [{"rec": k, "researcher": v} for k, v in sorted(new_targets.items())],
+            pa.schema([("rec", _S), ("researcher", _S)]),
+        )
+        con.execute("UPDATE researcher_recs SET pending = false WHERE pending")
+        ids = sorted(affected)
+        con.register("_ids", pa.table({"id": pa.array(ids, type=_S)}))
+        try:
+            clusters_by_id: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            cur = con.execute(
+                "SELECT c.* FROM cluster c JOIN _ids USING (id) ORDER BY c.id, c.members DESC, c.key"
+            )
+            cols = [d[0] for d in cur.description]
+            for row in cur.fetchall():
+                d = dict(zip(cols, row, strict=True))
+                clusters_by_id[d["id"]].append(d)
+            con.execute("DELETE FROM researcher WHERE id IN (SELECT id FROM _ids)")
+        finally:
+            con.unregister("_ids")
+        records_by_target: dict[str, list[str]] = defaultdict(list)
+        for rec, tgt in new_targets.items():
+            if tgt in affected:
+                records_by_target[tgt].append(rec)
+        out = []
+        for rid in ids:
+            cls = clusters_by_id.get(rid, [])
+            recs = [payloads[k] for k in sorted(records_by_target.get(rid, []))]
+            if not cls and not recs:
+                continue
+            out.append(_researcher_row(rid, cls, recs))
+        store.insert_rows("researcher", out, RESEARCHER_SCHEMA)
+    return len(out)
+
+
+def _researcher_row(
+    rid: str, clusters: list[dict[str, Any]], records: list[ResearcherRecord]
+) -> dict[str, Any]:
+    entries = [rowmod.record_entry(r) for r in records]
+    refs = {f"{r.prov.source}:{r.prov.ref}" for r in records}
+    props = rowmod.researcher_props(clusters, entries, record=records[0] if records else None)
+    refs |= {x for c in clusters for x in c["refs"] or []}
+    props["id"] = rid
+    props["record_refs"] = first_refs(refs)
+    return {c: props.get(c) for c in RESEARCHER_COLUMNS}

@@ -1,0 +1,206 @@
+"""The resolved tables: the graph as resolution computes it (one row per node and relationship), kept in the stage.
+
+These are the contract between the resolve stage (which fills them, on DuckDB or on Spark), the derive stage (which
+adds COAUTHOR) and the write stage (which makes Neo4j equal to them). Column names are the graph's property names.
+`written` remembers, per row, the hash of what the graph holds, so a write sends only what changed.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+# label or relationship type → (table, key columns, property columns). The write stage reads this; nothing else
+# names a label or a type.
+NODE_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Work": (
+        "work",
+        (
+            "title",
+            "title_key",
+            "abstract",
+            "type",
+            "venue",
+            "language",
+            "organisation",
+            "score",
+            "year",
+            "date",
+            "ids",
+            "doi",
+            "arxiv_id",
+            "openalex_id",
+            "sources",
+            "record_refs",
+            "categories",
+            "references",
+            "upvotes",
+            "author_count",
+            "authors_truncated",
+            "has_code",
+        ),
+    ),
+    "Researcher": (
+        "researcher",
+        (
+            "name",
+            "name_key",
+            "block_key",
+            "aliases",
+            "orcid",
+            "openalex_id",
+            "profile_key",
+            "headline",
+            "affiliation",
+            "affiliation_status",
+            "trust_score",
+            "trust_label",
+            "verification_level",
+            "claimed",
+            "open_to_collaborate",
+            "followers",
+            "reported_works",
+            "reported_topics",
+            "reported_close_collaborators",
+            "identity_method",
+            "identity_confidence",
+            "identity_evidence",
+            "sources",
+            "mention_count",
+            "record_refs",
+        ),
+    ),
+    "Institution": (
+        "institution",
+        ("name", "ror", "openalex_id", "country_code", "type", "sources", "record_refs"),
+    ),
+    "Topic": ("topic", ("name", "scheme", "level", "keywords", "sources", "record_refs")),
+}
+
+# type → (table, start label, end label, property columns); rows are keyed by (src, dst)
+REL_TABLES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
+    "AUTHORED": (
+        "authored",
+        "Researcher",
+        "Work",
+        (
+            "position",
+            "raw_name",
+            "names",
+            "source",
+            "sources",
+            "confidence",
+            "institutions",
+            "block_key",
+            "record_refs",
+        ),
+    ),
+    "HAS_TOPIC": ("has_topic", "Work", "Topic", ("score", "method", "evidence", "source", "record_refs")),
+    "PART_OF": ("part_of", "Topic", "Topic", ("source", "record_refs")),
+    "AFFILIATED_WITH": (
+        "affiliated",
+        "Researcher",
+        "Institution",
+        ("years", "source", "raw_affiliation", "record_refs"),
+    ),
+    "CITES": ("cites", "Work", "Work", ("source", "record_refs")),
+    "SAME_AS": ("same_as", "Researcher", "Researcher", ("decision", "by", "at", "why", "claim")),
+    "NOT_SAME_AS": ("not_same_as", "Researcher", "Researcher", ("decision", "by", "at", "why", "claim")),
+    "COAUTHOR": (
+        "coauthor",
+        "Researcher",
+        "Researcher",
+        ("shared_works", "weight", "first_year", "last_year", "works"),
+    ),
+}
+
+# A relationship between two nodes is one row, except AFFILIATED_WITH, one row per source saying so.
+REL_EXTRA_KEY: dict[str, str] = {"AFFILIATED_WITH": "source"}
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS work_member (wrec VARCHAR, work_id VARCHAR);
+CREATE TABLE IF NOT EXISTS work (
+    id VARCHAR, title VARCHAR, title_key VARCHAR, abstract VARCHAR, type VARCHAR, venue VARCHAR,
+    language VARCHAR, organisation VARCHAR, score DOUBLE, year INTEGER, date VARCHAR, ids VARCHAR[], doi VARCHAR,
+    arxiv_id VARCHAR, openalex_id VARCHAR, sources VARCHAR[], record_refs VARCHAR[], categories VARCHAR[],
+    "references" VARCHAR[], upvotes BIGINT, author_count INTEGER, authors_truncated BOOLEAN, has_code BOOLEAN
+);
+-- one row per author slot (one author position on one work, every source's mention of it joined)
+CREATE TABLE IF NOT EXISTS slot (
+    key VARCHAR, work_id VARCHAR, block VARCHAR, name VARCHAR, position INTEGER, mentions VARCHAR,
+    institutions VARCHAR[], raw_affiliations VARCHAR[], names VARCHAR[], source VARCHAR, sources VARCHAR[]
+);
+-- topics the sources attached to works (OpenAlex topics, arXiv categories), before aggregation
+CREATE TABLE IF NOT EXISTS work_topic_src (
+    work_id VARCHAR, topic VARCHAR, name VARCHAR, scheme VARCHAR, level VARCHAR, score DOUBLE, source VARCHAR,
+    ref VARCHAR
+);
+-- institutions the sources named (on authorships, as entities, on profiles), before aggregation
+-- owner: the work (authorship institutions) or the record (entities, profiles) the row came from
+CREATE TABLE IF NOT EXISTS institution_src (
+    id VARCHAR, name VARCHAR, ror VARCHAR, openalex_id VARCHAR, country_code VARCHAR, type VARCHAR, source VARCHAR,
+    rank INTEGER, owner VARCHAR, record_ref VARCHAR, entity BOOLEAN
+);
+CREATE TABLE IF NOT EXISTS work_ref_src (work_id VARCHAR, ref VARCHAR, source VARCHAR);
+CREATE TABLE IF NOT EXISTS topic_src (
+    id VARCHAR, name VARCHAR, scheme VARCHAR, level VARCHAR, keywords VARCHAR[], source VARCHAR, ref VARCHAR,
+    authoritative BOOLEAN, parent VARCHAR
+);
+-- blocks whose researchers must be clustered again (set by the works step, cleared by the researchers step)
+CREATE TABLE IF NOT EXISTS pending_block (block VARCHAR PRIMARY KEY);
+-- researchers clustered per block group, and which slot went where
+CREATE TABLE IF NOT EXISTS cluster (
+    key VARCHAR, grp VARCHAR, id VARCHAR, name VARCHAR, method VARCHAR, confidence DOUBLE,
+    evidence VARCHAR[], strong VARCHAR[], members INTEGER, names VARCHAR[], sources VARCHAR[], refs VARCHAR[]
+);
+CREATE TABLE IF NOT EXISTS cluster_slot (
+    slot_key VARCHAR, work_id VARCHAR, cluster VARCHAR, researcher VARCHAR, confidence DOUBLE, grp VARCHAR
+);
+CREATE TABLE IF NOT EXISTS block_group (block VARCHAR PRIMARY KEY, grp VARCHAR);
+CREATE TABLE IF NOT EXISTS record_target (rec VARCHAR, researcher VARCHAR);
+CREATE TABLE IF NOT EXISTS researcher (
+    id VARCHAR, name VARCHAR, name_key VARCHAR, block_key VARCHAR, aliases VARCHAR[], orcid VARCHAR,
+    openalex_id VARCHAR, profile_key VARCHAR, headline VARCHAR, affiliation VARCHAR, affiliation_status VARCHAR,
+    trust_score BIGINT, trust_label VARCHAR, verification_level VARCHAR, claimed BOOLEAN,
+    open_to_collaborate BOOLEAN, followers BIGINT, reported_works BIGINT, reported_topics BIGINT,
+    reported_close_collaborators BIGINT, identity_method VARCHAR, identity_confidence DOUBLE,
+    identity_evidence VARCHAR[], sources VARCHAR[], mention_count INTEGER, record_refs VARCHAR[]
+);
+CREATE TABLE IF NOT EXISTS authored (
+    src VARCHAR, dst VARCHAR, position INTEGER, raw_name VARCHAR, names VARCHAR[], source VARCHAR,
+    sources VARCHAR[], confidence DOUBLE, institutions VARCHAR[], block_key VARCHAR, record_refs VARCHAR[]
+);
+CREATE TABLE IF NOT EXISTS institution (
+    id VARCHAR, name VARCHAR, ror VARCHAR, openalex_id VARCHAR, country_code VARCHAR, type VARCHAR,
+    sources VARCHAR[], record_refs VARCHAR[]
+);
+CREATE TABLE IF NOT EXISTS topic (
+    id VARCHAR, name VARCHAR, scheme VARCHAR, level VARCHAR, keywords VARCHAR[], sources VARCHAR[],
+    record_refs VARCHAR[], authoritative BOOLEAN
+);
+CREATE TABLE IF NOT EXISTS has_topic (
+    src VARCHAR, dst VARCHAR, score DOUBLE, method VARCHAR, evidence VARCHAR, source VARCHAR, record_refs VARCHAR[]
+);
+CREATE TABLE IF NOT EXISTS part_of (src VARCHAR, dst VARCHAR, source VARCHAR, record_refs VARCHAR[]);
+CREATE TABLE IF NOT EXISTS affiliated (
+    src VARCHAR, dst VARCHAR, years INTEGER[], source VARCHAR, raw_affiliation VARCHAR, record_refs VARCHAR[]
+);
+CREATE TABLE IF NOT EXISTS cites (src VARCHAR, dst VARCHAR, source VARCHAR, record_refs VARCHAR[]);
+CREATE TABLE IF NOT EXISTS same_as (
+    src VARCHAR, dst VARCHAR, decision VARCHAR, "by" VARCHAR, "at" VARCHAR, why VARCHAR, claim VARCHAR
+);
+CREATE TABLE IF NOT EXISTS not_same_as (
+    src VARCHAR, dst VARCHAR, decision VARCHAR, "by" VARCHAR, "at" VARCHAR, why VARCHAR, claim VARCHAR
+);
+CREATE TABLE IF NOT EXISTS coauthor (
+    src VARCHAR, dst VARCHAR, shared_works BIGINT, weight DOUBLE, first_year INTEGER, last_year INTEGER,
+    works VARCHAR[]
+);
+-- what the graph holds: kind (label or type), key (id, or "src|dst[|extra]"), hash of the written properties
+CREATE TABLE IF NOT EXISTS written (kind VARCHAR, key VARCHAR, h UBIGINT);
+-- works and researchers whose derived topics (assignment, profiles) must be computed again after the write
+CREATE TABLE IF NOT EXISTS pending_derive (kind VARCHAR, id VARCHAR);
+"""
+
+
+def create_resolved_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_DDL)

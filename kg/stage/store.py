@@ -1,0 +1,481 @@
+"""The stage store: every parsed record, author mention, id and curated decision, in one embedded DuckDB file.
+
+It is the memory of what was seen. A load adds records to it (a record is keyed by a hash of its whole content, so
+staging the same file twice adds nothing); resolution reads it and keeps its results in it (the `resolved tables`,
+see kg.resolve); the write stage keeps in it what the graph already holds (`written`), so only changes are written.
+
+Everything a load does to the store happens in DuckDB transactions, and every step records what is still pending
+(records not yet resolved, blocks not yet clustered, rows not yet written), so a load killed at any point and run
+again ends in the same state. One process at a time: a file lock beside the database; a second load waits its turn
+and says so.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from kg.errors import InputError, KGError
+from kg.models import InstitutionRecord, Record, ResearcherRecord, TopicRecord, WorkRecord
+from kg.normalize import short_hash, title_key
+
+SCHEMA_VERSION = "1"
+
+# The tables. Lists are DuckDB lists; payloads are the records' own JSON (pydantic), validated again when resolved.
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR, phase VARCHAR,
+    paths VARCHAR[], rejects_file VARCHAR, read BIGINT, staged BIGINT, new_records BIGINT, rejected BIGINT,
+    failed_files VARCHAR[], counts VARCHAR, sources VARCHAR[]
+);
+-- every record ever staged, by content
+CREATE TABLE IF NOT EXISTS records (
+    rec VARCHAR, kind VARCHAR, source VARCHAR, ref VARCHAR, run_id VARCHAR, payload VARCHAR
+);
+-- every work a record carries (a profile page's works too), with the keys that group works into papers
+CREATE TABLE IF NOT EXISTS work_recs (
+    wrec VARCHAR, rec VARCHAR, source VARCHAR, title_key VARCHAR, year INTEGER, ids VARCHAR[],
+    profile_rec VARCHAR, payload VARCHAR, pending BOOLEAN
+);
+CREATE TABLE IF NOT EXISTS work_keys (wrec VARCHAR, key VARCHAR);
+-- researcher records (profile pages, author entities): their strong ids tie clusters together
+CREATE TABLE IF NOT EXISTS researcher_recs (
+    rec VARCHAR PRIMARY KEY, source VARCHAR, name VARCHAR, block VARCHAR, strong VARCHAR[], payload VARCHAR,
+    pending BOOLEAN
+);
+CREATE TABLE IF NOT EXISTS institution_recs (rec VARCHAR PRIMARY KEY, payload VARCHAR, pending BOOLEAN);
+CREATE TABLE IF NOT EXISTS topic_recs (rec VARCHAR PRIMARY KEY, payload VARCHAR, pending BOOLEAN);
+-- curated identity decisions (kg identity merge | split | claim), keyed on stable anchors
+CREATE TABLE IF NOT EXISTS decisions (
+    id VARCHAR PRIMARY KEY, kind VARCHAR, anchors_a VARCHAR[], anchors_b VARCHAR[], blocks VARCHAR[],
+    "by" VARCHAR, "at" VARCHAR, why VARCHAR, claim VARCHAR, a VARCHAR, b VARCHAR
+);
+"""
+
+
+def record_key(rec: Record, dumped: str | None = None) -> str:
+    """A record's identity: a hash of its whole content, provenance included."""
+    text = dumped if dumped is not None else rec.model_dump_json()
+    return hashlib.sha1(f"{rec.kind}\x1f{text}".encode()).hexdigest()[:24]
+
+
+def work_ids_of(rec: WorkRecord) -> list[str]:
+    """Typed ids of a work record (doi:, arxiv:, openalex:, title:) — the keys works are grouped by."""
+    from kg.identity import work_typed_ids
+
+    return work_typed_ids(rec)
+
+
+@dataclass
+class StageCounts:
+    read: int = 0
+    new: int = 0
+
+
+class StageBusy(KGError):
+    """Another process holds the stage store."""
+
+
+class StageStore:
+    """One open stage store (DuckDB connection + the process lock)."""
+
+    def __init__(
+        self, path: Path, *, read_only: bool = False, wait: Callable[[str], None] | None = None
+    ) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock_fh: Any = None
+        self._take_lock(wait, shared=read_only)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only and self.path.exists())
+        except duckdb.IOException as e:
+            self._release_lock()
+            raise StageBusy(f"the stage store {self.path} is in use by another process ({e})") from e
+        except duckdb.Error as e:
+            self._release_lock()
+            raise InputError(f"cannot open the stage store {self.path}: {e}") from e
+        # DuckDB uses every core by default; the machine also runs Neo4j
+        self.con.execute(f"SET threads TO {max(1, min(4, os.cpu_count() or 1))}")
+        if not read_only:
+            self.con.execute(_DDL)
+            from kg.resolve.tables import create_resolved_tables
+
+            create_resolved_tables(self.con)
+            if self.meta("stage_id") is None:
+                self.set_meta("stage_id", uuid.uuid4().hex)
+                self.set_meta("schema_version", SCHEMA_VERSION)
+
+    # ---- lifecycle ------------------------------------------------------------------------------------------
+
+    def _take_lock(self, wait: Callable[[str], None] | None, *, shared: bool) -> None:
+        """A writer waits for the store (and says so); a reader never waits: it gets StageBusy instead."""
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        fh = open(lock_path, "a+")  # noqa: SIM115 - held until close()
+        try:
+            fcntl.flock(fh, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            if shared:
+                fh.close()
+                raise StageBusy(f"the stage store {self.path} is busy with a load ({holder})") from None
+            if wait:
+                wait(f"waiting for another load to finish (stage store {self.path} held by {holder})")
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        if not shared:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()}")
+            fh.flush()
+        self._lock_fh = fh
+
+    def _release_lock(self) -> None:
+        if self._lock_fh is not None:
+            try:
+                fcntl.flock(self._lock_fh, fcntl.LOCK_UN)
+            finally:
+                self._lock_fh.close()
+                self._lock_fh = None
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        finally:
+            self._release_lock()
+
+    def __enter__(self) -> StageStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self.con.execute("COMMIT")
+
+    # ---- small helpers --------------------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+    @property
+    def stage_id(self) -> str:
+        return self.meta("stage_id") or ""
+
+    def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
+        row = self.con.execute(sql, params or []).fetchone()
+        return None if row is None else row[0]
+
+    def insert_rows(
+        self, table: str, rows: list[dict[str, Any]], schema: pa.Schema, *, ignore: bool = False
+    ) -> None:
+        """Append rows (dicts with the schema's fields) through Arrow: one round trip per call."""
+        if not rows:
+            return
+        tbl = pa.Table.from_pylist(rows, schema=schema)
+        self.insert_arrow(table, tbl, ignore=ignore)
+
+    def insert_arrow(self, table: str, tbl: pa.Table, *, ignore: bool = False) -> None:
+        name = f"_in_{table}"
+        self.con.register(name, tbl)
+        try:
+            cols = ", ".join(f'"{c}"' for c in tbl.column_names)
+            verb = "INSERT OR IGNORE" if ignore else "INSERT"
+            self.con.execute(f'{verb} INTO {table} ({cols}) SELECT {cols} FROM "{name}"')
+        finally:
+            self.con.unregister(name)
+
+    # ---- runs -----------------------------------------------------------------------------------------------
+
+    def begin_run(self, run_id: str, paths: list[str], rejects_file: str | None) -> list[str]:
+        """Record a new run; returns the ids of earlier runs that never finished (this run completes their work)."""
+        unfinished = [
+            r[0]
+            for r in self.con.execute(
+                "SELECT run_id FROM runs WHERE status = 'running' ORDER BY run_id"
+            ).fetchall()
+        ]
+        if unfinished:
+            self.con.execute(
+                "UPDATE runs SET status = 'interrupted' WHERE status = 'running'",
+            )
+        self.con.execute(
+            "INSERT INTO runs (run_id, started_at, status, phase, paths, rejects_file) "
+            "VALUES (?, now(), 'running', 'stage', ?, ?)",
+            [run_id, paths, rejects_file],
+        )
+        return unfinished
+
+    def set_phase(self, run_id: str, phase: str) -> None:
+        self.con.execute("UPDATE runs SET phase = ? WHERE run_id = ?", [phase, run_id])
+
+    def finish_run(self, run_id: str, status: str, **fields: Any) -> None:
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        self.con.execute(
+            f"UPDATE runs SET status = ?, finished_at = now(){', ' + sets if sets else ''} WHERE run_id = ?",
+            [status, *fields.values(), run_id],
+        )
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        cur = self.con.execute(
+            "SELECT run_id, started_at, finished_at, status, phase, paths, read, new_records, rejected "
+            "FROM runs ORDER BY started_at DESC LIMIT ?",
+            [limit],
+        )
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    # ---- staging --------------------------------------------------------------------------------------------
+
+    def stage(
+        self,
+        run_id: str,
+        records: Iterable[Record],
+        *,
+        chunk: int = 20_000,
+        on_chunk: Callable[[StageCounts], None] | None = None,
+    ) -> StageCounts:
+        """Add records to the store, `chunk` records per transaction; records seen before add nothing."""
+        counts = StageCounts()
+        buf: list[Record] = []
+        for rec in records:
+            buf.append(rec)
+            if len(buf) >= chunk:
+                self._stage_chunk(run_id, buf, counts)
+                buf = []
+                if on_chunk:
+                    on_chunk(counts)
+        if buf:
+            self._stage_chunk(run_id, buf, counts)
+            if on_chunk:
+                on_chunk(counts)
+        return counts
+
+    def _stage_chunk(self, run_id: str, recs: list[Record], counts: StageCounts) -> None:
+        rows: dict[str, dict[str, Any]] = {}
+        for r in recs:
+            full = r.model_dump_json()
+            key = record_key(r, full)
+            if key in rows:
+                continue
+            payload = r.model_dump_json(exclude={"works"}) if isinstance(r, ResearcherRecord) else full
+            rows[key] = {
+                "rec": key,
+                "kind": r.kind,
+                "source": r.prov.source,
+                "ref": f"{r.prov.source}:{r.prov.ref}",
+                "run_id": run_id,
+                "payload": payload,
+                "_obj": r,
+            }
+        counts.read += len(recs)
+        with self.transaction():
+            keys = pa.table({"rec": list(rows)})
+            self.con.register("_chunk_keys", keys)
+            try:
+                seen = {
+                    k
+                    for (k,) in self.con.execute(
+                        "SELECT c.rec FROM _chunk_keys c JOIN records r ON r.rec = c.rec"
+                    ).fetchall()
+                }
+            finally:
+                self.con.unregister("_chunk_keys")
+            fresh = [row for k, row in rows.items() if k not in seen]
+            if not fresh:
+                return
+            self.insert_rows(
+                "records",
+                [{k: v for k, v in row.items() if k != "_obj"} for row in fresh],
+                _RECORDS_SCHEMA,
+            )
+            work_rows: list[dict[str, Any]] = []
+            key_rows: list[dict[str, Any]] = []
+            res_rows: list[dict[str, Any]] = []
+            inst_rows: list[dict[str, Any]] = []
+            topic_rows: list[dict[str, Any]] = []
+            for row in fresh:
+                obj = row["_obj"]
+                if isinstance(obj, WorkRecord):
+                    self._work_row(row["rec"], obj, None, row["payload"], work_rows, key_rows)
+                elif isinstance(obj, ResearcherRecord):
+                    res_rows.append(_researcher_row(row["rec"], obj, row["payload"]))
+                    for i, w in enumerate(obj.works):
+                        self._work_row(
+                            f"{row['rec']}/{i}", w, row["rec"], w.model_dump_json(), work_rows, key_rows
+                        )
+                elif isinstance(obj, InstitutionRecord):
+                    inst_rows.append({"rec": row["rec"], "payload": row["payload"], "pending": True})
+                elif isinstance(obj, TopicRecord):
+                    topic_rows.append({"rec": row["rec"], "payload": row["payload"], "pending": True})
+            self.insert_rows("work_recs", work_rows, _WORK_RECS_SCHEMA)
+            self.insert_rows("work_keys", key_rows, _WORK_KEYS_SCHEMA)
+            self.insert_rows("researcher_recs", res_rows, _RESEARCHER_RECS_SCHEMA)
+            self.insert_rows("institution_recs", inst_rows, _PAYLOAD_SCHEMA)
+            self.insert_rows("topic_recs", topic_rows, _PAYLOAD_SCHEMA)
+            counts.new += len(fresh)
+
+    @staticmethod
+    def _work_row(
+        wrec: str,
+        w: WorkRecord,
+        profile_rec: str | None,
+        payload: str,
+        out: list[dict[str, Any]],
+        keys: list[dict[str, Any]],
+    ) -> None:
+        ids = work_ids_of(w)
+        tk = title_key(w.title)
+        out.append(
+            {
+                "wrec": wrec,
+                "rec": profile_rec or wrec,
+                "source": w.prov.source,
+                "title_key": tk or None,
+                "year": w.year,
+                "ids": ids,
+                "profile_rec": profile_rec,
+                "payload": payload,
+                "pending": True,
+            }
+        )
+        for x in ids:
+            # a title groups works only with a compatible year, which group_works decides; the key only finds them
+            keys.append({"wrec": wrec, "key": x})
+
+    # ---- inspection -----------------------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for (table,) in self.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() ORDER BY table_name"
+        ).fetchall():
+            out[str(table)] = int(self.scalar(f'SELECT count(*) FROM "{table}"') or 0)
+        return out
+
+    def export_parquet(self, directory: Path) -> list[Path]:
+        directory.mkdir(parents=True, exist_ok=True)
+        written: list[Path] = []
+        for table in self.stats():
+            target = directory / f"{table}.parquet"
+            self.con.execute(f"COPY \"{table}\" TO '{_sql_path(target)}' (FORMAT parquet)")
+            written.append(target)
+        return written
+
+    def import_parquet(self, directory: Path, tables: Iterable[str]) -> None:
+        """Replace tables with the Parquet files of the same name (the output of another engine)."""
+        with self.transaction():
+            for table in tables:
+                src = directory / f"{table}.parquet"
+                self.con.execute(f'DELETE FROM "{table}"')
+                self.con.execute(f"INSERT INTO \"{table}\" SELECT * FROM read_parquet('{_sql_path(src)}')")
+
+
+def _sql_path(p: Path) -> str:
+    return str(p).replace("'", "''")
+
+
+def _researcher_row(rec: str, r: ResearcherRecord, payload: str) -> dict[str, Any]:
+    from kg.identity import block_key
+    from kg.normalize import normalize_openalex, normalize_orcid
+
+    strong = []
+    orcid = normalize_orcid(r.ids.orcid)
+    if orcid:
+        strong.append(f"orcid:{orcid}")
+    oa = normalize_openalex(r.ids.openalex, "A")
+    if oa:
+        strong.append(f"openalex:{oa}")
+    if r.ids.profile:
+        strong.append(f"profile:{r.ids.profile}")
+    return {
+        "rec": rec,
+        "source": r.prov.source,
+        "name": r.name.strip(),
+        "block": block_key(r.name),
+        "strong": strong,
+        "payload": payload,
+        "pending": True,
+    }
+
+
+_RECORDS_SCHEMA = pa.schema(
+    [
+        ("rec", pa.string()),
+        ("kind", pa.string()),
+        ("source", pa.string()),
+        ("ref", pa.string()),
+        ("run_id", pa.string()),
+        ("payload", pa.string()),
+    ]
+)
+_WORK_RECS_SCHEMA = pa.schema(
+    [
+        ("wrec", pa.string()),
+        ("rec", pa.string()),
+        ("source", pa.string()),
+        ("title_key", pa.string()),
+        ("year", pa.int32()),
+        ("ids", pa.list_(pa.string())),
+        ("profile_rec", pa.string()),
+        ("payload", pa.string()),
+        ("pending", pa.bool_()),
+    ]
+)
+_WORK_KEYS_SCHEMA = pa.schema([("wrec", pa.string()), ("key", pa.string())])
+_RESEARCHER_RECS_SCHEMA = pa.schema(
+    [
+        ("rec", pa.string()),
+        ("source", pa.string()),
+        ("name", pa.string()),
+        ("block", pa.string()),
+        ("strong", pa.list_(pa.string())),
+        ("payload", pa.string()),
+        ("pending", pa.bool_()),
+    ]
+)
+_PAYLOAD_SCHEMA = pa.schema([("rec", pa.string()), ("payload", pa.string()), ("pending", pa.bool_())])
+
+
+def stage_id_hash(stage_id: str) -> str:
+    return short_hash(stage_id, 12)
+
+
+def wait_note(stream: Callable[[str], None]) -> Callable[[str], None]:
+    """A `wait` callback that says once that the load waits, and then how long it waited."""
+    started: list[float] = []
+
+    def note(msg: str) -> None:
+        started.append(time.monotonic())
+        stream(msg)
+
+    return note
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,166 @@
+"""The bulk path: the whole resolved graph into an empty local Neo4j with `neo4j-admin database import full`.
+
+DuckDB writes one CSV per label and relationship type straight from the resolved tables (headers in the import
+tool's format, lists joined by U+001F), the local Neo4j stops, the import tool builds the store files, Neo4j starts
+again and the schema (constraints, indexes) is built over the imported graph. The graph is the one the online path
+writes from the same stage (tests/test_pipeline_bulk.py compares them).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg import localdb
+from kg.config import Settings
+from kg.errors import LocalDBError
+from kg.resolve.tables import NODE_TABLES, REL_TABLES
+from kg.stage.store import StageStore
+
+ARRAY_DELIMITER = "\x1f"
+
+_TYPE_SUFFIX = {
+    "VARCHAR": "",
+    "INTEGER": ":long",
+    "BIGINT": ":long",
+    "DOUBLE": ":double",
+    "BOOLEAN": ":boolean",
+    "VARCHAR[]": ":string[]",
+    "INTEGER[]": ":long[]",
+    "BIGINT[]": ":long[]",
+}
+
+
+@dataclass
+class BulkReport:
+    files: dict[str, Path] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    export_seconds: float = 0.0
+    import_seconds: float = 0.0
+    schema_seconds: float = 0.0
+
+
+def _column_types(store: StageStore, table: str) -> dict[str, str]:
+    return {
+        str(name): str(typ)
+        for name, typ in store.con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database()",
+            [table],
+        ).fetchall()
+    }
+
+
+def _col(name: str, typ: str) -> str:
+    suffix = _TYPE_SUFFIX.get(typ)
+    if suffix is None:
+        raise LocalDBError(f"the bulk export has no CSV type for {name} ({typ})")
+    q = f't."{name}"'
+    expr = f"CASE WHEN len({q}) > 0 THEN array_to_string({q}, chr(31)) END" if typ.endswith("[]") else q
+    return f'{expr} AS "{name}{suffix}"'
+
+
+def export_csv(store: StageStore, directory: Path, run_id: str) -> BulkReport:
+    """One CSV per label and relationship type, in the import tool's header format."""
+    report = BulkReport()
+    t0 = time.monotonic()
+    directory.mkdir(parents=True, exist_ok=True)
+    run = run_id.replace("'", "''")
+    for label, (table, props) in NODE_TABLES.items():
+        types = _column_types(store, table)
+        cols = [f't.id AS "id:ID({label})"'] + [_col(c, types[c]) for c in props]
+        cols += [
+            f"'{run}' AS load_run",
+            "strftime(now(), '%Y-%m-%dT%H:%M:%S.%fZ') AS \"updated_at:datetime\"",
+        ]
+        report.files[f"node:{label}"] = _copy(store, table, cols, directory / f"{table}.csv")
+    for rel, (table, start, end, props) in REL_TABLES.items():
+        types = _column_types(store, table)
+        cols = [f't.src AS ":START_ID({start})"', f't.dst AS ":END_ID({end})"']
+        cols += [_col(c, types[c]) for c in props] + [f"'{run}' AS load_run"]
+        report.files[f"rel:{rel}"] = _copy(store, table, cols, directory / f"{table}.csv")
+    for key, path in report.files.items():
+        table = path.stem
+        report.rows[key] = int(store.scalar(f'SELECT count(*) FROM "{table}"') or 0)
+    report.export_seconds = time.monotonic() - t0
+    return report
+
+
+def _copy(store: StageStore, table: str, cols: list[str], target: Path) -> Path:
+    sql = f'SELECT {", ".join(cols)} FROM "{table}" t'
+    path = str(target).replace("'", "''")
+    store.con.execute(
+        f"COPY ({sql}) TO '{path}' (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"')"
+    )
+    return target
+
+
+def import_command(s: Settings, report: BulkReport, log: Path) -> list[str]:
+    java = shutil.which("java") or "java"
+    args = [
+        java,
+        "-Xms512m",
+        f"-Xmx{s.heap_max}",
+        "-cp",
+        f"{(s.localdb_jars / 'lib').resolve()}/*",
+        localdb.ADMIN_TOOL,
+        "database",
+        "import",
+        "full",
+        "--overwrite-destination=true",
+        "--multiline-fields=true",
+        "--array-delimiter=U+001F",
+        f"--report-file={log.with_suffix('.report')}",
+    ]
+    for key, path in report.files.items():
+        kind, name = key.split(":", 1)
+        flag = "--nodes" if kind == "node" else "--relationships"
+        args.append(f"{flag}={name}={path.resolve()}")
+    args.append(s.neo4j_database)
+    return args
+
+
+def import_into_local(
+    s: Settings, report: BulkReport, *, on_step: Callable[[str], None] | None = None
+) -> None:
+    """Stop the local Neo4j, import the CSVs into its database (replacing it), start it again."""
+    if not s.uses_local_db:
+        raise LocalDBError(
+            "the bulk path writes into the local Neo4j only (KG_NEO4J_URI is set: load without --bulk)"
+        )
+    step = on_step or (lambda _m: None)
+    step("stopping the local Neo4j for the import")
+    localdb.stop(s)
+    conf = s.localdb_home / "run" / "import-conf"
+    conf.mkdir(parents=True, exist_ok=True)
+    (conf / "neo4j.conf").write_text("", encoding="utf-8")
+    log = s.localdb_home / "logs" / "import.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    env = {
+        "PATH": _env_path(),
+        "NEO4J_HOME": str(s.localdb_home.resolve()),
+        "NEO4J_CONF": str(conf.resolve()),
+    }
+    step("importing with neo4j-admin database import full")
+    t0 = time.monotonic()
+    with log.open("w", encoding="utf-8") as out:
+        proc = subprocess.run(
+            import_command(s, report, log), stdout=out, stderr=subprocess.STDOUT, env=env, cwd=s.localdb_home
+        )
+    report.import_seconds = time.monotonic() - t0
+    if proc.returncode != 0:
+        tail = [ln for ln in log.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+        raise LocalDBError(
+            f"neo4j-admin import failed: {tail[-1][:300] if tail else proc.returncode} (log: {log})"
+        )
+    step("starting the local Neo4j")
+    localdb.start(s)
+
+
+def _env_path() -> str:
+    import os
+
+    return os.environ.get("PATH", "/usr/bin:/bin")

@@ -1,0 +1,112 @@
+"""What the graph lacks: the resolved rows whose hash differs from what the graph holds (`written`), and the rows
+the graph holds that resolution no longer gives. Streamed from the stage in Arrow batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from kg.resolve.tables import NODE_TABLES, REL_EXTRA_KEY, REL_TABLES
+from kg.stage.store import StageStore
+
+SEP = "\x1f"  # between the parts of a relationship's key in `written`
+READ_BATCH = 20_000
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One label or relationship type, and how its rows are keyed and hashed in the stage."""
+
+    name: str
+    table: str
+    props: tuple[str, ...]
+    rel: bool
+    start: str = ""
+    end: str = ""
+
+    @property
+    def key_sql(self) -> str:
+        if not self.rel:
+            return "t.id"
+        extra = REL_EXTRA_KEY.get(self.name)
+        parts = ["t.src", "t.dst"] + ([f"t.{extra}"] if extra else [])
+        return " || chr(31) || ".join(parts)
+
+    @property
+    def hash_sql(self) -> str:
+        return "hash(" + ", ".join(f't."{c}"' for c in self.props) + ")"
+
+    @property
+    def select_sql(self) -> str:
+        cols = ["t.id"] if not self.rel else ["t.src", "t.dst"]
+        return ", ".join(cols + [f't."{c}"' for c in self.props])
+
+
+def node_kinds() -> list[Kind]:
+    return [Kind(label, table, props, False) for label, (table, props) in NODE_TABLES.items()]
+
+
+def rel_kinds() -> list[Kind]:
+    return [Kind(t, table, props, True, start, end) for t, (table, start, end, props) in REL_TABLES.items()]
+
+
+def upserts(store: StageStore, kind: Kind) -> Iterator[pa.RecordBatch]:
+    """Rows to write: `_key`, `_h`, `_new` (absent from the graph) and the row's columns."""
+    sql = f"""
+        SELECT {kind.key_sql} AS _key, {kind.hash_sql} AS _h, w.h IS NULL AS _new, {kind.select_sql}
+        FROM {kind.table} t LEFT JOIN (SELECT key, h FROM written WHERE kind = $kind) w ON w.key = {kind.key_sql}
+        WHERE w.h IS NULL OR w.h <> {kind.hash_sql}
+    """
+    yield from store.con.cursor().sql(sql, params={"kind": kind.name}).to_arrow_reader(READ_BATCH)
+
+
+def deletions(store: StageStore, kind: Kind) -> Iterator[pa.RecordBatch]:
+    """Keys the graph holds that the resolved table no longer has."""
+    sql = f"""
+        SELECT w.key AS _key FROM written w
+        WHERE w.kind = $kind AND NOT EXISTS (SELECT 1 FROM {kind.table} t WHERE {kind.key_sql} = w.key)
+    """
+    yield from store.con.cursor().sql(sql, params={"kind": kind.name}).to_arrow_reader(READ_BATCH)
+
+
+def counts(store: StageStore) -> dict[str, tuple[int, int]]:
+    """kind → (rows to write, rows to delete)."""
+    out = {}
+    for kind in [*node_kinds(), *rel_kinds()]:
+        up = store.scalar(
+            f"SELECT count(*) FROM {kind.table} t LEFT JOIN (SELECT key, h FROM written WHERE kind = ?) w "
+            f"ON w.key = {kind.key_sql} WHERE w.h IS NULL OR w.h <> {kind.hash_sql}",
+            [kind.name],
+        )
+        down = store.scalar(
+            f"SELECT count(*) FROM written w WHERE w.kind = ? AND NOT EXISTS "
+            f"(SELECT 1 FROM {kind.table} t WHERE {kind.key_sql} = w.key)",
+            [kind.name],
+        )
+        out[kind.name] = (int(up or 0), int(down or 0))
+    return out
+
+
+def props_of(row: dict[str, Any], kind: Kind) -> dict[str, Any]:
+    """A row's graph properties: an empty list is no property (the bulk importer cannot write one either)."""
+    out = {}
+    for c in kind.props:
+        v = row[c]
+        if isinstance(v, list) and not v:
+            v = None
+        out[c] = v
+    return out
+
+
+def mark_all_written(store: StageStore) -> None:
+    """Record that the graph holds exactly the resolved tables (after a bulk import)."""
+    con = store.con
+    con.execute("DELETE FROM written")
+    for kind in [*node_kinds(), *rel_kinds()]:
+        con.execute(
+            f"INSERT INTO written SELECT $kind, {kind.key_sql}, {kind.hash_sql} FROM {kind.table} t",
+            {"kind": kind.name},
+        )

@@ -1,0 +1,328 @@
+"""Write the resolved graph into any Neo4j 5 as write-only batches: only what changed, nodes first.
+
+Rows come from kg.write.changes (resolved rows the graph lacks, rows it holds that resolution dropped). Each batch
+is one `UNWIND` statement in one managed write transaction. New nodes and relationships are CREATEd (the stage
+knows they are not there); changed ones are MERGEd; after an interrupted write, everything is MERGEd, so writing
+again what already committed changes nothing. Several sessions write at once: nodes by a hash of their id, and
+relationships in a grid of (start, end) partitions taken a diagonal at a time ("mix and batch"), so no two
+concurrent batches touch one node and no two transactions wait on each other's locks.
+
+A batch the database refuses for a reason that is not transient is split in halves down to the one row that
+fails; that row is reported (one line naming it) and left out, and everything else is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zlib
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import neo4j
+import pyarrow as pa
+from neo4j import Driver
+
+from kg import catalog
+from kg.config import Settings
+from kg.db import translated_errors
+from kg.errors import DatabaseUnavailable, QueryError
+from kg.stage.store import StageStore
+from kg.write import changes
+from kg.write.changes import SEP, Kind
+
+log = logging.getLogger(__name__)
+
+# One row to write: (the statement's row, its key in `written`, its hash; None for a deletion).
+Item = tuple[Any, str, int | None]
+
+RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)
+# Confirmed rows are recorded in the stage in batches this large (a crash between two flushes makes the next run
+# MERGE what it cannot prove was written).
+FLUSH_ROWS = 100_000
+# Types other jobs also write (topic assignment adds HAS_TOPIC): never CREATE them blindly.
+ALWAYS_MERGE = {"HAS_TOPIC", "Topic"}
+
+
+@dataclass
+class WriteReport:
+    written: dict[str, int] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+Progress = Callable[[str, int], None]
+
+
+class OnlineWriter:
+    def __init__(
+        self,
+        driver: Driver,
+        store: StageStore,
+        settings: Settings,
+        run_id: str,
+        *,
+        merge_all: bool,
+        batch_size: int,
+        sessions: int,
+        on_progress: Progress | None = None,
+        on_failure: Callable[[str], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.driver = driver
+        self.store = store
+        self.settings = settings
+        self.run_id = run_id
+        self.merge_all = merge_all
+        self.batch_size = max(1, batch_size)
+        self.sessions = max(1, sessions)
+        self.on_progress = on_progress
+        self.on_failure = on_failure
+        self.sleep = sleep
+        self.report = WriteReport()
+        self._confirmed: list[tuple[str, str, int | None]] = []  # (kind, key, hash or None for a deletion)
+
+    # ---- the whole write ------------------------------------------------------------------------------------
+
+    def write(self) -> WriteReport:
+        t0 = time.monotonic()
+        nodes, rels = changes.node_kinds(), changes.rel_kinds()
+        with ThreadPoolExecutor(max_workers=self.sessions, thread_name_prefix="kg-write") as pool:
+            self.pool = pool
+            for kind in rels:
+                self._delete(kind)
+            for kind in nodes:
+                self._delete(kind)
+            for kind in nodes:
+                self._upsert(kind)
+            for kind in rels:
+                self._upsert(kind)
+        self._flush()
+        self.report.seconds = time.monotonic() - t0
+        return self.report
+
+    # ---- per kind -------------------------------------------------------------------------------------------
+
+    def _delete(self, kind: Kind) -> None:
+        n = 0
+        for batch in changes.deletions(self.store, kind):
+            keys = batch.column("_key").to_pylist()
+            if kind.rel:
+                keyed = kind.name in changes.REL_EXTRA_KEY
+                name = "write/rel_delete_by_source" if keyed else "write/rel_delete"
+                cypher = catalog.template(name, type=kind.name, start=kind.start, end=kind.end)
+                items: list[Item] = []
+                for k in keys:
+                    parts = k.split(SEP)
+                    row = {"src": parts[0], "dst": parts[1], **({"source": parts[2]} if keyed else {})}
+                    items.append((row, k, None))
+                self._run_partitioned(kind, cypher, items, rel=True)
+            else:
+                cypher = catalog.template("write/node_delete", label=kind.name)
+                self._run_nodes(kind, cypher, [(k, k, None) for k in keys], param="ids")
+            n += len(keys)
+        if n:
+            self.report.deleted[kind.name] = n
+
+    def _upsert(self, kind: Kind) -> None:
+        n = 0
+        for batch in changes.upserts(self.store, kind):
+            new_rows: list[Item] = []
+            changed_rows: list[Item] = []
+            for row in batch.to_pylist():
+                props = changes.props_of(row, kind)
+                if kind.rel:
+                    item: Any = {"src": row["src"], "dst": row["dst"], "props": props}
+                else:
+                    if kind.name == "Topic":
+                        props["authoritative"] = bool(row.get("authoritative"))
+                    item = {"id": row["id"], "props": props}
+                target = (
+                    new_rows
+                    if row["_new"] and not self.merge_all and kind.name not in ALWAYS_MERGE
+                    else changed_rows
+                )
+                target.append((item, row["_key"], int(row["_h"])))
+            for rows, create in ((new_rows, True), (changed_rows, False)):
+                if not rows:
+                    continue
+                if kind.rel:
+                    name = (
+                        "write/rel_create"
+                        if create
+                        else (
+                            "write/rel_merge_by_source"
+                            if kind.name in changes.REL_EXTRA_KEY
+                            else "write/rel_merge"
+                        )
+                    )
+                    cypher = catalog.template(name, type=kind.name, start=kind.start, end=kind.end)
+                    self._run_partitioned(kind, cypher, rows, rel=True)
+                else:
+                    if kind.name == "Topic":
+                        cypher = catalog.query("write/topic_merge")
+                    else:
+                        name = "write/node_create" if create else "write/node_merge"
+                        cypher = catalog.template(name, label=kind.name)
+                    self._run_nodes(kind, cypher, rows, param="rows")
+            n += batch.num_rows
+            if self.on_progress:
+                self.on_progress(kind.name, n)
+        if n:
+            self.report.written[kind.name] = n
+
+    # ---- partitioned, parallel batches ----------------------------------------------------------------------
+
+    def _run_nodes(
+        self, kind: Kind, cypher: str, items: list[Item], *, param: str
+    ) -> None:
+        parts: list[list[Item]] = [[] for _ in range(self.sessions)]
+        for it in items:
+            parts[_bucket(it[1], self.sessions)].append(it)
+        self._run_round(kind, cypher, parts, param)
+
+    def _run_partitioned(
+        self, kind: Kind, cypher: str, items: list[Item], *, rel: bool
+    ) -> None:
+        p = self.sessions
+        grid: dict[tuple[int, int], list[Item]] = defaultdict(list)
+        same_label = kind.start == kind.end
+        for it in items:
+            a, b = _bucket(it[0]["src"], p), _bucket(it[0]["dst"], p)
+            grid[(min(a, b), max(a, b)) if same_label else (a, b)].append(it)
+        for cells in _rounds(p, same_label):
+            self._run_round(kind, cypher, [grid.get(c, []) for c in cells], "rows")
+
+    def _run_round(
+        self, kind: Kind, cypher: str, parts: Sequence[list[Item]], param: str
+    ) -> None:
+        futures = []
+        for part in parts:
+            for i in range(0, len(part), self.batch_size):
+                futures.append(
+                    self.pool.submit(
+                        self._write_isolating, kind, cypher, part[i : i + self.batch_size], param
+                    )
+                )
+        for f in futures:
+            self._confirmed.extend(f.result())
+        if len(self._confirmed) >= FLUSH_ROWS:
+            self._flush()
+
+    def _write_isolating(
+        self, kind: Kind, cypher: str, items: list[Item], param: str
+    ) -> list[tuple[str, str, int | None]]:
+        """Write a batch; if the database refuses it (not transiently), halve it down to the failing rows."""
+        try:
+            self._write(cypher, [it[0] for it in items], param)
+        except QueryError as e:
+            if len(items) == 1:
+                what = items[0][1].replace(SEP, " → ")
+                msg = f"{kind.name} {what}: not written: {e}"
+                log.warning(msg)
+                self.report.failed.append(msg)
+                if self.on_failure:
+                    self.on_failure(msg)
+                return []
+            half = len(items) // 2
+            return self._write_isolating(kind, cypher, items[:half], param) + self._write_isolating(
+                kind, cypher, items[half:], param
+            )
+        return [(kind.name, it[1], it[2]) for it in items]
+
+    def _write(self, cypher: str, rows: list[Any], param: str) -> None:
+        delays = list(RETRY_DELAYS)
+        while True:
+            try:
+                with (
+                    translated_errors(),
+                    self.driver.session(
+                        database=self.settings.neo4j_database, notifications_min_severity="OFF"
+                    ) as session,
+                ):
+                    session.execute_write(_run, cypher, {param: rows, "run": self.run_id})
+                return
+            except DatabaseUnavailable as e:
+                if not delays:
+                    raise DatabaseUnavailable(f"{e} (gave up after {len(RETRY_DELAYS)} retries)") from e
+                d = delays.pop(0)
+                log.warning("Neo4j unavailable, retrying a write batch in %.0fs: %s", d, e)
+                self.sleep(d)
+
+    # ---- the stage's memory of what the graph holds ---------------------------------------------------------
+
+    def _flush(self) -> None:
+        if not self._confirmed:
+            return
+        rows = self._confirmed
+        self._confirmed = []
+        tbl = pa.table(
+            {
+                "kind": pa.array([r[0] for r in rows], type=pa.string()),
+                "key": pa.array([r[1] for r in rows], type=pa.string()),
+                "h": pa.array([r[2] for r in rows], type=pa.uint64()),
+            }
+        )
+        con = self.store.con
+        with self.store.transaction():
+            con.register("_confirmed", tbl)
+            try:
+                con.execute(
+                    "DELETE FROM written USING _confirmed c WHERE written.kind = c.kind AND written.key = c.key"
+                )
+                con.execute("INSERT INTO written SELECT kind, key, h FROM _confirmed WHERE h IS NOT NULL")
+            finally:
+                con.unregister("_confirmed")
+
+
+def _run(tx: neo4j.ManagedTransaction, cypher: str, params: dict[str, Any]) -> None:
+    tx.run(cypher, params).consume()
+
+
+def _rounds(p: int, same_label: bool) -> list[list[tuple[int, int]]]:
+    """Cells of the partition grid to write at once, round after round, such that no two cells of a round share
+    a partition of nodes. Start and end of another label: the diagonals (i, i + r). One label at both ends (a
+    node may be either end): the pairs of a round-robin tournament, then the cells (i, i)."""
+    if not same_label:
+        return [[(i, (i + r) % p) for i in range(p)] for r in range(p)]
+    teams = list(range(p)) + ([-1] if p % 2 else [])
+    n = len(teams)
+    out: list[list[tuple[int, int]]] = [[(i, i) for i in range(p)]]
+    for _ in range(n - 1):
+        pairs = [(teams[i], teams[n - 1 - i]) for i in range(n // 2)]
+        out.append([(min(a, b), max(a, b)) for a, b in pairs if a >= 0 and b >= 0])
+        teams = [teams[0], teams[-1], *teams[1:-1]]
+    return [r for r in out if r]
+
+
+def _bucket(key: str, n: int) -> int:
+    return zlib.crc32(key.encode("utf-8")) % n if n > 1 else 0
+
+
+def write_changes(
+    driver: Driver,
+    store: StageStore,
+    settings: Settings,
+    run_id: str,
+    *,
+    merge_all: bool,
+    batch_size: int,
+    sessions: int,
+    on_progress: Progress | None = None,
+    on_failure: Callable[[str], None] | None = None,
+) -> WriteReport:
+    return OnlineWriter(
+        driver,
+        store,
+        settings,
+        run_id,
+        merge_all=merge_all,
+        batch_size=batch_size,
+        sessions=sessions,
+        on_progress=on_progress,
+        on_failure=on_failure,
+    ).write()

@@ -1,0 +1,227 @@
+"""The load pipeline as a whole: resolution sees every staged mention, later loads resolve against earlier ones,
+only changes are written, and the bulk path and the write-only path give one graph."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from neo4j import Driver
+
+import loaders
+from kg import db, localdb, pipeline
+from kg.config import Settings
+from kg.models import AuthorRef, Provenance, SourceName, WorkRecord
+from kg.stage.store import StageStore
+from tests.graph_fingerprint import diff, fingerprint
+
+DATA = Path(__file__).parent / "data" / "load"
+
+
+def _work(source: SourceName, title: str, authors: list[tuple[str, str | None]], line: int = 1) -> WorkRecord:
+    return WorkRecord(
+        prov=Provenance(source=source, file=f"{source}.jsonl", line=line, record_id=title),
+        title=title,
+        year=2021,
+        venue="Graph Learning",
+        authors=[AuthorRef(name=n, position=i, openalex_id=oa) for i, (n, oa) in enumerate(authors, start=1)],
+    )
+
+
+def _records() -> list[Any]:
+    # Three different people named (X.) Song with OpenAlex ids, each with their own co-authors; then listings that
+    # name "Xiang Song" with no id: one with a co-author of A1 (that is A1), one with a stranger (nobody known).
+    return [
+        _work("openalex", "Distributed graph training", [("Xiang Song", "A1"), ("George Karypis", "A9")]),
+        _work("openalex", "Sampling large graphs", [("Xiang Song", "A1"), ("Da Zheng", "A8")], 2),
+        _work("openalex", "Quantum dots", [("Xiang Song", "A2"), ("Maria Rossi", "A7")], 3),
+        _work("openalex", "Soil carbon", [("Xin Song", "A3"), ("Jan Novak", "A6")], 4),
+        _work("arxiv-listing", "Partitioning for GNNs", [("Xiang Song", None), ("George Karypis", None)], 5),
+        _work("arxiv-listing", "A survey of deserts", [("Xiang Song", None), ("Pat Stranger", None)], 6),
+    ]
+
+
+def _load(drv: Driver, s: Settings, records: list[Any], stage: Path) -> pipeline.LoadSummary:
+    return pipeline.load(
+        drv, [("fixture", records)], settings=s, derive=False, stage_path=stage, rejects_path=None
+    )
+
+
+def _authored(drv: Driver, s: Settings) -> list[tuple[str, str]]:
+    rows = db.run(
+        drv,
+        "MATCH (r:Researcher)-[:AUTHORED]->(w:Work) WHERE r.name ENDS WITH 'Song' "
+        "RETURN r.id AS r, w.title AS w ORDER BY r, w",
+        settings=s,
+    )
+    return [(r["r"], r["w"]) for r in rows]
+
+
+@pytest.mark.neo4j
+def test_a_later_name_only_mention_joins_the_researcher_it_shares_a_coauthor_with(
+    graph: Driver, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    s = neo4j_settings
+    recs = _records()
+    stage = tmp_path / "stage.duckdb"
+    _load(graph, s, recs[:4], stage)
+    _load(graph, s, recs[4:], stage)  # the listings come later: resolved against everything staged before
+    pairs = _authored(graph, s)
+    assert ("openalex:A1", "Partitioning for GNNs") in pairs
+    assert next(p for p in pairs if p[1] == "A survey of deserts")[0].startswith("name:")
+    assert {r for r, _ in pairs} >= {"openalex:A1", "openalex:A2", "openalex:A3"}
+    incremental = fingerprint(graph, s)
+
+    db.run_autocommit(
+        graph, "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS", settings=s
+    )
+    _load(graph, s, recs, tmp_path / "whole.duckdb")
+    whole = fingerprint(graph, s)
+    assert incremental == whole, diff(whole, incremental)
+
+
+@pytest.mark.neo4j
+def test_a_rerun_that_changes_nothing_writes_nothing(
+    graph: Driver, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    s = neo4j_settings
+    paths = sorted(str(p) for p in DATA.iterdir() if p.is_file())
+    stage = tmp_path / "stage.duckdb"
+
+    def run() -> pipeline.LoadSummary:
+        return pipeline.load(
+            graph, [(p, loaders.iter_records([p])) for p in paths], settings=s, derive=False, stage_path=stage,
+            rejects_path=str(tmp_path / "rejects.jsonl"),
+        )  # fmt: skip
+
+    first = run()
+    assert first.written["Work"] > 0 and first.written["AUTHORED"] > 0
+    before = fingerprint(graph, s)
+    second = run()
+    assert second.new_records == 0
+    assert dict(second.written) == {} and dict(second.deleted) == {}
+    assert fingerprint(graph, s) == before
+    runs = db.run(
+        graph, "MATCH (l:LoadRun) RETURN l.status AS status, l.stage_generation AS g ORDER BY g", settings=s
+    )
+    assert runs == [{"status": "completed", "g": 1}, {"status": "completed", "g": 2}]
+
+
+@pytest.mark.neo4j
+def test_files_loaded_one_by_one_give_the_graph_of_one_load_of_all(
+    graph: Driver, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    s = neo4j_settings
+    paths = sorted(str(p) for p in DATA.iterdir() if p.is_file())
+
+    def load(batch: list[str], stage: Path) -> None:
+        pipeline.load(
+            graph, [(p, loaders.iter_records([p])) for p in batch], settings=s, derive=False, stage_path=stage,
+            rejects_path=str(tmp_path / "rejects.jsonl"),
+        )  # fmt: skip
+
+    for p in reversed(paths):
+        load([p], tmp_path / "one-by-one.duckdb")
+    one_by_one = fingerprint(graph, s, ignore_lines=True)
+    db.run_autocommit(
+        graph, "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS", settings=s
+    )
+    load(paths, tmp_path / "all.duckdb")
+    all_at_once = fingerprint(graph, s, ignore_lines=True)
+    assert one_by_one == all_at_once, diff(all_at_once, one_by_one)
+
+
+def test_the_stage_store_waits_for_another_load_and_says_so(tmp_path: Path) -> None:
+    import threading
+
+    path = tmp_path / "stage.duckdb"
+    said: list[str] = []
+    first = StageStore(path)
+    opened = threading.Event()
+
+    def second() -> None:
+        with StageStore(path, wait=said.append):
+            opened.set()
+
+    t = threading.Thread(target=second)
+    t.start()
+    assert not opened.wait(1.0)  # held: the second load waits
+    first.close()
+    assert opened.wait(30.0)
+    t.join()
+    assert len(said) == 1 and said[0].startswith("waiting for another load to finish")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def bulk_neo4j(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """A local Neo4j of the test's own: the bulk path stops it, imports into it and starts it again."""
+    if os.environ.get("KG_NEO4J_URI"):
+        pytest.skip("the bulk path imports into a local Neo4j of its own; KG_NEO4J_URI points elsewhere")
+    s = Settings(
+        neo4j_uri=None,
+        localdb_home=tmp_path_factory.mktemp("bulk") / "neo4j",
+        bolt_port=_free_port(),
+        http_port=_free_port(),
+        heap_initial="256m",
+        heap_max="1g",
+        pagecache="256m",
+    )
+    try:
+        localdb.start(s)
+    except Exception as e:  # no Java or jars: the fixture for the shared tests would have failed too
+        pytest.skip(f"cannot start a second local Neo4j: {e}")
+    yield s
+    localdb.stop(s)
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_the_bulk_path_and_the_write_only_path_give_the_same_graph(
+    bulk_neo4j: Settings, neo4j_settings: Settings, graph: Driver, shared_data: Path, tmp_path: Path
+) -> None:
+    paths = [
+        str(shared_data / x)
+        for x in ("seeds", "openalex", "arxiv/atom", "arxiv/kaggle_arxiv_metadata_sample_200.jsonl")
+    ]
+
+    def sources() -> list[tuple[str, Any]]:
+        return [(p, loaders.iter_records([p])) for p in paths]
+
+    online = pipeline.load(
+        graph, sources(), settings=neo4j_settings, derive=False, stage_path=tmp_path / "online.duckdb",
+        rejects_path=str(tmp_path / "rejects-online.jsonl"),
+    )  # fmt: skip
+    assert online.written["Work"] > 300
+    online_graph = fingerprint(graph, neo4j_settings)
+
+    drv = db.make_driver(bulk_neo4j, ensure_local=False)
+    try:
+        bulk = pipeline.load(
+            drv, sources(), settings=bulk_neo4j, derive=False, bulk=True, stage_path=tmp_path / "bulk.duckdb",
+            rejects_path=str(tmp_path / "rejects-bulk.jsonl"),
+        )  # fmt: skip
+    finally:
+        drv.close()
+    assert bulk.bulk and bulk.written["Work"] == online.written["Work"]
+    drv = db.make_driver(bulk_neo4j, ensure_local=False)
+    try:
+        bulk_graph = fingerprint(drv, bulk_neo4j)
+        # and a second load into the imported graph writes nothing: the stage knows what the import wrote
+        again = pipeline.load(
+            drv, sources(), settings=bulk_neo4j, derive=False, stage_path=tmp_path / "bulk.duckdb",
+            rejects_path=str(tmp_path / "rejects-bulk.jsonl"),
+        )  # fmt: skip
+        assert dict(again.written) == {}
+    finally:
+        drv.close()
+    assert bulk_graph == online_graph, diff(online_graph, bulk_graph)
