@@ -59,6 +59,8 @@ WORK_COLUMNS = (
     "author_count",
     "authors_truncated",
     "has_code",
+    "cited_by_count",
+    "pdf_url",
 )
 
 
@@ -365,6 +367,8 @@ WORK_SCHEMA = pa.schema(
         ("author_count", pa.int32()),
         ("authors_truncated", pa.bool_()),
         ("has_code", pa.bool_()),
+        ("cited_by_count", pa.int64()),
+        ("pdf_url", _S),
     ]
 )
 SLOT_SCHEMA = pa.schema(
