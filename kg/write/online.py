@@ -177,17 +177,13 @@ class OnlineWriter:
 
     # ---- partitioned, parallel batches ----------------------------------------------------------------------
 
-    def _run_nodes(
-        self, kind: Kind, cypher: str, items: list[Item], *, param: str
-    ) -> None:
+    def _run_nodes(self, kind: Kind, cypher: str, items: list[Item], *, param: str) -> None:
         parts: list[list[Item]] = [[] for _ in range(self.sessions)]
         for it in items:
             parts[_bucket(it[1], self.sessions)].append(it)
         self._run_round(kind, cypher, parts, param)
 
-    def _run_partitioned(
-        self, kind: Kind, cypher: str, items: list[Item], *, rel: bool
-    ) -> None:
+    def _run_partitioned(self, kind: Kind, cypher: str, items: list[Item], *, rel: bool) -> None:
         p = self.sessions
         grid: dict[tuple[int, int], list[Item]] = defaultdict(list)
         same_label = kind.start == kind.end
@@ -197,9 +193,7 @@ class OnlineWriter:
         for cells in _rounds(p, same_label):
             self._run_round(kind, cypher, [grid.get(c, []) for c in cells], "rows")
 
-    def _run_round(
-        self, kind: Kind, cypher: str, parts: Sequence[list[Item]], param: str
-    ) -> None:
+    def _run_round(self, kind: Kind, cypher: str, parts: Sequence[list[Item]], param: str) -> None:
         futures = []
         for part in parts:
             for i in range(0, len(part), self.batch_size):
