@@ -563,7 +563,8 @@ class Slot:
         return self._key[2]
 
     def conflicts(self, m: Mention) -> bool:
-        for kind in ("orcid", "openalex", "profile"):
+        # two authors of one paper with different ids of one kind (a source's own author ids too) are two slots
+        for kind in ("orcid", "openalex", "profile", "src"):
             mine = self.strong(kind)
             theirs = m.strong().get(kind)
             if mine and theirs and theirs not in mine:

@@ -20,7 +20,7 @@ Progress = Callable[[str, int, int], None]
 class ResolveReport:
     work_records: int = 0
     works: int = 0
-    works_removed: int = 0
+    works_merged: int = 0
     groups: int = 0
     slots: int = 0
     clusters: int = 0
@@ -39,6 +39,11 @@ class EmbeddedEngine:
 
     name = "embedded"
 
+    def __init__(self, *, copy_single_records: bool = True, strong_in_sql: bool = True) -> None:
+        # both shortcuts are exact (tests/test_resolve.py): off, every record and block goes through the model
+        self.copy_single_records = copy_single_records
+        self.strong_in_sql = strong_in_sql
+
     def resolve(self, store: StageStore, *, on_progress: Progress | None = None) -> ResolveReport:
         import time
 
@@ -48,13 +53,19 @@ class EmbeddedEngine:
 
         report = ResolveReport()
         t = time.monotonic()
-        w = resolve_works(store, (lambda d, n: on_progress("resolve works", d, n)) if on_progress else None)
-        report.work_records, report.works, report.works_removed = w.records, w.works, w.removed
+        w = resolve_works(
+            store,
+            (lambda d, n: on_progress("resolve works", d, n)) if on_progress else None,
+            copy_single_records=self.copy_single_records,
+        )
+        report.work_records, report.works, report.works_merged = w.records, w.works, w.merged
         report.seconds["works"] = time.monotonic() - t
         t = time.monotonic()
         stage_entities(store)
         r = resolve_researchers(
-            store, (lambda d, n: on_progress("resolve researchers", d, n)) if on_progress else None
+            store,
+            (lambda d, n: on_progress("resolve researchers", d, n)) if on_progress else None,
+            strong_in_sql=self.strong_in_sql,
         )
         report.groups, report.slots, report.clusters, report.researchers = (
             r.groups,

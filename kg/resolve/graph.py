@@ -13,22 +13,26 @@ from kg.identity import name_key
 from kg.models import InstitutionRecord, ResearcherRecord, TopicRecord
 from kg.resolve import rows as rowmod
 from kg.resolve.researchers import load_decisions
-from kg.resolve.works import INSTITUTION_SRC_SCHEMA
 from kg.stage.store import StageStore
 
 _S = pa.string()
 _LS = pa.list_(pa.string())
 
-# The first few provenance refs by source, file and record id, then line (kg.identity.first_refs, in SQL).
-_MACROS = r"""
-CREATE OR REPLACE MACRO first_refs(l) AS list_slice(
-    list_transform(
-        list_sort(list_distinct(list_transform(list_filter(l, lambda x: x IS NOT NULL),
-                                              lambda x: regexp_replace(x, ':[0-9]+#', '#') || chr(31) || x))),
-        lambda x: split_part(x, chr(31), 2)),
-    1, 5);
-"""
-
+INSTITUTION_SRC_SCHEMA = pa.schema(
+    [
+        ("id", _S),
+        ("name", _S),
+        ("ror", _S),
+        ("openalex_id", _S),
+        ("country_code", _S),
+        ("type", _S),
+        ("source", _S),
+        ("rank", pa.int32()),
+        ("owner", _S),
+        ("record_ref", _S),
+        ("entity", pa.bool_()),
+    ]
+)
 _TOPIC_SRC_SCHEMA = pa.schema(
     [
         ("id", _S),
@@ -130,7 +134,6 @@ def stage_entities(store: StageStore) -> None:
 def build_graph_tables(store: StageStore) -> None:
     """Rebuild authored, affiliated, institution, topic, has_topic, part_of, cites, same_as and not_same_as."""
     con = store.con
-    con.execute(_MACROS)
     con.execute(
         "CREATE TABLE IF NOT EXISTS profile_affiliation_src "
         "(rec VARCHAR, institution VARCHAR, source VARCHAR, raw_affiliation VARCHAR, ref VARCHAR)"

@@ -10,7 +10,7 @@ under its id and every record that describes it.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +26,9 @@ from kg.stage.store import StageStore
 
 # Slots read from the stage per batch while streaming the pending groups.
 READ_BATCH = 50_000
-# Groups clustered per transaction.
+# Groups clustered per transaction (by the model; groups decided by strong ids alone, in SQL).
 GROUPS_PER_TX = 20_000
+SIMPLE_GROUPS_PER_TX = 500_000
 
 _S = pa.string()
 _LS = pa.list_(pa.string())
@@ -37,6 +38,8 @@ CLUSTER_SCHEMA = pa.schema(
         ("grp", _S),
         ("id", _S),
         ("name", _S),
+        ("name_key", _S),
+        ("block_key", _S),
         ("method", _S),
         ("confidence", pa.float64()),
         ("evidence", _LS),
@@ -120,6 +123,7 @@ RESEARCHER_SCHEMA = pa.schema(
 @dataclass
 class ResearchersReport:
     groups: int = 0
+    simple_groups: int = 0  # decided by their strong ids alone, in SQL
     slots: int = 0
     clusters: int = 0
     researchers: int = 0
@@ -145,7 +149,8 @@ def load_decisions(store: StageStore) -> list[tuple[Decision, list[str]]]:
 
 
 def _block_groups(decisions: list[tuple[Decision, list[str]]]) -> dict[str, str]:
-    """Blocks tied by a curated SAME_AS → the group they are clustered in (its smallest block)."""
+    """Every block a curated decision names → the group it is clustered in: blocks tied by a SAME_AS form one group
+    (named by its smallest block); a block a decision names alone is a group of its own."""
     parent: dict[str, str] = {}
 
     def find(b: str) -> str:
@@ -156,19 +161,23 @@ def _block_groups(decisions: list[tuple[Decision, list[str]]]) -> dict[str, str]
         return b
 
     for d, blocks in decisions:
-        if d.kind != "SAME_AS" or len(blocks) < 2:
-            continue
         bs = sorted(blocks)
+        for b in bs:
+            find(b)
+        if d.kind != "SAME_AS":
+            continue
         for b in bs[1:]:
             ra, rb = find(bs[0]), find(b)
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)
-    return {b: find(b) for b in parent if find(b) != b or any(find(x) == b and x != b for x in parent)}
+    return {b: find(b) for b in parent}
 
 
 def resolve_researchers(
-    store: StageStore, on_progress: Callable[[int, int], None] | None = None
+    store: StageStore, on_progress: Callable[[int, int], None] | None = None, *, strong_in_sql: bool = True
 ) -> ResearchersReport:
+    """Cluster every pending group. `strong_in_sql=False` sends every group through the model (what the SQL path
+    must agree with: tests/test_resolve.py compares the two)."""
     report = ResearchersReport()
     con = store.con
     decisions = load_decisions(store)
@@ -202,9 +211,18 @@ def resolve_researchers(
         for b in blocks:
             decisions_by_block[groups_of.get(b, b)].append(d)
 
+    simple, spelled = _simple_groups(store, pending_groups, alias_groups) if strong_in_sql else (set(), [])
+    modelled = [g for g in pending_groups if g not in simple]
     total = len(pending_groups)
     done = 0
-    for chunk in _chunked(pending_groups, GROUPS_PER_TX):
+    for chunk in _chunked(sorted(simple), SIMPLE_GROUPS_PER_TX):
+        report.slots += _cluster_simple(store, chunk, spelled)
+        report.groups += len(chunk)
+        done += len(chunk)
+        if on_progress:
+            on_progress(done, total)
+    report.simple_groups = len(simple)
+    for chunk in _chunked(modelled, GROUPS_PER_TX):
         cluster_rows: list[dict[str, Any]] = []
         slot_rows: list[dict[str, Any]] = []
         for grp, ctxs, refs in _group_contexts(store, chunk):
@@ -227,33 +245,178 @@ def resolve_researchers(
                     )
             report.slots += len(ctxs)
         report.groups += len(chunk)
-        report.clusters += len(cluster_rows)
-        with store.transaction():
-            con.register("_groups", pa.table({"grp": pa.array(chunk, type=_S)}))
-            try:
-                con.execute(
-                    "INSERT INTO pending_derive SELECT 'researcher', id FROM cluster WHERE grp IN (SELECT grp FROM _groups)"
-                )
-                con.execute("DELETE FROM cluster WHERE grp IN (SELECT grp FROM _groups)")
-                con.execute("DELETE FROM cluster_slot WHERE grp IN (SELECT grp FROM _groups)")
-                con.execute(
-                    "DELETE FROM pending_block WHERE block IN (SELECT block FROM pending_block p "
-                    "LEFT JOIN block_group bg USING (block) WHERE coalesce(bg.grp, p.block) IN (SELECT grp FROM _groups))"
-                )
-            finally:
-                con.unregister("_groups")
+
+        def insert(
+            cluster_rows: list[dict[str, Any]] = cluster_rows, slot_rows: list[dict[str, Any]] = slot_rows
+        ) -> None:
             store.insert_rows("cluster", cluster_rows, CLUSTER_SCHEMA)
             store.insert_rows("cluster_slot", slot_rows, CLUSTER_SLOT_SCHEMA)
-            store.insert_rows(
-                "pending_derive",
-                [{"kind": "researcher", "id": i} for i in sorted({r["id"] for r in cluster_rows})],
-                pa.schema([("kind", _S), ("id", _S)]),
-            )
+
+        _replace_groups(store, chunk, insert)
         done += len(chunk)
         if on_progress:
             on_progress(done, total)
+    report.clusters = int(store.scalar("SELECT count(*) FROM cluster") or 0)
     report.researchers = _researcher_rows(store)
     return report
+
+
+def _replace_groups(store: StageStore, groups: list[str], insert: Callable[[], None]) -> None:
+    """In one transaction: the groups' old clusters go (their researchers marked for rebuilding), `insert` adds
+    the new ones (whose researchers are marked too), and the groups' blocks are no longer pending."""
+    con = store.con
+    with store.transaction():
+        con.register("_chunk_groups", pa.table({"grp": pa.array(groups, type=_S)}))
+        try:
+            con.execute(
+                "INSERT INTO pending_researcher SELECT id FROM cluster WHERE grp IN (SELECT grp FROM _chunk_groups)"
+            )
+            con.execute("DELETE FROM cluster WHERE grp IN (SELECT grp FROM _chunk_groups)")
+            con.execute("DELETE FROM cluster_slot WHERE grp IN (SELECT grp FROM _chunk_groups)")
+            insert()
+            con.execute(
+                "INSERT INTO pending_researcher SELECT id FROM cluster WHERE grp IN (SELECT grp FROM _chunk_groups)"
+            )
+            con.execute(
+                "DELETE FROM pending_block WHERE block IN (SELECT block FROM pending_block p "
+                "LEFT JOIN block_group bg USING (block) WHERE coalesce(bg.grp, p.block) IN (SELECT grp FROM _chunk_groups))"
+            )
+        finally:
+            con.unregister("_chunk_groups")
+
+
+# The kind of a typed strong id: "orcid:…", "openalex:…", "profile:…", or a source's own id ("csv:p2").
+_KIND_SQL = (
+    "CASE split_part({x}, ':', 1) WHEN 'orcid' THEN 'orcid' WHEN 'openalex' THEN 'openalex' "
+    "WHEN 'profile' THEN 'profile' ELSE 'src' END"
+)
+
+
+def _simple_groups(
+    store: StageStore, groups: list[str], aliases: _AliasIndex
+) -> tuple[set[str], list[dict[str, str]]]:
+    """Groups whose clusters the strong ids decide alone, exactly as kg.identity.cluster_block would decide them:
+    every slot carries one strong id, all of one kind (so two different ids never join, and evidence can link
+    nobody), at most one slot per work for an id, every spelling of an id compatible with every other (so the hard
+    links join all its slots, in any order), no curated decision and no researcher record tying the id to another.
+    Their researchers are made in SQL, without building a slot in Python. Also returns the display name of each
+    id seen under several spellings (kg.identity.name_from_counts, as cluster_block names it)."""
+    if not groups:
+        return set(), []
+    con = store.con
+    con.register("_pending_groups", pa.table({"grp": pa.array(groups, type=_S)}))
+    con.register("_alias_ids", pa.table({"sid": pa.array(sorted(aliases.by_id), type=_S)}))
+    try:
+        bad = {
+            r[0]
+            for r in con.execute(
+                f"""
+                WITH k AS (
+                    SELECT coalesce(bg.grp, s.block) AS grp, s.work_id, s.strong[1] AS sid, len(s.strong) AS n,
+                           {_KIND_SQL.format(x="s.strong[1]")} AS kind, bg.grp IS NOT NULL AS decided
+                    FROM slot s LEFT JOIN block_group bg USING (block)
+                    WHERE coalesce(bg.grp, s.block) IN (SELECT grp FROM _pending_groups)
+                )
+                SELECT grp FROM k GROUP BY grp
+                HAVING NOT bool_and(n = 1) OR count(DISTINCT kind) <> 1 OR bool_or(decided)
+                UNION SELECT grp FROM k WHERE n = 1 GROUP BY grp, sid HAVING count(*) <> count(DISTINCT work_id)
+                UNION SELECT k.grp FROM k JOIN _alias_ids a ON a.sid = k.sid
+                """
+            ).fetchall()
+        }
+        spelled = con.execute(
+            f"""
+            SELECT s.block AS grp, s.strong[1] AS sid, {_KIND_SQL.format(x="s.strong[1]")} AS kind,
+                   list(s.name) AS slot_names, list_distinct(flatten(list(s.names))) AS spellings
+            FROM slot s WHERE s.block IN (SELECT grp FROM _pending_groups) AND len(s.strong) = 1
+            GROUP BY s.block, s.strong[1]
+            HAVING len(list_distinct(flatten(list(s.names)))) > 1
+            """
+        ).fetchall()
+    finally:
+        con.unregister("_pending_groups")
+        con.unregister("_alias_ids")
+    names: list[dict[str, str]] = []
+    for grp, sid, kind, slot_names, spellings in spelled:
+        if grp in bad:
+            continue
+        # a profile's spelling names its researcher (cluster_block): leave those to the model; a source's own id
+        # joins any spellings, the others only compatible ones
+        if kind == "profile" or (
+            kind != "src" and not all(identity.given_compatible(a, b) for a in spellings for b in spellings)
+        ):
+            bad.add(grp)
+            continue
+        name = identity.name_from_counts(dict(Counter(slot_names)))
+        names.append({"grp": grp, "sid": sid, "name": name, "name_key": identity.name_key(name)})
+    simple = set(groups) - bad
+    return simple, [n for n in names if n["grp"] in simple]
+
+
+def _cluster_simple(store: StageStore, groups: list[str], spelled: list[dict[str, str]]) -> int:
+    """One cluster per strong id of each simple group, with cluster_block's name, method, confidence and
+    evidence (`spelled`: the names of the ids seen under several spellings)."""
+    con = store.con
+    con.register(
+        "_spelled",
+        pa.Table.from_pylist(
+            spelled, schema=pa.schema([("grp", _S), ("sid", _S), ("name", _S), ("name_key", _S)])
+        ),
+    )
+
+    def insert() -> None:
+        kind = _KIND_SQL.format(x="s.strong[1]")
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _simple_slots AS
+            SELECT s.block AS grp, s.key, s.work_id, s.strong[1] AS sid, {kind} AS kind, s.name, s.name_key,
+                   s.names, s.sources, w.record_refs
+            FROM slot s JOIN work w ON w.id = s.work_id
+            WHERE s.block IN (SELECT grp FROM _chunk_groups)
+            """
+        )
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _simple_clusters AS
+            SELECT c.grp, c.sid, c.kind, c.key, c.members, coalesce(sp.name, c.name) AS name,
+                   coalesce(sp.name_key, c.name_key) AS name_key, c.work_id, c.names, c.sources, c.refs
+            FROM (
+                SELECT grp, sid, any_value(kind) AS kind, grp || '|' || min(key) AS key, count(*) AS members,
+                       any_value(name) AS name, any_value(name_key) AS name_key, min(work_id) AS work_id,
+                       list_sort(list_distinct(flatten(list(names)))) AS names,
+                       list_sort(list_distinct(flatten(list(sources)))) AS sources,
+                       first_refs(flatten(list(record_refs))) AS refs
+                FROM _simple_slots GROUP BY grp, sid
+            ) c LEFT JOIN _spelled sp ON sp.grp = c.grp AND sp.sid = c.sid
+            """
+        )
+        con.execute(
+            """
+            INSERT INTO cluster
+            SELECT key, grp, sid, name, name_key, grp,
+                   CASE kind WHEN 'src' THEN 'source-id' ELSE kind END,
+                   CASE kind WHEN 'profile' THEN 0.95 WHEN 'src' THEN 0.9 ELSE 1.0 END,
+                   CASE WHEN kind <> 'src' THEN [kind || ' ' || substr(sid, length(kind) + 2)]
+                        WHEN members = 1 THEN ['only mention: ' || name || ' on ' || work_id]
+                        ELSE []::VARCHAR[] END,
+                   [sid], members, names, sources, refs
+            FROM _simple_clusters
+            """
+        )
+        con.execute(
+            """
+            INSERT INTO cluster_slot
+            SELECT s.key, s.work_id, c.key, s.sid,
+                   CASE s.kind WHEN 'profile' THEN 0.95 WHEN 'src' THEN 0.9 ELSE 1.0 END, s.grp
+            FROM _simple_slots s JOIN _simple_clusters c ON c.grp = s.grp AND c.sid = s.sid
+            """
+        )
+
+    try:
+        _replace_groups(store, groups, insert)
+    finally:
+        con.unregister("_spelled")
+    return int(store.scalar("SELECT count(*) FROM _simple_slots") or 0)
 
 
 def _unique(decs: list[Decision]) -> list[Decision]:
@@ -381,6 +544,8 @@ def _cluster_row(grp: str, cl: Cluster, refs: dict[str, list[str]]) -> dict[str,
         "grp": grp,
         "id": cl.id,
         "name": cl.name,
+        "name_key": identity.name_key(cl.name),
+        "block_key": identity.block_key(cl.name),
         "method": cl.method,
         "confidence": cl.confidence,
         "evidence": list(cl.evidence),
@@ -393,38 +558,40 @@ def _cluster_row(grp: str, cl: Cluster, refs: dict[str, list[str]]) -> dict[str,
 
 
 def _researcher_rows(store: StageStore) -> int:
-    """Rebuild the researcher rows (and record targets) of every researcher id whose clusters or records changed."""
+    """Rebuild the researcher rows (and record targets) of every researcher id whose clusters or records changed.
+
+    A researcher made of one cluster that no record describes is a projection of that cluster (SQL); one made of
+    several clusters, or described by researcher records (profile pages, author entities), is built in Python."""
     con = store.con
     with store.transaction():
         # where each researcher record points: the cluster holding its best strong id, else its own id
-        holder = {
-            sid: cid
-            for sid, cid in con.execute(
-                "SELECT sid, min(id) FROM (SELECT id, unnest(strong) AS sid FROM cluster) GROUP BY sid"
+        held = dict(
+            con.execute(
+                """
+                WITH rs AS (
+                    SELECT rec, unnest(strong) AS sid, generate_subscripts(strong, 1) AS i FROM researcher_recs
+                ),
+                h AS (
+                    SELECT sid, min(id) AS cid FROM (SELECT id, unnest(strong) AS sid FROM cluster)
+                    WHERE sid IN (SELECT sid FROM rs) GROUP BY sid
+                )
+                SELECT rs.rec, arg_min(h.cid, rs.i) FROM rs JOIN h USING (sid) GROUP BY rs.rec
+                """
             ).fetchall()
-        }
+        )
         old_targets = dict(con.execute("SELECT rec, researcher FROM record_target").fetchall())
         new_targets: dict[str, str] = {}
         payloads: dict[str, ResearcherRecord] = {}
-        for rec, payload, strong in con.execute(
-            "SELECT rec, payload, strong FROM researcher_recs"
-        ).fetchall():
+        for rec, payload in con.execute("SELECT rec, payload FROM researcher_recs").fetchall():
             r = ResearcherRecord.model_validate_json(payload)
             payloads[rec] = r
-            target = next((holder[s] for s in strong or [] if s in holder), None)
-            new_targets[rec] = target or rowmod.researcher_record_id(r)
-        changed_records = {k for k in new_targets if old_targets.get(k) != new_targets[k]}
-        affected = {
-            r[0]
-            for r in con.execute(
-                "SELECT DISTINCT id FROM pending_derive WHERE kind = 'researcher'"
-            ).fetchall()
-        }
-        affected |= {old_targets[k] for k in changed_records if k in old_targets}
-        affected |= {new_targets[k] for k in changed_records}
-        affected |= {
-            new_targets[k] for (k,) in con.execute("SELECT rec FROM researcher_recs WHERE pending").fetchall()
-        }
+            new_targets[rec] = held.get(rec) or rowmod.researcher_record_id(r)
+        changed = {k for k in new_targets if old_targets.get(k) != new_targets[k]}
+        changed |= {k for (k,) in con.execute("SELECT rec FROM researcher_recs WHERE pending").fetchall()}
+        extra = sorted(
+            {old_targets[k] for k in changed if k in old_targets} | {new_targets[k] for k in changed}
+        )
+        store.insert_rows("pending_researcher", [{"id": x} for x in extra], pa.schema([("id", _S)]))
         con.execute("DELETE FROM record_target")
         store.insert_rows(
             "record_target",
@@ -432,23 +599,47 @@ def _researcher_rows(store: StageStore) -> int:
             pa.schema([("rec", _S), ("researcher", _S)]),
         )
         con.execute("UPDATE researcher_recs SET pending = false WHERE pending")
-        ids = sorted(affected)
-        con.register("_ids", pa.table({"id": pa.array(ids, type=_S)}))
+        con.execute("CREATE OR REPLACE TEMP TABLE _ids AS SELECT DISTINCT id FROM pending_researcher")
+        con.execute("DELETE FROM researcher WHERE id IN (SELECT id FROM _ids)")
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _plain AS
+            SELECT id FROM cluster WHERE id IN (SELECT id FROM _ids) GROUP BY id HAVING count(*) = 1
+            EXCEPT SELECT researcher FROM record_target
+            """
+        )
+        con.execute(
+            f"""
+            INSERT INTO researcher
+            SELECT c.id, c.name, c.name_key, c.block_key, list_filter(c.names, lambda x: x <> c.name),
+                   {_strong_value_sql("orcid")}, {_strong_value_sql("openalex")}, {_strong_value_sql("profile")},
+                   NULL, NULL, 'unknown', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                   c.method, c.confidence, c.evidence, c.sources, c.members, c.refs
+            FROM cluster c JOIN _plain USING (id)
+            """
+        )
+        ids = [
+            r[0]
+            for r in con.execute(
+                "SELECT id FROM _ids WHERE id NOT IN (SELECT id FROM _plain) ORDER BY id"
+            ).fetchall()
+        ]
+        con.register("_py_ids", pa.table({"id": pa.array(ids, type=_S)}))
         try:
             clusters_by_id: dict[str, list[dict[str, Any]]] = defaultdict(list)
             cur = con.execute(
-                "SELECT c.* FROM cluster c JOIN _ids USING (id) ORDER BY c.id, c.members DESC, c.key"
+                "SELECT c.* FROM cluster c JOIN _py_ids USING (id) ORDER BY c.id, c.members DESC, c.key"
             )
             cols = [d[0] for d in cur.description]
             for row in cur.fetchall():
                 d = dict(zip(cols, row, strict=True))
                 clusters_by_id[d["id"]].append(d)
-            con.execute("DELETE FROM researcher WHERE id IN (SELECT id FROM _ids)")
         finally:
-            con.unregister("_ids")
+            con.unregister("_py_ids")
+        wanted = set(ids)
         records_by_target: dict[str, list[str]] = defaultdict(list)
         for rec, tgt in new_targets.items():
-            if tgt in affected:
+            if tgt in wanted:
                 records_by_target[tgt].append(rec)
         out = []
         for rid in ids:
@@ -458,7 +649,17 @@ def _researcher_rows(store: StageStore) -> int:
                 continue
             out.append(_researcher_row(rid, cls, recs))
         store.insert_rows("researcher", out, RESEARCHER_SCHEMA)
-    return len(out)
+        n = int(store.scalar("SELECT count(*) FROM _ids") or 0)
+        con.execute("INSERT INTO pending_derive SELECT 'researcher', id FROM _ids")
+        con.execute("DELETE FROM pending_researcher")
+    return n
+
+
+def _strong_value_sql(kind: str) -> str:
+    """The smallest strong id of a kind a cluster holds, without its "kind:" prefix (NULL when it has none)."""
+    return (
+        f"substr(list_sort(list_filter(c.strong, lambda x: starts_with(x, '{kind}:')))[1], {len(kind) + 2})"
+    )
 
 
 def _researcher_row(

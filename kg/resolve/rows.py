@@ -8,8 +8,8 @@ from collections import defaultdict
 from typing import Any
 
 from kg import identity
-from kg.identity import Cluster, Mention, name_key, rank
-from kg.models import InstitutionRecord, InstitutionRef, ResearcherRecord, TopicRef, WorkRecord
+from kg.identity import Cluster, name_key, rank
+from kg.models import InstitutionRecord, InstitutionRef, ResearcherRecord
 from kg.normalize import normalize_openalex, normalize_orcid, normalize_ror
 
 # Properties a researcher record (a profile page, an author entity) gives, won by the best-ranked source.
@@ -27,17 +27,6 @@ RESEARCHER_RECORD_FIELDS = (
     "reported_topics",
     "reported_close_collaborators",
 )
-
-
-def profile_mention(rec: ResearcherRecord) -> Mention:
-    """The mention a profile page adds to each work it lists: its person, with the page's ids."""
-    return Mention(
-        source=rec.prov.source,
-        name=rec.name.strip(),
-        orcid=normalize_orcid(rec.ids.orcid),
-        openalex=normalize_openalex(rec.ids.openalex, "A"),
-        profile=rec.ids.profile or None,
-    )
 
 
 def researcher_record_strong(rec: ResearcherRecord) -> list[str]:
@@ -133,15 +122,6 @@ def institution_row(
         "record_ref": record_ref,
         "entity": isinstance(ref, InstitutionRecord),
     }
-
-
-def arxiv_category_topics(rec: WorkRecord) -> list[TopicRef]:
-    """arXiv categories given with their archive ("cs.LG") are arXiv category topics of the work."""
-    out = []
-    for c in rec.categories:
-        if "." in c and c.split(".", 1)[0].isalpha():
-            out.append(TopicRef(id=f"arxiv:{c}", name=c, scheme="arxiv", level="category"))
-    return out
 
 
 def researcher_props(

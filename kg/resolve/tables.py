@@ -132,8 +132,9 @@ ALTER TABLE work ADD COLUMN IF NOT EXISTS cited_by_count BIGINT;
 ALTER TABLE work ADD COLUMN IF NOT EXISTS pdf_url VARCHAR;
 -- one row per author slot (one author position on one work, every source's mention of it joined)
 CREATE TABLE IF NOT EXISTS slot (
-    key VARCHAR, work_id VARCHAR, block VARCHAR, name VARCHAR, position INTEGER, mentions VARCHAR,
-    institutions VARCHAR[], raw_affiliations VARCHAR[], names VARCHAR[], source VARCHAR, sources VARCHAR[]
+    key VARCHAR, work_id VARCHAR, block VARCHAR, name VARCHAR, name_key VARCHAR, position INTEGER, mentions VARCHAR,
+    institutions VARCHAR[], raw_affiliations VARCHAR[], names VARCHAR[], source VARCHAR, sources VARCHAR[],
+    strong VARCHAR[]
 );
 -- topics the sources attached to works (OpenAlex topics, arXiv categories), before aggregation
 CREATE TABLE IF NOT EXISTS work_topic_src (
@@ -155,7 +156,8 @@ CREATE TABLE IF NOT EXISTS topic_src (
 CREATE TABLE IF NOT EXISTS pending_block (block VARCHAR PRIMARY KEY);
 -- researchers clustered per block group, and which slot went where
 CREATE TABLE IF NOT EXISTS cluster (
-    key VARCHAR, grp VARCHAR, id VARCHAR, name VARCHAR, method VARCHAR, confidence DOUBLE,
+    key VARCHAR, grp VARCHAR, id VARCHAR, name VARCHAR, name_key VARCHAR, block_key VARCHAR, method VARCHAR,
+    confidence DOUBLE,
     evidence VARCHAR[], strong VARCHAR[], members INTEGER, names VARCHAR[], sources VARCHAR[], refs VARCHAR[]
 );
 CREATE TABLE IF NOT EXISTS cluster_slot (
@@ -203,10 +205,24 @@ CREATE TABLE IF NOT EXISTS coauthor (
 );
 -- what the graph holds: kind (label or type), key (id, or "src|dst[|extra]"), hash of the written properties
 CREATE TABLE IF NOT EXISTS written (kind VARCHAR, key VARCHAR, h UBIGINT);
+-- researchers whose row must be built again (their clusters or the records describing them changed)
+CREATE TABLE IF NOT EXISTS pending_researcher (id VARCHAR);
 -- works and researchers whose derived topics (assignment, profiles) must be computed again after the write
 CREATE TABLE IF NOT EXISTS pending_derive (kind VARCHAR, id VARCHAR);
 """
 
 
+# The first few provenance refs by source, file and record id, then line (kg.identity.first_refs, in SQL).
+FIRST_REFS_MACRO = r"""
+CREATE OR REPLACE MACRO first_refs(l) AS list_slice(
+    list_transform(
+        list_sort(list_distinct(list_transform(list_filter(l, lambda x: x IS NOT NULL),
+                                              lambda x: regexp_replace(x, ':[0-9]+#', '#') || chr(31) || x))),
+        lambda x: split_part(x, chr(31), 2)),
+    1, 5);
+"""
+
+
 def create_resolved_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_DDL)
+    con.execute(FIRST_REFS_MACRO)

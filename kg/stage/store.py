@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import json
 import os
-import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -29,7 +27,7 @@ import pyarrow as pa
 
 from kg.errors import InputError, KGError
 from kg.models import InstitutionRecord, Record, ResearcherRecord, TopicRecord, WorkRecord
-from kg.normalize import short_hash, title_key
+from kg.stage import records
 
 SCHEMA_VERSION = "1"
 
@@ -45,12 +43,6 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS records (
     rec VARCHAR, kind VARCHAR, source VARCHAR, ref VARCHAR, run_id VARCHAR, payload VARCHAR
 );
--- every work a record carries (a profile page's works too), with the keys that group works into papers
-CREATE TABLE IF NOT EXISTS work_recs (
-    wrec VARCHAR, rec VARCHAR, source VARCHAR, title_key VARCHAR, year INTEGER, ids VARCHAR[],
-    profile_rec VARCHAR, payload VARCHAR, pending BOOLEAN
-);
-CREATE TABLE IF NOT EXISTS work_keys (wrec VARCHAR, key VARCHAR);
 -- researcher records (profile pages, author entities): their strong ids tie clusters together
 CREATE TABLE IF NOT EXISTS researcher_recs (
     rec VARCHAR PRIMARY KEY, source VARCHAR, name VARCHAR, block VARCHAR, strong VARCHAR[], payload VARCHAR,
@@ -70,13 +62,6 @@ def record_key(rec: Record, dumped: str | None = None) -> str:
     """A record's identity: a hash of its whole content, provenance included."""
     text = dumped if dumped is not None else rec.model_dump_json()
     return hashlib.sha1(f"{rec.kind}\x1f{text}".encode()).hexdigest()[:24]
-
-
-def work_ids_of(rec: WorkRecord) -> list[str]:
-    """Typed ids of a work record (doi:, arxiv:, openalex:, title:) — the keys works are grouped by."""
-    from kg.identity import work_typed_ids
-
-    return work_typed_ids(rec)
 
 
 @dataclass
@@ -112,6 +97,7 @@ class StageStore:
         self.con.execute(f"SET threads TO {max(1, min(4, os.cpu_count() or 1))}")
         if not read_only:
             self.con.execute(_DDL)
+            self.con.execute(records.DDL)
             from kg.resolve.tables import create_resolved_tables
 
             create_resolved_tables(self.con)
@@ -177,8 +163,8 @@ class StageStore:
     # ---- small helpers --------------------------------------------------------------------------------------
 
     def meta(self, key: str) -> str | None:
-        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-        return None if row is None else str(row[0])
+        rows = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+        return str(rows[0][0]) if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
         self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
@@ -188,8 +174,8 @@ class StageStore:
         return self.meta("stage_id") or ""
 
     def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
-        row = self.con.execute(sql, params or []).fetchone()
-        return None if row is None else row[0]
+        rows = self.con.execute(sql, params or []).fetchall()  # fetched whole: DuckDB wants results finished
+        return rows[0][0] if rows else None
 
     def insert_rows(
         self, table: str, rows: list[dict[str, Any]], schema: pa.Schema, *, ignore: bool = False
@@ -314,59 +300,28 @@ class StageStore:
                 [{k: v for k, v in row.items() if k != "_obj"} for row in fresh],
                 _RECORDS_SCHEMA,
             )
-            work_rows: list[dict[str, Any]] = []
-            key_rows: list[dict[str, Any]] = []
+            out: dict[str, list[dict[str, Any]]] = {name: [] for name in records.SCHEMAS}
             res_rows: list[dict[str, Any]] = []
             inst_rows: list[dict[str, Any]] = []
             topic_rows: list[dict[str, Any]] = []
             for row in fresh:
                 obj = row["_obj"]
                 if isinstance(obj, WorkRecord):
-                    self._work_row(row["rec"], obj, None, row["payload"], work_rows, key_rows)
+                    records.work_stage_rows(row["rec"], row["rec"], obj, None, out)
                 elif isinstance(obj, ResearcherRecord):
                     res_rows.append(_researcher_row(row["rec"], obj, row["payload"]))
                     for i, w in enumerate(obj.works):
-                        self._work_row(
-                            f"{row['rec']}/{i}", w, row["rec"], w.model_dump_json(), work_rows, key_rows
-                        )
+                        records.work_stage_rows(f"{row['rec']}/{i}", row["rec"], w, obj, out)
                 elif isinstance(obj, InstitutionRecord):
                     inst_rows.append({"rec": row["rec"], "payload": row["payload"], "pending": True})
                 elif isinstance(obj, TopicRecord):
                     topic_rows.append({"rec": row["rec"], "payload": row["payload"], "pending": True})
-            self.insert_rows("work_recs", work_rows, _WORK_RECS_SCHEMA)
-            self.insert_rows("work_keys", key_rows, _WORK_KEYS_SCHEMA)
+            for name, schema in records.SCHEMAS.items():
+                self.insert_rows(name, out[name], schema)
             self.insert_rows("researcher_recs", res_rows, _RESEARCHER_RECS_SCHEMA)
             self.insert_rows("institution_recs", inst_rows, _PAYLOAD_SCHEMA)
             self.insert_rows("topic_recs", topic_rows, _PAYLOAD_SCHEMA)
             counts.new += len(fresh)
-
-    @staticmethod
-    def _work_row(
-        wrec: str,
-        w: WorkRecord,
-        profile_rec: str | None,
-        payload: str,
-        out: list[dict[str, Any]],
-        keys: list[dict[str, Any]],
-    ) -> None:
-        ids = work_ids_of(w)
-        tk = title_key(w.title)
-        out.append(
-            {
-                "wrec": wrec,
-                "rec": profile_rec or wrec,
-                "source": w.prov.source,
-                "title_key": tk or None,
-                "year": w.year,
-                "ids": ids,
-                "profile_rec": profile_rec,
-                "payload": payload,
-                "pending": True,
-            }
-        )
-        for x in ids:
-            # a title groups works only with a compatible year, which group_works decides; the key only finds them
-            keys.append({"wrec": wrec, "key": x})
 
     # ---- inspection -----------------------------------------------------------------------------------------
 
@@ -434,20 +389,6 @@ _RECORDS_SCHEMA = pa.schema(
         ("payload", pa.string()),
     ]
 )
-_WORK_RECS_SCHEMA = pa.schema(
-    [
-        ("wrec", pa.string()),
-        ("rec", pa.string()),
-        ("source", pa.string()),
-        ("title_key", pa.string()),
-        ("year", pa.int32()),
-        ("ids", pa.list_(pa.string())),
-        ("profile_rec", pa.string()),
-        ("payload", pa.string()),
-        ("pending", pa.bool_()),
-    ]
-)
-_WORK_KEYS_SCHEMA = pa.schema([("wrec", pa.string()), ("key", pa.string())])
 _RESEARCHER_RECS_SCHEMA = pa.schema(
     [
         ("rec", pa.string()),
@@ -460,22 +401,3 @@ _RESEARCHER_RECS_SCHEMA = pa.schema(
     ]
 )
 _PAYLOAD_SCHEMA = pa.schema([("rec", pa.string()), ("payload", pa.string()), ("pending", pa.bool_())])
-
-
-def stage_id_hash(stage_id: str) -> str:
-    return short_hash(stage_id, 12)
-
-
-def wait_note(stream: Callable[[str], None]) -> Callable[[str], None]:
-    """A `wait` callback that says once that the load waits, and then how long it waited."""
-    started: list[float] = []
-
-    def note(msg: str) -> None:
-        started.append(time.monotonic())
-        stream(msg)
-
-    return note
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,251 @@
+"""What one work record stages as: its grouping keys, its work row as if it were the only record of its paper, its
+author mentions, and the topics, institutions and references it names. Computed once, when the record is staged,
+so resolution copies most of it with SQL and runs Python only where records of one paper must be merged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from kg import identity
+from kg.identity import Mention, block_key, mention_from_author, merge_work_props, name_key
+from kg.models import ResearcherRecord, TopicRef, WorkRecord
+from kg.normalize import normalize_openalex, normalize_orcid, normalize_ror, title_key
+
+# The Work node's columns (kg.resolve.tables: work), in order.
+WORK_COLUMNS = (
+    "id", "title", "title_key", "abstract", "type", "venue", "language", "organisation", "score", "year", "date",
+    "ids", "doi", "arxiv_id", "openalex_id", "sources", "record_refs", "categories", "references", "upvotes",
+    "author_count", "authors_truncated", "has_code", "cited_by_count", "pdf_url",
+)  # fmt: skip
+
+
+def profile_mention(rec: ResearcherRecord) -> Mention:
+    """The mention a profile page adds to each work it lists: its person, with the page's ids."""
+    return Mention(
+        source=rec.prov.source,
+        name=rec.name.strip(),
+        orcid=normalize_orcid(rec.ids.orcid),
+        openalex=normalize_openalex(rec.ids.openalex, "A"),
+        profile=rec.ids.profile or None,
+    )
+
+
+def mention_strong(m: Mention) -> list[str]:
+    """A mention's strong ids, typed ("orcid:…", "openalex:A…", "profile:…", or a source id as it is)."""
+    return sorted(identity.typed_strong_ids({k: [v] for k, v in m.strong().items()}))
+
+
+def arxiv_category_topics(rec: WorkRecord) -> list[TopicRef]:
+    """arXiv categories given with their archive ("cs.LG") are arXiv category topics of the work."""
+    out = []
+    for c in rec.categories:
+        if "." in c and c.split(".", 1)[0].isalpha():
+            out.append(TopicRef(id=f"arxiv:{c}", name=c, scheme="arxiv", level="category"))
+    return out
+
+
+def mention_row(wrec: str, m: Mention) -> dict[str, Any]:
+    return {
+        "wrec": wrec,
+        "name": m.name,
+        "name_key": name_key(m.name),
+        "block": block_key(m.name),
+        "position": m.position,
+        "strong": mention_strong(m),
+        "source": m.source,
+        "institutions": list(m.institutions),
+        "raw_affiliations": list(m.raw_affiliations),
+        "json": m.to_json(),
+    }
+
+
+def institution_rows(wrec: str, rec: WorkRecord, ref: str) -> list[dict[str, Any]]:
+    out = []
+    for a in rec.authors:
+        for iref in a.institutions:
+            iid = identity.institution_id(iref)
+            if not iid:
+                continue
+            out.append(
+                {
+                    "wrec": wrec,
+                    "id": iid,
+                    "name": (iref.name or "").strip() or None,
+                    "ror": normalize_ror(iref.ror),
+                    "openalex_id": normalize_openalex(iref.openalex_id, "I"),
+                    "country_code": iref.country_code,
+                    "type": iref.type,
+                    "source": rec.prov.source,
+                    "rank": identity.rank(rec.prov.source),
+                    "record_ref": ref,
+                }
+            )
+    return out
+
+
+def work_stage_rows(
+    wrec: str,
+    parent: str,
+    rec: WorkRecord,
+    profile: ResearcherRecord | None,
+    out: dict[str, list[dict[str, Any]]],
+) -> None:
+    """Append the rows one work record stages to `out` (table name → rows)."""
+    src = rec.prov.source
+    ref = f"{src}:{rec.prov.ref}"
+    props = merge_work_props([], [rec])
+    mentions: list[Mention] = []
+    # a source's own author ids (the CSV bundle's author_id) are one namespace per source, not per file
+    scope = f"{src}:"
+    for a in rec.authors:
+        if a.name.strip():
+            mentions.append(mention_from_author(a, src, rec.authors_truncated, scope))
+    if profile is not None:
+        mentions.append(profile_mention(profile))
+    m_rows = [mention_row(wrec, m) for m in mentions]
+    strong_ids = [x for r in m_rows for x in r["strong"]]
+    # one slot per mention, exactly as unify_mentions would make them: every mention has a position and its own
+    # name key and strong ids (the usual record); anything else goes through unify_mentions when resolved
+    simple = (
+        profile is None
+        and all(r["position"] is not None for r in m_rows)
+        and len({r["name_key"] for r in m_rows}) == len(m_rows)
+        and len(set(strong_ids)) == len(strong_ids)
+    )
+    tk = title_key(rec.title)
+    out["work_recs"].append(
+        {
+            "wrec": wrec,
+            "rec": parent,
+            "source": src,
+            "title_key": tk or None,
+            "year_key": rec.year,
+            "keys": props["ids"],
+            "profile_rec": parent if profile is not None else None,
+            # a top-level record's payload is in `records`; a profile page's work is kept here
+            "payload": rec.model_dump_json() if profile is not None else None,
+            "pending": True,
+            "simple": simple,
+            **{f"w_{c}": props.get(c) for c in WORK_COLUMNS},
+        }
+    )
+    for x in props["ids"]:
+        out["work_keys"].append({"wrec": wrec, "key": x})
+    out["mention_src"].extend(m_rows)
+    seen: set[str] = set()
+    for tr in [*rec.topics, *arxiv_category_topics(rec)]:
+        if tr.id in seen:
+            continue
+        seen.add(tr.id)
+        out["topic_ref_src"].append(
+            {
+                "wrec": wrec, "topic": tr.id, "name": tr.name, "scheme": tr.scheme, "level": tr.level,
+                "score": tr.score, "source": src, "ref": ref,
+            }
+        )  # fmt: skip
+    out["inst_ref_src"].extend(institution_rows(wrec, rec, ref))
+    for r in sorted(set(rec.references)):
+        oa = normalize_openalex(r, "W")
+        if oa:
+            out["ref_src"].append({"wrec": wrec, "ref": f"openalex:{oa}", "source": src})
+
+
+_S = pa.string()
+_LS = pa.list_(pa.string())
+WORK_FIELDS: list[tuple[str, pa.DataType]] = [
+    ("id", _S), ("title", _S), ("title_key", _S), ("abstract", _S), ("type", _S), ("venue", _S),
+    ("language", _S), ("organisation", _S), ("score", pa.float64()), ("year", pa.int32()), ("date", _S),
+    ("ids", _LS), ("doi", _S), ("arxiv_id", _S), ("openalex_id", _S), ("sources", _LS), ("record_refs", _LS),
+    ("categories", _LS), ("references", _LS), ("upvotes", pa.int64()), ("author_count", pa.int32()),
+    ("authors_truncated", pa.bool_()), ("has_code", pa.bool_()), ("cited_by_count", pa.int64()), ("pdf_url", _S),
+]  # fmt: skip
+SCHEMAS: dict[str, pa.Schema] = {
+    "work_recs": pa.schema(
+        [
+            ("wrec", _S),
+            ("rec", _S),
+            ("source", _S),
+            ("title_key", _S),
+            ("year_key", pa.int32()),
+            ("keys", _LS),
+            ("profile_rec", _S),
+            ("payload", _S),
+            ("pending", pa.bool_()),
+            ("simple", pa.bool_()),
+            *[(f"w_{n}", t) for n, t in WORK_FIELDS],
+        ]
+    ),
+    "work_keys": pa.schema([("wrec", _S), ("key", _S)]),
+    "mention_src": pa.schema(
+        [
+            ("wrec", _S),
+            ("name", _S),
+            ("name_key", _S),
+            ("block", _S),
+            ("position", pa.int32()),
+            ("strong", _LS),
+            ("source", _S),
+            ("institutions", _LS),
+            ("raw_affiliations", _LS),
+            ("json", _S),
+        ]
+    ),
+    "topic_ref_src": pa.schema(
+        [
+            ("wrec", _S),
+            ("topic", _S),
+            ("name", _S),
+            ("scheme", _S),
+            ("level", _S),
+            ("score", pa.float64()),
+            ("source", _S),
+            ("ref", _S),
+        ]
+    ),
+    "inst_ref_src": pa.schema(
+        [
+            ("wrec", _S),
+            ("id", _S),
+            ("name", _S),
+            ("ror", _S),
+            ("openalex_id", _S),
+            ("country_code", _S),
+            ("type", _S),
+            ("source", _S),
+            ("rank", pa.int32()),
+            ("record_ref", _S),
+        ]
+    ),
+    "ref_src": pa.schema([("wrec", _S), ("ref", _S), ("source", _S)]),
+}
+
+DDL = """
+CREATE TABLE IF NOT EXISTS work_recs (
+    wrec VARCHAR, rec VARCHAR, source VARCHAR, title_key VARCHAR, year_key INTEGER, keys VARCHAR[], profile_rec VARCHAR,
+    payload VARCHAR, pending BOOLEAN, simple BOOLEAN,
+    w_id VARCHAR, w_title VARCHAR, w_title_key VARCHAR, w_abstract VARCHAR, w_type VARCHAR, w_venue VARCHAR,
+    w_language VARCHAR, w_organisation VARCHAR, w_score DOUBLE, w_year INTEGER, w_date VARCHAR, w_ids VARCHAR[],
+    w_doi VARCHAR, w_arxiv_id VARCHAR, w_openalex_id VARCHAR, w_sources VARCHAR[], w_record_refs VARCHAR[],
+    w_categories VARCHAR[], w_references VARCHAR[], w_upvotes BIGINT, w_author_count INTEGER,
+    w_authors_truncated BOOLEAN, w_has_code BOOLEAN, w_cited_by_count BIGINT, w_pdf_url VARCHAR
+);
+-- a store made before the panel's citation counts and PDF links gains their columns
+ALTER TABLE work_recs ADD COLUMN IF NOT EXISTS w_cited_by_count BIGINT;
+ALTER TABLE work_recs ADD COLUMN IF NOT EXISTS w_pdf_url VARCHAR;
+CREATE TABLE IF NOT EXISTS work_keys (wrec VARCHAR, key VARCHAR);
+CREATE TABLE IF NOT EXISTS mention_src (
+    wrec VARCHAR, name VARCHAR, name_key VARCHAR, block VARCHAR, position INTEGER, strong VARCHAR[], source VARCHAR,
+    institutions VARCHAR[], raw_affiliations VARCHAR[], json VARCHAR
+);
+CREATE TABLE IF NOT EXISTS topic_ref_src (
+    wrec VARCHAR, topic VARCHAR, name VARCHAR, scheme VARCHAR, level VARCHAR, score DOUBLE, source VARCHAR,
+    ref VARCHAR
+);
+CREATE TABLE IF NOT EXISTS inst_ref_src (
+    wrec VARCHAR, id VARCHAR, name VARCHAR, ror VARCHAR, openalex_id VARCHAR, country_code VARCHAR, type VARCHAR,
+    source VARCHAR, rank INTEGER, record_ref VARCHAR
+);
+CREATE TABLE IF NOT EXISTS ref_src (wrec VARCHAR, ref VARCHAR, source VARCHAR);
+"""
