@@ -147,8 +147,14 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------- the web panel
 
 
+# The panel's own pages (web/src/main.ts routes them); any other page path is answered with the panel's "not found"
+# view and a 404 status, so a mistyped link says so instead of silently showing the landing page.
+WEB_PAGES = ("/", "/researchers/{researcher_id:path}", "/works/{work_id:path}", "/search")
+
+
 class _SpaFiles(StaticFiles):
-    """web/dist as static files; a page path with no file (a client-side route) gets index.html."""
+    """web/dist as static files; a page path with no file gets index.html (whose router shows "not found") as a
+    404."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         try:
@@ -157,11 +163,13 @@ class _SpaFiles(StaticFiles):
             api_path = path == "api" or path.startswith("api/")
             if e.status_code != 404 or api_path or "." in Path(path).name:
                 raise
-            return await super().get_response("index.html", scope)
+            page = await super().get_response("index.html", scope)
+            page.status_code = 404
+            return page
 
 
 def _serve_web(app: FastAPI, dist: Path) -> None:
-    """Serve the panel at / and /researchers/{id} when web/dist has been built; the API works without it."""
+    """Serve the panel's pages (WEB_PAGES) when web/dist has been built; the API works without it."""
     index = dist / "index.html"
     if not index.is_file():
         return
@@ -169,6 +177,6 @@ def _serve_web(app: FastAPI, dist: Path) -> None:
     async def page(request: Request) -> FileResponse:
         return FileResponse(index, media_type="text/html")
 
-    app.add_api_route("/", page, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/researchers/{researcher_id:path}", page, methods=["GET"], include_in_schema=False)
+    for path in WEB_PAGES:
+        app.add_api_route(path, page, methods=["GET"], include_in_schema=False)
     app.mount("/", _SpaFiles(directory=dist, html=True), name="web")

@@ -11,10 +11,13 @@ from neo4j import Driver, GraphDatabase, NotificationMinimumSeverity
 from api import lucene
 from api.config import ApiSettings
 from api.schemas import (
+    CITATIONS_LISTED,
     SEARCH_OFFSET_LIMIT,
     SEARCH_PAGE_LIMIT,
     TYPE_ORDER,
+    WORK_AUTHORS_LISTED,
     AuthorBrief,
+    CloseRule,
     CollaboratorBrief,
     CollaboratorItem,
     FeaturedResearcher,
@@ -30,6 +33,7 @@ from api.schemas import (
     QuickRead,
     ReportedCounts,
     ResearcherBrief,
+    SearchContext,
     SearchHit,
     SliceBudget,
     SliceEdge,
@@ -38,6 +42,7 @@ from api.schemas import (
     TopicBrief,
     TopicDetail,
     TypeBudget,
+    WorkBrief,
     WorkCounts,
     WorkDetail,
     WorkItem,
@@ -185,7 +190,12 @@ class GraphRepository:
         errors are ignored."""
         empty_ids: dict[str, list[str]] = {f"{t.value}_ids": [] for t in NodeType}
         fetch = {f"fetch_{t.value}": 1 for t in NodeType}
-        ring = {"lists": {"ids": [], "exclude": []}, "scan": self.api.hub_scan, **fetch}
+        ring = {
+            "lists": {"ids": [], "exclude": []},
+            "scan": self.api.hub_scan,
+            "close_min_shared": self.settings.close_min_shared_works,
+            **fetch,
+        }
         page = {"id": "", "limit": 1}
         queries: list[tuple[str, dict[str, Any]]] = [
             ("api/ping", {}),
@@ -198,14 +208,18 @@ class GraphRepository:
                 {"id": "", "top_topics": TOP_TOPICS, "max_institutions": MAX_LISTED},
             ),
             ("coauthors/close_collaborators", {"id": "", "min_shared": 1, "top_k": 1}),
-            ("api/researcher_works", {**page, "after_year": None, "after_id": None}),
+            (
+                "api/researcher_works",
+                {**page, "after_year": None, "after_id": None, "max_authors": WORK_AUTHORS_LISTED},
+            ),
             ("api/researcher_collaborators", {**page, "after_weight": None, "after_id": None}),
             ("api/researcher_suggestions", {**page, "after_score": None, "after_id": None}),
             (
                 "discover/reason_names",
                 {"lists": {"researcher_ids": [], "topic_ids": [], "institution_ids": []}},
             ),
-            ("api/work_detail", {"id": "", "max_authors": MAX_LISTED}),
+            ("api/work_detail", {"id": "", "max_authors": MAX_LISTED, "max_citations": CITATIONS_LISTED}),
+            ("api/search_context", {"lists": empty_ids}),
             ("api/overview_counts", {}),
             ("api/overview_load_runs", {"limit": 1}),
             ("api/overview_researchers", {"min_works": 1, "min_coauthors": 1, "limit": 1}),
@@ -305,6 +319,9 @@ class GraphRepository:
             ),
             top_topics=[self._topic_brief(t) for t in r["top_topics"]],
             top_collaborators=[self._collaborator_brief(c) for c in close],
+            close_rule=CloseRule(
+                min_shared_works=self.settings.close_min_shared_works, top_k=self.settings.close_top_k
+            ),
             sources=_strs(r["sources"]),
             identity=IdentityBrief(
                 method=_str(r["identity_method"]),
@@ -356,6 +373,7 @@ class GraphRepository:
             params: dict[str, Any] = {f"fetch_{t.value}": fetch.get(t, 0) for t in NodeType}
             params["lists"] = {"ids": ids, "exclude": excluded}
             params["scan"] = scan
+            params["close_min_shared"] = self.settings.close_min_shared_works
             for row in self._read(f"api/ring_{label.value}", params):
                 out[row["center"]] = {t: list(row[t.value]) for t in NodeType}
         return out
@@ -390,7 +408,16 @@ class GraphRepository:
             },
         )
         edges = [
-            SliceEdge(source=e["source"], target=e["target"], type=e["type"], weight=_float(e["weight"]))
+            SliceEdge(
+                source=e["source"],
+                target=e["target"],
+                type=e["type"],
+                weight=_float(e["weight"]),
+                works=_int((e["facts"] or {}).get("shared_works")),
+                first_year=_int((e["facts"] or {}).get("first_year")),
+                last_year=_int((e["facts"] or {}).get("last_year")),
+                position=_int((e["facts"] or {}).get("position")),
+            )
             for e in edge_rows
         ]
         touching = incident_counts((e.source, e.target) for e in edges)
@@ -440,6 +467,7 @@ class GraphRepository:
                 "after_year": after[0] if after else None,
                 "after_id": after[1] if after else None,
                 "limit": limit + 1,
+                "max_authors": WORK_AUTHORS_LISTED,
             },
         )
         items = [
@@ -453,6 +481,10 @@ class GraphRepository:
                 arxiv_id=_str(r["arxiv_id"]),
                 author_count=_int(r["author_count"]),
                 position=_int(r["position"]),
+                authors=_strs(r["authors"]),
+                authors_truncated=int(r["author_edges"]) > len(r["authors"]),
+                cited_by_count=_int(r["cited_by_count"]),
+                pdf_url=_str(r["pdf_url"]),
             )
             for r in rows[:limit]
         ]
@@ -508,6 +540,7 @@ class GraphRepository:
             [r["reasons"] for r in page],
             lambda ids: {x["id"]: x["name"] for x in self._read("discover/reason_names", {"lists": ids})},
         )
+        context = self.contexts([(r["id"], NodeType.researcher) for r in page])
         items = [
             SuggestionItem(
                 id=r["id"],
@@ -517,6 +550,7 @@ class GraphRepository:
                 score=_float(r["score"]),
                 run=_str(r["run"]),
                 reasons=why,
+                context=context[r["id"]],
             )
             for r, why in zip(page, reasons, strict=True)
         ]
@@ -526,7 +560,9 @@ class GraphRepository:
     # ------------------------------------------------------------------------------------------ details
 
     def work(self, work_id: str) -> WorkDetail:
-        rows = self._read("api/work_detail", {"id": work_id, "max_authors": MAX_LISTED})
+        rows = self._read(
+            "api/work_detail", {"id": work_id, "max_authors": MAX_LISTED, "max_citations": CITATIONS_LISTED}
+        )
         if not rows:
             raise NotFound(f"no work with id {work_id!r}")
         r = rows[0]
@@ -549,6 +585,8 @@ class GraphRepository:
             upvotes=_int(w.get("upvotes")),
             score=_float(w.get("score")),
             keyphrases=_strs(w.get("keyphrases")),
+            cited_by_count=_int(w.get("cited_by_count")),
+            pdf_url=_str(w.get("pdf_url")),
             authors=[
                 AuthorBrief(id=a["id"], name=_str(a["name"]), position=_int(a["position"]))
                 for a in r["authors"]
@@ -564,11 +602,17 @@ class GraphRepository:
                 )
                 for t in r["topics"]
             ],
+            cites=[self._work_brief(c) for c in r["cites_list"]],
+            cited_by=[self._work_brief(c) for c in r["cited_by_list"]],
             counts=WorkCounts(
                 authors=r["author_edges"], topics=r["topic_edges"], cites=r["cites"], cited_by=r["cited_by"]
             ),
             sources=_strs(w.get("sources")),
         )
+
+    @staticmethod
+    def _work_brief(w: Mapping[str, Any]) -> WorkBrief:
+        return WorkBrief(id=w["id"], title=_str(w.get("title")), year=_int(w.get("year")))
 
     def topic(self, topic_id: str) -> TopicDetail:
         rows = self._read("api/topic_detail", {"id": topic_id, "max_children": MAX_LISTED})
@@ -674,4 +718,36 @@ class GraphRepository:
         hits.sort(key=lambda h: h[:3])
         page = [h[3] for h in hits[offset : offset + limit]]
         nxt = offset + limit if len(hits) > offset + limit and offset + limit <= SEARCH_OFFSET_LIMIT else None
-        return page, nxt
+        return self._with_context(page), nxt
+
+    def _with_context(self, hits: list[SearchHit]) -> list[SearchHit]:
+        """The page's hits with what tells same-named ones apart (one bounded query for the whole page)."""
+        context = self.contexts([(h.id, h.type) for h in hits])
+        return [h.model_copy(update={"context": context[h.id]}) for h in hits]
+
+    def contexts(self, nodes: Sequence[tuple[str, NodeType]]) -> dict[str, SearchContext]:
+        """What tells each node apart from others of the same name (cypher/api/search_context.cypher)."""
+        rows = self._read("api/search_context", {"lists": _by_type(nodes)}) if nodes else []
+        found = {r["id"]: r["context"] or {} for r in rows}
+        out: dict[str, SearchContext] = {}
+        for node_id, _ in nodes:
+            c = found.get(node_id, {})
+            latest = c.get("latest_work") or {}
+            out[node_id] = SearchContext(
+                latest_work=_str(latest.get("title")),
+                latest_year=_int(latest.get("year")),
+                works=_int(c.get("works")),
+                institution=_str(c.get("institution")),
+                top_topic=_str(c.get("top_topic")),
+                first_author=_str(c.get("first_author")),
+                authors=_int(c.get("authors")),
+                year=_int(c.get("year")),
+                venue=_str(c.get("venue")),
+                cited_by_count=_int(c.get("cited_by_count")),
+                parent=_str(c.get("parent")),
+                level=_str(c.get("level")),
+                scheme=_str(c.get("scheme")),
+                country_code=_str(c.get("country_code")),
+                researchers=_int(c.get("researchers")),
+            )
+        return out

@@ -20,6 +20,10 @@ ID_MAX_LENGTH = 512
 ID_PATTERN = r"^[a-z][a-z0-9_-]*:.+$"
 PAGE_DEFAULT = 20
 PAGE_LIMIT = 100
+# A works page lists this many authors per work (an export says "and others" past it).
+WORK_AUTHORS_LISTED = 50
+# A work's detail lists at most this many citing and cited works.
+CITATIONS_LISTED = 50
 SEARCH_PAGE_LIMIT = 50
 SEARCH_OFFSET_LIMIT = 200
 QUERY_MAX_LENGTH = 200
@@ -41,6 +45,10 @@ DEFAULT_TYPE_CAPS: dict[NodeType, int] = {
     NodeType.topic: 8,
     NodeType.institution: 5,
 }
+
+
+def _absent(value: Any) -> bool:
+    return value is None
 
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
@@ -194,6 +202,17 @@ class IdentityBrief(BaseModel):
     )
 
 
+class CloseRule(BaseModel):
+    """The one definition of close collaborators (KG_CLOSE_MIN_SHARED_WORKS, KG_CLOSE_TOP_K)."""
+
+    min_shared_works: int = Field(
+        description="Shared works a co-author needs to count as a close collaborator."
+    )
+    top_k: int = Field(description="At most this many close collaborators, the strongest ties first.")
+
+    model_config = _examples({"min_shared_works": 2, "top_k": 10})
+
+
 class QuickRead(BaseModel):
     """The profile page's quick read of one researcher."""
 
@@ -216,6 +235,7 @@ class QuickRead(BaseModel):
     top_collaborators: list[CollaboratorBrief] = Field(
         default_factory=list, description="The close collaborators, strongest first."
     )
+    close_rule: CloseRule
     sources: list[str] = Field(default_factory=list)
     identity: IdentityBrief | None = None
 
@@ -263,6 +283,7 @@ class QuickRead(BaseModel):
                     "last_year": 2026,
                 }
             ],
+            "close_rule": {"min_shared_works": 2, "top_k": 10},
             "sources": ["profile"],
         }
     )
@@ -308,6 +329,22 @@ class SliceEdge(BaseModel):
     weight: float | None = Field(
         None, description="COAUTHOR and WORKS_ON weight, HAS_TOPIC score, AUTHORED confidence; else null."
     )
+    # The facts below are left out of the JSON where they do not apply (most edges), so a slice is no larger for
+    # them than it was without them.
+    works: int | None = Field(
+        None,
+        description="COAUTHOR: the works the pair shares; absent otherwise.",
+        exclude_if=_absent,
+    )
+    first_year: int | None = Field(
+        None, description="COAUTHOR: the year of the pair's first shared work.", exclude_if=_absent
+    )
+    last_year: int | None = Field(
+        None, description="COAUTHOR: the year of the pair's latest shared work.", exclude_if=_absent
+    )
+    position: int | None = Field(
+        None, description="AUTHORED: the author's place in the author list (1-based).", exclude_if=_absent
+    )
 
     model_config = _examples(
         {
@@ -315,6 +352,9 @@ class SliceEdge(BaseModel):
             "target": "profile:ada-ferreira",
             "type": "COAUTHOR",
             "weight": 1.6667,
+            "works": 4,
+            "first_year": 2022,
+            "last_year": 2026,
         }
     )
 
@@ -426,6 +466,14 @@ class WorkItem(BaseModel):
     arxiv_id: str | None = None
     author_count: int | None = None
     position: int | None = Field(None, description="The researcher's place in the author list (1-based).")
+    authors: list[str] = Field(
+        default_factory=list, description=f"The first {WORK_AUTHORS_LISTED} author names in author order."
+    )
+    authors_truncated: bool = Field(
+        False, description="True when the graph holds more authors of this work than `authors` lists."
+    )
+    cited_by_count: int | None = Field(None, description="Citations as a source states them (OpenAlex).")
+    pdf_url: str | None = None
 
     model_config = _examples(
         {
@@ -438,6 +486,10 @@ class WorkItem(BaseModel):
             "arxiv_id": None,
             "author_count": 3,
             "position": 1,
+            "authors": ["Ada Ferreira", "Bruno Okafor", "Chen Wei"],
+            "authors_truncated": False,
+            "cited_by_count": 12,
+            "pdf_url": None,
         }
     )
 
@@ -459,6 +511,10 @@ class WorkPage(BaseModel):
                     "arxiv_id": None,
                     "author_count": 3,
                     "position": 1,
+                    "authors": ["Ada Ferreira", "Bruno Okafor", "Chen Wei"],
+                    "authors_truncated": False,
+                    "cited_by_count": 12,
+                    "pdf_url": None,
                 }
             ],
             "next_cursor": "eyJ0Ijoid29ya3MiLCJrIjpbMjAyNiwiZG9pOjEwLjU1NTUvcmtnLjAwMDEiXX0",
@@ -513,6 +569,36 @@ class CollaboratorPage(BaseModel):
     )
 
 
+class SearchContext(BaseModel):
+    """What tells hits with the same name apart (each field only for the kinds it names)."""
+
+    works: int | None = Field(
+        default=None, description="Researcher: works authored; topic: works carrying it (graph counts)."
+    )
+    institution: str | None = Field(default=None, description="Researcher: the most recent institution.")
+    top_topic: str | None = Field(default=None, description="Researcher: the strongest topic of the profile.")
+    latest_work: str | None = Field(default=None, description="Researcher: the title of the latest work.")
+    latest_year: int | None = Field(default=None, description="Researcher: the year of the latest work.")
+    first_author: str | None = Field(default=None, description="Work: the first author's name.")
+    authors: int | None = Field(default=None, description="Work: authors in the graph.")
+    year: int | None = Field(default=None, description="Work: the year.")
+    venue: str | None = Field(default=None, description="Work: the venue.")
+    cited_by_count: int | None = Field(default=None, description="Work: citations as a source states them.")
+    parent: str | None = Field(default=None, description="Topic: the broader topic.")
+    level: str | None = Field(default=None, description="Topic: domain, field, subfield, topic or category.")
+    scheme: str | None = Field(default=None, description="Topic: openalex or arxiv.")
+    country_code: str | None = Field(default=None, description="Institution: the country.")
+    researchers: int | None = Field(default=None, description="Institution: affiliated researchers.")
+
+    model_config = _examples(
+        {
+            "works": 9,
+            "institution": "Northbridge Institute of Technology",
+            "top_topic": "Graph Neural Network Models",
+        }
+    )
+
+
 class SuggestionItem(BaseModel):
     id: str
     name: str | None = None
@@ -522,6 +608,9 @@ class SuggestionItem(BaseModel):
     run: str | None = None
     reasons: Any = Field(
         None, description="Why this person is suggested (the discovery job's reasons, as JSON)."
+    )
+    context: SearchContext | None = Field(
+        None, description="What tells this person apart from others of the same name."
     )
 
     model_config = _examples(
@@ -599,6 +688,16 @@ class WorkTopic(BaseModel):
     )
 
 
+class WorkBrief(BaseModel):
+    id: str
+    title: str | None = None
+    year: int | None = None
+
+    model_config = _examples(
+        {"id": "arxiv:2205.01001", "title": "Message Passing at Billion-Edge Scale", "year": 2022}
+    )
+
+
 class WorkCounts(BaseModel):
     authors: int
     topics: int
@@ -626,8 +725,21 @@ class WorkDetail(BaseModel):
     upvotes: int | None = None
     score: float | None = None
     keyphrases: list[str] = Field(default_factory=list)
+    cited_by_count: int | None = Field(
+        None,
+        description="Citations as a source states them (OpenAlex); counts.cited_by counts the graph's own.",
+    )
+    pdf_url: str | None = Field(None, description="An open-access PDF a source names.")
     authors: list[AuthorBrief] = Field(default_factory=list, description="In author order (at most 100).")
     topics: list[WorkTopic] = Field(default_factory=list)
+    cites: list[WorkBrief] = Field(
+        default_factory=list,
+        description=f"Works in the graph this one cites, newest first (at most {CITATIONS_LISTED}).",
+    )
+    cited_by: list[WorkBrief] = Field(
+        default_factory=list,
+        description=f"Works in the graph citing this one, newest first (at most {CITATIONS_LISTED}).",
+    )
     counts: WorkCounts
     sources: list[str] = Field(default_factory=list)
 
@@ -650,6 +762,8 @@ class WorkDetail(BaseModel):
             "upvotes": 12,
             "score": None,
             "keyphrases": ["attention kernels"],
+            "cited_by_count": 12,
+            "pdf_url": None,
             "authors": [{"id": "profile:ada-ferreira", "name": "Ada Ferreira", "position": 1}],
             "topics": [
                 {
@@ -660,6 +774,10 @@ class WorkDetail(BaseModel):
                     "score": 0.93,
                 }
             ],
+            "cites": [
+                {"id": "arxiv:2205.01001", "title": "Message Passing at Billion-Edge Scale", "year": 2022}
+            ],
+            "cited_by": [],
             "counts": {"authors": 3, "topics": 3, "cites": 1, "cited_by": 0},
             "sources": ["profile"],
         }
@@ -754,6 +872,10 @@ class SearchHit(BaseModel):
     detail: str | None = Field(
         None, description="A short second line: headline, year and venue, level, country."
     )
+    context: SearchContext = Field(
+        default_factory=lambda: SearchContext(),
+        description="What tells this hit apart from others of the same name.",
+    )
 
     model_config = _examples(
         {
@@ -762,6 +884,11 @@ class SearchHit(BaseModel):
             "label": "Ada Ferreira",
             "score": 3.72,
             "detail": None,
+            "context": {
+                "works": 9,
+                "institution": "Northbridge Institute of Technology",
+                "top_topic": "Graph Neural Network Models",
+            },
         }
     )
 

@@ -268,6 +268,8 @@ class WorkRecord(_CleanRecord):
     # cited works by typed id ("doi:10.…", "arxiv:2104.12255", "openalex:W…", "s2:<paperId>", "mag:…"; a bare
     # "W…" is an OpenAlex id); one cited paper may be named by several of its ids
     references: list[Identifier] = Field(default_factory=list, max_length=MAX_LIST)
+    cited_by_count: int | None = Field(default=None, ge=0)  # citations as the source counts them
+    pdf_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")  # an open-access PDF
 
 
 class ReportedCounts(_Record):

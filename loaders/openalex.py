@@ -158,7 +158,22 @@ def work(r: dict[str, Any], prov: Provenance) -> WorkRecord:
         ),
         topics=topics,
         references=[w for w in (normalize_openalex(x, "W") for x in r.get("referenced_works") or []) if w],
+        cited_by_count=_count(r.get("cited_by_count")),
+        pdf_url=_pdf_url(r),
     )
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _pdf_url(r: dict[str, Any]) -> str | None:
+    """The open-access PDF OpenAlex names (best location first), when it is a plain http(s) link."""
+    for loc in [r.get("best_oa_location"), r.get("primary_location"), *(r.get("locations") or [])]:
+        url = (loc or {}).get("pdf_url")
+        if isinstance(url, str) and url.startswith(("https://", "http://")) and len(url) <= 2000:
+            return url
+    return None
 
 
 def author(r: dict[str, Any], prov: Provenance) -> ResearcherRecord:

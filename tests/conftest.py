@@ -12,6 +12,7 @@ from neo4j import Driver
 
 from kg import db
 from kg.config import DEFAULT_SHARED_DATA, Settings
+from tests.browser_support import api_server, browser, page, web_dist  # noqa: F401 (fixtures of browser tests)
 from tests.neo4j_fixture import provide_neo4j
 
 SHARED_DATA = Path(os.environ.get("KG_SHARED_DATA", str(DEFAULT_SHARED_DATA)))
@@ -75,19 +76,24 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-@pytest.fixture
-def cli_env(neo4j_settings: Settings) -> dict[str, str]:
-    """Environment for running `kg` as a subprocess against the test Neo4j."""
+def kg_env(settings: Settings) -> dict[str, str]:
+    """Environment for running `kg` as a subprocess against the Neo4j of `settings`."""
     env = dict(os.environ)
     env.update(
         {
-            "KG_NEO4J_URI": neo4j_settings.uri,
-            "KG_NEO4J_USER": neo4j_settings.neo4j_user,
-            "KG_NEO4J_PASSWORD": neo4j_settings.neo4j_password.get_secret_value(),
-            "KG_NEO4J_DATABASE": neo4j_settings.neo4j_database,
+            "KG_NEO4J_URI": settings.uri,
+            "KG_NEO4J_USER": settings.neo4j_user,
+            "KG_NEO4J_PASSWORD": settings.neo4j_password.get_secret_value(),
+            "KG_NEO4J_DATABASE": settings.neo4j_database,
         }
     )
     return env
+
+
+@pytest.fixture
+def cli_env(neo4j_settings: Settings) -> dict[str, str]:
+    """Environment for running `kg` as a subprocess against the test Neo4j."""
+    return kg_env(neo4j_settings)
 
 
 CHROMIUM = Path(os.environ.get("KG_TEST_CHROMIUM", "/usr/bin/chromium"))

@@ -127,16 +127,16 @@ PROFILE_SLICE_ORDER = [
     (R2, "researcher", 1),
     (W5, "work", 1),
     (LG, "topic", 1),
-    (R6, "researcher", 1),
+    (R3, "researcher", 1),
     (W2, "work", 1),
     (T_KGE, "topic", 1),
-    (HUB, "researcher", 1),
+    (R4, "researcher", 1),
     (W3, "work", 1),
     (T_DIST, "topic", 1),
-    (R3, "researcher", 1),
+    (R6, "researcher", 1),
     (W4, "work", 1),
     (DC, "topic", 1),
-    (R4, "researcher", 1),
+    (HUB, "researcher", 1),
     (W7, "work", 1),
     (T_FRAUD, "topic", 1),
     (FARAH, "researcher", 1),
@@ -152,7 +152,8 @@ def test_profile_slice_shows_every_neighbour_in_weight_order_with_all_edges_amon
     client: TestClient, data: dict[str, Any]
 ) -> None:
     s = get(client, f"/researchers/{PROFILE}/graph")
-    # co-authors by COAUTHOR weight (ties by id), works newest first, topics by WORKS_ON weight; one type at a time
+    # co-authors: the close collaborators (2+ shared works) first, each group by COAUTHOR weight (ties by id); works
+    # newest first, topics by WORKS_ON weight; one type at a time
     assert [(n["id"], n["type"], n["hop"]) for n in s["nodes"]] == PROFILE_SLICE_ORDER
     assert s["center"] == PROFILE
     assert s["truncated"] is False
@@ -182,7 +183,32 @@ def test_profile_slice_shows_every_neighbour_in_weight_order_with_all_edges_amon
         "trust_score": 21,
         "verification_level": "L1",
     }
-    assert by_id[W1]["fields"] == {"type": "preprint", "venue": "arXiv", "year": 2026}
+    assert by_id[W1]["fields"] == {
+        "type": "preprint",
+        "venue": "arXiv",
+        "year": 2026,
+        "doi": "10.5555/rkg.2026.001",
+        "arxiv_id": None,
+        "cited_by_count": None,
+    }
+    # each edge says what it rests on, in the words a page shows
+    facts = {
+        (e["source"], e["target"], e["type"]): tuple(
+            e.get(k) for k in ("works", "first_year", "last_year", "position")
+        )
+        for e in s["edges"]
+    }
+    # the facts are left out where they do not apply: a topic's edge carries none of them
+    has_topic = next(e for e in s["edges"] if e["type"] == "HAS_TOPIC")
+    assert set(has_topic) == {"source", "target", "type", "weight"}
+    coauthor = next(c for c in data["coauthor"] if {c["a"], c["b"]} == {PROFILE, R1})
+    assert facts[(coauthor["a"], coauthor["b"], "COAUTHOR")] == (
+        4,
+        coauthor["first_year"],
+        coauthor["last_year"],
+        None,
+    )
+    assert facts[(PROFILE, W1, "AUTHORED")][3] == 1
     assert by_id[LG]["fields"] == {"level": "category", "scheme": "arxiv"}
 
 
@@ -272,7 +298,7 @@ def test_per_node_cap_limits_what_each_ring_node_adds(client: TestClient) -> Non
     )
     hop1 = [n["id"] for n in s["nodes"] if n["hop"] == 1]
     hop2 = [n["id"] for n in s["nodes"] if n["hop"] == 2]
-    assert hop1 == [R1, R2, R6, HUB, R3, R4, FARAH]
+    assert hop1 == [R1, R2, R3, R4, R6, HUB, FARAH]
     # each co-author adds at most one of their own co-authors: Bruno → Song Xiang, Chen → Ines Laurent,
     # Tanaka → his strongest student; the rest have no co-author outside the ring
     assert hop2 == [SONG, R7, "openalex:A5900000001"]
@@ -479,6 +505,7 @@ def test_quick_read_keeps_graph_counts_apart_from_reported_counts(client: TestCl
             {"id": R4, "name": "Emil Haddad", "shared_works": 2, "weight": pytest.approx(2 / 3),
              "first_year": 2022, "last_year": 2022},
         ],
+        "close_rule": {"min_shared_works": 2, "top_k": 10},
         "sources": ["profile"],
         "identity": {
             "method": "profile",
@@ -536,6 +563,10 @@ def test_works_pages_follow_year_then_id_and_end(client: TestClient) -> None:
         "arxiv_id": None,
         "author_count": 3,
         "position": 1,
+        "authors": ["Ada Ferreira", "Bruno Okafor", "Chen Wei"],
+        "authors_truncated": False,
+        "cited_by_count": None,
+        "pdf_url": None,
     }
     hub = walk(client, f"/researchers/{HUB}/works", 100)
     assert len(hub) == 2001 == len({w["id"] for w in hub})
@@ -567,6 +598,9 @@ def test_suggestions_come_with_their_reasons_best_first(client: TestClient) -> N
         "shared_topics": [{"id": T_KGE, "name": "Knowledge Graph Embeddings"}],
     }
     assert items[0]["name"] == "Ines Laurent" and items[0]["open_to_collaborate"] is True
+    # what tells the suggested person apart, as search gives it
+    hit = get(client, "/search", q="Ines Laurent", type="researcher")["items"][0]
+    assert hit["id"] == R7 and items[0]["context"] == hit["context"]
     assert get(client, f"/researchers/{R3}/suggestions") == {"items": [], "next_cursor": None}
 
 
@@ -584,6 +618,11 @@ def test_details_of_a_work_a_topic_and_an_institution(client: TestClient) -> Non
     ]
     assert w["counts"] == {"authors": 3, "topics": 4, "cites": 2, "cited_by": 0}
     assert w["doi"] == "10.5555/rkg.2026.001" and w["year"] == 2026
+    # the works it cites, newest first, and none citing it
+    assert [(c["id"], c["year"]) for c in w["cites"]] == [(W3, 2022), (W7, 2020)]
+    assert w["cites"][0]["title"] == get(client, f"/works/{W3}")["title"]
+    assert w["cited_by"] == []
+    assert [c["id"] for c in get(client, f"/works/{W3}")["cited_by"]] == [W1, W5]
     t = get(client, f"/topics/{AI}")
     assert [p["id"] for p in t["parents"]] == ["openalex:field:17"]
     assert [c["id"] for c in t["children"]] == [SUPERNODE, T_GNN, T_KGE, T_DRUG, T_FRAUD]
@@ -631,10 +670,62 @@ def test_search_ranks_the_exact_name_first_and_never_parses_user_syntax(client: 
     assert [(h["id"], h["type"], h["detail"]) for h in inst["items"]] == [
         ("openalex:I4200000002", "institution", "US")
     ]
+    assert inst["items"][0]["context"]["country_code"] == "US"
+    assert inst["items"][0]["context"]["researchers"] == 2
     for q in ('title:"x" OR *', "AND", "((", "\\", "a~2^3", "*:*"):
         r2 = client.get(f"{V1}/search", params={"q": q})
         assert r2.status_code == 200, (q, r2.text)
     assert get(client, "/search", q="*:*")["items"] == []
+
+
+def test_search_hits_say_what_tells_them_apart(client: TestClient, data: dict[str, Any]) -> None:
+    """A researcher's hit carries the institution, top topic, works count and latest work; a work's its first
+    author, year and venue; a topic's its broader topic; every field from the graph."""
+    works = {w["id"]: w for w in data["works"]}
+
+    def latest(rid: str) -> dict[str, Any]:
+        mine = [works[a["b"]] for a in data["authored"] if a["a"] == rid]
+        w = min(mine, key=lambda w: (-(w["year"] or 0), w["id"]))
+        return {"latest_work": w["title"], "latest_year": w["year"]}
+
+    hub = get(client, "/search", q="Hiroshi Tanaka", type="researcher")["items"][0]
+    assert hub["id"] == HUB
+    assert {k: v for k, v in hub["context"].items() if v is not None} == {
+        "works": 2001,
+        "institution": "Northbridge Institute of Technology",
+        "top_topic": "Machine Learning Methods",
+        "latest_work": hub["context"]["latest_work"],
+        "latest_year": hub["context"]["latest_year"],
+    }
+    # a hub's works are sampled (the first 500 read), so its "latest" is the latest of those: one of his works
+    assert (hub["context"]["latest_work"], hub["context"]["latest_year"]) in {
+        (works[a["b"]]["title"], works[a["b"]]["year"]) for a in data["authored"] if a["a"] == HUB
+    }
+    ada = get(client, "/search", q="Ada Ferreira", type="researcher")["items"][0]
+    assert {k: v for k, v in ada["context"].items() if v is not None} == {
+        "works": 9,
+        "top_topic": "Graph Neural Network Models",
+        "latest_work": "Sharded Attention Kernels for Long-Context Graph Transformers",
+        "latest_year": 2026,
+    }
+    assert latest(PROFILE)["latest_work"] == ada["context"]["latest_work"]
+    work = get(client, "/search", q="Sharded Attention Kernels", type="work")["items"][0]
+    assert work["id"] == W1
+    assert {k: v for k, v in work["context"].items() if v is not None} == {
+        "first_author": "Ada Ferreira",
+        "authors": 3,
+        "year": 2026,
+        "venue": "arXiv",
+    }
+    topic = get(client, "/search", q="Graph Neural Network Models", type="topic")["items"][0]
+    assert topic["id"] == T_GNN
+    assert {k: v for k, v in topic["context"].items() if v is not None} == {
+        "parent": "Artificial Intelligence",
+        "level": "topic",
+        "scheme": "openalex",
+        "works": sum(1 for e in data["has_topic"] if e["b"] == T_GNN),
+    }
+    assert topic["context"]["works"] == 7
 
 
 def test_search_pages_give_the_same_order_as_one_page(client: TestClient) -> None:
@@ -748,7 +839,7 @@ def test_warm_up_plans_every_api_query(
     neo4j_driver: Driver, neo4j_settings: Settings, data: dict[str, Any]
 ) -> None:
     """Every query of cypher/api runs with the parameter types the API sends (a Cypher error would show here)."""
-    assert GraphRepository(neo4j_driver, neo4j_settings).warm_up() == (24, 24)
+    assert GraphRepository(neo4j_driver, neo4j_settings).warm_up() == (25, 25)
 
 
 def test_ready_and_health(client: TestClient) -> None:

@@ -197,10 +197,16 @@ def test_web_panel_is_served_at_the_root_and_researcher_pages_when_built(tmp_pat
             "/",
             "/researchers/orcid:0000-0002-1825-0097",
             "/researchers/doi:10.1/x%2Fy",
-            "/explorer",
+            "/works/doi:10.1/x%2Fy",
+            "/search?q=graph",
         ):
             r = c.get(path)
             assert r.status_code == 200 and r.text == "<!doctype html><title>panel</title>", path
+            assert r.headers["content-type"].startswith("text/html")
+        # Any other page path gets the panel (which shows its "not found" view) with a 404 status.
+        for path in ("/explorer", "/people/ada"):
+            r = c.get(path)
+            assert r.status_code == 404 and r.text == "<!doctype html><title>panel</title>", path
             assert r.headers["content-type"].startswith("text/html")
         assert c.get("/assets/app.js").text == "console.log('panel')"
         assert c.get("/assets/missing.js").status_code == 404

@@ -3,15 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import socket
-import subprocess
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -19,7 +10,8 @@ import pytest
 from neo4j import Driver
 
 from kg import db
-from kg.config import REPO_ROOT, Settings
+from kg.config import Settings
+from tests.browser_support import Served, click_node, explorer_ids, overlapping, panel_ids, tid, wait_until
 from tests.conftest import wipe
 
 pytestmark = [pytest.mark.browser, pytest.mark.neo4j]
@@ -28,10 +20,6 @@ _pw = pytest.importorskip(
     "playwright.sync_api", reason="playwright (the Python client) is not installed: pip install -e '.[dev]'"
 )
 expect = _pw.expect
-
-WEB = REPO_ROOT / "web"
-DIST = WEB / "dist"
-TIMEOUT_MS = 20_000
 
 # ---------------------------------------------------------------------------------------------- the fixture graph
 # A small graph in the project's model: Ada (a profile researcher) with more works than the panel's work cap, three
@@ -199,99 +187,7 @@ def ada_expected_slice() -> set[str]:
     return {ADA, BRUNO, CHEN, DANA, GNN, KGE, NORTHBRIDGE, *recent}
 
 
-# ---------------------------------------------------------------------------------------------- infrastructure
-
-
-def _dist_stale() -> bool:
-    index = DIST / "index.html"
-    if not index.is_file():
-        return True
-    built = index.stat().st_mtime
-    sources = [
-        WEB / "index.html",
-        WEB / "package-lock.json",
-        WEB / "vite.config.ts",
-        *(WEB / "src").rglob("*"),
-    ]
-    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
-
-
-@pytest.fixture(scope="session")
-def web_dist() -> Path:
-    """web/dist, built with `npm run build` when it is missing or older than its sources."""
-    if _dist_stale():
-        npm = shutil.which("npm")
-        if npm is None or not (WEB / "node_modules").is_dir():
-            pytest.skip(
-                "web/dist is not built and npm or web/node_modules is missing (run scripts/setup.sh --dev)"
-            )
-        proc = subprocess.run([npm, "run", "build"], cwd=WEB, capture_output=True, text=True, timeout=300)
-        if proc.returncode != 0:
-            pytest.fail(f"npm run build failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return DIST
-
-
-@pytest.fixture(scope="session")
-def browser(chromium: Any) -> Any:
-    return chromium
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Served:
-    base: str
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    def profile(self, rid: str, query: str = "") -> str:
-        return f"{self.base}/researchers/{quote(rid, safe='')}{query}"
-
-    def get_json(self, path: str) -> Any:
-        import httpx
-
-        resp = httpx.get(self.base + path, timeout=30)
-        resp.raise_for_status()
-        return resp.json()
-
-
-@contextmanager
-def serve_api(settings: Settings, web_dist: Path) -> Iterator[Served]:
-    """The real API (uvicorn in a thread, its own driver) serving web/dist, on a free loopback port."""
-    import uvicorn
-
-    from api.config import ApiSettings
-    from api.main import create_app
-
-    port = _free_port()
-    app = create_app(settings, ApiSettings(web_dist=web_dist))
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, name="api-under-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the API did not start")
-        time.sleep(0.05)
-    try:
-        yield Served(f"http://127.0.0.1:{port}")
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-
-
-@pytest.fixture(scope="module")
-def api_server(neo4j_settings: Settings, web_dist: Path) -> Iterator[Served]:
-    """One API for the module; each test puts the graph it needs under it (the API reads it live)."""
-    with serve_api(neo4j_settings, web_dist) as s:
-        yield s
+# ---------------------------------------------------------------------------------------------- the served graph
 
 
 def _holds_browser_fixture(driver: Driver, settings: Settings) -> bool:
@@ -326,64 +222,9 @@ def hub_graph(api_server: Served, neo4j_driver: Driver, neo4j_settings: Settings
     return data
 
 
-@pytest.fixture
-def page(browser: Any, api_server: Served) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, device_scale_factor=1)
-    # The page must work from the API's origin alone: any request elsewhere fails the test.
-    foreign: list[str] = []
-
-    def guard(route: Any) -> None:
-        if route.request.url.startswith(api_server.base):
-            route.continue_()
-        else:
-            foreign.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    p = context.new_page()
-    p.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    # the stack names the bundle's lines: `node web/scripts/…` or the source map in web/dist leads back to web/src
-    p.on("pageerror", lambda exc: errors.append(f"{exc}\n{exc.stack or ''}"))
-    try:
-        yield p
-    finally:
-        context.close()
-    assert not foreign, f"the page reached beyond its origin: {foreign}"
-    assert not errors, f"uncaught errors in the page: {errors}"
-
-
-def tid(page: Any, testid: str) -> Any:
-    return page.get_by_test_id(testid)
-
-
-def panel_ids(page: Any) -> set[str]:
-    return set(page.evaluate("() => window.__researchKg.panel.nodeIds()"))
-
-
-def explorer_ids(page: Any, visible: bool = False) -> set[str]:
-    fn = "visibleNodeIds" if visible else "nodeIds"
-    return set(page.evaluate(f"() => window.__researchKg.explorer.{fn}()"))
-
-
-def click_node(page: Any, view: str, node_id: str) -> None:
-    """Click a node where it is drawn on the canvas, as a person would."""
-    pos = page.evaluate("([v, id]) => window.__researchKg[v].clientPosition(id)", [view, node_id])
-    assert pos is not None, f"{node_id} is not drawn in the {view}"
-    page.mouse.click(pos["x"], pos["y"])
-
-
 def open_explorer(page: Any, served: Served, rid: str = ADA) -> None:
     page.goto(served.profile(rid, "?view=explorer"))
     page.wait_for_selector('[data-testid="explorer"][data-state="ready"]')
-
-
-def wait_until(page: Any, predicate: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + TIMEOUT_MS / 1000
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        page.wait_for_timeout(100)
 
 
 # ---------------------------------------------------------------------------------------------- the profile
@@ -438,8 +279,11 @@ def test_panel_shows_loading_then_the_expected_slice(page: Any, served: Served) 
     assert panel.get_attribute("data-truncated") == "true"
     # Two of Ada's works are left out by the budget: the centre carries a "+2 more" stub.
     assert page.evaluate("() => window.__researchKg.panel.visibleNodeIds().length") == 22
-    assert tid(page, "graph-summary").inner_text().startswith("22 nodes · ")
-    assert "2 more around this researcher" in tid(page, "graph-summary").inner_text()
+    # The summary says what is drawn of what the researcher has, and what the explorer can add.
+    assert tid(page, "graph-summary").inner_text() == (
+        "Drawn: 3 co-authors, 15 of 17 works, 2 topics, 1 institution · 2 more connections in the explorer"
+        " · click a node to explore it"
+    )
     legend = tid(page, "graph-legend").locator("li").all_inner_texts()
     assert legend[:4] == ["Researcher", "Work", "Topic", "Institution"]
     assert not tid(page, "graph-loading").is_visible()
@@ -504,8 +348,11 @@ def test_unknown_researcher_says_so(page: Any, served: Served) -> None:
     error.wait_for()
     assert error.locator("strong").inner_text() == "No researcher with this id."
     assert missing in error.inner_text()
-    tid(page, "graph-error").wait_for()
-    assert tid(page, "graph-panel").get_attribute("data-state") == "error"
+    # One message, not three: the panel, the suggestions and the works list give way to it (no "Try again").
+    expect(tid(page, "graph-panel")).to_be_hidden()
+    expect(tid(page, "works-list")).to_be_hidden()
+    expect(tid(page, "suggestions")).to_be_hidden()
+    expect(tid(page, "graph-retry")).to_have_count(0)
 
 
 # ---------------------------------------------------------------------------------------------- the explorer
@@ -539,11 +386,11 @@ def test_click_expands_a_node_and_adds_its_neighbours(page: Any, served: Served)
     assert tid(page, "explorer").get_attribute("data-last-added") == "5"
     assert tid(page, "explorer").get_attribute("data-total-nodes") == "27"
     neighbours = details.get_by_test_id("details-neighbours").locator("button").all_inner_texts()
-    # Drawn connections, people first and heaviest first: the edge weight is spelled out.
+    # Drawn connections, people first and the most shared papers first, in plain words (no weights).
     assert [" ".join(t.split()) for t in neighbours[:3]] == [
-        "Ada Ferreira · co-author · weight 1.50",
-        "Eve Martins · co-author · weight 0.50",
-        "Chen Wei · co-author · weight 0.33",
+        "Ada Ferreira · 3 shared papers",
+        "Eve Martins · 1 shared paper",
+        "Chen Wei · 1 shared paper",
     ]
 
 
@@ -612,8 +459,12 @@ def test_panel_click_opens_the_explorer_on_that_node(page: Any, served: Served) 
     page.locator('[data-testid="graph-panel"][data-state="ready"]').wait_for()
     click_node(page, "panel", DANA)
     page.locator(f'[data-testid="node-details"][data-id="{DANA}"]').wait_for()
-    assert page.url == served.profile(ADA, "?" + urlencode({"view": "explorer", "focus": DANA}))
     assert tid(page, "details-title").inner_text() == "Dana Kowalski"
+    # The explorer expanded her as a click would, and its URL says so.
+    page.locator('[data-testid="explorer"][data-state="ready"][data-last-added]').wait_for()
+    assert page.url == served.profile(
+        ADA, "?" + urlencode([("view", "explorer"), ("x", DANA), ("focus", DANA)])
+    )
 
 
 def test_landing_search_opens_a_profile(page: Any, served: Served) -> None:
@@ -677,33 +528,18 @@ def test_leaving_the_explorer_while_an_expansion_animates(page: Any, served: Ser
 # ---------------------------------------------------------------------------------------------- readability
 
 
-def _overlapping(boxes: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    out = []
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1 :]:
-            # a pixel of anti-aliasing is not an overlap
-            if (
-                a["x1"] + 1 < b["x2"]
-                and b["x1"] + 1 < a["x2"]
-                and a["y1"] + 1 < b["y2"]
-                and b["y1"] + 1 < a["y2"]
-            ):
-                out.append((a["id"], b["id"]))
-    return out
-
-
 def test_labels_never_overlap_and_the_people_are_named(page: Any, served: Served) -> None:
     page.goto(served.profile(ADA))
     page.locator('[data-testid="graph-panel"][data-state="ready"]').wait_for()
     boxes = page.evaluate("() => window.__researchKg.panel.labelBoxes()")
-    assert _overlapping(boxes) == []
+    assert overlapping(boxes) == []
     assert {ADA, BRUNO, CHEN, DANA} <= {b["id"] for b in boxes}
     open_explorer(page, served)
     click_node(page, "explorer", BRUNO)
     page.locator('[data-testid="explorer"][data-state="ready"][data-last-added]').wait_for()
     page.wait_for_timeout(500)  # the expansion animates the nodes into place
     boxes = page.evaluate("() => window.__researchKg.explorer.labelBoxes()")
-    assert _overlapping(boxes) == []
+    assert overlapping(boxes) == []
     assert {ADA, BRUNO, CHEN, DANA, EVE} <= {b["id"] for b in boxes}
 
 

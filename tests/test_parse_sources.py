@@ -83,6 +83,9 @@ def test_openalex_work_entity_exact_values(shared_data: Path) -> None:
     ]
     assert len(w.references) == 45
     assert w.references[:3] == ["W1560783210", "W1724212071", "W1767272795"]
+    # what OpenAlex states about citations and where the open-access PDF is
+    assert w.cited_by_count == 962
+    assert w.pdf_url == "https://peerj.com/articles/4375.pdf"
     assert w.prov.model_dump() == {
         "source": "openalex",
         "file": str(shared_data / "openalex/entities/W2741809807.json"),

@@ -1,9 +1,12 @@
 // The next ring around researchers: per centre, its works, co-authors (precomputed COAUTHOR edges, never a live
-// Researcher→Work→Researcher expansion), topics (WORKS_ON) and institutions, each in a fixed order (weight, then id).
+// Researcher→Work→Researcher expansion), topics (WORKS_ON) and institutions, each in a fixed order (weight, then id);
+// co-authors who meet the close-collaborator bar ($close_min_shared shared works) come first, so the close
+// collaborators come before the rest.
 // Degree-aware: each branch reads at most $scan relationships of its centre, so a hub (a topic with 100,000 works,
 // an author of 2,000 papers) is sampled, never expanded in full; each list is already capped at $fetch_<type>.
 // Params: $lists {ids: centre ids, exclude: ids never returned} (lists inside a map keep one cached plan whatever
-// their sizes), $fetch_researcher, $fetch_work, $fetch_topic, $fetch_institution (0 = not wanted), $scan.
+// their sizes), $fetch_researcher, $fetch_work, $fetch_topic, $fetch_institution (0 = not wanted), $scan,
+// $close_min_shared.
 UNWIND $lists.ids AS centre
 MATCH (c:Researcher {id: centre})
 RETURN c.id AS center,
@@ -17,7 +20,10 @@ RETURN c.id AS center,
   COLLECT {
     MATCH (c)-[r:COAUTHOR]-(n:Researcher) WHERE $fetch_researcher > 0 AND NOT n.id IN $lists.exclude
     WITH r, n LIMIT $scan
-    WITH r, n ORDER BY coalesce(r.weight, 0.0) DESC, n.id ASC LIMIT $fetch_researcher
+    WITH r, n
+    ORDER BY CASE WHEN coalesce(r.shared_works, 0) >= $close_min_shared THEN 0 ELSE 1 END ASC,
+             coalesce(r.weight, 0.0) DESC, n.id ASC
+    LIMIT $fetch_researcher
     RETURN n.id
   } AS researcher,
   COLLECT {

@@ -9,7 +9,9 @@ CALL () {
   UNION ALL
   UNWIND $lists.work_ids AS x
   MATCH (n:Work {id: x})
-  RETURN n, 'work' AS type, n.title AS label, {year: n.year, venue: n.venue, type: n.type} AS fields
+  RETURN n, 'work' AS type, n.title AS label,
+         {year: n.year, venue: n.venue, type: n.type, doi: n.doi, arxiv_id: n.arxiv_id,
+          cited_by_count: n.cited_by_count} AS fields
   UNION ALL
   UNWIND $lists.topic_ids AS x
   MATCH (n:Topic {id: x})

@@ -226,7 +226,7 @@ def group_works(items: Sequence[WorkItem]) -> list[list[int]]:
     return [sorted(g) for g in sorted(groups.values())]
 
 
-_RANKED_WORK_FIELDS = ("title", "abstract", "type", "venue", "language", "organisation", "score")
+_RANKED_WORK_FIELDS = ("title", "abstract", "type", "venue", "language", "organisation", "score", "pdf_url")
 
 
 def _value_key(value: Any) -> tuple[int, str]:
@@ -267,6 +267,7 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
     categories: set[str] = set()
     references: set[str] = set()
     upvotes: list[int] = []
+    cited_by: list[int] = []
     author_counts: list[int] = []
     truncated: list[bool] = []
     has_code: list[int] = []
@@ -293,6 +294,8 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
         references.update(x for x in (typed_work_ref(ref) for ref in node.get("references") or []) if x)
         if node.get("upvotes") is not None:
             upvotes.append(int(node["upvotes"]))
+        if node.get("cited_by_count") is not None:
+            cited_by.append(int(node["cited_by_count"]))
         if node.get("author_count") is not None:
             author_counts.append(int(node["author_count"]))
         if node.get("authors_truncated") is not None:
@@ -319,6 +322,8 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
         references.update(x for x in (typed_work_ref(ref) for ref in rec.references) if x)
         if rec.upvotes is not None:
             upvotes.append(rec.upvotes)
+        if rec.cited_by_count is not None:
+            cited_by.append(rec.cited_by_count)
         n = rec.author_count if rec.author_count is not None else len(rec.authors) or None
         if n is not None:
             author_counts.append(max(n, len(rec.authors)))
@@ -363,6 +368,8 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
     props["categories"] = sorted(categories)
     props["references"] = sorted(references)
     props["upvotes"] = max(upvotes) if upvotes else None
+    # the highest count any source states (counts only grow; a source that saw fewer citations is older)
+    props["cited_by_count"] = max(cited_by) if cited_by else None
     props["author_count"] = max(author_counts) if author_counts else None
     # Truncated only while every source showed a truncated list: one full list settles it.
     props["authors_truncated"] = all(truncated) if truncated else False

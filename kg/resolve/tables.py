@@ -37,6 +37,8 @@ NODE_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "author_count",
             "authors_truncated",
             "has_code",
+            "cited_by_count",
+            "pdf_url",
         ),
     ),
     "Researcher": (
@@ -123,8 +125,12 @@ CREATE TABLE IF NOT EXISTS work (
     id VARCHAR, title VARCHAR, title_key VARCHAR, abstract VARCHAR, type VARCHAR, venue VARCHAR,
     language VARCHAR, organisation VARCHAR, score DOUBLE, year INTEGER, date VARCHAR, ids VARCHAR[], doi VARCHAR,
     arxiv_id VARCHAR, openalex_id VARCHAR, sources VARCHAR[], record_refs VARCHAR[], categories VARCHAR[],
-    "references" VARCHAR[], upvotes BIGINT, author_count INTEGER, authors_truncated BOOLEAN, has_code BOOLEAN
+    "references" VARCHAR[], upvotes BIGINT, author_count INTEGER, authors_truncated BOOLEAN, has_code BOOLEAN,
+    cited_by_count BIGINT, pdf_url VARCHAR
 );
+-- a store made before the panel's citation counts and PDF links gains their columns
+ALTER TABLE work ADD COLUMN IF NOT EXISTS cited_by_count BIGINT;
+ALTER TABLE work ADD COLUMN IF NOT EXISTS pdf_url VARCHAR;
 -- one row per author slot (one author position on one work, every source's mention of it joined)
 CREATE TABLE IF NOT EXISTS slot (
     key VARCHAR, work_id VARCHAR, block VARCHAR, name VARCHAR, name_key VARCHAR, position INTEGER, mentions VARCHAR,

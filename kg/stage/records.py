@@ -17,7 +17,7 @@ from kg.normalize import normalize_openalex, normalize_orcid, normalize_ror, tit
 WORK_COLUMNS = (
     "id", "title", "title_key", "abstract", "type", "venue", "language", "organisation", "score", "year", "date",
     "ids", "doi", "arxiv_id", "openalex_id", "sources", "record_refs", "categories", "references", "upvotes",
-    "author_count", "authors_truncated", "has_code",
+    "author_count", "authors_truncated", "has_code", "cited_by_count", "pdf_url",
 )  # fmt: skip
 
 
@@ -163,7 +163,7 @@ WORK_FIELDS: list[tuple[str, pa.DataType]] = [
     ("language", _S), ("organisation", _S), ("score", pa.float64()), ("year", pa.int32()), ("date", _S),
     ("ids", _LS), ("doi", _S), ("arxiv_id", _S), ("openalex_id", _S), ("sources", _LS), ("record_refs", _LS),
     ("categories", _LS), ("references", _LS), ("upvotes", pa.int64()), ("author_count", pa.int32()),
-    ("authors_truncated", pa.bool_()), ("has_code", pa.bool_()),
+    ("authors_truncated", pa.bool_()), ("has_code", pa.bool_()), ("cited_by_count", pa.int64()), ("pdf_url", _S),
 ]  # fmt: skip
 SCHEMAS: dict[str, pa.Schema] = {
     "work_recs": pa.schema(
@@ -233,8 +233,11 @@ CREATE TABLE IF NOT EXISTS work_recs (
     w_language VARCHAR, w_organisation VARCHAR, w_score DOUBLE, w_year INTEGER, w_date VARCHAR, w_ids VARCHAR[],
     w_doi VARCHAR, w_arxiv_id VARCHAR, w_openalex_id VARCHAR, w_sources VARCHAR[], w_record_refs VARCHAR[],
     w_categories VARCHAR[], w_references VARCHAR[], w_upvotes BIGINT, w_author_count INTEGER,
-    w_authors_truncated BOOLEAN, w_has_code BOOLEAN
+    w_authors_truncated BOOLEAN, w_has_code BOOLEAN, w_cited_by_count BIGINT, w_pdf_url VARCHAR
 );
+-- a store made before the panel's citation counts and PDF links gains their columns
+ALTER TABLE work_recs ADD COLUMN IF NOT EXISTS w_cited_by_count BIGINT;
+ALTER TABLE work_recs ADD COLUMN IF NOT EXISTS w_pdf_url VARCHAR;
 CREATE TABLE IF NOT EXISTS work_keys (wrec VARCHAR, key VARCHAR);
 CREATE TABLE IF NOT EXISTS mention_src (
     wrec VARCHAR, name VARCHAR, name_key VARCHAR, block VARCHAR, position INTEGER, strong VARCHAR[], source VARCHAR,

@@ -2,17 +2,23 @@
 // the API's JSON into the shapes in types.ts (so a renamed field breaks in one place, not in every view).
 
 import type {
+  Collaborator,
   GraphEdge,
   GraphNode,
   GraphSlice,
+  Named,
   NamedRef,
   NodeType,
   Overview,
   Page,
   QuickRead,
   SearchHit,
+  Suggestion,
+  WorkDetail,
   WorkItem,
+  WorkRef,
 } from "./types";
+import { citedText, plural, sharedPapers } from "./words";
 
 export const API_BASE = "/api/v1";
 
@@ -157,7 +163,16 @@ export function toEdge(raw: unknown): GraphEdge | null {
   const source = str(pick(raw, "source", "from", "start"));
   const target = str(pick(raw, "target", "to", "end"));
   if (!source || !target) return null;
-  return { source, target, type: str(pick(raw, "type", "rel", "kind")) ?? "", weight: num(raw.weight) };
+  return {
+    source,
+    target,
+    type: str(pick(raw, "type", "rel", "kind")) ?? "",
+    weight: num(raw.weight),
+    works: num(raw.works),
+    firstYear: num(raw.first_year),
+    lastYear: num(raw.last_year),
+    position: num(raw.position),
+  };
 }
 
 export function toSlice(raw: unknown, centre: string | null): GraphSlice {
@@ -179,10 +194,6 @@ export function toSlice(raw: unknown, centre: string | null): GraphSlice {
   };
 }
 
-function plural(n: number, one: string, many: string): string {
-  return `${n.toLocaleString("en")} ${n === 1 ? one : many}`;
-}
-
 function toRef(raw: unknown): NamedRef | null {
   if (typeof raw === "string") return { id: raw, name: raw, extra: null };
   if (!isObj(raw)) return null;
@@ -192,14 +203,32 @@ function toRef(raw: unknown): NamedRef | null {
   const shared = num(raw.shared_works);
   const works = num(raw.works);
   let extra: string | null = null;
-  if (shared !== null) extra = plural(shared, "shared work", "shared works");
-  else if (works !== null) extra = plural(works, "work", "works");
+  if (shared !== null) extra = sharedPapers(shared, num(raw.first_year), num(raw.last_year));
+  else if (works !== null) extra = plural(works, "paper", "papers");
   else if (str(raw.country_code)) extra = str(raw.country_code);
   return { id, name: str(pick(raw, "name", "label", "title")) ?? id, extra };
 }
 
 function refs(v: unknown): NamedRef[] {
   return list(v).map(toRef).filter((r): r is NamedRef => r !== null);
+}
+
+function strs(v: unknown): string[] {
+  return list(v).map(str).filter((s): s is string => s !== null);
+}
+
+export function toCollaborator(raw: unknown): Collaborator | null {
+  if (!isObj(raw)) return null;
+  const id = str(raw.id);
+  if (!id) return null;
+  return {
+    id,
+    name: str(raw.name) ?? id,
+    sharedWorks: num(raw.shared_works),
+    firstYear: num(raw.first_year),
+    lastYear: num(raw.last_year),
+    close: bool(raw.close) ?? false,
+  };
 }
 
 function numberMap(v: unknown): Record<string, number | null> {
@@ -218,10 +247,14 @@ export function toQuickRead(raw: unknown): QuickRead {
     if (counts[k] === undefined && reported[k] === undefined && num(o[k]) !== null) reported[k] = num(o[k]);
   }
   const id = str(o.id) ?? "";
+  const rule = isObj(o.close_rule) ? o.close_rule : {};
   return {
     id,
     name: str(pick(o, "name", "label")) ?? id,
     headline: str(o.headline),
+    aliases: strs(o.aliases),
+    orcid: str(o.orcid),
+    openalexId: str(o.openalex_id),
     affiliationStatus: str(o.affiliation_status),
     institutions: refs(o.institutions),
     trustScore: num(o.trust_score) ?? num(trust.score),
@@ -232,8 +265,17 @@ export function toQuickRead(raw: unknown): QuickRead {
     counts,
     reported,
     topTopics: refs(o.top_topics),
-    topCollaborators: refs(o.top_collaborators),
+    closeCollaborators: list(o.top_collaborators)
+      .map((c) => toCollaborator(isObj(c) ? { ...c, close: true } : c))
+      .filter((c): c is Collaborator => c !== null),
+    closeRule: { minSharedWorks: num(rule.min_shared_works) ?? 2, topK: num(rule.top_k) ?? 10 },
   };
+}
+
+/** Only plain web links leave the page (a source's URL could be anything). */
+function httpUrl(v: unknown): string | null {
+  const s = str(v);
+  return s && /^https?:\/\//i.test(s) ? s : null;
 }
 
 export function toWork(raw: unknown): WorkItem | null {
@@ -244,9 +286,43 @@ export function toWork(raw: unknown): WorkItem | null {
     id,
     title: str(pick(raw, "title", "label", "name")) ?? id,
     year: num(raw.year),
+    type: str(raw.type),
     venue: str(raw.venue),
     doi: str(raw.doi),
     arxivId: str(raw.arxiv_id),
+    authors: strs(raw.authors).length ? strs(raw.authors) : list(raw.authors).map((a) => (isObj(a) ? str(a.name) : null)).filter((s): s is string => s !== null),
+    authorsTruncated: bool(raw.authors_truncated) ?? false,
+    citedByCount: num(raw.cited_by_count),
+    pdfUrl: httpUrl(raw.pdf_url),
+  };
+}
+
+function toWorkRef(raw: unknown): WorkRef | null {
+  if (!isObj(raw)) return null;
+  const id = str(raw.id);
+  if (!id) return null;
+  return { id, title: str(raw.title) ?? id, year: num(raw.year) };
+}
+
+export function toWorkDetail(raw: unknown): WorkDetail | null {
+  const base = toWork(raw);
+  if (!base || !isObj(raw)) return null;
+  const counts = isObj(raw.counts) ? raw.counts : {};
+  return {
+    ...base,
+    abstract: str(raw.abstract),
+    date: str(raw.date),
+    openalexId: str(raw.openalex_id),
+    authorRefs: list(raw.authors)
+      .map((a) => (isObj(a) && str(a.id) ? { id: str(a.id) as string, name: str(a.name) ?? (str(a.id) as string), position: num(a.position) } : null))
+      .filter((a): a is { id: string; name: string; position: number | null } => a !== null),
+    topics: list(raw.topics)
+      .map((x) => (isObj(x) && str(x.id) ? { id: str(x.id) as string, name: str(x.name) ?? (str(x.id) as string), level: str(x.level) } : null))
+      .filter((x): x is { id: string; name: string; level: string | null } => x !== null),
+    cites: list(raw.cites).map(toWorkRef).filter((x): x is WorkRef => x !== null),
+    citedBy: list(raw.cited_by).map(toWorkRef).filter((x): x is WorkRef => x !== null),
+    citesCount: num(counts.cites) ?? 0,
+    citedByInGraph: num(counts.cited_by) ?? 0,
   };
 }
 
@@ -265,11 +341,83 @@ export function toHit(raw: unknown): SearchHit | null {
   const id = str(raw.id);
   if (!id) return null;
   const detailVal = pick(raw, "detail", "snippet", "year", "headline");
+  const type = nodeTypeOf(pick(raw, "type", "kind"), id);
   return {
     id,
-    type: nodeTypeOf(pick(raw, "type", "kind"), id),
+    type,
     label: str(pick(raw, "label", "name", "title")) ?? id,
     detail: detailVal === undefined ? null : String(detailVal),
+    context: contextWords(type, isObj(raw.context) ? raw.context : {}),
+  };
+}
+
+const LEVEL_WORDS: Record<string, string> = {
+  domain: "Domain",
+  field: "Field",
+  subfield: "Subfield",
+  topic: "Topic",
+  category: "Category",
+};
+
+/** What tells a hit apart from others of the same name, as short phrases in reading order. */
+function contextWords(type: NodeType, c: Json): string[] {
+  const out: (string | null)[] = [];
+  const n = (k: string): number | null => num(c[k]);
+  if (type === "researcher") {
+    const latest = str(c.latest_work);
+    const title = latest && latest.length > 70 ? `${latest.slice(0, 69).trimEnd()}…` : latest;
+    out.push(
+      str(c.institution),
+      str(c.top_topic),
+      n("works") !== null ? plural(n("works") as number, "work", "works") : null,
+      title ? `latest: “${title}”${n("latest_year") !== null ? ` (${n("latest_year")})` : ""}` : null,
+    );
+  } else if (type === "work") {
+    const first = str(c.first_author);
+    const authors = n("authors") ?? 0;
+    out.push(first ? (authors > 1 ? `${first} et al.` : first) : null, str(c.year), str(c.venue), citedText(n("cited_by_count")));
+  } else if (type === "topic") {
+    const level = LEVEL_WORDS[str(c.level) ?? ""] ?? "Topic";
+    const parent = str(c.parent);
+    out.push(
+      parent ? `${level} in ${parent}` : level,
+      str(c.scheme) === "arxiv" ? "arXiv category" : str(c.scheme) === "openalex" ? "OpenAlex" : null,
+      n("works") !== null ? plural(n("works") as number, "work", "works") : null,
+    );
+  } else {
+    out.push(str(c.country_code), n("researchers") !== null ? plural(n("researchers") as number, "researcher", "researchers") : null);
+  }
+  return out.filter((s): s is string => s !== null && s !== "");
+}
+
+function toNamed(raw: unknown): Named | null {
+  if (!isObj(raw)) return null;
+  const id = str(raw.id);
+  return id ? { id, name: str(raw.name) } : null;
+}
+
+function named(v: unknown): Named[] {
+  return list(v).map(toNamed).filter((x): x is Named => x !== null);
+}
+
+export function toSuggestion(raw: unknown): Suggestion | null {
+  if (!isObj(raw)) return null;
+  const id = str(raw.id);
+  if (!id) return null;
+  const r = isObj(raw.reasons) ? raw.reasons : {};
+  const coauthors = named(r.shared_coauthors);
+  return {
+    id,
+    name: str(raw.name) ?? id,
+    headline: str(raw.headline),
+    openToCollaborate: bool(raw.open_to_collaborate),
+    context: contextWords("researcher", isObj(raw.context) ? raw.context : {}),
+    reasons: {
+      sharedCoauthorCount: num(r.shared_coauthor_count) ?? coauthors.length,
+      sharedCoauthors: coauthors,
+      sharedTopics: named(r.shared_topics),
+      sharedInstitutions: named(pick(r, "shared_institutions", "institutions")),
+    },
   };
 }
 
@@ -288,6 +436,9 @@ export async function researcherSlice(id: string, signal?: AbortSignal): Promise
 /** The API takes at most this many exclude ids (EXCLUDE_LIMIT in api/schemas.py). */
 export const EXCLUDE_LIMIT = 500;
 
+/** The most new nodes one expansion draws: the API's default node budget (MAX_NODES_DEFAULT) less the centre. */
+export const EXPAND_BUDGET = 39;
+
 export async function expand(node: string, exclude: Iterable<string>, signal?: AbortSignal): Promise<GraphSlice> {
   const params = new URLSearchParams({ node });
   for (const x of exclude) params.append("exclude", x);
@@ -300,9 +451,55 @@ export async function researcherWorks(id: string, cursor: string | null, signal?
   return toPage(await getJson(`/researchers/${enc(id)}/works`, params, signal), toWork);
 }
 
-export async function search(q: string, signal?: AbortSignal): Promise<SearchHit[]> {
-  const params = new URLSearchParams({ q });
+export async function search(q: string, signal?: AbortSignal, limit = 20): Promise<SearchHit[]> {
+  const params = new URLSearchParams({ q, limit: String(limit) });
   return toPage(await getJson("/search", params, signal), toHit).items;
+}
+
+/** One page of search results, of one kind or all kinds. */
+export async function searchPage(
+  q: string,
+  type: NodeType | null,
+  cursor: string | null,
+  signal?: AbortSignal,
+): Promise<Page<SearchHit>> {
+  const params = new URLSearchParams({ q, limit: "25" });
+  if (type) params.set("type", type);
+  if (cursor) params.set("cursor", cursor);
+  return toPage(await getJson("/search", params, signal), toHit);
+}
+
+export async function suggestions(id: string, limit: number, signal?: AbortSignal): Promise<Suggestion[]> {
+  const params = new URLSearchParams({ limit: String(limit) });
+  return toPage(await getJson(`/researchers/${enc(id)}/suggestions`, params, signal), toSuggestion).items;
+}
+
+export async function collaborators(id: string, limit: number, signal?: AbortSignal): Promise<Collaborator[]> {
+  const params = new URLSearchParams({ limit: String(limit) });
+  return toPage(await getJson(`/researchers/${enc(id)}/collaborators`, params, signal), toCollaborator).items;
+}
+
+export async function workDetail(id: string, signal?: AbortSignal): Promise<WorkDetail> {
+  const w = toWorkDetail(await getJson(`/works/${enc(id)}`, undefined, signal));
+  if (!w) throw new ApiError(500, "the API answered with a work that has no id");
+  return w;
+}
+
+/** Most works an export fetches (pages of 100). */
+export const EXPORT_LIMIT = 2000;
+
+/** Every work of a researcher, up to EXPORT_LIMIT; `complete` says whether that was all of them. */
+export async function allWorks(id: string, signal?: AbortSignal): Promise<{ works: WorkItem[]; complete: boolean }> {
+  const works: WorkItem[] = [];
+  let cursor: string | null = null;
+  do {
+    const params = new URLSearchParams({ limit: "100" });
+    if (cursor) params.set("cursor", cursor);
+    const page: Page<WorkItem> = toPage(await getJson(`/researchers/${enc(id)}/works`, params, signal), toWork);
+    works.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor && works.length < EXPORT_LIMIT);
+  return { works, complete: cursor === null };
 }
 
 const DETAIL_PATH: Record<NodeType, string> = {

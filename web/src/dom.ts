@@ -1,6 +1,6 @@
 // Small DOM helpers: elements built with text nodes only (never innerHTML with API data), and the legend.
 
-import { TYPE_LOOK } from "./graph";
+import { TYPE_LOOK, YEAR_RAMP } from "./graph";
 import type { NodeType } from "./types";
 import { NODE_TYPES } from "./types";
 
@@ -60,22 +60,54 @@ export function swatch(type: NodeType): SVGSVGElement {
   return svg;
 }
 
-export function legend(): HTMLElement {
+export interface LegendState {
+  /** The oldest and newest drawn year of a work, when any work has one. */
+  years: [number, number] | null;
+  /** Whether drawn works are sized by citations. */
+  citations: boolean;
+  /** Whether the suggestions layer is shown. */
+  suggestions: boolean;
+}
+
+/** The legend of a drawing: node types, the centre, "+N more", what line width says, the year ramp. */
+export function legend(state: LegendState = { years: null, citations: false, suggestions: false }): HTMLElement {
   const centre = svgEl("svg", { width: 16, height: 16, viewBox: "0 0 16 16", "aria-hidden": "true" });
   centre.append(svgEl("circle", { cx: 8, cy: 8, r: 5.5, fill: TYPE_LOOK.researcher.colour, stroke: "#f2b705", "stroke-width": 3 }));
   const more = svgEl("svg", { width: 22, height: 16, viewBox: "0 0 22 16", "aria-hidden": "true" });
   more.append(svgEl("rect", { x: 1, y: 3, width: 20, height: 10, rx: 3, fill: "#f3f4f6", stroke: "#9aa1ab", "stroke-dasharray": "2 2" }));
-  const weight = svgEl("svg", { width: 26, height: 16, viewBox: "0 0 26 16", "aria-hidden": "true" });
-  weight.append(svgEl("line", { x1: 1, y1: 4, x2: 25, y2: 4, stroke: "#8a8f98", "stroke-width": 1 }));
-  weight.append(svgEl("line", { x1: 1, y1: 11, x2: 25, y2: 11, stroke: "#8a8f98", "stroke-width": 4 }));
-  return h(
-    "ul",
-    { className: "legend", testid: "graph-legend", "aria-label": "Legend" },
-    NODE_TYPES.map((t) => h("li", { "data-type": t }, swatch(t), TYPE_LOOK[t].title)),
+  const width = svgEl("svg", { width: 26, height: 16, viewBox: "0 0 26 16", "aria-hidden": "true" });
+  width.append(svgEl("line", { x1: 1, y1: 4, x2: 25, y2: 4, stroke: "#2f6fde", "stroke-width": 1.5 }));
+  width.append(svgEl("line", { x1: 1, y1: 11, x2: 25, y2: 11, stroke: "#2f6fde", "stroke-width": 5 }));
+  const items: (HTMLElement | null)[] = [
+    ...NODE_TYPES.map((t) => h("li", { "data-type": t }, swatch(t), TYPE_LOOK[t].title)),
     h("li", {}, centre, "Centre"),
-    h("li", {}, more, "+N left out"),
-    h("li", {}, weight, "Line width = weight"),
-  );
+    h("li", {}, more, "+N not drawn yet"),
+    h("li", {}, width, "Wider line = more shared papers"),
+  ];
+  if (state.suggestions) {
+    const dash = svgEl("svg", { width: 26, height: 16, viewBox: "0 0 26 16", "aria-hidden": "true" });
+    dash.append(svgEl("line", { x1: 1, y1: 8, x2: 25, y2: 8, stroke: "#b4238f", "stroke-width": 2, "stroke-dasharray": "5 3" }));
+    items.push(h("li", { testid: "legend-suggested" }, dash, "Suggested collaborator"));
+  }
+  if (state.years) {
+    const [lo, hi] = state.years;
+    const ramp = svgEl("svg", { width: 50, height: 12, viewBox: "0 0 50 12", "aria-hidden": "true" });
+    YEAR_RAMP.forEach((c, i) => ramp.append(svgEl("rect", { x: i * 10, y: 1, width: 10, height: 10, fill: c })));
+    items.push(
+      lo === hi
+        ? h("li", { testid: "legend-years", "data-from": lo, "data-to": hi }, `Works from ${lo}`)
+        : h(
+            "li",
+            { testid: "legend-years", "data-from": lo, "data-to": hi },
+            "Works by year: ",
+            h("span", {}, String(lo)),
+            ramp,
+            h("span", {}, String(hi)),
+          ),
+    );
+  }
+  if (state.citations) items.push(h("li", { testid: "legend-citations" }, "Larger work = cited more (as OpenAlex counts)"));
+  return h("ul", { className: "legend", testid: "graph-legend", "aria-label": "Legend" }, items);
 }
 
 export function fmtNumber(n: number | null | undefined): string {
@@ -86,4 +118,30 @@ export function fmtNumber(n: number | null | undefined): string {
 export function humanise(s: string | null | undefined): string {
   if (!s) return "—";
   return s.replace(/_/g, " ");
+}
+
+/**
+ * A link that stays in the page: a plain click goes through `go` (the router); a click with a modifier key or the
+ * middle button is left to the browser (a new tab).
+ */
+export function navLink(
+  go: (url: string) => void,
+  href: string,
+  attrs: Attrs,
+  ...children: Child[]
+): HTMLAnchorElement {
+  return h(
+    "a",
+    {
+      ...attrs,
+      href,
+      onclick: (ev: Event) => {
+        const e = ev as MouseEvent;
+        if (e.ctrlKey || e.metaKey || e.shiftKey || e.button === 1) return;
+        ev.preventDefault();
+        go(href);
+      },
+    },
+    ...children,
+  );
 }

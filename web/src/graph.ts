@@ -1,28 +1,35 @@
-// The graph drawing shared by the profile's panel and the full explorer: Cytoscape.js with a deterministic radial
-// layout around the centre, node types told apart by shape and colour, edge width by weight, "+N more" stubs for
-// what the budget left out, and label culling so labels never pile up into an unreadable mush.
+// The graph drawing shared by the profile's panel and the full explorer: Cytoscape.js with the column layout of
+// layout.ts (every label shown, none overlapping, a drawn node never moves when a ring is added), node types told
+// apart by shape and colour, works shaded by year and sized by citations, ties as wide as the papers they rest on,
+// "+N more" stubs next to their node, focus mode, zoom controls and a suggestions layer.
 
 import cytoscape from "cytoscape";
-import type { Core, ElementDefinition, EventObject, Layouts, NodeSingular, StylesheetJson } from "cytoscape";
+import type { Core, ElementDefinition, EventObject, NodeSingular, StylesheetJson } from "cytoscape";
 
-import type { GraphEdge, GraphNode, GraphSlice, NodeType } from "./types";
+import type { Footprint } from "./layout";
+import { Layout } from "./layout";
+import type { GraphEdge, GraphNode, GraphSlice, NodeType, Suggestion } from "./types";
 import { NODE_TYPES } from "./types";
+import { plural, tieText } from "./words";
 
 export interface TypeLook {
   colour: string;
   border: string;
   shape: "ellipse" | "round-rectangle" | "diamond" | "hexagon";
   title: string;
-  base: number;
 }
 
 // Colour and shape both differ, so the types stay apart for colour-blind readers and in greyscale print.
 export const TYPE_LOOK: Record<NodeType, TypeLook> = {
-  researcher: { colour: "#2f6fde", border: "#1d4ba3", shape: "ellipse", title: "Researcher", base: 22 },
-  work: { colour: "#e8833a", border: "#a9561a", shape: "round-rectangle", title: "Work", base: 16 },
-  topic: { colour: "#2e9e5b", border: "#1d6b3c", shape: "diamond", title: "Topic", base: 20 },
-  institution: { colour: "#8c52c8", border: "#5e3190", shape: "hexagon", title: "Institution", base: 20 },
+  researcher: { colour: "#2f6fde", border: "#1d4ba3", shape: "ellipse", title: "Researcher" },
+  work: { colour: "#e8833a", border: "#a9561a", shape: "round-rectangle", title: "Work" },
+  topic: { colour: "#2e9e5b", border: "#1d6b3c", shape: "diamond", title: "Topic" },
+  institution: { colour: "#8c52c8", border: "#5e3190", shape: "hexagon", title: "Institution" },
 };
+
+/** Works from the oldest to the newest drawn year, light to dark (the legend shows the same ramp). */
+export const YEAR_RAMP = ["#fde4cf", "#f9b98a", "#ee8a45", "#c9621d", "#8f3d0b"];
+const NO_YEAR = "#d9d4cf";
 
 const EDGE_COLOUR: Record<string, string> = {
   COAUTHOR: "#2f6fde",
@@ -32,22 +39,18 @@ const EDGE_COLOUR: Record<string, string> = {
   AFFILIATED_WITH: "#8c52c8",
   PART_OF: "#2e9e5b",
   CITES: "#e8833a",
-};
-
-const EDGE_WORDS: Record<string, string> = {
-  COAUTHOR: "co-author",
-  AUTHORED: "authored",
-  HAS_TOPIC: "topic",
-  WORKS_ON: "works on",
-  AFFILIATED_WITH: "affiliated",
-  PART_OF: "part of",
-  CITES: "cites",
+  SUGGESTED: "#b4238f",
 };
 
 const MORE_PREFIX = "more::";
-const MIN_ARC = 46; // model px between neighbours on a ring
-const RING_GAP = 120;
-const FIRST_RING = 150;
+export const SUGGESTED = "SUGGESTED";
+const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif";
+const FONT_SIZE = 12;
+const CENTRE_FONT_SIZE = 14;
+const LABEL_PADDING = 2;
+const MAX_SIZE = 24; // a ring node's body fits its 26 px row
+const NARROW = 600; // px: a drawing this narrow (a phone) gets shorter labels and starts at a readable zoom
+const READABLE_ZOOM = 0.8;
 
 export interface GraphViewOptions {
   /**
@@ -73,17 +76,8 @@ function edgeKey(e: GraphEdge): string {
   return `${a}|${e.type}|${b}`;
 }
 
-// What an edge's weight means per type (the API sends COAUTHOR and WORKS_ON weight, HAS_TOPIC score, AUTHORED
-// confidence) and how wide it may draw: a co-author tie is the panel's story, an authorship confidence is not.
-const WEIGHT_WORD: Record<string, string> = { HAS_TOPIC: "score", AUTHORED: "confidence" };
-const MAX_EXTRA_WIDTH: Record<string, number> = { COAUTHOR: 7, WORKS_ON: 5, HAS_TOPIC: 3, AUTHORED: 1 };
-
-export function weightText(e: GraphEdge): string {
-  const what = EDGE_WORDS[e.type] ?? e.type.toLowerCase();
-  if (e.weight === null) return what;
-  const w = Number.isInteger(e.weight) ? String(e.weight) : e.weight.toFixed(2);
-  return `${what} · ${WEIGHT_WORD[e.type] ?? "weight"} ${w}`;
-}
+// How wide a tie may draw beyond 1 px, by what it rests on: a co-author tie's shared papers are the panel's story.
+const MAX_EXTRA_WIDTH: Record<string, number> = { COAUTHOR: 6, WORKS_ON: 3 };
 
 function stylesheet(): StylesheetJson {
   return [
@@ -97,36 +91,34 @@ function stylesheet(): StylesheetJson {
         width: "data(size)",
         height: "data(size)",
         label: "data(short)",
-        "font-family": "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif",
-        "font-size": 11,
+        "font-family": FONT,
+        "font-size": FONT_SIZE,
         color: "#1f2328",
-        "text-wrap": "ellipsis",
-        "text-max-width": "170px",
+        "text-wrap": "none",
         "text-background-color": "#ffffff",
-        "text-background-opacity": 0.85,
-        "text-background-padding": "2px",
+        "text-background-opacity": 0.9,
+        "text-background-padding": `${LABEL_PADDING}px`,
         "text-background-shape": "roundrectangle",
-        "min-zoomed-font-size": 7,
-        "text-valign": "bottom",
-        "text-halign": "center",
-        "text-margin-y": 3,
+        // The centre and its ring are labelled at every zoom; deeper rings drop labels too small to read.
+        "min-zoomed-font-size": "data(minFont)" as never,
+        "text-valign": "center",
+        "text-halign": "right",
+        "text-margin-x": 6,
       },
     },
-    { selector: "node.lbl-right", style: { "text-valign": "center", "text-halign": "right", "text-margin-x": 5, "text-margin-y": 0 } },
-    { selector: "node.lbl-left", style: { "text-valign": "center", "text-halign": "left", "text-margin-x": -5, "text-margin-y": 0 } },
-    { selector: "node.lbl-top", style: { "text-valign": "top", "text-halign": "center", "text-margin-y": -3 } },
-    { selector: "node.lbl-bottom", style: { "text-valign": "bottom", "text-halign": "center", "text-margin-y": 3 } },
-    { selector: "node.label-hidden", style: { "text-opacity": 0, "text-background-opacity": 0 } },
+    { selector: "node.lbl-left", style: { "text-halign": "left", "text-margin-x": -6 } },
     {
       selector: "node.centre",
       style: {
         "border-width": 5,
         "border-color": "#f2b705",
-        "font-size": 14,
+        "font-size": CENTRE_FONT_SIZE,
         "font-weight": "bold",
         "z-index": 20,
-        "text-opacity": 1,
-        "text-background-opacity": 0.95,
+        "text-valign": "bottom",
+        "text-halign": "center",
+        "text-margin-x": 0,
+        "text-margin-y": 3,
       },
     },
     {
@@ -137,37 +129,34 @@ function stylesheet(): StylesheetJson {
         "border-color": "#9aa1ab",
         "border-style": "dashed",
         "border-width": 1.5,
-        width: "label",
+        width: "data(w)",
         height: 18,
-        padding: "4px",
         label: "data(short)",
-        "font-size": 10,
-        color: "#4b5563",
+        "font-size": 11,
+        color: "#374151",
         "text-valign": "center",
         "text-halign": "center",
         "text-margin-x": 0,
         "text-margin-y": 0,
         "text-background-opacity": 0,
-        "text-opacity": 1,
+        "min-zoomed-font-size": 0,
       },
     },
     { selector: "node.filtered, edge.filtered", style: { display: "none" } },
-    {
-      selector: "node.hover, node:selected",
-      style: { "text-opacity": 1, "text-background-opacity": 0.95, "z-index": 30, "overlay-opacity": 0 },
-    },
+    { selector: "node.hover, node:selected", style: { "z-index": 30, "overlay-opacity": 0 } },
     { selector: "node:selected", style: { "border-width": 4, "border-color": "#111827" } },
     { selector: "node.centre:selected", style: { "border-color": "#f2b705", "border-width": 6 } },
     { selector: "node.expanded", style: { "border-style": "double", "border-width": 4 } },
+    { selector: "node.suggested", style: { "border-style": "dashed", "border-color": EDGE_COLOUR.SUGGESTED, "border-width": 2.5 } },
     {
       selector: "edge",
       style: {
         width: "data(width)",
         "line-color": "data(colour)",
         "curve-style": "straight",
-        opacity: 0.5,
+        opacity: 0.55,
         label: "data(wlabel)",
-        "font-size": 9,
+        "font-size": 10,
         color: "#374151",
         "text-opacity": 0,
         "text-background-color": "#ffffff",
@@ -179,24 +168,33 @@ function stylesheet(): StylesheetJson {
     },
     // Ties between two outer nodes (a co-author's authorship, a work's topic) stay in the background, so the
     // centre's own ties read first; hovering or selecting a node brings its ties forward.
-    { selector: "edge.cross", style: { opacity: 0.16 } },
+    { selector: "edge.cross", style: { opacity: 0.14 } },
     { selector: "edge.more-edge", style: { "line-style": "dashed", "line-color": "#b8bec7", width: 1, opacity: 0.8 } },
+    { selector: "edge.suggested", style: { "line-style": "dashed", "line-dash-pattern": [6, 4], opacity: 0.8 } },
     {
       selector: "edge.hover",
       style: { opacity: 0.95, "text-opacity": 1, "text-background-opacity": 0.9, "z-index": 25 },
     },
     { selector: "edge.focus", style: { opacity: 0.9 } },
-    { selector: "node.dim", style: { opacity: 0.25 } },
-    { selector: "edge.dim", style: { opacity: 0.08 } },
+    { selector: "node.dim", style: { opacity: 0.15, "text-opacity": 0.15 } },
+    { selector: "edge.dim", style: { opacity: 0.05 } },
   ];
 }
 
-interface Placement {
-  x: number;
-  y: number;
-  angle: number;
-  depth: number;
+/** The colour of a work of `year` among drawn works from `range[0]` to `range[1]`. */
+export function yearColour(year: number | null, range: [number, number] | null): string {
+  if (year === null || !range) return NO_YEAR;
+  const [lo, hi] = range;
+  const t = hi > lo ? (year - lo) / (hi - lo) : 1;
+  return YEAR_RAMP[Math.min(YEAR_RAMP.length - 1, Math.max(0, Math.round(t * (YEAR_RAMP.length - 1))))];
 }
+
+function numField(n: GraphNode, key: string): number | null {
+  const v = n.fields[key];
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+const TYPE_RANK: Record<NodeType, number> = { researcher: 0, work: 1, topic: 2, institution: 3 };
 
 /** The drawing of one graph; the panel and the explorer each own one. */
 export class GraphView {
@@ -206,10 +204,15 @@ export class GraphView {
   private centre: string | null = null;
   private hiddenTypes = new Set<NodeType>();
   private expandedIds = new Set<string>();
-  private maxWeight = new Map<string, number>();
+  private layout = new Layout();
+  private ring1 = new Set<string>();
+  /** Nodes the suggestions layer drew that nothing else drew. */
+  private suggestedOnly = new Set<string>();
+  private suggestionsShown = false;
+  private focusMode = false;
   private userMoved = false;
   private resizer: ResizeObserver;
-  private running: Layouts | null = null;
+  private measurer: CanvasRenderingContext2D | null;
 
   constructor(
     readonly container: HTMLElement,
@@ -218,19 +221,20 @@ export class GraphView {
     this.cy = cytoscape({
       container,
       style: stylesheet(),
-      minZoom: 0.15,
-      maxZoom: 3,
+      minZoom: 0.1,
+      maxZoom: 4,
       userZoomingEnabled: opts.interactive,
       userPanningEnabled: opts.interactive,
       boxSelectionEnabled: false,
-      autoungrabify: !opts.interactive,
+      autoungrabify: true,
       selectionType: "single",
       textureOnViewport: false,
       pixelRatio: "auto",
-      // We place every node ourselves (layout() below). Cytoscape's default first layout (grid) measures the
+      // We place every node ourselves (layout.ts). Cytoscape's default first layout (grid) measures the
       // container and fails on one that has no size, as when the page moved on before the slice arrived.
       layout: { name: "null" },
     });
+    this.measurer = document.createElement("canvas").getContext("2d");
     this.cy.on("tap", "node", (ev: EventObject) => this.tapped(ev.target as NodeSingular));
     this.cy.on("mouseover", "node", (ev: EventObject) => this.hover(ev.target as NodeSingular, true));
     this.cy.on("mouseout", "node", (ev: EventObject) => this.hover(ev.target as NodeSingular, false));
@@ -249,7 +253,7 @@ export class GraphView {
       }
       if (container.clientWidth === 0 || container.clientHeight === 0) return;
       this.cy.resize();
-      if (!this.userMoved) this.fit();
+      if (!this.userMoved) this.fit(false);
     });
     this.resizer.observe(container);
     opts.signal.addEventListener("abort", () => this.destroy(), { once: true });
@@ -257,16 +261,63 @@ export class GraphView {
 
   destroy(): void {
     this.resizer.disconnect();
-    this.running?.stop();
-    this.running = null;
-    if (!this.cy.destroyed()) this.cy.destroy();
+    if (!this.cy.destroyed()) {
+      this.cy.stop(true, false);
+      this.cy.destroy();
+    }
   }
 
-  private fit(): void {
-    this.cy.fit(
-      this.cy.nodes().filter((n) => !n.hasClass("filtered")),
-      28,
-    );
+  // ---- the viewport --------------------------------------------------------------------------------------------
+
+  /** Show everything drawn (not filtered), at most a little larger than life. */
+  fit(animate = true): void {
+    if (this.cy.destroyed()) return;
+    const eles = this.cy.nodes().filter((n) => !n.hasClass("filtered"));
+    if (!eles.length) return;
+    this.userMoved = false;
+    const padding = 24;
+    if (!animate) {
+      this.cy.fit(eles, padding);
+      if (this.cy.zoom() > 1.25) {
+        this.cy.zoom(1.25);
+        this.cy.center(eles);
+      } else if (this.opts.interactive && this.narrow() && this.cy.zoom() < READABLE_ZOOM && this.centre) {
+        // On a phone the whole drawing would be too small to read: start readable, around the centre and the
+        // start of its ring; "Fit" shows everything.
+        const centre = this.cy.getElementById(this.centre);
+        this.cy.zoom(READABLE_ZOOM);
+        const p = centre.position();
+        this.cy.pan({ x: this.cy.width() * 0.3 - p.x * READABLE_ZOOM, y: this.cy.height() / 2 - p.y * READABLE_ZOOM });
+      }
+      return;
+    }
+    this.cy.stop(true, false);
+    this.cy.animate({ fit: { eles, padding }, duration: 300 });
+  }
+
+  zoomBy(factor: number): void {
+    const cy = this.cy;
+    const level = Math.min(cy.maxZoom(), Math.max(cy.minZoom(), cy.zoom() * factor));
+    cy.stop(true, false);
+    cy.animate({ zoom: { level, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } }, duration: 200 });
+    this.userMoved = true;
+  }
+
+  zoomLevel(): number {
+    return this.cy.zoom();
+  }
+
+  /** Bring `ids` into view, zooming out only as much as they need. */
+  private reveal(ids: string[]): void {
+    const eles = this.cy.collection(ids.map((id) => this.cy.getElementById(id)).filter((e) => !e.empty()) as never);
+    if (!eles.length) return;
+    const bb = eles.renderedBoundingBox({ includeLabels: true });
+    const w = this.cy.width();
+    const h = this.cy.height();
+    if (bb.x1 >= 0 && bb.y1 >= 0 && bb.x2 <= w && bb.y2 <= h) return;
+    this.cy.stop(true, false);
+    if (bb.w <= w - 48 && bb.h <= h - 48) this.cy.animate({ center: { eles }, duration: 300 });
+    else this.cy.animate({ fit: { eles, padding: 24 }, duration: 300 });
   }
 
   // ---- data ----------------------------------------------------------------------------------------------------
@@ -276,21 +327,124 @@ export class GraphView {
     this.nodes.clear();
     this.edges.clear();
     this.expandedIds.clear();
+    this.suggestedOnly.clear();
+    this.ring1.clear();
     this.centre = centre;
     this.cy.elements().remove();
     this.absorb(slice, null);
-    this.redraw(false);
+    const centreNode = this.nodes.get(centre);
+    const others = slice.nodes.filter((n) => n.id !== centre && this.nodes.has(n.id));
+    const ring = this.ordered(others.filter((n) => (n.hop ?? 1) <= 1));
+    for (const n of ring) this.ring1.add(n.id);
+    const rect = this.container.getBoundingClientRect();
+    const aspect = rect.width > 0 && rect.height > 0 ? rect.width / rect.height : 1.6;
+    if (centreNode) this.layout.placeRing(this.footprint(centreNode), ring.map((n) => this.footprint(n)), aspect);
+    // A deeper ring (a hops=2 slice) hangs off the first ring node it is tied to.
+    const deeper = others.filter((n) => (n.hop ?? 1) > 1);
+    const byParent = new Map<string, GraphNode[]>();
+    for (const n of deeper) {
+      const parent = ring.find((r) => this.tied(r.id, n.id))?.id ?? centre;
+      byParent.set(parent, [...(byParent.get(parent) ?? []), n]);
+    }
+    for (const [parent, kids] of byParent) {
+      this.layout.placeAround(parent, this.ordered(kids).map((n) => this.footprint(n)));
+    }
+    this.redraw();
+    this.fit(false);
   }
 
   /**
-   * Merge the ring an expand call returned around `around`; returns the ids that are new. The expanded node's
-   * own hidden count is replaced by what the API now says is left out.
+   * Merge the ring an expand call returned around `around`; returns the ids that are new. Drawn nodes keep their
+   * places: the new ones go in a column next to `around`.
    */
   mergeExpansion(slice: GraphSlice, around: string): string[] {
+    this.releaseStubs();
+    const wasDrawn = this.nodes.has(around);
     const added = this.absorb(slice, around);
     this.expandedIds.add(around);
-    this.redraw(true);
+    for (const id of added) this.suggestedOnly.delete(id);
+    if (!wasDrawn && this.nodes.has(around)) {
+      // a search hit not drawn yet: it comes first, tied to whatever drawn node it is tied to
+      const anchor = [...this.nodes.keys()].find((x) => x !== around && !added.includes(x) && this.tied(x, around));
+      this.layout.placeAround(anchor ?? this.centre ?? around, [this.footprint(this.nodes.get(around) as GraphNode)]);
+    }
+    const fresh = added.filter((id) => id !== around).map((id) => this.nodes.get(id) as GraphNode);
+    this.layout.placeAround(around, this.ordered(fresh).map((n) => this.footprint(n)));
+    this.redraw();
+    this.reveal([around, ...added]);
     return added;
+  }
+
+  /** The suggestions layer: suggested people tied to the centre by dashed edges (drawn once, shown or hidden). */
+  addSuggestions(list: Suggestion[]): void {
+    const centre = this.centre;
+    if (!centre) return;
+    this.releaseStubs();
+    const fresh: GraphNode[] = [];
+    for (const s of list) {
+      if (!this.nodes.has(s.id)) {
+        const node: GraphNode = {
+          id: s.id,
+          type: "researcher",
+          label: s.name,
+          degree: null,
+          hop: 1,
+          hiddenNeighbours: 0,
+          fields: { headline: s.headline, suggested: true },
+        };
+        this.nodes.set(s.id, node);
+        this.suggestedOnly.add(s.id);
+        fresh.push(node);
+      }
+      const e: GraphEdge = {
+        source: centre,
+        target: s.id,
+        type: SUGGESTED,
+        weight: null,
+        works: null,
+        firstYear: null,
+        lastYear: null,
+        position: null,
+      };
+      this.edges.set(edgeKey(e), e);
+    }
+    this.layout.placeAround(centre, fresh.map((n) => this.footprint(n)));
+    this.suggestionsShown = true;
+    this.redraw();
+  }
+
+  hasSuggestions(): boolean {
+    return [...this.edges.values()].some((e) => e.type === SUGGESTED);
+  }
+
+  setSuggestionsVisible(on: boolean): void {
+    this.suggestionsShown = on;
+    this.redraw();
+  }
+
+  suggestionsVisible(): boolean {
+    return this.suggestionsShown;
+  }
+
+  /** "+N more" stubs are placed last, after the nodes (redraw puts them back). */
+  private releaseStubs(): void {
+    for (const id of this.nodes.keys()) this.layout.release(MORE_PREFIX + id);
+  }
+
+  private tied(a: string, b: string): boolean {
+    for (const e of this.edges.values()) {
+      if ((e.source === a && e.target === b) || (e.source === b && e.target === a)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The order a ring is drawn in: people first, then works, topics, institutions; within a type, the order the API
+   * gave (close collaborators first, then by tie strength; works newest first; a work's authors in author order).
+   */
+  private ordered(list: GraphNode[]): GraphNode[] {
+    const index = new Map(list.map((n, i) => [n.id, i]));
+    return [...list].sort((a, b) => TYPE_RANK[a.type] - TYPE_RANK[b.type] || (index.get(a.id) ?? 0) - (index.get(b.id) ?? 0));
   }
 
   private absorb(slice: GraphSlice, around: string | null): string[] {
@@ -300,8 +454,9 @@ export class GraphView {
       if (!old) {
         this.nodes.set(n.id, n);
         added.push(n.id);
-      } else if (n.id === around) {
+      } else if (n.id === around || this.suggestedOnly.has(n.id)) {
         this.nodes.set(n.id, { ...old, ...n, fields: { ...old.fields, ...n.fields } });
+        this.suggestedOnly.delete(n.id);
       }
     }
     for (const e of slice.edges) {
@@ -311,6 +466,7 @@ export class GraphView {
     // minus the edges drawn so far, which after an expansion can be more than any one response showed.
     const touching = new Map<string, number>();
     for (const e of this.edges.values()) {
+      if (e.type === SUGGESTED) continue;
       touching.set(e.source, (touching.get(e.source) ?? 0) + 1);
       if (e.target !== e.source) touching.set(e.target, (touching.get(e.target) ?? 0) + 1);
     }
@@ -318,10 +474,6 @@ export class GraphView {
       if (n.degree === null) continue;
       const left = Math.max(0, n.degree - (touching.get(n.id) ?? 0));
       if (left !== n.hiddenNeighbours) this.nodes.set(n.id, { ...n, hiddenNeighbours: Math.min(left, n.hiddenNeighbours) });
-    }
-    this.maxWeight.clear();
-    for (const e of this.edges.values()) {
-      this.maxWeight.set(e.type, Math.max(this.maxWeight.get(e.type) ?? 0, e.weight ?? 0));
     }
     return added;
   }
@@ -338,41 +490,70 @@ export class GraphView {
     return this.centre;
   }
 
+  /** Every node drawn (the suggestions layer's own people only while the layer is on). */
   allIds(): string[] {
-    return [...this.nodes.keys()];
+    return [...this.nodes.keys()].filter((id) => this.suggestionsShown || !this.suggestedOnly.has(id));
   }
 
   isExpanded(id: string): boolean {
     return this.expandedIds.has(id);
   }
 
+  isSuggestedOnly(id: string): boolean {
+    return this.suggestedOnly.has(id);
+  }
+
   edgesOf(id: string): { edge: GraphEdge; other: GraphNode }[] {
     const out: { edge: GraphEdge; other: GraphNode }[] = [];
     for (const e of this.edges.values()) {
+      if (e.type === SUGGESTED && !this.suggestionsShown) continue;
       const otherId = e.source === id ? e.target : e.target === id ? e.source : null;
       const other = otherId ? this.nodes.get(otherId) : undefined;
       if (other) out.push({ edge: e, other });
     }
-    // People first, then works, topics, institutions; the heaviest tie first within each.
+    // People first, then works, topics, institutions; the most shared papers first within each.
     return out.sort(
       (a, b) =>
         NODE_TYPES.indexOf(a.other.type) - NODE_TYPES.indexOf(b.other.type) ||
+        (b.edge.works ?? 0) - (a.edge.works ?? 0) ||
         (b.edge.weight ?? 0) - (a.edge.weight ?? 0) ||
         a.other.label.localeCompare(b.other.label) ||
         a.other.id.localeCompare(b.other.id),
     );
   }
 
-  // ---- filters and selection -------------------------------------------------------------------------------
+  /** The oldest and newest year of the drawn works (what the year shading spans), null without any. */
+  yearRange(): [number, number] | null {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const n of this.nodes.values()) {
+      const y = n.type === "work" ? numField(n, "year") : null;
+      if (y === null || (this.hiddenTypes.has("work") && n.id !== this.centre)) continue;
+      lo = Math.min(lo, y);
+      hi = Math.max(hi, y);
+    }
+    return Number.isFinite(lo) ? [lo, hi] : null;
+  }
+
+  /** Whether any drawn work has a citation count (what sizes the works). */
+  hasCitations(): boolean {
+    return [...this.nodes.values()].some((n) => n.type === "work" && numField(n, "cited_by_count") !== null);
+  }
+
+  // ---- filters, selection, focus -----------------------------------------------------------------------------
 
   setTypeVisible(type: NodeType, visible: boolean): void {
     if (visible) this.hiddenTypes.delete(type);
     else this.hiddenTypes.add(type);
-    this.redraw(false);
+    this.redraw();
   }
 
   typeVisible(type: NodeType): boolean {
     return !this.hiddenTypes.has(type);
+  }
+
+  hiddenTypeList(): NodeType[] {
+    return NODE_TYPES.filter((t) => this.hiddenTypes.has(t));
   }
 
   visibleNodeIds(): string[] {
@@ -392,7 +573,7 @@ export class GraphView {
 
   countByType(): Record<NodeType, number> {
     const out = { researcher: 0, work: 0, topic: 0, institution: 0 } as Record<NodeType, number>;
-    for (const n of this.nodes.values()) out[n.type] += 1;
+    for (const id of this.allIds()) out[(this.nodes.get(id) as GraphNode).type] += 1;
     return out;
   }
 
@@ -403,7 +584,37 @@ export class GraphView {
     if (el.empty()) return;
     el.select();
     el.connectedEdges().addClass("focus");
-    if (centreOn) this.cy.animate({ center: { eles: el }, duration: 250 });
+    this.applyFocus();
+    if (centreOn) this.reveal([id]);
+  }
+
+  selectedId(): string | null {
+    const sel = this.cy.nodes(":selected");
+    return sel.length ? sel[0].id() : null;
+  }
+
+  /** Focus mode: everything but the selected node and its ties fades back. */
+  setFocusMode(on: boolean): void {
+    this.focusMode = on;
+    this.applyFocus();
+  }
+
+  focusModeOn(): boolean {
+    return this.focusMode;
+  }
+
+  private applyFocus(): void {
+    const cy = this.cy;
+    cy.elements().removeClass("dim");
+    const sel = cy.nodes(":selected");
+    if (!this.focusMode || !sel.length) return;
+    const near = sel.closedNeighborhood();
+    cy.elements().not(near).addClass("dim");
+  }
+
+  /** Nodes faded by focus mode. */
+  dimmedIds(): string[] {
+    return this.cy.nodes(".dim").map((n) => n.id());
   }
 
   /** Where a node is drawn, in page (client) coordinates — what a pointer would click. */
@@ -415,15 +626,23 @@ export class GraphView {
     return { x: r.left + p.x, y: r.top + p.y };
   }
 
+  /** Where a node sits in the drawing itself (what stays put when the view pans, zooms or grows). */
+  modelPosition(id: string): { x: number; y: number } | null {
+    const el = this.cy.getElementById(id);
+    if (el.empty()) return null;
+    const p = el.position();
+    return { x: p.x, y: p.y };
+  }
+
   moreId(of: string): string {
     return MORE_PREFIX + of;
   }
 
-  /** The drawn labels (not culled, not filtered) as boxes in canvas pixels: what a reader sees as text. */
+  /** The drawn labels (not filtered) as boxes in canvas pixels: what a reader sees as text. */
   labelBoxes(): { id: string; x1: number; y1: number; x2: number; y2: number }[] {
     return this.cy
       .nodes()
-      .filter((n) => !n.hasClass("filtered") && !n.hasClass("label-hidden") && !n.hasClass("more"))
+      .filter((n) => !n.hasClass("filtered") && !n.hasClass("more") && n.visible())
       .map((n) => {
         const b = n.renderedBoundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false });
         return { id: n.id(), x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 };
@@ -431,51 +650,129 @@ export class GraphView {
       .filter((b) => b.x2 > b.x1 && b.y2 > b.y1);
   }
 
+  /** The visible drawing as a PNG (white background, twice the screen's pixels). */
+  png(): Blob {
+    return this.cy.png({ output: "blob", bg: "#ffffff", full: true, scale: 2, maxWidth: 8000, maxHeight: 8000 }) as unknown as Blob;
+  }
+
   // ---- drawing -------------------------------------------------------------------------------------------------
 
-  private redraw(animate: boolean): void {
+  private labelText(n: GraphNode): string {
+    // a phone-sized drawing gets shorter labels, so it can be drawn larger (the details pane has the full name)
+    const narrow = this.narrow();
+    if (n.id === this.centre) return shorten(n.label, narrow ? 32 : 60);
+    return shorten(n.label, n.type === "work" ? (narrow ? 26 : 44) : narrow ? 24 : 40);
+  }
+
+  private narrow(): boolean {
+    const w = this.container.clientWidth;
+    return w > 0 && w < NARROW;
+  }
+
+  private textWidth(text: string, size: number, bold: boolean): number {
+    const m = this.measurer;
+    if (!m) return text.length * size * 0.62;
+    m.font = `${bold ? "bold " : ""}${size}px ${FONT}`;
+    return m.measureText(text).width;
+  }
+
+  private nodeSize(n: GraphNode): number {
+    if (n.id === this.centre) return 40;
+    if (n.type === "work") {
+      const cited = numField(n, "cited_by_count");
+      return cited === null ? 16 : Math.min(MAX_SIZE, 14 + 1.6 * Math.log2(1 + cited));
+    }
+    if (n.type === "researcher") return Math.min(MAX_SIZE, 18 + Math.log2(1 + (n.degree ?? 0)));
+    return 18;
+  }
+
+  private footprint(n: GraphNode): Footprint {
+    const centre = n.id === this.centre;
+    const size = this.nodeSize(n);
+    const fontSize = centre ? CENTRE_FONT_SIZE : FONT_SIZE;
+    return {
+      id: n.id,
+      bodyW: size,
+      bodyH: size,
+      // what Cytoscape draws: the text, its background padding on both sides, a pixel of rounding
+      labelW: Math.ceil(this.textWidth(this.labelText(n), fontSize, centre)) + 2 * LABEL_PADDING + 2,
+      labelH: Math.ceil(fontSize * 1.25) + 2 * LABEL_PADDING,
+    };
+  }
+
+  private stubFootprint(id: string, text: string): Footprint {
+    return { id, bodyW: Math.ceil(this.textWidth(text, 11, false)) + 14, bodyH: 18, labelW: 0, labelH: 0 };
+  }
+
+  private redraw(): void {
     const cy = this.cy;
+    if (cy.destroyed()) return;
+    const range = this.yearRange();
     const wanted = new Map<string, ElementDefinition>();
+    const shown = (id: string): boolean => this.suggestionsShown || !this.suggestedOnly.has(id);
     for (const n of this.nodes.values()) {
+      const spot = this.layout.spot(n.id);
+      if (!spot || !shown(n.id)) continue;
       const look = TYPE_LOOK[n.type];
       const isCentre = n.id === this.centre;
-      const size = isCentre ? 46 : look.base + Math.min(16, 3 * Math.log2(1 + (n.degree ?? 0)));
+      const colour = n.type === "work" ? yearColour(numField(n, "year"), range) : look.colour;
       wanted.set(n.id, {
         group: "nodes",
         data: {
           id: n.id,
           kind: n.type,
           label: n.label,
-          short: shorten(n.label, isCentre ? 48 : n.type === "work" ? 34 : 28),
-          colour: look.colour,
+          short: this.labelText(n),
+          colour,
           border: look.border,
           shape: look.shape,
-          size,
+          size: this.nodeSize(n),
+          minFont: isCentre || this.ring1.has(n.id) ? 0 : 6,
         },
-        classes: [isCentre ? "centre" : "", this.expandedIds.has(n.id) ? "expanded" : ""].join(" ").trim(),
+        position: { x: spot.x, y: spot.y },
+        classes: [
+          isCentre ? "centre" : "",
+          spot.side < 0 ? "lbl-left" : "",
+          this.expandedIds.has(n.id) ? "expanded" : "",
+          this.suggestedOnly.has(n.id) ? "suggested" : "",
+        ]
+          .join(" ")
+          .trim(),
       });
+    }
+    // "+N more" next to its node: under the centre's label, or at the end of an explored node's new column.
+    for (const n of this.nodes.values()) {
+      const mid = MORE_PREFIX + n.id;
+      const isCentre = n.id === this.centre;
       const stub = isCentre || (this.opts.moreFor === "explored" && this.expandedIds.has(n.id));
-      if (stub && n.hiddenNeighbours > 0) {
-        const mid = MORE_PREFIX + n.id;
-        wanted.set(mid, {
-          group: "nodes",
-          data: { id: mid, of: n.id, short: `+${n.hiddenNeighbours.toLocaleString("en")} more`, kind: n.type },
-          classes: "more",
-        });
-        wanted.set(`${mid}|edge`, {
-          group: "edges",
-          data: { id: `${mid}|edge`, source: n.id, target: mid, wlabel: "", width: 1, colour: "#b8bec7" },
-          classes: "more-edge",
-        });
-      }
+      this.layout.release(mid);
+      if (!stub || n.hiddenNeighbours <= 0 || !wanted.has(n.id)) continue;
+      const text = `+${n.hiddenNeighbours.toLocaleString("en")} more`;
+      this.layout.placeStub(n.id, this.stubFootprint(mid, text));
+      const spot = this.layout.spot(mid);
+      if (!spot) continue;
+      wanted.set(mid, {
+        group: "nodes",
+        data: { id: mid, of: n.id, short: text, kind: n.type, w: this.stubFootprint(mid, text).bodyW },
+        position: { x: spot.x, y: spot.y },
+        classes: "more",
+      });
+      wanted.set(`${mid}|edge`, {
+        group: "edges",
+        data: { id: `${mid}|edge`, source: n.id, target: mid, wlabel: "", width: 1, colour: "#b8bec7" },
+        classes: "more-edge",
+      });
     }
     const hubs = new Set<string>(this.expandedIds);
     if (this.centre) hubs.add(this.centre);
+    const most = new Map<string, number>();
+    for (const e of this.edges.values()) most.set(e.type, Math.max(most.get(e.type) ?? 0, e.works ?? 0));
     for (const [key, e] of this.edges) {
-      const w = e.weight ?? 0;
-      const top = this.maxWeight.get(e.type) ?? 0;
-      const extra = MAX_EXTRA_WIDTH[e.type] ?? 2;
-      const width = e.weight === null || top <= 0 ? 1.2 : 1 + extra * Math.sqrt(Math.max(0, w) / top);
+      if (!wanted.has(e.source) || !wanted.has(e.target)) continue;
+      if (e.type === SUGGESTED && !this.suggestionsShown) continue;
+      const top = most.get(e.type) ?? 0;
+      const extra = MAX_EXTRA_WIDTH[e.type] ?? 0;
+      const width = e.works === null || top <= 1 || extra === 0 ? (e.type === "COAUTHOR" ? 2 : 1.2) : 1.2 + extra * Math.sqrt((e.works - 1) / (top - 1));
       wanted.set(key, {
         group: "edges",
         data: {
@@ -483,12 +780,11 @@ export class GraphView {
           source: e.source,
           target: e.target,
           rel: e.type,
-          weight: e.weight,
           width,
           colour: EDGE_COLOUR[e.type] ?? "#8a8f98",
-          wlabel: weightText(e),
+          wlabel: tieText(e),
         },
-        classes: hubs.has(e.source) || hubs.has(e.target) ? "" : "cross",
+        classes: e.type === SUGGESTED ? "suggested" : hubs.has(e.source) || hubs.has(e.target) ? "" : "cross",
       });
     }
     cy.batch(() => {
@@ -500,6 +796,7 @@ export class GraphView {
         if (el.empty()) cy.add(def);
         else {
           el.data(def.data);
+          if (def.position && el.isNode()) el.position(def.position);
           const keep = el.selected();
           el.classes(def.classes as string);
           if (keep) el.select();
@@ -513,221 +810,13 @@ export class GraphView {
       });
       cy.nodes(":selected").connectedEdges().addClass("focus");
     });
-    this.layout(animate);
-  }
-
-  /**
-   * A radial tree from the centre: rings by hop distance, each node's angular share proportional to what hangs
-   * below it, first-ring neighbours grouped by type. Deterministic: the same graph always lands the same way.
-   */
-  private placements(): Map<string, Placement> {
-    const cy = this.cy;
-    const visible = cy.nodes().filter((n) => !n.hasClass("filtered"));
-    const ids = new Set(visible.map((n) => n.id()));
-    const root = this.centre && ids.has(this.centre) ? this.centre : visible.length ? visible[0].id() : null;
-    const out = new Map<string, Placement>();
-    if (!root) return out;
-
-    const typeRank = (id: string): number => {
-      const n = this.nodes.get(id);
-      if (!n) return 9; // "+N more" stubs go last among siblings
-      return NODE_TYPES.indexOf(n.type);
-    };
-    const weightTo = new Map<string, number>();
-    const adj = new Map<string, string[]>();
-    for (const id of ids) adj.set(id, []);
-    cy.edges().forEach((e) => {
-      const s = e.source().id();
-      const t = e.target().id();
-      if (!ids.has(s) || !ids.has(t)) return;
-      adj.get(s)?.push(t);
-      adj.get(t)?.push(s);
-      const w = (e.data("weight") as number | null) ?? 0;
-      weightTo.set(`${s}|${t}`, Math.max(w, weightTo.get(`${s}|${t}`) ?? 0));
-      weightTo.set(`${t}|${s}`, Math.max(w, weightTo.get(`${t}|${s}`) ?? 0));
-    });
-    const label = (id: string): string => this.nodes.get(id)?.label ?? id;
-    const order = (from: string) => (a: string, b: string) =>
-      typeRank(a) - typeRank(b) ||
-      (weightTo.get(`${from}|${b}`) ?? 0) - (weightTo.get(`${from}|${a}`) ?? 0) ||
-      label(a).localeCompare(label(b)) ||
-      a.localeCompare(b);
-
-    // Breadth-first tree; whatever is not reachable hangs off the root so it is still drawn.
-    const children = new Map<string, string[]>();
-    const depth = new Map<string, number>([[root, 0]]);
-    const queue = [root];
-    const seen = new Set([root]);
-    const visit = (): void => {
-      while (queue.length) {
-        const cur = queue.shift() as string;
-        const kids = (adj.get(cur) ?? []).filter((x) => !seen.has(x)).sort(order(cur));
-        const unique = [...new Set(kids)];
-        for (const k of unique) {
-          seen.add(k);
-          depth.set(k, (depth.get(cur) ?? 0) + 1);
-          queue.push(k);
-        }
-        children.set(cur, unique);
-      }
-    };
-    visit();
-    const orphans = [...ids].filter((id) => !seen.has(id)).sort(order(root));
-    for (const o of orphans) {
-      if (seen.has(o)) continue;
-      seen.add(o);
-      depth.set(o, 1);
-      children.get(root)?.push(o);
-      queue.push(o);
-      visit();
-    }
-
-    const leaves = new Map<string, number>();
-    const countLeaves = (id: string): number => {
-      const kids = children.get(id) ?? [];
-      const n = kids.length ? kids.reduce((s, k) => s + countLeaves(k), 0) : 1;
-      leaves.set(id, n);
-      return n;
-    };
-    countLeaves(root);
-
-    // Angles first (they do not depend on the radii), then each ring's radius: far enough out that the closest
-    // two neighbours on it are at least MIN_ARC apart.
-    const angle = new Map<string, number>();
-    const sweep = (id: string, from: number, span: number): void => {
-      angle.set(id, (depth.get(id) ?? 0) === 0 ? Math.PI / 2 : from + span / 2);
-      let at = from;
-      for (const k of children.get(id) ?? []) {
-        const share = (span * (leaves.get(k) ?? 1)) / (leaves.get(id) ?? 1);
-        sweep(k, at, share);
-        at += share;
-      }
-    };
-    // Start at the left so the first type (researchers) reads first, sweeping clockwise.
-    sweep(root, Math.PI * 0.75, 2 * Math.PI);
-    const maxDepth = Math.max(0, ...depth.values());
-    const radius: number[] = [0];
-    for (let d = 1; d <= maxDepth; d++) {
-      const ring = [...depth.entries()].filter(([, x]) => x === d).map(([id]) => angle.get(id) ?? 0);
-      ring.sort((a, b) => a - b);
-      let gap = 2 * Math.PI;
-      for (let i = 0; i < ring.length; i++) {
-        const next = i + 1 < ring.length ? ring[i + 1] : ring[0] + 2 * Math.PI;
-        if (ring.length > 1) gap = Math.min(gap, next - ring[i]);
-      }
-      const prev = radius[d - 1] ?? 0;
-      radius.push(Math.max(prev + (d === 1 ? FIRST_RING : RING_GAP), MIN_ARC / Math.max(gap, 1e-3)));
-    }
-
-    const rect = this.container.getBoundingClientRect();
-    const stretch = Math.min(1.6, Math.max(1, rect.width / Math.max(1, rect.height)));
-    for (const [id, a] of angle) {
-      const d = depth.get(id) ?? 0;
-      const r = radius[d] ?? 0;
-      out.set(id, { x: r * Math.cos(a) * stretch, y: r * Math.sin(a), angle: a, depth: d });
-    }
-    return out;
-  }
-
-  private layout(animate: boolean): void {
-    const cy = this.cy;
-    // A redraw moves nodes out from under the pointer without a mouseout: drop any hover highlight.
-    cy.elements().removeClass("hover dim");
-    const pos = this.placements();
-    cy.batch(() => {
-      cy.nodes().forEach((n) => {
-        const p = pos.get(n.id());
-        if (!p) return;
-        n.removeClass("lbl-right lbl-left lbl-top lbl-bottom");
-        if (p.depth === 0 || n.hasClass("more")) n.addClass("lbl-bottom");
-        else {
-          const c = Math.cos(p.angle);
-          const s = Math.sin(p.angle);
-          // Labels point away from the centre, sideways wherever possible: side by side, horizontal labels
-          // collide far less than labels stacked under neighbouring nodes.
-          n.addClass(c > 0.12 ? "lbl-right" : c < -0.12 ? "lbl-left" : s > 0 ? "lbl-bottom" : "lbl-top");
-        }
-      });
-    });
-    this.cullLabels(pos);
-    this.userMoved = false;
-    if (animate) {
-      this.running?.stop();
-      this.running = cy.layout({
-        name: "preset",
-        positions: (n: NodeSingular) => pos.get(n.id()) ?? n.position(),
-        animate: true,
-        animationDuration: 350,
-        fit: true,
-        padding: 28,
-      } as cytoscape.LayoutOptions);
-      this.running.run();
-    } else {
-      cy.batch(() => {
-        cy.nodes().forEach((n) => {
-          const p = pos.get(n.id());
-          if (p) n.position({ x: p.x, y: p.y });
-        });
-      });
-      this.fit();
-    }
-  }
-
-  /**
-   * Hide the labels that would overlap a more important label or another node's body; a hidden label comes back
-   * on hover and selection. Importance: the centre, then the inner rings, researchers before institutions,
-   * topics and works, heavier ties first.
-   */
-  private cullLabels(pos: Map<string, Placement>): void {
-    const cy = this.cy;
-    const rank = (n: NodeSingular): number[] => {
-      const p = pos.get(n.id());
-      const kind = n.data("kind") as NodeType;
-      const typeOrder: Record<NodeType, number> = { researcher: 0, institution: 1, topic: 2, work: 3 };
-      return [n.hasClass("centre") ? 0 : 1, p?.depth ?? 9, typeOrder[kind] ?? 5, -(n.data("size") as number)];
-    };
-    const cmp = (a: number[], b: number[]): number => {
-      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
-      return 0;
-    };
-    type Box = { x1: number; y1: number; x2: number; y2: number; owner: string };
-    const overlaps = (a: Box, b: Box): boolean => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
-    const bodies: Box[] = [];
-    const real = cy.nodes().filter((n) => !n.hasClass("filtered"));
-    real.forEach((n) => {
-      const p = pos.get(n.id());
-      if (!p) return;
-      const half = (n.hasClass("more") ? 24 : (n.data("size") as number)) / 2;
-      bodies.push({ x1: p.x - half, y1: p.y - half, x2: p.x + half, y2: p.y + half, owner: n.id() });
-    });
-    const kept: Box[] = [];
-    const candidates = real.filter((n) => !n.hasClass("more")).toArray() as NodeSingular[];
-    candidates.sort((a, b) => cmp(rank(a), rank(b)) || a.id().localeCompare(b.id()));
-    cy.batch(() => {
-      for (const n of candidates) {
-        const p = pos.get(n.id());
-        if (!p) continue;
-        n.removeClass("label-hidden");
-        const bb = n.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false });
-        const dx = p.x - n.position("x");
-        const dy = p.y - n.position("y");
-        const box: Box = { x1: bb.x1 + dx, y1: bb.y1 + dy, x2: bb.x2 + dx, y2: bb.y2 + dy, owner: n.id() };
-        const clash =
-          box.x2 > box.x1 &&
-          (kept.some((k) => overlaps(k, box)) || bodies.some((b) => b.owner !== n.id() && overlaps(b, box)));
-        if (clash && !n.hasClass("centre")) n.addClass("label-hidden");
-        else kept.push(box);
-      }
-    });
+    this.applyFocus();
   }
 
   private hover(n: NodeSingular, on: boolean): void {
     if (n.hasClass("more")) return;
     n.toggleClass("hover", on);
     n.connectedEdges().toggleClass("hover", on);
-    if (!this.opts.interactive) return;
-    const near = n.closedNeighborhood();
-    this.cy.elements().not(near).toggleClass("dim", on);
   }
 
   private tapped(n: NodeSingular): void {
@@ -739,4 +828,9 @@ export class GraphView {
     const node = this.nodes.get(n.id());
     if (node && this.opts.onNodeTap) this.opts.onNodeTap(node);
   }
+}
+
+/** "+12 more": what a click on a stub does, in words (an expansion draws at most `budget` new nodes). */
+export function moreTitle(hidden: number, budget: number): string {
+  return `${plural(hidden, "connection", "connections")} not drawn; a click draws up to ${budget} more nodes`;
 }

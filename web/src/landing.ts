@@ -112,7 +112,7 @@ export async function renderLanding(
   openHit: (hit: SearchHit) => void,
   signal: AbortSignal,
 ): Promise<void> {
-  const search = new SearchBox("home-search", "Find a researcher, a work or a topic…", openHit);
+  const search = new SearchBox("home-search", "Find a researcher, a work or a topic…", openHit, nav);
   const overview = h(
     "section",
     { className: "overview", testid: "overview", "data-state": "loading" },

@@ -7,8 +7,11 @@ interface ViewHandle {
   nodeIds(): string[];
   visibleNodeIds(): string[];
   clientPosition(id: string): { x: number; y: number } | null;
+  modelPosition(id: string): { x: number; y: number } | null;
   moreId(of: string): string;
   labelBoxes(): { id: string; x1: number; y1: number; x2: number; y2: number }[];
+  dimmedIds(): string[];
+  zoom(): number;
 }
 
 declare global {
@@ -23,7 +26,10 @@ export function exposeView(name: string, view: GraphView): void {
     nodeIds: () => view.allIds(),
     visibleNodeIds: () => view.visibleNodeIds(),
     clientPosition: (id) => view.clientPosition(id),
+    modelPosition: (id) => view.modelPosition(id),
     moreId: (of) => view.moreId(of),
     labelBoxes: () => view.labelBoxes(),
+    dimmedIds: () => view.dimmedIds(),
+    zoom: () => view.zoomLevel(),
   };
 }
