@@ -292,12 +292,12 @@ class ResearcherIds(_Record):
 class ResearcherRecord(_CleanRecord):
     """A person as a profile page or an author entity describes them, with the works the page lists."""
 
-    _required_text = ("name",)
     _nested_records = ("works",)
 
     kind: Literal["researcher"] = "researcher"
     prov: Provenance
-    name: Name
+    # "" when the page names nobody (a profile that starts at its "Trust snapshot"): a researcher without a name
+    name: OptionalName
     aliases: list[OptionalName] = Field(default_factory=list, max_length=MAX_LIST)
     headline: str | None = None
     affiliation: str | None = None

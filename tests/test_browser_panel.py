@@ -42,7 +42,7 @@ def _holds_shared_graph(driver: Driver, settings: Settings) -> bool:
         "CALL () { MATCH (s:Researcher {id: $seed}) RETURN count(s) AS seed } "
         "CALL () { MATCH (:Researcher {id: 'profile:ada-ferreira'}) RETURN count(*) AS fixture } "
         "CALL () { MATCH (:LoadRun) RETURN count(*) AS runs } "
-        "CALL () { MATCH ()-[s:SUGGESTED_COLLABORATOR]->() WITH s LIMIT 1 RETURN count(s) AS suggested } "
+        "CALL () { MATCH (s:Researcher) WHERE s.suggested IS NOT NULL WITH s LIMIT 1 RETURN count(s) AS suggested } "
         "CALL () { MATCH (w:Work) RETURN count(w) AS works } "
         "RETURN seed, fixture, runs, suggested, works",
         {"seed": SEED},

@@ -276,18 +276,38 @@ ATOM_COUNTS = {
 
 
 def test_every_shared_file_parses_counted_per_file(shared_data: Path) -> None:
-    """The whole data directory in one walk: records per file, and the only rejects are the two known ones."""
+    """The whole data directory in one walk: records per file, and rejects only where the data holds no record
+    (untitled works, API responses that are not records, files of no loadable format)."""
     per_file: Counter[tuple[str, str]] = Counter()
     rejects = []
+    rejects_per_dir: Counter[str] = Counter()
     for o in iter_records([shared_data]):
         if isinstance(o, Reject):
-            rejects.append(o.message.removeprefix(f"{shared_data}/"))
+            if o.note:
+                continue
+            where = o.message.removeprefix(f"{shared_data}/")
+            rejects.append(where)
+            rejects_per_dir[where.split("/", 1)[0]] += 1
         else:
-            per_file[(Path(o.prov.file or "").relative_to(shared_data).as_posix(), o.kind)] += 1
-    assert rejects == [
+            per_file[(Path((o.prov.file or "").split("!")[0]).relative_to(shared_data).as_posix(), o.kind)] += 1
+    for known in (
         "arxiv/atom/id_abc_s0_m100_b79c8dcf6bc3.xml:9: arXiv API error: incorrect id format for abc",
         "openalex/works_sample.jsonl:235: the work has no title (empty title and display_name)",
-    ]
+    ):
+        assert known in rejects
+    # the co-authorship tables and the labeled identity set are not record formats; Crossref lists 18 untitled
+    # DOIs (figures, tables, issues); most of the Semantic Scholar cassette is search hits and recommendation
+    # lists without titles; one .abs file is empty
+    assert rejects_per_dir == {
+        "arxiv": 2,
+        "coauthorship": 7,
+        "crossref": 18,
+        "identity": 3565,
+        "openalex": 2,
+        "semanticscholar": 6699,
+    }
+    assert per_file[("crossref/crossref_works.jsonl", "work")] == 502
+    assert per_file[("arxiv/abs/arxiv_abs_pages.tar.gz", "work")] == 1191
     for name, n in ATOM_COUNTS.items():
         assert per_file[(f"arxiv/atom/{name}", "work")] == n, name
     assert sum(n for (f, _), n in per_file.items() if f.startswith("arxiv/atom/")) == 245

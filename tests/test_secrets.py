@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -83,9 +84,12 @@ def test_kg_load_with_credentials_in_the_uri_says_one_line_without_them(tmp_path
 def test_kg_up_with_credentials_in_the_uri_shows_the_uri_without_them(tmp_path: Path) -> None:
     port = free_port()
     uri = f"bolt://neo4j:{URI_CANARY}@127.0.0.1:{port}"
-    result = run_kg(["up", "--no-serve", str(tmp_path)], tmp_path, _env_without_kg(KG_NEO4J_URI=uri))
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(Path(__file__).parent / "data" / "load" / "openalex_small.jsonl", data)
+    result = run_kg(["up", "--no-serve", str(data)], tmp_path, _env_without_kg(KG_NEO4J_URI=uri))
     _assert_clean(result)
-    assert f"== using Neo4j at bolt://127.0.0.1:{port}" in result.stdout
+    assert f"✓ using the Neo4j at bolt://127.0.0.1:{port}" in result.stdout
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("error: Neo4j is unavailable: ")
 

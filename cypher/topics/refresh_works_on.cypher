@@ -2,6 +2,8 @@
 // spread one unit over the work's topics (schemes in $schemes) in proportion to the HAS_TOPIC scores (equal
 // shares when no score), and write (r)-[:WORKS_ON {weight: sum of shares, works: works with the topic,
 // top_works: works whose best topic (highest score, ties by topic id) it is}]->(t).
+// The topics are reached from each work (a subquery, no :Topic label): planned as one pattern, a long id list
+// made the planner scan every HAS_TOPIC edge per researcher.
 UNWIND $ids AS rid
 MATCH (r:Researcher {id: rid})
 CALL (r) {
@@ -9,9 +11,13 @@ CALL (r) {
   DELETE old
 }
 CALL (r) {
-  MATCH (r)-[:AUTHORED]->(w:Work)-[h:HAS_TOPIC]->(t:Topic)
-  WHERE t.scheme IN $schemes
-  WITH w, t, coalesce(h.score, 0.0) AS score
+  MATCH (r)-[:AUTHORED]->(w:Work)
+  CALL (w) {
+    MATCH (w)-[h:HAS_TOPIC]->(t)
+    WHERE t.scheme IN $schemes
+    RETURN t, coalesce(h.score, 0.0) AS score
+  }
+  WITH w, t, score
   ORDER BY w.id, score DESC, t.id
   WITH w, collect({topic: t, score: score}) AS hits
   WITH w, hits, reduce(total = 0.0, x IN hits | total + x.score) AS total

@@ -1,15 +1,17 @@
 // The text and graph context of the given works for topic assignment, and whether a source already gave them
 // OpenAlex topics (HAS_TOPIC {method: $source} to a Topic of scheme $scheme): those keep their topics.
+// Topics are reached only by expanding from the work (no :Topic label in the patterns): with a label the planner
+// may start from the Topic(level) index for large id lists, which costs every Topic × its HAS_TOPIC edges per row.
 // Context, bounded per work: up to $context_limit cited works and, per author, up to $context_limit of their
 // other works, each with its source topics (best score first, at most 3).
 UNWIND $ids AS wid
 MATCH (w:Work {id: wid})
 CALL (w) {
   OPTIONAL MATCH (w)-[:CITES]->(c:Work)
-  WHERE EXISTS { (c)-[:HAS_TOPIC {method: $source}]->(:Topic {scheme: $scheme, level: 'topic'}) }
+  WHERE EXISTS { MATCH (c)-[h:HAS_TOPIC]->(t) WHERE h.method = $source AND t.scheme = $scheme AND t.level = 'topic' }
   WITH c ORDER BY c.id LIMIT $context_limit
   CALL (c) {
-    OPTIONAL MATCH (c)-[h:HAS_TOPIC {method: $source}]->(t:Topic {scheme: $scheme, level: 'topic'})
+    OPTIONAL MATCH (c)-[h:HAS_TOPIC]->(t) WHERE h.method = $source AND t.scheme = $scheme AND t.level = 'topic'
     WITH t, h ORDER BY h.score DESC, t.id LIMIT 3
     RETURN collect(t.id) AS topics
   }
@@ -19,10 +21,11 @@ CALL (w) {
   OPTIONAL MATCH (w)<-[:AUTHORED]-(r:Researcher)
   CALL (r, w) {
     OPTIONAL MATCH (r)-[:AUTHORED]->(o:Work)
-    WHERE o <> w AND EXISTS { (o)-[:HAS_TOPIC {method: $source}]->(:Topic {scheme: $scheme, level: 'topic'}) }
+    WHERE o <> w
+      AND EXISTS { MATCH (o)-[h:HAS_TOPIC]->(t) WHERE h.method = $source AND t.scheme = $scheme AND t.level = 'topic' }
     WITH o ORDER BY o.id LIMIT $context_limit
     CALL (o) {
-      OPTIONAL MATCH (o)-[h:HAS_TOPIC {method: $source}]->(t:Topic {scheme: $scheme, level: 'topic'})
+      OPTIONAL MATCH (o)-[h:HAS_TOPIC]->(t) WHERE h.method = $source AND t.scheme = $scheme AND t.level = 'topic'
       WITH t, h ORDER BY h.score DESC, t.id LIMIT 3
       RETURN collect(t.id) AS topics
     }
@@ -32,5 +35,5 @@ CALL (w) {
 }
 RETURN w.id AS id, w.title AS title, w.abstract AS abstract, w.venue AS venue, w.categories AS categories,
        cited, authors,
-       EXISTS { (w)-[:HAS_TOPIC {method: $source}]->(:Topic {scheme: $scheme}) } AS has_source
+       EXISTS { MATCH (w)-[h:HAS_TOPIC]->(t) WHERE h.method = $source AND t.scheme = $scheme } AS has_source
 ORDER BY id

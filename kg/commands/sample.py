@@ -35,12 +35,30 @@ def _works(paths: list[Path]) -> tuple[list[WorkRecord], int]:
 
     works: list[WorkRecord] = []
     rejected = 0
+    recorded: dict[str, bool] = {}
     for rec in iter_records(paths):
         if isinstance(rec, WorkRecord):
-            works.append(rec)
+            # recorded API responses (kg harvest's envelopes) are not cut into the sample: it is built from the
+            # records as the sources publish them, one per line or per API page
+            f = rec.prov.file or ""
+            if f not in recorded:
+                recorded[f] = _is_recorded(f)
+            if not recorded[f]:
+                works.append(rec)
         elif rec.kind == "reject":
             rejected += 1
     return works, rejected
+
+
+def _is_recorded(file: str) -> bool:
+    from loaders import detect_format
+    from loaders.base import HEAD_SIZE
+
+    try:
+        with open(file, "rb") as fh:
+            return detect_format(Path(file), fh.read(HEAD_SIZE)) == "recorded"
+    except (OSError, InputError):
+        return False
 
 
 def _print(conn: Connectivity, rejected: int) -> None:
@@ -105,11 +123,31 @@ class _RawRecords:
         obj = json.loads(raw)
         if line is not None and isinstance(obj, dict) and "results" not in obj:
             return raw.strip()  # one record per line: kept byte for byte
-        items = obj if isinstance(obj, list) else obj.get("results", [obj]) if isinstance(obj, dict) else []
-        for item in items:
-            if isinstance(item, dict) and rid and str(item.get("id", "")).rsplit("/", 1)[-1] == rid:
-                return json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+        found = _find_record(obj, rid) if rid else None
+        if found is not None:
+            return json.dumps(found, ensure_ascii=False, separators=(",", ":"))
         raise InputError(f"{w.prov.ref}: the record is not where the parser found it")
+
+
+def _find_record(obj: Any, rid: str) -> dict[str, Any] | None:
+    """The record with this OpenAlex id in an API page, a list of records, or recorded API responses
+    ({"uri", "json" | "response"} envelopes holding pages)."""
+    if isinstance(obj, list):
+        for item in obj:
+            found = _find_record(item, rid)
+            if found is not None:
+                return found
+        return None
+    if not isinstance(obj, dict):
+        return None
+    if str(obj.get("id", "")).rsplit("/", 1)[-1] == rid and "uri" not in obj:
+        return obj
+    for key in ("results", "json", "response"):
+        if key in obj:
+            found = _find_record(obj[key], rid)
+            if found is not None:
+                return found
+    return None
 
 
 def _gzip(data: bytes) -> bytes:

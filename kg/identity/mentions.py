@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+import orjson
+
 from kg.identity.names import given_compatible, given_len, name_key
 from kg.identity.works import rank
 from kg.models import AuthorRef
@@ -40,7 +42,7 @@ class Mention:
             d = {f: getattr(self, f) for f in _MENTION_FIELDS if getattr(self, f) not in (None, (), False)}
             d["institutions"] = list(self.institutions)
             d["raw_affiliations"] = list(self.raw_affiliations)
-            cached = json.dumps(d, sort_keys=True, ensure_ascii=False)
+            cached = orjson.dumps(d, option=orjson.OPT_SORT_KEYS).decode()
             object.__setattr__(self, "_json", cached)
         return cached
 

@@ -375,6 +375,5 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
     props["authors_truncated"] = all(truncated) if truncated else False
     hc = max(has_code) if has_code else -1
     props["has_code"] = None if hc < 0 else bool(hc)
-    props["merge_state"] = json.dumps(won, sort_keys=True)
     props["id"] = best_id(ids)
     return props

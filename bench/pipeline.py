@@ -1,0 +1,315 @@
+"""The load pipeline against its baselines, side by side in one run (issue #15):
+
+- DBLP (the real co-authorship corpus, author ids given): `kg load` end to end (works, researchers, AUTHORED,
+  COAUTHOR) against a plain `UNWIND … MERGE` loader handed the resolved ids that writes only works, researchers and
+  AUTHORED, on the same Neo4j, emptied between the two; exact counts checked.
+- N synthetic works (`--works`, e.g. 1000000): `kg load --bulk` (files to a queryable graph with COAUTHOR) against
+  `neo4j-admin database import` alone on the CSV files the pipeline exports for the same graph; then `--more` works
+  of the same corpus into that graph through the write-only path: authorships/s and transaction-log growth.
+
+    python -m bench.pipeline --dblp
+    python -m bench.pipeline --works 1000000 --more 100000
+
+Results go to bench/results/pipeline.json. Needs the bench's own local Neo4j (see bench/common.py); it is wiped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from bench import common
+from kg import db, localdb
+from kg.config import DEFAULT_SHARED_DATA, Settings
+from kg.synth import SynthParams, generate
+
+DBLP_TSV = DEFAULT_SHARED_DATA / "coauthorship" / "hypergcn" / "dblp_author_paper.tsv"
+PLAIN_BATCH = 5000
+
+
+# ---- DBLP ----------------------------------------------------------------------------------------------------
+
+
+def dblp_bundle(out: Path) -> dict[str, int]:
+    """The CSV bundle of the DBLP co-authorship data: one work per paper id ("DBLP paper <id>", no year), its
+    authors in the order the file lists them, each author's name as their author_id (the data's own identity)."""
+    by_paper: OrderedDict[str, list[str]] = OrderedDict()
+    with DBLP_TSV.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            by_paper.setdefault(row["paper_id"], [])
+            if row["author_name"] not in by_paper[row["paper_id"]]:
+                by_paper[row["paper_id"]].append(row["author_name"])
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "works.csv").open("w", encoding="utf-8", newline="") as wf:
+        w = csv.writer(wf)
+        w.writerow(["work_id", "title", "year", "venue", "doi", "arxiv_id", "abstract"])
+        for pid in sorted(by_paper, key=int):
+            w.writerow([f"dblp{pid}", f"DBLP paper {pid}", "", "", "", "", ""])
+    n = 0
+    with (out / "authorships.csv").open("w", encoding="utf-8", newline="") as af:
+        a = csv.writer(af)
+        a.writerow(["work_id", "author_id", "author_name", "position", "institution_id", "institution_name"])
+        for pid in sorted(by_paper, key=int):
+            for i, name in enumerate(by_paper[pid], start=1):
+                a.writerow([f"dblp{pid}", name, name, i, "", ""])
+                n += 1
+    return {"works": len(by_paper), "authorships": n}
+
+
+def plain_load(s: Settings, bundle: Path) -> dict[str, Any]:
+    """The baseline: works, researchers and AUTHORED by their resolved ids, UNWIND batches, MERGE."""
+    works = [
+        {"id": f"csv:{r['work_id']}", "title": r["title"], "year": None}
+        for r in csv.DictReader((bundle / "works.csv").open(encoding="utf-8"))
+    ]
+    authorships = list(csv.DictReader((bundle / "authorships.csv").open(encoding="utf-8")))
+    people = sorted({r["author_id"] for r in authorships})
+    drv = db.make_driver(s, ensure_local=False)
+    t0 = time.perf_counter()
+    try:
+        for name, rows in (
+            ("plain_works", works),
+            ("plain_researchers", [{"id": f"csv:{p}", "name": p} for p in people]),
+            (
+                "plain_authored",
+                [
+                    {
+                        "researcher": f"csv:{r['author_id']}",
+                        "work": f"csv:{r['work_id']}",
+                        "position": int(r["position"]),
+                        "name": r["author_name"],
+                    }
+                    for r in authorships
+                ],
+            ),
+        ):
+            for i in range(0, len(rows), PLAIN_BATCH):
+                db.run(drv, common.q(name), {"rows": rows[i : i + PLAIN_BATCH]}, write=True, settings=s)
+        seconds = time.perf_counter() - t0
+        counts = db.run(drv, common.q("counts"), settings=s)[0]
+    finally:
+        drv.close()
+    return {"seconds": round(seconds, 2), "counts": counts}
+
+
+def kg_load(s: Settings, bundle: Path, stage: Path, *extra: str) -> dict[str, Any]:
+    env = {**common.kg_env(s), "KG_STAGE_PATH": str(stage)}
+    m = common.run_measured(common.kg_cmd("load", "--no-derived", *extra, str(bundle)), env=env)
+    if m.returncode not in (0, 3):
+        raise RuntimeError(f"kg load failed ({m.returncode}): {(m.stderr or m.stdout).strip()[-600:]}")
+    stages = {}
+    for part in re.findall(r"(\w+) ([\d.]+)s", _line(m.stdout, "stages: ")):
+        stages[part[0]] = float(part[1])
+    return {
+        "seconds": round(m.seconds, 2),
+        "peak_rss_mb": round(m.peak_rss_mb, 1),
+        "stages": stages,
+        "summary": _line(m.stdout, "load run "),
+        "written": _line(m.stdout, "written: "),
+    }
+
+
+def _line(text: str, prefix: str) -> str:
+    return next((ln.strip() for ln in text.splitlines() if ln.strip().startswith(prefix)), "")
+
+
+def run_dblp(s: Settings, work: Path) -> dict[str, Any]:
+    bundle = work / "dblp-bundle"
+    sizes = dblp_bundle(bundle)
+    drv = db.make_driver(s, ensure_local=False)
+    common.empty_graph(drv, s, drop_store=True)
+    drv.close()
+    common.log(f"dblp: plain UNWIND loader, {sizes['works']} works, {sizes['authorships']} authorships")
+    plain = plain_load(s, bundle)
+    drv = db.make_driver(s, ensure_local=False)
+    common.empty_graph(drv, s, drop_store=True)
+    drv.close()
+    common.log("dblp: kg load (parse, stage, resolve, write, COAUTHOR)")
+    stage = work / "dblp-stage.duckdb"
+    stage.unlink(missing_ok=True)
+    ours = kg_load(s, bundle, stage)
+    drv = db.make_driver(s, ensure_local=False)
+    try:
+        ours["counts"] = db.run(drv, common.q("counts"), settings=s)[0]
+    finally:
+        drv.close()
+    common.log("dblp: kg load again (nothing changed)")
+    again = kg_load(s, bundle, stage)
+    return {
+        "corpus": {"source": str(DBLP_TSV), **sizes},
+        "plain_unwind_merge": plain,
+        "kg_load": ours,
+        "kg_load_again": again,
+        "ratio_kg_load_to_plain": round(ours["seconds"] / plain["seconds"], 2),
+        "coauthor_pairs_expected": 61456,
+    }
+
+
+# ---- synthetic corpus at scale ---------------------------------------------------------------------------------
+
+
+def split_bundle(src: Path, first: Path, rest: Path, n_first: int) -> dict[str, int]:
+    """The first n_first works of a bundle (and their authorships) into `first`, the others into `rest`."""
+    for d in (first, rest):
+        d.mkdir(parents=True, exist_ok=True)
+    keep: set[str] = set()
+    counts = {"first_works": 0, "rest_works": 0, "first_authorships": 0, "rest_authorships": 0}
+    with (src / "works.csv").open(encoding="utf-8", newline="") as f:
+        r = csv.reader(f)
+        header = next(r)
+        with (
+            (first / "works.csv").open("w", encoding="utf-8", newline="") as a,
+            (rest / "works.csv").open("w", encoding="utf-8", newline="") as b,
+        ):
+            wa, wb = csv.writer(a), csv.writer(b)
+            wa.writerow(header)
+            wb.writerow(header)
+            for i, row in enumerate(r):
+                if i < n_first:
+                    keep.add(row[0])
+                    wa.writerow(row)
+                    counts["first_works"] += 1
+                else:
+                    wb.writerow(row)
+                    counts["rest_works"] += 1
+    with (src / "authorships.csv").open(encoding="utf-8", newline="") as f:
+        r = csv.reader(f)
+        header = next(r)
+        with (
+            (first / "authorships.csv").open("w", encoding="utf-8", newline="") as a,
+            (rest / "authorships.csv").open("w", encoding="utf-8", newline="") as b,
+        ):
+            wa, wb = csv.writer(a), csv.writer(b)
+            wa.writerow(header)
+            wb.writerow(header)
+            for row in r:
+                if row[0] in keep:
+                    wa.writerow(row)
+                    counts["first_authorships"] += 1
+                else:
+                    wb.writerow(row)
+                    counts["rest_authorships"] += 1
+    return counts
+
+
+def _du(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
+
+
+def import_alone(s: Settings, stage: Path, work: Path) -> dict[str, Any]:
+    """neo4j-admin import of the CSVs the pipeline exports for this graph, into a scratch home, timed alone."""
+    from kg.stage.store import StageStore
+    from kg.write import bulk
+
+    csv_dir = work / "import-csv"
+    shutil.rmtree(csv_dir, ignore_errors=True)
+    with StageStore(stage) as st:
+        report = bulk.export_csv(st, csv_dir, "run:bench-import-alone")
+    home = work / "import-alone-home"
+    shutil.rmtree(home, ignore_errors=True)
+    conf = home / "conf"
+    conf.mkdir(parents=True)
+    (conf / "neo4j.conf").write_text("", encoding="utf-8")
+    scratch = s.model_copy(update={"localdb_home": home})
+    cmd = bulk.import_command(scratch, report, home / "import.log")
+    env = {"PATH": os.environ.get("PATH", ""), "NEO4J_HOME": str(home), "NEO4J_CONF": str(conf)}
+    m = common.run_measured(cmd, env=env, cwd=home)
+    if m.returncode != 0:
+        raise RuntimeError(f"neo4j-admin import failed: {(m.stderr or m.stdout).strip()[-400:]}")
+    out = {"seconds": round(m.seconds, 2), "peak_rss_mb": round(m.peak_rss_mb, 1), "rows": report.rows}
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.rmtree(csv_dir, ignore_errors=True)
+    return out
+
+
+def run_scale(s: Settings, work: Path, works: int, more: int, seed: int) -> dict[str, Any]:
+    total = works + more
+    corpus = common.data_dir() / f"synth-{total}-s{seed}"
+    if not (corpus / "works.csv").exists():
+        common.log(f"synth: generating {total} works")
+        generate(SynthParams(works=total, seed=seed), corpus)
+    first, rest = work / f"first-{works}", work / f"more-{more}"
+    common.log(f"synth: splitting into {works} + {more}")
+    split = split_bundle(corpus, first, rest, works)
+    drv = db.make_driver(s, ensure_local=False)
+    common.empty_graph(drv, s, drop_store=True)
+    drv.close()
+    stage = work / f"synth-{works}-stage.duckdb"
+    stage.unlink(missing_ok=True)
+    common.log(f"bulk: kg load --bulk of {works} works")
+    bulk_run = kg_load(s, first, stage, "--bulk")
+    drv = db.make_driver(s, ensure_local=False)
+    try:
+        bulk_run["counts"] = db.run(drv, common.q("counts"), settings=s)[0]
+    finally:
+        drv.close()
+    bulk_run["stage_file_mb"] = round(stage.stat().st_size / 1e6, 1)
+    common.log("bulk: neo4j-admin import alone on the same graph's CSVs")
+    alone = import_alone(s, stage, work)
+    result: dict[str, Any] = {
+        "corpus": {"path": str(corpus), "seed": seed, **split},
+        "kg_load_bulk": bulk_run,
+        "neo4j_admin_import_alone": alone,
+        "ratio_bulk_to_import": round(bulk_run["seconds"] / alone["seconds"], 2),
+    }
+    if more:
+        tx_dir = s.localdb_home / "data" / "transactions" / s.neo4j_database
+        before = _du(tx_dir)
+        common.log(f"online: kg load of {more} more works into the graph (write-only batches)")
+        online = kg_load(s, rest, stage)
+        online["tx_log_growth_mb"] = round((_du(tx_dir) - before) / 1e6, 1)
+        online["authorships_per_s"] = round(split["rest_authorships"] / online["seconds"], 1)
+        drv = db.make_driver(s, ensure_local=False)
+        try:
+            online["counts"] = db.run(drv, common.q("counts"), settings=s)[0]
+        finally:
+            drv.close()
+        result["kg_load_more_online"] = online
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--dblp", action="store_true", help="DBLP: kg load against the plain UNWIND loader")
+    ap.add_argument("--works", type=int, default=0, help="synthetic works for the bulk path (e.g. 1000000)")
+    ap.add_argument("--more", type=int, default=0, help="then this many more works through the online path")
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--keep", action="store_true", help="keep the bench Neo4j running and its graph")
+    args = ap.parse_args(argv)
+    if not args.dblp and not args.works:
+        ap.error("say what to run: --dblp and/or --works N")
+    s = common.bench_settings()
+    if s.uses_local_db:
+        localdb.start(s)
+    out: dict[str, Any] = {"machine": common.machine(), "command": " ".join(["python -m bench.pipeline", *sys.argv[1:]])}
+    work = Path(tempfile.mkdtemp(prefix="kg-bench-pipeline-", dir=common.data_dir()))
+    try:
+        if args.dblp:
+            out["dblp"] = run_dblp(s, work)
+            print(json.dumps(out["dblp"], indent=2))
+        if args.works:
+            out[f"synth_{args.works}"] = run_scale(s, work, args.works, args.more, args.seed)
+            print(json.dumps(out[f"synth_{args.works}"], indent=2))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if s.uses_local_db and not args.keep:
+            localdb.stop(s)
+    path = common.results_dir() / "pipeline.json"
+    old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    old.update({k: v for k, v in out.items()})
+    path.write_text(json.dumps(old, indent=2) + "\n", encoding="utf-8")
+    print(f"written {path}")
+
+
+if __name__ == "__main__":
+    main()
