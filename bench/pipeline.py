@@ -279,7 +279,9 @@ def run_scale(s: Settings, work: Path, works: int, more: int, seed: int) -> dict
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
+    )
     ap.add_argument("--dblp", action="store_true", help="DBLP: kg load against the plain UNWIND loader")
     ap.add_argument("--works", type=int, default=0, help="synthetic works for the bulk path (e.g. 1000000)")
     ap.add_argument("--more", type=int, default=0, help="then this many more works through the online path")
@@ -291,7 +293,10 @@ def main(argv: list[str] | None = None) -> None:
     s = common.bench_settings()
     if s.uses_local_db:
         localdb.start(s)
-    out: dict[str, Any] = {"machine": common.machine(), "command": " ".join(["python -m bench.pipeline", *sys.argv[1:]])}
+    out: dict[str, Any] = {
+        "machine": common.machine(),
+        "command": " ".join(["python -m bench.pipeline", *sys.argv[1:]]),
+    }
     work = Path(tempfile.mkdtemp(prefix="kg-bench-pipeline-", dir=common.data_dir()))
     try:
         if args.dblp:

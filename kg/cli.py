@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "kg.commands.cypher",
     "kg.commands.parse",
     "kg.commands.load",
+    "kg.commands.stage",
     "kg.commands.harvest",
     "kg.commands.enrich",
     "kg.commands.identity",

@@ -289,7 +289,9 @@ def test_every_shared_file_parses_counted_per_file(shared_data: Path) -> None:
             rejects.append(where)
             rejects_per_dir[where.split("/", 1)[0]] += 1
         else:
-            per_file[(Path((o.prov.file or "").split("!")[0]).relative_to(shared_data).as_posix(), o.kind)] += 1
+            per_file[
+                (Path((o.prov.file or "").split("!")[0]).relative_to(shared_data).as_posix(), o.kind)
+            ] += 1
     for known in (
         "arxiv/atom/id_abc_s0_m100_b79c8dcf6bc3.xml:9: arXiv API error: incorrect id format for abc",
         "openalex/works_sample.jsonl:235: the work has no title (empty title and display_name)",

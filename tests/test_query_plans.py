@@ -48,7 +48,9 @@ def _explain(drv: Driver, s: Settings, cypher: str, params: dict[str, Any]) -> l
 
 
 @pytest.fixture(scope="module")
-def loaded(neo4j_driver: Driver, neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Driver:
+def loaded(
+    neo4j_driver: Driver, neo4j_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Driver:
     from tests.conftest import kg_env, wipe
 
     wipe(neo4j_driver, neo4j_settings)
@@ -91,7 +93,13 @@ def _statements(drv: Driver, s: Settings) -> list[tuple[str, str, dict[str, Any]
         ("write/rel_create", "Researcher", "AUTHORED", "Work", authored),
         ("write/rel_delete", "Researcher", "AUTHORED", "Work", authored),
     ):
-        out.append((f"{name} {typ}", catalog.template(name, type=typ, start=start, end=end), {"rows": rows, "run": "r"}))
+        out.append(
+            (
+                f"{name} {typ}",
+                catalog.template(name, type=typ, start=start, end=end),
+                {"rows": rows, "run": "r"},
+            )
+        )
     for name in ("write/node_merge", "write/node_create"):
         rows = [{"id": w, "props": {"title": "t"}} for w in works]
         out.append((f"{name} Work", catalog.template(name, label="Work"), {"rows": rows, "run": "r"}))

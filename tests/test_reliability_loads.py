@@ -194,7 +194,7 @@ def test_a_load_killed_with_sigkill_then_rerun_ends_with_the_clean_graph(
 
     t0 = time.monotonic()
     clean_run = load("clean.duckdb")
-    out, err = clean_run.communicate(timeout=600)
+    _out, err = clean_run.communicate(timeout=600)
     assert clean_run.returncode == 0, err
     took = time.monotonic() - t0
     clean = fingerprint(graph, neo4j_settings)
@@ -216,7 +216,7 @@ def test_a_load_killed_with_sigkill_then_rerun_ends_with_the_clean_graph(
         pytest.fail("the load always finished before the kill")
 
     again = load(stage)
-    out, err = again.communicate(timeout=600)
+    _out, err = again.communicate(timeout=600)
     assert again.returncode == 0, err
     after = fingerprint(graph, neo4j_settings)
     assert after == clean, diff(clean, after)

@@ -333,10 +333,12 @@ class StageStore:
             out[str(table)] = int(self.scalar(f'SELECT count(*) FROM "{table}"') or 0)
         return out
 
-    def export_parquet(self, directory: Path) -> list[Path]:
+    def export_parquet(self, directory: Path, tables: Iterable[str] | None = None) -> list[Path]:
+        """One Parquet file per table (every table, or those of `tables` the store has)."""
         directory.mkdir(parents=True, exist_ok=True)
         written: list[Path] = []
-        for table in self.stats():
+        known = self.stats()
+        for table in [t for t in tables if t in known] if tables is not None else known:
             target = directory / f"{table}.parquet"
             self.con.execute(f"COPY \"{table}\" TO '{_sql_path(target)}' (FORMAT parquet)")
             written.append(target)

@@ -1,0 +1,119 @@
+"""`kg stage show|stats|export`: what a user sees when they look inside the stage store after a load."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from neo4j import Driver
+
+from kg import pipeline
+from kg.config import Settings
+from kg.models import AuthorRef, Provenance, WorkIds, WorkRecord
+from kg.stage.store import StageStore
+from tests.conftest import kg_env
+
+
+def _work(source: str, title: str, doi: str, authors: list[tuple[str, str | None]], line: int) -> WorkRecord:
+    return WorkRecord(
+        prov=Provenance(source=source, file=f"{source}.jsonl", line=line, record_id=doi),  # type: ignore[arg-type]
+        title=title,
+        year=2020,
+        ids=WorkIds(doi=doi),
+        authors=[AuthorRef(name=n, position=i, openalex_id=oa) for i, (n, oa) in enumerate(authors, start=1)],
+    )
+
+
+@pytest.fixture
+def stage(graph: Driver, neo4j_settings: Settings, tmp_path: Path) -> Path:
+    path = tmp_path / "stage.duckdb"
+    records = [
+        # one paper from two sources: one Work made of two records
+        _work(
+            "openalex", "Graph sampling at scale", "10.1234/gs", [("Xiang Song", "A1"), ("Da Zheng", "A8")], 1
+        ),
+        _work(
+            "crossref", "Graph Sampling at Scale", "10.1234/gs", [("X. Song", None), ("D. Zheng", None)], 1
+        ),
+        _work("openalex", "Soil carbon", "10.1234/sc", [("Xiang Song", "A1")], 2),
+    ]
+    pipeline.load(graph, [("fixture", records)], settings=neo4j_settings, derive=False, stage_path=path,
+                  rejects_path=None)  # fmt: skip
+    return path
+
+
+def _kg(s: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kg.cli", "stage", *args], env=kg_env(s), capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+
+
+@pytest.mark.neo4j
+def test_show_a_work_lists_the_records_it_was_merged_from_and_its_authors(
+    stage: Path, neo4j_settings: Settings
+) -> None:
+    res = _kg(neo4j_settings, "show", "doi:10.1234/gs", "--json", "--stage", str(stage))
+    assert res.returncode == 0, res.stderr
+    work = json.loads(res.stdout)
+    assert work["kind"] == "work" and work["title"] == "Graph sampling at scale"
+    assert [(r["source"], r["ref"]) for r in work["records"]] == [
+        ("crossref", "crossref:crossref.jsonl:1#10.1234/gs"),
+        ("openalex", "openalex:openalex.jsonl:1#10.1234/gs"),
+    ]
+    assert [(a["position"], a["researcher"], a["raw_name"]) for a in work["authors"]] == [
+        (1, "openalex:A1", "Xiang Song"),
+        (2, "openalex:A8", "Da Zheng"),
+    ]
+    assert work["authors"][0]["sources"] == ["crossref", "openalex"]
+
+
+@pytest.mark.neo4j
+def test_show_a_researcher_lists_their_works(stage: Path, neo4j_settings: Settings) -> None:
+    res = _kg(neo4j_settings, "show", "openalex:A1", "--json", "--stage", str(stage))
+    assert res.returncode == 0, res.stderr
+    person = json.loads(res.stdout)
+    assert (person["kind"], person["name"], person["openalex_id"]) == ("researcher", "Xiang Song", "A1")
+    assert sorted(w["title"] for w in person["works"]) == ["Graph sampling at scale", "Soil carbon"]
+
+
+@pytest.mark.neo4j
+def test_overview_stats_and_export_agree(stage: Path, neo4j_settings: Settings, tmp_path: Path) -> None:
+    overview = json.loads(_kg(neo4j_settings, "show", "--json", "--stage", str(stage)).stdout)
+    assert (overview["records"], overview["works"], overview["researchers"], overview["authorships"]) == (
+        3,
+        2,
+        2,
+        3,
+    )
+    assert [r["status"] for r in overview["runs"]] == ["completed"]
+    stats = json.loads(_kg(neo4j_settings, "stats", "--json", "--stage", str(stage)).stdout)
+    assert stats["work"] == 2 and stats["authored"] == 3 and stats["records"] == 3
+
+    res = _kg(
+        neo4j_settings, "export", str(tmp_path / "out"), "-t", "work", "-t", "authored", "--stage", str(stage)
+    )
+    assert res.returncode == 0, res.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["authored.parquet", "work.parquet"]
+    titles = duckdb.sql(f"SELECT title FROM '{tmp_path / 'out' / 'work.parquet'}' ORDER BY title").fetchall()
+    assert titles == [("Graph sampling at scale",), ("Soil carbon",)]
+
+
+@pytest.mark.neo4j
+def test_unknown_ids_tables_and_a_busy_store_get_one_clear_line(
+    stage: Path, neo4j_settings: Settings
+) -> None:
+    res = _kg(neo4j_settings, "show", "doi:10.9/none", "--stage", str(stage))
+    assert (
+        res.returncode == 1
+        and res.stderr.strip() == f"error: no work or researcher with id 'doi:10.9/none' in {stage}"
+    )
+    res = _kg(neo4j_settings, "export", "/tmp/unused", "-t", "nope", "--stage", str(stage))
+    assert res.returncode == 1 and res.stderr.startswith("error: no table nope in the stage store (tables: ")
+    with StageStore(stage):  # a load holds it
+        res = _kg(neo4j_settings, "stats", "--stage", str(stage))
+    assert res.returncode == 1 and "is busy with a load" in res.stderr and "Traceback" not in res.stderr
+    res = _kg(neo4j_settings, "show", "--stage", str(stage.with_name("missing.duckdb")))
+    assert res.returncode == 1 and "no stage store at" in res.stderr
