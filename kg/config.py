@@ -102,11 +102,6 @@ class Settings(NamedEnvFileSettings):
     stage_path: Path | None = None
     # Sessions writing to Neo4j at once (nodes by id, relationships by (start, end) partitions).
     write_sessions: int = 2
-    # Identity: a name block holding more researchers than this is resolved against candidates found for the
-    # incoming slots (full-text over identity_keys, strong ids, previous holders) instead of re-clustered whole;
-    # -1 re-clusters every block whole (exactly a function of the set of mentions, but it reads whole blocks
-    # each batch, so loads slow down as the graph grows).
-    identity_block_limit: int = 0
 
     # Live sources (kg harvest, kg enrich): base URLs, so they can point anywhere (a mirror, a replay server).
     openalex_api: str = "https://api.openalex.org"

@@ -27,6 +27,7 @@ from typing import Any
 
 from neo4j import Driver
 
+from kg import catalog, db
 from kg.config import Settings, get_settings
 from kg.db import apply_schema, make_driver, run_named
 from kg.errors import InputError
@@ -334,20 +335,33 @@ def _run(
         summary.rejects_file = None
 
 
-def _write_mode(driver: Driver, st: StageStore, s: Settings) -> bool:
-    """Whether every write must MERGE: the graph may hold rows the stage does not know it wrote (an interrupted
-    write, a graph this stage did not write, a graph written since by another stage)."""
+def _write_mode(driver: Driver, st: StageStore, s: Settings) -> frozenset[str] | None:
+    """The labels and types whose new rows must be MERGEd, not CREATEd, because the graph may hold them without
+    the stage knowing: None (all of them) after an interrupted write; none when the graph carries this stage's last
+    write; else (a graph this stage did not write, or written since by another stage) every label and type the
+    graph holds any of."""
     if st.meta("write_dirty"):
-        return True
+        return None
     generation = int(st.meta("generation") or 0)
     row = run_named(driver, "write/stage_generation", {"stage": st.stage_id}, settings=s)
     in_graph = row[0]["generation"] if row else None
     if in_graph is not None and int(in_graph) == generation and generation > 0:
-        return False
+        return frozenset()
     # the graph does not carry this stage's last write: start from nothing known
+    from kg.write import changes
+
     st.con.execute("DELETE FROM written")
-    empty = run_named(driver, "write/graph_is_empty", settings=s)
-    return not (empty and empty[0]["empty"])
+    present = set()
+    for kind in changes.node_kinds() + changes.rel_kinds():
+        cypher = (
+            catalog.template("write/type_present", type=kind.name)
+            if kind.rel
+            else catalog.template("write/label_present", label=kind.name)
+        )
+        found = db.run(driver, cypher, settings=s)
+        if found and found[0]["present"]:
+            present.add(kind.name)
+    return frozenset(present)
 
 
 def _online_write(
@@ -363,10 +377,11 @@ def _online_write(
 ) -> None:
     from kg.write.online import write_changes
 
-    merge_all = _write_mode(driver, st, s)
+    merge = _write_mode(driver, st, s)
     step(
         "write changes to Neo4j"
-        + (" (merging: the graph may hold part of an earlier write)" if merge_all else "")
+        + (" (merging: the graph may hold part of an earlier write)" if merge is None else "")
+        + (f" (merging {', '.join(sorted(merge))}: the graph holds some already)" if merge else "")
     )
     st.set_meta("write_dirty", rid)
     report = write_changes(
@@ -374,7 +389,7 @@ def _online_write(
         st,
         s,
         rid,
-        merge_all=merge_all,
+        merge=merge,
         batch_size=batch_size or s.batch_size,
         sessions=s.write_sessions,
         on_progress=lambda kind, n: progress(f"write {kind}", n, 0),

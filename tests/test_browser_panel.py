@@ -394,7 +394,7 @@ def test_work_view_with_its_doi_pdf_citations_and_authors(page: Any, live: Serve
         tid(page, "work-pdf").get_attribute("href") == w["pdf_url"] == "https://peerj.com/articles/4375.pdf"
     )
     assert tid(page, "work-citations").inner_text() == (
-        f"Cited {w['cited_by_count']} times (as OpenAlex counts) · {w['counts']['cited_by']} citing works in this graph"
+        f"Cited {w['cited_by_count']:,} times (as OpenAlex counts) · {w['counts']['cited_by']} citing works in this graph"
     )
     assert tid(page, "work-authors").locator("a").all_inner_texts() == [a["name"] for a in w["authors"]]
     assert tid(page, "work-meta").inner_text().startswith("PeerJ · 2018")

@@ -563,7 +563,7 @@ def test_an_unavailable_database_is_retried_with_a_bounded_backoff_then_one_clea
     waits: list[float] = []
     with StageStore(tmp_path / "stage.duckdb") as st:
         writer = online.OnlineWriter(
-            drv, st, s, "run:test", merge_all=True, batch_size=10, sessions=1, sleep=waits.append
+            drv, st, s, "run:test", merge=None, batch_size=10, sessions=1, sleep=waits.append
         )
         try:
             with pytest.raises(DatabaseUnavailable, match=r"gave up after 5 retries"):

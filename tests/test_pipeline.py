@@ -225,3 +225,26 @@ def test_the_bulk_path_and_the_write_only_path_give_the_same_graph(
     finally:
         drv.close()
     assert bulk_graph == online_graph, diff(online_graph, bulk_graph)
+
+
+@pytest.mark.neo4j
+def test_a_new_stage_creates_the_labels_the_graph_lacks_and_merges_the_ones_it_holds(
+    graph: Driver, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    """A stage that never wrote this graph cannot know what it holds: it MERGEs the labels and types the graph has
+    (here the taxonomy's Topic and PART_OF, loaded first as `kg up` does) and CREATEs the rest (the fast path);
+    after an interrupted write it MERGEs everything."""
+    s = neo4j_settings
+    db.run(
+        graph,
+        "CREATE (:Topic {id: 't1'})-[:PART_OF]->(:Topic {id: 't0'}), (:LoadRun {id: 'r0'})",
+        write=True,
+        settings=s,
+    )
+    with StageStore(tmp_path / "stage.duckdb") as st:
+        assert pipeline._write_mode(graph, st, s) == frozenset({"Topic", "PART_OF"})
+        st.set_meta("write_dirty", "run:1")
+        assert pipeline._write_mode(graph, st, s) is None
+    _load(graph, s, _records(), tmp_path / "other.duckdb")
+    with StageStore(tmp_path / "third.duckdb") as st:
+        assert {"Work", "Researcher", "AUTHORED", "Topic", "PART_OF"} <= pipeline._write_mode(graph, st, s)

@@ -17,7 +17,7 @@ import logging
 import time
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,7 +66,7 @@ class OnlineWriter:
         settings: Settings,
         run_id: str,
         *,
-        merge_all: bool,
+        merge: Collection[str] | None,
         batch_size: int,
         sessions: int,
         on_progress: Progress | None = None,
@@ -77,7 +77,8 @@ class OnlineWriter:
         self.store = store
         self.settings = settings
         self.run_id = run_id
-        self.merge_all = merge_all
+        # labels and types whose new rows are MERGEd too (the graph may hold them already); None: all of them
+        self.merge = None if merge is None else frozenset(merge) | ALWAYS_MERGE
         self.batch_size = max(1, batch_size)
         self.sessions = max(1, sessions)
         self.on_progress = on_progress
@@ -143,7 +144,7 @@ class OnlineWriter:
                     item = {"id": row["id"], "props": props}
                 target = (
                     new_rows
-                    if row["_new"] and not self.merge_all and kind.name not in ALWAYS_MERGE
+                    if row["_new"] and self.merge is not None and kind.name not in self.merge
                     else changed_rows
                 )
                 target.append((item, row["_key"], int(row["_h"])))
@@ -303,7 +304,7 @@ def write_changes(
     settings: Settings,
     run_id: str,
     *,
-    merge_all: bool,
+    merge: Collection[str] | None,
     batch_size: int,
     sessions: int,
     on_progress: Progress | None = None,
@@ -314,7 +315,7 @@ def write_changes(
         store,
         settings,
         run_id,
-        merge_all=merge_all,
+        merge=merge,
         batch_size=batch_size,
         sessions=sessions,
         on_progress=on_progress,
