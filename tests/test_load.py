@@ -567,7 +567,7 @@ def test_an_unavailable_database_is_retried_with_a_bounded_backoff_then_one_clea
         )
         try:
             with pytest.raises(DatabaseUnavailable, match=r"gave up after 5 retries"):
-                writer._write("RETURN 1", [{"id": "w"}], "rows")
+                writer._write(online.Statement.once("RETURN 1"), [{"id": "w"}], "rows")
         finally:
             drv.close()
     assert waits == list(online.RETRY_DELAYS)

@@ -47,6 +47,20 @@ FLUSH_ROWS = 100_000
 ALWAYS_MERGE = {"HAS_TOPIC", "Topic"}
 
 
+@dataclass(frozen=True)
+class Statement:
+    """A batch's statement on its first attempt, and on any later one. A CREATE that is tried again may have
+    committed the first time without the answer arriving (a connection lost, a server restarting): it is
+    retried as the MERGE of the same rows, which finds what did commit."""
+
+    first: str
+    again: str
+
+    @classmethod
+    def once(cls, cypher: str) -> Statement:
+        return cls(cypher, cypher)
+
+
 @dataclass
 class WriteReport:
     written: dict[str, int] = field(default_factory=dict)
@@ -115,7 +129,9 @@ class OnlineWriter:
             if kind.rel:
                 keyed = kind.name in changes.REL_EXTRA_KEY
                 name = "write/rel_delete_by_source" if keyed else "write/rel_delete"
-                cypher = catalog.template(name, type=kind.name, start=kind.start, end=kind.end)
+                cypher = Statement.once(
+                    catalog.template(name, type=kind.name, start=kind.start, end=kind.end)
+                )
                 items: list[Item] = []
                 for k in keys:
                     parts = k.split(SEP)
@@ -123,7 +139,7 @@ class OnlineWriter:
                     items.append((row, k, None))
                 self._run_partitioned(kind, cypher, items, rel=True)
             else:
-                cypher = catalog.template("write/node_delete", label=kind.name)
+                cypher = Statement.once(catalog.template("write/node_delete", label=kind.name))
                 self._run_nodes(kind, cypher, [(k, k, None) for k in keys], param="ids")
             n += len(keys)
         if n:
@@ -148,28 +164,26 @@ class OnlineWriter:
                     else changed_rows
                 )
                 target.append((item, row["_key"], int(row["_h"])))
-            for rows, create in ((new_rows, True), (changed_rows, False)):
+            if kind.rel:
+                merge_name = (
+                    "write/rel_merge_by_source" if kind.name in changes.REL_EXTRA_KEY else "write/rel_merge"
+                )
+                merge = catalog.template(merge_name, type=kind.name, start=kind.start, end=kind.end)
+                create = catalog.template("write/rel_create", type=kind.name, start=kind.start, end=kind.end)
+            elif kind.name == "Topic":
+                merge = create = catalog.query("write/topic_merge")
+            else:
+                merge = catalog.template("write/node_merge", label=kind.name)
+                create = catalog.template("write/node_create", label=kind.name)
+            # a CREATE batch tried again (its first attempt may have committed unseen) or refused for a duplicate
+            # key (another writer added the node) is written with MERGE
+            for rows, stmt in ((new_rows, Statement(create, merge)), (changed_rows, Statement(merge, merge))):
                 if not rows:
                     continue
                 if kind.rel:
-                    name = (
-                        "write/rel_create"
-                        if create
-                        else (
-                            "write/rel_merge_by_source"
-                            if kind.name in changes.REL_EXTRA_KEY
-                            else "write/rel_merge"
-                        )
-                    )
-                    cypher = catalog.template(name, type=kind.name, start=kind.start, end=kind.end)
-                    self._run_partitioned(kind, cypher, rows, rel=True)
+                    self._run_partitioned(kind, stmt, rows, rel=True)
                 else:
-                    if kind.name == "Topic":
-                        cypher = catalog.query("write/topic_merge")
-                    else:
-                        name = "write/node_create" if create else "write/node_merge"
-                        cypher = catalog.template(name, label=kind.name)
-                    self._run_nodes(kind, cypher, rows, param="rows")
+                    self._run_nodes(kind, stmt, rows, param="rows")
             n += batch.num_rows
             if self.on_progress:
                 self.on_progress(kind.name, n)
@@ -178,13 +192,13 @@ class OnlineWriter:
 
     # ---- partitioned, parallel batches ----------------------------------------------------------------------
 
-    def _run_nodes(self, kind: Kind, cypher: str, items: list[Item], *, param: str) -> None:
+    def _run_nodes(self, kind: Kind, cypher: Statement, items: list[Item], *, param: str) -> None:
         parts: list[list[Item]] = [[] for _ in range(self.sessions)]
         for it in items:
             parts[_bucket(it[1], self.sessions)].append(it)
         self._run_round(kind, cypher, parts, param)
 
-    def _run_partitioned(self, kind: Kind, cypher: str, items: list[Item], *, rel: bool) -> None:
+    def _run_partitioned(self, kind: Kind, cypher: Statement, items: list[Item], *, rel: bool) -> None:
         p = self.sessions
         grid: dict[tuple[int, int], list[Item]] = defaultdict(list)
         same_label = kind.start == kind.end
@@ -194,7 +208,7 @@ class OnlineWriter:
         for cells in _rounds(p, same_label):
             self._run_round(kind, cypher, [grid.get(c, []) for c in cells], "rows")
 
-    def _run_round(self, kind: Kind, cypher: str, parts: Sequence[list[Item]], param: str) -> None:
+    def _run_round(self, kind: Kind, cypher: Statement, parts: Sequence[list[Item]], param: str) -> None:
         futures = []
         for part in parts:
             for i in range(0, len(part), self.batch_size):
@@ -209,11 +223,17 @@ class OnlineWriter:
             self._flush()
 
     def _write_isolating(
-        self, kind: Kind, cypher: str, items: list[Item], param: str
+        self, kind: Kind, cypher: Statement, items: list[Item], param: str
     ) -> list[tuple[str, str, int | None]]:
         """Write a batch; if the database refuses it (not transiently), halve it down to the failing rows."""
         try:
-            self._write(cypher, [it[0] for it in items], param)
+            try:
+                self._write(cypher, [it[0] for it in items], param)
+            except QueryError as e:
+                if cypher.first == cypher.again or "ConstraintValidationFailed" not in str(e):
+                    raise
+                cypher = Statement.once(cypher.again)  # another writer created some of these nodes: MERGE
+                self._write(cypher, [it[0] for it in items], param)
         except QueryError as e:
             if len(items) == 1:
                 what = items[0][1].replace(SEP, " → ")
@@ -229,8 +249,17 @@ class OnlineWriter:
             )
         return [(kind.name, it[1], it[2]) for it in items]
 
-    def _write(self, cypher: str, rows: list[Any], param: str) -> None:
+    def _write(self, cypher: Statement, rows: list[Any], param: str) -> None:
         delays = list(RETRY_DELAYS)
+        attempts = [
+            0
+        ]  # the driver retries inside execute_write too: every attempt after the first is `again`
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            stmt = cypher.first if attempts[0] == 0 else cypher.again
+            attempts[0] += 1
+            tx.run(stmt, {param: rows, "run": self.run_id}).consume()
+
         while True:
             try:
                 with (
@@ -239,7 +268,7 @@ class OnlineWriter:
                         database=self.settings.neo4j_database, notifications_min_severity="OFF"
                     ) as session,
                 ):
-                    session.execute_write(_run, cypher, {param: rows, "run": self.run_id})
+                    session.execute_write(work)
                 return
             except DatabaseUnavailable as e:
                 if not delays:
@@ -272,10 +301,6 @@ class OnlineWriter:
                 con.execute("INSERT INTO written SELECT kind, key, h FROM _confirmed WHERE h IS NOT NULL")
             finally:
                 con.unregister("_confirmed")
-
-
-def _run(tx: neo4j.ManagedTransaction, cypher: str, params: dict[str, Any]) -> None:
-    tx.run(cypher, params).consume()
 
 
 def _rounds(p: int, same_label: bool) -> list[list[tuple[int, int]]]:
