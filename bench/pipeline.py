@@ -297,6 +297,7 @@ def main(argv: list[str] | None = None) -> None:
         "machine": common.machine(),
         "command": " ".join(["python -m bench.pipeline", *sys.argv[1:]]),
     }
+    common.data_dir().mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="kg-bench-pipeline-", dir=common.data_dir()))
     try:
         if args.dblp:

@@ -1,12 +1,10 @@
 // Research KG schema: uniqueness on `id` for every node label, lookup indexes for the properties loaders
-// match on, and full-text indexes for search. Every statement is IF NOT EXISTS: `kg schema apply` is idempotent.
+// match on, and full-text indexes for search. Every statement is IF [NOT] EXISTS: `kg schema apply` is idempotent.
 CREATE CONSTRAINT researcher_id IF NOT EXISTS FOR (n:Researcher) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT work_id IF NOT EXISTS FOR (n:Work) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT topic_id IF NOT EXISTS FOR (n:Topic) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT institution_id IF NOT EXISTS FOR (n:Institution) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT loadrun_id IF NOT EXISTS FOR (n:LoadRun) REQUIRE n.id IS UNIQUE;
-// Makes cypher/load/lock.cypher a lock between concurrent loads; :_Lock nodes never outlive a transaction.
-CREATE CONSTRAINT load_lock_key IF NOT EXISTS FOR (n:_Lock) REQUIRE n.key IS UNIQUE;
 CREATE INDEX work_doi IF NOT EXISTS FOR (n:Work) ON (n.doi);
 CREATE INDEX work_arxiv_id IF NOT EXISTS FOR (n:Work) ON (n.arxiv_id);
 CREATE INDEX work_openalex_id IF NOT EXISTS FOR (n:Work) ON (n.openalex_id);
@@ -21,12 +19,11 @@ CREATE INDEX institution_openalex_id IF NOT EXISTS FOR (n:Institution) ON (n.ope
 CREATE INDEX topic_name IF NOT EXISTS FOR (n:Topic) ON (n.name);
 CREATE INDEX topic_level IF NOT EXISTS FOR (n:Topic) ON (n.level);
 CREATE FULLTEXT INDEX researcher_names IF NOT EXISTS FOR (n:Researcher) ON EACH [n.name, n.aliases];
-// Candidate search for identity in large name blocks (tokens written by the loader; see kg.identity).
-CREATE FULLTEXT INDEX researcher_identity_keys IF NOT EXISTS FOR (n:Researcher) ON EACH [n.identity_keys]
-OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}};
-// Works by any of their typed ids, title ids included (a Work merged from records with different titles).
-CREATE FULLTEXT INDEX work_ids IF NOT EXISTS FOR (n:Work) ON EACH [n.ids]
-OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}};
 CREATE FULLTEXT INDEX work_text IF NOT EXISTS FOR (n:Work) ON EACH [n.title, n.abstract];
 CREATE FULLTEXT INDEX topic_names IF NOT EXISTS FOR (n:Topic) ON EACH [n.name, n.keywords];
 CREATE FULLTEXT INDEX institution_names IF NOT EXISTS FOR (n:Institution) ON EACH [n.name];
+// Retired with the in-database resolver (identity is resolved in the stage store now): nothing reads them, and
+// every write paid for them. Dropped from databases made before.
+DROP CONSTRAINT load_lock_key IF EXISTS;
+DROP INDEX researcher_identity_keys IF EXISTS;
+DROP INDEX work_ids IF EXISTS;

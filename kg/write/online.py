@@ -67,6 +67,7 @@ class WriteReport:
     deleted: dict[str, int] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    seconds_by_kind: dict[str, float] = field(default_factory=dict)
 
 
 Progress = Callable[[str, int], None]
@@ -147,37 +148,37 @@ class OnlineWriter:
 
     def _upsert(self, kind: Kind) -> None:
         n = 0
+        t0 = time.monotonic()
         for batch in changes.upserts(self.store, kind):
             new_rows: list[Item] = []
             changed_rows: list[Item] = []
             for row in batch.to_pylist():
                 props = changes.props_of(row, kind)
+                create = row["_new"] and self.merge is not None and kind.name not in self.merge
+                if create:  # a new node or relationship has no property to remove: send only the set ones
+                    props = {k: v for k, v in props.items() if v is not None}
                 if kind.rel:
                     item: Any = {"src": row["src"], "dst": row["dst"], "props": props}
                 else:
                     if kind.name == "Topic":
                         props["authoritative"] = bool(row.get("authoritative"))
                     item = {"id": row["id"], "props": props}
-                target = (
-                    new_rows
-                    if row["_new"] and self.merge is not None and kind.name not in self.merge
-                    else changed_rows
-                )
+                target = new_rows if create else changed_rows
                 target.append((item, row["_key"], int(row["_h"])))
             if kind.rel:
                 merge_name = (
                     "write/rel_merge_by_source" if kind.name in changes.REL_EXTRA_KEY else "write/rel_merge"
                 )
                 merge = catalog.template(merge_name, type=kind.name, start=kind.start, end=kind.end)
-                create = catalog.template("write/rel_create", type=kind.name, start=kind.start, end=kind.end)
+                create_stmt = catalog.template("write/rel_create", type=kind.name, start=kind.start, end=kind.end)
             elif kind.name == "Topic":
-                merge = create = catalog.query("write/topic_merge")
+                merge = create_stmt = catalog.query("write/topic_merge")
             else:
                 merge = catalog.template("write/node_merge", label=kind.name)
-                create = catalog.template("write/node_create", label=kind.name)
+                create_stmt = catalog.template("write/node_create", label=kind.name)
             # a CREATE batch tried again (its first attempt may have committed unseen) or refused for a duplicate
             # key (another writer added the node) is written with MERGE
-            for rows, stmt in ((new_rows, Statement(create, merge)), (changed_rows, Statement(merge, merge))):
+            for rows, stmt in ((new_rows, Statement(create_stmt, merge)), (changed_rows, Statement.once(merge))):
                 if not rows:
                     continue
                 if kind.rel:
@@ -189,6 +190,9 @@ class OnlineWriter:
                 self.on_progress(kind.name, n)
         if n:
             self.report.written[kind.name] = n
+            took = time.monotonic() - t0
+            self.report.seconds_by_kind[kind.name] = took
+            log.info("wrote %d %s in %.1fs (%.0f/s)", n, kind.name, took, n / took if took else 0.0)
 
     # ---- partitioned, parallel batches ----------------------------------------------------------------------
 
