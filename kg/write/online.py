@@ -170,7 +170,9 @@ class OnlineWriter:
                     "write/rel_merge_by_source" if kind.name in changes.REL_EXTRA_KEY else "write/rel_merge"
                 )
                 merge = catalog.template(merge_name, type=kind.name, start=kind.start, end=kind.end)
-                create_stmt = catalog.template("write/rel_create", type=kind.name, start=kind.start, end=kind.end)
+                create_stmt = catalog.template(
+                    "write/rel_create", type=kind.name, start=kind.start, end=kind.end
+                )
             elif kind.name == "Topic":
                 merge = create_stmt = catalog.query("write/topic_merge")
             else:
@@ -178,7 +180,10 @@ class OnlineWriter:
                 create_stmt = catalog.template("write/node_create", label=kind.name)
             # a CREATE batch tried again (its first attempt may have committed unseen) or refused for a duplicate
             # key (another writer added the node) is written with MERGE
-            for rows, stmt in ((new_rows, Statement(create_stmt, merge)), (changed_rows, Statement.once(merge))):
+            for rows, stmt in (
+                (new_rows, Statement(create_stmt, merge)),
+                (changed_rows, Statement.once(merge)),
+            ):
                 if not rows:
                     continue
                 if kind.rel:
@@ -272,7 +277,14 @@ class OnlineWriter:
                         database=self.settings.neo4j_database, notifications_min_severity="OFF"
                     ) as session,
                 ):
+                    t0 = time.monotonic()
                     session.execute_write(work)
+                    log.debug(
+                        "batch of %d rows in %.2fs (%d attempts)",
+                        len(rows),
+                        time.monotonic() - t0,
+                        attempts[0],
+                    )
                 return
             except DatabaseUnavailable as e:
                 if not delays:
