@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,12 @@ def plain_load(s: Settings, bundle: Path) -> dict[str, Any]:
 
 def kg_load(s: Settings, bundle: Path, stage: Path, *extra: str) -> dict[str, Any]:
     env = {**common.kg_env(s), "KG_STAGE_PATH": str(stage)}
+    if "--bulk" in extra and s.uses_local_db:
+        # the bulk path imports into the local Neo4j it manages: name the bench's own, not a URI
+        env.pop("KG_NEO4J_URI")
+        env.update({"KG_LOCALDB_HOME": str(s.localdb_home), "KG_BOLT_PORT": str(s.bolt_port),
+                    "KG_HTTP_PORT": str(s.http_port), "KG_HEAP_INITIAL": s.heap_initial, "KG_HEAP_MAX": s.heap_max,
+                    "KG_PAGECACHE": s.pagecache})  # fmt: skip
     m = common.run_measured(common.kg_cmd("load", "--no-derived", *extra, str(bundle)), env=env)
     if m.returncode not in (0, 3):
         raise RuntimeError(f"kg load failed ({m.returncode}): {(m.stderr or m.stdout).strip()[-600:]}")
@@ -158,48 +165,43 @@ def run_dblp(s: Settings, work: Path) -> dict[str, Any]:
 # ---- synthetic corpus at scale ---------------------------------------------------------------------------------
 
 
+def _split_csv(
+    src: Path, first: Path, rest: Path, goes_first: Callable[[int, list[str]], bool]
+) -> tuple[int, int]:
+    """Rows of one CSV (header kept in both) into `first` where goes_first(index, row), else into `rest`."""
+    n = [0, 0]
+    with src.open(encoding="utf-8", newline="") as f:
+        r = csv.reader(f)
+        header = next(r)
+        with (
+            (first / src.name).open("w", encoding="utf-8", newline="") as a,
+            (rest / src.name).open("w", encoding="utf-8", newline="") as b,
+        ):
+            out = (csv.writer(a), csv.writer(b))
+            for w in out:
+                w.writerow(header)
+            for i, row in enumerate(r):
+                side = 0 if goes_first(i, row) else 1
+                out[side].writerow(row)
+                n[side] += 1
+    return n[0], n[1]
+
+
 def split_bundle(src: Path, first: Path, rest: Path, n_first: int) -> dict[str, int]:
     """The first n_first works of a bundle (and their authorships) into `first`, the others into `rest`."""
     for d in (first, rest):
         d.mkdir(parents=True, exist_ok=True)
     keep: set[str] = set()
-    counts = {"first_works": 0, "rest_works": 0, "first_authorships": 0, "rest_authorships": 0}
-    with (src / "works.csv").open(encoding="utf-8", newline="") as f:
-        r = csv.reader(f)
-        header = next(r)
-        with (
-            (first / "works.csv").open("w", encoding="utf-8", newline="") as a,
-            (rest / "works.csv").open("w", encoding="utf-8", newline="") as b,
-        ):
-            wa, wb = csv.writer(a), csv.writer(b)
-            wa.writerow(header)
-            wb.writerow(header)
-            for i, row in enumerate(r):
-                if i < n_first:
-                    keep.add(row[0])
-                    wa.writerow(row)
-                    counts["first_works"] += 1
-                else:
-                    wb.writerow(row)
-                    counts["rest_works"] += 1
-    with (src / "authorships.csv").open(encoding="utf-8", newline="") as f:
-        r = csv.reader(f)
-        header = next(r)
-        with (
-            (first / "authorships.csv").open("w", encoding="utf-8", newline="") as a,
-            (rest / "authorships.csv").open("w", encoding="utf-8", newline="") as b,
-        ):
-            wa, wb = csv.writer(a), csv.writer(b)
-            wa.writerow(header)
-            wb.writerow(header)
-            for row in r:
-                if row[0] in keep:
-                    wa.writerow(row)
-                    counts["first_authorships"] += 1
-                else:
-                    wb.writerow(row)
-                    counts["rest_authorships"] += 1
-    return counts
+
+    def first_works(i: int, row: list[str]) -> bool:
+        if i < n_first:
+            keep.add(row[0])
+            return True
+        return False
+
+    fw, rw = _split_csv(src / "works.csv", first, rest, first_works)
+    fa, ra = _split_csv(src / "authorships.csv", first, rest, lambda _i, row: row[0] in keep)
+    return {"first_works": fw, "rest_works": rw, "first_authorships": fa, "rest_authorships": ra}
 
 
 def _du(path: Path) -> int:
