@@ -297,6 +297,7 @@ def _run(
             **{f"count_{label.lower()}": summary.written.get(label, 0) for label in LABELS},
             "seconds": round(summary.seconds, 3),
             "derived_seconds": round(summary.derived_seconds, 3),
+            "stage_seconds": json.dumps({k: round(v, 2) for k, v in summary.stage_seconds.items()}),
             "resumed": summary.resumed,
             "stage": st.stage_id,
             "bulk": summary.bulk,
