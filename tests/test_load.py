@@ -571,3 +571,34 @@ def test_an_unavailable_database_is_retried_with_a_bounded_backoff_then_one_clea
         finally:
             drv.close()
     assert waits == list(online.RETRY_DELAYS)
+
+
+@pytest.mark.neo4j
+def test_a_row_the_database_refuses_is_isolated_named_and_the_rest_of_its_batch_is_written(
+    graph: Driver, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    """A batch refused for a reason that is not transient is halved down to the row that fails: that row is
+    reported in one line, every other row of the batch is written, and only written rows are confirmed."""
+    from kg.stage.store import StageStore
+    from kg.write import online
+    from kg.write.changes import Kind
+
+    # the row whose id is 'w-bad' divides by zero: a client error, not a transient one
+    stmt = online.Statement.once(
+        "UNWIND $rows AS row WITH row WHERE row.id <> 'w-bad' OR 1 / 0 = 1 CREATE (:IsoProbe {id: row.id})"
+    )
+    ids = [f"w-{i}" for i in range(7)] + ["w-bad"] + [f"w-{i}" for i in range(7, 12)]
+    failures: list[str] = []
+    with StageStore(tmp_path / "stage.duckdb") as st:
+        writer = online.OnlineWriter(
+            graph, st, neo4j_settings, "run:test", merge=None, batch_size=100, sessions=1,
+            on_failure=failures.append,
+        )  # fmt: skip
+        kind = Kind("IsoProbe", "work", (), False)
+        confirmed = writer._write_isolating(kind, stmt, [({"id": i}, i, 1) for i in ids], "rows")
+    written = db.run(graph, "MATCH (n:IsoProbe) RETURN n.id AS id ORDER BY id", settings=neo4j_settings)
+    db.run(graph, "MATCH (n:IsoProbe) DELETE n", write=True, settings=neo4j_settings)
+    assert sorted(r["id"] for r in written) == sorted(i for i in ids if i != "w-bad")
+    assert [k for _, k, _ in confirmed] == [i for i in ids if i != "w-bad"]
+    assert len(failures) == 1 and failures[0].startswith("IsoProbe w-bad: not written: ")
+    assert "/ by zero" in failures[0] and writer.report.failed == failures
