@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+from pathlib import Path
+from typing import Annotated, NoReturn
 
+import typer
 from neo4j import Driver
 from rich.console import Console
 
@@ -29,3 +31,10 @@ def fail(message: str, code: int = 1) -> NoReturn:
     secret = get_settings().neo4j_password.get_secret_value()
     err_console.print(f"error: {redact(message, secret)}", markup=False, soft_wrap=True)
     sys.exit(code)
+
+
+# `--stage FILE`, the same option wherever a command reads or writes the stage store
+StageOpt = Annotated[
+    Path | None,
+    typer.Option("--stage", help="The stage store (DuckDB file); default KG_STAGE_PATH or .kg/stage/…"),
+]

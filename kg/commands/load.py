@@ -13,7 +13,7 @@ import typer
 from neo4j import Driver
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from kg.commands.common import console, driver, err_console, settings
+from kg.commands.common import StageOpt, console, driver, err_console, settings
 from kg.config import Settings
 from kg.errors import InputError, KGError, OutputError
 from kg.models import Record, Reject
@@ -128,10 +128,7 @@ def load_command(
             " it); much faster for a first large load.",
         ),
     ] = False,
-    stage: Annotated[
-        Path | None,
-        typer.Option("--stage", help="The stage store (DuckDB file); default KG_STAGE_PATH or .kg/stage/…"),
-    ] = None,
+    stage: StageOpt = None,
 ) -> None:
     """Load records: parse, stage (DuckDB), resolve works and researchers as a whole, write only what changed
     (or everything with --bulk), derive. Idempotent; a killed load resumes on the next run. Exit 0 all loaded,

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from kg.commands.common import console, fail, settings
+from kg.commands.common import StageOpt, console, fail, settings
 from kg.stage.store import StageBusy, StageStore
 
 stage_app = typer.Typer(
@@ -21,11 +21,6 @@ stage_app = typer.Typer(
     "a Parquet export.",
     no_args_is_help=True,
 )
-
-StageOpt = Annotated[
-    Path | None,
-    typer.Option("--stage", help="The stage store (DuckDB file); default KG_STAGE_PATH or .kg/stage/…"),
-]
 
 
 def _open(stage: Path | None) -> StageStore:

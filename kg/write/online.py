@@ -67,7 +67,6 @@ class WriteReport:
     deleted: dict[str, int] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    seconds_by_kind: dict[str, float] = field(default_factory=dict)
 
 
 Progress = Callable[[str, int], None]
@@ -149,6 +148,17 @@ class OnlineWriter:
     def _upsert(self, kind: Kind) -> None:
         n = 0
         t0 = time.monotonic()
+        if kind.rel:
+            merge_name = (
+                "write/rel_merge_by_source" if kind.name in changes.REL_EXTRA_KEY else "write/rel_merge"
+            )
+            merge = catalog.template(merge_name, type=kind.name, start=kind.start, end=kind.end)
+            create_stmt = catalog.template("write/rel_create", type=kind.name, start=kind.start, end=kind.end)
+        elif kind.name == "Topic":
+            merge = create_stmt = catalog.query("write/topic_merge")
+        else:
+            merge = catalog.template("write/node_merge", label=kind.name)
+            create_stmt = catalog.template("write/node_create", label=kind.name)
         for batch in changes.upserts(self.store, kind):
             new_rows: list[Item] = []
             changed_rows: list[Item] = []
@@ -165,19 +175,6 @@ class OnlineWriter:
                     item = {"id": row["id"], "props": props}
                 target = new_rows if create else changed_rows
                 target.append((item, row["_key"], int(row["_h"])))
-            if kind.rel:
-                merge_name = (
-                    "write/rel_merge_by_source" if kind.name in changes.REL_EXTRA_KEY else "write/rel_merge"
-                )
-                merge = catalog.template(merge_name, type=kind.name, start=kind.start, end=kind.end)
-                create_stmt = catalog.template(
-                    "write/rel_create", type=kind.name, start=kind.start, end=kind.end
-                )
-            elif kind.name == "Topic":
-                merge = create_stmt = catalog.query("write/topic_merge")
-            else:
-                merge = catalog.template("write/node_merge", label=kind.name)
-                create_stmt = catalog.template("write/node_create", label=kind.name)
             # a CREATE batch tried again (its first attempt may have committed unseen) or refused for a duplicate
             # key (another writer added the node) is written with MERGE
             for rows, stmt in (
@@ -196,7 +193,6 @@ class OnlineWriter:
         if n:
             self.report.written[kind.name] = n
             took = time.monotonic() - t0
-            self.report.seconds_by_kind[kind.name] = took
             log.info("wrote %d %s in %.1fs (%.0f/s)", n, kind.name, took, n / took if took else 0.0)
 
     # ---- partitioned, parallel batches ----------------------------------------------------------------------
@@ -260,13 +256,12 @@ class OnlineWriter:
 
     def _write(self, cypher: Statement, rows: list[Any], param: str) -> None:
         delays = list(RETRY_DELAYS)
-        attempts = [
-            0
-        ]  # the driver retries inside execute_write too: every attempt after the first is `again`
+        attempts = 0  # the driver retries inside execute_write too: every attempt after the first is `again`
 
         def work(tx: neo4j.ManagedTransaction) -> None:
-            stmt = cypher.first if attempts[0] == 0 else cypher.again
-            attempts[0] += 1
+            nonlocal attempts
+            stmt = cypher.first if attempts == 0 else cypher.again
+            attempts += 1
             tx.run(stmt, {param: rows, "run": self.run_id}).consume()
 
         while True:
@@ -283,7 +278,7 @@ class OnlineWriter:
                         "batch of %d rows in %.2fs (%d attempts)",
                         len(rows),
                         time.monotonic() - t0,
-                        attempts[0],
+                        attempts,
                     )
                 return
             except DatabaseUnavailable as e:
