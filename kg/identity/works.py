@@ -254,12 +254,9 @@ def _tri(v: bool | None) -> int:
     return -1 if v is None else int(v)
 
 
-def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkRecord]) -> dict[str, Any]:
-    """The Work's properties from its existing node(s) and incoming records, independent of their order.
-
-    `merge_state` (a JSON string on the node) remembers the rank of the source that won each ranked property,
-    so a later lower-ranked record cannot overwrite it and a later higher-ranked one can.
-    """
+def merge_work_props(records: Sequence[WorkRecord]) -> dict[str, Any]:
+    """The Work's properties from the records that describe it, independent of their order: each ranked property
+    from the highest-ranked source that gives it (ties by value), sets unioned, counts maxed."""
     cands: dict[str, list[tuple[int, Any]]] = defaultdict(list)
     ids: set[str] = set()
     sources: set[str] = set()
@@ -272,35 +269,6 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
     truncated: list[bool] = []
     has_code: list[int] = []
     title_years: set[str] = set()
-
-    for node in existing:
-        if node.get("title_years"):
-            title_years.update(node["title_years"])
-        elif node.get("title_key"):
-            title_years.add(title_year_entry(node["title_key"], node.get("year")))
-        state = json.loads(node.get("merge_state") or "{}")
-        for f in _RANKED_WORK_FIELDS:
-            if node.get(f) is not None:
-                cands[f].append((int(state.get(f, 0)), node[f]))
-        if state.get("date_value"):
-            cands["date_parts"].append((int(state.get("date_parts", 0)), tuple(state["date_value"])))
-        ids.update(node.get("ids") or [])
-        if node.get("id"):
-            ids.add(node["id"])
-        sources.update(node.get("sources") or [])
-        refs.update(node.get("record_refs") or [])
-        categories.update(node.get("categories") or [])
-        # references stored before they were typed are bare OpenAlex ids ("W…")
-        references.update(x for x in (typed_work_ref(ref) for ref in node.get("references") or []) if x)
-        if node.get("upvotes") is not None:
-            upvotes.append(int(node["upvotes"]))
-        if node.get("cited_by_count") is not None:
-            cited_by.append(int(node["cited_by_count"]))
-        if node.get("author_count") is not None:
-            author_counts.append(int(node["author_count"]))
-        if node.get("authors_truncated") is not None:
-            truncated.append(bool(node["authors_truncated"]))
-        has_code.append(_tri(node.get("has_code")))
 
     for rec in records:
         if title_key(rec.title):
@@ -331,17 +299,15 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
         has_code.append(_tri(rec.has_code))
 
     props: dict[str, Any] = {}
-    won: dict[str, Any] = {}
     for f in _RANKED_WORK_FIELDS:
         if cands[f]:
-            r, v = max(cands[f], key=lambda c: (c[0], _value_key(c[1])))
+            _r, v = max(cands[f], key=lambda c: (c[0], _value_key(c[1])))
             props[f] = v
-            won[f] = r
         else:
             props[f] = None
     if cands["date_parts"]:
         # A date with a year beats one without ("May 31" from a listing), then rank, then completeness.
-        r, dt = max(
+        _r, dt = max(
             cands["date_parts"],
             key=lambda c: (
                 c[1][0] is not None,
@@ -352,8 +318,6 @@ def merge_work_props(existing: Sequence[dict[str, Any]], records: Sequence[WorkR
         )
         props["year"] = dt[0]
         props["date"] = _date_string(*dt)
-        won["date_parts"] = r
-        won["date_value"] = list(dt)
     else:
         props["year"] = None
         props["date"] = None

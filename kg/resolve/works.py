@@ -297,7 +297,7 @@ def _props(ws: list[str], by_wrec: dict[str, tuple[Any, ...]]) -> dict[str, Any]
     if len(ws) == 1:
         row = by_wrec[ws[0]]
         return dict(zip(WORK_COLUMNS, row[5:], strict=True))
-    return merge_work_props([], [WorkRecord.model_validate_json(by_wrec[w][1]) for w in ws])
+    return merge_work_props([WorkRecord.model_validate_json(by_wrec[w][1]) for w in ws])
 
 
 def slot_row(wid: str, s: identity.Slot) -> dict[str, Any]:

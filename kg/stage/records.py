@@ -99,7 +99,7 @@ def work_stage_rows(
     """Append the rows one work record stages to `out` (table name → rows)."""
     src = rec.prov.source
     ref = f"{src}:{rec.prov.ref}"
-    props = merge_work_props([], [rec])
+    props = merge_work_props([rec])
     mentions: list[Mention] = []
     # a source's own author ids (the CSV bundle's author_id) are one namespace per source, not per file
     scope = f"{src}:"
