@@ -103,6 +103,12 @@ class Settings(NamedEnvFileSettings):
     # Sessions writing to Neo4j at once (nodes by id, relationships by (start, end) partitions).
     write_sessions: int = 2
 
+    # Apache Spark, for `--engine spark` (kg load's resolve stage, kg discover): the master URL (local[*], local[2],
+    # spark://host:7077, yarn, k8s://…), the driver's memory, and extra Spark settings as "key=value,key=value".
+    spark_master: str = "local[*]"
+    spark_driver_memory: str = "4g"
+    spark_conf: str = ""
+
     # Live sources (kg harvest, kg enrich): base URLs, so they can point anywhere (a mirror, a replay server).
     openalex_api: str = "https://api.openalex.org"
     arxiv_api: str = "https://export.arxiv.org/api/query"
