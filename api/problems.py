@@ -13,9 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.config import ApiSettings
 from api.pagination import InvalidCursor
-from api.repository import QueryTimedOut
 from api.schemas import Problem
-from kg.errors import DatabaseUnavailable, NotFound
+from kg.errors import DatabaseUnavailable, NotFound, QueryTimedOut
 
 log = logging.getLogger("api")
 

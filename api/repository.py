@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from neo4j import Driver, GraphDatabase, NotificationMinimumSeverity
+from neo4j import Driver
 
 from api import lucene
 from api.config import ApiSettings
@@ -49,16 +49,12 @@ from api.schemas import (
     WorkTopic,
 )
 from api.slices import ChosenNode, SliceRequest, SliceSelection, hidden_neighbours, incident_counts
-from kg import catalog, db
+from kg import graphdb
 from kg.config import Settings
 from kg.discover import expand_all
-from kg.errors import KGError, NotFound, QueryError
+from kg.errors import KGError, NotFound
+from kg.graphdb import catalog
 from kg.sample import WELL_CONNECTED_COAUTHORS, WELL_CONNECTED_WORKS
-
-
-class QueryTimedOut(QueryError):
-    """A read ran past KG_QUERY_TIMEOUT and the server cancelled it."""
-
 
 FULLTEXT_INDEX: dict[NodeType, str] = {
     NodeType.researcher: "researcher_names",
@@ -75,18 +71,13 @@ MAX_LISTED = 100
 
 
 def make_api_driver(settings: Settings, api: ApiSettings) -> Driver:
-    """The API process's one driver: a small pool and a short retry, so an unreachable Neo4j becomes a quick 503.
-    Creating it does not connect, so the API starts (and answers 503) even while Neo4j is down."""
-    return GraphDatabase.driver(
-        settings.uri,
-        auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
-        max_connection_pool_size=api.pool_size,
-        connection_timeout=settings.connection_timeout,
-        connection_acquisition_timeout=settings.connection_timeout * 2,
-        max_transaction_retry_time=api.transaction_retry_time,
+    """The API process's one driver (from the one factory): a small pool and a short retry, so an unreachable Neo4j
+    becomes a quick 503. Creating it does not connect, so the API starts (and answers 503) even while Neo4j is down."""
+    return graphdb.open_driver(
+        settings,
+        pool_size=api.pool_size,
+        retry_seconds=api.transaction_retry_time,
         user_agent="research-kg-api",
-        # a graph without some optional property (e.g. AUTHORED.confidence) is normal, not worth a log line
-        notifications_min_severity=NotificationMinimumSeverity.OFF,
     )
 
 
@@ -166,20 +157,10 @@ class GraphRepository:
 
     def run_read(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """One statement in a read transaction (routed to readers, read access mode, so a write is refused by the
-        server) with the query timeout."""
-        try:
-            return db.run(
-                self.driver,
-                cypher,
-                params,
-                write=False,
-                settings=self.settings,
-                timeout=self.settings.query_timeout,
-            )
-        except QueryError as e:
-            if "TimedOut" in str(e) or "Terminated" in str(e):
-                raise QueryTimedOut(str(e)) from e
-            raise
+        server) with the query timeout; a read past it raises QueryTimedOut."""
+        return graphdb.run(
+            self.driver, cypher, params, settings=self.settings, timeout=self.settings.query_timeout
+        )
 
     def _read(self, name: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return self.run_read(catalog.query(name), params)

@@ -21,8 +21,9 @@ from typing import Any
 
 from neo4j import Driver
 
-from kg import catalog, db, localdb
+from kg import graphdb, localdb
 from kg.config import REPO_ROOT, Settings
+from kg.graphdb import catalog
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_RESULTS = BENCH_DIR / "results"
@@ -86,15 +87,15 @@ def empty_graph(drv: Driver, s: Settings, *, drop_store: bool = False) -> None:
         for sub in ("databases", "transactions"):
             shutil.rmtree(s.localdb_home / "data" / sub / s.neo4j_database, ignore_errors=True)
         localdb.start(s)
-        drv2 = db.make_driver(s, ensure_local=False)
+        drv2 = graphdb.open_driver(s)
         try:
-            db.apply_schema(drv2, s)
+            graphdb.apply_schema(drv2, s)
         finally:
             drv2.close()
         return
-    db.run_autocommit(drv, q("wipe"), settings=s)
-    if not db.run(drv, q("has_schema"), settings=s):
-        db.apply_schema(drv, s)
+    graphdb.run(drv, q("wipe"), write=True, settings=s)
+    if not graphdb.run(drv, q("has_schema"), settings=s):
+        graphdb.apply_schema(drv, s)
 
 
 def machine() -> dict[str, Any]:

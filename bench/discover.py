@@ -9,7 +9,7 @@ import subprocess
 from typing import Any
 
 from bench import common, graph1m
-from kg import db, localdb
+from kg import graphdb, localdb
 from kg.config import Settings
 
 
@@ -66,9 +66,9 @@ def run(
     load_before = list(os.getloadavg())
     disc = _measure(s, "discover")
     disc["load_average_before"] = load_before
-    drv = db.make_driver(s)
+    drv = graphdb.open_driver(s)
     try:
-        counts = db.run(drv, common.q("counts"), settings=s)[0]
+        counts = graphdb.run(drv, common.q("counts"), settings=s)[0]
     finally:
         drv.close()
     entry = {

@@ -180,16 +180,16 @@ def writes(n_edges: int, top_k: int = 10, before_rev: str = "") -> dict[str, Any
     relationships through that revision's write statement (the before), in the same run."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from kg import db
+    from kg import graphdb
 
     s = get_settings()
-    drv = db.get_driver(s)
+    drv = graphdb.open_driver(s)
     people = max(n_edges // top_k, top_k + 1)
     ids = [f"bench-disc:{i:08d}" for i in range(people)]
     for start in range(0, people, 20000):
-        db.run(
+        graphdb.run(
             drv,
-            "UNWIND $ids AS id MERGE (:Researcher {id: id, name: 'Bench ' + id})",
+            common.q("disc_researchers"),
             {"ids": ids[start : start + 20000]},
             write=True,
             settings=s,
@@ -230,7 +230,7 @@ def writes(n_edges: int, top_k: int = 10, before_rev: str = "") -> dict[str, Any
         for i in range(0, people, step):
             chunk = [[r[0], r[1], r[2], r[3]] for r in rows[i : i + step]]
             created += int(
-                db.run(drv, old, {"rows": chunk, "run": "bench"}, write=True, settings=s)[0]["written"]
+                graphdb.run(drv, old, {"rows": chunk, "run": "bench"}, write=True, settings=s)[0]["written"]
             )
         took = _since(t)
         out["relationships_before"] = {
@@ -243,10 +243,10 @@ def writes(n_edges: int, top_k: int = 10, before_rev: str = "") -> dict[str, Any
             out["lists"]["edges_per_s"] / max(out["relationships_before"]["edges_per_s"], 1), 2
         )
     # clean up: the throw-away researchers and their edges
-    while db.run(
+    while graphdb.run(
         drv,
-        "MATCH (r:Researcher) WHERE r.id STARTS WITH 'bench-disc:' WITH r LIMIT 5000 DETACH DELETE r "
-        "RETURN count(*) AS n",
+        common.q("disc_cleanup"),
+        {"prefix": "bench-disc:", "batch": 5000},
         write=True,
         settings=s,
     )[0]["n"]:
@@ -257,10 +257,10 @@ def writes(n_edges: int, top_k: int = 10, before_rev: str = "") -> dict[str, Any
 
 def end_to_end() -> dict[str, Any]:
     """run_discovery for everyone in the Neo4j of KG_NEO4J_URI (read, rank, write): what `kg discover` does."""
-    from kg import db
+    from kg import graphdb
 
     s = get_settings()
-    drv = db.get_driver(s)
+    drv = graphdb.open_driver(s)
     t = _clock()
     summary = discover.run_discovery(drv, settings=s, progress=False)
     took = _since(t)

@@ -37,7 +37,7 @@ from typing import Any
 
 from bench import common
 from bench.bundle import ensure_bundle, institution_node_id, iter_works, work_node_id
-from kg import db, localdb
+from kg import graphdb, localdb
 from kg.config import REPO_ROOT, Settings
 from kg.normalize import block_key, name_key, normalize_arxiv, normalize_doi, normalize_openalex, title_key
 
@@ -190,15 +190,15 @@ def finish_graph(s: Settings, run_id: str, counts: dict[str, int]) -> dict[str, 
     """Start the imported store, apply the schema (waits for the indexes), stamp provenance in batches."""
     t0 = time.perf_counter()
     localdb.start(s)
-    drv = db.make_driver(s, ensure_local=False)
+    drv = graphdb.open_driver(s)
     try:
         started = time.perf_counter()
-        db.apply_schema(drv, s)
-        db.run(drv, common.q("await_indexes"), {"seconds": 3600}, settings=s)
+        graphdb.apply_schema(drv, s)
+        graphdb.run(drv, common.q("await_indexes"), {"seconds": 3600}, settings=s)
         schema_s = time.perf_counter() - started
         started = time.perf_counter()
-        db.run_autocommit(drv, common.q("graph_updated_at"), {"batch": 50000}, settings=s)
-        db.run(
+        graphdb.run(drv, common.q("graph_updated_at"), {"batch": 50000}, write=True, settings=s)
+        graphdb.run(
             drv,
             common.q("graph_loadrun"),
             {"id": run_id, "counts": list(counts.items())},
@@ -206,7 +206,7 @@ def finish_graph(s: Settings, run_id: str, counts: dict[str, int]) -> dict[str, 
             settings=s,
         )
         stamp_s = time.perf_counter() - started
-        graph = db.run(drv, common.q("counts"), settings=s)[0]
+        graph = graphdb.run(drv, common.q("counts"), settings=s)[0]
     finally:
         drv.close()
     return {
@@ -279,9 +279,9 @@ def main(argv: list[str] | None = None) -> None:
         common.log("graph: kg coauthors rebuild")
         entry["coauthors_rebuild"] = rebuild_coauthors(s, args.rebuild_batch_size)
         common.log(f"graph: {entry['coauthors_rebuild']}")
-    drv = db.make_driver(s, ensure_local=False)
+    drv = graphdb.open_driver(s)
     try:
-        entry["graph"] = db.run(drv, common.q("counts"), settings=s)[0]
+        entry["graph"] = graphdb.run(drv, common.q("counts"), settings=s)[0]
     finally:
         drv.close()
     entry["how"] = (

@@ -168,18 +168,19 @@ def split_eval(
 def duplicates_eval(data: Path) -> dict[str, Any]:
     """Load every file in two orders into the configured (scratch!) Neo4j and compare."""
     import loaders
-    from kg import db, pipeline
+    from kg import graphdb, localdb, pipeline
     from kg.config import get_settings
+    from kg.graphdb.catalog import query
 
     s = get_settings()
-    drv = db.make_driver(s)
+    if s.uses_local_db:  # the bench decides to start the local Neo4j; making a driver never does
+        localdb.ensure_running(s)
+    drv = graphdb.open_driver(s)
     files = [str(p) for p in sorted(data.rglob("*")) if p.is_file() and not p.name.startswith("SOURCE")]
     snaps = []
     timings = []
     for order in (files, files[::-1]):
-        db.run_autocommit(
-            drv, "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS", settings=s
-        )
+        graphdb.run(drv, query("bench/wipe"), write=True, settings=s)
         t0 = time.monotonic()
         # the shared data holds an arXiv error feed: its reject goes to a scratch file, not the cwd
         with tempfile.TemporaryDirectory() as stage_dir:  # each order from nothing: empty graph, empty stage
@@ -192,11 +193,11 @@ def duplicates_eval(data: Path) -> dict[str, Any]:
                 rejects_path=str(Path(tempfile.gettempdir()) / "identity_eval-rejects.jsonl"),
             )
         timings.append({"read": summary.read, "seconds": round(time.monotonic() - t0, 1)})
-        works = db.run(drv, "MATCH (w:Work) RETURN w.id AS id ORDER BY id", settings=s)
-        people = db.run(drv, "MATCH (r:Researcher) RETURN r.id AS id ORDER BY id", settings=s)
-        edges = db.run(
+        works = graphdb.run(drv, query("bench/work_ids"), settings=s)
+        people = graphdb.run(drv, query("bench/researcher_ids"), settings=s)
+        edges = graphdb.run(
             drv,
-            "MATCH (r:Researcher)-[:AUTHORED]->(w:Work) RETURN r.id AS r, w.id AS w ORDER BY r, w",
+            query("bench/authored_pairs"),
             settings=s,
         )
         snaps.append(

@@ -17,7 +17,7 @@ from neo4j import Driver
 
 from bench import common
 from bench.bundle import ensure_bundle, institution_node_id, iter_works, researcher_node_id, work_node_id
-from kg import db, localdb
+from kg import graphdb, localdb
 from kg.config import Settings
 
 
@@ -60,11 +60,10 @@ def naive_load(drv: Driver, s: Settings, bundle: Path, sample: int) -> dict[str,
     """The naive loader on the first `sample` works of the bundle, reported as a rate."""
     works = authorships = 0
     t0 = time.perf_counter()
-    with db.translated_errors(), drv.session(database=s.neo4j_database) as session:
-        for work, authors in iter_works(bundle, limit=sample):
-            session.execute_write(_naive_tx, work, authors)
-            works += 1
-            authorships += len(authors)
+    for work, authors in iter_works(bundle, limit=sample):
+        graphdb.transaction(drv, lambda tx, w=work, a=authors: _naive_tx(tx, w, a), write=True, settings=s)
+        works += 1
+        authorships += len(authors)
     seconds = time.perf_counter() - t0
     return {
         "method": "one write transaction per work; one MERGE statement per work, author, authorship, affiliation",
@@ -221,11 +220,11 @@ def run(
     common.log(f"load: bundle of {works:,} works in {bundle}")
     manifest, synth = ensure_bundle_measured(bundle, works, seed)
     st = manifest["stats"]
-    drv = db.make_driver(s)
+    drv = graphdb.open_driver(s)
     try:
         common.log(f"load: naive loader on {min(naive_sample, works):,} works")
         common.empty_graph(drv, s, drop_store=drop_store)
-        drv = db.make_driver(s)
+        drv = graphdb.open_driver(s)
         naive = naive_load(drv, s, bundle, min(naive_sample, works))
         if with_import_tool:
             common.log("load: neo4j-admin database import")
@@ -235,11 +234,11 @@ def run(
         if with_kg_load:
             common.log("load: kg load")
             common.empty_graph(drv, s, drop_store=drop_store)
-            drv = db.make_driver(s)
+            drv = graphdb.open_driver(s)
             ours = kg_load(s, bundle, batch_size)
         else:
             ours = {"available": False, "why": "not run (--no-kg-load)"}
-        counts = db.run(drv, common.q("counts"), settings=s)[0]
+        counts = graphdb.run(drv, common.q("counts"), settings=s)[0]
     finally:
         drv.close()
     if ours.get("available"):

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -19,8 +20,9 @@ import neo4j
 from neo4j import Driver
 
 from bench import common, graph1m
-from kg import db, localdb
+from kg import graphdb, localdb
 from kg.config import Settings
+from kg.errors import KGError
 
 
 @dataclass
@@ -43,8 +45,8 @@ def pick_nodes(drv: Driver, s: Settings, n: int) -> dict[str, list[dict[str, Any
     """Supernodes (the highest degree) and ordinary researchers: of those with 2–10 works and a co-author degree
     between the pool's quartiles (a typical degree), the n with the smallest sha1(id): deterministic, and spread
     over the graph rather than the first ids in id order (which synth hands out in productivity order)."""
-    supers = db.run(drv, common.q("supernodes"), {"limit": n}, settings=s)
-    pool = db.run(drv, common.q("ordinary_researchers"), {"low": 2, "high": 10}, settings=s)
+    supers = graphdb.run(drv, common.q("supernodes"), {"limit": n}, settings=s)
+    pool = graphdb.run(drv, common.q("ordinary_researchers"), {"low": 2, "high": 10}, settings=s)
     if pool:
         degrees = sorted(int(r["coauthors"]) for r in pool)
         q1, q3 = degrees[len(degrees) // 4], degrees[(3 * len(degrees)) // 4]
@@ -172,22 +174,20 @@ def naive_two_hop(drv: Driver, s: Settings, ids: list[str], repeats: int, timeou
     failures: dict[str, int] = {}
     query = common.q("naive_two_hop")
 
-    def fetch(tx: neo4j.ManagedTransaction, node_id: str) -> int:
-        return sum(1 for _ in tx.run(query, id=node_id))
+    def fetch(node_id: str) -> Callable[[neo4j.ManagedTransaction], int]:
+        return lambda tx: sum(1 for _ in tx.run(query, id=node_id))
 
-    work = neo4j.unit_of_work(timeout=timeout)(fetch)
-    with drv.session(database=s.neo4j_database) as session:
-        for _ in range(repeats):
-            for node_id in ids:
-                t0 = time.perf_counter()
-                try:
-                    rows.append(session.execute_read(work, node_id))
-                    latencies.append(time.perf_counter() - t0)
-                except neo4j.exceptions.Neo4jError as e:
-                    # a timeout or the transaction memory limit: the baseline did not answer at all
-                    key = (e.code or type(e).__name__).rsplit(".", 1)[-1]
-                    failures[key] = failures.get(key, 0) + 1
-                    latencies.append(time.perf_counter() - t0)
+    for _ in range(repeats):
+        for node_id in ids:
+            t0 = time.perf_counter()
+            try:
+                rows.append(graphdb.transaction(drv, fetch(node_id), settings=s, timeout=timeout))
+                latencies.append(time.perf_counter() - t0)
+            except KGError as e:
+                # a timeout (QueryTimedOut) or the transaction memory limit: the baseline did not answer at all
+                key = type(e).__name__
+                failures[key] = failures.get(key, 0) + 1
+                latencies.append(time.perf_counter() - t0)
     return {
         **common.percentiles(latencies),
         "rows_max": max(rows) if rows else 0,
@@ -203,10 +203,10 @@ def run(
 ) -> dict[str, Any]:
     """Measure the API and the naive baseline on whatever graph is loaded (tagged with its corpus size)."""
     cfg = cfg or PanelConfig()
-    drv = db.make_driver(s)
+    drv = graphdb.open_driver(s)
     try:
         picked = pick_nodes(drv, s, cfg.ids_per_class)
-        counts = db.run(drv, common.q("counts"), settings=s)[0]
+        counts = graphdb.run(drv, common.q("counts"), settings=s)[0]
         if not picked["ordinary"] and not picked["supernode"]:
             entry: dict[str, Any] = {"available": False, "why": "the graph has no researchers"}
             common.update_result("panel", str(works), entry)

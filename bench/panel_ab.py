@@ -23,7 +23,7 @@ import httpx
 
 from bench import common
 from bench.panel import Server, _free_port, _paths, pick_nodes
-from kg import db, localdb
+from kg import graphdb, localdb
 from kg.config import REPO_ROOT, Settings, get_settings
 
 
@@ -87,10 +87,10 @@ def paired(bases: dict[str, str], paths: list[str], repeats: int) -> dict[str, A
 
 
 def measure(s: Settings, baseline: Path, repeats: int, this: Path = REPO_ROOT) -> dict[str, Any]:
-    drv = db.make_driver(s)
+    drv = graphdb.open_driver(s)
     try:
         picked = pick_nodes(drv, s, 5)
-        counts = db.run(drv, common.q("counts"), settings=s)[0]
+        counts = graphdb.run(drv, common.q("counts"), settings=s)[0]
     finally:
         drv.close()
     servers = {"baseline": SourceServer(s, baseline), "this": SourceServer(s, this)}

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import common
-from kg import db, localdb
+from kg import graphdb, localdb
 from kg.config import DEFAULT_SHARED_DATA, Settings
 from kg.synth import SynthParams, generate
 
@@ -75,7 +75,7 @@ def plain_load(s: Settings, bundle: Path) -> dict[str, Any]:
     ]
     authorships = list(csv.DictReader((bundle / "authorships.csv").open(encoding="utf-8")))
     people = sorted({r["author_id"] for r in authorships})
-    drv = db.make_driver(s, ensure_local=False)
+    drv = graphdb.open_driver(s)
     t0 = time.perf_counter()
     try:
         for name, rows in (
@@ -95,9 +95,9 @@ def plain_load(s: Settings, bundle: Path) -> dict[str, Any]:
             ),
         ):
             for i in range(0, len(rows), PLAIN_BATCH):
-                db.run(drv, common.q(name), {"rows": rows[i : i + PLAIN_BATCH]}, write=True, settings=s)
+                graphdb.run(drv, common.q(name), {"rows": rows[i : i + PLAIN_BATCH]}, write=True, settings=s)
         seconds = time.perf_counter() - t0
-        counts = db.run(drv, common.q("counts"), settings=s)[0]
+        counts = graphdb.run(drv, common.q("counts"), settings=s)[0]
     finally:
         drv.close()
     return {"seconds": round(seconds, 2), "counts": counts}
@@ -133,21 +133,21 @@ def _line(text: str, prefix: str) -> str:
 def run_dblp(s: Settings, work: Path) -> dict[str, Any]:
     bundle = work / "dblp-bundle"
     sizes = dblp_bundle(bundle)
-    drv = db.make_driver(s, ensure_local=False)
+    drv = graphdb.open_driver(s)
     common.empty_graph(drv, s, drop_store=True)
     drv.close()
     common.log(f"dblp: plain UNWIND loader, {sizes['works']} works, {sizes['authorships']} authorships")
     plain = plain_load(s, bundle)
-    drv = db.make_driver(s, ensure_local=False)
+    drv = graphdb.open_driver(s)
     common.empty_graph(drv, s, drop_store=True)
     drv.close()
     common.log("dblp: kg load (parse, stage, resolve, write, COAUTHOR)")
     stage = work / "dblp-stage.duckdb"
     stage.unlink(missing_ok=True)
     ours = kg_load(s, bundle, stage)
-    drv = db.make_driver(s, ensure_local=False)
+    drv = graphdb.open_driver(s)
     try:
-        ours["counts"] = db.run(drv, common.q("counts"), settings=s)[0]
+        ours["counts"] = graphdb.run(drv, common.q("counts"), settings=s)[0]
     finally:
         drv.close()
     common.log("dblp: kg load again (nothing changed)")
@@ -243,16 +243,16 @@ def run_scale(s: Settings, work: Path, works: int, more: int, seed: int) -> dict
     first, rest = work / f"first-{works}", work / f"more-{more}"
     common.log(f"synth: splitting into {works} + {more}")
     split = split_bundle(corpus, first, rest, works)
-    drv = db.make_driver(s, ensure_local=False)
+    drv = graphdb.open_driver(s)
     common.empty_graph(drv, s, drop_store=True)
     drv.close()
     stage = work / f"synth-{works}-stage.duckdb"
     stage.unlink(missing_ok=True)
     common.log(f"bulk: kg load --bulk of {works} works")
     bulk_run = kg_load(s, first, stage, "--bulk")
-    drv = db.make_driver(s, ensure_local=False)
+    drv = graphdb.open_driver(s)
     try:
-        bulk_run["counts"] = db.run(drv, common.q("counts"), settings=s)[0]
+        bulk_run["counts"] = graphdb.run(drv, common.q("counts"), settings=s)[0]
     finally:
         drv.close()
     bulk_run["stage_file_mb"] = round(stage.stat().st_size / 1e6, 1)
@@ -271,9 +271,9 @@ def run_scale(s: Settings, work: Path, works: int, more: int, seed: int) -> dict
         online = kg_load(s, rest, stage)
         online["tx_log_growth_mb"] = round((_du(tx_dir) - before) / 1e6, 1)
         online["authorships_per_s"] = round(split["rest_authorships"] / online["seconds"], 1)
-        drv = db.make_driver(s, ensure_local=False)
+        drv = graphdb.open_driver(s)
         try:
-            online["counts"] = db.run(drv, common.q("counts"), settings=s)[0]
+            online["counts"] = graphdb.run(drv, common.q("counts"), settings=s)[0]
         finally:
             drv.close()
         result["kg_load_more_online"] = online

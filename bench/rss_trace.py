@@ -69,13 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     driver = None
     if args.works:
         from bench import common
-        from kg import db
+        from kg import graphdb
 
         s = common.bench_settings()
-        driver = drv = db.make_driver(s)
+        driver = drv = graphdb.open_driver(s)
 
         def count_works() -> Any:
-            return db.run(drv, common.q("counts"), settings=s)[0]["works"]  # from the count store: cheap
+            return graphdb.run(drv, common.q("counts"), settings=s)[0]["works"]  # from the count store: cheap
 
         counter = count_works
 

@@ -19,9 +19,9 @@ from typing import Any
 import neo4j
 from neo4j import Driver
 
-from kg import catalog
 from kg.config import Settings, get_settings
-from kg.db import run, run_named, translated_errors
+from kg.graphdb import catalog, run, transaction
+from kg.graphdb.catalog import query
 
 # update_for switches to a full rebuild when a load touches more researchers than this.
 REBUILD_ABOVE = 50_000
@@ -51,8 +51,7 @@ def run_steps(
             out[name] = int(record[0] or 0) if record is not None else 0
         return out
 
-    with translated_errors(), driver.session(database=settings.neo4j_database) as session:
-        return session.execute_write(work)
+    return transaction(driver, work, write=True, settings=settings)
 
 
 def _researcher_pages(
@@ -64,8 +63,8 @@ def _researcher_pages(
     batch: list[str] = []
     works = 0
     while True:
-        rows = run_named(
-            driver, "coauthors/researcher_page", {"after": after, "limit": size}, settings=settings
+        rows = run(
+            driver, query("coauthors/researcher_page"), {"after": after, "limit": size}, settings=settings
         )
         if not rows:
             break
@@ -83,7 +82,7 @@ def _researcher_pages(
 
 def count_researchers(driver: Driver, settings: Settings | None = None) -> int:
     s = settings or get_settings()
-    return int(run_named(driver, "coauthors/count_researchers", settings=s)[0]["n"])
+    return int(run(driver, query("coauthors/count_researchers"), settings=s)[0]["n"])
 
 
 def rebuild(
@@ -126,7 +125,7 @@ def touched_closure(
     out: set[str] = set()
     ids = sorted(set(researcher_ids))
     for i in range(0, len(ids), s.batch_size):
-        rows = run_named(driver, "coauthors/touched_closure", {"ids": ids[i : i + s.batch_size]}, settings=s)
+        rows = run(driver, query("coauthors/touched_closure"), {"ids": ids[i : i + s.batch_size]}, settings=s)
         out.update(r["id"] for r in rows)
     return sorted(out)
 
@@ -190,9 +189,9 @@ def close_collaborators(
     Returns [] for an unknown id (callers that must tell "unknown" from "none" check the researcher first).
     """
     s = settings or get_settings()
-    return run_named(
+    return run(
         driver,
-        "coauthors/close_collaborators",
+        query("coauthors/close_collaborators"),
         {"id": researcher_id, "min_shared": s.close_min_shared_works, "top_k": s.close_top_k},
         settings=s,
     )

@@ -14,10 +14,10 @@ from typing import Any
 import neo4j
 from neo4j import Driver
 
-from kg import db
-from kg.catalog import CYPHER_DIR
-from kg.config import Settings, get_settings
+from kg import graphdb
+from kg.config import Settings
 from kg.errors import NotFound, QueryError
+from kg.graphdb.catalog import CYPHER_DIR
 
 LIBRARY_DIR = CYPHER_DIR / "queries"
 
@@ -367,24 +367,13 @@ def run_read(
     timeout: float | None = None,
 ) -> Result:
     """One statement in a managed read transaction; keeps the column names even when no row comes back."""
-    s = settings or get_settings()
 
     def work(tx: neo4j.ManagedTransaction) -> Result:
         res = tx.run(cypher, dict(params))
         keys = list(res.keys())
         return Result(keys, [r.data() for r in res])
 
-    unit = neo4j.unit_of_work(timeout=timeout)(work) if timeout else work
-    # Server notifications (e.g. "relationship type SAME_AS does not exist" on a graph without curation yet) are
-    # expected for a library that runs on any load; they would only clutter an analyst's output.
-    with (
-        db.translated_errors(),
-        driver.session(
-            database=s.neo4j_database, notifications_min_severity=neo4j.NotificationMinimumSeverity.OFF
-        ) as session,
-    ):
-        result: Result = session.execute_read(unit)
-        return result
+    return graphdb.transaction(driver, work, settings=settings, timeout=timeout)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -38,10 +38,10 @@ from typing import IO, Any
 import numpy as np
 from neo4j import Driver
 
-from kg import linkpred
+from kg import graphdb, linkpred
 from kg.config import Settings, get_settings
-from kg.db import run_named
 from kg.errors import InputError, NotFound
+from kg.graphdb.catalog import query
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 CSV_SUFFIXES = {".csv"}
@@ -140,15 +140,15 @@ def out_format(path: Path) -> str:
 
 def load_input(driver: Driver, settings: Settings, advance: Advance | None = None) -> DiscoveryInput:
     """Stream the researchers, their edges and their works' years and venues out of Neo4j into integer arrays."""
-    total = int(run_named(driver, "discover/count_researchers", settings=settings)[0]["n"])
+    total = int(graphdb.run(driver, query("discover/count_researchers"), settings=settings)[0]["n"])
     ids: list[str] = []
     names: list[str | None] = []
     open_flags = array("b")
     digests = array("q")
     after = ""
     while True:
-        rows = run_named(
-            driver, "discover/researcher_page", {"after": after, "limit": READ_PAGE}, settings=settings
+        rows = graphdb.run(
+            driver, query("discover/researcher_page"), {"after": after, "limit": READ_PAGE}, settings=settings
         )
         if not rows:
             break
@@ -169,7 +169,7 @@ def load_input(driver: Driver, settings: Settings, advance: Advance | None = Non
     wr, wy, wv = array("q"), array("q"), array("q")
     for start in range(0, len(ids), READ_PAGE):
         page = ids[start : start + READ_PAGE]
-        for r in run_named(driver, "discover/edges_page", {"ids": page}, settings=settings):
+        for r in graphdb.run(driver, query("discover/edges_page"), {"ids": page}, settings=settings):
             a = index[r["id"]]
             for b, year in r["coauthors"]:
                 j = index.get(b)
@@ -233,7 +233,7 @@ def _all_names(driver: Driver, settings: Settings, name: str, ids: list[str]) ->
     """Names for ids (in order), read in pages."""
     found: dict[str, str | None] = {}
     for start in range(0, len(ids), NAME_PAGE):
-        rows = run_named(driver, name, {"ids": ids[start : start + NAME_PAGE]}, settings=settings)
+        rows = graphdb.run(driver, query(name), {"ids": ids[start : start + NAME_PAGE]}, settings=settings)
         found.update({r["id"]: r["name"] for r in rows})
     return [found.get(i) for i in ids]
 
@@ -474,10 +474,12 @@ def run_discovery(
 
 def _drop_old_edges(driver: Driver, s: Settings) -> None:
     """Suggestions used to be SUGGESTED_COLLABORATOR relationships: remove any an earlier version left, once."""
-    if int(run_named(driver, "discover/old_edges", settings=s)[0]["n"]) == 0:
+    if int(graphdb.run(driver, query("discover/old_edges"), settings=s)[0]["n"]) == 0:
         return
     while int(
-        run_named(driver, "discover/delete_old_edges", {"batch": 20000}, write=True, settings=s)[0]["deleted"]
+        graphdb.run(driver, query("discover/delete_old_edges"), {"batch": 20000}, write=True, settings=s)[0][
+            "deleted"
+        ]
     ):
         pass
 
@@ -615,7 +617,9 @@ def expand_all(
 def write_lists(driver: Driver, s: Settings, run: str, rows: list[list[Any]]) -> int:
     """One write transaction: set the suggestion lists of the rows' researchers ([id, targets, scores, reasons,
     digest]; null lists remove them). Returns the suggestions written."""
-    res = run_named(driver, "discover/write_suggestions", {"rows": rows, "run": run}, write=True, settings=s)
+    res = graphdb.run(
+        driver, query("discover/write_suggestions"), {"rows": rows, "run": run}, write=True, settings=s
+    )
     return int(res[0]["written"] or 0) if res else 0
 
 
@@ -624,12 +628,12 @@ def stored_suggestions(
 ) -> list[dict[str, Any]]:
     """The suggestions stored for one researcher, best first, reasons parsed from JSON and expanded with the
     current names of the people, topics and institutions they name."""
-    rows = run_named(driver, "discover/for_researcher", {"id": researcher_id}, settings=settings)
+    rows = graphdb.run(driver, query("discover/for_researcher"), {"id": researcher_id}, settings=settings)
 
     def lookup(ids: dict[str, list[str]]) -> dict[str, str | None]:
         return {
             r["id"]: r["name"]
-            for r in run_named(driver, "discover/reason_names", {"lists": ids}, settings=settings)
+            for r in graphdb.run(driver, query("discover/reason_names"), {"lists": ids}, settings=settings)
         }
 
     for r, reasons in zip(rows, expand_all([r["reasons"] for r in rows], lookup), strict=True):

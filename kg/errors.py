@@ -21,8 +21,20 @@ class DatabaseUnavailable(KGError):
     """Neo4j does not answer (down, restarting, or unreachable)."""
 
 
+class CredentialsRefused(DatabaseUnavailable):
+    """Neo4j answers but refuses the user and password."""
+
+
 class QueryError(KGError):
     """A Cypher statement failed for a reason that is not transient."""
+
+
+class QueryTimedOut(QueryError):
+    """A transaction ran past its timeout (the caller's, e.g. KG_QUERY_TIMEOUT, or the server's) and was ended."""
+
+
+class ConstraintViolation(QueryError):
+    """A write broke a schema constraint (e.g. a second node with an id that must be unique)."""
 
 
 class InputError(KGError):

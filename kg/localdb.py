@@ -13,8 +13,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg import graphdb
 from kg.config import REPO_ROOT, Settings, redact
-from kg.errors import LocalDBError
+from kg.errors import CredentialsRefused, KGError, LocalDBError
 
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
@@ -261,12 +262,10 @@ def status(s: Settings, *, with_version: bool = True) -> Status:
         browser=f"http://127.0.0.1:{s.http_port}/browser/",
     )
     if st.running and with_version:
-        from kg import db
-
         try:
-            drv = db.make_driver(s, ensure_local=False)
+            drv = graphdb.open_driver(s)
             try:
-                info = db.server_info(drv, s)
+                info = graphdb.server_info(drv, s)
             finally:
                 drv.close()
             st.version, st.edition = info.get("version"), info.get("edition")
@@ -325,21 +324,20 @@ def start(s: Settings) -> Status:
 
 
 def _bolt_ready(s: Settings) -> bool:
-    from kg import db
-
     try:
-        drv = db.make_driver(s, ensure_local=False)
+        drv = graphdb.open_driver(s)
         try:
-            drv.verify_connectivity()
+            with graphdb.translated_errors():
+                drv.verify_connectivity()
             return True
         finally:
             drv.close()
-    except Exception as e:  # an auth failure will not heal by waiting
-        if "Unauthorized" in str(e) or "authentication" in str(e).lower():
-            raise LocalDBError(
-                "the local Neo4j refused KG_NEO4J_PASSWORD: it keeps the password set at its first start "
-                f"(remove {s.localdb_home} to start afresh)"
-            ) from e
+    except CredentialsRefused as e:  # an auth failure will not heal by waiting
+        raise LocalDBError(
+            "the local Neo4j refused KG_NEO4J_PASSWORD: it keeps the password set at its first start "
+            f"(remove {s.localdb_home} to start afresh)"
+        ) from e
+    except KGError:  # not answering yet: the caller waits and asks again
         return False
 
 

@@ -27,10 +27,11 @@ from typing import Any
 
 from neo4j import Driver
 
-from kg import catalog, db
+from kg import graphdb
 from kg.config import Settings, get_settings
-from kg.db import apply_schema, make_driver, run_named
 from kg.errors import InputError
+from kg.graphdb import apply_schema, catalog, open_driver, run
+from kg.graphdb.catalog import query
 from kg.models import Record, Reject
 from kg.stage.store import StageStore
 
@@ -197,9 +198,9 @@ def _run(
     fresh_driver: Driver | None = None
     if not bulk:
         apply_schema(driver, s)
-        run_named(
+        run(
             driver,
-            "load/loadrun_start",
+            query("load/loadrun_start"),
             {"id": rid, "paths": list(paths), "rejects_file": summary.rejects_file},
             write=True,
             settings=s,
@@ -257,11 +258,11 @@ def _run(
         if bulk:
             _bulk_write(driver, st, s, rid, summary, step)
             # a new database: the old driver's bookmarks point past its transactions
-            driver = fresh_driver = make_driver(s, ensure_local=False)
+            driver = fresh_driver = open_driver(s)
             apply_schema(driver, s)
-            run_named(
+            run(
                 driver,
-                "load/loadrun_start",
+                query("load/loadrun_start"),
                 {"id": rid, "paths": list(paths), "rejects_file": summary.rejects_file},
                 write=True,
                 settings=s,
@@ -308,11 +309,13 @@ def _run(
             finish["stage_generation"] = summary.generation
         if graph_ready:
             try:
-                run_named(driver, "load/loadrun_finish", {"id": rid, "props": finish}, write=True, settings=s)
+                run(
+                    driver, query("load/loadrun_finish"), {"id": rid, "props": finish}, write=True, settings=s
+                )
                 if summary.resumed:
-                    run_named(
+                    run(
                         driver,
-                        "load/loadrun_resumed",
+                        query("load/loadrun_resumed"),
                         {"ids": summary.resumed, "by": rid},
                         write=True,
                         settings=s,
@@ -344,7 +347,7 @@ def _write_mode(driver: Driver, st: StageStore, s: Settings) -> frozenset[str] |
     if st.meta("write_dirty"):
         return None
     generation = int(st.meta("generation") or 0)
-    row = run_named(driver, "write/stage_generation", {"stage": st.stage_id}, settings=s)
+    row = run(driver, query("write/stage_generation"), {"stage": st.stage_id}, settings=s)
     in_graph = row[0]["generation"] if row else None
     if in_graph is not None and int(in_graph) == generation and generation > 0:
         return frozenset()
@@ -359,7 +362,7 @@ def _write_mode(driver: Driver, st: StageStore, s: Settings) -> frozenset[str] |
             if kind.rel
             else catalog.template("write/label_present", label=kind.name)
         )
-        found = db.run(driver, cypher, settings=s)
+        found = graphdb.run(driver, cypher, settings=s)
         if found and found[0]["present"]:
             present.add(kind.name)
     return frozenset(present)
@@ -409,7 +412,7 @@ def _bulk_write(
 ) -> None:
     from kg.write import bulk, changes
 
-    empty = run_named(driver, "write/graph_is_empty", settings=s)
+    empty = run(driver, query("write/graph_is_empty"), settings=s)
     if not (empty and empty[0]["empty"]):
         raise InputError(
             "--bulk replaces the local database and needs it empty: load without --bulk to add to this graph"

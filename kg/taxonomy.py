@@ -11,9 +11,10 @@ from typing import IO, Any
 
 from neo4j import Driver
 
-from kg import db, defaultdata
+from kg import defaultdata, graphdb
 from kg.config import Settings, get_settings
 from kg.errors import InputError
+from kg.graphdb import catalog
 
 LEVELS = ("domain", "field", "subfield", "topic")
 CSV_COLUMNS = {
@@ -272,9 +273,9 @@ def load_taxonomy(
         # Parents first, so each PART_OF finds its parent node in the same load.
         rows = _node_rows([n for n in nodes if n.level == lvl])
         for i in range(0, len(rows), batch):
-            db.run_named(
+            graphdb.run(
                 driver,
-                "topics/merge_topics",
+                catalog.query("topics/merge_topics"),
                 {"rows": rows[i : i + batch], "load_run": load_run},
                 write=True,
                 settings=s,

@@ -64,9 +64,10 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Token
 
-from kg import db
+from kg import graphdb
 from kg.config import REPO_ROOT, Settings, get_settings
 from kg.errors import NotFound
+from kg.graphdb import catalog
 from kg.keyphrases import RESEARCH_FILLER
 from kg.keyphrases import keyphrases as rake_keyphrases
 from kg.taxonomy import Taxonomy, arxiv_category_code, default_path, read_taxonomy
@@ -752,9 +753,9 @@ def assign_for_works(
     ensure_topic_nodes(driver, settings=s)
     assigned = 0
     for batch in _chunks(ids, max(1, s.batch_size)):
-        rows = db.run_named(
+        rows = graphdb.run(
             driver,
-            "topics/works_to_assign",
+            catalog.query("topics/works_to_assign"),
             {
                 "ids": list(batch),
                 "source": SOURCE_METHOD,
@@ -783,9 +784,9 @@ def assign_for_works(
         for r, (doc, title_tokens) in zip(sourced, docs, strict=True):
             kps = [k.text for k in rake_keyphrases(doc, title_tokens=title_tokens, top_k=KEYPHRASES)]
             out_rows.append({"id": r["id"], "keyphrases": kps, "topics": []})
-        db.run_named(
+        graphdb.run(
             driver,
-            "topics/write_assigned",
+            catalog.query("topics/write_assigned"),
             {"rows": out_rows, "method": a.method, "source": SOURCE_METHOD},
             write=True,
             settings=s,
@@ -837,7 +838,9 @@ def default_pipeline_docs(records: Sequence[dict[str, Any]]) -> list[tuple[Doc, 
 def ensure_topic_nodes(driver: Driver, *, settings: Settings | None = None) -> None:
     """Load the taxonomy when the graph has no OpenAlex topics yet (assigned edges need their Topic nodes)."""
     s = settings or get_settings()
-    rows = db.run_named(driver, "topics/count_topics", {"scheme": "openalex", "level": "topic"}, settings=s)
+    rows = graphdb.run(
+        driver, catalog.query("topics/count_topics"), {"scheme": "openalex", "level": "topic"}, settings=s
+    )
     if not rows or rows[0]["n"] == 0:
         from kg.taxonomy import load_taxonomy
 
@@ -849,7 +852,7 @@ def work_ids_to_assign(
 ) -> list[str]:
     """Ids of works to (re-)assign: all works, or only those with no topics at all."""
     s = settings or get_settings()
-    rows = db.run_named(driver, "topics/work_ids", {"all": everything}, settings=s)
+    rows = graphdb.run(driver, catalog.query("topics/work_ids"), {"all": everything}, settings=s)
     return [r["id"] for r in rows]
 
 
@@ -871,12 +874,12 @@ def refresh_researcher_topics(
     s = settings or get_settings()
     ids = list(researcher_ids) if researcher_ids is not None else None
     if ids is None:
-        ids = [r["id"] for r in db.run_named(driver, "topics/researcher_ids", {}, settings=s)]
+        ids = [r["id"] for r in graphdb.run(driver, catalog.query("topics/researcher_ids"), {}, settings=s)]
     total = 0
     for batch in _chunks(ids, max(1, s.batch_size)):
-        rows = db.run_named(
+        rows = graphdb.run(
             driver,
-            "topics/refresh_works_on",
+            catalog.query("topics/refresh_works_on"),
             {"ids": list(batch), "schemes": ["openalex"]},
             write=True,
             settings=s,
@@ -888,7 +891,7 @@ def refresh_researcher_topics(
 def show_work_topics(driver: Driver, work_id: str, *, settings: Settings | None = None) -> dict[str, Any]:
     """A work's title, keyphrases and topics (with level, score, method and evidence), best first."""
     s = settings or get_settings()
-    rows = db.run_named(driver, "topics/work_topics", {"id": work_id}, settings=s)
+    rows = graphdb.run(driver, catalog.query("topics/work_topics"), {"id": work_id}, settings=s)
     if not rows:
         raise NotFound(f"no work with id {work_id}")
     return rows[0]

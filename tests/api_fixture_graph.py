@@ -27,7 +27,7 @@ from typing import Any
 
 from neo4j import Driver
 
-from kg import db
+from kg import graphdb
 from kg.config import Settings
 from kg.normalize import block_key, name_key, short_hash, title_key
 
@@ -646,9 +646,9 @@ def build_fixture_graph(driver: Driver, settings: Settings, **sizes: int) -> dic
 
     def write(cypher: str, rows: list[dict[str, Any]]) -> None:
         for batch in _batches(rows, size):
-            db.run(driver, cypher, {"rows": batch, "run": RUN_ID}, write=True, settings=settings)
+            graphdb.run(driver, cypher, {"rows": batch, "run": RUN_ID}, write=True, settings=settings)
 
-    db.run(driver, _RUN_CYPHER, {"run": RUN_ID}, write=True, settings=settings)
+    graphdb.run(driver, _RUN_CYPHER, {"run": RUN_ID}, write=True, settings=settings)
     nodes = {
         "Researcher": data["researchers"],
         "Work": data["works"],
@@ -700,7 +700,7 @@ def ensure_fixture_graph(driver: Driver, settings: Settings, **sizes: int) -> di
     """The fixture graph in the database: kept when the database holds exactly it (same run, same counts), else the
     database is wiped and the graph built."""
     data = fixture_data(**sizes)
-    rows = db.run(
+    rows = graphdb.run(
         driver,
         "CALL () { MATCH (l:LoadRun) RETURN collect(l.id) AS runs } "
         "CALL () { MATCH (n) RETURN count(n) AS nodes } "
@@ -710,7 +710,10 @@ def ensure_fixture_graph(driver: Driver, settings: Settings, **sizes: int) -> di
     )
     if rows and rows[0]["runs"] == [RUN_ID] and (rows[0]["nodes"], rows[0]["rels"]) == graph_size(data):
         return data
-    db.run_autocommit(
-        driver, "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS", settings=settings
+    graphdb.run(
+        driver,
+        "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+        write=True,
+        settings=settings,
     )
     return build_fixture_graph(driver, settings, **sizes)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from kg import db
+from kg import graphdb
 from kg.config import DEFAULT_SHARED_DATA, Settings
 from tests.browser_support import api_server, browser, page, web_dist  # noqa: F401 (fixtures of browser tests)
 from tests.neo4j_fixture import provide_neo4j
@@ -45,10 +45,10 @@ def neo4j_settings() -> Iterator[Settings]:
 
 @pytest.fixture(scope="session")
 def neo4j_driver(neo4j_settings: Settings) -> Iterator[Driver]:
-    drv = db.make_driver(neo4j_settings, ensure_local=False)
+    drv = graphdb.open_driver(neo4j_settings)
     try:
         drv.verify_connectivity()
-        db.apply_schema(drv, neo4j_settings)
+        graphdb.apply_schema(drv, neo4j_settings)
         yield drv
     finally:
         drv.close()
@@ -56,10 +56,15 @@ def neo4j_driver(neo4j_settings: Settings) -> Iterator[Driver]:
 
 def wipe(drv: Driver, settings: Settings) -> None:
     """Empty the graph in small transactions (relationships first), so a large test graph never needs one huge one."""
-    db.run_autocommit(
-        drv, "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 5000 ROWS", settings=settings
+    graphdb.run(
+        drv,
+        "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 5000 ROWS",
+        write=True,
+        settings=settings,
     )
-    db.run_autocommit(drv, "MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 5000 ROWS", settings=settings)
+    graphdb.run(
+        drv, "MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 5000 ROWS", write=True, settings=settings
+    )
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from neo4j import Driver
 
-from kg import db
+from kg import graphdb
 from kg.config import Settings
 
 R1 = "orcid:0000-0001-0000-0001"
@@ -155,4 +155,4 @@ CREATE (r4)-[:NOT_SAME_AS {by: 'curator', at: datetime('2026-02-03T04:05:06Z'),
 
 def load_fixture(driver: Driver, settings: Settings) -> None:
     """Write the fixture graph into an empty database."""
-    db.run(driver, FIXTURE_CYPHER, write=True, settings=settings)
+    graphdb.run(driver, FIXTURE_CYPHER, write=True, settings=settings)

@@ -8,7 +8,7 @@ from typing import Any
 
 from neo4j import Driver
 
-from kg import db
+from kg import graphdb
 from kg.config import Settings
 
 # Volatile by design: when a thing was last written and by which run.
@@ -48,11 +48,11 @@ def fingerprint(driver: Driver, settings: Settings, *, ignore_lines: bool = Fals
 
     nodes = sorted(
         line({"labels": sorted(r["labels"]), **_clean(r["props"])})
-        for r in db.run(driver, _NODES, settings=settings)
+        for r in graphdb.run(driver, _NODES, settings=settings)
     )
     edges = sorted(
         line({"s": r["start"], "t": r["type"], "e": r["end"], **_clean(r["props"])})
-        for r in db.run(driver, _EDGES, settings=settings)
+        for r in graphdb.run(driver, _EDGES, settings=settings)
     )
     return {"nodes": nodes, "edges": edges}
 

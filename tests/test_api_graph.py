@@ -15,9 +15,9 @@ from neo4j import Driver
 from api.config import ApiSettings
 from api.main import create_app
 from api.repository import GraphRepository
-from kg import catalog
 from kg.config import Settings
 from kg.errors import QueryError
+from kg.graphdb import catalog
 from tests.api_fixture_graph import (
     FARAH,
     HUB,

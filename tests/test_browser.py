@@ -9,7 +9,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from neo4j import Driver
 
-from kg import db
+from kg import graphdb
 from kg.config import Settings
 from tests.browser_support import Served, click_node, explorer_ids, overlapping, panel_ids, tid, wait_until
 from tests.conftest import wipe
@@ -178,7 +178,7 @@ FIXTURE_CYPHER = [
 
 def build_browser_fixture(driver: Driver, settings: Settings) -> None:
     for cypher, rows in FIXTURE_CYPHER:
-        db.run(driver, cypher, {"rows": rows}, write=True, settings=settings)
+        graphdb.run(driver, cypher, {"rows": rows}, write=True, settings=settings)
 
 
 def ada_expected_slice() -> set[str]:
@@ -191,7 +191,7 @@ def ada_expected_slice() -> set[str]:
 
 
 def _holds_browser_fixture(driver: Driver, settings: Settings) -> bool:
-    rows = db.run(
+    rows = graphdb.run(
         driver,
         "CALL () { MATCH (n) RETURN count(n) AS nodes } "
         "CALL () { MATCH (l:Researcher {id: $lena}) RETURN count(l) AS lena } "
@@ -638,7 +638,7 @@ def test_landing_counts_the_graph_and_opens_a_well_connected_researcher(
 def test_landing_lists_the_last_load_runs(
     page: Any, served: Served, neo4j_driver: Driver, neo4j_settings: Settings
 ) -> None:
-    db.run(
+    graphdb.run(
         neo4j_driver,
         "CREATE (:LoadRun {id: 'run:test-landing', status: 'completed', source: 'arxiv-metadata,openalex',"
         " started_at: datetime('2026-01-02T03:04:00Z'), loaded: 53, rejected: 1,"
@@ -659,7 +659,7 @@ def test_landing_lists_the_last_load_runs(
         ]
         assert cells[0].startswith("2 Jan 2026")
     finally:
-        db.run(
+        graphdb.run(
             neo4j_driver,
             "MATCH (l:LoadRun {id: 'run:test-landing'}) DELETE l",
             write=True,

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from neo4j import Driver
 
-from kg import db
+from kg import graphdb
 from kg.config import Settings
 from tests.browser_support import TIMEOUT_MS, Served, click_node, overlapping, tid, wait_until
 from tests.conftest import kg_env, wipe
@@ -37,7 +37,7 @@ SEED = "profile:song|xiang"  # the seed profile page's researcher (seeds/000_…
 
 
 def _holds_shared_graph(driver: Driver, settings: Settings) -> bool:
-    rows = db.run(
+    rows = graphdb.run(
         driver,
         "CALL () { MATCH (s:Researcher {id: $seed}) RETURN count(s) AS seed } "
         "CALL () { MATCH (:Researcher {id: 'profile:ada-ferreira'}) RETURN count(*) AS fixture } "
@@ -84,7 +84,7 @@ def api(served: Served, path: str, **params: Any) -> Any:
 
 
 def one(driver: Driver, settings: Settings, cypher: str, **params: Any) -> dict[str, Any]:
-    rows = db.run(driver, cypher, params, settings=settings)
+    rows = graphdb.run(driver, cypher, params, settings=settings)
     assert rows, cypher
     return rows[0]
 
@@ -441,9 +441,9 @@ def test_works_are_shaded_by_year_with_a_legend(page: Any, live: Served) -> None
 def _researchers_named(drv: Driver, s: Settings, name: str) -> int:
     """How many researchers of this name the graph holds (the identity model decides; the panel shows them all)."""
     return int(
-        db.run(drv, "MATCH (r:Researcher {name: $name}) RETURN count(r) AS n", {"name": name}, settings=s)[0][
-            "n"
-        ]
+        graphdb.run(
+            drv, "MATCH (r:Researcher {name: $name}) RETURN count(r) AS n", {"name": name}, settings=s
+        )[0]["n"]
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from kg import coauthors, db
+from kg import coauthors, graphdb
 from kg.config import Settings
 
 pytestmark = pytest.mark.neo4j
@@ -78,7 +78,7 @@ EXPECTED = {
 
 
 def _edges(drv: Driver, s: Settings) -> dict[tuple[str, str], dict[str, Any]]:
-    rows = db.run(
+    rows = graphdb.run(
         drv,
         "MATCH (a:Researcher)-[c:COAUTHOR]->(b:Researcher) RETURN a.id AS a, b.id AS b, properties(c) AS p",
         settings=s,
@@ -87,12 +87,12 @@ def _edges(drv: Driver, s: Settings) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def _big(drv: Driver, s: Settings) -> dict[str, int | None]:
-    rows = db.run(drv, "MATCH (r:Researcher) RETURN r.id AS id, r.big_team_works AS big", settings=s)
+    rows = graphdb.run(drv, "MATCH (r:Researcher) RETURN r.id AS id, r.big_team_works AS big", settings=s)
     return {r["id"]: r["big"] for r in rows}
 
 
 def _build(drv: Driver, s: Settings, cypher: str = BASE_GRAPH) -> None:
-    db.run(drv, cypher, write=True, settings=s)
+    graphdb.run(drv, cypher, write=True, settings=s)
 
 
 @pytest.mark.parametrize("batch_size", [1000, 2])
@@ -117,7 +117,7 @@ def test_rebuild_writes_exact_pairs_once_lower_to_higher_with_cap(
 def test_rebuild_replaces_stale_edges_and_is_idempotent(graph: Driver, neo4j_settings: Settings) -> None:
     _build(graph, neo4j_settings)
     # a stale edge in the wrong direction and one between people who never wrote together
-    db.run(
+    graphdb.run(
         graph,
         "MATCH (b:Researcher {id:'t:b'}), (a:Researcher {id:'t:a'}), (e:Researcher {id:'t:e'}) "
         "CREATE (b)-[:COAUTHOR {shared_works: 9}]->(a), (a)-[:COAUTHOR {shared_works: 1}]->(e)",

@@ -18,9 +18,10 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.routes import guide
-from kg import catalog, cypherlib, db
+from kg import cypherlib, graphdb
 from kg.config import Settings
 from kg.errors import NotFound, QueryError
+from kg.graphdb import catalog
 from tests import cypherlib_fixture as fx
 
 LIBRARY = sorted(cypherlib.LIBRARY_DIR.rglob("*.cypher"))
@@ -565,8 +566,8 @@ def test_top_collaborators_is_the_close_collaborators_definition(
         for min_shared, top_k in ((1, 10), (2, 10), (1, 1)):
             params = {"id": rid, "min_shared": min_shared, "top_k": top_k}
             ours = _run(fixture_graph, neo4j_settings, "top_collaborators", **params).rows
-            theirs = db.run_named(
-                fixture_graph, "coauthors/close_collaborators", params, settings=neo4j_settings
+            theirs = graphdb.run(
+                fixture_graph, catalog.query("coauthors/close_collaborators"), params, settings=neo4j_settings
             )
             assert ours == theirs
     one = _run(fixture_graph, neo4j_settings, "top_collaborators", min_shared=1).rows
@@ -628,7 +629,7 @@ def test_a_query_runs_in_a_read_transaction_so_the_server_refuses_writes(
         cypherlib.run_read(
             graph, "CREATE (:Work {id: $id}) RETURN 1 AS one", {"id": "w:x"}, settings=neo4j_settings
         )
-    assert db.run(graph, "MATCH (n) RETURN count(n) AS n", settings=neo4j_settings) == [{"n": 0}]
+    assert graphdb.run(graph, "MATCH (n) RETURN count(n) AS n", settings=neo4j_settings) == [{"n": 0}]
     # and an invalid library file is not run at all
     bad = _body("CREATE (:Work {id: $id})", "// @param id 1\n")
     with pytest.raises(
@@ -765,7 +766,7 @@ def test_kg_cypher_run_errors_are_one_line(
     )
     assert "Traceback" not in unknown.stderr + bad_param.stderr + refused.stderr
     # nothing was deleted
-    rows = db.run(fixture_graph, "MATCH (n) RETURN count(n) AS n")
+    rows = graphdb.run(fixture_graph, "MATCH (n) RETURN count(n) AS n")
     assert rows == [{"n": 25}]
 
 

@@ -15,7 +15,7 @@ import pytest
 from neo4j import Driver
 
 from api.routes import guide
-from kg import cypherlib, db
+from kg import cypherlib, graphdb
 from kg.config import Settings
 from tests import cypherlib_fixture as fx
 from tests.conftest import CHROMIUM
@@ -98,7 +98,7 @@ def test_the_guide_opens_in_the_local_browser_and_every_query_runs(
         pytest.skip(
             "the Browser check drives the local Neo4j's own Browser (KG_NEO4J_URI / a container is set)"
         )
-    allowlist = db.run(
+    allowlist = graphdb.run(
         graph,
         "CALL dbms.clientConfig() YIELD name, value WHERE name = $name RETURN value",
         {"name": "browser.remote_content_hostname_whitelist"},

@@ -15,9 +15,10 @@ from neo4j import Driver
 
 from api.config import ApiSettings
 from api.main import create_app
-from kg import db, defaultdata
+from kg import defaultdata, graphdb
 from kg.commands.main_job import data_inputs
 from kg.config import Settings
+from kg.graphdb import catalog
 from kg.models import AuthorRef, InstitutionRef, Provenance, TopicRef, WorkIds, WorkRecord
 from kg.sample import choose, measure, unique_works
 from kg.taxonomy import default_path, read_taxonomy
@@ -196,12 +197,12 @@ def test_the_sample_loads_into_the_graph_it_was_measured_as(
             [sys.executable, "-m", "kg.cli", *args], env=cli_env, capture_output=True, text=True, timeout=900
         )
         assert r.returncode == 0, r.stderr
-    counts = db.run_named(graph, "api/overview_counts", settings=s)[0]
+    counts = graphdb.run(graph, catalog.query("api/overview_counts"), settings=s)[0]
     # the sample measures 183 people by name and ids; the identity model keeps the two arXiv papers of "Shlomo
     # Gelaki" (no shared co-author) apart: 184 researchers
     assert (counts["works"], counts["researchers"]) == (53, 184)
     assert counts["topics"] >= 4516 + 252 + 26 + 4 and counts["institutions"] > 0
-    rows = db.run(
+    rows = graphdb.run(
         graph,
         "MATCH (r:Researcher {id: $id})-[:AUTHORED]->(w:Work) RETURN w.title AS title ORDER BY title",
         {"id": PAGIOLA},

@@ -29,7 +29,7 @@ import numpy as np
 import pytest
 from neo4j import Driver
 
-from kg import db, discover, linkpred
+from kg import discover, graphdb, linkpred
 from kg.config import Settings
 from kg.errors import InputError, NotFound
 
@@ -225,7 +225,7 @@ CREATE (x)-[:SAME_AS {by: 'test'}]->(y)
 
 
 def _build(drv: Driver, s: Settings) -> None:
-    db.run(
+    graphdb.run(
         drv,
         GRAPH_CYPHER,
         {
@@ -241,7 +241,7 @@ def _build(drv: Driver, s: Settings) -> None:
 
 
 def _stored(drv: Driver, s: Settings) -> dict[str, list[tuple[str, float, str]]]:
-    rows = db.run(
+    rows = graphdb.run(
         drv,
         "MATCH (a:Researcher) WHERE a.suggested IS NOT NULL UNWIND range(0, size(a.suggested) - 1) AS i "
         "RETURN a.id AS a, a.suggested[i] AS b, a.suggested_scores[i] AS score, a.suggested_run AS run "

@@ -13,7 +13,7 @@ import pytest
 from neo4j import Driver
 
 import loaders
-from kg import db
+from kg import graphdb
 from kg.config import Settings
 from kg.harvest.enrich import Target, strict_mismatch, targets_from_records, title_phrase
 from kg.models import WorkRecord
@@ -87,7 +87,7 @@ def test_enrich_the_seed_profile_gives_its_works_author_lists_and_the_researcher
     s = neo4j_settings
 
     def q(cypher: str, **params: Any) -> list[dict[str, Any]]:
-        return db.run(graph, cypher, params, settings=s)
+        return graphdb.run(graph, cypher, params, settings=s)
 
     seed = str(shared_data / SEED)
     with replay_server() as srv:

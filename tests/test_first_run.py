@@ -21,9 +21,10 @@ import httpx
 import pytest
 from neo4j import Driver
 
-from kg import db
+from kg import graphdb
 from kg.commands.main_job import data_inputs, describe_written, fingerprint
 from kg.config import REPO_ROOT, Settings
+from kg.graphdb import catalog
 
 WEB_DIST = REPO_ROOT / "web" / "dist"
 PAGIOLA = "openalex:A5003862560"
@@ -264,16 +265,16 @@ def test_a_load_that_fails_in_a_derived_step_is_reported_with_what_it_wrote(
     )
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert r.stderr.splitlines()[-1].startswith("error: ")
-    runs = db.run_named(graph, "api/overview_load_runs", {"limit": 5}, settings=neo4j_settings)
+    runs = graphdb.run(graph, catalog.query("api/overview_load_runs"), {"limit": 5}, settings=neo4j_settings)
     [run] = runs
     nodes = {
         r["label"]: r["n"]
-        for r in db.run(
+        for r in graphdb.run(
             graph, "MATCH (n) RETURN labels(n)[0] AS label, count(n) AS n", settings=neo4j_settings
         )
         if r["label"] != "LoadRun"
     }
-    rels = db.run(
+    rels = graphdb.run(
         graph, "MATCH ()-[r]->() RETURN type(r) AS t, count(r) AS n ORDER BY t", settings=neo4j_settings
     )
     assert nodes["Work"] == 4 and nodes["Researcher"] > 0  # and the arXiv categories of the works as Topics

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from kg import catalog, db, localdb
+from kg import graphdb, localdb
 from kg.config import Settings
+from kg.graphdb import catalog
 
 pytestmark = pytest.mark.neo4j
 
@@ -45,10 +46,12 @@ EXPECTED_INDEXES = {
 
 
 def _schema(drv: Driver, s: Settings) -> tuple[set[str], set[str]]:
-    cons = {r["name"] for r in db.run(drv, "SHOW CONSTRAINTS YIELD name RETURN name", settings=s)}
+    cons = {r["name"] for r in graphdb.run(drv, "SHOW CONSTRAINTS YIELD name RETURN name", settings=s)}
     idx = {
         r["name"]
-        for r in db.run(drv, "SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' RETURN name", settings=s)
+        for r in graphdb.run(
+            drv, "SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' RETURN name", settings=s
+        )
     }
     return cons, idx
 
@@ -56,9 +59,9 @@ def _schema(drv: Driver, s: Settings) -> tuple[set[str], set[str]]:
 def test_schema_apply_twice_leaves_the_same_constraints_and_indexes(
     graph: Driver, neo4j_settings: Settings
 ) -> None:
-    db.apply_schema(graph, neo4j_settings)
+    graphdb.apply_schema(graph, neo4j_settings)
     first = _schema(graph, neo4j_settings)
-    db.apply_schema(graph, neo4j_settings)
+    graphdb.apply_schema(graph, neo4j_settings)
     second = _schema(graph, neo4j_settings)
     assert first == second
     cons, idx = first
@@ -70,9 +73,9 @@ def test_schema_apply_twice_leaves_the_same_constraints_and_indexes(
 def test_uniqueness_constraint_rejects_a_second_node_with_the_same_id(
     graph: Driver, neo4j_settings: Settings
 ) -> None:
-    db.run(graph, "CREATE (:Work {id: 'doi:10.1/x'})", write=True, settings=neo4j_settings)
+    graphdb.run(graph, "CREATE (:Work {id: 'doi:10.1/x'})", write=True, settings=neo4j_settings)
     with pytest.raises(Exception, match="already exists"):
-        db.run(graph, "CREATE (:Work {id: 'doi:10.1/x'})", write=True, settings=neo4j_settings)
+        graphdb.run(graph, "CREATE (:Work {id: 'doi:10.1/x'})", write=True, settings=neo4j_settings)
 
 
 def test_catalog_reads_the_schema_file_and_splits_statements() -> None:
@@ -132,8 +135,8 @@ def test_local_db_life_cycle_keeps_data_and_a_second_start_is_a_no_op(tmp_path: 
             bolt_port=int(env["KG_BOLT_PORT"]),
             http_port=int(env["KG_HTTP_PORT"]),
         )
-        drv = db.make_driver(s, ensure_local=False)
-        db.run(drv, "CREATE (:Work {id: 'kept:1', title: 'survives a restart'})", write=True, settings=s)
+        drv = graphdb.open_driver(s)
+        graphdb.run(drv, "CREATE (:Work {id: 'kept:1', title: 'survives a restart'})", write=True, settings=s)
         drv.close()
 
         again = _kg(["db", "start"], env)
@@ -142,8 +145,8 @@ def test_local_db_life_cycle_keeps_data_and_a_second_start_is_a_no_op(tmp_path: 
         assert _kg(["db", "stop"], env).returncode == 0
         assert localdb.status(s, with_version=False).running is False
         assert _kg(["db", "start"], env).returncode == 0
-        drv = db.make_driver(s, ensure_local=False)
-        rows = db.run(drv, "MATCH (w:Work {id: 'kept:1'}) RETURN w.title AS title", settings=s)
+        drv = graphdb.open_driver(s)
+        rows = graphdb.run(drv, "MATCH (w:Work {id: 'kept:1'}) RETURN w.title AS title", settings=s)
         drv.close()
         assert rows == [{"title": "survives a restart"}]
     finally:

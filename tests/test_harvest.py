@@ -407,7 +407,7 @@ def test_a_bad_option_is_one_line() -> None:
 def test_harvest_orcid_with_load_puts_the_person_and_works_in_the_graph(
     graph: Any, neo4j_settings: Settings, cli_env: dict[str, str], shared_data: Path, tmp_path: Path
 ) -> None:
-    from kg import db
+    from kg import graphdb
 
     o = "0000-0001-8607-8025"
     with replay_server() as srv:
@@ -434,7 +434,7 @@ def test_harvest_orcid_with_load_puts_the_person_and_works_in_the_graph(
         )
     assert done.returncode == 0, done.stderr
     assert "orcid: 2 pages, 75 records" in done.stdout and "load run run:" in done.stdout
-    rows = db.run(
+    rows = graphdb.run(
         graph,
         "MATCH (r:Researcher {orcid: $o}) RETURN r.name AS name, COUNT { (r)-[:AUTHORED]->() } AS works",
         {"o": o},

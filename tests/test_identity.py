@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from kg import db, pipeline
+from kg import graphdb, pipeline
 from kg.config import Settings
 from kg.identity import Decision, Mention, Slot, SlotContext, cluster_block, curation, unify_mentions
 from kg.models import AuthorRef, Provenance, ResearcherIds, ResearcherRecord, WorkIds, WorkRecord
@@ -129,7 +129,7 @@ def _load_records(drv: Driver, s: Settings, records: list[Any]) -> None:
 
 
 def _rui_xue(drv: Driver, s: Settings) -> dict[str, list[str]]:
-    rows = db.run(
+    rows = graphdb.run(
         drv,
         "MATCH (r:Researcher {name: 'Rui Xue'})-[:AUTHORED]->(w:Work) RETURN r.id AS id, collect(w.title) AS titles",
         settings=s,
@@ -153,7 +153,7 @@ def test_the_rui_xue_listing_holds_several_people_and_the_blockchain_papers_shar
     assert len(holders) == 1 and set(BLOCKCHAIN) <= set(people[holders[0]])
     scrum = [rid for rid, titles in people.items() if any("SCRUM" in t for t in titles)]
     assert scrum and scrum[0] != holders[0]
-    ev = db.run(
+    ev = graphdb.run(
         graph,
         "MATCH (r:Researcher {id: $id}) RETURN r.identity_evidence AS ev",
         {"id": holders[0]},
@@ -170,7 +170,7 @@ def test_the_seed_profile_researcher_has_exactly_its_nine_works(
     s = neo4j_settings
     page = next((shared_data / "seeds").glob("000_*"))
     _load(graph, s, [str(page)])
-    rows = db.run(
+    rows = graphdb.run(
         graph,
         "MATCH (r:Researcher) WHERE r.profile_key IS NOT NULL "
         "RETURN r.id AS id, r.name AS name, r.identity_method AS m, r.trust_score AS trust, "
@@ -216,7 +216,7 @@ def test_a_profile_work_seen_with_its_full_author_list_gives_the_profile_researc
     for order in ([page, full], [full, page]):
         graph.execute_query("MATCH (n) DETACH DELETE n")
         _load_records(graph, s, order)
-        rows = db.run(
+        rows = graphdb.run(
             graph,
             "MATCH (r:Researcher)-[a:AUTHORED]->(w:Work) RETURN r.id AS r, a.position AS pos, a.names AS names "
             "ORDER BY pos",
@@ -260,7 +260,7 @@ def test_different_openalex_ids_with_the_same_name_stay_two_people(
             ),
         ],
     )
-    rows = db.run(
+    rows = graphdb.run(
         graph,
         "MATCH (r:Researcher {name: 'Wei Wang'}) RETURN r.id AS id, r.openalex_id AS oa ORDER BY id",
         settings=s,
@@ -288,7 +288,8 @@ def test_curation_survives_a_full_reload_in_another_order(
     assert lazy != ltgnn
     curation.merge(graph, lazy, ltgnn, why="same GNN author", by="analyst", settings=s)
     work_ids = {
-        r["t"]: r["id"] for r in db.run(graph, "MATCH (w:Work) RETURN w.title AS t, w.id AS id", settings=s)
+        r["t"]: r["id"]
+        for r in graphdb.run(graph, "MATCH (w:Work) RETURN w.title AS t, w.id AS id", settings=s)
     }
     curation.split(
         graph,
@@ -308,7 +309,7 @@ def test_curation_survives_a_full_reload_in_another_order(
             == holder["Linear-Time Graph Neural Networks for Scalable Recommendations"]
         )
         assert holder[BLOCKCHAIN[0]] != holder[BLOCKCHAIN[1]]
-        decisions = db.run(
+        decisions = graphdb.run(
             graph,
             "MATCH (a)-[d:SAME_AS|NOT_SAME_AS]->(b) RETURN type(d) AS t, d.by AS by, d.why AS why, "
             "a.id = b.id AS loop ORDER BY t",
@@ -341,11 +342,13 @@ def test_claim_attaches_a_name_cluster_to_a_profile(graph: Driver, neo4j_setting
         ids=ResearcherIds(profile="rx"),
     )
     _load_records(graph, s, [listed, page])
-    cluster = db.run(graph, "MATCH (r:Researcher)-[:AUTHORED]->() RETURN r.id AS id", settings=s)[0]["id"]
+    cluster = graphdb.run(graph, "MATCH (r:Researcher)-[:AUTHORED]->() RETURN r.id AS id", settings=s)[0][
+        "id"
+    ]
     assert cluster.startswith("name:xue|rui:")
     curation.claim(graph, cluster, "rx", by="rx", why="my paper", settings=s)
     _load_records(graph, s, [page, listed])
-    rows = db.run(
+    rows = graphdb.run(
         graph,
         "MATCH (r:Researcher) RETURN r.id AS id, r.identity_method AS m, COUNT { (r)-[:AUTHORED]->() } AS n",
         settings=s,
@@ -362,11 +365,14 @@ def test_everything_in_two_orders_gives_the_same_researchers_works_and_authorshi
     files = _files(shared_data)
 
     def snapshot() -> tuple[list[str], list[str], list[tuple[str, str]]]:
-        works = [r["id"] for r in db.run(graph, "MATCH (w:Work) RETURN w.id AS id ORDER BY id", settings=s)]
-        people = [
-            r["id"] for r in db.run(graph, "MATCH (r:Researcher) RETURN r.id AS id ORDER BY id", settings=s)
+        works = [
+            r["id"] for r in graphdb.run(graph, "MATCH (w:Work) RETURN w.id AS id ORDER BY id", settings=s)
         ]
-        edges = db.run(
+        people = [
+            r["id"]
+            for r in graphdb.run(graph, "MATCH (r:Researcher) RETURN r.id AS id ORDER BY id", settings=s)
+        ]
+        edges = graphdb.run(
             graph,
             "MATCH (r:Researcher)-[:AUTHORED]->(w:Work) RETURN r.id AS r, w.id AS w ORDER BY r, w",
             settings=s,
@@ -383,7 +389,7 @@ def test_everything_in_two_orders_gives_the_same_researchers_works_and_authorshi
     assert first[2] == second[2]
     assert len(first[0]) > 600 and len(first[2]) > 1000
     # no Work left with an id another Work also carries
-    dupes = db.run(
+    dupes = graphdb.run(
         graph,
         "MATCH (w:Work) UNWIND [x IN w.ids WHERE NOT x STARTS WITH 'title:'] AS i "
         "WITH i, count(w) AS n WHERE n > 1 RETURN count(i) AS n",
@@ -408,7 +414,9 @@ def test_identity_commands_record_decisions_and_fail_with_one_line(
             WorkRecord(prov=prov, title="Second paper there", authors=[AuthorRef(name="A. Lee", position=1)]),
         ],
     )
-    ids = [r["id"] for r in db.run(graph, "MATCH (r:Researcher) RETURN r.id AS id ORDER BY id", settings=s)]
+    ids = [
+        r["id"] for r in graphdb.run(graph, "MATCH (r:Researcher) RETURN r.id AS id ORDER BY id", settings=s)
+    ]
     assert len(ids) == 2
     merged = kg(
         ["identity", "merge", ids[0], ids[1], "--why", "same ORCID on her CV", "--by", "ann"],
@@ -417,7 +425,7 @@ def test_identity_commands_record_decisions_and_fail_with_one_line(
     )
     assert merged.returncode == 0, merged.stderr
     assert "by ann at" in merged.stdout and "(same ORCID on her CV)" in merged.stdout
-    people = db.run(
+    people = graphdb.run(
         graph,
         "MATCH (r:Researcher) RETURN r.identity_method AS m, COUNT { (r)-[:AUTHORED]->() } AS n",
         settings=s,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from neo4j import Driver
 
-from kg import db, pipeline
+from kg import graphdb, pipeline
 from kg.config import Settings
 from kg.identity import SlotContext, block_keys, cluster_block, mention_from_author, unify_mentions
 from kg.models import AuthorRef, Provenance, WorkIds, WorkRecord
@@ -84,7 +84,7 @@ def test_loading_the_chinese_work_gives_three_researchers_each_with_one_name(
     pipeline.load(
         graph, [("fixture", [_record(["王芳", "李强", "张敏"])])], settings=neo4j_settings, derive=False
     )
-    rows = db.run(
+    rows = graphdb.run(
         graph,
         "MATCH (r:Researcher)-[a:AUTHORED]->(:Work {id: 'openalex:W1'}) "
         "RETURN r.name AS name, r.aliases AS aliases, a.position AS pos ORDER BY pos",

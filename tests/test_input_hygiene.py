@@ -17,7 +17,7 @@ from neo4j import Driver
 
 from api.config import ApiSettings
 from api.main import create_app
-from kg import db
+from kg import graphdb
 from kg.config import REPO_ROOT, Settings
 from loaders import iter_records
 from tests.kg_process import run_kg, without_dac_override
@@ -190,7 +190,7 @@ def _mixed(tmp_path: Path) -> Path:
 
 
 def _works(graph: Driver, settings: Settings) -> int:
-    return int(db.run(graph, "MATCH (w:Work) RETURN count(w) AS n", settings=settings)[0]["n"])
+    return int(graphdb.run(graph, "MATCH (w:Work) RETURN count(w) AS n", settings=settings)[0]["n"])
 
 
 @pytest.mark.neo4j
@@ -218,7 +218,7 @@ def test_an_unwritable_rejects_path_is_one_line_before_anything_loads(
 
 
 def _load_run(graph: Driver, settings: Settings) -> list[dict[str, Any]]:
-    return db.run(graph, "MATCH (r:LoadRun) RETURN r.status AS status", settings=settings)
+    return graphdb.run(graph, "MATCH (r:LoadRun) RETURN r.status AS status", settings=settings)
 
 
 @pytest.mark.neo4j
@@ -325,7 +325,7 @@ def test_head_answers_like_get_on_every_api_route(
 
     ensure_fixture_graph(graph, neo4j_settings)
     some = {
-        label: db.run(
+        label: graphdb.run(
             graph, f"MATCH (n:{label}) RETURN n.id AS id ORDER BY id LIMIT 1", settings=neo4j_settings
         )[0]["id"]
         for label in ("Work", "Topic", "Institution")

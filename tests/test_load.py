@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from kg import db, pipeline
+from kg import graphdb, pipeline
 from kg.config import Settings
 from kg.models import (
     AuthorRef,
@@ -59,12 +59,12 @@ _VOLATILE = {"updated_at", "load_run"}
 
 def dump(drv: Driver, s: Settings) -> dict[str, Any]:
     """Canonical graph: every node but LoadRun and every edge with their properties, minus run-specific ones."""
-    nodes = db.run(
+    nodes = graphdb.run(
         drv,
         "MATCH (n) WHERE NOT n:LoadRun RETURN labels(n)[0] AS label, properties(n) AS props ORDER BY n.id",
         settings=s,
     )
-    rels = db.run(
+    rels = graphdb.run(
         drv,
         "MATCH (a)-[r]->(b) RETURN a.id AS a, type(r) AS type, b.id AS b, properties(r) AS props "
         "ORDER BY a, type, b",
@@ -86,7 +86,9 @@ def dump(drv: Driver, s: Settings) -> dict[str, Any]:
 
 
 def authored(drv: Driver, s: Settings) -> list[tuple[str, str]]:
-    rows = db.run(drv, "MATCH (r:Researcher)-[:AUTHORED]->(w:Work) RETURN r.id AS r, w.id AS w", settings=s)
+    rows = graphdb.run(
+        drv, "MATCH (r:Researcher)-[:AUTHORED]->(w:Work) RETURN r.id AS r, w.id AS w", settings=s
+    )
     return sorted((r["r"], r["w"]) for r in rows)
 
 
@@ -118,7 +120,7 @@ def test_one_paper_from_three_sources_is_one_work_with_the_richest_fields(
     )
     summary = load(graph, s, [listing, arxiv])
     assert (summary.read, summary.loaded, summary.rejected, summary.exit_code) == (2, 2, 0, 0)
-    rows = db.run(graph, "MATCH (w:Work) RETURN properties(w) AS p", settings=s)
+    rows = graphdb.run(graph, "MATCH (w:Work) RETURN properties(w) AS p", settings=s)
     assert len(rows) == 1
     p = rows[0]["p"]
     assert p["id"] == "arxiv:2302.01503"
@@ -131,7 +133,7 @@ def test_one_paper_from_three_sources_is_one_work_with_the_richest_fields(
     assert p["sources"] == ["arxiv", "arxiv-listing"]
     assert p["arxiv_id"] == "2302.01503"
     assert "title:" in " ".join(p["ids"]) and "arxiv:2302.01503" in p["ids"]
-    names = db.run(
+    names = graphdb.run(
         graph,
         "MATCH (r:Researcher)-[a:AUTHORED]->(:Work) RETURN a.position AS pos, r.name AS name, a.sources AS src "
         "ORDER BY pos",
@@ -144,7 +146,7 @@ def test_one_paper_from_three_sources_is_one_work_with_the_richest_fields(
         (4, "Jian Pei", ["arxiv"]),
         (5, "Xiaorui Liu", ["arxiv"]),
     ]
-    topics = db.run(
+    topics = graphdb.run(
         graph, "MATCH (:Work)-[h:HAS_TOPIC]->(t:Topic) RETURN t.id AS t, h.method AS m", settings=s
     )
     assert topics == [{"t": "arxiv:cs.LG", "m": "source"}]
@@ -177,7 +179,7 @@ def load_paths(drv: Driver, s: Settings, paths: list[str], batch_size: int = 50)
 
 
 def works_of(drv: Driver, s: Settings) -> dict[str, list[str]]:
-    rows = db.run(
+    rows = graphdb.run(
         drv,
         "MATCH (r:Researcher)-[:AUTHORED]->(w:Work) RETURN r.id AS r, r.name AS name, collect(w.id) AS works",
         settings=s,
@@ -192,7 +194,7 @@ def test_csv_bundle_gives_exact_nodes_and_edges(graph: Driver, neo4j_settings: S
     s = neo4j_settings
     summary = load_paths(graph, s, [str(BUNDLE)])
     assert (summary.read, summary.loaded, summary.rejected, summary.exit_code) == (3, 3, 0, 0)
-    titles = db.run(
+    titles = graphdb.run(
         graph, "MATCH (w:Work) RETURN w.id AS id, w.title AS t, w.year AS y ORDER BY id", settings=s
     )
     assert titles == [
@@ -206,14 +208,14 @@ def test_csv_bundle_gives_exact_nodes_and_edges(graph: Driver, neo4j_settings: S
         "Charles Babbage": sorted([[_w2()], sorted([W1, W3])]),
         "Mary Somerville": [[_w2()]],
     }
-    ada = db.run(
+    ada = graphdb.run(
         graph,
         "MATCH (r:Researcher {id: 'orcid:0000-0002-1825-0097'}) RETURN r.identity_method AS m, "
         "r.identity_confidence AS c, r.orcid AS orcid, r.sources AS sources",
         settings=s,
     )
     assert ada == [{"m": "orcid", "c": 1.0, "orcid": "0000-0002-1825-0097", "sources": ["csv"]}]
-    babbage = db.run(
+    babbage = graphdb.run(
         graph,
         "MATCH (r:Researcher {name: 'Charles Babbage'})-[a:AUTHORED]->(w:Work {id: $w1}) "
         "RETURN r.identity_method AS m, r.identity_evidence AS ev, a.confidence AS conf, a.position AS pos",
@@ -225,7 +227,7 @@ def test_csv_bundle_gives_exact_nodes_and_edges(graph: Driver, neo4j_settings: S
         f"shares co-author Ada Lovelace on {W1} and {W3}" in babbage[0]["ev"]
     )
     assert 0.6 < babbage[0]["conf"] < 1.0
-    aff = db.run(
+    aff = graphdb.run(
         graph,
         "MATCH (r:Researcher)-[x:AFFILIATED_WITH]->(i:Institution) RETURN r.name AS r, i.name AS i, "
         "x.years AS years, x.source AS source",
@@ -240,13 +242,13 @@ def test_csv_bundle_gives_exact_nodes_and_edges(graph: Driver, neo4j_settings: S
         }
     ]
     # provenance on every node and every edge
-    missing = db.run(
+    missing = graphdb.run(
         graph,
         "MATCH (n) WHERE NOT n:LoadRun AND (n.sources IS NULL OR n.load_run IS NULL) RETURN count(n) AS n",
         settings=s,
     )
     assert missing == [{"n": 0}]
-    missing_edges = db.run(
+    missing_edges = graphdb.run(
         graph,
         # COAUTHOR is derived with the load: its provenance is the works it lists
         "MATCH ()-[r]->() WHERE NOT r:COAUTHOR AND "
@@ -255,15 +257,15 @@ def test_csv_bundle_gives_exact_nodes_and_edges(graph: Driver, neo4j_settings: S
         settings=s,
     )
     assert missing_edges == [{"n": 0}]
-    refs = db.run(
+    refs = graphdb.run(
         graph,
         "MATCH (n) WHERE NOT n:LoadRun AND size(coalesce(n.record_refs, [])) = 0 RETURN count(n) AS n",
         settings=s,
     )
     assert refs == [{"n": 0}]
-    w1_refs = db.run(graph, "MATCH (w:Work {id: $id}) RETURN w.record_refs AS r", {"id": W1}, settings=s)
+    w1_refs = graphdb.run(graph, "MATCH (w:Work {id: $id}) RETURN w.record_refs AS r", {"id": W1}, settings=s)
     assert w1_refs == [{"r": [f"csv:{BUNDLE / 'works.csv'}:2#w1"]}]
-    run = db.run(
+    run = graphdb.run(
         graph,
         "MATCH (l:LoadRun) RETURN l.read AS read, l.loaded AS loaded, l.rejected AS rejected, "
         "l.count_work AS works, l.source AS source, l.started_at IS NOT NULL AND l.finished_at IS NOT NULL AS t",
@@ -276,7 +278,7 @@ def test_a_title_that_looks_like_cypher_is_stored_verbatim(graph: Driver, neo4j_
     s = neo4j_settings
     evil = work("csv", "x'}) MATCH (n) DETACH DELETE n //", ["Eve"], year=2020)
     load(graph, s, [work("csv", "A harmless paper", ["Bob"], year=2020), evil])
-    rows = db.run(graph, "MATCH (w:Work) RETURN w.title AS t ORDER BY t", settings=s)
+    rows = graphdb.run(graph, "MATCH (w:Work) RETURN w.title AS t ORDER BY t", settings=s)
     assert rows == [{"t": "A harmless paper"}, {"t": "x'}) MATCH (n) DETACH DELETE n //"}]
 
 
@@ -289,7 +291,7 @@ def test_loading_twice_leaves_the_identical_graph(graph: Driver, neo4j_settings:
     load_paths(graph, s, [str(BUNDLE)])
     load(graph, s, records)
     assert dump(graph, s) == first
-    assert db.run(graph, "MATCH (l:LoadRun) RETURN count(l) AS n", settings=s) == [{"n": 4}]
+    assert graphdb.run(graph, "MATCH (l:LoadRun) RETURN count(l) AS n", settings=s) == [{"n": 4}]
 
 
 def _mixed_records() -> list[Record]:
@@ -343,15 +345,17 @@ def test_record_order_does_not_change_the_graph(graph: Driver, neo4j_settings: S
         load(graph, s, order, batch_size=1)
         dumps.append(dump(graph, s))
     assert dumps[0] == dumps[1] == dumps[2]
-    w = db.run(graph, "MATCH (w:Work {id: $id}) RETURN properties(w) AS p", {"id": W1}, settings=s)[0]["p"]
+    w = graphdb.run(graph, "MATCH (w:Work {id: $id}) RETURN properties(w) AS p", {"id": W1}, settings=s)[0][
+        "p"
+    ]
     # the richer record wins; a truncated listing and a count-only listing never take anything away
     assert w["abstract"] == "The full abstract."
     assert w["authors_truncated"] is False and w["author_count"] == 3 and w["upvotes"] == 12
     assert w["openalex_id"] == "W42" and w["doi"] == "10.1145/1234.5678"
     assert sorted(w["sources"]) == ["arxiv-listing", "daily-papers", "openalex"]
-    cites = db.run(graph, "MATCH (a:Work)-[:CITES]->(b:Work) RETURN a.id AS a, b.id AS b", settings=s)
+    cites = graphdb.run(graph, "MATCH (a:Work)-[:CITES]->(b:Work) RETURN a.id AS a, b.id AS b", settings=s)
     assert cites == [{"a": W1, "b": "openalex:W43"}]
-    babbage = db.run(
+    babbage = graphdb.run(
         graph,
         "MATCH (r:Researcher)-[a:AUTHORED]->(:Work {id: $id}) WHERE a.position = 2 "
         "RETURN r.id AS id, r.name AS name, a.names AS names",
@@ -380,7 +384,7 @@ def test_a_better_id_rekeys_the_work_and_a_bridging_record_merges_two(
         "csv", "Bridging two records: journal", ["Ann Lee"], ids=WorkIds(doi="10.1234/bridge"), year=2021
     )
     load(graph, s, [title_only, by_arxiv, by_doi])
-    ids = db.run(graph, "MATCH (w:Work) RETURN w.id AS id ORDER BY id", settings=s)
+    ids = graphdb.run(graph, "MATCH (w:Work) RETURN w.id AS id ORDER BY id", settings=s)
     assert len(ids) == 3  # three titles, no shared id: three works so far
     bridge = work(
         "openalex",
@@ -390,7 +394,7 @@ def test_a_better_id_rekeys_the_work_and_a_bridging_record_merges_two(
         year=2021,
     )
     load(graph, s, [bridge])
-    rows = db.run(
+    rows = graphdb.run(
         graph,
         "MATCH (w:Work) RETURN w.id AS id, w.ids AS ids, COUNT { (w)-[:HAS_TOPIC]->() } AS topics, "
         "COUNT { (w)<-[:AUTHORED]-() } AS authors",
@@ -420,7 +424,7 @@ def test_a_load_killed_half_way_and_run_again_ends_like_a_clean_load(
 
     with pytest.raises(Killed):
         pipeline.load(graph, [("fixture", dies_after_two())], batch_size=1, settings=s, derive=False)
-    runs = db.run(graph, "MATCH (l:LoadRun) RETURN l.status AS status, l.loaded AS loaded", settings=s)
+    runs = graphdb.run(graph, "MATCH (l:LoadRun) RETURN l.status AS status, l.loaded AS loaded", settings=s)
     assert runs == [{"status": "failed", "loaded": 2}]
     load(graph, s, records, batch_size=1)
     assert dump(graph, s) == clean
@@ -526,7 +530,7 @@ def test_derived_topics_and_coauthors_do_not_change_identity_on_reload(
     records = _mixed_records()
 
     def identity_snapshot() -> list[tuple[str, str, int]]:
-        rows = db.run(
+        rows = graphdb.run(
             graph,
             "MATCH (r:Researcher)-[a:AUTHORED]->(w:Work) RETURN r.id AS r, w.id AS w, a.position AS p "
             "ORDER BY r, w",
@@ -596,8 +600,8 @@ def test_a_row_the_database_refuses_is_isolated_named_and_the_rest_of_its_batch_
         )  # fmt: skip
         kind = Kind("IsoProbe", "work", (), False)
         confirmed = writer._write_isolating(kind, stmt, [({"id": i}, i, 1) for i in ids], "rows")
-    written = db.run(graph, "MATCH (n:IsoProbe) RETURN n.id AS id ORDER BY id", settings=neo4j_settings)
-    db.run(graph, "MATCH (n:IsoProbe) DELETE n", write=True, settings=neo4j_settings)
+    written = graphdb.run(graph, "MATCH (n:IsoProbe) RETURN n.id AS id ORDER BY id", settings=neo4j_settings)
+    graphdb.run(graph, "MATCH (n:IsoProbe) DELETE n", write=True, settings=neo4j_settings)
     assert sorted(r["id"] for r in written) == sorted(i for i in ids if i != "w-bad")
     assert [k for _, k, _ in confirmed] == [i for i in ids if i != "w-bad"]
     assert len(failures) == 1 and failures[0].startswith("IsoProbe w-bad: not written: ")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from kg import db, pipeline
+from kg import graphdb, pipeline
 from kg.config import Settings
 from kg.identity import Mention, Slot, SlotContext, cluster_block
 from kg.normalize import block_key
@@ -43,7 +43,7 @@ def test_two_author_ids_are_never_joined_and_one_author_id_joins_its_spellings()
 
 
 def _people(drv: Driver, s: Settings) -> list[dict[str, object]]:
-    return db.run(
+    return graphdb.run(
         drv,
         "MATCH (r:Researcher)-[:AUTHORED]->(w:Work) WITH r, w ORDER BY w.title "
         "RETURN r.id AS id, r.name AS name, coalesce(r.aliases, []) AS aliases, r.identity_method AS method, "
@@ -53,7 +53,7 @@ def _people(drv: Driver, s: Settings) -> list[dict[str, object]]:
 
 
 def _places(drv: Driver, s: Settings) -> list[dict[str, object]]:
-    return db.run(
+    return graphdb.run(
         drv,
         "MATCH (r:Researcher)-[:AFFILIATED_WITH]->(i:Institution) "
         "RETURN i.id AS id, i.name AS name, collect(r.id) AS people ORDER BY id",
@@ -117,4 +117,4 @@ def test_a_bundle_with_author_ids_gives_one_researcher_per_author_id(
         graph, [(str(BUNDLE), loaders.iter_records([str(BUNDLE)]))], batch_size=2, settings=s, derive=False
     )
     assert _people(graph, s) == EXPECTED_PEOPLE
-    assert db.run(graph, "MATCH (l:_Lock) RETURN count(l) AS n", settings=s) == [{"n": 0}]
+    assert graphdb.run(graph, "MATCH (l:_Lock) RETURN count(l) AS n", settings=s) == [{"n": 0}]

@@ -13,7 +13,7 @@ import pytest
 from neo4j import Driver
 
 import loaders
-from kg import db, localdb, pipeline
+from kg import graphdb, localdb, pipeline
 from kg.config import Settings
 from kg.models import AuthorRef, Provenance, SourceName, WorkRecord
 from kg.stage.store import StageStore
@@ -52,7 +52,7 @@ def _load(drv: Driver, s: Settings, records: list[Any], stage: Path) -> pipeline
 
 
 def _authored(drv: Driver, s: Settings) -> list[tuple[str, str]]:
-    rows = db.run(
+    rows = graphdb.run(
         drv,
         "MATCH (r:Researcher)-[:AUTHORED]->(w:Work) WHERE r.name ENDS WITH 'Song' "
         "RETURN r.id AS r, w.title AS w ORDER BY r, w",
@@ -76,8 +76,8 @@ def test_a_later_name_only_mention_joins_the_researcher_it_shares_a_coauthor_wit
     assert {r for r, _ in pairs} >= {"openalex:A1", "openalex:A2", "openalex:A3"}
     incremental = fingerprint(graph, s)
 
-    db.run_autocommit(
-        graph, "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS", settings=s
+    graphdb.run(
+        graph, "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS", write=True, settings=s
     )
     _load(graph, s, recs, tmp_path / "whole.duckdb")
     whole = fingerprint(graph, s)
@@ -105,7 +105,7 @@ def test_a_rerun_that_changes_nothing_writes_nothing(
     assert second.new_records == 0
     assert dict(second.written) == {} and dict(second.deleted) == {}
     assert fingerprint(graph, s) == before
-    runs = db.run(
+    runs = graphdb.run(
         graph, "MATCH (l:LoadRun) RETURN l.status AS status, l.stage_generation AS g ORDER BY g", settings=s
     )
     assert runs == [{"status": "completed", "g": 1}, {"status": "completed", "g": 2}]
@@ -127,8 +127,8 @@ def test_files_loaded_one_by_one_give_the_graph_of_one_load_of_all(
     for p in reversed(paths):
         load([p], tmp_path / "one-by-one.duckdb")
     one_by_one = fingerprint(graph, s, ignore_lines=True)
-    db.run_autocommit(
-        graph, "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS", settings=s
+    graphdb.run(
+        graph, "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS", write=True, settings=s
     )
     load(paths, tmp_path / "all.duckdb")
     all_at_once = fingerprint(graph, s, ignore_lines=True)
@@ -204,7 +204,7 @@ def test_the_bulk_path_and_the_write_only_path_give_the_same_graph(
     assert online.written["Work"] > 300
     online_graph = fingerprint(graph, neo4j_settings)
 
-    drv = db.make_driver(bulk_neo4j, ensure_local=False)
+    drv = graphdb.open_driver(bulk_neo4j)
     try:
         bulk = pipeline.load(
             drv, sources(), settings=bulk_neo4j, derive=False, bulk=True, stage_path=tmp_path / "bulk.duckdb",
@@ -213,7 +213,7 @@ def test_the_bulk_path_and_the_write_only_path_give_the_same_graph(
     finally:
         drv.close()
     assert bulk.bulk and bulk.written["Work"] == online.written["Work"]
-    drv = db.make_driver(bulk_neo4j, ensure_local=False)
+    drv = graphdb.open_driver(bulk_neo4j)
     try:
         bulk_graph = fingerprint(drv, bulk_neo4j)
         # and a second load into the imported graph writes nothing: the stage knows what the import wrote
@@ -235,7 +235,7 @@ def test_a_new_stage_creates_the_labels_the_graph_lacks_and_merges_the_ones_it_h
     (here the taxonomy's Topic and PART_OF, loaded first as `kg up` does) and CREATEs the rest (the fast path);
     after an interrupted write it MERGEs everything."""
     s = neo4j_settings
-    db.run(
+    graphdb.run(
         graph,
         "CREATE (:Topic {id: 't1'})-[:PART_OF]->(:Topic {id: 't0'}), (:LoadRun {id: 'r0'})",
         write=True,

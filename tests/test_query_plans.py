@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from kg import catalog, db
+from kg import graphdb
 from kg.config import Settings
+from kg.graphdb import catalog
 from tests.corpus import generate
 
 # operators that read a whole label, index or relationship type instead of following the given rows
@@ -64,7 +65,7 @@ def loaded(
 
 
 def _ids(drv: Driver, s: Settings, label: str) -> list[str]:
-    rows = db.run(drv, f"MATCH (n:{label}) RETURN n.id AS id ORDER BY id", settings=s)
+    rows = graphdb.run(drv, f"MATCH (n:{label}) RETURN n.id AS id ORDER BY id", settings=s)
     ids = [r["id"] for r in rows]
     assert ids, f"the corpus gave no {label}"
     return (ids * (LONG // len(ids) + 1))[:LONG]
@@ -72,7 +73,9 @@ def _ids(drv: Driver, s: Settings, label: str) -> list[str]:
 
 def _statements(drv: Driver, s: Settings) -> list[tuple[str, str, dict[str, Any]]]:
     works, people = _ids(drv, s, "Work"), _ids(drv, s, "Researcher")
-    topic = db.run(drv, "MATCH (t:Topic {level: 'topic'}) RETURN t.id AS id LIMIT 1", settings=s)[0]["id"]
+    topic = graphdb.run(drv, "MATCH (t:Topic {level: 'topic'}) RETURN t.id AS id LIMIT 1", settings=s)[0][
+        "id"
+    ]
     assigned = [{"id": w, "keyphrases": ["graph"], "topics": [{"id": topic, "score": 0.5, "evidence": []}]}
                 for w in works]  # fmt: skip
     pairs = [{"src": a, "dst": b, "props": {}} for a, b in zip(people, reversed(people), strict=True)]

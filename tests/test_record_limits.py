@@ -14,7 +14,7 @@ import pytest
 from neo4j import Driver
 from pydantic import ValidationError
 
-from kg import db
+from kg import graphdb
 from kg.config import REPO_ROOT, Settings
 from kg.models import MAX_AUTHORS, AuthorRef, Provenance, WorkRecord
 from loaders import iter_records
@@ -96,9 +96,9 @@ def test_kg_load_rejects_the_oversized_records_and_loads_the_other_60(
     assert result.returncode == 3, result.stderr
     assert result.stdout.startswith("load run run:")
     assert ": read 62, loaded 60, rejected 2 (" in result.stdout.splitlines()[0]
-    titles = db.run(graph, "MATCH (w:Work) RETURN w.title AS t ORDER BY t", settings=neo4j_settings)
+    titles = graphdb.run(graph, "MATCH (w:Work) RETURN w.title AS t ORDER BY t", settings=neo4j_settings)
     assert [r["t"] for r in titles] == sorted(_work(n)["title"] for n in range(GOOD))
-    authors = db.run(
+    authors = graphdb.run(
         graph, "MATCH (r:Researcher) RETURN max(size(r.name)) AS longest", settings=neo4j_settings
     )
     assert authors == [{"longest": len("Ordinary Author59")}]
@@ -127,7 +127,7 @@ def test_the_largest_values_the_parser_accepts_load(
     (tmp_path / "big.jsonl").write_text(json.dumps(big) + "\n", encoding="utf-8")
     result = run_kg(["load", "big.jsonl", "--no-derived"], cwd=tmp_path, env=cli_env)
     assert result.returncode == 0, result.stderr
-    rows = db.run(
+    rows = graphdb.run(
         graph,
         "MATCH (r:Researcher)-[:AUTHORED]->(w:Work) RETURN r.name AS name, w.doi AS doi, w.title AS title",
         settings=neo4j_settings,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from kg import db
+from kg import graphdb
 from kg.config import Settings
 from tests.conftest import wipe
 from tests.corpus import Bundle, generate
@@ -98,14 +98,16 @@ def test_injection_looking_text_is_stored_verbatim(
 ) -> None:
     res = kg_load(cli_env, str(BAD / "injection.jsonl"))
     assert res.returncode == 0, res.stderr
-    titles = {r["t"] for r in db.run(graph, "MATCH (w:Work) RETURN w.title AS t", settings=neo4j_settings)}
+    titles = {
+        r["t"] for r in graphdb.run(graph, "MATCH (w:Work) RETURN w.title AS t", settings=neo4j_settings)
+    }
     assert titles == {
         "'}) DETACH DELETE n //",
         "<script>alert('x')</script> Graphs",
         "$(rm -rf /) and `reboot`",
     }
     names = {
-        r["n"] for r in db.run(graph, "MATCH (r:Researcher) RETURN r.name AS n", settings=neo4j_settings)
+        r["n"] for r in graphdb.run(graph, "MATCH (r:Researcher) RETURN r.name AS n", settings=neo4j_settings)
     }
     assert names == {
         "Robert'); MATCH (n) DETACH DELETE n; //",
@@ -123,7 +125,9 @@ def test_duplicate_ids_with_conflicting_values_give_one_node_whatever_the_order(
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert kg_load(cli_env, str(path)).returncode == 0
     first = fingerprint(graph, neo4j_settings)
-    rows = db.run(graph, "MATCH (w:Work) RETURN w.id AS id, w.openalex_id AS oa", settings=neo4j_settings)
+    rows = graphdb.run(
+        graph, "MATCH (w:Work) RETURN w.id AS id, w.openalex_id AS oa", settings=neo4j_settings
+    )
     assert rows == [{"id": "doi:10.5555/bad.15", "oa": "W9000000015"}]
     wipe(graph, neo4j_settings)
     path.write_text("\n".join(reversed(lines)) + "\n", encoding="utf-8")
@@ -167,13 +171,13 @@ def test_absurd_sizes_are_rejected_and_the_rest_loads(
     assert sorted(r["line"] for r in _rejects(rejects)) == [2, 3]
     assert "huge.jsonl:2" in res.stderr and "huge.jsonl:3" in res.stderr
     titles = sorted(
-        r["t"] for r in db.run(graph, "MATCH (w:Work) RETURN w.title AS t", settings=neo4j_settings)
+        r["t"] for r in graphdb.run(graph, "MATCH (w:Work) RETURN w.title AS t", settings=neo4j_settings)
     )
     assert titles == ["An ordinary paper", "Another ordinary paper"]
 
 
 def _count_works(graph: Driver, s: Settings) -> int:
-    return int(db.run(graph, "MATCH (w:Work) RETURN count(w) AS n", settings=s)[0]["n"])
+    return int(graphdb.run(graph, "MATCH (w:Work) RETURN count(w) AS n", settings=s)[0]["n"])
 
 
 @pytest.mark.slow
@@ -224,7 +228,7 @@ def test_a_load_killed_with_sigkill_then_rerun_ends_with_the_clean_graph(
     assert again.returncode == 0, err
     after = fingerprint(graph, neo4j_settings)
     assert after == clean, diff(clean, after)
-    runs = db.run(
+    runs = graphdb.run(
         graph, "MATCH (l:LoadRun) RETURN l.status AS status ORDER BY l.started_at", settings=neo4j_settings
     )
     assert runs[-1]["status"] == "completed"
@@ -263,7 +267,7 @@ def test_two_concurrent_loads_of_overlapping_data_lose_nothing(
     for p in procs:
         _, err = p.communicate(timeout=300)
         assert p.returncode == 0, err
-    ids = db.run(
+    ids = graphdb.run(
         graph,
         "MATCH (n) WHERE NOT n:LoadRun WITH n.id AS id, count(*) AS c WHERE c > 1 RETURN id",
         settings=neo4j_settings,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from kg import db, localdb
+from kg import graphdb, localdb
 from kg.config import Settings
 from tests.corpus import generate
 from tests.graph_fingerprint import diff, fingerprint
@@ -46,8 +46,8 @@ def own_neo4j(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         localdb.start(s)
     except Exception as e:  # no Java or jars: the fixture for the shared tests would have failed too
         pytest.skip(f"cannot start a second local Neo4j: {e}")
-    drv = db.make_driver(s, ensure_local=False)
-    db.apply_schema(drv, s)
+    drv = graphdb.open_driver(s)
+    graphdb.apply_schema(drv, s)
     drv.close()
     yield s
     localdb.stop(s)
@@ -58,18 +58,21 @@ def _env(s: Settings) -> dict[str, str]:
 
 
 def _works(s: Settings) -> int:
-    drv = db.make_driver(s, ensure_local=False)
+    drv = graphdb.open_driver(s)
     try:
-        return int(db.run(drv, "MATCH (w:Work) RETURN count(w) AS n", settings=s)[0]["n"])
+        return int(graphdb.run(drv, "MATCH (w:Work) RETURN count(w) AS n", settings=s)[0]["n"])
     finally:
         drv.close()
 
 
 def _wipe(s: Settings) -> None:
-    drv = db.make_driver(s, ensure_local=False)
+    drv = graphdb.open_driver(s)
     try:
-        db.run_autocommit(
-            drv, "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS", settings=s
+        graphdb.run(
+            drv,
+            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+            write=True,
+            settings=s,
         )
     finally:
         drv.close()
@@ -84,7 +87,7 @@ def test_a_database_restart_mid_load_ends_in_the_clean_graph(own_neo4j: Settings
     corpus = generate(seed=21, n_works=300, n_people=80, id_prefix="r").write(tmp_path / "corpus")
     _wipe(s)
     assert subprocess.run(_load_cmd(corpus), env=_env(s), capture_output=True, timeout=600).returncode == 0
-    drv = db.make_driver(s, ensure_local=False)
+    drv = graphdb.open_driver(s)
     clean = fingerprint(drv, s)
     drv.close()
     _wipe(s)
@@ -107,7 +110,7 @@ def test_a_database_restart_mid_load_ends_in_the_clean_graph(own_neo4j: Settings
         assert "error:" in err and "Neo4j" in err, err
         rerun = subprocess.run(_load_cmd(corpus), env=_env(s), capture_output=True, text=True, timeout=600)
         assert rerun.returncode == 0, rerun.stderr
-    drv = db.make_driver(s, ensure_local=False)
+    drv = graphdb.open_driver(s)
     after = fingerprint(drv, s)
     drv.close()
     assert after == clean, diff(clean, after)
@@ -119,8 +122,8 @@ def test_api_answers_503_while_neo4j_is_down_and_recovers_without_restart(own_ne
 
     s = own_neo4j
     _wipe(s)
-    drv = db.make_driver(s, ensure_local=False)
-    db.run(
+    drv = graphdb.open_driver(s)
+    graphdb.run(
         drv,
         "CREATE (:Researcher {id: 'orcid:0000-0001-0000-0001', name: 'Ada Lovelace'})",
         write=True,

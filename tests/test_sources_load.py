@@ -9,7 +9,7 @@ import pytest
 from neo4j import Driver
 
 import loaders
-from kg import db, pipeline
+from kg import graphdb, pipeline
 from kg.config import Settings
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.shared_data]
@@ -23,7 +23,7 @@ def load(drv: Driver, s: Settings, *paths: Path) -> list[pipeline.LoadSummary]:
 
 
 def q(drv: Driver, s: Settings, cypher: str, **params: Any) -> list[dict[str, Any]]:
-    return db.run(drv, cypher, params, settings=s)
+    return graphdb.run(drv, cypher, params, settings=s)
 
 
 def test_crossref_gives_one_work_per_titled_doi_its_authors_orcid_researchers_and_citations(

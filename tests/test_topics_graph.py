@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from kg import db, topics
+from kg import graphdb, topics
 from kg.config import Settings
 from kg.errors import NotFound
+from kg.graphdb import catalog
 from kg.taxonomy import load_taxonomy, read_taxonomy
 from kg.topics import TopicAssigner, Vocabulary
 
@@ -24,11 +25,11 @@ TINY = Path(__file__).parent / "data" / "topics" / "tiny_topics.csv"
 
 
 def _q(drv: Driver, s: Settings, cypher: str, **params: Any) -> list[dict[str, Any]]:
-    return db.run(drv, cypher, params, settings=s)
+    return graphdb.run(drv, cypher, params, settings=s)
 
 
 def _w(drv: Driver, s: Settings, cypher: str, **params: Any) -> None:
-    db.run(drv, cypher, params, write=True, settings=s)
+    graphdb.run(drv, cypher, params, write=True, settings=s)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +56,7 @@ def test_shared_taxonomy_loads_with_exact_counts_and_part_of_edges(
     assert (counts["topic"], counts["subfield"], counts["field"], counts["domain"]) == (4516, 252, 26, 4)
     by_level = {
         (r["scheme"], r["level"]): (r["nodes"], r["with_parent"])
-        for r in db.run_named(graph, "topics/hierarchy_counts", settings=s)
+        for r in graphdb.run(graph, catalog.query("topics/hierarchy_counts"), settings=s)
     }
     assert by_level[("openalex", "topic")] == (4516, 4516)
     assert by_level[("openalex", "subfield")] == (252, 252)
@@ -383,9 +384,9 @@ def test_learned_assigner_reads_graph_context_and_writes_scored_edges(
         CREATE (new)-[:HAS_TOPIC {score: 0.5, method: 'vocab-v1', evidence: ['stale']}]->(bio)
         """,
     )
-    rows = db.run_named(
+    rows = graphdb.run(
         graph,
-        "topics/works_to_assign",
+        catalog.query("topics/works_to_assign"),
         {"ids": ["doi:10.1/new"], "source": "source", "scheme": "openalex", "context_limit": 50},
         settings=s,
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from kg import db
+from kg import graphdb
 from kg.config import Settings
 from tests.kg_process import run_kg, without_dac_override
 
@@ -110,7 +110,9 @@ def test_kg_load_of_a_looped_directory_ends_and_loads_each_work_once(
     )
     assert result.returncode == 3, result.stderr
     assert "read 4, loaded 2, rejected 2" in result.stdout
-    rows = db.run(graph, "MATCH (w:Work) RETURN w.title AS title ORDER BY title", settings=neo4j_settings)
+    rows = graphdb.run(
+        graph, "MATCH (w:Work) RETURN w.title AS title ORDER BY title", settings=neo4j_settings
+    )
     assert [r["title"] for r in rows] == ["Inside the loop", "Top of the tree"]
     rejects = [json.loads(line) for line in (looped.parent / "rejects.jsonl").read_text().splitlines()]
     assert [r["file"] for r in rejects] == ["data/loop/self", "data/me"]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
 
 from kg import cypherlib
+from kg.graphdb import catalog
 
 router = APIRouter(tags=["guide"])
 
@@ -130,7 +131,7 @@ def _model_slide() -> str:
         "<code>updated_at</code>, <code>load_run</code>.</p>\n"
         f'<table class="table table-condensed"><tr><th>label</th><th>id</th><th>properties</th></tr>{nodes}</table>\n'
         f'<table class="table table-condensed"><tr><th>relationship</th><th>properties</th></tr>{rels}</table>\n'
-        f"{_pre('CALL db.schema.visualization()')}\n"
+        f"{_pre(catalog.query('guide/schema_visualization'))}\n"
         "</div>\n</slide>"
     )
 

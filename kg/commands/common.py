@@ -21,10 +21,16 @@ def settings() -> Settings:
 
 
 def driver() -> Driver:
-    """The process-wide driver, connectivity checked (fails fast with one line when Neo4j is unreachable)."""
-    from kg import db
+    """The process-wide driver, connectivity checked (fails fast with one line when Neo4j is unreachable).
 
-    return db.connect(get_settings())
+    With no KG_NEO4J_URI the command uses the local Neo4j, and starting it is decided here, by the command line:
+    making a driver never starts a database."""
+    from kg import graphdb, localdb
+
+    s = get_settings()
+    if s.uses_local_db:
+        localdb.ensure_running(s)
+    return graphdb.connect(s)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

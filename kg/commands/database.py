@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from kg import db, localdb
+from kg import graphdb, localdb
 from kg.commands.common import console, driver, settings
+from kg.graphdb import catalog
 
 db_app = typer.Typer(
     help="Run the local Neo4j 5.26 Community (from Maven Central jars).", no_args_is_help=True
@@ -62,7 +63,7 @@ def db_logs(
 @schema_app.command("apply")
 def schema_apply() -> None:
     """Create every constraint and index in cypher/schema.cypher (idempotent)."""
-    stmts = db.apply_schema(driver(), settings())
+    stmts = graphdb.apply_schema(driver(), settings())
     console.print(f"schema applied: {len(stmts)} statements")
 
 
@@ -70,9 +71,9 @@ def schema_apply() -> None:
 def schema_show() -> None:
     """List the constraints and indexes the database has."""
     drv = driver()
-    for row in db.run(drv, "SHOW CONSTRAINTS YIELD name, type RETURN name, type ORDER BY name"):
+    for row in graphdb.run(drv, catalog.query("db/constraints")):
         console.print(f"constraint  {row['name']}  {row['type']}", markup=False)
-    for row in db.run(drv, "SHOW INDEXES YIELD name, type, state RETURN name, type, state ORDER BY name"):
+    for row in graphdb.run(drv, catalog.query("db/indexes")):
         console.print(f"index       {row['name']}  {row['type']}  {row['state']}", markup=False)
 
 

@@ -119,15 +119,18 @@ def enrich_command(
 
 
 def _graph_targets(researcher: str) -> list[Target]:
-    from kg import db
+    from kg import graphdb
     from kg.commands.common import driver
+    from kg.graphdb import catalog
     from kg.normalize import normalize_arxiv, normalize_doi
 
-    rows = db.run_named(driver(), "enrich/researcher_works", {"id": researcher}, settings=settings())
+    rows = graphdb.run(
+        driver(), catalog.query("enrich/researcher_works"), {"id": researcher}, settings=settings()
+    )
     if not rows:
-        exists = db.run(
+        exists = graphdb.run(
             driver(),
-            "MATCH (r:Researcher {id: $id}) RETURN r.id AS id",
+            catalog.query("enrich/researcher_exists"),
             {"id": researcher},
             settings=settings(),
         )

@@ -102,8 +102,8 @@ def audit_cmd(
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many groups.")] = 50,
 ) -> None:
     """Analyst audits: suspected homonyms (one name, several researchers) or suspected duplicate works."""
-    from kg.db import run_named
     from kg.errors import InputError
+    from kg.graphdb import catalog, run
 
     names = {
         "homonyms": "identity/suspected_homonyms",
@@ -111,7 +111,7 @@ def audit_cmd(
     }
     if what not in names:
         raise InputError(f"unknown audit {what!r} (homonyms or duplicate-works)")
-    for row in run_named(driver(), names[what], {"limit": limit}, settings=settings()):
+    for row in run(driver(), catalog.query(names[what]), {"limit": limit}, settings=settings()):
         console.print(json.dumps(row, default=str, ensure_ascii=False), markup=False, soft_wrap=True)
 
 

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from kg.commands.common import StageOpt, console, driver, err_console, settings
 from kg.config import Settings
 from kg.errors import InputError, KGError, OutputError
+from kg.graphdb import catalog
 from kg.models import Record, Reject
 
 
@@ -80,12 +81,12 @@ def _cut_partial_line(path: Path, keep: int) -> None:
 def _mark_failed(drv: Driver, s: Settings, run_id: str, reason: str) -> None:
     """Record on the LoadRun that this run stopped (best effort: the error that stopped it is what the user sees;
     the stage keeps the run open, so the next load resumes it)."""
-    from kg import db
+    from kg import graphdb
 
     with contextlib.suppress(KGError):
-        db.run_named(
+        graphdb.run(
             drv,
-            "load/loadrun_finish",
+            catalog.query("load/loadrun_finish"),
             {"id": run_id, "props": {"status": "failed", "error": reason}},
             write=True,
             settings=s,

@@ -17,9 +17,10 @@ from urllib.parse import quote
 import typer
 from neo4j import Driver
 
-from kg import __version__, db, defaultdata, localdb
+from kg import __version__, defaultdata, graphdb, localdb
 from kg.commands.common import console, driver, fail, settings
 from kg.config import Settings
+from kg.graphdb import catalog
 from kg.sample import WELL_CONNECTED_COAUTHORS, WELL_CONNECTED_WORKS
 
 # Names in a data directory that are never input (as the parsers' directory walk skips them too).
@@ -112,7 +113,10 @@ def _write_state(s: Settings, state: dict[str, Any]) -> None:
 
 
 def _load_run_ids(drv: Driver, s: Settings) -> set[str]:
-    return {r["id"] for r in db.run_named(drv, "api/overview_load_runs", {"limit": 1000}, settings=s)}
+    return {
+        r["id"]
+        for r in graphdb.run(drv, catalog.query("api/overview_load_runs"), {"limit": 1000}, settings=s)
+    }
 
 
 def still_loaded(drv: Driver, s: Settings, state: dict[str, Any], fp: str) -> bool:
@@ -120,7 +124,7 @@ def still_loaded(drv: Driver, s: Settings, state: dict[str, Any], fp: str) -> bo
     runs = state.get("load_runs")
     if state.get("fingerprint") != fp or not isinstance(runs, list) or not runs:
         return False
-    found = db.run_named(drv, "up/load_run_status", {"ids": runs}, settings=s)
+    found = graphdb.run(drv, catalog.query("up/load_run_status"), {"ids": runs}, settings=s)
     return len(found) == len(runs) and all(r["status"] in DONE for r in found)
 
 
@@ -150,9 +154,9 @@ def describe_written(runs: Sequence[dict[str, Any]]) -> str:
 def featured_url(drv: Driver, s: Settings, base: str) -> tuple[str, str | None]:
     """The page to open first: the best-connected researcher's (most works, then most co-authors, among those
     with at least 2 works and 3 co-authors), else the landing page."""
-    rows = db.run_named(
+    rows = graphdb.run(
         drv,
-        "api/overview_researchers",
+        catalog.query("api/overview_researchers"),
         {"min_works": WELL_CONNECTED_WORKS, "min_coauthors": WELL_CONNECTED_COAUTHORS, "limit": 1},
         settings=s,
     )
@@ -219,7 +223,7 @@ def up(
         console.print(f"✓ using the Neo4j at {s.uri}", markup=False)
     t0 = time.monotonic()
     drv = driver()
-    db.apply_schema(drv, s)
+    graphdb.apply_schema(drv, s)
     _done("schema applied", t0)
 
     fp = fingerprint(inputs, taxonomy, _target(s))
@@ -278,7 +282,7 @@ def _load_and_derive(
     code, out = _kg(["load", *map(str, inputs), "--rejects", str(rejects)], env)
     runs = [
         r
-        for r in db.run_named(drv, "api/overview_load_runs", {"limit": 20}, settings=s)
+        for r in graphdb.run(drv, catalog.query("api/overview_load_runs"), {"limit": 20}, settings=s)
         if r["id"] not in before
     ]
     if code not in (0, 3):

@@ -30,7 +30,8 @@ def topics_load(
 ) -> None:
     """Load the taxonomy (domains, fields, subfields, topics, with keywords) and the arXiv categories as Topic
     nodes linked child → parent with PART_OF. Idempotent."""
-    from kg import db, taxonomy
+    from kg import graphdb, taxonomy
+    from kg.graphdb import catalog
 
     s = settings()
     target = path or taxonomy.default_path(s)
@@ -43,7 +44,7 @@ def topics_load(
         markup=False,
         soft_wrap=True,
     )
-    for row in db.run_named(driver(), "topics/hierarchy_counts", settings=s):
+    for row in graphdb.run(driver(), catalog.query("topics/hierarchy_counts"), settings=s):
         console.print(
             f"  {row['scheme']:<9} {row['level']:<9} {row['nodes']:>6} nodes  {row['with_parent']:>6} with a parent",
             markup=False,

@@ -15,13 +15,14 @@ from typing import Any
 from neo4j import Driver
 
 from kg.config import Settings, get_settings
-from kg.db import run_named
 from kg.errors import InputError, NotFound
+from kg.graphdb import run
+from kg.graphdb.catalog import query
 from kg.normalize import block_key, name_key, short_hash
 
 
 def _slots(driver: Driver, rid: str, s: Settings) -> dict[str, Any]:
-    rows = run_named(driver, "identity/researcher_slots", {"id": rid}, settings=s)
+    rows = run(driver, query("identity/researcher_slots"), {"id": rid}, settings=s)
     if not rows or rows[0]["id"] is None:
         raise NotFound(f"no researcher {rid}")
     return rows[0]
@@ -162,17 +163,17 @@ def claim(driver: Driver, researcher: str, profile_key: str, **kw: Any) -> dict[
     resolver if the profile has not been loaded yet), whose id then names the merged researcher."""
     s = kw.get("settings") or get_settings()
     target = f"profile:{profile_key}"
-    exists = run_named(driver, "identity/researcher_slots", {"id": target}, settings=s)
+    exists = run(driver, query("identity/researcher_slots"), {"id": target}, settings=s)
     b = target if exists and exists[0]["id"] else researcher
     return decide(driver, "SAME_AS", researcher, b, claim=target, **kw)
 
 
 def decisions(driver: Driver, settings: Settings | None = None) -> list[dict[str, Any]]:
-    return run_named(driver, "identity/decisions", settings=settings)
+    return run(driver, query("identity/decisions"), settings=settings)
 
 
 def evidence(driver: Driver, rid: str, settings: Settings | None = None) -> dict[str, Any]:
-    rows = run_named(driver, "identity/evidence", {"id": rid}, settings=settings)
+    rows = run(driver, query("identity/evidence"), {"id": rid}, settings=settings)
     if not rows:
         raise NotFound(f"no researcher {rid}")
     return rows[0]

@@ -26,10 +26,9 @@ import neo4j
 import pyarrow as pa
 from neo4j import Driver
 
-from kg import catalog
 from kg.config import Settings
-from kg.db import translated_errors
-from kg.errors import DatabaseUnavailable, QueryError
+from kg.errors import ConstraintViolation, DatabaseUnavailable, QueryError
+from kg.graphdb import catalog, transaction
 from kg.stage.store import StageStore
 from kg.write import changes
 from kg.write.changes import SEP, Kind
@@ -234,8 +233,8 @@ class OnlineWriter:
         try:
             try:
                 self._write(cypher, [it[0] for it in items], param)
-            except QueryError as e:
-                if cypher.first == cypher.again or "ConstraintValidationFailed" not in str(e):
+            except ConstraintViolation:
+                if cypher.first == cypher.again:
                     raise
                 cypher = Statement.once(cypher.again)  # another writer created some of these nodes: MERGE
                 self._write(cypher, [it[0] for it in items], param)
@@ -266,20 +265,11 @@ class OnlineWriter:
 
         while True:
             try:
-                with (
-                    translated_errors(),
-                    self.driver.session(
-                        database=self.settings.neo4j_database, notifications_min_severity="OFF"
-                    ) as session,
-                ):
-                    t0 = time.monotonic()
-                    session.execute_write(work)
-                    log.debug(
-                        "batch of %d rows in %.2fs (%d attempts)",
-                        len(rows),
-                        time.monotonic() - t0,
-                        attempts,
-                    )
+                t0 = time.monotonic()
+                transaction(self.driver, work, write=True, settings=self.settings)
+                log.debug(
+                    "batch of %d rows in %.2fs (%d attempts)", len(rows), time.monotonic() - t0, attempts
+                )
                 return
             except DatabaseUnavailable as e:
                 if not delays:

@@ -1,0 +1,2 @@
+// The Browser guide's model slide: draw the graph's labels and relationship types.
+CALL db.schema.visualization()
