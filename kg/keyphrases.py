@@ -24,6 +24,27 @@ RESEARCH_FILLER = frozenset(
     yield yields enable enables allow allows provide provides leverage leverages find finds found
     """.split()
 )
+
+# Words every OpenAlex topic summary uses ("This cluster of papers explores …"): no topic signal.
+SUMMARY_FILLER = frozenset(
+    """
+    cluster paper research researcher topic focus explore cover aspect various application impact role relate
+    particular emphasis investigate examine encompass delve include understand understanding insight area field
+    """.split()
+)
+
+
+def is_content_word(tok: Token) -> bool:
+    """A word that can carry a topic: alphabetic, not a stop word, longer than two letters, not filler."""
+    return (
+        tok.is_alpha
+        and not tok.is_stop
+        and len(tok.norm_) > 2
+        and tok.norm_ not in RESEARCH_FILLER
+        and tok.norm_ not in SUMMARY_FILLER
+    )
+
+
 MAX_WORDS = 5
 TITLE_BONUS = 1.5
 

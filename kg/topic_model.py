@@ -40,6 +40,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from kg.errors import InputError
+from kg.keyphrases import is_content_word
 
 METHOD = "learned-v1"
 MODEL_FORMAT = 1
@@ -56,6 +57,9 @@ CENTROID_SHARPNESS = 20.0
 MAX_EVIDENCE = 6
 
 # the graph-context signals (ablated together)
+# weight of a labeled work's secondary OpenAlex topics against its primary one (1.0), in training and when a
+# work's topics come from its source
+SECONDARY_WEIGHT = 0.3
 GRAPH_CONTEXT = (
     "cite_topic",
     "cite_subfield",
@@ -158,8 +162,6 @@ class TermExtractor:
     signals: frozenset[str] = frozenset({"title", "abstract", "venue", "categories", "keyphrases"})
 
     def __post_init__(self) -> None:
-        from kg.topics import is_content_word
-
         self._is_content = is_content_word
         self.matcher: PhraseMatcher | None = None
         if self.phrases and "keyphrases" in self.signals:

@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from kg.taxonomy import ARXIV_CATEGORIES, Taxonomy, arxiv_category_code, read_taxonomy
 from kg.topic_model import (
     GRAPH_CONTEXT,
+    SECONDARY_WEIGHT,
     SIGNALS,
     TermExtractor,
     TermSpace,
@@ -34,8 +35,6 @@ from kg.topic_model import (
 # computed but left out: in cross-validation it lowered agreement at every level (the ablation table reports it
 # added back), as the neighbours already carry what the labeled works say.
 DEFAULT_SIGNALS = tuple(s for s in SIGNALS if s != "prior")
-# weight of a labeled work's secondary OpenAlex topics against its primary one (1.0)
-SECONDARY_WEIGHT = 0.3
 # a topic's prototype: its taxonomy text plus this much of the centroid of its labeled works
 CENTROID_WEIGHT = 1.0
 # labeled works against taxonomy texts in the subfield and field classifiers

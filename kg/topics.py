@@ -62,17 +62,24 @@ import spacy
 from neo4j import Driver
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc
 
 from kg import graphdb
 from kg.config import REPO_ROOT, Settings, get_settings
 from kg.errors import NotFound
 from kg.graphdb import catalog
-from kg.keyphrases import RESEARCH_FILLER
+from kg.keyphrases import RESEARCH_FILLER, is_content_word
 from kg.keyphrases import keyphrases as rake_keyphrases
 from kg.taxonomy import Taxonomy, arxiv_category_code, default_path, read_taxonomy
-from kg.topic_model import ScoredTopic, TermExtractor, TopicContext, TopicModel, TopicRow, clean_text
-from kg.topic_train import SECONDARY_WEIGHT
+from kg.topic_model import (
+    SECONDARY_WEIGHT,
+    ScoredTopic,
+    TermExtractor,
+    TopicContext,
+    TopicModel,
+    TopicRow,
+    clean_text,
+)
 
 METHOD = "vocab-v1"
 METHOD_PREFIX = "vocab-"
@@ -105,14 +112,6 @@ TRAINED_MODEL = REPO_ROOT / ".kg" / "topics" / MODEL_FILE
 PACKAGED_MODEL = Path(__file__).resolve().parent / "data" / "topics" / MODEL_FILE
 # graph context read per work: at most this many cited works, and this many other works per author
 CONTEXT_LIMIT = 50
-
-# Words every OpenAlex topic summary uses ("This cluster of papers explores …"): no topic signal.
-SUMMARY_FILLER = frozenset(
-    """
-    cluster paper research researcher topic focus explore cover aspect various application impact role relate
-    particular emphasis investigate examine encompass delve include understand understanding insight area field
-    """.split()
-)
 
 _PAREN = re.compile(r"\s*\([^)]*\)")
 
@@ -276,16 +275,6 @@ class Vocabulary:
             kws = tuple(w for w in words if not w.startswith("="))
             tax.nodes[node_id] = TopicNode(node_id, name, level, parent=parent, keywords=kws)
         return cls.build(tax, nlp)
-
-
-def is_content_word(tok: Token) -> bool:
-    return (
-        tok.is_alpha
-        and not tok.is_stop
-        and len(tok.norm_) > 2
-        and tok.norm_ not in RESEARCH_FILLER
-        and tok.norm_ not in SUMMARY_FILLER
-    )
 
 
 def _word_index(
