@@ -51,7 +51,7 @@ from api.schemas import (
 from api.slices import ChosenNode, SliceRequest, SliceSelection, hidden_neighbours, incident_counts
 from kg import graphdb
 from kg.config import Settings
-from kg.discover import expand_all
+from kg.derive.suggestion_reasons import expand_all
 from kg.errors import KGError, NotFound
 from kg.graphdb import catalog
 from kg.sample import WELL_CONNECTED_COAUTHORS, WELL_CONNECTED_WORKS

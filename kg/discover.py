@@ -27,7 +27,7 @@ import time
 import uuid
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -40,6 +40,11 @@ from neo4j import Driver
 
 from kg import graphdb, linkpred
 from kg.config import Settings, get_settings
+from kg.derive.suggestion_reasons import (
+    STORED_FORMAT,
+    expand_all,
+    summary_text,
+)
 from kg.errors import InputError, NotFound
 from kg.graphdb.catalog import query
 
@@ -65,8 +70,6 @@ CSV_COLUMNS = [
 READ_PAGE = 5000
 NAME_PAGE = 5000
 DIGITS = 6
-# The stored reasons' format version: compact JSON with ids only (see reasons_text); "v" tells it from others.
-STORED_FORMAT = 3
 # Researchers per write transaction (one row each, ≈ 10 suggestions): large enough that the per-transaction cost
 # vanishes, small enough to stay far below the transaction memory limit.
 WRITE_BATCH = 2000
@@ -240,28 +243,6 @@ def _all_names(driver: Driver, settings: Settings, name: str, ids: list[str]) ->
 
 def _r(x: float) -> float:
     return round(float(x), DIGITS)
-
-
-def summary_text(reasons: Mapping[str, Any]) -> str:
-    """One line a person reads: "2 shared co-authors: Bo, Cy; both work on Graph learning; both at Uni One"."""
-    bits = []
-    n = reasons.get("shared_coauthor_count") or 0
-    if n:
-        names = ", ".join(c.get("name") or c["id"] for c in reasons.get("shared_coauthors", []))
-        more = n - len(reasons.get("shared_coauthors", []))
-        bits.append(
-            f"{n} shared co-author{'s' if n != 1 else ''}: {names}{f' and {more} more' if more > 0 else ''}"
-        )
-    topics = [t.get("name") or t["id"] for t in reasons.get("shared_topics", [])]
-    if topics:
-        bits.append("both work on " + ", ".join(topics))
-    insts = [i.get("name") or i["id"] for i in reasons.get("shared_institutions", [])]
-    if insts:
-        bits.append("both at " + ", ".join(insts))
-    venues = [v["name"] for v in reasons.get("shared_venues", [])]
-    if venues:
-        bits.append("both publish in " + ", ".join(venues))
-    return "; ".join(bits)
 
 
 def reasons_for(s: linkpred.Suggestion, inp: DiscoveryInput) -> dict[str, Any]:
@@ -561,57 +542,6 @@ def reasons_text(s: linkpred.Suggestion, inp: DiscoveryInput) -> str:
         f'{{"v":{STORED_FORMAT},"f":[{f}],"w":[{c}],"o":{_r(s.open_boost)!r},"n":{s.shared_coauthor_count},'
         f'"c":[{co}],"t":[{tp}],"i":[{it}],"s":[{vn}]}}'
     )
-
-
-def is_stored_format(obj: Any) -> bool:
-    """Whether parsed reasons are the compact stored form (else they are passed on as they are)."""
-    return isinstance(obj, dict) and obj.get("v") == STORED_FORMAT
-
-
-def reason_ids(obj: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
-    """The researcher, topic and institution ids compact reasons refer to (whose names a reader looks up)."""
-    return [c[0] for c in obj["c"]], [t[0] for t in obj["t"]], list(obj["i"])
-
-
-def expand_reasons(obj: dict[str, Any], names: Mapping[str, str | None]) -> dict[str, Any]:
-    """Compact stored reasons in reasons_for's shape, with names from `names` (id → name; None when unknown)."""
-    out: dict[str, Any] = {
-        "parts": {**dict(zip(linkpred.FEATURES, obj["f"], strict=True)), "open_boost": obj["o"]},
-        "contributions": dict(zip(linkpred.FEATURES, obj["w"], strict=True)),
-        "shared_coauthor_count": obj["n"],
-        "shared_coauthors": [{"id": z, "name": names.get(z), "contribution": c} for z, c in obj["c"]],
-        "shared_topics": [{"id": t, "name": names.get(t), "overlap": o} for t, o in obj["t"]],
-        "shared_institutions": [{"id": i, "name": names.get(i)} for i in obj["i"]],
-        "shared_venues": [{"name": v, "overlap": o} for v, o in obj["s"]],
-    }
-    return {"summary": summary_text(out), **out}
-
-
-def expand_all(
-    reasons: Sequence[Any], lookup: Callable[[dict[str, list[str]]], Mapping[str, str | None]]
-) -> list[Any]:
-    """Parse stored reasons texts and expand the compact ones, resolving every name they need with ONE call of
-    lookup({researcher_ids, topic_ids, institution_ids}) → {id: name}. Other values are passed on parsed."""
-    parsed: list[Any] = []
-    for raw in reasons:
-        if isinstance(raw, str):
-            try:
-                parsed.append(json.loads(raw))
-            except ValueError:
-                parsed.append(raw)
-        else:
-            parsed.append(raw)
-    compact = [p for p in parsed if is_stored_format(p)]
-    if not compact:
-        return parsed
-    want: dict[str, set[str]] = {"researcher_ids": set(), "topic_ids": set(), "institution_ids": set()}
-    for p in compact:
-        r, t, i = reason_ids(p)
-        want["researcher_ids"].update(r)
-        want["topic_ids"].update(t)
-        want["institution_ids"].update(i)
-    names = lookup({k: sorted(v) for k, v in want.items()})
-    return [expand_reasons(p, names) if is_stored_format(p) else p for p in parsed]
 
 
 def write_lists(driver: Driver, s: Settings, run: str, rows: list[list[Any]]) -> int:

@@ -507,3 +507,12 @@ def test_stored_reasons_text_expands_to_exactly_the_out_reasons() -> None:
         "not json",
         None,
     ]
+
+
+def test_the_stored_reasons_format_names_the_features_in_the_models_order() -> None:
+    """Format 3 stores the score's parts by position: the reader's names must be the model's, in its order
+    (a new or moved feature is a new STORED_FORMAT)."""
+    from kg.derive import suggestion_reasons
+
+    assert suggestion_reasons.STORED_FEATURES == linkpred.FEATURES
+    assert discover.STORED_FORMAT == suggestion_reasons.STORED_FORMAT == 3

@@ -145,6 +145,19 @@ def test_no_import_cycle_between_project_modules() -> None:
     )
 
 
+def test_only_the_cli_imports_the_api() -> None:
+    """The library (kg) stands under the API; only the command line (`kg serve`) starts it."""
+    graph = import_graph()
+    found = sorted(
+        f"{m} imports {d}"
+        for m, deps in graph.items()
+        if m.split(".")[0] != "api" and not _is_cli(m)
+        for d in deps
+        if d.split(".")[0] == "api"
+    )
+    assert found == [], "the API is served by the CLI, never imported by the library:\n" + "\n".join(found)
+
+
 def test_nothing_below_the_cli_imports_it() -> None:
     found = cli_imports_from_below(import_graph())
     assert found == [], "the CLI is the top floor:\n" + "\n".join(found)
