@@ -25,6 +25,8 @@ from kg.graphdb.catalog import query
 
 # update_for switches to a full rebuild when a load touches more researchers than this.
 REBUILD_ABOVE = 50_000
+# update_for reads the co-authors of the touched researchers this many ids per query.
+CLOSURE_PAGE = 5000
 # A rebuild transaction covers at most this many AUTHORED edges (besides batch_size researchers): the pair
 # statement sorts all its rows in memory, and the most productive researchers (thousands of works each, and
 # adjacent in id order in a synthetic corpus) would otherwise put millions of rows in one transaction, past
@@ -94,7 +96,7 @@ def rebuild(
 ) -> int:
     """Recompute every COAUTHOR edge and Researcher.big_team_works from AUTHORED; returns the edges written."""
     s = settings or get_settings()
-    size = batch_size or s.batch_size
+    size = batch_size or s.derive_batch_size
     total = count_researchers(driver, s) if progress else 0
     written = done = 0
     for ids in _researcher_pages(driver, s, size):
@@ -124,8 +126,8 @@ def touched_closure(
     s = settings or get_settings()
     out: set[str] = set()
     ids = sorted(set(researcher_ids))
-    for i in range(0, len(ids), s.batch_size):
-        rows = run(driver, query("coauthors/touched_closure"), {"ids": ids[i : i + s.batch_size]}, settings=s)
+    for i in range(0, len(ids), CLOSURE_PAGE):
+        rows = run(driver, query("coauthors/touched_closure"), {"ids": ids[i : i + CLOSURE_PAGE]}, settings=s)
         out.update(r["id"] for r in rows)
     return sorted(out)
 
@@ -143,7 +145,7 @@ def update_for(
     Pass the researchers whose AUTHORED edges the load created or changed. Returns the edges written.
     """
     s = settings or get_settings()
-    size = batch_size or s.batch_size
+    size = batch_size or s.derive_batch_size
     touched = touched_closure(driver, researcher_ids, s)
     if not touched:
         return 0

@@ -96,8 +96,11 @@ class Settings(NamedEnvFileSettings):
     # The OpenAlex topic table; unset: <data_dir>/topics/openalex_topics.csv where it exists, else the copy
     # shipped in the package (kg/data/topics/openalex_topics.csv.gz).
     taxonomy_path: Path | None = None
-    # Rows per write transaction of the load's write stage (`kg load --batch-size`).
+    # Rows per write transaction of the load's write stage (`kg load --batch-size`), and nothing else.
     batch_size: int = 5000
+    # Nodes one transaction of a derive job covers: researchers per COAUTHOR transaction (`kg coauthors rebuild
+    # --batch-size`), works per topic-assignment transaction, researchers per topic-profile transaction.
+    derive_batch_size: int = 5000
     # The stage store (DuckDB file): by default one per Neo4j database, under .kg/stage/.
     stage_path: Path | None = None
     # Sessions writing to Neo4j at once (nodes by id, relationships by (start, end) partitions).

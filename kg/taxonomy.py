@@ -16,6 +16,8 @@ from kg.config import Settings, get_settings
 from kg.errors import InputError
 from kg.graphdb import catalog
 
+# Taxonomy rows per write transaction (the whole OpenAlex taxonomy is about 5,000 nodes).
+TAXONOMY_BATCH = 5000
 LEVELS = ("domain", "field", "subfield", "topic")
 CSV_COLUMNS = {
     "topic_id",
@@ -268,7 +270,7 @@ def load_taxonomy(
     s = settings or get_settings()
     tax = read_taxonomy(path or default_path(s))
     nodes = list(tax.nodes.values())
-    batch = max(1, s.batch_size)
+    batch = TAXONOMY_BATCH
     for lvl in (*LEVELS, "category"):
         # Parents first, so each PART_OF finds its parent node in the same load.
         rows = _node_rows([n for n in nodes if n.level == lvl])

@@ -741,7 +741,7 @@ def assign_for_works(
     a = assigner or get_assigner(s)
     ensure_topic_nodes(driver, settings=s)
     assigned = 0
-    for batch in _chunks(ids, max(1, s.batch_size)):
+    for batch in _chunks(ids, max(1, s.derive_batch_size)):
         rows = graphdb.run(
             driver,
             catalog.query("topics/works_to_assign"),
@@ -865,7 +865,7 @@ def refresh_researcher_topics(
     if ids is None:
         ids = [r["id"] for r in graphdb.run(driver, catalog.query("topics/researcher_ids"), {}, settings=s)]
     total = 0
-    for batch in _chunks(ids, max(1, s.batch_size)):
+    for batch in _chunks(ids, max(1, s.derive_batch_size)):
         rows = graphdb.run(
             driver,
             catalog.query("topics/refresh_works_on"),

@@ -114,6 +114,24 @@ def test_rebuild_writes_exact_pairs_once_lower_to_higher_with_cap(
     assert big["t:d"] == 0 and big["t:e"] == 0
 
 
+def test_the_derive_batch_setting_sizes_the_rebuild_and_the_load_batch_does_not(
+    graph: Driver, neo4j_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """KG_DERIVE_BATCH_SIZE is the researchers per COAUTHOR transaction; KG_BATCH_SIZE (the load's) leaves it be."""
+    _build(graph, neo4j_settings)
+    monkeypatch.setenv("KG_DERIVE_BATCH_SIZE", "20")
+    monkeypatch.setenv("KG_BATCH_SIZE", "1")
+    assert (Settings().derive_batch_size, Settings().batch_size) == (20, 1)
+    s = neo4j_settings.model_copy(update={"derive_batch_size": 20, "batch_size": 1})
+    seen: list[tuple[int, int]] = []
+    assert coauthors.rebuild(
+        graph, settings=s, progress=lambda done, total: seen.append((done, total))
+    ) == len(EXPECTED)
+    total = coauthors.count_researchers(graph, s)
+    assert seen == [(min(done, total), total) for done in range(20, total + 20, 20)]
+    assert _edges(graph, s) == EXPECTED
+
+
 def test_rebuild_replaces_stale_edges_and_is_idempotent(graph: Driver, neo4j_settings: Settings) -> None:
     _build(graph, neo4j_settings)
     # a stale edge in the wrong direction and one between people who never wrote together

@@ -42,7 +42,8 @@ def _bar(label: str) -> Iterator[coauthors.Progress | None]:
 @coauthors_app.command("rebuild")
 def rebuild_cmd(
     batch_size: Annotated[
-        int | None, typer.Option("--batch-size", min=1, help="Researchers per write transaction.")
+        int | None,
+        typer.Option("--batch-size", min=1, help="Researchers per write transaction (KG_DERIVE_BATCH_SIZE)."),
     ] = None,
 ) -> None:
     """Recompute every COAUTHOR edge and Researcher.big_team_works from AUTHORED, in batches."""

@@ -82,7 +82,7 @@ def topics_assign(
     with console.status("loading the topic model"):
         assigner = topics.get_assigner(s)
     assigned = 0
-    step = max(1, s.batch_size)
+    step = max(1, s.derive_batch_size)
     with Progress(
         TextColumn("assigning topics"),
         BarColumn(),
