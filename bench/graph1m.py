@@ -194,7 +194,7 @@ def finish_graph(s: Settings, run_id: str, counts: dict[str, int]) -> dict[str, 
     try:
         started = time.perf_counter()
         graphdb.apply_schema(drv, s)
-        graphdb.run(drv, common.q("await_indexes"), {"seconds": 3600}, settings=s)
+        graphdb.run(drv, graphdb.catalog.query("db/await_indexes"), {"seconds": 3600}, settings=s)
         schema_s = time.perf_counter() - started
         started = time.perf_counter()
         graphdb.run(drv, common.q("graph_updated_at"), {"batch": 50000}, write=True, settings=s)
