@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,29 @@ def test_making_a_driver_starts_no_database(tmp_path: Path) -> None:
     finally:
         drv.close()
     assert not home.exists()
+
+
+# The driver calls that open sessions, run Cypher or make a driver: only kg/graphdb/ makes them.
+EDGE_CALLS = {"session", "execute_query", "execute_read", "execute_write", "begin_transaction"}
+
+
+def edge_calls_outside_graphdb() -> list[str]:
+    root = Path(__file__).resolve().parent.parent
+    found = []
+    for folder in ("kg", "api", "loaders", "bench"):
+        for path in sorted((root / folder).rglob("*.py")):
+            if "graphdb" in path.relative_to(root).parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                    continue
+                fn = node.func
+                owner = fn.value.id if isinstance(fn.value, ast.Name) else ""
+                if fn.attr in EDGE_CALLS or (fn.attr == "driver" and owner == "GraphDatabase"):
+                    found.append(f"{path.relative_to(root)}:{node.lineno}: .{fn.attr}(")
+    return found
+
+
+def test_only_the_edge_makes_drivers_opens_sessions_or_runs_statements() -> None:
+    found = edge_calls_outside_graphdb()
+    assert found == [], "use kg.graphdb (open_driver, run, transaction):\n" + "\n".join(found)
