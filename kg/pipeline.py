@@ -27,7 +27,6 @@ from typing import Any
 
 from neo4j import Driver
 
-from kg import graphdb
 from kg.config import Settings, get_settings
 from kg.errors import InputError
 from kg.graphdb import apply_schema, catalog, open_driver, run
@@ -362,7 +361,7 @@ def _write_mode(driver: Driver, st: StageStore, s: Settings) -> frozenset[str] |
             if kind.rel
             else catalog.template("write/label_present", label=kind.name)
         )
-        found = graphdb.run(driver, cypher, settings=s)
+        found = run(driver, cypher, settings=s)
         if found and found[0]["present"]:
             present.add(kind.name)
     return frozenset(present)
