@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from kg.config import Settings
+from kg.errors import ConfigError
 from kg.stage.store import StageStore
 
 Progress = Callable[[str, int, int], None]
@@ -81,7 +82,12 @@ class EmbeddedEngine:
 
 
 def get_engine(settings: Settings, name: str | None = None) -> Engine:
-    chosen = name or "embedded"
+    """The engine `name` names, else settings.resolve_engine (KG_RESOLVE_ENGINE; embedded unless set)."""
+    chosen = name or settings.resolve_engine
     if chosen == "embedded":
         return EmbeddedEngine()
-    raise ValueError(f"unknown resolve engine {chosen!r} (known: embedded)")
+    if chosen == "spark":
+        from kg.resolve.spark import SparkEngine  # pyspark itself only once the engine runs
+
+        return SparkEngine(settings)
+    raise ConfigError(f"unknown resolve engine {chosen!r} (known: embedded, spark)")
