@@ -185,14 +185,19 @@ class SparkEngine:
     def __init__(self, settings: Settings, *, session: SparkSession | None = None) -> None:
         self.settings = settings
         self._session = session
+        self._report = ResolveReport()
 
     def resolve(self, store: StageStore, *, on_progress: Progress | None = None) -> ResolveReport:
         from kg.resolve.graph import build_graph_tables, stage_entities
         from kg.resolve.researchers import resolve_researchers
         from kg.spark import spark_session
 
+        from pyspark.sql import SparkSession
+
+        # a session this engine starts, it stops; one the caller runs (tests, a notebook) stays up
+        own = self._session is None and SparkSession.getActiveSession() is None
         spark = self._session or spark_session(self.settings, "research-kg resolve")
-        report = ResolveReport()
+        report = self._report = ResolveReport()
         tmp = Path(tempfile.mkdtemp(prefix="spark-resolve-", dir=store.path.parent))
         try:
             t = time.monotonic()
@@ -219,7 +224,7 @@ class SparkEngine:
             report.seconds["graph"] = time.monotonic() - t
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-            if self._session is None:
+            if own:
                 spark.stop()
         return report
 
@@ -240,8 +245,10 @@ class SparkEngine:
 
         from kg.resolve.works import FAST_CHUNK, copy_plain_records, replace_works
 
+        lap = _Lap(report, "works")
         src = tmp / "works-in"
         store.export_parquet(src, ["work_recs", "work_keys", "mention_src", "records"])
+        lap("export")
         wr = spark.read.parquet(str(src / "work_recs.parquet"))
         comp = components(spark.read.parquet(str(src / "work_keys.parquet")))
         pending = wr.where("pending").select("wrec", F.coalesce("simple", F.lit(False)).alias("simple"))
@@ -256,6 +263,7 @@ class SparkEngine:
         slow.select("wrec").write.parquet(str(tmp / "slow"))
         fast_wrecs = sorted(_column(tmp / "fast", "wrec"))
         slow_wrecs = sorted(_column(tmp / "slow", "wrec"))
+        lap("components")
         total = len(fast_wrecs) + len(slow_wrecs)
         done = 0
         for i in range(0, len(fast_wrecs), FAST_CHUNK):
@@ -265,6 +273,7 @@ class SparkEngine:
             if on_progress:
                 on_progress("resolve works", done, total)
         report.work_records = report.works = len(fast_wrecs)
+        lap("copy")
         if not slow_wrecs:
             return
         records = spark.read.parquet(str(src / "records.parquet")).select("rec", F.col("payload").alias("rp"))
@@ -291,9 +300,7 @@ class SparkEngine:
         )
         merged = rows.groupBy("comp").agg(F.collect_list(F.struct(*fields)).alias("recs"))
         merged.mapInArrow(_merge_batches, spark_schema(_MERGED_SCHEMA)).write.parquet(str(tmp / "merged"))
-        out = spark.read.parquet(str(tmp / "merged"))
-        for table in ("work_member", "work", "slot"):
-            out.select(F.explode(table).alias("x")).select("x.*").write.parquet(str(tmp / table))
+        lap("merge")
 
         def insert() -> None:
             for table, schema in (
@@ -301,12 +308,15 @@ class SparkEngine:
                 ("work", WORK_SCHEMA),
                 ("slot", SLOT_SCHEMA),
             ):
-                _insert_parquet(store, table, schema, tmp / table)
+                _insert_parquet(store, table, schema, tmp / "merged", table)
 
         replace_works(store, slow_wrecs, insert)
+        lap("import")
         report.work_records += len(slow_wrecs)
         report.works_merged = len(slow_wrecs)
-        report.works += int(store.scalar(f"SELECT count(*) FROM read_parquet('{_glob(tmp / 'work')}')") or 0)
+        report.works += int(
+            store.scalar(f"SELECT sum(len(work)) FROM read_parquet('{_glob(tmp / 'merged')}')") or 0
+        )
         if on_progress:
             on_progress("resolve works", total, total)
 
@@ -330,8 +340,10 @@ class SparkEngine:
 
         if not groups:
             return 0
+        lap = _Lap(self._report, "researchers")
         src = tmp / "researchers-in"
         store.export_parquet(src, ["slot", "block_group", "work", "work_topic_src"])
+        lap("export")
         pq.write_table(pa.table({"grp": pa.array(groups, type=_S)}), src / "groups.parquet")
         for name in ("slot", "block_group", "work", "work_topic_src", "groups"):
             spark.read.parquet(str(src / f"{name}.parquet")).createOrReplaceTempView(f"kg_{name}")
@@ -342,19 +354,31 @@ class SparkEngine:
         by_group.mapInArrow(_cluster_batches(knowledge), spark_schema(_CLUSTERED_SCHEMA)).write.parquet(
             str(tmp / "clustered")
         )
-        out = spark.read.parquet(str(tmp / "clustered"))
-        for table in ("cluster", "cluster_slot"):
-            out.select(F.explode(table).alias("x")).select("x.*").write.parquet(str(tmp / table))
-        total = out.agg(F.sum("slots_in")).first()
-        slots = int(total[0] or 0) if total else 0
+        slots = int(
+            store.scalar(f"SELECT sum(slots_in) FROM read_parquet('{_glob(tmp / 'clustered')}')") or 0
+        )
+        lap("cluster")
 
         def insert() -> None:
-            _insert_parquet(store, "cluster", CLUSTER_SCHEMA, tmp / "cluster")
-            _insert_parquet(store, "cluster_slot", CLUSTER_SLOT_SCHEMA, tmp / "cluster_slot")
+            _insert_parquet(store, "cluster", CLUSTER_SCHEMA, tmp / "clustered", "cluster")
+            _insert_parquet(store, "cluster_slot", CLUSTER_SLOT_SCHEMA, tmp / "clustered", "cluster_slot")
 
         replace_groups(store, groups, insert)
+        lap("import")
         advance(len(groups))
         return slots
+
+
+class _Lap:
+    """Seconds of each phase of a step, into report.seconds as "<step>.<phase>" (the benchmark shows them)."""
+
+    def __init__(self, report: ResolveReport, step: str) -> None:
+        self.report, self.step, self.t = report, step, time.monotonic()
+
+    def __call__(self, phase: str) -> None:
+        now = time.monotonic()
+        self.report.seconds[f"{self.step}.{phase}"] = now - self.t
+        self.t = now
 
 
 def _glob(directory: Path) -> str:
@@ -366,7 +390,12 @@ def _column(directory: Path, name: str) -> list[str]:
     return [str(x) for x in pq.read_table(directory, columns=[name]).column(name).to_pylist()]
 
 
-def _insert_parquet(store: StageStore, table: str, schema: pa.Schema, directory: Path) -> None:
-    """Append a Parquet directory Spark wrote to a stage table, column by column name."""
+def _insert_parquet(store: StageStore, table: str, schema: pa.Schema, directory: Path, column: str) -> None:
+    """Append to a stage table the rows of one list column of the Parquet directory Spark wrote (one list of
+    rows per component or group), column by column name."""
     cols = ", ".join(f'"{f.name}"' for f in schema)
-    store.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM read_parquet('{_glob(directory)}')")
+    fields = ", ".join(f'x."{f.name}"' for f in schema)
+    store.con.execute(
+        f"INSERT INTO {table} ({cols}) SELECT {fields} "
+        f"FROM (SELECT unnest({column}) AS x FROM read_parquet('{_glob(directory)}'))"
+    )
