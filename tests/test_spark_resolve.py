@@ -213,3 +213,15 @@ def test_kg_load_engine_spark_writes_the_graph_an_embedded_load_writes(
     assert embedded == expected
     assert len(on_spark["works"]) == len(expected["works"]) and len(on_spark["authored"]) > 1000
     assert on_spark == embedded
+
+
+def test_work_components_follow_chains_of_shared_keys_to_their_smallest_record(spark: SparkSession) -> None:
+    from kg.resolve.spark import components
+
+    # r6-r5-r4-r3-r2-r1 joined one key at a time (the smallest record at the far end: five rounds to reach r6),
+    # a pair, and a record whose keys nobody shares
+    pairs = [(f"r{i}", f"k{i}") for i in range(1, 6)] + [(f"r{i + 1}", f"k{i}") for i in range(1, 6)]
+    pairs += [("p1", "doi:x"), ("p2", "doi:x"), ("p2", "title:y"), ("alone", "doi:z")]
+    keys = spark.createDataFrame(pairs, "wrec string, key string")
+    got = dict(components(keys).collect())
+    assert got == {**{f"r{i}": "r1" for i in range(1, 7)}, "p1": "p1", "p2": "p1"}

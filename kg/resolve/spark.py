@@ -92,15 +92,19 @@ def components(keys: DataFrame, max_rounds: int = 100) -> DataFrame:
         .select("key", F.explode("ws").alias("wrec"))
         .localCheckpoint()
     )
-    labels = shared.select("wrec").distinct().withColumn("label", F.col("wrec")).localCheckpoint()
+    # round 0: a record's label is the smallest record of any key it holds
+    first = shared.groupBy("key").agg(F.min("wrec").alias("kl"))
+    labels = shared.join(first, "key").groupBy("wrec").agg(F.min("kl").alias("label")).localCheckpoint()
     for _ in range(max_rounds):
         by_key = shared.join(labels, "wrec").groupBy("key").agg(F.min("label").alias("kl"))
-        new = shared.join(by_key, "key").groupBy("wrec").agg(F.min("kl").alias("label")).localCheckpoint()
-        fell = (
-            new.alias("n").join(labels.alias("o"), "wrec").where(F.col("n.label") < F.col("o.label")).count()
+        new = shared.join(by_key, "key").groupBy("wrec").agg(F.min("kl").alias("label"))
+        step = (
+            new.join(labels.withColumnRenamed("label", "old"), "wrec")
+            .select("wrec", "label", (F.col("label") < F.col("old")).alias("fell"))
+            .localCheckpoint()
         )
-        labels = new
-        if fell == 0:
+        labels = step.select("wrec", "label")
+        if step.where("fell").isEmpty():
             break
     else:  # pragma: no cover - a chain of more than max_rounds records
         raise RuntimeError(f"work components did not settle in {max_rounds} rounds")
@@ -188,11 +192,11 @@ class SparkEngine:
         self._report = ResolveReport()
 
     def resolve(self, store: StageStore, *, on_progress: Progress | None = None) -> ResolveReport:
+        from pyspark.sql import SparkSession
+
         from kg.resolve.graph import build_graph_tables, stage_entities
         from kg.resolve.researchers import resolve_researchers
         from kg.spark import spark_session
-
-        from pyspark.sql import SparkSession
 
         # a session this engine starts, it stops; one the caller runs (tests, a notebook) stays up
         own = self._session is None and SparkSession.getActiveSession() is None
