@@ -302,7 +302,13 @@ class SparkEngine:
             .withColumn("payload", F.coalesce("payload", "rp"))
             .join(mentions, "wrec", "left")
         )
-        merged = rows.groupBy("comp").agg(F.collect_list(F.struct(*fields)).alias("recs"))
+        # Python does the work here: several tasks per core, so one large partition does not leave cores idle
+        # (adaptive execution would coalesce a small input into one or two partitions)
+        merged = (
+            rows.repartition(_python_partitions(spark), "comp")
+            .groupBy("comp")
+            .agg(F.collect_list(F.struct(*fields)).alias("recs"))
+        )
         merged.mapInArrow(_merge_batches, spark_schema(_MERGED_SCHEMA)).write.parquet(str(tmp / "merged"))
         lap("merge")
 
@@ -352,8 +358,10 @@ class SparkEngine:
         for name in ("slot", "block_group", "work", "work_topic_src", "groups"):
             spark.read.parquet(str(src / f"{name}.parquet")).createOrReplaceTempView(f"kg_{name}")
         rows = spark.sql(_GROUP_ROWS_SQL.format(cap=int(identity.IDENTITY_COAUTHOR_CAP)))
-        by_group = rows.groupBy("grp").agg(
-            F.collect_list(F.struct(*[c for c in rows.columns if c != "grp"])).alias("rows")
+        by_group = (
+            rows.repartition(_python_partitions(spark), "grp")
+            .groupBy("grp")
+            .agg(F.collect_list(F.struct(*[c for c in rows.columns if c != "grp"])).alias("rows"))
         )
         by_group.mapInArrow(_cluster_batches(knowledge), spark_schema(_CLUSTERED_SCHEMA)).write.parquet(
             str(tmp / "clustered")
@@ -371,6 +379,11 @@ class SparkEngine:
         lap("import")
         advance(len(groups))
         return slots
+
+
+def _python_partitions(spark: SparkSession) -> int:
+    """Partitions for a stage that runs Python per component or group: four per core Spark has."""
+    return max(2, 4 * int(spark.sparkContext.defaultParallelism))
 
 
 class _Lap:
