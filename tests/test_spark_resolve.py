@@ -156,6 +156,7 @@ def test_an_incremental_spark_load_ends_where_one_embedded_load_of_everything_do
 
 
 @pytest.mark.shared_data
+@pytest.mark.slow
 def test_spark_resolves_the_shared_data_exactly_as_the_embedded_engine(
     tmp_path: Path, spark: SparkSession, shared_data: Path
 ) -> None:
@@ -211,7 +212,7 @@ def test_kg_load_engine_spark_writes_the_graph_an_embedded_load_writes(
             "authored": sorted(st.con.execute("SELECT src, dst FROM authored").fetchall()),
         }
     assert embedded == expected
-    assert len(on_spark["works"]) == len(expected["works"]) and len(on_spark["authored"]) > 1000
+    assert len(on_spark["works"]) == len(expected["works"]) and len(on_spark["authored"]) > 200
     assert on_spark == embedded
 
 
