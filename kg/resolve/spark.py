@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kg.config import Settings
-from kg.resolve.engine import Progress, ResolveReport
+from kg.resolve.engine import Progress, ResolveReport, researchers_and_graph
 from kg.resolve.researchers import CLUSTER_SCHEMA, CLUSTER_SLOT_SCHEMA, GroupKnowledge
 from kg.resolve.works import MEMBER_SCHEMA, SLOT_SCHEMA, WORK_SCHEMA
 from kg.stage.records import WORK_COLUMNS
@@ -194,8 +194,6 @@ class SparkEngine:
     def resolve(self, store: StageStore, *, on_progress: Progress | None = None) -> ResolveReport:
         from pyspark.sql import SparkSession
 
-        from kg.resolve.graph import build_graph_tables, stage_entities
-        from kg.resolve.researchers import resolve_researchers
         from kg.spark import spark_session
 
         # a session this engine starts, it stops; one the caller runs (tests, a notebook) stays up
@@ -207,25 +205,14 @@ class SparkEngine:
             t = time.monotonic()
             self._works(spark, store, tmp, report, on_progress)
             report.seconds["works"] = time.monotonic() - t
-            t = time.monotonic()
-            stage_entities(store)
-            r = resolve_researchers(
+            researchers_and_graph(
                 store,
-                (lambda d, n: on_progress("resolve researchers", d, n)) if on_progress else None,
+                report,
+                on_progress,
                 cluster_groups=lambda st, groups, knowledge, advance: self._cluster(
                     spark, st, groups, knowledge, advance, tmp
                 ),
             )
-            report.groups, report.slots, report.clusters, report.researchers = (
-                r.groups,
-                r.slots,
-                r.clusters,
-                r.researchers,
-            )
-            report.seconds["researchers"] = time.monotonic() - t
-            t = time.monotonic()
-            build_graph_tables(store)
-            report.seconds["graph"] = time.monotonic() - t
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
             if own:
