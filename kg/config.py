@@ -6,7 +6,7 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
@@ -111,6 +111,8 @@ class Settings(NamedEnvFileSettings):
     spark_master: str = "local[*]"
     spark_driver_memory: str = "4g"
     spark_conf: str = ""
+    # The resolve stage's engine (`kg load --engine`): embedded (DuckDB in this process) or spark (spark_master).
+    resolve_engine: Literal["embedded", "spark"] = "embedded"
 
     # Live sources (kg harvest, kg enrich): base URLs, so they can point anywhere (a mirror, a replay server).
     openalex_api: str = "https://api.openalex.org"

@@ -130,11 +130,17 @@ def load_command(
         ),
     ] = False,
     stage: StageOpt = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine", help="The resolve stage's engine: embedded (default) or spark (KG_RESOLVE_ENGINE)."
+        ),
+    ] = None,
 ) -> None:
     """Load records: parse, stage (DuckDB), resolve works and researchers as a whole, write only what changed
     (or everything with --bulk), derive. Idempotent; a killed load resumes on the next run. Exit 0 all loaded,
     3 some rejected, 1 nothing loaded."""
-    raise typer.Exit(run_load(paths, fmt, batch_size, rejects, no_derived, bulk, stage))
+    raise typer.Exit(run_load(paths, fmt, batch_size, rejects, no_derived, bulk, stage, engine))
 
 
 def run_load(
@@ -145,6 +151,7 @@ def run_load(
     no_derived: bool = False,
     bulk: bool = False,
     stage: Path | None = None,
+    engine: str | None = None,
 ) -> int:
     """`kg load` without the command line (kg harvest --load and kg enrich use it): the exit code."""
     from kg import pipeline
@@ -156,6 +163,10 @@ def run_load(
     s = settings()
     if stage is not None:
         s = s.model_copy(update={"stage_path": stage})
+    if engine is not None:
+        if engine not in ("embedded", "spark"):
+            raise InputError(f"--engine {engine}: the resolve engine is embedded or spark")
+        s = s.model_copy(update={"resolve_engine": engine})
     if bulk and not s.uses_local_db:
         raise InputError(
             "--bulk imports into the local Neo4j only; with KG_NEO4J_URI set, load without --bulk"

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kg.config import Settings
+from kg.errors import ConfigError
 from kg.stage.store import StageStore
+
+if TYPE_CHECKING:
+    from kg.resolve.researchers import ClusterGroups
 
 Progress = Callable[[str, int, int], None]
 
@@ -47,8 +51,6 @@ class EmbeddedEngine:
     def resolve(self, store: StageStore, *, on_progress: Progress | None = None) -> ResolveReport:
         import time
 
-        from kg.resolve.graph import build_graph_tables, stage_entities
-        from kg.resolve.researchers import resolve_researchers
         from kg.resolve.works import resolve_works
 
         report = ResolveReport()
@@ -60,28 +62,52 @@ class EmbeddedEngine:
         )
         report.work_records, report.works, report.works_merged = w.records, w.works, w.merged
         report.seconds["works"] = time.monotonic() - t
-        t = time.monotonic()
-        stage_entities(store)
-        r = resolve_researchers(
-            store,
-            (lambda d, n: on_progress("resolve researchers", d, n)) if on_progress else None,
-            strong_in_sql=self.strong_in_sql,
-        )
-        report.groups, report.slots, report.clusters, report.researchers = (
-            r.groups,
-            r.slots,
-            r.clusters,
-            r.researchers,
-        )
-        report.seconds["researchers"] = time.monotonic() - t
-        t = time.monotonic()
-        build_graph_tables(store)
-        report.seconds["graph"] = time.monotonic() - t
+        researchers_and_graph(store, report, on_progress, strong_in_sql=self.strong_in_sql)
         return report
 
 
+def researchers_and_graph(
+    store: StageStore,
+    report: ResolveReport,
+    on_progress: Progress | None,
+    *,
+    strong_in_sql: bool = True,
+    cluster_groups: ClusterGroups | None = None,
+) -> None:
+    """After the works: entity records, researchers (the modelled groups by `cluster_groups`, default in this
+    process) and the graph tables, timed into the report. Both engines end with this."""
+    import time
+
+    from kg.resolve.graph import build_graph_tables, stage_entities
+    from kg.resolve.researchers import resolve_researchers
+
+    t = time.monotonic()
+    stage_entities(store)
+    r = resolve_researchers(
+        store,
+        (lambda d, n: on_progress("resolve researchers", d, n)) if on_progress else None,
+        strong_in_sql=strong_in_sql,
+        cluster_groups=cluster_groups,
+    )
+    report.groups, report.slots, report.clusters, report.researchers = (
+        r.groups,
+        r.slots,
+        r.clusters,
+        r.researchers,
+    )
+    report.seconds["researchers"] = time.monotonic() - t
+    t = time.monotonic()
+    build_graph_tables(store)
+    report.seconds["graph"] = time.monotonic() - t
+
+
 def get_engine(settings: Settings, name: str | None = None) -> Engine:
-    chosen = name or "embedded"
+    """The engine `name` names, else settings.resolve_engine (KG_RESOLVE_ENGINE; embedded unless set)."""
+    chosen = name or settings.resolve_engine
     if chosen == "embedded":
         return EmbeddedEngine()
-    raise ValueError(f"unknown resolve engine {chosen!r} (known: embedded)")
+    if chosen == "spark":
+        from kg.resolve.spark import SparkEngine  # pyspark itself only once the engine runs
+
+        return SparkEngine(settings)
+    raise ConfigError(f"unknown resolve engine {chosen!r} (known: embedded, spark)")

@@ -131,6 +131,73 @@ class ResearchersReport:
     researchers: int = 0
 
 
+@dataclass
+class GroupKnowledge:
+    """What clustering a group needs besides its slots: the curated decisions on its blocks and the researcher
+    records' strong-id groups."""
+
+    decisions_by_block: dict[str, list[Decision]]
+    aliases: _AliasIndex
+
+
+# (store, groups, knowledge, progress(groups done)) → slots clustered: the modelled groups' cluster and
+# cluster_slot rows replaced in the store
+ClusterGroups = Callable[[StageStore, list[str], GroupKnowledge, Callable[[int], None]], int]
+
+
+def cluster_group(
+    grp: str, ctxs: list[SlotContext], refs: dict[str, list[str]], knowledge: GroupKnowledge
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One block group's (cluster, cluster_slot) rows by the model (kg.identity.cluster_block); both engines
+    call this, so the model is written once."""
+    decs = _unique(knowledge.decisions_by_block.get(grp, []))
+    cluster_rows: list[dict[str, Any]] = []
+    slot_rows: list[dict[str, Any]] = []
+    for cl in cluster_block(ctxs, decs):
+        rowmod.apply_aliases(cl, knowledge.aliases.relevant(cl))
+        cluster_rows.append(_cluster_row(grp, cl, refs))
+        key = cluster_rows[-1]["key"]
+        for m in cl.members:
+            slot_rows.append(
+                {
+                    "slot_key": m.key,
+                    "work_id": m.slot.work_id,
+                    "cluster": key,
+                    "researcher": cl.id,
+                    "confidence": cl.slot_confidence[m.key],
+                    "grp": grp,
+                }
+            )
+    return cluster_rows, slot_rows
+
+
+def cluster_groups_here(
+    store: StageStore, groups: list[str], knowledge: GroupKnowledge, advance: Callable[[int], None]
+) -> int:
+    """The modelled groups clustered in this process, GROUPS_PER_TX per transaction."""
+    slots = 0
+    done = 0
+    for chunk in _chunked(groups, GROUPS_PER_TX):
+        cluster_rows: list[dict[str, Any]] = []
+        slot_rows: list[dict[str, Any]] = []
+        for grp, ctxs, refs in _group_contexts(store, chunk):
+            c, sl = cluster_group(grp, ctxs, refs, knowledge)
+            cluster_rows.extend(c)
+            slot_rows.extend(sl)
+            slots += len(ctxs)
+
+        def insert(
+            cluster_rows: list[dict[str, Any]] = cluster_rows, slot_rows: list[dict[str, Any]] = slot_rows
+        ) -> None:
+            store.insert_rows("cluster", cluster_rows, CLUSTER_SCHEMA)
+            store.insert_rows("cluster_slot", slot_rows, CLUSTER_SLOT_SCHEMA)
+
+        replace_groups(store, chunk, insert)
+        done += len(chunk)
+        advance(done)
+    return slots
+
+
 def load_decisions(store: StageStore) -> list[tuple[Decision, list[str]]]:
     out = []
     for row in store.con.execute(
@@ -176,10 +243,15 @@ def _block_groups(decisions: list[tuple[Decision, list[str]]]) -> dict[str, str]
 
 
 def resolve_researchers(
-    store: StageStore, on_progress: Callable[[int, int], None] | None = None, *, strong_in_sql: bool = True
+    store: StageStore,
+    on_progress: Callable[[int, int], None] | None = None,
+    *,
+    strong_in_sql: bool = True,
+    cluster_groups: ClusterGroups | None = None,
 ) -> ResearchersReport:
     """Cluster every pending group. `strong_in_sql=False` sends every group through the model (what the SQL path
-    must agree with: tests/test_resolve.py compares the two)."""
+    must agree with: tests/test_resolve.py compares the two). `cluster_groups` clusters the groups the model decides
+    (default: in this process, cluster_groups_here; the Spark engine passes its own)."""
     report = ResearchersReport()
     con = store.con
     decisions = load_decisions(store)
@@ -224,46 +296,20 @@ def resolve_researchers(
         if on_progress:
             on_progress(done, total)
     report.simple_groups = len(simple)
-    for chunk in _chunked(modelled, GROUPS_PER_TX):
-        cluster_rows: list[dict[str, Any]] = []
-        slot_rows: list[dict[str, Any]] = []
-        for grp, ctxs, refs in _group_contexts(store, chunk):
-            decs = _unique(decisions_by_block.get(grp, []))
-            clusters = cluster_block(ctxs, decs)
-            for cl in clusters:
-                rowmod.apply_aliases(cl, alias_groups.relevant(cl))
-                cluster_rows.append(_cluster_row(grp, cl, refs))
-                key = cluster_rows[-1]["key"]
-                for m in cl.members:
-                    slot_rows.append(
-                        {
-                            "slot_key": m.key,
-                            "work_id": m.slot.work_id,
-                            "cluster": key,
-                            "researcher": cl.id,
-                            "confidence": cl.slot_confidence[m.key],
-                            "grp": grp,
-                        }
-                    )
-            report.slots += len(ctxs)
-        report.groups += len(chunk)
 
-        def insert(
-            cluster_rows: list[dict[str, Any]] = cluster_rows, slot_rows: list[dict[str, Any]] = slot_rows
-        ) -> None:
-            store.insert_rows("cluster", cluster_rows, CLUSTER_SCHEMA)
-            store.insert_rows("cluster_slot", slot_rows, CLUSTER_SLOT_SCHEMA)
-
-        _replace_groups(store, chunk, insert)
-        done += len(chunk)
+    def advance(n: int, done0: int = done) -> None:
         if on_progress:
-            on_progress(done, total)
+            on_progress(done0 + n, total)
+
+    knowledge = GroupKnowledge(decisions_by_block=dict(decisions_by_block), aliases=alias_groups)
+    report.slots += (cluster_groups or cluster_groups_here)(store, modelled, knowledge, advance)
+    report.groups += len(modelled)
     report.clusters = int(store.scalar("SELECT count(*) FROM cluster") or 0)
     report.researchers = _researcher_rows(store)
     return report
 
 
-def _replace_groups(store: StageStore, groups: list[str], insert: Callable[[], None]) -> None:
+def replace_groups(store: StageStore, groups: list[str], insert: Callable[[], None]) -> None:
     """In one transaction: the groups' old clusters go (their researchers marked for rebuilding), `insert` adds
     the new ones (whose researchers are marked too), and the groups' blocks are no longer pending."""
     con = store.con
@@ -415,7 +461,7 @@ def _cluster_simple(store: StageStore, groups: list[str], spelled: list[dict[str
         )
 
     try:
-        _replace_groups(store, groups, insert)
+        replace_groups(store, groups, insert)
     finally:
         con.unregister("_spelled")
     return int(store.scalar("SELECT count(*) FROM _simple_slots") or 0)
@@ -514,7 +560,7 @@ def _group_contexts(
                     if current is not None:
                         yield current, ctxs, refs
                     current, ctxs, refs = grp, [], {}
-                ctxs.append(_context(row))
+                ctxs.append(slot_context(row))
                 refs[row["key"]] = list(row["record_refs"] or [])
         if current is not None:
             yield current, ctxs, refs
@@ -522,7 +568,7 @@ def _group_contexts(
         con.unregister("_groups")
 
 
-def _context(row: dict[str, Any]) -> SlotContext:
+def slot_context(row: dict[str, Any]) -> SlotContext:
     slot = slot_from_row(row["work_id"], row["mentions"], row["key"])
     co: dict[str, str] = {}
     for c in sorted(row["co"] or [], key=lambda c: c["n"], reverse=True):

@@ -41,7 +41,7 @@ SLOT_SCHEMA = pa.schema(
         ("sources", _LS), ("strong", _LS),
     ]
 )  # fmt: skip
-_MEMBER_SCHEMA = pa.schema([("wrec", _S), ("work_id", _S)])
+MEMBER_SCHEMA = pa.schema([("wrec", _S), ("work_id", _S)])
 
 
 @dataclass
@@ -138,7 +138,7 @@ def resolve_works(
     done = 0
     for i in range(0, len(fast), FAST_CHUNK):
         part = fast[i : i + FAST_CHUNK]
-        _copy_single_records(store, part)
+        copy_plain_records(store, part)
         report.records += len(part)
         report.works += len(part)
         done += len(part)
@@ -159,7 +159,7 @@ def _keys_table(name: str, values: list[str]) -> pa.Table:
     return pa.table({name: pa.array(values, type=_S)})
 
 
-def _replace(store: StageStore, wrecs: list[str], new_works: Callable[[], None]) -> None:
+def replace_works(store: StageStore, wrecs: list[str], new_works: Callable[[], None]) -> None:
     """In one transaction: drop what the given records' works were, let `new_works` insert work_member, work and
     slot rows, copy the records' topics, institutions and references onto their works, and mark the blocks of old
     and new slots pending."""
@@ -214,7 +214,7 @@ def _replace(store: StageStore, wrecs: list[str], new_works: Callable[[], None])
             con.unregister("_wrecs")
 
 
-def _copy_single_records(store: StageStore, wrecs: list[str]) -> None:
+def copy_plain_records(store: StageStore, wrecs: list[str]) -> None:
     """Records alone in their paper, with plain author lists: the work and slots staging computed for them."""
     con = store.con
     work_cols = ", ".join(f'r.w_{c} AS "{c}"' for c in WORK_COLUMNS)
@@ -232,7 +232,7 @@ def _copy_single_records(store: StageStore, wrecs: list[str]) -> None:
             """
         )
 
-    _replace(store, wrecs, insert)
+    replace_works(store, wrecs, insert)
 
 
 def _merge_batch(store: StageStore, batch: list[list[str]]) -> tuple[int, int]:
@@ -258,38 +258,54 @@ def _merge_batch(store: StageStore, batch: list[list[str]]) -> tuple[int, int]:
     work_rows: list[dict[str, Any]] = []
     slot_rows: list[dict[str, Any]] = []
     for comp in batch:
-        items = [
-            WorkItem(ids=set(by_wrec[w][2] or []), title_key=by_wrec[w][3] or "", year=by_wrec[w][4])
-            for w in comp
-        ]
-        merged: list[tuple[list[str], dict[str, Any]]] = []
-        for g in group_works(items):
-            ws = sorted(comp[i] for i in g)
-            merged.append((ws, _props(ws, by_wrec)))
-        # two groups that come out with the same id (papers known by one title only, years apart) are one Work
-        by_id: dict[str, list[tuple[list[str], dict[str, Any]]]] = defaultdict(list)
-        for ws, props in merged:
-            by_id[props["id"]].append((ws, props))
-        for parts in by_id.values():
-            if len(parts) == 1:
-                ws, props = parts[0]
-            else:
-                ws = sorted(w for part, _ in parts for w in part)
-                props = _props(ws, by_wrec)
-            wid = props["id"]
-            work_rows.append({c: props.get(c) for c in WORK_COLUMNS})
-            members.extend({"wrec": w, "work_id": wid} for w in ws)
-            slot_rows.extend(
-                slot_row(wid, s) for s in unify_mentions(wid, {m for w in ws for m in mentions[w]})
-            )
+        m, w, sl = merge_component(comp, by_wrec, mentions)
+        members.extend(m)
+        work_rows.extend(w)
+        slot_rows.extend(sl)
 
     def insert() -> None:
-        store.insert_rows("work_member", members, _MEMBER_SCHEMA)
+        store.insert_rows("work_member", members, MEMBER_SCHEMA)
         store.insert_rows("work", work_rows, WORK_SCHEMA)
         store.insert_rows("slot", slot_rows, SLOT_SCHEMA)
 
-    _replace(store, wrecs, insert)
+    replace_works(store, wrecs, insert)
     return len(wrecs), len(work_rows)
+
+
+def merge_component(
+    comp: list[str], by_wrec: dict[str, tuple[Any, ...]], mentions: dict[str, list[Mention]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """One connected component's (work_member, work, slot) rows: its records grouped into papers, each paper's
+    props merged and its author mentions unified. `by_wrec`: wrec → (wrec, payload, keys, title_key, year_key,
+    the staged w_* columns); both engines call this, so the model is written once."""
+    members: list[dict[str, Any]] = []
+    work_rows: list[dict[str, Any]] = []
+    slot_rows: list[dict[str, Any]] = []
+    items = [
+        WorkItem(ids=set(by_wrec[w][2] or []), title_key=by_wrec[w][3] or "", year=by_wrec[w][4])
+        for w in comp
+    ]
+    merged: list[tuple[list[str], dict[str, Any]]] = []
+    for g in group_works(items):
+        ws = sorted(comp[i] for i in g)
+        merged.append((ws, _props(ws, by_wrec)))
+    # two groups that come out with the same id (papers known by one title only, years apart) are one Work
+    by_id: dict[str, list[tuple[list[str], dict[str, Any]]]] = defaultdict(list)
+    for ws, props in merged:
+        by_id[props["id"]].append((ws, props))
+    for parts in by_id.values():
+        if len(parts) == 1:
+            ws, props = parts[0]
+        else:
+            ws = sorted(w for part, _ in parts for w in part)
+            props = _props(ws, by_wrec)
+        wid = props["id"]
+        work_rows.append({c: props.get(c) for c in WORK_COLUMNS})
+        members.extend({"wrec": w, "work_id": wid} for w in ws)
+        slot_rows.extend(
+            slot_row(wid, s) for s in unify_mentions(wid, {m for w in ws for m in mentions.get(w, ())})
+        )
+    return members, work_rows, slot_rows
 
 
 def _props(ws: list[str], by_wrec: dict[str, tuple[Any, ...]]) -> dict[str, Any]:

@@ -1,0 +1,228 @@
+"""The resolve stage on Spark (`kg load --engine spark`) gives exactly the Works and Researchers the embedded engine
+gives: the same ids, the same member records, the same properties and evidence, on the shipped data, on the shared
+data, on an incremental load, and in the graph a load writes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from neo4j import Driver
+
+import loaders
+from kg import defaultdata
+from kg.config import REPO_ROOT, Settings
+from kg.models import Record
+from kg.resolve.engine import EmbeddedEngine, ResolveReport
+from kg.stage.store import StageStore
+from tests.conftest import kg_env, wipe
+from tests.kg_process import run_kg
+from tests.test_resolve import TABLES, _spellings
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+pytest.importorskip("pyspark", reason="pyspark is not installed: pip install -e '.[dev]' (or '.[spark]')")
+
+SHIPPED = [defaultdata.DATA_DIR / "openalex_works.jsonl.gz", defaultdata.DATA_DIR / "arxiv_metadata.jsonl.gz"]
+# every resolved table, with the columns that order its rows
+ALL_TABLES = {**TABLES, "work_member": "wrec", "record_target": "rec", "part_of": "src, dst"}
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[SparkSession]:
+    from kg.spark import spark_session
+
+    session = spark_session(Settings(spark_master="local[2]", spark_driver_memory="1g"), "kg-tests")
+    try:
+        yield session
+    finally:
+        session.stop()
+
+
+def _records(paths: list[Path]) -> list[Record]:
+    return [r for r in loaders.iter_records([str(p) for p in paths]) if r.kind != "reject"]
+
+
+def _staged(path: Path, records: list[Record]) -> Path:
+    with StageStore(path) as st:
+        st.stage("run:test", records)
+    return path
+
+
+def _resolve(path: Path, engine: Any) -> ResolveReport:
+    with StageStore(path) as st:
+        report: ResolveReport = engine.resolve(st)
+    return report
+
+
+def _dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    with StageStore(path, read_only=True) as st:
+        return {
+            t: st.con.execute(f"SELECT * FROM {t} ORDER BY {order}").fetchall()
+            for t, order in ALL_TABLES.items()
+        }
+
+
+def _works_and_researchers(path: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(work id → its member records, researcher id → its slots "work_id#slot key")."""
+    with StageStore(path, read_only=True) as st:
+        works = dict(
+            st.con.execute(
+                "SELECT work_id, list(wrec ORDER BY wrec) FROM work_member GROUP BY work_id"
+            ).fetchall()
+        )
+        researchers = dict(
+            st.con.execute(
+                "SELECT researcher, list(work_id || '#' || slot_key ORDER BY work_id, slot_key) "
+                "FROM cluster_slot GROUP BY researcher"
+            ).fetchall()
+        )
+    return works, researchers
+
+
+def _both(tmp: Path, records: list[Record], spark: SparkSession) -> tuple[Path, Path, ResolveReport]:
+    """The records staged once, then resolved by each engine in its own copy of the store."""
+    from kg.resolve.spark import SparkEngine
+
+    embedded = _staged(tmp / "embedded.duckdb", records)
+    on_spark = tmp / "spark.duckdb"
+    shutil.copy(embedded, on_spark)
+    _resolve(embedded, EmbeddedEngine())
+    report = _resolve(on_spark, SparkEngine(Settings(spark_master="local[2]"), session=spark))
+    return embedded, on_spark, report
+
+
+def _assert_same(embedded: Path, on_spark: Path) -> None:
+    works_e, researchers_e = _works_and_researchers(embedded)
+    works_s, researchers_s = _works_and_researchers(on_spark)
+    assert works_s == works_e
+    assert researchers_s == researchers_e
+    dump_e, dump_s = _dump(embedded), _dump(on_spark)
+    for table in ALL_TABLES:
+        assert dump_s[table] == dump_e[table], table
+
+
+def test_nothing_imports_pyspark_unless_the_spark_engine_runs() -> None:
+    code = (
+        "import sys, kg.cli, kg.pipeline, kg.resolve.engine, kg.resolve.spark; "
+        "from kg.config import Settings; from kg.resolve.engine import get_engine; "
+        "assert get_engine(Settings()).name == 'embedded'; "
+        "assert get_engine(Settings(resolve_engine='spark')).name == 'spark'; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pyspark'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_spark_resolves_the_shipped_data_exactly_as_the_embedded_engine(
+    tmp_path: Path, spark: SparkSession
+) -> None:
+    # the shipped sample, and one author under several spellings and ids (strong-id groups and the model)
+    embedded, on_spark, report = _both(tmp_path, [*_records(SHIPPED), *_spellings()], spark)
+    works, researchers = _works_and_researchers(on_spark)
+    # not a vacuous comparison: papers merged from several records, researchers of several slots
+    assert report.works_merged > 0 and any(len(m) > 1 for m in works.values())
+    assert sum(len(m) > 1 for m in researchers.values()) > 10
+    assert report.works == len(works)
+    _assert_same(embedded, on_spark)
+
+
+def test_an_incremental_spark_load_ends_where_one_embedded_load_of_everything_does(
+    tmp_path: Path, spark: SparkSession
+) -> None:
+    from kg.resolve.spark import SparkEngine
+
+    records = [*_records(SHIPPED), *_spellings()]
+    whole = _staged(tmp_path / "whole.duckdb", records)
+    _resolve(whole, EmbeddedEngine())
+    engine = SparkEngine(Settings(spark_master="local[2]"), session=spark)
+    # the second half holds the records that join works and authors of the first (the spellings come last)
+    half = len(records) // 2
+    parts = tmp_path / "parts.duckdb"
+    with StageStore(parts) as st:
+        st.stage("run:one", records[:half])
+        engine.resolve(st)
+        st.stage("run:two", records[half:])
+        engine.resolve(st)
+    _assert_same(whole, parts)
+
+
+@pytest.mark.shared_data
+@pytest.mark.slow
+def test_spark_resolves_the_shared_data_exactly_as_the_embedded_engine(
+    tmp_path: Path, spark: SparkSession, shared_data: Path
+) -> None:
+    records = [r for r in loaders.iter_records([str(shared_data)]) if r.kind != "reject"]
+    embedded, on_spark, report = _both(tmp_path, records, spark)
+    works, researchers = _works_and_researchers(on_spark)
+    assert report.works_merged > 0 and len(works) > 5000
+    assert any(len(m) > 1 for m in researchers.values())
+    _assert_same(embedded, on_spark)
+
+
+def _graph(drv: Driver, s: Settings) -> dict[str, Any]:
+    with drv.session(database=s.neo4j_database) as session:
+        works = sorted(r["id"] for r in session.run("MATCH (w:Work) RETURN w.id AS id"))
+        researchers = sorted(r["id"] for r in session.run("MATCH (r:Researcher) RETURN r.id AS id"))
+        authored = sorted(
+            (r["r"], r["w"])
+            for r in session.run("MATCH (r:Researcher)-[:AUTHORED]->(w:Work) RETURN r.id AS r, w.id AS w")
+        )
+    return {"works": works, "researchers": researchers, "authored": authored}
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_kg_load_engine_spark_writes_the_graph_an_embedded_load_writes(
+    graph: Driver, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    env = {**kg_env(neo4j_settings), "KG_SPARK_MASTER": "local[2]", "KG_SPARK_DRIVER_MEMORY": "1g"}
+    files = [str(p) for p in SHIPPED]
+    graphs = []
+    for engine in ("embedded", "spark"):
+        wipe(graph, neo4j_settings)
+        out = run_kg(
+            [
+                "load",
+                *files,
+                "--engine",
+                engine,
+                "--no-derived",
+                "--stage",
+                str(tmp_path / f"{engine}.duckdb"),
+            ],
+            cwd=tmp_path,
+            env=env,
+        )
+        assert out.returncode == 0, out.stderr[-2000:]
+        graphs.append(_graph(graph, neo4j_settings))
+    embedded, on_spark = graphs
+    with StageStore(tmp_path / "embedded.duckdb", read_only=True) as st:
+        expected = {
+            "works": sorted(r[0] for r in st.con.execute("SELECT id FROM work").fetchall()),
+            "researchers": sorted(r[0] for r in st.con.execute("SELECT id FROM researcher").fetchall()),
+            "authored": sorted(st.con.execute("SELECT src, dst FROM authored").fetchall()),
+        }
+    assert embedded == expected
+    assert len(on_spark["works"]) == len(expected["works"]) and len(on_spark["authored"]) > 200
+    assert on_spark == embedded
+
+
+def test_work_components_follow_chains_of_shared_keys_to_their_smallest_record(spark: SparkSession) -> None:
+    from kg.resolve.spark import components
+
+    # r6-r5-r4-r3-r2-r1 joined one key at a time (the smallest record at the far end: five rounds to reach r6),
+    # a pair, and a record whose keys nobody shares
+    pairs = [(f"r{i}", f"k{i}") for i in range(1, 6)] + [(f"r{i + 1}", f"k{i}") for i in range(1, 6)]
+    pairs += [("p1", "doi:x"), ("p2", "doi:x"), ("p2", "title:y"), ("alone", "doi:z")]
+    keys = spark.createDataFrame(pairs, "wrec string, key string")
+    got = dict(components(keys).collect())
+    assert got == {**{f"r{i}": "r1" for i in range(1, 7)}, "p1": "p1", "p2": "p1"}
