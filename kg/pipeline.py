@@ -241,7 +241,7 @@ def _run(
 
         # resolve
         from kg.derive.coauthor_table import build_coauthor_table
-        from kg.resolve.engine import get_engine
+        from kg.resolve.choose import get_engine
 
         t = time.monotonic()
         step("resolve works and researchers")

@@ -111,7 +111,7 @@ def _assert_same(embedded: Path, on_spark: Path) -> None:
 def test_nothing_imports_pyspark_unless_the_spark_engine_runs() -> None:
     code = (
         "import sys, kg.cli, kg.pipeline, kg.resolve.engine, kg.resolve.spark; "
-        "from kg.config import Settings; from kg.resolve.engine import get_engine; "
+        "from kg.config import Settings; from kg.resolve.choose import get_engine; "
         "assert get_engine(Settings()).name == 'embedded'; "
         "assert get_engine(Settings(resolve_engine='spark')).name == 'spark'; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pyspark'))"

@@ -1,7 +1,8 @@
 """The resolve stage behind one interface: an engine turns the staged records into the resolved tables.
 
 The embedded engine (DuckDB and Python in this process) is the default; the Spark engine (kg.resolve.spark) runs
-the same model on a cluster. Both read the stage store and leave the same resolved tables in it.
+the same model on a cluster. Both read the stage store and leave the same resolved tables in it; kg.resolve.choose
+picks one by name.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from kg.config import Settings
-from kg.errors import ConfigError
 from kg.stage.store import StageStore
 
 if TYPE_CHECKING:
@@ -99,15 +98,3 @@ def researchers_and_graph(
     t = time.monotonic()
     build_graph_tables(store)
     report.seconds["graph"] = time.monotonic() - t
-
-
-def get_engine(settings: Settings, name: str | None = None) -> Engine:
-    """The engine `name` names, else settings.resolve_engine (KG_RESOLVE_ENGINE; embedded unless set)."""
-    chosen = name or settings.resolve_engine
-    if chosen == "embedded":
-        return EmbeddedEngine()
-    if chosen == "spark":
-        from kg.resolve.spark import SparkEngine  # pyspark itself only once the engine runs
-
-        return SparkEngine(settings)
-    raise ConfigError(f"unknown resolve engine {chosen!r} (known: embedded, spark)")
