@@ -10,8 +10,9 @@ to ~1e-12 — computed from the same tables, step by step (the numbers refer to 
      kg.linkpred itself (no second definition of 1/log deg);
   2. exclusion as an anti-join on (source, SAME_AS group of the candidate) against the groups of the source's
      closed neighbourhood (itself and its co-authors), widened to every identity of the source — the embedded
-     G·(I + A)·G; groups are connected components of SAME_AS (min-label propagation, the smallest index names
-     the group, as kg.linkpred's union-find); the best candidate_cap per source by rounded AA, then id (window);
+     G·(I + A)·G; groups are the connected components of SAME_AS (curation decisions, few: joined up on the
+     driver, the smallest index names the group, as in kg.linkpred); the best candidate_cap per source by
+     rounded AA, then id (a window);
   3. topic candidates: each source's topic_top strongest topics × each topic's topic_list strongest members
      (windows, which Spark limits per group before shuffling), minus the excluded;
   4. overlaps per candidate pair by joins on (researcher, topic | institution | venue); profile sums are folds in
@@ -24,7 +25,8 @@ Input and output go through Parquet in an exchange directory: the driver writes 
 kg.discover read from Neo4j), Spark reads them, ranks, and writes the suggestions sorted by (source, rank); the
 driver streams them back, file by file, as kg.linkpred.Suggestion objects in source order, so kg.discover's write
 path (changed lists only, --out files) is the same for both engines. On a cluster the exchange directory must be a
-path every worker sees (a shared mount). For a graph larger than the driver's memory, the input tables would be
+path every worker sees (a shared mount). Intermediate tables (the edges, the candidates, the top-k) are written
+there too and read back, so each is computed once and no query plan carries the whole lineage. For a graph larger than the driver's memory, the input tables would be
 written as Parquet by the stage (its coauthor table) or an export, instead of from the driver's arrays: from
 `read_input` on, nothing here holds the graph in one process.
 
@@ -33,6 +35,7 @@ pyspark is imported only here, and only when this engine is chosen.
 
 from __future__ import annotations
 
+import heapq
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -133,28 +136,26 @@ def _fold_sum(items: Column, field: str) -> Column:
     return F.aggregate(items, F.lit(0.0), lambda acc, x: acc + x[field])
 
 
-def _groups(spark: SparkSession, same_as: DataFrame) -> DataFrame:
+def _groups(spark: SparkSession, same_as: list[tuple[int, int]]) -> DataFrame:
     """(r, g): the SAME_AS group of every researcher in a SAME_AS pair, g = the smallest index of its connected
-    component (min-label propagation until nothing changes: a few rounds, groups are small)."""
-    from pyspark.sql import functions as F
+    component, as kg.linkpred's union-find. SAME_AS pairs are curation decisions (people's claims and merges,
+    thousands where the graph has millions of edges), so they are joined up here, on the driver."""
+    parent: dict[int, int] = {}
 
-    links = same_as.select(F.col("a").alias("x"), F.col("b").alias("y"))
-    links = links.union(links.select(F.col("y").alias("x"), F.col("x").alias("y"))).distinct().cache()
-    label = links.select(F.col("x").alias("r")).distinct().withColumn("g", F.col("r")).cache()
-    while True:
-        step = (
-            links.join(label.withColumnRenamed("r", "y"), "y")
-            .select(F.col("x").alias("r"), "g")
-            .union(label)
-            .groupBy("r")
-            .agg(F.min("g").alias("g"))
-            .cache()
-        )
-        changed = step.join(label.withColumnRenamed("g", "g0"), "r").where(F.col("g") != F.col("g0")).count()
-        label.unpersist()
-        label = step
-        if changed == 0:
-            return label
+    def find(x: int) -> int:
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while x != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for a, b in same_as:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    members = sorted({x for pair in same_as for x in pair})
+    return spark.createDataFrame([(x, find(x)) for x in members], "r long, g long")
 
 
 class _Stager:
@@ -172,8 +173,8 @@ class _Stager:
         return self.spark.read.parquet(path)
 
 
-def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager) -> DataFrame:
-    """The top-k suggestions of every source with their features, contributions and reasons, one row per pair:
+def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager) -> tuple[DataFrame, int]:
+    """The graph's co-author pair count, and the top-k suggestions of every source with their features, contributions and reasons, one row per pair:
     u, v, rank (1-based), score, raw, contrib (arrays in FEATURES order), boost, target_open, ccount, co
     (array of (z, share)), tp and vn (arrays of (key, w_u, w_v)), inst (array of ids)."""
     from pyspark.sql import Window
@@ -199,8 +200,9 @@ def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager
     works = fr.works.groupBy("r").agg(
         F.count("*").alias("works"), F.greatest(F.max("year"), F.lit(-1)).alias("last")
     )
-    has_groups = fr.same_as.limit(1).count() > 0
-    groups = stage(_groups(spark, fr.same_as), "groups") if has_groups else None
+    same = [(int(r["a"]), int(r["b"])) for r in fr.same_as.collect()]
+    has_groups = bool(same)
+    groups = stage(_groups(spark, same), "groups") if has_groups else None
     people = (
         fr.researchers.join(deg.withColumnRenamed("u", "r"), "r", "left")
         .join(works, "r", "left")
@@ -217,10 +219,13 @@ def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager
     else:
         people = people.withColumn("g", col("r"))
     people = stage(people, "people")
+    stats = people.agg(
+        F.max(F.when(col("last") >= 0, col("last"))).alias("y"), F.sum("deg").alias("ends")
+    ).first()
+    pairs_count = int(stats["ends"] or 0) // 2 if stats is not None else 0
     now = p.now_year
     if now is None:
-        row = people.where(col("last") >= 0).agg(F.max("last").alias("y")).first()
-        now = None if row is None or row["y"] is None else int(row["y"])
+        now = None if stats is None or stats["y"] is None else int(stats["y"])
 
     # relay weights of the possible degrees, from kg.linkpred itself (≤ hub_cap + 1 rows)
     degs = np.arange(p.hub_cap + 1, dtype=np.int64)
@@ -404,7 +409,7 @@ def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager
         .join(inst, ["u", "v"], "left")
         .join(_shared_profile(uv, works_prof, p.reasons_cap).withColumnRenamed("items", "vn"), ["u", "v"], "left")
     )
-    return out.select(
+    return pairs_count, out.select(
         "u",
         "v",
         "rank",
@@ -509,42 +514,40 @@ def rank(
     try:
         write_input(edges, sources, tmp / "in")
         fr = read_input(session, tmp / "in", all_sources=len(sources) == edges.n)
-        pairs = int(fr.coauthor.where("a != b").selectExpr("least(a, b) lo", "greatest(a, b) hi").distinct().count())
         out = tmp / "out"
-        frame = suggestions_frame(session, fr, params, _Stager(session, tmp / "work"))
-        frame.orderBy("u", "rank").write.parquet(str(out))
+        pairs, frame = suggestions_frame(session, fr, params, _Stager(session, tmp / "work"))
+        # each part file sorted by (source, rank); the driver merges them (no global sort: no sampling pass)
+        frame.repartition("u").sortWithinPartitions("u", "rank").write.parquet(str(out))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return Ranked(pairs, _batches(out, sources, tmp))
 
 
+def _read_file(path: Path) -> Iterator[Suggestion]:
+    for rb in pq.ParquetFile(path).iter_batches(batch_size=8192):
+        for r in rb.to_pylist():
+            yield Suggestion(
+                source=r["u"],
+                target=r["v"],
+                rank=r["rank"],
+                score=r["score"],
+                features=tuple(r["raw"]),
+                contributions=tuple(r["contrib"]),
+                open_boost=r["boost"],
+                target_open=bool(r["target_open"]),
+                shared_coauthor_count=r["ccount"],
+                shared_coauthors=[(c["k"], c["a"]) for c in r["co"]],
+                shared_topics=[(t["k"], t["a"], t["b"]) for t in r["tp"]],
+                shared_institutions=list(r["inst"]),
+                shared_venues=[(v["k"], v["a"], v["b"]) for v in r["vn"]],
+            )
+
+
 def _read_sorted(out: Path) -> Iterator[Suggestion]:
-    """The suggestions Spark wrote, in (source, rank) order: its part files hold disjoint source ranges."""
-    files = []
-    for f in out.glob("*.parquet"):
-        meta = pq.ParquetFile(f)
-        if meta.metadata.num_rows:
-            first = meta.read_row_group(0, columns=["u", "rank"]).slice(0, 1).to_pylist()[0]
-            files.append(((first["u"], first["rank"]), f))
-    for _, f in sorted(files):
-        for rb in pq.ParquetFile(f).iter_batches(batch_size=8192):
-            for r in rb.to_pylist():
-                yield Suggestion(
-                    source=r["u"],
-                    target=r["v"],
-                    rank=r["rank"],
-                    score=r["score"],
-                    features=tuple(r["raw"]),
-                    contributions=tuple(r["contrib"]),
-                    open_boost=r["boost"],
-                    target_open=bool(r["target_open"]),
-                    shared_coauthor_count=r["ccount"],
-                    shared_coauthors=[(c["k"], c["a"]) for c in r["co"]],
-                    shared_topics=[(t["k"], t["a"], t["b"]) for t in r["tp"]],
-                    shared_institutions=list(r["inst"]),
-                    shared_venues=[(v["k"], v["a"], v["b"]) for v in r["vn"]],
-                )
+    """The suggestions Spark wrote, in (source, rank) order: a streaming merge of its part files, each sorted."""
+    files = sorted(out.glob("*.parquet"))
+    return heapq.merge(*(_read_file(f) for f in files), key=lambda x: (x.source, x.rank))
 
 
 def _batches(out: Path, sources: IntArray, tmp: Path) -> Iterator[tuple[IntArray, list[Suggestion]]]:
