@@ -173,7 +173,7 @@ class _Stager:
         return self.spark.read.parquet(path)
 
 
-def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager) -> tuple[DataFrame, int]:
+def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager) -> tuple[int, DataFrame]:
     """The graph's co-author pair count, and the top-k suggestions of every source with their features, contributions and reasons, one row per pair:
     u, v, rank (1-based), score, raw, contrib (arrays in FEATURES order), boost, target_open, ccount, co
     (array of (z, share)), tp and vn (arrays of (key, w_u, w_v)), inst (array of ids)."""
@@ -246,7 +246,9 @@ def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager
 
     # ---- 2. exclusion: (u, group) pairs never suggested; a candidate v is out when (u, g(v)) is among them
     gof = people.select("r", "g")
-    closed = edges.select("u", col("z").alias("x")).union(people.select(col("r").alias("u"), col("r").alias("x")))
+    closed = edges.select("u", col("z").alias("x")).union(
+        people.select(col("r").alias("u"), col("r").alias("x"))
+    )
     if sources is not None:
         closed = closed.join(sources, "u", "left_semi")
     excluded = closed.join(gof.withColumnRenamed("r", "x"), "x").select("u", "g")
@@ -288,7 +290,9 @@ def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager
         "n", F.row_number().over(Window.partitionBy("t").orderBy(col("p").desc(), col("r")))
     ).where(col("n") <= p.topic_list)
     tcand = (
-        utop.select(col("r").alias("u"), "t").join(tlist.select("t", col("r").alias("v")), "t").select("u", "v")
+        utop.select(col("r").alias("u"), "t")
+        .join(tlist.select("t", col("r").alias("v")), "t")
+        .select("u", "v")
     ).distinct()
     cands = stage(
         allowed(tcand)
@@ -301,7 +305,10 @@ def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager
     works_prof = stage(
         _profile(
             fr.works.where(col("venue") >= 0).select(
-                F.monotonically_increasing_id().alias("pos"), "r", col("venue").alias("t"), F.lit(1.0).alias("w")
+                F.monotonically_increasing_id().alias("pos"),
+                "r",
+                col("venue").alias("t"),
+                F.lit(1.0).alias("w"),
             )
         ),
         "venue_profiles",
@@ -339,7 +346,9 @@ def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager
         recency = F.lit(0.0)
     else:
         gap = F.greatest(F.lit(now) - col("vlast"), F.lit(0))
-        recency = F.when(col("vlast") >= 0, F.exp((-gap).cast("double") / linkpred.RECENCY_YEARS)).otherwise(0.0)
+        recency = F.when(col("vlast") >= 0, F.exp((-gap).cast("double") / linkpred.RECENCY_YEARS)).otherwise(
+            0.0
+        )
     raw = [
         col("ra"),
         F.coalesce(col("topics"), F.lit(0.0)),
@@ -364,7 +373,9 @@ def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager
     scored = feats.select(
         "*",
         boost.alias("boost"),
-        (F.lit(0.5) * (F.lit(1.0) + F.tanh(F.lit(0.5) * (F.lit(model.intercept) + logit))) * boost).alias("score"),
+        (F.lit(0.5) * (F.lit(1.0) + F.tanh(F.lit(0.5) * (F.lit(model.intercept) + logit))) * boost).alias(
+            "score"
+        ),
     )
     scored = scored.where(((col("f0") > 0) | (col("f1") > 0) | (col("f2") > 0)) & (col("score") > 0))
     key = [F.rint(col("score") * _TIE_SCALE).desc(), col("v")]
@@ -393,9 +404,12 @@ def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager
         .groupBy("u", "v")
         .agg(
             F.count("*").alias("ccount"),
-            F.slice(F.array_sort(F.collect_list(F.struct((-col("share")).alias("k"), "z", "share"))),
-                    1, p.reasons_cap).alias("co"),
-        )  # fmt: skip
+            F.slice(
+                F.array_sort(F.collect_list(F.struct((-col("share")).alias("k"), "z", "share"))),
+                1,
+                p.reasons_cap,
+            ).alias("co"),
+        )
     )
     inst = (
         uv.join(insts.select(col("r").alias("u"), "i"), "u")
@@ -405,9 +419,17 @@ def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager
     )
     out = (
         top.join(co, ["u", "v"], "left")
-        .join(_shared_profile(uv, topic_prof, p.reasons_cap).withColumnRenamed("items", "tp"), ["u", "v"], "left")
+        .join(
+            _shared_profile(uv, topic_prof, p.reasons_cap).withColumnRenamed("items", "tp"),
+            ["u", "v"],
+            "left",
+        )
         .join(inst, ["u", "v"], "left")
-        .join(_shared_profile(uv, works_prof, p.reasons_cap).withColumnRenamed("items", "vn"), ["u", "v"], "left")
+        .join(
+            _shared_profile(uv, works_prof, p.reasons_cap).withColumnRenamed("items", "vn"),
+            ["u", "v"],
+            "left",
+        )
     )
     return pairs_count, out.select(
         "u",
@@ -479,7 +501,9 @@ def _shared_profile(uv: DataFrame, prof: DataFrame, cap: int) -> DataFrame:
         .groupBy("u", "v")
         .agg(
             F.slice(
-                F.array_sort(F.collect_list(F.struct((-F.least("pu", "pv")).alias("m"), "t", "pu", "pv"))), 1, cap
+                F.array_sort(F.collect_list(F.struct((-F.least("pu", "pv")).alias("m"), "t", "pu", "pv"))),
+                1,
+                cap,
             ).alias("items")
         )
     )
@@ -508,7 +532,7 @@ def rank(
 
     session = spark or spark_session(settings, app="research-kg discover")
     sources = np.asarray(sources, dtype=np.int64)
-    base = workdir or settings.stage_file().parent
+    base = workdir or settings.stage_file.parent
     base.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="spark-discover-", dir=base))
     try:
