@@ -77,8 +77,8 @@ def child(engine: str, name: str, synth_works: int, workers: int, out: Path) -> 
         session = spark_session(s, app="bench-spark-discover")
         timing["session_start_s"] = round(time.monotonic() - built, 2)
         built = time.monotonic()
-        workdir = Path(tempfile.mkdtemp(prefix="bench-spark-discover-", dir=common.data_dir()))
-        ranked = discover_spark.rank(edges, sources, p, s, spark=session, workdir=workdir)
+        common.data_dir().mkdir(parents=True, exist_ok=True)
+        ranked = discover_spark.rank(edges, sources, p, s, spark=session, workdir=common.data_dir())
         pairs = ranked.coauthor_pairs
         batches = ranked.batches
     for _, sugs in batches:
