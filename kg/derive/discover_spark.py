@@ -549,6 +549,7 @@ def rank(
 
 
 def _read_file(path: Path) -> Iterator[Suggestion]:
+    """One part file of the suggestions, row by row, as kg.linkpred.Suggestion objects."""
     for rb in pq.ParquetFile(path).iter_batches(batch_size=8192):
         for r in rb.to_pylist():
             yield Suggestion(
