@@ -215,16 +215,16 @@ def test_hand_graph_same_suggestions_as_embedded(spark_settings: Settings, tmp_p
 def test_synthetic_graph_with_every_feature_and_biting_caps(spark_settings: Settings, tmp_path: Path) -> None:
     edges = synthetic(seed=3, n=500, works=2000).edges()
     p = linkpred.Params(
-        model=discover.load_model(None), hub_cap=15, candidate_cap=8, topic_top=2, topic_list=5, reasons_cap=3,
+        model=discover.load_model(None), hub_cap=30, candidate_cap=20, topic_top=2, topic_list=5, reasons_cap=3,
         prefer_open=True,
     )  # fmt: skip
     g = linkpred.Graph(edges)
     # the caps bite: hubs over hub_cap, sources with more RA candidates than candidate_cap
-    assert int((g.deg > p.hub_cap).sum()) >= 5
-    assert (
-        sum(len(np.unique(linkpred.candidates(g, np.array([u]), p)[1])) > p.candidate_cap for u in range(50))
-        > 0
-    )
+    assert int((g.deg > p.hub_cap).sum()) > 50
+    reach = np.diff(
+        (g.relay(p.hub_cap) @ g.adj_matrix).tocsr().indptr
+    )  # 2-hop reach, self and co-authors too
+    assert int((reach - g.deg - 1 > p.candidate_cap).sum()) > 200
     emb, got = _both(edges, p, spark_settings, tmp_path)
     assert len(emb) > 3000
     assert_same(emb, got)
@@ -243,7 +243,7 @@ def test_real_coauthorship_graph_same_suggestions_as_embedded(
 ) -> None:
     edges = dblp_subset(10_000)
     emb, got = _both(edges, linkpred.Params(), spark_settings, tmp_path)
-    assert len({x.source for x in emb}) > 2000
+    assert len({x.source for x in emb}) > 1000
     assert_same(emb, got)
 
 
