@@ -4,12 +4,13 @@ rank, and store each researcher's suggestions back as one list per property on t
 Flow: (1) page through researchers in id order (keyset pages on the unique index) twice — ids, names, open flags
 and the digest of their stored suggestions, then their COAUTHOR (with first years) / WORKS_ON / AFFILIATED_WITH /
 SAME_AS edges and their works' [year, venue], mapped straight to integer arrays (topic and institution names are
-read once at the end); (2) kg.linkpred ranks candidates block by block with the model (the shipped one, or a
-graph's own from `kg discover train`); (3) WRITERS writer threads store earlier blocks while the next block is
-ranked: one row per researcher (suggested ids, suggested_scores, suggested_reasons as compact JSON with ids only,
-suggested_run, suggested_digest), so batches share no node and sessions never wait for each other; a researcher
-whose new suggestions have the digest already stored is not written at all (a re-run that changes nothing writes
-nothing). With --out the same suggestions also go to JSON lines or CSV. Memory holds ids, names and integer
+read once at the end); (2) the ranking engine ranks the candidates with the model (the shipped one, or a graph's
+own from `kg discover train`): kg.linkpred block by block in this process (`embedded`), or the same computation on
+Apache Spark (`spark`, kg.derive.discover_spark: the same suggestions, read back in blocks of sources); (3) WRITERS
+writer threads store earlier blocks while the next block is ranked: one row per researcher (suggested ids,
+suggested_scores, suggested_reasons as compact JSON with ids only, suggested_run, suggested_digest), so batches
+share no node and sessions never wait for each other; a researcher whose new suggestions have the digest already
+stored is not written at all (a re-run that changes nothing writes nothing). With --out the same suggestions also go to JSON lines or CSV. Memory holds ids, names and integer
 arrays, plus at most WRITERS + 1 blocks of suggestions in flight.
 
 Why lists and not one SUGGESTED_COLLABORATOR relationship per suggestion: at 1.66M researchers × 10 suggestions,
@@ -79,6 +80,8 @@ NO_DIGEST = 0  # a researcher without stored suggestions
 
 # advance(phase, done, total): progress callback.
 Advance = Callable[[str, int, int], None]
+# Where the ranking runs (`kg discover --engine`): this process, or Spark at KG_SPARK_MASTER.
+ENGINES = ("embedded", "spark")
 
 
 @dataclass
@@ -367,11 +370,15 @@ def run_discovery(
     model: linkpred.Model | None = None,
     progress: bool | None = None,
     run_id: str | None = None,
+    engine: str = "embedded",
 ) -> DiscoverySummary:
-    """Rank collaborators for every researcher (or the given ones), store their suggestion lists, export."""
+    """Rank collaborators for every researcher (or the given ones) on the engine, store their suggestion lists,
+    export."""
     s = settings or get_settings()
     if top_k < 1:
         raise InputError(f"--top must be at least 1 (got {top_k})")
+    if engine not in ENGINES:
+        raise InputError(f"--engine {engine}: the discovery engine is {' or '.join(ENGINES)}")
     out_path = Path(out) if out is not None else None
     if out_path is not None:
         out_format(out_path)  # fail before any work on an unknown extension
@@ -392,7 +399,8 @@ def run_discovery(
             sources = np.array(sorted({index[r] for r in researcher_ids}), dtype=np.int64)
         else:
             sources = np.arange(len(inp.researcher_ids), dtype=np.int64)
-        graph = linkpred.Graph(inp.edges)
+        t_rank = time.monotonic()
+        pairs, ranked = rank(inp.edges, sources, p, engine, s)
         writer = _Writer(out_path) if out_path is not None else None
         covered = suggested = with_any = written = 0
         # WRITERS writer threads store earlier blocks while this thread ranks the next one; at most WRITERS + 1
@@ -418,8 +426,7 @@ def run_discovery(
 
         try:
             with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-                t_rank = time.monotonic()
-                for batch, suggestions in linkpred.suggest(graph, sources, p):
+                for batch, suggestions in ranked:
                     rows = _changed_rows(inp, run, batch, suggestions, writer)
                     timings["rank_s"] += time.monotonic() - t_rank
                     if rows:
@@ -444,13 +451,27 @@ def run_discovery(
         suggestions=suggested,
         written=written,
         graph_researchers=len(inp.researcher_ids),
-        coauthor_pairs=len(graph.adj) // 2,
+        coauthor_pairs=pairs,
         out=out_path,
         seconds=time.monotonic() - started,
         params={k: v for k, v in p.__dict__.items() if k != "model"}
         | {"model": p.model.to_json() if p.model else None},
         timings=timings,
     )
+
+
+def rank(
+    edges: linkpred.EdgeList, sources: np.ndarray, p: linkpred.Params, engine: str, s: Settings
+) -> tuple[int, Iterator[tuple[np.ndarray, list[linkpred.Suggestion]]]]:
+    """The engine boundary: (the graph's co-author pairs, (block of sources, their suggestions) in source order)
+    from kg.linkpred in this process or from Spark — the same suggestions either way."""
+    if engine == "spark":
+        from kg.derive import discover_spark
+
+        ranked = discover_spark.rank(edges, sources, p, s)
+        return ranked.coauthor_pairs, ranked.batches
+    graph = linkpred.Graph(edges)
+    return len(graph.adj) // 2, linkpred.suggest(graph, sources, p)
 
 
 def _drop_old_edges(driver: Driver, s: Settings) -> None:

@@ -136,6 +136,9 @@ def discover_cmd(
     show: Annotated[
         bool, typer.Option("--show", help="Print each given researcher's suggestions with reasons.")
     ] = False,
+    engine: Annotated[
+        str, typer.Option("--engine", help="Rank here (embedded) or on Spark at KG_SPARK_MASTER (spark).")
+    ] = "embedded",
 ) -> None:
     """Suggest collaborators: people a researcher has not written with, ranked by a fitted score over shared
     co-authors (resource allocation, hubs damped), shared topics, institutions and venues, and the candidate's
@@ -154,6 +157,7 @@ def discover_cmd(
         out=out,
         model=fitted,
         settings=settings(),
+        engine=engine,
     )
     console.print(
         f"run {summary.run}: {summary.suggestions} suggestions for {summary.with_suggestions} of "
