@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from neo4j import Driver
 
-from kg import db, discover, linkpred
+from kg import discover, graphdb, linkpred
 from kg.config import Settings, get_settings
 from tests.conftest import SHARED_DATA
 
@@ -278,7 +278,7 @@ def _build(drv: Driver, s: Settings, g: SynthGraph) -> None:
             for b in authors[i + 1 :]:
                 y = first.get((a, b))
                 first[(a, b)] = year if year >= 0 and (y is None or year < y) else y
-    db.run(
+    graphdb.run(
         drv,
         GRAPH_CYPHER,
         {
@@ -305,7 +305,7 @@ def _build(drv: Driver, s: Settings, g: SynthGraph) -> None:
 
 
 def _lists(drv: Driver, s: Settings) -> dict[str, Any]:
-    rows = db.run(
+    rows = graphdb.run(
         drv,
         "MATCH (a:Researcher) WHERE a.suggested IS NOT NULL RETURN a.id AS id, a.suggested AS targets, "
         "a.suggested_scores AS scores, a.suggested_reasons AS reasons, a.suggested_digest AS digest ORDER BY a.id",
@@ -323,7 +323,7 @@ def test_kg_discover_engine_spark_stores_the_embedded_lists(
     embedded = _lists(graph, neo4j_settings)
     assert len(embedded) == summary.with_suggestions > 100
     assert any(json.loads(r)["s"] for _, _, reasons, _ in embedded.values() for r in reasons)  # venues shared
-    db.run(
+    graphdb.run(
         graph,
         "MATCH (a:Researcher) SET a.suggested = null, a.suggested_scores = null, a.suggested_reasons = null, "
         "a.suggested_digest = null",
