@@ -16,7 +16,7 @@ from neo4j import Driver
 from api.config import ApiSettings
 from api.main import create_app
 from kg import db, defaultdata
-from kg.commands.main_job import data_inputs
+from kg.cli.main_job import data_inputs
 from kg.config import Settings
 from kg.models import AuthorRef, InstitutionRef, Provenance, TopicRef, WorkIds, WorkRecord
 from kg.sample import choose, measure, unique_works

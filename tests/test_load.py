@@ -432,7 +432,7 @@ def test_a_load_killed_half_way_and_run_again_ends_like_a_clean_load(
 def kg(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     code = (
         "import sys\nfrom kg import cli\n"
-        "for m in ('kg.commands.load', 'kg.commands.identity'):\n"
+        "for m in ('kg.cli.load', 'kg.cli.identity'):\n"
         "    if m not in cli.COMMAND_MODULES:\n        cli.COMMAND_MODULES.append(m)\n"
         "cli.main(sys.argv[1:])\n"
     )

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kg import coauthors, discover
-from kg.commands.common import console, driver, err_console, fail, settings
+from kg.cli.common import console, driver, err_console, fail, settings
 
 coauthors_app = typer.Typer(
     help="The derived COAUTHOR graph: rebuild it, update it for some researchers, show close collaborators.",

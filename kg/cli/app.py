@@ -24,20 +24,20 @@ app = typer.Typer(
 
 # One module per area; each defines register(app). Add a line here when an area gets commands.
 COMMAND_MODULES = [
-    "kg.commands.database",
-    "kg.commands.cypher",
-    "kg.commands.parse",
-    "kg.commands.load",
-    "kg.commands.stage",
-    "kg.commands.harvest",
-    "kg.commands.enrich",
-    "kg.commands.identity",
-    "kg.commands.coauthors",
-    "kg.commands.synth",
-    "kg.commands.sample",
-    "kg.commands.main_job",
-    "kg.commands.topics",
-    "kg.commands.serve",
+    "kg.cli.database",
+    "kg.cli.cypher",
+    "kg.cli.parse",
+    "kg.cli.load",
+    "kg.cli.stage",
+    "kg.cli.harvest",
+    "kg.cli.enrich",
+    "kg.cli.identity",
+    "kg.cli.coauthors",
+    "kg.cli.synth",
+    "kg.cli.sample",
+    "kg.cli.main_job",
+    "kg.cli.topics",
+    "kg.cli.serve",
 ]
 
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from kg import defaultdata
-from kg.commands.common import console, settings
+from kg.cli.common import console, settings
 from kg.errors import InputError
 from kg.models import WorkRecord
 from kg.sample import Connectivity, choose, measure, unique_works, work_key

@@ -13,7 +13,7 @@ import typer
 from neo4j import Driver
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from kg.commands.common import StageOpt, console, driver, err_console, settings
+from kg.cli.common import StageOpt, console, driver, err_console, settings
 from kg.config import Settings
 from kg.errors import InputError, KGError, OutputError
 from kg.models import Record, Reject

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from kg import db, localdb
-from kg.commands.common import console, driver, settings
+from kg.cli.common import console, driver, settings
 
 db_app = typer.Typer(
     help="Run the local Neo4j 5.26 Community (from Maven Central jars).", no_args_is_help=True

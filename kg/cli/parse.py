@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from kg.commands.common import err_console, fail
+from kg.cli.common import err_console, fail
 from kg.errors import InputError
 
 FORMAT_HELP = (

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from kg.commands.common import StageOpt, console, fail, settings
+from kg.cli.common import StageOpt, console, fail, settings
 from kg.stage.store import StageBusy, StageStore
 
 stage_app = typer.Typer(

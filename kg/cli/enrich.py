@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from kg.commands.common import console, err_console, settings
+from kg.cli.common import console, err_console, settings
 from kg.errors import InputError
 from kg.harvest.enrich import Target
 
@@ -113,14 +113,14 @@ def enrich_command(
     to_load = [*(paths or []), *([str(path)] if path else [])]
     if not to_load:
         return
-    from kg.commands.load import run_load
+    from kg.cli.load import run_load
 
     raise typer.Exit(run_load(to_load))
 
 
 def _graph_targets(researcher: str) -> list[Target]:
     from kg import db
-    from kg.commands.common import driver
+    from kg.cli.common import driver
     from kg.normalize import normalize_arxiv, normalize_doi
 
     rows = db.run_named(driver(), "enrich/researcher_works", {"id": researcher}, settings=settings())

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kg.commands.common import console, driver, settings
+from kg.cli.common import console, driver, settings
 
 identity_app = typer.Typer(
     help="Curate researcher identity: decisions that override the resolver and survive reloads.",

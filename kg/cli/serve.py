@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from kg.commands.common import console, err_console, settings
+from kg.cli.common import console, err_console, settings
 from kg.config import Settings
 from kg.errors import ConfigError, LocalDBError
 

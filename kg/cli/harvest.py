@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from kg.commands.common import console, err_console, settings
+from kg.cli.common import console, err_console, settings
 from kg.errors import InputError
 
 harvest_app = typer.Typer(
@@ -87,7 +87,7 @@ def _run(
         console.print("nothing to load", markup=False)
         return
     if load and finished:
-        from kg.commands.load import run_load
+        from kg.cli.load import run_load
 
         raise typer.Exit(run_load([str(result.output)], no_derived=no_derived))
     console.print(f"kg load {result.output}", markup=False, soft_wrap=True)

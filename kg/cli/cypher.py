@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kg import cypherlib
-from kg.commands.common import console, driver, err_console, settings
+from kg.cli.common import console, driver, err_console, settings
 
 cypher_app = typer.Typer(
     help="The analyst's Cypher library: named, documented queries from cypher/queries, run read-only.",

@@ -18,7 +18,7 @@ import typer
 from neo4j import Driver
 
 from kg import __version__, db, defaultdata, localdb
-from kg.commands.common import console, driver, fail, settings
+from kg.cli.common import console, driver, fail, settings
 from kg.config import Settings
 from kg.sample import WELL_CONNECTED_COAUTHORS, WELL_CONNECTED_WORKS
 
@@ -248,7 +248,7 @@ def up(
             soft_wrap=True,
         )
         return
-    from kg.commands.serve import run_server
+    from kg.cli.serve import run_server
 
     console.print(
         f"\nReady in {total}. Open: {url}" + (f"  ({who})" if who else "") + "\n",

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kg.commands.common import console, driver, fail, settings
+from kg.cli.common import console, driver, fail, settings
 
 topics_app = typer.Typer(
     help="Topics: the OpenAlex taxonomy and arXiv categories, the topic classifier (train, eval), topics "
