@@ -82,13 +82,13 @@ def read_labeled(paths: Sequence[Path], taxonomy: Taxonomy) -> tuple[list[Labele
     """Works that arrive with source topics, from the project's parsers: OpenAlex works with topics, and arXiv
     works whose categories map to an OpenAlex subfield. One per OpenAlex id / arXiv id / DOI / title (the first
     seen). Returns the works and the files they came from."""
-    import loaders
     from kg.models import WorkRecord
+    from kg.sources import parsers
 
     seen: set[str] = set()
     out: list[LabeledWork] = []
     files: set[str] = set()
-    for rec in loaders.iter_records([str(p) for p in paths]):
+    for rec in parsers.iter_records([str(p) for p in paths]):
         if not isinstance(rec, WorkRecord):
             continue
         # OpenAlex works are one per OpenAlex id (two records of one paper share a fold: see folds_by_work);

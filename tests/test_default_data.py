@@ -20,8 +20,8 @@ from kg.cli.main_job import data_inputs
 from kg.config import Settings
 from kg.models import AuthorRef, InstitutionRef, Provenance, TopicRef, WorkIds, WorkRecord
 from kg.sample import choose, measure, unique_works
+from kg.sources.parsers import iter_records
 from kg.taxonomy import default_path, read_taxonomy
-from loaders import iter_records
 
 DATA = defaultdata.DATA_DIR
 SOURCE = json.loads((DATA / "SOURCE.json").read_text(encoding="utf-8"))

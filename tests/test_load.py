@@ -164,11 +164,11 @@ CYPHER_TITLE = "'}) DETACH DELETE n //"
 
 
 def load_paths(drv: Driver, s: Settings, paths: list[str], batch_size: int = 50) -> pipeline.LoadSummary:
-    import loaders
+    from kg.sources import parsers
 
     return pipeline.load(
         drv,
-        [(p, loaders.iter_records([p])) for p in paths],
+        [(p, parsers.iter_records([p])) for p in paths],
         batch_size=batch_size,
         settings=s,
         derive=False,

@@ -10,7 +10,7 @@ import typer
 
 from kg.cli.common import console, err_console, settings
 from kg.errors import InputError
-from kg.harvest.enrich import Target
+from kg.sources.harvest.enrich import Target
 
 
 def enrich_command(
@@ -41,9 +41,9 @@ def enrich_command(
 ) -> None:
     """Enrich works known only by title: matched by arXiv id, DOI or exact title within a year with the researcher
     among the authors (never a loose guess), then loaded."""
-    import loaders
-    from kg.harvest import enrich as en
-    from kg.harvest import sources as hs
+    from kg.sources import parsers
+    from kg.sources.harvest import enrich as en
+    from kg.sources.harvest import sources as hs
 
     s = settings()
     chosen = list(sources or en.ENRICH_SOURCES)
@@ -54,7 +54,7 @@ def enrich_command(
         raise InputError("give a file of works (a profile page) or --researcher ID")
     targets: list[Target] = []
     for p in paths or []:
-        targets += list(en.targets_from_records(loaders.iter_records([p])))
+        targets += list(en.targets_from_records(parsers.iter_records([p])))
     if researcher:
         targets += _graph_targets(researcher)
     if not targets:

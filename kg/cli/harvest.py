@@ -47,8 +47,8 @@ def _run(
     max_pages: int | None,
     no_derived: bool = False,
 ) -> None:
-    from kg.harvest.plan import Plan
-    from kg.harvest.run import Checkpoint, run_harvest
+    from kg.sources.harvest.plan import Plan
+    from kg.sources.harvest.run import Checkpoint, run_harvest
 
     assert isinstance(plan, Plan)
     s = settings()
@@ -94,7 +94,7 @@ def _run(
 
 
 def _done(cp_path: Path) -> bool:
-    from kg.harvest.run import Checkpoint
+    from kg.sources.harvest.run import Checkpoint
 
     return Checkpoint.read(cp_path).done if cp_path.exists() else False
 
@@ -125,7 +125,7 @@ def openalex_command(
     no_derived: NoDerivedOpt = False,
 ) -> None:
     """OpenAlex works (cursor paging, 200 a page, KG_MAILTO for the polite pool)."""
-    from kg.harvest.sources import OpenAlex, openalex_filter
+    from kg.sources.harvest.sources import OpenAlex, openalex_filter
 
     s = settings()
     f = openalex_filter(author, institution, topic, from_updated_date, filter)
@@ -149,7 +149,7 @@ def arxiv_command(
     no_derived: NoDerivedOpt = False,
 ) -> None:
     """arXiv API search (100 a page, KG_ARXIV_DELAY seconds between requests: arXiv asks for 3)."""
-    from kg.harvest.sources import Arxiv, arxiv_query
+    from kg.sources.harvest.sources import Arxiv, arxiv_query
 
     s = settings()
     q = (
@@ -182,7 +182,7 @@ def crossref_command(
     no_derived: NoDerivedOpt = False,
 ) -> None:
     """Crossref works (cursor paging; KG_MAILTO for the polite pool)."""
-    from kg.harvest.sources import Crossref
+    from kg.sources.harvest.sources import Crossref
 
     s = settings()
     all_dois = list(dois or []) + _lines(doi_file)
@@ -209,7 +209,7 @@ def orcid_command(
     no_derived: NoDerivedOpt = False,
 ) -> None:
     """An ORCID iD's person (name, other names) and works, from the public API v3.0."""
-    from kg.harvest.sources import Orcid
+    from kg.sources.harvest.sources import Orcid
 
     s = settings()
     _run(Orcid(s, orcids=orcids), s.orcid_api, out, restart, load, max_pages, no_derived)
@@ -243,7 +243,7 @@ def semanticscholar_command(
     no_derived: NoDerivedOpt = False,
 ) -> None:
     """Semantic Scholar papers and authors (KG_S2_API_KEY sent as x-api-key; KG_S2_DELAY between requests)."""
-    from kg.harvest.sources import SemanticScholar
+    from kg.sources.harvest.sources import SemanticScholar
 
     s = settings()
     plan = SemanticScholar(

@@ -23,11 +23,11 @@ def _sources(
     paths: list[str], fmt: str | None, known: set[str] | None
 ) -> Iterator[tuple[str, Iterable[Record | Reject]]]:
     try:
-        import loaders
+        from kg.sources import parsers
     except ImportError as e:  # the parsers are another module; say so plainly rather than with a traceback
         raise InputError(f"the parsers (loaders package) are not available: {e}") from e
     for p in paths:
-        yield p, loaders.iter_records([p], fmt=fmt, known_names=known)
+        yield p, parsers.iter_records([p], fmt=fmt, known_names=known)
 
 
 def _check_paths(paths: list[str]) -> None:

@@ -44,7 +44,7 @@ def parse_command(
     "topic" | "reject", …}). Rejects are also named on standard error, and so are notes (a reject with "note":
     true: a record kept after parsing removed control characters from it). Exit 0 when nothing was rejected or
     repaired, 3 when some records were, 1 when everything was rejected or an input cannot be read."""
-    from loaders import iter_records
+    from kg.sources.parsers import iter_records
 
     names = _known_names(known_names)
     parsed = rejected = noted = 0

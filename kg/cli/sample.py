@@ -31,7 +31,7 @@ DEFAULT_BUDGET_KB = 2500
 
 def _works(paths: list[Path]) -> tuple[list[WorkRecord], int]:
     """Every work record the parsers find under paths (in file order) and how many records were rejected."""
-    from loaders import iter_records
+    from kg.sources.parsers import iter_records
 
     works: list[WorkRecord] = []
     rejected = 0
@@ -51,8 +51,8 @@ def _works(paths: list[Path]) -> tuple[list[WorkRecord], int]:
 
 
 def _is_recorded(file: str) -> bool:
-    from loaders import detect_format
-    from loaders.base import HEAD_SIZE
+    from kg.sources.parsers import detect_format
+    from kg.sources.parsers.base import HEAD_SIZE
 
     try:
         with open(file, "rb") as fh:

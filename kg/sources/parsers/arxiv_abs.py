@@ -10,7 +10,7 @@ from functools import partial
 
 from kg.models import AuthorRef, Provenance, Record, Reject, SourceName, WorkIds, WorkRecord
 from kg.normalize import normalize_arxiv, normalize_doi
-from loaders.base import Input, RecordError, check_year, detex, guarded, reject
+from kg.sources.parsers.base import Input, RecordError, check_year, detex, guarded, reject
 
 SOURCE: SourceName = "arxiv-abs"
 _HEAD = re.compile(r"^-{20,}[ \t]*\r?\n\\\\[ \t]*\r?\n(?:arXiv|Paper):", re.M)

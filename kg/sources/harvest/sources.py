@@ -8,9 +8,9 @@ from typing import Any
 
 from kg.config import Settings
 from kg.errors import HarvestError, InputError
-from kg.harvest.client import PoliteClient, Request
-from kg.harvest.plan import Page, Plan
 from kg.normalize import normalize_doi, normalize_openalex, normalize_orcid
+from kg.sources.harvest.client import PoliteClient, Request
+from kg.sources.harvest.plan import Page, Plan
 
 SOURCES = ("openalex", "arxiv", "crossref", "orcid", "semanticscholar")
 

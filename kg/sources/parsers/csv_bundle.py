@@ -16,7 +16,7 @@ import numpy as np
 
 from kg.models import AuthorRef, InstitutionRef, Provenance, Record, Reject, WorkIds, WorkRecord
 from kg.normalize import normalize_arxiv, normalize_doi
-from loaders.base import (
+from kg.sources.parsers.base import (
     MAX_LINE_BYTES,
     LineTooLong,
     RecordError,

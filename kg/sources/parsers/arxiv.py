@@ -11,7 +11,7 @@ from typing import Any
 
 from kg.models import Provenance, Record, Reject, WorkIds, WorkRecord
 from kg.normalize import normalize_arxiv, normalize_doi
-from loaders.base import (
+from kg.sources.parsers.base import (
     Input,
     RecordError,
     as_year,

@@ -7,8 +7,8 @@ from collections.abc import Collection, Iterator
 from functools import partial
 
 from kg.models import Provenance, Record, Reject, WorkRecord
-from loaders.base import MONTH_RE, Input, RecordError, author_ref, guarded, month_number
-from loaders.names import split_title_authors
+from kg.sources.parsers.base import MONTH_RE, Input, RecordError, author_ref, guarded, month_number
+from kg.sources.parsers.names import split_title_authors
 
 # "LGFeb 3, 2023Code", "4.2 cs.LG Feb 3", "0.87CLDec 30, 2025 · DeepMind": optional score, category code, a date
 # whose year may be missing, an optional "Code" flag and an optional " · Organisation".

@@ -8,7 +8,7 @@ from functools import partial
 
 from kg.models import Provenance, Record, Reject, ReportedCounts, ResearcherIds, ResearcherRecord, WorkRecord
 from kg.normalize import name_key, short_hash, title_key
-from loaders.base import Input, RecordError, guarded, reject
+from kg.sources.parsers.base import Input, RecordError, guarded, reject
 
 # Section headings and interface text of the page: never a name, headline, title or abstract.
 _BADGES = re.compile(r"^Researcher(?P<aff>.*?)(?P<open>Open to collaborate)?$")

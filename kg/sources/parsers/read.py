@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kg.errors import InputError
 from kg.models import Record, Reject
-from loaders import (
+from kg.sources.parsers import (
     arxiv,
     arxiv_abs,
     crossref,
@@ -23,7 +23,7 @@ from loaders import (
     recorded,
     semanticscholar,
 )
-from loaders.base import GZIP_MAGIC, Input, UnreadableInput, looks_binary
+from kg.sources.parsers.base import GZIP_MAGIC, Input, UnreadableInput, looks_binary
 
 __all__ = ["FORMATS", "detect_format", "iter_records", "repair_note"]
 

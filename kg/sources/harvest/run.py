@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import HarvestError
-from kg.harvest.plan import Plan
+from kg.sources.harvest.plan import Plan
 
 CHECKPOINT_VERSION = 1
 

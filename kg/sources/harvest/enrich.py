@@ -16,9 +16,9 @@ from typing import Any
 
 from kg.config import Settings
 from kg.errors import HarvestError, InputError
-from kg.harvest.client import PoliteClient, Request
 from kg.models import ResearcherRecord, WorkRecord
 from kg.normalize import block_key, given_compatible, normalize_arxiv, normalize_doi, title_key
+from kg.sources.harvest.client import PoliteClient, Request
 
 ENRICH_SOURCES = ("arxiv", "openalex", "semanticscholar", "crossref")
 _ATOM = "http://www.w3.org/2005/Atom"
@@ -144,7 +144,7 @@ class Lookup:
                 {"filter": f"title.search:{title_phrase(t.title)}", "per-page": "5", **mailto},
             )
         if self.source == "semanticscholar":
-            from kg.harvest.sources import PAPER_FIELDS
+            from kg.sources.harvest.sources import PAPER_FIELDS
 
             base = s.s2_api.rstrip("/")
             key = f"DOI:{t.doi}" if t.doi else f"ARXIV:{t.arxiv}" if t.arxiv else None
@@ -177,7 +177,7 @@ class Lookup:
         return list(self._parse(resp.uri, resp.body))
 
     def _parse(self, uri: str, body: Any) -> Iterator[Candidate]:
-        from loaders import arxiv, crossref, openalex, semanticscholar
+        from kg.sources.parsers import arxiv, crossref, openalex, semanticscholar
 
         name = f"{self.source}:{uri}"
         if self.source == "arxiv":

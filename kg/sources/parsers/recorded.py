@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kg.models import Record, Reject
-from loaders import arxiv, crossref, openalex, orcid, semanticscholar
-from loaders.base import Input, iter_json_values, reject
+from kg.sources.parsers import arxiv, crossref, openalex, orcid, semanticscholar
+from kg.sources.parsers.base import Input, iter_json_values, reject
 
 SOURCES = ("openalex", "crossref", "orcid", "semanticscholar", "arxiv")
 _HOSTS = (

@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
-from kg.harvest.client import PoliteClient, Request
+from kg.sources.harvest.client import PoliteClient, Request
 
 
 @dataclass(frozen=True)

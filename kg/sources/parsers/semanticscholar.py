@@ -30,7 +30,7 @@ from kg.normalize import (
     normalize_s2_paper,
     title_key,
 )
-from loaders.base import Input, RecordError, check_year, each_json_value, guarded, reject
+from kg.sources.parsers.base import Input, RecordError, check_year, each_json_value, guarded, reject
 
 SOURCE: SourceName = "semanticscholar"
 

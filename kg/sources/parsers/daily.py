@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterator
 from functools import partial
 
 from kg.models import Provenance, Record, Reject, WorkRecord
-from loaders.base import MONTH_RE, Input, RecordError, guarded, month_number
+from kg.sources.parsers.base import MONTH_RE, Input, RecordError, guarded, month_number
 
 _COUNT = re.compile(r"^[•·\-*]?\s*(?P<n>\d+)\s+authors?$")
 _DATE = re.compile(

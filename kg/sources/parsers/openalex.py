@@ -25,7 +25,7 @@ from kg.models import (
     WorkRecord,
 )
 from kg.normalize import normalize_arxiv, normalize_doi, normalize_openalex, normalize_orcid, normalize_ror
-from loaders.base import Input, RecordError, as_year, author_ref, guarded, iter_json_lines, reject
+from kg.sources.parsers.base import Input, RecordError, as_year, author_ref, guarded, iter_json_lines, reject
 
 # Entity kinds with no place in the graph model (concepts, sources, publishers, funders, keywords): skipped.
 SKIPPED_KINDS = frozenset("CSPFK")

@@ -10,7 +10,7 @@ from typing import Any
 
 from kg.models import AuthorRef, InstitutionRef, Provenance, Record, Reject, SourceName, WorkIds, WorkRecord
 from kg.normalize import normalize_arxiv, normalize_doi, normalize_orcid, normalize_ror
-from loaders.base import Input, RecordError, check_year, each_json_value, guarded, reject
+from kg.sources.parsers.base import Input, RecordError, check_year, each_json_value, guarded, reject
 
 SOURCE: SourceName = "crossref"
 

@@ -27,7 +27,7 @@ from kg.models import (
     WorkRecord,
 )
 from kg.normalize import normalize_arxiv, normalize_doi, normalize_orcid, normalize_ror
-from loaders.base import Input, RecordError, check_year, detex, each_json_value, guarded, reject
+from kg.sources.parsers.base import Input, RecordError, check_year, detex, each_json_value, guarded, reject
 
 SOURCE: SourceName = "orcid"
 _ORCID_PATH = re.compile(
