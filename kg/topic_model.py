@@ -158,7 +158,7 @@ class TermExtractor:
     signals: frozenset[str] = frozenset({"title", "abstract", "venue", "categories", "keyphrases"})
 
     def __post_init__(self) -> None:
-        from kg.topics import is_content_word
+        from kg.topic_vocab import is_content_word
 
         self._is_content = is_content_word
         self.matcher: PhraseMatcher | None = None

@@ -186,7 +186,7 @@ def build_corpus(
     signals: Iterable[str] | None = None,
     sources: Sequence[str] = (),
 ) -> Corpus:
-    from kg.topics import cached_vocabulary, default_pipeline
+    from kg.topic_vocab import cached_vocabulary, default_pipeline
 
     taxonomy = read_taxonomy(taxonomy_path)
     vocab = cached_vocabulary(taxonomy_path)
@@ -767,7 +767,8 @@ def majority_baseline(corpus: Corpus, folds: int) -> dict[str, dict[str, float]]
 
 def vocab_baseline(corpus: Corpus, idx: Sequence[int]) -> dict[str, dict[str, float]]:
     """The phrase matcher (no training) on the same works, read the same way."""
-    from kg.topics import TopicAssigner, cached_vocabulary
+    from kg.topic_match import TopicAssigner
+    from kg.topic_vocab import cached_vocabulary
 
     assigner = TopicAssigner(cached_vocabulary(corpus.taxonomy_path), nlp=corpus.extractor.nlp)
     rows = [corpus.works[i].row for i in idx]
