@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from kg import coauthors, discover
-from kg.cli.common import console, driver, err_console, fail, settings
+from kg.cli.common import console, driver, fail, settings
+from kg.progress import progress_bar
 
 coauthors_app = typer.Typer(
     help="The derived COAUTHOR graph: rebuild it, update it for some researchers, show close collaborators.",
@@ -24,19 +23,9 @@ coauthors_app = typer.Typer(
 
 @contextmanager
 def _bar(label: str) -> Iterator[coauthors.Progress | None]:
-    """A rich progress bar on stderr when it is a terminal."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    with Progress(
-        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err_console
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield advance
+    """The job's (done, total) callback drawing a progress bar, when stderr is a terminal."""
+    with progress_bar(label) as bar:
+        yield (lambda done, total: bar.update(done=done, total=total)) if bar.shown else None
 
 
 @coauthors_app.command("rebuild")

@@ -4,28 +4,28 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from neo4j import Driver
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from kg.cli.common import StageOpt, console, driver, err_console, settings
 from kg.config import Settings
 from kg.errors import InputError, KGError, OutputError
 from kg.models import Record, Reject
+from kg.progress import progress_bar
+
+if TYPE_CHECKING:
+    from kg.pipeline import LoadSummary
 
 
 def _sources(
     paths: list[str], fmt: str | None, known: set[str] | None
 ) -> Iterator[tuple[str, Iterable[Record | Reject]]]:
-    try:
-        from kg.sources import parsers
-    except ImportError as e:  # the parsers are another module; say so plainly rather than with a traceback
-        raise InputError(f"the parsers (loaders package) are not available: {e}") from e
+    from kg.sources import parsers
+
     for p in paths:
         yield p, parsers.iter_records([p], fmt=fmt, known_names=known)
 
@@ -160,8 +160,6 @@ def run_load(
             "--bulk imports into the local Neo4j only; with KG_NEO4J_URI set, load without --bulk"
         )
     drv = driver()
-    show_bar = sys.stderr.isatty()
-
     saved = {"rejects": 0, "bytes": 0}
     current = ["start"]
 
@@ -172,40 +170,16 @@ def run_load(
         word = "note" if rej.note else "rejected"
         err_console.print(f"{word} {rej.message}", markup=False, soft_wrap=True)
 
-    def on_file_error(path: str, message: str) -> None:
-        err_console.print(f"error: cannot read {path}: {message}", markup=False, soft_wrap=True)
-
-    def on_write_failure(message: str) -> None:
-        err_console.print(f"not written: {message}", markup=False, soft_wrap=True)
-
-    def on_wait(message: str) -> None:
-        err_console.print(message, markup=False, soft_wrap=True)
-
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.fields[note]}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=not show_bar,
-    )
-    task = progress.add_task("loading", total=None, note="")
-
-    def on_step(text: str) -> None:
-        current[0] = text
-        if not show_bar:
-            err_console.print(f"  {text}", markup=False, soft_wrap=True)
-        progress.update(task, description=text, total=None, completed=0, note="")
-
-    def on_progress(stage_name: str, done: int, total: int) -> None:
-        note = f"{done:,} / {total:,}" if total else f"{done:,}"
-        progress.update(task, description=stage_name, total=total or None, completed=done, note=note)
-
     known = _known_names(s)
     try:
-        with progress:
+        with progress_bar("loading") as bar:
+
+            def on_step(text: str) -> None:
+                current[0] = text
+                if not bar.shown:
+                    err_console.print(f"  {text}", markup=False, soft_wrap=True)
+                bar.update(text, 0, 0)
+
             summary = pipeline.load(
                 drv,
                 _sources(paths, fmt, known),
@@ -216,11 +190,11 @@ def run_load(
                 bulk=bulk,
                 derive=not no_derived,
                 on_step=on_step,
-                on_progress=on_progress,
+                on_progress=bar.phase,
                 on_reject=on_reject,
-                on_file_error=on_file_error,
-                on_write_failure=on_write_failure,
-                on_wait=on_wait,
+                on_file_error=_say_file_error,
+                on_write_failure=_say_not_written,
+                on_wait=_say,
                 paths=paths,
             )
     except OSError as e:  # a full disk, most likely under the rejects file
@@ -239,6 +213,26 @@ def run_load(
             f"a write failed{where}: {e.strerror or e}; the load stopped during '{current[0]}', {written} "
             f"(load run {run_id}, marked failed; the next load resumes it), {kept}"
         ) from None
+    _print_summary(summary)
+    return summary.exit_code
+
+
+def _say(message: str) -> None:
+    err_console.print(message, markup=False, soft_wrap=True)
+
+
+def _say_file_error(path: str, message: str) -> None:
+    _say(f"error: cannot read {path}: {message}")
+
+
+def _say_not_written(message: str) -> None:
+    _say(f"not written: {message}")
+
+
+def _print_summary(summary: LoadSummary) -> None:
+    """What a load read, loaded, wrote and removed; rejects, unreadable files and refused rows on stderr."""
+    from kg import pipeline
+
     per_label = ", ".join(f"{label} {summary.written.get(label, 0)}" for label in pipeline.LABELS)
     rels = ", ".join(f"{k} {v}" for k, v in sorted(summary.written.items()) if k not in pipeline.LABELS)
     console.print(
@@ -268,20 +262,11 @@ def run_load(
         if state != "ok":
             console.print(f"note: {state}", markup=False, soft_wrap=True)
     if summary.rejects_file:
-        err_console.print(
-            f"{summary.rejected} rejected record(s) in {summary.rejects_file}", markup=False, soft_wrap=True
-        )
+        _say(f"{summary.rejected} rejected record(s) in {summary.rejects_file}")
     if summary.failed_files:
-        err_console.print(
-            f"{len(summary.failed_files)} file(s) could not be read", markup=False, soft_wrap=True
-        )
+        _say(f"{len(summary.failed_files)} file(s) could not be read")
     if summary.write_failures:
-        err_console.print(
-            f"{len(summary.write_failures)} row(s) Neo4j refused (listed above); everything else is written",
-            markup=False,
-            soft_wrap=True,
-        )
-    return summary.exit_code
+        _say(f"{len(summary.write_failures)} row(s) Neo4j refused (listed above); everything else is written")
 
 
 def _known_names(s: Settings) -> set[str] | None:

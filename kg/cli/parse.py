@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from kg.cli.common import err_console, fail
 from kg.errors import InputError
+from kg.progress import progress_bar
 
 FORMAT_HELP = (
     "Skip detection and read every input as this format: profile, arxiv-listing, daily-papers, openalex, "
@@ -49,17 +49,10 @@ def parse_command(
     names = _known_names(known_names)
     parsed = rejected = noted = 0
     out = sys.stdout
+    # progress only when the records go somewhere else than the terminal that watches
     show = err_console.is_terminal and not out.isatty()
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    )
     try:
-        with progress if show else _Null():
-            task = progress.add_task("parsing", total=None) if show else None
+        with progress_bar("parsing", show=show) as bar:
             for rec in iter_records(paths, fmt, names):
                 out.write(rec.model_dump_json())
                 out.write("\n")
@@ -71,8 +64,8 @@ def parse_command(
                     err_console.print(f"rejected: {rec.message}", markup=False, soft_wrap=True)
                 else:
                     parsed += 1
-                if task is not None and (parsed + rejected) % 500 == 0:
-                    progress.update(task, description=f"parsed {parsed}, rejected {rejected}")
+                if (parsed + rejected) % 500 == 0:
+                    bar.update(f"parsed {parsed}, rejected {rejected}")
     except InputError as e:
         out.flush()
         fail(str(e))
@@ -99,14 +92,6 @@ def _drop_pending_output() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
-
-
-class _Null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def register(app: typer.Typer) -> None:

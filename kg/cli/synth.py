@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from kg.cli.common import console
+from kg.progress import progress_bar
 
 
 def synth(
@@ -40,17 +40,8 @@ def synth(
     from kg.synth import SynthParams, generate
 
     params = SynthParams(works=works, seed=seed, openalex=openalex, topics_csv=topics)
-    with Progress(
-        TextColumn("synth"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    ) as bar:
-        task = bar.add_task("works", total=works)
-        manifest = generate(params, out, progress=lambda n: bar.advance(task, n))
+    with progress_bar("synth", total=works) as bar:
+        manifest = generate(params, out, progress=bar.advance)
     st = manifest["stats"]
     console.print(
         f"wrote {st['works']:,} works and {st['authorships']:,} authorships to {out} "

@@ -4,15 +4,14 @@ topics, and researcher profiles."""
 from __future__ import annotations
 
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kg.cli.common import console, driver, fail, settings
+from kg.progress import progress_bar
 
 topics_app = typer.Typer(
     help="Topics: the OpenAlex taxonomy and arXiv categories, the topic classifier (train, eval), topics "
@@ -82,19 +81,11 @@ def topics_assign(
         assigner = topics.get_assigner(s)
     assigned = 0
     step = max(1, s.batch_size)
-    with Progress(
-        TextColumn("assigning topics"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not sys.stdout.isatty(),
-    ) as progress:
-        task = progress.add_task("assign", total=len(ids))
+    with progress_bar("assigning topics", total=len(ids)) as bar:
         for i in range(0, len(ids), step):
             batch = ids[i : i + step]
             assigned += topics.assign_for_works(drv, batch, assigner=assigner, settings=s)
-            progress.advance(task, len(batch))
+            bar.advance(len(batch))
     console.print(f"topics assigned to {assigned} of {len(ids)} works ({assigner.method})", markup=False)
     if researchers:
         n = topics.refresh_researcher_topics(drv, None, settings=s)
