@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import gzip
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from neo4j import Driver
 
 from kg import db, defaultdata
 from kg.config import Settings, get_settings
-from kg.errors import InputError
+from kg.topic_table import read_table
 
 LEVELS = ("domain", "field", "subfield", "topic")
-CSV_COLUMNS = {
-    "topic_id",
-    "new_topic_label",
-    "subfield_id",
-    "subfield_name",
-    "field_id",
-    "field_name",
-    "domain_id",
-    "domain_name",
-    "keywords",
-}
 
 # arXiv categories: code → (readable name, the OpenAlex node it belongs to). Most computer-science categories sit
 # in one OpenAlex subfield; the few that span a whole field (cs.CY, cs.GL, cs.OH) point at the field.
@@ -113,13 +100,6 @@ def arxiv_topic_id(value: str) -> str | None:
     return f"arxiv:{code}" if code else None
 
 
-def topic_node_id(level: str, raw_id: str | int) -> str:
-    """'openalex:T10001' for a topic, 'openalex:subfield:1702', 'openalex:field:17', 'openalex:domain:3'."""
-    if level == "topic":
-        return f"openalex:T{raw_id}"
-    return f"openalex:{level}:{raw_id}"
-
-
 @dataclass(frozen=True)
 class TopicNode:
     """One Topic node as the taxonomy defines it."""
@@ -172,31 +152,6 @@ def default_path(settings: Settings | None = None) -> Path:
     return s.taxonomy_path or defaultdata.taxonomy_in(s.data_dir) or defaultdata.TAXONOMY
 
 
-def open_table(path: Path) -> IO[str]:
-    """The taxonomy file as text, gzipped or not."""
-    with path.open("rb") as probe:
-        gz = probe.read(2) == b"\x1f\x8b"
-    if gz:
-        return gzip.open(path, "rt", encoding="utf-8", newline="")
-    return path.open(encoding="utf-8", newline="")
-
-
-def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
-    if not path.is_file():
-        raise InputError(f"{path}: no such taxonomy file")
-    try:
-        with open_table(path) as fh:
-            reader = csv.DictReader(fh)
-            missing = CSV_COLUMNS - set(reader.fieldnames or [])
-            if missing:
-                raise InputError(
-                    f"{path}: not an OpenAlex topic table (missing columns: {', '.join(sorted(missing))})"
-                )
-            yield from reader
-    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as e:
-        raise InputError(f"{path}: cannot read the taxonomy ({e})") from e
-
-
 def read_taxonomy(path: Path, *, with_arxiv: bool = True) -> Taxonomy:
     """Parse the OpenAlex topic table (and add the arXiv categories); no database needed."""
     tax = Taxonomy()
@@ -204,28 +159,19 @@ def read_taxonomy(path: Path, *, with_arxiv: bool = True) -> Taxonomy:
     fields: dict[str, TopicNode] = {}
     subfields: dict[str, TopicNode] = {}
     topics: dict[str, TopicNode] = {}
-    for i, row in enumerate(_csv_rows(path), start=2):
-        try:
-            d_id = topic_node_id("domain", int(row["domain_id"]))
-            f_id = topic_node_id("field", int(row["field_id"]))
-            s_id = topic_node_id("subfield", int(row["subfield_id"]))
-            t_id = topic_node_id("topic", int(row["topic_id"]))
-        except (TypeError, ValueError) as e:
-            raise InputError(f"{path}:{i}: an id is not a number ({e})") from e
-        domains.setdefault(d_id, TopicNode(d_id, row["domain_name"].strip(), "domain"))
-        fields.setdefault(f_id, TopicNode(f_id, row["field_name"].strip(), "field", parent=d_id))
-        subfields.setdefault(s_id, TopicNode(s_id, row["subfield_name"].strip(), "subfield", parent=f_id))
-        name = (row.get("new_topic_label") or "").strip() or (row.get("old_topic_label") or "").strip()
-        old = (row.get("old_topic_label") or "").strip()
-        keywords = tuple(k.strip() for k in (row.get("keywords") or "").split(";") if k.strip())
+    for row in read_table(path):
+        d_id, f_id, s_id, t_id = (row.node_id(level) for level in LEVELS)
+        domains.setdefault(d_id, TopicNode(d_id, row.domain_name, "domain"))
+        fields.setdefault(f_id, TopicNode(f_id, row.field_name, "field", parent=d_id))
+        subfields.setdefault(s_id, TopicNode(s_id, row.subfield_name, "subfield", parent=f_id))
         topics[t_id] = TopicNode(
             t_id,
-            name,
+            row.name,
             "topic",
             parent=s_id,
-            keywords=keywords,
-            alt_names=(old,) if old and old != name else (),
-            summary=(row.get("summary") or "").strip(),
+            keywords=row.keywords,
+            alt_names=(row.old_name,) if row.old_name and row.old_name != row.name else (),
+            summary=row.summary,
         )
     for group in (domains, fields, subfields, topics):
         tax.nodes.update(group)

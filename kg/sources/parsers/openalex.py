@@ -26,6 +26,7 @@ from kg.models import (
 )
 from kg.normalize import normalize_arxiv, normalize_doi, normalize_openalex, normalize_orcid, normalize_ror
 from kg.sources.parsers.base import Input, RecordError, as_year, author_ref, guarded, iter_json_lines, reject
+from kg.topic_table import HEADER_COLUMNS, parse_row
 
 # Entity kinds with no place in the graph model (concepts, sources, publishers, funders, keywords): skipped.
 SKIPPED_KINDS = frozenset("CSPFK")
@@ -301,25 +302,22 @@ def _document(inp: Input) -> Iterator[Record | Reject]:
         yield from entity(item, inp.name, None, None, text[:4000])
 
 
-TAXONOMY_COLUMNS = ("topic_id", "new_topic_label", "subfield_id", "field_id", "domain_id")
-
-
 def is_taxonomy_csv(head: bytes) -> bool:
     first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", errors="replace")
-    return all(c in first.split(",") for c in TAXONOMY_COLUMNS)
+    return all(c in first.split(",") for c in HEADER_COLUMNS)
 
 
 def _taxonomy_row(row: dict[str, str], prov: Provenance) -> TopicRecord:
-    def ref(level: str) -> TopicRef:
-        num = int(row[f"{level}_id"])
-        return TopicRef(id=f"openalex:{level}:{num}", name=row[f"{level}_name"].strip() or None, level=level)  # type: ignore[arg-type]
+    t = parse_row(row)
 
-    tid = int(row["topic_id"])
+    def ref(level: str) -> TopicRef:
+        return TopicRef(id=t.node_id(level), name=t.level_name(level) or None, level=level)  # type: ignore[arg-type]
+
     return TopicRecord(
-        prov=prov.model_copy(update={"record_id": f"T{tid}"}),
-        id=f"openalex:T{tid}",
-        name=(row.get("new_topic_label") or row.get("old_topic_label") or "").strip(),
-        keywords=[k.strip() for k in (row.get("keywords") or "").split(";") if k.strip()],
+        prov=prov.model_copy(update={"record_id": f"T{t.topic_id}"}),
+        id=t.node_id("topic"),
+        name=t.name,
+        keywords=list(t.keywords),
         subfield=ref("subfield"),
         field=ref("field"),
         domain=ref("domain"),
