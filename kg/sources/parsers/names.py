@@ -6,36 +6,8 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from kg.normalize import name_key
+from kg.normalize import NAME_PARTICLES, name_key
 
-# Lower-case words that may start or sit inside a family name ("van der Berg", "de la Cruz", "bin Salman").
-PARTICLES = frozenset(
-    {
-        "van",
-        "von",
-        "der",
-        "den",
-        "de",
-        "del",
-        "della",
-        "dei",
-        "di",
-        "da",
-        "das",
-        "dos",
-        "du",
-        "la",
-        "le",
-        "bin",
-        "binti",
-        "al",
-        "el",
-        "ter",
-        "ten",
-        "zu",
-        "y",
-    }
-)
 SUFFIXES = frozenset({"Jr", "Jr.", "Sr", "Sr.", "II", "III", "IV"})
 
 _ET_AL = re.compile(r"[\s,]*\bet\s+al\.?\s*$", re.I)
@@ -120,7 +92,7 @@ def is_name_token(tok: str, *, last: bool = False, first: bool = False) -> bool:
         return False
     if all(_is_cjk(c) for c in tok):
         return True
-    if not last and tok in PARTICLES:
+    if not last and tok in NAME_PARTICLES:
         return True
     if last and tok in SUFFIXES:
         return True
@@ -154,7 +126,7 @@ def is_name(text: str) -> bool:
         if len(toks) < 2:
             return False
     if (
-        toks[0] in PARTICLES
+        toks[0] in NAME_PARTICLES
     ):  # a name never starts with a bare particle in a listing ("van" needs a given name)
         return False
     # a name in capitals ("JULIAN CLIFTON", "G. ARTURO SÁNCHEZ‐AZOFEIFA"): acronyms are short, names are not
@@ -165,7 +137,7 @@ def is_name(text: str) -> bool:
     if all(_caps_word(t) for t in toks):  # "GNN RAG" is an acronym pair, not a name
         return False
     last = toks[-1]
-    if last in PARTICLES:
+    if last in NAME_PARTICLES:
         return False
     # family name first and the given name as initials: "Carlson Kimberly M", "Shyju P J", "Masé G."
     if not is_name_token(last, last=True) and not (_is_initials(last) and _cap_part(toks[0], compound=False)):
