@@ -22,6 +22,7 @@ from neo4j import Driver
 from kg import catalog
 from kg.config import Settings, get_settings
 from kg.db import run, run_named, translated_errors
+from kg.paging import keyset_pages
 
 # update_for switches to a full rebuild when a load touches more researchers than this.
 REBUILD_ABOVE = 50_000
@@ -60,15 +61,9 @@ def _researcher_pages(
 ) -> Iterator[list[str]]:
     """Researcher ids in id order, in batches of at most `size` researchers and `max_works` works (a researcher
     with more works than that is a batch alone)."""
-    after = ""
     batch: list[str] = []
     works = 0
-    while True:
-        rows = run_named(
-            driver, "coauthors/researcher_page", {"after": after, "limit": size}, settings=settings
-        )
-        if not rows:
-            break
+    for rows in keyset_pages(driver, "coauthors/researcher_page", settings, size):
         for r in rows:
             n = int(r["works"] or 0)
             if batch and (len(batch) >= size or works + n > max_works):
@@ -76,7 +71,6 @@ def _researcher_pages(
                 batch, works = [], 0
             batch.append(r["id"])
             works += n
-        after = rows[-1]["id"]
     if batch:
         yield batch
 
