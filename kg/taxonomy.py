@@ -188,14 +188,18 @@ def read_taxonomy(path: Path, *, with_arxiv: bool = True) -> Taxonomy:
 
 
 def _node_rows(nodes: Sequence[TopicNode]) -> list[dict[str, Any]]:
+    """Rows for write/topic_merge: the taxonomy is authoritative for every field it has."""
     return [
         {
             "id": n.id,
-            "name": n.name,
-            "scheme": n.scheme,
-            "level": n.level,
-            "keywords": list(n.keywords),
-            "parent": n.parent,
+            "props": {
+                "name": n.name,
+                "scheme": n.scheme,
+                "level": n.level,
+                "keywords": list(n.keywords),
+                "sources": [n.scheme],
+                "authoritative": True,
+            },
         }
         for n in nodes
     ]
@@ -208,21 +212,25 @@ def load_taxonomy(
     load_run: str | None = None,
     settings: Settings | None = None,
 ) -> dict[str, int]:
-    """MERGE every taxonomy node and its PART_OF edge to its parent (idempotent; a parent that changed in the
-    file replaces the old edge). Returns the node counts per level, arXiv categories under "category"."""
+    """MERGE every taxonomy node (write/topic_merge, the one statement that writes Topic nodes, the load's too) and
+    its PART_OF edge to its parent (idempotent; a parent that changed in the file replaces the old edge). Returns
+    the node counts per level, arXiv categories under "category"."""
     s = settings or get_settings()
     tax = read_taxonomy(path or default_path(s))
     nodes = list(tax.nodes.values())
     batch = max(1, s.batch_size)
     for lvl in (*LEVELS, "category"):
         # Parents first, so each PART_OF finds its parent node in the same load.
-        rows = _node_rows([n for n in nodes if n.level == lvl])
-        for i in range(0, len(rows), batch):
+        level = [n for n in nodes if n.level == lvl]
+        for i in range(0, len(level), batch):
+            part = level[i : i + batch]
             db.run_named(
                 driver,
-                "topics/merge_topics",
-                {"rows": rows[i : i + batch], "load_run": load_run},
+                "write/topic_merge",
+                {"rows": _node_rows(part), "run": load_run},
                 write=True,
                 settings=s,
             )
+            edges = [{"id": n.id, "parent": n.parent} for n in part]
+            db.run_named(driver, "topics/part_of", {"rows": edges}, write=True, settings=s)
     return tax.counts()
