@@ -8,7 +8,7 @@
    wrong splits) with examples, and the blocking recall of `block_key` and of `block_keys` (with variants).
 2. `--works FILE`: the SHIPPED model on OpenAlex works it was not trained on, ids hidden (data the project has
    never seen is checked this way), with the same baselines.
-3. Listing split: each work rendered as a listing line, split by loaders.names.split_title_authors.
+3. Listing split: each work rendered as a listing line, split by kg.sources.parsers.names.split_title_authors.
 4. `--neo4j` (a SCRATCH database: it is wiped): every file under --data loaded in two orders; ids compared.
 
     python bench/identity_eval.py [--works FILE] [--data DIR] [--neo4j] [--out bench/results/identity.json]
@@ -141,7 +141,7 @@ def split_eval(
     works: Sequence[WorkRecord], fractions: Iterable[float] = (0.0, 0.25, 0.5, 1.0)
 ) -> dict[str, Any]:
     """Exact title/author split of synthetic listing lines, as the graph knows more names."""
-    from loaders.names import split_title_authors
+    from kg.sources.parsers.names import split_title_authors
 
     cases = [_listing_line(w) for w in works if w.authors and w.title]
     rng = random.Random(20261120)
@@ -167,10 +167,10 @@ def split_eval(
 
 def duplicates_eval(data: Path) -> dict[str, Any]:
     """Load every file in two orders into the configured (scratch!) Neo4j and compare."""
-    import loaders
     from kg import graphdb, localdb, pipeline
     from kg.config import get_settings
     from kg.graphdb.catalog import query
+    from kg.sources import parsers
 
     s = get_settings()
     if s.uses_local_db:  # the bench decides to start the local Neo4j; making a driver never does
@@ -186,7 +186,7 @@ def duplicates_eval(data: Path) -> dict[str, Any]:
         with tempfile.TemporaryDirectory() as stage_dir:  # each order from nothing: empty graph, empty stage
             summary = pipeline.load(
                 drv,
-                [(p, loaders.iter_records([p])) for p in order],
+                [(p, parsers.iter_records([p])) for p in order],
                 settings=s,
                 derive=False,
                 stage_path=Path(stage_dir) / "stage.duckdb",

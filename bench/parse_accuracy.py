@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kg.config import DEFAULT_SHARED_DATA
 from kg.models import WorkRecord
-from loaders import iter_records
-from loaders.names import split_title_authors
+from kg.sources.parsers import iter_records
+from kg.sources.parsers.names import split_title_authors
 from tests.test_parse_seeds import DAILY, DAILY_EXPECTED, LISTING, LISTING_EXPECTED
 
 

@@ -54,11 +54,11 @@ def corpus(works: int, seed: int, openalex: bool) -> Path:
 
 
 def stage(path: Path, src: Path) -> dict[str, Any]:
-    import loaders
+    from kg.sources import parsers
 
     t = time.monotonic()
     with StageStore(path) as st:
-        counts = st.stage("run:bench", (r for r in loaders.iter_records([str(src)]) if r.kind != "reject"))
+        counts = st.stage("run:bench", (r for r in parsers.iter_records([str(src)]) if r.kind != "reject"))
         work_records = int(st.scalar("SELECT count(*) FROM work_recs") or 0)
     return {"records": counts.new, "work_records": work_records, "seconds": round(time.monotonic() - t, 1)}
 

@@ -22,6 +22,7 @@ from neo4j import Driver
 from kg.config import Settings, get_settings
 from kg.graphdb import catalog, run, transaction
 from kg.graphdb.catalog import query
+from kg.paging import keyset_pages
 
 # update_for switches to a full rebuild when a load touches more researchers than this.
 REBUILD_ABOVE = 50_000
@@ -61,15 +62,9 @@ def _researcher_pages(
 ) -> Iterator[list[str]]:
     """Researcher ids in id order, in batches of at most `size` researchers and `max_works` works (a researcher
     with more works than that is a batch alone)."""
-    after = ""
     batch: list[str] = []
     works = 0
-    while True:
-        rows = run(
-            driver, query("coauthors/researcher_page"), {"after": after, "limit": size}, settings=settings
-        )
-        if not rows:
-            break
+    for rows in keyset_pages(driver, "coauthors/researcher_page", settings, size):
         for r in rows:
             n = int(r["works"] or 0)
             if batch and (len(batch) >= size or works + n > max_works):
@@ -77,7 +72,6 @@ def _researcher_pages(
                 batch, works = [], 0
             batch.append(r["id"])
             works += n
-        after = rows[-1]["id"]
     if batch:
         yield batch
 

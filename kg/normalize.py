@@ -162,24 +162,35 @@ def title_key(title: str) -> str:
 
 # ---- names -------------------------------------------------------------------------------------------
 
-_PARTICLES = {
-    "van",
-    "von",
-    "der",
-    "den",
-    "de",
-    "del",
-    "della",
-    "di",
-    "da",
-    "dos",
-    "du",
-    "la",
-    "le",
-    "bin",
-    "al",
-    "ter",
-}
+# Lower-case words that may start or sit inside a family name ("van der Berg", "de la Cruz", "bin Salman",
+# "Ortega y Gasset"): the one list, for name keys here and for the listing splitter (kg.sources.parsers.names).
+NAME_PARTICLES = frozenset(
+    {
+        "van",
+        "von",
+        "der",
+        "den",
+        "de",
+        "del",
+        "della",
+        "dei",
+        "di",
+        "da",
+        "das",
+        "dos",
+        "du",
+        "la",
+        "le",
+        "bin",
+        "binti",
+        "al",
+        "el",
+        "ter",
+        "ten",
+        "zu",
+        "y",
+    }
+)
 _SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
 
 
@@ -197,7 +208,8 @@ def split_name(name: str) -> tuple[list[str], str]:
         return [], parts[0] if parts else ""
     # family name: last token plus any lower-case particles right before it ("van der Berg")
     i = len(parts) - 1
-    while i - 1 > 0 and parts[i - 1].lower() in _PARTICLES:
+    # (a one-letter token is an initial, "John Y Smith", never the particle "y")
+    while i - 1 > 0 and len(parts[i - 1]) > 1 and parts[i - 1].lower() in NAME_PARTICLES:
         i -= 1
     given = [g for p in parts[:i] for g in re.split(r"\.", p) if g]
     return given, " ".join(parts[i:])
@@ -304,7 +316,7 @@ def _variant_keys(name: str) -> set[str]:
     initial = gkeys[0][:1] if gkeys else ""
     out: set[str] = set()
     parts = [_key_part(p) for p in re.split(r"[\s\-‐‑]+", family) if _key_part(p)]
-    meaningful = [p for p in parts if p not in _PARTICLES]
+    meaningful = [p for p in parts if p not in NAME_PARTICLES]
     for p in meaningful:
         out.add(f"{p}|{initial}")
     if len(meaningful) > 1 or len(meaningful) != len(parts):

@@ -169,6 +169,136 @@ def load(
     return summary
 
 
+def _counted_records(
+    sources: Iterable[tuple[str, Iterable[Record | Reject]]],
+    summary: LoadSummary,
+    sink: RejectSink,
+    on_file_error: Callable[[str, str], None] | None,
+) -> Iterator[Record]:
+    """The records of every source, counted on the summary; rejects go to the sink, an unreadable file is named."""
+    for path, items in sources:
+        try:
+            for it in items:
+                summary.read += 1
+                if isinstance(it, Reject):
+                    if it.note:  # a record repaired at parse time: reported, and it loads
+                        summary.notes += 1
+                        summary.read -= 1  # the record it notes is counted when it comes
+                    else:
+                        summary.rejected += 1
+                    sink.add(it)
+                    continue
+                summary.sources.add(it.prov.source)
+                summary.loaded += 1
+                yield it
+        except InputError as e:
+            summary.failed_files.append(path)
+            if on_file_error:
+                on_file_error(path, str(e))
+
+
+def _start_graph_run(driver: Driver, s: Settings, summary: LoadSummary, paths: Sequence[str]) -> None:
+    """The graph's schema, and the LoadRun node that says a run started."""
+    apply_schema(driver, s)
+    run(
+        driver,
+        query("load/loadrun_start"),
+        {"id": summary.run_id, "paths": list(paths), "rejects_file": summary.rejects_file},
+        write=True,
+        settings=s,
+    )
+
+
+def _stage_and_resolve(
+    st: StageStore,
+    records: Iterable[Record],
+    summary: LoadSummary,
+    s: Settings,
+    step: Step,
+    progress: Progress,
+) -> None:
+    """Parse + stage every record, then resolve works and researchers and build the COAUTHOR table (no Neo4j)."""
+    from kg.derive.coauthor_table import build_coauthor_table
+    from kg.resolve.choose import get_engine
+
+    rid = summary.run_id
+    step("parse and stage")
+    t = time.monotonic()
+    counts = st.stage(rid, records, on_chunk=lambda c: progress("stage", c.read, 0))
+    summary.new_records = counts.new
+    summary.stage_seconds["stage"] = time.monotonic() - t
+    st.set_phase(rid, "resolve")
+
+    t = time.monotonic()
+    step("resolve works and researchers")
+    get_engine(s).resolve(st, on_progress=progress)
+    summary.stage_seconds["resolve"] = time.monotonic() - t
+    t = time.monotonic()
+    build_coauthor_table(st, s.coauthor_author_cap)
+    summary.stage_seconds["coauthors"] = time.monotonic() - t
+    st.set_phase(rid, "write")
+
+
+def _finish_props(summary: LoadSummary, st: StageStore, status: str, rejects: int) -> dict[str, Any]:
+    """The LoadRun node's closing properties."""
+    finish: dict[str, Any] = {
+        "status": status,
+        "source": ",".join(sorted(summary.sources)),
+        "read": summary.read,
+        "loaded": summary.loaded,
+        "new_records": summary.new_records,
+        "rejected": summary.rejected,
+        "failed_files": summary.failed_files,
+        "rejects_file": summary.rejects_file if rejects else None,
+        "counts": json.dumps(dict(sorted(summary.written.items()))),
+        "deleted": json.dumps(dict(sorted(summary.deleted.items()))),
+        **{f"count_{label.lower()}": summary.written.get(label, 0) for label in LABELS},
+        "seconds": round(summary.seconds, 3),
+        "derived_seconds": round(summary.derived_seconds, 3),
+        "stage_seconds": json.dumps({k: round(v, 2) for k, v in summary.stage_seconds.items()}),
+        "resumed": summary.resumed,
+        "stage": st.stage_id,
+        "bulk": summary.bulk,
+    }
+    if summary.generation is not None:
+        # this run brought the graph to the stage's write generation: later runs trust what the stage says
+        # the graph holds only while the graph carries it
+        finish["stage_generation"] = summary.generation
+    return finish
+
+
+def _finish_run(
+    driver: Driver | None, st: StageStore, s: Settings, summary: LoadSummary, status: str, rejects: int
+) -> None:
+    """Record the run's end in the graph (when it has its LoadRun node) and in the stage."""
+    rid = summary.run_id
+    if driver is not None:
+        try:
+            finish = _finish_props(summary, st, status, rejects)
+            run(driver, query("load/loadrun_finish"), {"id": rid, "props": finish}, write=True, settings=s)
+            if summary.resumed:
+                run(
+                    driver,
+                    query("load/loadrun_resumed"),
+                    {"ids": summary.resumed, "by": rid},
+                    write=True,
+                    settings=s,
+                )
+        except Exception:  # the run's own record must not hide the error that stopped the load
+            log.warning("could not record the end of load run %s", rid)
+    st.finish_run(
+        rid,
+        status,
+        read=summary.read,
+        staged=summary.loaded,
+        new_records=summary.new_records,
+        rejected=summary.rejected,
+        failed_files=summary.failed_files,
+        counts=json.dumps(dict(sorted(summary.written.items()))),
+        sources=sorted(summary.sources),
+    )
+
+
 def _run(
     driver: Driver,
     st: StageStore,
@@ -196,76 +326,20 @@ def _run(
     graph_ready = False
     fresh_driver: Driver | None = None
     if not bulk:
-        apply_schema(driver, s)
-        run(
-            driver,
-            query("load/loadrun_start"),
-            {"id": rid, "paths": list(paths), "rejects_file": summary.rejects_file},
-            write=True,
-            settings=s,
-        )
+        _start_graph_run(driver, s, summary, paths)
         graph_ready = True
     status = "failed"
     try:
-        # parse + stage
-        step("parse and stage")
-        t = time.monotonic()
-        current = [""]
+        _stage_and_resolve(
+            st, _counted_records(sources, summary, sink, on_file_error), summary, s, step, progress
+        )
 
-        def records() -> Iterator[Record]:
-            for path, items in sources:
-                current[0] = path
-                try:
-                    for it in items:
-                        summary.read += 1
-                        if isinstance(it, Reject):
-                            if it.note:  # a record repaired at parse time: reported, and it loads
-                                summary.notes += 1
-                                summary.read -= 1  # the record it notes is counted when it comes
-                            else:
-                                summary.rejected += 1
-                            sink.add(it)
-                            continue
-                        summary.sources.add(it.prov.source)
-                        summary.loaded += 1
-                        yield it
-                except InputError as e:
-                    summary.failed_files.append(path)
-                    if on_file_error:
-                        on_file_error(path, str(e))
-
-        counts = st.stage(rid, records(), on_chunk=lambda c: progress("stage", c.read, 0))
-        summary.new_records = counts.new
-        summary.stage_seconds["stage"] = time.monotonic() - t
-        st.set_phase(rid, "resolve")
-
-        # resolve
-        from kg.derive.coauthor_table import build_coauthor_table
-        from kg.resolve.choose import get_engine
-
-        t = time.monotonic()
-        step("resolve works and researchers")
-        get_engine(s).resolve(st, on_progress=progress)
-        summary.stage_seconds["resolve"] = time.monotonic() - t
-        t = time.monotonic()
-        build_coauthor_table(st, s.coauthor_author_cap)
-        summary.stage_seconds["coauthors"] = time.monotonic() - t
-        st.set_phase(rid, "write")
-
-        # write
         t = time.monotonic()
         if bulk:
             _bulk_write(driver, st, s, rid, summary, step)
             # a new database: the old driver's bookmarks point past its transactions
             driver = fresh_driver = open_driver(s)
-            apply_schema(driver, s)
-            run(
-                driver,
-                query("load/loadrun_start"),
-                {"id": rid, "paths": list(paths), "rejects_file": summary.rejects_file},
-                write=True,
-                settings=s,
-            )
+            _start_graph_run(driver, s, summary, paths)
             graph_ready = True
         else:
             _online_write(driver, st, s, rid, summary, batch_size, step, progress, on_write_failure)
@@ -283,55 +357,7 @@ def _run(
     finally:
         sink.close()
         summary.seconds = time.monotonic() - t0
-        finish: dict[str, Any] = {
-            "status": status,
-            "source": ",".join(sorted(summary.sources)),
-            "read": summary.read,
-            "loaded": summary.loaded,
-            "new_records": summary.new_records,
-            "rejected": summary.rejected,
-            "failed_files": summary.failed_files,
-            "rejects_file": summary.rejects_file if sink.count else None,
-            "counts": json.dumps(dict(sorted(summary.written.items()))),
-            "deleted": json.dumps(dict(sorted(summary.deleted.items()))),
-            **{f"count_{label.lower()}": summary.written.get(label, 0) for label in LABELS},
-            "seconds": round(summary.seconds, 3),
-            "derived_seconds": round(summary.derived_seconds, 3),
-            "stage_seconds": json.dumps({k: round(v, 2) for k, v in summary.stage_seconds.items()}),
-            "resumed": summary.resumed,
-            "stage": st.stage_id,
-            "bulk": summary.bulk,
-        }
-        if summary.generation is not None:
-            # this run brought the graph to the stage's write generation: later runs trust what the stage says
-            # the graph holds only while the graph carries it
-            finish["stage_generation"] = summary.generation
-        if graph_ready:
-            try:
-                run(
-                    driver, query("load/loadrun_finish"), {"id": rid, "props": finish}, write=True, settings=s
-                )
-                if summary.resumed:
-                    run(
-                        driver,
-                        query("load/loadrun_resumed"),
-                        {"ids": summary.resumed, "by": rid},
-                        write=True,
-                        settings=s,
-                    )
-            except Exception:  # the run's own record must not hide the error that stopped the load
-                log.warning("could not record the end of load run %s", rid)
-        st.finish_run(
-            rid,
-            status,
-            read=summary.read,
-            staged=summary.loaded,
-            new_records=summary.new_records,
-            rejected=summary.rejected,
-            failed_files=summary.failed_files,
-            counts=json.dumps(dict(sorted(summary.written.items()))),
-            sources=sorted(summary.sources),
-        )
+        _finish_run(driver if graph_ready else None, st, s, summary, status, sink.count)
         if fresh_driver is not None:
             fresh_driver.close()
     if not sink.count:

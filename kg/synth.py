@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kg.errors import InputError
+from kg.topic_table import read_table
 
 WORKS_HEADER = ["work_id", "title", "year", "venue", "doi", "arxiv_id", "abstract"]
 AUTHORSHIPS_HEADER = ["work_id", "author_id", "author_name", "position", "institution_id", "institution_name"]
@@ -157,30 +158,25 @@ _VENUE_FRAMES = (
 def load_vocabulary(path: Path | None = None) -> tuple[TopicVocab, ...]:
     """Topics with keywords from the OpenAlex taxonomy table (by default the one kg.taxonomy finds, which the
     package ships), else a small built-in vocabulary."""
-    from kg.taxonomy import default_path, open_table
+    from kg.taxonomy import default_path
 
     p = path if path is not None else default_path()
     rows: list[TopicVocab] = []
     if p.is_file():
-        try:
-            with open_table(p) as fh:
-                for row in csv.DictReader(fh):
-                    kws = tuple(k.strip() for k in (row.get("keywords") or "").split(";") if k.strip())
-                    rows.append(
-                        TopicVocab(
-                            id=int(row["topic_id"]),
-                            name=(row.get("new_topic_label") or row.get("old_topic_label") or "").strip(),
-                            keywords=kws or (row["subfield_name"],),
-                            subfield_id=int(row["subfield_id"]),
-                            subfield=row["subfield_name"],
-                            field_id=int(row["field_id"]),
-                            field=row["field_name"],
-                            domain_id=int(row["domain_id"]),
-                            domain=row["domain_name"],
-                        )
-                    )
-        except (KeyError, ValueError, csv.Error) as e:
-            raise InputError(f"{p}: not an OpenAlex topics CSV ({e})") from e
+        rows = [
+            TopicVocab(
+                id=t.topic_id,
+                name=t.name,
+                keywords=t.keywords or (t.subfield_name,),
+                subfield_id=t.subfield_id,
+                subfield=t.subfield_name,
+                field_id=t.field_id,
+                field=t.field_name,
+                domain_id=t.domain_id,
+                domain=t.domain_name,
+            )
+            for t in read_table(p)
+        ]
     elif path is not None:
         raise InputError(f"no topics file at {p}")
     if not rows:

@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-import csv
-import gzip
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from neo4j import Driver
 
 from kg import defaultdata, graphdb
 from kg.config import Settings, get_settings
-from kg.errors import InputError
 from kg.graphdb import catalog
+from kg.topic_table import read_table
 
 # Taxonomy rows per write transaction (the whole OpenAlex taxonomy is about 5,000 nodes).
 TAXONOMY_BATCH = 5000
 LEVELS = ("domain", "field", "subfield", "topic")
-CSV_COLUMNS = {
-    "topic_id",
-    "new_topic_label",
-    "subfield_id",
-    "subfield_name",
-    "field_id",
-    "field_name",
-    "domain_id",
-    "domain_name",
-    "keywords",
-}
 
 # arXiv categories: code → (readable name, the OpenAlex node it belongs to). Most computer-science categories sit
 # in one OpenAlex subfield; the few that span a whole field (cs.CY, cs.GL, cs.OH) point at the field.
@@ -116,13 +103,6 @@ def arxiv_topic_id(value: str) -> str | None:
     return f"arxiv:{code}" if code else None
 
 
-def topic_node_id(level: str, raw_id: str | int) -> str:
-    """'openalex:T10001' for a topic, 'openalex:subfield:1702', 'openalex:field:17', 'openalex:domain:3'."""
-    if level == "topic":
-        return f"openalex:T{raw_id}"
-    return f"openalex:{level}:{raw_id}"
-
-
 @dataclass(frozen=True)
 class TopicNode:
     """One Topic node as the taxonomy defines it."""
@@ -175,31 +155,6 @@ def default_path(settings: Settings | None = None) -> Path:
     return s.taxonomy_path or defaultdata.taxonomy_in(s.data_dir) or defaultdata.TAXONOMY
 
 
-def open_table(path: Path) -> IO[str]:
-    """The taxonomy file as text, gzipped or not."""
-    with path.open("rb") as probe:
-        gz = probe.read(2) == b"\x1f\x8b"
-    if gz:
-        return gzip.open(path, "rt", encoding="utf-8", newline="")
-    return path.open(encoding="utf-8", newline="")
-
-
-def _csv_rows(path: Path) -> Iterator[dict[str, str]]:
-    if not path.is_file():
-        raise InputError(f"{path}: no such taxonomy file")
-    try:
-        with open_table(path) as fh:
-            reader = csv.DictReader(fh)
-            missing = CSV_COLUMNS - set(reader.fieldnames or [])
-            if missing:
-                raise InputError(
-                    f"{path}: not an OpenAlex topic table (missing columns: {', '.join(sorted(missing))})"
-                )
-            yield from reader
-    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as e:
-        raise InputError(f"{path}: cannot read the taxonomy ({e})") from e
-
-
 def read_taxonomy(path: Path, *, with_arxiv: bool = True) -> Taxonomy:
     """Parse the OpenAlex topic table (and add the arXiv categories); no database needed."""
     tax = Taxonomy()
@@ -207,28 +162,19 @@ def read_taxonomy(path: Path, *, with_arxiv: bool = True) -> Taxonomy:
     fields: dict[str, TopicNode] = {}
     subfields: dict[str, TopicNode] = {}
     topics: dict[str, TopicNode] = {}
-    for i, row in enumerate(_csv_rows(path), start=2):
-        try:
-            d_id = topic_node_id("domain", int(row["domain_id"]))
-            f_id = topic_node_id("field", int(row["field_id"]))
-            s_id = topic_node_id("subfield", int(row["subfield_id"]))
-            t_id = topic_node_id("topic", int(row["topic_id"]))
-        except (TypeError, ValueError) as e:
-            raise InputError(f"{path}:{i}: an id is not a number ({e})") from e
-        domains.setdefault(d_id, TopicNode(d_id, row["domain_name"].strip(), "domain"))
-        fields.setdefault(f_id, TopicNode(f_id, row["field_name"].strip(), "field", parent=d_id))
-        subfields.setdefault(s_id, TopicNode(s_id, row["subfield_name"].strip(), "subfield", parent=f_id))
-        name = (row.get("new_topic_label") or "").strip() or (row.get("old_topic_label") or "").strip()
-        old = (row.get("old_topic_label") or "").strip()
-        keywords = tuple(k.strip() for k in (row.get("keywords") or "").split(";") if k.strip())
+    for row in read_table(path):
+        d_id, f_id, s_id, t_id = (row.node_id(level) for level in LEVELS)
+        domains.setdefault(d_id, TopicNode(d_id, row.domain_name, "domain"))
+        fields.setdefault(f_id, TopicNode(f_id, row.field_name, "field", parent=d_id))
+        subfields.setdefault(s_id, TopicNode(s_id, row.subfield_name, "subfield", parent=f_id))
         topics[t_id] = TopicNode(
             t_id,
-            name,
+            row.name,
             "topic",
             parent=s_id,
-            keywords=keywords,
-            alt_names=(old,) if old and old != name else (),
-            summary=(row.get("summary") or "").strip(),
+            keywords=row.keywords,
+            alt_names=(row.old_name,) if row.old_name and row.old_name != row.name else (),
+            summary=row.summary,
         )
     for group in (domains, fields, subfields, topics):
         tax.nodes.update(group)
@@ -245,14 +191,18 @@ def read_taxonomy(path: Path, *, with_arxiv: bool = True) -> Taxonomy:
 
 
 def _node_rows(nodes: Sequence[TopicNode]) -> list[dict[str, Any]]:
+    """Rows for write/topic_merge: the taxonomy is authoritative for every field it has."""
     return [
         {
             "id": n.id,
-            "name": n.name,
-            "scheme": n.scheme,
-            "level": n.level,
-            "keywords": list(n.keywords),
-            "parent": n.parent,
+            "props": {
+                "name": n.name,
+                "scheme": n.scheme,
+                "level": n.level,
+                "keywords": list(n.keywords),
+                "sources": [n.scheme],
+                "authoritative": True,
+            },
         }
         for n in nodes
     ]
@@ -265,21 +215,25 @@ def load_taxonomy(
     load_run: str | None = None,
     settings: Settings | None = None,
 ) -> dict[str, int]:
-    """MERGE every taxonomy node and its PART_OF edge to its parent (idempotent; a parent that changed in the
-    file replaces the old edge). Returns the node counts per level, arXiv categories under "category"."""
+    """MERGE every taxonomy node (write/topic_merge, the one statement that writes Topic nodes, the load's too) and
+    its PART_OF edge to its parent (idempotent; a parent that changed in the file replaces the old edge). Returns
+    the node counts per level, arXiv categories under "category"."""
     s = settings or get_settings()
     tax = read_taxonomy(path or default_path(s))
     nodes = list(tax.nodes.values())
     batch = TAXONOMY_BATCH
     for lvl in (*LEVELS, "category"):
         # Parents first, so each PART_OF finds its parent node in the same load.
-        rows = _node_rows([n for n in nodes if n.level == lvl])
-        for i in range(0, len(rows), batch):
+        level = [n for n in nodes if n.level == lvl]
+        for i in range(0, len(level), batch):
+            part = level[i : i + batch]
             graphdb.run(
                 driver,
-                catalog.query("topics/merge_topics"),
-                {"rows": rows[i : i + batch], "load_run": load_run},
+                catalog.query("write/topic_merge"),
+                {"rows": _node_rows(part), "run": load_run},
                 write=True,
                 settings=s,
             )
+            edges = [{"id": n.id, "parent": n.parent} for n in part]
+            graphdb.run(driver, catalog.query("topics/part_of"), {"rows": edges}, write=True, settings=s)
     return tax.counts()

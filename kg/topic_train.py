@@ -81,13 +81,13 @@ def read_labeled(paths: Sequence[Path], taxonomy: Taxonomy) -> tuple[list[Labele
     """Works that arrive with source topics, from the project's parsers: OpenAlex works with topics, and arXiv
     works whose categories map to an OpenAlex subfield. One per OpenAlex id / arXiv id / DOI / title (the first
     seen). Returns the works and the files they came from."""
-    import loaders
     from kg.models import WorkRecord
+    from kg.sources import parsers
 
     seen: set[str] = set()
     out: list[LabeledWork] = []
     files: set[str] = set()
-    for rec in loaders.iter_records([str(p) for p in paths]):
+    for rec in parsers.iter_records([str(p) for p in paths]):
         if not isinstance(rec, WorkRecord):
             continue
         # OpenAlex works are one per OpenAlex id (two records of one paper share a fold: see folds_by_work);
@@ -185,7 +185,7 @@ def build_corpus(
     signals: Iterable[str] | None = None,
     sources: Sequence[str] = (),
 ) -> Corpus:
-    from kg.topics import cached_vocabulary, default_pipeline
+    from kg.topic_vocab import cached_vocabulary, default_pipeline
 
     taxonomy = read_taxonomy(taxonomy_path)
     vocab = cached_vocabulary(taxonomy_path)
@@ -766,7 +766,8 @@ def majority_baseline(corpus: Corpus, folds: int) -> dict[str, dict[str, float]]
 
 def vocab_baseline(corpus: Corpus, idx: Sequence[int]) -> dict[str, dict[str, float]]:
     """The phrase matcher (no training) on the same works, read the same way."""
-    from kg.topics import TopicAssigner, cached_vocabulary
+    from kg.topic_match import TopicAssigner
+    from kg.topic_vocab import cached_vocabulary
 
     assigner = TopicAssigner(cached_vocabulary(corpus.taxonomy_path), nlp=corpus.extractor.nlp)
     rows = [corpus.works[i].row for i in idx]

@@ -7,8 +7,8 @@ cd "$ROOT"
 # shellcheck disable=SC1091
 source scripts/setup.sh --dev
 echo "== ruff"
-ruff check kg loaders api tests bench
-ruff format --check kg loaders api tests bench
+ruff check kg api tests bench
+ruff format --check kg api tests bench
 echo "== mypy"
 mypy
 echo "== pytest"

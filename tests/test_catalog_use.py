@@ -11,7 +11,7 @@ from kg.graphdb.catalog import CYPHER_DIR
 
 ROOT = CYPHER_DIR.parent
 # Python that runs against Neo4j (tests write their own fixtures inline, on purpose).
-CODE_DIRS = ("kg", "api", "loaders", "bench")
+CODE_DIRS = ("kg", "api", "bench")
 # Text that is Cypher and not prose or SQL: a pattern after MATCH/MERGE/CREATE, a parameter list to UNWIND, a
 # procedure call or subquery, a schema command, a projection with an alias.
 CYPHER = re.compile(

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from kg.models import Provenance, Record, Reject, WorkRecord
+from kg.sources.parsers import csv_bundle
+from kg.sources.parsers.base import UnreadableInput, guarded, reject
+from kg.sources.parsers.csv_bundle import AUTHORSHIP_COLUMNS, AUTHORSHIPS, WORK_COLUMNS, WORKS, parse_bundle
 from kg.synth import SynthParams
 from kg.synth import generate as synth
-from loaders import csv_bundle
-from loaders.base import UnreadableInput, guarded, reject
-from loaders.csv_bundle import AUTHORSHIP_COLUMNS, AUTHORSHIPS, WORK_COLUMNS, WORKS, parse_bundle
 from tests.corpus import generate
 
 SHOWN = "bundle"  # the name files are shown under, so bundles in different directories compare equal

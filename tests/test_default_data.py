@@ -16,13 +16,13 @@ from neo4j import Driver
 from api.config import ApiSettings
 from api.main import create_app
 from kg import defaultdata, graphdb
-from kg.commands.main_job import data_inputs
+from kg.cli.main_job import data_inputs
 from kg.config import Settings
 from kg.graphdb import catalog
 from kg.models import AuthorRef, InstitutionRef, Provenance, TopicRef, WorkIds, WorkRecord
 from kg.sample import choose, measure, unique_works
+from kg.sources.parsers import iter_records
 from kg.taxonomy import default_path, read_taxonomy
-from loaders import iter_records
 
 DATA = defaultdata.DATA_DIR
 SOURCE = json.loads((DATA / "SOURCE.json").read_text(encoding="utf-8"))

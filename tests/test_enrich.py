@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-import loaders
 from kg import graphdb
 from kg.config import Settings
-from kg.harvest.enrich import Target, strict_mismatch, targets_from_records, title_phrase
 from kg.models import WorkRecord
+from kg.sources import parsers
+from kg.sources.harvest.enrich import Target, strict_mismatch, targets_from_records, title_phrase
 from tests.replay_server import ReplayServer, Reply, replay_server
 
 pytestmark = pytest.mark.shared_data
@@ -29,10 +29,10 @@ def serve_seed_answers(srv: ReplayServer, shared: Path) -> None:
     """arXiv title searches for the nine seed works: hand-written answers for the seven whose author lists were
     checked (tests/data/replay/arxiv_handwritten/README.md); for the other two, real recorded arXiv answers that
     must not match: an empty feed, and a feed of ten other papers."""
-    targets = list(targets_from_records(loaders.iter_records([shared / SEED])))
+    targets = list(targets_from_records(parsers.iter_records([shared / SEED])))
     by_title = {}
     for f in HANDWRITTEN.glob("*.xml"):
-        rec = next(r for r in loaders.iter_records([f]) if isinstance(r, WorkRecord))
+        rec = next(r for r in parsers.iter_records([f]) if isinstance(r, WorkRecord))
         by_title[rec.title] = f.read_text()
     atom = shared / "arxiv" / "atom"
     empty = next(atom.glob("id_0000.0000_*.xml")).read_text()
@@ -49,7 +49,7 @@ def kg(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]
 
 
 def test_strict_match_needs_title_year_and_the_person(shared_data: Path) -> None:
-    rec = next(r for r in loaders.iter_records([HANDWRITTEN / "2004.08532.xml"]) if isinstance(r, WorkRecord))
+    rec = next(r for r in parsers.iter_records([HANDWRITTEN / "2004.08532.xml"]) if isinstance(r, WorkRecord))
     t = Target(
         ref="x", title="DGL-KE: training knowledge graph embeddings at scale", year=2020, person="Xiang Song"
     )

@@ -22,7 +22,7 @@ import pytest
 from neo4j import Driver
 
 from kg import graphdb
-from kg.commands.main_job import data_inputs, describe_written, fingerprint
+from kg.cli.main_job import data_inputs, describe_written, fingerprint
 from kg.config import REPO_ROOT, Settings
 from kg.graphdb import catalog
 

@@ -108,7 +108,7 @@ EDGE_CALLS = {"session", "execute_query", "execute_read", "execute_write", "begi
 def edge_calls_outside_graphdb() -> list[str]:
     root = Path(__file__).resolve().parent.parent
     found = []
-    for folder in ("kg", "api", "loaders", "bench"):
+    for folder in ("kg", "api", "bench"):
         for path in sorted((root / folder).rglob("*.py")):
             if "graphdb" in path.relative_to(root).parts:
                 continue

@@ -15,13 +15,21 @@ from typing import Any
 
 import pytest
 
-import loaders
 from kg.config import Settings
 from kg.errors import HarvestError
-from kg.harvest.client import PoliteClient, Request, retry_after
-from kg.harvest.run import run_harvest
-from kg.harvest.sources import Arxiv, Crossref, OpenAlex, Orcid, SemanticScholar, arxiv_query, openalex_filter
 from kg.models import Reject, ResearcherRecord, WorkRecord
+from kg.sources import parsers
+from kg.sources.harvest.client import PoliteClient, Request, retry_after
+from kg.sources.harvest.run import run_harvest
+from kg.sources.harvest.sources import (
+    Arxiv,
+    Crossref,
+    OpenAlex,
+    Orcid,
+    SemanticScholar,
+    arxiv_query,
+    openalex_filter,
+)
 from tests.replay_server import Reply, replay_server
 
 pytestmark = pytest.mark.shared_data
@@ -52,7 +60,7 @@ def lines(path: Path) -> list[dict[str, Any]]:
 
 
 def parsed(path: Path) -> list[Any]:
-    return list(loaders.iter_records([path]))
+    return list(parsers.iter_records([path]))
 
 
 # ---- the polite client -------------------------------------------------------------------------------------

@@ -111,11 +111,11 @@ def _files(shared: Path) -> list[str]:
 
 
 def _load(drv: Driver, s: Settings, paths: list[str], batch_size: int = 1000) -> pipeline.LoadSummary:
-    import loaders
+    from kg.sources import parsers
 
     return pipeline.load(
         drv,
-        [(p, loaders.iter_records([p])) for p in paths],
+        [(p, parsers.iter_records([p])) for p in paths],
         batch_size=batch_size,
         settings=s,
         derive=False,

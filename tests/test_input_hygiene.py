@@ -19,7 +19,7 @@ from api.config import ApiSettings
 from api.main import create_app
 from kg import graphdb
 from kg.config import REPO_ROOT, Settings
-from loaders import iter_records
+from kg.sources.parsers import iter_records
 from tests.kg_process import run_kg, without_dac_override
 
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "\u202eSmith" draws as "htimS"

@@ -166,11 +166,11 @@ CYPHER_TITLE = "'}) DETACH DELETE n //"
 
 
 def load_paths(drv: Driver, s: Settings, paths: list[str], batch_size: int = 50) -> pipeline.LoadSummary:
-    import loaders
+    from kg.sources import parsers
 
     return pipeline.load(
         drv,
-        [(p, loaders.iter_records([p])) for p in paths],
+        [(p, parsers.iter_records([p])) for p in paths],
         batch_size=batch_size,
         settings=s,
         derive=False,
@@ -436,7 +436,7 @@ def test_a_load_killed_half_way_and_run_again_ends_like_a_clean_load(
 def kg(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     code = (
         "import sys\nfrom kg import cli\n"
-        "for m in ('kg.commands.load', 'kg.commands.identity'):\n"
+        "for m in ('kg.cli.load', 'kg.cli.identity'):\n"
         "    if m not in cli.COMMAND_MODULES:\n        cli.COMMAND_MODULES.append(m)\n"
         "cli.main(sys.argv[1:])\n"
     )

@@ -99,12 +99,12 @@ EXPECTED_PLACES = [
 def test_a_bundle_with_author_ids_gives_one_researcher_per_author_id(
     graph: Driver, neo4j_settings: Settings, batch_size: int
 ) -> None:
-    import loaders
+    from kg.sources import parsers
 
     s = neo4j_settings
     summary = pipeline.load(
         graph,
-        [(str(BUNDLE), loaders.iter_records([str(BUNDLE)]))],
+        [(str(BUNDLE), parsers.iter_records([str(BUNDLE)]))],
         batch_size=batch_size,
         settings=s,
         derive=False,
@@ -114,7 +114,7 @@ def test_a_bundle_with_author_ids_gives_one_researcher_per_author_id(
     assert _places(graph, s) == EXPECTED_PLACES
     # a reload changes nothing, and the load locks leave no node behind
     pipeline.load(
-        graph, [(str(BUNDLE), loaders.iter_records([str(BUNDLE)]))], batch_size=2, settings=s, derive=False
+        graph, [(str(BUNDLE), parsers.iter_records([str(BUNDLE)]))], batch_size=2, settings=s, derive=False
     )
     assert _people(graph, s) == EXPECTED_PEOPLE
     assert graphdb.run(graph, "MATCH (l:_Lock) RETURN count(l) AS n", settings=s) == [{"n": 0}]

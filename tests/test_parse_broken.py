@@ -9,9 +9,9 @@ import pytest
 
 from kg.errors import InputError
 from kg.models import Reject, WorkRecord
-from loaders import detect_format, iter_records
-from loaders.base import Input
-from loaders.openalex import parse as parse_openalex
+from kg.sources.parsers import detect_format, iter_records
+from kg.sources.parsers.base import Input
+from kg.sources.parsers.openalex import parse as parse_openalex
 
 DATA = Path(__file__).parent / "data" / "parse"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loaders.names import Split, is_name, split_title_authors
+from kg.sources.parsers.names import Split, is_name, split_title_authors
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from api.main import create_app
 from kg.config import Settings
 from kg.models import ResearcherRecord
 from kg.normalize import short_hash, title_key
-from loaders import iter_records
+from kg.sources.parsers import iter_records
 
 SEED = "seeds/000_f2563290c831939d.txt"
 HEADINGS = {

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kg.models import ResearcherRecord, WorkRecord
-from loaders import detect_format, iter_records
+from kg.sources.parsers import detect_format, iter_records
 
 pytestmark = pytest.mark.shared_data
 

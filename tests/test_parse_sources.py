@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from kg.models import InstitutionRecord, InstitutionRef, Reject, ResearcherRecord, TopicRecord, WorkRecord
-from loaders import iter_records
-from loaders.base import Input
-from loaders.openalex import rebuild_abstract
+from kg.sources.parsers import iter_records
+from kg.sources.parsers.base import Input
+from kg.sources.parsers.openalex import rebuild_abstract
 
 pytestmark = pytest.mark.shared_data
 
@@ -178,7 +178,7 @@ def test_gzipped_json_lines_and_stdin_give_the_same_records(shared_data: Path, t
     plain = [o.model_dump(exclude={"prov"}) for o in _one(src) if o.kind == "work"]
     zipped = [o.model_dump(exclude={"prov"}) for o in _one(gz) if o.kind == "work"]
     assert zipped == plain
-    from loaders import openalex
+    from kg.sources.parsers import openalex
 
     piped = [
         o.model_dump(exclude={"prov"})

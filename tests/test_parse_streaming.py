@@ -7,8 +7,8 @@ import io
 import json
 
 from kg.models import WorkRecord
-from loaders.base import Input
-from loaders.openalex import parse
+from kg.sources.parsers.base import Input
+from kg.sources.parsers.openalex import parse
 
 
 class CountingStream(io.RawIOBase):

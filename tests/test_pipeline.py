@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-import loaders
 from kg import graphdb, localdb, pipeline
 from kg.config import Settings
 from kg.models import AuthorRef, Provenance, SourceName, WorkRecord
+from kg.sources import parsers
 from kg.stage.store import StageStore
 from tests.graph_fingerprint import diff, fingerprint
 
@@ -94,7 +94,7 @@ def test_a_rerun_that_changes_nothing_writes_nothing(
 
     def run() -> pipeline.LoadSummary:
         return pipeline.load(
-            graph, [(p, loaders.iter_records([p])) for p in paths], settings=s, derive=False, stage_path=stage,
+            graph, [(p, parsers.iter_records([p])) for p in paths], settings=s, derive=False, stage_path=stage,
             rejects_path=str(tmp_path / "rejects.jsonl"),
         )  # fmt: skip
 
@@ -120,7 +120,7 @@ def test_files_loaded_one_by_one_give_the_graph_of_one_load_of_all(
 
     def load(batch: list[str], stage: Path) -> None:
         pipeline.load(
-            graph, [(p, loaders.iter_records([p])) for p in batch], settings=s, derive=False, stage_path=stage,
+            graph, [(p, parsers.iter_records([p])) for p in batch], settings=s, derive=False, stage_path=stage,
             rejects_path=str(tmp_path / "rejects.jsonl"),
         )  # fmt: skip
 
@@ -195,7 +195,7 @@ def test_the_bulk_path_and_the_write_only_path_give_the_same_graph(
     ]
 
     def sources() -> list[tuple[str, Any]]:
-        return [(p, loaders.iter_records([p])) for p in paths]
+        return [(p, parsers.iter_records([p])) for p in paths]
 
     online = pipeline.load(
         graph, sources(), settings=neo4j_settings, derive=False, stage_path=tmp_path / "online.duckdb",

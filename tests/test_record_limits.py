@@ -17,11 +17,11 @@ from pydantic import ValidationError
 from kg import graphdb
 from kg.config import REPO_ROOT, Settings
 from kg.models import MAX_AUTHORS, AuthorRef, Provenance, WorkRecord
-from loaders import iter_records
-from loaders.csv_bundle import parse_bundle
+from kg.sources.parsers import iter_records
+from kg.sources.parsers.csv_bundle import parse_bundle
 from tests.kg_process import run_kg
 
-# The limits as a user reads them in the messages (loaders/base.py and kg/models.py hold them).
+# The limits as a user reads them in the messages (kg/sources/parsers/base.py and kg/models.py hold them).
 MAX_LINE_BYTES = 32 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 MAX_KEY_BYTES = 4_000
@@ -137,7 +137,7 @@ def test_the_largest_values_the_parser_accepts_load(
 
 def test_the_limits_in_the_messages_are_the_code_s() -> None:
     from kg import models
-    from loaders import base
+    from kg.sources.parsers import base
 
     assert (base.MAX_LINE_BYTES, base.MAX_DOCUMENT_BYTES, models.MAX_KEY_BYTES) == (
         MAX_LINE_BYTES,

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import loaders
 from kg.models import AuthorRef, Provenance, Record, SourceName, WorkRecord
 from kg.resolve.engine import EmbeddedEngine
+from kg.sources import parsers
 from kg.stage.store import StageStore
 from kg.synth import SynthParams, generate
 
@@ -73,8 +73,8 @@ def _dump(st: StageStore) -> dict[str, list[tuple[Any, ...]]]:
 
 def _corpus(tmp: Path) -> list[Record]:
     generate(SynthParams(works=600, seed=5), tmp / "synth")
-    recs = [r for r in loaders.iter_records([str(tmp / "synth")]) if r.kind != "reject"]
-    recs += [r for r in loaders.iter_records([str(DATA)]) if r.kind != "reject"]
+    recs = [r for r in parsers.iter_records([str(tmp / "synth")]) if r.kind != "reject"]
+    recs += [r for r in parsers.iter_records([str(DATA)]) if r.kind != "reject"]
     return recs + _spellings()
 
 

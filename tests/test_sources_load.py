@@ -8,16 +8,16 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-import loaders
 from kg import graphdb, pipeline
 from kg.config import Settings
+from kg.sources import parsers
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.shared_data]
 
 
 def load(drv: Driver, s: Settings, *paths: Path) -> list[pipeline.LoadSummary]:
     return [
-        pipeline.load(drv, [(str(p), loaders.iter_records([p]))], settings=s, derive=False, rejects_path=None)
+        pipeline.load(drv, [(str(p), parsers.iter_records([p]))], settings=s, derive=False, rejects_path=None)
         for p in paths
     ]
 

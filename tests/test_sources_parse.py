@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-import loaders
 from kg.models import Reject, ResearcherRecord, WorkRecord
-from loaders import detect_format
+from kg.sources import parsers
+from kg.sources.parsers import detect_format
 
 pytestmark = pytest.mark.shared_data
 
 
 def records(path: Path | str) -> list[WorkRecord | ResearcherRecord | Reject]:
-    return list(loaders.iter_records([path]))  # type: ignore[arg-type]
+    return list(parsers.iter_records([path]))  # type: ignore[arg-type]
 
 
 def test_crossref_works_one_record_per_titled_doi_with_authors_orcids_affiliations_references(

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from neo4j import Driver
 
-import loaders
 from kg import defaultdata
 from kg.config import REPO_ROOT, Settings
 from kg.models import Record
 from kg.resolve.engine import EmbeddedEngine, ResolveReport
+from kg.sources import parsers
 from kg.stage.store import StageStore
 from tests.conftest import kg_env, wipe
 from tests.kg_process import run_kg
@@ -46,7 +46,7 @@ def spark() -> Iterator[SparkSession]:
 
 
 def _records(paths: list[Path]) -> list[Record]:
-    return [r for r in loaders.iter_records([str(p) for p in paths]) if r.kind != "reject"]
+    return [r for r in parsers.iter_records([str(p) for p in paths]) if r.kind != "reject"]
 
 
 def _staged(path: Path, records: list[Record]) -> Path:
@@ -160,7 +160,7 @@ def test_an_incremental_spark_load_ends_where_one_embedded_load_of_everything_do
 def test_spark_resolves_the_shared_data_exactly_as_the_embedded_engine(
     tmp_path: Path, spark: SparkSession, shared_data: Path
 ) -> None:
-    records = [r for r in loaders.iter_records([str(shared_data)]) if r.kind != "reject"]
+    records = [r for r in parsers.iter_records([str(shared_data)]) if r.kind != "reject"]
     embedded, on_spark, report = _both(tmp_path, records, spark)
     works, researchers = _works_and_researchers(on_spark)
     assert report.works_merged > 0 and len(works) > 5000

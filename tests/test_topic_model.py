@@ -142,15 +142,15 @@ def test_combiner_learns_which_signal_names_the_primary() -> None:
     "and Design' first for NAS-Bench-201 (a variant that fixes it misses the agreement targets; BENCHMARKS.md)",
 )
 def test_shipped_model_puts_architecture_search_in_computer_science(shared_data: Path) -> None:
-    import loaders
     from kg.models import WorkRecord
+    from kg.sources import parsers
     from kg.taxonomy import read_taxonomy
     from kg.topics import PACKAGED_MODEL, LearnedAssigner
 
     tax = read_taxonomy(shared_data / "topics" / "openalex_topics.csv")
     works = [
         r
-        for r in loaders.iter_records([shared_data / "seeds" / "003_cc0be168ede23e5d.txt"])
+        for r in parsers.iter_records([shared_data / "seeds" / "003_cc0be168ede23e5d.txt"])
         if isinstance(r, WorkRecord) and "Architecture Search" in r.title
     ]
     assert [w.title for w in works][:1] == [

@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
-from kg import topics
+from kg import topic_match, topic_vocab
 from kg.taxonomy import arxiv_topic_id, read_taxonomy
-from kg.topics import Assignment, TopicAssigner, Vocabulary, clean_text
+from kg.topic_match import Assignment, TopicAssigner
+from kg.topic_model import clean_text
+from kg.topic_vocab import Vocabulary
 
 TINY = Path(__file__).parent / "data" / "topics" / "tiny_topics.csv"
 # 1 domain + 1 field + 2 subfields + 7 topics: the N of the IDF
@@ -34,7 +36,7 @@ def _ids(result: list[Assignment]) -> list[str]:
 
 
 def _final_to_score(final: float) -> float:
-    return round(final / (final + topics.SCORE_HALF), 4)
+    return round(final / (final + topic_match.SCORE_HALF), 4)
 
 
 def test_case_and_plural_variants_match_the_same_keyword(assigner: TopicAssigner) -> None:
@@ -52,7 +54,7 @@ def test_case_and_plural_variants_match_the_same_keyword(assigner: TopicAssigner
 
 def test_one_title_match_scores_exactly_as_documented(assigner: TopicAssigner) -> None:
     # idf × length 1.0 × title 2.0 × keyword 1.0
-    final = IDF_UNIQUE * topics.TITLE_WEIGHT
+    final = IDF_UNIQUE * topic_match.TITLE_WEIGHT
     assert assigner.assign("Semantic segmentation") == [
         Assignment("openalex:T90003", _final_to_score(final), ("semantic segmentation",), "topic")
     ]
@@ -98,7 +100,7 @@ def test_weak_evidence_below_the_threshold_gives_nothing() -> None:
 
 def test_tied_topics_in_one_subfield_fall_back_to_the_subfield(assigner: TopicAssigner) -> None:
     # "attention mechanism" is a keyword of two topics of subfield 1702 and nothing else is said
-    raw = IDF_SHARED * topics.TITLE_WEIGHT
+    raw = IDF_SHARED * topic_match.TITLE_WEIGHT
     assert assigner.assign("An attention mechanism") == [
         Assignment("openalex:subfield:1702", _final_to_score(2 * raw), ("attention mechanism",), "subfield")
     ]
@@ -130,7 +132,7 @@ def test_hyphen_and_parenthesis_variants_match(assigner: TopicAssigner) -> None:
 def test_a_former_topic_label_counts_as_the_topic_name(assigner: TopicAssigner) -> None:
     result = assigner.assign("Pretraining for text")
     assert _ids(result) == ["openalex:T90007"]
-    raw = IDF_UNIQUE * topics.TITLE_WEIGHT * topics.KIND_WEIGHT["name"]
+    raw = IDF_UNIQUE * topic_match.TITLE_WEIGHT * topic_match.KIND_WEIGHT["name"]
     assert result[0].score == _final_to_score(raw)
 
 
@@ -188,10 +190,10 @@ def test_assign_many_agrees_with_assign(assigner: TopicAssigner) -> None:
 
 
 def test_vocabulary_cache_is_reused(tmp_path: Path) -> None:
-    first = topics.cached_vocabulary(TINY, cache_dir=tmp_path)
+    first = topic_vocab.cached_vocabulary(TINY, cache_dir=tmp_path)
     cached = list(tmp_path.glob("topics-vocab-*.pkl"))
     assert len(cached) == 1
-    second = topics.cached_vocabulary(TINY, cache_dir=tmp_path)
+    second = topic_vocab.cached_vocabulary(TINY, cache_dir=tmp_path)
     assert second.phrases == first.phrases and second.weight == first.weight
 
 

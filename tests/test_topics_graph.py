@@ -17,7 +17,8 @@ from kg.config import Settings
 from kg.errors import NotFound
 from kg.graphdb import catalog
 from kg.taxonomy import load_taxonomy, read_taxonomy
-from kg.topics import TopicAssigner, Vocabulary
+from kg.topic_match import TopicAssigner
+from kg.topic_vocab import Vocabulary
 
 pytestmark = pytest.mark.neo4j
 

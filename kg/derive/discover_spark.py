@@ -173,18 +173,38 @@ class _Stager:
         return self.spark.read.parquet(path)
 
 
+@dataclass
+class _Graph:
+    """The graph as the ranking's steps share it: undirected edges (u, z), people (r, open, deg, works, last, g),
+    SAME_AS groups (r, g) when any, the relay weights by degree, each researcher's degree as zdeg (z, zdeg), the
+    sources asked for (u) or None for all, the newest year, and the co-author pair count."""
+
+    edges: DataFrame
+    people: DataFrame
+    groups: DataFrame | None
+    relay_w: DataFrame
+    zdeg: DataFrame
+    sources: DataFrame | None
+    now: int | None
+    pairs_count: int
+
+
 def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager) -> tuple[int, DataFrame]:
-    """The graph's co-author pair count, and the top-k suggestions of every source with their features, contributions and reasons, one row per pair:
-    u, v, rank (1-based), score, raw, contrib (arrays in FEATURES order), boost, target_open, ccount, co
-    (array of (z, share)), tp and vn (arrays of (key, w_u, w_v)), inst (array of ids)."""
-    from pyspark.sql import Window
+    """The graph's co-author pair count, and the top-k suggestions of every source with their features,
+    contributions and reasons, one row per pair: u, v, rank (1-based), score, raw, contrib (arrays in FEATURES
+    order), boost, target_open, ccount, co (array of (z, share)), tp and vn (arrays of (key, w_u, w_v)), inst
+    (array of ids)."""
+    g = _graph(spark, fr, p, stage)
+    cands, topic_prof = _candidates(g, fr, p, stage)
+    top, works_prof, insts = _top(g, fr, p, stage, cands, topic_prof)
+    return g.pairs_count, _with_reasons(g, p, top, topic_prof, works_prof, insts)
+
+
+def _graph(spark: SparkSession, fr: Frames, p: Params, stage: _Stager) -> _Graph:
+    """Undirected pairs, degrees, per-researcher gathers."""
     from pyspark.sql import functions as F
 
-    model = linkpred.resolve_model(p)
-    weights = [float(x) for x in model.vector()]
     col = F.col
-
-    # ---- the graph: undirected pairs, degrees, per-researcher gathers
     pairs = (
         fr.coauthor.where(col("a") != col("b"))
         .select(F.least("a", "b").alias("lo"), F.greatest("a", "b").alias("hi"))
@@ -235,10 +255,21 @@ def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager
     )
     zdeg = people.select(col("r").alias("z"), col("deg").alias("zdeg"))
     sources = fr.sources.select(col("r").alias("u")) if fr.sources is not None else None
+    return _Graph(edges, people, groups, relay_w, zdeg, sources, now, pairs_count)
+
+
+def _candidates(g: _Graph, fr: Frames, p: Params, stage: _Stager) -> tuple[DataFrame, DataFrame]:
+    """Steps 1–3: Adamic-Adar over 2-hop paths, the exclusions, the topic candidates; the candidate pairs
+    (u, v, ra) and the topic profiles."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    col = F.col
+    edges, people, groups, sources = g.edges, g.people, g.groups, g.sources
 
     # ---- 1. Adamic-Adar over 2-hop paths through non-hub co-authors, summed in ascending z
     relay = edges if sources is None else edges.join(sources, "u", "left_semi")
-    relay = relay.join(zdeg, "z").join(F.broadcast(relay_w), "zdeg").select("u", "z", "w")
+    relay = relay.join(g.zdeg, "z").join(F.broadcast(g.relay_w), "zdeg").select("u", "z", "w")
     paths = relay.join(edges.select(col("u").alias("z"), col("z").alias("v")), "z")
     ra = paths.groupBy("u", "v").agg(
         _fold_sum(F.array_sort(F.collect_list(F.struct("z", "w"))), "w").alias("ra")
@@ -300,6 +331,21 @@ def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager
         .select("u", "v", F.coalesce(col("ra"), F.lit(0.0)).alias("ra")),
         "candidates",
     )
+    return cands, topic_prof
+
+
+def _top(
+    g: _Graph, fr: Frames, p: Params, stage: _Stager, cands: DataFrame, topic_prof: DataFrame
+) -> tuple[DataFrame, DataFrame, DataFrame]:
+    """Steps 4–5: the candidates' overlaps and features, the model, each source's top k; with the venue
+    profiles and the institutions the reasons need."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    col = F.col
+    people, now = g.people, g.now
+    model = linkpred.resolve_model(p)
+    weights = [float(x) for x in model.vector()]
 
     # ---- 4. overlaps and gathers for the candidate pairs
     works_prof = stage(
@@ -379,7 +425,7 @@ def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager
     )
     scored = scored.where(((col("f0") > 0) | (col("f1") > 0) | (col("f2") > 0)) & (col("score") > 0))
     key = [F.rint(col("score") * _TIE_SCALE).desc(), col("v")]
-    if has_groups:
+    if g.groups is not None:
         # one suggestion per person: of several identities of a candidate, the best-ranked
         scored = (
             scored.withColumn("n", F.row_number().over(Window.partitionBy("u", "gv").orderBy(*key)))
@@ -392,8 +438,17 @@ def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager
         ),
         "top",
     )
+    return top, works_prof, insts
 
-    # ---- reasons of the top-k pairs only
+
+def _with_reasons(
+    g: _Graph, p: Params, top: DataFrame, topic_prof: DataFrame, works_prof: DataFrame, insts: DataFrame
+) -> DataFrame:
+    """The reasons of the top-k pairs only: shared co-authors, topics, institutions and venues."""
+    from pyspark.sql import functions as F
+
+    col = F.col
+    edges, zdeg, relay_w = g.edges, g.zdeg, g.relay_w
     uv = top.select("u", "v")
     co = (
         uv.join(edges, "u")
@@ -431,7 +486,7 @@ def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager
             "left",
         )
     )
-    return pairs_count, out.select(
+    return out.select(
         "u",
         "v",
         "rank",

@@ -9,11 +9,10 @@ The package's face; each job has its module:
 - `mentions`: authorship mentions and their unification into author slots per work (`unify_mentions`).
 - `context`: `SlotContext` (a slot with the evidence its work gives), `Decision` (curated SAME_AS / NOT_SAME_AS),
   `Cluster` (a researcher).
-- `blocks`: which slots are compared at all (`group_blocks` over `block_keys`).
 - `features` and `model`: the pairwise features and the trained model scoring two slots (same person or not).
 - `cluster`: `cluster_block`, constrained agglomerative clustering over the model's pair probabilities, with a
   confidence per slot and human-readable evidence per researcher.
-- `probe`: full-text tokens of a slot's evidence for the batch loader's candidate search (kg.store).
+- `probe`: tokens of a slot's evidence; in a large block only pairs sharing one are scored (`cluster`).
 - `train`: `kg identity train`; `curation`: curated decisions in the graph.
 """
 

@@ -131,100 +131,95 @@ def _full_name_match(a: str, b: str) -> bool:
     return bool(spelled) and name_key(a) == name_key(b)
 
 
-def cluster_block(
-    slots: Sequence[SlotContext],
-    decisions: Sequence[Decision] = (),
-    *,
-    model: PairScorer | None = None,
-    linkage: str | None = None,
-) -> list[Cluster]:
-    """Researchers for the slots of one name block: a function of the set of slots and decisions.
+class _Groups:
+    """The slots of one block as groups joined under constraints (union-find): per root, the works, strong ids,
+    NOT_SAME_AS sides, spellings, whether a curated decision made it, and the evidence that joined it."""
 
-    `model` scores candidate pairs (default: the model shipped in the package, kg.identity.model); `linkage` is how
-    two groups' pair probabilities combine ("average" or "single"; default: the model's own)."""
-    order = sorted(slots, key=lambda c: (c.key, json.dumps(sorted(m.to_json() for m in c.slot.mentions))))
-    n = len(order)
-    parent = list(range(n))
-    # per-root constraint state
-    works: list[set[str]] = [{c.slot.work_id} for c in order]
-    strong: list[dict[str, set[str]]] = [
-        {k: set(c.slot.strong(k)) for k in _STRONG_KINDS if c.slot.strong(k)} for c in order
-    ]
-    sides: list[set[tuple[str, str]]] = [set() for _ in order]
-    # every spelling in a component must fit every spelling in the other: "X. Song" may not bridge
-    # "Xiang Song" and "Xin Song" into one person
-    spellings: list[set[str]] = [set(c.slot.names) for c in order]
-    curated: list[bool] = [False] * n
-    evidence: list[list[str]] = [[] for _ in order]
+    def __init__(self, order: Sequence[SlotContext], decisions: Sequence[Decision]) -> None:
+        self.parent = list(range(len(order)))
+        self.works: list[set[str]] = [{c.slot.work_id} for c in order]
+        self.strong: list[dict[str, set[str]]] = [
+            {k: set(c.slot.strong(k)) for k in _STRONG_KINDS if c.slot.strong(k)} for c in order
+        ]
+        self.sides: list[set[tuple[str, str]]] = [set() for _ in order]
+        # every spelling in a component must fit every spelling in the other: "X. Song" may not bridge
+        # "Xiang Song" and "Xin Song" into one person
+        self.spellings: list[set[str]] = [set(c.slot.names) for c in order]
+        self.curated: list[bool] = [False] * len(order)
+        self.evidence: list[list[str]] = [[] for _ in order]
+        self.anchor_index: dict[str, list[int]] = defaultdict(list)
+        for i, c in enumerate(order):
+            for a in c.anchors:
+                self.anchor_index[a].append(i)
+        for d in decisions:
+            if d.kind != "NOT_SAME_AS":
+                continue
+            for side, anchors in (("a", d.anchors_a), ("b", d.anchors_b)):
+                for a in anchors:
+                    for i in self.anchor_index.get(a, []):
+                        self.sides[i].add((d.id, side))
 
-    anchor_index: dict[str, list[int]] = defaultdict(list)
-    for i, c in enumerate(order):
-        for a in c.anchors:
-            anchor_index[a].append(i)
-    for d in decisions:
-        if d.kind != "NOT_SAME_AS":
-            continue
-        for side, anchors in (("a", d.anchors_a), ("b", d.anchors_b)):
-            for a in anchors:
-                for i in anchor_index.get(a, []):
-                    sides[i].add((d.id, side))
-
-    def find(i: int) -> int:
+    def find(self, i: int) -> int:
+        parent = self.parent
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
 
-    def allowed(ra: int, rb: int, *, check_strong: bool, spelling: bool = True) -> bool:
-        if works[ra] & works[rb]:
+    def allowed(self, ra: int, rb: int, *, check_strong: bool, spelling: bool = True) -> bool:
+        if self.works[ra] & self.works[rb]:
             return False  # two authors of one paper are two people
         if (
             check_strong
             and spelling
-            and not all(given_compatible(x, y) for x in spellings[ra] for y in spellings[rb])
+            and not all(given_compatible(x, y) for x in self.spellings[ra] for y in self.spellings[rb])
         ):
             return False
-        for did, side in sides[ra]:
-            if (did, "b" if side == "a" else "a") in sides[rb]:
+        for did, side in self.sides[ra]:
+            if (did, "b" if side == "a" else "a") in self.sides[rb]:
                 return False
         if check_strong:
             for k in _STRONG_KINDS:
-                sa, sb = strong[ra].get(k), strong[rb].get(k)
+                sa, sb = self.strong[ra].get(k), self.strong[rb].get(k)
                 if sa and sb and not (sa & sb):
                     return False
         return True
 
-    def union(ra: int, rb: int) -> int:
+    def union(self, ra: int, rb: int) -> int:
         lo, hi = min(ra, rb), max(ra, rb)
-        parent[hi] = lo
-        works[lo] |= works[hi]
-        for k, v in strong[hi].items():
-            strong[lo].setdefault(k, set()).update(v)
-        sides[lo] |= sides[hi]
-        spellings[lo] |= spellings[hi]
-        curated[lo] = curated[lo] or curated[hi]
-        evidence[lo].extend(evidence[hi])
+        self.parent[hi] = lo
+        self.works[lo] |= self.works[hi]
+        for k, v in self.strong[hi].items():
+            self.strong[lo].setdefault(k, set()).update(v)
+        self.sides[lo] |= self.sides[hi]
+        self.spellings[lo] |= self.spellings[hi]
+        self.curated[lo] = self.curated[lo] or self.curated[hi]
+        self.evidence[lo].extend(self.evidence[hi])
         return lo
 
-    # 1. curated SAME_AS: override everything but a curated NOT_SAME_AS and the one-paper rule
+
+def _join_curated(g: _Groups, decisions: Sequence[Decision]) -> None:
+    """Curated SAME_AS: overrides everything but a curated NOT_SAME_AS and the one-paper rule."""
     for d in sorted(decisions, key=lambda d: d.id):
         if d.kind != "SAME_AS":
             continue
-        members = sorted({i for a in d.anchors_a | d.anchors_b for i in anchor_index.get(a, [])})
+        members = sorted({i for a in d.anchors_a | d.anchors_b for i in g.anchor_index.get(a, [])})
         if not members:
             continue
         for i in members[1:]:
-            ra, rb = find(members[0]), find(i)
-            if ra != rb and allowed(ra, rb, check_strong=False):
-                union(ra, rb)
-        root = find(members[0])
-        curated[root] = True
+            ra, rb = g.find(members[0]), g.find(i)
+            if ra != rb and g.allowed(ra, rb, check_strong=False):
+                g.union(ra, rb)
+        root = g.find(members[0])
+        g.curated[root] = True
         note = f"curated SAME_AS by {d.by or 'unknown'} at {d.at}"
-        evidence[root].append(f"{note}: {d.why}" if d.why else note)
+        g.evidence[root].append(f"{note}: {d.why}" if d.why else note)
         if d.claim and d.claim.startswith("profile:"):
-            strong[root].setdefault("profile", set()).add(d.claim.split(":", 1)[1])
+            g.strong[root].setdefault("profile", set()).add(d.claim.split(":", 1)[1])
 
-    # 2. hard links: the same strong id (ORCID, OpenAlex author, profile, CSV author id)
+
+def _join_strong_ids(g: _Groups, order: Sequence[SlotContext]) -> None:
+    """Hard links: the same strong id (ORCID, OpenAlex author, profile, CSV author id)."""
     by_strong: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, c in enumerate(order):
         for k in _STRONG_KINDS:
@@ -232,23 +227,20 @@ def cluster_block(
                 by_strong[(k, v)].append(i)
     for strong_key, members in sorted(by_strong.items()):
         for i in members[1:]:
-            ra, rb = find(members[0]), find(i)
+            ra, rb = g.find(members[0]), g.find(i)
             # a source's own author id is the user's word that these mentions are one person, whatever the
             # spellings ("A. Lovelace", "Ada Lovelace"); it still never joins two different ids of any kind
-            if ra != rb and allowed(ra, rb, check_strong=True, spelling=strong_key[0] != "src"):
-                union(ra, rb)
+            if ra != rb and g.allowed(ra, rb, check_strong=True, spelling=strong_key[0] != "src"):
+                g.union(ra, rb)
 
-    # 3. the model's probability for every candidate pair, then average linkage over them, best first
-    pairs = _candidate_pairs(order, [find(i) for i in range(n)])
-    probs = np.zeros(0)
-    scorer: PairScorer | None = None
-    if pairs:
-        scorer = model or default_model()
-        probs = pair_probabilities(order, pairs, scorer)
-    # links[root][other root] = [sum of probabilities, scored pairs, best probability, best pair's x, y]
+
+def _group_links(
+    g: _Groups, pairs: Sequence[tuple[int, int]], probs: np.ndarray
+) -> dict[int, dict[int, list[float]]]:
+    """links[root][other root] = [sum of probabilities, scored pairs, best probability, best pair's x, y]."""
     links: dict[int, dict[int, list[float]]] = defaultdict(dict)
     for (x, y), p in zip(pairs, probs, strict=True):
-        rx, ry = find(x), find(y)
+        rx, ry = g.find(x), g.find(y)
         if rx == ry:
             continue
         entry = links[rx].get(ry)
@@ -260,9 +252,19 @@ def cluster_block(
         entry[1] += 1
         if p > entry[2]:
             entry[2:] = [float(p), float(x), float(y)]
-    threshold = scorer.threshold if scorer is not None else 1.0
-    how = linkage or getattr(scorer, "linkage", "average")
-    version = [0] * n
+    return links
+
+
+def _agglomerate(
+    g: _Groups,
+    order: Sequence[SlotContext],
+    links: dict[int, dict[int, list[float]]],
+    threshold: float,
+    how: str | None,
+) -> None:
+    """Join groups best link first (average or single linkage) while the link reaches the threshold and the
+    constraints allow it; a join merges the two groups' links to the rest."""
+    version = [0] * len(order)
     heap: list[tuple[float, int, int, int, int]] = []
 
     def push(ga: int, gb: int) -> None:
@@ -278,11 +280,11 @@ def cluster_block(
                 push(ga, gb)
     while heap:
         _, ga, gb, va, vb = heapq.heappop(heap)
-        if parent[ga] != ga or parent[gb] != gb or version[ga] != va or version[gb] != vb:
+        if g.parent[ga] != ga or g.parent[gb] != gb or version[ga] != va or version[gb] != vb:
             continue
         e = links[ga].pop(gb)
         links[gb].pop(ga, None)
-        if not allowed(ga, gb, check_strong=True):
+        if not g.allowed(ga, gb, check_strong=True):
             continue  # a cannot-link between them holds for every group either joins later too
         bx, by = int(e[3]), int(e[4])
         reasons = pair_reasons(order[bx], order[by])
@@ -290,14 +292,14 @@ def cluster_block(
             f"model: {e[2]:.2f} that {order[bx].slot.name} on {order[bx].slot.work_id} and "
             f"{order[by].slot.name} on {order[by].slot.work_id} are one person"
         )
-        lo = union(ga, gb)
+        lo = g.union(ga, gb)
         hi = gb if lo == ga else ga
-        evidence[lo].extend(reasons)
+        g.evidence[lo].extend(reasons)
         version[lo] += 1
         merged: dict[int, list[float]] = {}
-        for g in (lo, hi):
-            for other, oe in links.pop(g, {}).items():
-                links[other].pop(g, None)
+        for grp in (lo, hi):
+            for other, oe in links.pop(grp, {}).items():
+                links[other].pop(grp, None)
                 m = merged.get(other)
                 if m is None:
                     merged[other] = list(oe)
@@ -312,12 +314,16 @@ def cluster_block(
         for other in sorted(merged):
             push(lo, other)
 
-    # how sure each slot's place is: its mean probability with the slots it joined, or, alone, the chance it is
-    # none of the others
+
+def _make_clusters(
+    g: _Groups, order: Sequence[SlotContext], pairs: Sequence[tuple[int, int]], probs: np.ndarray
+) -> list[Cluster]:
+    """One Cluster per group, with its id, method, evidence and a confidence per slot: how sure each slot's place
+    is: its mean probability with the slots it joined, or, alone, the chance it is none of the others."""
     joined_p: dict[int, list[float]] = defaultdict(list)
     best_other: dict[int, float] = defaultdict(float)
     for (x, y), p in zip(pairs, probs, strict=True):
-        if find(x) == find(y):
+        if g.find(x) == g.find(y):
             joined_p[x].append(float(p))
             joined_p[y].append(float(p))
         else:
@@ -325,15 +331,15 @@ def cluster_block(
             best_other[y] = max(best_other[y], float(p))
 
     groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(n):
-        groups[find(i)].append(i)
+    for i in range(len(order)):
+        groups[g.find(i)].append(i)
     clusters: list[Cluster] = []
     for root, members in groups.items():
         ctxs = [order[i] for i in members]
-        st = {k: sorted(v) for k, v in strong[root].items()}
+        st = {k: sorted(v) for k, v in g.strong[root].items()}
         name = _cluster_name(ctxs)
         cid, method = _cluster_id(ctxs, st, name)
-        if curated[root]:
+        if g.curated[root]:
             method = "curated"
         slot_conf: dict[str, float] = {}
         for i in members:
@@ -341,7 +347,7 @@ def cluster_block(
             tier = strong_slot_confidence(c.slot)
             if tier == 1.0:
                 conf = 1.0
-            elif curated[root]:
+            elif g.curated[root]:
                 conf = 0.95
             elif tier is not None:
                 conf = tier
@@ -352,7 +358,7 @@ def cluster_block(
             else:
                 conf = 0.6  # alone in its block: nothing ties it to anyone else, nothing splits it either
             slot_conf[c.key] = round(conf, 3)
-        ev_text = cluster_evidence(evidence[root], st)
+        ev_text = cluster_evidence(g.evidence[root], st)
         if len(members) == 1 and not ev_text:
             ev_text = [f"only mention: {ctxs[0].slot.name} on {ctxs[0].slot.work_id}"]
         conf_all = (
@@ -372,6 +378,34 @@ def cluster_block(
         )
     clusters.sort(key=lambda c: c.id)
     return clusters
+
+
+def cluster_block(
+    slots: Sequence[SlotContext],
+    decisions: Sequence[Decision] = (),
+    *,
+    model: PairScorer | None = None,
+    linkage: str | None = None,
+) -> list[Cluster]:
+    """Researchers for the slots of one name block: a function of the set of slots and decisions.
+
+    `model` scores candidate pairs (default: the model shipped in the package, kg.identity.model); `linkage` is how
+    two groups' pair probabilities combine ("average" or "single"; default: the model's own)."""
+    order = sorted(slots, key=lambda c: (c.key, json.dumps(sorted(m.to_json() for m in c.slot.mentions))))
+    g = _Groups(order, decisions)
+    _join_curated(g, decisions)  # 1. curated SAME_AS
+    _join_strong_ids(g, order)  # 2. the same strong id
+    # 3. the model's probability for every candidate pair, then average linkage over them, best first
+    pairs = _candidate_pairs(order, [g.find(i) for i in range(len(order))])
+    probs = np.zeros(0)
+    scorer: PairScorer | None = None
+    if pairs:
+        scorer = model or default_model()
+        probs = pair_probabilities(order, pairs, scorer)
+    threshold = scorer.threshold if scorer is not None else 1.0
+    how = linkage or getattr(scorer, "linkage", "average")
+    _agglomerate(g, order, _group_links(g, pairs, probs), threshold, how)
+    return _make_clusters(g, order, pairs, probs)
 
 
 STRONG_EVIDENCE_KINDS = ("orcid", "openalex", "profile")

@@ -39,11 +39,11 @@ class LabeledSet:
 
 
 def read_works(paths: Iterable[Path]) -> list[WorkRecord]:
-    import loaders
+    from kg.sources import parsers
 
     out: list[WorkRecord] = []
     for p in paths:
-        out.extend(r for r in loaders.iter_records([str(p)]) if isinstance(r, WorkRecord))
+        out.extend(r for r in parsers.iter_records([str(p)]) if isinstance(r, WorkRecord))
     return out
 
 

@@ -1,0 +1,179 @@
+"""Cursor pages of a researcher's works, collaborators and suggested collaborators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from api.schemas.base import WORK_AUTHORS_LISTED, examples
+from api.schemas.search import SearchContext
+
+# ---------------------------------------------------------------------------------------------- paginated lists
+
+
+class WorkItem(BaseModel):
+    id: str
+    title: str | None = None
+    year: int | None = None
+    type: str | None = None
+    venue: str | None = None
+    doi: str | None = None
+    arxiv_id: str | None = None
+    author_count: int | None = None
+    position: int | None = Field(None, description="The researcher's place in the author list (1-based).")
+    authors: list[str] = Field(
+        default_factory=list, description=f"The first {WORK_AUTHORS_LISTED} author names in author order."
+    )
+    authors_truncated: bool = Field(
+        False, description="True when the graph holds more authors of this work than `authors` lists."
+    )
+    cited_by_count: int | None = Field(None, description="Citations as a source states them (OpenAlex).")
+    pdf_url: str | None = None
+
+    model_config = examples(
+        {
+            "id": "doi:10.5555/rkg.0001",
+            "title": "Sharded Attention Kernels for Long-Context Graph Transformers",
+            "year": 2026,
+            "type": "preprint",
+            "venue": "arXiv",
+            "doi": "10.5555/rkg.0001",
+            "arxiv_id": None,
+            "author_count": 3,
+            "position": 1,
+            "authors": ["Ada Ferreira", "Bruno Okafor", "Chen Wei"],
+            "authors_truncated": False,
+            "cited_by_count": 12,
+            "pdf_url": None,
+        }
+    )
+
+
+class WorkPage(BaseModel):
+    items: list[WorkItem]
+    next_cursor: str | None = Field(None, description="Pass as ?cursor= for the next page; null on the last.")
+
+    model_config = examples(
+        {
+            "items": [
+                {
+                    "id": "doi:10.5555/rkg.0001",
+                    "title": "Sharded Attention Kernels for Long-Context Graph Transformers",
+                    "year": 2026,
+                    "type": "preprint",
+                    "venue": "arXiv",
+                    "doi": "10.5555/rkg.0001",
+                    "arxiv_id": None,
+                    "author_count": 3,
+                    "position": 1,
+                    "authors": ["Ada Ferreira", "Bruno Okafor", "Chen Wei"],
+                    "authors_truncated": False,
+                    "cited_by_count": 12,
+                    "pdf_url": None,
+                }
+            ],
+            "next_cursor": "eyJ0Ijoid29ya3MiLCJrIjpbMjAyNiwiZG9pOjEwLjU1NTUvcmtnLjAwMDEiXX0",
+        }
+    )
+
+
+class CollaboratorItem(BaseModel):
+    id: str
+    name: str | None = None
+    shared_works: int | None = None
+    weight: float | None = None
+    first_year: int | None = None
+    last_year: int | None = None
+    works: list[str] = Field(default_factory=list, description="A few shared work ids, most recent first.")
+    close: bool = Field(description="Whether this co-author is one of the researcher's close collaborators.")
+
+    model_config = examples(
+        {
+            "id": "orcid:0000-0002-0000-0001",
+            "name": "Bruno Okafor",
+            "shared_works": 4,
+            "weight": 1.6667,
+            "first_year": 2022,
+            "last_year": 2026,
+            "works": ["doi:10.5555/rkg.0001"],
+            "close": True,
+        }
+    )
+
+
+class CollaboratorPage(BaseModel):
+    items: list[CollaboratorItem]
+    next_cursor: str | None = None
+
+    model_config = examples(
+        {
+            "items": [
+                {
+                    "id": "orcid:0000-0002-0000-0001",
+                    "name": "Bruno Okafor",
+                    "shared_works": 4,
+                    "weight": 1.6667,
+                    "first_year": 2022,
+                    "last_year": 2026,
+                    "works": ["doi:10.5555/rkg.0001"],
+                    "close": True,
+                }
+            ],
+            "next_cursor": None,
+        }
+    )
+
+
+class SuggestionItem(BaseModel):
+    id: str
+    name: str | None = None
+    headline: str | None = None
+    open_to_collaborate: bool | None = None
+    score: float | None = None
+    run: str | None = None
+    reasons: Any = Field(
+        None, description="Why this person is suggested (the discovery job's reasons, as JSON)."
+    )
+    context: SearchContext | None = Field(
+        None, description="What tells this person apart from others of the same name."
+    )
+
+    model_config = examples(
+        {
+            "id": "orcid:0000-0003-0000-0007",
+            "name": "Ines Laurent",
+            "headline": "Knowledge graph embeddings at scale",
+            "open_to_collaborate": True,
+            "score": 0.82,
+            "run": "discover-2026-11-20",
+            "reasons": {
+                "shared_coauthors": [{"id": "orcid:0000-0002-0000-0002", "name": "Chen Wei"}],
+                "shared_topics": [{"id": "openalex:T11003", "name": "Knowledge Graph Embeddings"}],
+            },
+        }
+    )
+
+
+class SuggestionPage(BaseModel):
+    items: list[SuggestionItem]
+    next_cursor: str | None = None
+
+    model_config = examples(
+        {
+            "items": [
+                {
+                    "id": "orcid:0000-0003-0000-0007",
+                    "name": "Ines Laurent",
+                    "headline": None,
+                    "open_to_collaborate": True,
+                    "score": 0.82,
+                    "run": "discover-2026-11-20",
+                    "reasons": {
+                        "shared_topics": [{"id": "openalex:T11003", "name": "Knowledge Graph Embeddings"}]
+                    },
+                }
+            ],
+            "next_cursor": None,
+        }
+    )

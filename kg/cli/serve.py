@@ -1,0 +1,57 @@
+"""`kg serve`: run the read-only API (and the web panel when built) with uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kg.cli.common import console, err_console, settings
+from kg.config import Settings
+from kg.errors import ConfigError, LocalDBError
+
+
+def run_server(s: Settings, host: str, port: int, workers: int, *, log_level: str = "info") -> None:
+    """Serve api.main:create_app on host:port; each worker process builds its own app and its own driver."""
+    import uvicorn
+
+    if workers < 1:
+        raise ConfigError("--workers must be at least 1")
+    if not 0 < port < 65536:
+        raise ConfigError(f"--port must be between 1 and 65535 (got {port})")
+    if s.uses_local_db:
+        from kg import localdb
+
+        try:
+            localdb.ensure_running(s)
+        except LocalDBError as e:
+            # the API still starts and answers 503 (with Retry-After) until Neo4j is reachable
+            err_console.print(f"warning: {e}", markup=False, soft_wrap=True)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    console.print(f"Research KG API on http://{shown}:{port}/api/v1/docs", markup=False)
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        proxy_headers=False,
+    )
+
+
+def serve(
+    host: Annotated[
+        str | None, typer.Option("--host", help="Interface to listen on (default KG_API_HOST).")
+    ] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (default KG_API_PORT).")] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes, one Neo4j driver each.")] = 1,
+    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+) -> None:
+    """Serve the read-only API under /api/v1 (docs at /api/v1/docs) and the web panel at / when web/dist exists."""
+    s = settings()
+    run_server(s, host or s.api_host, port or s.api_port, workers, log_level=log_level)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)

@@ -1,6 +1,0 @@
-"""Harvesting live scholarly APIs (OpenAlex, arXiv, Crossref, ORCID, Semantic Scholar) into recorded responses that
-the loaders read, and enriching works known only by title from them."""
-
-from kg.harvest.sources import SOURCES
-
-__all__ = ["SOURCES"]

@@ -1,0 +1,342 @@
+"""Parsers for every source: detect a file's format from its content and stream canonical records or rejects."""
+
+from __future__ import annotations
+
+import os
+import re
+import zlib
+from collections.abc import Callable, Collection, Iterator, Sequence
+from pathlib import Path
+
+from kg.errors import InputError
+from kg.models import Record, Reject
+from kg.sources.parsers import (
+    arxiv,
+    arxiv_abs,
+    crossref,
+    csv_bundle,
+    daily,
+    listing,
+    openalex,
+    orcid,
+    profile,
+    recorded,
+    semanticscholar,
+)
+from kg.sources.parsers.base import GZIP_MAGIC, Input, UnreadableInput, looks_binary
+
+__all__ = ["FORMATS", "detect_format", "iter_records", "repair_note"]
+
+FORMATS = (
+    "profile",
+    "arxiv-listing",
+    "daily-papers",
+    "openalex",
+    "arxiv-atom",
+    "arxiv-metadata",
+    "arxiv-abs",
+    "crossref",
+    "orcid",
+    "semanticscholar",
+    "recorded",
+    "csv-bundle",
+)
+SKIPPED_FILES = re.compile(r"^(?:SOURCE(?:\.\w+)?|README(?:\.\w+)?|LICEN[CS]E(?:\.\w+)?|\..*)$", re.I)
+
+_Parser = Callable[[Input, Collection[str] | None], Iterator[Record | Reject]]
+
+
+def _gunzip_head(head: bytes) -> bytes:
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 256 * 1024)
+    except zlib.error:
+        return b""
+
+
+def detect_format(path: Path, head: bytes) -> str:
+    """The format of a file from its first bytes (gzip undone); InputError naming the file when unknown."""
+    name = str(path)
+    if head[:2] == GZIP_MAGIC:
+        head = _gunzip_head(head)
+        if not head:
+            raise UnreadableInput(name, "not a readable gzip file")
+    if not head.strip():
+        raise UnreadableInput(name, "empty file")
+    if is_tar(head):
+        return "tar"
+    if looks_binary(head):
+        raise UnreadableInput(name, "binary file, not a known format")
+    if path.name in (csv_bundle.WORKS, csv_bundle.AUTHORSHIPS):
+        return "csv-bundle"
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    first_line = text.split("\n", 1)[0].strip()
+    if text.startswith("<"):
+        if re.search(r"<feed\b[^>]*http://www\.w3\.org/2005/Atom", text[:4000]):
+            return "arxiv-atom"
+        raise UnreadableInput(name, "XML that is not an Atom feed")
+    if text.startswith(("{", "[")):
+        if _ENVELOPE.match(text) and recorded.looks_like_recorded(text):
+            return "recorded"
+        if '"authors_parsed"' in text[:20000] or re.search(r'"submitter"\s*:', text[:20000]):
+            return "arxiv-metadata"
+        if semanticscholar.looks_like_s2(text):
+            return "semanticscholar"
+        if crossref.looks_like_crossref(text):
+            return "crossref"
+        if orcid.looks_like_orcid(text):
+            return "orcid"
+        if "openalex.org/" in text[:20000] or re.search(r'"meta"\s*:', text[:2000]):
+            return "openalex"
+        raise UnreadableInput(
+            name,
+            "JSON that is not OpenAlex, Crossref, ORCID, Semantic Scholar, arXiv metadata or recorded responses",
+        )
+    if arxiv_abs.looks_like_abs(text):
+        return "arxiv-abs"
+    if openalex.is_taxonomy_csv(text.encode()):
+        return "openalex"
+    if first_line.replace(" ", "").startswith("work_id,"):
+        return "csv-bundle"
+    if profile.looks_like_profile(text):
+        return "profile"
+    if daily.looks_like_daily(text):
+        return "daily-papers"
+    if listing.looks_like_listing(text):
+        return "arxiv-listing"
+    raise UnreadableInput(
+        name,
+        "unknown format (not a profile page, listing, daily papers, OpenAlex, Crossref, ORCID, Semantic Scholar,"
+        " arXiv or CSV bundle)",
+    )
+
+
+# a JSON object (or an array of them) whose first key is an envelope's: {"uri": …}, {"source": …}, cassette extracts
+_ENVELOPE = re.compile(r'^\[?\s*\{\s*"(?:uri|source|source_file)"\s*:')
+
+
+def is_tar(head: bytes) -> bool:
+    """A tar archive (after gzip is undone): the ustar magic of its first header."""
+    return head[257:262] == b"ustar"
+
+
+def _openalex(inp: Input, known: Collection[str] | None) -> Iterator[Record | Reject]:
+    return openalex.parse(inp)
+
+
+def _atom(inp: Input, known: Collection[str] | None) -> Iterator[Record | Reject]:
+    return arxiv.parse_atom(inp)
+
+
+def _metadata(inp: Input, known: Collection[str] | None) -> Iterator[Record | Reject]:
+    return arxiv.parse_metadata(inp)
+
+
+def _plain(parse: Callable[[Input], Iterator[Record | Reject]]) -> _Parser:
+    def run(inp: Input, known: Collection[str] | None) -> Iterator[Record | Reject]:
+        return parse(inp)
+
+    return run
+
+
+PARSERS: dict[str, _Parser] = {
+    "profile": profile.parse,
+    "arxiv-listing": listing.parse,
+    "daily-papers": daily.parse,
+    "openalex": _openalex,
+    "arxiv-atom": _atom,
+    "arxiv-metadata": _metadata,
+    "arxiv-abs": _plain(arxiv_abs.parse),
+    "crossref": _plain(crossref.parse),
+    "orcid": _plain(orcid.parse),
+    "semanticscholar": _plain(semanticscholar.parse),
+    "recorded": _plain(recorded.parse),
+}
+
+
+def _tar_members(inp: Input, known: Collection[str] | None, fmt: str | None) -> Iterator[Record | Reject]:
+    """Every regular file of a tar archive (gzipped or not), sorted by name, its format detected like a file's;
+    one that cannot be read becomes a Reject naming "archive!member"."""
+    import io
+    import tarfile
+
+    try:
+        with inp.open() as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
+            for member in tar:  # streamed: an archive is never unpacked to disk
+                if not member.isfile() or SKIPPED_FILES.match(Path(member.name).name):
+                    continue
+                fh = tar.extractfile(member)
+                if fh is None:
+                    continue
+                name = f"{inp.name}!{member.name}"
+                try:
+                    sub = Input.from_stdin(io.BytesIO(fh.read()))
+                    sub.name = name
+                    kind = fmt or detect_format(Path(member.name), sub.head)
+                    if kind in ("tar", "csv-bundle"):
+                        yield Reject(file=name, reason=f"a {kind} inside an archive is not read")
+                        continue
+                    yield from PARSERS[kind](sub, known)
+                except UnreadableInput as e:
+                    yield Reject(file=name, line=e.line, reason=e.reason)
+    except (tarfile.TarError, EOFError, OSError) as e:
+        yield Reject(file=inp.name, reason=f"broken tar archive ({e}); members after this point are lost")
+
+
+class _Seen:
+    """What a run has read, by real path (symbolic links resolved): a directory is walked once and a file read
+    once, however many links lead to them, so a link loop ends and `ln -s . me` reads nothing twice."""
+
+    def __init__(self) -> None:
+        self.dirs: set[str] = set()
+        self.files: set[str] = set()
+        self.bundles: set[str] = set()
+
+    @staticmethod
+    def skipped(path: Path, real: str, what: str) -> Reject:
+        via = f"a symbolic link to {real}, " if os.path.islink(path) else ""
+        return Reject(file=str(path), reason=f"skipped: {via}{what} already read in this run")
+
+
+def _dangling(path: Path) -> Reject | None:
+    """A symbolic link that leads nowhere (broken, or a loop of links), as a reject; None for anything else."""
+    if os.path.islink(path) and not os.path.exists(path):
+        return Reject(
+            file=str(path), reason="skipped: a symbolic link to nothing (broken, or a loop of links)"
+        )
+    return None
+
+
+def _walk(directory: Path, seen: _Seen) -> Iterator[Path | Reject]:
+    """Every file under a directory, sorted; a directory holding works.csv and authorships.csv is one bundle.
+    A directory reached twice (a link back up the tree) is skipped with a reject naming it; so is one that
+    cannot be read, and the walk goes on with its siblings."""
+    real = os.path.realpath(directory)
+    if real in seen.dirs:
+        yield seen.skipped(directory, real, "a directory")
+        return
+    seen.dirs.add(real)
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError as e:
+        yield Reject(file=str(directory), reason=f"skipped: the directory cannot be read ({e.strerror or e})")
+        return
+    bundle = csv_bundle.is_bundle_dir(directory)
+    if bundle:
+        yield directory
+    for p in entries:
+        if SKIPPED_FILES.match(p.name):
+            continue
+        dangling = _dangling(p)
+        if dangling is not None:
+            yield dangling
+        elif p.is_dir():
+            yield from _walk(p, seen)
+        elif not (bundle and p.name in (csv_bundle.WORKS, csv_bundle.AUTHORSHIPS)):
+            yield p
+
+
+def _one(spec: Path | None, fmt: str | None, known: Collection[str] | None) -> Iterator[Record | Reject]:
+    """Records of one file, bundle directory or standard input (spec None)."""
+    if spec is not None and spec.is_dir():  # only bundle directories reach here
+        yield from csv_bundle.parse_bundle(spec)
+        return
+    inp = Input.from_stdin() if spec is None else Input.from_path(spec)
+    kind = detect_format(spec or Path("-"), inp.head)
+    if kind == "tar":
+        yield from _tar_members(inp, known, fmt)
+        return
+    kind = fmt or kind
+    if kind == "csv-bundle":
+        if spec is None:
+            raise UnreadableInput(
+                "-", "a CSV bundle needs works.csv and authorships.csv files, not standard input"
+            )
+        if not csv_bundle.is_bundle_dir(spec.parent):
+            raise UnreadableInput(
+                str(spec), f"a CSV bundle needs both {csv_bundle.WORKS} and {csv_bundle.AUTHORSHIPS}"
+            )
+        yield from csv_bundle.parse_bundle(spec.parent)
+        return
+    yield from PARSERS[kind](inp, known)
+
+
+MAX_REPAIRS_SHOWN = 5
+
+
+def repair_note(rec: Record) -> Reject | None:
+    """A note (a Reject with note=True) naming what parsing removed from a record that still loads: control
+    characters (NUL bytes above all) and blank optional names; None when nothing was repaired."""
+    if not rec.repairs:
+        return None
+    shown = ", ".join(rec.repairs[:MAX_REPAIRS_SHOWN])
+    more = len(rec.repairs) - MAX_REPAIRS_SHOWN
+    return Reject(
+        file=rec.prov.file or "-",
+        line=rec.prov.line,
+        reason=f"loaded after repair: {shown}" + (f" and {more} more" if more > 0 else ""),
+        note=True,
+    )
+
+
+def _noted(items: Iterator[Record | Reject]) -> Iterator[Record | Reject]:
+    for it in items:
+        if not isinstance(it, Reject):
+            note = repair_note(it)
+            if note is not None:
+                yield note
+        yield it
+
+
+def _file(
+    path: Path, seen: _Seen, fmt: str | None, known: Collection[str] | None
+) -> Iterator[Record | Reject]:
+    """One file (or a bundle directory found by a walk), unless this run has read it already."""
+    real = os.path.realpath(path)
+    if path.is_dir() or (
+        path.name in (csv_bundle.WORKS, csv_bundle.AUTHORSHIPS) and fmt in (None, "csv-bundle")
+    ):
+        # works.csv and authorships.csv are one bundle, read once, whichever of them (or the directory) is named
+        bundle = real if path.is_dir() else os.path.dirname(real)
+        if bundle in seen.bundles:
+            return
+        seen.bundles.add(bundle)
+    elif real in seen.files:
+        yield seen.skipped(path, real, "a file")
+        return
+    seen.files.add(real)
+    yield from _noted(_one(path, fmt if not path.is_dir() else None, known))
+
+
+def iter_records(
+    paths: Sequence[str | Path], fmt: str | None = None, known_names: Collection[str] | None = None
+) -> Iterator[Record | Reject]:
+    """Stream records and rejects from files, directories (every file inside, sorted, each format detected) and
+    "-" (standard input). A file named on its own that cannot be read raises InputError; one found inside a
+    directory becomes a Reject and the walk goes on. Every file and directory is read once per call, however
+    many paths or symbolic links lead to it; what is skipped is said in a Reject. A record that parsing repaired
+    (control characters removed) is preceded by a note, a Reject with note=True."""
+    if fmt is not None and fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
+    seen = _Seen()
+    for raw in paths:
+        if str(raw) == "-":
+            yield from _noted(_one(None, fmt, known_names))
+            continue
+        path = Path(raw)
+        if not path.exists():
+            if os.path.islink(path):
+                raise UnreadableInput(str(raw), "a symbolic link to nothing (broken, or a loop of links)")
+            raise UnreadableInput(str(raw), "no such file or directory")
+        if not path.is_dir():
+            yield from _file(path, seen, fmt, known_names)
+            continue
+        for item in _walk(path, seen):
+            if isinstance(item, Reject):
+                yield item
+                continue
+            try:
+                yield from _file(item, seen, fmt, known_names)
+            except UnreadableInput as e:
+                yield e.as_reject()
+            except InputError as e:
+                yield Reject(file=str(item), reason=str(e))
