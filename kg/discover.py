@@ -23,14 +23,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import sys
 import time
 import uuid
 from array import array
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,6 +46,8 @@ from kg.derive.suggestion_reasons import (
 )
 from kg.errors import InputError, NotFound
 from kg.graphdb.catalog import query
+from kg.paging import keyset_pages
+from kg.progress import progress_bar
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 CSV_SUFFIXES = {".csv"}
@@ -151,20 +151,13 @@ def load_input(driver: Driver, settings: Settings, advance: Advance | None = Non
     names: list[str | None] = []
     open_flags = array("b")
     digests = array("q")
-    after = ""
-    while True:
-        rows = graphdb.run(
-            driver, query("discover/researcher_page"), {"after": after, "limit": READ_PAGE}, settings=settings
-        )
-        if not rows:
-            break
+    for rows in keyset_pages(driver, "discover/researcher_page", settings, READ_PAGE):
         for r in rows:
             ids.append(r["id"])
             names.append(r["name"])
             open_flags.append(1 if r["open"] is True else 0)
             d = r["digest"]
             digests.append(d if isinstance(d, int) else NO_DIGEST)
-        after = ids[-1]
         if advance:
             advance("reading researchers", len(ids), max(total, len(ids)))
     index = {rid: i for i, rid in enumerate(ids)}
@@ -316,33 +309,6 @@ class _Writer:
         self.fh.close()
 
 
-@contextmanager
-def _progress(enabled: bool | None) -> Iterator[Advance | None]:
-    """A rich progress bar on stderr when it is a terminal (or when asked), else nothing."""
-    show = sys.stderr.isatty() if enabled is None else enabled
-    if not show:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    tasks: dict[str, Any] = {}
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-    ) as bar:
-
-        def advance(phase: str, done: int, total: int) -> None:
-            if phase not in tasks:
-                tasks[phase] = bar.add_task(phase, total=total)
-            bar.update(tasks[phase], completed=done, total=total)
-
-        yield advance
-
-
 def new_run_id() -> str:
     return f"discover-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:6]}"
 
@@ -387,7 +353,8 @@ def run_discovery(
     run = run_id or new_run_id()
     started = time.monotonic()
     timings: dict[str, float] = {"read_s": 0.0, "rank_s": 0.0, "write_busy_s": 0.0, "write_wait_s": 0.0}
-    with _progress(progress) as advance:
+    with progress_bar("discovery", show=progress) as bar:
+        advance = bar.phase if bar.shown else None
         _drop_old_edges(driver, s)
         inp = load_input(driver, s, advance)
         timings["read_s"] = time.monotonic() - started
@@ -608,8 +575,8 @@ def train_on_graph(
     s = settings or get_settings()
     if not 0 < share < 1:
         raise InputError(f"--share must be between 0 and 1 (got {share})")
-    with _progress(progress) as advance:
-        inp = load_input(driver, s, advance)
+    with progress_bar("reading the graph", show=progress) as bar:
+        inp = load_input(driver, s, bar.phase if bar.shown else None)
     try:
         model = linkpred_fit.train(inp.edges, holdout=holdout, share=share, seed=seed)
     except ValueError as e:
