@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import neo4j
 from neo4j import Driver
 
 from kg import defaultdata, graphdb
@@ -227,13 +228,18 @@ def load_taxonomy(
         level = [n for n in nodes if n.level == lvl]
         for i in range(0, len(level), batch):
             part = level[i : i + batch]
-            graphdb.run(
-                driver,
-                catalog.query("write/topic_merge"),
-                {"rows": _node_rows(part), "run": load_run},
-                write=True,
-                settings=s,
-            )
-            edges = [{"id": n.id, "parent": n.parent} for n in part]
-            graphdb.run(driver, catalog.query("topics/part_of"), {"rows": edges}, write=True, settings=s)
+            nodes_rows, edges = _node_rows(part), [{"id": n.id, "parent": n.parent} for n in part]
+
+            def write(tx: neo4j.ManagedTransaction, rows: Any = nodes_rows, edges: Any = edges) -> None:
+                # a node and its PART_OF edge in one transaction: a load killed between batches leaves whole
+                # batches, and ensure_topic_nodes can tell a whole taxonomy from part of one
+                tx.run(catalog.query("write/topic_merge"), {"rows": rows, "run": load_run}).consume()
+                tx.run(catalog.query("topics/part_of"), {"rows": edges}).consume()
+
+            graphdb.transaction(driver, write, write=True, settings=s)
     return tax.counts()
+
+
+def taxonomy_rows(path: Path) -> list[dict[str, str | None]]:
+    """Every node of a taxonomy file as {id, parent}: what the graph holds once `load_taxonomy` loaded it whole."""
+    return [{"id": n.id, "parent": n.parent} for n in read_taxonomy(path).nodes.values()]

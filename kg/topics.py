@@ -233,15 +233,16 @@ def default_pipeline_docs(records: Sequence[dict[str, Any]]) -> list[tuple[Doc, 
 
 
 def ensure_topic_nodes(driver: Driver, *, settings: Settings | None = None) -> None:
-    """Load the taxonomy when the graph has no OpenAlex topics yet (assigned edges need their Topic nodes)."""
-    s = settings or get_settings()
-    rows = graphdb.run(
-        driver, catalog.query("topics/count_topics"), {"scheme": "openalex", "level": "topic"}, settings=s
-    )
-    if not rows or rows[0]["n"] == 0:
-        from kg.taxonomy import load_taxonomy
+    """Load the taxonomy unless the graph holds all of it (assigned edges need their Topic nodes): not only when
+    it has no topics, but also when the topics it has came with works, or a load was killed part way through."""
+    from kg.taxonomy import default_path, load_taxonomy, taxonomy_rows
 
-        load_taxonomy(driver, settings=s)
+    s = settings or get_settings()
+    path = default_path(s)
+    rows = taxonomy_rows(path)
+    held = graphdb.run(driver, catalog.query("topics/taxonomy_held"), {"rows": rows}, settings=s)
+    if not held or held[0]["n"] < len(rows):
+        load_taxonomy(driver, path, settings=s)
 
 
 def work_ids_to_assign(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,9 @@ def test_with_scheme() -> None:
 
 
 def _kg(env: dict[str, str], *args: str) -> str:
-    r = subprocess.run(["kg", *args], capture_output=True, text=True, env=env, timeout=600)
+    r = subprocess.run(
+        [sys.executable, "-m", "kg.cli", *args], capture_output=True, text=True, env=env, timeout=600
+    )
     assert r.returncode == 0, f"kg {' '.join(args)} failed ({r.returncode}): {r.stderr[-2000:]}"
     return r.stdout
 

@@ -140,6 +140,54 @@ def test_a_reload_moves_a_topic_to_its_new_parent(
     assert parents == [{"p": "openalex:subfield:1707"}]
 
 
+def test_ensure_topic_nodes_completes_a_taxonomy_the_graph_holds_only_part_of(
+    graph: Driver, neo4j_settings: Settings
+) -> None:
+    """Assigned topics need the whole taxonomy. A graph whose only topics came with works' records, or whose
+    taxonomy load was killed part way (topics without their parent edge), gets the taxonomy loaded whole; a graph
+    that holds it whole is left alone."""
+    s = neo4j_settings.model_copy(update={"taxonomy_path": TINY})
+
+    def held() -> list[dict[str, Any]]:
+        return _q(
+            graph,
+            s,
+            "MATCH (t:Topic) OPTIONAL MATCH (t)-[:PART_OF]->(p) RETURN t.id AS id, p.id AS parent ORDER BY id",
+        )
+
+    load_taxonomy(graph, TINY, settings=s)
+    whole_graph = held()
+    assert len(whole_graph) == len(read_taxonomy(TINY).nodes)
+    assert sum(r["parent"] is not None for r in whole_graph) > 5
+
+    # killed part way: the last topics written lost their parent edges
+    _w(
+        graph,
+        s,
+        "MATCH (t:Topic {level: 'topic'})-[r:PART_OF]->() WITH r ORDER BY t.id DESC LIMIT 2 DELETE r",
+    )
+    assert held() != whole_graph
+    topics.ensure_topic_nodes(graph, settings=s)
+    assert held() == whole_graph
+
+    # only the topics works brought (no hierarchy): the taxonomy is loaded
+    _w(graph, s, "MATCH (t:Topic) DETACH DELETE t")
+    _w(
+        graph,
+        s,
+        "CREATE (:Topic {id: 'openalex:T90001', name: 'Graph Learning Methods', scheme: 'openalex', level: 'topic'})",
+    )
+    topics.ensure_topic_nodes(graph, settings=s)
+    assert held() == whole_graph
+
+    # whole: nothing is written (a marker property set by hand survives)
+    _w(graph, s, "MATCH (t:Topic {id: 'openalex:T90001'}) SET t.name = 'renamed by hand'")
+    topics.ensure_topic_nodes(graph, settings=s)
+    assert _q(graph, s, "MATCH (t:Topic {id: 'openalex:T90001'}) RETURN t.name AS n") == [
+        {"n": "renamed by hand"}
+    ]
+
+
 def _small_graph(drv: Driver, s: Settings) -> None:
     load_taxonomy(drv, TINY, settings=s)
     _w(
