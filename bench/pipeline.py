@@ -114,13 +114,16 @@ def kg_load(s: Settings, bundle: Path, stage: Path, *extra: str) -> dict[str, An
     m = common.run_measured(common.kg_cmd("load", "--no-derived", *extra, str(bundle)), env=env)
     if m.returncode not in (0, 3):
         raise RuntimeError(f"kg load failed ({m.returncode}): {(m.stderr or m.stdout).strip()[-600:]}")
-    stages = {}
-    for part in re.findall(r"(\w+) ([\d.]+)s", _line(m.stdout, "stages: ")):
-        stages[part[0]] = float(part[1])
+
+    def seconds_of(prefix: str) -> dict[str, float]:
+        return {k: float(v) for k, v in re.findall(r"(\w+) ([\d.]+)s", _line(m.stdout, prefix))}
+
+    bulk_parts = seconds_of("bulk write: ")
     return {
         "seconds": round(m.seconds, 2),
         "peak_rss_mb": round(m.peak_rss_mb, 1),
-        "stages": stages,
+        "stages": seconds_of("stages: "),
+        **({"bulk_write": bulk_parts} if bulk_parts else {}),
         "summary": _line(m.stdout, "load run "),
         "written": _line(m.stdout, "written: "),
     }

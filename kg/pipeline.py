@@ -61,6 +61,7 @@ class LoadSummary:
     write_failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    write_seconds: dict[str, float] = field(default_factory=dict)  # the bulk write's steps: export, import, …
     rejects_file: str | None = None
     sources: set[str] = field(default_factory=set)
     hooks: dict[str, str] = field(default_factory=dict)
@@ -339,7 +340,9 @@ def _run(
             _bulk_write(driver, st, s, rid, summary, step)
             # a new database: the old driver's bookmarks point past its transactions
             driver = fresh_driver = open_driver(s)
+            t_schema = time.monotonic()
             _start_graph_run(driver, s, summary, paths)
+            summary.write_seconds["schema"] = time.monotonic() - t_schema
             graph_ready = True
         else:
             _online_write(driver, st, s, rid, summary, batch_size, step, progress, on_write_failure)
@@ -447,9 +450,17 @@ def _bulk_write(
     report = bulk.export_csv(st, directory, rid)
     # the driver stays open: its pooled connections die with the server and it opens new ones after the restart
     bulk.import_into_local(s, report, on_step=step)
+    t = time.monotonic()
     st.set_meta("write_dirty", rid)
     with st.transaction():
         changes.mark_all_written(st)
+    summary.write_seconds.update(
+        export=report.export_seconds,
+        stop=report.stop_seconds,
+        import_=report.import_seconds,
+        start=report.start_seconds,
+        bookkeeping=time.monotonic() - t,
+    )
     for key, n in report.rows.items():
         _kind, name = key.split(":", 1)
         summary.written[name] += n

@@ -259,6 +259,12 @@ def _print_summary(summary: LoadSummary) -> None:
         markup=False,
         soft_wrap=True,
     )
+    if summary.write_seconds:
+        console.print(
+            "bulk write: " + ", ".join(f"{k.rstrip('_')} {v:.1f}s" for k, v in summary.write_seconds.items()),
+            markup=False,
+            soft_wrap=True,
+        )
     console.print(f"written: {per_label}" + (f"; {rels}" if rels else ""), markup=False, soft_wrap=True)
     if summary.deleted:
         console.print(

@@ -40,8 +40,9 @@ class BulkReport:
     files: dict[str, Path] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     export_seconds: float = 0.0
+    stop_seconds: float = 0.0
     import_seconds: float = 0.0
-    schema_seconds: float = 0.0
+    start_seconds: float = 0.0
 
 
 def _column_types(store: StageStore, table: str) -> dict[str, str]:
@@ -136,7 +137,9 @@ def import_into_local(
         )
     step = on_step or (lambda _m: None)
     step("stopping the local Neo4j for the import")
+    t0 = time.monotonic()
     localdb.stop(s)
+    report.stop_seconds = time.monotonic() - t0
     conf = s.localdb_home / "run" / "import-conf"
     conf.mkdir(parents=True, exist_ok=True)
     (conf / "neo4j.conf").write_text("", encoding="utf-8")
@@ -160,7 +163,9 @@ def import_into_local(
             f"neo4j-admin import failed: {tail[-1][:300] if tail else proc.returncode} (log: {log})"
         )
     step("starting the local Neo4j")
+    t0 = time.monotonic()
     localdb.start(s)
+    report.start_seconds = time.monotonic() - t0
 
 
 def _env_path() -> str:
