@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -167,3 +168,25 @@ def test_start_on_a_taken_port_fails_with_one_clear_line(tmp_path: Path) -> None
         f"error: cannot start the local Neo4j: Bolt port {port} on 127.0.0.1 is already in use "
         "(set KG_BOLT_PORT to another port)"
     )
+
+
+def test_a_stopped_process_that_is_a_zombie_counts_as_exited() -> None:
+    """`kg load --bulk` stops a Neo4j that another live process started (the bench, a test session): it exits to a
+    zombie its parent has not reaped yet, which signal 0 still reaches. stop() must see it as gone, not wait out its
+    90 s timeout and SIGKILL."""
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    done = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        assert not localdb._exited(live.pid)
+        for _ in range(200):  # until the short one has exited (it stays a zombie: nobody waits for it yet)
+            state = Path(f"/proc/{done.pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+            if state == "Z":
+                break
+            time.sleep(0.05)
+        assert state == "Z"
+        assert localdb._exited(done.pid)
+    finally:
+        live.kill()
+        live.wait()
+        done.wait()
+    assert localdb._exited(done.pid)  # reaped: gone
