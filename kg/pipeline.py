@@ -116,7 +116,9 @@ class RejectSink:
 
 
 def open_stage(settings: Settings, stage_path: Path | None = None, on_wait: Step | None = None) -> StageStore:
-    return StageStore(stage_path or settings.stage_file, wait=on_wait)
+    return StageStore(
+        stage_path or settings.stage_file, wait=on_wait, memory_limit=settings.stage_memory_limit
+    )
 
 
 def load(

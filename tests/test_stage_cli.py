@@ -13,6 +13,7 @@ from neo4j import Driver
 
 from kg import pipeline
 from kg.config import Settings
+from kg.errors import InputError
 from kg.models import AuthorRef, Provenance, WorkIds, WorkRecord
 from kg.stage.store import StageStore
 from tests.conftest import kg_env
@@ -117,3 +118,18 @@ def test_unknown_ids_tables_and_a_busy_store_get_one_clear_line(
     assert res.returncode == 1 and "is busy with a load" in res.stderr and "Traceback" not in res.stderr
     res = _kg(neo4j_settings, "show", "--stage", str(stage.with_name("missing.duckdb")))
     assert res.returncode == 1 and "no stage store at" in res.stderr
+
+
+def test_the_stage_memory_limit_bounds_duckdb_and_a_bad_one_is_one_clear_line(tmp_path: Path) -> None:
+    with StageStore(tmp_path / "a.duckdb", memory_limit="512MB") as st:
+        assert st.scalar("SELECT current_setting('memory_limit')") == "488.2 MiB"  # 512 MB in DuckDB's unit
+    with StageStore(tmp_path / "b.duckdb", memory_limit=" 1 GB ") as st:
+        assert st.scalar("SELECT current_setting('memory_limit')") == "953.6 MiB"
+    # the value never reaches SQL unchecked: it is named in one line, and the store is released
+    with pytest.raises(InputError) as err:
+        StageStore(tmp_path / "c.duckdb", memory_limit="lots', threads='1")
+    assert str(err.value) == (
+        "KG_STAGE_MEMORY_LIMIT=\"lots', threads='1\" is not a memory size (e.g. 1GB, 512MB): expected a number and a unit"
+    )
+    with StageStore(tmp_path / "c.duckdb") as st:  # not left locked
+        assert st.scalar("SELECT 1") == 1

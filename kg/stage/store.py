@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,17 @@ from kg.models import InstitutionRecord, Record, ResearcherRecord, TopicRecord, 
 from kg.stage import records
 
 SCHEMA_VERSION = "1"
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
+
+
+def _memory_size(text: str) -> str:
+    """A memory size as DuckDB reads it ("1GB", "512 MiB"); anything else is a ValueError (never into SQL)."""
+    m = _SIZE.fullmatch(text)
+    if not m:
+        raise ValueError("expected a number and a unit")
+    return f"{m.group(1)}{m.group(2)}"
+
 
 # The tables. Lists are DuckDB lists; payloads are the records' own JSON (pydantic), validated again when resolved.
 _DDL = """
@@ -78,7 +90,12 @@ class StageStore:
     """One open stage store (DuckDB connection + the process lock)."""
 
     def __init__(
-        self, path: Path, *, read_only: bool = False, wait: Callable[[str], None] | None = None
+        self,
+        path: Path,
+        *,
+        read_only: bool = False,
+        wait: Callable[[str], None] | None = None,
+        memory_limit: str | None = None,
     ) -> None:
         self.path = Path(path)
         self.read_only = read_only
@@ -95,6 +112,14 @@ class StageStore:
             raise InputError(f"cannot open the stage store {self.path}: {e}") from e
         # DuckDB uses every core by default; the machine also runs Neo4j
         self.con.execute(f"SET threads TO {max(1, min(4, os.cpu_count() or 1))}")
+        if memory_limit:
+            try:
+                self.con.execute(f"SET memory_limit = '{_memory_size(memory_limit)}'")
+            except (duckdb.Error, ValueError) as e:
+                self.close()
+                raise InputError(
+                    f"KG_STAGE_MEMORY_LIMIT={memory_limit!r} is not a memory size (e.g. 1GB, 512MB): {e}"
+                ) from e
         if not read_only:
             self.con.execute(_DDL)
             self.con.execute(records.DDL)
