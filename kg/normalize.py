@@ -153,6 +153,7 @@ _LATEX = re.compile(r"\$[^$]*\$|\\[a-zA-Z]+")
 _NON_WORD = re.compile(r"[^\w\s]", re.UNICODE)
 
 
+@lru_cache(maxsize=4096)  # a record asks for its title's key several times over (ids, work props, stage rows)
 def title_key(title: str) -> str:
     """Titles that differ only in case, accents, punctuation, LaTeX or spacing share one key."""
     t = fold(_LATEX.sub(" ", title))

@@ -13,6 +13,7 @@ and says so.
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import os
 import uuid
@@ -183,7 +184,8 @@ class StageStore:
         """Append rows (dicts with the schema's fields) through Arrow: one round trip per call."""
         if not rows:
             return
-        tbl = pa.Table.from_pylist(rows, schema=schema)
+        # column by column: several times faster than pa.Table.from_pylist on wide rows (work_recs has 35 columns)
+        tbl = pa.table({name: [r.get(name) for r in rows] for name in schema.names}, schema=schema)
         self.insert_arrow(table, tbl, ignore=ignore)
 
     def insert_arrow(self, table: str, tbl: pa.Table, *, ignore: bool = False) -> None:
@@ -249,17 +251,19 @@ class StageStore:
         """Add records to the store, `chunk` records per transaction; records seen before add nothing."""
         counts = StageCounts()
         buf: list[Record] = []
-        for rec in records:
-            buf.append(rec)
-            if len(buf) >= chunk:
+        with _young_collections_per_chunk() as chunk_done:
+            for rec in records:
+                buf.append(rec)
+                if len(buf) >= chunk:
+                    self._stage_chunk(run_id, buf, counts)
+                    buf = []
+                    chunk_done()
+                    if on_chunk:
+                        on_chunk(counts)
+            if buf:
                 self._stage_chunk(run_id, buf, counts)
-                buf = []
                 if on_chunk:
                     on_chunk(counts)
-        if buf:
-            self._stage_chunk(run_id, buf, counts)
-            if on_chunk:
-                on_chunk(counts)
         return counts
 
     def _stage_chunk(self, run_id: str, recs: list[Record], counts: StageCounts) -> None:
@@ -351,6 +355,21 @@ class StageStore:
                 src = directory / f"{table}.parquet"
                 self.con.execute(f'DELETE FROM "{table}"')
                 self.con.execute(f"INSERT INTO \"{table}\" SELECT * FROM read_parquet('{_sql_path(src)}')")
+
+
+@contextmanager
+def _young_collections_per_chunk() -> Iterator[Callable[[], None]]:
+    """Python's cycle collector paused while records are parsed and staged, and run over the young objects once
+    per chunk instead (the function yielded). Left on, it scans the chunk's ever larger heap of records again and
+    again: a third of the staging time. Records and stage rows make no cycles, so nothing waits long."""
+    if not gc.isenabled():  # someone else manages collection
+        yield lambda: None
+        return
+    gc.disable()
+    try:
+        yield lambda: gc.collect(1)
+    finally:
+        gc.enable()
 
 
 def _sql_path(p: Path) -> str:
