@@ -184,8 +184,9 @@ class StageStore:
         """Append rows (dicts with the schema's fields) through Arrow: one round trip per call."""
         if not rows:
             return
-        # column by column: several times faster than pa.Table.from_pylist on wide rows (work_recs has 35 columns)
-        tbl = pa.table({name: [r.get(name) for r in rows] for name in schema.names}, schema=schema)
+        # as one struct array, converted in C++: several times faster than pa.Table.from_pylist (a missing field is
+        # null in both)
+        tbl = pa.Table.from_struct_array(pa.array(rows, type=pa.struct(list(schema))))
         self.insert_arrow(table, tbl, ignore=ignore)
 
     def insert_arrow(self, table: str, tbl: pa.Table, *, ignore: bool = False) -> None:
