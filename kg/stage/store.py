@@ -252,13 +252,13 @@ class StageStore:
         """Add records to the store, `chunk` records per transaction; records seen before add nothing."""
         counts = StageCounts()
         buf: list[Record] = []
-        with _young_collections_per_chunk() as chunk_done:
+        with _collector_paused():
             for rec in records:
                 buf.append(rec)
                 if len(buf) >= chunk:
                     self._stage_chunk(run_id, buf, counts)
                     buf = []
-                    chunk_done()
+                    gc.collect(1)  # the young generations: what this chunk made, not the whole heap
                     if on_chunk:
                         on_chunk(counts)
             if buf:
@@ -359,16 +359,16 @@ class StageStore:
 
 
 @contextmanager
-def _young_collections_per_chunk() -> Iterator[Callable[[], None]]:
-    """Python's cycle collector paused while records are parsed and staged, and run over the young objects once
-    per chunk instead (the function yielded). Left on, it scans the chunk's ever larger heap of records again and
-    again: a third of the staging time. Records and stage rows make no cycles, so nothing waits long."""
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while records are parsed and staged (the caller collects the young objects
+    once per chunk). Left on, it scans the chunk's ever larger heap of records again and again: a third of the
+    staging time. Records and stage rows make no reference cycles, so nothing waits for the collector."""
     if not gc.isenabled():  # someone else manages collection
-        yield lambda: None
+        yield
         return
     gc.disable()
     try:
-        yield lambda: gc.collect(1)
+        yield
     finally:
         gc.enable()
 
