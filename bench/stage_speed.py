@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,7 +43,8 @@ def stage_once(bundle: str, db: str) -> dict[str, Any]:
         t0 = time.perf_counter()
         counts = st.stage(RUN_ID, (r for r in iter_records([bundle]) if not isinstance(r, Reject)))
         seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "read": counts.read, "new": counts.new}
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+    return {"seconds": seconds, "read": counts.read, "new": counts.new, "peak_rss_mb": peak_mb}
 
 
 def _measure(src: Path, bundle: Path, db: Path) -> dict[str, Any]:
@@ -85,6 +87,7 @@ def run(baseline: Path, this: Path, bundle: Path, repeats: int, work: Path) -> d
     trees = {"baseline": baseline, "this": this}
     dbs = {name: work / f"stage-{name}.duckdb" for name in trees}
     took: dict[str, list[float]] = {name: [] for name in trees}
+    rss: dict[str, float] = dict.fromkeys(trees, 0.0)
     ratios: list[float] = []
     read = 0
     for i in range(repeats):
@@ -95,6 +98,7 @@ def run(baseline: Path, this: Path, bundle: Path, repeats: int, work: Path) -> d
             pair[name] = got["seconds"]
             read = got["read"]
             took[name].append(got["seconds"])
+            rss[name] = max(rss[name], got["peak_rss_mb"])
             _log(
                 f"{name}: {got['read']:,} works in {got['seconds']:.2f} s ({got['read'] / got['seconds']:,.0f}/s)"
             )
@@ -111,6 +115,7 @@ def run(baseline: Path, this: Path, bundle: Path, repeats: int, work: Path) -> d
         "baseline_src": str(baseline),
         "works_per_s": {name: round(read / s) for name, s in med.items()},
         "seconds": {name: [round(s, 2) for s in v] for name, v in took.items()},
+        "peak_rss_mb": {name: round(v) for name, v in rss.items()},
         "ratio_time_this_over_baseline": round(statistics.median(ratios), 3),
         "paired_ratios": [round(r, 3) for r in ratios],
         "identical": all(d["only_baseline"] == 0 and d["only_this"] == 0 for d in diff.values()),
