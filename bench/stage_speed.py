@@ -25,11 +25,6 @@ from pathlib import Path
 from typing import Any
 
 RUN_ID = "run:stage-speed"
-# the tables a stage holds after staging (runs and meta hold times and the store's own id: they always differ)
-STAGE_TABLES = (
-    "records", "work_recs", "work_keys", "mention_src", "topic_ref_src", "inst_ref_src", "ref_src",
-    "researcher_recs", "institution_recs", "topic_recs",
-)  # fmt: skip
 
 
 def stage_once(bundle: str, db: str) -> dict[str, Any]:
@@ -67,14 +62,17 @@ def _measure(src: Path, bundle: Path, db: Path) -> dict[str, Any]:
 
 
 def compare_stages(a: Path, b: Path) -> dict[str, dict[str, int]]:
-    """Per stage table: its rows, and the rows of each store that the other lacks (as multisets)."""
+    """Per table that staging fills: its rows in store a, and the rows of each store that the other lacks (as
+    multisets; the runs and meta tables hold times and the store's own id, so they always differ)."""
     import duckdb
+
+    from kg.stage.store import STAGED_TABLES
 
     con = duckdb.connect()
     con.execute(f"ATTACH '{a}' AS a (READ_ONLY)")
     con.execute(f"ATTACH '{b}' AS b (READ_ONLY)")
     out: dict[str, dict[str, int]] = {}
-    for t in STAGE_TABLES:
+    for t in STAGED_TABLES:
         rows = con.execute(f"SELECT count(*) FROM a.{t}").fetchall()[0][0]
         only_a = con.execute(f"SELECT count(*) FROM (FROM a.{t} EXCEPT ALL FROM b.{t})").fetchall()[0][0]
         only_b = con.execute(f"SELECT count(*) FROM (FROM b.{t} EXCEPT ALL FROM a.{t})").fetchall()[0][0]

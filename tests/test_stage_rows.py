@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import gc
-import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,16 +15,16 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from bench.stage_speed import compare_stages
 from kg.models import Record, Reject, WorkRecord
 from kg.sources.parsers.csv_bundle import AUTHORSHIP_COLUMNS, AUTHORSHIPS, WORK_COLUMNS, WORKS
 from kg.sources.parsers.read import iter_records
 from kg.stage import records as stage_records
-from kg.stage.store import _RECORDS_SCHEMA, StageStore
+from kg.stage.store import _RECORDS_SCHEMA, STAGED_TABLES, StageStore, record_key
 from kg.synth import SynthParams
 from kg.synth import generate as synth
 
 RUN = "run:test-stage-rows"
-STAGE_TABLES = (*stage_records.SCHEMAS, "records")
 
 
 def _write(path: Path, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
@@ -33,6 +32,9 @@ def _write(path: Path, columns: tuple[str, ...], rows: list[tuple[str, ...]]) ->
         w = csv.writer(fh)
         w.writerow(columns)
         w.writerows(rows)
+
+
+W1 = ("w1", "Graph Learning at Scale", "2021", "NeurIPS", "10.1000/ABC.1", "2104.12255", "An abstract.")
 
 
 def _awkward_bundle(d: Path) -> Path:
@@ -43,15 +45,7 @@ def _awkward_bundle(d: Path) -> Path:
         d / WORKS,
         WORK_COLUMNS,
         [
-            (
-                "w1",
-                "Graph Learning at Scale",
-                "2021",
-                "NeurIPS",
-                "10.1000/ABC.1",
-                "2104.12255",
-                "An abstract.",
-            ),
+            W1,
             ("w2", "A work with nothing else", "", "", "", "", ""),
             ("w3", "Two Li Wangs on one paper", "2019", "", "", "", ""),
             ("w4", "No authors at all", "2020", "Some Venue", "", "", ""),
@@ -59,15 +53,7 @@ def _awkward_bundle(d: Path) -> Path:
             ("w6", "graph learning at scale!", "2021", "", "", "", ""),  # the title key of w1
             ("w7", "Positions left blank", "2018", "", "", "", ""),
             ("w8", "A name with a control\x01 character", "2017", "", "", "", ""),
-            (
-                "w1",
-                "Graph Learning at Scale",
-                "2021",
-                "NeurIPS",
-                "10.1000/ABC.1",
-                "2104.12255",
-                "An abstract.",
-            ),
+            W1,
         ],
     )
     _write(
@@ -139,7 +125,7 @@ def _reference_store(path: Path, recs: list[Record]) -> None:
         for r in recs:
             assert isinstance(r, WorkRecord)
             payload = r.model_dump_json()
-            key = hashlib.sha1(f"{r.kind}\x1f{payload}".encode()).hexdigest()[:24]
+            key = record_key(r, payload)
             if key in seen:
                 continue
             seen.add(key)
@@ -167,36 +153,23 @@ def _staged(path: Path, recs: Iterator[Record], chunk: int) -> None:
         st.stage(RUN, recs, chunk=chunk)
 
 
-def _differences(a: Path, b: Path) -> dict[str, tuple[int, int, int]]:
-    """Per stage table: (rows in a, rows only in a, rows only in b), as multisets."""
-    con = duckdb.connect()
-    con.execute(f"ATTACH '{a}' AS a (READ_ONLY)")
-    con.execute(f"ATTACH '{b}' AS b (READ_ONLY)")
-    out = {}
-    for t in STAGE_TABLES:
-        n = con.execute(f"SELECT count(*) FROM a.{t}").fetchall()[0][0]
-        only_a = con.execute(f"SELECT count(*) FROM (FROM a.{t} EXCEPT ALL FROM b.{t})").fetchall()[0][0]
-        only_b = con.execute(f"SELECT count(*) FROM (FROM b.{t} EXCEPT ALL FROM a.{t})").fetchall()[0][0]
-        out[t] = (n, only_a, only_b)
-    con.close()
-    return out
-
-
-def _same_as_reference(bundle: Path, tmp: Path, chunk: int) -> dict[str, tuple[int, int, int]]:
+def _same_as_reference(bundle: Path, tmp: Path, chunk: int) -> dict[str, int]:
+    """Stage the bundle both ways; every staged table must hold the same rows. Returns the rows per table."""
     items = _items(bundle)
     _reference_store(tmp / "reference.duckdb", list(_records(items)))
     _staged(tmp / "staged.duckdb", _records(items), chunk)
-    diff = _differences(tmp / "reference.duckdb", tmp / "staged.duckdb")
-    assert {t: d[1:] for t, d in diff.items()} == {t: (0, 0) for t in STAGE_TABLES}
-    return diff
+    diff = compare_stages(tmp / "reference.duckdb", tmp / "staged.duckdb")
+    assert {t: (d["only_baseline"], d["only_this"]) for t, d in diff.items()} == dict.fromkeys(
+        STAGED_TABLES, (0, 0)
+    )
+    return {t: d["rows"] for t, d in diff.items()}
 
 
 @pytest.mark.parametrize("chunk", [3, 20_000])
 def test_an_awkward_bundle_stages_exactly_the_rows_of_its_records(tmp_path: Path, chunk: int) -> None:
-    diff = _same_as_reference(_awkward_bundle(tmp_path / "awkward"), tmp_path, chunk)
+    rows = _same_as_reference(_awkward_bundle(tmp_path / "awkward"), tmp_path, chunk)
     # nine records (w1 twice, from two lines: each copy gets all of w1's authors); its typed ids (doi, arXiv, title
     # key each), mentions and institutions; the tables this bundle gives nothing stay empty
-    rows = {t: d[0] for t, d in diff.items()}
     assert rows == {
         "records": 9,
         "work_recs": 9,
@@ -205,6 +178,9 @@ def test_an_awkward_bundle_stages_exactly_the_rows_of_its_records(tmp_path: Path
         "topic_ref_src": 0,
         "inst_ref_src": 2 * 2 + 1 + 2 + 1,
         "ref_src": 0,
+        "researcher_recs": 0,
+        "institution_recs": 0,
+        "topic_recs": 0,
     }
     con = duckdb.connect(str(tmp_path / "staged.duckdb"), read_only=True)
     by_name = dict(
@@ -224,9 +200,9 @@ def test_an_awkward_bundle_stages_exactly_the_rows_of_its_records(tmp_path: Path
 def test_a_synthetic_bundle_stages_exactly_the_rows_of_its_records(tmp_path: Path) -> None:
     bundle = tmp_path / "synth"
     synth(SynthParams(works=1_500, seed=7), bundle)
-    diff = _same_as_reference(bundle, tmp_path, chunk=400)
-    assert diff["records"][0] == diff["work_recs"][0] == 1_500
-    assert diff["mention_src"][0] > 3_000
+    rows = _same_as_reference(bundle, tmp_path, chunk=400)
+    assert rows["records"] == rows["work_recs"] == 1_500
+    assert rows["mention_src"] > 3_000
 
 
 def test_a_bundle_with_bad_rows_stages_the_good_ones_and_rejects_the_rest_by_file_and_line(
@@ -243,8 +219,8 @@ def test_a_bundle_with_bad_rows_stages_the_good_ones_and_rejects_the_rest_by_fil
         (WORKS, 6),
         (AUTHORSHIPS, 6),
     ]
-    diff = _same_as_reference(bundle, tmp_path, chunk=1)
-    assert diff["records"][0] == 2 and diff["mention_src"][0] == 2
+    rows = _same_as_reference(bundle, tmp_path, chunk=1)
+    assert rows["records"] == 2 and rows["mention_src"] == 2
 
 
 def test_the_cycle_collector_runs_again_after_staging_even_when_it_fails(tmp_path: Path) -> None:

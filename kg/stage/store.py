@@ -59,6 +59,10 @@ CREATE TABLE IF NOT EXISTS decisions (
 """
 
 
+# the tables staging fills (the rest hold runs, curation and what resolution and writing made of them)
+STAGED_TABLES = ("records", "researcher_recs", "institution_recs", "topic_recs", *records.SCHEMAS)
+
+
 def record_key(rec: Record, dumped: str | None = None) -> str:
     """A record's identity: a hash of its whole content, provenance included."""
     text = dumped if dumped is not None else rec.model_dump_json()
