@@ -167,6 +167,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="kg-stage-speed-") as tmp:
         key, bundle = _bundle(args, Path(tmp))
+        if args.this_src.resolve() == args.baseline_src.resolve():
+            key += "_noise"  # the baseline against itself: how far apart two runs of one tree land
         entry = run(args.baseline_src.resolve(), args.this_src.resolve(), bundle, args.repeats, Path(tmp))
     common.update_result("stage_speed", key, entry)
     print(json.dumps(entry, indent=2))
