@@ -79,12 +79,16 @@ def normalize_arxiv(value: str | None) -> str | None:
     return None
 
 
+_OPENALEX = re.compile(r"^[A-Za-z]\d+$")
+_ROR = re.compile(r"^0[a-z0-9]{6}\d{2}$")
+
+
 def normalize_openalex(value: str | None, kind: str = "") -> str | None:
     """'https://openalex.org/W2755950973' → 'W2755950973' (upper-case letter prefix kept)."""
     if not value:
         return None
     v = value.strip().rstrip("/").rsplit("/", 1)[-1]
-    if not re.match(r"^[A-Za-z]\d+$", v):
+    if not _OPENALEX.match(v):
         return None
     v = v[0].upper() + v[1:]
     if kind and v[0] != kind.upper():
@@ -106,7 +110,7 @@ def normalize_ror(value: str | None) -> str | None:
     if not value:
         return None
     v = value.strip().rstrip("/").rsplit("/", 1)[-1].lower()
-    return v if re.match(r"^0[a-z0-9]{6}\d{2}$", v) else None
+    return v if _ROR.match(v) else None
 
 
 def normalize_s2_paper(value: str | None) -> str | None:
@@ -153,6 +157,7 @@ _LATEX = re.compile(r"\$[^$]*\$|\\[a-zA-Z]+")
 _NON_WORD = re.compile(r"[^\w\s]", re.UNICODE)
 
 
+@lru_cache(maxsize=4096)  # a record asks for its title's key several times over (ids, work props, stage rows)
 def title_key(title: str) -> str:
     """Titles that differ only in case, accents, punctuation, LaTeX or spacing share one key."""
     t = fold(_LATEX.sub(" ", title))

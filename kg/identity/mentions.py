@@ -7,6 +7,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -71,21 +72,30 @@ _MENTION_FIELDS = tuple(f.name for f in fields(Mention))
 
 def institution_id(ref: Any) -> str | None:
     """Institution id from an InstitutionRef-like object: ror > OpenAlex > a hash of the folded name."""
+    return _institution_id(
+        getattr(ref, "source_id", None),
+        getattr(ref, "ror", None),
+        getattr(ref, "openalex_id", None),
+        getattr(ref, "name", None),
+    )
+
+
+@lru_cache(maxsize=100_000)  # a few thousand places, named again on every work of their people
+def _institution_id(
+    source_id: str | None, ror_id: str | None, openalex_id: str | None, name: str | None
+) -> str | None:
     from kg.normalize import fold, normalize_ror
 
-    src = (getattr(ref, "source_id", None) or "").strip()
-    ror = normalize_ror(getattr(ref, "ror", None)) or (normalize_ror(src) if "ror.org/" in src else None)
+    src = (source_id or "").strip()
+    ror = normalize_ror(ror_id) or (normalize_ror(src) if "ror.org/" in src else None)
     if ror:
         return f"ror:{ror}"
-    oa = normalize_openalex(getattr(ref, "openalex_id", None), "I") or (
-        normalize_openalex(src, "I") if src[:1] in "Ii" else None
-    )
+    oa = normalize_openalex(openalex_id, "I") or (normalize_openalex(src, "I") if src[:1] in "Ii" else None)
     if oa:
         return f"openalex:{oa}"
     if src:
         # the CSV bundle's institution_id: the user's own key for the place, whatever its name is spelled
         return f"csv:{src}"
-    name = getattr(ref, "name", None)
     if name and name.strip():
         return f"name:{short_hash(fold(name))}"
     return None

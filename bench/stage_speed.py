@@ -1,0 +1,180 @@
+"""Side by side: parse + stage of one CSV bundle by two source trees (a baseline and this one), alternating, as
+works/s and the ratio this/baseline; then every stage table of the two stores compared row for row.
+
+    git archive <commit> | tar -x -C /tmp/stage-base        # any checkout of the baseline
+    python -m bench.stage_speed --baseline-src /tmp/stage-base --works 20000 [--repeats 3]
+    python -m bench.stage_speed --baseline-src /tmp/stage-base --dblp
+
+Each measurement is a fresh process (the tree's own kg first on its path) staging the bundle into a new store; its
+time runs from the first record read to the last chunk committed (imports and store creation excluded). Which tree
+goes first alternates, so the two times of a pair saw the same machine load. Results: bench/results/stage_speed.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+RUN_ID = "run:stage-speed"
+
+
+def stage_once(bundle: str, db: str) -> dict[str, Any]:
+    """Parse and stage one bundle into a new store with whichever kg is first on the path (the child's job)."""
+    from kg.models import Reject
+    from kg.sources.parsers.read import iter_records
+    from kg.stage.store import StageStore
+
+    with StageStore(Path(db)) as st:
+        st.begin_run(RUN_ID, [bundle], None)
+        t0 = time.perf_counter()
+        counts = st.stage(RUN_ID, (r for r in iter_records([bundle]) if not isinstance(r, Reject)))
+        seconds = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+    return {"seconds": seconds, "read": counts.read, "new": counts.new, "peak_rss_mb": peak_mb}
+
+
+def _measure(src: Path, bundle: Path, db: Path) -> dict[str, Any]:
+    for p in (db, db.with_name(db.name + ".wal")):
+        p.unlink(missing_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    # run as a script: its own folder (bench/) comes first on the path, then the tree's kg
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(bundle), str(db)],
+        cwd=src,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"error: staging with {src} failed: {out.stderr.strip()[-2000:]}")
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def compare_stages(a: Path, b: Path) -> dict[str, dict[str, int]]:
+    """Per table that staging fills: its rows in store a, and the rows of each store that the other lacks (as
+    multisets; the runs and meta tables hold times and the store's own id, so they always differ)."""
+    import duckdb
+
+    from kg.stage.store import STAGED_TABLES
+
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{a}' AS a (READ_ONLY)")
+    con.execute(f"ATTACH '{b}' AS b (READ_ONLY)")
+    out: dict[str, dict[str, int]] = {}
+    for t in STAGED_TABLES:
+        rows = con.execute(f"SELECT count(*) FROM a.{t}").fetchall()[0][0]
+        only_a = con.execute(f"SELECT count(*) FROM (FROM a.{t} EXCEPT ALL FROM b.{t})").fetchall()[0][0]
+        only_b = con.execute(f"SELECT count(*) FROM (FROM b.{t} EXCEPT ALL FROM a.{t})").fetchall()[0][0]
+        out[t] = {"rows": int(rows), "only_baseline": int(only_a), "only_this": int(only_b)}
+    con.close()
+    return out
+
+
+def run(baseline: Path, this: Path, bundle: Path, repeats: int, work: Path) -> dict[str, Any]:
+    trees = {"baseline": baseline, "this": this}
+    dbs = {name: work / f"stage-{name}.duckdb" for name in trees}
+    took: dict[str, list[float]] = {name: [] for name in trees}
+    rss: dict[str, float] = dict.fromkeys(trees, 0.0)
+    ratios: list[float] = []
+    read = 0
+    for i in range(repeats):
+        order = ["baseline", "this"] if i % 2 == 0 else ["this", "baseline"]
+        pair: dict[str, float] = {}
+        for name in order:
+            got = _measure(trees[name], bundle, dbs[name])
+            pair[name] = got["seconds"]
+            read = got["read"]
+            took[name].append(got["seconds"])
+            rss[name] = max(rss[name], got["peak_rss_mb"])
+            _log(
+                f"{name}: {got['read']:,} works in {got['seconds']:.2f} s ({got['read'] / got['seconds']:,.0f}/s)"
+            )
+        ratios.append(pair["this"] / pair["baseline"])
+    diff = compare_stages(dbs["baseline"], dbs["this"])
+    for db in dbs.values():
+        for p in (db, db.with_name(db.name + ".wal")):
+            p.unlink(missing_ok=True)
+    med = {name: statistics.median(v) for name, v in took.items()}
+    return {
+        "bundle": str(bundle),
+        "works": read,
+        "repeats": repeats,
+        "baseline_src": str(baseline),
+        "works_per_s": {name: round(read / s) for name, s in med.items()},
+        "seconds": {name: [round(s, 2) for s in v] for name, v in took.items()},
+        "peak_rss_mb": {name: round(v) for name, v in rss.items()},
+        "ratio_time_this_over_baseline": round(statistics.median(ratios), 3),
+        "paired_ratios": [round(r, 3) for r in ratios],
+        "identical": all(d["only_baseline"] == 0 and d["only_this"] == 0 for d in diff.values()),
+        "tables": diff,
+    }
+
+
+def _bundle(args: argparse.Namespace, work: Path) -> tuple[str, Path]:
+    if args.bundle:
+        return f"bundle_{Path(args.bundle).name}", Path(args.bundle)
+    if args.dblp:
+        from bench.pipeline import dblp_bundle
+
+        out = work / "dblp-bundle"
+        dblp_bundle(out)
+        return "dblp", out
+    from bench import common
+    from kg.synth import SynthParams, generate
+
+    corpus = common.data_dir() / f"synth-{args.works}-s{args.seed}"
+    if not (corpus / "works.csv").exists():
+        _log(f"synth: generating {args.works} works into {corpus}")
+        generate(SynthParams(works=args.works, seed=args.seed), corpus)
+    return f"synth_{args.works}", corpus
+
+
+def _log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        print(json.dumps(stage_once(sys.argv[2], sys.argv[3])))
+        return
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--baseline-src", type=Path, required=True, help="a source tree of the baseline")
+    ap.add_argument(
+        "--this-src", type=Path, default=Path(__file__).resolve().parent.parent, help="the tree to compare"
+    )
+    ap.add_argument("--works", type=int, default=20_000, help="synthetic works (kg synth, seed --seed)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--dblp", action="store_true", help="the DBLP co-authorship bundle instead (bench.pipeline)"
+    )
+    ap.add_argument("--bundle", help="any CSV bundle directory instead")
+    ap.add_argument("--repeats", type=int, default=3, help="pairs of runs (default 3)")
+    args = ap.parse_args()
+    if not (args.baseline_src / "kg" / "stage" / "store.py").is_file():
+        raise SystemExit(f"error: {args.baseline_src} holds no kg/stage/store.py")
+    from bench import common
+
+    with tempfile.TemporaryDirectory(prefix="kg-stage-speed-") as tmp:
+        key, bundle = _bundle(args, Path(tmp))
+        if args.this_src.resolve() == args.baseline_src.resolve():
+            key += "_noise"  # the baseline against itself: how far apart two runs of one tree land
+        entry = run(args.baseline_src.resolve(), args.this_src.resolve(), bundle, args.repeats, Path(tmp))
+    common.update_result("stage_speed", key, entry)
+    print(json.dumps(entry, indent=2))
+    if not entry["identical"]:
+        raise SystemExit("error: the two trees staged different rows (see tables)")
+
+
+if __name__ == "__main__":
+    main()
