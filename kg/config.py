@@ -103,9 +103,10 @@ class Settings(NamedEnvFileSettings):
     derive_batch_size: int = 5000
     # The stage store (DuckDB file): by default one per Neo4j database, under .kg/stage/.
     stage_path: Path | None = None
-    # Memory DuckDB may use for the stage store's work (resolve, COAUTHOR); past it, it spills to <stage>.tmp/. Bounds
-    # the loader's memory at scale (100k works: peak 1.7 GB with 1GB, 3.0 GB without a limit).
-    stage_memory_limit: str = "1GB"
+    # Memory DuckDB may use for the stage store's work (resolve, COAUTHOR), e.g. "4GB"; past it, it spills to
+    # <stage>.tmp/ where it can. None: DuckDB's own default (80 % of RAM). 100k works: loader peak 1.7 GB with 1GB,
+    # 3.0 GB without; but 1M works fail in resolve with 1GB (an operator that cannot spill), so it is not the default.
+    stage_memory_limit: str | None = None
     # Sessions writing to Neo4j at once (nodes by id, relationships by (start, end) partitions).
     write_sessions: int = 2
 
