@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -213,14 +214,16 @@ def load_taxonomy(
     driver: Driver,
     path: Path | None = None,
     *,
+    taxonomy: Taxonomy | None = None,
     load_run: str | None = None,
     settings: Settings | None = None,
 ) -> dict[str, int]:
     """MERGE every taxonomy node (write/topic_merge, the one statement that writes Topic nodes, the load's too) and
-    its PART_OF edge to its parent (idempotent; a parent that changed in the file replaces the old edge). Returns
-    the node counts per level, arXiv categories under "category"."""
+    its PART_OF edge to its parent (idempotent; a parent that changed in the file replaces the old edge). The
+    taxonomy is read from `path` (default: default_path) unless given already read. Returns the node counts per
+    level, arXiv categories under "category"."""
     s = settings or get_settings()
-    tax = read_taxonomy(path or default_path(s))
+    tax = taxonomy or read_taxonomy(path or default_path(s))
     nodes = list(tax.nodes.values())
     batch = TAXONOMY_BATCH
     for lvl in (*LEVELS, "category"):
@@ -228,18 +231,18 @@ def load_taxonomy(
         level = [n for n in nodes if n.level == lvl]
         for i in range(0, len(level), batch):
             part = level[i : i + batch]
-            nodes_rows, edges = _node_rows(part), [{"id": n.id, "parent": n.parent} for n in part]
-
-            def write(tx: neo4j.ManagedTransaction, rows: Any = nodes_rows, edges: Any = edges) -> None:
-                # a node and its PART_OF edge in one transaction: a load killed between batches leaves whole
-                # batches, and ensure_topic_nodes can tell a whole taxonomy from part of one
-                tx.run(catalog.query("write/topic_merge"), {"rows": rows, "run": load_run}).consume()
-                tx.run(catalog.query("topics/part_of"), {"rows": edges}).consume()
-
+            write = partial(_write_batch, rows=_node_rows(part), edges=taxonomy_rows(part), run=load_run)
             graphdb.transaction(driver, write, write=True, settings=s)
     return tax.counts()
 
 
-def taxonomy_rows(path: Path) -> list[dict[str, str | None]]:
-    """Every node of a taxonomy file as {id, parent}: what the graph holds once `load_taxonomy` loaded it whole."""
-    return [{"id": n.id, "parent": n.parent} for n in read_taxonomy(path).nodes.values()]
+def _write_batch(tx: neo4j.ManagedTransaction, *, rows: Any, edges: Any, run: str | None) -> None:
+    """A batch's nodes and their PART_OF edges in one transaction: a load killed between batches leaves whole
+    batches, and ensure_topic_nodes can tell a whole taxonomy from part of one."""
+    tx.run(catalog.query("write/topic_merge"), {"rows": rows, "run": run}).consume()
+    tx.run(catalog.query("topics/part_of"), {"rows": edges}).consume()
+
+
+def taxonomy_rows(nodes: Iterable[TopicNode]) -> list[dict[str, str | None]]:
+    """Taxonomy nodes as {id, parent}: their PART_OF edges, and what the graph holds once they are loaded."""
+    return [{"id": n.id, "parent": n.parent} for n in nodes]

@@ -235,14 +235,14 @@ def default_pipeline_docs(records: Sequence[dict[str, Any]]) -> list[tuple[Doc, 
 def ensure_topic_nodes(driver: Driver, *, settings: Settings | None = None) -> None:
     """Load the taxonomy unless the graph holds all of it (assigned edges need their Topic nodes): not only when
     it has no topics, but also when the topics it has came with works, or a load was killed part way through."""
-    from kg.taxonomy import default_path, load_taxonomy, taxonomy_rows
+    from kg.taxonomy import default_path, load_taxonomy, read_taxonomy, taxonomy_rows
 
     s = settings or get_settings()
-    path = default_path(s)
-    rows = taxonomy_rows(path)
+    tax = read_taxonomy(default_path(s))
+    rows = taxonomy_rows(tax.nodes.values())
     held = graphdb.run(driver, catalog.query("topics/taxonomy_held"), {"rows": rows}, settings=s)
     if not held or held[0]["n"] < len(rows):
-        load_taxonomy(driver, path, settings=s)
+        load_taxonomy(driver, taxonomy=tax, settings=s)
 
 
 def work_ids_to_assign(
