@@ -457,11 +457,13 @@ def _bulk_write(
     with st.transaction():
         changes.mark_all_written(st)
     summary.write_seconds.update(
-        export=report.export_seconds,
-        stop=report.stop_seconds,
-        import_=report.import_seconds,
-        start=report.start_seconds,
-        bookkeeping=time.monotonic() - t,
+        {
+            "export": report.export_seconds,
+            "stop": report.stop_seconds,
+            "import": report.import_seconds,
+            "start": report.start_seconds,
+            "bookkeeping": time.monotonic() - t,
+        }
     )
     for key, n in report.rows.items():
         _kind, name = key.split(":", 1)

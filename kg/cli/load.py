@@ -261,7 +261,7 @@ def _print_summary(summary: LoadSummary) -> None:
     )
     if summary.write_seconds:
         console.print(
-            "bulk write: " + ", ".join(f"{k.rstrip('_')} {v:.1f}s" for k, v in summary.write_seconds.items()),
+            "bulk write: " + ", ".join(f"{k} {v:.1f}s" for k, v in summary.write_seconds.items()),
             markup=False,
             soft_wrap=True,
         )
