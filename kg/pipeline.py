@@ -237,8 +237,15 @@ def _stage_and_resolve(
     get_engine(s).resolve(st, on_progress=progress)
     summary.stage_seconds["resolve"] = time.monotonic() - t
     t = time.monotonic()
-    build_coauthor_table(st, s.coauthor_author_cap)
+    built = build_coauthor_table(st, s.coauthor_author_cap)
     summary.stage_seconds["coauthors"] = time.monotonic() - t
+    log.info(
+        "COAUTHOR table %s: %d pairs (%d of %d researchers touched)",
+        "rebuilt whole" if built.whole else "updated for the touched researchers",
+        built.pairs,
+        built.touched,
+        built.researchers,
+    )
     st.set_phase(rid, "write")
 
 

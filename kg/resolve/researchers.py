@@ -21,6 +21,7 @@ from kg import identity
 from kg.identity import Cluster, Decision, SlotContext, category_label, cluster_block, first_refs
 from kg.models import ResearcherRecord
 from kg.resolve import rows as rowmod
+from kg.resolve.tables import COAUTHOR_BUILT
 from kg.resolve.works import slot_from_row
 from kg.stage.store import StageStore
 
@@ -311,20 +312,43 @@ def resolve_researchers(
 
 def replace_groups(store: StageStore, groups: list[str], insert: Callable[[], None]) -> None:
     """In one transaction: the groups' old clusters go (their researchers marked for rebuilding), `insert` adds
-    the new ones (whose researchers are marked too), and the groups' blocks are no longer pending."""
+    the new ones (whose researchers are marked too), and the groups' blocks are no longer pending. Once the stage
+    has a COAUTHOR table, the researchers who gained or lost a work here are marked for its next build."""
     con = store.con
+    # before the first build the table is built whole: nothing to mark (a fresh bulk load skips the diff)
+    coauthor_built = store.meta(COAUTHOR_BUILT) is not None
     with store.transaction():
         con.register("_chunk_groups", pa.table({"grp": pa.array(groups, type=_S)}))
         try:
             con.execute(
                 "INSERT INTO pending_researcher SELECT id FROM cluster WHERE grp IN (SELECT grp FROM _chunk_groups)"
             )
+            if coauthor_built:
+                con.execute(
+                    "CREATE OR REPLACE TEMP TABLE _old_authorship AS SELECT DISTINCT researcher, work_id "
+                    "FROM cluster_slot WHERE grp IN (SELECT grp FROM _chunk_groups)"
+                )
             con.execute("DELETE FROM cluster WHERE grp IN (SELECT grp FROM _chunk_groups)")
             con.execute("DELETE FROM cluster_slot WHERE grp IN (SELECT grp FROM _chunk_groups)")
             insert()
             con.execute(
                 "INSERT INTO pending_researcher SELECT id FROM cluster WHERE grp IN (SELECT grp FROM _chunk_groups)"
             )
+            if coauthor_built:
+                con.execute(
+                    """
+                    INSERT INTO pending_coauthor
+                    WITH new AS (
+                        SELECT DISTINCT researcher, work_id FROM cluster_slot
+                        WHERE grp IN (SELECT grp FROM _chunk_groups)
+                    )
+                    SELECT DISTINCT researcher FROM (
+                        (SELECT * FROM _old_authorship EXCEPT SELECT * FROM new)
+                        UNION ALL (SELECT * FROM new EXCEPT SELECT * FROM _old_authorship)
+                    )
+                    """
+                )
+                con.execute("DROP TABLE _old_authorship")
             con.execute(
                 "DELETE FROM pending_block WHERE block IN (SELECT block FROM pending_block p "
                 "LEFT JOIN block_group bg USING (block) WHERE coalesce(bg.grp, p.block) IN (SELECT grp FROM _chunk_groups))"

@@ -119,6 +119,9 @@ REL_TABLES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
 # A relationship between two nodes is one row, except AFFILIATED_WITH, one row per source saying so.
 REL_EXTRA_KEY: dict[str, str] = {"AFFILIATED_WITH": "source"}
 
+# meta key: the author cap the stage's COAUTHOR table was last built with (absent: never built)
+COAUTHOR_BUILT = "coauthor_cap"
+
 _DDL = """
 CREATE TABLE IF NOT EXISTS work_member (wrec VARCHAR, work_id VARCHAR);
 CREATE TABLE IF NOT EXISTS work (
@@ -211,6 +214,12 @@ CREATE TABLE IF NOT EXISTS written (kind VARCHAR, key VARCHAR, h UBIGINT);
 CREATE TABLE IF NOT EXISTS pending_researcher (id VARCHAR);
 -- works and researchers whose derived topics (assignment, profiles) must be computed again after the write
 CREATE TABLE IF NOT EXISTS pending_derive (kind VARCHAR, id VARCHAR);
+-- researchers who gained or lost a work since the last COAUTHOR build (kg.resolve.researchers.replace_groups);
+-- cleared by that build (kg.derive.coauthor_table), not by the topics derive, which runs later and only on request
+CREATE TABLE IF NOT EXISTS pending_coauthor (id VARCHAR);
+-- each work's state as of the last COAUTHOR build (kg.derive.coauthor_table): distinct researchers and year of a
+-- work that makes pairs, whether it is over the author cap
+CREATE TABLE IF NOT EXISTS coauthor_work (w VARCHAR, n BIGINT, year INTEGER, big BOOLEAN);
 """
 
 
