@@ -240,11 +240,11 @@ def _stage_and_resolve(
     built = build_coauthor_table(st, s.coauthor_author_cap)
     summary.stage_seconds["coauthors"] = time.monotonic() - t
     log.info(
-        "COAUTHOR table %s: %d pairs (%d of %d researchers touched)",
-        "rebuilt whole" if built.whole else "updated for the touched researchers",
+        "COAUTHOR table %s: %d pairs (%d recomputed; %d works changed)",
+        "rebuilt whole" if built.whole else "updated for the works that changed",
         built.pairs,
-        built.touched,
-        built.researchers,
+        built.recomputed,
+        built.changed_works,
     )
     st.set_phase(rid, "write")
 

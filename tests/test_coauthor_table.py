@@ -208,9 +208,9 @@ def test_the_incremental_table_is_the_whole_rebuild_over_random_loads(tmp_path: 
         assert built.whole == (step == 0)  # the first build has no table to start from
         incremental_builds += not built.whole
         assert (_coauthor(st), _big_team(st)) == _whole(st, tmp_path), f"seed {seed}, load {step}"
-    assert incremental_builds >= 10
+    assert incremental_builds >= 7
     pairs = _coauthor(st)
-    assert len(pairs) > 40 and any(w < s for _a, _b, s, w, *_ in pairs)  # big enough, weights < shared works
+    assert len(pairs) > 20 and any(w < s for _a, _b, s, w, *_ in pairs)  # big enough, weights < shared works
     assert any(n for _id, n in _big_team(st))  # some works went over the cap
     st.close()
 
@@ -227,13 +227,13 @@ def test_a_load_that_changes_nothing_touches_nothing_and_auto_falls_back_to_whol
     st.stage("run:2", recs)  # the same records again
     EmbeddedEngine().resolve(st)
     again = build_coauthor_table(st, CAP)
-    assert (again.whole, again.touched) == (False, 0)
+    assert (again.whole, again.changed_works, again.recomputed) == (False, 0, 0)
     assert _coauthor(st) == table
-    # most researchers touched: auto rebuilds whole; another cap: whole, whatever was touched
+    # as many works again: more than 30% of the pairs to recompute, auto rebuilds whole; another cap: whole
     st.stage("run:3", [loads.new_work() for _ in range(40)])
     EmbeddedEngine().resolve(st)
     many = build_coauthor_table(st, CAP)
-    assert many.whole and many.touched > 0.3 * many.researchers
+    assert many.whole and many.changed_works >= 40
     assert build_coauthor_table(st, CAP + 1).whole
     st.close()
 
@@ -250,10 +250,10 @@ print("built", flush=True)
 """
 
 
-def test_a_build_killed_with_sigkill_leaves_the_touched_set_and_the_next_build_completes_it(
+def test_a_build_killed_with_sigkill_leaves_the_changes_recorded_and_the_next_build_applies_them(
     tmp_path: Path,
 ) -> None:
-    """kill -9 while the table is being built: DuckDB rolls the build back on reopening, the touched researchers
+    """kill -9 while the table is being built: DuckDB rolls the build back on reopening, the changed authorships
     are still recorded, and the next build gives the whole rebuild's table."""
     generate(SynthParams(works=3000, seed=3), tmp_path / "synth")
     records = [r for r in parsers.iter_records([str(tmp_path / "synth")]) if r.kind != "reject"]
@@ -265,7 +265,7 @@ def test_a_build_killed_with_sigkill_leaves_the_touched_set_and_the_next_build_c
         build_coauthor_table(st, 50)
         st.stage("run:2", works[2500:])
         EmbeddedEngine().resolve(st)
-        touched = st.scalar("SELECT count(DISTINCT id) FROM pending_coauthor")
+        touched = st.scalar("SELECT count(*) FROM pending_coauthor")
     assert touched
     with StageStore(tmp_path / "whole.duckdb") as st:
         st.stage("run:1", works)
@@ -285,7 +285,7 @@ def test_a_build_killed_with_sigkill_leaves_the_touched_set_and_the_next_build_c
         proc.kill()
         proc.communicate(timeout=30)
         with StageStore(stage) as st:
-            if st.scalar("SELECT count(DISTINCT id) FROM pending_coauthor") != touched:
+            if st.scalar("SELECT count(*) FROM pending_coauthor") != touched:
                 continue  # the build had committed before the kill: try again, sooner
             build_coauthor_table(st, 50)
             assert (_coauthor(st), _big_team(st)) == expected
@@ -313,7 +313,7 @@ def test_dblp_gives_61456_pairs_whole_and_incrementally(tmp_path: Path) -> None:
         st.stage("run:2", works[cut:])
         EmbeddedEngine().resolve(st)
         built = build_coauthor_table(st, 50)
-        assert not built.whole and 0 < built.touched < 0.3 * built.researchers
+        assert not built.whole and 0 < built.recomputed < 0.3 * built.pairs
         assert built.pairs == 61456
         incremental = _coauthor(st)
         assert build_coauthor_table(st, 50, mode="whole").pairs == 61456

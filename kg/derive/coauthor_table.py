@@ -6,21 +6,20 @@ weight = Σ 1/(n−1) over them (n = the work's authorships), years are the firs
 ids, most recent first (no year last), then by id. The weight is summed in that order and rounded, so every engine
 and every run gives the same number.
 
-A pair's row depends only on the works both its researchers authored and on each such work's state (its count of
-distinct researchers n, its year, whether it is under the cap), so it can change only if (a) one of its two researchers gained or lost a work, or (b) the state of one of their
-shared works changed. For (a), once the stage has a table, resolution records in `pending_coauthor` every researcher
-whose (researcher, work) pairs differ after a block group is re-clustered (kg.resolve.researchers.replace_groups;
-every authorship change goes through there: a work re-resolved in any way has its old and new authors' blocks
-re-clustered, kg.resolve.works.replace_works). (a) alone is not enough: two slots of one work that join one
-researcher, or part, change n and so the weight of every pair on that work. For (b), `coauthor_work` keeps each
-work's state as of the last build, and a build compares it with the current one (a group-by over the authorships,
-far cheaper than the pairs). Once the table has been built whole, a build deletes and recomputes only the pairs with
-an endpoint among the touched researchers: those recorded, and every author of a work whose state changed. A
-researcher row resolution rebuilt has no big_team_works yet: those rows are counted too.
+A pair's row is a function of the works that make pairs (their id, n and year) and both researchers authored. So
+it changes only through a work that (a) gained or lost an author, or (b) changed state (n, year, under or over
+the cap): once the stage has a table, resolution records every (researcher, work) authorship it adds or removes in
+`pending_coauthor` (kg.resolve.researchers.replace_groups: every authorship change goes through there, since a work
+re-resolved in any way has its old and new authors' blocks re-clustered, kg.resolve.works.replace_works); each
+work's state as of the last build is kept in `coauthor_work` and compared with the current one (a group-by over the
+authorships); and the authorships of every pair-making work as of the last build in `coauthor_basis`. A build then
+recomputes only the pairs among the authors, now or at the last build, of a work of (a) or (b) (at most cap² per
+work), from every work the two share. Before the first build, after a change of cap, or when those pairs are more
+than WHOLE_REBUILD_SHARE of the table, it rebuilds everything.
 
 Everything happens in one transaction that also clears `pending_coauthor`: a load killed before or during the build
-leaves the set recorded, and the next build recomputes it (tests/test_coauthor_table.py checks incremental == whole
-over random sequences of loads, and a build killed with SIGKILL).
+leaves the changes recorded, and the next build applies them (tests/test_coauthor_table.py checks incremental ==
+whole over random sequences of loads, and a build killed with SIGKILL).
 """
 
 from __future__ import annotations
@@ -31,8 +30,8 @@ from typing import Literal
 from kg.resolve.tables import COAUTHOR_BUILT
 from kg.stage.store import StageStore
 
-# Above this share of all researchers touched, rebuilding everything is as quick as recomputing the touched pairs
-# (bench/coauthor_incremental.py, BENCHMARKS.md).
+# Above this share of the table's pairs to recompute, rebuilding everything is quicker
+# (bench/coauthor_incremental.py --sweep, BENCHMARKS.md).
 WHOLE_REBUILD_SHARE = 0.3
 
 Mode = Literal["auto", "whole", "incremental"]
@@ -47,17 +46,31 @@ SELECT w, CASE WHEN ok THEN n END AS n, CASE WHEN ok THEN year END AS year, big 
 ) WHERE ok OR big
 """
 
-# One row per co-author pair; {scope} narrows the authorships read, {pairs} the pairs kept (both empty: all).
-_PAIRS_SQL = """
-WITH a AS (SELECT DISTINCT src AS r, dst AS w FROM authored {scope}),
-ok AS (SELECT w, n, year FROM coauthor_work WHERE n IS NOT NULL)
-SELECT a1.r, a2.r, count(*),
-       round(list_sum(list(1.0 / (ok.n - 1) ORDER BY coalesce(ok.year, -1000000) DESC, ok.w)), 9),
-       min(ok.year), max(ok.year),
-       list_slice(list(ok.w ORDER BY coalesce(ok.year, -1000000) DESC, ok.w), 1, 5)
+# The aggregates of one pair over the pair-making works both its researchers authored (a1, a2: authorships; ok:
+# the works that make pairs).
+_PAIR_COLUMNS = """
+count(*), round(list_sum(list(1.0 / (ok.n - 1) ORDER BY coalesce(ok.year, -1000000) DESC, ok.w)), 9),
+min(ok.year), max(ok.year), list_slice(list(ok.w ORDER BY coalesce(ok.year, -1000000) DESC, ok.w), 1, 5)
+"""
+
+_ALL_PAIRS_SQL = f"""
+WITH ok AS (SELECT w, n, year FROM coauthor_work WHERE n IS NOT NULL),
+a AS (SELECT DISTINCT src AS r, dst AS w FROM authored WHERE dst IN (SELECT w FROM ok))
+SELECT a1.r, a2.r, {_PAIR_COLUMNS}
 FROM ok JOIN a a1 ON a1.w = ok.w JOIN a a2 ON a2.w = ok.w AND a1.r < a2.r
-{pairs}
 GROUP BY a1.r, a2.r
+"""
+
+# the pairs of _coauthor_pairs (x < y), from every work the two share
+_SOME_PAIRS_SQL = f"""
+WITH ok AS (SELECT w, n, year FROM coauthor_work WHERE n IS NOT NULL),
+a AS (
+    SELECT DISTINCT src AS r, dst AS w FROM authored
+    WHERE src IN (SELECT x FROM _coauthor_pairs UNION SELECT y FROM _coauthor_pairs)
+)
+SELECT p.x, p.y, {_PAIR_COLUMNS}
+FROM _coauthor_pairs p JOIN a a1 ON a1.r = p.x JOIN a a2 ON a2.r = p.y AND a2.w = a1.w JOIN ok ON ok.w = a1.w
+GROUP BY p.x, p.y
 """
 
 # works with more authors than the cap make no COAUTHOR clique: each researcher says how many of theirs.
@@ -75,61 +88,57 @@ FROM (
 WHERE researcher.id = b.id AND researcher.big_team_works IS DISTINCT FROM coalesce(b.big, 0)
 """
 
-_TOUCHED = "(SELECT id FROM _coauthor_touched)"
+_BASIS_SQL = "SELECT DISTINCT a.src, a.dst FROM authored a JOIN coauthor_work cw ON cw.w = a.dst WHERE cw.n IS NOT NULL"
 
 
 @dataclass
 class CoauthorBuild:
     pairs: int  # rows in the table after the build
-    whole: bool  # built whole (else only the touched researchers' pairs)
-    touched: int  # researchers recorded as touched since the last build
-    researchers: int
+    whole: bool  # built whole (else only the changed works' pairs)
+    changed_works: int  # works that gained or lost an author or changed state since the last build
+    recomputed: int  # pairs recomputed (all of them when whole)
 
 
 def build_coauthor_table(store: StageStore, cap: int, mode: Mode = "auto") -> CoauthorBuild:
     """Make the coauthor table (and researchers' big_team_works) what the resolved authorships give. `auto`
-    recomputes only the touched researchers' pairs when the table was built before with this cap and they are
-    at most WHOLE_REBUILD_SHARE of all researchers; `incremental` does so whenever the table was built before."""
+    recomputes only the pairs of the works that changed when the table was built before with this cap and they
+    are at most WHOLE_REBUILD_SHARE of it; `incremental` does so whenever the table was built before."""
     con = store.con
     with store.transaction():
-        researchers = int(store.scalar("SELECT count(*) FROM researcher") or 0)
-        built = store.meta(COAUTHOR_BUILT) == str(cap)
-        touched = 0
-        whole = mode == "whole" or not built
+        whole = mode == "whole" or store.meta(COAUTHOR_BUILT) != str(cap)
+        changed = recomputed = 0
         if not whole:
-            touched = _touched(store, cap)
-            whole = mode == "auto" and touched > WHOLE_REBUILD_SHARE * max(researchers, 1)
+            changed, recomputed = _changes(store, cap)
+            if mode == "auto" and recomputed > WHOLE_REBUILD_SHARE * _table_rows(store):
+                whole = True
         if whole:
             con.execute("DELETE FROM coauthor_work")
             con.execute("INSERT INTO coauthor_work " + _WORK_STATE_SQL, {"cap": cap})
+            con.execute("DELETE FROM coauthor_basis")
+            con.execute("INSERT INTO coauthor_basis " + _BASIS_SQL)
             con.execute("DELETE FROM coauthor")
-            con.execute("INSERT INTO coauthor " + _PAIRS_SQL.format(scope="", pairs=""))
+            con.execute("INSERT INTO coauthor " + _ALL_PAIRS_SQL)
             con.execute(_BIG_TEAM_SQL.format(who=""))
         else:
-            con.execute("DELETE FROM coauthor_work WHERE w IN (SELECT w FROM _coauthor_changed)")
-            con.execute(
-                "INSERT INTO coauthor_work SELECT * FROM _coauthor_state WHERE w IN (SELECT w FROM _coauthor_changed)"
-            )
-            if touched:
-                con.execute(f"DELETE FROM coauthor WHERE src IN {_TOUCHED} OR dst IN {_TOUCHED}")
-                # every authorship on a touched researcher's works: the pairs with a touched end are made of these
-                scope = f"WHERE dst IN (SELECT dst FROM authored WHERE src IN {_TOUCHED})"
-                pairs = f"WHERE a1.r IN {_TOUCHED} OR a2.r IN {_TOUCHED}"
-                con.execute("INSERT INTO coauthor " + _PAIRS_SQL.format(scope=scope, pairs=pairs))
-            # rows resolution rebuilt have no count yet, whether or not their works changed
-            con.execute(_BIG_TEAM_SQL.format(who=f"WHERE r.id IN {_TOUCHED} OR r.big_team_works IS NULL"))
+            _apply_changes(store)
         con.execute("DELETE FROM pending_coauthor")
         store.set_meta(COAUTHOR_BUILT, str(cap))
-        for t in ("_coauthor_state", "_coauthor_changed", "_coauthor_touched"):
+        for t in ("_coauthor_state", "_coauthor_changed", "_coauthor_pairs", "_coauthor_big"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
-        pairs_n = int(store.scalar("SELECT count(*) FROM coauthor") or 0)
-    return CoauthorBuild(pairs=pairs_n, whole=whole, touched=touched, researchers=researchers)
+        pairs = int(store.scalar("SELECT count(*) FROM coauthor") or 0)
+    return CoauthorBuild(
+        pairs=pairs, whole=whole, changed_works=changed, recomputed=pairs if whole else recomputed
+    )
 
 
-def _touched(store: StageStore, cap: int) -> int:
-    """The researchers whose pairs must be recomputed (temp table _coauthor_touched): those resolution recorded and
-    the authors of every work whose state changed since the last build (_coauthor_changed, the current states in
-    _coauthor_state)."""
+def _table_rows(store: StageStore) -> int:
+    return int(store.scalar("SELECT count(*) FROM coauthor") or 0)
+
+
+def _changes(store: StageStore, cap: int) -> tuple[int, int]:
+    """What changed since the last build, as temp tables: _coauthor_state (every work's state now),
+    _coauthor_changed (works with an authorship or a state changed), _coauthor_pairs (the pairs to recompute),
+    _coauthor_big (researchers whose big_team_works may change). Returns (changed works, pairs to recompute)."""
     con = store.con
     con.execute("CREATE OR REPLACE TEMP TABLE _coauthor_state AS " + _WORK_STATE_SQL, {"cap": cap})
     con.execute(
@@ -138,14 +147,53 @@ def _touched(store: StageStore, cap: int) -> int:
         SELECT DISTINCT w FROM (
             (SELECT * FROM _coauthor_state EXCEPT SELECT * FROM coauthor_work)
             UNION ALL (SELECT * FROM coauthor_work EXCEPT SELECT * FROM _coauthor_state)
+            UNION ALL SELECT work, NULL, NULL, NULL FROM pending_coauthor
         )
         """
     )
+    # the authors of each changed work that makes pairs now, and of each that made pairs at the last build
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE _coauthor_touched AS
-        SELECT id FROM pending_coauthor
-        UNION SELECT src FROM authored WHERE dst IN (SELECT w FROM _coauthor_changed)
+        CREATE OR REPLACE TEMP TABLE _coauthor_pairs AS
+        WITH m AS (
+            SELECT a.src AS r, a.dst AS w FROM authored a JOIN _coauthor_state s ON s.w = a.dst
+            WHERE s.n IS NOT NULL AND a.dst IN (SELECT w FROM _coauthor_changed)
+            UNION SELECT r, w FROM coauthor_basis WHERE w IN (SELECT w FROM _coauthor_changed)
+        )
+        SELECT DISTINCT m1.r AS x, m2.r AS y FROM m m1 JOIN m m2 ON m1.w = m2.w AND m1.r < m2.r
         """
     )
-    return int(store.scalar("SELECT count(*) FROM _coauthor_touched") or 0)
+    # big_team_works: who gained or lost a work, and the authors of a work that went over the cap or back under
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _coauthor_big AS
+        SELECT researcher AS id FROM pending_coauthor
+        UNION SELECT src FROM authored WHERE dst IN (
+            (SELECT w FROM _coauthor_state WHERE big EXCEPT SELECT w FROM coauthor_work WHERE big)
+            UNION (SELECT w FROM coauthor_work WHERE big EXCEPT SELECT w FROM _coauthor_state WHERE big)
+        )
+        """
+    )
+    changed = int(store.scalar("SELECT count(*) FROM _coauthor_changed") or 0)
+    return changed, int(store.scalar("SELECT count(*) FROM _coauthor_pairs") or 0)
+
+
+def _apply_changes(store: StageStore) -> None:
+    """The changed works' states and basis, then their pairs deleted and recomputed, then big_team_works."""
+    con = store.con
+    con.execute("DELETE FROM coauthor_work WHERE w IN (SELECT w FROM _coauthor_changed)")
+    con.execute(
+        "INSERT INTO coauthor_work SELECT * FROM _coauthor_state WHERE w IN (SELECT w FROM _coauthor_changed)"
+    )
+    con.execute("DELETE FROM coauthor_basis WHERE w IN (SELECT w FROM _coauthor_changed)")
+    con.execute(
+        f"INSERT INTO coauthor_basis SELECT * FROM ({_BASIS_SQL}) WHERE dst IN (SELECT w FROM _coauthor_changed)"
+    )
+    con.execute(
+        "DELETE FROM coauthor USING _coauthor_pairs p WHERE coauthor.src = p.x AND coauthor.dst = p.y"
+    )
+    con.execute("INSERT INTO coauthor " + _SOME_PAIRS_SQL)
+    # rows resolution rebuilt have no count yet, whether or not their works changed
+    con.execute(
+        _BIG_TEAM_SQL.format(who="WHERE r.id IN (SELECT id FROM _coauthor_big) OR r.big_team_works IS NULL")
+    )

@@ -313,9 +313,9 @@ def resolve_researchers(
 def replace_groups(store: StageStore, groups: list[str], insert: Callable[[], None]) -> None:
     """In one transaction: the groups' old clusters go (their researchers marked for rebuilding), `insert` adds
     the new ones (whose researchers are marked too), and the groups' blocks are no longer pending. Once the stage
-    has a COAUTHOR table, the researchers who gained or lost a work here are marked for its next build."""
+    has a COAUTHOR table, the authorships that appear or go here are recorded for its next build."""
     con = store.con
-    # before the first build the table is built whole: nothing to mark (a fresh bulk load skips the diff)
+    # before the first build the table is built whole: nothing to record (a fresh bulk load skips the diff)
     coauthor_built = store.meta(COAUTHOR_BUILT) is not None
     with store.transaction():
         con.register("_chunk_groups", pa.table({"grp": pa.array(groups, type=_S)}))
@@ -342,10 +342,8 @@ def replace_groups(store: StageStore, groups: list[str], insert: Callable[[], No
                         SELECT DISTINCT researcher, work_id FROM cluster_slot
                         WHERE grp IN (SELECT grp FROM _chunk_groups)
                     )
-                    SELECT DISTINCT researcher FROM (
-                        (SELECT * FROM _old_authorship EXCEPT SELECT * FROM new)
-                        UNION ALL (SELECT * FROM new EXCEPT SELECT * FROM _old_authorship)
-                    )
+                    (SELECT * FROM _old_authorship EXCEPT SELECT * FROM new)
+                    UNION ALL (SELECT * FROM new EXCEPT SELECT * FROM _old_authorship)
                     """
                 )
                 con.execute("DROP TABLE _old_authorship")

@@ -214,12 +214,14 @@ CREATE TABLE IF NOT EXISTS written (kind VARCHAR, key VARCHAR, h UBIGINT);
 CREATE TABLE IF NOT EXISTS pending_researcher (id VARCHAR);
 -- works and researchers whose derived topics (assignment, profiles) must be computed again after the write
 CREATE TABLE IF NOT EXISTS pending_derive (kind VARCHAR, id VARCHAR);
--- researchers who gained or lost a work since the last COAUTHOR build (kg.resolve.researchers.replace_groups);
--- cleared by that build (kg.derive.coauthor_table), not by the topics derive, which runs later and only on request
-CREATE TABLE IF NOT EXISTS pending_coauthor (id VARCHAR);
--- each work's state as of the last COAUTHOR build (kg.derive.coauthor_table): distinct researchers and year of a
--- work that makes pairs, whether it is over the author cap
+-- authorships (researcher, work) added or removed since the last COAUTHOR build, once the stage has one
+-- (kg.resolve.researchers.replace_groups); cleared by that build (kg.derive.coauthor_table), not by the topics
+-- derive, which runs later and only on request
+CREATE TABLE IF NOT EXISTS pending_coauthor (researcher VARCHAR, work VARCHAR);
+-- as of the last COAUTHOR build: each work's state (distinct researchers and year of a work that makes pairs,
+-- whether it is over the author cap) and the authorships of the works that make pairs
 CREATE TABLE IF NOT EXISTS coauthor_work (w VARCHAR, n BIGINT, year INTEGER, big BOOLEAN);
+CREATE TABLE IF NOT EXISTS coauthor_basis (r VARCHAR, w VARCHAR);
 """
 
 
