@@ -229,7 +229,7 @@ def test_a_load_that_changes_nothing_touches_nothing_and_auto_falls_back_to_whol
     again = build_coauthor_table(st, CAP)
     assert (again.whole, again.changed_works, again.recomputed) == (False, 0, 0)
     assert _coauthor(st) == table
-    # as many works again: more than 30% of the pairs to recompute, auto rebuilds whole; another cap: whole
+    # as many works again: more than 40% of the pairs to recompute, auto rebuilds whole; another cap: whole
     st.stage("run:3", [loads.new_work() for _ in range(40)])
     EmbeddedEngine().resolve(st)
     many = build_coauthor_table(st, CAP)
@@ -313,7 +313,7 @@ def test_dblp_gives_61456_pairs_whole_and_incrementally(tmp_path: Path) -> None:
         st.stage("run:2", works[cut:])
         EmbeddedEngine().resolve(st)
         built = build_coauthor_table(st, 50)
-        assert not built.whole and 0 < built.recomputed < 0.3 * built.pairs
+        assert not built.whole and 0 < built.recomputed < 0.4 * built.pairs
         assert built.pairs == 61456
         incremental = _coauthor(st)
         assert build_coauthor_table(st, 50, mode="whole").pairs == 61456
