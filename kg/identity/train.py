@@ -62,7 +62,7 @@ PARAMS: dict[str, Any] = {
 ROUNDS = 300
 LINKAGES = ("average", "single")
 # (first-step single-linkage threshold, group-model average-linkage threshold) tried by cross-validation
-TWO_STEP: tuple[tuple[float, float], ...] = ((0.95, 0.4), (0.95, 0.5), (0.95, 0.6), (0.95, 0.7))
+TWO_STEP: tuple[tuple[float, float], ...] = ((0.95, 0.6), (0.95, 0.7), (0.97, 0.6), (0.97, 0.7), (0.97, 0.8))
 GROUP_PARAMS: dict[str, Any] = {**PARAMS, "min_data_in_leaf": 20}
 GROUP_ROUNDS = 200
 
