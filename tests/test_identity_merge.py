@@ -14,7 +14,9 @@ from kg.identity.train import config_name, parse_config
 from kg.normalize import block_key
 
 
-def _ctx(i: int, name: str, coauthors: list[str], venue: str | None, title: str, year: int | None, **ids: str):
+def _ctx(
+    i: int, name: str, coauthors: list[str], venue: str | None, title: str, year: int | None, **ids: str
+) -> SlotContext:
     work = f"openalex:W{i}"
     m = Mention(source="openalex", name=name, position=1, **ids)  # type: ignore[arg-type]
     return SlotContext(
