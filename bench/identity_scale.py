@@ -32,6 +32,7 @@ class CountingModel:
         self.model = model
         self.threshold = model.threshold
         self.linkage = model.linkage
+        self.group = model.group
         self.pairs = 0
         self.calls = 0
 

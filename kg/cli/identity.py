@@ -125,11 +125,24 @@ def train_cmd(
     ] = None,
     linkage: Annotated[
         str | None,
-        typer.Option("--linkage", help="average | single: skip the cross-validation, use this linkage"),
+        typer.Option(
+            "--linkage", help="average | single | two-step: skip the cross-validation, use this linkage"
+        ),
     ] = None,
     threshold: Annotated[
         float | None,
-        typer.Option("--threshold", min=0.0, max=1.0, help="with --linkage: the clustering threshold"),
+        typer.Option(
+            "--threshold",
+            min=0.0,
+            max=1.0,
+            help="with --linkage: the clustering threshold (two-step: of its first, single-linkage step)",
+        ),
+    ] = None,
+    group_threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--group-threshold", min=0.0, max=1.0, help="with --linkage two-step: the group model's threshold"
+        ),
     ] = None,
 ) -> None:
     """Train the pairwise disambiguation model on the labeled data in ../shared/data (the arnetminer development
@@ -143,9 +156,13 @@ def train_cmd(
 
     if not (labeled.shared_data_dir() / "identity" / "arnetminer-dev").is_dir():
         raise InputError(f"no labeled data at {labeled.shared_data_dir() / 'identity' / 'arnetminer-dev'}")
-    if (linkage is None) != (threshold is None) or linkage not in (None, "average", "single"):
-        raise InputError("give --linkage (average or single) and --threshold together, or neither")
-    config = (linkage, threshold) if linkage is not None and threshold is not None else None
+    if (linkage is None) != (threshold is None) or linkage not in (None, "average", "single", "two-step"):
+        raise InputError("give --linkage (average, single or two-step) and --threshold together, or neither")
+    if (linkage == "two-step") != (group_threshold is not None):
+        raise InputError("give --group-threshold with --linkage two-step, and only then")
+    config: tuple[Any, ...] | None = None
+    if linkage is not None and threshold is not None:
+        config = (linkage, threshold) if group_threshold is None else (linkage, threshold, group_threshold)
     meta = train.train(
         Path(out) if out else train.MODEL_DIR,
         log=lambda line: console.print(line, markup=False),

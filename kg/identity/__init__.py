@@ -10,8 +10,10 @@ The package's face; each job has its module:
 - `context`: `SlotContext` (a slot with the evidence its work gives), `Decision` (curated SAME_AS / NOT_SAME_AS),
   `Cluster` (a researcher).
 - `features` and `model`: the pairwise features and the trained model scoring two slots (same person or not).
-- `cluster`: `cluster_block`, constrained agglomerative clustering over the model's pair probabilities, with a
-  confidence per slot and human-readable evidence per researcher.
+- `merge`: the group features (two groups' pooled evidence) the group model scores in the two-step linkage.
+- `cluster`: `cluster_block`, constrained agglomerative clustering over the model's pair probabilities (and, with
+  the two-step linkage, over the group model's scores of the groups the first step made), with a confidence per
+  slot and human-readable evidence per researcher.
 - `probe`: tokens of a slot's evidence; in a large block only pairs sharing one are scored (`cluster`).
 - `train`: `kg identity train`; `curation`: curated decisions in the graph.
 """

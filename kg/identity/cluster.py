@@ -20,9 +20,10 @@ from itertools import combinations
 import numpy as np
 
 from kg.identity.context import Cluster, Decision, SlotContext
-from kg.identity.features import block_evidence, feature_matrix, words
+from kg.identity.features import SlotEvidence, block_evidence, feature_matrix, words
 from kg.identity.mentions import Slot
-from kg.identity.model import PairScorer, default_model
+from kg.identity.merge import group_pair_matrix
+from kg.identity.model import GroupScorer, PairScorer, default_model
 from kg.identity.names import given_compatible, given_len, name_key
 from kg.identity.probe import _STRONG_KINDS, _features
 from kg.normalize import short_hash
@@ -37,6 +38,8 @@ IDENTITY_COAUTHOR_CAP = 50
 # word: kg.identity.probe) are scored, each feature read only while at most FEATURE_PAIR_CAP slots share it.
 ALL_PAIRS_LIMIT = 200_000
 FEATURE_PAIR_CAP = 200
+# The two-step linkage's second step scores the groups again after each round of joins, at most this many rounds.
+GROUP_ROUNDS = 4
 
 
 def _candidate_pairs(order: Sequence[SlotContext], roots: Sequence[int]) -> list[tuple[int, int]]:
@@ -261,9 +264,12 @@ def _agglomerate(
     links: dict[int, dict[int, list[float]]],
     threshold: float,
     how: str | None,
+    label: str = "model",
 ) -> None:
     """Join groups best link first (average or single linkage) while the link reaches the threshold and the
-    constraints allow it; a join merges the two groups' links to the rest."""
+    constraints allow it; a join merges the two groups' links to the rest. `label` names the model in the
+    evidence ("model": the pairwise model, whose best pair probability is quoted; "group model": the second step,
+    whose score for the two groups is quoted with the best pair between them)."""
     version = [0] * len(order)
     heap: list[tuple[float, int, int, int, int]] = []
 
@@ -289,7 +295,7 @@ def _agglomerate(
         bx, by = int(e[3]), int(e[4])
         reasons = pair_reasons(order[bx], order[by])
         reasons.append(
-            f"model: {e[2]:.2f} that {order[bx].slot.name} on {order[bx].slot.work_id} and "
+            f"{label}: {e[2]:.2f} that {order[bx].slot.name} on {order[bx].slot.work_id} and "
             f"{order[by].slot.name} on {order[by].slot.work_id} are one person"
         )
         lo = g.union(ga, gb)
@@ -313,6 +319,43 @@ def _agglomerate(
             links[other][lo] = m
         for other in sorted(merged):
             push(lo, other)
+
+
+def _group_merge_links(
+    g: _Groups,
+    order: Sequence[SlotContext],
+    evidence: Sequence[SlotEvidence],
+    stats: dict[str, float],
+    pairs: Sequence[tuple[int, int]],
+    probs: np.ndarray,
+    scorer: GroupScorer,
+) -> dict[int, dict[int, list[float]]]:
+    """The second step's links: every two groups with a scored pair between them, scored by the group model from
+    their pooled evidence. links[root][other root] = [score, 1, score, best pair's x, y] (the layout _agglomerate
+    reads: average linkage then averages the scores of the first-step groups two groups hold)."""
+    between: dict[tuple[int, int], list[float]] = defaultdict(list)
+    best: dict[tuple[int, int], tuple[float, int, int]] = {}
+    for (x, y), p in zip(pairs, probs, strict=True):
+        rx, ry = g.find(x), g.find(y)
+        if rx == ry:
+            continue
+        k = (min(rx, ry), max(rx, ry))
+        between[k].append(float(p))
+        if k not in best or p > best[k][0]:
+            best[k] = (float(p), x, y)
+    links: dict[int, dict[int, list[float]]] = defaultdict(dict)
+    if not between:
+        return links
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(order)):
+        members[g.find(i)].append(i)
+    keys, features = group_pair_matrix(evidence, stats, members, between)
+    for (a, b), q in zip(keys, scorer.predict(features), strict=True):
+        _, x, y = best[(a, b)]
+        entry = [float(q), 1.0, float(q), float(x), float(y)]
+        links[a][b] = entry
+        links[b][a] = entry
+    return links
 
 
 def _make_clusters(
@@ -380,6 +423,36 @@ def _make_clusters(
     return clusters
 
 
+def link_groups(
+    g: _Groups,
+    order: Sequence[SlotContext],
+    evidence: Sequence[SlotEvidence],
+    stats: dict[str, float],
+    pairs: Sequence[tuple[int, int]],
+    probs: np.ndarray,
+    scorer: PairScorer,
+    how: str,
+) -> None:
+    """The model's step of cluster_block, on groups already joined by the constraints: average or single linkage
+    over the pair probabilities at the model's threshold; or "two-step": precise groups first (single linkage at
+    the model's threshold), then those groups joined by their pooled evidence (the model's group scorer), average
+    linkage over its scores at its own threshold."""
+    if how != "two-step":
+        _agglomerate(g, order, _group_links(g, pairs, probs), scorer.threshold, how)
+        return
+    _agglomerate(g, order, _group_links(g, pairs, probs), scorer.threshold, "single")
+    group: GroupScorer | None = getattr(scorer, "group", None)
+    if group is None:
+        return
+    for _ in range(GROUP_ROUNDS):
+        # the groups a round joins pool more evidence: the next round scores them again, until nothing joins
+        before = len({g.find(i) for i in range(len(order))})
+        links = _group_merge_links(g, order, evidence, stats, pairs, probs, group)
+        _agglomerate(g, order, links, group.threshold, "average", label="group model")
+        if len({g.find(i) for i in range(len(order))}) == before:
+            break
+
+
 def cluster_block(
     slots: Sequence[SlotContext],
     decisions: Sequence[Decision] = (),
@@ -390,21 +463,21 @@ def cluster_block(
     """Researchers for the slots of one name block: a function of the set of slots and decisions.
 
     `model` scores candidate pairs (default: the model shipped in the package, kg.identity.model); `linkage` is how
-    two groups' pair probabilities combine ("average" or "single"; default: the model's own)."""
+    two groups' pair probabilities combine ("average" or "single", or "two-step": single linkage at the model's
+    threshold, then the model's group scorer joins those groups by their pooled evidence, average linkage at its
+    own threshold; default: the model's own)."""
     order = sorted(slots, key=lambda c: (c.key, json.dumps(sorted(m.to_json() for m in c.slot.mentions))))
     g = _Groups(order, decisions)
     _join_curated(g, decisions)  # 1. curated SAME_AS
     _join_strong_ids(g, order)  # 2. the same strong id
-    # 3. the model's probability for every candidate pair, then average linkage over them, best first
+    # 3. the model's probability for every candidate pair, then linkage over them, best first (link_groups)
     pairs = _candidate_pairs(order, [g.find(i) for i in range(len(order))])
     probs = np.zeros(0)
-    scorer: PairScorer | None = None
     if pairs:
         scorer = model or default_model()
-        probs = pair_probabilities(order, pairs, scorer)
-    threshold = scorer.threshold if scorer is not None else 1.0
-    how = linkage or getattr(scorer, "linkage", "average")
-    _agglomerate(g, order, _group_links(g, pairs, probs), threshold, how)
+        evidence, stats = block_evidence(order)
+        probs = scorer.predict(feature_matrix(evidence, stats, pairs))
+        link_groups(g, order, evidence, stats, pairs, probs, scorer, linkage or scorer.linkage)
     return _make_clusters(g, order, pairs, probs)
 
 

@@ -1,7 +1,8 @@
 """The pairwise model: the probability that two author slots of one name block are one person, from their pair
 features (kg.identity.features). A LightGBM booster shipped as a small text file inside the package
-(kg/identity/model/pairwise.txt, written by `kg identity train`), with the clustering threshold chosen by
-cross-validation beside it (pairwise.json)."""
+(kg/identity/model/pairwise.txt, written by `kg identity train`), with the clustering linkage and threshold beside
+it (pairwise.json); with the "two-step" linkage, a second booster (group.txt) scores two groups of slots from their
+pooled evidence (kg.identity.merge)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ from typing import Any, Protocol
 import numpy as np
 
 from kg.identity.features import FEATURE_NAMES
+from kg.identity.merge import GROUP_FEATURE_NAMES
 
 MODEL_DIR = Path(str(resources.files("kg.identity") / "model"))
 MODEL_FILE = "pairwise.txt"
 META_FILE = "pairwise.json"
+GROUP_FILE = "group.txt"
 
 
 class PairScorer(Protocol):
@@ -30,14 +33,36 @@ class PairScorer(Protocol):
     def predict(self, features: np.ndarray) -> np.ndarray: ...
 
 
+class GroupScorer(Protocol):
+    """What the second clustering step needs: scores for group-pair features (kg.identity.merge), and where to cut."""
+
+    threshold: float
+
+    def predict(self, features: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass
+class GroupModel:
+    """The group booster and the average-linkage threshold over its scores."""
+
+    booster: Any  # lightgbm.Booster
+    threshold: float
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        if features.shape[0] == 0:
+            return np.zeros(0)
+        return np.asarray(self.booster.predict(features, num_threads=1), dtype=np.float64)
+
+
 @dataclass
 class PairModel:
-    """A trained booster and the average-linkage threshold chosen for it."""
+    """A trained booster, the linkage and threshold chosen for it, and with "two-step" the group model."""
 
     booster: Any  # lightgbm.Booster
     threshold: float
     linkage: str = "average"
     meta: dict[str, Any] = field(default_factory=dict)
+    group: GroupModel | None = None
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         if features.shape[0] == 0:
@@ -54,8 +79,22 @@ def load(directory: Path | None = None) -> PairModel:
     if tuple(meta.get("features", ())) != FEATURE_NAMES:
         raise ValueError(f"{d / META_FILE}: the model was trained on other features; run `kg identity train`")
     booster = lightgbm.Booster(model_str=(d / MODEL_FILE).read_text(encoding="utf-8"))
+    group = None
+    if "group" in meta:
+        if tuple(meta["group"].get("features", ())) != GROUP_FEATURE_NAMES:
+            raise ValueError(
+                f"{d / META_FILE}: the group model was trained on other features; run `kg identity train`"
+            )
+        group = GroupModel(
+            booster=lightgbm.Booster(model_str=(d / GROUP_FILE).read_text(encoding="utf-8")),
+            threshold=float(meta["group"]["threshold"]),
+        )
     return PairModel(
-        booster=booster, threshold=float(meta["threshold"]), linkage=meta.get("linkage", "average"), meta=meta
+        booster=booster,
+        threshold=float(meta["threshold"]),
+        linkage=meta.get("linkage", "average"),
+        meta=meta,
+        group=group,
     )
 
 
