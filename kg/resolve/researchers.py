@@ -269,22 +269,9 @@ def resolve_researchers(
         # a block clustered under a group it is no longer in: every block of that old group is clustered again
         # (replace_groups drops the old group's clusters when it replaces the block's new group). Only blocks a
         # decision names, now or before, can change groups.
-        con.execute(
-            """
-            INSERT OR IGNORE INTO pending_block
-            WITH stored AS (
-                SELECT DISTINCT s.block, cs.grp FROM slot s
-                JOIN cluster_slot cs ON cs.slot_key = s.key AND cs.work_id = s.work_id
-                WHERE s.block IN (SELECT block FROM named_block)
-            ),
-            left_ AS (
-                SELECT DISTINCT st.grp FROM stored st LEFT JOIN block_group bg USING (block)
-                WHERE coalesce(bg.grp, st.block) <> st.grp
-            )
-            SELECT DISTINCT s.block FROM cluster_slot cs JOIN slot s ON s.key = cs.slot_key AND s.work_id = cs.work_id
-            WHERE cs.grp IN (SELECT grp FROM left_)
-            """
-        )
+        # (no decision ever: nothing to look for, and the join is skipped)
+        if store.scalar("SELECT count(*) FROM named_block"):
+            _pend_left_groups(store)
         # a pending researcher record re-aliases the clusters holding its ids, wherever they are
         con.execute(
             "INSERT OR IGNORE INTO pending_block "
@@ -331,6 +318,26 @@ def resolve_researchers(
     return report
 
 
+def _pend_left_groups(store: StageStore) -> None:
+    """Every block of a group that a named block has left is pending (its old clusters go with the block's)."""
+    store.con.execute(
+        """
+        INSERT OR IGNORE INTO pending_block
+        WITH stored AS (
+            SELECT DISTINCT s.block, cs.grp FROM slot s
+            JOIN cluster_slot cs ON cs.slot_key = s.key AND cs.work_id = s.work_id
+            WHERE s.block IN (SELECT block FROM named_block)
+        ),
+        left_ AS (
+            SELECT DISTINCT st.grp FROM stored st LEFT JOIN block_group bg USING (block)
+            WHERE coalesce(bg.grp, st.block) <> st.grp
+        )
+        SELECT DISTINCT s.block FROM cluster_slot cs JOIN slot s ON s.key = cs.slot_key AND s.work_id = cs.work_id
+        WHERE cs.grp IN (SELECT grp FROM left_)
+        """
+    )
+
+
 def replace_groups(store: StageStore, groups: list[str], insert: Callable[[], None]) -> None:
     """In one transaction: the groups' old clusters go (their researchers marked for rebuilding), `insert` adds
     the new ones (whose researchers are marked too), and the groups' blocks are no longer pending. Once the stage
@@ -346,17 +353,18 @@ def replace_groups(store: StageStore, groups: list[str], insert: Callable[[], No
     with store.transaction():
         con.register("_chunk_groups", pa.table({"grp": pa.array(groups, type=_S)}))
         try:
-            con.execute(
+            moved = (
                 """
-                CREATE OR REPLACE TEMP TABLE _old_groups AS
-                SELECT grp FROM _chunk_groups
                 UNION SELECT DISTINCT cs.grp FROM slot s LEFT JOIN block_group bg USING (block)
                 JOIN cluster_slot cs ON cs.slot_key = s.key AND cs.work_id = s.work_id
                 WHERE s.block IN (SELECT block FROM named_block)
                   AND coalesce(bg.grp, s.block) IN (SELECT grp FROM _chunk_groups)
                   AND cs.grp <> coalesce(bg.grp, s.block)
                 """
+                if store.scalar("SELECT count(*) FROM named_block")
+                else ""
             )
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _old_groups AS SELECT grp FROM _chunk_groups {moved}")
             con.execute(
                 "INSERT INTO pending_researcher SELECT id FROM cluster WHERE grp IN (SELECT grp FROM _old_groups)"
             )
