@@ -158,7 +158,7 @@ def _novak_decision(st: StageStore, kind: str) -> dict[str, Any]:
     }
 
 
-def _assert_clean(st: StageStore) -> None:
+def assert_every_slot_in_one_cluster(st: StageStore) -> None:
     """Every slot in exactly one cluster, every cluster_slot row under a cluster that exists."""
     twice = st.con.execute(
         "SELECT slot_key, work_id, count(*) FROM cluster_slot GROUP BY ALL HAVING count(*) <> 1"
@@ -178,7 +178,7 @@ def test_a_later_same_as_across_two_blocks_leaves_one_researcher_as_one_load_wou
     decision = _novak_decision(st, "SAME_AS")
     stage_decision(st, "SAME_AS", decision)
     EmbeddedEngine().resolve(st)
-    _assert_clean(st)
+    assert_every_slot_in_one_cluster(st)
     ids = [r[0] for r in st.con.execute("SELECT DISTINCT researcher FROM cluster_slot").fetchall()]
     assert len(ids) == 1  # one person now, whichever id names them
     absorbed = {"csv:n1", "csv:n2"} - set(ids)
@@ -197,7 +197,7 @@ def test_a_later_same_as_across_two_blocks_leaves_one_researcher_as_one_load_wou
     stage_decision(st, "NOT_SAME_AS", {**decision, "decision": "not_same_as:novak"})
     assert st.con.execute("SELECT kind FROM decisions").fetchall() == [("NOT_SAME_AS",)]
     EmbeddedEngine().resolve(st)
-    _assert_clean(st)
+    assert_every_slot_in_one_cluster(st)
     assert st.con.execute("SELECT id FROM researcher ORDER BY id").fetchall() == [("csv:n1",), ("csv:n2",)]
     assert st.con.execute("SELECT src, count(*) FROM authored GROUP BY src ORDER BY src").fetchall() == [
         ("csv:n1", 2),
@@ -221,5 +221,5 @@ def test_a_group_that_loses_a_block_leaves_no_slot_in_its_old_clusters(tmp_path:
         st.con.execute("DELETE FROM decisions")
         st.con.execute("INSERT INTO pending_block VALUES ('novak|w')")
     EmbeddedEngine().resolve(st)
-    _assert_clean(st)
+    assert_every_slot_in_one_cluster(st)
     assert _dump(st) == _dump(_resolve(tmp_path, "whole", _novaks()))

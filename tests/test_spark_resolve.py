@@ -23,7 +23,7 @@ from kg.sources import parsers
 from kg.stage.store import StageStore
 from tests.conftest import kg_env, wipe
 from tests.kg_process import run_kg
-from tests.test_resolve import TABLES, _assert_clean, _novak_decision, _novaks, _spellings
+from tests.test_resolve import TABLES, _novak_decision, _novaks, _spellings, assert_every_slot_in_one_cluster
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -170,7 +170,7 @@ def test_a_later_same_as_across_two_blocks_on_spark_ends_where_one_embedded_load
         decision = _novak_decision(st, "SAME_AS")
         stage_decision(st, "SAME_AS", decision)
         engine.resolve(st)
-        _assert_clean(st)
+        assert_every_slot_in_one_cluster(st)
     whole = _staged(tmp_path / "whole.duckdb", _novaks())
     with StageStore(whole) as st:
         stage_decision(st, "SAME_AS", decision)
