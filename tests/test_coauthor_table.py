@@ -25,6 +25,7 @@ from kg.resolve.engine import EmbeddedEngine
 from kg.sources import parsers
 from kg.stage.store import StageStore
 from kg.synth import SynthParams, generate
+from tests.test_resolve import assert_every_slot_in_one_cluster
 
 CAP = 5  # small, so random works cross it both ways
 
@@ -202,6 +203,8 @@ def test_the_incremental_table_is_the_whole_rebuild_over_random_loads(tmp_path: 
                 _record_decision(st, decision)
         st.stage(f"run:{step}", loads.load())
         EmbeddedEngine().resolve(st)
+        # a decision tying two blocks left the absorbed block's slots in its old clusters too, before (#15)
+        assert_every_slot_in_one_cluster(st)
         if step and rng.random() < 0.2:
             continue  # killed before the build: what the load touched waits for the next one
         built = build_coauthor_table(st, CAP, mode="incremental")

@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kg.identity.curation import stage_decision
 from kg.models import AuthorRef, Provenance, Record, SourceName, WorkRecord
+from kg.normalize import name_key
 from kg.resolve.engine import EmbeddedEngine
 from kg.sources import parsers
 from kg.stage.store import StageStore
@@ -114,3 +116,110 @@ def test_spellings_of_one_id_join_only_when_they_fit(tmp_path: Path) -> None:
     assert p1 == [(["Ada Lovelace", "Lovelace, Augusta"],)]
     wang = st.con.execute("SELECT id FROM cluster WHERE name = 'Li Wang' ORDER BY id").fetchall()
     assert wang == [("csv:w1",), ("csv:w2",)]
+
+
+def _novaks() -> list[Record]:
+    """J. Novak and W. Novak: two people by their CSV author ids, in two name blocks (novak|j, novak|w)."""
+    a = AuthorRef
+    return [
+        _work("csv", "Lattice sieves", [a(name="Jan Novak", position=1, source_id="n1")], 1),
+        _work("csv", "Sieve bounds", [a(name="J. Novak", position=1, source_id="n1")], 2),
+        _work("csv", "Glass furnaces", [a(name="Wenzel Novak", position=1, source_id="n2")], 3),
+        _work("csv", "Furnace linings", [a(name="W. Novak", position=1, source_id="n2")], 4),
+    ]
+
+
+def _novak_decision(st: StageStore, kind: str) -> dict[str, Any]:
+    """A curated decision between csv:n1 and csv:n2, anchored as `kg identity merge | split` anchors it."""
+    sides = []
+    for rid in ("csv:n1", "csv:n2"):
+        rows = st.con.execute(
+            "SELECT s.work_id, s.names, w.ids FROM cluster_slot cs "
+            "JOIN slot s ON s.key = cs.slot_key AND s.work_id = cs.work_id JOIN work w ON w.id = s.work_id "
+            "WHERE cs.researcher = ?",
+            [rid],
+        ).fetchall()
+        assert rows, rid
+        sides.append(
+            sorted(
+                {f"{wid}#{name_key(n)}" for work, names, ids in rows for wid in {work, *ids} for n in names}
+            )
+        )
+    return {
+        "decision": f"{kind.lower()}:novak",
+        "anchors_a": sides[0],
+        "anchors_b": sides[1],
+        "blocks": ["novak|j", "novak|w"],
+        "by": "test",
+        "at": "2026-12-04T00:00:00+00:00",
+        "why": "",
+        "a_name": "Jan Novak",
+        "b_name": "Wenzel Novak",
+    }
+
+
+def assert_every_slot_in_one_cluster(st: StageStore) -> None:
+    """Every slot in exactly one cluster, every cluster_slot row under a cluster that exists."""
+    twice = st.con.execute(
+        "SELECT slot_key, work_id, count(*) FROM cluster_slot GROUP BY ALL HAVING count(*) <> 1"
+    ).fetchall()
+    assert twice == []
+    unassigned = st.scalar(
+        "SELECT count(*) FROM slot s ANTI JOIN cluster_slot cs ON cs.slot_key = s.key AND cs.work_id = s.work_id"
+    )
+    assert unassigned == 0
+    orphans = st.scalar("SELECT count(*) FROM cluster_slot cs ANTI JOIN cluster c ON c.key = cs.cluster")
+    assert orphans == 0
+
+
+def test_a_later_same_as_across_two_blocks_leaves_one_researcher_as_one_load_would(tmp_path: Path) -> None:
+    st = _resolve(tmp_path, "parts", _novaks())
+    assert st.con.execute("SELECT id FROM researcher ORDER BY id").fetchall() == [("csv:n1",), ("csv:n2",)]
+    decision = _novak_decision(st, "SAME_AS")
+    stage_decision(st, "SAME_AS", decision)
+    EmbeddedEngine().resolve(st)
+    assert_every_slot_in_one_cluster(st)
+    ids = [r[0] for r in st.con.execute("SELECT DISTINCT researcher FROM cluster_slot").fetchall()]
+    assert len(ids) == 1  # one person now, whichever id names them
+    absorbed = {"csv:n1", "csv:n2"} - set(ids)
+    assert [r[0] for r in st.con.execute("SELECT id FROM researcher").fetchall()] == ids
+    assert st.con.execute("SELECT DISTINCT src FROM authored").fetchall() == [(ids[0],)]
+    assert st.scalar("SELECT count(*) FROM authored") == 4
+    assert not absorbed & {r[0] for r in st.con.execute("SELECT id FROM cluster").fetchall()}
+    # incremental == whole: the records and the decision resolved in one load give the same tables
+    whole = StageStore(tmp_path / "whole.duckdb")
+    whole.stage("run:test", _novaks())
+    stage_decision(whole, "SAME_AS", decision)
+    EmbeddedEngine().resolve(whole)
+    assert _dump(st) == _dump(whole)
+
+    # the reverse: a NOT_SAME_AS on the same anchors replaces the SAME_AS and splits them back cleanly
+    stage_decision(st, "NOT_SAME_AS", {**decision, "decision": "not_same_as:novak"})
+    assert st.con.execute("SELECT kind FROM decisions").fetchall() == [("NOT_SAME_AS",)]
+    EmbeddedEngine().resolve(st)
+    assert_every_slot_in_one_cluster(st)
+    assert st.con.execute("SELECT id FROM researcher ORDER BY id").fetchall() == [("csv:n1",), ("csv:n2",)]
+    assert st.con.execute("SELECT src, count(*) FROM authored GROUP BY src ORDER BY src").fetchall() == [
+        ("csv:n1", 2),
+        ("csv:n2", 2),
+    ]
+    split = StageStore(tmp_path / "split.duckdb")
+    split.stage("run:test", _novaks())
+    stage_decision(split, "NOT_SAME_AS", {**decision, "decision": "not_same_as:novak"})
+    EmbeddedEngine().resolve(split)
+    assert _dump(st) == _dump(split)
+
+
+def test_a_group_that_loses_a_block_leaves_no_slot_in_its_old_clusters(tmp_path: Path) -> None:
+    """Blocks tied by a SAME_AS, then the decision gone by another way than its opposite (here: deleted from the
+    stage, only one of its blocks marked pending): the block that leaves the group is clustered alone and the
+    group's old clusters go, their other blocks clustered again too."""
+    st = _resolve(tmp_path, "parts", _novaks())
+    stage_decision(st, "SAME_AS", _novak_decision(st, "SAME_AS"))
+    EmbeddedEngine().resolve(st)
+    with st.transaction():
+        st.con.execute("DELETE FROM decisions")
+        st.con.execute("INSERT INTO pending_block VALUES ('novak|w')")
+    EmbeddedEngine().resolve(st)
+    assert_every_slot_in_one_cluster(st)
+    assert _dump(st) == _dump(_resolve(tmp_path, "whole", _novaks()))

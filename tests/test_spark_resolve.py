@@ -16,13 +16,14 @@ from neo4j import Driver
 
 from kg import defaultdata
 from kg.config import REPO_ROOT, Settings
+from kg.identity.curation import stage_decision
 from kg.models import Record
 from kg.resolve.engine import EmbeddedEngine, ResolveReport
 from kg.sources import parsers
 from kg.stage.store import StageStore
 from tests.conftest import kg_env, wipe
 from tests.kg_process import run_kg
-from tests.test_resolve import TABLES, _spellings
+from tests.test_resolve import TABLES, _novak_decision, _novaks, _spellings, assert_every_slot_in_one_cluster
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -152,6 +153,28 @@ def test_an_incremental_spark_load_ends_where_one_embedded_load_of_everything_do
         engine.resolve(st)
         st.stage("run:two", records[half:])
         engine.resolve(st)
+    _assert_same(whole, parts)
+
+
+def test_a_later_same_as_across_two_blocks_on_spark_ends_where_one_embedded_load_does(
+    tmp_path: Path, spark: SparkSession
+) -> None:
+    """Spark replaces the groups with the embedded engine's replace_groups: a curated SAME_AS tying two name
+    blocks leaves no slot in the absorbed block's old clusters."""
+    from kg.resolve.spark import SparkEngine
+
+    engine = SparkEngine(Settings(spark_master="local[2]"), session=spark)
+    parts = _staged(tmp_path / "parts.duckdb", _novaks())
+    with StageStore(parts) as st:
+        engine.resolve(st)
+        decision = _novak_decision(st, "SAME_AS")
+        stage_decision(st, "SAME_AS", decision)
+        engine.resolve(st)
+        assert_every_slot_in_one_cluster(st)
+    whole = _staged(tmp_path / "whole.duckdb", _novaks())
+    with StageStore(whole) as st:
+        stage_decision(st, "SAME_AS", decision)
+        EmbeddedEngine().resolve(st)
     _assert_same(whole, parts)
 
 

@@ -19,6 +19,7 @@ from kg.errors import InputError, NotFound
 from kg.graphdb import run
 from kg.graphdb.catalog import query
 from kg.normalize import block_key, name_key, short_hash
+from kg.stage.store import StageStore
 
 
 def _slots(driver: Driver, rid: str, s: Settings) -> dict[str, Any]:
@@ -111,33 +112,8 @@ def _record_and_apply(driver: Driver, kind: str, props: dict[str, Any], s: Setti
     re-resolve the blocks it touches and write what changed; returns the researchers holding its two sides."""
     from kg import pipeline
 
-    opposite = "NOT_SAME_AS" if kind == "SAME_AS" else "SAME_AS"
     with pipeline.open_stage(s) as st:
-        with st.transaction():
-            st.con.execute(
-                "DELETE FROM decisions WHERE kind = ? AND list_sort(anchors_a) = list_sort(?::VARCHAR[]) "
-                "AND list_sort(anchors_b) = list_sort(?::VARCHAR[])",
-                [opposite, props["anchors_a"], props["anchors_b"]],
-            )
-            st.con.execute(
-                'INSERT OR REPLACE INTO decisions (id, kind, anchors_a, anchors_b, blocks, "by", "at", why, claim, a, b) '
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    props["decision"],
-                    kind,
-                    props["anchors_a"],
-                    props["anchors_b"],
-                    props["blocks"],
-                    props["by"],
-                    props["at"],
-                    props["why"],
-                    props.get("claim"),
-                    props["a_name"],
-                    props["b_name"],
-                ],
-            )
-            for b in props["blocks"]:
-                st.con.execute("INSERT OR IGNORE INTO pending_block VALUES (?)", [b])
+        stage_decision(st, kind, props)
         pipeline.load(
             driver, [], settings=s, stage=st, paths=[f"curation:{props['decision']}"], rejects_path=None
         )
@@ -146,6 +122,37 @@ def _record_and_apply(driver: Driver, kind: str, props: dict[str, Any], s: Setti
             f"SELECT src, dst FROM {table} WHERE decision = ?", [props["decision"]]
         ).fetchall()
     return sorted({x for row in rows for x in row})
+
+
+def stage_decision(st: StageStore, kind: str, props: dict[str, Any]) -> None:
+    """In one transaction: keep the decision in the stage, drop the opposite decisions on the same anchors, and
+    mark the blocks it touches pending (the next resolve clusters them again)."""
+    opposite = "NOT_SAME_AS" if kind == "SAME_AS" else "SAME_AS"
+    with st.transaction():
+        st.con.execute(
+            "DELETE FROM decisions WHERE kind = ? AND list_sort(anchors_a) = list_sort(?::VARCHAR[]) "
+            "AND list_sort(anchors_b) = list_sort(?::VARCHAR[])",
+            [opposite, props["anchors_a"], props["anchors_b"]],
+        )
+        st.con.execute(
+            'INSERT OR REPLACE INTO decisions (id, kind, anchors_a, anchors_b, blocks, "by", "at", why, claim, a, b) '
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                props["decision"],
+                kind,
+                props["anchors_a"],
+                props["anchors_b"],
+                props["blocks"],
+                props["by"],
+                props["at"],
+                props["why"],
+                props.get("claim"),
+                props["a_name"],
+                props["b_name"],
+            ],
+        )
+        for b in props["blocks"]:
+            st.con.execute("INSERT OR IGNORE INTO pending_block VALUES (?)", [b])
 
 
 def merge(driver: Driver, a: str, b: str, **kw: Any) -> dict[str, Any]:

@@ -258,12 +258,20 @@ def resolve_researchers(
     decisions = load_decisions(store)
     groups_of = _block_groups(decisions)
     with store.transaction():
+        con.execute("INSERT OR IGNORE INTO named_block SELECT block FROM block_group")
         con.execute("DELETE FROM block_group")
         store.insert_rows(
             "block_group",
             [{"block": b, "grp": g} for b, g in sorted(groups_of.items())],
             pa.schema([("block", _S), ("grp", _S)]),
         )
+        con.execute("INSERT OR IGNORE INTO named_block SELECT block FROM block_group")
+        # a block clustered under a group it is no longer in: every block of that old group is clustered again
+        # (replace_groups drops the old group's clusters when it replaces the block's new group). Only blocks a
+        # decision names, now or before, can change groups.
+        # (no decision ever: nothing to look for, and the join is skipped)
+        if store.scalar("SELECT count(*) FROM named_block"):
+            _pend_left_groups(store)
         # a pending researcher record re-aliases the clusters holding its ids, wherever they are
         con.execute(
             "INSERT OR IGNORE INTO pending_block "
@@ -310,26 +318,63 @@ def resolve_researchers(
     return report
 
 
+def _pend_left_groups(store: StageStore) -> None:
+    """Every block of a group that a named block has left is pending (its old clusters go with the block's)."""
+    store.con.execute(
+        """
+        INSERT OR IGNORE INTO pending_block
+        WITH stored AS (
+            SELECT DISTINCT s.block, cs.grp FROM slot s
+            JOIN cluster_slot cs ON cs.slot_key = s.key AND cs.work_id = s.work_id
+            WHERE s.block IN (SELECT block FROM named_block)
+        ),
+        left_ AS (
+            SELECT DISTINCT st.grp FROM stored st LEFT JOIN block_group bg USING (block)
+            WHERE coalesce(bg.grp, st.block) <> st.grp
+        )
+        SELECT DISTINCT s.block FROM cluster_slot cs JOIN slot s ON s.key = cs.slot_key AND s.work_id = cs.work_id
+        WHERE cs.grp IN (SELECT grp FROM left_)
+        """
+    )
+
+
 def replace_groups(store: StageStore, groups: list[str], insert: Callable[[], None]) -> None:
     """In one transaction: the groups' old clusters go (their researchers marked for rebuilding), `insert` adds
     the new ones (whose researchers are marked too), and the groups' blocks are no longer pending. Once the stage
-    has a COAUTHOR table, the authorships that appear or go here are recorded for its next build."""
+    has a COAUTHOR table, the authorships that appear or go here are recorded for its next build.
+
+    The old clusters are those of the groups and of every group a slot of their blocks was clustered in before:
+    a curated SAME_AS that ties two blocks (or the end of one that tied them) moves a block to another group, and
+    its slots must leave the clusters of the group it left. resolve_researchers has marked every block of such a
+    group pending, so it is clustered again in this run."""
     con = store.con
     # before the first build the table is built whole: nothing to record (a fresh bulk load skips the diff)
     coauthor_built = store.meta(COAUTHOR_BUILT) is not None
     with store.transaction():
         con.register("_chunk_groups", pa.table({"grp": pa.array(groups, type=_S)}))
         try:
+            moved = (
+                """
+                UNION SELECT DISTINCT cs.grp FROM slot s LEFT JOIN block_group bg USING (block)
+                JOIN cluster_slot cs ON cs.slot_key = s.key AND cs.work_id = s.work_id
+                WHERE s.block IN (SELECT block FROM named_block)
+                  AND coalesce(bg.grp, s.block) IN (SELECT grp FROM _chunk_groups)
+                  AND cs.grp <> coalesce(bg.grp, s.block)
+                """
+                if store.scalar("SELECT count(*) FROM named_block")
+                else ""
+            )
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _old_groups AS SELECT grp FROM _chunk_groups {moved}")
             con.execute(
-                "INSERT INTO pending_researcher SELECT id FROM cluster WHERE grp IN (SELECT grp FROM _chunk_groups)"
+                "INSERT INTO pending_researcher SELECT id FROM cluster WHERE grp IN (SELECT grp FROM _old_groups)"
             )
             if coauthor_built:
                 con.execute(
                     "CREATE OR REPLACE TEMP TABLE _old_authorship AS SELECT DISTINCT researcher, work_id "
-                    "FROM cluster_slot WHERE grp IN (SELECT grp FROM _chunk_groups)"
+                    "FROM cluster_slot WHERE grp IN (SELECT grp FROM _old_groups)"
                 )
-            con.execute("DELETE FROM cluster WHERE grp IN (SELECT grp FROM _chunk_groups)")
-            con.execute("DELETE FROM cluster_slot WHERE grp IN (SELECT grp FROM _chunk_groups)")
+            con.execute("DELETE FROM cluster WHERE grp IN (SELECT grp FROM _old_groups)")
+            con.execute("DELETE FROM cluster_slot WHERE grp IN (SELECT grp FROM _old_groups)")
             insert()
             con.execute(
                 "INSERT INTO pending_researcher SELECT id FROM cluster WHERE grp IN (SELECT grp FROM _chunk_groups)"

@@ -168,6 +168,8 @@ CREATE TABLE IF NOT EXISTS cluster_slot (
     slot_key VARCHAR, work_id VARCHAR, cluster VARCHAR, researcher VARCHAR, confidence DOUBLE, grp VARCHAR
 );
 CREATE TABLE IF NOT EXISTS block_group (block VARCHAR PRIMARY KEY, grp VARCHAR);
+-- every block a curated decision ever named: the only blocks that can change group (and leave old clusters behind)
+CREATE TABLE IF NOT EXISTS named_block (block VARCHAR PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS record_target (rec VARCHAR, researcher VARCHAR);
 CREATE TABLE IF NOT EXISTS researcher (
     id VARCHAR, name VARCHAR, name_key VARCHAR, block_key VARCHAR, aliases VARCHAR[], orcid VARCHAR,
