@@ -103,8 +103,10 @@ def plain_load(s: Settings, bundle: Path) -> dict[str, Any]:
     return {"seconds": round(seconds, 2), "counts": counts}
 
 
-def kg_load(s: Settings, bundle: Path, stage: Path, *extra: str) -> dict[str, Any]:
-    env = {**common.kg_env(s), "KG_STAGE_PATH": str(stage)}
+def kg_load(
+    s: Settings, bundle: Path, stage: Path, *extra: str, env_extra: dict[str, str] | None = None
+) -> dict[str, Any]:
+    env = {**common.kg_env(s), "KG_STAGE_PATH": str(stage), **(env_extra or {})}
     if "--bulk" in extra and s.uses_local_db:
         # the bulk path imports into the local Neo4j it manages: name the bench's own, not a URI
         env.pop("KG_NEO4J_URI")
@@ -133,7 +135,7 @@ def _line(text: str, prefix: str) -> str:
     return next((ln.strip() for ln in text.splitlines() if ln.strip().startswith(prefix)), "")
 
 
-def run_dblp(s: Settings, work: Path) -> dict[str, Any]:
+def run_dblp(s: Settings, work: Path, sessions: list[int] | None = None) -> dict[str, Any]:
     bundle = work / "dblp-bundle"
     sizes = dblp_bundle(bundle)
     drv = graphdb.open_driver(s)
@@ -155,12 +157,22 @@ def run_dblp(s: Settings, work: Path) -> dict[str, Any]:
         drv.close()
     common.log("dblp: kg load again (nothing changed)")
     again = kg_load(s, bundle, stage)
+    by_sessions = {}
+    for n in sessions or []:
+        # the same load into an empty graph with another number of writer sessions (KG_WRITE_SESSIONS)
+        drv = graphdb.open_driver(s)
+        common.empty_graph(drv, s, drop_store=True)
+        drv.close()
+        common.log(f"dblp: kg load with KG_WRITE_SESSIONS={n}")
+        stage.unlink(missing_ok=True)
+        by_sessions[str(n)] = kg_load(s, bundle, stage, env_extra={"KG_WRITE_SESSIONS": str(n)})
     return {
         "corpus": {"source": str(DBLP_TSV), **sizes},
         "plain_unwind_merge": plain,
         "kg_load": ours,
         "kg_load_again": again,
         "ratio_kg_load_to_plain": round(ours["seconds"] / plain["seconds"], 2),
+        **({"kg_load_by_write_sessions": by_sessions} if by_sessions else {}),
         "coauthor_pairs_expected": 61456,
     }
 
@@ -291,6 +303,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--works", type=int, default=0, help="synthetic works for the bulk path (e.g. 1000000)")
     ap.add_argument("--more", type=int, default=0, help="then this many more works through the online path")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument(
+        "--sessions",
+        default="",
+        help="with --dblp: also run kg load into an empty graph with each of these KG_WRITE_SESSIONS (e.g. 1,2)",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the bench Neo4j running and its graph")
     args = ap.parse_args(argv)
     if not args.dblp and not args.works:
@@ -306,7 +323,7 @@ def main(argv: list[str] | None = None) -> None:
     work = Path(tempfile.mkdtemp(prefix="kg-bench-pipeline-", dir=common.data_dir()))
     try:
         if args.dblp:
-            out["dblp"] = run_dblp(s, work)
+            out["dblp"] = run_dblp(s, work, [int(x) for x in args.sessions.split(",") if x.strip()])
             print(json.dumps(out["dblp"], indent=2))
         if args.works:
             out[f"synth_{args.works}"] = run_scale(s, work, args.works, args.more, args.seed)

@@ -14,13 +14,15 @@ fails; that row is reported (one line naming it) and left out, and everything el
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import neo4j
 import pyarrow as pa
@@ -158,7 +160,36 @@ class OnlineWriter:
         else:
             merge = catalog.template("write/node_merge", label=kind.name)
             create_stmt = catalog.template("write/node_create", label=kind.name)
-        for batch in changes.upserts(self.store, kind):
+        # the next batch's rows are read and built while this one's are written (the writers wait on the server
+        # most of the time; building rows is the client's Python)
+        for num_rows, new_rows, changed_rows in read_ahead(
+            self._prepared(kind, changes.upserts(self.store, kind))
+        ):
+            # a CREATE batch tried again (its first attempt may have committed unseen) or refused for a duplicate
+            # key (another writer added the node) is written with MERGE
+            for rows, stmt in (
+                (new_rows, Statement(create_stmt, merge)),
+                (changed_rows, Statement.once(merge)),
+            ):
+                if not rows:
+                    continue
+                if kind.rel:
+                    self._run_partitioned(kind, stmt, rows, rel=True)
+                else:
+                    self._run_nodes(kind, stmt, rows, param="rows")
+            n += num_rows
+            if self.on_progress:
+                self.on_progress(kind.name, n)
+        if n:
+            self.report.written[kind.name] = n
+            took = time.monotonic() - t0
+            log.info("wrote %d %s in %.1fs (%.0f/s)", n, kind.name, took, n / took if took else 0.0)
+
+    def _prepared(
+        self, kind: Kind, batches: Iterable[pa.RecordBatch]
+    ) -> Iterator[tuple[int, list[Item], list[Item]]]:
+        """Per stage batch: its row count, the rows to CREATE and the rows to MERGE."""
+        for batch in batches:
             new_rows: list[Item] = []
             changed_rows: list[Item] = []
             for row in batch.to_pylist():
@@ -174,25 +205,7 @@ class OnlineWriter:
                     item = {"id": row["id"], "props": props}
                 target = new_rows if create else changed_rows
                 target.append((item, row["_key"], int(row["_h"])))
-            # a CREATE batch tried again (its first attempt may have committed unseen) or refused for a duplicate
-            # key (another writer added the node) is written with MERGE
-            for rows, stmt in (
-                (new_rows, Statement(create_stmt, merge)),
-                (changed_rows, Statement.once(merge)),
-            ):
-                if not rows:
-                    continue
-                if kind.rel:
-                    self._run_partitioned(kind, stmt, rows, rel=True)
-                else:
-                    self._run_nodes(kind, stmt, rows, param="rows")
-            n += batch.num_rows
-            if self.on_progress:
-                self.on_progress(kind.name, n)
-        if n:
-            self.report.written[kind.name] = n
-            took = time.monotonic() - t0
-            log.info("wrote %d %s in %.1fs (%.0f/s)", n, kind.name, took, n / took if took else 0.0)
+            yield batch.num_rows, new_rows, changed_rows
 
     # ---- partitioned, parallel batches ----------------------------------------------------------------------
 
@@ -302,6 +315,45 @@ class OnlineWriter:
                 con.execute("INSERT INTO written SELECT kind, key, h FROM _confirmed WHERE h IS NOT NULL")
             finally:
                 con.unregister("_confirmed")
+
+
+T = TypeVar("T")
+
+
+def read_ahead(items: Iterable[T], depth: int = 1) -> Iterator[T]:
+    """Iterate over items while a background thread produces up to `depth` of them ahead. An exception in the
+    producer is raised here, at the item where it happened; leaving the loop early stops the producer."""
+    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for it in items:
+                while not stop.is_set():
+                    try:
+                        q.put(("item", it), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(("end", None))
+        except BaseException as e:  # handed to the consumer, which raises it
+            q.put(("error", e))
+
+    t = threading.Thread(target=produce, name="kg-read-ahead", daemon=True)
+    t.start()
+    try:
+        while True:
+            tag, val = q.get()
+            if tag == "end":
+                return
+            if tag == "error":
+                raise val
+            yield val
+    finally:
+        stop.set()
+        t.join()
 
 
 def _rounds(p: int, same_label: bool) -> list[list[tuple[int, int]]]:
