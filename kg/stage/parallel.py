@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import resource
 import signal
+import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -49,6 +50,7 @@ def _init_worker() -> None:
 
 def stage_chunk(run_id: str, chunk: BundleChunk) -> StagedChunk:
     """A worker's job: a chunk's records and rejects, as StagedChunk (what StageStore._stage_chunk would stage)."""
+    cpu = time.process_time()
     gc.disable()  # as StageStore.stage: records make no cycles, and the collector would rescan them all
     try:
         recs: list[Record] = []
@@ -67,6 +69,7 @@ def stage_chunk(run_id: str, chunk: BundleChunk) -> StagedChunk:
             records=len(recs),
             rejects=rejects,
             sources=dict(sources),
+            cpu_seconds=time.process_time() - cpu,
             peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # kB on Linux
         )
     finally:

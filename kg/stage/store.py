@@ -410,7 +410,9 @@ class StagedChunk:
     records: int
     rejects: list[Reject]
     sources: dict[str, int]  # records per source
-    peak_rss_mb: float = 0.0  # the peak memory of the process that made it, so far (the benchmarks report it)
+    # what making it cost the process that made it (the benchmarks report them): CPU seconds, peak memory so far
+    cpu_seconds: float = 0.0
+    peak_rss_mb: float = 0.0
 
 
 def keyed_rows(run_id: str, recs: Iterable[Record]) -> dict[str, dict[str, Any]]:
