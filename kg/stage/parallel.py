@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import multiprocessing.connection
 import os
 import resource
 import signal
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
@@ -46,6 +48,16 @@ def default_workers() -> int:
 def _init_worker() -> None:
     # Ctrl-C reaches the whole process group: the main process stops the load and says so, workers stay quiet
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a load killed outright (SIGKILL, out of memory) takes its workers with it: each waits on the pipe the
+    # process that started it holds, which closes when it dies (the pool's own queues do not tell a worker)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _exit_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
 
 
 def stage_chunk(run_id: str, chunk: BundleChunk) -> StagedChunk:
