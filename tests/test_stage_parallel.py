@@ -186,3 +186,72 @@ def test_chunks_that_do_not_line_up_with_commits_stage_the_same_rows(
         st.stage(RUN, pipeline.counted_records(sources, summary, sink, None, workers), chunk=1500)
     sink.close()
     assert _tables(db) == _tables(staged["one"]["db"])
+
+
+_HOLD_POOL = """
+import sys, time
+from kg.sources.parsers.read import iter_units
+from kg.stage.parallel import Workers
+
+if __name__ == "__main__":
+    workers = Workers(2, chunk=50, min_chunks=1)
+    for it in workers.staged(iter_units([sys.argv[1]], chunk=50), "run:held"):
+        print("staged", flush=True)  # the pool is up: hold it, as a load killed mid-stage would
+        time.sleep(120)
+"""
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out: set[int] = set()
+    todo = [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.add(c)
+            todo.append(c)
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_load_killed_outright_takes_its_workers_with_it(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    synth(SynthParams(works=400, seed=2), tmp_path / "b")
+    script = tmp_path / "hold.py"
+    script.write_text(_HOLD_POOL, encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path / "b")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "staged"
+        spawned = _descendants(proc.pid)
+        assert len(spawned) >= 3  # the fork server and two workers (and the resource tracker)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in spawned):
+        time.sleep(0.2)
+    left = [p for p in spawned if Path(f"/proc/{p}").exists() and "Z" not in _state(p)]
+    assert left == [], f"processes left behind by a killed load: {left}"
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
