@@ -28,18 +28,52 @@ RUN_ID = "run:stage-speed"
 
 
 def stage_once(bundle: str, db: str) -> dict[str, Any]:
-    """Parse and stage one bundle into a new store with whichever kg is first on the path (the child's job)."""
+    """Parse and stage one bundle into a new store with whichever kg is first on the path (the child's job):
+    through the staging worker processes (KG_STAGE_WORKERS, default one per core) where the tree has them."""
     from kg.models import Reject
-    from kg.sources.parsers.read import iter_records
     from kg.stage.store import StageStore
 
+    workers_peak = [0.0]
+    workers_cpu = [0.0]
     with StageStore(Path(db)) as st:
         st.begin_run(RUN_ID, [bundle], None)
-        t0 = time.perf_counter()
-        counts = st.stage(RUN_ID, (r for r in iter_records([bundle]) if not isinstance(r, Reject)))
-        seconds = time.perf_counter() - t0
+        try:
+            from kg.sources.parsers.read import iter_units
+            from kg.stage.parallel import CHUNK_WORKS, Workers, default_workers
+        except ImportError:  # a tree from before the worker processes
+            from kg.sources.parsers.read import iter_records
+
+            t0, cpu0 = time.perf_counter(), time.process_time()
+            counts = st.stage(RUN_ID, (r for r in iter_records([bundle]) if not isinstance(r, Reject)))
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+            workers = 1
+        else:
+            workers = int(os.environ.get("KG_STAGE_WORKERS") or default_workers())
+
+            def items(pool: Workers) -> Any:
+                for it in pool.staged(iter_units([bundle], chunk=CHUNK_WORKS), RUN_ID):
+                    if isinstance(it, Reject):
+                        continue
+                    workers_peak[0] = max(workers_peak[0], getattr(it, "peak_rss_mb", 0.0))
+                    workers_cpu[0] += getattr(it, "cpu_seconds", 0.0)
+                    yield it
+
+            t0, cpu0 = time.perf_counter(), time.process_time()
+            with Workers(workers) as pool:
+                counts = st.stage(RUN_ID, items(pool))
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
-    return {"seconds": seconds, "read": counts.read, "new": counts.new, "peak_rss_mb": peak_mb}
+    return {
+        "seconds": seconds,
+        "read": counts.read,
+        "new": counts.new,
+        "peak_rss_mb": peak_mb,
+        "workers": workers,
+        "worker_peak_rss_mb": workers_peak[0],
+        # CPU seconds of this process and of the workers' chunks: what the speed costs, whatever the machine's load
+        "cpu_seconds": cpu + workers_cpu[0],
+        "main_cpu_seconds": cpu,
+    }
 
 
 def _measure(src: Path, bundle: Path, db: Path) -> dict[str, Any]:
@@ -86,6 +120,10 @@ def run(baseline: Path, this: Path, bundle: Path, repeats: int, work: Path) -> d
     dbs = {name: work / f"stage-{name}.duckdb" for name in trees}
     took: dict[str, list[float]] = {name: [] for name in trees}
     rss: dict[str, float] = dict.fromkeys(trees, 0.0)
+    worker_rss: dict[str, float] = dict.fromkeys(trees, 0.0)
+    cpu: dict[str, list[float]] = {name: [] for name in trees}
+    main_cpu: dict[str, list[float]] = {name: [] for name in trees}
+    workers: dict[str, int] = dict.fromkeys(trees, 1)
     ratios: list[float] = []
     read = 0
     for i in range(repeats):
@@ -97,8 +135,13 @@ def run(baseline: Path, this: Path, bundle: Path, repeats: int, work: Path) -> d
             read = got["read"]
             took[name].append(got["seconds"])
             rss[name] = max(rss[name], got["peak_rss_mb"])
+            worker_rss[name] = max(worker_rss[name], got.get("worker_peak_rss_mb", 0.0))
+            workers[name] = got.get("workers", 1)
+            cpu[name].append(got.get("cpu_seconds", 0.0))
+            main_cpu[name].append(got.get("main_cpu_seconds", 0.0))
             _log(
-                f"{name}: {got['read']:,} works in {got['seconds']:.2f} s ({got['read'] / got['seconds']:,.0f}/s)"
+                f"{name}: {got['read']:,} works in {got['seconds']:.2f} s ({got['read'] / got['seconds']:,.0f}/s),"
+                f" {got.get('cpu_seconds', 0):.1f} CPU s ({got.get('workers', 1)} worker(s))"
             )
         ratios.append(pair["this"] / pair["baseline"])
     diff = compare_stages(dbs["baseline"], dbs["this"])
@@ -114,6 +157,11 @@ def run(baseline: Path, this: Path, bundle: Path, repeats: int, work: Path) -> d
         "works_per_s": {name: round(read / s) for name, s in med.items()},
         "seconds": {name: [round(s, 2) for s in v] for name, v in took.items()},
         "peak_rss_mb": {name: round(v) for name, v in rss.items()},
+        # each staging worker's peak (0: no workers); the load's whole peak is main + workers × this at most
+        "worker_peak_rss_mb": {name: round(v) for name, v in worker_rss.items()},
+        "workers": workers,
+        "cpu_seconds": {name: [round(s, 2) for s in v] for name, v in cpu.items()},
+        "main_cpu_seconds": {name: [round(s, 2) for s in v] for name, v in main_cpu.items()},
         "ratio_time_this_over_baseline": round(statistics.median(ratios), 3),
         "paired_ratios": [round(r, 3) for r in ratios],
         "identical": all(d["only_baseline"] == 0 and d["only_this"] == 0 for d in diff.values()),

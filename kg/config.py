@@ -107,6 +107,9 @@ class Settings(NamedEnvFileSettings):
     # <stage>.tmp/ where it can. None: DuckDB's own default (80 % of RAM). 100k works: loader peak 1.7 GB with 1GB,
     # 3.0 GB without; but 1M works fail in resolve with 1GB (an operator that cannot spill), so it is not the default.
     stage_memory_limit: str | None = None
+    # Processes that parse CSV bundles and build their stage rows while this one commits them (kg.stage.parallel);
+    # None: one per core; 1: everything in this process. Inputs under 15,000 works are staged here whatever it is.
+    stage_workers: int | None = Field(default=None, ge=1)
     # Sessions writing to Neo4j at once (nodes by id, relationships by (start, end) partitions).
     write_sessions: int = 2
 

@@ -32,7 +32,9 @@ from kg.errors import InputError
 from kg.graphdb import apply_schema, catalog, open_driver, run
 from kg.graphdb.catalog import query
 from kg.models import Record, Reject
-from kg.stage.store import StageStore
+from kg.sources.parsers.read import Unit
+from kg.stage.parallel import Workers, default_workers
+from kg.stage.store import StagedChunk, StageStore
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +125,7 @@ def open_stage(settings: Settings, stage_path: Path | None = None, on_wait: Step
 
 def load(
     driver: Driver,
-    sources: Iterable[tuple[str, Iterable[Record | Reject]]],
+    sources: Iterable[tuple[str, Iterable[Unit]]],
     *,
     run_id: str | None = None,
     batch_size: int | None = None,
@@ -172,24 +174,30 @@ def load(
     return summary
 
 
-def _counted_records(
-    sources: Iterable[tuple[str, Iterable[Record | Reject]]],
+def counted_records(
+    sources: Iterable[tuple[str, Iterable[Unit]]],
     summary: LoadSummary,
     sink: RejectSink,
     on_file_error: Callable[[str, str], None] | None,
-) -> Iterator[Record]:
-    """The records of every source, counted on the summary; rejects go to the sink, an unreadable file is named."""
-    for path, items in sources:
+    workers: Workers,
+) -> Iterator[Record | StagedChunk]:
+    """The records of every source (bundle chunks staged by the workers), counted on the summary; rejects go to
+    the sink in input order, an unreadable file is named."""
+    for path, units in sources:
         try:
-            for it in items:
+            for it in workers.staged(units, summary.run_id):
+                if isinstance(it, StagedChunk):
+                    for rej in it.rejects:
+                        summary.read += 1
+                        _reject(rej, summary, sink)
+                    summary.read += it.records
+                    summary.loaded += it.records
+                    summary.sources.update(it.sources)
+                    yield it
+                    continue
                 summary.read += 1
                 if isinstance(it, Reject):
-                    if it.note:  # a record repaired at parse time: reported, and it loads
-                        summary.notes += 1
-                        summary.read -= 1  # the record it notes is counted when it comes
-                    else:
-                        summary.rejected += 1
-                    sink.add(it)
+                    _reject(it, summary, sink)
                     continue
                 summary.sources.add(it.prov.source)
                 summary.loaded += 1
@@ -198,6 +206,15 @@ def _counted_records(
             summary.failed_files.append(path)
             if on_file_error:
                 on_file_error(path, str(e))
+
+
+def _reject(rej: Reject, summary: LoadSummary, sink: RejectSink) -> None:
+    if rej.note:  # a record repaired at parse time: reported, and it loads
+        summary.notes += 1
+        summary.read -= 1  # the record it notes is counted when it comes
+    else:
+        summary.rejected += 1
+    sink.add(rej)
 
 
 def _start_graph_run(driver: Driver, s: Settings, summary: LoadSummary, paths: Sequence[str]) -> None:
@@ -214,7 +231,8 @@ def _start_graph_run(driver: Driver, s: Settings, summary: LoadSummary, paths: S
 
 def _stage_and_resolve(
     st: StageStore,
-    records: Iterable[Record],
+    records: Iterable[Record | StagedChunk],
+    workers: Workers,
     summary: LoadSummary,
     s: Settings,
     step: Step,
@@ -228,6 +246,7 @@ def _stage_and_resolve(
     step("parse and stage")
     t = time.monotonic()
     counts = st.stage(rid, records, on_chunk=lambda c: progress("stage", c.read, 0))
+    workers.close()  # idle from here on: their memory back before resolving
     summary.new_records = counts.new
     summary.stage_seconds["stage"] = time.monotonic() - t
     st.set_phase(rid, "resolve")
@@ -312,7 +331,7 @@ def _finish_run(
 def _run(
     driver: Driver,
     st: StageStore,
-    sources: Iterable[tuple[str, Iterable[Record | Reject]]],
+    sources: Iterable[tuple[str, Iterable[Unit]]],
     summary: LoadSummary,
     s: Settings,
     batch_size: int | None,
@@ -339,9 +358,16 @@ def _run(
         _start_graph_run(driver, s, summary, paths)
         graph_ready = True
     status = "failed"
+    workers = Workers(s.stage_workers or default_workers())
     try:
         _stage_and_resolve(
-            st, _counted_records(sources, summary, sink, on_file_error), summary, s, step, progress
+            st,
+            counted_records(sources, summary, sink, on_file_error, workers),
+            workers,
+            summary,
+            s,
+            step,
+            progress,
         )
 
         t = time.monotonic()
@@ -367,6 +393,7 @@ def _run(
             summary.stage_seconds["derive"] = summary.derived_seconds
         status = "completed"
     finally:
+        workers.close()
         sink.close()
         summary.seconds = time.monotonic() - t0
         _finish_run(driver if graph_ready else None, st, s, summary, status, sink.count)

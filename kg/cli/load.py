@@ -15,20 +15,23 @@ from kg.cli.common import StageOpt, console, driver, err_console, settings
 from kg.config import Settings
 from kg.errors import InputError, KGError, OutputError
 from kg.graphdb import catalog
-from kg.models import Record, Reject
+from kg.models import Reject
 from kg.progress import progress_bar
 
 if TYPE_CHECKING:
     from kg.pipeline import LoadSummary
+    from kg.sources.parsers.read import Unit
 
 
 def _sources(
     paths: list[str], fmt: str | None, known: set[str] | None
-) -> Iterator[tuple[str, Iterable[Record | Reject]]]:
-    from kg.sources import parsers
+) -> Iterator[tuple[str, Iterable[Unit]]]:
+    from kg.sources.parsers.read import iter_units
+    from kg.stage.parallel import CHUNK_WORKS
 
     for p in paths:
-        yield p, parsers.iter_records([p], fmt=fmt, known_names=known)
+        # CSV bundles in chunks of works rows, which the load's worker processes make into records
+        yield p, iter_units([p], fmt=fmt, known_names=known, chunk=CHUNK_WORKS)
 
 
 def _check_paths(paths: list[str]) -> None:

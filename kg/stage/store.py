@@ -28,7 +28,7 @@ import duckdb
 import pyarrow as pa
 
 from kg.errors import InputError, KGError
-from kg.models import InstitutionRecord, Record, ResearcherRecord, TopicRecord, WorkRecord
+from kg.models import InstitutionRecord, Record, Reject, ResearcherRecord, TopicRecord, WorkRecord
 from kg.stage import records
 
 SCHEMA_VERSION = "1"
@@ -73,6 +73,8 @@ CREATE TABLE IF NOT EXISTS decisions (
 
 # the tables staging fills (the rest hold runs, curation and what resolution and writing made of them)
 STAGED_TABLES = ("records", "researcher_recs", "institution_recs", "topic_recs", *records.SCHEMAS)
+# the order a chunk's tables are filled in (any order stages the same rows; this one is the record path's)
+_TABLE_ORDER = ("records", *records.SCHEMAS, "researcher_recs", "institution_recs", "topic_recs")
 
 
 def record_key(rec: Record, dumped: str | None = None) -> str:
@@ -211,12 +213,9 @@ class StageStore:
         self, table: str, rows: list[dict[str, Any]], schema: pa.Schema, *, ignore: bool = False
     ) -> None:
         """Append rows (dicts with the schema's fields) through Arrow: one round trip per call."""
-        if not rows:
-            return
-        # as one struct array, converted in C++: several times faster than pa.Table.from_pylist (a missing field is
-        # null in both)
-        tbl = pa.Table.from_struct_array(pa.array(rows, type=pa.struct(list(schema))))
-        self.insert_arrow(table, tbl, ignore=ignore)
+        tbl = _arrow(rows, schema)
+        if tbl is not None:
+            self.insert_arrow(table, tbl, ignore=ignore)
 
     def insert_arrow(self, table: str, tbl: pa.Table, *, ignore: bool = False) -> None:
         name = f"_in_{table}"
@@ -273,89 +272,102 @@ class StageStore:
     def stage(
         self,
         run_id: str,
-        records: Iterable[Record],
+        records: Iterable[Record | StagedChunk],
         *,
         chunk: int = 20_000,
         on_chunk: Callable[[StageCounts], None] | None = None,
     ) -> StageCounts:
-        """Add records to the store, `chunk` records per transaction; records seen before add nothing."""
+        """Add records to the store, `chunk` records per transaction; records seen before add nothing. Chunks
+        staged by worker processes (kg.stage.parallel) are committed in their place in the stream, as many per
+        transaction as make `chunk` records."""
         counts = StageCounts()
         buf: list[Record] = []
-        with _collector_paused():
-            for rec in records:
-                buf.append(rec)
-                if len(buf) >= chunk:
-                    self._stage_chunk(run_id, buf, counts)
-                    buf = []
-                    gc.collect(1)  # the young generations: what this chunk made, not the whole heap
-                    if on_chunk:
-                        on_chunk(counts)
+        group: list[StagedChunk] = []
+        grouped = 0
+
+        def flush_records() -> None:
+            nonlocal buf
             if buf:
                 self._stage_chunk(run_id, buf, counts)
+                buf = []
+                gc.collect(1)  # the young generations: what this chunk made, not the whole heap
                 if on_chunk:
                     on_chunk(counts)
+
+        def flush_group() -> None:
+            nonlocal group, grouped
+            if group:
+                self._commit_staged(group, counts)
+                group, grouped = [], 0
+                gc.collect(1)
+                if on_chunk:
+                    on_chunk(counts)
+
+        with _collector_paused():
+            for rec in records:
+                if isinstance(rec, StagedChunk):
+                    flush_records()
+                    group.append(rec)
+                    grouped += rec.records
+                    if grouped >= chunk:
+                        flush_group()
+                    continue
+                flush_group()
+                buf.append(rec)
+                if len(buf) >= chunk:
+                    flush_records()
+            flush_records()
+            flush_group()
         return counts
 
     def _stage_chunk(self, run_id: str, recs: list[Record], counts: StageCounts) -> None:
-        rows: dict[str, dict[str, Any]] = {}
-        for r in recs:
-            full = r.model_dump_json()
-            key = record_key(r, full)
-            if key in rows:
-                continue
-            payload = r.model_dump_json(exclude={"works"}) if isinstance(r, ResearcherRecord) else full
-            rows[key] = {
-                "rec": key,
-                "kind": r.kind,
-                "source": r.prov.source,
-                "ref": f"{r.prov.source}:{r.prov.ref}",
-                "run_id": run_id,
-                "payload": payload,
-                "_obj": r,
-            }
+        rows = keyed_rows(run_id, recs)
         counts.read += len(recs)
         with self.transaction():
-            keys = pa.table({"rec": list(rows)})
-            self.con.register("_chunk_keys", keys)
-            try:
-                seen = {
-                    k
-                    for (k,) in self.con.execute(
-                        "SELECT c.rec FROM _chunk_keys c JOIN records r ON r.rec = c.rec"
-                    ).fetchall()
-                }
-            finally:
-                self.con.unregister("_chunk_keys")
+            seen = self._seen(list(rows))
             fresh = [row for k, row in rows.items() if k not in seen]
             if not fresh:
                 return
-            self.insert_rows(
-                "records",
-                [{k: v for k, v in row.items() if k != "_obj"} for row in fresh],
-                _RECORDS_SCHEMA,
-            )
-            out: dict[str, list[dict[str, Any]]] = {name: [] for name in records.SCHEMAS}
-            res_rows: list[dict[str, Any]] = []
-            inst_rows: list[dict[str, Any]] = []
-            topic_rows: list[dict[str, Any]] = []
-            for row in fresh:
-                obj = row["_obj"]
-                if isinstance(obj, WorkRecord):
-                    records.work_stage_rows(row["rec"], row["rec"], obj, None, out)
-                elif isinstance(obj, ResearcherRecord):
-                    res_rows.append(_researcher_row(row["rec"], obj, row["payload"]))
-                    for i, w in enumerate(obj.works):
-                        records.work_stage_rows(f"{row['rec']}/{i}", row["rec"], w, obj, out)
-                elif isinstance(obj, InstitutionRecord):
-                    inst_rows.append({"rec": row["rec"], "payload": row["payload"], "pending": True})
-                elif isinstance(obj, TopicRecord):
-                    topic_rows.append({"rec": row["rec"], "payload": row["payload"], "pending": True})
-            for name, schema in records.SCHEMAS.items():
-                self.insert_rows(name, out[name], schema)
-            self.insert_rows("researcher_recs", res_rows, _RESEARCHER_RECS_SCHEMA)
-            self.insert_rows("institution_recs", inst_rows, _PAYLOAD_SCHEMA)
-            self.insert_rows("topic_recs", topic_rows, _PAYLOAD_SCHEMA)
+            for name, tbl in stage_tables(fresh).items():
+                self.insert_arrow(name, tbl)
             counts.new += len(fresh)
+
+    def _seen(self, keys: list[str]) -> set[str]:
+        """The keys among `keys` of records the store holds already."""
+        self.con.register("_chunk_keys", pa.table({"rec": pa.array(keys, pa.string())}))
+        try:
+            return {
+                k
+                for (k,) in self.con.execute(
+                    "SELECT c.rec FROM _chunk_keys c JOIN records r ON r.rec = c.rec"
+                ).fetchall()
+            }
+        finally:
+            self.con.unregister("_chunk_keys")
+
+    def _commit_staged(self, group: list[StagedChunk], counts: StageCounts) -> None:
+        """Chunks staged by worker processes, in input order, in one transaction: exactly the rows _stage_chunk
+        would have added for their records (a record seen before, in the store or earlier in the group, adds
+        nothing)."""
+        counts.read += sum(c.records for c in group)
+        keys = [k for c in group for k in c.keys]
+        with self.transaction():
+            seen = self._seen(keys)
+            parts: dict[str, list[pa.Table]] = {}
+            fresh = 0
+            taken: set[str] = set(seen)
+            for c in group:
+                keep = [k for k in c.keys if k not in taken]
+                taken.update(keep)
+                fresh += len(keep)
+                tables = c.tables if len(keep) == len(c.keys) else _only(c.tables, set(keep))
+                for name, tbl in tables.items():
+                    if tbl.num_rows:
+                        parts.setdefault(name, []).append(tbl)
+            for name in _TABLE_ORDER:
+                if name in parts:
+                    self.insert_arrow(name, pa.concat_tables(parts[name]))
+            counts.new += fresh
 
     # ---- inspection -----------------------------------------------------------------------------------------
 
@@ -385,6 +397,90 @@ class StageStore:
                 src = directory / f"{table}.parquet"
                 self.con.execute(f'DELETE FROM "{table}"')
                 self.con.execute(f"INSERT INTO \"{table}\" SELECT * FROM read_parquet('{_sql_path(src)}')")
+
+
+@dataclass
+class StagedChunk:
+    """Records made into stage rows away from the store (kg.stage.parallel), in input order: each record's key
+    (first occurrences only), the rows of every staged table as Arrow (as stage_tables makes them), how many
+    records there were, and the rejects and repair notes read among them."""
+
+    keys: list[str]
+    tables: dict[str, pa.Table]
+    records: int
+    rejects: list[Reject]
+    sources: dict[str, int]  # records per source
+    # what making it cost the process that made it (the benchmarks report them): CPU seconds, peak memory so far
+    cpu_seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+
+
+def keyed_rows(run_id: str, recs: Iterable[Record]) -> dict[str, dict[str, Any]]:
+    """The `records` row of each record by its key, the first of records with one key; "_obj" is the record."""
+    rows: dict[str, dict[str, Any]] = {}
+    for r in recs:
+        full = r.model_dump_json()
+        key = record_key(r, full)
+        if key in rows:
+            continue
+        payload = r.model_dump_json(exclude={"works"}) if isinstance(r, ResearcherRecord) else full
+        rows[key] = {
+            "rec": key,
+            "kind": r.kind,
+            "source": r.prov.source,
+            "ref": f"{r.prov.source}:{r.prov.ref}",
+            "run_id": run_id,
+            "payload": payload,
+            "_obj": r,
+        }
+    return rows
+
+
+def stage_tables(fresh: list[dict[str, Any]]) -> dict[str, pa.Table]:
+    """Every staged table's rows for these records (keyed_rows' rows), as Arrow, in _TABLE_ORDER; empty ones left
+    out. Pure: the store's own staging and the worker processes both make their rows here."""
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in records.SCHEMAS}
+    res_rows: list[dict[str, Any]] = []
+    inst_rows: list[dict[str, Any]] = []
+    topic_rows: list[dict[str, Any]] = []
+    for row in fresh:
+        obj = row["_obj"]
+        if isinstance(obj, WorkRecord):
+            records.work_stage_rows(row["rec"], row["rec"], obj, None, out)
+        elif isinstance(obj, ResearcherRecord):
+            res_rows.append(_researcher_row(row["rec"], obj, row["payload"]))
+            for i, w in enumerate(obj.works):
+                records.work_stage_rows(f"{row['rec']}/{i}", row["rec"], w, obj, out)
+        elif isinstance(obj, InstitutionRecord):
+            inst_rows.append({"rec": row["rec"], "payload": row["payload"], "pending": True})
+        elif isinstance(obj, TopicRecord):
+            topic_rows.append({"rec": row["rec"], "payload": row["payload"], "pending": True})
+    tables = {
+        "records": _arrow([{k: v for k, v in row.items() if k != "_obj"} for row in fresh], _RECORDS_SCHEMA),
+        **{name: _arrow(out[name], schema) for name, schema in records.SCHEMAS.items()},
+        "researcher_recs": _arrow(res_rows, _RESEARCHER_RECS_SCHEMA),
+        "institution_recs": _arrow(inst_rows, _PAYLOAD_SCHEMA),
+        "topic_recs": _arrow(topic_rows, _PAYLOAD_SCHEMA),
+    }
+    return {name: tbl for name, tbl in tables.items() if tbl is not None}
+
+
+def _arrow(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table | None:
+    """Rows (dicts with the schema's fields) as an Arrow table, None for none. As one struct array, converted
+    in C++: several times faster than pa.Table.from_pylist (a missing field is null in both)."""
+    if not rows:
+        return None
+    return pa.Table.from_struct_array(pa.array(rows, type=pa.struct(list(schema))))
+
+
+def _only(tables: dict[str, pa.Table], keep: set[str]) -> dict[str, pa.Table]:
+    """The rows of the records in `keep` (by `rec`, or the record part of `wrec`: "<rec>" or "<rec>/<i>")."""
+    out = {}
+    for name, tbl in tables.items():
+        col = tbl.column("wrec" if "wrec" in tbl.column_names else "rec").to_pylist()
+        mask = pa.array([str(v).split("/", 1)[0] in keep for v in col], pa.bool_())
+        out[name] = tbl.filter(mask)
+    return out
 
 
 @contextmanager

@@ -8,6 +8,7 @@ import io
 import sqlite3
 import tempfile
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO
@@ -37,6 +38,10 @@ SQLITE_CACHE_KB = 16_384  # the spill index's page cache: bounded, whatever the 
 
 # (explicit position or None, line in authorships.csv, the author)
 Entry = tuple[int | None, int, AuthorRef]
+# an authorship row as read: (line in authorships.csv, {column: stripped cell})
+RawAuthorship = tuple[int, dict[str, str]]
+# a works row as read, with its usable authorship rows: what one work record (or its reject) is built from
+WorkRow = tuple[int, dict[str, str], list[RawAuthorship]]
 
 
 def is_bundle_dir(path: Path) -> bool:
@@ -342,21 +347,16 @@ class _Merge:
     """The fast path: authorships.csv read alongside works.csv, one work's rows held at a time."""
 
     def __init__(self, auths: _Csv) -> None:
-        self.rejects: list[Reject] = []
         self._rows = self._entries(auths)
         self._head = next(self._rows, None)
 
-    def _entries(self, auths: _Csv) -> Iterator[tuple[str, Entry]]:
+    def _entries(self, auths: _Csv) -> Iterator[tuple[str, RawAuthorship]]:
         for line, row in auths.rows():
             if isinstance(row, Reject) or not _usable(row):
                 continue  # the survey yielded it
-            got = guarded(partial(_authorship, row), auths.shown, line=line, raw=",".join(row.values()))
-            if isinstance(got, Reject):
-                self.rejects.append(got)
-                continue
-            yield row["work_id"], (got[0], line, got[1])
+            yield row["work_id"], (line, row)
 
-    def take(self, wid: str) -> list[Entry]:
+    def take(self, wid: str) -> list[RawAuthorship]:
         out = []
         while self._head is not None and self._head[0] == wid:
             out.append(self._head[1])
@@ -378,8 +378,6 @@ class _Spill:
     COLUMNS = ("author_id", "author_name", "position", "institution_id", "institution_name")
 
     def __init__(self, auths: _Csv, tmp: Path) -> None:
-        self._shown = auths.shown
-        self.rejects: list[Reject] = []
         self._db = sqlite3.connect(tmp / "authorships.sqlite")
         db = self._db
         for pragma in ("journal_mode = OFF", "synchronous = OFF", f"cache_size = -{SQLITE_CACHE_KB}"):
@@ -404,24 +402,18 @@ class _Spill:
         db.execute(f"CREATE INDEX a_wid ON a (wid, line, {', '.join(self.COLUMNS)})")
         db.commit()
 
-    def take(self, wid: str) -> list[Entry]:
+    def take(self, wid: str) -> list[RawAuthorship]:
         key = wid.encode("utf-8", "surrogatepass")
-        out: list[Entry] = []
-        found = False
+        out: list[RawAuthorship] = []
         for line, *cells in self._db.execute(
             "SELECT line, author_id, author_name, position, institution_id, institution_name"
             " FROM a WHERE wid = ? ORDER BY line",
             (key,),
         ):
-            found = True
             row = dict(zip(self.COLUMNS, cells, strict=True))
             row["work_id"] = wid
-            got = guarded(partial(_authorship, row), self._shown, line=line, raw=",".join(row.values()))
-            if isinstance(got, Reject):
-                self.rejects.append(got)
-                continue
-            out.append((got[0], line, got[1]))
-        if found:
+            out.append((line, row))
+        if out:
             self._db.execute("INSERT OR IGNORE INTO seen VALUES (?)", (key,))
         return out
 
@@ -455,9 +447,66 @@ def parse_bundle(directory: Path, shown: str | None = None) -> Iterator[Record |
     - spill (otherwise: rows scattered, in another order, orphans, repeated work ids): authorships.csv is read
       again into a temporary sqlite database indexed by work id, rows kept with their line; works.csv is
       streamed and each work fetches its rows; the rows no work asked for are the orphans."""
+    works_file, authorships_file = _names(directory, shown)
+    for item in _bundle_items(directory, works_file, authorships_file):
+        if isinstance(item, Reject):
+            yield item
+        else:
+            yield from build_work(item, works_file, authorships_file)
+
+
+@dataclass
+class BundleChunk:
+    """Consecutive works rows of one bundle, each with its authorship rows, and the rejects read among them, in
+    file order: read in one process and turned into records in another (kg.stage.parallel) by records(), which
+    yields exactly what parse_bundle yields for them. Plain strings and dicts, so it is cheap to send."""
+
+    works_file: str
+    authorships_file: str
+    items: list[Reject | WorkRow]
+    works: int  # how many of the items are works rows
+
+    def records(self) -> Iterator[Record | Reject]:
+        for item in self.items:
+            if isinstance(item, Reject):
+                yield item
+            else:
+                yield from build_work(item, self.works_file, self.authorships_file)
+
+
+def bundle_chunks(directory: Path, size: int, shown: str | None = None) -> Iterator[BundleChunk]:
+    """parse_bundle cut into chunks of `size` works rows (the last one shorter): the same rejects and records,
+    in the same order, once each chunk's records() is read. An error that stops the parse (a file changed while
+    it was read) comes after the chunk holding everything read before it."""
+    works_file, authorships_file = _names(directory, shown)
+    items: list[Reject | WorkRow] = []
+    works = 0
+    try:
+        for item in _bundle_items(directory, works_file, authorships_file):
+            items.append(item)
+            if not isinstance(item, Reject):
+                works += 1
+                if works >= size:
+                    yield BundleChunk(works_file, authorships_file, items, works)
+                    items, works = [], 0
+    except Exception:
+        if items:
+            yield BundleChunk(works_file, authorships_file, items, works)
+        raise
+    if items:
+        yield BundleChunk(works_file, authorships_file, items, works)
+
+
+def _names(directory: Path, shown: str | None) -> tuple[str, str]:
     base = shown if shown is not None else str(directory)
-    works = _Csv(directory / WORKS, str(Path(base) / WORKS), WORK_COLUMNS)
-    auths = _Csv(directory / AUTHORSHIPS, str(Path(base) / AUTHORSHIPS), AUTHORSHIP_COLUMNS)
+    return str(Path(base) / WORKS), str(Path(base) / AUTHORSHIPS)
+
+
+def _bundle_items(directory: Path, works_file: str, authorships_file: str) -> Iterator[Reject | WorkRow]:
+    """The rejects and works rows (with their authorship rows) of a bundle in parse_bundle's order: CSV reading,
+    the survey and the matching of authorships to works, but no models."""
+    works = _Csv(directory / WORKS, works_file, WORK_COLUMNS)
+    auths = _Csv(directory / AUTHORSHIPS, authorships_file, AUTHORSHIP_COLUMNS)
     scratch = _Scratch()
     try:
         mergeable, works_error = yield from _survey(works, auths, scratch)
@@ -465,36 +514,41 @@ def parse_bundle(directory: Path, shown: str | None = None) -> Iterator[Record |
             raise works_error
         source: _Merge | _Spill = _Merge(auths) if mergeable else _Spill(auths, scratch.path())
         try:
-            yield from _stream_works(works, source, auths.shown)
+            yield from _work_rows(works, source, auths.shown)
         finally:
             source.close()
     finally:
         scratch.cleanup()
 
 
-def _stream_works(works: _Csv, source: _Merge | _Spill, a_name: str) -> Iterator[Record | Reject]:
-    """Each works row as a record with the authors the source holds for it, then the orphan authorships."""
-    w_name = works.shown
+def _work_rows(works: _Csv, source: _Merge | _Spill, a_name: str) -> Iterator[Reject | WorkRow]:
+    """Each works row with the authorship rows the source holds for it, then the orphan authorships."""
     works_usable = True
     for line, row in works.rows():
         if isinstance(row, Reject):
             works_usable = works_usable and line != 1  # a bad header makes the whole file unusable
             yield row
             continue
-        wid = row["work_id"]
-        entries = source.take(wid)
-        if source.rejects:  # an authorship the survey passed but the model refused (not expected to happen)
-            yield from source.rejects
-            source.rejects.clear()
-        # explicit positions first in their order, rows without a position after them in file order
-        entries.sort(key=lambda t: (t[0] is None, t[0] or 0, t[1]))
-        authors = [ref.model_copy(update={"position": i}) for i, (_, _, ref) in enumerate(entries, start=1)]
-        prov = Provenance(source="csv", file=w_name, line=line, record_id=wid or None)
-        yield guarded(
-            partial(_work, row, authors, prov),
-            w_name,
-            line=line,
-            raw=",".join(row.values()),
-        )
+        yield line, row, source.take(row["work_id"])
     if works_usable:
         yield from source.orphans(a_name)
+
+
+def build_work(item: WorkRow, works_file: str, authorships_file: str) -> Iterator[Record | Reject]:
+    """The work record of one works row (or its reject), after the rejects of any of its authorship rows that the
+    model refuses (the survey has refused the rest already, so these are not expected)."""
+    line, row, raw = item
+    entries: list[Entry] = []
+    for a_line, a_row in raw:
+        got = guarded(
+            partial(_authorship, a_row), authorships_file, line=a_line, raw=",".join(a_row.values())
+        )
+        if isinstance(got, Reject):
+            yield got
+            continue
+        entries.append((got[0], a_line, got[1]))
+    # explicit positions first in their order, rows without a position after them in file order
+    entries.sort(key=lambda t: (t[0] is None, t[0] or 0, t[1]))
+    authors = [ref.model_copy(update={"position": i}) for i, (_, _, ref) in enumerate(entries, start=1)]
+    prov = Provenance(source="csv", file=works_file, line=line, record_id=row["work_id"] or None)
+    yield guarded(partial(_work, row, authors, prov), works_file, line=line, raw=",".join(row.values()))

@@ -24,8 +24,20 @@ from kg.sources.parsers import (
     semanticscholar,
 )
 from kg.sources.parsers.base import GZIP_MAGIC, Input, UnreadableInput, looks_binary
+from kg.sources.parsers.csv_bundle import BundleChunk
 
-__all__ = ["FORMATS", "detect_format", "iter_records", "repair_note"]
+# what iter_units yields: a record or reject as iter_records does, or a CSV bundle's chunk of works rows
+Unit = Record | Reject | BundleChunk
+
+__all__ = [
+    "FORMATS",
+    "BundleChunk",
+    "chunk_records",
+    "detect_format",
+    "iter_records",
+    "iter_units",
+    "repair_note",
+]
 
 FORMATS = (
     "profile",
@@ -235,10 +247,19 @@ def _walk(directory: Path, seen: _Seen) -> Iterator[Path | Reject]:
             yield p
 
 
-def _one(spec: Path | None, fmt: str | None, known: Collection[str] | None) -> Iterator[Record | Reject]:
-    """Records of one file, bundle directory or standard input (spec None)."""
+def _bundle(directory: Path, chunk: int | None) -> Iterator[Unit]:
+    if chunk is None:
+        yield from csv_bundle.parse_bundle(directory)
+    else:
+        yield from csv_bundle.bundle_chunks(directory, chunk)
+
+
+def _one(
+    spec: Path | None, fmt: str | None, known: Collection[str] | None, chunk: int | None
+) -> Iterator[Unit]:
+    """Records of one file, bundle directory or standard input (spec None); a bundle's in chunks when `chunk`."""
     if spec is not None and spec.is_dir():  # only bundle directories reach here
-        yield from csv_bundle.parse_bundle(spec)
+        yield from _bundle(spec, chunk)
         return
     inp = Input.from_stdin() if spec is None else Input.from_path(spec)
     kind = detect_format(spec or Path("-"), inp.head)
@@ -255,7 +276,7 @@ def _one(spec: Path | None, fmt: str | None, known: Collection[str] | None) -> I
             raise UnreadableInput(
                 str(spec), f"a CSV bundle needs both {csv_bundle.WORKS} and {csv_bundle.AUTHORSHIPS}"
             )
-        yield from csv_bundle.parse_bundle(spec.parent)
+        yield from _bundle(spec.parent, chunk)
         return
     yield from PARSERS[kind](inp, known)
 
@@ -278,18 +299,24 @@ def repair_note(rec: Record) -> Reject | None:
     )
 
 
-def _noted(items: Iterator[Record | Reject]) -> Iterator[Record | Reject]:
+def _noted(items: Iterator[Unit]) -> Iterator[Unit]:
+    """Each record preceded by its repair note, if it has one (a chunk's records are noted by chunk_records)."""
     for it in items:
-        if not isinstance(it, Reject):
+        if not isinstance(it, Reject | BundleChunk):
             note = repair_note(it)
             if note is not None:
                 yield note
         yield it
 
 
+def chunk_records(chunk: BundleChunk) -> Iterator[Record | Reject]:
+    """A bundle chunk's records and rejects, with repair notes, exactly as iter_records yields them."""
+    return _noted(chunk.records())  # type: ignore[return-value]  # a chunk's records hold no chunk
+
+
 def _file(
-    path: Path, seen: _Seen, fmt: str | None, known: Collection[str] | None
-) -> Iterator[Record | Reject]:
+    path: Path, seen: _Seen, fmt: str | None, known: Collection[str] | None, chunk: int | None
+) -> Iterator[Unit]:
     """One file (or a bundle directory found by a walk), unless this run has read it already."""
     real = os.path.realpath(path)
     if path.is_dir() or (
@@ -304,7 +331,7 @@ def _file(
         yield seen.skipped(path, real, "a file")
         return
     seen.files.add(real)
-    yield from _noted(_one(path, fmt if not path.is_dir() else None, known))
+    yield from _noted(_one(path, fmt if not path.is_dir() else None, known, chunk))
 
 
 def iter_records(
@@ -315,12 +342,37 @@ def iter_records(
     directory becomes a Reject and the walk goes on. Every file and directory is read once per call, however
     many paths or symbolic links lead to it; what is skipped is said in a Reject. A record that parsing repaired
     (control characters removed) is preceded by a note, a Reject with note=True."""
+    return _units(paths, fmt, known_names, None)  # type: ignore[return-value]  # no chunks without a size
+
+
+def iter_units(
+    paths: Sequence[str | Path],
+    fmt: str | None = None,
+    known_names: Collection[str] | None = None,
+    *,
+    chunk: int,
+) -> Iterator[Unit]:
+    """iter_records with every CSV bundle's works rows in BundleChunks of `chunk` works (read, not yet made
+    records), so another process can make them: expanding each chunk with chunk_records gives iter_records."""
+    return _units(paths, fmt, known_names, chunk)
+
+
+def _units(
+    paths: Sequence[str | Path], fmt: str | None, known_names: Collection[str] | None, chunk: int | None
+) -> Iterator[Unit]:
+    """(A generator: a bad format raises where the records are read, as every other input error does.)"""
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
+    yield from _walk_units(paths, fmt, known_names, chunk)
+
+
+def _walk_units(
+    paths: Sequence[str | Path], fmt: str | None, known_names: Collection[str] | None, chunk: int | None
+) -> Iterator[Unit]:
     seen = _Seen()
     for raw in paths:
         if str(raw) == "-":
-            yield from _noted(_one(None, fmt, known_names))
+            yield from _noted(_one(None, fmt, known_names, chunk))
             continue
         path = Path(raw)
         if not path.exists():
@@ -328,14 +380,14 @@ def iter_records(
                 raise UnreadableInput(str(raw), "a symbolic link to nothing (broken, or a loop of links)")
             raise UnreadableInput(str(raw), "no such file or directory")
         if not path.is_dir():
-            yield from _file(path, seen, fmt, known_names)
+            yield from _file(path, seen, fmt, known_names, chunk)
             continue
         for item in _walk(path, seen):
             if isinstance(item, Reject):
                 yield item
                 continue
             try:
-                yield from _file(item, seen, fmt, known_names)
+                yield from _file(item, seen, fmt, known_names, chunk)
             except UnreadableInput as e:
                 yield e.as_reject()
             except InputError as e:
