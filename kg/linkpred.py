@@ -57,8 +57,9 @@ O(N + E + W + topic rows) for the graph, O(batch_paths) per block.
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,6 +209,110 @@ class Suggestion:
     @property
     def coauthor_aa(self) -> float:
         return self.features[0]
+
+
+@dataclass(frozen=True)
+class Ragged:
+    """One list per suggestion, flat: suggestion i's items are rows ptr[i]:ptr[i + 1] of key (and of a, b where the
+    items carry weights: a shared co-author's share of coauthor_aa; a shared topic's or venue's p_source, p_target)."""
+
+    ptr: IntArray
+    key: IntArray
+    a: FloatArray = field(default_factory=lambda: np.zeros(0))
+    b: FloatArray = field(default_factory=lambda: np.zeros(0))
+
+    def lists(self, *cols: str) -> list[list[Any]]:
+        """The lists as Python values: keys alone, or (key, *cols) tuples."""
+        flat: list[Any] = self.key.tolist()
+        if cols:
+            flat = list(zip(flat, *(getattr(self, c).tolist() for c in cols), strict=True))
+        bounds = self.ptr.tolist()
+        return [flat[i:j] for i, j in itertools.pairwise(bounds)]
+
+    @classmethod
+    def of(cls, lists: Sequence[Sequence[Any]], weights: int = 0) -> Ragged:
+        """From Python lists of keys (weights=0) or of (key, a[, b]) tuples."""
+        ptr = np.zeros(len(lists) + 1, dtype=np.int64)
+        np.cumsum([len(x) for x in lists], out=ptr[1:])
+        flat = [item for x in lists for item in x]
+        if not weights:
+            return cls(ptr, np.array(flat, dtype=np.int64))
+        cols = np.array(flat, dtype=np.float64).reshape(len(flat), weights + 1)
+        return cls(ptr, cols[:, 0].astype(np.int64), *(cols[:, c].copy() for c in range(1, weights + 1)))
+
+
+@dataclass(frozen=True)
+class SuggestionBlock:
+    """A block's suggestions column-wise, row i one suggestion (rows grouped by source, each source's best first),
+    the reasons as Ragged lists. What kg.discover formats its stored rows from with no object per suggestion;
+    suggestions() makes Suggestion objects for the readers that want them (--out files, the evaluation)."""
+
+    source: IntArray
+    target: IntArray
+    rank: IntArray  # 1 = best
+    score: FloatArray
+    features: FloatArray  # (m, F) raw values, in FEATURES order
+    contributions: FloatArray  # (m, F) weight · transformed value
+    open_boost: FloatArray
+    target_open: BoolArray
+    shared_coauthor_count: IntArray
+    coauthors: Ragged  # key: researcher, a: its share of coauthor_aa; biggest first
+    topics: Ragged  # key: topic, a: p_source, b: p_target; biggest overlap first
+    institutions: Ragged  # key: institution
+    venues: Ragged  # key: venue, a: q_source, b: q_target; biggest overlap first
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def source_runs(self) -> IntArray:
+        """Offsets of the runs of one source: source k's suggestions are rows runs[k]:runs[k + 1]."""
+        s = self.source
+        return (
+            np.r_[0, np.flatnonzero(s[1:] != s[:-1]) + 1, len(s)] if len(s) else np.zeros(1, dtype=np.int64)
+        )
+
+    def suggestions(self) -> list[Suggestion]:
+        cols = zip(
+            self.source.tolist(),
+            self.target.tolist(),
+            self.rank.tolist(),
+            self.score.tolist(),
+            map(tuple, self.features.tolist()),
+            map(tuple, self.contributions.tolist()),
+            self.open_boost.tolist(),
+            self.target_open.tolist(),
+            self.shared_coauthor_count.tolist(),
+            self.coauthors.lists("a"),
+            self.topics.lists("a", "b"),
+            self.institutions.lists(),
+            self.venues.lists("a", "b"),
+            strict=True,
+        )
+        return [Suggestion(*c) for c in cols]
+
+    @classmethod
+    def of(cls, sugs: Sequence[Suggestion]) -> SuggestionBlock:
+        """The block of Suggestion objects (another engine's output, a test's)."""
+        f = len(FEATURES)
+
+        def col(name: str, dtype: Any) -> Any:
+            return np.array([getattr(x, name) for x in sugs], dtype=dtype)
+
+        return cls(
+            source=col("source", np.int64),
+            target=col("target", np.int64),
+            rank=col("rank", np.int64),
+            score=col("score", np.float64),
+            features=col("features", np.float64).reshape(len(sugs), f),
+            contributions=col("contributions", np.float64).reshape(len(sugs), f),
+            open_boost=col("open_boost", np.float64),
+            target_open=col("target_open", bool),
+            shared_coauthor_count=col("shared_coauthor_count", np.int64),
+            coauthors=Ragged.of([x.shared_coauthors for x in sugs], 1),
+            topics=Ragged.of([x.shared_topics for x in sugs], 2),
+            institutions=Ragged.of([x.shared_institutions for x in sugs]),
+            venues=Ragged.of([x.shared_venues for x in sugs], 2),
+        )
 
 
 def _csr(rows: IntArray, cols: IntArray, n_rows: int) -> tuple[IntArray, IntArray]:
@@ -516,15 +621,23 @@ def candidates(g: Graph, batch: IntArray, p: Params) -> tuple[IntArray, IntArray
     return keys // n, keys % n, ra_all
 
 
-def suggest(graph: Graph, sources: IntArray, params: Params) -> Iterator[tuple[IntArray, list[Suggestion]]]:
-    """Yield (batch of sources, their suggestions ranked best first) for the given source researchers."""
+def suggest_blocks(
+    graph: Graph, sources: IntArray, params: Params
+) -> Iterator[tuple[IntArray, SuggestionBlock]]:
+    """Yield (batch of sources, their suggestions column-wise, each source's best first) for the given sources."""
     sources = np.asarray(sources, dtype=np.int64)
     model = resolve_model(params)
     for batch in _batches(graph, sources, params):
         yield batch, _suggest_batch(graph, batch, params, model)
 
 
-def _suggest_batch(g: Graph, batch: IntArray, p: Params, model: Model) -> list[Suggestion]:
+def suggest(graph: Graph, sources: IntArray, params: Params) -> Iterator[tuple[IntArray, list[Suggestion]]]:
+    """suggest_blocks with one Suggestion object per suggestion (for readers that want objects, not columns)."""
+    for batch, block in suggest_blocks(graph, sources, params):
+        yield batch, block.suggestions()
+
+
+def _suggest_batch(g: Graph, batch: IntArray, p: Params, model: Model) -> SuggestionBlock:
     n = g.n
     u_loc, v, ra = candidates(g, batch, p)
     u = batch[u_loc]
@@ -600,7 +713,7 @@ def _with_reasons(
     raw: FloatArray,
     contrib: FloatArray,
     boost: FloatArray,
-) -> list[Suggestion]:
+) -> SuggestionBlock:
     f = len(u)
     # shared co-authors: contributions (0 for hubs), biggest first then index
     # (sparse element-wise product of the two rows: a linear merge, even for a source with thousands of co-authors)
@@ -612,52 +725,42 @@ def _with_reasons(
     cval = np.where(cdeg <= p.hub_cap, relay_weight(cdeg), 0.0)
     o = np.lexsort((cz, -cval, cpair))
     cpair, cz, cval = cpair[o], cz[o], cval[o]
-    ccount = np.bincount(cpair, minlength=f)
     ckeep = _rank_in_group(cpair) < p.reasons_cap
-    t_by = _shared_profile(g.tptr, g.ttopic, g.tweight, u, v, g.n_topics, p.reasons_cap)
-    s_by = _shared_profile(g.vptr, g.venue, g.vweight, u, v, g.n_venues, p.reasons_cap)
     ipair, ii, _, _ = _overlap(g.iptr, g.inst, u, v, g.n_insts)
     o = np.lexsort((ii, ipair))
     ipair, ii = ipair[o], ii[o]
     ikeep = _rank_in_group(ipair) < p.reasons_cap
-
-    cz_by = _group_lists(cpair[ckeep], f, list(zip(cz[ckeep].tolist(), cval[ckeep].tolist(), strict=True)))
-    i_by = _group_lists(ipair[ikeep], f, ii[ikeep].tolist())
-    # plain Python values first (one tolist per array), then one object per suggestion
-    cols = zip(
-        u.tolist(),
-        v.tolist(),
-        (rank + 1).tolist(),
-        score.tolist(),
-        map(tuple, raw.tolist()),
-        map(tuple, contrib.tolist()),
-        boost.tolist(),
-        g.open[v].tolist(),
-        ccount.tolist(),
-        cz_by,
-        t_by,
-        i_by,
-        s_by,
-        strict=True,
+    return SuggestionBlock(
+        source=u,
+        target=v,
+        rank=rank + 1,
+        score=score,
+        features=raw,
+        contributions=contrib,
+        open_boost=boost,
+        target_open=g.open[v],
+        shared_coauthor_count=np.bincount(cpair, minlength=f),
+        coauthors=Ragged(_offsets(cpair[ckeep], f), cz[ckeep], cval[ckeep]),
+        topics=_shared_profile(g.tptr, g.ttopic, g.tweight, u, v, g.n_topics, p.reasons_cap),
+        institutions=Ragged(_offsets(ipair[ikeep], f), ii[ikeep]),
+        venues=_shared_profile(g.vptr, g.venue, g.vweight, u, v, g.n_venues, p.reasons_cap),
     )
-    return [Suggestion(*c) for c in cols]
+
+
+def _offsets(groups: IntArray, size: int) -> IntArray:
+    """CSR offsets of sorted group numbers 0..size-1: group i's items are [ptr[i], ptr[i + 1])."""
+    ptr = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(groups, minlength=size), out=ptr[1:])
+    return ptr
 
 
 def _shared_profile(
     ptr: IntArray, key: IntArray, weight: FloatArray, u: IntArray, v: IntArray, width: int, cap: int
-) -> list[list[tuple[int, float, float]]]:
+) -> Ragged:
     """Per pair, the shared profile entries (key, w_u, w_v), biggest min(w_u, w_v) first then key, at most cap."""
     pair, kk, pa, pb = _overlap(ptr, key, u, v, width)
     wmin = np.minimum(weight[pa], weight[pb])
     o = np.lexsort((kk, -wmin, pair))
     pair, kk, wa, wb = pair[o], kk[o], weight[pa][o], weight[pb][o]
     keep = _rank_in_group(pair) < cap
-    items = list(zip(kk[keep].tolist(), wa[keep].tolist(), wb[keep].tolist(), strict=True))
-    return _group_lists(pair[keep], len(u), items)
-
-
-def _group_lists(groups: IntArray, size: int, items: list[Any]) -> list[list[Any]]:
-    out: list[list[Any]] = [[] for _ in range(size)]
-    for gi, item in zip(groups.tolist(), items, strict=True):
-        out[gi].append(item)
-    return out
+    return Ragged(_offsets(pair[keep], len(u)), kk[keep], wa[keep], wb[keep])
