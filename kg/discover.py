@@ -6,7 +6,9 @@ and the digest of their stored suggestions, then their COAUTHOR (with first year
 SAME_AS edges and their works' [year, venue], mapped straight to integer arrays (topic and institution names are
 read once at the end); (2) the ranking engine ranks the candidates with the model (the shipped one, or a graph's
 own from `kg discover train`): kg.linkpred block by block in this process (`embedded`), or the same computation on
-Apache Spark (`spark`, kg.derive.discover_spark: the same suggestions, read back in blocks of sources); (3) WRITERS
+Apache Spark (`spark`, kg.derive.discover_spark: the same suggestions, read back in blocks of sources), each block
+as columns (linkpred.SuggestionBlock), from which kg.derive.suggestion_rows formats the stored rows with no Python
+object per suggestion; (3) WRITERS
 writer threads store earlier blocks while the next block is ranked: one row per researcher (suggested ids,
 suggested_scores, suggested_reasons as compact JSON with ids only, suggested_run, suggested_digest), so batches
 share no node and sessions never wait for each other; a researcher whose new suggestions have the digest already

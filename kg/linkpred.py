@@ -7,7 +7,9 @@ distributed engine (Spark, #21) can reproduce it step by step.
 Input (EdgeList): researchers 0..n-1, undirected co-author pairs (with the year they first wrote together), one row
 per authored work (researcher, year, venue), researcher→topic profile weights, researcher→institution
 memberships, SAME_AS pairs and the open_to_collaborate flags. Output: for each source researcher, the top-k people
-they have not written with, each with its score, the score's parts and the reasons.
+they have not written with, each with its score, the score's parts and the reasons — per block of sources as
+columns (SuggestionBlock: arrays, the reasons as offsets + flat arrays), so that millions of suggestions cost no
+Python object each; Suggestion objects on demand (block.suggestions()).
 
 Features of a candidate v for a source u (FEATURES, each reported with its contribution to the score):
 

@@ -67,10 +67,10 @@ def _numbers(values: npt.NDArray[Any]) -> tuple[IntArray, list[float]]:
     return coded.indices.to_numpy(), [round(x, DIGITS) for x in distinct]
 
 
-def rounded(values: npt.NDArray[Any]) -> tuple[ObjArray, ObjArray]:
-    """(repr(round(x, DIGITS)), round(x, DIGITS)) of each value (flattened), as object arrays."""
+def number_texts(values: npt.NDArray[Any]) -> ObjArray:
+    """repr(round(x, DIGITS)) of each value (flattened), as an object array."""
     index, nums = _numbers(values)
-    return _objects(list(map(repr, nums)))[index], _objects(nums)[index]
+    return _objects(list(map(repr, nums)))[index]
 
 
 # A part of m rows of text: one string for every row, a column of m strings, or a ragged list per row given as
@@ -113,7 +113,7 @@ def _separators(ptr: IntArray, last: str = "", other: str = ",") -> ObjArray:
 
 def _pairs(r: Ragged, keys: ObjArray, values: npt.NDArray[Any]) -> tuple[IntArray, list[str | ObjArray]]:
     """Ragged '[key,number]' items, comma-separated."""
-    return r.ptr, ["[", keys[r.key], ",", rounded(values)[0], _separators(r.ptr, "]", "],")]
+    return r.ptr, ["[", keys[r.key], ",", number_texts(values), _separators(r.ptr, "]", "],")]
 
 
 def stored_texts(block: SuggestionBlock, names: Names) -> list[str]:
@@ -163,9 +163,7 @@ def digests(payloads: list[str]) -> IntArray:
     return out
 
 
-def changed_rows(
-    block: SuggestionBlock, batch: IntArray, names: Names, stored: IntArray, texts: list[str] | None = None
-) -> list[list[Any]]:
+def changed_rows(block: SuggestionBlock, batch: IntArray, names: Names, stored: IntArray) -> list[list[Any]]:
     """The write rows [id, targets, scores, reasons, digest] of the block's sources whose lists differ from the
     stored ones (stored: each researcher's stored digest, NO_DIGEST for none) — and [id, null, null, null, null]
     for a source of the batch that has a digest stored but no suggestions now."""
@@ -174,7 +172,7 @@ def changed_rows(
     runs = block.source_runs()
     sources = block.source[runs[:-1]]
     if len(block):
-        texts = stored_texts(block, names) if texts is None else texts
+        texts = stored_texts(block, names)
         score_index, scores = _numbers(block.score)
         sep = _separators(runs)
         payloads = _rows(len(sources), [
