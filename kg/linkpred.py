@@ -603,7 +603,7 @@ def candidates(g: Graph, batch: IntArray, p: Params) -> tuple[IntArray, IntArray
     over = counts[r_loc] > p.candidate_cap
     if over.any():
         io = np.flatnonzero(over)
-        o = io[np.lexsort((v_ra[io], -np.round(ra[io], TIE_DIGITS), r_loc[io]))]
+        o = io[_best_first(r_loc[io], ra[io])]
         drop = o[_rank_in_group(r_loc[o]) >= p.candidate_cap]
         keep = np.ones(len(r_loc), dtype=bool)
         keep[drop] = False
@@ -616,6 +616,12 @@ def candidates(g: Graph, batch: IntArray, p: Params) -> tuple[IntArray, IntArray
     t_keys = _uniq(rt[rl] * n + g.lmember[posl])
     if len(t_keys):
         t_keys = t_keys[~_in_matrix(x, t_keys // n, t_keys % n)]
+    if not len(t_keys) and bool(np.all(ra_keys[1:] > ra_keys[:-1])):
+        return (
+            r_loc,
+            v_ra,
+            ra,
+        )  # no topic candidates (a graph without topics): the RA ones, already in key order
     keys = _uniq(np.concatenate([ra_keys, t_keys]))
     ra_all = np.zeros(len(keys))
     if len(ra_keys):
@@ -652,7 +658,7 @@ def _suggest_batch(g: Graph, batch: IntArray, p: Params, model: Model) -> Sugges
     # Only pairs with something in common are suggested (a model could score strangers above 0).
     shared = (raw[:, 0] > 0) | (raw[:, 1] > 0) | (raw[:, 2] > 0)
     ok = np.flatnonzero(shared & (score > 0))
-    order = ok[np.lexsort((v[ok], -np.round(score[ok], TIE_DIGITS), u_loc[ok]))]
+    order = ok[_best_first(u_loc[ok], score[ok])]
     # One suggestion per person: of several SAME_AS identities of a candidate, only the best-ranked stays.
     if g.has_groups:
         _, first = np.unique(u_loc[order] * n + g.group[v[order]], return_index=True)
@@ -667,6 +673,18 @@ def _suggest_batch(g: Graph, batch: IntArray, p: Params, model: Model) -> Sugges
 # "ties" must still rank by id whatever the summation order (the sparse product's, the bincount's).
 TIE_DIGITS = 12
 _BIG = 1e12  # larger than any RA sum (≤ the number of co-authors)
+
+
+def _best_first(rows: IntArray, values: FloatArray) -> IntArray:
+    """Positions by row, then value rounded to TIE_DIGITS descending, then position: np.lexsort((position,
+    -np.round(values, TIE_DIGITS), rows)). The callers' positions are in (row, researcher) order, so ties go by
+    id. One stable sort of one integer key (row, −q), q = the rounded value in units of 10^-TIE_DIGITS — the same
+    order and ties as the rounded values while they are ≥ 0 and < 4096 (q < 2^52, exact); else the lexsort."""
+    r = np.round(values, TIE_DIGITS)
+    if not len(r) or r.min() < 0 or r.max() >= 4096 or rows.min() < 0 or rows.max() >= 2**10:
+        return np.lexsort((-r, rows))
+    q = np.rint(r * 10.0**TIE_DIGITS).astype(np.int64)
+    return np.argsort((rows.astype(np.int64) << 53) - q, kind="stable")
 
 
 def _in_matrix(x: sparse.csr_matrix, rows: IntArray, cols: IntArray) -> BoolArray:

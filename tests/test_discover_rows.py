@@ -231,3 +231,20 @@ def test_blocks_and_suggestion_objects_convert_both_ways() -> None:
         ['r:3 "q" ü\\\t', None, None, None, None],
         ["r:1", None, None, None, None],
     ]
+
+
+def test_best_first_orders_as_the_three_key_lexsort() -> None:
+    """The ranking's one-key sort gives np.lexsort's order (row, rounded value descending, id): with exact ties,
+    values a hair apart (equal at TIE_DIGITS, so tied), and outside its range (the lexsort itself)."""
+    rng = np.random.default_rng(4)
+    for scale, rows_n in ((1.0, 512), (3000.0, 100), (1e5, 50), (1.0, 4000)):
+        n = 20000
+        rows = np.sort(rng.integers(0, rows_n, n))
+        ids = rng.integers(0, 10**6, n)
+        o = np.lexsort((ids, rows))
+        rows, ids = rows[o], ids[o]  # positions in (row, id) order, as the callers give them
+        values = rng.random(n) * scale
+        values[::5] = values[1::5][: len(values[::5])]  # exact ties
+        values[2::5] = values[3::5][: len(values[2::5])] * (1 + 1e-15)  # ties at TIE_DIGITS
+        want = np.lexsort((ids, -np.round(values, linkpred.TIE_DIGITS), rows))
+        np.testing.assert_array_equal(linkpred._best_first(rows, values), want)
