@@ -467,6 +467,7 @@ class Graph:
             (np.ones(len(self.adj), dtype=np.float64), self.adj, self.indptr), shape=(n, n)
         )
         self._relay: tuple[int, sparse.csr_matrix] | None = None
+        self._path_cost: tuple[int, IntArray] | None = None
         # SAME_AS groups as a matrix G[x, y] = 1 iff x and y are one person (only built when there are groups).
         self._closed: sparse.csr_matrix | None = None
         self._gmatrix: sparse.csr_matrix | None = None
@@ -506,10 +507,16 @@ class Graph:
         return x
 
     def path_cost(self, hub_cap: int) -> IntArray:
-        """P(u): the 2-hop paths a source expands (its non-hub co-authors' degrees summed)."""
-        src = np.repeat(np.arange(self.n, dtype=np.int64), self.deg)
-        zdeg = self.deg[self.adj]
-        return np.bincount(src, weights=np.where(zdeg <= hub_cap, zdeg, 0), minlength=self.n).astype(np.int64)
+        """P(u): the 2-hop paths a source expands (its non-hub co-authors' degrees summed). Kept per hub_cap: a
+        whole-graph pass (seconds at 1.7M researchers) that every suggest call over a few sources would repeat."""
+        if self._path_cost is None or self._path_cost[0] != hub_cap:
+            src = np.repeat(np.arange(self.n, dtype=np.int64), self.deg)
+            zdeg = self.deg[self.adj]
+            cost = np.bincount(src, weights=np.where(zdeg <= hub_cap, zdeg, 0), minlength=self.n).astype(
+                np.int64
+            )
+            self._path_cost = (hub_cap, cost)
+        return self._path_cost[1]
 
     def feature_values(
         self, p: Params, batch: IntArray, u_loc: IntArray, v: IntArray, ra: FloatArray
