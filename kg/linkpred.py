@@ -686,9 +686,10 @@ def _best_first(rows: IntArray, values: FloatArray) -> IntArray:
     """Positions by row, then value rounded to TIE_DIGITS descending, then position: np.lexsort((position,
     -np.round(values, TIE_DIGITS), rows)). The callers' positions are in (row, researcher) order, so ties go by
     id. One stable sort of one integer key (row, −q), q = the rounded value in units of 10^-TIE_DIGITS — the same
-    order and ties as the rounded values while they are ≥ 0 and < 4096 (q < 2^52, exact); else the lexsort."""
+    order and ties as the rounded values while they are ≥ 0 and < 4096 (q < 2^52, exact); else (NaN too) the
+    lexsort."""
     r = np.round(values, TIE_DIGITS)
-    if not len(r) or r.min() < 0 or r.max() >= 4096 or rows.min() < 0 or rows.max() >= 2**10:
+    if not len(r) or not (r.min() >= 0 and r.max() < 4096) or rows.min() < 0 or rows.max() >= 2**10:
         return np.lexsort((-r, rows))
     q = np.rint(r * 10.0**TIE_DIGITS).astype(np.int64)
     return np.argsort((rows.astype(np.int64) << 53) - q, kind="stable")

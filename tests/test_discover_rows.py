@@ -248,3 +248,8 @@ def test_best_first_orders_as_the_three_key_lexsort() -> None:
         values[2::5] = values[3::5][: len(values[2::5])] * (1 + 1e-15)  # ties at TIE_DIGITS
         want = np.lexsort((ids, -np.round(values, linkpred.TIE_DIGITS), rows))
         np.testing.assert_array_equal(linkpred._best_first(rows, values), want)
+    values = np.array([0.5, np.nan, 0.5, 0.25])
+    rows = np.array([0, 0, 0, 1])
+    np.testing.assert_array_equal(
+        linkpred._best_first(rows, values), np.lexsort((-np.round(values, linkpred.TIE_DIGITS), rows))
+    )
