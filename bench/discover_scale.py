@@ -11,6 +11,14 @@ Writes: --write-edges N stores N suggestions with reasons of the real compact sh
 
     python -m bench.discover_scale --bundle /tmp/synth1m [--before-rev cd8fbaf --before-sample 3000]
         [--write-edges 200000]
+
+Rank + stored rows (--rows-sample N --before-rev REV): the whole path of `kg discover` between reading the graph
+and writing to Neo4j — ranking, then the rows [id, targets, scores, reasons, digest] — for the same N sources
+before (REV's linkpred.suggest + discover._changed_rows) and now, alternating --repeat times, CPU per source of
+each, and whether all rows are equal byte for byte; --venues --no-topics give the input the 1M-work graph has
+(works with years and venues, no topic profiles):
+
+    python -m bench.discover_scale --bundle /tmp/synth1m --venues --no-topics --rows-sample 20000 --before-rev main
 """
 
 from __future__ import annotations
@@ -45,9 +53,11 @@ def _since(t: tuple[float, float]) -> dict[str, float]:
 
 
 def edge_list(
-    bundle: Path, cap: int, seed: int = 7, max_works: int = 0
+    bundle: Path, cap: int, seed: int = 7, max_works: int = 0, *, venues: bool = False, topics: bool = True
 ) -> tuple[linkpred.EdgeList, dict[str, Any]]:
-    """The discovery input of a synth bundle (see the module docstring), optionally its first max_works works."""
+    """The discovery input of a synth bundle (see the module docstring), optionally its first max_works works.
+    venues: also one work row per authorship with the work's year and venue (works.csv), as kg.discover reads
+    them from the graph; topics=False: no topic profiles (the 1M-work graph has none)."""
     work_ix: dict[str, int] = {}
     auth_ix: dict[str, int] = {}
     inst_ix: dict[str, int] = {}
@@ -88,30 +98,62 @@ def edge_list(
     edges = linkpred.EdgeList(
         n=n,
         coauthor=co,
-        n_topics=4516,
-        topic_rows=np.stack([tr, tt], 1),
-        topic_weights=tw,
+        n_topics=4516 if topics else 0,
+        topic_rows=np.stack([tr, tt], 1) if topics else np.zeros((0, 2), dtype=np.int64),
+        topic_weights=tw if topics else np.zeros(0),
         n_institutions=len(inst_ix),
         institution_rows=np.stack([a[keep], i[keep]], 1),
         open=rng.random(n) < 0.2,
     )
-    info = {"works": len(work_ix), "authorships": len(wk), "researchers": n, "topic_rows": len(tr)}
+    info = {
+        "works": len(work_ix),
+        "authorships": len(wk),
+        "researchers": n,
+        "topic_rows": len(tr) if topics else 0,
+    }
+    if venues:
+        year = np.full(len(work_ix), -1, dtype=np.int64)
+        venue = np.full(len(work_ix), -1, dtype=np.int64)
+        venue_ix: dict[str, int] = {}
+        with (bundle / "works.csv").open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                w_ix = work_ix.get(row["work_id"])
+                if w_ix is not None:
+                    year[w_ix] = int(row["year"]) if row["year"] else -1
+                    venue[w_ix] = venue_ix.setdefault(row["venue"], len(venue_ix)) if row["venue"] else -1
+        edges.n_venues = len(venue_ix)
+        edges.work_researcher, edges.work_year, edges.work_venue = a, year[w], venue[w]
+        info["venues"] = len(venue_ix)
     return edges, info
 
 
-def _old_linkpred(rev: str) -> Any:
-    """The linkpred module as of a git revision (the before), imported from a temporary file."""
-    src = subprocess.run(
-        ["git", "show", f"{rev}:kg/linkpred.py"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout
-    path = Path(tempfile.mkdtemp()) / "linkpred_before.py"
-    path.write_text(src, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("linkpred_before", path)
+def _old_module(rev: str, path: str) -> Any:
+    """A kg module as of a git revision (the before), imported from a temporary file, with that revision's
+    discovery model file beside it (linkpred finds its default model next to itself)."""
+
+    def show(p: str) -> str | None:
+        out = subprocess.run(["git", "show", f"{rev}:{p}"], cwd=ROOT, capture_output=True, text=True)
+        return out.stdout if out.returncode == 0 else None
+
+    src = show(path)
+    if src is None:
+        raise SystemExit(f"{path} is not in revision {rev}")
+    folder = Path(tempfile.mkdtemp())
+    name = Path(path).stem + "_before"
+    (folder / f"{name}.py").write_text(src, encoding="utf-8")
+    model = show("kg/discover_model.json")
+    if model is not None:
+        (folder / "discover_model.json").write_text(model, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(name, folder / f"{name}.py")
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
-    sys.modules["linkpred_before"] = mod
+    sys.modules[name] = mod
     spec.loader.exec_module(mod)
     return mod
+
+
+def _old_linkpred(rev: str) -> Any:
+    return _old_module(rev, "kg/linkpred.py")
 
 
 def core(edges: linkpred.EdgeList, sample: int | None) -> dict[str, Any]:
@@ -161,6 +203,100 @@ def before(edges: linkpred.EdgeList, rev: str, sample: int) -> dict[str, Any]:
         "suggestions": total,
         "rank": rank,
         "cpu_ms_per_source": round(1000 * rank["cpu_s"] / len(sources), 4),
+    }
+
+
+def _synthetic_input(edges: linkpred.EdgeList, module: Any) -> Any:
+    """A DiscoveryInput of `module` (kg.discover now or before) for an EdgeList: ids shaped like the 1M graph's
+    ("csv:A51…"), no names (the stored rows carry ids only), nothing stored yet (a first run writes everyone)."""
+    return module.DiscoveryInput(
+        [f"csv:A{5100000000 + i}" for i in range(edges.n)],
+        [f"openalex:T{10000 + i}" for i in range(edges.n_topics)],
+        [f"openalex:I{4200000000 + i}" for i in range(edges.n_institutions)],
+        edges,
+        researcher_names=[None] * edges.n,
+        topic_names=[None] * edges.n_topics,
+        institution_names=[None] * edges.n_institutions,
+        venue_names=[f"Venue {i}" for i in range(edges.n_venues)],
+        digests=np.zeros(edges.n, dtype=np.int64),
+    )
+
+
+def rows_path(edges: linkpred.EdgeList, rev: str, sample: int, repeat: int = 2) -> dict[str, Any]:
+    """The whole rank + stored-rows path of `kg discover` (everything between reading the graph and writing to
+    Neo4j) on the same random sources, before (linkpred.suggest and discover._changed_rows of revision rev: a
+    Suggestion object per suggestion, its reasons text and digest formatted one by one) and now (suggest_blocks
+    and the column-wise rows), alternating `repeat` times; CPU per source of each, and whether every row is
+    equal (ids, lists, reasons texts and digests, byte for byte)."""
+    old_lp, old_disc = _old_module(rev, "kg/linkpred.py"), _old_module(rev, "kg/discover.py")
+    fields = old_lp.EdgeList.__dataclass_fields__
+    old_g = old_lp.Graph(old_lp.EdgeList(**{k: v for k, v in edges.__dict__.items() if k in fields}))
+    g = linkpred.Graph(edges)
+    sources = np.sort(np.random.default_rng(3).choice(g.n, min(sample, g.n), replace=False))
+    old_in, new_in = _synthetic_input(edges, old_disc), _synthetic_input(edges, discover)
+    # The whole-graph parts both compute once per run (the block cut's path costs, the relay matrix) are made
+    # before the clocks start and timed apart: in `kg discover` they are paid once for all 1.7M researchers, so
+    # charging them to a sample of sources would make every source look seconds / sample dearer.
+    t = _clock()
+    g.path_cost(linkpred.Params().hub_cap)
+    g.relay(linkpred.Params().hub_cap)
+    fixed = _since(t)
+    old_cost = old_g.path_cost(old_lp.Params().hub_cap)
+    old_g.path_cost = lambda hub_cap: old_cost  # the before recomputes it on every suggest call
+    old_g.relay(old_lp.Params().hub_cap)
+
+    def before_run() -> tuple[list[list[Any]], int]:
+        rows: list[list[Any]] = []
+        count = 0
+        for batch, sugs in old_lp.suggest(old_g, sources, old_lp.Params()):
+            rows += old_disc._changed_rows(old_in, "bench", batch, sugs, None)
+            count += len(sugs)
+        return rows, count
+
+    def now_run() -> tuple[list[list[Any]], int]:
+        rows: list[list[Any]] = []
+        count = 0
+        for batch, block in linkpred.suggest_blocks(g, sources, linkpred.Params()):
+            rows += discover._changed_rows(new_in, "bench", batch, block, None)
+            count += len(block)
+        return rows, count
+
+    def kernel_run() -> int:
+        return sum(len(b) for _, b in linkpred.suggest_blocks(g, sources, linkpred.Params()))
+
+    cpu: dict[str, list[float]] = {"before": [], "now": [], "now_kernel_only": []}
+    same = True
+    counts = set()
+    for _ in range(repeat):
+        for label, fn in (("before", before_run), ("now", now_run)):
+            gc.collect()
+            t = _clock()
+            rows, count = fn()
+            cpu[label].append(_since(t)["cpu_s"])
+            counts.add(count)
+            if label == "before":
+                reference = rows
+            else:
+                same = same and rows == reference
+            del rows
+        t = _clock()
+        counts.add(kernel_run())
+        cpu["now_kernel_only"].append(_since(t)["cpu_s"])
+    per = {k: round(1000 * min(v) / len(sources), 4) for k, v in cpu.items()}
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "revision": rev,
+        "revision_commit": commit,
+        "sources": len(sources),
+        "whole_graph_once": fixed,
+        "suggestions": sorted(counts),
+        "rows_equal": same,
+        "cpu_s": cpu,
+        "cpu_ms_per_source": per,
+        "speedup": round(per["before"] / max(per["now"], 1e-9), 2),
+        "now_rows_share": round(1 - per["now_kernel_only"] / max(per["now"], 1e-9), 3),
     }
 
 
@@ -285,15 +421,40 @@ def main(argv: list[str] | None = None) -> None:
         "--end-to-end", action="store_true", help="time run_discovery on the graph in KG_NEO4J_URI"
     )
     ap.add_argument("--max-works", type=int, default=0, help="only the bundle's first N works")
+    ap.add_argument(
+        "--venues", action="store_true", help="works' years and venues too (as the graph has them)"
+    )
+    ap.add_argument("--no-topics", action="store_true", help="no topic profiles (as the 1M-work graph)")
+    ap.add_argument(
+        "--rows-sample",
+        type=int,
+        default=0,
+        help="with --before-rev: time rank + stored rows before and now on this many sources (no kernel run)",
+    )
+    ap.add_argument("--repeat", type=int, default=2, help="--rows-sample: alternating runs of each")
     ap.add_argument("--profile", action="store_true", help="print a cProfile of the ranking (top 25)")
     ap.add_argument("--key", default="", help="result key (default: the bundle's works count)")
     args = ap.parse_args(argv)
     entry: dict[str, Any] = {"command": "python -m bench.discover_scale " + " ".join(argv or sys.argv[1:])}
     if args.bundle:
         t = _clock()
-        edges, info = edge_list(args.bundle, get_settings().coauthor_author_cap, max_works=args.max_works)
+        edges, info = edge_list(
+            args.bundle,
+            get_settings().coauthor_author_cap,
+            max_works=args.max_works,
+            venues=args.venues,
+            topics=not args.no_topics,
+        )
         entry["input"] = {**info, "build": _since(t)}
         common.log(f"edge list: {info}")
+        if args.rows_sample:
+            if not args.before_rev:
+                raise SystemExit("--rows-sample needs --before-rev")
+            entry["rows_path"] = rows_path(edges, args.before_rev, args.rows_sample, args.repeat)
+            common.log(f"rank + rows: {entry['rows_path']}")
+            entry["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+            common.update_result("discover_scale", args.key or f"rows-{info['works']}", entry)
+            return
         if args.profile:
             import cProfile
             import pstats

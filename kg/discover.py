@@ -6,7 +6,9 @@ and the digest of their stored suggestions, then their COAUTHOR (with first year
 SAME_AS edges and their works' [year, venue], mapped straight to integer arrays (topic and institution names are
 read once at the end); (2) the ranking engine ranks the candidates with the model (the shipped one, or a graph's
 own from `kg discover train`): kg.linkpred block by block in this process (`embedded`), or the same computation on
-Apache Spark (`spark`, kg.derive.discover_spark: the same suggestions, read back in blocks of sources); (3) WRITERS
+Apache Spark (`spark`, kg.derive.discover_spark: the same suggestions, read back in blocks of sources), each block
+as columns (linkpred.SuggestionBlock), from which kg.derive.suggestion_rows formats the stored rows with no Python
+object per suggestion; (3) WRITERS
 writer threads store earlier blocks while the next block is ranked: one row per researcher (suggested ids,
 suggested_scores, suggested_reasons as compact JSON with ids only, suggested_run, suggested_digest), so batches
 share no node and sessions never wait for each other; a researcher whose new suggestions have the digest already
@@ -39,11 +41,13 @@ from neo4j import Driver
 
 from kg import graphdb, linkpred
 from kg.config import Settings, get_settings
+from kg.derive import suggestion_rows
 from kg.derive.suggestion_reasons import (
     STORED_FORMAT,
     expand_all,
     summary_text,
 )
+from kg.derive.suggestion_rows import DIGITS, NO_DIGEST
 from kg.errors import InputError, NotFound
 from kg.graphdb.catalog import query
 from kg.paging import keyset_pages
@@ -70,13 +74,11 @@ CSV_COLUMNS = [
 ]
 READ_PAGE = 5000
 NAME_PAGE = 5000
-DIGITS = 6
 # Researchers per write transaction (one row each, ≈ 10 suggestions): large enough that the per-transaction cost
 # vanishes, small enough to stay far below the transaction memory limit.
 WRITE_BATCH = 2000
 # Concurrent writer sessions: rows of different researchers share no node, so they never lock each other.
 WRITERS = 2
-NO_DIGEST = 0  # a researcher without stored suggestions
 
 # advance(phase, done, total): progress callback.
 Advance = Callable[[str, int, int], None]
@@ -98,8 +100,15 @@ class DiscoveryInput:
     venue_names: list[str] = field(default_factory=list)
     # the digest of each researcher's stored suggestions (NO_DIGEST: none stored)
     digests: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    # JSON-escaped researcher, topic, institution ids and venue names, made on first use by reasons_text
-    escaped: tuple[list[str], ...] | None = None
+    # the ids as object arrays, plain and JSON-escaped, made on first use (names())
+    escaped: suggestion_rows.Names | None = None
+
+    def names(self) -> suggestion_rows.Names:
+        if self.escaped is None:
+            self.escaped = suggestion_rows.Names.of(
+                self.researcher_ids, self.topic_ids, self.institution_ids, self.venue_names
+            )
+        return self.escaped
 
 
 @dataclass
@@ -393,14 +402,14 @@ def run_discovery(
 
         try:
             with ThreadPoolExecutor(max_workers=WRITERS) as pool:
-                for batch, suggestions in ranked:
-                    rows = _changed_rows(inp, run, batch, suggestions, writer)
+                for batch, block in ranked:
+                    rows = _changed_rows(inp, run, batch, block, writer)
                     timings["rank_s"] += time.monotonic() - t_rank
                     if rows:
                         pending.append(pool.submit(store, rows))
                     covered += len(batch)
-                    suggested += len(suggestions)
-                    with_any += len({x.source for x in suggestions})
+                    suggested += len(block)
+                    with_any += len(block.source_runs()) - 1
                     written += drain(WRITERS)
                     if advance:
                         advance("suggesting", covered, len(sources))
@@ -429,16 +438,16 @@ def run_discovery(
 
 def rank(
     edges: linkpred.EdgeList, sources: np.ndarray, p: linkpred.Params, engine: str, s: Settings
-) -> tuple[int, Iterator[tuple[np.ndarray, list[linkpred.Suggestion]]]]:
-    """The engine boundary: (the graph's co-author pairs, (block of sources, their suggestions) in source order)
-    from kg.linkpred in this process or from Spark — the same suggestions either way."""
+) -> tuple[int, Iterator[tuple[np.ndarray, linkpred.SuggestionBlock]]]:
+    """The engine boundary: (the graph's co-author pairs, (block of sources, their suggestions column-wise) in
+    source order) from kg.linkpred in this process or from Spark — the same suggestions either way."""
     if engine == "spark":
         from kg.derive import discover_spark
 
         ranked = discover_spark.rank(edges, sources, p, s)
-        return ranked.coauthor_pairs, ranked.batches
+        return ranked.coauthor_pairs, ((b, linkpred.SuggestionBlock.of(x)) for b, x in ranked.batches)
     graph = linkpred.Graph(edges)
-    return len(graph.adj) // 2, linkpred.suggest(graph, sources, p)
+    return len(graph.adj) // 2, linkpred.suggest_blocks(graph, sources, p)
 
 
 def _drop_old_edges(driver: Driver, s: Settings) -> None:
@@ -464,20 +473,15 @@ def _changed_rows(
     inp: DiscoveryInput,
     run: str,
     batch: np.ndarray,
-    suggestions: list[linkpred.Suggestion],
+    block: linkpred.SuggestionBlock,
     writer: _Writer | None,
 ) -> list[list[Any]]:
     """One write row per source of the block whose lists differ from the stored ones (by digest), [id, targets,
-    scores, reasons, digest] — null lists for a source that no longer has suggestions; and the --out records."""
-    rid, rn = inp.researcher_ids, inp.researcher_names
-    lists: dict[int, tuple[list[str], list[float], list[str]]] = {}
-    for x in suggestions:
-        targets, scores, texts = lists.setdefault(x.source, ([], [], []))
-        score = _r(x.score)
-        targets.append(rid[x.target])
-        scores.append(score)
-        texts.append(reasons_text(x, inp))
-        if writer:
+    scores, reasons, digest] — null lists for a source that no longer has suggestions (built column-wise by
+    kg.derive.suggestion_rows: the bytes of reasons_text and digest); and the --out records."""
+    if writer:
+        rid, rn = inp.researcher_ids, inp.researcher_names
+        for x in block.suggestions():
             writer.write(
                 {
                     "run": run,
@@ -486,40 +490,21 @@ def _changed_rows(
                     "rank": x.rank,
                     "candidate_id": rid[x.target],
                     "candidate_name": rn[x.target],
-                    "score": score,
+                    "score": _r(x.score),
                     "reasons": reasons_for(x, inp),
                 }
             )
-    rows: list[list[Any]] = []
-    for i in batch.tolist():
-        old = int(inp.digests[i])
-        got = lists.get(i)
-        if got is None:
-            if old != NO_DIGEST:
-                rows.append([rid[i], None, None, None, None])
-            continue
-        d = digest(*got)
-        if d != old:
-            rows.append([rid[i], *got, d])
-    return rows
-
-
-def _js(x: str | None) -> str:
-    return json.dumps(x, ensure_ascii=False)
+    return suggestion_rows.changed_rows(block, batch, inp.names(), inp.digests)
 
 
 def reasons_text(s: linkpred.Suggestion, inp: DiscoveryInput) -> str:
-    """The reasons as STORED in the lists: compact JSON with ids only (STORED_FORMAT), formatted directly. It runs
-    once per suggestion (millions), and the stored bytes are most of what a write costs Neo4j. Readers expand it
-    back to reasons_for's shape with current names: expand_reasons (stored_suggestions, the API)."""
-    if inp.escaped is None:
-        inp.escaped = (
-            [_js(x) for x in inp.researcher_ids],
-            [_js(x) for x in inp.topic_ids],
-            [_js(x) for x in inp.institution_ids],
-            [_js(x) for x in inp.venue_names],
-        )
-    rid, tid, iid, vid = inp.escaped
+    """The reasons of one suggestion as STORED in the lists: compact JSON with ids only (STORED_FORMAT; the stored
+    bytes are most of what a write costs Neo4j). This is the format's definition, one suggestion at a time; the
+    discovery run makes the same bytes for a whole block at once (suggestion_rows.stored_texts, held equal by the
+    tests). Readers expand it back to reasons_for's shape with current names: expand_reasons (stored_suggestions,
+    the API)."""
+    names = inp.names()
+    rid, tid, iid, vid = names.researchers_json, names.topics_json, names.institutions_json, names.venues_json
     co = ",".join(f"[{rid[z]},{_r(c)!r}]" for z, c in s.shared_coauthors)
     tp = ",".join(f"[{tid[t]},{_r(min(wa, wb))!r}]" for t, wa, wb in s.shared_topics)
     it = ",".join(iid[i] for i in s.shared_institutions)

@@ -7,7 +7,9 @@ distributed engine (Spark, #21) can reproduce it step by step.
 Input (EdgeList): researchers 0..n-1, undirected co-author pairs (with the year they first wrote together), one row
 per authored work (researcher, year, venue), researcher→topic profile weights, researcher→institution
 memberships, SAME_AS pairs and the open_to_collaborate flags. Output: for each source researcher, the top-k people
-they have not written with, each with its score, the score's parts and the reasons.
+they have not written with, each with its score, the score's parts and the reasons — per block of sources as
+columns (SuggestionBlock: arrays, the reasons as offsets + flat arrays), so that millions of suggestions cost no
+Python object each; Suggestion objects on demand (block.suggestions()).
 
 Features of a candidate v for a source u (FEATURES, each reported with its contribution to the score):
 
@@ -57,8 +59,9 @@ O(N + E + W + topic rows) for the graph, O(batch_paths) per block.
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,6 +211,110 @@ class Suggestion:
     @property
     def coauthor_aa(self) -> float:
         return self.features[0]
+
+
+@dataclass(frozen=True)
+class Ragged:
+    """One list per suggestion, flat: suggestion i's items are rows ptr[i]:ptr[i + 1] of key (and of a, b where the
+    items carry weights: a shared co-author's share of coauthor_aa; a shared topic's or venue's p_source, p_target)."""
+
+    ptr: IntArray
+    key: IntArray
+    a: FloatArray = field(default_factory=lambda: np.zeros(0))
+    b: FloatArray = field(default_factory=lambda: np.zeros(0))
+
+    def lists(self, *cols: str) -> list[list[Any]]:
+        """The lists as Python values: keys alone, or (key, *cols) tuples."""
+        flat: list[Any] = self.key.tolist()
+        if cols:
+            flat = list(zip(flat, *(getattr(self, c).tolist() for c in cols), strict=True))
+        bounds = self.ptr.tolist()
+        return [flat[i:j] for i, j in itertools.pairwise(bounds)]
+
+    @classmethod
+    def of(cls, lists: Sequence[Sequence[Any]], weights: int = 0) -> Ragged:
+        """From Python lists of keys (weights=0) or of (key, a[, b]) tuples."""
+        ptr = np.zeros(len(lists) + 1, dtype=np.int64)
+        np.cumsum([len(x) for x in lists], out=ptr[1:])
+        flat = [item for x in lists for item in x]
+        if not weights:
+            return cls(ptr, np.array(flat, dtype=np.int64))
+        cols = np.array(flat, dtype=np.float64).reshape(len(flat), weights + 1)
+        return cls(ptr, cols[:, 0].astype(np.int64), *(cols[:, c].copy() for c in range(1, weights + 1)))
+
+
+@dataclass(frozen=True)
+class SuggestionBlock:
+    """A block's suggestions column-wise, row i one suggestion (rows grouped by source, each source's best first),
+    the reasons as Ragged lists. What kg.discover formats its stored rows from with no object per suggestion;
+    suggestions() makes Suggestion objects for the readers that want them (--out files, the evaluation)."""
+
+    source: IntArray
+    target: IntArray
+    rank: IntArray  # 1 = best
+    score: FloatArray
+    features: FloatArray  # (m, F) raw values, in FEATURES order
+    contributions: FloatArray  # (m, F) weight · transformed value
+    open_boost: FloatArray
+    target_open: BoolArray
+    shared_coauthor_count: IntArray
+    coauthors: Ragged  # key: researcher, a: its share of coauthor_aa; biggest first
+    topics: Ragged  # key: topic, a: p_source, b: p_target; biggest overlap first
+    institutions: Ragged  # key: institution
+    venues: Ragged  # key: venue, a: q_source, b: q_target; biggest overlap first
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def source_runs(self) -> IntArray:
+        """Offsets of the runs of one source: source k's suggestions are rows runs[k]:runs[k + 1]."""
+        s = self.source
+        return (
+            np.r_[0, np.flatnonzero(s[1:] != s[:-1]) + 1, len(s)] if len(s) else np.zeros(1, dtype=np.int64)
+        )
+
+    def suggestions(self) -> list[Suggestion]:
+        cols = zip(
+            self.source.tolist(),
+            self.target.tolist(),
+            self.rank.tolist(),
+            self.score.tolist(),
+            map(tuple, self.features.tolist()),
+            map(tuple, self.contributions.tolist()),
+            self.open_boost.tolist(),
+            self.target_open.tolist(),
+            self.shared_coauthor_count.tolist(),
+            self.coauthors.lists("a"),
+            self.topics.lists("a", "b"),
+            self.institutions.lists(),
+            self.venues.lists("a", "b"),
+            strict=True,
+        )
+        return [Suggestion(*c) for c in cols]
+
+    @classmethod
+    def of(cls, sugs: Sequence[Suggestion]) -> SuggestionBlock:
+        """The block of Suggestion objects (another engine's output, a test's)."""
+        f = len(FEATURES)
+
+        def col(name: str, dtype: Any) -> Any:
+            return np.array([getattr(x, name) for x in sugs], dtype=dtype)
+
+        return cls(
+            source=col("source", np.int64),
+            target=col("target", np.int64),
+            rank=col("rank", np.int64),
+            score=col("score", np.float64),
+            features=col("features", np.float64).reshape(len(sugs), f),
+            contributions=col("contributions", np.float64).reshape(len(sugs), f),
+            open_boost=col("open_boost", np.float64),
+            target_open=col("target_open", bool),
+            shared_coauthor_count=col("shared_coauthor_count", np.int64),
+            coauthors=Ragged.of([x.shared_coauthors for x in sugs], 1),
+            topics=Ragged.of([x.shared_topics for x in sugs], 2),
+            institutions=Ragged.of([x.shared_institutions for x in sugs]),
+            venues=Ragged.of([x.shared_venues for x in sugs], 2),
+        )
 
 
 def _csr(rows: IntArray, cols: IntArray, n_rows: int) -> tuple[IntArray, IntArray]:
@@ -360,6 +467,7 @@ class Graph:
             (np.ones(len(self.adj), dtype=np.float64), self.adj, self.indptr), shape=(n, n)
         )
         self._relay: tuple[int, sparse.csr_matrix] | None = None
+        self._path_cost: tuple[int, IntArray] | None = None
         # SAME_AS groups as a matrix G[x, y] = 1 iff x and y are one person (only built when there are groups).
         self._closed: sparse.csr_matrix | None = None
         self._gmatrix: sparse.csr_matrix | None = None
@@ -399,10 +507,16 @@ class Graph:
         return x
 
     def path_cost(self, hub_cap: int) -> IntArray:
-        """P(u): the 2-hop paths a source expands (its non-hub co-authors' degrees summed)."""
-        src = np.repeat(np.arange(self.n, dtype=np.int64), self.deg)
-        zdeg = self.deg[self.adj]
-        return np.bincount(src, weights=np.where(zdeg <= hub_cap, zdeg, 0), minlength=self.n).astype(np.int64)
+        """P(u): the 2-hop paths a source expands (its non-hub co-authors' degrees summed). Kept per hub_cap: a
+        whole-graph pass (seconds at 1.7M researchers) that every suggest call over a few sources would repeat."""
+        if self._path_cost is None or self._path_cost[0] != hub_cap:
+            src = np.repeat(np.arange(self.n, dtype=np.int64), self.deg)
+            zdeg = self.deg[self.adj]
+            cost = np.bincount(src, weights=np.where(zdeg <= hub_cap, zdeg, 0), minlength=self.n).astype(
+                np.int64
+            )
+            self._path_cost = (hub_cap, cost)
+        return self._path_cost[1]
 
     def feature_values(
         self, p: Params, batch: IntArray, u_loc: IntArray, v: IntArray, ra: FloatArray
@@ -496,7 +610,7 @@ def candidates(g: Graph, batch: IntArray, p: Params) -> tuple[IntArray, IntArray
     over = counts[r_loc] > p.candidate_cap
     if over.any():
         io = np.flatnonzero(over)
-        o = io[np.lexsort((v_ra[io], -np.round(ra[io], TIE_DIGITS), r_loc[io]))]
+        o = io[_best_first(r_loc[io], ra[io])]
         drop = o[_rank_in_group(r_loc[o]) >= p.candidate_cap]
         keep = np.ones(len(r_loc), dtype=bool)
         keep[drop] = False
@@ -509,6 +623,12 @@ def candidates(g: Graph, batch: IntArray, p: Params) -> tuple[IntArray, IntArray
     t_keys = _uniq(rt[rl] * n + g.lmember[posl])
     if len(t_keys):
         t_keys = t_keys[~_in_matrix(x, t_keys // n, t_keys % n)]
+    if not len(t_keys) and bool(np.all(ra_keys[1:] > ra_keys[:-1])):
+        return (
+            r_loc,
+            v_ra,
+            ra,
+        )  # no topic candidates (a graph without topics): the RA ones, already in key order
     keys = _uniq(np.concatenate([ra_keys, t_keys]))
     ra_all = np.zeros(len(keys))
     if len(ra_keys):
@@ -516,15 +636,23 @@ def candidates(g: Graph, batch: IntArray, p: Params) -> tuple[IntArray, IntArray
     return keys // n, keys % n, ra_all
 
 
-def suggest(graph: Graph, sources: IntArray, params: Params) -> Iterator[tuple[IntArray, list[Suggestion]]]:
-    """Yield (batch of sources, their suggestions ranked best first) for the given source researchers."""
+def suggest_blocks(
+    graph: Graph, sources: IntArray, params: Params
+) -> Iterator[tuple[IntArray, SuggestionBlock]]:
+    """Yield (batch of sources, their suggestions column-wise, each source's best first) for the given sources."""
     sources = np.asarray(sources, dtype=np.int64)
     model = resolve_model(params)
     for batch in _batches(graph, sources, params):
         yield batch, _suggest_batch(graph, batch, params, model)
 
 
-def _suggest_batch(g: Graph, batch: IntArray, p: Params, model: Model) -> list[Suggestion]:
+def suggest(graph: Graph, sources: IntArray, params: Params) -> Iterator[tuple[IntArray, list[Suggestion]]]:
+    """suggest_blocks with one Suggestion object per suggestion (for readers that want objects, not columns)."""
+    for batch, block in suggest_blocks(graph, sources, params):
+        yield batch, block.suggestions()
+
+
+def _suggest_batch(g: Graph, batch: IntArray, p: Params, model: Model) -> SuggestionBlock:
     n = g.n
     u_loc, v, ra = candidates(g, batch, p)
     u = batch[u_loc]
@@ -537,7 +665,7 @@ def _suggest_batch(g: Graph, batch: IntArray, p: Params, model: Model) -> list[S
     # Only pairs with something in common are suggested (a model could score strangers above 0).
     shared = (raw[:, 0] > 0) | (raw[:, 1] > 0) | (raw[:, 2] > 0)
     ok = np.flatnonzero(shared & (score > 0))
-    order = ok[np.lexsort((v[ok], -np.round(score[ok], TIE_DIGITS), u_loc[ok]))]
+    order = ok[_best_first(u_loc[ok], score[ok])]
     # One suggestion per person: of several SAME_AS identities of a candidate, only the best-ranked stays.
     if g.has_groups:
         _, first = np.unique(u_loc[order] * n + g.group[v[order]], return_index=True)
@@ -552,6 +680,19 @@ def _suggest_batch(g: Graph, batch: IntArray, p: Params, model: Model) -> list[S
 # "ties" must still rank by id whatever the summation order (the sparse product's, the bincount's).
 TIE_DIGITS = 12
 _BIG = 1e12  # larger than any RA sum (≤ the number of co-authors)
+
+
+def _best_first(rows: IntArray, values: FloatArray) -> IntArray:
+    """Positions by row, then value rounded to TIE_DIGITS descending, then position: np.lexsort((position,
+    -np.round(values, TIE_DIGITS), rows)). The callers' positions are in (row, researcher) order, so ties go by
+    id. One stable sort of one integer key (row, −q), q = the rounded value in units of 10^-TIE_DIGITS — the same
+    order and ties as the rounded values while they are ≥ 0 and < 4096 (q < 2^52, exact); else (NaN too) the
+    lexsort."""
+    r = np.round(values, TIE_DIGITS)
+    if not len(r) or not (r.min() >= 0 and r.max() < 4096) or rows.min() < 0 or rows.max() >= 2**10:
+        return np.lexsort((-r, rows))
+    q = np.rint(r * 10.0**TIE_DIGITS).astype(np.int64)
+    return np.argsort((rows.astype(np.int64) << 53) - q, kind="stable")
 
 
 def _in_matrix(x: sparse.csr_matrix, rows: IntArray, cols: IntArray) -> BoolArray:
@@ -600,7 +741,7 @@ def _with_reasons(
     raw: FloatArray,
     contrib: FloatArray,
     boost: FloatArray,
-) -> list[Suggestion]:
+) -> SuggestionBlock:
     f = len(u)
     # shared co-authors: contributions (0 for hubs), biggest first then index
     # (sparse element-wise product of the two rows: a linear merge, even for a source with thousands of co-authors)
@@ -612,52 +753,42 @@ def _with_reasons(
     cval = np.where(cdeg <= p.hub_cap, relay_weight(cdeg), 0.0)
     o = np.lexsort((cz, -cval, cpair))
     cpair, cz, cval = cpair[o], cz[o], cval[o]
-    ccount = np.bincount(cpair, minlength=f)
     ckeep = _rank_in_group(cpair) < p.reasons_cap
-    t_by = _shared_profile(g.tptr, g.ttopic, g.tweight, u, v, g.n_topics, p.reasons_cap)
-    s_by = _shared_profile(g.vptr, g.venue, g.vweight, u, v, g.n_venues, p.reasons_cap)
     ipair, ii, _, _ = _overlap(g.iptr, g.inst, u, v, g.n_insts)
     o = np.lexsort((ii, ipair))
     ipair, ii = ipair[o], ii[o]
     ikeep = _rank_in_group(ipair) < p.reasons_cap
-
-    cz_by = _group_lists(cpair[ckeep], f, list(zip(cz[ckeep].tolist(), cval[ckeep].tolist(), strict=True)))
-    i_by = _group_lists(ipair[ikeep], f, ii[ikeep].tolist())
-    # plain Python values first (one tolist per array), then one object per suggestion
-    cols = zip(
-        u.tolist(),
-        v.tolist(),
-        (rank + 1).tolist(),
-        score.tolist(),
-        map(tuple, raw.tolist()),
-        map(tuple, contrib.tolist()),
-        boost.tolist(),
-        g.open[v].tolist(),
-        ccount.tolist(),
-        cz_by,
-        t_by,
-        i_by,
-        s_by,
-        strict=True,
+    return SuggestionBlock(
+        source=u,
+        target=v,
+        rank=rank + 1,
+        score=score,
+        features=raw,
+        contributions=contrib,
+        open_boost=boost,
+        target_open=g.open[v],
+        shared_coauthor_count=np.bincount(cpair, minlength=f),
+        coauthors=Ragged(_offsets(cpair[ckeep], f), cz[ckeep], cval[ckeep]),
+        topics=_shared_profile(g.tptr, g.ttopic, g.tweight, u, v, g.n_topics, p.reasons_cap),
+        institutions=Ragged(_offsets(ipair[ikeep], f), ii[ikeep]),
+        venues=_shared_profile(g.vptr, g.venue, g.vweight, u, v, g.n_venues, p.reasons_cap),
     )
-    return [Suggestion(*c) for c in cols]
+
+
+def _offsets(groups: IntArray, size: int) -> IntArray:
+    """CSR offsets of sorted group numbers 0..size-1: group i's items are [ptr[i], ptr[i + 1])."""
+    ptr = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(groups, minlength=size), out=ptr[1:])
+    return ptr
 
 
 def _shared_profile(
     ptr: IntArray, key: IntArray, weight: FloatArray, u: IntArray, v: IntArray, width: int, cap: int
-) -> list[list[tuple[int, float, float]]]:
+) -> Ragged:
     """Per pair, the shared profile entries (key, w_u, w_v), biggest min(w_u, w_v) first then key, at most cap."""
     pair, kk, pa, pb = _overlap(ptr, key, u, v, width)
     wmin = np.minimum(weight[pa], weight[pb])
     o = np.lexsort((kk, -wmin, pair))
     pair, kk, wa, wb = pair[o], kk[o], weight[pa][o], weight[pb][o]
     keep = _rank_in_group(pair) < cap
-    items = list(zip(kk[keep].tolist(), wa[keep].tolist(), wb[keep].tolist(), strict=True))
-    return _group_lists(pair[keep], len(u), items)
-
-
-def _group_lists(groups: IntArray, size: int, items: list[Any]) -> list[list[Any]]:
-    out: list[list[Any]] = [[] for _ in range(size)]
-    for gi, item in zip(groups.tolist(), items, strict=True):
-        out[gi].append(item)
-    return out
+    return Ragged(_offsets(pair[keep], len(u)), kk[keep], wa[keep], wb[keep])

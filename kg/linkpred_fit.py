@@ -200,12 +200,14 @@ def model_ranker(graph: Graph, params: Params) -> Ranker:
     deep = dataclasses.replace(params, top_k=EVAL_DEPTH)
 
     def rank(sources: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
-        us, vs, ss = [], [], []
-        for _, sugs in linkpred.suggest(graph, sources, deep):
-            us += [s.source for s in sugs]
-            vs += [s.target for s in sugs]
-            ss += [s.score for s in sugs]
-        return np.array(us, dtype=np.int64), np.array(vs, dtype=np.int64), np.array(ss)
+        blocks = [block for _, block in linkpred.suggest_blocks(graph, sources, deep)]
+        if not blocks:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+        return (
+            np.concatenate([b.source for b in blocks]).astype(np.int64),
+            np.concatenate([b.target for b in blocks]).astype(np.int64),
+            np.concatenate([b.score for b in blocks]),
+        )
 
     return rank
 
