@@ -493,8 +493,9 @@ def train(
     if config is None:
         # the two-step linkage only when asked for (--linkage two-step): out of fold it is best on the labeled sets,
         # but it is not shipped (BENCHMARKS.md, "Researcher disambiguation": wrong merges on the seed listings,
-        # recall lost on the synthetic corpus)
-        cv = cross_validate(blocks, log=log, two_step=())
+        # recall lost on the synthetic corpus). The nested figures (how good this choice is) are
+        # bench/identity_eval.py's to measure; training needs only the choice, so no inner folds here.
+        cv = cross_validate(blocks, log=log, two_step=(), nested=False)
         config = choose_threshold(cv)
         cv_row = cv["by_threshold"][config_name(*config)]
     prepared = [prepare(b) for b in blocks]
