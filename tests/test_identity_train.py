@@ -1,0 +1,105 @@
+"""The cross-validation that measures the disambiguation model chooses its setting honestly: inside each outer fold,
+on the training folds alone, so the held-out fold's labels never decide how it is clustered (nested selection)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from kg.identity import Mention, Slot, SlotContext
+from kg.identity import train as training
+from kg.normalize import block_key
+
+FAMILIES = ["Wang", "Gray", "Gao", "Xue", "Zhang", "Gupta", "Martin", "Deng", "Wagner", "Schreiber"]
+TOPICS = [["graph", "query", "index"], ["protein", "cell", "membrane"], ["storage", "stream", "disk"]]
+
+
+def _labeled_blocks(rng: random.Random) -> list[training.Block]:
+    """Ten name files, each one name block of three people told apart by co-authors, venue and title words."""
+    blocks = []
+    work = 0
+    for family in FAMILIES:
+        contexts: list[SlotContext] = []
+        truth: dict[str, str] = {}
+        for person, words in enumerate(TOPICS):
+            coauthors = [f"{c} {family}son" for c in ("Li", "Bo", "Ada", "Hui")][person : person + 2]
+            for _ in range(5):
+                work += 1
+                wid = f"openalex:W{work}"
+                m = Mention(source="openalex", name=f"Wei {family}", position=1)
+                co = rng.sample([*coauthors, "Jim Smith", "Yu Chen"], 2)
+                ctx = SlotContext(
+                    slot=Slot(work_id=wid, mentions=[m]),
+                    work_ids={wid},
+                    coauthors={block_key(c): c for c in co},
+                    topics={},
+                    venue=["SIGMOD", "Cell", "FAST"][person] if rng.random() < 0.8 else "Nature",
+                    year=2010 + person * 3 + rng.randrange(3),
+                    title=" ".join([*rng.sample(words, 2), rng.choice(["new", "fast", "large"])]),
+                )
+                contexts.append(ctx)
+                truth[ctx.key] = f"{family}#{person}"
+        blocks.append(training.Block("arnetminer", block_key(f"Wei {family}"), family, contexts, truth))
+    return blocks
+
+
+@pytest.fixture
+def small_rounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(training, "ROUNDS", 20)
+    monkeypatch.setattr(training, "GROUP_ROUNDS", 10)
+    monkeypatch.setattr(training, "PARAMS", {**training.PARAMS, "min_data_in_leaf": 5})
+    monkeypatch.setattr(training, "GROUP_PARAMS", {**training.GROUP_PARAMS, "min_data_in_leaf": 2})
+
+
+def _cv(blocks: list[training.Block]) -> dict[str, object]:
+    return training.cross_validate(
+        blocks, thresholds=(0.3, 0.6, 0.9), two_step=((0.9, 0.5),), log=lambda _: None
+    )
+
+
+def test_the_held_out_folds_labels_never_choose_its_setting(small_rounds: None) -> None:
+    blocks = _labeled_blocks(random.Random(7))
+    cv = _cv(blocks)
+    nested = cv["nested"]
+    assert isinstance(nested, dict) and set(nested) == {"any", "one-step"}
+    fold_of = cv["fold_of_group"]
+    assert isinstance(fold_of, dict)
+    # scramble the labels of fold 0's blocks only: the figures of every setting on fold 0 change, the settings
+    # fold 0 is clustered with do not (they were chosen on the other folds), and nor do its clusters
+    scrambled = []
+    for b in blocks:
+        truth = dict(b.truth)
+        if fold_of[b.group] == 0:
+            people = sorted(set(truth.values()))
+            truth = {
+                k: people[(people.index(v) + i) % len(people)]
+                for i, (k, v) in enumerate(sorted(truth.items()))
+            }
+        scrambled.append(training.Block(b.dataset, b.key, b.group, b.contexts, truth))
+    again = _cv(scrambled)
+    assert again["by_threshold"] != cv["by_threshold"]
+    held_out = {k for b in blocks if fold_of[b.group] == 0 for k in b.truth}
+    for family in ("any", "one-step"):
+        before, after = nested[family], again["nested"][family]  # type: ignore[index]
+        assert after["chosen_by_fold"][0] == before["chosen_by_fold"][0]
+        assert {k: after["predicted"][k] for k in held_out} == {k: before["predicted"][k] for k in held_out}
+    # (the other folds train on fold 0: their choices may move, as they should)
+
+
+def test_nested_clusters_are_each_folds_chosen_setting_out_of_fold(small_rounds: None) -> None:
+    blocks = _labeled_blocks(random.Random(11))
+    cv = _cv(blocks)
+    fold_of = cv["fold_of_group"]
+    predicted = cv["predicted"]
+    assert isinstance(fold_of, dict) and isinstance(predicted, dict)
+    for family in ("any", "one-step"):
+        n = cv["nested"][family]  # type: ignore[index]
+        assert len(n["chosen_by_fold"]) == training.FOLDS
+        if family == "one-step":
+            assert not any(c.startswith("two-step") for c in n["chosen_by_fold"])
+        for b in blocks:
+            setting = training.parse_config(n["chosen_by_fold"][fold_of[b.group]])
+            for k in b.truth:
+                assert n["predicted"][k] == predicted[setting][k]
+        assert n["scores"]["arnetminer"]["pairwise"]["mentions"] == sum(len(b.truth) for b in blocks)
