@@ -110,8 +110,15 @@ class Settings(NamedEnvFileSettings):
     # Processes that parse CSV bundles and build their stage rows while this one commits them (kg.stage.parallel);
     # None: one per core; 1: everything in this process. Inputs under 15,000 works are staged here whatever it is.
     stage_workers: int | None = Field(default=None, ge=1)
-    # Sessions writing to Neo4j at once (nodes by id, relationships by (start, end) partitions).
-    write_sessions: int = 2
+    # Sessions writing to Neo4j at once (nodes by id, relationships by (start, end) partitions). None: one per two
+    # cores of this machine, at most 4 (on 2 cores shared with Neo4j one session writes the DBLP corpus faster
+    # than two: BENCHMARKS.md, "The load pipeline").
+    write_sessions: int | None = Field(default=None, ge=1)
+
+    @property
+    def writer_sessions(self) -> int:
+        """KG_WRITE_SESSIONS, or the default for this machine."""
+        return self.write_sessions or max(1, min(4, (os.cpu_count() or 1) // 2))
 
     # Apache Spark, for `--engine spark` (kg load's resolve stage, kg discover): the master URL (local[*], local[2],
     # spark://host:7077, yarn, k8s://…), the driver's memory, and extra Spark settings as "key=value,key=value".

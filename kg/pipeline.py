@@ -459,7 +459,7 @@ def _online_write(
         rid,
         merge=merge,
         batch_size=batch_size or s.batch_size,
-        sessions=s.write_sessions,
+        sessions=s.writer_sessions,
         on_progress=lambda kind, n: progress(f"write {kind}", n, 0),
         on_failure=on_write_failure,
     )

@@ -17,6 +17,8 @@ from kg.config import Settings
 from kg.models import AuthorRef, Provenance, SourceName, WorkRecord
 from kg.sources import parsers
 from kg.stage.store import StageStore
+from kg.synth import SynthParams, generate
+from tests.conftest import wipe
 from tests.graph_fingerprint import diff, fingerprint
 
 DATA = Path(__file__).parent / "data" / "load"
@@ -248,3 +250,28 @@ def test_a_new_stage_creates_the_labels_the_graph_lacks_and_merges_the_ones_it_h
     _load(graph, s, _records(), tmp_path / "other.duckdb")
     with StageStore(tmp_path / "third.duckdb") as st:
         assert {"Work", "Researcher", "AUTHORED", "Topic", "PART_OF"} <= pipeline._write_mode(graph, st, s)
+
+
+@pytest.mark.neo4j
+def test_one_writer_session_and_three_give_the_same_graph(
+    graph: Driver, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    # a synthetic corpus (big teams: many COAUTHOR pairs); three sessions in batches of 25 rows make many
+    # partitioned batches run at once, one session writes them one after another
+    generate(SynthParams(works=600, seed=11), tmp_path / "synth")
+    paths = [str(tmp_path / "synth")]
+
+    def load(sessions: int, name: str) -> pipeline.LoadSummary:
+        s = neo4j_settings.model_copy(update={"write_sessions": sessions, "batch_size": 25})
+        return pipeline.load(
+            graph, [(p, parsers.iter_records([p])) for p in paths], settings=s, derive=False,
+            stage_path=tmp_path / f"{name}.duckdb", rejects_path=str(tmp_path / f"rejects-{name}.jsonl"),
+        )  # fmt: skip
+
+    three = load(3, "three")
+    assert three.written["Work"] == 600 and three.written["COAUTHOR"] > 1000
+    three_graph = fingerprint(graph, neo4j_settings)
+    wipe(graph, neo4j_settings)
+    one = load(1, "one")
+    assert one.written == three.written
+    assert fingerprint(graph, neo4j_settings) == three_graph
