@@ -50,13 +50,21 @@ def create_app(
         drv = make_api_driver(s, a) if driver is None else driver
         repo = GraphRepository(drv, s, a)
         app.state.repository = repo
+        stop = threading.Event()
+        warm = None
         if a.warm_up:
             # in the background: the API answers at once, and a Neo4j that is down only makes this a no-op
-            threading.Thread(target=repo.warm_up, name="api-warm-up", daemon=True).start()
+            warm = threading.Thread(target=repo.warm_up, args=(stop,), name="api-warm-up", daemon=True)
+            warm.start()
         try:
             yield
         finally:
-            if own:
+            stop.set()
+            if warm is not None:
+                # the driver is not safe to close under a query in flight in another thread; one query is
+                # bounded by the server's transaction timeout
+                warm.join(timeout=s.query_timeout + 5)
+            if own and not (warm is not None and warm.is_alive()):
                 drv.close()
 
     app = FastAPI(

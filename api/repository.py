@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -187,10 +188,10 @@ class GraphRepository:
     def _read(self, name: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return self.run_read(catalog.query(name), params)
 
-    def warm_up(self) -> tuple[int, int]:
+    def warm_up(self, stop: threading.Event | None = None) -> tuple[int, int]:
         """Run every API query once with empty parameters so Neo4j plans and caches them before the first page
         asks (a new plan costs up to seconds on a busy server). Returns how many ran and how many there are;
-        errors are ignored."""
+        errors are ignored. Setting `stop` ends it after the query in flight (the app's shutdown does)."""
         empty_ids: dict[str, list[str]] = {f"{t.value}_ids": [] for t in NodeType}
         fetch = {f"fetch_{t.value}": 1 for t in NodeType}
         ring = {
@@ -238,6 +239,8 @@ class GraphRepository:
         ]
         done = 0
         for name, params in queries:
+            if stop is not None and stop.is_set():
+                break
             try:
                 self._read(name, params)
                 done += 1

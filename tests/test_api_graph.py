@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -840,6 +842,47 @@ def test_warm_up_plans_every_api_query(
 ) -> None:
     """Every query of cypher/api runs with the parameter types the API sends (a Cypher error would show here)."""
     assert GraphRepository(neo4j_driver, neo4j_settings).warm_up() == (25, 25)
+
+
+def test_shutdown_stops_the_warm_up_before_it_closes_the_driver(
+    neo4j_settings: Settings, data: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kg up` stopped by Ctrl-C right after start: the warm-up thread still has a query in flight, and closing
+    the driver under it printed a BufferError traceback. Shutdown now stops the warm-up, waits for the query in
+    flight, then closes the driver."""
+    import api.main
+
+    started = threading.Event()
+    ran: list[str] = []
+    read = GraphRepository._read
+
+    def slow_read(self: GraphRepository, name: str, params: Any = None) -> list[dict[str, Any]]:
+        started.set()
+        time.sleep(0.3)
+        rows = read(self, name, params)
+        ran.append(name)
+        return rows
+
+    closed_with: list[list[str]] = []
+    make = api.main.make_api_driver
+
+    def recording_driver(*args: Any) -> Driver:
+        drv = make(*args)
+        close = drv.close
+
+        def close_and_record() -> None:
+            closed_with.append([t.name for t in threading.enumerate() if t.name == "api-warm-up"])
+            close()
+
+        drv.close = close_and_record  # type: ignore[method-assign]
+        return drv
+
+    monkeypatch.setattr(GraphRepository, "_read", slow_read)
+    monkeypatch.setattr(api.main, "make_api_driver", recording_driver)
+    with TestClient(create_app(neo4j_settings, ApiSettings(web_dist=Path("/nonexistent"), warm_up=True))):
+        assert started.wait(10)
+    assert closed_with == [[]]  # closed once, with no warm-up thread left
+    assert 1 <= len(ran) < 25  # the warm-up stopped early, after the query it had in flight
 
 
 def test_ready_and_health(client: TestClient) -> None:
