@@ -39,7 +39,7 @@ def stage_once(bundle: str, db: str) -> dict[str, Any]:
         st.begin_run(RUN_ID, [bundle], None)
         try:
             from kg.sources.parsers.read import iter_units
-            from kg.stage.parallel import CHUNK_WORKS, Workers, default_workers
+            from kg.stage.parallel import CHUNK_WORKS, Workers
         except ImportError:  # a tree from before the worker processes
             from kg.sources.parsers.read import iter_records
 
@@ -48,7 +48,10 @@ def stage_once(bundle: str, db: str) -> dict[str, Any]:
             seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
             workers = 1
         else:
-            workers = int(os.environ.get("KG_STAGE_WORKERS") or default_workers())
+            from kg.config import Settings
+
+            # trees of the first worker-process commits had kg.stage.parallel.default_workers (one per core) instead
+            workers = getattr(Settings(), "stage_worker_count", None) or os.cpu_count() or 1
 
             def items(pool: Workers) -> Any:
                 for it in pool.staged(iter_units([bundle], chunk=CHUNK_WORKS), RUN_ID):

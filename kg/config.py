@@ -116,6 +116,11 @@ class Settings(NamedEnvFileSettings):
     write_sessions: int | None = Field(default=None, ge=1)
 
     @property
+    def stage_worker_count(self) -> int:
+        """KG_STAGE_WORKERS, or the default for this machine."""
+        return self.stage_workers or os.cpu_count() or 1
+
+    @property
     def writer_sessions(self) -> int:
         """KG_WRITE_SESSIONS, or the default for this machine."""
         return self.write_sessions or max(1, min(4, (os.cpu_count() or 1) // 2))

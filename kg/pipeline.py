@@ -33,7 +33,7 @@ from kg.graphdb import apply_schema, catalog, open_driver, run
 from kg.graphdb.catalog import query
 from kg.models import Record, Reject
 from kg.sources.parsers.read import Unit
-from kg.stage.parallel import Workers, default_workers
+from kg.stage.parallel import Workers
 from kg.stage.store import StagedChunk, StageStore
 
 log = logging.getLogger(__name__)
@@ -358,7 +358,7 @@ def _run(
         _start_graph_run(driver, s, summary, paths)
         graph_ready = True
     status = "failed"
-    workers = Workers(s.stage_workers or default_workers())
+    workers = Workers(s.stage_worker_count)
     try:
         _stage_and_resolve(
             st,

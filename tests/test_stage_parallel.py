@@ -166,7 +166,11 @@ def test_a_small_input_is_staged_in_this_process(tmp_path: Path) -> None:
 
 def test_the_worker_count_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KG_STAGE_WORKERS", "3")
-    assert Settings().stage_workers == 3
+    assert Settings().stage_workers == Settings().stage_worker_count == 3
+    monkeypatch.delenv("KG_STAGE_WORKERS")
+    monkeypatch.setattr("os.cpu_count", lambda: 5)
+    assert Settings().stage_worker_count == 5  # one per core by default
+    assert Settings().writer_sessions == 2  # one per two cores
     monkeypatch.setenv("KG_STAGE_WORKERS", "0")
     with pytest.raises(ValueError):
         Settings()

@@ -41,10 +41,6 @@ class StageWorkerError(KGError):
     """A staging worker process died (killed, or out of memory)."""
 
 
-def default_workers() -> int:
-    return os.cpu_count() or 1
-
-
 def _init_worker() -> None:
     # Ctrl-C reaches the whole process group: the main process stops the load and says so, workers stay quiet
     signal.signal(signal.SIGINT, signal.SIG_IGN)
