@@ -358,7 +358,7 @@ def _run(
         _start_graph_run(driver, s, summary, paths)
         graph_ready = True
     status = "failed"
-    workers = Workers(s.stage_worker_count)
+    workers = Workers(s.stage_worker_count, known=st.known_keys_file)
     try:
         _stage_and_resolve(
             st,

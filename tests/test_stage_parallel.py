@@ -21,7 +21,7 @@ from kg.config import Settings
 from kg.sources.parsers.csv_bundle import AUTHORSHIPS, WORKS
 from kg.sources.parsers.read import iter_units
 from kg.stage.parallel import Workers
-from kg.stage.store import STAGED_TABLES, StageStore
+from kg.stage.store import STAGED_TABLES, StagedChunk, StageStore
 from kg.synth import SynthParams
 from kg.synth import generate as synth
 
@@ -155,6 +155,64 @@ def test_a_second_load_through_the_workers_adds_nothing(staged: dict[str, Any], 
     )
     assert counts.new == 0 and counts.read == staged["one"]["counts"].read
     assert _tables(db) == _tables(staged["one"]["db"])
+
+
+def test_workers_build_no_rows_for_records_the_store_held_and_stage_the_same(
+    staged: dict[str, Any], tmp_path: Path
+) -> None:
+    """A load over a store that holds part of the input (the first bundle, staged by an earlier load, since when
+    every 7th work's title changed): the workers read the store's keys and build rows only for the rest, and the
+    store ends as the one-process path leaves it."""
+    inputs = tmp_path / "inputs"
+    shutil.copytree(staged["inputs"], inputs)
+    edited = tmp_path / "edited.csv"
+    shutil.copy(inputs / "a_bundle" / WORKS, edited)
+    _rewrite(
+        edited, lambda rows: [[r[0], r[1] + " (v2)", *r[2:]] if i % 7 == 3 else r for i, r in enumerate(rows)]
+    )
+    dbs, news, held = {}, {}, {}
+    chunks: list[StagedChunk] = []
+    for name in ("one", "two"):
+        db = dbs[name] = tmp_path / f"{name}.duckdb"
+        shutil.copy(staged["inputs"] / "a_bundle" / WORKS, inputs / "a_bundle" / WORKS)
+        _stage(inputs / "a_bundle", db, tmp_path / f"r0-{name}.jsonl", Workers(1), "run:first")
+        shutil.copy(edited, inputs / "a_bundle" / WORKS)
+        held[name] = len(_tables(db)["records"])
+        sink = pipeline.RejectSink(str(tmp_path / f"r1-{name}.jsonl"))
+        with StageStore(db) as st:
+            workers = (
+                Workers(1)
+                if name == "one"
+                else Workers(2, chunk=CHUNK, min_chunks=1, known=st.known_keys_file)
+            )
+            st.begin_run("run:second", [str(inputs)], None)
+            summary = pipeline.LoadSummary(run_id="run:second")
+            units = [(str(inputs), iter_units([inputs], chunk=CHUNK))]
+            with workers:
+
+                def noted(items: Any) -> Any:
+                    for it in items:
+                        if isinstance(it, StagedChunk):
+                            chunks.append(it)
+                        yield it
+
+                counts = st.stage(
+                    "run:second", noted(pipeline.counted_records(units, summary, sink, None, workers))
+                )
+        sink.close()
+        news[name] = counts.new
+    # the new records: the edited works (every 7th of 3,000) and everything of the other two inputs
+    assert news["two"] == news["one"] == len(_tables(dbs["one"])["records"]) - held["one"]
+    # 429 works edited, one of them the work without a title (line 11), which now loads
+    assert len(_tables(dbs["one"])["records"]) == len(_tables(staged["one"]["db"])["records"]) + 429
+    assert _tables(dbs["two"]) == _tables(dbs["one"])  # same rows, same order
+    first_bundle = [c for c in chunks if c.made is not None]  # a_bundle's chunks: most records held
+    assert sum(c.records for c in first_bundle) >= 2900
+    made = sum(len(c.made or []) for c in first_bundle)
+    assert made == 429  # rows built for the edited works only
+    assert sum(c.tables["records"].num_rows for c in first_bundle if "records" in c.tables) == made
+    assert any(c.made is None for c in chunks)  # c_merge: nothing held, every row built
+    assert not list(tmp_path.glob(".*known-*"))  # the keys file is gone with the workers
 
 
 def test_a_small_input_is_staged_in_this_process(tmp_path: Path) -> None:

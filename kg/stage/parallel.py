@@ -20,10 +20,13 @@ import signal
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from kg.errors import KGError
 from kg.models import Record, Reject
@@ -56,8 +59,32 @@ def _exit_with(sentinel: int) -> None:
     os._exit(1)
 
 
-def stage_chunk(run_id: str, chunk: BundleChunk) -> StagedChunk:
-    """A worker's job: a chunk's records and rejects, as StagedChunk (what StageStore._stage_chunk would stage)."""
+# the known-keys file a worker has open (path, memory-mapped array): one per load
+_known: tuple[str, np.ndarray] | None = None
+
+
+def _known_keys(path: str) -> np.ndarray:
+    global _known
+    if _known is None or _known[0] != path:
+        _known = (path, np.load(path, mmap_mode="r", allow_pickle=False))
+    return _known[1]
+
+
+def _not_known(keys: list[str], known_path: str | None) -> list[str] | None:
+    """The keys not in the store's known-keys file (StageStore.known_keys_file), in order; None for all."""
+    if known_path is None or not keys:
+        return None
+    known = _known_keys(known_path)
+    k = np.asarray(keys, dtype=np.bytes_)
+    at = np.minimum(np.searchsorted(known, k), len(known) - 1)
+    seen = known[at] == k
+    return None if not seen.any() else [key for key, s in zip(keys, seen.tolist(), strict=True) if not s]
+
+
+def stage_chunk(run_id: str, chunk: BundleChunk, known_path: str | None = None) -> StagedChunk:
+    """A worker's job: a chunk's records and rejects, as StagedChunk (what StageStore._stage_chunk would stage).
+    With known_path, the rows of records the store held when the load began are left out (the store skips them:
+    a reload costs the records and their keys, not their rows)."""
     cpu = time.process_time()
     gc.disable()  # as StageStore.stage: records make no cycles, and the collector would rescan them all
     try:
@@ -69,10 +96,12 @@ def stage_chunk(run_id: str, chunk: BundleChunk) -> StagedChunk:
             else:
                 recs.append(it)
         rows = keyed_rows(run_id, recs)
-        tables = stage_tables(list(rows.values()))
+        made = _not_known(list(rows), known_path)
+        tables = stage_tables(list(rows.values()) if made is None else [rows[k] for k in made])
         sources: Counter[str] = Counter(str(r.prov.source) for r in recs)
         return StagedChunk(
             keys=list(rows),
+            made=made,
             tables=tables,
             records=len(recs),
             rejects=rejects,
@@ -88,10 +117,20 @@ def stage_chunk(run_id: str, chunk: BundleChunk) -> StagedChunk:
 class Workers:
     """A pool of staging processes, started when an input first needs it and stopped on close()."""
 
-    def __init__(self, workers: int, *, chunk: int = CHUNK_WORKS, min_chunks: int = MIN_CHUNKS) -> None:
+    def __init__(
+        self,
+        workers: int,
+        *,
+        chunk: int = CHUNK_WORKS,
+        min_chunks: int = MIN_CHUNKS,
+        known: Callable[[], Path | None] | None = None,
+    ) -> None:
         self.workers = workers
         self.chunk = chunk  # the chunk size the units were cut to (kg.sources.parsers.iter_units)
         self.min_chunks = min_chunks
+        # makes the store's known-keys file (StageStore.known_keys_file) when the pool starts; deleted on close
+        self._make_known = known
+        self._known: Path | None = None
         self._pool: ProcessPoolExecutor | None = None
         self.used = False  # whether any chunk went to a worker (for the summary and the tests)
 
@@ -105,6 +144,9 @@ class Workers:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        if self._known is not None:
+            self._known.unlink(missing_ok=True)
+            self._known = None
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -116,6 +158,8 @@ class Workers:
                 max_workers=self.workers, mp_context=ctx, initializer=_init_worker
             )
             self.used = True
+            if self._make_known is not None:
+                self._known = self._make_known()
         return self._pool
 
     def staged(self, units: Iterable[Unit], run_id: str) -> Iterator[Record | Reject | StagedChunk]:
@@ -163,7 +207,8 @@ class Workers:
     def _submit(self, chunk: BundleChunk, run_id: str) -> Future[StagedChunk]:
         assert self._pool is not None
         try:
-            return self._pool.submit(stage_chunk, run_id, chunk)
+            known = str(self._known) if self._known is not None else None
+            return self._pool.submit(stage_chunk, run_id, chunk, known)
         except BrokenProcessPool as e:
             raise _died(e) from None
 

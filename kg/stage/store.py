@@ -17,6 +17,7 @@ import gc
 import hashlib
 import os
 import re
+import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from kg.errors import InputError, KGError
@@ -345,6 +347,19 @@ class StageStore:
         finally:
             self.con.unregister("_chunk_keys")
 
+    def known_keys_file(self) -> Path | None:
+        """The keys of every record the store holds, sorted, as a NumPy bytes array in a file next to the store
+        (None when it holds none): staging workers read it (memory-mapped) to leave out the rows of records seen
+        before, which the store would skip anyway. The caller deletes the file."""
+        keys = self.con.sql("SELECT rec FROM records").to_arrow_table().column("rec")
+        if not len(keys):
+            return None
+        arr = np.sort(np.asarray(keys.to_numpy(zero_copy_only=False), dtype=np.bytes_))
+        fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.known-", suffix=".npy", dir=self.path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            np.save(fh, arr, allow_pickle=False)
+        return Path(name)
+
     def _commit_staged(self, group: list[StagedChunk], counts: StageCounts) -> None:
         """Chunks staged by worker processes, in input order, in one transaction: exactly the rows _stage_chunk
         would have added for their records (a record seen before, in the store or earlier in the group, adds
@@ -360,7 +375,13 @@ class StageStore:
                 keep = [k for k in c.keys if k not in taken]
                 taken.update(keep)
                 fresh += len(keep)
-                tables = c.tables if len(keep) == len(c.keys) else _only(c.tables, set(keep))
+                made = c.keys if c.made is None else c.made
+                if c.made is not None and (lost := set(keep).difference(made)):
+                    # the store lost records since the load began: never, records are only ever added
+                    raise KGError(
+                        f"a staging worker left out records the store does not hold: {sorted(lost)[:3]}"
+                    )
+                tables = c.tables if len(keep) == len(made) else _only(c.tables, set(keep))
                 for name, tbl in tables.items():
                     if tbl.num_rows:
                         parts.setdefault(name, []).append(tbl)
@@ -410,6 +431,9 @@ class StagedChunk:
     records: int
     rejects: list[Reject]
     sources: dict[str, int]  # records per source
+    # the keys whose rows are in `tables`, when not all of them: a worker leaves out the records the store held
+    # when the load began (kg.stage.parallel), which the store would skip anyway
+    made: list[str] | None = None
     # what making it cost the process that made it (the benchmarks report them): CPU seconds, peak memory so far
     cpu_seconds: float = 0.0
     peak_rss_mb: float = 0.0
@@ -475,7 +499,9 @@ def _arrow(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table | None:
 
 def _only(tables: dict[str, pa.Table], keep: set[str]) -> dict[str, pa.Table]:
     """The rows of the records in `keep` (by `rec`, or the record part of `wrec`: "<rec>" or "<rec>/<i>")."""
-    out = {}
+    out: dict[str, pa.Table] = {}
+    if not keep:
+        return out
     for name, tbl in tables.items():
         col = tbl.column("wrec" if "wrec" in tbl.column_names else "rec").to_pylist()
         mask = pa.array([str(v).split("/", 1)[0] in keep for v in col], pa.bool_())
