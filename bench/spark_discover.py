@@ -12,6 +12,7 @@ synthetic topics and institutions as bench.discover_scale builds them).
 
     python -m bench.spark_discover [--datasets grqc,dblp,synth] [--synth-works 100000] [--workers 2]
         [--scaling-workers 1]   # also Spark local[1] on DBLP, for the workers paragraph of BENCHMARKS.md
+        [--sample 20000]        # rank that many random researchers of the whole graph (the 1M-work graph)
 
 Results: bench/results/spark_discover.json.
 """
@@ -56,11 +57,15 @@ def dataset(name: str, synth_works: int) -> tuple[linkpred.EdgeList, dict[str, A
     raise SystemExit(f"unknown dataset {name!r}: grqc, dblp or synth")
 
 
-def child(engine: str, name: str, synth_works: int, workers: int, out: Path) -> None:
-    """One engine on one dataset; prints a JSON line with its timings and saves the suggestions to out (.npz)."""
+def child(engine: str, name: str, synth_works: int, workers: int, out: Path, sample: int = 0) -> None:
+    """One engine on one dataset; prints a JSON line with its timings and saves the suggestions to out (.npz).
+    sample: rank only this many researchers (the same random ones for both engines) on the whole graph."""
     t0 = time.monotonic()
     edges, info = dataset(name, synth_works)
     sources = np.arange(edges.n, dtype=np.int64)
+    if 0 < sample < edges.n:
+        sources = np.sort(np.random.default_rng(3).choice(edges.n, sample, replace=False))
+    info = {**info, "sources": len(sources)}
     p = linkpred.Params()
     built = time.monotonic()
     rows: list[tuple[int, int, int, float]] = []
@@ -106,9 +111,12 @@ def _tree_rss_mb(pid: int) -> float:
     return total
 
 
-def run_child(engine: str, name: str, synth_works: int, workers: int, out: Path) -> dict[str, Any]:
+def run_child(
+    engine: str, name: str, synth_works: int, workers: int, out: Path, sample: int = 0
+) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "bench.spark_discover", "--child", engine, "--datasets", name,
-           "--synth-works", str(synth_works), "--workers", str(workers), "--out", str(out)]  # fmt: skip
+           "--synth-works", str(synth_works), "--workers", str(workers), "--out", str(out),
+           "--sample", str(sample)]  # fmt: skip
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = [0.0]
@@ -141,20 +149,28 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--synth-works", type=int, default=100_000)
     ap.add_argument("--workers", type=int, default=2, help="Spark local[N]")
     ap.add_argument("--scaling-workers", default="", help="also these local[N] on DBLP, e.g. 1")
+    ap.add_argument(
+        "--sample",
+        type=int,
+        default=0,
+        help="rank only this many random researchers of each graph (both engines the same), e.g. 20000 at 1M",
+    )
     ap.add_argument("--child", choices=["embedded", "spark"], help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
-        child(a.child, a.datasets, a.synth_works, a.workers, a.out)
+        child(a.child, a.datasets, a.synth_works, a.workers, a.out, a.sample)
         return
     tmp = Path(tempfile.mkdtemp(prefix="bench-spark-discover-"))
     for name in a.datasets.split(","):
-        key = f"synth-{a.synth_works}" if name == "synth" else name
+        key = (f"synth-{a.synth_works}" if name == "synth" else name) + (
+            f"-sample{a.sample}" if a.sample else ""
+        )
         common.log(f"{key}: embedded")
-        emb = run_child("embedded", name, a.synth_works, a.workers, tmp / f"{name}-embedded.npz")
+        emb = run_child("embedded", name, a.synth_works, a.workers, tmp / f"{name}-embedded.npz", a.sample)
         common.log(f"{key}: {emb}")
         common.log(f"{key}: spark local[{a.workers}]")
-        spk = run_child("spark", name, a.synth_works, a.workers, tmp / f"{name}-spark.npz")
+        spk = run_child("spark", name, a.synth_works, a.workers, tmp / f"{name}-spark.npz", a.sample)
         common.log(f"{key}: {spk}")
         entry: dict[str, Any] = {
             "embedded": emb,
