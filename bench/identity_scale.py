@@ -37,6 +37,7 @@ class CountingModel:
         self.threshold = model.threshold
         self.linkage = model.linkage
         self.group = model.group
+        self.floor = model.floor  # the guarded linkage's floor
         self.pairs = 0
         self.calls = 0
 
