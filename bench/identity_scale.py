@@ -138,6 +138,7 @@ def run(
             "linkage": meta.get("linkage"),
             "threshold": meta.get("threshold"),
             "group_threshold": meta.get("group", {}).get("threshold"),
+            "floor": meta.get("floor"),
         },
         **(
             {"against_hidden_ids": {"people": len(set(truth.values())), **scores(predicted, truth)}}
