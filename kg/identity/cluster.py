@@ -1,6 +1,6 @@
 """Researcher clustering of one name block: strong ids and curated decisions as constraints, the pairwise model's
-probabilities between the rest, average-linkage agglomerative clustering cut at the threshold chosen by
-cross-validation, a confidence per slot and human-readable evidence per researcher.
+probabilities between the rest, agglomerative clustering over them (the model's linkage: average, single, guarded
+single or two-step) cut at the threshold chosen by cross-validation, a confidence per slot and human-readable evidence per researcher.
 
 Constraints, in order: a curated SAME_AS joins its slots (only a curated NOT_SAME_AS and the one-paper rule stop it);
 the same strong id (ORCID, OpenAlex author, profile, a source's own author id) joins its slots; nothing ever joins two
