@@ -1,6 +1,7 @@
 """Researcher clustering of one name block: strong ids and curated decisions as constraints, the pairwise model's
 probabilities between the rest, agglomerative clustering over them (the model's linkage: average, single, guarded
-single or two-step) cut at the threshold chosen by cross-validation, a confidence per slot and human-readable evidence per researcher.
+single or two-step) cut at the threshold chosen by cross-validation, a confidence per slot and human-readable
+evidence per researcher.
 
 Constraints, in order: a curated SAME_AS joins its slots (only a curated NOT_SAME_AS and the one-paper rule stop it);
 the same strong id (ORCID, OpenAlex author, profile, a source's own author id) joins its slots; nothing ever joins two
@@ -274,8 +275,8 @@ def _agglomerate(
 
     `floor` is a cluster-level check on single linkage: two groups join only while the mean probability of the
     pairs scored between them also reaches it, so one strong pair cannot chain two people's groups into one (on
-    the development set, single linkage alone grew one "Jing Zhang" of 23 papers into a researcher of 134 holding
-    dozens of people). A pair refused by the floor is looked at again when either group changes."""
+    the development set, single linkage alone grew one "Jing Zhang" of 23 papers into a researcher of 134 slots
+    holding many people). A pair refused by the floor is looked at again when either group changes."""
     version = [0] * len(order)
     heap: list[tuple[float, int, int, int, int]] = []
 
