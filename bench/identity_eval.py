@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 from kg.identity import block_key, block_keys, cluster_block, labeled, name_key  # noqa: E402
 from kg.identity import train as training  # noqa: E402
 from kg.identity.model import default_model  # noqa: E402
-from kg.identity.scores import errors, scores  # noqa: E402
+from kg.identity.scores import bcubed_losses, errors, scores  # noqa: E402
 from kg.models import WorkRecord  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data"
@@ -108,6 +108,7 @@ def cv_eval(log: Any = print) -> dict[str, Any]:
     }
     for ls in (arn, oa):
         names = {c.key: c.slot.name for c in ls.contexts}
+        blocks_of_keys = {k: block_key(n) for k, n in names.items()}
         out[ls.name] = {
             "labeled_mentions": len(ls.truth),
             "people": len(set(ls.truth.values())),
@@ -116,6 +117,19 @@ def cv_eval(log: Any = print) -> dict[str, Any]:
             "errors": errors(chosen, ls.truth, names),
             "nested_errors": {
                 family: errors(n["predicted"], ls.truth, names) for family, n in cv["nested"].items()
+            },
+            # B-cubed lost to wrong merges and to wrong splits, by name block: the nested clusterings and the
+            # shipped setting's (out of fold)
+            "bcubed_losses": {
+                **{
+                    f"nested {family}": bcubed_losses(n["predicted"], ls.truth, blocks_of_keys)
+                    for family, n in cv["nested"].items()
+                },
+                **(
+                    {f"shipped {shipped}": bcubed_losses(cv["predicted"][parse], ls.truth, blocks_of_keys)}
+                    if (parse := training.parse_config(shipped)) in cv["predicted"]
+                    else {}
+                ),
             },
             "blocking": blocking_recall(ls),
         }
@@ -127,6 +141,8 @@ def _shipped_config() -> tuple[Any, ...]:
     meta = default_model().meta
     if meta.get("linkage") == "two-step":
         return ("two-step", float(meta["threshold"]), float(meta["group"]["threshold"]))
+    if meta.get("linkage") == "guarded":
+        return ("guarded", float(meta["threshold"]), float(meta["floor"]))
     return (meta.get("linkage", "average"), float(meta["threshold"]))
 
 

@@ -37,6 +37,7 @@ class CountingModel:
         self.threshold = model.threshold
         self.linkage = model.linkage
         self.group = model.group
+        self.floor = model.floor  # the guarded linkage's floor
         self.pairs = 0
         self.calls = 0
 
@@ -137,6 +138,7 @@ def run(
             "linkage": meta.get("linkage"),
             "threshold": meta.get("threshold"),
             "group_threshold": meta.get("group", {}).get("threshold"),
+            "floor": meta.get("floor"),
         },
         **(
             {"against_hidden_ids": {"people": len(set(truth.values())), **scores(predicted, truth)}}

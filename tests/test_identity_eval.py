@@ -33,7 +33,7 @@ def test_benchmark_scores_the_fixture_against_the_hidden_openalex_ids(tmp_path: 
     assert shipped["labeled_mentions"] == 9
     # Maria Garcia of W901+W902 (shared co-author John Smith, same journal, "graphs for testing identity") is not the
     # soil scientist of W903; John Smith / J. Smith of W901, W902, W904 is one person. Li Wei of W902 and W904 is
-    # one person too, but the shipped model (single linkage at 0.9: precise) keeps the two apart: one shared
+    # one person too, but the shipped model (guarded single linkage at 0.9: precise) keeps the two apart: one shared
     # co-author written "John Smith" and "J. Smith" is not enough for it. That is the one error.
     assert shipped["model"]["pairwise"] == {
         "mentions": 9,

@@ -62,7 +62,7 @@ def test_the_held_out_folds_labels_never_choose_its_setting(small_rounds: None) 
     blocks = _labeled_blocks(random.Random(7))
     cv = _cv(blocks)
     nested = cv["nested"]
-    assert isinstance(nested, dict) and set(nested) == {"any", "one-step"}
+    assert isinstance(nested, dict) and set(nested) == {"any", "one-step", "any-unguarded"}
     fold_of = cv["fold_of_group"]
     assert isinstance(fold_of, dict)
     # scramble the labels of fold 0's blocks only: the figures of every setting on fold 0 change, the settings
@@ -80,7 +80,7 @@ def test_the_held_out_folds_labels_never_choose_its_setting(small_rounds: None) 
     again = _cv(scrambled)
     assert again["by_threshold"] != cv["by_threshold"]
     held_out = {k for b in blocks if fold_of[b.group] == 0 for k in b.truth}
-    for family in ("any", "one-step"):
+    for family in ("any", "one-step", "any-unguarded"):
         before, after = nested[family], again["nested"][family]  # type: ignore[index]
         assert after["chosen_by_fold"][0] == before["chosen_by_fold"][0]
         assert {k: after["predicted"][k] for k in held_out} == {k: before["predicted"][k] for k in held_out}
@@ -93,11 +93,13 @@ def test_nested_clusters_are_each_folds_chosen_setting_out_of_fold(small_rounds:
     fold_of = cv["fold_of_group"]
     predicted = cv["predicted"]
     assert isinstance(fold_of, dict) and isinstance(predicted, dict)
-    for family in ("any", "one-step"):
+    for family in ("any", "one-step", "any-unguarded"):
         n = cv["nested"][family]  # type: ignore[index]
         assert len(n["chosen_by_fold"]) == training.FOLDS
         if family == "one-step":
             assert not any(c.startswith("two-step") for c in n["chosen_by_fold"])
+        if family == "any-unguarded":
+            assert not any(c.startswith("guarded") for c in n["chosen_by_fold"])
         for b in blocks:
             setting = training.parse_config(n["chosen_by_fold"][fold_of[b.group]])
             for k in b.truth:

@@ -126,7 +126,8 @@ def train_cmd(
     linkage: Annotated[
         str | None,
         typer.Option(
-            "--linkage", help="average | single | two-step: skip the cross-validation, use this linkage"
+            "--linkage",
+            help="average | single | guarded | two-step: skip the cross-validation, use this linkage",
         ),
     ] = None,
     threshold: Annotated[
@@ -144,6 +145,15 @@ def train_cmd(
             "--group-threshold", min=0.0, max=1.0, help="with --linkage two-step: the group model's threshold"
         ),
     ] = None,
+    floor: Annotated[
+        float | None,
+        typer.Option(
+            "--floor",
+            min=0.0,
+            max=1.0,
+            help="with --linkage guarded: the mean pair probability two groups must also reach to join",
+        ),
+    ] = None,
 ) -> None:
     """Train the pairwise disambiguation model on the labeled data in ../shared/data (the arnetminer development
     set and OpenAlex works with their author ids as the truth), choose the linkage and threshold by 5-fold
@@ -156,13 +166,24 @@ def train_cmd(
 
     if not (labeled.shared_data_dir() / "identity" / "arnetminer-dev").is_dir():
         raise InputError(f"no labeled data at {labeled.shared_data_dir() / 'identity' / 'arnetminer-dev'}")
-    if (linkage is None) != (threshold is None) or linkage not in (None, "average", "single", "two-step"):
-        raise InputError("give --linkage (average, single or two-step) and --threshold together, or neither")
+    if (linkage is None) != (threshold is None) or linkage not in (
+        None,
+        "average",
+        "single",
+        "guarded",
+        "two-step",
+    ):
+        raise InputError(
+            "give --linkage (average, single, guarded or two-step) and --threshold together, or neither"
+        )
     if (linkage == "two-step") != (group_threshold is not None):
         raise InputError("give --group-threshold with --linkage two-step, and only then")
+    if (linkage == "guarded") != (floor is not None):
+        raise InputError("give --floor with --linkage guarded, and only then")
     config: tuple[Any, ...] | None = None
     if linkage is not None and threshold is not None:
-        config = (linkage, threshold) if group_threshold is None else (linkage, threshold, group_threshold)
+        extra = group_threshold if group_threshold is not None else floor
+        config = (linkage, threshold) if extra is None else (linkage, threshold, extra)
     meta = train.train(
         Path(out) if out else train.MODEL_DIR,
         log=lambda line: console.print(line, markup=False),

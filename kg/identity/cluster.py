@@ -1,6 +1,7 @@
 """Researcher clustering of one name block: strong ids and curated decisions as constraints, the pairwise model's
-probabilities between the rest, average-linkage agglomerative clustering cut at the threshold chosen by
-cross-validation, a confidence per slot and human-readable evidence per researcher.
+probabilities between the rest, agglomerative clustering over them (the model's linkage: average, single, guarded
+single or two-step) cut at the threshold chosen by cross-validation, a confidence per slot and human-readable
+evidence per researcher.
 
 Constraints, in order: a curated SAME_AS joins its slots (only a curated NOT_SAME_AS and the one-paper rule stop it);
 the same strong id (ORCID, OpenAlex author, profile, a source's own author id) joins its slots; nothing ever joins two
@@ -265,11 +266,17 @@ def _agglomerate(
     threshold: float,
     how: str | None,
     label: str = "model",
+    floor: float = 0.0,
 ) -> None:
     """Join groups best link first (average or single linkage) while the link reaches the threshold and the
     constraints allow it; a join merges the two groups' links to the rest. `label` names the model in the
     evidence ("model": the pairwise model, whose best pair probability is quoted; "group model": the second step,
-    whose score for the two groups is quoted with the best pair between them)."""
+    whose score for the two groups is quoted with the best pair between them).
+
+    `floor` is a cluster-level check on single linkage: two groups join only while the mean probability of the
+    pairs scored between them also reaches it, so one strong pair cannot chain two people's groups into one (on
+    the development set, single linkage alone grew one "Jing Zhang" of 23 papers into a researcher of 134 slots
+    holding many people). A pair refused by the floor is looked at again when either group changes."""
     version = [0] * len(order)
     heap: list[tuple[float, int, int, int, int]] = []
 
@@ -288,7 +295,10 @@ def _agglomerate(
         _, ga, gb, va, vb = heapq.heappop(heap)
         if g.parent[ga] != ga or g.parent[gb] != gb or version[ga] != va or version[gb] != vb:
             continue
-        e = links[ga].pop(gb)
+        e = links[ga][gb]
+        if floor and e[0] / e[1] < floor:
+            continue  # kept in links: a later join of either group pushes it again with its new mean
+        links[ga].pop(gb)
         links[gb].pop(ga, None)
         if not g.allowed(ga, gb, check_strong=True):
             continue  # a cannot-link between them holds for every group either joins later too
@@ -434,9 +444,14 @@ def link_groups(
     how: str,
 ) -> None:
     """The model's step of cluster_block, on groups already joined by the constraints: average or single linkage
-    over the pair probabilities at the model's threshold; or "two-step": precise groups first (single linkage at
-    the model's threshold), then those groups joined by their pooled evidence (the model's group scorer), average
-    linkage over its scores at its own threshold."""
+    over the pair probabilities at the model's threshold; "guarded": single linkage whose every join also needs
+    the mean probability between the two groups to reach the model's `floor`; or "two-step": precise groups first
+    (single linkage at the model's threshold), then those groups joined by their pooled evidence (the model's group
+    scorer), average linkage over its scores at its own threshold."""
+    if how == "guarded":
+        floor = float(getattr(scorer, "floor", 0.0))
+        _agglomerate(g, order, _group_links(g, pairs, probs), scorer.threshold, "single", floor=floor)
+        return
     if how != "two-step":
         _agglomerate(g, order, _group_links(g, pairs, probs), scorer.threshold, how)
         return
@@ -463,7 +478,8 @@ def cluster_block(
     """Researchers for the slots of one name block: a function of the set of slots and decisions.
 
     `model` scores candidate pairs (default: the model shipped in the package, kg.identity.model); `linkage` is how
-    two groups' pair probabilities combine ("average" or "single", or "two-step": single linkage at the model's
+    two groups' pair probabilities combine ("average" or "single"; "guarded": single linkage under the model's
+    floor on the mean probability between two groups; or "two-step": single linkage at the model's
     threshold, then the model's group scorer joins those groups by their pooled evidence, average linkage at its
     own threshold; default: the model's own)."""
     order = sorted(slots, key=lambda c: (c.key, json.dumps(sorted(m.to_json() for m in c.slot.mentions))))

@@ -1,7 +1,8 @@
 """The pairwise model: the probability that two author slots of one name block are one person, from their pair
 features (kg.identity.features). A LightGBM booster shipped as a small text file inside the package
 (kg/identity/model/pairwise.txt, written by `kg identity train`), with the clustering linkage and threshold beside
-it (pairwise.json); with the "two-step" linkage, a second booster (group.txt) scores two groups of slots from their
+it (pairwise.json; with the "guarded" linkage, the floor on the mean probability between two groups); with the
+"two-step" linkage, a second booster (group.txt) scores two groups of slots from their
 pooled evidence (kg.identity.merge)."""
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class PairModel:
     linkage: str = "average"
     meta: dict[str, Any] = field(default_factory=dict)
     group: GroupModel | None = None
+    floor: float = 0.0  # "guarded" linkage: the mean pair probability two groups must reach to join
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         if features.shape[0] == 0:
@@ -95,6 +97,7 @@ def load(directory: Path | None = None) -> PairModel:
         linkage=meta.get("linkage", "average"),
         meta=meta,
         group=group,
+        floor=float(meta.get("floor", 0.0)),
     )
 
 

@@ -103,3 +103,41 @@ def errors(
             "largest": splits[:limit],
         },
     }
+
+
+def bcubed_losses(
+    predicted: Mapping[str, str], truth: Mapping[str, str], block: Mapping[str, str], limit: int = 10
+) -> dict[str, Any]:
+    """Where B-cubed F1 is lost, by type and by name block: each mention's precision loss (the share of its
+    predicted researcher that is other people: wrong merges) and recall loss (the share of its true person placed
+    elsewhere: wrong splits), summed per block and over all (1 - B-cubed precision and 1 - recall)."""
+    keys = [k for k in truth if k in predicted]
+    pred_sizes = Counter(predicted[k] for k in keys)
+    true_sizes = Counter(truth[k] for k in keys)
+    both = Counter((predicted[k], truth[k]) for k in keys)
+    by_block: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    n = len(keys) or 1
+    for k in keys:
+        o = both[(predicted[k], truth[k])]
+        row = by_block[block.get(k, "")]
+        row[0] += (1 - o / pred_sizes[predicted[k]]) / n
+        row[1] += (1 - o / true_sizes[truth[k]]) / n
+        row[2] += 1
+    people: dict[str, set[str]] = defaultdict(set)
+    for k in keys:
+        people[block.get(k, "")].add(truth[k])
+    largest = sorted(by_block.items(), key=lambda kv: (-(kv[1][0] + kv[1][1]), kv[0]))[:limit]
+    return {
+        "precision_loss_wrong_merges": round(sum(r[0] for r in by_block.values()), 4),
+        "recall_loss_wrong_splits": round(sum(r[1] for r in by_block.values()), 4),
+        "largest_blocks": [
+            {
+                "block": b,
+                "mentions": int(r[2]),
+                "people": len(people[b]),
+                "precision_loss": round(r[0], 4),
+                "recall_loss": round(r[1], 4),
+            }
+            for b, r in largest
+        ],
+    }
