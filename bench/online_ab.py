@@ -217,6 +217,7 @@ def main(argv: list[str] | None = None) -> None:
         Path(args.work) if keep else Path(tempfile.mkdtemp(prefix="kg-bench-online-", dir=common.data_dir()))
     )
     work.mkdir(parents=True, exist_ok=True)
+    work = work.resolve()  # the older revision runs from its own checkout
     result: dict[str, Any] = {"command": "python -m bench.online_ab " + " ".join(argv or sys.argv[1:])}
     before_src: Path | None = None
     try:
