@@ -155,3 +155,19 @@ def test_changed_and_deleted_rows_replace_what_written_held_once_at_the_end(tmp_
         assert counting.deletes == 1
         assert _written(store) == [("Researcher", "a", 3), ("Work", "a", 11), ("Work", "c", 12)]
         assert w._fresh == [] and w._replaced == []
+
+
+def test_deletions_are_the_keys_written_holds_that_the_resolved_table_lacks(tmp_path: Path) -> None:
+    from kg.write import changes
+
+    with StageStore(tmp_path / "s.duckdb") as store:
+        store.con.execute("INSERT INTO coauthor (src, dst) VALUES ('r1', 'r2'), ('r2', 'r3')")
+        sep = changes.SEP
+        store.con.execute(
+            "INSERT INTO written VALUES ('COAUTHOR', ?, 1), ('COAUTHOR', ?, 2), ('COAUTHOR', ?, 3), ('Work', ?, 4)",
+            [f"r1{sep}r2", f"r1{sep}r3", f"r3{sep}r2", f"r1{sep}r3"],
+        )
+        kind = next(k for k in changes.rel_kinds() if k.name == "COAUTHOR")
+        gone = sorted(k for b in changes.deletions(store, kind) for k in b.column("_key").to_pylist())
+        assert gone == [f"r1{sep}r3", f"r3{sep}r2"]  # another kind's key and the table's own pairs stay
+        assert changes.counts(store)["COAUTHOR"][1] == 2
