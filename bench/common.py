@@ -160,6 +160,7 @@ class Measured:
     returncode: int
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0  # user + system of the child (and its waited-for children)
 
 
 def run_measured(cmd: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Measured:
@@ -181,7 +182,9 @@ def run_measured(cmd: Sequence[str], env: dict[str, str] | None = None, cwd: Pat
     out_path.unlink(missing_ok=True)
     err_path.unlink(missing_ok=True)
     # ru_maxrss is in kilobytes on Linux
-    return Measured(seconds, usage.ru_maxrss / 1024, proc.returncode, stdout, stderr)
+    return Measured(
+        seconds, usage.ru_maxrss / 1024, proc.returncode, stdout, stderr, usage.ru_utime + usage.ru_stime
+    )
 
 
 def import_command(lib: Path, csv_dir: Path, report: Path, database: str, heap: str) -> list[str]:

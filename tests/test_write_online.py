@@ -1,14 +1,18 @@
-"""The online writer's pure parts (no database): reading ahead, the partition rounds."""
+"""The online writer's pure parts (no Neo4j): reading ahead, the partition rounds, recording what was written."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from kg.write.online import _rounds, read_ahead
+from kg.config import Settings
+from kg.stage.store import StageStore
+from kg.write.online import OnlineWriter, _rounds, read_ahead
 
 
 def test_read_ahead_yields_every_item_in_order() -> None:
@@ -74,3 +78,96 @@ def test_the_rounds_cover_every_cell_once_and_no_round_shares_a_partition(p: int
         for r in rounds:
             used = [x for a, b in r for x in ({a, b} if same_label else {("s", a), ("e", b)})]
             assert len(used) == len(set(used)), (p, same_label, r)
+
+
+# ---- the stage's record of what the graph holds (`written`) ------------------------------------------------------
+
+
+class _CountingCon:
+    """The stage's DuckDB connection, counting the statements that delete from `written`."""
+
+    def __init__(self, con: Any) -> None:
+        self._con = con
+        self.deletes = 0
+
+    def execute(self, sql: str, *args: Any, **kwargs: Any) -> Any:
+        if "DELETE FROM written" in sql:
+            self.deletes += 1
+        return self._con.execute(sql, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+def _writer(store: StageStore) -> OnlineWriter:
+    return OnlineWriter(
+        None,  # type: ignore[arg-type]  # recording in the stage never talks to Neo4j
+        store,
+        Settings(),
+        "run:test",
+        merge=frozenset(),
+        batch_size=10,
+        sessions=1,
+    )
+
+
+def _written(store: StageStore) -> list[tuple[str, str, int]]:
+    return [tuple(r) for r in store.con.execute("SELECT kind, key, h FROM written ORDER BY ALL").fetchall()]
+
+
+def test_rows_new_to_the_stage_are_recorded_without_deleting_from_written(tmp_path: Path) -> None:
+    # the DELETE scans the whole table (≈ 25M rows at 1M works) whatever the batch: new rows need none
+    with StageStore(tmp_path / "s.duckdb") as store:
+        store.con.execute("INSERT INTO written VALUES ('Work', 'w0', 1)")
+        counting = _CountingCon(store.con)
+        store.con = counting  # type: ignore[assignment]
+        w = _writer(store)
+        w._fresh = [("Work", f"w{i}", i * 10, True) for i in range(1, 4)]
+        w._flush(replaced=True)
+        assert counting.deletes == 0
+        assert _written(store) == [
+            ("Work", "w0", 1),
+            ("Work", "w1", 10),
+            ("Work", "w2", 20),
+            ("Work", "w3", 30),
+        ]
+
+
+def test_changed_and_deleted_rows_replace_what_written_held_once_at_the_end(tmp_path: Path) -> None:
+    with StageStore(tmp_path / "s.duckdb") as store:
+        store.con.execute(
+            "INSERT INTO written VALUES ('Work', 'a', 1), ('Work', 'b', 2), ('Researcher', 'a', 3)"
+        )
+        counting = _CountingCon(store.con)
+        store.con = counting  # type: ignore[assignment]
+        w = _writer(store)
+        w._replaced = [("Work", "a", 11, False), ("Work", "b", None, False)]  # a changed, b deleted
+        w._fresh = [("Work", "c", 12, True)]
+        w._flush(replaced=False)  # between batches: only the new row is recorded
+        assert counting.deletes == 0
+        assert _written(store) == [
+            ("Researcher", "a", 3),
+            ("Work", "a", 1),
+            ("Work", "b", 2),
+            ("Work", "c", 12),
+        ]
+        w._flush(replaced=True)  # the end of the write
+        assert counting.deletes == 1
+        assert _written(store) == [("Researcher", "a", 3), ("Work", "a", 11), ("Work", "c", 12)]
+        assert w._fresh == [] and w._replaced == []
+
+
+def test_deletions_are_the_keys_written_holds_that_the_resolved_table_lacks(tmp_path: Path) -> None:
+    from kg.write import changes
+
+    with StageStore(tmp_path / "s.duckdb") as store:
+        store.con.execute("INSERT INTO coauthor (src, dst) VALUES ('r1', 'r2'), ('r2', 'r3')")
+        sep = changes.SEP
+        store.con.execute(
+            "INSERT INTO written VALUES ('COAUTHOR', ?, 1), ('COAUTHOR', ?, 2), ('COAUTHOR', ?, 3), ('Work', ?, 4)",
+            [f"r1{sep}r2", f"r1{sep}r3", f"r3{sep}r2", f"r1{sep}r3"],
+        )
+        kind = next(k for k in changes.rel_kinds() if k.name == "COAUTHOR")
+        gone = sorted(k for b in changes.deletions(store, kind) for k in b.column("_key").to_pylist())
+        assert gone == [f"r1{sep}r3", f"r3{sep}r2"]  # another kind's key and the table's own pairs stay
+        assert changes.counts(store)["COAUTHOR"][1] == 2

@@ -67,9 +67,12 @@ def upserts(store: StageStore, kind: Kind) -> Iterator[pa.RecordBatch]:
 
 def deletions(store: StageStore, kind: Kind) -> Iterator[pa.RecordBatch]:
     """Keys the graph holds that the resolved table no longer has."""
+    # an explicit anti join: DuckDB ran the NOT EXISTS form 2.4-3x slower (COAUTHOR at 100k works: 0.9-1.2 s vs
+    # 0.37 s), and this query reads every row of the table on every load
     sql = f"""
         SELECT w.key AS _key FROM written w
-        WHERE w.kind = $kind AND NOT EXISTS (SELECT 1 FROM {kind.table} t WHERE {kind.key_sql} = w.key)
+        ANTI JOIN (SELECT {kind.key_sql} AS k FROM {kind.table} t) t ON t.k = w.key
+        WHERE w.kind = $kind
     """
     yield from store.con.cursor().sql(sql, params={"kind": kind.name}).to_arrow_reader(READ_BATCH)
 
@@ -84,8 +87,8 @@ def counts(store: StageStore) -> dict[str, tuple[int, int]]:
             [kind.name],
         )
         down = store.scalar(
-            f"SELECT count(*) FROM written w WHERE w.kind = ? AND NOT EXISTS "
-            f"(SELECT 1 FROM {kind.table} t WHERE {kind.key_sql} = w.key)",
+            f"SELECT count(*) FROM written w ANTI JOIN (SELECT {kind.key_sql} AS k FROM {kind.table} t) t "
+            "ON t.k = w.key WHERE w.kind = ?",
             [kind.name],
         )
         out[kind.name] = (int(up or 0), int(down or 0))

@@ -37,13 +37,19 @@ from kg.write.changes import SEP, Kind
 
 log = logging.getLogger(__name__)
 
-# One row to write: (the statement's row, its key in `written`, its hash; None for a deletion).
-Item = tuple[Any, str, int | None]
+# One row to write: (the statement's row, its key in `written`, its hash (None for a deletion), whether `written`
+# has no row for the key yet).
+Item = tuple[Any, str, int | None, bool]
+# A written row as the stage records it: (kind, key, hash or None for a deletion, whether `written` lacks the key).
+Confirmed = tuple[str, str, int | None, bool]
 
 RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)
 # Confirmed rows are recorded in the stage in batches this large (a crash between two flushes makes the next run
-# MERGE what it cannot prove was written).
+# MERGE what it cannot prove was written). Rows `written` lacks are appended; rows it holds (changed, deleted) must
+# first have their old row deleted, and that DELETE scans the whole table whatever the batch (≈ 4 s at the 25M rows
+# of a 1M-work graph, bench/write_bookkeeping.py), so those are recorded in far fewer, larger batches.
 FLUSH_ROWS = 100_000
+FLUSH_REPLACED_ROWS = 500_000
 # Types other jobs also write (topic assignment adds HAS_TOPIC): never CREATE them blindly.
 ALWAYS_MERGE = {"HAS_TOPIC", "Topic"}
 
@@ -100,7 +106,8 @@ class OnlineWriter:
         self.on_failure = on_failure
         self.sleep = sleep
         self.report = WriteReport()
-        self._confirmed: list[tuple[str, str, int | None]] = []  # (kind, key, hash or None for a deletion)
+        self._fresh: list[Confirmed] = []  # written rows whose key `written` lacks: appended
+        self._replaced: list[Confirmed] = []  # written rows whose key it holds, and deletions: replaced
 
     # ---- the whole write ------------------------------------------------------------------------------------
 
@@ -117,7 +124,7 @@ class OnlineWriter:
                 self._upsert(kind)
             for kind in rels:
                 self._upsert(kind)
-        self._flush()
+        self._flush(replaced=True)
         self.report.seconds = time.monotonic() - t0
         return self.report
 
@@ -137,11 +144,11 @@ class OnlineWriter:
                 for k in keys:
                     parts = k.split(SEP)
                     row = {"src": parts[0], "dst": parts[1], **({"source": parts[2]} if keyed else {})}
-                    items.append((row, k, None))
+                    items.append((row, k, None, False))
                 self._run_partitioned(kind, cypher, items, rel=True)
             else:
                 cypher = Statement.once(catalog.template("write/node_delete", label=kind.name))
-                self._run_nodes(kind, cypher, [(k, k, None) for k in keys], param="ids")
+                self._run_nodes(kind, cypher, [(k, k, None, False) for k in keys], param="ids")
             n += len(keys)
         if n:
             self.report.deleted[kind.name] = n
@@ -204,7 +211,7 @@ class OnlineWriter:
                         props["authoritative"] = bool(row.get("authoritative"))
                     item = {"id": row["id"], "props": props}
                 target = new_rows if create else changed_rows
-                target.append((item, row["_key"], int(row["_h"])))
+                target.append((item, row["_key"], int(row["_h"]), bool(row["_new"])))
             yield batch.num_rows, new_rows, changed_rows
 
     # ---- partitioned, parallel batches ----------------------------------------------------------------------
@@ -235,13 +242,14 @@ class OnlineWriter:
                     )
                 )
         for f in futures:
-            self._confirmed.extend(f.result())
-        if len(self._confirmed) >= FLUSH_ROWS:
-            self._flush()
+            for c in f.result():
+                (self._fresh if c[3] else self._replaced).append(c)
+        if len(self._fresh) >= FLUSH_ROWS or len(self._replaced) >= FLUSH_REPLACED_ROWS:
+            self._flush(replaced=len(self._replaced) >= FLUSH_REPLACED_ROWS)
 
     def _write_isolating(
         self, kind: Kind, cypher: Statement, items: list[Item], param: str
-    ) -> list[tuple[str, str, int | None]]:
+    ) -> list[Confirmed]:
         """Write a batch; if the database refuses it (not transiently), halve it down to the failing rows."""
         try:
             try:
@@ -264,7 +272,7 @@ class OnlineWriter:
             return self._write_isolating(kind, cypher, items[:half], param) + self._write_isolating(
                 kind, cypher, items[half:], param
             )
-        return [(kind.name, it[1], it[2]) for it in items]
+        return [(kind.name, it[1], it[2], it[3]) for it in items]
 
     def _write(self, cypher: Statement, rows: list[Any], param: str) -> None:
         delays = list(RETRY_DELAYS)
@@ -293,28 +301,39 @@ class OnlineWriter:
 
     # ---- the stage's memory of what the graph holds ---------------------------------------------------------
 
-    def _flush(self) -> None:
-        if not self._confirmed:
+    def _flush(self, *, replaced: bool) -> None:
+        """Record the confirmed rows `written` lacks (appended) and, with `replaced`, those it holds (their old
+        rows deleted first), in one stage transaction."""
+        fresh, self._fresh = self._fresh, []
+        old: list[Confirmed] = []
+        if replaced:
+            old, self._replaced = self._replaced, []
+        if not fresh and not old:
             return
-        rows = self._confirmed
-        self._confirmed = []
-        tbl = pa.table(
-            {
-                "kind": pa.array([r[0] for r in rows], type=pa.string()),
-                "key": pa.array([r[1] for r in rows], type=pa.string()),
-                "h": pa.array([r[2] for r in rows], type=pa.uint64()),
-            }
-        )
         con = self.store.con
         with self.store.transaction():
-            con.register("_confirmed", tbl)
-            try:
-                con.execute(
-                    "DELETE FROM written USING _confirmed c WHERE written.kind = c.kind AND written.key = c.key"
-                )
-                con.execute("INSERT INTO written SELECT kind, key, h FROM _confirmed WHERE h IS NOT NULL")
-            finally:
-                con.unregister("_confirmed")
+            for name, rows in (("_replaced", old), ("_fresh", fresh)):
+                if not rows:
+                    continue
+                con.register(name, _confirmed_table(rows))
+                try:
+                    if name == "_replaced":
+                        con.execute(
+                            "DELETE FROM written USING _replaced c WHERE written.kind = c.kind AND written.key = c.key"
+                        )
+                    con.execute(f"INSERT INTO written SELECT kind, key, h FROM {name} WHERE h IS NOT NULL")
+                finally:
+                    con.unregister(name)
+
+
+def _confirmed_table(rows: list[Confirmed]) -> pa.Table:
+    return pa.table(
+        {
+            "kind": pa.array([r[0] for r in rows], type=pa.string()),
+            "key": pa.array([r[1] for r in rows], type=pa.string()),
+            "h": pa.array([r[2] for r in rows], type=pa.uint64()),
+        }
+    )
 
 
 T = TypeVar("T")
