@@ -54,11 +54,14 @@ count(*), round(list_sum(list(1.0 / (ok.n - 1) ORDER BY coalesce(ok.year, -10000
 min(ok.year), max(ok.year), list_slice(list(ok.w ORDER BY coalesce(ok.year, -1000000) DESC, ok.w), 1, 5)
 """
 
+# every pair whose first researcher falls in partition $part of $parts (by hash): the aggregates keep each pair's
+# works as an ordered list, which DuckDB cannot spill to disk, so the table is built a partition at a time
 _ALL_PAIRS_SQL = f"""
 WITH ok AS (SELECT w, n, year FROM coauthor_work WHERE n IS NOT NULL),
 a AS (SELECT DISTINCT src AS r, dst AS w FROM authored WHERE dst IN (SELECT w FROM ok))
 SELECT a1.r, a2.r, {_PAIR_COLUMNS}
 FROM ok JOIN a a1 ON a1.w = ok.w JOIN a a2 ON a2.w = ok.w AND a1.r < a2.r
+WHERE hash(a1.r) % $parts = $part
 GROUP BY a1.r, a2.r
 """
 
@@ -118,7 +121,9 @@ def build_coauthor_table(store: StageStore, cap: int, mode: Mode = "auto") -> Co
             con.execute("DELETE FROM coauthor_basis")
             con.execute("INSERT INTO coauthor_basis " + _BASIS_SQL)
             con.execute("DELETE FROM coauthor")
-            con.execute("INSERT INTO coauthor " + _ALL_PAIRS_SQL)
+            parts = _partitions(store)
+            for part in range(parts):
+                con.execute("INSERT INTO coauthor " + _ALL_PAIRS_SQL, {"parts": parts, "part": part})
             con.execute(_BIG_TEAM_SQL.format(who=""))
         else:
             _apply_changes(store)
@@ -130,6 +135,13 @@ def build_coauthor_table(store: StageStore, cap: int, mode: Mode = "auto") -> Co
     return CoauthorBuild(
         pairs=pairs, whole=whole, changed_works=changed, recomputed=pairs if whole else recomputed
     )
+
+
+def _partitions(store: StageStore) -> int:
+    """How many partitions the whole build takes: as many as the (pair, work) rows its works make need to fit the
+    stage's memory limit (coauthor_work is already this build's)."""
+    rows = int(store.scalar("SELECT sum(n * (n - 1) // 2) FROM coauthor_work WHERE n IS NOT NULL") or 0)
+    return store.parts_for(rows)
 
 
 def _table_rows(store: StageStore) -> int:
