@@ -106,7 +106,7 @@ class Settings(NamedEnvFileSettings):
     # Memory DuckDB may use for the stage store's work (staging, resolve, COAUTHOR), e.g. "4GB"; past it, it spills
     # to <stage>.tmp/ (its cache of the store's pages shrinks, big joins and sorts go to disk). Empty: DuckDB's own
     # default, 80 % of RAM, which a 1M-work load filled (15.6 GB peak; BENCHMARKS.md, "#15 memory").
-    stage_memory_limit: str | None = "1GB"
+    stage_memory_limit: str | None = "512MB"
     # Processes that parse CSV bundles and build their stage rows while this one commits them (kg.stage.parallel);
     # None: one per core; 1: everything in this process. Inputs under 15,000 works are staged here whatever it is.
     stage_workers: int | None = Field(default=None, ge=1)
