@@ -13,6 +13,7 @@ from kg.derive.coauthor_table import _partitions, build_coauthor_table
 from kg.pipeline import open_stage
 from kg.resolve.engine import EmbeddedEngine
 from kg.sources.parsers.csv_bundle import parse_bundle
+from kg.stage import store
 from kg.stage.store import StageStore
 from kg.synth import SynthParams, generate
 
@@ -52,13 +53,20 @@ def _resolved(corpus: Path, stage: Path, memory_limit: str | None) -> tuple[dict
     return tables, parts
 
 
-def test_a_tiny_memory_limit_resolves_the_same_tables_a_partition_at_a_time(tmp_path: Path) -> None:
+def test_a_tiny_memory_limit_resolves_the_same_tables_a_partition_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a row's state taken as 20 times what it is, so that 3,000 works under 64 MB take several parts, as a million
+    # works do under the default limit
+    monkeypatch.setattr(store, "PART_BYTES_PER_ROW", 20_000)
     corpus = tmp_path / "corpus"
     generate(SynthParams(works=3000, seed=7), corpus)
     free, free_parts = _resolved(corpus, tmp_path / "free.duckdb", None)
-    tight, tight_parts = _resolved(corpus, tmp_path / "tight.duckdb", "32MB")
-    # without a limit the build is one statement; under 32 MB it is split, and gives the same rows
+    tight, tight_parts = _resolved(corpus, tmp_path / "tight.duckdb", "64MB")
+    # without a limit the build is one statement; under 64 MB it is split, and gives the same rows
     assert free_parts == 1 and tight_parts > 1
-    assert len(free["coauthor"]) > 10_000 and len(free["affiliated"]) > 1_000
+    assert len(free["coauthor"]) > 10_000 and len(free["affiliated"]) > 1_000, {
+        t: len(free[t]) for t in TABLES
+    }
     for t in TABLES:
         assert tight[t] == free[t], t

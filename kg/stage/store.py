@@ -44,6 +44,10 @@ def _memory_size(text: str) -> str:
     return f"{m.group(1)}{m.group(2)}"
 
 
+# Memory a row of a statement that cannot spill (list aggregates) holds while it runs, about, with room to spare: such
+# statements run in as many parts as the memory limit needs (StageStore.parts_for)
+PART_BYTES_PER_ROW = 1000
+
 # The tables. Lists are DuckDB lists; payloads are the records' own JSON (pydantic), validated again when resolved.
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -157,10 +161,10 @@ class StageStore:
         scale = 1024 if "i" in unit else 1000
         return int(float(m.group(1)) * scale ** "BKMGT".index(unit[0]))
 
-    def parts_for(self, rows: int, bytes_per_row: int = 1000) -> int:
+    def parts_for(self, rows: int) -> int:
         """How many parts a statement over `rows` input rows whose state stays in memory is run in, so that a
-        part's state (about `bytes_per_row` a row) fits in the memory limit."""
-        per_part = max(10_000, self.memory_budget() // bytes_per_row)
+        part's state (about PART_BYTES_PER_ROW a row) fits in the memory limit."""
+        per_part = max(1_000, self.memory_budget() // PART_BYTES_PER_ROW)
         return max(1, -(-rows // per_part))
 
     # ---- lifecycle ------------------------------------------------------------------------------------------
