@@ -156,15 +156,28 @@ def update_result(name: str, key: str, entry: dict[str, Any], extra: dict[str, A
 @dataclass
 class Measured:
     seconds: float
-    peak_rss_mb: float
+    peak_rss_mb: float  # the largest single process of the tree that was reaped (wait4's ru_maxrss)
     returncode: int
     stdout: str
     stderr: str
-    cpu_seconds: float = 0.0  # user + system of the child (and its waited-for children)
+    cpu_seconds: float = 0.0  # user + system of the command and every descendant it reaped
+    memory: dict[str, Any] | None = (
+        None  # with sample_every: bench.tree_memory's report (per process, per stage)
+    )
 
 
-def run_measured(cmd: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Measured:
-    """Run a command; its wall time and peak resident memory (the kernel's max RSS of the child, from wait4)."""
+def run_measured(
+    cmd: Sequence[str],
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    *,
+    sample_every: float | None = None,
+) -> Measured:
+    """Run a command; its wall time, CPU time and peak resident memory (the kernel's max RSS of the child and the
+    descendants it reaped, from wait4). With `sample_every`, the process tree is also sampled that often
+    (bench.tree_memory): the command's own peak apart from its children's, per step it prints on stderr."""
+    from bench.tree_memory import LastStep, TreeSampler
+
     # own temporary files: several benchmarks (or engineers) may run at once, and a shared name lost the output
     results_dir().mkdir(parents=True, exist_ok=True)
     with (
@@ -174,7 +187,12 @@ def run_measured(cmd: Sequence[str], env: dict[str, str] | None = None, cwd: Pat
         out_path, err_path = Path(out.name), Path(err.name)
         t0 = time.perf_counter()
         proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, env=env, cwd=cwd or REPO_ROOT)
-        _, status, usage = os.wait4(proc.pid, 0)
+        sampler = TreeSampler(proc.pid, sample_every, LastStep(err_path)).start() if sample_every else None
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            if sampler is not None:
+                sampler.stop()
         seconds = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     stdout = out_path.read_text(encoding="utf-8", errors="replace")
@@ -183,7 +201,13 @@ def run_measured(cmd: Sequence[str], env: dict[str, str] | None = None, cwd: Pat
     err_path.unlink(missing_ok=True)
     # ru_maxrss is in kilobytes on Linux
     return Measured(
-        seconds, usage.ru_maxrss / 1024, proc.returncode, stdout, stderr, usage.ru_utime + usage.ru_stime
+        seconds,
+        usage.ru_maxrss / 1024,
+        proc.returncode,
+        stdout,
+        stderr,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        memory=sampler.report() if sampler is not None else None,
     )
 
 

@@ -36,6 +36,8 @@ from kg.synth import SynthParams, generate
 
 DBLP_TSV = DEFAULT_SHARED_DATA / "coauthorship" / "hypergcn" / "dblp_author_paper.tsv"
 PLAIN_BATCH = 5000
+# how often a measured load's process tree is sampled (memory and CPU per process and per step)
+SAMPLE_EVERY = 0.25
 
 
 # ---- DBLP ----------------------------------------------------------------------------------------------------
@@ -113,7 +115,9 @@ def kg_load(
         env.update({"KG_LOCALDB_HOME": str(s.localdb_home), "KG_BOLT_PORT": str(s.bolt_port),
                     "KG_HTTP_PORT": str(s.http_port), "KG_HEAP_INITIAL": s.heap_initial, "KG_HEAP_MAX": s.heap_max,
                     "KG_PAGECACHE": s.pagecache})  # fmt: skip
-    m = common.run_measured(common.kg_cmd("load", "--no-derived", *extra, str(bundle)), env=env)
+    m = common.run_measured(
+        common.kg_cmd("load", "--no-derived", *extra, str(bundle)), env=env, sample_every=SAMPLE_EVERY
+    )
     if m.returncode not in (0, 3):
         raise RuntimeError(f"kg load failed ({m.returncode}): {(m.stderr or m.stdout).strip()[-600:]}")
 
@@ -123,7 +127,12 @@ def kg_load(
     bulk_parts = seconds_of("bulk write: ")
     return {
         "seconds": round(m.seconds, 2),
+        "cpu_seconds": round(m.cpu_seconds, 1),
+        # the largest single process among the loader and the children it reaped (the import JVM, staging
+        # workers), as wait4 gives it: the figure reported before #15's memory work
         "peak_rss_mb": round(m.peak_rss_mb, 1),
+        # the loader alone, its children by role, and both per step the loader printed (bench.tree_memory)
+        "memory": m.memory,
         "stages": seconds_of("stages: "),
         **({"bulk_write": bulk_parts} if bulk_parts else {}),
         "summary": _line(m.stdout, "load run "),
@@ -243,7 +252,12 @@ def import_alone(s: Settings, stage: Path, work: Path) -> dict[str, Any]:
     m = common.run_measured(cmd, env=env, cwd=home)
     if m.returncode != 0:
         raise RuntimeError(f"neo4j-admin import failed: {(m.stderr or m.stdout).strip()[-400:]}")
-    out = {"seconds": round(m.seconds, 2), "peak_rss_mb": round(m.peak_rss_mb, 1), "rows": report.rows}
+    out = {
+        "seconds": round(m.seconds, 2),
+        "cpu_seconds": round(m.cpu_seconds, 1),
+        "peak_rss_mb": round(m.peak_rss_mb, 1),
+        "rows": report.rows,
+    }
     shutil.rmtree(home, ignore_errors=True)
     shutil.rmtree(csv_dir, ignore_errors=True)
     return out

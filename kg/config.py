@@ -103,10 +103,10 @@ class Settings(NamedEnvFileSettings):
     derive_batch_size: int = 5000
     # The stage store (DuckDB file): by default one per Neo4j database, under .kg/stage/.
     stage_path: Path | None = None
-    # Memory DuckDB may use for the stage store's work (resolve, COAUTHOR), e.g. "4GB"; past it, it spills to
-    # <stage>.tmp/ where it can. None: DuckDB's own default (80 % of RAM). 100k works: loader peak 1.7 GB with 1GB,
-    # 3.0 GB without; but 1M works fail in resolve with 1GB (an operator that cannot spill), so it is not the default.
-    stage_memory_limit: str | None = None
+    # Memory DuckDB may use for the stage store's work (staging, resolve, COAUTHOR), e.g. "4GB"; past it, it spills
+    # to <stage>.tmp/ (its cache of the store's pages shrinks, big joins and sorts go to disk). Empty: DuckDB's own
+    # default, 80 % of RAM, which a 1M-work load filled (15.6 GB peak; BENCHMARKS.md, "#15 memory").
+    stage_memory_limit: str | None = "512MB"
     # Processes that parse CSV bundles and build their stage rows while this one commits them (kg.stage.parallel);
     # None: one per core; 1: everything in this process. Inputs under 15,000 works are staged here whatever it is.
     stage_workers: int | None = Field(default=None, ge=1)

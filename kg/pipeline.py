@@ -253,9 +253,18 @@ def _stage_and_resolve(
 
     t = time.monotonic()
     step("resolve works and researchers")
-    get_engine(s).resolve(st, on_progress=progress)
+    phase = [""]
+
+    def resolve_progress(name: str, done: int, total: int) -> None:
+        if name != phase[0]:  # each part of the resolve stage is a step of its own (what a log shows)
+            phase[0] = name
+            step(name)
+        progress(name, done, total)
+
+    get_engine(s).resolve(st, on_progress=resolve_progress)
     summary.stage_seconds["resolve"] = time.monotonic() - t
     t = time.monotonic()
+    step("build the COAUTHOR table")
     built = build_coauthor_table(st, s.coauthor_author_cap)
     summary.stage_seconds["coauthors"] = time.monotonic() - t
     log.info(

@@ -82,9 +82,12 @@ def _stage(
 
 
 def _tables(db: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every staged table's rows, each as many times as it is stored, in one order: the store keeps no insertion
+    order (StageStore: preserve_insertion_order off, so DuckDB may write a chunk's rows in parallel), and nothing
+    reads a table in storage order."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return {t: con.execute(f"SELECT * FROM {t}").fetchall() for t in STAGED_TABLES}
+        return {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in STAGED_TABLES}
     finally:
         con.close()
 

@@ -54,12 +54,23 @@ count(*), round(list_sum(list(1.0 / (ok.n - 1) ORDER BY coalesce(ok.year, -10000
 min(ok.year), max(ok.year), list_slice(list(ok.w ORDER BY coalesce(ok.year, -1000000) DESC, ok.w), 1, 5)
 """
 
-_ALL_PAIRS_SQL = f"""
+# every (pair, work) row of the works that make pairs, with the partition of the pair's first researcher (by hash),
+# sorted by partition so that reading one partition reads only its blocks; a plain table, which DuckDB spills
+_PAIR_ROWS_SQL = """
+CREATE OR REPLACE TEMP TABLE _coauthor_rows AS
 WITH ok AS (SELECT w, n, year FROM coauthor_work WHERE n IS NOT NULL),
 a AS (SELECT DISTINCT src AS r, dst AS w FROM authored WHERE dst IN (SELECT w FROM ok))
-SELECT a1.r, a2.r, {_PAIR_COLUMNS}
+SELECT hash(a1.r) % $parts AS part, a1.r AS r1, a2.r AS r2, ok.w, ok.n, ok.year
 FROM ok JOIN a a1 ON a1.w = ok.w JOIN a a2 ON a2.w = ok.w AND a1.r < a2.r
-GROUP BY a1.r, a2.r
+ORDER BY part
+"""
+
+# the pairs of one partition: the aggregates keep each pair's works as an ordered list, which DuckDB cannot spill
+# to disk, so the table is built a partition at a time
+_ALL_PAIRS_SQL = f"""
+SELECT ok.r1, ok.r2, {_PAIR_COLUMNS}
+FROM _coauthor_rows ok WHERE ok.part = $part
+GROUP BY ok.r1, ok.r2
 """
 
 # the pairs of _coauthor_pairs (x < y), from every work the two share
@@ -118,7 +129,11 @@ def build_coauthor_table(store: StageStore, cap: int, mode: Mode = "auto") -> Co
             con.execute("DELETE FROM coauthor_basis")
             con.execute("INSERT INTO coauthor_basis " + _BASIS_SQL)
             con.execute("DELETE FROM coauthor")
-            con.execute("INSERT INTO coauthor " + _ALL_PAIRS_SQL)
+            parts = _partitions(store)
+            con.execute(_PAIR_ROWS_SQL, {"parts": parts})
+            for part in range(parts):
+                con.execute("INSERT INTO coauthor " + _ALL_PAIRS_SQL, {"part": part})
+            con.execute("DROP TABLE _coauthor_rows")
             con.execute(_BIG_TEAM_SQL.format(who=""))
         else:
             _apply_changes(store)
@@ -130,6 +145,13 @@ def build_coauthor_table(store: StageStore, cap: int, mode: Mode = "auto") -> Co
     return CoauthorBuild(
         pairs=pairs, whole=whole, changed_works=changed, recomputed=pairs if whole else recomputed
     )
+
+
+def _partitions(store: StageStore) -> int:
+    """How many partitions the whole build takes: as many as the (pair, work) rows its works make need to fit the
+    stage's memory limit (coauthor_work is already this build's)."""
+    rows = int(store.scalar("SELECT sum(n * (n - 1) // 2) FROM coauthor_work WHERE n IS NOT NULL") or 0)
+    return store.parts_for(rows)
 
 
 def _table_rows(store: StageStore) -> int:

@@ -54,6 +54,8 @@ class EmbeddedEngine:
 
         report = ResolveReport()
         t = time.monotonic()
+        if on_progress:
+            on_progress("resolve works", 0, 0)
         w = resolve_works(
             store,
             (lambda d, n: on_progress("resolve works", d, n)) if on_progress else None,
@@ -81,6 +83,8 @@ def researchers_and_graph(
     from kg.resolve.researchers import resolve_researchers
 
     t = time.monotonic()
+    if on_progress:
+        on_progress("resolve researchers", 0, 0)
     stage_entities(store)
     r = resolve_researchers(
         store,
@@ -96,5 +100,7 @@ def researchers_and_graph(
     )
     report.seconds["researchers"] = time.monotonic() - t
     t = time.monotonic()
+    if on_progress:
+        on_progress("build the graph tables", 0, 0)
     build_graph_tables(store)
     report.seconds["graph"] = time.monotonic() - t

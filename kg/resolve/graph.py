@@ -151,22 +151,27 @@ def build_graph_tables(store: StageStore) -> None:
             """
         )
         con.execute("DELETE FROM affiliated")
-        con.execute(
+        _insert_by_parts(
+            store,
             """
             INSERT INTO affiliated
             SELECT cs.researcher, inst, list_sort(list_distinct(list(w.year) FILTER (WHERE w.year IS NOT NULL))),
                    'authorships', min(s.raw_affiliations[1]), first_refs(flatten(list(w.record_refs)))
             FROM cluster_slot cs JOIN slot s ON s.key = cs.slot_key AND s.work_id = cs.work_id
             JOIN work w ON w.id = s.work_id, unnest(s.institutions) AS u(inst)
+            WHERE hash(cs.researcher) % $parts = $part
             GROUP BY cs.researcher, inst
             UNION ALL
             SELECT t.researcher, p.institution, []::INTEGER[], p.source, min(p.raw_affiliation), first_refs(list(p.ref))
             FROM profile_affiliation_src p JOIN record_target t USING (rec)
+            WHERE hash(t.researcher) % $parts = $part
             GROUP BY t.researcher, p.institution, p.source
-            """
+            """,
+            int(store.scalar("SELECT sum(len(institutions)) FROM slot") or 0),
         )
         con.execute("DELETE FROM institution")
-        con.execute(
+        _insert_by_parts(
+            store,
             """
             INSERT INTO institution
             SELECT id,
@@ -176,8 +181,9 @@ def build_graph_tables(store: StageStore) -> None:
                    arg_max(country_code, (entity, rank, country_code)) FILTER (WHERE country_code IS NOT NULL),
                    arg_max(type, (entity, rank, type)) FILTER (WHERE type IS NOT NULL),
                    list_sort(list_distinct(list(source))), first_refs(list(record_ref))
-            FROM institution_src GROUP BY id
-            """
+            FROM institution_src WHERE hash(id) % $parts = $part GROUP BY id
+            """,
+            int(store.scalar("SELECT count(*) FROM institution_src") or 0),
         )
         con.execute("DELETE FROM topic")
         con.execute(
@@ -225,6 +231,16 @@ def build_graph_tables(store: StageStore) -> None:
             """
         )
         _decision_edges(store)
+
+
+def _insert_by_parts(store: StageStore, sql: str, rows: int) -> None:
+    """An INSERT … SELECT whose groups are split by a hash of their key ($part of $parts), run a part at a time,
+    as many parts as its `rows` input rows need to fit the memory limit (StageStore.parts_for). Its list aggregates
+    (lists of refs, sources, years) hold their state in memory, which DuckDB cannot spill; a part holds every row
+    of its groups, so the rows are those one statement gives."""
+    parts = store.parts_for(rows)
+    for part in range(parts):
+        store.con.execute(sql, {"parts": parts, "part": part})
 
 
 def _decision_edges(store: StageStore) -> None:

@@ -298,7 +298,9 @@ def resolve_researchers(
     modelled = [g for g in pending_groups if g not in simple]
     total = len(pending_groups)
     done = 0
-    for chunk in _chunked(sorted(simple), SIMPLE_GROUPS_PER_TX):
+    # their clusters' list aggregates stay in memory: as many chunks as the slots need to fit the memory limit
+    per_chunk = -(-len(simple) // store.parts_for(int(store.scalar("SELECT count(*) FROM slot") or 0)))
+    for chunk in _chunked(sorted(simple), max(1, min(SIMPLE_GROUPS_PER_TX, per_chunk))):
         report.slots += _cluster_simple(store, chunk, spelled)
         report.groups += len(chunk)
         done += len(chunk)
@@ -439,15 +441,23 @@ def _simple_groups(
                 """
             ).fetchall()
         }
-        spelled = con.execute(
-            f"""
-            SELECT s.block AS grp, s.strong[1] AS sid, {_KIND_SQL.format(x="s.strong[1]")} AS kind,
-                   list(s.name) AS slot_names, list_distinct(flatten(list(s.names))) AS spellings
-            FROM slot s WHERE s.block IN (SELECT grp FROM _pending_groups) AND len(s.strong) = 1
-            GROUP BY s.block, s.strong[1]
-            HAVING len(list_distinct(flatten(list(s.names)))) > 1
-            """
-        ).fetchall()
+        # list aggregates, held in memory: a hash partition of the blocks at a time, as the memory limit needs
+        parts = store.parts_for(int(store.scalar("SELECT count(*) FROM slot") or 0))
+        spelled = [
+            row
+            for part in range(parts)
+            for row in con.execute(
+                f"""
+                SELECT s.block AS grp, s.strong[1] AS sid, {_KIND_SQL.format(x="s.strong[1]")} AS kind,
+                       list(s.name) AS slot_names, list_distinct(flatten(list(s.names))) AS spellings
+                FROM slot s WHERE s.block IN (SELECT grp FROM _pending_groups) AND len(s.strong) = 1
+                  AND hash(s.block) % $parts = $part
+                GROUP BY s.block, s.strong[1]
+                HAVING len(list_distinct(flatten(list(s.names)))) > 1
+                """,
+                {"parts": parts, "part": part},
+            ).fetchall()
+        ]
     finally:
         con.unregister("_pending_groups")
         con.unregister("_alias_ids")

@@ -46,6 +46,10 @@ def _memory_size(text: str) -> str:
     return f"{m.group(1)}{m.group(2)}"
 
 
+# Memory a row of a statement that cannot spill (list aggregates) holds while it runs, about, with room to spare: such
+# statements run in as many parts as the memory limit needs (StageStore.parts_for)
+PART_BYTES_PER_ROW = 1000
+
 # The tables. Lists are DuckDB lists; payloads are the records' own JSON (pydantic), validated again when resolved.
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -121,6 +125,7 @@ class StageStore:
             raise InputError(f"cannot open the stage store {self.path}: {e}") from e
         # DuckDB uses every core by default; the machine also runs Neo4j
         self.con.execute(f"SET threads TO {max(1, min(4, os.cpu_count() or 1))}")
+        self._bound_memory()
         if memory_limit:
             try:
                 self.con.execute(f"SET memory_limit = '{_memory_size(memory_limit)}'")
@@ -138,6 +143,31 @@ class StageStore:
             if self.meta("stage_id") is None:
                 self.set_meta("stage_id", uuid.uuid4().hex)
                 self.set_meta("schema_version", SCHEMA_VERSION)
+
+    def _bound_memory(self) -> None:
+        """What keeps the process small besides the memory limit: spill files beside the store (under .kg/ by
+        default), no insertion order kept where a query does not ask for one (every query that needs an order
+        says ORDER BY), and freed memory handed back to the system soon rather than kept by the allocator."""
+        tmp = _sql_path(self.path.with_name(self.path.name + ".tmp"))
+        self.con.execute(f"SET temp_directory = '{tmp}'")
+        self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute("SET allocator_background_threads = true")
+
+    def memory_budget(self) -> int:
+        """DuckDB's memory limit in bytes (what a statement that cannot spill must fit in)."""
+        text = str(self.scalar("SELECT current_setting('memory_limit')") or "")
+        m = re.fullmatch(r"\s*([\d.]+)\s*([KMGT]?i?B|bytes)\s*", text)
+        if not m:
+            return 1 << 30
+        unit = m.group(2).replace("bytes", "B")
+        scale = 1024 if "i" in unit else 1000
+        return int(float(m.group(1)) * scale ** "BKMGT".index(unit[0]))
+
+    def parts_for(self, rows: int) -> int:
+        """How many parts a statement over `rows` input rows whose state stays in memory is run in, so that a
+        part's state (about PART_BYTES_PER_ROW a row) fits in the memory limit."""
+        per_part = max(1_000, self.memory_budget() // PART_BYTES_PER_ROW)
+        return max(1, -(-rows // per_part))
 
     # ---- lifecycle ------------------------------------------------------------------------------------------
 

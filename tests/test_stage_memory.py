@@ -1,0 +1,72 @@
+"""The stage store's memory bound (#15): a load's DuckDB gets a memory limit by default, spills beside the store, and
+a tiny limit still resolves a corpus to the same tables, its unspillable statements run a partition at a time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kg.config import Settings
+from kg.derive.coauthor_table import _partitions, build_coauthor_table
+from kg.pipeline import open_stage
+from kg.resolve.engine import EmbeddedEngine
+from kg.sources.parsers.csv_bundle import parse_bundle
+from kg.stage import store
+from kg.stage.store import StageStore
+from kg.synth import SynthParams, generate
+
+TABLES = ("work", "slot", "cluster_slot", "researcher", "institution", "authored", "affiliated", "coauthor")
+
+
+def _setting(st: StageStore, name: str) -> Any:
+    return st.scalar(f"SELECT current_setting('{name}')")
+
+
+def test_a_load_opens_its_stage_with_the_default_memory_limit_and_spills_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KG_STAGE_MEMORY_LIMIT", raising=False)
+    s = Settings()
+    assert s.stage_memory_limit == "512MB"
+    with open_stage(s, tmp_path / "stage.duckdb") as st:
+        assert _setting(st, "memory_limit") == "488.2 MiB"  # 512 MB in DuckDB's unit, not 80 % of the machine
+        assert _setting(st, "temp_directory") == str(tmp_path / "stage.duckdb.tmp")
+        assert _setting(st, "preserve_insertion_order") is False
+        assert st.memory_budget() == 511_914_803  # 488.2 MiB as DuckDB rounds it
+    # an empty KG_STAGE_MEMORY_LIMIT leaves DuckDB's own default
+    monkeypatch.setenv("KG_STAGE_MEMORY_LIMIT", "")
+    with open_stage(Settings(), tmp_path / "other.duckdb") as st:
+        assert st.memory_budget() > 511_914_803
+
+
+def _resolved(corpus: Path, stage: Path, memory_limit: str | None) -> tuple[dict[str, list[Any]], int]:
+    """Every resolved table (sorted rows) after staging, resolving and building COAUTHOR with this limit, and the
+    partitions the COAUTHOR build ran in."""
+    with StageStore(stage, memory_limit=memory_limit) as st:
+        st.stage("run:1", (r for r in parse_bundle(corpus) if not hasattr(r, "reason")))  # type: ignore[misc]
+        EmbeddedEngine().resolve(st)
+        build_coauthor_table(st, 25)
+        parts = _partitions(st)
+        tables = {t: sorted(st.con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in TABLES}
+    return tables, parts
+
+
+def test_a_tiny_memory_limit_resolves_the_same_tables_a_partition_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a row's state taken as 20 times what it is, so that 3,000 works under 64 MB take several parts, as a million
+    # works do under the default limit
+    monkeypatch.setattr(store, "PART_BYTES_PER_ROW", 20_000)
+    corpus = tmp_path / "corpus"
+    generate(SynthParams(works=3000, seed=7), corpus)
+    free, free_parts = _resolved(corpus, tmp_path / "free.duckdb", None)
+    tight, tight_parts = _resolved(corpus, tmp_path / "tight.duckdb", "64MB")
+    # without a limit the build is one statement; under 64 MB it is split, and gives the same rows
+    assert free_parts == 1 and tight_parts > 1
+    assert len(free["coauthor"]) > 10_000 and len(free["affiliated"]) > 1_000, {
+        t: len(free[t]) for t in TABLES
+    }
+    for t in TABLES:
+        assert tight[t] == free[t], t
