@@ -64,10 +64,11 @@ def fingerprint(s: Settings) -> dict[str, Any]:
         ]
         kinds += [("rel", name, catalog.template("bench/fingerprint_rels", type=name)) for name in REL_TABLES]
         for kind, name, cypher in kinds:
-            acc = 0
-            n = 0
-            with drv.session(database=s.neo4j_database) as session:
-                for rec in session.run(cypher):
+
+            def digest(tx: Any, kind: str = kind, cypher: str = cypher) -> tuple[int, int]:
+                acc = 0
+                n = 0
+                for rec in tx.run(cypher):  # streamed: the whole graph never sits in memory
                     props = {k: v for k, v in rec["props"].items() if k not in VOLATILE}
                     head = [rec["id"]] if kind == "node" else [rec["src"], rec["dst"]]
                     text = json.dumps([*head, props], sort_keys=True, default=str)
@@ -75,6 +76,9 @@ def fingerprint(s: Settings) -> dict[str, Any]:
                         1 << 64
                     )
                     n += 1
+                return n, acc
+
+            n, acc = graphdb.transaction(drv, digest, settings=s)
             out[name] = [n, f"{acc:016x}"]
     finally:
         drv.close()
