@@ -51,15 +51,15 @@ def record(store: StageStore, load: int, changed: float, *, old_way: bool) -> fl
     t = time.perf_counter()
     for i in range(load):
         if i < n_changed:
-            c: online.Confirmed = ("COAUTHOR", _key(i * 7), i, False)  # a key the table holds (see main)
+            c = online.Confirmed("COAUTHOR", _key(i * 7), i, False)  # a key the table holds (see main)
         else:
-            c = ("COAUTHOR", "new" + _key(i), i, True)
+            c = online.Confirmed("COAUTHOR", "new" + _key(i), i, True)
         if old_way:
-            w._replaced.append((c[0], c[1], c[2], False))
+            w._replaced.append(c._replace(unrecorded=False))
             if len(w._replaced) >= online.FLUSH_ROWS:
                 w._flush(replaced=True)
         else:
-            (w._fresh if c[3] else w._replaced).append(c)
+            (w._fresh if c.unrecorded else w._replaced).append(c)
             if len(w._fresh) >= online.FLUSH_ROWS or len(w._replaced) >= online.FLUSH_REPLACED_ROWS:
                 w._flush(replaced=len(w._replaced) >= online.FLUSH_REPLACED_ROWS)
     w._flush(replaced=True)

@@ -12,7 +12,7 @@ import pytest
 
 from kg.config import Settings
 from kg.stage.store import StageStore
-from kg.write.online import OnlineWriter, _rounds, read_ahead
+from kg.write.online import Confirmed, OnlineWriter, _rounds, read_ahead
 
 
 def test_read_ahead_yields_every_item_in_order() -> None:
@@ -122,7 +122,7 @@ def test_rows_new_to_the_stage_are_recorded_without_deleting_from_written(tmp_pa
         counting = _CountingCon(store.con)
         store.con = counting  # type: ignore[assignment]
         w = _writer(store)
-        w._fresh = [("Work", f"w{i}", i * 10, True) for i in range(1, 4)]
+        w._fresh = [Confirmed("Work", f"w{i}", i * 10, True) for i in range(1, 4)]
         w._flush(replaced=True)
         assert counting.deletes == 0
         assert _written(store) == [
@@ -141,8 +141,11 @@ def test_changed_and_deleted_rows_replace_what_written_held_once_at_the_end(tmp_
         counting = _CountingCon(store.con)
         store.con = counting  # type: ignore[assignment]
         w = _writer(store)
-        w._replaced = [("Work", "a", 11, False), ("Work", "b", None, False)]  # a changed, b deleted
-        w._fresh = [("Work", "c", 12, True)]
+        w._replaced = [
+            Confirmed("Work", "a", 11, False),
+            Confirmed("Work", "b", None, False),
+        ]  # a changed, b deleted
+        w._fresh = [Confirmed("Work", "c", 12, True)]
         w._flush(replaced=False)  # between batches: only the new row is recorded
         assert counting.deletes == 0
         assert _written(store) == [

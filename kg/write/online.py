@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import neo4j
 import pyarrow as pa
@@ -37,11 +37,24 @@ from kg.write.changes import SEP, Kind
 
 log = logging.getLogger(__name__)
 
-# One row to write: (the statement's row, its key in `written`, its hash (None for a deletion), whether `written`
-# has no row for the key yet).
-Item = tuple[Any, str, int | None, bool]
-# A written row as the stage records it: (kind, key, hash or None for a deletion, whether `written` lacks the key).
-Confirmed = tuple[str, str, int | None, bool]
+
+class Item(NamedTuple):
+    """One row to write."""
+
+    row: Any  # the statement's row
+    key: str  # its key in `written`
+    h: int | None  # its hash; None for a deletion
+    unrecorded: bool  # `written` has no row for the key yet (recording it is an append, not a replacement)
+
+
+class Confirmed(NamedTuple):
+    """A written row as the stage records it."""
+
+    kind: str
+    key: str
+    h: int | None
+    unrecorded: bool
+
 
 RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)
 # Confirmed rows are recorded in the stage in batches this large (a crash between two flushes makes the next run
@@ -144,11 +157,11 @@ class OnlineWriter:
                 for k in keys:
                     parts = k.split(SEP)
                     row = {"src": parts[0], "dst": parts[1], **({"source": parts[2]} if keyed else {})}
-                    items.append((row, k, None, False))
+                    items.append(Item(row, k, None, False))
                 self._run_partitioned(kind, cypher, items, rel=True)
             else:
                 cypher = Statement.once(catalog.template("write/node_delete", label=kind.name))
-                self._run_nodes(kind, cypher, [(k, k, None, False) for k in keys], param="ids")
+                self._run_nodes(kind, cypher, [Item(k, k, None, False) for k in keys], param="ids")
             n += len(keys)
         if n:
             self.report.deleted[kind.name] = n
@@ -211,7 +224,7 @@ class OnlineWriter:
                         props["authoritative"] = bool(row.get("authoritative"))
                     item = {"id": row["id"], "props": props}
                 target = new_rows if create else changed_rows
-                target.append((item, row["_key"], int(row["_h"]), bool(row["_new"])))
+                target.append(Item(item, row["_key"], int(row["_h"]), bool(row["_new"])))
             yield batch.num_rows, new_rows, changed_rows
 
     # ---- partitioned, parallel batches ----------------------------------------------------------------------
@@ -219,7 +232,7 @@ class OnlineWriter:
     def _run_nodes(self, kind: Kind, cypher: Statement, items: list[Item], *, param: str) -> None:
         parts: list[list[Item]] = [[] for _ in range(self.sessions)]
         for it in items:
-            parts[_bucket(it[1], self.sessions)].append(it)
+            parts[_bucket(it.key, self.sessions)].append(it)
         self._run_round(kind, cypher, parts, param)
 
     def _run_partitioned(self, kind: Kind, cypher: Statement, items: list[Item], *, rel: bool) -> None:
@@ -227,7 +240,7 @@ class OnlineWriter:
         grid: dict[tuple[int, int], list[Item]] = defaultdict(list)
         same_label = kind.start == kind.end
         for it in items:
-            a, b = _bucket(it[0]["src"], p), _bucket(it[0]["dst"], p)
+            a, b = _bucket(it.row["src"], p), _bucket(it.row["dst"], p)
             grid[(min(a, b), max(a, b)) if same_label else (a, b)].append(it)
         for cells in _rounds(p, same_label):
             self._run_round(kind, cypher, [grid.get(c, []) for c in cells], "rows")
@@ -243,7 +256,7 @@ class OnlineWriter:
                 )
         for f in futures:
             for c in f.result():
-                (self._fresh if c[3] else self._replaced).append(c)
+                (self._fresh if c.unrecorded else self._replaced).append(c)
         if len(self._fresh) >= FLUSH_ROWS or len(self._replaced) >= FLUSH_REPLACED_ROWS:
             self._flush(replaced=len(self._replaced) >= FLUSH_REPLACED_ROWS)
 
@@ -253,15 +266,15 @@ class OnlineWriter:
         """Write a batch; if the database refuses it (not transiently), halve it down to the failing rows."""
         try:
             try:
-                self._write(cypher, [it[0] for it in items], param)
+                self._write(cypher, [it.row for it in items], param)
             except ConstraintViolation:
                 if cypher.first == cypher.again:
                     raise
                 cypher = Statement.once(cypher.again)  # another writer created some of these nodes: MERGE
-                self._write(cypher, [it[0] for it in items], param)
+                self._write(cypher, [it.row for it in items], param)
         except QueryError as e:
             if len(items) == 1:
-                what = items[0][1].replace(SEP, " → ")
+                what = items[0].key.replace(SEP, " → ")
                 msg = f"{kind.name} {what}: not written: {e}"
                 log.warning(msg)
                 self.report.failed.append(msg)
@@ -272,7 +285,7 @@ class OnlineWriter:
             return self._write_isolating(kind, cypher, items[:half], param) + self._write_isolating(
                 kind, cypher, items[half:], param
             )
-        return [(kind.name, it[1], it[2], it[3]) for it in items]
+        return [Confirmed(kind.name, it.key, it.h, it.unrecorded) for it in items]
 
     def _write(self, cypher: Statement, rows: list[Any], param: str) -> None:
         delays = list(RETRY_DELAYS)
@@ -329,9 +342,9 @@ class OnlineWriter:
 def _confirmed_table(rows: list[Confirmed]) -> pa.Table:
     return pa.table(
         {
-            "kind": pa.array([r[0] for r in rows], type=pa.string()),
-            "key": pa.array([r[1] for r in rows], type=pa.string()),
-            "h": pa.array([r[2] for r in rows], type=pa.uint64()),
+            "kind": pa.array([r.kind for r in rows], type=pa.string()),
+            "key": pa.array([r.key for r in rows], type=pa.string()),
+            "h": pa.array([r.h for r in rows], type=pa.uint64()),
         }
     )
 
