@@ -320,3 +320,59 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "Z"
+
+
+# a script that stages at its top level, with no `if __name__ == "__main__":` guard
+_UNGUARDED = """
+import sys
+from kg import pipeline
+from kg.errors import KGError
+from kg.sources.parsers.read import iter_units
+from kg.stage.parallel import Workers
+from kg.stage.store import StageStore
+
+summary = pipeline.LoadSummary(run_id="run:unguarded")
+sink = pipeline.RejectSink(sys.argv[3])
+workers = Workers(2, chunk=50, min_chunks=1)
+try:
+    with StageStore(sys.argv[2]) as st, workers:
+        st.begin_run("run:unguarded", [], None)
+        sources = [(sys.argv[1], iter_units([sys.argv[1]], chunk=50))]
+        st.stage("run:unguarded", pipeline.counted_records(sources, summary, sink, None, workers))
+except KGError as e:
+    print(f"error: {e}", file=sys.stderr)
+    sys.exit(1)
+print("staged everything")
+"""
+
+
+def test_a_script_that_stages_without_a_main_guard_stops_with_one_line_instead_of_hanging(
+    tmp_path: Path,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    synth(SynthParams(works=300, seed=3), tmp_path / "b")
+    script = tmp_path / "unguarded.py"
+    script.write_text(_UNGUARDED, encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    # each worker runs the script again; before, its StageStore waited forever on the lock its parent held
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(script),
+            str(tmp_path / "b"),
+            str(tmp_path / "s.duckdb"),
+            str(tmp_path / "r.jsonl"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert proc.returncode == 1
+    assert "staged everything" not in proc.stdout
+    assert 'must keep its code under `if __name__ == "__main__":`' in proc.stderr
+    assert "error: a staging worker process died" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -15,8 +15,10 @@ from __future__ import annotations
 import fcntl
 import gc
 import hashlib
+import multiprocessing
 import os
 import re
+import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -49,6 +51,8 @@ def _memory_size(text: str) -> str:
 # Memory a row of a statement that cannot spill (list aggregates) holds while it runs, about, with room to spare: such
 # statements run in as many parts as the memory limit needs (StageStore.parts_for)
 PART_BYTES_PER_ROW = 1000
+# DuckDB's memory limit while the store waits on another process (StageStore.idle)
+IDLE_MEMORY_LIMIT = "64MB"
 
 # The tables. Lists are DuckDB lists; payloads are the records' own JSON (pydantic), validated again when resolved.
 _DDL = """
@@ -126,9 +130,11 @@ class StageStore:
         # DuckDB uses every core by default; the machine also runs Neo4j
         self.con.execute(f"SET threads TO {max(1, min(4, os.cpu_count() or 1))}")
         self._bound_memory()
+        self._memory_limit = None
         if memory_limit:
             try:
-                self.con.execute(f"SET memory_limit = '{_memory_size(memory_limit)}'")
+                self._memory_limit = _memory_size(memory_limit)
+                self.con.execute(f"SET memory_limit = '{self._memory_limit}'")
             except (duckdb.Error, ValueError) as e:
                 self.close()
                 raise InputError(
@@ -163,6 +169,19 @@ class StageStore:
         scale = 1024 if "i" in unit else 1000
         return int(float(m.group(1)) * scale ** "BKMGT".index(unit[0]))
 
+    @contextmanager
+    def idle(self) -> Iterator[None]:
+        """While another process does the work (the bulk import): DuckDB's cache of the store's pages dropped down
+        to IDLE_MEMORY_LIMIT, so this process does not hold memory it will not use; the limit comes back after."""
+        self.con.execute(f"SET memory_limit = '{IDLE_MEMORY_LIMIT}'")
+        try:
+            yield
+        finally:
+            if self._memory_limit:
+                self.con.execute(f"SET memory_limit = '{self._memory_limit}'")
+            else:
+                self.con.execute("RESET memory_limit")
+
     def parts_for(self, rows: int) -> int:
         """How many parts a statement over `rows` input rows whose state stays in memory is run in, so that a
         part's state (about PART_BYTES_PER_ROW a row) fits in the memory limit."""
@@ -173,6 +192,19 @@ class StageStore:
 
     def _take_lock(self, wait: Callable[[str], None] | None, *, shared: bool) -> None:
         """A writer waits for the store (and says so); a reader never waits: it gets StageBusy instead."""
+        if getattr(multiprocessing.current_process(), "_inheriting", False):
+            # a staging worker starting up: multiprocessing runs the script that started the load again in each
+            # worker (as __mp_main__), and a script that loads at its top level would wait here forever on the
+            # store its own parent holds. multiprocessing sets _inheriting for exactly this phase (its own check,
+            # "An attempt has been made to start a new process before ... bootstrapping", reads it too).
+            # (the fork server ends a worker that raises SystemExit without printing it: say it here)
+            print(
+                f"kg: the stage store {self.path} was opened while a staging worker was starting: the script that "
+                'loads must keep its code under `if __name__ == "__main__":` (each worker runs the script again)',
+                file=sys.stderr,
+                flush=True,
+            )
+            raise SystemExit(1)
         lock_path = self.path.with_name(self.path.name + ".lock")
         fh = open(lock_path, "a+")  # noqa: SIM115 - held until close()
         try:
