@@ -81,6 +81,9 @@ class Settings(NamedEnvFileSettings):
     heap_max: str = "4g"
     pagecache: str = "4g"
     tx_memory_max: str = "2g"
+    # The heap of `neo4j-admin database import` on the bulk path (its own JVM, while the server is stopped); the
+    # tool's caches are off-heap, and it suggested about 1 GiB of heap for the 1M-work graph (BENCHMARKS.md).
+    import_heap: str = "1g"
     start_timeout: float = 120.0
 
     # "Close collaborators", defined once for the API, the analyst queries and discovery: co-authors with at least

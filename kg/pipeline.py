@@ -494,7 +494,8 @@ def _bulk_write(
     step(f"export the resolved graph as CSV ({directory})")
     report = bulk.export_csv(st, directory, rid)
     # the driver stays open: its pooled connections die with the server and it opens new ones after the restart
-    bulk.import_into_local(s, report, on_step=step)
+    with st.idle():
+        bulk.import_into_local(s, report, on_step=step)
     t = time.monotonic()
     st.set_meta("write_dirty", rid)
     with st.transaction():

@@ -176,6 +176,7 @@ def bulk_neo4j(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         http_port=_free_port(),
         heap_initial="256m",
         heap_max="1g",
+        import_heap="300m",
         pagecache="256m",
     )
     try:
@@ -215,6 +216,9 @@ def test_the_bulk_path_and_the_write_only_path_give_the_same_graph(
     finally:
         drv.close()
     assert bulk.bulk and bulk.written["Work"] == online.written["Work"]
+    # the import ran with its own heap (KG_IMPORT_HEAP), not the server's
+    import_log = (bulk_neo4j.localdb_home / "logs" / "import.log").read_text(encoding="utf-8")
+    assert "Max heap memory : 300.0MiB" in import_log
     drv = graphdb.open_driver(bulk_neo4j)
     try:
         bulk_graph = fingerprint(drv, bulk_neo4j)

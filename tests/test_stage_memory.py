@@ -70,3 +70,25 @@ def test_a_tiny_memory_limit_resolves_the_same_tables_a_partition_at_a_time(
     }
     for t in TABLES:
         assert tight[t] == free[t], t
+
+
+def _cached_bytes(st: StageStore) -> int:
+    return int(st.scalar("SELECT sum(memory_usage_bytes) FROM duckdb_memory()") or 0)
+
+
+@pytest.mark.parametrize("limit", ["256MB", None])
+def test_an_idle_store_drops_its_page_cache_and_gets_its_limit_back(
+    tmp_path: Path, limit: str | None
+) -> None:
+    # what the bulk path does while neo4j-admin imports: this process should not sit on the store's pages
+    with StageStore(tmp_path / "s.duckdb", memory_limit=limit) as st:
+        before = _setting(st, "memory_limit")
+        st.con.execute("CREATE TABLE t AS SELECT range AS a, md5(range::VARCHAR) AS b FROM range(6000000)")
+        st.con.execute("CHECKPOINT")
+        st.scalar("SELECT max(b) || min(a) FROM t")  # reads every page of the table into the cache
+        assert _cached_bytes(st) > 100_000_000
+        with st.idle():
+            assert _setting(st, "memory_limit") == "61.0 MiB"
+            assert _cached_bytes(st) <= 64_000_000
+            assert st.scalar("SELECT count(*) FROM t") == 6_000_000  # still usable, only smaller
+        assert _setting(st, "memory_limit") == before

@@ -103,8 +103,8 @@ def import_command(s: Settings, report: BulkReport, log: Path) -> list[str]:
     java = shutil.which("java") or "java"
     args = [
         java,
-        "-Xms512m",
-        f"-Xmx{s.heap_max}",
+        f"-Xms{s.import_heap}",
+        f"-Xmx{s.import_heap}",
         "-cp",
         f"{(s.localdb_jars / 'lib').resolve()}/*",
         localdb.ADMIN_TOOL,
