@@ -73,6 +73,8 @@ CSV_COLUMNS = [
     "reasons",
 ]
 READ_PAGE = 5000
+# Edge pages read at once (sessions of their own): Neo4j answers one while the client maps another.
+READERS = 2
 NAME_PAGE = 5000
 # Researchers per write transaction (one row each, ≈ 10 suggestions): large enough that the per-transaction cost
 # vanishes, small enough to stay far below the transaction memory limit.
@@ -172,37 +174,67 @@ def load_input(driver: Driver, settings: Settings, advance: Advance | None = Non
     index = {rid: i for i, rid in enumerate(ids)}
     topic_index: dict[str, int] = {}
     inst_index: dict[str, int] = {}
-    venue_index: dict[str, int] = {}
+    venue_index: dict[str, int] = {"": -1}  # '' is a work without a venue
     co, cy, tr, tw, ir, sa = array("q"), array("q"), array("q"), array("d"), array("q"), array("q")
     wr, wy, wv = array("q"), array("q"), array("q")
-    for start in range(0, len(ids), READ_PAGE):
-        page = ids[start : start + READ_PAGE]
-        for r in graphdb.run(driver, query("discover/edges_page"), {"ids": page}, settings=settings):
-            a = index[r["id"]]
-            for b, year in r["coauthors"]:
-                j = index.get(b)
-                if j is not None:
-                    co.extend((a, j))
-                    cy.append(year if isinstance(year, int) else -1)
-            for tid, weight in r["topics"]:
-                tr.extend((a, topic_index.setdefault(tid, len(topic_index))))
-                tw.append(float(weight))
-            for iid in r["institutions"]:
-                ir.extend((a, inst_index.setdefault(iid, len(inst_index))))
-            for b in r["same_as"]:
-                j = index.get(b)
-                if j is not None:
-                    sa.extend((a, j))
-            for year, venue in r["works"]:
-                wr.append(a)
-                wy.append(year if isinstance(year, int) else -1)
-                wv.append(
-                    venue_index.setdefault(venue, len(venue_index))
-                    if isinstance(venue, str) and venue
-                    else -1
-                )
-        if advance:
-            advance("reading edges", min(start + READ_PAGE, len(ids)), len(ids))
+
+    def page(start: int) -> dict[str, Any]:
+        rows = graphdb.run(
+            driver, query("discover/edges_page"), {"ids": ids[start : start + READ_PAGE]}, settings=settings
+        )
+        return rows[0] if rows else {}
+
+    def known(b: list[str]) -> tuple[list[int], list[int] | None]:
+        """The indices of researchers b, and which of them to keep (None: all): a researcher created since the id
+        pages were read is left out, as the per-researcher read did."""
+        j = [index.get(x, -1) for x in b]
+        return j, ([k for k, x in enumerate(j) if x >= 0] if -1 in j else None)
+
+    def pairs(out: array[int], at: int, a: list[int], j: list[int]) -> None:
+        both = np.empty((len(a), 2), dtype=np.int64)
+        both[:, 0] = a
+        both[:, 0] += at
+        both[:, 1] = j
+        out.frombytes(both.tobytes())
+
+    def add(at: int, r: dict[str, Any]) -> None:
+        if not r:
+            return
+        a, years = r["co_a"], r["co_year"]
+        j, keep = known(r["co_b"])
+        if keep is not None:
+            a, j, years = [a[k] for k in keep], [j[k] for k in keep], [years[k] for k in keep]
+        pairs(co, at, a, j)
+        cy.extend(years)
+        pairs(tr, at, r["tp_a"], [topic_index.setdefault(t, len(topic_index)) for t in r["tp_t"]])
+        tw.extend(r["tp_w"])
+        pairs(ir, at, r["in_a"], [inst_index.setdefault(i, len(inst_index)) for i in r["in_i"]])
+        a = r["sa_a"]
+        j, keep = known(r["sa_b"])
+        if keep is not None:
+            a, j = [a[k] for k in keep], [j[k] for k in keep]
+        pairs(sa, at, a, j)
+        wr.frombytes((np.array(r["wk_a"], dtype=np.int64) + at).tobytes())
+        wy.extend(r["wk_year"])
+        wv.extend([venue_index.setdefault(v, len(venue_index) - 1) for v in r["wk_venue"]])
+
+    # READERS pages in flight: Neo4j answers the next page while this thread decodes and maps the last one
+    starts = list(range(0, len(ids), READ_PAGE))
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        ahead: deque[tuple[int, Future[dict[str, Any]]]] = deque()
+        for start in starts:
+            ahead.append((start, pool.submit(page, start)))
+            if len(ahead) > READERS:
+                at, f = ahead.popleft()
+                add(at, f.result())
+                if advance:
+                    advance("reading edges", min(at + READ_PAGE, len(ids)), len(ids))
+        while ahead:
+            at, f = ahead.popleft()
+            add(at, f.result())
+            if advance:
+                advance("reading edges", min(at + READ_PAGE, len(ids)), len(ids))
+    del venue_index[""]
 
     def ints(a: array[int]) -> np.ndarray:
         return np.frombuffer(a, dtype=np.int64) if len(a) else np.zeros(0, dtype=np.int64)
