@@ -162,7 +162,7 @@ def load_input(driver: Driver, settings: Settings, advance: Advance | None = Non
     names: list[str | None] = []
     open_flags = array("b")
     digests = array("q")
-    for rows in keyset_pages(driver, "discover/researcher_page", settings, READ_PAGE):
+    for rows in keyset_pages(driver, "discover/researcher_page", settings, READ_PAGE, raw=True):
         for r in rows:
             ids.append(r["id"])
             names.append(r["name"])
@@ -180,7 +180,11 @@ def load_input(driver: Driver, settings: Settings, advance: Advance | None = Non
 
     def page(start: int) -> dict[str, Any]:
         rows = graphdb.run(
-            driver, query("discover/edges_page"), {"ids": ids[start : start + READ_PAGE]}, settings=settings
+            driver,
+            query("discover/edges_page"),
+            {"ids": ids[start : start + READ_PAGE]},
+            settings=settings,
+            raw=True,
         )
         return rows[0] if rows else {}
 
