@@ -19,6 +19,7 @@ from typing import Any
 from bench import common, graph1m
 from kg import graphdb, localdb
 from kg.config import Settings
+from kg.paging import keyset_pages
 
 
 def _available(*args: str, cwd: Path | None = None) -> bool:
@@ -135,6 +136,37 @@ def clear_suggestions(s: Settings, batch: int = 20000) -> float:
     return time.perf_counter() - t0
 
 
+def stored_digests(s: Settings) -> dict[str, int | None]:
+    """Every researcher's stored suggestion digest (None: no lists), read in id pages as kg discover reads them."""
+    drv = graphdb.open_driver(s)
+    try:
+        return {
+            r["id"]: r["digest"]
+            for rows in keyset_pages(drv, "discover/researcher_page", s, 20000, raw=True)
+            for r in rows
+        }
+    finally:
+        drv.close()
+
+
+def compare_digests(s: Settings, path: Path) -> dict[str, Any]:
+    """The run's stored digests against those an earlier run left in `path` (written there when it is absent): the
+    same digest is the same targets, scores and reasons bytes."""
+    now = stored_digests(s)
+    if not path.exists():
+        path.write_text(json.dumps(now), encoding="utf-8")
+        return {"digests_written_to": str(path), "researchers": len(now)}
+    before = json.loads(path.read_text(encoding="utf-8"))
+    differ = sorted(k for k in now.keys() | before.keys() if now.get(k) != before.get(k))
+    return {
+        "compared_with": str(path),
+        "researchers": len(now),
+        "with_lists": sum(v is not None for v in now.values()),
+        "differing": len(differ),
+        "differing_first": differ[:10],
+    }
+
+
 def run(
     s: Settings,
     works: int,
@@ -144,6 +176,7 @@ def run(
     key: str | None = None,
     clear: bool = False,
     rev: str | None = None,
+    digests: Path | None = None,
 ) -> dict[str, Any]:
     """Time `kg discover` over everyone (COAUTHOR must be built: pass its measurement or it is rebuilt here)."""
     if coauthors is None:
@@ -159,6 +192,8 @@ def run(
     if rev:
         disc["revision"] = rev
     disc["load_average_before"] = load_before
+    if digests is not None:
+        disc["digests"] = compare_digests(s, digests)
     drv = graphdb.open_driver(s)
     try:
         counts = graphdb.run(drv, common.q("counts"), settings=s)[0]
@@ -188,6 +223,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--key", help="the run's key in bench/results/discover.json (default: the corpus size)")
     ap.add_argument("--clear", action="store_true", help="remove every stored suggestion list first")
+    ap.add_argument(
+        "--digests",
+        type=Path,
+        help="after the run, compare every stored digest with this file (or write it there)",
+    )
     ap.add_argument("--rev", help="time `kg discover` of this git revision (a detached work tree of it)")
     args = ap.parse_args(argv)
     s = graph1m.graph_settings() if args.graph1m else common.bench_settings()
@@ -208,6 +248,7 @@ def main(argv: list[str] | None = None) -> None:
         key=args.key,
         clear=args.clear,
         rev=args.rev,
+        digests=args.digests,
     )
     common.log(f"discover {args.works:,}: {entry['discover']}")
 
