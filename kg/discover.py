@@ -155,15 +155,23 @@ def out_format(path: Path) -> str:
     raise InputError(f"--out {path}: unknown format {suffix or '(no extension)'!r}; use .jsonl or .csv")
 
 
-def load_input(driver: Driver, settings: Settings, advance: Advance | None = None) -> DiscoveryInput:
-    """Stream the researchers, their edges and their works' years and venues out of Neo4j into integer arrays."""
+def load_input(
+    driver: Driver, settings: Settings, advance: Advance | None = None, *, first_years: bool = False
+) -> DiscoveryInput:
+    """Stream the researchers, their edges and their works' years and venues out of Neo4j into integer arrays;
+    with first_years also the year each co-author pair first wrote together (training's recent hold-out: ranking
+    does not use it, and it costs a relationship property read per pair)."""
     total = int(graphdb.run(driver, query("discover/count_researchers"), settings=settings)[0]["n"])
     ids: list[str] = []
     names: list[str | None] = []
     open_flags = array("b")
     digests = array("q")
+    # each researcher's index by its elementId, which names the other end of an edge (valid while the read runs:
+    # Neo4j reuses the ids of deleted nodes only later)
+    index: dict[str, int] = {}
     for rows in keyset_pages(driver, "discover/researcher_page", settings, READ_PAGE, raw=True):
         for r in rows:
+            index[r["node"]] = len(ids)
             ids.append(r["id"])
             names.append(r["name"])
             open_flags.append(1 if r["open"] is True else 0)
@@ -171,7 +179,6 @@ def load_input(driver: Driver, settings: Settings, advance: Advance | None = Non
             digests.append(d if isinstance(d, int) else NO_DIGEST)
         if advance:
             advance("reading researchers", len(ids), max(total, len(ids)))
-    index = {rid: i for i, rid in enumerate(ids)}
     topic_index: dict[str, int] = {}
     inst_index: dict[str, int] = {}
     venue_index: dict[str, int] = {"": -1}  # '' is a work without a venue
@@ -182,7 +189,7 @@ def load_input(driver: Driver, settings: Settings, advance: Advance | None = Non
         rows = graphdb.run(
             driver,
             query("discover/edges_page"),
-            {"ids": ids[start : start + READ_PAGE]},
+            {"ids": ids[start : start + READ_PAGE], "first_years": first_years},
             settings=settings,
             raw=True,
         )
@@ -207,7 +214,8 @@ def load_input(driver: Driver, settings: Settings, advance: Advance | None = Non
         a, years = r["co_a"], r["co_year"]
         j, keep = known(r["co_b"])
         if keep is not None:
-            a, j, years = [a[k] for k in keep], [j[k] for k in keep], [years[k] for k in keep]
+            a, j = [a[k] for k in keep], [j[k] for k in keep]
+            years = [years[k] for k in keep] if years else years
         pairs(co, at, a, j)
         cy.extend(years)
         pairs(tr, at, r["tp_a"], [topic_index.setdefault(t, len(topic_index)) for t in r["tp_t"]])
@@ -246,7 +254,7 @@ def load_input(driver: Driver, settings: Settings, advance: Advance | None = Non
     edges = linkpred.EdgeList(
         n=len(ids),
         coauthor=ints(co).reshape(-1, 2),
-        coauthor_first_year=ints(cy),
+        coauthor_first_year=ints(cy) if first_years else None,
         n_topics=len(topic_index),
         topic_rows=ints(tr).reshape(-1, 2),
         topic_weights=np.frombuffer(tw, dtype=np.float64) if len(tw) else np.zeros(0),
@@ -403,8 +411,9 @@ def run_discovery(
         _drop_old_edges(driver, s)
         inp = load_input(driver, s, advance)
         timings["read_s"] = time.monotonic() - started
-        index = {rid: i for i, rid in enumerate(inp.researcher_ids)}
         if researcher_ids:
+            # (only then: a dict of every id is some 150 MB at 1.7M researchers)
+            index = {rid: i for i, rid in enumerate(inp.researcher_ids)}
             missing = sorted({r for r in researcher_ids if r not in index})
             if missing:
                 raise NotFound(f"no researcher with id {', '.join(missing)}")
@@ -597,7 +606,7 @@ def train_on_graph(
     if not 0 < share < 1:
         raise InputError(f"--share must be between 0 and 1 (got {share})")
     with progress_bar("reading the graph", show=progress) as bar:
-        inp = load_input(driver, s, bar.phase if bar.shown else None)
+        inp = load_input(driver, s, bar.phase if bar.shown else None, first_years=True)
     try:
         model = linkpred_fit.train(inp.edges, holdout=holdout, share=share, seed=seed)
     except ValueError as e:

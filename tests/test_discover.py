@@ -345,7 +345,8 @@ def test_load_input_reads_every_column_across_pages_in_flight(
     graph: Driver, neo4j_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """load_input reads the graph's edges, works' years and venues into the EdgeList, researcher by researcher at
-    the right index, also with pages of 3 researchers read 2 at a time (several pages in flight)."""
+    the right index (the other end of an edge named by its elementId), also with pages of 3 researchers read 2 at a
+    time (several pages in flight)."""
     _build(graph, neo4j_settings)
     graphdb.run(
         graph,
@@ -365,7 +366,7 @@ def test_load_input_reads_every_column_across_pages_in_flight(
     )
     monkeypatch.setattr(discover, "READ_PAGE", 3)
     monkeypatch.setattr(discover, "READERS", 2)
-    inp = discover.load_input(graph, neo4j_settings)
+    inp = discover.load_input(graph, neo4j_settings, first_years=True)
     e = inp.edges
     rid = [x.removeprefix("t:") for x in inp.researcher_ids]
     assert rid == sorted(NAMES) and inp.researcher_names == [NAMES[x] for x in rid]
@@ -403,6 +404,12 @@ def test_load_input_reads_every_column_across_pages_in_flight(
     )
     assert sorted(venues) == ["Venue A", "Venue B"]
     assert (e.n, e.n_topics, e.n_institutions, e.n_venues) == (10, 2, 2, 2)
+    # ranking's read: the same arrays without the first years (training's alone)
+    ranking = discover.load_input(graph, neo4j_settings).edges
+    assert ranking.coauthor_first_year is None
+    for f in dataclasses.fields(e):
+        if f.name != "coauthor_first_year":
+            assert np.array_equal(getattr(ranking, f.name), getattr(e, f.name)), f.name
 
 
 @pytest.mark.neo4j
