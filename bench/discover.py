@@ -47,6 +47,17 @@ def checkout(rev: str) -> Path:
     return path
 
 
+def phase_split(stdout: str) -> dict[str, float]:
+    """The read / rank / writers busy / ranking waited seconds `kg discover` prints (its console wraps lines)."""
+    found = re.search(
+        r"time: read ([\d.]+)s, rank ([\d.]+)s, writers busy ([\d.]+)s \(summed\), ranking waited for the "
+        r"writers ([\d.]+)s",
+        " ".join(stdout.split()),
+    )
+    keys = ("read_s", "rank_s", "write_busy_s", "write_wait_s")
+    return dict(zip(keys, map(float, found.groups()), strict=True)) if found else {}
+
+
 def _cpu_seconds(pid: int | None) -> float | None:
     """User + system CPU seconds of a running process so far (None when it cannot be read)."""
     if pid is None:
@@ -99,17 +110,9 @@ def _measure(s: Settings, *args: str, cwd: Path | None = None) -> dict[str, Any]
             out["time_v_elapsed"] = value
         elif key in ("User time (seconds)", "System time (seconds)"):
             out["user_s" if key.startswith("User") else "system_s"] = float(value)
-    phases = re.search(
-        r"time: read ([\d.]+)s, rank ([\d.]+)s, writers busy ([\d.]+)s \(summed\), ranking waited for the "
-        r"writers ([\d.]+)s",
-        m.stdout,
-    )
-    if phases:
-        out["timings"] = dict(
-            zip(
-                ("read_s", "rank_s", "write_busy_s", "write_wait_s"), map(float, phases.groups()), strict=True
-            )
-        )
+    timings = phase_split(m.stdout)
+    if timings:
+        out["timings"] = timings
     if m.returncode != 0:
         tail = stderr or m.stdout.strip().splitlines()
         out["why"] = tail[-1][:300] if tail else f"exit {m.returncode}"
