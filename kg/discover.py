@@ -1,10 +1,11 @@
 """Batch collaborator discovery at the edges of the engine: read the graph out of Neo4j into kg.linkpred's arrays,
 rank, and store each researcher's suggestions back as one list per property on the Researcher, with reasons.
 
-Flow: (1) page through researchers in id order (keyset pages on the unique index) twice — ids, names, open flags
-and the digest of their stored suggestions, then their COAUTHOR (with first years) / WORKS_ON / AFFILIATED_WITH /
-SAME_AS edges and their works' [year, venue], mapped straight to integer arrays (topic and institution names are
-read once at the end); (2) the ranking engine ranks the candidates with the model (the shipped one, or a graph's
+Flow: (1) page through researchers in id order (keyset pages on the unique index) twice — ids, names, open flags,
+the digest of their stored suggestions and their elementIds, then their COAUTHOR (first years only for training) /
+WORKS_ON / AFFILIATED_WITH / SAME_AS edges and their works' years and venues, one row of flat columns per page (the
+other end of an edge by elementId), two pages in flight, mapped straight to integer arrays (topic and institution
+names are read once at the end); (2) the ranking engine ranks the candidates with the model (the shipped one, or a graph's
 own from `kg discover train`): kg.linkpred block by block in this process (`embedded`), or the same computation on
 Apache Spark (`spark`, kg.derive.discover_spark: the same suggestions, read back in blocks of sources), each block
 as columns (linkpred.SuggestionBlock), from which kg.derive.suggestion_rows formats the stored rows with no Python
