@@ -1,10 +1,11 @@
 """Batch collaborator discovery at the edges of the engine: read the graph out of Neo4j into kg.linkpred's arrays,
 rank, and store each researcher's suggestions back as one list per property on the Researcher, with reasons.
 
-Flow: (1) page through researchers in id order (keyset pages on the unique index) twice — ids, names, open flags
-and the digest of their stored suggestions, then their COAUTHOR (with first years) / WORKS_ON / AFFILIATED_WITH /
-SAME_AS edges and their works' [year, venue], mapped straight to integer arrays (topic and institution names are
-read once at the end); (2) the ranking engine ranks the candidates with the model (the shipped one, or a graph's
+Flow: (1) page through researchers in id order (keyset pages on the unique index) twice — ids, names, open flags,
+the digest of their stored suggestions and their elementIds, then their COAUTHOR (first years only for training) /
+WORKS_ON / AFFILIATED_WITH / SAME_AS edges and their works' years and venues, one row of flat columns per page (the
+other end of an edge by elementId), two pages in flight, mapped straight to integer arrays (topic and institution
+names are read once at the end); (2) the ranking engine ranks the candidates with the model (the shipped one, or a graph's
 own from `kg discover train`): kg.linkpred block by block in this process (`embedded`), or the same computation on
 Apache Spark (`spark`, kg.derive.discover_spark: the same suggestions, read back in blocks of sources), each block
 as columns (linkpred.SuggestionBlock), from which kg.derive.suggestion_rows formats the stored rows with no Python
@@ -73,6 +74,8 @@ CSV_COLUMNS = [
     "reasons",
 ]
 READ_PAGE = 5000
+# Edge pages read at once (sessions of their own): Neo4j answers one while the client maps another.
+READERS = 2
 NAME_PAGE = 5000
 # Researchers per write transaction (one row each, ≈ 10 suggestions): large enough that the per-transaction cost
 # vanishes, small enough to stay far below the transaction memory limit.
@@ -153,15 +156,23 @@ def out_format(path: Path) -> str:
     raise InputError(f"--out {path}: unknown format {suffix or '(no extension)'!r}; use .jsonl or .csv")
 
 
-def load_input(driver: Driver, settings: Settings, advance: Advance | None = None) -> DiscoveryInput:
-    """Stream the researchers, their edges and their works' years and venues out of Neo4j into integer arrays."""
+def load_input(
+    driver: Driver, settings: Settings, advance: Advance | None = None, *, first_years: bool = False
+) -> DiscoveryInput:
+    """Stream the researchers, their edges and their works' years and venues out of Neo4j into integer arrays;
+    with first_years also the year each co-author pair first wrote together (training's recent hold-out: ranking
+    does not use it, and it costs a relationship property read per pair)."""
     total = int(graphdb.run(driver, query("discover/count_researchers"), settings=settings)[0]["n"])
     ids: list[str] = []
     names: list[str | None] = []
     open_flags = array("b")
     digests = array("q")
-    for rows in keyset_pages(driver, "discover/researcher_page", settings, READ_PAGE):
+    # each researcher's index by its elementId, which names the other end of an edge (valid while the read runs:
+    # Neo4j reuses the ids of deleted nodes only later)
+    index: dict[str, int] = {}
+    for rows in keyset_pages(driver, "discover/researcher_page", settings, READ_PAGE, raw=True):
         for r in rows:
+            index[r["node"]] = len(ids)
             ids.append(r["id"])
             names.append(r["name"])
             open_flags.append(1 if r["open"] is True else 0)
@@ -169,40 +180,74 @@ def load_input(driver: Driver, settings: Settings, advance: Advance | None = Non
             digests.append(d if isinstance(d, int) else NO_DIGEST)
         if advance:
             advance("reading researchers", len(ids), max(total, len(ids)))
-    index = {rid: i for i, rid in enumerate(ids)}
     topic_index: dict[str, int] = {}
     inst_index: dict[str, int] = {}
-    venue_index: dict[str, int] = {}
+    venue_index: dict[str, int] = {"": -1}  # '' is a work without a venue
     co, cy, tr, tw, ir, sa = array("q"), array("q"), array("q"), array("d"), array("q"), array("q")
     wr, wy, wv = array("q"), array("q"), array("q")
-    for start in range(0, len(ids), READ_PAGE):
-        page = ids[start : start + READ_PAGE]
-        for r in graphdb.run(driver, query("discover/edges_page"), {"ids": page}, settings=settings):
-            a = index[r["id"]]
-            for b, year in r["coauthors"]:
-                j = index.get(b)
-                if j is not None:
-                    co.extend((a, j))
-                    cy.append(year if isinstance(year, int) else -1)
-            for tid, weight in r["topics"]:
-                tr.extend((a, topic_index.setdefault(tid, len(topic_index))))
-                tw.append(float(weight))
-            for iid in r["institutions"]:
-                ir.extend((a, inst_index.setdefault(iid, len(inst_index))))
-            for b in r["same_as"]:
-                j = index.get(b)
-                if j is not None:
-                    sa.extend((a, j))
-            for year, venue in r["works"]:
-                wr.append(a)
-                wy.append(year if isinstance(year, int) else -1)
-                wv.append(
-                    venue_index.setdefault(venue, len(venue_index))
-                    if isinstance(venue, str) and venue
-                    else -1
-                )
-        if advance:
-            advance("reading edges", min(start + READ_PAGE, len(ids)), len(ids))
+
+    def page(start: int) -> dict[str, Any]:
+        rows = graphdb.run(
+            driver,
+            query("discover/edges_page"),
+            {"ids": ids[start : start + READ_PAGE], "first_years": first_years},
+            settings=settings,
+            raw=True,
+        )
+        return rows[0] if rows else {}
+
+    def known(b: list[str]) -> tuple[list[int], list[int] | None]:
+        """The indices of researchers b, and which of them to keep (None: all): a researcher created since the id
+        pages were read is left out, as the per-researcher read did."""
+        j = [index.get(x, -1) for x in b]
+        return j, ([k for k, x in enumerate(j) if x >= 0] if -1 in j else None)
+
+    def pairs(out: array[int], at: int, a: list[int], j: list[int]) -> None:
+        both = np.empty((len(a), 2), dtype=np.int64)
+        both[:, 0] = a
+        both[:, 0] += at
+        both[:, 1] = j
+        out.frombytes(both.tobytes())
+
+    def add(at: int, r: dict[str, Any]) -> None:
+        if not r:
+            return
+        a, years = r["co_a"], r["co_year"]
+        j, keep = known(r["co_b"])
+        if keep is not None:
+            a, j = [a[k] for k in keep], [j[k] for k in keep]
+            years = [years[k] for k in keep] if years else years
+        pairs(co, at, a, j)
+        cy.extend(years)
+        pairs(tr, at, r["tp_a"], [topic_index.setdefault(t, len(topic_index)) for t in r["tp_t"]])
+        tw.extend(r["tp_w"])
+        pairs(ir, at, r["in_a"], [inst_index.setdefault(i, len(inst_index)) for i in r["in_i"]])
+        a = r["sa_a"]
+        j, keep = known(r["sa_b"])
+        if keep is not None:
+            a, j = [a[k] for k in keep], [j[k] for k in keep]
+        pairs(sa, at, a, j)
+        wr.frombytes((np.array(r["wk_a"], dtype=np.int64) + at).tobytes())
+        wy.extend(r["wk_year"])
+        wv.extend([venue_index.setdefault(v, len(venue_index) - 1) for v in r["wk_venue"]])
+
+    # READERS pages in flight: Neo4j answers the next page while this thread decodes and maps the last one
+    starts = list(range(0, len(ids), READ_PAGE))
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        ahead: deque[tuple[int, Future[dict[str, Any]]]] = deque()
+        for start in starts:
+            ahead.append((start, pool.submit(page, start)))
+            if len(ahead) > READERS:
+                at, f = ahead.popleft()
+                add(at, f.result())
+                if advance:
+                    advance("reading edges", min(at + READ_PAGE, len(ids)), len(ids))
+        while ahead:
+            at, f = ahead.popleft()
+            add(at, f.result())
+            if advance:
+                advance("reading edges", min(at + READ_PAGE, len(ids)), len(ids))
+    del venue_index[""]
 
     def ints(a: array[int]) -> np.ndarray:
         return np.frombuffer(a, dtype=np.int64) if len(a) else np.zeros(0, dtype=np.int64)
@@ -210,7 +255,7 @@ def load_input(driver: Driver, settings: Settings, advance: Advance | None = Non
     edges = linkpred.EdgeList(
         n=len(ids),
         coauthor=ints(co).reshape(-1, 2),
-        coauthor_first_year=ints(cy),
+        coauthor_first_year=ints(cy) if first_years else None,
         n_topics=len(topic_index),
         topic_rows=ints(tr).reshape(-1, 2),
         topic_weights=np.frombuffer(tw, dtype=np.float64) if len(tw) else np.zeros(0),
@@ -367,8 +412,9 @@ def run_discovery(
         _drop_old_edges(driver, s)
         inp = load_input(driver, s, advance)
         timings["read_s"] = time.monotonic() - started
-        index = {rid: i for i, rid in enumerate(inp.researcher_ids)}
         if researcher_ids:
+            # (only then: a dict of every id is some 150 MB at 1.7M researchers)
+            index = {rid: i for i, rid in enumerate(inp.researcher_ids)}
             missing = sorted({r for r in researcher_ids if r not in index})
             if missing:
                 raise NotFound(f"no researcher with id {', '.join(missing)}")
@@ -561,7 +607,7 @@ def train_on_graph(
     if not 0 < share < 1:
         raise InputError(f"--share must be between 0 and 1 (got {share})")
     with progress_bar("reading the graph", show=progress) as bar:
-        inp = load_input(driver, s, bar.phase if bar.shown else None)
+        inp = load_input(driver, s, bar.phase if bar.shown else None, first_years=True)
     try:
         model = linkpred_fit.train(inp.edges, holdout=holdout, share=share, seed=seed)
     except ValueError as e:

@@ -19,12 +19,19 @@ def keyset_pages(
     limit: int,
     params: Mapping[str, Any] | None = None,
     key: str = "id",
+    *,
+    raw: bool = False,
 ) -> Iterator[list[dict[str, Any]]]:
-    """The pages of statement `name` (which reads `$after` and `$limit` and orders by `key`) until one is empty."""
+    """The pages of statement `name` (which reads `$after` and `$limit` and orders by `key`) until one is empty
+    (raw: rows as graphdb.run(raw=True) gives them)."""
     after = ""
     while True:
         rows = run(
-            driver, catalog.query(name), {**(params or {}), "after": after, "limit": limit}, settings=settings
+            driver,
+            catalog.query(name),
+            {**(params or {}), "after": after, "limit": limit},
+            settings=settings,
+            raw=raw,
         )
         if not rows:
             return

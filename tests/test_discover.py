@@ -327,6 +327,91 @@ def test_run_discovery_stores_exact_suggestions_with_reasons(graph: Driver, neo4
             assert {src, dst} not in ({"t:a", "t:h"}, {"t:b", "t:k"})
 
 
+# Works for the read test: (work id, year, venue, authors); a null or non-integer year reads as -1, a null, empty or
+# non-string venue as no venue (-1); COAUTHOR first years as set below (c–e has none, b–d a text).
+WORKS: list[tuple[str, Any, Any, list[str]]] = [
+    ("w1", 2019, "Venue A", ["a", "b"]),
+    ("w2", None, "Venue B", ["a", "c", "d"]),
+    ("w3", "2020", None, ["c", "e"]),
+    ("w4", 2021, "", ["j"]),
+    ("w5", 2022, 7, ["g", "h", "k"]),
+    ("w6", 2018, "Venue A", ["k"]),
+]
+FIRST_YEAR = {("a", "b"): 2019, ("a", "c"): 2017, ("b", "d"): "2016", ("c", "d"): 2020, ("g", "h"): 2022}
+
+
+@pytest.mark.neo4j
+def test_load_input_reads_every_column_across_pages_in_flight(
+    graph: Driver, neo4j_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """load_input reads the graph's edges, works' years and venues into the EdgeList, researcher by researcher at
+    the right index (the other end of an edge named by its elementId), also with pages of 3 researchers read 2 at a
+    time (several pages in flight)."""
+    _build(graph, neo4j_settings)
+    graphdb.run(
+        graph,
+        "UNWIND $works AS w CREATE (x:Work {id: w[0]}) SET x.year = w[1], x.venue = w[2] "
+        "WITH x, w UNWIND w[3] AS p MATCH (r:Researcher {id: 't:' + p}) CREATE (r)-[:AUTHORED]->(x)",
+        {"works": [list(w) for w in WORKS]},
+        write=True,
+        settings=neo4j_settings,
+    )
+    graphdb.run(
+        graph,
+        "UNWIND $years AS e MATCH (:Researcher {id: 't:' + e[0]})-[c:COAUTHOR]->(:Researcher {id: 't:' + e[1]}) "
+        "SET c.first_year = e[2]",
+        {"years": [[x, y, v] for (x, y), v in FIRST_YEAR.items()]},
+        write=True,
+        settings=neo4j_settings,
+    )
+    monkeypatch.setattr(discover, "READ_PAGE", 3)
+    monkeypatch.setattr(discover, "READERS", 2)
+    inp = discover.load_input(graph, neo4j_settings, first_years=True)
+    e = inp.edges
+    rid = [x.removeprefix("t:") for x in inp.researcher_ids]
+    assert rid == sorted(NAMES) and inp.researcher_names == [NAMES[x] for x in rid]
+    assert e.open.tolist() == [x in OPEN for x in rid]
+
+    def year(v: Any) -> int:
+        return v if isinstance(v, int) else -1
+
+    assert sorted(
+        (rid[a], rid[b], y)
+        for (a, b), y in zip(e.coauthor.tolist(), e.coauthor_first_year.tolist(), strict=True)
+    ) == sorted((x, y, year(FIRST_YEAR.get((x, y)))) for x, y in COAUTHOR)
+    assert sorted(
+        (rid[a], inp.topic_ids[t], w)
+        for (a, t), w in zip(e.topic_rows.tolist(), e.topic_weights.tolist(), strict=True)
+    ) == sorted((x, "openalex:" + t, w) for x, t, w in WORKS_ON)
+    assert sorted((rid[a], inp.institution_ids[i]) for a, i in e.institution_rows.tolist()) == sorted(
+        (x, "ror:" + i) for x, i in AFFILIATED
+    )
+    assert sorted((rid[a], rid[b]) for a, b in e.same_as.tolist()) == sorted(SAME_AS)
+    assert inp.topic_names == [
+        {"openalex:T1": "Graph learning", "openalex:T2": "Bibliometrics"}[t] for t in inp.topic_ids
+    ]
+    assert inp.institution_names == [
+        {"ror:I1": "Uni One", "ror:I2": "Uni Two"}[i] for i in inp.institution_ids
+    ]
+    venues = [*inp.venue_names]
+    assert sorted(
+        (rid[a], y, venues[v] if v >= 0 else "-")
+        for a, y, v in zip(
+            e.work_researcher.tolist(), e.work_year.tolist(), e.work_venue.tolist(), strict=True
+        )
+    ) == sorted(
+        (p, year(y), v if isinstance(v, str) and v else "-") for _, y, v, authors in WORKS for p in authors
+    )
+    assert sorted(venues) == ["Venue A", "Venue B"]
+    assert (e.n, e.n_topics, e.n_institutions, e.n_venues) == (10, 2, 2, 2)
+    # ranking's read: the same arrays without the first years (training's alone)
+    ranking = discover.load_input(graph, neo4j_settings).edges
+    assert ranking.coauthor_first_year is None
+    for f in dataclasses.fields(e):
+        if f.name != "coauthor_first_year":
+            assert np.array_equal(getattr(ranking, f.name), getattr(e, f.name)), f.name
+
+
 @pytest.mark.neo4j
 def test_many_blocks_stored_by_concurrent_writers_give_the_same_edges(
     graph: Driver, neo4j_settings: Settings

@@ -64,19 +64,25 @@ def run(
     write: bool = False,
     settings: Settings | None = None,
     timeout: float | None = None,
+    raw: bool = False,
 ) -> list[dict[str, Any]]:
     """Run one statement (its text from the catalog: `catalog.query(name)`) and return its rows as dicts.
 
     A managed transaction, except for a statement that commits its own batches (`CALL { … } IN TRANSACTIONS`),
-    which runs in an implicit one as the server requires."""
+    which runs in an implicit one as the server requires. raw: each row's values as the driver decoded them, not
+    through Record.data() (which walks every element of every list in Python: seconds per million; nodes and
+    relationships then stay the driver's objects)."""
     values = dict(params or {})
+    as_dict: Callable[[neo4j.Record], dict[str, Any]] = (
+        (lambda r: dict(zip(r.keys(), r.values(), strict=True))) if raw else neo4j.Record.data
+    )
     if _IN_TRANSACTIONS.search(cypher):
         s = settings or get_settings()
         with translated_errors(), _session(driver, s, write=write) as session:
-            return [r.data() for r in session.run(neo4j.Query(cypher, timeout=timeout), values)]
+            return [as_dict(r) for r in session.run(neo4j.Query(cypher, timeout=timeout), values)]
 
     def rows(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
-        return [r.data() for r in tx.run(cypher, values)]
+        return [as_dict(r) for r in tx.run(cypher, values)]
 
     return transaction(driver, rows, write=write, settings=settings, timeout=timeout)
 
