@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import logging
 import time
 import uuid
 from array import array
@@ -49,10 +50,12 @@ from kg.derive.suggestion_reasons import (
     summary_text,
 )
 from kg.derive.suggestion_rows import DIGITS, NO_DIGEST
-from kg.errors import InputError, NotFound
+from kg.errors import InputError, KGError, NotFound
 from kg.graphdb.catalog import query
 from kg.paging import keyset_pages
 from kg.progress import progress_bar
+
+log = logging.getLogger(__name__)
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 CSV_SUFFIXES = {".csv"}
@@ -77,6 +80,10 @@ READ_PAGE = 5000
 # Edge pages read at once (sessions of their own): Neo4j answers one while the client maps another.
 READERS = 2
 NAME_PAGE = 5000
+# researchers per page of the check that the edges' ends still name the same researchers, and the reads made before
+# giving up on a graph whose researchers keep being deleted and created
+NODE_PAGE = 50_000
+READ_ATTEMPTS = 3
 # Researchers per write transaction (one row each, ≈ 10 suggestions): large enough that the per-transaction cost
 # vanishes, small enough to stay far below the transaction memory limit.
 WRITE_BATCH = 2000
@@ -161,14 +168,49 @@ def load_input(
 ) -> DiscoveryInput:
     """Stream the researchers, their edges and their works' years and venues out of Neo4j into integer arrays;
     with first_years also the year each co-author pair first wrote together (training's recent hold-out: ranking
-    does not use it, and it costs a relationship property read per pair)."""
+    does not use it, and it costs a relationship property read per pair). The read is made again when a node id it
+    named an edge's end by came to name another researcher while it ran (_ends_still_named)."""
+    for _ in range(READ_ATTEMPTS):
+        inp, index = _read_input(driver, settings, advance, first_years=first_years)
+        if _ends_still_named(driver, settings, index, inp.researcher_ids):
+            return inp
+        log.warning("researchers were deleted and created while discovery read the graph: reading it again")
+    raise KGError(
+        f"the graph's researchers kept changing while discovery read them ({READ_ATTEMPTS} reads): run "
+        "kg discover again once the load that changes them has finished"
+    )
+
+
+def _ends_still_named(driver: Driver, settings: Settings, index: dict[str, int], ids: list[str]) -> bool:
+    """Whether every elementId the read mapped an edge's end through still names the researcher it named when the
+    researcher pages were read. Neo4j reuses a deleted node's id, so a researcher a load deleted during the read and
+    one it created could otherwise be taken for each other."""
+    return not any(
+        _renamed(index, ids, rows)
+        for rows in keyset_pages(driver, "discover/researcher_nodes", settings, NODE_PAGE, raw=True)
+    )
+
+
+def _renamed(index: dict[str, int], ids: list[str], rows: list[dict[str, Any]]) -> bool:
+    """Whether any of these (id, node) rows has a node the read knew under another researcher id."""
+    for r in rows:
+        i = index.get(r["node"])
+        if i is not None and ids[i] != r["id"]:
+            return True
+    return False
+
+
+def _read_input(
+    driver: Driver, settings: Settings, advance: Advance | None, *, first_years: bool
+) -> tuple[DiscoveryInput, dict[str, int]]:
+    """One read of the graph (load_input), and the researchers' indices by node elementId it named edge ends by."""
     total = int(graphdb.run(driver, query("discover/count_researchers"), settings=settings)[0]["n"])
     ids: list[str] = []
     names: list[str | None] = []
     open_flags = array("b")
     digests = array("q")
-    # each researcher's index by its elementId, which names the other end of an edge (valid while the read runs:
-    # Neo4j reuses the ids of deleted nodes only later)
+    # each researcher's index by its elementId, which names the other end of an edge (load_input checks afterwards
+    # that none came to name another researcher while the read ran)
     index: dict[str, int] = {}
     for rows in keyset_pages(driver, "discover/researcher_page", settings, READ_PAGE, raw=True):
         for r in rows:
@@ -201,13 +243,6 @@ def load_input(
         pages were read is left out, as the per-researcher read did."""
         j = [index.get(x, -1) for x in b]
         return j, ([k for k, x in enumerate(j) if x >= 0] if -1 in j else None)
-
-    def pairs(out: array[int], at: int, a: list[int], j: list[int]) -> None:
-        both = np.empty((len(a), 2), dtype=np.int64)
-        both[:, 0] = a
-        both[:, 0] += at
-        both[:, 1] = j
-        out.frombytes(both.tobytes())
 
     def add(at: int, r: dict[str, Any]) -> None:
         if not r:
@@ -279,7 +314,16 @@ def load_input(
         institution_names=_all_names(driver, settings, "discover/institution_names", inst_ids),
         venue_names=list(venue_index),
         digests=ints(digests).copy(),
-    )
+    ), index
+
+
+def pairs(out: array[int], at: int, a: list[int], j: list[int]) -> None:
+    """Append the pairs (at + a[k], j[k]) to out, as int64."""
+    both = np.empty((len(a), 2), dtype=np.int64)
+    both[:, 0] = a
+    both[:, 0] += at
+    both[:, 1] = j
+    out.frombytes(both.tobytes())
 
 
 def _all_names(driver: Driver, settings: Settings, name: str, ids: list[str]) -> list[str | None]:

@@ -31,7 +31,7 @@ from neo4j import Driver
 
 from kg import discover, graphdb, linkpred
 from kg.config import Settings
-from kg.errors import InputError, NotFound
+from kg.errors import InputError, KGError, NotFound
 
 NAMES = {
     "a": "Ada",
@@ -410,6 +410,50 @@ def test_load_input_reads_every_column_across_pages_in_flight(
     for f in dataclasses.fields(e):
         if f.name != "coauthor_first_year":
             assert np.array_equal(getattr(ranking, f.name), getattr(e, f.name)), f.name
+
+
+def test_a_node_id_that_names_another_researcher_than_the_read_knew_is_seen() -> None:
+    index, ids = {"4:db:0": 0, "4:db:1": 1}, ["t:a", "t:b"]
+    assert not discover._renamed(
+        index, ids, [{"id": "t:a", "node": "4:db:0"}, {"id": "t:b", "node": "4:db:1"}]
+    )
+    # a researcher created since the read (a node it never saw) is not a renaming; one that took a known id is
+    assert not discover._renamed(index, ids, [{"id": "t:c", "node": "4:db:2"}])
+    assert discover._renamed(index, ids, [{"id": "t:a", "node": "4:db:0"}, {"id": "t:c", "node": "4:db:1"}])
+
+
+@pytest.mark.neo4j
+def test_the_read_is_checked_against_the_graph_and_made_again_when_an_edge_end_changed_researcher(
+    graph: Driver, neo4j_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _build(graph, neo4j_settings)
+    monkeypatch.setattr(discover, "NODE_PAGE", 3)  # the check reads several pages
+    inp, index = discover._read_input(graph, neo4j_settings, None, first_years=False)
+    assert len(index) == len(NAMES) and discover._ends_still_named(
+        graph, neo4j_settings, index, inp.researcher_ids
+    )
+    # the node the read knew as t:a now holds another researcher id (as when Neo4j reuses a deleted node's id)
+    graphdb.run(
+        graph, "MATCH (r:Researcher {id: 't:a'}) SET r.id = 't:zed'", write=True, settings=neo4j_settings
+    )
+    assert not discover._ends_still_named(graph, neo4j_settings, index, inp.researcher_ids)
+    # load_input reads again while the check fails, and gives up with one line after READ_ATTEMPTS reads
+    answers = iter([False, True])
+    reads: list[int] = []
+    real = discover._read_input
+
+    def counted(*args: Any, **kw: Any) -> Any:
+        reads.append(1)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(discover, "_read_input", counted)
+    monkeypatch.setattr(discover, "_ends_still_named", lambda *a: next(answers))
+    again = discover.load_input(graph, neo4j_settings)
+    assert len(reads) == 2 and "t:zed" in again.researcher_ids and "t:a" not in again.researcher_ids
+    monkeypatch.setattr(discover, "_ends_still_named", lambda *a: False)
+    with pytest.raises(KGError, match="kept changing while discovery read them"):
+        discover.load_input(graph, neo4j_settings)
+    assert len(reads) == 2 + discover.READ_ATTEMPTS
 
 
 @pytest.mark.neo4j
