@@ -599,10 +599,12 @@ def test_a_row_the_database_refuses_is_isolated_named_and_the_rest_of_its_batch_
             on_failure=failures.append,
         )  # fmt: skip
         kind = Kind("IsoProbe", "work", (), False)
-        confirmed = writer._write_isolating(kind, stmt, [({"id": i}, i, 1, True) for i in ids], "rows")
+        confirmed = writer._write_isolating(
+            kind, stmt, [online.Item({"id": i}, i, 1, True) for i in ids], "rows"
+        )
     written = graphdb.run(graph, "MATCH (n:IsoProbe) RETURN n.id AS id ORDER BY id", settings=neo4j_settings)
     graphdb.run(graph, "MATCH (n:IsoProbe) DELETE n", write=True, settings=neo4j_settings)
     assert sorted(r["id"] for r in written) == sorted(i for i in ids if i != "w-bad")
-    assert [c[1] for c in confirmed] == [i for i in ids if i != "w-bad"]
+    assert [c.key for c in confirmed] == [i for i in ids if i != "w-bad"]
     assert len(failures) == 1 and failures[0].startswith("IsoProbe w-bad: not written: ")
     assert "/ by zero" in failures[0] and writer.report.failed == failures
