@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -71,6 +73,28 @@ def test_pair_ranks_take_the_better_end_and_skip_ignored_pairs() -> None:
     # with (0, 5) known, 6 moves up to 1st in 0's list
     assert fit.pair_ranks(8, (u, v, s), pairs, np.array([[5, 0]])).tolist() == [2, 1, 101]
     assert fit.metrics(np.array([1, 2, 101]), 1) == {"recall@1": 0.3333, "mrr": 0.5}
+
+
+def test_weight_search_undoes_a_weight_that_costs_the_top_of_the_list() -> None:
+    # 0's only co-author is 1; 1 also wrote with 2 (4 co-authors) and 3 (1): both tie on Adamic-Adar for 0.
+    # 2's best candidate is 7 (through 6, fewer co-authors than 1). The hidden pair is 0–2.
+    graph = linkpred.Graph(
+        linkpred.EdgeList(n=8, coauthor=np.array([[0, 1], [1, 2], [1, 3], [2, 4], [2, 5], [2, 6], [6, 7]]))
+    )
+    fit_pairs, none = np.array([[0, 2]]), np.zeros((0, 2), dtype=np.int64)
+    params = linkpred.Params()
+    raw, labels, _ = fit.training_rows(graph, fit_pairs, none, params, None, 0)
+    # a fit that learned "fewer co-authors is better" puts 3 above 2 in 0's list: recall@1 0
+    bad = linkpred.Model({"coauthor_aa": 1.0, "degree": -1.0})
+    ranks = fit.pair_ranks(8, fit.model_ranker(graph, dataclasses.replace(params, model=bad))(np.array([0, 2])),
+                           fit_pairs, none)  # fmt: skip
+    assert ranks.tolist() == [2]
+    tuned, info = fit.search_weights(graph, bad, raw, labels, fit_pairs, none, params, k=1)
+    assert tuned.weights["degree"] >= 0 and tuned.weights["coauthor_aa"] > 0
+    assert info["trace"][0] == {"start": 0.5} and info["trace"][-1]["objective"] == 2.0  # recall@1 1 + MRR 1
+    ranks = fit.pair_ranks(8, fit.model_ranker(graph, dataclasses.replace(params, model=tuned))(np.array([0, 2])),
+                           fit_pairs, none)  # fmt: skip
+    assert ranks.tolist() == [1]
 
 
 def test_model_file_round_trip_and_bad_files(tmp_path: pytest.TempPathFactory) -> None:

@@ -1,0 +1,289 @@
+"""Prototype scores for discovery (#20), measured like bench.discover_eval (same outer hold-outs, same "counted"
+pairs, recall@10 either end, MRR) next to Adamic-Adar, before anything moves into kg/.
+
+    python -m bench.discover_ideas [--seeds 3] [--only grqc,dblp] [--spectral]
+
+Per seed: the TEST pairs are hidden exactly as bench.discover_eval hides them; every learned method is fitted on
+pairs hidden INSIDE the training graph (`--inner-share` of its pairs, `--inner-seeds` draws, pooled), never on a
+test pair. Candidates of a source: everyone within 3 hops but itself and its co-authors. What is compared:
+
+- textbook: Adamic-Adar, resource allocation, common neighbours (2-hop only, ties by index);
+- tie-breakers after Adamic-Adar (each key used only where the ones before it tie): RA over 3-hop paths (fills the
+  lists that have fewer than 10 two-hop candidates), the candidate's co-author count, "open triangles" (shared
+  co-authors z, AA-weighted, whose links to both ends lie in no triangle — the mark a paper of three leaves when
+  one of its three pairs is hidden), spectral cosine (`--spectral`: top-128 eigenvectors of the normalised
+  adjacency, scipy eigsh);
+- learned over EXTRA features (the kernel's coauthor_aa and degree plus common neighbours, open triangles,
+  triangle-discounted AA, 3-hop RA, Jaccard, mean triangles of the candidate's links to shared co-authors, shared
+  share of the candidate's co-authors): a pairwise logistic regression (as kg.linkpred_fit.fit_model), the same
+  then tuned on the inner pairs' recall@10 + MRR (as kg.linkpred_fit.search_weights), and LightGBM LambdaRank;
+- an ORACLE, to read the others against: Adamic-Adar with its ties broken by the test labels themselves.
+
+Whole-matrix sparse products over the training graph: fine for ca-GrQc and DBLP, not a kernel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from bench import common
+from bench.discover_eval import COAUTHORSHIP, dblp_edges, grqc_edges
+from kg import linkpred
+from kg import linkpred_fit as fit
+from kg.linkpred import EdgeList, FloatArray, Graph, IntArray
+
+K = 10
+EXTRA = ("coauthor_aa", "degree", "common", "open_triangles", "aa_tri_discounted", "ra_3hop", "jaccard",
+         "mean_link_triangles", "shared_share_of_candidate")  # fmt: skip
+NONE = np.zeros((0, 2), dtype=np.int64)
+
+
+def _at(m: sparse.csr_matrix, r: IntArray, v: IntArray) -> FloatArray:
+    return np.asarray(m[r, v]).ravel()
+
+
+def candidate_features(g: Graph, src: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
+    """(row in src, candidate, raw EXTRA features) for everyone within 3 hops of each source, not excluded."""
+    a = g.adj_matrix
+    d = g.deg.astype(np.float64)
+    w_aa = np.where(d > 1, 1.0 / np.log(np.maximum(d, 2)), 0.0)
+    w_ra = np.where(d > 0, 1.0 / np.maximum(d, 1), 0.0)
+    a_src = a[src]
+    aa = (a_src @ sparse.diags(w_aa) @ a).tocsr()
+    cn = (a_src @ a).tocsr()
+    ra3 = (a_src @ sparse.diags(w_ra) @ a @ sparse.diags(w_ra) @ a).tocsr()
+    rows_all = np.repeat(np.arange(g.n), np.diff(a.indptr))
+    tri = _at(a.multiply(a @ a).tocsr(), rows_all, a.indices)  # triangles on each link
+
+    def link_weighted(values: FloatArray) -> sparse.csr_matrix:
+        return sparse.csr_matrix((values, a.indices, a.indptr), shape=a.shape)
+
+    open_links = link_weighted((tri == 0).astype(np.float64))
+    discounted = link_weighted(1.0 / (1.0 + tri))
+    both_open = (open_links[src] @ sparse.diags(w_aa) @ open_links).tocsr()
+    aa_disc = (discounted[src] @ sparse.diags(w_aa) @ discounted).tocsr()
+    link_tri = (a_src @ link_weighted(tri)).tocsr()
+    pattern = ((aa > 0).astype(np.float64) + (ra3 > 0).astype(np.float64)).tocsr()
+    pattern = (pattern - 1e6 * g.excluded(src)).tocsr()
+    pattern.data[pattern.data < 0] = 0
+    pattern.eliminate_zeros()
+    pattern.sort_indices()
+    r = np.repeat(np.arange(len(src)), np.diff(pattern.indptr))
+    v = pattern.indices.astype(np.int64)
+    c = _at(cn, r, v)
+    du, dv = d[src[r]], d[v]
+    x = np.column_stack(
+        [
+            _at(aa, r, v),
+            dv,
+            c,
+            _at(both_open, r, v),
+            _at(aa_disc, r, v),
+            _at(ra3, r, v),
+            c / np.maximum(du + dv - c, 1),
+            _at(link_tri, r, v) / np.maximum(c, 1),
+            c / np.maximum(dv, 1),
+        ]
+    )
+    return r, v, x
+
+
+def transform(x: FloatArray) -> FloatArray:
+    z = np.array(x, dtype=np.float64, copy=True)
+    for i, scale in ((0, 10.0), (1, 1.0), (2, 1.0), (3, 10.0), (4, 10.0), (5, 100.0), (7, 1.0)):
+        z[:, i] = np.log1p(scale * z[:, i])
+    return z
+
+
+def ranks_of(
+    n: int, src: IntArray, r: IntArray, v: IntArray, keys: list[FloatArray], pairs: IntArray
+) -> IntArray:
+    """Rank each source's candidates by the keys in turn (descending), ties by index; the pairs' better-end ranks."""
+    o = np.lexsort((v, *[-np.round(k, 12) for k in reversed(keys)], r))
+    rank = np.empty(len(o), dtype=np.float64)
+    rank[o] = linkpred._rank_in_group(r[o])
+    return fit.pair_ranks(n, (src[r], v, -rank), pairs, NONE)
+
+
+def labels_of(n: int, src: IntArray, r: IntArray, v: IntArray, pairs: IntArray) -> IntArray:
+    u = src[r]
+    return np.isin(np.minimum(u, v) * n + np.maximum(u, v), fit._pair_keys(pairs, n)).astype(np.int64)
+
+
+def pairwise_lr(z: FloatArray, y: IntArray, q: IntArray, seed: int, negatives: int = 30) -> FloatArray:
+    """Pairwise logistic regression within a source (kg.linkpred_fit.fit_model's objective), standardised."""
+    from sklearn.linear_model import LogisticRegression
+
+    sd = z.std(axis=0)
+    sd[sd <= 1e-12] = 1.0
+    zs = z / sd
+    rng = np.random.default_rng(seed)
+    starts = np.r_[0, np.flatnonzero(np.diff(q)) + 1]
+    ends = np.r_[starts[1:], len(q)]
+    diffs = []
+    for s0, e0 in zip(starts.tolist(), ends.tolist(), strict=True):
+        yy = y[s0:e0]
+        pos, neg = np.flatnonzero(yy == 1), np.flatnonzero(yy == 0)
+        if not len(pos) or not len(neg):
+            continue
+        for p in pos.tolist():
+            pick = neg if len(neg) <= negatives else rng.choice(neg, negatives, replace=False)
+            diffs.append(zs[s0 + p] - zs[s0 + pick])
+    dd = np.concatenate(diffs)
+    lr = LogisticRegression(C=1.0, max_iter=3000, fit_intercept=False)
+    lr.fit(np.r_[dd, -dd], np.r_[np.ones(len(dd)), np.zeros(len(dd))])
+    return np.asarray(lr.coef_.ravel() / sd)
+
+
+def search(w0: FloatArray, z: FloatArray, objective: Any) -> FloatArray:
+    """kg.linkpred_fit.search_weights' coordinate search (AA's weight held) on precomputed inner rows."""
+    std = z.std(axis=0)
+    aa_scale = abs(w0[0]) * max(float(std[0]), 1e-12)
+    best, best_obj = w0.copy(), objective(w0)
+    for _ in range(2):
+        changed = False
+        for i in range(1, len(w0)):
+            if std[i] <= 1e-12:
+                continue
+            tried = {w0[i] * m for m in fit.SEARCH_MULTIPLIERS}
+            tried |= {sg * c * aa_scale / float(std[i]) for c in fit.SEARCH_NUDGES for sg in (1.0, -1.0)}
+            for value in sorted(tried - {best[i]}):
+                w = best.copy()
+                w[i] = value
+                obj = objective(w)
+                if obj > best_obj + 1e-9:
+                    best, best_obj, changed = w, obj, True
+        if not changed:
+            break
+    return best
+
+
+def run(
+    name: str, edges: EdgeList, seed: int, args: argparse.Namespace, rebuild: Any = None
+) -> dict[str, Any]:
+    t0 = time.process_time()
+    train_edges, test = fit.holdout_random(edges, 0.1, seed)
+    if rebuild is not None:
+        train_edges = fit._without(rebuild(test), train_edges.coauthor, train_edges.coauthor_first_year, None)
+    g = Graph(train_edges)
+    counted = test[fit.known_in(g, test)]
+    src = np.unique(counted.ravel())
+    out: dict[str, Any] = {}
+    for kind in fit.BASELINES:
+        out[kind] = fit.metrics(fit.pair_ranks(g.n, fit.textbook_ranker(g, kind)(src), counted, NONE), K)
+    r, v, x = candidate_features(g, src)
+    aa = x[:, 0]
+
+    def measure(keys: list[FloatArray]) -> dict[str, float]:
+        return fit.metrics(ranks_of(g.n, src, r, v, keys, counted), K)
+
+    two_hop = aa > 0
+    out["aa_then_ra_3hop"] = measure([aa, x[:, 5]])
+    out["aa_then_degree"] = measure([np.where(two_hop, aa, -1), np.where(two_hop, x[:, 1], 0)])
+    out["aa_then_open_triangles"] = measure([np.where(two_hop, aa, -1), x[:, 3]])
+    out["aa_then_open_triangles_then_degree_then_ra_3hop"] = measure(
+        [aa, x[:, 3], np.where(two_hop, x[:, 1], 0), x[:, 5]]
+    )
+    if args.spectral:
+        from scipy.sparse.linalg import eigsh
+
+        d = g.deg.astype(np.float64)
+        dinv = sparse.diags(np.where(d > 0, 1.0 / np.sqrt(np.maximum(d, 1)), 0.0))
+        vals, vecs = eigsh((dinv @ (g.adj_matrix + sparse.identity(g.n)) @ dinv).tocsr(), k=128, which="LA")
+        emb = vecs * np.sqrt(np.maximum(vals, 0))
+        emb /= np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
+        out["aa_then_spectral_cosine"] = measure([aa, np.einsum("ij,ij->i", emb[src[r]], emb[v])])
+    lab = labels_of(g.n, src, r, v, counted)
+    out["ORACLE_aa_ties_broken_by_test_labels"] = measure([aa, lab.astype(np.float64)])
+    # learners: rows from pairs hidden inside the training graph
+    zs, ys, qs = [], [], []
+    inner_sets = []
+    for j in range(args.inner_seeds):
+        itrain, ihidden = fit.holdout_random(train_edges, args.inner_share, 1000 + 10 * seed + j)
+        ig = Graph(itrain)
+        ic = ihidden[fit.known_in(ig, ihidden)]
+        isrc = np.unique(ic.ravel())
+        ir, iv, ix = candidate_features(ig, isrc)
+        zs.append(transform(ix))
+        ys.append(labels_of(ig.n, isrc, ir, iv, ic))
+        qs.append(ir + j * (g.n + 1))
+        inner_sets.append((ig.n, isrc, ir, iv, ic, len(ir)))
+    zi, yi, qi = np.concatenate(zs), np.concatenate(ys), np.concatenate(qs)
+    z = transform(x)
+    w_lr = pairwise_lr(zi, yi, qi, seed)
+    out["extra_features_pairwise_lr"] = measure([z @ w_lr])
+
+    def inner_objective(w: FloatArray) -> float:
+        s = zi @ w
+        total, start = 0.0, 0
+        for n_i, isrc, ir, iv, ic, m in inner_sets:
+            met = fit.metrics(ranks_of(n_i, isrc, ir, iv, [s[start : start + m]], ic), K)
+            total += met[f"recall@{K}"] + met["mrr"]
+            start += m
+        return total / len(inner_sets)
+
+    w_s = search(w_lr, zi, inner_objective)
+    out["extra_features_pairwise_lr_then_metric_search"] = measure([z @ w_s])
+    out["weights"] = {
+        "pairwise_lr": dict(zip(EXTRA, np.round(w_lr, 4).tolist(), strict=True)),
+        "then_search": dict(zip(EXTRA, np.round(w_s, 4).tolist(), strict=True)),
+    }
+    import lightgbm as lgb
+
+    groups = np.diff(np.r_[0, np.flatnonzero(np.diff(qi)) + 1, len(qi)])
+    ranker = lgb.LGBMRanker(objective="lambdarank", n_estimators=300, learning_rate=0.05, num_leaves=15,
+                            min_child_samples=50, lambdarank_truncation_level=20, random_state=seed, verbose=-1)  # fmt: skip
+    ranker.fit(zi, yi, group=groups)
+    out["extra_features_lightgbm_lambdarank"] = measure([np.asarray(ranker.predict(z))])
+    out["counted_test_pairs"] = len(counted)
+    out["cpu_seconds"] = round(time.process_time() - t0, 1)
+    common.log(f"{name} seed {seed}: " + " | ".join(f"{k} {v}" for k, v in out.items() if k != "weights"))
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--only", default="grqc,dblp")
+    ap.add_argument("--inner-share", type=float, default=0.05)
+    ap.add_argument("--inner-seeds", type=int, default=2)
+    ap.add_argument("--spectral", action="store_true", help="also the spectral-embedding tie-breaker (slow)")
+    ap.add_argument("--key", default="all")
+    args = ap.parse_args(argv)
+    only = set(args.only.split(","))
+    runs: dict[str, Any] = {}
+    if "grqc" in only:
+        e = grqc_edges(COAUTHORSHIP / "snap_ca_grqc" / "CA-GrQc.txt")
+        runs["ca-GrQc"] = [run("ca-GrQc", e, s, args) for s in range(args.seeds)]
+    if "dblp" in only:
+        folder = COAUTHORSHIP / "hypergcn"
+        e = dblp_edges(folder)
+        runs["DBLP"] = [
+            run("DBLP", e, s, args, rebuild=lambda hidden: dblp_edges(folder, hidden))
+            for s in range(args.seeds)
+        ]
+    doc: dict[str, Any] = {
+        "command": "python -m bench.discover_ideas " + " ".join(argv or sys.argv[1:]),
+        "k": K,
+    }
+    doc["datasets"] = {}
+    for name, entries in runs.items():
+        methods = [m for m in entries[0] if isinstance(entries[0][m], dict) and "mrr" in entries[0][m]]
+        doc["datasets"][name] = {
+            "runs": entries,
+            "mean": {
+                m: {k: round(float(np.mean([e[m][k] for e in entries])), 4) for k in entries[0][m]}
+                for m in methods
+            },
+        }
+    common.update_result("discover_ideas", args.key, doc)
+
+
+if __name__ == "__main__":
+    main()
