@@ -4,6 +4,7 @@ so resolution copies most of it with SQL and runs Python only where records of o
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import pyarrow as pa
@@ -38,7 +39,23 @@ def profile_mention(rec: ResearcherRecord) -> Mention:
 
 def mention_strong(m: Mention) -> list[str]:
     """A mention's strong ids, typed ("orcid:…", "openalex:A…", "profile:…", or a source id as it is)."""
-    return sorted(identity.typed_strong_ids({k: [v] for k, v in m.strong().items()}))
+    return list(_typed_strong(m.orcid, m.openalex, m.profile, m.src_id))
+
+
+@lru_cache(maxsize=100_000)  # an author's ids come back on each of their works
+def _typed_strong(
+    orcid: str | None, openalex: str | None, profile: str | None, src_id: str | None
+) -> tuple[str, ...]:
+    m = Mention(source="", name="", orcid=orcid, openalex=openalex, profile=profile, src_id=src_id)
+    return tuple(sorted(identity.typed_strong_ids({k: [v] for k, v in m.strong().items()})))
+
+
+@lru_cache(maxsize=200_000)
+def _name_keys(name: str) -> tuple[str, str]:
+    """(name_key, block_key) of an author's name. kg.identity caches each for the 20,000 names clustering
+    handles at a time; a load's stream of authorships names many more (47,103 distinct names in the 446,860
+    authorships of `kg synth --works 100000`), and the stage computes both for every one."""
+    return name_key(name), block_key(name)
 
 
 def arxiv_category_topics(rec: WorkRecord) -> list[TopicRef]:
@@ -51,11 +68,12 @@ def arxiv_category_topics(rec: WorkRecord) -> list[TopicRef]:
 
 
 def mention_row(wrec: str, m: Mention) -> dict[str, Any]:
+    keys = _name_keys(m.name)
     return {
         "wrec": wrec,
         "name": m.name,
-        "name_key": name_key(m.name),
-        "block": block_key(m.name),
+        "name_key": keys[0],
+        "block": keys[1],
         "position": m.position,
         "strong": mention_strong(m),
         "source": m.source,
