@@ -113,7 +113,7 @@ def _staged_chunk(run_id: str, chunk: BundleChunk, known_path: str | None) -> St
             rejects.append(it)
         else:
             recs.append(it)
-    rows = keyed_rows(run_id, recs)
+    rows = keyed_rows(run_id, recs, as_parsed=True)  # records made just above from the chunk's rows
     made = _not_known(list(rows), known_path)
     tables = stage_tables(list(rows.values()) if made is None else [rows[k] for k in made])
     sources: Counter[str] = Counter(str(r.prov.source) for r in recs)
