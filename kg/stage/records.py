@@ -22,6 +22,10 @@ WORK_COLUMNS = (
 )  # fmt: skip
 
 
+# work_recs' names for the Work node's columns ("w_title"), with the column each is read from
+_W_COLUMNS = tuple((f"w_{c}", c) for c in WORK_COLUMNS)
+
+
 def profile_mention(rec: ResearcherRecord) -> Mention:
     """The mention a profile page adds to each work it lists: its person, with the page's ids."""
     orcid = normalize_orcid(rec.ids.orcid)
@@ -38,16 +42,19 @@ def profile_mention(rec: ResearcherRecord) -> Mention:
 
 
 def mention_strong(m: Mention) -> list[str]:
-    """A mention's strong ids, typed ("orcid:…", "openalex:A…", "profile:…", or a source id as it is)."""
-    return list(_typed_strong(m.orcid, m.openalex, m.profile, m.src_id))
-
-
-@lru_cache(maxsize=100_000)  # an author's ids come back on each of their works
-def _typed_strong(
-    orcid: str | None, openalex: str | None, profile: str | None, src_id: str | None
-) -> tuple[str, ...]:
-    m = Mention(source="", name="", orcid=orcid, openalex=openalex, profile=profile, src_id=src_id)
-    return tuple(sorted(identity.typed_strong_ids({k: [v] for k, v in m.strong().items()})))
+    """A mention's strong ids, typed ("orcid:…", "openalex:A…", "profile:…", or a source id as it is): what
+    kg.identity.typed_strong_ids makes of m.strong(), written out for the one id of each kind a mention holds (it
+    runs for every author of every record staged; tests/test_stage_rows.py holds the two together)."""
+    ids = []
+    if m.orcid:
+        ids.append(f"orcid:{m.orcid}")
+    if m.openalex:
+        ids.append(f"openalex:{m.openalex}")
+    if m.profile:
+        ids.append(f"profile:{m.profile}")
+    if m.src_id:
+        ids.append(m.src_id)
+    return sorted(set(ids)) if len(ids) > 1 else ids
 
 
 @lru_cache(maxsize=200_000)
@@ -150,7 +157,7 @@ def work_stage_rows(
             "payload": rec.model_dump_json() if profile is not None else None,
             "pending": True,
             "simple": simple,
-            **{f"w_{c}": props.get(c) for c in WORK_COLUMNS},
+            **{key: props.get(c) for key, c in _W_COLUMNS},
         }
     )
     for x in props["ids"]:
