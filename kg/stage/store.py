@@ -544,7 +544,8 @@ def stage_tables(fresh: list[dict[str, Any]]) -> dict[str, pa.Table]:
         elif isinstance(obj, TopicRecord):
             topic_rows.append({"rec": row["rec"], "payload": row["payload"], "pending": True})
     tables = {
-        "records": _columns(fresh, _RECORDS_SCHEMA),
+        # (the rows' "_obj" is no field of the schema: the conversion reads the schema's fields only)
+        "records": _arrow(fresh, _RECORDS_SCHEMA),
         **{name: _arrow(out[name], schema) for name, schema in records.SCHEMAS.items()},
         "researcher_recs": _arrow(res_rows, _RESEARCHER_RECS_SCHEMA),
         "institution_recs": _arrow(inst_rows, _PAYLOAD_SCHEMA),
@@ -559,16 +560,6 @@ def _arrow(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table | None:
     if not rows:
         return None
     return pa.Table.from_struct_array(pa.array(rows, type=pa.struct(list(schema))))
-
-
-def _columns(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table | None:
-    """Rows holding every field of the schema (and maybe more, left out) as an Arrow table, None for none: column
-    by column, without a copy of each row that holds only the schema's fields."""
-    if not rows:
-        return None
-    return pa.Table.from_arrays(
-        [pa.array([r[f.name] for r in rows], type=f.type) for f in schema], schema=schema
-    )
 
 
 def _only(tables: dict[str, pa.Table], keep: set[str]) -> dict[str, pa.Table]:
