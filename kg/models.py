@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -172,7 +175,7 @@ class _CleanRecord(_Record):
         js = self.model_dump_json()
         if _suspect(js):
             _clean_model(self, "", repairs)
-        else:
+        elif _KEEP_PARSED_JSON.get():
             self._parsed_json = js
         if repairs:
             self._repairs = repairs
@@ -190,11 +193,26 @@ class _CleanRecord(_Record):
         super().__setattr__(name, value)
 
     def parsed_json(self) -> str | None:
-        """model_dump_json() as it was when the record was made; None when cleaning or a field set since changed
-        it. A change inside a field (an author's name set in place) or a copy is not seen: only for a record
-        straight from a parser that sets nothing in place after making it (the CSV bundle's, in the staging
-        workers)."""
+        """model_dump_json() as it was when the record was made inside parsed_json_kept(); None otherwise, or when
+        cleaning or a field set since changed it. A change inside a field (an author's name set in place) or a copy
+        is not seen: only for a record straight from a parser that sets nothing in place after making it (the CSV
+        bundle's, in the staging workers)."""
         return self._parsed_json
+
+
+# whether records made now keep the JSON their validation wrote (parsed_json): only where it is used, since a
+# record holding it holds its JSON twice over (once in the record, once as text) for as long as it lives
+_KEEP_PARSED_JSON: ContextVar[bool] = ContextVar("kg_keep_parsed_json", default=False)
+
+
+@contextmanager
+def parsed_json_kept() -> Iterator[None]:
+    """Records made inside keep the JSON their validation wrote, for parsed_json()."""
+    token = _KEEP_PARSED_JSON.set(True)
+    try:
+        yield
+    finally:
+        _KEEP_PARSED_JSON.reset(token)
 
 
 class Provenance(_Record):

@@ -1,13 +1,13 @@
 """A record's JSON as its validation wrote it (WorkRecord.parsed_json), which the staging workers use instead of
-writing it again: it is the record's own JSON for every CSV bundle record, and is never offered for a record that
-cleaning or a later assignment changed."""
+writing it again: it is the record's own JSON for every CSV bundle record, is never offered for a record that
+cleaning or a later assignment changed, and is kept only where asked for (parsed_json_kept)."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
-from kg.models import Provenance, Reject, WorkRecord
+from kg.models import Provenance, Reject, WorkRecord, parsed_json_kept
 from kg.sources.parsers.read import iter_records
 from kg.stage.store import keyed_rows
 from kg.synth import SynthParams
@@ -27,7 +27,12 @@ def _bundle(root: Path) -> Path:
 
 
 def test_every_csv_record_offers_its_own_json_or_none_when_repaired(tmp_path: Path) -> None:
-    recs = [r for r in iter_records([_bundle(tmp_path)]) if not isinstance(r, Reject)]
+    bundle = _bundle(tmp_path)
+    assert all(
+        r.parsed_json() is None for r in iter_records([bundle]) if not isinstance(r, Reject)
+    )  # not kept unless asked for
+    with parsed_json_kept():
+        recs = [r for r in iter_records([bundle]) if not isinstance(r, Reject)]
     assert len(recs) == 299
     repaired = [r for r in recs if r.repairs]
     assert len(repaired) == 1 and repaired[0].parsed_json() is None
@@ -43,7 +48,8 @@ def test_every_csv_record_offers_its_own_json_or_none_when_repaired(tmp_path: Pa
 
 
 def test_a_field_set_after_validation_withdraws_the_parsed_json() -> None:
-    rec = WorkRecord(prov=Provenance(source="csv", file="w.csv", line=2), title="First")
+    with parsed_json_kept():
+        rec = WorkRecord(prov=Provenance(source="csv", file="w.csv", line=2), title="First")
     assert rec.parsed_json() == rec.model_dump_json()
     rec.title = "Second"
     assert rec.parsed_json() is None

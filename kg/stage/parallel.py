@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from kg.errors import KGError
-from kg.models import Record, Reject
+from kg.models import Record, Reject, parsed_json_kept
 from kg.sources.parsers.read import BundleChunk, Unit, chunk_records
 from kg.stage.store import StagedChunk, keyed_rows, stage_tables
 
@@ -93,7 +93,8 @@ def stage_chunk(run_id: str, chunk: BundleChunk, known_path: str | None = None) 
     enabled = gc.isenabled()
     gc.disable()  # as StageStore.stage: records make no cycles, and the collector would rescan them all
     try:
-        staged = _staged_chunk(run_id, chunk, known_path)
+        with parsed_json_kept():  # keyed_rows(as_parsed=True) reads it
+            staged = _staged_chunk(run_id, chunk, known_path)
     finally:
         if enabled:
             gc.enable()
