@@ -35,6 +35,7 @@ def stage_once(bundle: str, db: str) -> dict[str, Any]:
 
     workers_peak = [0.0]
     workers_cpu = [0.0]
+    processes_cpu: float | None = None
     with StageStore(Path(db)) as st:
         st.begin_run(RUN_ID, [bundle], None)
         try:
@@ -64,8 +65,11 @@ def stage_once(bundle: str, db: str) -> dict[str, Any]:
             t0, cpu0 = time.perf_counter(), time.process_time()
             with Workers(workers) as pool:
                 counts = st.stage(RUN_ID, items(pool))
+                # before the pool stops: every chunk's result has come back, so the workers are idle
+                processes_cpu = _pool_cpu(pool)
             seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+    chunks_cpu = workers_cpu[0]
     return {
         "seconds": seconds,
         "read": counts.read,
@@ -73,10 +77,36 @@ def stage_once(bundle: str, db: str) -> dict[str, Any]:
         "peak_rss_mb": peak_mb,
         "workers": workers,
         "worker_peak_rss_mb": workers_peak[0],
-        # CPU seconds of this process and of the workers' chunks: what the speed costs, whatever the machine's load
-        "cpu_seconds": cpu + workers_cpu[0],
+        # CPU seconds of this process and of the worker processes, whole (receiving each chunk, making it, sending it
+        # back, the fork server's start): what the speed costs, whatever the machine's load
+        "cpu_seconds": cpu + (processes_cpu if processes_cpu is not None else chunks_cpu),
         "main_cpu_seconds": cpu,
+        "workers_cpu_seconds": processes_cpu,
+        # what the workers reported for their chunks alone (from the first record made to the tables built)
+        "chunks_cpu_seconds": chunks_cpu,
     }
+
+
+def _proc_cpu(pid: int) -> float:
+    """User + system CPU seconds of a live process so far (/proc/<pid>/stat, fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _pool_cpu(pool: Any) -> float | None:
+    """The CPU seconds of a Workers pool's processes and of the fork server that started them (None when the pool
+    never started, or this is not Linux). Reads the pool's private attributes: a benchmark's view, not kg's."""
+    import multiprocessing.forkserver
+
+    executor = getattr(pool, "_pool", None)
+    procs = getattr(executor, "_processes", None) or {}
+    if not procs:
+        return None
+    pids = [*procs, getattr(multiprocessing.forkserver._forkserver, "_forkserver_pid", None)]
+    try:
+        return sum(_proc_cpu(pid) for pid in pids if pid)
+    except OSError:
+        return None
 
 
 def _measure(src: Path, bundle: Path, db: Path) -> dict[str, Any]:
@@ -126,6 +156,8 @@ def run(baseline: Path, this: Path, bundle: Path, repeats: int, work: Path) -> d
     worker_rss: dict[str, float] = dict.fromkeys(trees, 0.0)
     cpu: dict[str, list[float]] = {name: [] for name in trees}
     main_cpu: dict[str, list[float]] = {name: [] for name in trees}
+    workers_cpu: dict[str, list[float | None]] = {name: [] for name in trees}
+    chunks_cpu: dict[str, list[float]] = {name: [] for name in trees}
     workers: dict[str, int] = dict.fromkeys(trees, 1)
     ratios: list[float] = []
     read = 0
@@ -142,9 +174,12 @@ def run(baseline: Path, this: Path, bundle: Path, repeats: int, work: Path) -> d
             workers[name] = got.get("workers", 1)
             cpu[name].append(got.get("cpu_seconds", 0.0))
             main_cpu[name].append(got.get("main_cpu_seconds", 0.0))
+            workers_cpu[name].append(got.get("workers_cpu_seconds"))
+            chunks_cpu[name].append(got.get("chunks_cpu_seconds", 0.0))
             _log(
                 f"{name}: {got['read']:,} works in {got['seconds']:.2f} s ({got['read'] / got['seconds']:,.0f}/s),"
-                f" {got.get('cpu_seconds', 0):.1f} CPU s ({got.get('workers', 1)} worker(s))"
+                f" {got.get('cpu_seconds', 0):.1f} CPU s (this process {got.get('main_cpu_seconds', 0):.1f},"
+                f" {got.get('workers', 1)} worker(s) {got.get('workers_cpu_seconds') or 0:.1f})"
             )
         ratios.append(pair["this"] / pair["baseline"])
     diff = compare_stages(dbs["baseline"], dbs["this"])
@@ -165,6 +200,12 @@ def run(baseline: Path, this: Path, bundle: Path, repeats: int, work: Path) -> d
         "workers": workers,
         "cpu_seconds": {name: [round(s, 2) for s in v] for name, v in cpu.items()},
         "main_cpu_seconds": {name: [round(s, 2) for s in v] for name, v in main_cpu.items()},
+        # the worker processes whole, fork server included (None: no workers ran)
+        "workers_cpu_seconds": {
+            name: [None if s is None else round(s, 2) for s in v] for name, v in workers_cpu.items()
+        },
+        # what the workers reported for their chunks alone (before 5 Dec the only worker figure in cpu_seconds)
+        "chunks_cpu_seconds": {name: [round(s, 2) for s in v] for name, v in chunks_cpu.items()},
         "ratio_time_this_over_baseline": round(statistics.median(ratios), 3),
         "paired_ratios": [round(r, 3) for r in ratios],
         "identical": all(d["only_baseline"] == 0 and d["only_this"] == 0 for d in diff.values()),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -121,6 +124,9 @@ def _clean_text(value: str, path: str, repairs: list[str]) -> str:
 def _clean_model(model: _Record, path: str, repairs: list[str]) -> None:
     """Remove unsafe characters from every string inside a record, in place, noting in repairs what was repaired
     (control characters only: dropping a bidi control changes no letter and is not reported)."""
+    if isinstance(model, _CleanRecord):
+        # a record cleaned in place (a profile page's work) is no longer what was parsed
+        model._parsed_json = None
     for name in type(model).model_fields:
         value = getattr(model, name)
         where = f"{path}{name}"
@@ -155,6 +161,8 @@ class _CleanRecord(_Record):
     once per record on its JSON (fast), cleaned field by field only when something is there."""
 
     _repairs: list[str] = PrivateAttr(default_factory=list)
+    # the JSON the check below read, when cleaning changed nothing (see parsed_json)
+    _parsed_json: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _without_unsafe_characters(self) -> Any:
@@ -164,8 +172,11 @@ class _CleanRecord(_Record):
             for i, record in enumerate(getattr(self, name))
             for repair in record.repairs
         ]
-        if _suspect(self.model_dump_json()):
+        js = self.model_dump_json()
+        if _suspect(js):
             _clean_model(self, "", repairs)
+        elif _KEEP_PARSED_JSON.get():
+            self._parsed_json = js
         if repairs:
             self._repairs = repairs
         return self
@@ -173,6 +184,35 @@ class _CleanRecord(_Record):
     @property
     def repairs(self) -> list[str]:
         return self._repairs
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # a field set after validation (a parser completing its record): the JSON as parsed is no longer its own
+        private = getattr(self, "__pydantic_private__", None)
+        if private and name in type(self).model_fields:
+            private["_parsed_json"] = None
+        super().__setattr__(name, value)
+
+    def parsed_json(self) -> str | None:
+        """model_dump_json() as it was when the record was made inside parsed_json_kept(); None otherwise, or when
+        cleaning or a field set since changed it. A change inside a field (an author's name set in place) or a copy
+        is not seen: only for a record straight from a parser that sets nothing in place after making it (the CSV
+        bundle's, in the staging workers)."""
+        return self._parsed_json
+
+
+# whether records made now keep the JSON their validation wrote (parsed_json): only where it is used, since a
+# record holding it holds its JSON twice over (once in the record, once as text) for as long as it lives
+_KEEP_PARSED_JSON: ContextVar[bool] = ContextVar("kg_keep_parsed_json", default=False)
+
+
+@contextmanager
+def parsed_json_kept() -> Iterator[None]:
+    """Records made inside keep the JSON their validation wrote, for parsed_json()."""
+    token = _KEEP_PARSED_JSON.set(True)
+    try:
+        yield
+    finally:
+        _KEEP_PARSED_JSON.reset(token)
 
 
 class Provenance(_Record):

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from kg import graphdb
 from kg.config import REPO_ROOT, Settings
-from kg.models import MAX_AUTHORS, AuthorRef, Provenance, WorkRecord
+from kg.models import MAX_AUTHORS, AuthorRef, Provenance, Reject, WorkRecord
 from kg.sources.parsers import iter_records
 from kg.sources.parsers.csv_bundle import parse_bundle
 from tests.kg_process import run_kg
@@ -265,3 +265,34 @@ def test_a_long_line_under_the_limit_is_read_whole(tmp_path: Path) -> None:
     out = list(iter_records([tmp_path / "page.jsonl"]))
     assert [o.kind for o in out] == ["work"] * 41
     assert out[1].abstract is not None and out[1].abstract.startswith("w0x0 w0x1 w0x2")
+
+
+def test_a_csv_row_longer_than_a_read_chunk_is_read_through(tmp_path: Path) -> None:
+    """A works row of 1.5 MB (past the 1 MB piece a line is read in, under the line limit) is read through to its
+    end: one reject naming its line (csv's own cell limit refuses a 1.5 MB abstract), and the rows after it keep
+    their line numbers."""
+    b = tmp_path / "b"
+    b.mkdir()
+    abstract = "word " * 300_000
+    assert len(abstract) > 1024 * 1024
+    (b / "works.csv").write_text(
+        "work_id,title,year,venue,doi,arxiv_id,abstract\n"
+        f"w1,First paper,2020,,,,{abstract}\n"
+        "w2,Second paper,2021,,,,\n"
+        "w3,,2021,,,,\n",
+        encoding="utf-8",
+    )
+    (b / "authorships.csv").write_text(
+        "work_id,author_id,author_name,position,institution_id,institution_name\nw2,a1,Ann Lee,1,,\n",
+        encoding="utf-8",
+    )
+    out = list(iter_records([b]))
+    assert [(o.kind, o.line if isinstance(o, Reject) else o.prov.line) for o in out] == [
+        ("reject", 2),
+        ("work", 3),
+        ("reject", 4),
+    ]
+    assert isinstance(out[0], Reject) and out[0].reason.startswith(
+        "malformed CSV: field larger than field limit"
+    )
+    assert isinstance(out[1], WorkRecord) and [a.name for a in out[1].authors] == ["Ann Lee"]

@@ -232,3 +232,22 @@ def test_the_cycle_collector_runs_again_after_staging_even_when_it_fails(tmp_pat
     with pytest.raises(RuntimeError, match="the input broke"):
         _staged(tmp_path / "staged.duckdb", failing(), chunk=3)
     assert gc.isenabled()
+
+
+def test_a_mention_s_strong_ids_are_typed_as_identity_types_them() -> None:
+    """mention_strong writes out kg.identity.typed_strong_ids for one mention: every combination of its ids,
+    a source id that reads like a typed id included, gives the same list."""
+    from itertools import product
+
+    from kg.identity import Mention, typed_strong_ids
+
+    choices = {
+        "orcid": [None, "0000-0002-1825-0097"],
+        "openalex": [None, "A5023888391"],
+        "profile": [None, "p-7"],
+        "src_id": [None, "csv:A1", "orcid:0000-0002-1825-0097", "s2:99"],
+    }
+    for values in product(*choices.values()):
+        m = Mention(source="csv", name="Ann Lee", **dict(zip(choices, values, strict=True)))
+        expected = sorted(typed_strong_ids({k: [v] for k, v in m.strong().items()}))
+        assert stage_records.mention_strong(m) == expected, values

@@ -299,22 +299,30 @@ def merge_work_props(records: Sequence[WorkRecord]) -> dict[str, Any]:
         has_code.append(_tri(rec.has_code))
 
     props: dict[str, Any] = {}
+    # (one candidate, as for every record staged alone, is its own best: the keys, which serialise values to
+    # compare them, are computed only to choose between several)
     for f in _RANKED_WORK_FIELDS:
-        if cands[f]:
+        if len(cands[f]) == 1:
+            props[f] = cands[f][0][1]
+        elif cands[f]:
             _r, v = max(cands[f], key=lambda c: (c[0], _value_key(c[1])))
             props[f] = v
         else:
             props[f] = None
     if cands["date_parts"]:
         # A date with a year beats one without ("May 31" from a listing), then rank, then completeness.
-        _r, dt = max(
-            cands["date_parts"],
-            key=lambda c: (
-                c[1][0] is not None,
-                c[0],
-                sum(x is not None for x in c[1]),
-                _value_key(list(c[1])),
-            ),
+        _r, dt = (
+            cands["date_parts"][0]
+            if len(cands["date_parts"]) == 1
+            else max(
+                cands["date_parts"],
+                key=lambda c: (
+                    c[1][0] is not None,
+                    c[0],
+                    sum(x is not None for x in c[1]),
+                    _value_key(list(c[1])),
+                ),
+            )
         )
         props["year"] = dt[0]
         props["date"] = _date_string(*dt)

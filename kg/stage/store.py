@@ -501,11 +501,13 @@ class StagedChunk:
     peak_rss_mb: float = 0.0
 
 
-def keyed_rows(run_id: str, recs: Iterable[Record]) -> dict[str, dict[str, Any]]:
-    """The `records` row of each record by its key, the first of records with one key; "_obj" is the record."""
+def keyed_rows(run_id: str, recs: Iterable[Record], *, as_parsed: bool = False) -> dict[str, dict[str, Any]]:
+    """The `records` row of each record by its key, the first of records with one key; "_obj" is the record.
+    as_parsed: the records come straight from their parser, unchanged since, so the JSON their validation wrote
+    is theirs (WorkRecord.parsed_json; kg.stage.parallel's chunks), not written again."""
     rows: dict[str, dict[str, Any]] = {}
     for r in recs:
-        full = r.model_dump_json()
+        full = (r.parsed_json() if as_parsed else None) or r.model_dump_json()
         key = record_key(r, full)
         if key in rows:
             continue
@@ -542,7 +544,8 @@ def stage_tables(fresh: list[dict[str, Any]]) -> dict[str, pa.Table]:
         elif isinstance(obj, TopicRecord):
             topic_rows.append({"rec": row["rec"], "payload": row["payload"], "pending": True})
     tables = {
-        "records": _arrow([{k: v for k, v in row.items() if k != "_obj"} for row in fresh], _RECORDS_SCHEMA),
+        # (the rows' "_obj" is no field of the schema: the conversion reads the schema's fields only)
+        "records": _arrow(fresh, _RECORDS_SCHEMA),
         **{name: _arrow(out[name], schema) for name, schema in records.SCHEMAS.items()},
         "researcher_recs": _arrow(res_rows, _RESEARCHER_RECS_SCHEMA),
         "institution_recs": _arrow(inst_rows, _PAYLOAD_SCHEMA),

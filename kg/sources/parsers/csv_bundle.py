@@ -7,7 +7,7 @@ import hashlib
 import io
 import sqlite3
 import tempfile
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -19,6 +19,7 @@ from kg.models import AuthorRef, InstitutionRef, Provenance, Record, Reject, Wor
 from kg.normalize import normalize_arxiv, normalize_doi
 from kg.sources.parsers.base import (
     MAX_LINE_BYTES,
+    SKIP_CHUNK,
     LineTooLong,
     RecordError,
     UnreadableInput,
@@ -87,6 +88,7 @@ class _Csv:
                     ),
                 )
                 return
+            width = len(header)
             while True:
                 line = reader.line_num + 1
                 try:
@@ -100,10 +102,11 @@ class _Csv:
                 except csv.Error as e:
                     yield line, reject(self.shown, f"malformed CSV: {e}", line=line)
                     continue
-                yield from self._too_long(too_long)
+                if too_long:  # (tested here: a generator made per row cost more than the rest of this loop)
+                    yield from self._too_long(too_long)
                 if not "".join(cells).strip():  # a blank row (only whitespace in any cell)
                     continue
-                if len(cells) != len(header):
+                if len(cells) != width:
                     yield (
                         line,
                         reject(
@@ -127,7 +130,8 @@ class _Csv:
             yield line, cells if isinstance(cells, Reject) else self.row(cells)
 
     def row(self, cells: list[str]) -> dict[str, str]:
-        return {h: c.strip() for h, c in zip(self.header, cells, strict=True)}
+        # (callers check the length: cells() yields only rows with as many cells as the header)
+        return dict(zip(self.header, map(str.strip, cells), strict=True))
 
     def index(self, column: str) -> int:
         """Where a column's cell is; a repeated header name means its last cell, as in row()."""
@@ -139,15 +143,37 @@ def _text_lines(f: BinaryIO, too_long: list[tuple[int, LineTooLong]]) -> Iterato
     dropped; a line past MAX_LINE_BYTES characters (as many bytes or more) is never held: it is noted in too_long
     and read as an empty line. Not UTF-8 raises UnicodeDecodeError, which ends the read (named by the caller)."""
     text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
+    readline = text.readline
     n = 0
-    while (got := read_capped_line(text.readline, MAX_LINE_BYTES, "\n")) is not None:
-        line, size = got
+    while True:
+        first = readline(SKIP_CHUNK)
+        if not first:
+            return
         n += 1
+        if (first[-1] == "\n" or len(first) < SKIP_CHUNK) and len(first) <= MAX_LINE_BYTES:
+            # the whole line in one piece (nearly always), and under the cap: what read_capped_line returns for it,
+            # without a call per line (this loop runs for every line of both files, twice)
+            yield first
+            continue
+        got = read_capped_line(_after(first, readline), MAX_LINE_BYTES, "\n")
+        if got is None:  # never: its first piece is `first`
+            return
+        line, size = got
         if size > MAX_LINE_BYTES:
             too_long.append((n, LineTooLong(size, MAX_LINE_BYTES, "characters")))
             yield "\n"
         else:
             yield line
+
+
+def _after(first: str, readline: Callable[[int], str]) -> Callable[[int], str]:
+    """A readline that returns `first` once, then reads on."""
+    pending = [first]
+
+    def read(size: int) -> str:
+        return pending.pop() if pending else readline(size)
+
+    return read
 
 
 def _position(name: str, pos_text: str) -> int | None:
@@ -549,6 +575,11 @@ def build_work(item: WorkRow, works_file: str, authorships_file: str) -> Iterato
         entries.append((got[0], a_line, got[1]))
     # explicit positions first in their order, rows without a position after them in file order
     entries.sort(key=lambda t: (t[0] is None, t[0] or 0, t[1]))
-    authors = [ref.model_copy(update={"position": i}) for i, (_, _, ref) in enumerate(entries, start=1)]
+    authors = []
+    for i, (_, _, ref) in enumerate(entries, start=1):
+        # each ref was made for this row alone: its position is set in place, as model_copy(update=…) would set it
+        # on a copy (no validation either way; a position from 1 up is valid)
+        ref.__dict__["position"] = i
+        authors.append(ref)
     prov = Provenance(source="csv", file=works_file, line=line, record_id=row["work_id"] or None)
     yield guarded(partial(_work, row, authors, prov), works_file, line=line, raw=",".join(row.values()))
