@@ -6,7 +6,8 @@
 - write: only what changed, as write-only batches into any Neo4j (kg.write.online), or the whole graph through
   `neo4j-admin database import` into an empty local Neo4j (kg.write.bulk);
 - derive: COAUTHOR is computed in the stage with the resolved graph and written with it; topic assignment and
-  researcher topic profiles run on the graph for what changed.
+  researcher topic profiles run for what changed, assignment reading its input from the stage when the graph
+  carries the stage's write (kg.derive.topic_input), else from the graph.
 
 Every step leaves its pending work recorded in the stage, so a run killed at any point and run again ends in the
 graph a clean run gives, derived edges included, and its LoadRun says so.
@@ -71,6 +72,9 @@ class LoadSummary:
     resumed: list[str] = field(default_factory=list)
     bulk: bool = False
     generation: int | None = None  # the stage's write generation this run's write reached
+    # the write left the graph equal to the stage's resolved tables (an empty graph bulk-written, or the stage's
+    # own last write brought up to date without failures): derive may read its input from the stage
+    graph_is_stage: bool = False
 
     @property
     def records_per_second(self) -> float:
@@ -397,7 +401,7 @@ def _run(
         if derive:
             t = time.monotonic()
             step("derive topics")
-            summary.hooks = derive_topics(driver, st, s)
+            summary.hooks = derive_topics(driver, st, s, from_stage=summary.graph_is_stage)
             summary.derived_seconds = time.monotonic() - t
             summary.stage_seconds["derive"] = summary.derived_seconds
         status = "completed"
@@ -419,10 +423,7 @@ def _write_mode(driver: Driver, st: StageStore, s: Settings) -> frozenset[str] |
     graph holds any of."""
     if st.meta("write_dirty"):
         return None
-    generation = int(st.meta("generation") or 0)
-    row = run(driver, query("write/stage_generation"), {"stage": st.stage_id}, settings=s)
-    in_graph = row[0]["generation"] if row else None
-    if in_graph is not None and int(in_graph) == generation and generation > 0:
+    if _carries_stage_write(driver, st, s):
         return frozenset()
     # the graph does not carry this stage's last write: start from nothing known
     from kg.write import changes
@@ -441,6 +442,14 @@ def _write_mode(driver: Driver, st: StageStore, s: Settings) -> frozenset[str] |
     return frozenset(present)
 
 
+def _carries_stage_write(driver: Driver, st: StageStore, s: Settings) -> bool:
+    """The graph's LoadRuns record this stage's last write generation."""
+    generation = int(st.meta("generation") or 0)
+    row = run(driver, query("write/stage_generation"), {"stage": st.stage_id}, settings=s)
+    in_graph = row[0]["generation"] if row else None
+    return in_graph is not None and int(in_graph) == generation and generation > 0
+
+
 def _online_write(
     driver: Driver,
     st: StageStore,
@@ -455,6 +464,11 @@ def _online_write(
     from kg.write.online import write_changes
 
     merge = _write_mode(driver, st, s)
+    # derive may read the stage instead of the graph only if the graph holds nothing but this stage's writes
+    # (merge is empty when the graph carries this stage's last write, or when it holds nothing of any kind)
+    alone = merge == frozenset() and (
+        not _carries_stage_write(driver, st, s) or _written_only_by_stage(driver, st, s, rid)
+    )
     step(
         "write changes to Neo4j"
         + (" (merging: the graph may hold part of an earlier write)" if merge is None else "")
@@ -478,6 +492,17 @@ def _online_write(
     summary.generation = int(st.meta("generation") or 0) + 1
     st.set_meta("generation", str(summary.generation))
     st.con.execute("DELETE FROM meta WHERE key = 'write_dirty'")
+    summary.graph_is_stage = alone and not report.failed
+
+
+def _written_only_by_stage(driver: Driver, st: StageStore, s: Settings, rid: str) -> bool:
+    found = run(
+        driver,
+        query("load/written_only_by_stage"),
+        {"stage": st.stage_id, "generation": int(st.meta("generation") or 0), "run": rid},
+        settings=s,
+    )
+    return bool(found and found[0]["alone"])
 
 
 def _bulk_write(
@@ -515,6 +540,7 @@ def _bulk_write(
     summary.generation = int(st.meta("generation") or 0) + 1
     st.set_meta("generation", str(summary.generation))
     st.con.execute("DELETE FROM meta WHERE key = 'write_dirty'")
+    summary.graph_is_stage = True
     shutil_rmtree(directory)
 
 
@@ -524,8 +550,10 @@ def shutil_rmtree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def derive_topics(driver: Driver, st: StageStore, s: Settings) -> dict[str, str]:
-    """Topics for works without source topics and researchers' topic profiles, for what the load changed."""
+def derive_topics(driver: Driver, st: StageStore, s: Settings, *, from_stage: bool = False) -> dict[str, str]:
+    """Topics for works without source topics and researchers' topic profiles, for what the load changed.
+    `from_stage`: the graph holds exactly the stage's resolved tables, so the works' text and context are read
+    from the stage (kg.derive.topic_input) rather than from the graph."""
     out: dict[str, str] = {}
     works = [
         r[0]
@@ -545,9 +573,28 @@ def derive_topics(driver: Driver, st: StageStore, s: Settings) -> dict[str, str]
         out["topics"] = "kg.topics is missing: topics not assigned"
     else:
         if works:
-            topics_mod.assign_for_works(driver, works, settings=s)
+            _assign_topics(driver, st, s, topics_mod, works, from_stage)
         if researchers:
             topics_mod.refresh_researcher_topics(driver, researchers, settings=s)
         out["topics"] = "ok"
     st.con.execute("DELETE FROM pending_derive")
     return out
+
+
+def _assign_topics(
+    driver: Driver, st: StageStore, s: Settings, topics_mod: Any, works: list[str], from_stage: bool
+) -> None:
+    if not from_stage:
+        topics_mod.assign_for_works(driver, works, settings=s)
+        return
+    from kg.derive.topic_input import StageTopicInput
+
+    # the taxonomy first: the topics' levels the stage read takes from the graph are then the final ones
+    topics_mod.ensure_topic_nodes(driver, settings=s)
+    reader = StageTopicInput(
+        st.con, topics_mod.scheme_topic_levels(driver, settings=s), topics_mod.CONTEXT_LIMIT
+    )
+    try:
+        topics_mod.assign_for_works(driver, works, settings=s, read_rows=reader.rows)
+    finally:
+        reader.close()
