@@ -15,6 +15,7 @@ from kg.config import Settings
 from kg.derive.topic_input import StageTopicInput
 from kg.sources.parsers import iter_records
 from kg.stage.store import StageStore
+from kg.synth import SynthParams, generate
 
 pytestmark = pytest.mark.neo4j
 
@@ -120,7 +121,26 @@ def test_the_stage_read_gives_the_graph_read_on_the_shared_openalex_and_arxiv_sa
     summary = _load(graph, s, _shared_files(shared_data), tmp_path / "stage.duckdb", derive=False)
     assert summary.graph_is_stage
     n = _check_stage_equals_graph(graph, s, tmp_path / "stage.duckdb")
+    # 532 works, 321 with source topics; little context in these samples (1 work cites one with topics, 2 have
+    # co-authored works with topics)
     assert n["sourced"] > 0 and n["assigned"] > 0 and n["with_cited"] + n["with_author_works"] > 0
+
+
+def test_the_stage_read_gives_the_graph_read_on_a_synthetic_corpus_rich_in_context(
+    graph: Driver, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    """Half the works also come as OpenAlex records with a source topic: the other half have many co-authored
+    works with topics (heavy-tailed productivity), the context the real samples have little of."""
+    s = neo4j_settings
+    bundle = tmp_path / "synth"
+    generate(SynthParams(works=1200, seed=3, openalex=True), bundle)
+    lines = (bundle / "works.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    (bundle / "works.jsonl").unlink()
+    (bundle / "sourced.jsonl").write_text("".join(lines[:600]), encoding="utf-8")
+    summary = _load(graph, s, [bundle], tmp_path / "stage.duckdb", derive=False)
+    assert summary.graph_is_stage
+    n = _check_stage_equals_graph(graph, s, tmp_path / "stage.duckdb")
+    assert n["works"] == 1200 and n["sourced"] == 600 and n["assigned"] > 500 and n["with_author_works"] > 100
 
 
 def test_the_load_reads_from_the_stage_only_when_the_graph_carries_its_write(
