@@ -461,14 +461,17 @@ def _online_write(
     progress: Progress,
     on_write_failure: Callable[[str], None] | None,
 ) -> None:
+    from kg.derive import topic_profiles
     from kg.write.online import write_changes
 
+    carried = _carries_stage_write(driver, st, s)
     merge = _write_mode(driver, st, s)
     # derive may read the stage instead of the graph only if the graph holds nothing but this stage's writes
     # (merge is empty when the graph carries this stage's last write, or when it holds nothing of any kind)
-    alone = merge == frozenset() and (
-        not _carries_stage_write(driver, st, s) or _written_only_by_stage(driver, st, s, rid)
-    )
+    empty = merge == frozenset() and not carried
+    alone = empty or (merge == frozenset() and _written_only_by_stage(driver, st, s, rid))
+    if not alone:  # another writer's assigned topics may be in the graph: the stage's record of them is void
+        st.con.execute("DELETE FROM meta WHERE key = ?", [topic_profiles.RECORDED])
     step(
         "write changes to Neo4j"
         + (" (merging: the graph may hold part of an earlier write)" if merge is None else "")
@@ -493,6 +496,9 @@ def _online_write(
     st.set_meta("generation", str(summary.generation))
     st.con.execute("DELETE FROM meta WHERE key = 'write_dirty'")
     summary.graph_is_stage = alone and not report.failed
+    if empty:  # the graph held nothing: no assigned topics but those this stage's derive will record
+        topic_profiles.reset(st.con)
+        st.set_meta(topic_profiles.RECORDED, str(summary.generation))
 
 
 def _written_only_by_stage(driver: Driver, st: StageStore, s: Settings, rid: str) -> bool:
@@ -508,6 +514,7 @@ def _written_only_by_stage(driver: Driver, st: StageStore, s: Settings, rid: str
 def _bulk_write(
     driver: Driver, st: StageStore, s: Settings, rid: str, summary: LoadSummary, step: Step
 ) -> None:
+    from kg.derive import topic_profiles
     from kg.write import bulk, changes
 
     empty = run(driver, query("write/graph_is_empty"), settings=s)
@@ -541,6 +548,9 @@ def _bulk_write(
     st.set_meta("generation", str(summary.generation))
     st.con.execute("DELETE FROM meta WHERE key = 'write_dirty'")
     summary.graph_is_stage = True
+    # a new database: no assigned topics but those this stage's derive will record
+    topic_profiles.reset(st.con)
+    st.set_meta(topic_profiles.RECORDED, str(summary.generation))
     shutil_rmtree(directory)
 
 
@@ -572,29 +582,53 @@ def derive_topics(driver: Driver, st: StageStore, s: Settings, *, from_stage: bo
     except ImportError:
         out["topics"] = "kg.topics is missing: topics not assigned"
     else:
-        if works:
-            _assign_topics(driver, st, s, topics_mod, works, from_stage)
-        if researchers:
-            topics_mod.refresh_researcher_topics(driver, researchers, settings=s)
+        _derive_with(topics_mod, driver, st, s, works, researchers, from_stage)
         out["topics"] = "ok"
     st.con.execute("DELETE FROM pending_derive")
     return out
 
 
-def _assign_topics(
-    driver: Driver, st: StageStore, s: Settings, topics_mod: Any, works: list[str], from_stage: bool
+def _derive_with(
+    topics_mod: Any,
+    driver: Driver,
+    st: StageStore,
+    s: Settings,
+    works: list[str],
+    researchers: list[str],
+    from_stage: bool,
 ) -> None:
-    if not from_stage:
-        topics_mod.assign_for_works(driver, works, settings=s)
-        return
-    from kg.derive.topic_input import StageTopicInput
+    """Assignment then profiles, their input from the stage when `from_stage` (and, for profiles, when the stage's
+    record of the assigned topics matches the graph), else from the graph."""
+    from kg.derive import topic_input, topic_profiles
 
-    # the taxonomy first: the topics' levels the stage read takes from the graph are then the final ones
-    topics_mod.ensure_topic_nodes(driver, settings=s)
-    reader = StageTopicInput(
-        st.con, topics_mod.scheme_topic_levels(driver, settings=s), topics_mod.CONTEXT_LIMIT
-    )
-    try:
-        topics_mod.assign_for_works(driver, works, settings=s, read_rows=reader.rows)
-    finally:
-        reader.close()
+    def record(rows: list[dict[str, Any]]) -> None:
+        topic_profiles.record_assigned(st.con, rows)
+
+    levels: list[tuple[str, str | None]] = []
+    if from_stage:
+        # the taxonomy first: the topics' levels the stage read takes from the graph are then the final ones
+        topics_mod.ensure_topic_nodes(driver, settings=s)
+        levels = topics_mod.scheme_topic_levels(driver, settings=s)
+    if works and from_stage:
+        reader = topic_input.StageTopicInput(st.con, levels, topics_mod.CONTEXT_LIMIT)
+        try:
+            topics_mod.assign_for_works(driver, works, settings=s, read_rows=reader.rows, on_written=record)
+        finally:
+            reader.close()
+    elif works:
+        topics_mod.assign_for_works(driver, works, settings=s, on_written=record)
+    if not researchers:
+        return
+    if (
+        from_stage
+        and st.meta(topic_profiles.RECORDED)
+        and topic_profiles.recorded_matches_graph(st.con, *topics_mod.assigned_totals(driver, settings=s))
+    ):
+        topic_input.load_levels(st.con, levels)
+        try:
+            rows = topic_profiles.profile_rows(st.con, researchers)
+        finally:
+            topic_input.drop_levels(st.con)
+        topics_mod.write_profiles(driver, rows, settings=s)
+    else:
+        topics_mod.refresh_researcher_topics(driver, researchers, settings=s)

@@ -141,13 +141,15 @@ def assign_for_works(
     assigner: Assigner | None = None,
     settings: Settings | None = None,
     read_rows: RowReader | None = None,
+    on_written: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> int:
     """Assign topics to the given works that have no source topics (no HAS_TOPIC {method: "source"} to an
     OpenAlex topic), replacing their earlier assigned topics (any method but "source"), and store keyphrases on
     every given work. The graph context (source topics of cited works and of the authors' other works) is read
     with the text, from the graph unless `read_rows` gives the same rows (the load's stage, when the graph
     carries its last write: kg.derive.topic_input). Works with source topics keep those and lose any stale
-    assigned edge. Returns how many works got topics."""
+    assigned edge. `on_written` sees each batch's `topics/write_assigned` rows once written. Returns how many
+    works got topics."""
     s = settings or get_settings()
     ids = list(dict.fromkeys(work_ids))
     if not ids:
@@ -166,6 +168,8 @@ def assign_for_works(
             write=True,
             settings=s,
         )
+        if on_written is not None:
+            on_written(out_rows)
     return assigned
 
 
@@ -307,6 +311,29 @@ def refresh_researcher_topics(
         )
         total += int(rows[0]["profiles"]) if rows else 0
     return total
+
+
+def write_profiles(
+    driver: Driver, rows: Sequence[dict[str, Any]], *, settings: Settings | None = None
+) -> int:
+    """Write researchers' profiles computed elsewhere (kg.derive.topic_profiles): `topics/write_works_on` in
+    batches. Returns how many researchers have a profile."""
+    s = settings or get_settings()
+    total = 0
+    for batch in _chunks(rows, max(1, s.derive_batch_size)):
+        out = graphdb.run(
+            driver, catalog.query("topics/write_works_on"), {"rows": list(batch)}, write=True, settings=s
+        )
+        total += int(out[0]["profiles"]) if out else 0
+    return total
+
+
+def assigned_totals(driver: Driver, *, settings: Settings | None = None) -> tuple[int, float]:
+    """How many assigned HAS_TOPIC edges the graph holds, and their score sum."""
+    rows = graphdb.run(
+        driver, catalog.query("topics/assigned_totals"), {"source": SOURCE_METHOD}, settings=settings
+    )
+    return (int(rows[0]["n"]), float(rows[0]["total"])) if rows else (0, 0.0)
 
 
 def show_work_topics(driver: Driver, work_id: str, *, settings: Settings | None = None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from neo4j import Driver
 
 from kg import defaultdata, graphdb, pipeline, topics
 from kg.config import Settings
+from kg.derive import topic_profiles
 from kg.derive.topic_input import StageTopicInput
 from kg.sources.parsers import iter_records
 from kg.stage.store import StageStore
@@ -53,6 +54,16 @@ def _assigned(drv: Driver, s: Settings) -> dict[str, Any]:
     return {r["id"]: (r["kps"], r["topics"]) for r in rows}
 
 
+def _works_on(drv: Driver, s: Settings) -> list[tuple[Any, ...]]:
+    rows = graphdb.run(
+        drv,
+        "MATCH (r:Researcher)-[e:WORKS_ON]->(t:Topic) "
+        "RETURN r.id AS r, t.id AS t, e.weight AS w, e.works AS n, e.top_works AS top ORDER BY r, t",
+        settings=s,
+    )
+    return [(r["r"], r["t"], r["w"], r["n"], r["top"]) for r in rows]
+
+
 def _clear_assigned(drv: Driver, s: Settings) -> None:
     graphdb.run(
         drv,
@@ -85,14 +96,31 @@ def _check_stage_equals_graph(drv: Driver, s: Settings, stage: Path) -> dict[str
             topics.assign_for_works(drv, work_ids, settings=s)
             by_graph = _assigned(drv, s)
             _clear_assigned(drv, s)
-            topics.assign_for_works(drv, work_ids, settings=s, read_rows=reader.rows)
+            topic_profiles.reset(st.con)
+            topics.assign_for_works(
+                drv,
+                work_ids,
+                settings=s,
+                read_rows=reader.rows,
+                on_written=lambda rows: topic_profiles.record_assigned(st.con, rows),
+            )
             by_stage = _assigned(drv, s)
+            assert by_stage == by_graph
+            # profiles: the Cypher aggregation over the graph == the stage's, written write-only
+            assert topic_profiles.recorded_matches_graph(st.con, *topics.assigned_totals(drv, settings=s))
+            researchers = [r[0] for r in st.con.execute("SELECT id FROM researcher ORDER BY id").fetchall()]
+            profiles_graph = topics.refresh_researcher_topics(drv, researchers, settings=s)
+            works_on_graph = _works_on(drv, s)
+            rows = topic_profiles.profile_rows(st.con, researchers)
+            assert topics.write_profiles(drv, rows, settings=s) == profiles_graph
+            assert _works_on(drv, s) == works_on_graph
         finally:
             reader.close()
     finally:
         st.close()
-    assert by_stage == by_graph
     return {
+        "profiles": profiles_graph,
+        "works_on": len(works_on_graph),
         "works": len(work_ids),
         "sourced": sum(r["has_source"] for r in from_stage),
         "assigned": sum(bool(t) for _, t in by_stage.values()),
@@ -144,10 +172,20 @@ def test_the_stage_read_gives_the_graph_read_on_a_synthetic_corpus_rich_in_conte
 
 
 def test_the_load_reads_from_the_stage_only_when_the_graph_carries_its_write(
-    graph: Driver, neo4j_settings: Settings, tmp_path: Path
+    graph: Driver, neo4j_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     s = neo4j_settings
+    graph_reads: list[str] = []
+    for name in ("graph_read_rows", "refresh_researcher_topics"):
+        real = getattr(topics, name)
+
+        def spy(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            graph_reads.append(_name)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(topics, name, spy)
     first = _load(graph, s, DEFAULT_FILES, tmp_path / "one.duckdb", derive=True)
+    assert graph_reads == []  # both assignment and profiles read the stage
     assert first.graph_is_stage and first.hooks == {"topics": "ok"}
     by_stage = _assigned(graph, s)
     assert sum(bool(t) for _, t in by_stage.values()) > 0
@@ -156,9 +194,16 @@ def test_the_load_reads_from_the_stage_only_when_the_graph_carries_its_write(
     _clear_assigned(graph, s)
     topics.assign_for_works(graph, ids, settings=s)
     assert _assigned(graph, s) == by_stage
+    # the profiles the load computed from the stage are those the Cypher aggregation gives
+    works_on = _works_on(graph, s)
+    assert works_on
+    graphdb.run(graph, "MATCH ()-[e:WORKS_ON]->() DELETE e", write=True, settings=s)
+    topics.refresh_researcher_topics(graph, None, settings=s)
+    assert _works_on(graph, s) == works_on
     # another stage's load into this graph reads the graph (it holds what this stage did not write)
     other = _load(graph, s, DEFAULT_FILES[:1], tmp_path / "other.duckdb", derive=True)
     assert not other.graph_is_stage
+    assert "graph_read_rows" in graph_reads and "refresh_researcher_topics" in graph_reads
     # the first stage again: the graph no longer carries its last write
     again = _load(graph, s, DEFAULT_FILES, tmp_path / "one.duckdb", derive=True)
     assert not again.graph_is_stage

@@ -73,6 +73,19 @@ ORDER BY w.id
 _COLUMNS = ("id", "title", "abstract", "venue", "categories", "cited", "authors", "has_source")
 
 
+def load_levels(con: duckdb.DuckDBPyConnection, scheme_levels: Sequence[tuple[str, str | None]]) -> None:
+    """The temporary table `topic_ctx_level`: (id, level) of the graph's topics of the scheme."""
+    con.execute("CREATE OR REPLACE TEMP TABLE topic_ctx_level (id VARCHAR, level VARCHAR)")
+    con.execute(
+        "INSERT INTO topic_ctx_level SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
+        [[r[0] for r in scheme_levels], [r[1] for r in scheme_levels]],
+    )
+
+
+def drop_levels(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP TABLE IF EXISTS topic_ctx_level")
+
+
 class StageTopicInput:
     """Reads works' assignment rows from the stage. `scheme_levels`: (topic id, level) of every topic of the scheme
     in the graph. Build it once per derive (it prepares the per-work and per-author context as temporary tables),
@@ -83,11 +96,7 @@ class StageTopicInput:
     ) -> None:
         self.con = con
         self.limit = limit
-        con.execute("CREATE OR REPLACE TEMP TABLE topic_ctx_level (id VARCHAR, level VARCHAR)")
-        con.execute(
-            "INSERT INTO topic_ctx_level SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
-            [[r[0] for r in scheme_levels], [r[1] for r in scheme_levels]],
-        )
+        load_levels(con, scheme_levels)
         con.execute(_CONTEXT_TOPICS, [SOURCE_METHOD, TOPIC_LEVEL])
         con.execute(_CONTEXT_AUTHORS, [limit + 1])
 
