@@ -4,7 +4,8 @@ A `kg synth --works N` bundle is bulk-loaded without derived data; then every wo
 graph read (`topics/works_to_assign`) and the stage read (kg.derive.topic_input) on that same graph: wall seconds,
 this process's CPU seconds (the model, the reads' client side, DuckDB), the Neo4j server's CPU seconds (from
 /proc/<pid>/stat), and a digest of what each run wrote (topics, scores, methods, evidence, keyphrases), which must
-be the same for both reads. `--sourced F`: the first F of the works also come as OpenAlex records with a source
+be the same for both reads; then every researcher's topic profile (WORKS_ON), by the Cypher aggregation or from
+the stage (kg.derive.topic_profiles), timed the same way and compared the same way. `--sourced F`: the first F of the works also come as OpenAlex records with a source
 topic, so the other works have topic context (their authors' other works) to read.
 
     python -m bench.topics_derive --works 50000 [--sourced 0.5] [--rounds 2]
@@ -31,6 +32,7 @@ from bench import common
 from bench.pipeline import kg_load
 from kg import graphdb, localdb, topics
 from kg.config import Settings
+from kg.derive import topic_input, topic_profiles
 from kg.derive.topic_input import StageTopicInput
 from kg.stage.store import StageStore
 from kg.synth import SynthParams, generate
@@ -90,23 +92,65 @@ def one_run(drv: Any, s: Settings, st: StageStore, ids: Sequence[str], mode: str
         return out
 
     try:
-        assigned = topics.assign_for_works(drv, ids, settings=s, read_rows=timed)
+        assigned = topics.assign_for_works(
+            drv,
+            ids,
+            settings=s,
+            read_rows=timed,
+            on_written=lambda rows: topic_profiles.record_assigned(st.con, rows),
+        )
     finally:
         if reader is not None:
             reader.close()
     wall, cpu, neo = time.perf_counter() - t0, time.process_time() - c0, server_cpu(pid) - n0
     digest, edges = written_digest(drv, s)
+    profiles = profile_run(drv, s, st, mode, pid)
     return {
         "mode": mode,
         "seconds": round(wall, 2),
         "client_cpu_seconds": round(cpu, 2),
         "neo4j_cpu_seconds": round(neo, 2),
+        "profiles": profiles,
+        "derive_seconds": round(wall + profiles["seconds"], 2),
+        "derive_neo4j_cpu_seconds": round(neo + profiles["neo4j_cpu_seconds"], 2),
+        "derive_client_cpu_seconds": round(cpu + profiles["client_cpu_seconds"], 2),
         "read_seconds": round(read_s[0], 2),
         "read_client_cpu_seconds": round(read_s[1], 2),
         "works": len(ids),
         "assigned": assigned,
         "edges": edges,
         "digest": digest,
+    }
+
+
+def profile_run(drv: Any, s: Settings, st: StageStore, mode: str, pid: int) -> dict[str, Any]:
+    """Every researcher's WORKS_ON: the Cypher aggregation (graph) or the stage's SQL + Python and a write-only
+    statement (stage), after an assignment run of the same mode recorded its topics."""
+    ids = [r[0] for r in st.con.execute("SELECT id FROM researcher ORDER BY id").fetchall()]
+    t0, c0, n0 = time.perf_counter(), time.process_time(), server_cpu(pid)
+    if mode == "stage":
+        ok = topic_profiles.recorded_matches_graph(st.con, *topics.assigned_totals(drv, settings=s))
+        if not ok:
+            raise SystemExit("the stage's record of the assigned topics does not match the graph")
+        topic_input.load_levels(st.con, topics.scheme_topic_levels(drv, settings=s))
+        try:
+            rows = topic_profiles.profile_rows(st.con, ids)
+        finally:
+            topic_input.drop_levels(st.con)
+        n = topics.write_profiles(drv, rows, settings=s)
+    else:
+        n = topics.refresh_researcher_topics(drv, ids, settings=s)
+    wall, cpu, neo = time.perf_counter() - t0, time.process_time() - c0, server_cpu(pid) - n0
+    rows_on = graphdb.run(drv, common.q("works_on_all"), settings=s)
+    h = hashlib.sha256(json.dumps(rows_on, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return {
+        "seconds": round(wall, 2),
+        "client_cpu_seconds": round(cpu, 2),
+        "neo4j_cpu_seconds": round(neo, 2),
+        "researchers": len(ids),
+        "profiles": n,
+        "edges": len(rows_on),
+        "digest": h,
     }
 
 
@@ -149,7 +193,8 @@ def main(argv: list[str] | None = None) -> None:
         "load_seconds": load["seconds"],
         "warm_up": runs[0],
         "runs": measured,
-        "same_result": len({r["digest"] for r in runs}) == 1,
+        "same_result": len({r["digest"] for r in runs}) == 1
+        and len({r["profiles"]["digest"] for r in runs}) == 1,
         "median": {
             m: {
                 k: sorted(r[k] for r in rs)[len(rs) // 2]
