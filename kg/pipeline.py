@@ -6,8 +6,9 @@
 - write: only what changed, as write-only batches into any Neo4j (kg.write.online), or the whole graph through
   `neo4j-admin database import` into an empty local Neo4j (kg.write.bulk);
 - derive: COAUTHOR is computed in the stage with the resolved graph and written with it; topic assignment and
-  researcher topic profiles run for what changed, assignment reading its input from the stage when the graph
-  carries the stage's write (kg.derive.topic_input), else from the graph.
+  researcher topic profiles run for what changed, both computed from the stage when the graph holds only this
+  stage's writes (kg.derive.topic_input, kg.derive.topic_profiles: SQL, the model, write-only statements), else
+  from graph reads (a graph someone else wrote too).
 
 Every step leaves its pending work recorded in the stage, so a run killed at any point and run again ends in the
 graph a clean run gives, derived edges included, and its LoadRun says so.
