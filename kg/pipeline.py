@@ -6,7 +6,9 @@
 - write: only what changed, as write-only batches into any Neo4j (kg.write.online), or the whole graph through
   `neo4j-admin database import` into an empty local Neo4j (kg.write.bulk);
 - derive: COAUTHOR is computed in the stage with the resolved graph and written with it; topic assignment and
-  researcher topic profiles run on the graph for what changed.
+  researcher topic profiles run for what changed, both computed from the stage when the graph holds only this
+  stage's writes (kg.derive.topic_input, kg.derive.topic_profiles: SQL, the model, write-only statements), else
+  from graph reads (a graph someone else wrote too).
 
 Every step leaves its pending work recorded in the stage, so a run killed at any point and run again ends in the
 graph a clean run gives, derived edges included, and its LoadRun says so.
@@ -71,6 +73,9 @@ class LoadSummary:
     resumed: list[str] = field(default_factory=list)
     bulk: bool = False
     generation: int | None = None  # the stage's write generation this run's write reached
+    # the write left the graph equal to the stage's resolved tables (an empty graph bulk-written, or the stage's
+    # own last write brought up to date without failures): derive may read its input from the stage
+    graph_is_stage: bool = False
 
     @property
     def records_per_second(self) -> float:
@@ -397,7 +402,7 @@ def _run(
         if derive:
             t = time.monotonic()
             step("derive topics")
-            summary.hooks = derive_topics(driver, st, s)
+            summary.hooks = derive_topics(driver, st, s, from_stage=summary.graph_is_stage)
             summary.derived_seconds = time.monotonic() - t
             summary.stage_seconds["derive"] = summary.derived_seconds
         status = "completed"
@@ -419,10 +424,7 @@ def _write_mode(driver: Driver, st: StageStore, s: Settings) -> frozenset[str] |
     graph holds any of."""
     if st.meta("write_dirty"):
         return None
-    generation = int(st.meta("generation") or 0)
-    row = run(driver, query("write/stage_generation"), {"stage": st.stage_id}, settings=s)
-    in_graph = row[0]["generation"] if row else None
-    if in_graph is not None and int(in_graph) == generation and generation > 0:
+    if _carries_stage_write(driver, st, s):
         return frozenset()
     # the graph does not carry this stage's last write: start from nothing known
     from kg.write import changes
@@ -441,6 +443,14 @@ def _write_mode(driver: Driver, st: StageStore, s: Settings) -> frozenset[str] |
     return frozenset(present)
 
 
+def _carries_stage_write(driver: Driver, st: StageStore, s: Settings) -> bool:
+    """The graph's LoadRuns record this stage's last write generation."""
+    generation = int(st.meta("generation") or 0)
+    row = run(driver, query("write/stage_generation"), {"stage": st.stage_id}, settings=s)
+    in_graph = row[0]["generation"] if row else None
+    return in_graph is not None and int(in_graph) == generation and generation > 0
+
+
 def _online_write(
     driver: Driver,
     st: StageStore,
@@ -452,9 +462,17 @@ def _online_write(
     progress: Progress,
     on_write_failure: Callable[[str], None] | None,
 ) -> None:
+    from kg.derive import topic_profiles
     from kg.write.online import write_changes
 
+    carried = _carries_stage_write(driver, st, s)
     merge = _write_mode(driver, st, s)
+    # derive may read the stage instead of the graph only if the graph holds nothing but this stage's writes
+    # (merge is empty when the graph carries this stage's last write, or when it holds nothing of any kind)
+    empty = merge == frozenset() and not carried
+    alone = empty or (merge == frozenset() and _written_only_by_stage(driver, st, s, rid))
+    if not alone:  # another writer's assigned topics may be in the graph: the stage's record of them is void
+        st.con.execute("DELETE FROM meta WHERE key = ?", [topic_profiles.RECORDED])
     step(
         "write changes to Neo4j"
         + (" (merging: the graph may hold part of an earlier write)" if merge is None else "")
@@ -478,11 +496,26 @@ def _online_write(
     summary.generation = int(st.meta("generation") or 0) + 1
     st.set_meta("generation", str(summary.generation))
     st.con.execute("DELETE FROM meta WHERE key = 'write_dirty'")
+    summary.graph_is_stage = alone and not report.failed
+    if empty:  # the graph held nothing: no assigned topics but those this stage's derive will record
+        topic_profiles.reset(st.con)
+        st.set_meta(topic_profiles.RECORDED, str(summary.generation))
+
+
+def _written_only_by_stage(driver: Driver, st: StageStore, s: Settings, rid: str) -> bool:
+    found = run(
+        driver,
+        query("load/written_only_by_stage"),
+        {"stage": st.stage_id, "generation": int(st.meta("generation") or 0), "run": rid},
+        settings=s,
+    )
+    return bool(found and found[0]["alone"])
 
 
 def _bulk_write(
     driver: Driver, st: StageStore, s: Settings, rid: str, summary: LoadSummary, step: Step
 ) -> None:
+    from kg.derive import topic_profiles
     from kg.write import bulk, changes
 
     empty = run(driver, query("write/graph_is_empty"), settings=s)
@@ -515,6 +548,10 @@ def _bulk_write(
     summary.generation = int(st.meta("generation") or 0) + 1
     st.set_meta("generation", str(summary.generation))
     st.con.execute("DELETE FROM meta WHERE key = 'write_dirty'")
+    summary.graph_is_stage = True
+    # a new database: no assigned topics but those this stage's derive will record
+    topic_profiles.reset(st.con)
+    st.set_meta(topic_profiles.RECORDED, str(summary.generation))
     shutil_rmtree(directory)
 
 
@@ -524,8 +561,10 @@ def shutil_rmtree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def derive_topics(driver: Driver, st: StageStore, s: Settings) -> dict[str, str]:
-    """Topics for works without source topics and researchers' topic profiles, for what the load changed."""
+def derive_topics(driver: Driver, st: StageStore, s: Settings, *, from_stage: bool = False) -> dict[str, str]:
+    """Topics for works without source topics and researchers' topic profiles, for what the load changed.
+    `from_stage`: the graph holds exactly the stage's resolved tables, so the works' text and context are read
+    from the stage (kg.derive.topic_input) rather than from the graph."""
     out: dict[str, str] = {}
     works = [
         r[0]
@@ -544,10 +583,53 @@ def derive_topics(driver: Driver, st: StageStore, s: Settings) -> dict[str, str]
     except ImportError:
         out["topics"] = "kg.topics is missing: topics not assigned"
     else:
-        if works:
-            topics_mod.assign_for_works(driver, works, settings=s)
-        if researchers:
-            topics_mod.refresh_researcher_topics(driver, researchers, settings=s)
+        _derive_with(topics_mod, driver, st, s, works, researchers, from_stage)
         out["topics"] = "ok"
     st.con.execute("DELETE FROM pending_derive")
     return out
+
+
+def _derive_with(
+    topics_mod: Any,
+    driver: Driver,
+    st: StageStore,
+    s: Settings,
+    works: list[str],
+    researchers: list[str],
+    from_stage: bool,
+) -> None:
+    """Assignment then profiles, their input from the stage when `from_stage` (and, for profiles, when the stage's
+    record of the assigned topics matches the graph), else from the graph."""
+    from kg.derive import topic_input, topic_profiles
+
+    def record(rows: list[dict[str, Any]]) -> None:
+        topic_profiles.record_assigned(st.con, rows)
+
+    levels: list[tuple[str, str | None]] = []
+    if from_stage:
+        # the taxonomy first: the topics' levels the stage read takes from the graph are then the final ones
+        topics_mod.ensure_topic_nodes(driver, settings=s)
+        levels = topics_mod.scheme_topic_levels(driver, settings=s)
+    if works and from_stage:
+        reader = topic_input.StageTopicInput(st.con, levels, topics_mod.CONTEXT_LIMIT)
+        try:
+            topics_mod.assign_for_works(driver, works, settings=s, read_rows=reader.rows, on_written=record)
+        finally:
+            reader.close()
+    elif works:
+        topics_mod.assign_for_works(driver, works, settings=s, on_written=record)
+    if not researchers:
+        return
+    if (
+        from_stage
+        and st.meta(topic_profiles.RECORDED)
+        and topic_profiles.recorded_matches_graph(st.con, *topics_mod.assigned_totals(driver, settings=s))
+    ):
+        topic_input.load_levels(st.con, levels)
+        try:
+            rows = topic_profiles.profile_rows(st.con, researchers)
+        finally:
+            topic_input.drop_levels(st.con)
+        topics_mod.write_profiles(driver, rows, settings=s)
+    else:
+        topics_mod.refresh_researcher_topics(driver, researchers, settings=s)

@@ -12,7 +12,7 @@ The phrase vocabulary is kg/topic_vocab.py, the phrase matcher and its scoring k
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -130,57 +130,37 @@ def _chunks(seq: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
         yield seq[i : i + n]
 
 
+# rows of `topics/works_to_assign` for a batch of work ids: the graph read, or the same rows from the stage
+RowReader = Callable[[Sequence[str]], list[dict[str, Any]]]
+
+
 def assign_for_works(
     driver: Driver,
     work_ids: Sequence[str],
     *,
     assigner: Assigner | None = None,
     settings: Settings | None = None,
+    read_rows: RowReader | None = None,
+    on_written: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> int:
     """Assign topics to the given works that have no source topics (no HAS_TOPIC {method: "source"} to an
     OpenAlex topic), replacing their earlier assigned topics (any method but "source"), and store keyphrases on
     every given work. The graph context (source topics of cited works and of the authors' other works) is read
-    with the text. Works with source topics keep those and lose any stale assigned edge. Returns how many works
-    got topics."""
+    with the text, from the graph unless `read_rows` gives the same rows (the load's stage, when the graph
+    carries its last write: kg.derive.topic_input). Works with source topics keep those and lose any stale
+    assigned edge. `on_written` sees each batch's `topics/write_assigned` rows once written. Returns how many
+    works got topics."""
     s = settings or get_settings()
     ids = list(dict.fromkeys(work_ids))
     if not ids:
         return 0
     a = assigner or get_assigner(s)
     ensure_topic_nodes(driver, settings=s)
+    read = read_rows or (lambda batch: graph_read_rows(driver, batch, settings=s))
     assigned = 0
     for batch in _chunks(ids, max(1, s.derive_batch_size)):
-        rows = graphdb.run(
-            driver,
-            catalog.query("topics/works_to_assign"),
-            {
-                "ids": list(batch),
-                "source": SOURCE_METHOD,
-                "scheme": "openalex",
-                "context_limit": CONTEXT_LIMIT,
-            },
-            settings=s,
-        )
-        todo = [r for r in rows if not r["has_source"]]
-        sourced = [r for r in rows if r["has_source"]]
-        topic_rows, context = graph_rows(todo)
-        out_rows = []
-        for r, (found, kps) in zip(todo, a.assign_rows(topic_rows, context), strict=True):
-            out_rows.append(
-                {
-                    "id": r["id"],
-                    "keyphrases": kps,
-                    "topics": [
-                        {"id": x.topic_id, "score": x.score, "evidence": list(x.evidence)} for x in found
-                    ],
-                }
-            )
-            assigned += bool(found)
-        # works with source topics get keyphrases only (and lose any stale assigned edge)
-        docs = default_pipeline_docs(sourced)
-        for r, (doc, title_tokens) in zip(sourced, docs, strict=True):
-            kps = [k.text for k in rake_keyphrases(doc, title_tokens=title_tokens, top_k=KEYPHRASES)]
-            out_rows.append({"id": r["id"], "keyphrases": kps, "topics": []})
+        out_rows, n = assigned_rows(read(batch), a)
+        assigned += n
         graphdb.run(
             driver,
             catalog.query("topics/write_assigned"),
@@ -188,7 +168,54 @@ def assign_for_works(
             write=True,
             settings=s,
         )
+        if on_written is not None:
+            on_written(out_rows)
     return assigned
+
+
+def graph_read_rows(
+    driver: Driver, ids: Sequence[str], *, settings: Settings | None = None
+) -> list[dict[str, Any]]:
+    """The text and graph context of the given works, read from the graph (`topics/works_to_assign`)."""
+    return graphdb.run(
+        driver,
+        catalog.query("topics/works_to_assign"),
+        {"ids": list(ids), "source": SOURCE_METHOD, "scheme": "openalex", "context_limit": CONTEXT_LIMIT},
+        settings=settings,
+    )
+
+
+def assigned_rows(rows: Sequence[dict[str, Any]], a: Assigner) -> tuple[list[dict[str, Any]], int]:
+    """`topics/write_assigned` rows for `topics/works_to_assign` rows (pure), and how many works got topics."""
+    todo = [r for r in rows if not r["has_source"]]
+    sourced = [r for r in rows if r["has_source"]]
+    topic_rows, context = graph_rows(todo)
+    out_rows = []
+    assigned = 0
+    for r, (found, kps) in zip(todo, a.assign_rows(topic_rows, context), strict=True):
+        out_rows.append(
+            {
+                "id": r["id"],
+                "keyphrases": kps,
+                "topics": [{"id": x.topic_id, "score": x.score, "evidence": list(x.evidence)} for x in found],
+            }
+        )
+        assigned += bool(found)
+    # works with source topics get keyphrases only (and lose any stale assigned edge)
+    docs = default_pipeline_docs(sourced)
+    for r, (doc, title_tokens) in zip(sourced, docs, strict=True):
+        kps = [k.text for k in rake_keyphrases(doc, title_tokens=title_tokens, top_k=KEYPHRASES)]
+        out_rows.append({"id": r["id"], "keyphrases": kps, "topics": []})
+    return out_rows, assigned
+
+
+def scheme_topic_levels(
+    driver: Driver, scheme: str = "openalex", *, settings: Settings | None = None
+) -> list[tuple[str, str | None]]:
+    """(id, level) of the graph's topics of a scheme (a few thousand rows): what a stage read of the context needs
+    of the graph."""
+    rows = graphdb.run(driver, catalog.query("topics/scheme_topics"), {"scheme": scheme}, settings=settings)
+    return [(r["id"], r["level"]) for r in rows]
 
 
 def graph_rows(records: Sequence[dict[str, Any]]) -> tuple[list[TopicRow], TopicContext]:
@@ -284,6 +311,29 @@ def refresh_researcher_topics(
         )
         total += int(rows[0]["profiles"]) if rows else 0
     return total
+
+
+def write_profiles(
+    driver: Driver, rows: Sequence[dict[str, Any]], *, settings: Settings | None = None
+) -> int:
+    """Write researchers' profiles computed elsewhere (kg.derive.topic_profiles): `topics/write_works_on` in
+    batches. Returns how many researchers have a profile."""
+    s = settings or get_settings()
+    total = 0
+    for batch in _chunks(rows, max(1, s.derive_batch_size)):
+        out = graphdb.run(
+            driver, catalog.query("topics/write_works_on"), {"rows": list(batch)}, write=True, settings=s
+        )
+        total += int(out[0]["profiles"]) if out else 0
+    return total
+
+
+def assigned_totals(driver: Driver, *, settings: Settings | None = None) -> tuple[int, float]:
+    """How many assigned HAS_TOPIC edges the graph holds, and their score sum."""
+    rows = graphdb.run(
+        driver, catalog.query("topics/assigned_totals"), {"source": SOURCE_METHOD}, settings=settings
+    )
+    return (int(rows[0]["n"]), float(rows[0]["total"])) if rows else (0, 0.0)
 
 
 def show_work_topics(driver: Driver, work_id: str, *, settings: Settings | None = None) -> dict[str, Any]:

@@ -88,6 +88,9 @@ def _statements(drv: Driver, s: Settings) -> list[tuple[str, str, dict[str, Any]
          {"rows": assigned, "method": "learned", "source": "source"}),
         ("topics/refresh_works_on", catalog.query("topics/refresh_works_on"),
          {"ids": people, "schemes": ["openalex"]}),
+        ("topics/write_works_on", catalog.query("topics/write_works_on"),
+         {"rows": [{"id": p, "topics": [{"id": topic, "weight": 1.0, "works": 1, "top_works": 1}]}
+                   for p in people]}),
     ]  # fmt: skip
     for name, start, typ, end, rows in (
         ("write/rel_merge", "Researcher", "COAUTHOR", "Researcher", pairs),
