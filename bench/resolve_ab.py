@@ -118,7 +118,9 @@ def run_side(tree: Path, store: Path, limit: str) -> dict[str, Any]:
 def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for step in (*STEPS, "total"):
-        rows = [r["total"] if step == "total" else r["steps"].get(step, {"wall": 0.0, "cpu": 0.0}) for r in runs]
+        rows = [
+            r["total"] if step == "total" else r["steps"].get(step, {"wall": 0.0, "cpu": 0.0}) for r in runs
+        ]
         out[step] = {
             "wall": round(statistics.median(r["wall"] for r in rows), 2),
             "cpu": round(statistics.median(r["cpu"] for r in rows), 2),
@@ -155,7 +157,9 @@ def main(argv: list[str] | None = None) -> None:
         runs: dict[str, list[dict[str, Any]]] = {"base": [], "this": []}
         stores: dict[str, Path] = {}
         for i in range(args.repeats):
-            for side, tree in (("base", base), ("this", here)) if i % 2 == 0 else (("this", here), ("base", base)):
+            for side, tree in (
+                (("base", base), ("this", here)) if i % 2 == 0 else (("this", here), ("base", base))
+            ):
                 store = work / f"{side}-{i}.duckdb"
                 shutil.copy(staged, store)
                 log(f"run {i + 1}/{args.repeats}: {side}")
