@@ -1,7 +1,7 @@
 """Resolve + graph tables + COAUTHOR table of one staged corpus, a baseline source tree against this one (issue #15).
 
 A `kg synth` corpus is staged once; each side then resolves a fresh copy of that store in a subprocess of its own
-(the baseline from `git archive REF`, on PYTHONPATH), the sides alternated, with the load's memory limit
+(each from `git archive` of its ref, on PYTHONPATH), the sides alternated, with the load's memory limit
 (Settings().stage_memory_limit) and COAUTHOR cap. Every resolved and derived table of each run must equal the
 baseline's first run, row for row (bench.spark_resolve.differences). Wall and CPU seconds (user + system of the
 process, DuckDB's threads included) per step, and the process's peak RSS (VmHWM), go to bench/results/resolve_ab.json.
@@ -134,16 +134,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--works", type=int, default=20_000)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--base", default="main", help="the baseline's git ref (default main)")
+    ap.add_argument("--this", default="HEAD", help="this side's git ref (default HEAD: committed code only)")
     ap.add_argument("--repeats", type=int, default=2, help="runs of each side, alternated")
     ap.add_argument("--memory-limit", default="512MB", help="the stage's DuckDB limit (the load's default)")
     ap.add_argument("--keep", action="store_true", help="keep the staged and resolved stores")
     args = ap.parse_args(argv)
 
-    here = Path(__file__).resolve().parent.parent
     src = corpus(args.works, args.seed, openalex=False)
     work = Path(tempfile.mkdtemp(prefix="resolve-ab-", dir=data_dir()))
     try:
         base = base_tree(args.base, work / "base-tree")
+        here = base_tree(args.this, work / "this-tree")
         # staged once per corpus and kept (staging is not what is compared)
         staged = data_dir() / f"resolve-ab-{args.works}-{args.seed}.duckdb"
         staged_info: dict[str, Any] = {"path": str(staged), "reused": staged.exists()}
@@ -179,7 +180,7 @@ def main(argv: list[str] | None = None) -> None:
             "seed": args.seed,
             "base": args.base,
             "this": subprocess.run(
-                ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+                ["git", "rev-parse", "--short", args.this], capture_output=True, text=True, check=True
             ).stdout.strip(),
             "memory_limit": args.memory_limit,
             "staged": staged_info,
