@@ -144,7 +144,10 @@ def main(argv: list[str] | None = None) -> None:
     work = Path(tempfile.mkdtemp(prefix="resolve-ab-", dir=data_dir()))
     try:
         base = base_tree(args.base, work / "base-tree")
-        here = base_tree(args.this, work / "this-tree")
+        this_commit = subprocess.run(
+            ["git", "rev-parse", "--short", args.this], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        here = base_tree(this_commit, work / "this-tree")
         # staged once per corpus and kept (staging is not what is compared)
         staged = data_dir() / f"resolve-ab-{args.works}-{args.seed}.duckdb"
         staged_info: dict[str, Any] = {"path": str(staged), "reused": staged.exists()}
@@ -179,9 +182,7 @@ def main(argv: list[str] | None = None) -> None:
             "works": args.works,
             "seed": args.seed,
             "base": args.base,
-            "this": subprocess.run(
-                ["git", "rev-parse", "--short", args.this], capture_output=True, text=True, check=True
-            ).stdout.strip(),
+            "this": this_commit,
             "memory_limit": args.memory_limit,
             "staged": staged_info,
             "load_average": os.getloadavg(),
