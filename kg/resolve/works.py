@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,8 +144,9 @@ def resolve_works(
         done += len(part)
         if on_progress:
             on_progress(done, total)
+    payloads = _payloads(store, [w for comp in slow if len(comp) > 1 for w in comp])
     for batch in _chunks(slow, CHUNK):
-        n_records, n_works = _merge_batch(store, batch)
+        n_records, n_works = _merge_batch(store, batch, payloads)
         report.records += n_records
         report.merged += n_records
         report.works += n_works
@@ -248,28 +249,67 @@ def _copy_plain_slots(store: StageStore, wrecs: list[str]) -> None:
         store.con.unregister("_copied_wrecs")
 
 
-def _merge_batch(store: StageStore, batch: list[list[str]]) -> tuple[int, int]:
-    """Components with shared keys or unplain author lists: group, merge and unify in Python."""
+def _payloads(store: StageStore, wrecs: list[str]) -> dict[str, str]:
+    """The record payloads of the given work records (a profile's work: its own), read in one pass over
+    `records` (a join per batch read every payload of the stage again each time)."""
+    if not wrecs:
+        return {}
+    con = store.con
+    con.register("_payload_wrecs", _keys_table("wrec", wrecs))
+    try:
+        rows = con.execute(
+            "SELECT w.wrec, coalesce(w.payload, r.payload) "
+            "FROM work_recs w JOIN _payload_wrecs USING (wrec) JOIN records r ON r.rec = w.rec"
+        ).fetchall()
+    finally:
+        con.unregister("_payload_wrecs")
+    return dict(rows)
+
+
+class _MentionTexts(Mapping[str, list[Mention]]):
+    """A work record's mentions, parsed from their stored JSON when asked for (the records whose staged slots are
+    copied never are)."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, list[str]] = defaultdict(list)
+
+    def __getitem__(self, wrec: str) -> list[Mention]:
+        if wrec not in self.texts:
+            raise KeyError(wrec)
+        return [Mention.from_json(t) for t in self.texts[wrec]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.texts)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def _merge_batch(store: StageStore, batch: list[list[str]], payloads: dict[str, str]) -> tuple[int, int]:
+    """Components with shared keys or unplain author lists: group, merge and unify in Python. `payloads`: those
+    of the records of every component with several (a single record's merged props are its staged ones)."""
     con = store.con
     wrecs = [w for comp in batch for w in comp]
     con.register("_wrecs", _keys_table("wrec", wrecs))
     try:
         cols = ", ".join(f"w.w_{c}" for c in WORK_COLUMNS)
-        fetched = con.execute(
-            f"SELECT w.wrec, coalesce(w.payload, r.payload), w.keys, w.title_key, w.year_key, {cols} "
-            "FROM work_recs w JOIN _wrecs USING (wrec) JOIN records r ON r.rec = w.rec"
-        ).fetchall()
+        fetched = [
+            (row[0], payloads.get(row[0]), *row[1:])
+            for row in con.execute(
+                f"SELECT w.wrec, w.keys, w.title_key, w.year_key, {cols} FROM work_recs w JOIN _wrecs USING (wrec)"
+            ).fetchall()
+        ]
         plain = {
             r[0]
             for r in con.execute(
                 "SELECT wrec FROM work_recs JOIN _wrecs USING (wrec) WHERE simple"
             ).fetchall()
         }
-        mentions: dict[str, list[Mention]] = defaultdict(list)
+        mentions = _MentionTexts()
         for wrec, text in con.execute(
             "SELECT m.wrec, m.json FROM mention_src m JOIN _wrecs USING (wrec)"
         ).fetchall():
-            mentions[wrec].append(Mention.from_json(text))
+            mentions.texts[wrec].append(text)
     finally:
         con.unregister("_wrecs")
     by_wrec = {row[0]: row for row in fetched}
@@ -296,7 +336,7 @@ def _merge_batch(store: StageStore, batch: list[list[str]]) -> tuple[int, int]:
 def merge_component(
     comp: list[str],
     by_wrec: dict[str, tuple[Any, ...]],
-    mentions: dict[str, list[Mention]],
+    mentions: Mapping[str, list[Mention]],
     *,
     plain: set[str] | frozenset[str] = frozenset(),
     copied: list[str] | None = None,
