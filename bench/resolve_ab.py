@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:
             "this_median": st,
             "runs": runs,
         }
-        path = update_result("resolve_ab", f"synth_{args.works}", entry)
+        path = update_result("resolve_ab", f"synth_{args.works}_{args.memory_limit}", entry)
         print(f"{'step':28} {'base wall':>10} {'this wall':>10} {'base cpu':>9} {'this cpu':>9}")
         for step in (*STEPS, "total"):
             print(
