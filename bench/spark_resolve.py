@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -63,12 +64,12 @@ def stage(path: Path, src: Path) -> dict[str, Any]:
     return {"records": counts.new, "work_records": work_records, "seconds": round(time.monotonic() - t, 1)}
 
 
-def differences(a: Path, b: Path) -> list[str]:
+def differences(a: Path, b: Path, tables: Iterable[str] = TABLES) -> list[str]:
     """The tables whose rows differ between two resolved stores (compared in DuckDB, row for row)."""
     out = []
     with StageStore(a) as st:
         st.con.execute(f"ATTACH '{b}' AS other (READ_ONLY)")
-        for table in TABLES:
+        for table in tables:
             n = st.scalar(
                 f"SELECT count(*) FROM ((SELECT * FROM {table} EXCEPT ALL SELECT * FROM other.{table}) "
                 f"UNION ALL (SELECT * FROM other.{table} EXCEPT ALL SELECT * FROM {table}))"

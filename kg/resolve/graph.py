@@ -4,6 +4,7 @@ hierarchy, citations and curated decisions. Each table is rebuilt whole from the
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -154,13 +155,17 @@ def build_graph_tables(store: StageStore) -> None:
         _insert_by_parts(
             store,
             """
-            INSERT INTO affiliated
-            SELECT cs.researcher, inst, list_sort(list_distinct(list(w.year) FILTER (WHERE w.year IS NOT NULL))),
-                   'authorships', min(s.raw_affiliations[1]), first_refs(flatten(list(w.record_refs)))
+            SELECT cs.researcher, inst, w.year, s.raw_affiliations[1] AS raw_affiliation, w.record_refs
             FROM cluster_slot cs JOIN slot s ON s.key = cs.slot_key AND s.work_id = cs.work_id
             JOIN work w ON w.id = s.work_id, unnest(s.institutions) AS u(inst)
-            WHERE hash(cs.researcher) % $parts = $part
-            GROUP BY cs.researcher, inst
+            """,
+            "researcher",
+            """
+            INSERT INTO affiliated
+            SELECT researcher, inst, list_sort(list_distinct(list(year) FILTER (WHERE year IS NOT NULL))),
+                   'authorships', min(raw_affiliation), first_refs(flatten(list(record_refs)))
+            FROM {rows}
+            GROUP BY researcher, inst
             UNION ALL
             SELECT t.researcher, p.institution, []::INTEGER[], p.source, min(p.raw_affiliation), first_refs(list(p.ref))
             FROM profile_affiliation_src p JOIN record_target t USING (rec)
@@ -172,6 +177,8 @@ def build_graph_tables(store: StageStore) -> None:
         con.execute("DELETE FROM institution")
         _insert_by_parts(
             store,
+            "SELECT id, name, ror, openalex_id, country_code, type, source, rank, record_ref, entity FROM institution_src",
+            "id",
             """
             INSERT INTO institution
             SELECT id,
@@ -181,7 +188,7 @@ def build_graph_tables(store: StageStore) -> None:
                    arg_max(country_code, (entity, rank, country_code)) FILTER (WHERE country_code IS NOT NULL),
                    arg_max(type, (entity, rank, type)) FILTER (WHERE type IS NOT NULL),
                    list_sort(list_distinct(list(source))), first_refs(list(record_ref))
-            FROM institution_src WHERE hash(id) % $parts = $part GROUP BY id
+            FROM {rows} GROUP BY id
             """,
             int(store.scalar("SELECT count(*) FROM institution_src") or 0),
         )
@@ -233,14 +240,35 @@ def build_graph_tables(store: StageStore) -> None:
         _decision_edges(store)
 
 
-def _insert_by_parts(store: StageStore, sql: str, rows: int) -> None:
-    """An INSERT … SELECT whose groups are split by a hash of their key ($part of $parts), run a part at a time,
-    as many parts as its `rows` input rows need to fit the memory limit (StageStore.parts_for). Its list aggregates
-    (lists of refs, sources, years) hold their state in memory, which DuckDB cannot spill; a part holds every row
-    of its groups, so the rows are those one statement gives."""
+def _insert_by_parts(store: StageStore, rows_sql: str, key: str, insert_sql: str, rows: int) -> None:
+    """An INSERT … SELECT … FROM {rows} GROUP BY (its groups keyed by the column `key` of `rows_sql`) run a hash
+    partition of its groups at a time, as many parts as its `rows` input rows need to fit the memory limit
+    (StageStore.parts_for). Its list aggregates (lists of refs, sources, years) hold their state in memory, which
+    DuckDB cannot spill; a part holds every row of its groups, so the rows are those one statement gives.
+
+    The input rows are computed once into a temp table sorted by part (a plain table, which DuckDB spills), and
+    each part reads its own blocks of it: computing them again for every part (the joins, every row hashed) made
+    the cost grow with the square of the corpus (parts grow with it), 70 % of the graph tables at 1M works.
+    `insert_sql` may use $parts and $part (for rows it reads besides {rows})."""
+    con = store.con
     parts = store.parts_for(rows)
+
+    def params(sql: str, part: int) -> dict[str, int]:
+        return {k: v for k, v in (("parts", parts), ("part", part)) if re.search(rf"\${k}\b", sql)}
+
+    if parts == 1:
+        sql = insert_sql.format(rows=f"({rows_sql})")
+        con.execute(sql, params(sql, 0))
+        return
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _part_rows AS "
+        f"SELECT hash({key}) % $parts AS part, * FROM ({rows_sql})",
+        {"parts": parts},
+    )
+    sql = insert_sql.format(rows="(SELECT * EXCLUDE (part) FROM _part_rows WHERE part = $rows_part)")
     for part in range(parts):
-        store.con.execute(sql, {"parts": parts, "part": part})
+        con.execute(sql, {**params(sql, part), "rows_part": part})
+    con.execute("DROP TABLE _part_rows")
 
 
 def _decision_edges(store: StageStore) -> None:

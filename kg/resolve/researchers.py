@@ -30,6 +30,10 @@ READ_BATCH = 50_000
 # Groups clustered per transaction (by the model; groups decided by strong ids alone, in SQL).
 GROUPS_PER_TX = 20_000
 SIMPLE_GROUPS_PER_TX = 500_000
+# From this many parts (chunks) on, a partitioned statement's input rows are read once into a temp table, not again
+# for each part: at 2 parts the temp table cost more than the second read (200k synthetic works, 512 MB limit:
+# +1.9 CPU-s in this step); at the parts of 1M works the reads grow with the square of the corpus
+READ_ONCE_FROM_PARTS = 3
 
 _S = pa.string()
 _LS = pa.list_(pa.string())
@@ -300,12 +304,17 @@ def resolve_researchers(
     done = 0
     # their clusters' list aggregates stay in memory: as many chunks as the slots need to fit the memory limit
     per_chunk = -(-len(simple) // store.parts_for(int(store.scalar("SELECT count(*) FROM slot") or 0)))
-    for chunk in _chunked(sorted(simple), max(1, min(SIMPLE_GROUPS_PER_TX, per_chunk))):
-        report.slots += _cluster_simple(store, chunk, spelled)
+    chunks = list(_chunked(sorted(simple), max(1, min(SIMPLE_GROUPS_PER_TX, per_chunk))))
+    once = len(chunks) >= READ_ONCE_FROM_PARTS
+    if once:
+        _simple_slots_once(store, chunks)
+    for i, chunk in enumerate(chunks):
+        report.slots += _cluster_simple(store, chunk, i if once else None, spelled)
         report.groups += len(chunk)
         done += len(chunk)
         if on_progress:
             on_progress(done, total)
+    con.execute("DROP TABLE IF EXISTS _simple_slots_all")
     report.simple_groups = len(simple)
 
     def advance(n: int, done0: int = done) -> None:
@@ -441,23 +450,33 @@ def _simple_groups(
                 """
             ).fetchall()
         }
-        # list aggregates, held in memory: a hash partition of the blocks at a time, as the memory limit needs
+        # list aggregates, held in memory: a hash partition of the blocks at a time, as the memory limit needs,
+        # from the slots read once (reading slot again for each part grows with the square of the corpus)
         parts = store.parts_for(int(store.scalar("SELECT count(*) FROM slot") or 0))
+        rows_sql = """
+            SELECT hash(s.block) % $parts AS part, s.block, s.strong[1] AS sid, s.name, s.names
+            FROM slot s WHERE s.block IN (SELECT grp FROM _pending_groups) AND len(s.strong) = 1
+        """
+        once = parts >= READ_ONCE_FROM_PARTS
+        if once:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _spelling_rows AS {rows_sql}", {"parts": parts})
+        source = "_spelling_rows" if once else f"({rows_sql})"
         spelled = [
             row
             for part in range(parts)
             for row in con.execute(
                 f"""
-                SELECT s.block AS grp, s.strong[1] AS sid, {_KIND_SQL.format(x="s.strong[1]")} AS kind,
-                       list(s.name) AS slot_names, list_distinct(flatten(list(s.names))) AS spellings
-                FROM slot s WHERE s.block IN (SELECT grp FROM _pending_groups) AND len(s.strong) = 1
-                  AND hash(s.block) % $parts = $part
-                GROUP BY s.block, s.strong[1]
-                HAVING len(list_distinct(flatten(list(s.names)))) > 1
+                SELECT block AS grp, sid, {_KIND_SQL.format(x="sid")} AS kind,
+                       list(name) AS slot_names, list_distinct(flatten(list(names))) AS spellings
+                FROM {source} WHERE part = $part
+                GROUP BY block, sid
+                HAVING len(list_distinct(flatten(list(names)))) > 1
                 """,
-                {"parts": parts, "part": part},
+                {"part": part} if once else {"part": part, "parts": parts},
             ).fetchall()
         ]
+        if once:
+            con.execute("DROP TABLE _spelling_rows")
     finally:
         con.unregister("_pending_groups")
         con.unregister("_alias_ids")
@@ -478,9 +497,39 @@ def _simple_groups(
     return simple, [n for n in names if n["grp"] in simple]
 
 
-def _cluster_simple(store: StageStore, groups: list[str], spelled: list[dict[str, str]]) -> int:
-    """One cluster per strong id of each simple group, with cluster_block's name, method, confidence and
-    evidence (`spelled`: the names of the ids seen under several spellings)."""
+def _simple_slots_once(store: StageStore, chunks: list[list[str]]) -> None:
+    """The slots of every simple group with what their clusters need, numbered by the chunk their group is
+    clustered in: read from slot and work once, not once a chunk (the chunks grow with the corpus)."""
+    con = store.con
+    con.register(
+        "_simple_chunks",
+        pa.table(
+            {
+                "grp": pa.array([g for chunk in chunks for g in chunk], type=_S),
+                "chunk": pa.array([i for i, chunk in enumerate(chunks) for _ in chunk], type=pa.int32()),
+            }
+        ),
+    )
+    try:
+        kind = _KIND_SQL.format(x="s.strong[1]")
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _simple_slots_all AS
+            SELECT c.chunk, s.block AS grp, s.key, s.work_id, s.strong[1] AS sid, {kind} AS kind, s.name,
+                   s.name_key, s.names, s.sources, w.record_refs
+            FROM slot s JOIN _simple_chunks c ON c.grp = s.block JOIN work w ON w.id = s.work_id
+            """
+        )
+    finally:
+        con.unregister("_simple_chunks")
+
+
+def _cluster_simple(
+    store: StageStore, groups: list[str], chunk: int | None, spelled: list[dict[str, str]]
+) -> int:
+    """One cluster per strong id of each simple group (chunk number `chunk` of _simple_slots_once; None: read
+    from slot and work here), with cluster_block's name, method, confidence and evidence (`spelled`: the names
+    of the ids seen under several spellings)."""
     con = store.con
     con.register(
         "_spelled",
@@ -490,16 +539,22 @@ def _cluster_simple(store: StageStore, groups: list[str], spelled: list[dict[str
     )
 
     def insert() -> None:
-        kind = _KIND_SQL.format(x="s.strong[1]")
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _simple_slots AS
-            SELECT s.block AS grp, s.key, s.work_id, s.strong[1] AS sid, {kind} AS kind, s.name, s.name_key,
-                   s.names, s.sources, w.record_refs
-            FROM slot s JOIN work w ON w.id = s.work_id
-            WHERE s.block IN (SELECT grp FROM _chunk_groups)
-            """
-        )
+        if chunk is not None:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _simple_slots AS "
+                "SELECT * EXCLUDE (chunk) FROM _simple_slots_all WHERE chunk = $chunk",
+                {"chunk": chunk},
+            )
+        else:
+            con.execute(
+                f"""
+                CREATE OR REPLACE TEMP TABLE _simple_slots AS
+                SELECT s.block AS grp, s.key, s.work_id, s.strong[1] AS sid, {_KIND_SQL.format(x="s.strong[1]")} AS kind,
+                       s.name, s.name_key, s.names, s.sources, w.record_refs
+                FROM slot s JOIN work w ON w.id = s.work_id
+                WHERE s.block IN (SELECT grp FROM _chunk_groups)
+                """
+            )
         con.execute(
             """
             CREATE OR REPLACE TEMP TABLE _simple_clusters AS

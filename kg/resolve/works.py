@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,8 +144,9 @@ def resolve_works(
         done += len(part)
         if on_progress:
             on_progress(done, total)
+    payloads = _payloads(store, [w for comp in slow if len(comp) > 1 for w in comp])
     for batch in _chunks(slow, CHUNK):
-        n_records, n_works = _merge_batch(store, batch)
+        n_records, n_works = _merge_batch(store, batch, payloads)
         report.records += n_records
         report.merged += n_records
         report.works += n_works
@@ -222,43 +223,102 @@ def copy_plain_records(store: StageStore, wrecs: list[str]) -> None:
     def insert() -> None:
         con.execute("INSERT INTO work_member SELECT r.wrec, r.w_id FROM work_recs r JOIN _wrecs USING (wrec)")
         con.execute(f"INSERT INTO work SELECT {work_cols} FROM work_recs r JOIN _wrecs USING (wrec)")
-        con.execute(
-            """
-            INSERT INTO slot
-            SELECT r.w_id || '#' || m.name_key, r.w_id, m.block, m.name, m.name_key, m.position,
-                   to_json([m.json])::VARCHAR, m.institutions, m.raw_affiliations, [m.name], m.source, [m.source],
-                   m.strong
-            FROM mention_src m JOIN _wrecs USING (wrec) JOIN work_recs r USING (wrec)
-            """
-        )
+        con.execute(_PLAIN_SLOTS_SQL.format(wrecs="_wrecs"))
 
     replace_works(store, wrecs, insert)
 
 
-def _merge_batch(store: StageStore, batch: list[list[str]]) -> tuple[int, int]:
-    """Components with shared keys or unplain author lists: group, merge and unify in Python."""
+# The slots staging computed for plain records (work_recs.simple: one slot per mention, exactly as unify_mentions
+# makes them), under the record's own work id; {wrecs}: a table of the records.
+_PLAIN_SLOTS_SQL = """
+INSERT INTO slot
+SELECT r.w_id || '#' || m.name_key, r.w_id, m.block, m.name, m.name_key, m.position,
+       to_json([m.json])::VARCHAR, m.institutions, m.raw_affiliations, [m.name], m.source, [m.source], m.strong
+FROM mention_src m JOIN {wrecs} USING (wrec) JOIN work_recs r USING (wrec)
+"""
+
+
+def _copy_plain_slots(store: StageStore, wrecs: list[str]) -> None:
+    """Plain records that came out alone in their work from a merged component: their staged slots, in SQL."""
+    if not wrecs:
+        return
+    store.con.register("_copied_wrecs", _keys_table("wrec", wrecs))
+    try:
+        store.con.execute(_PLAIN_SLOTS_SQL.format(wrecs="_copied_wrecs"))
+    finally:
+        store.con.unregister("_copied_wrecs")
+
+
+def _payloads(store: StageStore, wrecs: list[str]) -> dict[str, str]:
+    """The record payloads of the given work records (a profile's work: its own), read in one pass over
+    `records` (a join per batch read every payload of the stage again each time)."""
+    if not wrecs:
+        return {}
+    con = store.con
+    con.register("_payload_wrecs", _keys_table("wrec", wrecs))
+    try:
+        rows = con.execute(
+            "SELECT w.wrec, coalesce(w.payload, r.payload) "
+            "FROM work_recs w JOIN _payload_wrecs USING (wrec) JOIN records r ON r.rec = w.rec"
+        ).fetchall()
+    finally:
+        con.unregister("_payload_wrecs")
+    return dict(rows)
+
+
+class _MentionTexts(Mapping[str, list[Mention]]):
+    """A work record's mentions, parsed from their stored JSON when asked for (the records whose staged slots are
+    copied never are)."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, list[str]] = defaultdict(list)
+
+    def __getitem__(self, wrec: str) -> list[Mention]:
+        if wrec not in self.texts:
+            raise KeyError(wrec)
+        return [Mention.from_json(t) for t in self.texts[wrec]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.texts)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def _merge_batch(store: StageStore, batch: list[list[str]], payloads: dict[str, str]) -> tuple[int, int]:
+    """Components with shared keys or unplain author lists: group, merge and unify in Python. `payloads`: those
+    of the records of every component with several (a single record's merged props are its staged ones)."""
     con = store.con
     wrecs = [w for comp in batch for w in comp]
     con.register("_wrecs", _keys_table("wrec", wrecs))
     try:
         cols = ", ".join(f"w.w_{c}" for c in WORK_COLUMNS)
-        fetched = con.execute(
-            f"SELECT w.wrec, coalesce(w.payload, r.payload), w.keys, w.title_key, w.year_key, {cols} "
-            "FROM work_recs w JOIN _wrecs USING (wrec) JOIN records r ON r.rec = w.rec"
-        ).fetchall()
-        mentions: dict[str, list[Mention]] = defaultdict(list)
+        fetched = [
+            (row[0], payloads.get(row[0]), *row[1:])
+            for row in con.execute(
+                f"SELECT w.wrec, w.keys, w.title_key, w.year_key, {cols} FROM work_recs w JOIN _wrecs USING (wrec)"
+            ).fetchall()
+        ]
+        plain = {
+            r[0]
+            for r in con.execute(
+                "SELECT wrec FROM work_recs JOIN _wrecs USING (wrec) WHERE simple"
+            ).fetchall()
+        }
+        mentions = _MentionTexts()
         for wrec, text in con.execute(
             "SELECT m.wrec, m.json FROM mention_src m JOIN _wrecs USING (wrec)"
         ).fetchall():
-            mentions[wrec].append(Mention.from_json(text))
+            mentions.texts[wrec].append(text)
     finally:
         con.unregister("_wrecs")
     by_wrec = {row[0]: row for row in fetched}
     members: list[dict[str, Any]] = []
     work_rows: list[dict[str, Any]] = []
     slot_rows: list[dict[str, Any]] = []
+    copied: list[str] = []
     for comp in batch:
-        m, w, sl = merge_component(comp, by_wrec, mentions)
+        m, w, sl = merge_component(comp, by_wrec, mentions, plain=plain, copied=copied)
         members.extend(m)
         work_rows.extend(w)
         slot_rows.extend(sl)
@@ -267,17 +327,28 @@ def _merge_batch(store: StageStore, batch: list[list[str]]) -> tuple[int, int]:
         store.insert_rows("work_member", members, MEMBER_SCHEMA)
         store.insert_rows("work", work_rows, WORK_SCHEMA)
         store.insert_rows("slot", slot_rows, SLOT_SCHEMA)
+        _copy_plain_slots(store, copied)
 
     replace_works(store, wrecs, insert)
     return len(wrecs), len(work_rows)
 
 
 def merge_component(
-    comp: list[str], by_wrec: dict[str, tuple[Any, ...]], mentions: dict[str, list[Mention]]
+    comp: list[str],
+    by_wrec: dict[str, tuple[Any, ...]],
+    mentions: Mapping[str, list[Mention]],
+    *,
+    plain: set[str] | frozenset[str] = frozenset(),
+    copied: list[str] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """One connected component's (work_member, work, slot) rows: its records grouped into papers, each paper's
     props merged and its author mentions unified. `by_wrec`: wrec → (wrec, payload, keys, title_key, year_key,
-    the staged w_* columns); both engines call this, so the model is written once."""
+    the staged w_* columns); both engines call this, so the model is written once.
+
+    A record of `plain` (staged slots exact: work_recs.simple) that comes out alone in its work gets no slot rows
+    here: it is appended to `copied`, and the caller copies its staged slots in SQL (what unify_mentions would
+    make of its mentions, as for the records copied whole; most records of merged components, at a few dozen
+    authors each on synthetic corpora, are such). Without `copied`, every slot is made here."""
     members: list[dict[str, Any]] = []
     work_rows: list[dict[str, Any]] = []
     slot_rows: list[dict[str, Any]] = []
@@ -302,6 +373,9 @@ def merge_component(
         wid = props["id"]
         work_rows.append({c: props.get(c) for c in WORK_COLUMNS})
         members.extend({"wrec": w, "work_id": wid} for w in ws)
+        if copied is not None and len(ws) == 1 and ws[0] in plain:
+            copied.append(ws[0])
+            continue
         slot_rows.extend(
             slot_row(wid, s) for s in unify_mentions(wid, {m for w in ws for m in mentions.get(w, ())})
         )
