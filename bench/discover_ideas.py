@@ -145,22 +145,7 @@ def search(w0: FloatArray, z: FloatArray, objective: Any) -> FloatArray:
     """kg.linkpred_fit.search_weights' coordinate search (AA's weight held) on precomputed inner rows."""
     std = z.std(axis=0)
     aa_scale = abs(w0[0]) * max(float(std[0]), 1e-12)
-    best, best_obj = w0.copy(), objective(w0)
-    for _ in range(2):
-        changed = False
-        for i in range(1, len(w0)):
-            if std[i] <= 1e-12:
-                continue
-            tried = {w0[i] * m for m in fit.SEARCH_MULTIPLIERS}
-            tried |= {sg * c * aa_scale / float(std[i]) for c in fit.SEARCH_NUDGES for sg in (1.0, -1.0)}
-            for value in sorted(tried - {best[i]}):
-                w = best.copy()
-                w[i] = value
-                obj = objective(w)
-                if obj > best_obj + 1e-9:
-                    best, best_obj, changed = w, obj, True
-        if not changed:
-            break
+    best, _ = fit.coordinate_search(w0, std, objective, held=0, aa_scale=aa_scale)
     return best
 
 

@@ -22,7 +22,7 @@ EVAL_DEPTH).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -233,25 +233,9 @@ def search_weights(
         m = metrics(pair_ranks(graph.n, model_ranker(graph, p)(sources), fit_pairs, ignore_pairs), k)
         return m[f"recall@{k}"] + m["mrr"]
 
-    best = start.copy()
-    best_obj = objective(best)
-    trace: list[dict[str, Any]] = [{"start": round(best_obj, 4)}]
-    for _ in range(rounds):
-        changed = False
-        for i, name in enumerate(linkpred.FEATURES):
-            if i == i_aa or std[i] <= 1e-12:
-                continue
-            tried = {start[i] * m for m in SEARCH_MULTIPLIERS}
-            tried |= {sg * c * aa_scale / float(std[i]) for c in SEARCH_NUDGES for sg in (1.0, -1.0)}
-            for value in sorted(tried - {best[i]}):
-                w = best.copy()
-                w[i] = value
-                obj = objective(w)
-                if obj > best_obj + 1e-9:
-                    best, best_obj, changed = w, obj, True
-                    trace.append({name: round(float(value), 6), "objective": round(obj, 4)})
-        if not changed:
-            break
+    best, trace = coordinate_search(
+        start, std, objective, held=i_aa, aa_scale=aa_scale, names=linkpred.FEATURES, rounds=rounds
+    )
     s = (x @ best).reshape(-1, 1)
     calib = LogisticRegression(C=1e6, max_iter=2000).fit(s, labels)
     scale, intercept = float(calib.coef_[0, 0]), float(calib.intercept_[0])
@@ -262,6 +246,43 @@ def search_weights(
         info["calibration"] = "skipped: the score does not rise with the label on the training rows"
     weights = dict(zip(linkpred.FEATURES, (best * scale).tolist(), strict=True))
     return Model(weights, intercept), info
+
+
+def coordinate_search(
+    start: FloatArray,
+    std: FloatArray,
+    objective: Callable[[FloatArray], float],
+    *,
+    held: int,
+    aa_scale: float,
+    names: Sequence[str] | None = None,
+    rounds: int = 2,
+) -> tuple[FloatArray, list[dict[str, Any]]]:
+    """`search_weights`' search: one weight at a time (`held`'s kept, as are features that do not vary), try
+    SEARCH_MULTIPLIERS × its start and SEARCH_NUDGES of either sign (a share of AA's contribution per standard
+    deviation), keep a value only when `objective` rises; up to `rounds` passes. Returns the weights and a trace."""
+    best = start.copy()
+    best_obj = objective(best)
+    trace: list[dict[str, Any]] = [{"start": round(best_obj, 4)}]
+    for _ in range(rounds):
+        changed = False
+        for i in range(len(start)):
+            if i == held or std[i] <= 1e-12:
+                continue
+            tried = {start[i] * m for m in SEARCH_MULTIPLIERS}
+            tried |= {sg * c * aa_scale / float(std[i]) for c in SEARCH_NUDGES for sg in (1.0, -1.0)}
+            for value in sorted(tried - {best[i]}):
+                w = best.copy()
+                w[i] = value
+                obj = objective(w)
+                if obj > best_obj + 1e-9:
+                    best, best_obj, changed = w, obj, True
+                    trace.append(
+                        {(names[i] if names else str(i)): round(float(value), 6), "objective": round(obj, 4)}
+                    )
+        if not changed:
+            break
+    return best, trace
 
 
 # --------------------------------------------------------------------------------------------- measuring
