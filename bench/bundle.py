@@ -12,7 +12,9 @@ from typing import Any
 from kg.normalize import normalize_arxiv, normalize_doi, normalize_openalex
 from kg.synth import SynthParams, generate
 
-csv.field_size_limit(1 << 24)
+# csv's cell limit while the baselines read a bundle (the default is 131,072 characters); set only inside
+# iter_works and put back after: it is process-wide, and kg's own CSV reader must not inherit it
+WIDE_FIELDS = 1 << 24
 
 
 def work_node_id(row: dict[str, str]) -> str:
@@ -41,6 +43,16 @@ def iter_works(
     bundle: Path, limit: int | None = None
 ) -> Iterator[tuple[dict[str, str], list[dict[str, str]]]]:
     """(work row, its authorship rows) in file order; authorships.csv lists each work's authors together."""
+    previous = csv.field_size_limit(WIDE_FIELDS)
+    try:
+        yield from _works_with_authors(bundle, limit)
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _works_with_authors(
+    bundle: Path, limit: int | None
+) -> Iterator[tuple[dict[str, str], list[dict[str, str]]]]:
     with (
         (bundle / "works.csv").open(encoding="utf-8", newline="") as wf,
         (bundle / "authorships.csv").open(encoding="utf-8", newline="") as af,
