@@ -417,16 +417,17 @@ def _run(
         summary.rejects_file = None
 
 
-def _write_mode(driver: Driver, st: StageStore, s: Settings) -> frozenset[str] | None:
+def _write_mode(driver: Driver, st: StageStore, s: Settings, owned: bool) -> frozenset[str] | None:
     """The labels and types whose new rows must be MERGEd, not CREATEd, because the graph may hold them without
     the stage knowing: None (all of them) after an interrupted write; none when the graph carries this stage's last
-    write; else (a graph this stage did not write, or written since by another stage) every label and type the
-    graph holds any of."""
+    write and no other stage has loaded since (`owned`, from `_owns_graph`); else (a graph this stage did not write,
+    or written since by another stage) every label and type the graph holds any of, and the stage forgets what it
+    wrote."""
     if st.meta("write_dirty"):
         return None
-    if _carries_stage_write(driver, st, s):
+    if owned:
         return frozenset()
-    # the graph does not carry this stage's last write: start from nothing known
+    # the graph does not carry this stage's last write alone: start from nothing known
     from kg.write import changes
 
     st.con.execute("DELETE FROM written")
@@ -443,12 +444,14 @@ def _write_mode(driver: Driver, st: StageStore, s: Settings) -> frozenset[str] |
     return frozenset(present)
 
 
-def _carries_stage_write(driver: Driver, st: StageStore, s: Settings) -> bool:
-    """The graph's LoadRuns record this stage's last write generation."""
+def _owns_graph(driver: Driver, st: StageStore, s: Settings, rid: str) -> bool:
+    """The graph's LoadRuns record this stage's last write generation, and no other stage's run (`rid` aside)
+    started after it: what the stage remembers writing is what the graph holds."""
     generation = int(st.meta("generation") or 0)
     row = run(driver, query("write/stage_generation"), {"stage": st.stage_id}, settings=s)
     in_graph = row[0]["generation"] if row else None
-    return in_graph is not None and int(in_graph) == generation and generation > 0
+    carried = in_graph is not None and int(in_graph) == generation and generation > 0
+    return carried and _written_only_by_stage(driver, st, s, rid)
 
 
 def _online_write(
@@ -465,12 +468,12 @@ def _online_write(
     from kg.derive import topic_profiles
     from kg.write.online import write_changes
 
-    carried = _carries_stage_write(driver, st, s)
-    merge = _write_mode(driver, st, s)
-    # derive may read the stage instead of the graph only if the graph holds nothing but this stage's writes
-    # (merge is empty when the graph carries this stage's last write, or when it holds nothing of any kind)
-    empty = merge == frozenset() and not carried
-    alone = empty or (merge == frozenset() and _written_only_by_stage(driver, st, s, rid))
+    owned = _owns_graph(driver, st, s, rid)
+    merge = _write_mode(driver, st, s, owned)
+    # derive may read the stage instead of the graph only if the graph holds nothing but this stage's writes:
+    # merge is empty when the stage owns the graph, or when the graph holds nothing of any kind
+    alone = merge == frozenset()
+    empty = alone and not owned
     if not alone:  # another writer's assigned topics may be in the graph: the stage's record of them is void
         st.con.execute("DELETE FROM meta WHERE key = ?", [topic_profiles.RECORDED])
     step(

@@ -53,6 +53,11 @@ def _load(drv: Driver, s: Settings, records: list[Any], stage: Path) -> pipeline
     )
 
 
+def _mode(drv: Driver, st: StageStore, s: Settings) -> frozenset[str] | None:
+    """What a write by a run of this stage would MERGE rather than CREATE."""
+    return pipeline._write_mode(drv, st, s, pipeline._owns_graph(drv, st, s, "run:x"))
+
+
 def _authored(drv: Driver, s: Settings) -> list[tuple[str, str]]:
     rows = graphdb.run(
         drv,
@@ -248,12 +253,31 @@ def test_a_new_stage_creates_the_labels_the_graph_lacks_and_merges_the_ones_it_h
         settings=s,
     )
     with StageStore(tmp_path / "stage.duckdb") as st:
-        assert pipeline._write_mode(graph, st, s) == frozenset({"Topic", "PART_OF"})
+        assert _mode(graph, st, s) == frozenset({"Topic", "PART_OF"})
         st.set_meta("write_dirty", "run:1")
-        assert pipeline._write_mode(graph, st, s) is None
+        assert _mode(graph, st, s) is None
     _load(graph, s, _records(), tmp_path / "other.duckdb")
     with StageStore(tmp_path / "third.duckdb") as st:
-        assert {"Work", "Researcher", "AUTHORED", "Topic", "PART_OF"} <= pipeline._write_mode(graph, st, s)
+        assert {"Work", "Researcher", "AUTHORED", "Topic", "PART_OF"} <= (_mode(graph, st, s) or set())
+
+
+@pytest.mark.neo4j
+def test_a_stage_whose_graph_another_stage_wrote_since_merges_what_that_stage_created(
+    graph: Driver, neo4j_settings: Settings, tmp_path: Path
+) -> None:
+    """Store A writes, store B writes more into the same graph, A writes again: the graph still carries A's last
+    write, but B's works and researchers are in it without A knowing them, so A must MERGE them, not CREATE
+    duplicates (or fail on the unique ids). The graph ends as one load of everything would leave it."""
+    s = neo4j_settings
+    first, rest = _records()[:2], _records()[2:]
+    _load(graph, s, first, tmp_path / "a.duckdb")
+    _load(graph, s, first + rest, tmp_path / "b.duckdb")
+    again = _load(graph, s, first + rest, tmp_path / "a.duckdb")
+    assert not again.write_failures
+    shared = fingerprint(graph, s)
+    wipe(graph, s)
+    _load(graph, s, first + rest, tmp_path / "alone.duckdb")
+    assert shared == fingerprint(graph, s), diff(fingerprint(graph, s), shared)
 
 
 @pytest.mark.neo4j
