@@ -6,9 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from kg.identity.curation import stage_decision
 from kg.models import AuthorRef, Provenance, Record, SourceName, WorkRecord
 from kg.normalize import name_key
+from kg.resolve import works as resolve_works_module
 from kg.resolve.engine import EmbeddedEngine
 from kg.sources import parsers
 from kg.stage.store import StageStore
@@ -89,6 +92,33 @@ def test_the_sql_shortcuts_give_what_the_model_gives(tmp_path: Path) -> None:
     a, b = _dump(fast), _dump(slow)
     for table in TABLES:
         assert a[table] == b[table], table
+
+
+def test_payloads_read_in_many_small_passes_give_the_same_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # each synthetic work arrives a second time, as a listing that names its authors only
+    synth = [r for r in _corpus(tmp_path) if isinstance(r, WorkRecord)][:60]
+    again = [
+        _work(
+            "arxiv-listing",
+            r.title,
+            [AuthorRef(name=a.name, position=a.position) for a in r.authors],
+            i,
+            year=r.year,
+        )
+        for i, r in enumerate(synth, start=1)
+    ]
+    records = _corpus(tmp_path) + again
+    one = _resolve(tmp_path, "one", records)
+    merged = one.scalar(
+        "SELECT count(*) FROM (SELECT work_id FROM work_member GROUP BY work_id HAVING count(*) > 1)"
+    )
+    assert merged and merged > 20  # works made of several records: their payloads come in passes of 7 records
+    one_pass = _dump(one)
+    monkeypatch.setattr(resolve_works_module, "PAYLOAD_PASS", 7)
+    monkeypatch.setattr(resolve_works_module, "CHUNK", 3)
+    assert _dump(_resolve(tmp_path, "many", records)) == one_pass
 
 
 def test_resolution_is_a_function_of_the_staged_records(tmp_path: Path) -> None:

@@ -30,6 +30,9 @@ from kg.stage.store import StageStore
 # Records resolved per transaction (whole components: one may be larger).
 CHUNK = 5000
 FAST_CHUNK = 250_000
+PAYLOAD_PASS = (
+    200_000  # records of multi-record works whose payloads are held at once (one read of `records` each)
+)
 
 _S = pa.string()
 _LS = pa.list_(pa.string())
@@ -144,15 +147,16 @@ def resolve_works(
         done += len(part)
         if on_progress:
             on_progress(done, total)
-    payloads = _payloads(store, [w for comp in slow if len(comp) > 1 for w in comp])
-    for batch in _chunks(slow, CHUNK):
-        n_records, n_works = _merge_batch(store, batch, payloads)
-        report.records += n_records
-        report.merged += n_records
-        report.works += n_works
-        done += n_records
-        if on_progress:
-            on_progress(done, total)
+    for part in _chunks(slow, PAYLOAD_PASS):
+        payloads = _payloads(store, [w for comp in part if len(comp) > 1 for w in comp])
+        for batch in _chunks(part, CHUNK):
+            n_records, n_works = _merge_batch(store, batch, payloads)
+            report.records += n_records
+            report.merged += n_records
+            report.works += n_works
+            done += n_records
+            if on_progress:
+                on_progress(done, total)
     return report
 
 
@@ -251,7 +255,8 @@ def _copy_plain_slots(store: StageStore, wrecs: list[str]) -> None:
 
 def _payloads(store: StageStore, wrecs: list[str]) -> dict[str, str]:
     """The record payloads of the given work records (a profile's work: its own), read in one pass over
-    `records` (a join per batch read every payload of the stage again each time)."""
+    `records` (a join per batch read every payload of the stage again each time); callers bound how many
+    (PAYLOAD_PASS), so memory does not grow with the number of colliding records."""
     if not wrecs:
         return {}
     con = store.con
