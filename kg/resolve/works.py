@@ -147,9 +147,9 @@ def resolve_works(
         done += len(part)
         if on_progress:
             on_progress(done, total)
-    for part in _chunks(slow, PAYLOAD_PASS):
-        payloads = _payloads(store, [w for comp in part if len(comp) > 1 for w in comp])
-        for batch in _chunks(part, CHUNK):
+    for components in _chunks(slow, PAYLOAD_PASS):
+        payloads = _payloads(store, [w for comp in components if len(comp) > 1 for w in comp])
+        for batch in _chunks(components, CHUNK):
             n_records, n_works = _merge_batch(store, batch, payloads)
             report.records += n_records
             report.merged += n_records
