@@ -30,13 +30,16 @@ RUN_ID = "run:stage-speed"
 def stage_once(bundle: str, db: str) -> dict[str, Any]:
     """Parse and stage one bundle into a new store with whichever kg is first on the path (the child's job):
     through the staging worker processes (KG_STAGE_WORKERS, default one per core) where the tree has them."""
+    from kg.config import Settings
     from kg.models import Reject
     from kg.stage.store import StageStore
 
     workers_peak = [0.0]
     workers_cpu = [0.0]
     processes_cpu: float | None = None
-    with StageStore(Path(db)) as st:
+    # DuckDB's memory limit as a load sets it (KG_STAGE_MEMORY_LIMIT, 512MB by default): without it DuckDB takes up
+    # to 80 % of the machine's memory, and the peak this reports is not a load's
+    with StageStore(Path(db), memory_limit=Settings().stage_memory_limit) as st:
         st.begin_run(RUN_ID, [bundle], None)
         try:
             from kg.sources.parsers.read import iter_units
@@ -49,8 +52,6 @@ def stage_once(bundle: str, db: str) -> dict[str, Any]:
             seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
             workers = 1
         else:
-            from kg.config import Settings
-
             # trees of the first worker-process commits had kg.stage.parallel.default_workers (one per core) instead
             workers = getattr(Settings(), "stage_worker_count", None) or os.cpu_count() or 1
 
