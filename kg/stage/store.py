@@ -51,13 +51,13 @@ def _memory_size(text: str) -> str:
 # Memory a row of a statement that cannot spill (list aggregates) holds while it runs, about, with room to spare: such
 # statements run in as many parts as the memory limit needs (StageStore.parts_for)
 PART_BYTES_PER_ROW = 1000
-# Records per staging transaction (StageStore.stage): records parsed in this process, and records staged by the
-# worker processes. The larger the transaction, the more of its rows DuckDB writes straight to the store's file as
-# full row groups (122,880 rows) instead of into the write-ahead log and again at each checkpoint: 20,000 records
-# cost 5.8 CPU-s of commits per 100,000 synthetic works and grew with the store (16.8 s for its fifth 100,000),
-# 100,000 cost 3.7 s and stayed flat (h15l, BENCHMARKS). DuckDB holds a transaction's rows until they commit.
+# Records per staging transaction (StageStore.stage)
 RECORDS_PER_COMMIT = 20_000
-STAGED_PER_COMMIT = 100_000
+# DuckDB's checkpoint threshold while staging: by default (16 MiB) every staging commit is a checkpoint, whose cost
+# grows with the store (its fifth 100,000 synthetic works cost 16.8 CPU-s of commits against 6.6 s for the first);
+# with 1 GB, a checkpoint every ~200,000 works and 31 s instead of 57 s for 500,000, memory the same (h15l,
+# BENCHMARKS). Committed rows are in the write-ahead log until then, as safe; the threshold is put back after.
+STAGE_CHECKPOINT_THRESHOLD = "1GB"
 # DuckDB's memory limit while the store waits on another process (StageStore.idle)
 IDLE_MEMORY_LIMIT = "64MB"
 
@@ -348,14 +348,14 @@ class StageStore:
         chunk: int | None = None,
         on_chunk: Callable[[StageCounts], None] | None = None,
     ) -> StageCounts:
-        """Add records to the store, `chunk` records per transaction (RECORDS_PER_COMMIT, or STAGED_PER_COMMIT
-        for chunks staged by worker processes: kg.stage.parallel); records seen before add nothing. A worker's
-        chunk is inserted as it comes, in its place in the stream, into a transaction that commits once it holds
-        `chunk` records or anything else comes; a load stopped before that commit leaves none of them."""
+        """Add records to the store, `chunk` records per transaction (RECORDS_PER_COMMIT); records seen before add
+        nothing. A chunk staged by a worker process (kg.stage.parallel) is inserted as it comes, in its place in
+        the stream, into a transaction that commits once it holds `chunk` records or anything else comes; a load
+        stopped before that commit leaves none of them. Checkpoints wait for STAGE_CHECKPOINT_THRESHOLD of
+        write-ahead log, and the store is checkpointed once staging ends."""
         counts = StageCounts()
         buf: list[Record] = []
-        per_records = chunk or RECORDS_PER_COMMIT
-        per_staged = chunk or STAGED_PER_COMMIT
+        per_records = per_staged = chunk or RECORDS_PER_COMMIT
         grouped = 0  # records in the open transaction of worker chunks (0: none open)
 
         def flush_records() -> None:
@@ -373,7 +373,7 @@ class StageStore:
                 grouped = 0
                 self.con.execute("COMMIT")
 
-        with _collector_paused():
+        with _collector_paused(), self._checkpoints_at(STAGE_CHECKPOINT_THRESHOLD):
             try:
                 for rec in records:
                     if isinstance(rec, StagedChunk):
@@ -400,6 +400,18 @@ class StageStore:
                     self.con.execute("ROLLBACK")
                 raise
         return counts
+
+    @contextmanager
+    def _checkpoints_at(self, threshold: str) -> Iterator[None]:
+        """DuckDB's automatic checkpoint threshold set to `threshold` for a while, then put back; a checkpoint when
+        the while ends without an error (what was deferred is written now, not by whatever commits next)."""
+        before = self.scalar("SELECT current_setting('checkpoint_threshold')")
+        self.con.execute(f"SET checkpoint_threshold = '{_memory_size(threshold)}'")
+        try:
+            yield
+        finally:
+            self.con.execute(f"SET checkpoint_threshold = '{_memory_size(str(before))}'")
+        self.con.execute("CHECKPOINT")
 
     def _stage_chunk(self, run_id: str, recs: list[Record], counts: StageCounts) -> None:
         rows = keyed_rows(run_id, recs)
