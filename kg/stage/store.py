@@ -54,9 +54,10 @@ PART_BYTES_PER_ROW = 1000
 # Records per staging transaction (StageStore.stage)
 RECORDS_PER_COMMIT = 20_000
 # DuckDB's checkpoint threshold while staging: by default (16 MiB) every staging commit is a checkpoint, whose cost
-# grows with the store (its fifth 100,000 synthetic works cost 16.8 CPU-s of commits against 6.6 s for the first);
-# with 1 GB, a checkpoint every ~200,000 works and 31 s instead of 57 s for 500,000, memory the same (h15l,
-# BENCHMARKS). Committed rows are in the write-ahead log until then, as safe; the threshold is put back after.
+# grows with the store (the fifth 100,000 synthetic works committed into one store cost 13.5 CPU-s against 5.6 s
+# for the first); with 1 GB, a checkpoint every ~200,000 works: 28.4 CPU-s instead of 49.5 for the 500,000, peak
+# memory the same (`bench.stage_speed --replay 5`, BENCHMARKS). Committed rows wait in the write-ahead log, as safe;
+# the threshold is put back after.
 STAGE_CHECKPOINT_THRESHOLD = "1GB"
 # DuckDB's memory limit while the store waits on another process (StageStore.idle)
 IDLE_MEMORY_LIMIT = "64MB"
