@@ -101,3 +101,14 @@ def test_a_file_changed_after_the_survey_is_named(tmp_path: Path) -> None:
     err = pickle.loads(pickle.dumps(caught.value))
     assert (Path(err.file).name, err.reason) == (AUTHORSHIPS, "changed while it was being read")
     assert str(err) == str(caught.value)
+
+
+def test_a_bundle_without_authorship_rows_gives_every_work(tmp_path: Path) -> None:
+    """The survey stops early when authorships.csv has no rows: such a bundle is chunked from its rows."""
+    bundle = _awkward(tmp_path)
+    header = (bundle / AUTHORSHIPS).read_text(encoding="utf-8").splitlines(keepends=True)[0]
+    (bundle / AUTHORSHIPS).write_text(header, encoding="utf-8")
+    want = [r.model_dump_json() for r in iter_records([bundle])]
+    got, ranged, chunks = _expanded(bundle, 50)
+    assert got == want and len(want) == 303
+    assert (ranged, chunks) == (0, 7)

@@ -342,6 +342,8 @@ class _Cuts:
     works: list[tuple[int, int]] = field(default_factory=list)
     auths: list[tuple[int, int]] = field(default_factory=list)
     clean: bool = True
+    # the survey read works.csv to its end (it stops early when there is nothing to merge)
+    whole: bool = False
     rows: int = 0  # works rows seen
     # set by ready(): per file, its path, where each chunk starts and where the last one ends, header and stamp
     files: list[tuple[str, list[tuple[int, int]], tuple[str, ...], tuple[int, int]]] | None = None
@@ -443,6 +445,8 @@ def _survey(
         return not runs or matching or not _works_usable(works), works_error
     for w in work_ids:
         distinct.add(w)
+    if cuts is not None:
+        cuts.whole = True
     return distinct.unique(), None
 
 
@@ -738,6 +742,7 @@ def _bundle_items(
             cuts is not None
             and mergeable
             and cuts.clean
+            and cuts.whole
             and works.clean
             and auths.clean
             and cuts.works
