@@ -4,10 +4,15 @@ works/s and the ratio this/baseline; then every stage table of the two stores co
     git archive <commit> | tar -x -C /tmp/stage-base        # any checkout of the baseline
     python -m bench.stage_speed --baseline-src /tmp/stage-base --works 20000 [--repeats 3]
     python -m bench.stage_speed --baseline-src /tmp/stage-base --dblp
+    python -m bench.stage_speed --baseline-src /tmp/stage-base --works 100000 --replay 5
 
 Each measurement is a fresh process (the tree's own kg first on its path) staging the bundle into a new store; its
 time runs from the first record read to the last chunk committed (imports and store creation excluded). Which tree
 goes first alternates, so the two times of a pair saw the same machine load. Results: bench/results/stage_speed.json.
+
+--replay N measures the commits alone as the store grows: the bundle's chunks are made once (by this tree's
+workers' code, in this process) and each tree's StageStore.stage commits them N times over, the keys of each copy
+shifted so that every copy is new; CPU seconds per copy show what a commit costs as the store fills.
 """
 
 from __future__ import annotations
@@ -30,13 +35,16 @@ RUN_ID = "run:stage-speed"
 def stage_once(bundle: str, db: str) -> dict[str, Any]:
     """Parse and stage one bundle into a new store with whichever kg is first on the path (the child's job):
     through the staging worker processes (KG_STAGE_WORKERS, default one per core) where the tree has them."""
+    from kg.config import Settings
     from kg.models import Reject
     from kg.stage.store import StageStore
 
     workers_peak = [0.0]
     workers_cpu = [0.0]
     processes_cpu: float | None = None
-    with StageStore(Path(db)) as st:
+    # DuckDB's memory limit as a load sets it (KG_STAGE_MEMORY_LIMIT, 512MB by default): without it DuckDB takes up
+    # to 80 % of the machine's memory, and the peak this reports is not a load's
+    with StageStore(Path(db), memory_limit=Settings().stage_memory_limit) as st:
         st.begin_run(RUN_ID, [bundle], None)
         try:
             from kg.sources.parsers.read import iter_units
@@ -49,8 +57,6 @@ def stage_once(bundle: str, db: str) -> dict[str, Any]:
             seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
             workers = 1
         else:
-            from kg.config import Settings
-
             # trees of the first worker-process commits had kg.stage.parallel.default_workers (one per core) instead
             workers = getattr(Settings(), "stage_worker_count", None) or os.cpu_count() or 1
 
@@ -109,13 +115,97 @@ def _pool_cpu(pool: Any) -> float | None:
         return None
 
 
-def _measure(src: Path, bundle: Path, db: Path) -> dict[str, Any]:
+def _shifted(chunks: list[Any], i: int) -> Any:
+    """Copy i of the chunks (i > 0: every record key and key column with its first characters replaced by i in
+    hex, so the copy's records are new to the store and otherwise the same)."""
+    import pyarrow.compute as pc
+
+    from kg.stage.store import StagedChunk
+
+    if i == 0:
+        yield from chunks
+        return
+    p = f"{0xA0 + i:x}"
+    for c in chunks:
+        tables = {}
+        for name, t in c.tables.items():
+            for col in {"rec", "wrec", "profile_rec"} & set(t.column_names):
+                at = t.column_names.index(col)
+                t = t.set_column(at, col, pc.utf8_replace_slice(t.column(col), 0, len(p), p))
+            tables[name] = t
+        yield StagedChunk(
+            keys=[p + k[len(p) :] for k in c.keys],
+            tables=tables,
+            records=c.records,
+            rejects=[],
+            sources=c.sources,
+        )
+
+
+def commit_replayed(chunks_file: str, db: str, copies: int) -> dict[str, Any]:
+    """Commit the pickled chunks `copies` times over into a new store with whichever kg is first on the path (the
+    child's job in --replay): CPU seconds of this process for each copy, and in all (staging's end included)."""
+    import pickle
+
+    from kg.config import Settings
+    from kg.stage.store import StageStore
+
+    with open(chunks_file, "rb") as fh:
+        chunks = pickle.load(fh)
+    per_copy: list[float] = []
+    with StageStore(Path(db), memory_limit=Settings().stage_memory_limit) as st:
+        st.begin_run(RUN_ID, [chunks_file], None)
+
+        def copies_of() -> Any:
+            last = time.process_time()
+            for i in range(copies):
+                yield from _shifted(chunks, i)
+                now = time.process_time()
+                per_copy.append(now - last)
+                last = now
+
+        t0, cpu0 = time.perf_counter(), time.process_time()
+        counts = st.stage(RUN_ID, copies_of())
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    return {
+        "seconds": seconds,
+        "read": counts.read,
+        "new": counts.new,
+        "main_cpu_seconds": cpu,
+        "cpu_seconds": cpu,
+        "cpu_seconds_per_copy": per_copy,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "store_mb": Path(db).stat().st_size / 1e6,
+    }
+
+
+def _made_chunks(bundle: Path, out: Path) -> Path:
+    """The bundle's worker chunks, made in this process with this tree's code, pickled to `out`."""
+    import pickle
+
+    from kg.sources.parsers.read import BundleChunk, iter_units
+    from kg.stage.parallel import CHUNK_WORKS, stage_chunk
+
+    chunks = [
+        stage_chunk(RUN_ID, u) for u in iter_units([bundle], chunk=CHUNK_WORKS) if isinstance(u, BundleChunk)
+    ]
+    with out.open("wb") as fh:
+        pickle.dump(chunks, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return out
+
+
+def _measure(src: Path, bundle: Path, db: Path, replay: int = 0) -> dict[str, Any]:
     for p in (db, db.with_name(db.name + ".wal")):
         p.unlink(missing_ok=True)
     env = {**os.environ, "PYTHONPATH": str(src)}
     # run as a script: its own folder (bench/) comes first on the path, then the tree's kg
+    child = (
+        ["--child", str(bundle), str(db)]
+        if not replay
+        else ["--child-commit", str(bundle), str(db), str(replay)]
+    )
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(bundle), str(db)],
+        [sys.executable, __file__, *child],
         cwd=src,
         env=env,
         capture_output=True,
@@ -148,7 +238,9 @@ def compare_stages(a: Path, b: Path) -> dict[str, dict[str, int]]:
     return out
 
 
-def run(baseline: Path, this: Path, bundle: Path, repeats: int, work: Path) -> dict[str, Any]:
+def run(
+    baseline: Path, this: Path, bundle: Path, repeats: int, work: Path, replay: int = 0
+) -> dict[str, Any]:
     trees = {"baseline": baseline, "this": this}
     dbs = {name: work / f"stage-{name}.duckdb" for name in trees}
     took: dict[str, list[float]] = {name: [] for name in trees}
@@ -161,11 +253,19 @@ def run(baseline: Path, this: Path, bundle: Path, repeats: int, work: Path) -> d
     workers: dict[str, int] = dict.fromkeys(trees, 1)
     ratios: list[float] = []
     read = 0
+    per_copy: dict[str, list[list[float]]] = {name: [] for name in trees}
+    store_mb: dict[str, float] = dict.fromkeys(trees, 0.0)
+    if replay:
+        _log(f"making the chunks of {bundle} once")
+        bundle = _made_chunks(bundle, work / "chunks.pickle")
     for i in range(repeats):
         order = ["baseline", "this"] if i % 2 == 0 else ["this", "baseline"]
         pair: dict[str, float] = {}
         for name in order:
-            got = _measure(trees[name], bundle, dbs[name])
+            got = _measure(trees[name], bundle, dbs[name], replay)
+            if replay:
+                per_copy[name].append([round(c, 2) for c in got["cpu_seconds_per_copy"]])
+                store_mb[name] = round(got["store_mb"])
             pair[name] = got["seconds"]
             read = got["read"]
             took[name].append(got["seconds"])
@@ -189,6 +289,7 @@ def run(baseline: Path, this: Path, bundle: Path, repeats: int, work: Path) -> d
     med = {name: statistics.median(v) for name, v in took.items()}
     return {
         "bundle": str(bundle),
+        **({"replay": replay, "cpu_seconds_per_copy": per_copy, "store_mb": store_mb} if replay else {}),
         "works": read,
         "repeats": repeats,
         "baseline_src": str(baseline),
@@ -240,6 +341,9 @@ def main() -> None:
     if len(sys.argv) == 4 and sys.argv[1] == "--child":
         print(json.dumps(stage_once(sys.argv[2], sys.argv[3])))
         return
+    if len(sys.argv) == 5 and sys.argv[1] == "--child-commit":
+        print(json.dumps(commit_replayed(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
+        return
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--baseline-src", type=Path, required=True, help="a source tree of the baseline")
     ap.add_argument(
@@ -252,6 +356,13 @@ def main() -> None:
     )
     ap.add_argument("--bundle", help="any CSV bundle directory instead")
     ap.add_argument("--repeats", type=int, default=3, help="pairs of runs (default 3)")
+    ap.add_argument(
+        "--replay",
+        type=int,
+        default=0,
+        metavar="N",
+        help="time the commits alone: the bundle's chunks made once, committed N times over (keys shifted)",
+    )
     args = ap.parse_args()
     if not (args.baseline_src / "kg" / "stage" / "store.py").is_file():
         raise SystemExit(f"error: {args.baseline_src} holds no kg/stage/store.py")
@@ -261,7 +372,11 @@ def main() -> None:
         key, bundle = _bundle(args, Path(tmp))
         if args.this_src.resolve() == args.baseline_src.resolve():
             key += "_noise"  # the baseline against itself: how far apart two runs of one tree land
-        entry = run(args.baseline_src.resolve(), args.this_src.resolve(), bundle, args.repeats, Path(tmp))
+        if args.replay:
+            key += f"_commits_x{args.replay}"
+        entry = run(
+            args.baseline_src.resolve(), args.this_src.resolve(), bundle, args.repeats, Path(tmp), args.replay
+        )
     common.update_result("stage_speed", key, entry)
     print(json.dumps(entry, indent=2))
     if not entry["identical"]:

@@ -376,3 +376,55 @@ def test_a_script_that_stages_without_a_main_guard_stops_with_one_line_instead_o
     assert 'must keep its code under `if __name__ == "__main__":`' in proc.stderr
     assert "error: a staging worker process died" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+# stages a bundle through the workers, 300 records a transaction, and stops (to be killed) once 900 are read
+_KILLED_MID_STAGE = """
+import sys, time
+from kg.sources.parsers.read import iter_units
+from kg.stage.parallel import Workers
+from kg.stage.store import StageStore
+
+if __name__ == "__main__":
+    def stop(counts):
+        if counts.read >= 900:
+            print("committed", flush=True)
+            time.sleep(120)
+
+    with StageStore(sys.argv[2]) as st, Workers(2, chunk=50, min_chunks=1) as workers:
+        st.stage(sys.argv[3], workers.staged(iter_units([sys.argv[1]], chunk=50), sys.argv[3]), chunk=300, on_chunk=stop)
+"""
+
+
+def test_a_stage_killed_between_checkpoints_then_run_again_ends_with_the_same_tables(tmp_path: Path) -> None:
+    """Staging commits go to DuckDB's write-ahead log and wait there for a checkpoint (STAGE_CHECKPOINT_THRESHOLD):
+    kill -9 after some commits, stage again, and the store holds exactly what one uninterrupted staging holds."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    bundle = tmp_path / "b"
+    synth(SynthParams(works=2000, seed=4), bundle)
+    script = tmp_path / "killed.py"
+    script.write_text(_KILLED_MID_STAGE, encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    killed = tmp_path / "killed.duckdb"
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(bundle), str(killed), RUN],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "committed"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert Path(f"{killed}.wal").exists()  # commits not yet checkpointed
+    with StageStore(killed) as st:
+        assert 0 < st.scalar("SELECT count(*) FROM records") < 2000
+    for db in (killed, tmp_path / "clean.duckdb"):
+        with StageStore(db) as st, Workers(2, chunk=50, min_chunks=1) as workers:
+            st.stage(RUN, workers.staged(iter_units([bundle], chunk=50), RUN), chunk=300)
+    assert _tables(killed) == _tables(tmp_path / "clean.duckdb")

@@ -51,6 +51,14 @@ def _memory_size(text: str) -> str:
 # Memory a row of a statement that cannot spill (list aggregates) holds while it runs, about, with room to spare: such
 # statements run in as many parts as the memory limit needs (StageStore.parts_for)
 PART_BYTES_PER_ROW = 1000
+# Records per staging transaction (StageStore.stage)
+RECORDS_PER_COMMIT = 20_000
+# DuckDB's checkpoint threshold while staging: by default (16 MiB) every staging commit is a checkpoint, whose cost
+# grows with the store (the fifth 100,000 synthetic works committed into one store cost 13.5 CPU-s against 5.6 s
+# for the first); with 1 GB, a checkpoint every ~200,000 works: 28.4 CPU-s instead of 49.5 for the 500,000, peak
+# memory the same (`bench.stage_speed --replay 5`, BENCHMARKS). Committed rows wait in the write-ahead log, as safe;
+# the threshold is put back after.
+STAGE_CHECKPOINT_THRESHOLD = "1GB"
 # DuckDB's memory limit while the store waits on another process (StageStore.idle)
 IDLE_MEMORY_LIMIT = "64MB"
 
@@ -338,16 +346,18 @@ class StageStore:
         run_id: str,
         records: Iterable[Record | StagedChunk],
         *,
-        chunk: int = 20_000,
+        chunk: int | None = None,
         on_chunk: Callable[[StageCounts], None] | None = None,
     ) -> StageCounts:
-        """Add records to the store, `chunk` records per transaction; records seen before add nothing. Chunks
-        staged by worker processes (kg.stage.parallel) are committed in their place in the stream, as many per
-        transaction as make `chunk` records."""
+        """Add records to the store, `chunk` records per transaction (RECORDS_PER_COMMIT); records seen before add
+        nothing. A chunk staged by a worker process (kg.stage.parallel) is inserted as it comes, in its place in
+        the stream, into a transaction that commits once it holds `chunk` records or anything else comes; a load
+        stopped before that commit leaves none of them. Checkpoints wait for STAGE_CHECKPOINT_THRESHOLD of
+        write-ahead log, and the store is checkpointed once staging ends."""
         counts = StageCounts()
         buf: list[Record] = []
-        group: list[StagedChunk] = []
-        grouped = 0
+        per_records = per_staged = chunk or RECORDS_PER_COMMIT
+        grouped = 0  # records in the open transaction of worker chunks (0: none open)
 
         def flush_records() -> None:
             nonlocal buf
@@ -358,31 +368,51 @@ class StageStore:
                 if on_chunk:
                     on_chunk(counts)
 
-        def flush_group() -> None:
-            nonlocal group, grouped
-            if group:
-                self._commit_staged(group, counts)
-                group, grouped = [], 0
-                gc.collect(1)
-                if on_chunk:
-                    on_chunk(counts)
+        def commit_staged() -> None:
+            nonlocal grouped
+            if grouped:
+                grouped = 0
+                self.con.execute("COMMIT")
 
-        with _collector_paused():
-            for rec in records:
-                if isinstance(rec, StagedChunk):
-                    flush_records()
-                    group.append(rec)
-                    grouped += rec.records
-                    if grouped >= chunk:
-                        flush_group()
-                    continue
-                flush_group()
-                buf.append(rec)
-                if len(buf) >= chunk:
-                    flush_records()
-            flush_records()
-            flush_group()
+        with _collector_paused(), self._checkpoints_at(STAGE_CHECKPOINT_THRESHOLD):
+            try:
+                for rec in records:
+                    if isinstance(rec, StagedChunk):
+                        flush_records()
+                        if not grouped:
+                            self.con.execute("BEGIN TRANSACTION")
+                        # (a chunk of no records still opens one: grouped counts it as 1 so that it ends)
+                        grouped += max(1, rec.records)
+                        self._insert_staged(rec, counts)
+                        if grouped >= per_staged:
+                            commit_staged()
+                        gc.collect(1)
+                        if on_chunk:
+                            on_chunk(counts)
+                        continue
+                    commit_staged()
+                    buf.append(rec)
+                    if len(buf) >= per_records:
+                        flush_records()
+                commit_staged()
+                flush_records()
+            except BaseException:
+                if grouped:
+                    self.con.execute("ROLLBACK")
+                raise
         return counts
+
+    @contextmanager
+    def _checkpoints_at(self, threshold: str) -> Iterator[None]:
+        """DuckDB's automatic checkpoint threshold set to `threshold` for a while, then put back; a checkpoint when
+        the while ends without an error (what was deferred is written now, not by whatever commits next)."""
+        before = self.scalar("SELECT current_setting('checkpoint_threshold')")
+        self.con.execute(f"SET checkpoint_threshold = '{_memory_size(threshold)}'")
+        try:
+            yield
+        finally:
+            self.con.execute(f"SET checkpoint_threshold = '{_memory_size(str(before))}'")
+        self.con.execute("CHECKPOINT")
 
     def _stage_chunk(self, run_id: str, recs: list[Record], counts: StageCounts) -> None:
         rows = keyed_rows(run_id, recs)
@@ -422,35 +452,23 @@ class StageStore:
             np.save(fh, arr, allow_pickle=False)
         return Path(name)
 
-    def _commit_staged(self, group: list[StagedChunk], counts: StageCounts) -> None:
-        """Chunks staged by worker processes, in input order, in one transaction: exactly the rows _stage_chunk
-        would have added for their records (a record seen before, in the store or earlier in the group, adds
+    def _insert_staged(self, c: StagedChunk, counts: StageCounts) -> None:
+        """A chunk staged by a worker process, in the open transaction: exactly the rows _stage_chunk would have
+        added for its records (a record the store holds already, committed or earlier in this transaction, adds
         nothing)."""
-        counts.read += sum(c.records for c in group)
-        keys = [k for c in group for k in c.keys]
-        with self.transaction():
-            seen = self._seen(keys)
-            parts: dict[str, list[pa.Table]] = {}
-            fresh = 0
-            taken: set[str] = set(seen)
-            for c in group:
-                keep = [k for k in c.keys if k not in taken]
-                taken.update(keep)
-                fresh += len(keep)
-                made = c.keys if c.made is None else c.made
-                if c.made is not None and (lost := set(keep).difference(made)):
-                    # the store lost records since the load began: never, records are only ever added
-                    raise KGError(
-                        f"a staging worker left out records the store does not hold: {sorted(lost)[:3]}"
-                    )
-                tables = c.tables if len(keep) == len(made) else _only(c.tables, set(keep))
-                for name, tbl in tables.items():
-                    if tbl.num_rows:
-                        parts.setdefault(name, []).append(tbl)
-            for name in _TABLE_ORDER:
-                if name in parts:
-                    self.insert_arrow(name, pa.concat_tables(parts[name]))
-            counts.new += fresh
+        counts.read += c.records
+        seen = self._seen(c.keys)
+        keep = [k for k in c.keys if k not in seen] if seen else c.keys
+        made = c.keys if c.made is None else c.made
+        if c.made is not None and (lost := set(keep).difference(made)):
+            # the store lost records since the load began: never, records are only ever added
+            raise KGError(f"a staging worker left out records the store does not hold: {sorted(lost)[:3]}")
+        tables = c.tables if len(keep) == len(made) else _only(c.tables, set(keep))
+        for name in _TABLE_ORDER:
+            tbl = tables.get(name)
+            if tbl is not None and tbl.num_rows:
+                self.insert_arrow(name, tbl)
+        counts.new += len(keep)
 
     # ---- inspection -----------------------------------------------------------------------------------------
 

@@ -54,6 +54,10 @@ class UnreadableInput(InputError):
     def as_reject(self) -> Reject:
         return Reject(file=self.file, line=self.line, reason=self.reason)
 
+    def __reduce__(self) -> tuple[type[UnreadableInput], tuple[str, str, int | None]]:
+        # as made, not from the message: a staging worker's error reaches the load this way (kg.stage.parallel)
+        return type(self), (self.file, self.reason, self.line)
+
 
 def month_number(text: str) -> int:
     return MONTHS[text[:3].lower()]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
+import os
 import sqlite3
 import tempfile
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO
@@ -52,22 +54,38 @@ def is_bundle_dir(path: Path) -> bool:
 class _Csv:
     """One file of a bundle, read row by row as often as needed: its header is checked on each read."""
 
-    def __init__(self, path: Path, shown: str, columns: tuple[str, ...]) -> None:
+    def __init__(self, path: Path, shown: str, columns: tuple[str, ...], *, where: bool = False) -> None:
         self.path, self.shown, self.columns = path, shown, columns
         self.header: list[str] = []
+        # where: cells() keeps where the last row it yielded starts (the byte after the row before it, and the lines
+        # before that byte) and ends, so the survey can cut the file into ranges that another process reads
+        self.where = where
+        self.start = self.end = (0, 0)  # (byte offset, lines before it)
+        self.clean = True  # no row so far was a reject (malformed, too long, not UTF-8, wrong width)
 
     def cells(self) -> Iterator[tuple[int, list[str] | Reject]]:
         """(line, cells) for each data row, streamed; a malformed row comes back as a Reject."""
+        for line, cells in self._cells():
+            if isinstance(cells, Reject):
+                self.clean = False
+            yield line, cells
+
+    def _cells(self) -> Iterator[tuple[int, list[str] | Reject]]:
         try:
             f = self.path.open("rb")
         except OSError as e:
             raise UnreadableInput(self.shown, f"cannot be read ({e.strerror or e})") from None
         with f:
-            if looks_binary(f.read(8192)):
+            head = f.read(8192)
+            if looks_binary(head):
                 raise UnreadableInput(self.shown, "binary file, not CSV text")
             f.seek(0)
             too_long: list[tuple[int, LineTooLong]] = []
-            reader = csv.reader(_text_lines(f, too_long))
+            read = [
+                len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+            ]  # bytes read, BOM included
+            lines = _text_lines(f, too_long)
+            reader = csv.reader(_counted(lines, read) if self.where else lines)
             try:
                 header = next(reader, None)
             except UnicodeDecodeError:
@@ -79,6 +97,7 @@ class _Csv:
             if header is None:
                 raise UnreadableInput(self.shown, "empty file (a header row is required)")
             self.header = header = [h.strip() for h in header]
+            self.end = (read[0], reader.line_num)
             missing = [c for c in self.columns if c not in header]
             if missing:
                 yield (
@@ -117,6 +136,8 @@ class _Csv:
                         ),
                     )
                     continue
+                if self.where:  # (csv.reader reads no line past the row it returns)
+                    self.start, self.end = self.end, (read[0], reader.line_num)
                 yield line, cells
 
     def _too_long(self, found: list[tuple[int, LineTooLong]]) -> Iterator[tuple[int, Reject]]:
@@ -138,11 +159,21 @@ class _Csv:
         return len(self.header) - 1 - self.header[::-1].index(column)
 
 
-def _text_lines(f: BinaryIO, too_long: list[tuple[int, LineTooLong]]) -> Iterator[str]:
+def _counted(lines: Iterator[str], read: list[int]) -> Iterator[str]:
+    """The lines, adding each one's size in UTF-8 bytes to read[0] (exact for every line _text_lines yields whole:
+    a row that holds a too-long line is a reject, and a bundle with a reject is never cut into ranges)."""
+    for line in lines:
+        read[0] += len(line) if line.isascii() else len(line.encode("utf-8", "surrogatepass"))
+        yield line
+
+
+def _text_lines(
+    f: BinaryIO, too_long: list[tuple[int, LineTooLong]], encoding: str = "utf-8-sig"
+) -> Iterator[str]:
     """The file's lines as text for csv.reader, line ends kept (a quoted cell may span lines), a leading BOM
     dropped; a line past MAX_LINE_BYTES characters (as many bytes or more) is never held: it is noted in too_long
     and read as an empty line. Not UTF-8 raises UnicodeDecodeError, which ends the read (named by the caller)."""
-    text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
+    text = io.TextIOWrapper(f, encoding=encoding, newline="")
     readline = text.readline
     n = 0
     while True:
@@ -302,20 +333,79 @@ class _Distinct:
         return not self.repeated
 
 
+@dataclass
+class _Cuts:
+    """Where each chunk of `size` works rows starts in works.csv and in authorships.csv (byte offset, lines before
+    it), found by the survey; `clean` stays True while neither file has given a reject."""
+
+    size: int
+    works: list[tuple[int, int]] = field(default_factory=list)
+    auths: list[tuple[int, int]] = field(default_factory=list)
+    clean: bool = True
+    # the survey read works.csv to its end (it stops early when there is nothing to merge)
+    whole: bool = False
+    rows: int = 0  # works rows seen
+    # set by ready(): per file, its path, where each chunk starts and where the last one ends, header and stamp
+    files: list[tuple[str, list[tuple[int, int]], tuple[str, ...], tuple[int, int]]] | None = None
+
+    def work(self, n: int, at: tuple[int, int]) -> None:
+        """The n-th works row (from 0) starts at `at`."""
+        if n % self.size == 0:
+            self.works.append(at)
+        self.rows = n + 1
+
+    def run(self, n: int, at: tuple[int, int]) -> None:
+        """A run of authorship rows that starts at `at` belongs to the n-th works row: it starts the authorship
+        rows of that row's chunk and of every chunk before it that has none yet."""
+        while len(self.auths) <= n // self.size:
+            self.auths.append(at)
+
+    def ready(self, works: _Csv, auths: _Csv, stamps: list[tuple[int, int]]) -> None:
+        """The survey read both files to their end, without a reject: the ranges of every chunk."""
+        while len(self.auths) < len(self.works):  # chunks whose works have no authorship rows
+            self.auths.append(auths.end)
+        self.files = [
+            (str(f.path), [*at, f.end], tuple(f.header), stamp)
+            for f, at, stamp in ((works, self.works, stamps[0]), (auths, self.auths, stamps[1]))
+        ]
+
+    def chunks(self, works_file: str, authorships_file: str) -> Iterator[BundleChunk]:
+        """The ranged chunks, once ready() has found them (none otherwise)."""
+        if self.files is None:
+            return
+        (w_path, w_at, w_header, w_stamp), (a_path, a_at, a_header, a_stamp) = self.files
+        for i in range(len(self.works)):
+            n = min(self.size, self.rows - i * self.size)
+            yield BundleChunk(
+                works_file,
+                authorships_file,
+                [],
+                n,
+                (
+                    _Range(w_path, w_at[i][0], w_at[i + 1][0], w_at[i][1], w_header, w_stamp),
+                    _Range(a_path, a_at[i][0], a_at[i + 1][0], a_at[i][1], a_header, a_stamp),
+                ),
+            )
+
+
 def _survey(
-    works: _Csv, auths: _Csv, scratch: _Scratch
+    works: _Csv, auths: _Csv, scratch: _Scratch, cuts: _Cuts | None = None
 ) -> Generator[Reject, None, tuple[bool, UnreadableInput | None]]:
     """Yield the authorship rows' rejects in file order and return (mergeable, error reading works.csv).
 
     Mergeable means each work's usable authorship rows form one run and the runs come in works.csv order:
     every run is matched, greedily, to the next works row with its id, and no work id is listed twice in
-    works.csv (a repeated id gets every row of that id, which a merge cannot give)."""
-    work_ids = _work_ids(works)
+    works.csv (a repeated id gets every row of that id, which a merge cannot give). With cuts, where each chunk
+    starts in both files is noted on them (the files must be _Csv(where=True))."""
+    work_ids = _work_ids(works, cuts)
     works_error: UnreadableInput | None = None
     distinct = _Distinct(scratch)
     matching, runs, current = True, False, ""
+    taken = 0  # works rows matched or passed so far
     for line, cells in auths.cells():
         if isinstance(cells, Reject):
+            if cuts is not None:
+                cuts.clean = False
             yield cells
             continue
         if not runs:
@@ -323,6 +413,8 @@ def _survey(
         try:
             _position(cells[name_at].strip(), cells[pos_at].strip())
         except RecordError as e:
+            if cuts is not None:
+                cuts.clean = False
             yield reject(auths.shown, str(e), line=line, raw=",".join(auths.row(cells).values()))
             continue
         wid = cells[wid_at].strip()
@@ -333,7 +425,10 @@ def _survey(
             try:
                 for w in work_ids:
                     distinct.add(w)
+                    taken += 1
                     if w == wid:
+                        if cuts is not None:
+                            cuts.run(taken - 1, auths.start)
                         break
                 else:  # no work ahead has this run's id: out of order, scattered or not in works.csv
                     matching = False
@@ -350,17 +445,35 @@ def _survey(
         return not runs or matching or not _works_usable(works), works_error
     for w in work_ids:
         distinct.add(w)
+    if cuts is not None:
+        cuts.whole = True
     return distinct.unique(), None
 
 
-def _work_ids(works: _Csv) -> Iterator[str]:
-    """The work_id of each works row that parses (what the records are keyed by), streamed."""
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """A file's size and modification time (None when it cannot be read: the survey names why)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def _work_ids(works: _Csv, cuts: _Cuts | None = None) -> Iterator[str]:
+    """The work_id of each works row that parses (what the records are keyed by), streamed; with cuts, where
+    each chunk starts is noted on them."""
     at = -1
+    n = 0
     for _, cells in works.cells():
         if isinstance(cells, Reject):
+            if cuts is not None:
+                cuts.clean = False
             continue
         if at < 0:
             at = works.index("work_id")
+        if cuts is not None:
+            cuts.work(n, works.start)
+        n += 1
         yield cells[at].strip()
 
 
@@ -481,34 +594,115 @@ def parse_bundle(directory: Path, shown: str | None = None) -> Iterator[Record |
             yield from build_work(item, works_file, authorships_file)
 
 
+@dataclass(frozen=True)
+class _Range:
+    """Rows of one file of a bundle that a chunk reads itself: bytes [start, end) of the file, `lines` lines before
+    start, the file's header, and its size and modification time when the survey read it."""
+
+    path: str
+    start: int
+    end: int
+    lines: int
+    header: tuple[str, ...]
+    stamp: tuple[int, int]
+
+
 @dataclass
 class BundleChunk:
     """Consecutive works rows of one bundle, each with its authorship rows, and the rejects read among them, in
     file order: read in one process and turned into records in another (kg.stage.parallel) by records(), which
-    yields exactly what parse_bundle yields for them. Plain strings and dicts, so it is cheap to send."""
+    yields exactly what parse_bundle yields for them. Plain strings and dicts, so it is cheap to send. A chunk of
+    a bundle whose files the survey read without a reject holds no items but `ranges`: where its works rows and
+    their authorship rows are in the two files, which records() reads (so the process that reads the bundle
+    reads each file once, and sends a few numbers instead of the rows)."""
 
     works_file: str
     authorships_file: str
     items: list[Reject | WorkRow]
-    works: int  # how many of the items are works rows
+    works: int  # how many works rows the chunk has
+    ranges: tuple[_Range, _Range] | None = None  # (works.csv, authorships.csv)
 
     def records(self) -> Iterator[Record | Reject]:
-        for item in self.items:
+        items = self.items if self.ranges is None else _ranged_rows(self)
+        for item in items:
             if isinstance(item, Reject):
                 yield item
             else:
                 yield from build_work(item, self.works_file, self.authorships_file)
 
 
+def _ranged_rows(chunk: BundleChunk) -> list[WorkRow]:
+    """A ranged chunk's works rows with their authorship rows, read from its ranges as _Merge reads them from the
+    whole files. The survey read both files without a reject and proved every run of authorship rows matches its
+    works row: anything else found here means a file changed since."""
+    assert chunk.ranges is not None
+    works, auths = chunk.ranges
+    changed = {works.path: chunk.works_file, auths.path: chunk.authorships_file}
+    for r in (works, auths):
+        try:
+            st = os.stat(r.path)
+        except OSError:
+            st = None
+        if st is None or (st.st_size, st.st_mtime_ns) != r.stamp:
+            raise UnreadableInput(changed[r.path], "changed while it was being read")
+    runs = ((row["work_id"], (line, row)) for line, row in _range_rows(auths, changed[auths.path]))
+    head = next(runs, None)
+    out: list[WorkRow] = []
+    for line, row in _range_rows(works, changed[works.path]):
+        wid = row["work_id"]
+        got: list[RawAuthorship] = []
+        while head is not None and head[0] == wid:
+            if not _usable(head[1][1]):
+                raise UnreadableInput(chunk.authorships_file, "changed while it was being read")
+            got.append(head[1])
+            head = next(runs, None)
+        out.append((line, row, got))
+    if head is not None:
+        raise UnreadableInput(chunk.authorships_file, "changed while it was being read")
+    if len(out) != chunk.works:
+        raise UnreadableInput(chunk.works_file, "changed while it was being read")
+    return out
+
+
+def _range_rows(r: _Range, shown: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line, row) for each data row in a range, as _Csv.rows() gives them; any reject means the file changed."""
+    with open(r.path, "rb") as f:
+        f.seek(r.start)
+        data = f.read(r.end - r.start)
+    if len(data) != r.end - r.start:
+        raise UnreadableInput(shown, "changed while it was being read")
+    too_long: list[tuple[int, LineTooLong]] = []
+    # (no BOM to drop: a range starts after the header)
+    reader = csv.reader(_text_lines(io.BytesIO(data), too_long, encoding="utf-8"))
+    header, width = r.header, len(r.header)
+    while True:
+        line = r.lines + reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except (csv.Error, UnicodeDecodeError):
+            raise UnreadableInput(shown, "changed while it was being read") from None
+        if too_long:
+            raise UnreadableInput(shown, "changed while it was being read")
+        if not "".join(cells).strip():
+            continue
+        if len(cells) != width:
+            raise UnreadableInput(shown, "changed while it was being read")
+        yield line, dict(zip(header, map(str.strip, cells), strict=True))
+
+
 def bundle_chunks(directory: Path, size: int, shown: str | None = None) -> Iterator[BundleChunk]:
     """parse_bundle cut into chunks of `size` works rows (the last one shorter): the same rejects and records,
     in the same order, once each chunk's records() is read. An error that stops the parse (a file changed while
-    it was read) comes after the chunk holding everything read before it."""
+    it was read) comes after the chunk holding everything read before it. When the survey finds both files
+    without a reject and mergeable, the chunks are ranges of the files (BundleChunk.ranges), read by records()."""
     works_file, authorships_file = _names(directory, shown)
     items: list[Reject | WorkRow] = []
     works = 0
+    cuts = _Cuts(size)
     try:
-        for item in _bundle_items(directory, works_file, authorships_file):
+        for item in _bundle_items(directory, works_file, authorships_file, cuts):
             items.append(item)
             if not isinstance(item, Reject):
                 works += 1
@@ -521,6 +715,7 @@ def bundle_chunks(directory: Path, size: int, shown: str | None = None) -> Itera
         raise
     if items:
         yield BundleChunk(works_file, authorships_file, items, works)
+    yield from cuts.chunks(works_file, authorships_file)
 
 
 def _names(directory: Path, shown: str | None) -> tuple[str, str]:
@@ -528,16 +723,34 @@ def _names(directory: Path, shown: str | None) -> tuple[str, str]:
     return str(Path(base) / WORKS), str(Path(base) / AUTHORSHIPS)
 
 
-def _bundle_items(directory: Path, works_file: str, authorships_file: str) -> Iterator[Reject | WorkRow]:
+def _bundle_items(
+    directory: Path, works_file: str, authorships_file: str, cuts: _Cuts | None = None
+) -> Iterator[Reject | WorkRow]:
     """The rejects and works rows (with their authorship rows) of a bundle in parse_bundle's order: CSV reading,
-    the survey and the matching of authorships to works, but no models."""
-    works = _Csv(directory / WORKS, works_file, WORK_COLUMNS)
-    auths = _Csv(directory / AUTHORSHIPS, authorships_file, AUTHORSHIP_COLUMNS)
+    the survey and the matching of authorships to works, but no models. With cuts: when the survey finds both
+    files without a reject and mergeable, nothing after the survey (cuts.ready says where each chunk lies)."""
+    where = cuts is not None
+    works = _Csv(directory / WORKS, works_file, WORK_COLUMNS, where=where)
+    auths = _Csv(directory / AUTHORSHIPS, authorships_file, AUTHORSHIP_COLUMNS, where=where)
+    stamps = [_stamp(f.path) for f in (works, auths)] if where else []
     scratch = _Scratch()
     try:
-        mergeable, works_error = yield from _survey(works, auths, scratch)
+        mergeable, works_error = yield from _survey(works, auths, scratch, cuts)
         if works_error is not None:
             raise works_error
+        if (
+            cuts is not None
+            and mergeable
+            and cuts.clean
+            and cuts.whole
+            and works.clean
+            and auths.clean
+            and cuts.works
+            and None not in stamps
+            and stamps == [_stamp(f.path) for f in (works, auths)]
+        ):
+            cuts.ready(works, auths, [st for st in stamps if st is not None])
+            return
         source: _Merge | _Spill = _Merge(auths) if mergeable else _Spill(auths, scratch.path())
         try:
             yield from _work_rows(works, source, auths.shown)
