@@ -1,0 +1,142 @@
+"""The bulk load derives topics before the import (kg.derive.topic_bulk) and gives the graph the derive on the
+imported graph gives: the same input bulk-loaded with derive, and bulk-loaded with --no-derived then derived by the
+load's derive step (Cypher writes), end with equal graphs: every node and edge with its properties (assigned
+HAS_TOPIC {score, method, evidence}, keyphrases, WORKS_ON, Topic nodes and PART_OF from the taxonomy), the same
+LoadRun counts and the same record of the assigned topics in the stage; and no topic statement runs after the
+import but the one that writes the empty lists the import cannot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kg import defaultdata, graphdb, pipeline, taxonomy, topics
+from kg.config import Settings
+from kg.derive import topic_profiles
+from kg.sources.parsers import iter_records
+from kg.stage.store import StageStore
+from kg.synth import SynthParams, generate
+from tests.conftest import wipe
+from tests.graph_fingerprint import diff, fingerprint
+
+pytestmark = [pytest.mark.neo4j]
+
+SHIPPED = [defaultdata.DATA_DIR / "openalex_works.jsonl.gz", defaultdata.DATA_DIR / "arxiv_metadata.jsonl.gz"]
+# the statements the derive on the graph writes with; none may run on the bulk path with derive
+GRAPH_WRITERS = ("assign_for_works", "write_profiles", "refresh_researcher_topics", "ensure_topic_nodes")
+
+
+def _bulk(s: Settings, files: list[Path], stage: Path, *, derive: bool) -> tuple[Any, dict[str, list[str]]]:
+    """A bulk load of the files into the emptied local Neo4j (and, without derive, the derive step after it on
+    the imported graph); its summary and the graph's fingerprint."""
+    records = [r for r in iter_records(files) if r.kind != "reject"]
+    drv = graphdb.open_driver(s)
+    try:
+        wipe(drv, s)
+        summary = pipeline.load(
+            drv, [("sample", records)], settings=s, derive=derive, bulk=True, stage_path=stage,
+            rejects_path=str(stage.with_suffix(".rejects.jsonl")),
+        )  # fmt: skip
+    finally:
+        drv.close()
+    drv = graphdb.open_driver(s)
+    try:
+        if not derive:
+            st = StageStore(stage)
+            try:
+                assert summary.graph_is_stage
+                summary.hooks = pipeline.derive_topics(drv, st, s, from_stage=True)
+            finally:
+                st.close()
+        return summary, fingerprint(drv, s)
+    finally:
+        drv.close()
+
+
+def _edges(fp: dict[str, list[str]], kind: str) -> list[dict[str, Any]]:
+    return [e for e in map(json.loads, fp["edges"]) if e["t"] == kind]
+
+
+def _recorded(stage: Path) -> list[tuple[Any, ...]]:
+    st = StageStore(stage)
+    try:
+        return st.con.execute("SELECT work, topic, score FROM assigned_topic ORDER BY ALL").fetchall()
+    finally:
+        st.close()
+
+
+def _check(
+    s: Settings, files: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[dict[str, list[str]], Any]:
+    old_summary, old = _bulk(s, files, tmp_path / "old.duckdb", derive=False)
+
+    called: list[str] = []
+    for name in GRAPH_WRITERS:
+        monkeypatch.setattr(topics, name, lambda *a, _n=name, **k: called.append(_n))
+    monkeypatch.setattr(taxonomy, "load_taxonomy", lambda *a, **k: called.append("load_taxonomy"))
+    new_summary, new = _bulk(s, files, tmp_path / "new.duckdb", derive=True)
+    monkeypatch.undo()
+
+    assert called == []
+    assert new == old, diff(old, new)
+    assert new_summary.hooks == old_summary.hooks == {"topics": "ok"}
+    assert new_summary.written == old_summary.written
+    assert "derive" in new_summary.stage_seconds and new_summary.derived_seconds > 0
+    # the stage's record of the graph's assigned topics (what the profiles check trusts) is the same
+    assert _recorded(tmp_path / "new.duckdb") == _recorded(tmp_path / "old.duckdb")
+    st = StageStore(tmp_path / "new.duckdb")
+    try:
+        assert st.meta(topic_profiles.RECORDED)
+        assert st.scalar("SELECT count(*) FROM pending_derive") == 0
+    finally:
+        st.close()
+    return new, new_summary
+
+
+def test_the_shipped_sample_bulk_loaded_with_derive_equals_derive_after_the_import(
+    bulk_neo4j: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    graph, _summary = _check(bulk_neo4j, SHIPPED, tmp_path, monkeypatch)
+    has_topic = _edges(graph, "HAS_TOPIC")
+    assigned = [e for e in has_topic if e["method"] != "source"]
+    assert assigned and all(e["evidence"] is not None and e["score"] > 0 for e in assigned)
+    assert any(e["method"] == "source" for e in has_topic)
+    assert _edges(graph, "WORKS_ON") and _edges(graph, "PART_OF")
+    nodes = [json.loads(n) for n in graph["nodes"]]
+    # every work has keyphrases; the taxonomy's topics are there, with their (possibly empty) keyword lists
+    assert all("keyphrases" in n for n in nodes if "Work" in n["labels"])
+    tax_topics = [n for n in nodes if "Topic" in n["labels"] and "keywords" in n]
+    assert len(tax_topics) > 4000 and any(n["keywords"] == [] for n in tax_topics)
+
+
+@pytest.mark.slow
+def test_the_shared_samples_bulk_loaded_with_derive_equal_derive_after_the_import(
+    bulk_neo4j: Settings, shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = [
+        shared_data / "openalex" / "works_sample.jsonl",
+        shared_data / "openalex" / "works_sample_2.jsonl",
+        shared_data / "arxiv" / "kaggle_arxiv_metadata_sample_200.jsonl",
+    ]
+    graph, summary = _check(bulk_neo4j, files, tmp_path, monkeypatch)
+    assert summary.written["Work"] > 500
+    assert [e for e in _edges(graph, "HAS_TOPIC") if e["method"] != "source"] and _edges(graph, "WORKS_ON")
+
+
+@pytest.mark.slow
+def test_a_synthetic_corpus_rich_in_context_bulk_loaded_with_derive_equals_derive_after_the_import(
+    bulk_neo4j: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Half the works also come as OpenAlex records with a source topic, the other half have co-authored and
+    cited works with topics: the context the real samples have little of."""
+    bundle = tmp_path / "synth"
+    generate(SynthParams(works=1200, seed=3, openalex=True), bundle)
+    lines = (bundle / "works.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    (bundle / "works.jsonl").unlink()
+    (bundle / "sourced.jsonl").write_text("".join(lines[:600]), encoding="utf-8")
+    graph, _summary = _check(bulk_neo4j, [bundle], tmp_path, monkeypatch)
+    assigned = {e["s"] for e in _edges(graph, "HAS_TOPIC") if e["method"] != "source"}
+    assert len(assigned) > 500 and len(_edges(graph, "WORKS_ON")) > 1000
