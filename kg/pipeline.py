@@ -8,7 +8,8 @@
 - derive: COAUTHOR is computed in the stage with the resolved graph and written with it; topic assignment and
   researcher topic profiles run for what changed, both computed from the stage when the graph holds only this
   stage's writes (kg.derive.topic_input, kg.derive.topic_profiles: SQL, the model, write-only statements), else
-  from graph reads (a graph someone else wrote too).
+  from graph reads (a graph someone else wrote too). On the bulk path they run before the import and their rows
+  go into it (kg.derive.topic_bulk): after the start only the empty lists the import cannot write are written.
 
 Every step leaves its pending work recorded in the stage, so a run killed at any point and run again ends in the
 graph a clean run gives, derived edges included, and its LoadRun says so.

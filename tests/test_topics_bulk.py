@@ -22,8 +22,6 @@ from kg.synth import SynthParams, generate
 from tests.conftest import wipe
 from tests.graph_fingerprint import diff, fingerprint
 
-pytestmark = [pytest.mark.neo4j]
-
 SHIPPED = [defaultdata.DATA_DIR / "openalex_works.jsonl.gz", defaultdata.DATA_DIR / "arxiv_metadata.jsonl.gz"]
 # the statements the derive on the graph writes with; none may run on the bulk path with derive
 GRAPH_WRITERS = ("assign_for_works", "write_profiles", "refresh_researcher_topics", "ensure_topic_nodes")
@@ -96,6 +94,7 @@ def _check(
     return new, new_summary
 
 
+@pytest.mark.neo4j
 def test_the_shipped_sample_bulk_loaded_with_derive_equals_derive_after_the_import(
     bulk_neo4j: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -112,6 +111,7 @@ def test_the_shipped_sample_bulk_loaded_with_derive_equals_derive_after_the_impo
     assert len(tax_topics) > 4000 and any(n["keywords"] == [] for n in tax_topics)
 
 
+@pytest.mark.neo4j
 @pytest.mark.slow
 def test_the_shared_samples_bulk_loaded_with_derive_equal_derive_after_the_import(
     bulk_neo4j: Settings, shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -126,6 +126,7 @@ def test_the_shared_samples_bulk_loaded_with_derive_equal_derive_after_the_impor
     assert [e for e in _edges(graph, "HAS_TOPIC") if e["method"] != "source"] and _edges(graph, "WORKS_ON")
 
 
+@pytest.mark.neo4j
 @pytest.mark.slow
 def test_a_synthetic_corpus_rich_in_context_bulk_loaded_with_derive_equals_derive_after_the_import(
     bulk_neo4j: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -140,3 +141,56 @@ def test_a_synthetic_corpus_rich_in_context_bulk_loaded_with_derive_equals_deriv
     graph, _summary = _check(bulk_neo4j, [bundle], tmp_path, monkeypatch)
     assigned = {e["s"] for e in _edges(graph, "HAS_TOPIC") if e["method"] != "source"}
     assert len(assigned) > 500 and len(_edges(graph, "WORKS_ON")) > 1000
+
+
+def _tiny_taxonomy() -> taxonomy.Taxonomy:
+    tax = taxonomy.Taxonomy()
+    for node in (
+        taxonomy.TopicNode("d", "Domain", "domain"),
+        taxonomy.TopicNode("f", "Field", "field", parent="d"),
+        taxonomy.TopicNode("t", "Topic", "topic", parent="f", keywords=("k1", "k2")),
+    ):
+        tax.nodes[node.id] = node
+    return tax
+
+
+def test_the_taxonomy_merges_into_stage_topics_as_topic_merge_and_part_of_do(tmp_path: Path) -> None:
+    """No database: the merge rules of write/topic_merge (authoritative rows) and topics/part_of, in SQL."""
+    from kg.derive import topic_bulk
+
+    st = StageStore(tmp_path / "s.duckdb")
+    try:
+        con = st.con
+        # the records knew "t" with another name and parent, "x" (not in the taxonomy) and "f" with keywords
+        con.execute(
+            "INSERT INTO topic VALUES ('t', 'old', NULL, NULL, NULL, ['zz'], ['r1'], false), "
+            "('x', 'X', 'openalex', 'topic', NULL, ['openalex'], NULL, false), "
+            "('f', 'F', 'openalex', 'field', ['fk'], ['openalex'], NULL, true)"
+        )
+        con.execute(
+            "INSERT INTO part_of VALUES ('t', 'other', 'openalex', ['r1']), ('x', 'f', 'openalex', NULL)"
+        )
+        con.execute(topic_bulk._TABLES)
+        assert topic_bulk._merge_taxonomy(con, _tiny_taxonomy())
+        topics_ = {r[0]: r[1:] for r in con.execute(f"SELECT * FROM {topic_bulk.TOPIC}").fetchall()}
+        assert topics_ == {
+            # the taxonomy's name, scheme, level, keywords; its scheme added to the sources; refs kept
+            "t": ("Topic", "openalex", "topic", ["k1", "k2"], ["openalex", "zz"], ["r1"], False),
+            "x": ("X", "openalex", "topic", None, ["openalex"], None, False),
+            # a taxonomy node without keywords keeps the ones the records gave
+            "f": ("Field", "openalex", "field", ["fk"], ["openalex"], None, True),
+            # a new node: an empty keyword list (written after the import), no refs
+            "d": ("Domain", "openalex", "domain", [], ["openalex"], None, None),
+        }
+        part_of = sorted(con.execute(f"SELECT * FROM {topic_bulk.PART_OF}").fetchall())
+        # t's edge to another parent is gone, x's (not a taxonomy node) kept, the taxonomy's edges added bare
+        assert part_of == [("f", "d", None, None), ("t", "f", None, None), ("x", "f", "openalex", None)]
+        assert topic_bulk._empty_lists(con, True).topics == ["d"]
+        # a stage that holds the whole taxonomy with its parents: nothing merged (ensure_topic_nodes loads nothing)
+        con.execute("DELETE FROM part_of WHERE src = 't'")
+        con.execute("INSERT INTO part_of VALUES ('t', 'f', NULL, NULL), ('f', 'd', NULL, NULL)")
+        con.execute("INSERT INTO topic VALUES ('d', 'D', 'openalex', 'domain', NULL, NULL, NULL, false)")
+        con.execute(topic_bulk._TABLES)
+        assert not topic_bulk._merge_taxonomy(con, _tiny_taxonomy())
+    finally:
+        st.close()
