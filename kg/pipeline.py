@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LABELS = ("Work", "Researcher", "Institution", "Topic")
+# stage meta: a bulk load put its derived topics into the import and has not finished them (the empty lists come
+# after the start): a derive on the graph then loads the taxonomy whole again, as the clean load's rows hold it
+BULK_TOPICS = "bulk_topics_unfinished"
 
 # on_step(text): a stage begins. on_progress(stage, done, total): progress inside one (total 0 when unknown).
 Step = Callable[[str], None]
@@ -409,6 +412,7 @@ def _run(
 
         if bulk and derive:  # derived with the import
             st.con.execute("DELETE FROM pending_derive")
+            st.con.execute("DELETE FROM meta WHERE key = ?", [BULK_TOPICS])
             summary.stage_seconds["derive"] = summary.derived_seconds
         # derive on the graph: topics of new works, researchers' topic profiles
         elif derive:
@@ -554,6 +558,8 @@ def _bulk_write(
     step(f"export the resolved graph as CSV ({directory})")
     report = bulk.export_csv(st, directory, rid, derived.derived if derived else None)
     topic_bulk.drop(st.con)
+    if derived is not None:  # cleared once the load's derive is whole in the graph (see derive_topics)
+        st.set_meta(BULK_TOPICS, rid)
     # the driver stays open: its pooled connections die with the server and it opens new ones after the restart
     with st.idle():
         bulk.import_into_local(s, report, on_step=step)
@@ -667,9 +673,16 @@ def derive_topics(driver: Driver, st: StageStore, s: Settings, *, from_stage: bo
     except ImportError:
         out["topics"] = "kg.topics is missing: topics not assigned"
     else:
+        if st.meta(BULK_TOPICS):
+            # a bulk load stopped after its import: the taxonomy nodes' empty keyword lists may be missing, and
+            # the graph holds the taxonomy's edges, so ensure_topic_nodes would not load it
+            from kg.taxonomy import load_taxonomy
+
+            load_taxonomy(driver, settings=s)
         _derive_with(topics_mod, driver, st, s, works, researchers, from_stage)
         out["topics"] = "ok"
     st.con.execute("DELETE FROM pending_derive")
+    st.con.execute("DELETE FROM meta WHERE key = ?", [BULK_TOPICS])
     return out
 
 

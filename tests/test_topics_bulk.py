@@ -194,3 +194,35 @@ def test_the_taxonomy_merges_into_stage_topics_as_topic_merge_and_part_of_do(tmp
         assert not topic_bulk._merge_taxonomy(con, _tiny_taxonomy())
     finally:
         st.close()
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_a_bulk_load_stopped_after_its_import_then_run_again_ends_with_the_clean_graph(
+    bulk_neo4j: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import holds the derived topics and the empty lists come after the start: a load that stops in between
+    (here that statement fails) and runs again (without --bulk: the graph is no longer empty) ends with the graph a
+    clean bulk load gives, the taxonomy's empty keyword lists included."""
+    s = bulk_neo4j
+    _summary, clean = _bulk(s, SHIPPED, tmp_path / "clean.duckdb", derive=True)
+
+    def stop(*_a: Any, **_k: Any) -> None:
+        raise RuntimeError("stopped after the import")
+
+    monkeypatch.setattr(pipeline, "_write_empty_lists", stop)
+    with pytest.raises(RuntimeError, match="stopped after the import"):
+        _bulk(s, SHIPPED, tmp_path / "stopped.duckdb", derive=True)
+    monkeypatch.undo()
+    records = [r for r in iter_records(SHIPPED) if r.kind != "reject"]
+    drv = graphdb.open_driver(s)
+    try:
+        again = pipeline.load(
+            drv, [("sample", records)], settings=s, stage_path=tmp_path / "stopped.duckdb",
+            rejects_path=str(tmp_path / "again.rejects.jsonl"),
+        )  # fmt: skip
+        assert again.hooks == {"topics": "ok"}
+        after = fingerprint(drv, s)
+    finally:
+        drv.close()
+    assert after == clean, diff(clean, after)
