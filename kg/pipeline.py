@@ -8,7 +8,8 @@
 - derive: COAUTHOR is computed in the stage with the resolved graph and written with it; topic assignment and
   researcher topic profiles run for what changed, both computed from the stage when the graph holds only this
   stage's writes (kg.derive.topic_input, kg.derive.topic_profiles: SQL, the model, write-only statements), else
-  from graph reads (a graph someone else wrote too).
+  from graph reads (a graph someone else wrote too). On the bulk path they run before the import and their rows
+  go into it (kg.derive.topic_bulk): after the start only the empty lists the import cannot write are written.
 
 Every step leaves its pending work recorded in the stage, so a run killed at any point and run again ends in the
 graph a clean run gives, derived edges included, and its LoadRun says so.
@@ -25,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from neo4j import Driver
 
@@ -38,9 +39,15 @@ from kg.sources.parsers.read import Unit
 from kg.stage.parallel import Workers
 from kg.stage.store import StagedChunk, StageStore
 
+if TYPE_CHECKING:
+    from kg.derive.topic_bulk import EmptyLists, TopicBulk
+
 log = logging.getLogger(__name__)
 
 LABELS = ("Work", "Researcher", "Institution", "Topic")
+# stage meta: a bulk load put its derived topics into the import and has not finished them (the empty lists come
+# after the start): a derive on the graph then loads the taxonomy whole again, as the clean load's rows hold it
+BULK_TOPICS = "bulk_topics_unfinished"
 
 # on_step(text): a stage begins. on_progress(stage, done, total): progress inside one (total 0 when unknown).
 Step = Callable[[str], None]
@@ -386,20 +393,29 @@ def _run(
 
         t = time.monotonic()
         if bulk:
-            _bulk_write(driver, st, s, rid, summary, step)
+            # derive before the import: its topics, keyphrases and WORKS_ON go into the import's CSVs
+            empty = _bulk_write(driver, st, s, rid, summary, step, progress, derive)
             # a new database: the old driver's bookmarks point past its transactions
             driver = fresh_driver = open_driver(s)
             t_schema = time.monotonic()
             _start_graph_run(driver, s, summary, paths)
             summary.write_seconds["schema"] = time.monotonic() - t_schema
             graph_ready = True
+            if empty:
+                t_empty = time.monotonic()
+                _write_empty_lists(driver, s, empty)
+                summary.derived_seconds += time.monotonic() - t_empty
         else:
             _online_write(driver, st, s, rid, summary, batch_size, step, progress, on_write_failure)
-        summary.stage_seconds["write"] = time.monotonic() - t
+        summary.stage_seconds["write"] = time.monotonic() - t - summary.derived_seconds
         st.set_phase(rid, "derive")
 
+        if bulk and derive:  # derived with the import
+            st.con.execute("DELETE FROM pending_derive")
+            st.con.execute("DELETE FROM meta WHERE key = ?", [BULK_TOPICS])
+            summary.stage_seconds["derive"] = summary.derived_seconds
         # derive on the graph: topics of new works, researchers' topic profiles
-        if derive:
+        elif derive:
             t = time.monotonic()
             step("derive topics")
             summary.hooks = derive_topics(driver, st, s, from_stage=summary.graph_is_stage)
@@ -516,9 +532,18 @@ def _written_only_by_stage(driver: Driver, st: StageStore, s: Settings, rid: str
 
 
 def _bulk_write(
-    driver: Driver, st: StageStore, s: Settings, rid: str, summary: LoadSummary, step: Step
-) -> None:
-    from kg.derive import topic_profiles
+    driver: Driver,
+    st: StageStore,
+    s: Settings,
+    rid: str,
+    summary: LoadSummary,
+    step: Step,
+    progress: Progress,
+    derive: bool,
+) -> EmptyLists | None:
+    """Export, import, start. With `derive`, topics and profiles are computed first and imported with the graph;
+    returns the empty lists the import cannot write (kg.derive.topic_bulk), for after the start."""
+    from kg.derive import topic_bulk, topic_profiles
     from kg.write import bulk, changes
 
     empty = run(driver, query("write/graph_is_empty"), settings=s)
@@ -526,9 +551,15 @@ def _bulk_write(
         raise InputError(
             "--bulk replaces the local database and needs it empty: load without --bulk to add to this graph"
         )
+    # a new database: no assigned topics but those this load's derive records
+    topic_profiles.reset(st.con)
+    derived = _derive_for_import(st, s, summary, step, progress) if derive else None
     directory = s.localdb_home / "import" / "kg-bulk"
     step(f"export the resolved graph as CSV ({directory})")
-    report = bulk.export_csv(st, directory, rid)
+    report = bulk.export_csv(st, directory, rid, derived.derived if derived else None)
+    topic_bulk.drop(st.con)
+    if derived is not None:  # cleared once the load's derive is whole in the graph (see derive_topics)
+        st.set_meta(BULK_TOPICS, rid)
     # the driver stays open: its pooled connections die with the server and it opens new ones after the restart
     with st.idle():
         bulk.import_into_local(s, report, on_step=step)
@@ -552,10 +583,60 @@ def _bulk_write(
     st.set_meta("generation", str(summary.generation))
     st.con.execute("DELETE FROM meta WHERE key = 'write_dirty'")
     summary.graph_is_stage = True
-    # a new database: no assigned topics but those this stage's derive will record
-    topic_profiles.reset(st.con)
+    # the graph's assigned topics are those recorded in the stage (none without derive)
     st.set_meta(topic_profiles.RECORDED, str(summary.generation))
     shutil_rmtree(directory)
+    return derived.empty if derived and len(derived.empty) else None
+
+
+def _derive_for_import(
+    st: StageStore, s: Settings, summary: LoadSummary, step: Step, progress: Progress
+) -> TopicBulk | None:
+    """The derive step on the bulk path: the pending works' topics and researchers' profiles from the stage."""
+    from kg.derive import topic_bulk
+
+    t = time.monotonic()
+    step("derive topics")
+    works, researchers = _pending_derive(st)
+    try:
+        from kg import topics as topics_mod
+    except ImportError:
+        summary.hooks = {"topics": "kg.topics is missing: topics not assigned"}
+        return None
+    found = topic_bulk.derive(st.con, s, works, researchers, topics_mod=topics_mod, on_progress=progress)
+    summary.hooks = {"topics": "ok"}
+    summary.derived_seconds += time.monotonic() - t
+    log.info(
+        "topics for the import: %d of %d works assigned (%d edges), %d profiles (%d WORKS_ON), taxonomy %s",
+        found.assigned,
+        found.works,
+        found.edges,
+        found.profiles,
+        found.works_on,
+        "merged" if found.taxonomy_merged else "held already",
+    )
+    return found
+
+
+def _write_empty_lists(driver: Driver, s: Settings, empty: EmptyLists) -> None:
+    """The empty lists the import cannot write (topics/bulk_empty_lists), in batches."""
+    from kg.derive.topic_input import SOURCE_METHOD
+
+    size = max(1, s.derive_batch_size)
+    n = max(len(empty.works), len(empty.topics), len(empty.edges))
+    for i in range(0, n, size):
+        run(
+            driver,
+            query("topics/bulk_empty_lists"),
+            {
+                "works": empty.works[i : i + size],
+                "topics": empty.topics[i : i + size],
+                "edges": empty.edges[i : i + size],
+                "source": SOURCE_METHOD,
+            },
+            write=True,
+            settings=s,
+        )
 
 
 def shutil_rmtree(path: Path) -> None:
@@ -564,11 +645,8 @@ def shutil_rmtree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def derive_topics(driver: Driver, st: StageStore, s: Settings, *, from_stage: bool = False) -> dict[str, str]:
-    """Topics for works without source topics and researchers' topic profiles, for what the load changed.
-    `from_stage`: the graph holds exactly the stage's resolved tables, so the works' text and context are read
-    from the stage (kg.derive.topic_input) rather than from the graph."""
-    out: dict[str, str] = {}
+def _pending_derive(st: StageStore) -> tuple[list[str], list[str]]:
+    """The works and researchers whose topics and profiles the derive step computes (those the load changed)."""
     works = [
         r[0]
         for r in st.con.execute(
@@ -581,14 +659,30 @@ def derive_topics(driver: Driver, st: StageStore, s: Settings, *, from_stage: bo
             "SELECT DISTINCT p.id FROM pending_derive p JOIN researcher r ON r.id = p.id WHERE p.kind = 'researcher' ORDER BY 1"
         ).fetchall()
     ]
+    return works, researchers
+
+
+def derive_topics(driver: Driver, st: StageStore, s: Settings, *, from_stage: bool = False) -> dict[str, str]:
+    """Topics for works without source topics and researchers' topic profiles, for what the load changed.
+    `from_stage`: the graph holds exactly the stage's resolved tables, so the works' text and context are read
+    from the stage (kg.derive.topic_input) rather than from the graph."""
+    out: dict[str, str] = {}
+    works, researchers = _pending_derive(st)
     try:
         from kg import topics as topics_mod
     except ImportError:
         out["topics"] = "kg.topics is missing: topics not assigned"
     else:
+        if st.meta(BULK_TOPICS):
+            # a bulk load stopped after its import: the taxonomy nodes' empty keyword lists may be missing, and
+            # the graph holds the taxonomy's edges, so ensure_topic_nodes would not load it
+            from kg.taxonomy import load_taxonomy
+
+            load_taxonomy(driver, settings=s)
         _derive_with(topics_mod, driver, st, s, works, researchers, from_stage)
         out["topics"] = "ok"
     st.con.execute("DELETE FROM pending_derive")
+    st.con.execute("DELETE FROM meta WHERE key = ?", [BULK_TOPICS])
     return out
 
 

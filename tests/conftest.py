@@ -13,6 +13,7 @@ from neo4j import Driver
 from kg import graphdb
 from kg.config import DEFAULT_SHARED_DATA, Settings
 from tests.browser_support import api_server, browser, page, web_dist  # noqa: F401 (fixtures of browser tests)
+from tests.bulk_fixture import bulk_neo4j  # noqa: F401 (the bulk path's own Neo4j)
 from tests.neo4j_fixture import provide_neo4j
 
 SHARED_DATA = Path(os.environ.get("KG_SHARED_DATA", str(DEFAULT_SHARED_DATA)))

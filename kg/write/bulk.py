@@ -3,7 +3,8 @@
 DuckDB writes one CSV per label and relationship type straight from the resolved tables (headers in the import
 tool's format, lists joined by U+001F), the local Neo4j stops, the import tool builds the store files, Neo4j starts
 again and the schema (constraints, indexes) is built over the imported graph. The graph is the one the online path
-writes from the same stage (tests/test_pipeline_bulk.py compares them).
+writes from the same stage (tests/test_pipeline.py compares them). Rows a derive step computed before the import
+(kg.derive.topic_bulk: topics, keyphrases, WORKS_ON) go into the same import (`Derived`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,10 +36,25 @@ _TYPE_SUFFIX = {
 }
 
 
+@dataclass(frozen=True)
+class Derived:
+    """Rows computed before the import, in tables of the stage's connection (temporary ones too), written with the
+    resolved tables: a resolved table replaced by one with its columns (`replaced`: table → table), a property
+    joined onto a label's nodes by id (`node_props`: label → (table of id and the column, column)), and
+    relationships of their own (`rels`: type → (table of src, dst and the properties, start label, end label,
+    properties)). Derived relationships carry no load_run: the derive's statements set none."""
+
+    replaced: Mapping[str, str] = field(default_factory=dict)
+    node_props: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    rels: Mapping[str, tuple[str, str, str, tuple[str, ...]]] = field(default_factory=dict)
+
+
 @dataclass
 class BulkReport:
+    # "node:Label" / "rel:TYPE" (resolved tables) and "rel:TYPE:derived" → file
     files: dict[str, Path] = field(default_factory=dict)
-    rows: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # the resolved tables' rows (what the load counts)
+    derived_rows: dict[str, int] = field(default_factory=dict)
     export_seconds: float = 0.0
     stop_seconds: float = 0.0
     import_seconds: float = 0.0
@@ -49,49 +65,68 @@ def _column_types(store: StageStore, table: str) -> dict[str, str]:
     return {
         str(name): str(typ)
         for name, typ in store.con.execute(
-            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database()",
+            "SELECT column_name, data_type FROM duckdb_columns() "
+            "WHERE table_name = ? AND database_name IN (current_database(), 'temp')",
             [table],
         ).fetchall()
     }
 
 
-def _col(name: str, typ: str) -> str:
+def _col(name: str, typ: str, alias: str = "t") -> str:
     suffix = _TYPE_SUFFIX.get(typ)
     if suffix is None:
         raise LocalDBError(f"the bulk export has no CSV type for {name} ({typ})")
-    q = f't."{name}"'
+    q = f'{alias}."{name}"'
     expr = f"CASE WHEN len({q}) > 0 THEN array_to_string({q}, chr(31)) END" if typ.endswith("[]") else q
     return f'{expr} AS "{name}{suffix}"'
 
 
-def export_csv(store: StageStore, directory: Path, run_id: str) -> BulkReport:
-    """One CSV per label and relationship type, in the import tool's header format."""
+def export_csv(store: StageStore, directory: Path, run_id: str, derived: Derived | None = None) -> BulkReport:
+    """One CSV per label and relationship type, in the import tool's header format (and one per derived
+    relationship type)."""
     report = BulkReport()
+    d = derived or Derived()
     t0 = time.monotonic()
     directory.mkdir(parents=True, exist_ok=True)
     run = run_id.replace("'", "''")
     for label, (table, props) in NODE_TABLES.items():
-        types = _column_types(store, table)
+        source = d.replaced.get(table, table)
+        types = _column_types(store, source)
         cols = [f't.id AS "id:ID({label})"'] + [_col(c, types[c]) for c in props]
         cols += [
             f"'{run}' AS load_run",
             "strftime(now(), '%Y-%m-%dT%H:%M:%S.%fZ') AS \"updated_at:datetime\"",
         ]
-        report.files[f"node:{label}"] = _copy(store, table, cols, directory / f"{table}.csv")
+        joined = ""
+        if label in d.node_props:
+            extra, column = d.node_props[label]
+            cols.append(_col(column, _column_types(store, extra)[column], alias="x"))
+            joined = f' LEFT JOIN "{extra}" x ON x.id = t.id'
+        report.files[f"node:{label}"] = _copy(
+            store, f'"{source}" t{joined}', cols, directory / f"{table}.csv"
+        )
     for rel, (table, start, end, props) in REL_TABLES.items():
-        types = _column_types(store, table)
+        source = d.replaced.get(table, table)
+        types = _column_types(store, source)
         cols = [f't.src AS ":START_ID({start})"', f't.dst AS ":END_ID({end})"']
         cols += [_col(c, types[c]) for c in props] + [f"'{run}' AS load_run"]
-        report.files[f"rel:{rel}"] = _copy(store, table, cols, directory / f"{table}.csv")
+        report.files[f"rel:{rel}"] = _copy(store, f'"{source}" t', cols, directory / f"{table}.csv")
     for key, path in report.files.items():
         table = path.stem
         report.rows[key] = int(store.scalar(f'SELECT count(*) FROM "{table}"') or 0)
+    for rel, (table, start, end, props) in d.rels.items():
+        types = _column_types(store, table)
+        cols = [f't.src AS ":START_ID({start})"', f't.dst AS ":END_ID({end})"']
+        cols += [_col(c, types[c]) for c in props]
+        key = f"rel:{rel}:derived"
+        report.files[key] = _copy(store, f'"{table}" t', cols, directory / f"derived_{table}.csv")
+        report.derived_rows[key] = int(store.scalar(f'SELECT count(*) FROM "{table}"') or 0)
     report.export_seconds = time.monotonic() - t0
     return report
 
 
-def _copy(store: StageStore, table: str, cols: list[str], target: Path) -> Path:
-    sql = f'SELECT {", ".join(cols)} FROM "{table}" t'
+def _copy(store: StageStore, source: str, cols: list[str], target: Path) -> Path:
+    sql = f"SELECT {', '.join(cols)} FROM {source}"
     path = str(target).replace("'", "''")
     store.con.execute(
         f"COPY ({sql}) TO '{path}' (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"')"
@@ -113,7 +148,7 @@ def import_command(s: Settings, report: BulkReport, log: Path) -> list[str]:
         "full",
     ]
     for key, path in report.files.items():
-        kind, name = key.split(":", 1)
+        kind, name = key.split(":")[:2]
         flag = "--nodes" if kind == "node" else "--relationships"
         args.append(f"{flag}={name}={path.resolve()}")
     # single-valued options after the file lists: a file list takes every argument up to the next option
