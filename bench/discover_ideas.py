@@ -145,7 +145,7 @@ def search(w0: FloatArray, z: FloatArray, objective: Any) -> FloatArray:
     """kg.linkpred_fit.search_weights' coordinate search (AA's weight held) on precomputed inner rows."""
     std = z.std(axis=0)
     aa_scale = abs(w0[0]) * max(float(std[0]), 1e-12)
-    best, _ = fit.coordinate_search(w0, std, objective, held=0, aa_scale=aa_scale)
+    best, _ = fit.coordinate_search(w0, std, objective, held=0, aa_scale=aa_scale, nonnegative=False)
     return best
 
 

@@ -132,8 +132,8 @@ def training_rows(
     skip = _pair_keys(ignore_pairs, n)
     xs, ys, us = [], [], []
     for batch in linkpred._batches(graph, _ends(fit_pairs, max_sources, seed), params):
-        u_loc, v, ra = linkpred.candidates(graph, batch, params)
-        raw = graph.feature_values(params, batch, u_loc, v, ra)
+        u_loc, v, links = linkpred.candidates(graph, batch, params)
+        raw = graph.feature_values(params, batch, u_loc, v, links)
         u = batch[u_loc]
         k = np.minimum(u, v) * n + np.maximum(u, v)
         keep = ~np.isin(k, skip)
@@ -148,12 +148,15 @@ def training_rows(
 def fit_model(
     raw: FloatArray, labels: IntArray, sources: IntArray, seed: int = 7, negatives: int = 20
 ) -> Model:
-    """A linear ranking score fitted by logistic regression (scikit-learn, L2) on pairwise differences within a
-    source: each positive row against up to `negatives` other candidates of the same source, so the weights learn
-    what puts the right person above the others in ONE researcher's list (a pointwise fit across sources learns
-    who has many collaborators instead). A second one-feature logistic regression then calibrates the score's
-    scale and intercept on the rows themselves, so σ(score) reads as a probability. Features that never vary in
-    the data (no topics in the graph, say) get weight 0."""
+    """A linear ranking score fitted by logistic regression (L2, C = 1, as scikit-learn's) on pairwise
+    differences within a source: each positive row against up to `negatives` other candidates of the same
+    source, so the weights learn what puts the right person above the others in ONE researcher's list (a
+    pointwise fit across sources learns who has many collaborators instead). Every weight is held ≥ 0 (scipy's
+    L-BFGS-B with bounds; scikit-learn has no sign constraint): each feature is "more is closer", so every part of
+    a suggestion's reasons adds to its score and reads right ("2 shared co-authors" never counts against). A
+    second one-feature logistic regression then calibrates the score's scale and intercept on the rows
+    themselves, so σ(score) reads as a probability. Features that never vary in the data (no topics in the
+    graph, say) get weight 0."""
     from sklearn.linear_model import LogisticRegression
 
     x = linkpred.transform(raw)
@@ -180,15 +183,31 @@ def fit_model(
     if not diffs:
         raise ValueError("no researcher had both a held-out partner and another candidate")
     d = np.concatenate(diffs)
-    pair = LogisticRegression(C=1.0, max_iter=2000, fit_intercept=False).fit(
-        np.r_[d, -d], np.r_[np.ones(len(d)), np.zeros(len(d))]
-    )
     w = np.zeros(x.shape[1])
-    w[live] = pair.coef_.ravel()[live] / std[live]  # back to the transformed features' own scale
+    w[live] = nonnegative_pairwise_fit(d[:, live]) / std[live]  # back to the transformed features' own scale
     s = (x @ w).reshape(-1, 1)
     calib = LogisticRegression(C=1e6, max_iter=2000).fit(s, labels)
     scale = float(calib.coef_[0, 0])
+    if scale <= 0:  # the score does not rise with the label on these rows (tiny data): keep it uncalibrated
+        return Model(dict(zip(linkpred.FEATURES, w.tolist(), strict=True)), 0.0)
     return Model(dict(zip(linkpred.FEATURES, (w * scale).tolist(), strict=True)), float(calib.intercept_[0]))
+
+
+def nonnegative_pairwise_fit(d: FloatArray, c: float = 1.0) -> FloatArray:
+    """argmin over w ≥ 0 of ½‖w‖² + c · Σ_i 2 log(1 + exp(−d_i · w)): scikit-learn's L2 logistic regression
+    without intercept on the rows d_i (label 1) and −d_i (label 0), as fit_model used it, with the weights held
+    non-negative (scipy.optimize L-BFGS-B, bounds)."""
+    from scipy.optimize import minimize
+
+    def loss(w: FloatArray) -> tuple[float, FloatArray]:
+        m = d @ w
+        value = 0.5 * float(w @ w) + 2.0 * c * float(np.logaddexp(0.0, -m).sum())
+        grad = w - 2.0 * c * (d.T @ (0.5 * (1.0 - np.tanh(0.5 * m))))
+        return value, grad
+
+    res = minimize(loss, np.zeros(d.shape[1]), jac=True, method="L-BFGS-B",
+                   bounds=[(0.0, None)] * d.shape[1], options={"maxiter": 2000})  # fmt: skip
+    return np.maximum(np.asarray(res.x, dtype=np.float64), 0.0)
 
 
 # Multipliers tried for a feature's pairwise weight, and nudges (a share of coauthor_aa's contribution per standard
@@ -225,7 +244,11 @@ def search_weights(
     x = linkpred.transform(raw)
     std = x.std(axis=0)
     start = model.vector()
+    # the feature held (a ranking does not change with scale): coauthor_aa, or if the fit left it at 0 the
+    # biggest contribution per standard deviation
     i_aa = linkpred.FEATURES.index("coauthor_aa")
+    if start[i_aa] <= 0:
+        i_aa = int(np.argmax(np.abs(start) * std))
     aa_scale = abs(start[i_aa]) * max(float(std[i_aa]), 1e-12)
 
     def objective(w: FloatArray) -> float:
@@ -257,10 +280,13 @@ def coordinate_search(
     aa_scale: float,
     names: Sequence[str] | None = None,
     rounds: int = 2,
+    nonnegative: bool = True,
 ) -> tuple[FloatArray, list[dict[str, Any]]]:
     """`search_weights`' search: one weight at a time (`held`'s kept, as are features that do not vary), try
-    SEARCH_MULTIPLIERS × its start and SEARCH_NUDGES of either sign (a share of AA's contribution per standard
-    deviation), keep a value only when `objective` rises; up to `rounds` passes. Returns the weights and a trace."""
+    SEARCH_MULTIPLIERS × its start and SEARCH_NUDGES (a share of AA's contribution per standard deviation; positive
+    only when `nonnegative`, as the shipped model's weights are, else of either sign), keep a value only when
+    `objective` rises; up to `rounds` passes. Returns the weights and a trace."""
+    signs = (1.0,) if nonnegative else (1.0, -1.0)
     best = start.copy()
     best_obj = objective(best)
     trace: list[dict[str, Any]] = [{"start": round(best_obj, 4)}]
@@ -270,7 +296,9 @@ def coordinate_search(
             if i == held or std[i] <= 1e-12:
                 continue
             tried = {start[i] * m for m in SEARCH_MULTIPLIERS}
-            tried |= {sg * c * aa_scale / float(std[i]) for c in SEARCH_NUDGES for sg in (1.0, -1.0)}
+            tried |= {sg * c * aa_scale / float(std[i]) for c in SEARCH_NUDGES for sg in signs}
+            if nonnegative:
+                tried = {max(t, 0.0) for t in tried}
             for value in sorted(tried - {best[i]}):
                 w = best.copy()
                 w[i] = value
