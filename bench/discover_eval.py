@@ -232,6 +232,8 @@ def evaluate(
         fit.pair_ranks(graph.n, fit.model_ranker(graph, ra_only)(np.unique(counted.ravel())), counted, none),
         K,
     )
+    misses = {"model": _misses(graph, counted, fit.model_ranker(graph, params)),
+              "adamic_adar": _misses(graph, counted, fit.textbook_ranker(graph, "adamic_adar"))}  # fmt: skip
     entry = {
         "dataset": name,
         "holdout": holdout,
@@ -241,15 +243,28 @@ def evaluate(
         "test_pairs": len(test),
         "counted_test_pairs": len(counted),
         "results": results,
+        "misses_by_shared_coauthors": misses,
         "model": {**model.to_json(), "fitted": fitted},
         "seconds": round(time.monotonic() - t0, 1),
     }
     r = results
     common.log(
         f"{name} ({holdout}, seed {seed}): model {r['model']} | AA {r['adamic_adar']} | RA "
-        f"{r['resource_allocation']} | CN {r['common_neighbours']} ({len(counted)} counted test pairs)"
+        f"{r['resource_allocation']} | CN {r['common_neighbours']} ({len(counted)} counted test pairs); "
+        f"misses by shared co-authors, model {misses['model']}, AA {misses['adamic_adar']}"
     )
     return entry
+
+
+def _misses(graph: linkpred.Graph, pairs: np.ndarray, ranker: fit.Ranker) -> dict[str, dict[str, int]]:
+    """The counted test pairs neither end has in its top K, by how many co-authors the two share in the training
+    graph (0: no 2-hop path at all), each with how many pairs of that kind there are."""
+    none = np.zeros((0, 2), dtype=np.int64)
+    ranks = fit.pair_ranks(graph.n, ranker(np.unique(pairs.ravel())), pairs, none)
+    a = graph.adj_matrix
+    shared = np.asarray(a[pairs[:, 0]].multiply(a[pairs[:, 1]]).sum(axis=1)).ravel().astype(int)
+    kinds = {"0": shared == 0, "1": shared == 1, "2": shared == 2, "3+": shared >= 3}
+    return {k: {"missed": int((m & (ranks > K)).sum()), "pairs": int(m.sum())} for k, m in kinds.items()}
 
 
 def _mean(entries: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
