@@ -6,10 +6,12 @@ One protocol for `kg discover train` and for bench/discover_eval.py:
    that first wrote together in the latest years (the cut year chosen so that about that share is hidden) and
    drops every work from those years, so the training graph is the graph as it was before the cut;
 2. split the hidden pairs in two halves: the FIT half labels the candidates of its ends (pairs of the other half
-   are left out of the training rows, neither positive nor negative), the REPORT half is only ever ranked;
-3. fit a logistic regression (scikit-learn) on the transformed FEATURES of the fit rows: the weights become a
-   kg.linkpred.Model (a linear score, reproducible anywhere, each part's contribution readable); then tune those
-   weights, one feature at a time, on the metric itself (recall@k + MRR of the FIT half, `search_weights`);
+   are left out of the training rows, neither positive nor negative), the REPORT half is only ever ranked; a
+   random hold-out is drawn up to four times and the fit halves pooled (`train`'s draws);
+3. fit a pairwise logistic regression with every weight ≥ 0 on the transformed FEATURES of the fit rows: the
+   weights become a kg.linkpred.Model (a linear score, reproducible anywhere, each part's contribution readable
+   and never against the suggestion); then tune those weights, one feature at a time and still ≥ 0, on the
+   metric itself (recall@k + MRR of the FIT halves, `search_weights`);
 4. rank the report half's ends with the model and with the textbook baselines on the same training graph
    (common neighbours, Adamic-Adar, resource allocation, no caps) and report recall@k and MRR for each.
 
