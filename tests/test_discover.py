@@ -306,7 +306,9 @@ def _stored(drv: Driver, s: Settings) -> dict[str, list[tuple[str, float, str]]]
 # Reasons: a one-line summary, the raw features and the open boost, each feature's contribution to the logit
 # (weight · transformed value), and what the two share (ids, names, each one's share); the score is in the list.
 REASONS_A_D: dict[str, Any] = {
-    "summary": "2 shared co-authors: Bo, Cy; both at Uni One",
+    # the hand graph has no triangle: a's and d's links to Bo and Cy are all open
+    "summary": "2 shared co-authors: Bo, Cy; you both wrote with Bo, Cy on papers without your other co-authors; "
+    "both at Uni One",
     "parts": {
         "coauthor_aa": round(AA_D, 6),
         "topics": 0.0,
@@ -315,6 +317,8 @@ REASONS_A_D: dict[str, Any] = {
         "activity": 0.0,
         "recency": 0.0,
         "degree": 2.0,
+        "common": 2.0,
+        "open_triangles": round(AA_D, 6),
         "open_boost": 1.0,
     },
     "contributions": {
@@ -325,11 +329,13 @@ REASONS_A_D: dict[str, Any] = {
         "activity": 0.0,
         "recency": 0.0,
         "degree": 0.0,
+        "common": 0.0,
+        "open_triangles": 0.0,
     },
     "shared_coauthor_count": 2,
     "shared_coauthors": [
-        {"id": "t:b", "name": "Bo", "contribution": round(1 / math.log(2), 6)},
-        {"id": "t:c", "name": "Cy", "contribution": round(1 / math.log(3), 6)},
+        {"id": "t:b", "name": "Bo", "contribution": round(1 / math.log(2), 6), "open": True},
+        {"id": "t:c", "name": "Cy", "contribution": round(1 / math.log(3), 6), "open": True},
     ],
     "shared_topics": [],
     "shared_institutions": [{"id": "ror:I1", "name": "Uni One"}],
@@ -716,6 +722,6 @@ def test_lists_stored_in_format_3_still_read() -> None:
     assert got["parts"]["open_triangles"] == 1.442695 and got["contributions"]["common"] == 0.4
     assert got["shared_coauthors"] == [{"id": "r:b", "name": "Bo", "contribution": 1.442695, "open": True}]
     assert got["summary"] == (
-        "1 shared co-author: Bo; each of you wrote with Bo on papers of just the two of you; both work on Graphs; "
+        "1 shared co-author: Bo; you both wrote with Bo on papers without your other co-authors; both work on Graphs; "
         "both publish in J. Graphs"
     )

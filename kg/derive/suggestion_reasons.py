@@ -33,8 +33,9 @@ FORMAT_FEATURES: dict[int, tuple[str, ...]] = {3: STORED_FEATURES[:7], 4: STORED
 
 
 def summary_text(reasons: Mapping[str, Any]) -> str:
-    """One line a person reads: "2 shared co-authors: Bo, Cy; each of you wrote with Bo on papers of just the two
-    of you; both work on Graph learning; both at Uni One"."""
+    """One line a person reads: "2 shared co-authors: Bo, Cy; you both wrote with Bo on papers without your other
+    co-authors; both work on Graph learning; both at Uni One" (the second part names the shared co-authors whose
+    links to both lie in no triangle: see kg.linkpred's open_triangles)."""
     bits = []
     n = reasons.get("shared_coauthor_count") or 0
     open_names = [c.get("name") or c["id"] for c in reasons.get("shared_coauthors", []) if c.get("open")]
@@ -45,7 +46,7 @@ def summary_text(reasons: Mapping[str, Any]) -> str:
             f"{n} shared co-author{'s' if n != 1 else ''}: {names}{f' and {more} more' if more > 0 else ''}"
         )
     if open_names:
-        bits.append(f"each of you wrote with {', '.join(open_names)} on papers of just the two of you")
+        bits.append(f"you both wrote with {', '.join(open_names)} on papers without your other co-authors")
     topics = [t.get("name") or t["id"] for t in reasons.get("shared_topics", [])]
     if topics:
         bits.append("both work on " + ", ".join(topics))
