@@ -198,7 +198,13 @@ def openalex_edges(folder: Path) -> tuple[EdgeList, dict[str, Any]]:
 
 
 def evaluate(
-    name: str, edges: EdgeList, holdout: str, seed: int, rebuild: Any = None, inner_holdout: str | None = None
+    name: str,
+    edges: EdgeList,
+    holdout: str,
+    seed: int,
+    rebuild: Any = None,
+    inner_holdout: str | None = None,
+    draws: int = 4,
 ) -> dict[str, Any]:
     """Hide TEST pairs, fit on the rest alone, compare every method on the test pairs."""
     t0 = time.monotonic()
@@ -214,7 +220,7 @@ def evaluate(
     else:
         train_edges, test, cut = fit.holdout_recent(edges, 0.1)
     try:
-        model = fit.train(train_edges, holdout=inner_holdout or holdout, share=0.1, seed=seed)
+        model = fit.train(train_edges, holdout=inner_holdout or holdout, share=0.1, seed=seed, draws=draws)
         fitted = "fitted on this training input alone"
     except ValueError as e:
         # too small to hide pairs inside the training input: rank with the shipped model, fitted on other data
@@ -285,6 +291,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--only", default="grqc,dblp,synth,openalex", help="comma-separated datasets to run")
     ap.add_argument("--key", default="all", help="result key in bench/results/discover_eval.json")
+    ap.add_argument("--draws", type=int, default=4, help="kg.linkpred_fit.train's hold-out draws")
     ap.add_argument(
         "--ship-model",
         action="store_true",
@@ -310,7 +317,9 @@ def main(argv: list[str] | None = None) -> None:
     if "grqc" in only:
         if grqc.exists():
             e = grqc_edges(grqc)
-            runs["ca-GrQc"] = [evaluate("ca-GrQc", e, "random", s) for s in range(args.seeds)]
+            runs["ca-GrQc"] = [
+                evaluate("ca-GrQc", e, "random", s, draws=args.draws) for s in range(args.seeds)
+            ]
         else:
             runs["ca-GrQc"] = {"skipped": f"{grqc} is absent"}
     dblp = COAUTHORSHIP / "hypergcn"
@@ -318,7 +327,9 @@ def main(argv: list[str] | None = None) -> None:
         if (dblp / "dblp_author_paper.tsv").exists():
             e = dblp_edges(dblp)
             runs["DBLP"] = [
-                evaluate("DBLP", e, "random", s, rebuild=lambda hidden: dblp_edges(dblp, hidden))
+                evaluate(
+                    "DBLP", e, "random", s, rebuild=lambda hidden: dblp_edges(dblp, hidden), draws=args.draws
+                )
                 for s in range(args.seeds)
             ]
         else:
