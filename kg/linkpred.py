@@ -478,7 +478,6 @@ class Graph:
         )
         self._relay: tuple[int, sparse.csr_matrix] | None = None
         self._path_cost: tuple[int, IntArray] | None = None
-        self._triangles: tuple[int, IntArray] | None = None
         self._open: tuple[int, sparse.csr_matrix, sparse.csr_matrix] | None = None
         # SAME_AS groups as a matrix G[x, y] = 1 iff x and y are one person (only built when there are groups).
         self._closed: sparse.csr_matrix | None = None
@@ -534,30 +533,25 @@ class Graph:
         """Per adjacency entry (u, adj[i]): the triangles on that co-author link through a third co-author of at
         most hub_cap co-authors (the ends' shared non-hub co-authors; a hub's triangles are left out as its paths
         are everywhere else). (A' · A) ∘ A, A' = A without hub columns, row block by row block (each ≤ batch_paths
-        2-hop paths, as the ranking's); a whole-graph pass as costly as one 2-hop product for every researcher,
-        kept per hub_cap."""
-        if self._triangles is None or self._triangles[0] != hub_cap:
-            self._triangles = None
-            through = self.relay(hub_cap).copy()
-            through.data[:] = 1.0
-            out = np.zeros(len(self.adj), dtype=np.int32)
-            csum = np.cumsum(self.path_cost(hub_cap) + 1)
-            a, done = 0, 0
-            while a < self.n:
-                b = max(a + 1, int(np.searchsorted(csum, done + batch_paths, side="right")))
-                tri = (through[a:b] @ self.adj_matrix).multiply(self.adj_matrix[a:b]).tocsr()
-                tri.sum_duplicates()
-                tri.sort_indices()
-                # the block's adjacency entries in order are keys (row − a) · n + neighbour, sorted
-                lo, hi = int(self.indptr[a]), int(self.indptr[b])
-                keys = np.repeat(np.arange(b - a, dtype=np.int64), self.deg[a:b]) * self.n + self.adj[lo:hi]
-                tkeys = (
-                    np.repeat(np.arange(b - a, dtype=np.int64), np.diff(tri.indptr)) * self.n + tri.indices
-                )
-                out[lo + np.searchsorted(keys, tkeys)] = np.rint(tri.data).astype(np.int32)
-                done, a = int(csum[b - 1]), b
-            self._triangles = (hub_cap, out)
-        return self._triangles[1]
+        2-hop paths, as the ranking's); a whole-graph pass as costly as one 2-hop product for every researcher.
+        Not kept (4 bytes per adjacency entry, 127 MB at the 1M-work graph): open_links keeps what ranking needs."""
+        through = self.relay(hub_cap).copy()
+        through.data[:] = 1.0
+        out = np.zeros(len(self.adj), dtype=np.int32)
+        csum = np.cumsum(self.path_cost(hub_cap) + 1)
+        a, done = 0, 0
+        while a < self.n:
+            b = max(a + 1, int(np.searchsorted(csum, done + batch_paths, side="right")))
+            tri = (through[a:b] @ self.adj_matrix).multiply(self.adj_matrix[a:b]).tocsr()
+            tri.sum_duplicates()
+            tri.sort_indices()
+            # the block's adjacency entries in order are keys (row − a) · n + neighbour, sorted
+            lo, hi = int(self.indptr[a]), int(self.indptr[b])
+            keys = np.repeat(np.arange(b - a, dtype=np.int64), self.deg[a:b]) * self.n + self.adj[lo:hi]
+            tkeys = np.repeat(np.arange(b - a, dtype=np.int64), np.diff(tri.indptr)) * self.n + tri.indices
+            out[lo + np.searchsorted(keys, tkeys)] = np.rint(tri.data).astype(np.int32)
+            done, a = int(csum[b - 1]), b
+        return out
 
     def open_links(self, hub_cap: int) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
         """The co-author links in no triangle (link_triangles = 0): (as relay(): rows u, columns z of at most hub_cap
