@@ -3,8 +3,10 @@
 Core: the edge list is built straight from a `kg synth` bundle (authorships.csv), the way `kg coauthors rebuild`
 builds COAUTHOR (one clique per work of at most coauthor_author_cap authors) and AFFILIATED_WITH (the authorship's
 institution); topic profiles are synthetic (1-8 topics per researcher, Zipf over the 4,516 OpenAlex topics),
-because the synthetic bundle carries no WORKS_ON. Then linkpred.Graph + linkpred.suggest for ALL researchers,
-timed (wall and CPU); optionally the previous per-batch implementation (git revision) on a sample, for the before.
+because the synthetic bundle carries no WORKS_ON. Then linkpred.Graph + linkpred.suggest_blocks for ALL
+researchers (or --sample of them), timed (wall and CPU); optionally the previous implementation (git revision) on a
+sample, for the before. The whole-graph parts paid once per run (path costs, relay matrix, triangles per link) are
+timed apart from the per-source ranking, and each side's peak RSS (VmHWM, reset before it) is reported.
 Writes: --write-edges N stores N suggestions with reasons of the real compact shape through the same Cypher as
 `kg discover` (lists on the Researcher), into the Neo4j of KG_NEO4J_URI, and reports suggestions/s; with
 --before-rev, the same suggestions also as SUGGESTED_COLLABORATOR relationships through that revision's statement.
@@ -24,6 +26,7 @@ each, and whether all rows are equal byte for byte; --venues --no-topics give th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import gc
 import importlib.util
@@ -50,6 +53,36 @@ def _clock() -> tuple[float, float]:
 
 def _since(t: tuple[float, float]) -> dict[str, float]:
     return {"wall_s": round(time.monotonic() - t[0], 2), "cpu_s": round(time.process_time() - t[1], 2)}
+
+
+def _reset_peak() -> None:
+    """Start a new peak-RSS window (Linux: writing 5 to clear_refs resets VmHWM to the current RSS)."""
+    gc.collect()
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_mb() -> float | None:
+    """This process's peak RSS (VmHWM) since the last _reset_peak, MiB; None off Linux."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def _whole_graph_once(g: Any, hub_cap: int) -> dict[str, float]:
+    """The whole-graph parts a ranking pays once per run, timed apart from the per-source work (a sample of
+    sources would otherwise carry all of it): path costs, the relay matrix and, where the kernel has them, the
+    triangles per link and the open-link matrices."""
+    t = _clock()
+    g.path_cost(hub_cap)
+    g.relay(hub_cap)
+    if hasattr(g, "open_links"):
+        g.open_links(hub_cap)
+    return _since(t)
 
 
 def edge_list(
@@ -156,21 +189,27 @@ def _old_linkpred(rev: str) -> Any:
     return _old_module(rev, "kg/linkpred.py")
 
 
-def core(edges: linkpred.EdgeList, sample: int | None) -> dict[str, Any]:
+def core(edges: linkpred.EdgeList, sample: int | None, lp: Any = linkpred) -> dict[str, Any]:
+    """Rank `sample` random sources (all if None) with the kernel module lp (this one, or a revision's)."""
+    _reset_peak()
     t = _clock()
-    g = linkpred.Graph(edges)
+    if lp is not linkpred:
+        fields = lp.EdgeList.__dataclass_fields__
+        edges = lp.EdgeList(**{k: v for k, v in edges.__dict__.items() if k in fields})
+    g = lp.Graph(edges)
     prep = _since(t)
     sources = np.arange(g.n, dtype=np.int64)
     if sample:
         sources = np.sort(np.random.default_rng(3).choice(g.n, min(sample, g.n), replace=False))
-    p = linkpred.Params()
+    p = lp.Params()
+    once = _whole_graph_once(g, p.hub_cap)
     t = _clock()
     total = done = with_any = 0
     last = time.monotonic()
-    for batch, sugs in linkpred.suggest(g, sources, p):
-        total += len(sugs)
+    for batch, block in lp.suggest_blocks(g, sources, p):
+        total += len(block)
         done += len(batch)
-        with_any += len({s.source for s in sugs})
+        with_any += len(np.unique(block.source))
         if time.monotonic() - last > 30:
             common.log(f"core: {done:,}/{len(sources):,} sources, {total:,} suggestions")
             last = time.monotonic()
@@ -183,8 +222,10 @@ def core(edges: linkpred.EdgeList, sample: int | None) -> dict[str, Any]:
         "suggestions": total,
         "sources_with_suggestions": with_any,
         "prepare": prep,
+        "whole_graph_once": once,
         "rank": rank,
         "cpu_ms_per_source": round(1000 * rank["cpu_s"] / max(len(sources), 1), 4),
+        "peak_rss_mb": _peak_mb(),
         "params": {k: v for k, v in p.__dict__.items()},
     }
 
@@ -192,12 +233,21 @@ def core(edges: linkpred.EdgeList, sample: int | None) -> dict[str, Any]:
 def before(edges: linkpred.EdgeList, rev: str, sample: int) -> dict[str, Any]:
     old = _old_linkpred(rev)
     fields = old.EdgeList.__dataclass_fields__  # the before knows fewer inputs: give it those it has
-    g = old.Graph(old.EdgeList(**{k: v for k, v in edges.__dict__.items() if k in fields}))
-    sources = np.sort(np.random.default_rng(3).choice(g.n, min(sample, g.n), replace=False))
+    _reset_peak()
     t = _clock()
-    total = sum(len(s) for _, s in old.suggest(g, sources, old.Params()))
+    g = old.Graph(old.EdgeList(**{k: v for k, v in edges.__dict__.items() if k in fields}))
+    prep = _since(t)
+    sources = np.sort(np.random.default_rng(3).choice(g.n, min(sample, g.n), replace=False))
+    once = _whole_graph_once(g, old.Params().hub_cap)
+    t = _clock()
+    # column-wise blocks where the revision has them (as `kg discover` ranks), else its Suggestion lists
+    rank_fn = old.suggest_blocks if hasattr(old, "suggest_blocks") else old.suggest
+    total = sum(len(s) for _, s in rank_fn(g, sources, old.Params()))
     rank = _since(t)
     return {
+        "prepare": prep,
+        "whole_graph_once": once,
+        "peak_rss_mb": _peak_mb(),
         "revision": rev,
         "sources": len(sources),
         "suggestions": total,
@@ -240,6 +290,7 @@ def rows_path(edges: linkpred.EdgeList, rev: str, sample: int, repeat: int = 2) 
     t = _clock()
     g.path_cost(linkpred.Params().hub_cap)
     g.relay(linkpred.Params().hub_cap)
+    g.open_links(linkpred.Params().hub_cap)
     fixed = _since(t)
     old_cost = old_g.path_cost(old_lp.Params().hub_cap)
     old_g.path_cost = lambda hub_cap: old_cost  # the before recomputes it on every suggest call
@@ -416,6 +467,11 @@ def main(argv: list[str] | None = None) -> None:
         "--before-rev", default="", help="git revision of the previous kg/linkpred.py to time too"
     )
     ap.add_argument("--before-sample", type=int, default=3000)
+    ap.add_argument(
+        "--kernel-rev",
+        default="",
+        help="rank with this git revision's kg/linkpred.py instead of the current one (its own peak RSS, alone)",
+    )
     ap.add_argument("--write-edges", type=int, default=0, help="also time writing this many suggestion edges")
     ap.add_argument(
         "--end-to-end", action="store_true", help="time run_discovery on the graph in KG_NEO4J_URI"
@@ -461,7 +517,8 @@ def main(argv: list[str] | None = None) -> None:
 
             prof = cProfile.Profile()
             prof.enable()
-        entry["core"] = core(edges, args.sample or None)
+        lp = _old_linkpred(args.kernel_rev) if args.kernel_rev else linkpred
+        entry["core"] = {**core(edges, args.sample or None, lp), "kernel_rev": args.kernel_rev or "this tree"}
         if args.profile:
             prof.disable()
             pstats.Stats(prof).sort_stats("tottime").print_stats(25)

@@ -351,7 +351,7 @@ def reasons_for(s: linkpred.Suggestion, inp: DiscoveryInput) -> dict[str, Any]:
         "contributions": {f: _r(x) for f, x in zip(linkpred.FEATURES, s.contributions, strict=True)},
         "shared_coauthor_count": s.shared_coauthor_count,
         "shared_coauthors": [
-            {"id": rid[z], "name": rn[z], "contribution": _r(c)} for z, c in s.shared_coauthors
+            {"id": rid[z], "name": rn[z], "contribution": _r(c), "open": bool(o)} for z, c, o in s.shared_coauthors
         ],
         "shared_topics": [
             {"id": inp.topic_ids[t], "name": inp.topic_names[t], "overlap": _r(min(wa, wb))}
@@ -595,7 +595,7 @@ def reasons_text(s: linkpred.Suggestion, inp: DiscoveryInput) -> str:
     the API)."""
     names = inp.names()
     rid, tid, iid, vid = names.researchers_json, names.topics_json, names.institutions_json, names.venues_json
-    co = ",".join(f"[{rid[z]},{_r(c)!r}]" for z, c in s.shared_coauthors)
+    co = ",".join(f"[{rid[z]},{_r(c)!r},{int(bool(o))}]" for z, c, o in s.shared_coauthors)
     tp = ",".join(f"[{tid[t]},{_r(min(wa, wb))!r}]" for t, wa, wb in s.shared_topics)
     it = ",".join(iid[i] for i in s.shared_institutions)
     vn = ",".join(f"[{vid[v]},{_r(min(wa, wb))!r}]" for v, wa, wb in s.shared_venues)

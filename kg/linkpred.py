@@ -21,6 +21,11 @@ Features of a candidate v for a source u (FEATURES, each reported with its contr
     activity     = log1p(works of v)
     recency      = exp(−(now − v's last year) / 3), now = the latest year in the data  (0 when unknown)
     degree       = log1p(co-authors of v)
+    common       = the number of shared co-authors z with deg(z) ≤ hub_cap               used as log1p(common)
+    open_triangles = Σ 1/log deg(z) over those shared co-authors z whose links u–z and z–v each lie in no
+                   triangle (no third co-author of ≤ hub_cap co-authors wrote with both ends of the link): the
+                   mark a paper of three leaves when its third pair has not written together yet; used as
+                   log1p(10·open_triangles)
 
     score        = σ(intercept + Σ_f weight_f · feature_f) · open_boost          (a Model: weights fitted on held-out
                                                                                   co-author pairs, kg.linkpred_fit)
@@ -39,7 +44,9 @@ Institutions and venues add to the score but bring no candidates (an institution
 
 How a block of sources is ranked (all of it array work, no per-source Python loop):
   1. S = A[block] · diag(w) · A (scipy sparse product), w(z) = 1/log deg(z) for deg(z) ≤ hub_cap, hub columns left out
-     of A[block] entirely, so S[u, v] is coauthor_aa and hubs cost nothing;
+     of A[block] entirely, so S[u, v] is coauthor_aa and hubs cost nothing; the same product with w = 1 counts the
+     same paths (common), same shape, same entry order; open_triangles is O[block] · diag(w) · O over
+     the open links O (Graph.open_links: triangles per link, (A' · A) ∘ A, one whole-graph pass kept per graph);
   2. S − BIG·X, X the excluded pattern (self and co-authors; with SAME_AS groups G, X = G[block] · (I + A) · G);
      entries still > 0 are the RA candidates; only rows over candidate_cap are sorted to keep their best;
   3. the topic shortlists (first topic_top topics × first topic_list members, never whole topic lists) join them;
@@ -53,8 +60,9 @@ Complexity. Building the CSR arrays is O(N + E log E + W log W) (W authored work
 sparse product, with P the 2-hop paths it expands: P(u) = Σ_{z∈N(u), deg z ≤ hub_cap} deg(z) ≤ deg(u)·hub_cap,
 plus a sort of the rows over the candidate cap, then O(C·t) for the overlaps of its C ≤ candidate_cap +
 topic_top·topic_list candidates per source (t = profile entries per researcher). Blocks are cut so that Σ P ≤
-batch_paths, which bounds working memory; total time is O(Σ_u P(u)) ≈ O(Σ_z deg(z)²) over non-hub z. Memory:
-O(N + E + W + topic rows) for the graph, O(batch_paths) per block.
+batch_paths, which bounds working memory; total time is O(Σ_u P(u)) ≈ O(Σ_z deg(z)²) over non-hub z, and the
+triangle pass once per graph costs the same Σ P(u) again (in blocks of batch_paths paths). Memory: O(N + E + W +
+topic rows) for the graph, O(batch_paths) per block.
 """
 
 from __future__ import annotations
@@ -84,9 +92,11 @@ FEATURES: tuple[str, ...] = (
     "activity",
     "recency",
     "degree",
+    "common",
+    "open_triangles",
 )
 RECENCY_YEARS = 3.0  # recency = exp(−years since the candidate's last work / RECENCY_YEARS)
-AA_SCALE = 10.0  # coauthor_aa enters the score as log1p(AA_SCALE · aa)
+AA_SCALE = 10.0  # coauthor_aa and open_triangles enter the score as log1p(AA_SCALE · x)
 # The model shipped with the package (fitted by `kg discover train`, see kg.linkpred_fit); a graph's own fitted
 # model replaces it with --model.
 DEFAULT_MODEL = Path(__file__).with_name("discover_model.json")
@@ -201,9 +211,9 @@ class Suggestion:
     open_boost: float
     target_open: bool
     shared_coauthor_count: int
-    shared_coauthors: list[
-        tuple[int, float]
-    ]  # (researcher, its 1/log deg share of coauthor_aa), biggest first
+    # (researcher, its 1/log deg share of coauthor_aa, 1.0 when both its links to the two are open — in no
+    # triangle, see open_triangles — else 0.0), biggest share first
+    shared_coauthors: list[tuple[int, float, float]]
     shared_topics: list[tuple[int, float, float]]  # (topic, p_source, p_target), biggest overlap first
     shared_institutions: list[int]
     shared_venues: list[tuple[int, float, float]]  # (venue, q_source, q_target), biggest overlap first
@@ -258,7 +268,7 @@ class SuggestionBlock:
     open_boost: FloatArray
     target_open: BoolArray
     shared_coauthor_count: IntArray
-    coauthors: Ragged  # key: researcher, a: its share of coauthor_aa; biggest first
+    coauthors: Ragged  # key: researcher, a: its share of coauthor_aa, b: 1.0 both links open; biggest first
     topics: Ragged  # key: topic, a: p_source, b: p_target; biggest overlap first
     institutions: Ragged  # key: institution
     venues: Ragged  # key: venue, a: q_source, b: q_target; biggest overlap first
@@ -284,7 +294,7 @@ class SuggestionBlock:
             self.open_boost.tolist(),
             self.target_open.tolist(),
             self.shared_coauthor_count.tolist(),
-            self.coauthors.lists("a"),
+            self.coauthors.lists("a", "b"),
             self.topics.lists("a", "b"),
             self.institutions.lists(),
             self.venues.lists("a", "b"),
@@ -310,7 +320,7 @@ class SuggestionBlock:
             open_boost=col("open_boost", np.float64),
             target_open=col("target_open", bool),
             shared_coauthor_count=col("shared_coauthor_count", np.int64),
-            coauthors=Ragged.of([x.shared_coauthors for x in sugs], 1),
+            coauthors=Ragged.of([x.shared_coauthors for x in sugs], 2),
             topics=Ragged.of([x.shared_topics for x in sugs], 2),
             institutions=Ragged.of([x.shared_institutions for x in sugs]),
             venues=Ragged.of([x.shared_venues for x in sugs], 2),
@@ -468,6 +478,7 @@ class Graph:
         )
         self._relay: tuple[int, sparse.csr_matrix] | None = None
         self._path_cost: tuple[int, IntArray] | None = None
+        self._open: tuple[int, sparse.csr_matrix, sparse.csr_matrix] | None = None
         # SAME_AS groups as a matrix G[x, y] = 1 iff x and y are one person (only built when there are groups).
         self._closed: sparse.csr_matrix | None = None
         self._gmatrix: sparse.csr_matrix | None = None
@@ -518,10 +529,58 @@ class Graph:
             self._path_cost = (hub_cap, cost)
         return self._path_cost[1]
 
+    def link_triangles(self, hub_cap: int, batch_paths: int = 2_000_000) -> IntArray:
+        """Per adjacency entry (u, adj[i]): the triangles on that co-author link through a third co-author of at
+        most hub_cap co-authors (the ends' shared non-hub co-authors; a hub's triangles are left out as its paths
+        are everywhere else). (A' · A) ∘ A, A' = A without hub columns, row block by row block (each ≤ batch_paths
+        2-hop paths, as the ranking's); a whole-graph pass as costly as one 2-hop product for every researcher.
+        Not kept (4 bytes per adjacency entry, 127 MB at the 1M-work graph): open_links keeps what ranking needs."""
+        through = self.relay(hub_cap).copy()
+        through.data[:] = 1.0
+        out = np.zeros(len(self.adj), dtype=np.int32)
+        csum = np.cumsum(self.path_cost(hub_cap) + 1)
+        a, done = 0, 0
+        while a < self.n:
+            b = max(a + 1, int(np.searchsorted(csum, done + batch_paths, side="right")))
+            tri = (through[a:b] @ self.adj_matrix).multiply(self.adj_matrix[a:b]).tocsr()
+            tri.sum_duplicates()
+            tri.sort_indices()
+            # the block's adjacency entries in order are keys (row − a) · n + neighbour, sorted
+            lo, hi = int(self.indptr[a]), int(self.indptr[b])
+            keys = np.repeat(np.arange(b - a, dtype=np.int64), self.deg[a:b]) * self.n + self.adj[lo:hi]
+            tkeys = np.repeat(np.arange(b - a, dtype=np.int64), np.diff(tri.indptr)) * self.n + tri.indices
+            out[lo + np.searchsorted(keys, tkeys)] = np.rint(tri.data).astype(np.int32)
+            done, a = int(csum[b - 1]), b
+        return out
+
+    def open_links(self, hub_cap: int) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+        """The co-author links in no triangle (link_triangles = 0): (as relay(): rows u, columns z of at most hub_cap
+        co-authors, weighted relay_weight(deg z); the same links 0/1 with every column). Their product's
+        entry (u, v) is open_triangles."""
+        if self._open is None or self._open[0] != hub_cap:
+            self._open = None
+            is_open = self.link_triangles(hub_cap) == 0
+            zdeg = self.deg[self.adj]
+            row = np.repeat(np.arange(self.n, dtype=np.int64), self.deg)
+
+            def links(keep: BoolArray, values: FloatArray) -> sparse.csr_matrix:
+                ptr = np.zeros(self.n + 1, dtype=np.int64)
+                np.cumsum(np.bincount(row[keep], minlength=self.n), out=ptr[1:])
+                return sparse.csr_matrix((values, self.adj[keep], ptr), shape=(self.n, self.n))
+
+            relay_keep = is_open & (zdeg <= hub_cap)
+            self._open = (
+                hub_cap,
+                links(relay_keep, relay_weight(zdeg[relay_keep])),
+                links(is_open, np.ones(int(is_open.sum()))),
+            )
+        return self._open[1], self._open[2]
+
     def feature_values(
-        self, p: Params, batch: IntArray, u_loc: IntArray, v: IntArray, ra: FloatArray
+        self, p: Params, batch: IntArray, u_loc: IntArray, v: IntArray, links: FloatArray
     ) -> FloatArray:
-        """The raw FEATURES of the candidate pairs (batch[u_loc[i]], v[i]), given their coauthor_aa: (m, F)."""
+        """The raw FEATURES of the candidate pairs (batch[u_loc[i]], v[i]), given their co-author link features
+        (coauthor_aa, common, open_triangles; `candidates`' third value): (m, F)."""
         m = len(v)
         u = batch[u_loc]
         topics = _lookup_sum(self.tptr, self.ttopic, self.tweight, batch, u_loc, v, self.n_topics, np.minimum)
@@ -536,9 +595,11 @@ class Graph:
             recency = np.zeros(m)
         else:
             recency = np.where(last >= 0, np.exp(-np.maximum(now - last, 0) / RECENCY_YEARS), 0.0)
+        links = np.asarray(links, dtype=np.float64).reshape(m, 3)
         return np.column_stack(
-            [ra, topics, insts, venues, self.works[v], recency, self.deg[v].astype(np.float64)]
-        )
+            [links[:, 0], topics, insts, venues, self.works[v], recency, self.deg[v].astype(np.float64),
+             links[:, 1], links[:, 2]]
+        )  # fmt: skip
 
 
 def transform(raw: FloatArray) -> FloatArray:
@@ -547,6 +608,8 @@ def transform(raw: FloatArray) -> FloatArray:
     x[:, 0] = np.log1p(AA_SCALE * x[:, 0])
     x[:, 4] = np.log1p(x[:, 4])
     x[:, 6] = np.log1p(x[:, 6])
+    x[:, 7] = np.log1p(x[:, 7])
+    x[:, 8] = np.log1p(AA_SCALE * x[:, 8])
     return x
 
 
@@ -595,16 +658,24 @@ def _default_model() -> Model:
 
 
 def candidates(g: Graph, batch: IntArray, p: Params) -> tuple[IntArray, IntArray, FloatArray]:
-    """The block's candidate pairs (u_loc, v, coauthor_aa), sorted by (u_loc, v): steps 1–3 of the docstring."""
+    """The block's candidate pairs (u_loc, v, links), sorted by (u_loc, v), links the (m, 3) co-author link
+    features coauthor_aa, common, open_triangles: steps 1–3 of the docstring."""
     n, b = g.n, len(batch)
     aw = g.relay(p.hub_cap)[batch]
-    s = (aw @ g.adj_matrix).tocsr()
+    # the same paths counted (common): a second product of the same sparsity, so the same entries in the same
+    # order (scipy's complex product would give both sums in one pass, but runs ~10× slower than two real ones)
+    ones = aw.copy()
+    ones.data[:] = 1.0
     x = g.excluded(batch)
-    s = (s - _BIG * x).tocsr()
+    s = (aw @ g.adj_matrix - _BIG * x).tocsr()
+    c = (ones @ g.adj_matrix - _BIG * x).tocsr()
     s.sort_indices()
+    c.sort_indices()
+    if not (np.array_equal(s.indptr, c.indptr) and np.array_equal(s.indices, c.indices)):
+        raise RuntimeError("the weighted and the counting 2-hop products differ in shape")
     r_loc = np.repeat(np.arange(b, dtype=np.int64), np.diff(s.indptr))
     ok = s.data > 0
-    r_loc, v_ra, ra = r_loc[ok], s.indices[ok].astype(np.int64), s.data[ok]
+    r_loc, v_ra, ra, common = r_loc[ok], s.indices[ok].astype(np.int64), s.data[ok], c.data[ok]
     # Cap per source: the best candidate_cap by RA (ties by index); only rows over the cap need sorting.
     counts = np.bincount(r_loc, minlength=b)
     over = counts[r_loc] > p.candidate_cap
@@ -614,8 +685,10 @@ def candidates(g: Graph, batch: IntArray, p: Params) -> tuple[IntArray, IntArray
         drop = o[_rank_in_group(r_loc[o]) >= p.candidate_cap]
         keep = np.ones(len(r_loc), dtype=bool)
         keep[drop] = False
-        r_loc, v_ra, ra = r_loc[keep], v_ra[keep], ra[keep]
+        r_loc, v_ra, ra, common = r_loc[keep], v_ra[keep], ra[keep], common[keep]
     ra_keys = r_loc * n + v_ra  # sorted: CSR order is (row, column)
+    o_rel, o_pat = g.open_links(p.hub_cap)
+    links = np.column_stack([ra, common, _values_at((o_rel[batch] @ o_pat).tocsr(), r_loc, v_ra)])
     # topic candidates: the strongest researchers of each of u's strongest topics, minus the excluded
     # (only the first topic_top / topic_list entries are expanded: a popular topic has hundreds of thousands)
     rt, post = _expand(g.tptr, batch, p.topic_top)
@@ -624,16 +697,25 @@ def candidates(g: Graph, batch: IntArray, p: Params) -> tuple[IntArray, IntArray
     if len(t_keys):
         t_keys = t_keys[~_in_matrix(x, t_keys // n, t_keys % n)]
     if not len(t_keys) and bool(np.all(ra_keys[1:] > ra_keys[:-1])):
-        return (
-            r_loc,
-            v_ra,
-            ra,
-        )  # no topic candidates (a graph without topics): the RA ones, already in key order
+        # no topic candidates (a graph without topics): the RA ones, already in key order
+        return r_loc, v_ra, links
     keys = _uniq(np.concatenate([ra_keys, t_keys]))
-    ra_all = np.zeros(len(keys))
+    links_all = np.zeros((len(keys), 3))
     if len(ra_keys):
-        ra_all[np.searchsorted(keys, ra_keys)] = ra
-    return keys // n, keys % n, ra_all
+        links_all[np.searchsorted(keys, ra_keys)] = links
+    return keys // n, keys % n, links_all
+
+
+def _values_at(m: sparse.csr_matrix, rows: IntArray, cols: IntArray) -> FloatArray:
+    """m's entry at each (row, col), 0 where it stores none."""
+    m.sum_duplicates()
+    m.sort_indices()
+    keys = np.repeat(np.arange(m.shape[0], dtype=np.int64), np.diff(m.indptr)) * m.shape[1] + m.indices
+    q = rows * m.shape[1] + cols
+    if not len(keys):
+        return np.zeros(len(q))
+    pos = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
+    return np.where(keys[pos] == q, m.data[pos], 0.0)
 
 
 def suggest_blocks(
@@ -654,10 +736,10 @@ def suggest(graph: Graph, sources: IntArray, params: Params) -> Iterator[tuple[I
 
 def _suggest_batch(g: Graph, batch: IntArray, p: Params, model: Model) -> SuggestionBlock:
     n = g.n
-    u_loc, v, ra = candidates(g, batch, p)
+    u_loc, v, links = candidates(g, batch, p)
     u = batch[u_loc]
     m = len(v)
-    raw = g.feature_values(p, batch, u_loc, v, ra)
+    raw = g.feature_values(p, batch, u_loc, v, links)
     contrib = transform(raw) * model.vector()
     score = _sigmoid(model.intercept + contrib.sum(axis=1)) if m else np.zeros(0)
     boost = np.where(g.open[v], p.open_boost, 1.0) if p.prefer_open else np.ones(m)
@@ -753,7 +835,13 @@ def _with_reasons(
     cval = np.where(cdeg <= p.hub_cap, relay_weight(cdeg), 0.0)
     o = np.lexsort((cz, -cval, cpair))
     cpair, cz, cval = cpair[o], cz[o], cval[o]
+    ccount = np.bincount(cpair, minlength=f)
     ckeep = _rank_in_group(cpair) < p.reasons_cap
+    cpair, cz, cval = cpair[ckeep], cz[ckeep], cval[ckeep]
+    # the shared co-authors whose links to both ends are open (in no triangle)
+    _, o_pat = g.open_links(p.hub_cap)
+    both_open = o_pat[u].multiply(o_pat[v]).tocsr()
+    copen = _values_at(both_open, cpair, cz) if f else np.zeros(0)
     ipair, ii, _, _ = _overlap(g.iptr, g.inst, u, v, g.n_insts)
     o = np.lexsort((ii, ipair))
     ipair, ii = ipair[o], ii[o]
@@ -767,8 +855,8 @@ def _with_reasons(
         contributions=contrib,
         open_boost=boost,
         target_open=g.open[v],
-        shared_coauthor_count=np.bincount(cpair, minlength=f),
-        coauthors=Ragged(_offsets(cpair[ckeep], f), cz[ckeep], cval[ckeep]),
+        shared_coauthor_count=ccount,
+        coauthors=Ragged(_offsets(cpair, f), cz, cval, (copen > 0).astype(np.float64)),
         topics=_shared_profile(g.tptr, g.ttopic, g.tweight, u, v, g.n_topics, p.reasons_cap),
         institutions=Ragged(_offsets(ipair[ikeep], f), ii[ikeep]),
         venues=_shared_profile(g.vptr, g.venue, g.vweight, u, v, g.n_venues, p.reasons_cap),

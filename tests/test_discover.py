@@ -137,12 +137,13 @@ def test_core_reasons_parts_for_a_to_d_and_f() -> None:
     graph = linkpred.Graph(edges)
     (_, sugs), *_ = list(linkpred.suggest(graph, np.array([0]), P))
     d, _e, f, _j = sugs
-    # features: coauthor_aa, topics, institutions, venues, activity, recency, degree (d has 2 co-authors)
-    assert d.rank == 1 and d.features == pytest.approx((AA_D, 0.0, 1.0, 0.0, 0.0, 0.0, 2.0))
-    assert d.contributions == pytest.approx((math.log1p(10 * AA_D), 0.0, 0.25, 0.0, 0.0, 0.0, 0.0))
-    assert [(people[z], c) for z, c in d.shared_coauthors] == [
-        ("b", pytest.approx(1 / math.log(2))),
-        ("c", pytest.approx(1 / math.log(3))),
+    # features: coauthor_aa, topics, institutions, venues, activity, recency, degree (d has 2 co-authors),
+    # common (b and c), open_triangles (the graph has no triangle: every link is open, so = coauthor_aa)
+    assert d.rank == 1 and d.features == pytest.approx((AA_D, 0.0, 1.0, 0.0, 0.0, 0.0, 2.0, 2.0, AA_D))
+    assert d.contributions == pytest.approx((math.log1p(10 * AA_D), 0.0, 0.25, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0))
+    assert [(people[z], c, o) for z, c, o in d.shared_coauthors] == [
+        ("b", pytest.approx(1 / math.log(2)), 1.0),
+        ("c", pytest.approx(1 / math.log(3)), 1.0),
     ]
     assert d.shared_coauthor_count == 2 and d.shared_topics == [] and d.shared_institutions == [0]
     assert f.features[:3] == (0.0, 0.75, 0.5) and f.target_open
@@ -179,12 +180,60 @@ def test_core_damps_hubs_above_the_cap() -> None:
     graph = linkpred.Graph(edges)
     (_, sugs), *_ = list(linkpred.suggest(graph, np.array([0]), linkpred.Params(hub_cap=2, model=MODEL)))
     assert [(s.target, s.coauthor_aa, s.shared_coauthor_count) for s in sugs] == [(1, 1 / math.log(2), 2)]
-    assert sugs[0].shared_coauthors == [(3, 1 / math.log(2)), (4, 0.0)]
+    assert sugs[0].shared_coauthors == [(3, 1 / math.log(2), 1.0), (4, 0.0, 1.0)]
     (_, sugs), *_ = list(linkpred.suggest(graph, np.array([0]), linkpred.Params(hub_cap=3, model=MODEL)))
     assert [(s.target, round(s.coauthor_aa, 6)) for s in sugs] == [
         (1, round(1 / math.log(2) + 1 / math.log(3), 6)),
         (2, round(1 / math.log(3), 6)),
     ]
+
+
+def test_core_open_triangles_and_common_by_hand() -> None:
+    """0 and 1 share z=2 and y=3; the link 0–3 lies in the triangle 0–3–4, the links through 2 in none: common 2,
+    open_triangles = 2's share alone, and the reasons flag 2 (not 3) as a co-author each wrote with as a pair."""
+    edges = linkpred.EdgeList(n=5, coauthor=np.array([[0, 2], [1, 2], [0, 3], [1, 3], [0, 4], [3, 4]]))
+    graph = linkpred.Graph(edges)
+    ends = zip(np.repeat(np.arange(5), graph.deg).tolist(), graph.adj.tolist(), strict=True)
+    tri = dict(zip(ends, graph.link_triangles(100).tolist(), strict=True))
+    assert {k: t for k, t in tri.items() if t} == {
+        (0, 3): 1,
+        (3, 0): 1,
+        (0, 4): 1,
+        (4, 0): 1,
+        (3, 4): 1,
+        (4, 3): 1,
+    }
+    model = linkpred.Model({"coauthor_aa": 1.0, "common": 0.5, "open_triangles": 0.25})
+    (_, sugs), *_ = list(linkpred.suggest(graph, np.array([0]), linkpred.Params(model=model)))
+    (s,) = sugs
+    assert s.target == 1 and s.shared_coauthor_count == 2
+    assert s.features[-2:] == pytest.approx((2.0, 1 / math.log(2)))
+    assert s.contributions[-2:] == pytest.approx((0.5 * math.log1p(2.0), 0.25 * math.log1p(10 / math.log(2))))
+    assert s.shared_coauthors == [
+        (2, pytest.approx(1 / math.log(2)), 1.0),
+        (3, pytest.approx(1 / math.log(3)), 0.0),
+    ]
+
+
+def test_core_link_triangles_equal_the_sparse_definition_in_any_block_size() -> None:
+    """Triangles per link through non-hub third co-authors, (A' · A) ∘ A, row block by row block."""
+    rng = np.random.default_rng(5)
+    pairs = rng.integers(0, 300, size=(3000, 2))
+    graph = linkpred.Graph(linkpred.EdgeList(n=300, coauthor=pairs))
+    a = graph.adj_matrix
+    keep = sparse_diag((graph.deg <= 15).astype(np.float64))
+    want = (a @ keep @ a).multiply(a).tocsr()
+    want = np.asarray(want[np.repeat(np.arange(300), graph.deg), graph.adj]).ravel()
+    assert int((graph.deg > 15).sum()) > 10 and want.sum() > 100
+    for batch in (1, 50, 10_000_000):
+        fresh = linkpred.Graph(linkpred.EdgeList(n=300, coauthor=pairs))
+        assert fresh.link_triangles(15, batch_paths=batch).tolist() == want.astype(int).tolist()
+
+
+def sparse_diag(values: np.ndarray) -> Any:
+    from scipy import sparse
+
+    return sparse.diags(values)
 
 
 def test_core_batches_do_not_change_results() -> None:
@@ -257,7 +306,9 @@ def _stored(drv: Driver, s: Settings) -> dict[str, list[tuple[str, float, str]]]
 # Reasons: a one-line summary, the raw features and the open boost, each feature's contribution to the logit
 # (weight · transformed value), and what the two share (ids, names, each one's share); the score is in the list.
 REASONS_A_D: dict[str, Any] = {
-    "summary": "2 shared co-authors: Bo, Cy; both at Uni One",
+    # the hand graph has no triangle: a's and d's links to Bo and Cy are all open
+    "summary": "2 shared co-authors: Bo, Cy; you both wrote with Bo, Cy on papers without your other co-authors; "
+    "both at Uni One",
     "parts": {
         "coauthor_aa": round(AA_D, 6),
         "topics": 0.0,
@@ -266,6 +317,8 @@ REASONS_A_D: dict[str, Any] = {
         "activity": 0.0,
         "recency": 0.0,
         "degree": 2.0,
+        "common": 2.0,
+        "open_triangles": round(AA_D, 6),
         "open_boost": 1.0,
     },
     "contributions": {
@@ -276,11 +329,13 @@ REASONS_A_D: dict[str, Any] = {
         "activity": 0.0,
         "recency": 0.0,
         "degree": 0.0,
+        "common": 0.0,
+        "open_triangles": 0.0,
     },
     "shared_coauthor_count": 2,
     "shared_coauthors": [
-        {"id": "t:b", "name": "Bo", "contribution": round(1 / math.log(2), 6)},
-        {"id": "t:c", "name": "Cy", "contribution": round(1 / math.log(3), 6)},
+        {"id": "t:b", "name": "Bo", "contribution": round(1 / math.log(2), 6), "open": True},
+        {"id": "t:c", "name": "Cy", "contribution": round(1 / math.log(3), 6), "open": True},
     ],
     "shared_topics": [],
     "shared_institutions": [{"id": "ror:I1", "name": "Uni One"}],
@@ -639,9 +694,34 @@ def test_stored_reasons_text_expands_to_exactly_the_out_reasons() -> None:
 
 
 def test_the_stored_reasons_format_names_the_features_in_the_models_order() -> None:
-    """Format 3 stores the score's parts by position: the reader's names must be the model's, in its order
+    """Format 4 stores the score's parts by position: the reader's names must be the model's, in its order
     (a new or moved feature is a new STORED_FORMAT)."""
     from kg.derive import suggestion_reasons
 
     assert suggestion_reasons.STORED_FEATURES == linkpred.FEATURES
-    assert discover.STORED_FORMAT == suggestion_reasons.STORED_FORMAT == 3
+    assert discover.STORED_FORMAT == suggestion_reasons.STORED_FORMAT == 4
+
+
+def test_lists_stored_in_format_3_still_read() -> None:
+    """A list written before format 4 (seven parts, co-authors as [id, share]) expands as it was written."""
+    from kg.derive import suggestion_reasons
+
+    old = (
+        '{"v":3,"f":[1.2,0.5,0.0,0.0,1.1,0.0,1.6],"w":[3.1,0.4,0.0,0.0,1.1,0.0,-0.9],"o":1.0,"n":1,'
+        '"c":[["r:b",1.442695]],"t":[["t:1",0.5]],"i":[],"s":[["J. Graphs",0.25]]}'
+    )
+    (got,) = suggestion_reasons.expand_all([old], lambda ids: {"r:b": "Bo", "t:1": "Graphs"})
+    assert got["parts"] == {**dict(zip(linkpred.FEATURES[:7], [1.2, 0.5, 0.0, 0.0, 1.1, 0.0, 1.6], strict=True)),
+                            "open_boost": 1.0}  # fmt: skip
+    assert got["contributions"]["degree"] == -0.9 and "common" not in got["contributions"]
+    assert got["shared_coauthors"] == [{"id": "r:b", "name": "Bo", "contribution": 1.442695}]
+    assert got["summary"] == "1 shared co-author: Bo; both work on Graphs; both publish in J. Graphs"
+    new = old.replace('"v":3', '"v":4').replace("1.6]", "1.6,1.0,1.442695]").replace("-0.9]", "0.0,0.4,0.2]")
+    new = new.replace("1.442695]]", "1.442695,1]]")
+    (got,) = suggestion_reasons.expand_all([new], lambda ids: {"r:b": "Bo", "t:1": "Graphs"})
+    assert got["parts"]["open_triangles"] == 1.442695 and got["contributions"]["common"] == 0.4
+    assert got["shared_coauthors"] == [{"id": "r:b", "name": "Bo", "contribution": 1.442695, "open": True}]
+    assert got["summary"] == (
+        "1 shared co-author: Bo; you both wrote with Bo on papers without your other co-authors; both work on Graphs; "
+        "both publish in J. Graphs"
+    )

@@ -153,11 +153,16 @@ def _block(values: list[float], rng: np.random.Generator, sources: int = 3) -> S
         open_boost=draw(m),
         target_open=rng.random(m) < 0.5,
         shared_coauthor_count=rng.integers(0, 12, m),
-        coauthors=ragged(20, 1),
+        coauthors=_flagged(ragged(20, 1), rng),
         topics=ragged(5, 2),
         institutions=ragged(5, 0),
         venues=ragged(5, 2),
     )
+
+
+def _flagged(r: Ragged, rng: np.random.Generator) -> Ragged:
+    """The shared co-authors' lists with their open flags (b: 1.0 or 0.0)."""
+    return Ragged(r.ptr, r.key, r.a, rng.integers(0, 2, len(r.key)).astype(np.float64))
 
 
 EDGES = [

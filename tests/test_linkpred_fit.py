@@ -127,3 +127,35 @@ def test_train_on_ca_grqc_reports_against_the_baselines() -> None:
     # only co-author structure in this data: the co-author feature carries the score, absent features weigh 0
     assert model.weights["coauthor_aa"] > 0
     assert model.weights["topics"] == model.weights["venues"] == model.weights["recency"] == 0.0
+
+
+def test_nonnegative_pairwise_fit_is_sklearns_fit_when_no_bound_binds_and_zero_where_one_does() -> None:
+    """The same objective as scikit-learn's L2 logistic regression without intercept on (d, 1) and (−d, 0): equal
+    weights when the unconstrained optimum is already ≥ 0; a feature that counts against is held at 0."""
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(4)
+    d = rng.normal(size=(400, 3)) + np.array([0.8, 0.3, 0.4])
+    ref = LogisticRegression(C=1.0, max_iter=5000, tol=1e-10, fit_intercept=False)
+    ref.fit(np.r_[d, -d], np.r_[np.ones(len(d)), np.zeros(len(d))])
+    assert (ref.coef_ > 0).all()
+    assert fit.nonnegative_pairwise_fit(d) == pytest.approx(ref.coef_.ravel(), abs=1e-4)
+    d[:, 2] -= 1.4  # now the third feature sides with the wrong candidate
+    ref.fit(np.r_[d, -d], np.r_[np.ones(len(d)), np.zeros(len(d))])
+    assert ref.coef_[0, 2] < 0
+    w = fit.nonnegative_pairwise_fit(d)
+    assert w[2] == 0.0 and (w[:2] > 0).all()
+
+
+def test_a_fitted_model_has_no_negative_weight() -> None:
+    """Fitted on rows where more co-authors of the candidate means less chance: the weight stays 0, not < 0, so
+    no part of a reason counts against a suggestion."""
+    rng = np.random.default_rng(2)
+    n = 3000
+    raw = np.zeros((n, len(linkpred.FEATURES)))
+    raw[:, 0] = rng.exponential(0.3, n)
+    raw[:, 6] = rng.integers(1, 60, n)
+    labels = (rng.random(n) < 1 / (1 + np.exp(-(3 * raw[:, 0] - 0.08 * raw[:, 6])))).astype(np.int64)
+    model = fit.fit_model(raw, labels, rng.integers(0, 100, n))
+    assert model.weights["degree"] == 0.0 and model.weights["coauthor_aa"] > 0
+    assert min(model.weights.values()) >= 0.0

@@ -73,7 +73,7 @@ def _exact(x: linkpred.Suggestion) -> tuple[Any, ...]:
         x.target_open,
         x.open_boost,
         x.shared_coauthor_count,
-        [z for z, _ in x.shared_coauthors],
+        [(z, o) for z, _, o in x.shared_coauthors],
         [t for t, _, _ in x.shared_topics],
         x.shared_institutions,
         [v for v, _, _ in x.shared_venues],
@@ -86,7 +86,7 @@ def _numbers(x: linkpred.Suggestion) -> list[float]:
         x.score,
         *x.features,
         *x.contributions,
-        *[c for _, c in x.shared_coauthors],
+        *[c for _, c, _ in x.shared_coauthors],
         *[w for _, a, b in x.shared_topics for w in (a, b)],
         *[w for _, a, b in x.shared_venues for w in (a, b)],
     ]

@@ -7,7 +7,9 @@ to ~1e-12 — computed from the same tables, step by step (the numbers refer to 
      relay_weight(deg z), joined to E(z, v) on z: one row per 2-hop path, summed per (u, v). The sum is a fold
      in ascending z (as the sparse product adds), so equal path sets give bit-equal sums and ties rank by id the
      same way in both engines. The weights come from a table of the ≤ hub_cap + 1 possible degrees computed by
-     kg.linkpred itself (no second definition of 1/log deg);
+     kg.linkpred itself (no second definition of 1/log deg); the same paths counted give `common`;
+     `open_triangles` is the same fold over the open links only: the links in no triangle through a non-hub
+     third co-author (the wedges x – closing a triangle when their ends are co-authors – anti-joined away);
   2. exclusion as an anti-join on (source, SAME_AS group of the candidate) against the groups of the source's
      closed neighbourhood (itself and its co-authors), widened to every identity of the source — the embedded
      G·(I + A)·G; groups are the connected components of SAME_AS (curation decisions, few: joined up on the
@@ -187,6 +189,7 @@ class _Graph:
     sources: DataFrame | None
     now: int | None
     pairs_count: int
+    open_links: DataFrame
 
 
 def suggestions_frame(spark: SparkSession, fr: Frames, p: Params, stage: _Stager) -> tuple[int, DataFrame]:
@@ -255,7 +258,29 @@ def _graph(spark: SparkSession, fr: Frames, p: Params, stage: _Stager) -> _Graph
     )
     zdeg = people.select(col("r").alias("z"), col("deg").alias("zdeg"))
     sources = fr.sources.select(col("r").alias("u")) if fr.sources is not None else None
-    return _Graph(edges, people, groups, relay_w, zdeg, sources, now, pairs_count)
+    return _Graph(
+        edges, people, groups, relay_w, zdeg, sources, now, pairs_count, _open_links(edges, zdeg, p, stage)
+    )
+
+
+def _open_links(edges: DataFrame, zdeg: DataFrame, p: Params, stage: _Stager) -> DataFrame:
+    """(u, z): the co-author links (both directions) in no triangle through a third co-author of at most hub_cap
+    co-authors (kg.linkpred.Graph.link_triangles = 0): the wedges u – x – z through a non-hub x whose ends are
+    co-authors close their link, the rest stay open."""
+    from pyspark.sql import functions as F
+
+    col = F.col
+    through = zdeg.where(col("zdeg") <= p.hub_cap).select(col("z").alias("x"))
+    wedges = (
+        edges.select("u", col("z").alias("x"))
+        .join(through, "x")
+        .join(edges.select(col("u").alias("x"), "z"), "x")
+        .where(col("u") != col("z"))
+        .select("u", "z")
+        .distinct()
+    )
+    closed = wedges.join(edges, ["u", "z"], "left_semi")
+    return stage(edges.join(closed, ["u", "z"], "left_anti"), "open_links")
 
 
 def _candidates(g: _Graph, fr: Frames, p: Params, stage: _Stager) -> tuple[DataFrame, DataFrame]:
@@ -272,8 +297,10 @@ def _candidates(g: _Graph, fr: Frames, p: Params, stage: _Stager) -> tuple[DataF
     relay = relay.join(g.zdeg, "z").join(F.broadcast(g.relay_w), "zdeg").select("u", "z", "w")
     paths = relay.join(edges.select(col("u").alias("z"), col("z").alias("v")), "z")
     ra = paths.groupBy("u", "v").agg(
-        _fold_sum(F.array_sort(F.collect_list(F.struct("z", "w"))), "w").alias("ra")
+        _fold_sum(F.array_sort(F.collect_list(F.struct("z", "w"))), "w").alias("ra"),
+        F.count("*").cast("double").alias("common"),
     )
+    otri = _open_triangles(g, p)
 
     # ---- 2. exclusion: (u, group) pairs never suggested; a candidate v is out when (u, g(v)) is among them
     gof = people.select("r", "g")
@@ -307,7 +334,11 @@ def _candidates(g: _Graph, fr: Frames, p: Params, stage: _Stager) -> tuple[DataF
 
     by_ra = Window.partitionBy("u").orderBy(F.rint(col("ra") * _TIE_SCALE).desc(), col("v"))
     ra_kept = (
-        allowed(ra).withColumn("n", F.row_number().over(by_ra)).where(col("n") <= p.candidate_cap).drop("n")
+        allowed(ra)
+        .withColumn("n", F.row_number().over(by_ra))
+        .where(col("n") <= p.candidate_cap)
+        .drop("n")
+        .join(otri, ["u", "v"], "left")
     )
 
     # ---- 3. topic candidates (normalised profiles: duplicates and totals summed in the kernel's order)
@@ -328,10 +359,32 @@ def _candidates(g: _Graph, fr: Frames, p: Params, stage: _Stager) -> tuple[DataF
     cands = stage(
         allowed(tcand)
         .join(ra_kept, ["u", "v"], "full_outer")
-        .select("u", "v", F.coalesce(col("ra"), F.lit(0.0)).alias("ra")),
+        .select(
+            "u",
+            "v",
+            *[F.coalesce(col(c), F.lit(0.0)).alias(c) for c in ("ra", "common", "otri")],
+        ),
         "candidates",
     )
     return cands, topic_prof
+
+
+def _open_triangles(g: _Graph, p: Params) -> DataFrame:
+    """(u, v, otri): open_triangles, Σ relay_weight(deg z) over the shared co-authors z of at most hub_cap
+    co-authors whose links to u and to v are both in no triangle through a third co-author of at most hub_cap
+    co-authors (kg.linkpred.Graph.link_triangles / open_links), summed in ascending z as the sparse product."""
+    from pyspark.sql import functions as F
+
+    col = F.col
+    open_links = g.open_links
+    rel = open_links if g.sources is None else open_links.join(g.sources, "u", "left_semi")
+    rel = rel.join(g.zdeg, "z").join(F.broadcast(g.relay_w), "zdeg").select("u", "z", "w")
+    paths = rel.join(open_links.select(col("u").alias("z"), col("z").alias("v")), "z").where(
+        col("u") != col("v")
+    )
+    return paths.groupBy("u", "v").agg(
+        _fold_sum(F.array_sort(F.collect_list(F.struct("z", "w"))), "w").alias("otri")
+    )
 
 
 def _top(
@@ -403,11 +456,14 @@ def _top(
         col("vworks").cast("double"),
         recency,
         col("vdeg").cast("double"),
+        col("common"),
+        col("otri"),
     ]
     feats = feats.select("u", "v", "gv", "target_open", *[x.alias(f"f{i}") for i, x in enumerate(raw)])
     # ---- 5. the model: transform (kg.linkpred.transform), contributions, σ, the boost
     x = [F.log1p(F.lit(linkpred.AA_SCALE) * col("f0")), col("f1"), col("f2"), col("f3"),
-         F.log1p(col("f4")), col("f5"), F.log1p(col("f6"))]  # fmt: skip
+         F.log1p(col("f4")), col("f5"), F.log1p(col("f6")), F.log1p(col("f7")),
+         F.log1p(F.lit(linkpred.AA_SCALE) * col("f8"))]  # fmt: skip
     contrib = [xi * F.lit(w) for xi, w in zip(x, weights, strict=True)]
     feats = feats.select("*", *[c.alias(f"c{i}") for i, c in enumerate(contrib)])
     logit: Column = F.lit(0.0)
@@ -450,17 +506,28 @@ def _with_reasons(
     col = F.col
     edges, zdeg, relay_w = g.edges, g.zdeg, g.relay_w
     uv = top.select("u", "v")
+    ol = g.open_links.select("u", "z", F.lit(1.0).alias("ou"))
     co = (
         uv.join(edges, "u")
         .join(edges.select(col("u").alias("v"), "z"), ["v", "z"], "left_semi")
         .join(zdeg, "z")
         .join(F.broadcast(relay_w), "zdeg", "left")
-        .select("u", "v", "z", F.coalesce(col("w"), F.lit(0.0)).alias("share"))
+        .join(ol, ["u", "z"], "left")
+        .join(ol.select(col("u").alias("v"), "z", col("ou").alias("ov")), ["v", "z"], "left")
+        .select(
+            "u",
+            "v",
+            "z",
+            F.coalesce(col("w"), F.lit(0.0)).alias("share"),
+            F.when(col("ou").isNotNull() & col("ov").isNotNull(), F.lit(1.0))
+            .otherwise(F.lit(0.0))
+            .alias("op"),
+        )
         .groupBy("u", "v")
         .agg(
             F.count("*").alias("ccount"),
             F.slice(
-                F.array_sort(F.collect_list(F.struct((-col("share")).alias("k"), "z", "share"))),
+                F.array_sort(F.collect_list(F.struct((-col("share")).alias("k"), "z", "share", "op"))),
                 1,
                 p.reasons_cap,
             ).alias("co"),
@@ -496,7 +563,7 @@ def _with_reasons(
         "boost",
         "target_open",
         F.coalesce(col("ccount"), F.lit(0)).alias("ccount"),
-        F.transform(F.coalesce(col("co"), F.array()), lambda e: F.struct(e["z"].alias("k"), e["share"].alias("a")))
+        F.transform(F.coalesce(col("co"), F.array()), lambda e: F.struct(e["z"].alias("k"), e["share"].alias("a"), e["op"].alias("b")))
         .alias("co"),
         F.transform(F.coalesce(col("tp"), F.array()), _key_weights).alias("tp"),
         F.coalesce(col("inst"), F.array()).alias("inst"),
@@ -617,7 +684,7 @@ def _read_file(path: Path) -> Iterator[Suggestion]:
                 open_boost=r["boost"],
                 target_open=bool(r["target_open"]),
                 shared_coauthor_count=r["ccount"],
-                shared_coauthors=[(c["k"], c["a"]) for c in r["co"]],
+                shared_coauthors=[(c["k"], c["a"], c["b"]) for c in r["co"]],
                 shared_topics=[(t["k"], t["a"], t["b"]) for t in r["tp"]],
                 shared_institutions=list(r["inst"]),
                 shared_venues=[(v["k"], v["a"], v["b"]) for v in r["vn"]],

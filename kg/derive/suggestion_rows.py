@@ -116,6 +116,14 @@ def _pairs(r: Ragged, keys: ObjArray, values: npt.NDArray[Any]) -> tuple[IntArra
     return r.ptr, ["[", keys[r.key], ",", number_texts(values), _separators(r.ptr, "]", "],")]
 
 
+def _triples(
+    r: Ragged, keys: ObjArray, values: npt.NDArray[Any], flags: npt.NDArray[Any]
+) -> tuple[IntArray, list[str | ObjArray]]:
+    """Ragged '[key,number,0|1]' items, comma-separated."""
+    return r.ptr, ["[", keys[r.key], ",", number_texts(values), _objects([",0", ",1"])[flags.astype(np.int64)],
+                   _separators(r.ptr, "]", "],")]  # fmt: skip
+
+
 def stored_texts(block: SuggestionBlock, names: Names) -> list[str]:
     """The stored reasons of every suggestion of the block: kg.discover.reasons_text's bytes."""
     m = len(block)
@@ -135,7 +143,7 @@ def stored_texts(block: SuggestionBlock, names: Names) -> list[str]:
     return _rows(m, [
         f'{{"v":{STORED_FORMAT},"f":[', *listed(0), '],"w":[', *listed(f), '],"o":', plain[index[:, 2 * f]],
         ',"n":', _objects(list(map(str, block.shared_coauthor_count.tolist()))),
-        ',"c":[', _pairs(block.coauthors, names.researchers_json, block.coauthors.a),
+        ',"c":[', _triples(block.coauthors, names.researchers_json, block.coauthors.a, block.coauthors.b > 0),
         '],"t":[', _pairs(block.topics, names.topics_json, np.minimum(block.topics.a, block.topics.b)),
         '],"i":[', (insts.ptr, [names.institutions_json[insts.key], _separators(insts.ptr)]),
         '],"s":[', _pairs(block.venues, names.venues_json, np.minimum(block.venues.a, block.venues.b)),
