@@ -535,7 +535,9 @@ def rank(
         from kg.derive import discover_spark
 
         ranked = discover_spark.rank(edges, sources, p, s)
-        return ranked.coauthor_pairs, ((b, linkpred.SuggestionBlock.of(x)) for b, x in ranked.batches)
+        return ranked.coauthor_pairs, (
+            (b, linkpred.SuggestionBlock.of(x, len(linkpred.FEATURES))) for b, x in ranked.batches
+        )
     graph = linkpred.Graph(edges)
     return len(graph.adj) // 2, linkpred.suggest_blocks(graph, sources, p)
 

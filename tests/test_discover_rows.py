@@ -218,7 +218,7 @@ def test_blocks_and_suggestion_objects_convert_both_ways() -> None:
     rng = np.random.default_rng(3)
     block = _block(EDGES, rng, sources=4)
     sugs = block.suggestions()
-    again = SuggestionBlock.of(sugs)
+    again = SuggestionBlock.of(sugs, F)
     assert again.suggestions() == sugs
     for f in dataclasses.fields(SuggestionBlock):
         a, b = getattr(block, f.name), getattr(again, f.name)
@@ -227,7 +227,7 @@ def test_blocks_and_suggestion_objects_convert_both_ways() -> None:
                 np.testing.assert_array_equal(getattr(a, g.name), getattr(b, g.name))
         else:
             np.testing.assert_array_equal(a, b)
-    empty = SuggestionBlock.of([])
+    empty = SuggestionBlock.of([], F)
     assert len(empty) == 0 and empty.suggestions() == [] and len(empty.source_runs()) == 1
     inp = _small_input()
     assert suggestion_rows.stored_texts(empty, inp.names()) == []
