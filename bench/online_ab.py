@@ -54,15 +54,19 @@ def _db_dirs(s: Settings) -> list[Path]:
     return [s.localdb_home / "data" / sub / s.neo4j_database for sub in ("databases", "transactions")]
 
 
-def fingerprint(s: Settings) -> dict[str, Any]:
-    """Per label and type: the row count and an order-free digest of every row (volatile properties left out)."""
+def fingerprint(s: Settings, extra_types: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Per label and type (the resolved graph's, and `extra_types`): the row count and an order-free digest of every
+    row (volatile properties left out)."""
     drv = graphdb.open_driver(s)
     out: dict[str, Any] = {}
     try:
         kinds = [
             ("node", name, catalog.template("bench/fingerprint_nodes", label=name)) for name in NODE_TABLES
         ]
-        kinds += [("rel", name, catalog.template("bench/fingerprint_rels", type=name)) for name in REL_TABLES]
+        kinds += [
+            ("rel", name, catalog.template("bench/fingerprint_rels", type=name))
+            for name in (*REL_TABLES, *extra_types)
+        ]
         for kind, name, cypher in kinds:
 
             def digest(tx: Any, kind: str = kind, cypher: str = cypher) -> tuple[int, int]:

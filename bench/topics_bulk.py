@@ -16,7 +16,6 @@ per round. Results: bench/results/topics_bulk.json.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import re
@@ -27,14 +26,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from bench import common
+from bench import common, online_ab
 from bench.topics_derive import bundle_for
 from kg import graphdb, localdb
 from kg.config import Settings
-from kg.graphdb import catalog
-from kg.resolve.tables import NODE_TABLES, REL_TABLES
 
-VOLATILE = {"updated_at", "load_run"}
 DERIVED_TYPES = ("WORKS_ON",)
 
 
@@ -82,30 +78,11 @@ class ServerCpu:
 
 
 def graph_digest(s: Settings) -> dict[str, list[Any]]:
-    """Per label and type: the row count and an order-free digest of every row."""
+    """Per label and type, derived WORKS_ON included: the row count and an order-free digest of every row; and the
+    number of assigned topic edges."""
+    out: dict[str, list[Any]] = online_ab.fingerprint(s, DERIVED_TYPES)
     drv = graphdb.open_driver(s)
-    kinds = [("node", n, catalog.template("bench/fingerprint_nodes", label=n)) for n in NODE_TABLES]
-    kinds += [
-        ("rel", n, catalog.template("bench/fingerprint_rels", type=n)) for n in (*REL_TABLES, *DERIVED_TYPES)
-    ]
-    out: dict[str, list[Any]] = {}
     try:
-        for kind, name, cypher in kinds:
-
-            def digest(tx: Any, kind: str = kind, cypher: str = cypher) -> tuple[int, int]:
-                acc = n = 0
-                for rec in tx.run(cypher):
-                    props = {k: v for k, v in rec["props"].items() if k not in VOLATILE}
-                    head = [rec["id"]] if kind == "node" else [rec["src"], rec["dst"]]
-                    text = json.dumps([*head, props], sort_keys=True, default=str)
-                    acc = (acc + int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest())) % (
-                        1 << 64
-                    )
-                    n += 1
-                return n, acc
-
-            n, acc = graphdb.transaction(drv, digest, settings=s)
-            out[name] = [n, f"{acc:016x}"]
         topics = graphdb.run(drv, common.q("assigned_topics"), {"source": "source"}, settings=s)
         out["assigned_edges"] = [sum(len(r["topics"]) for r in topics), ""]
     finally:
