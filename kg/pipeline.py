@@ -591,18 +591,15 @@ def _bulk_write(
 
 def _derive_for_import(
     st: StageStore, s: Settings, summary: LoadSummary, step: Step, progress: Progress
-) -> TopicBulk | None:
+) -> TopicBulk:
     """The derive step on the bulk path: the pending works' topics and researchers' profiles from the stage."""
     from kg.derive import topic_bulk
 
     t = time.monotonic()
     step("derive topics")
     works, researchers = _pending_derive(st)
-    try:
-        from kg import topics as topics_mod
-    except ImportError:
-        summary.hooks = {"topics": "kg.topics is missing: topics not assigned"}
-        return None
+    from kg import topics as topics_mod
+
     found = topic_bulk.derive(st.con, s, works, researchers, topics_mod=topics_mod, on_progress=progress)
     summary.hooks = {"topics": "ok"}
     summary.derived_seconds += time.monotonic() - t
@@ -668,19 +665,16 @@ def derive_topics(driver: Driver, st: StageStore, s: Settings, *, from_stage: bo
     from the stage (kg.derive.topic_input) rather than from the graph."""
     out: dict[str, str] = {}
     works, researchers = _pending_derive(st)
-    try:
-        from kg import topics as topics_mod
-    except ImportError:
-        out["topics"] = "kg.topics is missing: topics not assigned"
-    else:
-        if st.meta(BULK_TOPICS):
-            # a bulk load stopped after its import: the taxonomy nodes' empty keyword lists may be missing, and
-            # the graph holds the taxonomy's edges, so ensure_topic_nodes would not load it
-            from kg.taxonomy import load_taxonomy
+    from kg import topics as topics_mod
 
-            load_taxonomy(driver, settings=s)
-        _derive_with(topics_mod, driver, st, s, works, researchers, from_stage)
-        out["topics"] = "ok"
+    if st.meta(BULK_TOPICS):
+        # a bulk load stopped after its import: the taxonomy nodes' empty keyword lists may be missing, and
+        # the graph holds the taxonomy's edges, so ensure_topic_nodes would not load it
+        from kg.taxonomy import load_taxonomy
+
+        load_taxonomy(driver, settings=s)
+    _derive_with(topics_mod, driver, st, s, works, researchers, from_stage)
+    out["topics"] = "ok"
     st.con.execute("DELETE FROM pending_derive")
     st.con.execute("DELETE FROM meta WHERE key = ?", [BULK_TOPICS])
     return out

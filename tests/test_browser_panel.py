@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -155,6 +156,9 @@ def reason_lines(s: dict[str, Any]) -> list[str]:
     out = []
     if r["shared_coauthors"] or r["shared_coauthor_count"]:
         out.append(f"Both have written with {names(r['shared_coauthors'], r['shared_coauthor_count'])}")
+    open_ = [c for c in r["shared_coauthors"] if c.get("open") is True]
+    if open_:
+        out.append(f"Both wrote with {names(open_, len(open_))} on papers without their other co-authors")
     if r["shared_topics"]:
         out.append(f"Both work on {names(r['shared_topics'], len(r['shared_topics']))}")
     if r["shared_institutions"]:
@@ -200,6 +204,40 @@ def test_seed_profile_suggestion_reasons_read_as_written(page: Any, live: Served
     card.wait_for()
     words = " and ".join(topics) if len(topics) <= 2 else f"{', '.join(topics[:2])} and {topics[2]}"
     assert card.get_by_test_id("suggestion-reason").first.inner_text() == f"Both work on {words}"
+
+
+def test_a_shared_coauthor_of_open_papers_reads_as_its_own_reason(
+    page: Any, live: Served, neo4j_driver: Driver, neo4j_settings: Settings
+) -> None:
+    """Reasons format 4 marks a shared co-author whose papers with each of the two hold none of their other
+    co-authors (an open triangle); the card says so in a line of its own, naming that co-author."""
+    rows = graphdb.run(
+        neo4j_driver,
+        "MATCH (r:Researcher) WHERE r.suggested_reasons IS NOT NULL "
+        "RETURN r.id AS id, r.suggested_reasons[0..6] AS reasons ORDER BY id",
+        settings=neo4j_settings,
+    )
+    rid = next(
+        (
+            r["id"]
+            for r in rows
+            if any(c[2] for text in r["reasons"] for c in json.loads(text).get("c", []) if len(c) > 2)
+        ),
+        None,
+    )
+    assert rid, "no stored suggestion among the first six of anyone has an open shared co-author"
+    expected = api(live, f"/researchers/{quote(rid, safe='')}/suggestions", limit=6)["items"]
+    i, s = next(
+        (i, s) for i, s in enumerate(expected) if any(c["open"] for c in s["reasons"]["shared_coauthors"])
+    )
+    open_names = [c["name"] or c["id"] for c in s["reasons"]["shared_coauthors"] if c["open"]]
+    page.goto(live.profile(rid))
+    card = tid(page, "suggestion").nth(i)
+    card.wait_for()
+    assert card.get_attribute("data-id") == s["id"]
+    lines = card.get_by_test_id("suggestion-reason").all_inner_texts()
+    assert lines == reason_lines(s)
+    assert any(ln.startswith("Both wrote with ") and open_names[0] in ln for ln in lines), lines
 
 
 def test_suggestions_layer_in_the_explorer_is_off_by_default(page: Any, live: Served) -> None:

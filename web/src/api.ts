@@ -406,6 +406,8 @@ export function toSuggestion(raw: unknown): Suggestion | null {
   if (!id) return null;
   const r = isObj(raw.reasons) ? raw.reasons : {};
   const coauthors = named(r.shared_coauthors);
+  // format 4 marks each shared co-author whose links to both people lie in no triangle (kg.linkpred open_triangles)
+  const open = named(list(r.shared_coauthors).filter((c) => isObj(c) && c.open === true));
   return {
     id,
     name: str(raw.name) ?? id,
@@ -415,6 +417,7 @@ export function toSuggestion(raw: unknown): Suggestion | null {
     reasons: {
       sharedCoauthorCount: num(r.shared_coauthor_count) ?? coauthors.length,
       sharedCoauthors: coauthors,
+      openCoauthors: open,
       sharedTopics: named(r.shared_topics),
       sharedInstitutions: named(pick(r, "shared_institutions", "institutions")),
     },

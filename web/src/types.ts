@@ -86,6 +86,8 @@ export interface Named {
 export interface SuggestionReasons {
   sharedCoauthorCount: number;
   sharedCoauthors: Named[];
+  /** The shared co-authors each of the two wrote with on papers without their other co-authors. */
+  openCoauthors: Named[];
   sharedTopics: Named[];
   sharedInstitutions: Named[];
 }

@@ -77,6 +77,9 @@ export function reasonLines(r: SuggestionReasons, openToCollaborate: boolean | n
   if (r.sharedCoauthors.length || r.sharedCoauthorCount > 0) {
     out.push(`Both have written with ${nameList(names(r.sharedCoauthors), r.sharedCoauthorCount)}`);
   }
+  if (r.openCoauthors.length) {
+    out.push(`Both wrote with ${nameList(names(r.openCoauthors))} on papers without their other co-authors`);
+  }
   if (r.sharedTopics.length) out.push(`Both work on ${nameList(names(r.sharedTopics), r.sharedTopics.length)}`);
   if (r.sharedInstitutions.length) {
     out.push(`Both at ${nameList(names(r.sharedInstitutions), r.sharedInstitutions.length)}`);
