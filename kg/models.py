@@ -113,6 +113,11 @@ def _suspect(js: str) -> bool:
     )
 
 
+def needs_cleaning(text: str) -> bool:
+    """Whether a record's cleaning would change this text (it holds a control or bidi control character)."""
+    return _UNSAFE.search(text) is not None
+
+
 def _clean_text(value: str, path: str, repairs: list[str]) -> str:
     if not _UNSAFE.search(value):
         return value
