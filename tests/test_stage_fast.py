@@ -28,12 +28,13 @@ from kg.models import (
     WorkRecord,
 )
 from kg.normalize import normalize_openalex, normalize_ror
+from kg.sources.parsers.csv_bundle import AUTHORSHIP_COLUMNS, AUTHORSHIPS, WORK_COLUMNS, WORKS
 from kg.sources.parsers.read import iter_records
 from kg.stage import records as stage_records
 from kg.stage.store import keyed_rows, stage_tables
 from kg.synth import SynthParams
 from kg.synth import generate as synth
-from tests.test_stage_rows import _awkward_bundle
+from tests.test_stage_rows import _awkward_bundle, _write
 
 SHIPPED = Path(stage_records.__file__).resolve().parent.parent / "data"
 
@@ -257,3 +258,22 @@ def test_one_record_s_work_props_are_its_merged_props(rec: WorkRecord) -> None:
             one_work_props(rec)
         return
     assert one_work_props(rec) == want
+
+
+def test_an_institution_named_on_many_works_is_repaired_and_noted_on_each(tmp_path: Path) -> None:
+    """The CSV bundle shares one InstitutionRef per (id, name) between its authors; one whose name cleaning
+    changes is never shared, so every record naming it is repaired and noted, not only the first."""
+    d = tmp_path / "b"
+    d.mkdir()
+    _write(d / WORKS, WORK_COLUMNS, [(f"w{i}", f"Work {i}", "2020", "", "", "", "") for i in range(3)])
+    rows = [(f"w{i}", f"a{i}", "Ann Lee", "1", "i1", "Uni\x01 A") for i in range(3)]
+    rows += [(f"w{i}", f"b{i}", "Bo Li", "2", "i2", "Uni B") for i in range(3)]
+    # (enough text around the three control characters that the file is not taken for binary data)
+    rows += [(f"w{i}", f"c{i}", f"Author {i}", "", "", "The University of Somewhere " * 5) for i in range(3)]
+    _write(d / AUTHORSHIPS, AUTHORSHIP_COLUMNS, rows)
+    items = list(iter_records([d]))
+    notes = [it for it in items if isinstance(it, Reject) and it.note]
+    assert len(notes) == 3 and all("institutions.0.name" in n.reason for n in notes)
+    recs = [it for it in items if isinstance(it, WorkRecord)]
+    assert [a.institutions[0].name for r in recs for a in r.authors[:2]] == ["Uni A", "Uni B"] * 3
+    assert len({id(r.authors[1].institutions[0]) for r in recs}) == 1  # the clean one is shared
