@@ -64,7 +64,8 @@ def mention_strong(m: Mention) -> list[str]:
 def _name_keys(name: str) -> tuple[str, str]:
     """(name_key, block_key) of an author's name. kg.identity caches each for the 20,000 names clustering
     handles at a time; a load's stream of authorships names many more (47,103 distinct names in the 446,860
-    authorships of `kg synth --works 100000`), and the stage computes both for every one."""
+    authorships of `kg synth --works 100000`, 191,837 in the 4,532,537 of `--works 1000000`), and the stage
+    computes both for every one."""
     return name_key(name), block_key(name)
 
 
@@ -93,21 +94,22 @@ def mention_row(wrec: str, m: Mention) -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=200_000)
 def _author_ids(
     source_id: str | None, orcid: str | None, openalex_id: str | None, s2_id: str | None, scope: str
 ) -> tuple[str | None, str | None, str | None]:
-    """(orcid, openalex, src_id) of an author's mention, typed as kg.identity.mention_from_author types them: a
-    function of these five strings alone, so cached (an author's ids come again on each of their works)."""
+    """(orcid, openalex, src_id) of an author's mention, typed as kg.identity.mention_from_author types them. (Not
+    cached: a corpus names nearly as many author ids as authorships, 1,661,098 in the 4,532,537 of `kg synth
+    --works 1000000`.)"""
     src_id = source_id.strip() if source_id else None
     orc = normalize_orcid(orcid) or (normalize_orcid(src_id) if src_id else None)
     oa = normalize_openalex(openalex_id, "A") or (
         normalize_openalex(src_id, "A") if src_id and src_id[:1] in "Aa" else None
     )
-    scoped = f"s2:{s2_id.strip()}" if s2_id and s2_id.strip() else None
-    if scoped is None and src_id:
-        scoped = f"{scope}{src_id}"
-    return orc, oa, (scoped if not (orc or oa) else None)
+    if orc or oa:
+        return orc, oa, None
+    if s2_id and s2_id.strip():
+        return orc, oa, f"s2:{s2_id.strip()}"
+    return orc, oa, f"{scope}{src_id}" if src_id else None
 
 
 # one institution as its rows hold it: (id, name, ror, openalex_id, country_code, type); None: it has no id
@@ -145,15 +147,23 @@ def _inst(ref: InstitutionRef) -> _Inst | None:
 def author_mention_row(wrec: str, a: AuthorRef, source: str, truncated: bool, scope: str) -> dict[str, Any]:
     """mention_row(wrec, mention_from_author(a, source, truncated, scope)), without the Mention: the row of every
     author of every record staged (tests/test_stage_fast.py holds the two together)."""
+    return _author_row(wrec, a, source, truncated, scope, list(map(_inst, a.institutions)))
+
+
+def _author_row(
+    wrec: str, a: AuthorRef, source: str, truncated: bool, scope: str, insts: list[_Inst | None]
+) -> dict[str, Any]:
+    """author_mention_row, given the author's institutions (_inst of each)."""
     name = a.name.strip()
+    key, block = _name_keys(name)
     orcid, openalex, src_id = _author_ids(a.source_id, a.orcid, a.openalex_id, a.s2_id, scope)
-    insts = sorted({i[0] for i in map(_inst, a.institutions) if i is not None}) if a.institutions else []
+    ids = sorted({i[0] for i in insts if i is not None}) if insts else []
     raw = sorted(set(a.raw_affiliations))[:3] if a.raw_affiliations else []
-    keys = _name_keys(name)
+    pos = a.position
     # Mention.to_json: the fields that are set (not None, empty or False), the two lists always
-    js: dict[str, Any] = {"source": source, "name": name}
-    if a.position not in (None, False):
-        js["position"] = a.position
+    js: dict[str, Any] = {"source": source, "name": name, "institutions": ids, "raw_affiliations": raw}
+    if pos not in (None, False):
+        js["position"] = pos
     strong = []
     if orcid:
         js["orcid"] = orcid
@@ -166,39 +176,26 @@ def author_mention_row(wrec: str, a: AuthorRef, source: str, truncated: bool, sc
         strong.append(src_id)
     if truncated:
         js["truncated"] = truncated
-    js["institutions"] = insts
-    js["raw_affiliations"] = raw
     return {
         "wrec": wrec,
         "name": name,
-        "name_key": keys[0],
-        "block": keys[1],
-        "position": a.position,
+        "name_key": key,
+        "block": block,
+        "position": pos,
         "strong": sorted(set(strong)) if len(strong) > 1 else strong,
         "source": source,
-        "institutions": insts,
+        "institutions": ids,
         "raw_affiliations": raw,
         "json": orjson.dumps(js, option=orjson.OPT_SORT_KEYS).decode(),
     }
 
 
-def institution_rows(wrec: str, rec: WorkRecord, ref: str) -> list[dict[str, Any]]:
-    out = []
-    src = rec.prov.source
-    rank = identity.rank(src)
-    for a in rec.authors:
-        for iref in a.institutions:
-            inst = _inst(iref)
-            if inst is None:
-                continue
-            iid, name, ror, oa, country, kind = inst
-            out.append(
-                {
-                    "wrec": wrec, "id": iid, "name": name, "ror": ror, "openalex_id": oa, "country_code": country,
-                    "type": kind, "source": src, "rank": rank, "record_ref": ref,
-                }
-            )  # fmt: skip
-    return out
+def _inst_row(wrec: str, inst: _Inst, source: str, rank: int, ref: str) -> dict[str, Any]:
+    iid, name, ror, oa, country, kind = inst
+    return {
+        "wrec": wrec, "id": iid, "name": name, "ror": ror, "openalex_id": oa, "country_code": country, "type": kind,
+        "source": source, "rank": rank, "record_ref": ref,
+    }  # fmt: skip
 
 
 def work_stage_rows(
@@ -215,7 +212,16 @@ def work_stage_rows(
     # a source's own author ids (the CSV bundle's author_id) are one namespace per source, not per file
     scope = f"{src}:"
     truncated = rec.authors_truncated
-    m_rows = [author_mention_row(wrec, a, src, truncated, scope) for a in rec.authors if a.name.strip()]
+    rank = identity.rank(src)
+    m_rows = []
+    i_rows = []
+    for a in rec.authors:
+        insts = list(map(_inst, a.institutions))
+        for inst in insts:
+            if inst is not None:
+                i_rows.append(_inst_row(wrec, inst, src, rank, ref))
+        if a.name.strip():
+            m_rows.append(_author_row(wrec, a, src, truncated, scope, insts))
     if profile is not None:
         m_rows.append(mention_row(wrec, profile_mention(profile)))
     strong_ids = [x for r in m_rows for x in r["strong"]]
@@ -258,7 +264,7 @@ def work_stage_rows(
                 "score": tr.score, "source": src, "ref": ref,
             }
         )  # fmt: skip
-    out["inst_ref_src"].extend(institution_rows(wrec, rec, ref))
+    out["inst_ref_src"].extend(i_rows)
     for r in sorted(set(rec.references)):
         typed = typed_work_ref(r)  # "doi:…", "openalex:W…", "s2:…", "title:…" (a bare "W…" is OpenAlex's)
         if typed:

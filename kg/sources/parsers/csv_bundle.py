@@ -11,7 +11,7 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -35,10 +35,10 @@ from kg.sources.parsers.base import (
     RecordError,
     UnreadableInput,
     as_year,
-    guarded,
     looks_binary,
     read_capped_line,
     reject,
+    rejected,
 )
 
 WORK_COLUMNS = ("work_id", "title", "year", "venue", "doi", "arxiv_id", "abstract")
@@ -801,9 +801,10 @@ def build_work(item: WorkRow, works_file: str, authorships_file: str) -> Iterato
     line, row, raw = item
     entries: list[Entry] = []
     for a_line, a_row in raw:
-        got = guarded(
-            partial(_authorship, a_row), authorships_file, line=a_line, raw=",".join(a_row.values())
-        )
+        try:  # (what guarded does, with the row's text joined only for a reject)
+            got: tuple[int | None, AuthorRef] | Reject = _authorship(a_row)
+        except Exception as e:
+            got = rejected(e, authorships_file, line=a_line, raw=",".join(a_row.values()))
         if isinstance(got, Reject):
             yield got
             continue
@@ -817,4 +818,8 @@ def build_work(item: WorkRow, works_file: str, authorships_file: str) -> Iterato
         ref.__dict__["position"] = i
         authors.append(ref)
     prov = Provenance(source="csv", file=works_file, line=line, record_id=row["work_id"] or None)
-    yield guarded(partial(_work, row, authors, prov), works_file, line=line, raw=",".join(row.values()))
+    try:
+        rec: WorkRecord | Reject = _work(row, authors, prov)
+    except Exception as e:
+        rec = rejected(e, works_file, line=line, raw=",".join(row.values()))
+    yield rec
