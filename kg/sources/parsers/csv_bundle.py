@@ -11,22 +11,13 @@ import sqlite3
 import tempfile
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 
-from kg.models import (
-    AuthorRef,
-    InstitutionRef,
-    Provenance,
-    Record,
-    Reject,
-    WorkIds,
-    WorkRecord,
-    needs_cleaning,
-)
+from kg.models import AuthorRef, Provenance, Record, Reject, WorkIds, WorkRecord, shared_institution
 from kg.normalize import normalize_arxiv, normalize_doi
 from kg.sources.parsers.base import (
     MAX_LINE_BYTES,
@@ -35,6 +26,7 @@ from kg.sources.parsers.base import (
     RecordError,
     UnreadableInput,
     as_year,
+    guarded,
     looks_binary,
     read_capped_line,
     reject,
@@ -233,22 +225,9 @@ def _authorship(row: dict[str, str]) -> tuple[int | None, AuthorRef]:
     name = row["author_name"]
     pos = _position(name, row["position"])
     inst = []
-    iid, iname = row["institution_id"], row["institution_name"]
-    if iid or iname:
-        if needs_cleaning(iid) or needs_cleaning(iname):
-            inst = [InstitutionRef(source_id=iid or None, name=iname or None)]
-        else:
-            inst = [_institution(iid or None, iname or None)]
+    if row["institution_id"] or row["institution_name"]:  # (one model per place: named on many works)
+        inst = [shared_institution(row["institution_id"] or None, row["institution_name"] or None)]
     return pos, AuthorRef(name=name, position=pos or 1, source_id=row["author_id"] or None, institutions=inst)
-
-
-@lru_cache(maxsize=20_000)
-def _institution(source_id: str | None, name: str | None) -> InstitutionRef:
-    """An authorship row's institution: one model for each (id, name), shared by the authors it is named for (a
-    place comes again on every work of its people; validating it each time was a tenth of a staging worker's
-    time). Sharing is safe because nothing changes an InstitutionRef once made but a record's cleaning, and the
-    caller never asks here for text that cleaning would change. A row the model refuses raises again each time."""
-    return InstitutionRef(source_id=source_id, name=name)
 
 
 def _usable(row: dict[str, str]) -> bool:
@@ -818,8 +797,4 @@ def build_work(item: WorkRow, works_file: str, authorships_file: str) -> Iterato
         ref.__dict__["position"] = i
         authors.append(ref)
     prov = Provenance(source="csv", file=works_file, line=line, record_id=row["work_id"] or None)
-    try:
-        rec: WorkRecord | Reject = _work(row, authors, prov)
-    except Exception as e:
-        rec = rejected(e, works_file, line=line, raw=",".join(row.values()))
-    yield rec
+    yield guarded(partial(_work, row, authors, prov), works_file, line=line, raw=",".join(row.values()))
