@@ -349,3 +349,37 @@ def merge_work_props(records: Sequence[WorkRecord]) -> dict[str, Any]:
     props["has_code"] = None if hc < 0 else bool(hc)
     props["id"] = best_id(ids)
     return props
+
+
+def one_work_props(rec: WorkRecord) -> dict[str, Any]:
+    """merge_work_props([rec]): the properties of a Work of one record, with nothing to merge or choose between
+    (the stage computes them for every record it stages; tests/test_stage_fast.py holds the two together)."""
+    props: dict[str, Any] = {}
+    for f in _RANKED_WORK_FIELDS:
+        v = getattr(rec, f)
+        if isinstance(v, str):
+            v = v.strip() or None
+        props[f] = v
+    y, m, d = _date_tuple(rec)
+    props["year"] = y
+    props["date"] = _date_string(y, m, d)
+    props["title_key"] = title_key(props["title"]) if props["title"] else None
+    tk = title_key(rec.title)
+    props["title_years"] = [title_year_entry(tk, rec.year)] if tk else []
+    ids = work_typed_ids(rec)  # sorted, at most one id of each kind
+    props["ids"] = ids
+    for kind, prop in (("doi:", "doi"), ("arxiv:", "arxiv_id"), ("openalex:", "openalex_id")):
+        props[prop] = next((i[len(kind) :] for i in ids if i.startswith(kind)), None)
+    src = rec.prov.source
+    props["sources"] = [src]
+    props["record_refs"] = [f"{src}:{rec.prov.ref}"]
+    props["categories"] = sorted({c for c in rec.categories if c})
+    props["references"] = sorted({x for x in map(typed_work_ref, rec.references) if x})
+    props["upvotes"] = rec.upvotes
+    props["cited_by_count"] = rec.cited_by_count
+    n = rec.author_count if rec.author_count is not None else len(rec.authors) or None
+    props["author_count"] = None if n is None else max(n, len(rec.authors))
+    props["authors_truncated"] = bool(rec.authors_truncated)
+    props["has_code"] = rec.has_code
+    props["id"] = best_id(ids)
+    return props

@@ -5,13 +5,16 @@ so resolution copies most of it with SQL and runs Python only where records of o
 from __future__ import annotations
 
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
+import orjson
 import pyarrow as pa
 
 from kg import identity
-from kg.identity import Mention, block_key, mention_from_author, merge_work_props, name_key
-from kg.models import ResearcherRecord, TopicRef, WorkRecord
+from kg.identity import Mention, block_key, name_key
+from kg.identity.works import one_work_props
+from kg.models import AuthorRef, InstitutionRef, ResearcherRecord, TopicRef, WorkRecord
 from kg.normalize import normalize_openalex, normalize_orcid, normalize_ror, title_key, typed_work_ref
 
 # The Work node's columns (kg.resolve.tables: work), in order.
@@ -61,7 +64,8 @@ def mention_strong(m: Mention) -> list[str]:
 def _name_keys(name: str) -> tuple[str, str]:
     """(name_key, block_key) of an author's name. kg.identity caches each for the 20,000 names clustering
     handles at a time; a load's stream of authorships names many more (47,103 distinct names in the 446,860
-    authorships of `kg synth --works 100000`), and the stage computes both for every one."""
+    authorships of `kg synth --works 100000`, 191,837 in the 4,532,537 of `--works 1000000`), and the stage
+    computes both for every one."""
     return name_key(name), block_key(name)
 
 
@@ -90,28 +94,108 @@ def mention_row(wrec: str, m: Mention) -> dict[str, Any]:
     }
 
 
-def institution_rows(wrec: str, rec: WorkRecord, ref: str) -> list[dict[str, Any]]:
-    out = []
-    for a in rec.authors:
-        for iref in a.institutions:
-            iid = identity.institution_id(iref)
-            if not iid:
-                continue
-            out.append(
-                {
-                    "wrec": wrec,
-                    "id": iid,
-                    "name": (iref.name or "").strip() or None,
-                    "ror": normalize_ror(iref.ror),
-                    "openalex_id": normalize_openalex(iref.openalex_id, "I"),
-                    "country_code": iref.country_code,
-                    "type": iref.type,
-                    "source": rec.prov.source,
-                    "rank": identity.rank(rec.prov.source),
-                    "record_ref": ref,
-                }
-            )
-    return out
+def _author_ids(
+    source_id: str | None, orcid: str | None, openalex_id: str | None, s2_id: str | None, scope: str
+) -> tuple[str | None, str | None, str | None]:
+    """(orcid, openalex, src_id) of an author's mention, typed as kg.identity.mention_from_author types them. (Not
+    cached: a corpus names nearly as many author ids as authorships, 1,661,098 in the 4,532,537 of `kg synth
+    --works 1000000`.)"""
+    src_id = source_id.strip() if source_id else None
+    orc = normalize_orcid(orcid) or (normalize_orcid(src_id) if src_id else None)
+    oa = normalize_openalex(openalex_id, "A") or (
+        normalize_openalex(src_id, "A") if src_id and src_id[:1] in "Aa" else None
+    )
+    if orc or oa:
+        return orc, oa, None
+    if s2_id and s2_id.strip():
+        return orc, oa, f"s2:{s2_id.strip()}"
+    return orc, oa, f"{scope}{src_id}" if src_id else None
+
+
+# one institution as its rows hold it: (id, name, ror, openalex_id, country_code, type); None: it has no id
+_Inst = tuple[str, str | None, str | None, str | None, str | None, str | None]
+
+
+@lru_cache(maxsize=100_000)  # a few thousand places, named again on every work of their people
+def _institution(
+    source_id: str | None,
+    ror: str | None,
+    openalex_id: str | None,
+    name: str | None,
+    country_code: str | None,
+    type_: str | None,
+) -> _Inst | None:
+    iid = identity.institution_id(
+        SimpleNamespace(source_id=source_id, ror=ror, openalex_id=openalex_id, name=name)
+    )
+    if not iid:
+        return None
+    return (
+        iid,
+        (name or "").strip() or None,
+        normalize_ror(ror),
+        normalize_openalex(openalex_id, "I"),
+        country_code,
+        type_,
+    )
+
+
+def _inst(ref: InstitutionRef) -> _Inst | None:
+    return _institution(ref.source_id, ref.ror, ref.openalex_id, ref.name, ref.country_code, ref.type)
+
+
+def author_mention_row(wrec: str, a: AuthorRef, source: str, truncated: bool, scope: str) -> dict[str, Any]:
+    """mention_row(wrec, mention_from_author(a, source, truncated, scope)), without the Mention: the row of every
+    author of every record staged (tests/test_stage_fast.py holds the two together)."""
+    return _author_row(wrec, a, source, truncated, scope, list(map(_inst, a.institutions)))
+
+
+def _author_row(
+    wrec: str, a: AuthorRef, source: str, truncated: bool, scope: str, insts: list[_Inst | None]
+) -> dict[str, Any]:
+    """author_mention_row, given the author's institutions (_inst of each)."""
+    name = a.name.strip()
+    key, block = _name_keys(name)
+    orcid, openalex, src_id = _author_ids(a.source_id, a.orcid, a.openalex_id, a.s2_id, scope)
+    ids = sorted({i[0] for i in insts if i is not None}) if insts else []
+    raw = sorted(set(a.raw_affiliations))[:3] if a.raw_affiliations else []
+    pos = a.position
+    # Mention.to_json: the fields that are set (not None, empty or False), the two lists always
+    js: dict[str, Any] = {"source": source, "name": name, "institutions": ids, "raw_affiliations": raw}
+    if pos not in (None, False):
+        js["position"] = pos
+    strong = []
+    if orcid:
+        js["orcid"] = orcid
+        strong.append(f"orcid:{orcid}")
+    if openalex:
+        js["openalex"] = openalex
+        strong.append(f"openalex:{openalex}")
+    if src_id:
+        js["src_id"] = src_id
+        strong.append(src_id)
+    if truncated:
+        js["truncated"] = truncated
+    return {
+        "wrec": wrec,
+        "name": name,
+        "name_key": key,
+        "block": block,
+        "position": pos,
+        "strong": sorted(set(strong)) if len(strong) > 1 else strong,
+        "source": source,
+        "institutions": ids,
+        "raw_affiliations": raw,
+        "json": orjson.dumps(js, option=orjson.OPT_SORT_KEYS).decode(),
+    }
+
+
+def _inst_row(wrec: str, inst: _Inst, source: str, rank: int, ref: str) -> dict[str, Any]:
+    iid, name, ror, oa, country, kind = inst
+    return {
+        "wrec": wrec, "id": iid, "name": name, "ror": ror, "openalex_id": oa, "country_code": country, "type": kind,
+        "source": source, "rank": rank, "record_ref": ref,
+    }  # fmt: skip
 
 
 def work_stage_rows(
@@ -124,16 +208,22 @@ def work_stage_rows(
     """Append the rows one work record stages to `out` (table name → rows)."""
     src = rec.prov.source
     ref = f"{src}:{rec.prov.ref}"
-    props = merge_work_props([rec])
-    mentions: list[Mention] = []
+    props = one_work_props(rec)
     # a source's own author ids (the CSV bundle's author_id) are one namespace per source, not per file
     scope = f"{src}:"
+    truncated = rec.authors_truncated
+    rank = identity.rank(src)
+    m_rows = []
+    i_rows = []
     for a in rec.authors:
+        insts = list(map(_inst, a.institutions))
+        for inst in insts:
+            if inst is not None:
+                i_rows.append(_inst_row(wrec, inst, src, rank, ref))
         if a.name.strip():
-            mentions.append(mention_from_author(a, src, rec.authors_truncated, scope))
+            m_rows.append(_author_row(wrec, a, src, truncated, scope, insts))
     if profile is not None:
-        mentions.append(profile_mention(profile))
-    m_rows = [mention_row(wrec, m) for m in mentions]
+        m_rows.append(mention_row(wrec, profile_mention(profile)))
     strong_ids = [x for r in m_rows for x in r["strong"]]
     # one slot per mention, exactly as unify_mentions would make them: every mention has a position and its own
     # name key and strong ids (the usual record); anything else goes through unify_mentions when resolved
@@ -174,7 +264,7 @@ def work_stage_rows(
                 "score": tr.score, "source": src, "ref": ref,
             }
         )  # fmt: skip
-    out["inst_ref_src"].extend(institution_rows(wrec, rec, ref))
+    out["inst_ref_src"].extend(i_rows)
     for r in sorted(set(rec.references)):
         typed = typed_work_ref(r)  # "doi:…", "openalex:W…", "s2:…", "title:…" (a bare "W…" is OpenAlex's)
         if typed:

@@ -120,11 +120,21 @@ def guarded(
     """Run a record builder; a shape or validation problem becomes a Reject instead of stopping the parse."""
     try:
         return build()
-    except ValidationError as e:
+    except Exception as e:
+        return rejected(e, file, line=line, offset=offset, raw=raw)
+
+
+def rejected(
+    e: Exception, file: str, *, line: int | None = None, offset: int | None = None, raw: str | bytes | None
+) -> Reject:
+    """The Reject for what a record builder raised, as guarded makes it (for a hot loop that catches the error
+    itself, so it pays for guarded's call and the record's raw text only when a record fails); anything but a
+    shape or validation problem is raised again."""
+    if isinstance(e, ValidationError):
         return reject(file, validation_reason(e), line=line, offset=offset, raw=raw)
-    except RecordError as e:
+    if isinstance(e, RecordError):
         return reject(file, str(e), line=line, offset=offset, raw=raw)
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+    if isinstance(e, (KeyError, TypeError, ValueError, AttributeError, IndexError)):
         # a field holding another kind of value than the format has (a list where an object belongs, …)
         return reject(
             file,
@@ -133,6 +143,7 @@ def guarded(
             offset=offset,
             raw=raw,
         )
+    raise e
 
 
 class RecordError(ValueError):

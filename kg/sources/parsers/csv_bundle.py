@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from kg.models import AuthorRef, InstitutionRef, Provenance, Record, Reject, WorkIds, WorkRecord
+from kg.models import AuthorRef, Provenance, Record, Reject, WorkIds, WorkRecord, shared_institution
 from kg.normalize import normalize_arxiv, normalize_doi
 from kg.sources.parsers.base import (
     MAX_LINE_BYTES,
@@ -30,6 +30,7 @@ from kg.sources.parsers.base import (
     looks_binary,
     read_capped_line,
     reject,
+    rejected,
 )
 
 WORK_COLUMNS = ("work_id", "title", "year", "venue", "doi", "arxiv_id", "abstract")
@@ -224,8 +225,8 @@ def _authorship(row: dict[str, str]) -> tuple[int | None, AuthorRef]:
     name = row["author_name"]
     pos = _position(name, row["position"])
     inst = []
-    if row["institution_id"] or row["institution_name"]:
-        inst = [InstitutionRef(source_id=row["institution_id"] or None, name=row["institution_name"] or None)]
+    if row["institution_id"] or row["institution_name"]:  # (one model per place: named on many works)
+        inst = [shared_institution(row["institution_id"] or None, row["institution_name"] or None)]
     return pos, AuthorRef(name=name, position=pos or 1, source_id=row["author_id"] or None, institutions=inst)
 
 
@@ -779,9 +780,10 @@ def build_work(item: WorkRow, works_file: str, authorships_file: str) -> Iterato
     line, row, raw = item
     entries: list[Entry] = []
     for a_line, a_row in raw:
-        got = guarded(
-            partial(_authorship, a_row), authorships_file, line=a_line, raw=",".join(a_row.values())
-        )
+        try:  # (what guarded does, with the row's text joined only for a reject)
+            got: tuple[int | None, AuthorRef] | Reject = _authorship(a_row)
+        except Exception as e:
+            got = rejected(e, authorships_file, line=a_line, raw=",".join(a_row.values()))
         if isinstance(got, Reject):
             yield got
             continue
