@@ -646,18 +646,25 @@ def train_on_graph(
     settings: Settings | None = None,
     progress: bool | None = None,
 ) -> linkpred.Model:
-    """`kg discover train`: read the graph, hide pairs, fit, report (kg.linkpred_fit), save the model to out."""
+    """`kg discover train`: read the graph, hide pairs, fit, report (kg.linkpred_fit), save the model to out. A
+    progress bar on a terminal follows the reading and train's steps; the report keeps each step's seconds."""
     from kg import linkpred_fit
 
     s = settings or get_settings()
     if not 0 < share < 1:
         raise InputError(f"--share must be between 0 and 1 (got {share})")
+    started = time.monotonic()
     with progress_bar("reading the graph", show=progress) as bar:
         inp = load_input(driver, s, bar.phase if bar.shown else None, first_years=True)
+    read = round(time.monotonic() - started, 1)
     try:
-        model = linkpred_fit.train(inp.edges, holdout=holdout, share=share, seed=seed)
+        with progress_bar("training", show=progress) as bar:
+            model = linkpred_fit.train(
+                inp.edges, holdout=holdout, share=share, seed=seed, advance=bar.phase if bar.shown else None
+            )
     except ValueError as e:
         raise InputError(f"cannot train on this graph: {e}") from e
+    model.report["seconds"] = {"reading": read, **model.report.get("seconds", {})}
     try:
         model.save(out)
     except OSError as e:
