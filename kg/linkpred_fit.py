@@ -15,6 +15,11 @@ One protocol for `kg discover train` and for bench/discover_eval.py:
 4. rank the report half's ends with the model and with the textbook baselines on the same training graph
    (common neighbours, Adamic-Adar, resource allocation, no caps) and report recall@k and MRR for each.
 
+What `train` holds and ranks past the training graphs themselves does not grow with the graph: the fit rows come
+from at most FIT_SOURCES ends per draw, the search ranks at most SEARCH_PAIRS fit pairs per draw (their candidates
+found once, re-scored per trial), the report at most REPORT_PAIRS report pairs (ranked a chunk of ends at a time),
+each a sample drawn with the seed; none binds on ca-GrQc or DBLP. The report says how many of each it used.
+
 A hidden pair counts when both its ends are still in the training graph (at least one co-author or one work
 there): nobody can be suggested to someone the graph does not know. recall@k: the share of counted pairs where
 either end has the other among its top k; MRR: the mean of 1/r, r the better of the two ends' ranks (0 beyond
@@ -515,11 +520,8 @@ def compare(
 
 
 DRAW_PAIRS = 10_000_000  # train's hold-out draws, all held at once, stop at this many co-author pairs in all
-# What train holds and ranks does not grow with the graph past these (none binds on ca-GrQc or DBLP): the fit rows
-# are the candidates of at most FIT_SOURCES ends of each draw's fit pairs, the search ranks at most SEARCH_PAIRS
-# fit pairs per draw, the report at most REPORT_PAIRS report pairs; each a sample drawn with the seed.
-FIT_SOURCES = 10_000
-REPORT_PAIRS = 20_000
+FIT_SOURCES = 10_000  # the fit rows: candidates of at most this many ends of each draw's fit pairs
+REPORT_PAIRS = 20_000  # the report ranks at most this many report pairs' ends
 
 
 def _sample(pairs: IntArray, limit: int, seed: int) -> IntArray:
