@@ -4,7 +4,8 @@ The input is the discovery EdgeList of a `kg synth` bundle's first --works works
 COAUTHOR as `kg coauthors rebuild` builds it, institutions, works' years and venues, no topic profiles, as the
 1M-work graph), so no Neo4j is needed. Each step train takes (the hold-out, the training graph, the fit rows, the
 pairwise fit, the weight search, the report's comparison) is timed, wall and CPU, with this process's peak RSS
-during it (VmHWM, reset before each step; Linux). --rev runs a git revision's kg/linkpred_fit.py instead (the
+during it (VmHWM, reset before each step; Linux; where the revision has ranks_of, each method's ranking in the
+report is a step of its own inside compare, whose peak is then its last method's). --rev runs a git revision's kg/linkpred_fit.py instead (the
 before), with the same wrapping.
 
     python -m bench.discover_train_scale --bundle /work/benchdata/synth-1000000-s42 --works 100000 [--rev main]
@@ -26,7 +27,7 @@ from kg import linkpred_fit
 from kg.config import get_settings
 
 # train's steps, as the names it calls them by in its module
-STEPS = ("holdout_random", "Graph", "training_rows", "fit_model", "search_weights", "compare")
+STEPS = ("holdout_random", "Graph", "training_rows", "fit_model", "search_weights", "compare", "ranks_of")
 
 
 def _rss_mb() -> float | None:
@@ -56,7 +57,8 @@ def measure(module: Any, edges: Any, seed: int) -> dict[str, Any]:
     """Run module.train on edges with every step wrapped; the steps, the whole, and the report's figures."""
     steps: list[dict[str, Any]] = []
     for name in STEPS:
-        setattr(module, name, _timed(steps, name, getattr(module, name)))
+        if hasattr(module, name):  # ranks_of (compare's per-method ranking) is new in this branch
+            setattr(module, name, _timed(steps, name, getattr(module, name)))
     t = _clock()
     model = module.train(edges, seed=seed)
     whole = _since(t)
