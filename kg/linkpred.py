@@ -408,8 +408,8 @@ class Graph:
         are everywhere else). (A' · A) ∘ A, A' = A without hub columns, row block by row block (each ≤ batch_paths
         2-hop paths, as the ranking's); a whole-graph pass as costly as one 2-hop product for every researcher.
         Not kept (4 bytes per adjacency entry, 127 MB at the 1M-work graph): open_links keeps what ranking needs."""
-        through = self.relay(hub_cap).copy()
-        through.data[:] = 1.0
+        relay = self.relay(hub_cap)  # its pattern with ones, sharing its index arrays (no copy of them)
+        through = sparse.csr_matrix((np.ones(relay.nnz), relay.indices, relay.indptr), shape=relay.shape)
         out = np.zeros(len(self.adj), dtype=np.int32)
         csum = np.cumsum(self.path_cost(hub_cap) + 1)
         a, done = 0, 0
