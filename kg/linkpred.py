@@ -282,7 +282,9 @@ class Graph:
         src = np.r_[und // n, und % n]
         dst = np.r_[und % n, und // n]
         del und
-        self.indptr, _ = _csr(src, dst, n)
+        # the row pointers (as _csr's, without its row sort: the lexsort below orders the neighbours)
+        self.indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(src, minlength=n), out=self.indptr[1:])
         # neighbours sorted by index inside each row
         o = np.lexsort((dst, src))
         self.adj = dst[o].astype(np.int32 if n < 2**31 else np.int64)
