@@ -225,7 +225,8 @@ def _read_input(
     topic_index: dict[str, int] = {}
     inst_index: dict[str, int] = {}
     venue_index: dict[str, int] = {"": -1}  # '' is a work without a venue
-    co, cy, tr, tw, ir, sa = array("q"), array("q"), array("q"), array("d"), array("q"), array("q")
+    co, tr, tw, ir, sa = array("q"), array("q"), array("d"), array("q"), array("q")
+    cy = array("i")  # first years: 4 bytes each (66 MB less at the 1M-work graph's 16.6M pairs)
     wr, wy, wv = array("q"), array("q"), array("q")
 
     def page(start: int) -> dict[str, Any]:
@@ -290,7 +291,9 @@ def _read_input(
     edges = linkpred.EdgeList(
         n=len(ids),
         coauthor=ints(co).reshape(-1, 2),
-        coauthor_first_year=ints(cy) if first_years else None,
+        coauthor_first_year=(np.frombuffer(cy, dtype=np.int32) if len(cy) else np.zeros(0, np.int32))
+        if first_years
+        else None,
         n_topics=len(topic_index),
         topic_rows=ints(tr).reshape(-1, 2),
         topic_weights=np.frombuffer(tw, dtype=np.float64) if len(tw) else np.zeros(0),
@@ -646,18 +649,26 @@ def train_on_graph(
     settings: Settings | None = None,
     progress: bool | None = None,
 ) -> linkpred.Model:
-    """`kg discover train`: read the graph, hide pairs, fit, report (kg.linkpred_fit), save the model to out."""
+    """`kg discover train`: read the graph, hide pairs, fit, report (kg.linkpred_fit), save the model to out. A
+    progress bar on a terminal follows the reading and train's steps; the report keeps each step's seconds."""
     from kg import linkpred_fit
 
     s = settings or get_settings()
     if not 0 < share < 1:
         raise InputError(f"--share must be between 0 and 1 (got {share})")
+    started = time.monotonic()
     with progress_bar("reading the graph", show=progress) as bar:
-        inp = load_input(driver, s, bar.phase if bar.shown else None, first_years=True)
+        edges = load_input(driver, s, bar.phase if bar.shown else None, first_years=True).edges
+    # (the ids and names the read also gave are let go: training needs the arrays only)
+    read = round(time.monotonic() - started, 1)
     try:
-        model = linkpred_fit.train(inp.edges, holdout=holdout, share=share, seed=seed)
+        with progress_bar("training", show=progress) as bar:
+            model = linkpred_fit.train(
+                edges, holdout=holdout, share=share, seed=seed, advance=bar.phase if bar.shown else None
+            )
     except ValueError as e:
         raise InputError(f"cannot train on this graph: {e}") from e
+    model.report["seconds"] = {"reading": read, **model.report.get("seconds", {})}
     try:
         model.save(out)
     except OSError as e:

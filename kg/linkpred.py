@@ -282,7 +282,9 @@ class Graph:
         src = np.r_[und // n, und % n]
         dst = np.r_[und % n, und // n]
         del und
-        self.indptr, _ = _csr(src, dst, n)
+        # the row pointers (as _csr's, without its row sort: the lexsort below orders the neighbours)
+        self.indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(src, minlength=n), out=self.indptr[1:])
         # neighbours sorted by index inside each row
         o = np.lexsort((dst, src))
         self.adj = dst[o].astype(np.int32 if n < 2**31 else np.int64)
@@ -408,8 +410,8 @@ class Graph:
         are everywhere else). (A' · A) ∘ A, A' = A without hub columns, row block by row block (each ≤ batch_paths
         2-hop paths, as the ranking's); a whole-graph pass as costly as one 2-hop product for every researcher.
         Not kept (4 bytes per adjacency entry, 127 MB at the 1M-work graph): open_links keeps what ranking needs."""
-        through = self.relay(hub_cap).copy()
-        through.data[:] = 1.0
+        relay = self.relay(hub_cap)  # its pattern with ones, sharing its index arrays (no copy of them)
+        through = sparse.csr_matrix((np.ones(relay.nnz), relay.indices, relay.indptr), shape=relay.shape)
         out = np.zeros(len(self.adj), dtype=np.int32)
         csum = np.cumsum(self.path_cost(hub_cap) + 1)
         a, done = 0, 0
@@ -608,27 +610,38 @@ def suggest(graph: Graph, sources: IntArray, params: Params) -> Iterator[tuple[I
 
 
 def _suggest_batch(g: Graph, batch: IntArray, p: Params, model: Model) -> SuggestionBlock:
-    n = g.n
     u_loc, v, links = candidates(g, batch, p)
     u = batch[u_loc]
-    m = len(v)
     raw = g.feature_values(p, batch, u_loc, v, links)
-    contrib = transform(raw) * model.vector()
+    top, rank, score, contrib, boost = top_candidates(g, p, model, u_loc, v, transform(raw), shared_any(raw))
+    return _with_reasons(g, p, u[top], v[top], rank, score[top], raw[top], contrib[top], boost[top])
+
+
+def shared_any(raw: FloatArray) -> BoolArray:
+    """Which candidate pairs have something in common (a co-author, a topic, an institution): only those are
+    suggested (a model could score strangers above 0)."""
+    return (raw[:, 0] > 0) | (raw[:, 1] > 0) | (raw[:, 2] > 0)
+
+
+def top_candidates(
+    g: Graph, p: Params, model: Model, u_loc: IntArray, v: IntArray, x: FloatArray, shared: BoolArray
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray]:
+    """Score a block's candidates (x: their transformed features) and keep each source's best p.top_k: (their
+    positions best first by source, their ranks from 0, and for every candidate the score, contributions and
+    open boost). kg.linkpred_fit re-scores the same candidates with other weights through this too."""
+    m = len(v)
+    contrib = x * model.vector()
     score = _sigmoid(model.intercept + contrib.sum(axis=1)) if m else np.zeros(0)
     boost = np.where(g.open[v], p.open_boost, 1.0) if p.prefer_open else np.ones(m)
     score = score * boost
-    # Only pairs with something in common are suggested (a model could score strangers above 0).
-    shared = (raw[:, 0] > 0) | (raw[:, 1] > 0) | (raw[:, 2] > 0)
     ok = np.flatnonzero(shared & (score > 0))
     order = ok[_best_first(u_loc[ok], score[ok])]
     # One suggestion per person: of several SAME_AS identities of a candidate, only the best-ranked stays.
     if g.has_groups:
-        _, first = np.unique(u_loc[order] * n + g.group[v[order]], return_index=True)
+        _, first = np.unique(u_loc[order] * g.n + g.group[v[order]], return_index=True)
         order = order[np.sort(first)]
     rank = _rank_in_group(u_loc[order])
-    top = order[rank < p.top_k]
-    rank = rank[rank < p.top_k]
-    return _with_reasons(g, p, u[top], v[top], rank, score[top], raw[top], contrib[top], boost[top])
+    return order[rank < p.top_k], rank[rank < p.top_k], score, contrib, boost
 
 
 # Scores are compared at 12 decimals: sums of the same terms in another order differ in the last bit, and such

@@ -15,6 +15,11 @@ One protocol for `kg discover train` and for bench/discover_eval.py:
 4. rank the report half's ends with the model and with the textbook baselines on the same training graph
    (common neighbours, Adamic-Adar, resource allocation, no caps) and report recall@k and MRR for each.
 
+What `train` holds and ranks past the training graphs themselves does not grow with the graph: the fit rows come
+from at most FIT_SOURCES ends per draw, the search ranks at most SEARCH_PAIRS fit pairs per draw (their candidates
+found once, re-scored per trial), the report at most REPORT_PAIRS report pairs (ranked a chunk of ends at a time),
+each a sample drawn with the seed; none binds on ca-GrQc or DBLP. The report says how many of each it used.
+
 A hidden pair counts when both its ends are still in the training graph (at least one co-author or one work
 there): nobody can be suggested to someone the graph does not know. recall@k: the share of counted pairs where
 either end has the other among its top k; MRR: the mean of 1/r, r the better of the two ends' ranks (0 beyond
@@ -24,6 +29,7 @@ EVAL_DEPTH).
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -34,28 +40,39 @@ from kg import linkpred
 from kg.linkpred import EdgeList, FloatArray, Graph, IntArray, Model, Params
 
 EVAL_DEPTH = 100  # ranks beyond this count as misses in MRR
+RANK_PATHS = 4_000_000  # the report ranks its pairs' ends in chunks of at most this many 2-hop paths
 BASELINES = ("common_neighbours", "adamic_adar", "resource_allocation")
 
 
 def _pair_keys(pairs: IntArray, n: int) -> IntArray:
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    return np.minimum(pairs[:, 0], pairs[:, 1]) * n + np.maximum(pairs[:, 0], pairs[:, 1])
+    keys = np.minimum(pairs[:, 0], pairs[:, 1])
+    keys *= n
+    keys += np.maximum(pairs[:, 0], pairs[:, 1])
+    return keys
 
 
 def unique_pairs(edges: EdgeList) -> tuple[IntArray, IntArray]:
-    """The co-author pairs once each (lower index first, self-loops dropped) and their first years (−1 unknown)."""
+    """The co-author pairs once each (lower index first, self-loops dropped) and their first years (−1 unknown).
+    Temporaries kept few: at the 1M-work graph each copy of the pairs' keys is 133 MB."""
     n = edges.n
     pairs = np.asarray(edges.coauthor, dtype=np.int64).reshape(-1, 2)
     years = (
-        np.asarray(edges.coauthor_first_year, dtype=np.int64)
+        np.asarray(edges.coauthor_first_year)
         if edges.coauthor_first_year is not None
-        else np.full(len(pairs), -1, dtype=np.int64)
+        else np.full(len(pairs), -1, dtype=np.int32)
     )
     keep = pairs[:, 0] != pairs[:, 1]
-    keys = _pair_keys(pairs[keep], n)
-    years = years[keep]
+    if keep.all():
+        keys = _pair_keys(pairs, n)
+    else:
+        keys, years = _pair_keys(pairs[keep], n), years[keep]
     uk, first = np.unique(keys, return_index=True)
-    return np.stack([uk // n, uk % n], 1), years[first]
+    del keys
+    out = np.empty((len(uk), 2), dtype=np.int64)
+    np.floor_divide(uk, n, out=out[:, 0])
+    np.remainder(uk, n, out=out[:, 1])
+    return out, years[first]
 
 
 def _without(edges: EdgeList, keep_pairs: IntArray, keep_years: IntArray, year_below: int | None) -> EdgeList:
@@ -231,6 +248,7 @@ def search_weights(
     seed: int = 7,
     rounds: int = 2,
     more: Sequence[tuple[Graph, IntArray, IntArray]] = (),
+    advance: Advance | None = None,
 ) -> tuple[Model, dict[str, Any]]:
     """Tune the pairwise fit's weights on what is measured: recall@k + MRR (either end, as in compare) of the
     FIT pairs on the training graph, one feature at a time (coauthor_aa's weight held: a ranking does not change
@@ -238,8 +256,9 @@ def search_weights(
     candidate of a list alike; the metric only looks at each list's top k, where the fitted weights of the other
     features can cost more than they bring (ca-GrQc: −1 point against Adamic-Adar alone). Then σ(score) is
     calibrated again on the training rows. `more`: other hold-outs' (graph, fit pairs, ignored pairs), whose
-    objectives are averaged with this one's (raw and labels are then the rows of all). Returns the model and a trace
-    of the search."""
+    objectives are averaged with this one's (raw and labels are then the rows of all). Each draw's objective ranks
+    at most SEARCH_PAIRS of its fit pairs (drawn with the seed), their candidates found once (`rescorer`) and only
+    re-scored per trial. Returns the model and a trace of the search."""
     from sklearn.linear_model import LogisticRegression
 
     draws = []
@@ -247,7 +266,10 @@ def search_weights(
         if len(fp) > SEARCH_PAIRS:
             pick = np.random.default_rng(seed + 3 + j).choice(len(fp), SEARCH_PAIRS, replace=False)
             fp = fp[np.sort(pick)]
-        draws.append((g, fp, ip, np.unique(fp.ravel())))
+        sources = np.unique(fp.ravel())
+        draws.append((g.n, fp, _touching(ip, sources), rescorer(g, sources, params)))
+        if advance:
+            advance("weight search: candidates", j + 1, len(more) + 1)
     x = linkpred.transform(raw)
     std = x.std(axis=0)
     start = model.vector()
@@ -258,12 +280,17 @@ def search_weights(
         i_aa = int(np.argmax(np.abs(start) * std))
     aa_scale = abs(start[i_aa]) * max(float(std[i_aa]), 1e-12)
 
+    trials = [0]
+
     def objective(w: FloatArray) -> float:
-        p = dataclasses.replace(params, model=Model(dict(zip(linkpred.FEATURES, w.tolist(), strict=True))))
+        model = Model(dict(zip(linkpred.FEATURES, w.tolist(), strict=True)))
         total = 0.0
-        for g, fp, ip, sources in draws:
-            m = metrics(pair_ranks(g.n, model_ranker(g, p)(sources), fp, ip), k)
+        for n, fp, ip, rank in draws:
+            m = metrics(pair_ranks(n, rank(model), fp, ip), k)
             total += m[f"recall@{k}"] + m["mrr"]
+        trials[0] += 1
+        if advance:
+            advance("weight search: trials", trials[0], 0)
         return total / len(draws)
 
     best, trace = coordinate_search(
@@ -272,7 +299,12 @@ def search_weights(
     s = (x @ best).reshape(-1, 1)
     calib = LogisticRegression(C=1e6, max_iter=2000).fit(s, labels)
     scale, intercept = float(calib.coef_[0, 0]), float(calib.intercept_[0])
-    info: dict[str, Any] = {"objective": f"recall@{k} + mrr on fit pairs", "trace": trace}
+    info: dict[str, Any] = {
+        "objective": f"recall@{k} + mrr on fit pairs",
+        "pairs_per_draw": [len(d[1]) for d in draws],
+        "trials": trials[0],
+        "trace": trace,
+    }
     # the rows do not rise with the score (tiny data): keep the weights as searched, uncalibrated
     if scale <= 0:
         scale, intercept = 1.0, model.intercept
@@ -325,7 +357,9 @@ def coordinate_search(
 
 # --------------------------------------------------------------------------------------------- measuring
 
-Ranker = Callable[[IntArray], tuple[IntArray, IntArray, FloatArray]]
+Ranked = tuple[IntArray, IntArray, FloatArray]  # (source, candidate, score) of each list entry
+Ranker = Callable[[IntArray], Ranked]
+Advance = Callable[[str, int, int], None]  # (what is being done, done, total or 0), as kg.discover's
 
 
 def model_ranker(graph: Graph, params: Params) -> Ranker:
@@ -345,6 +379,34 @@ def model_ranker(graph: Graph, params: Params) -> Ranker:
     return rank
 
 
+def rescorer(graph: Graph, sources: IntArray, params: Params) -> Callable[[Model], Ranked]:
+    """model_ranker's lists for these sources under any model: the candidates and their features do not depend on
+    the weights, so they are found once here and each call only scores and ranks them (linkpred.top_candidates,
+    the kernel's own selection: the same lists as model_ranker with that model)."""
+    deep = dataclasses.replace(params, top_k=EVAL_DEPTH)
+    blocks = []
+    for batch in linkpred._batches(graph, np.asarray(sources, dtype=np.int64), deep):
+        u_loc, v, links = linkpred.candidates(graph, batch, deep)
+        raw = graph.feature_values(deep, batch, u_loc, v, links)
+        blocks.append((batch, u_loc, v, linkpred.transform(raw), linkpred.shared_any(raw)))
+
+    def rank(model: Model) -> Ranked:
+        us, vs, ss = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
+        for batch, u_loc, v, x, shared in blocks:
+            top, _, score, _, _ = linkpred.top_candidates(graph, deep, model, u_loc, v, x, shared)
+            us.append(batch[u_loc[top]].astype(np.int64))
+            vs.append(v[top].astype(np.int64))
+            ss.append(score[top])
+        return np.concatenate(us), np.concatenate(vs), np.concatenate(ss)
+
+    return rank
+
+
+def _touching(pairs: IntArray, sources: IntArray) -> IntArray:
+    """The pairs with an end among sources (the only ones a list of those sources can hold)."""
+    return pairs[np.isin(pairs[:, 0], sources) | np.isin(pairs[:, 1], sources)]
+
+
 def textbook_ranker(graph: Graph, kind: str) -> Ranker:
     """Plain common neighbours, Adamic-Adar (Σ 1/log deg z) or resource allocation (Σ 1/deg z) over the whole
     2-hop neighbourhood, no caps; self and co-authors excluded."""
@@ -359,13 +421,14 @@ def textbook_ranker(graph: Graph, kind: str) -> Ranker:
         else:
             raise ValueError(f"unknown baseline {kind!r}")
     a = graph.adj_matrix
-    aw = (a @ sparse.diags(w)).tocsr()
+    weigh = sparse.diags(w)
 
     def rank(sources: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
         us, vs, ss = [], [], []
         for start in range(0, len(sources), 2048):
             b = sources[start : start + 2048]
-            s = (aw[b] @ a).tocsr()
+            # the block's rows weighted, not a weighted copy of the whole matrix (0.4 GB at the 1M-work graph)
+            s = ((a[b] @ weigh) @ a).tocsr()
             s = (s - linkpred._BIG * graph.excluded(b)).tocsr()
             r = np.repeat(np.arange(len(b), dtype=np.int64), np.diff(s.indptr))
             ok = s.data > 0
@@ -412,20 +475,70 @@ def metrics(ranks: IntArray, k: int) -> dict[str, float]:
     }
 
 
-def compare(
-    graph: Graph, pairs: IntArray, ignore: IntArray, params: Params, k: int = 10, model: Model | None = None
-) -> dict[str, dict[str, float]]:
-    """recall@k and MRR of the model and of each textbook baseline on the same pairs, same training graph."""
+def ranks_of(
+    graph: Graph,
+    ranker: Ranker,
+    pairs: IntArray,
+    ignore: IntArray,
+    max_paths: int = RANK_PATHS,
+    advance: Callable[[int, int], None] | None = None,
+) -> IntArray:
+    """pair_ranks of ranker's lists of the pairs' ends, the ends ranked a chunk at a time (each chunk's 2-hop paths
+    through every co-author, hubs too, at most max_paths, or one end) so that memory holds one chunk's lists, not
+    every end's: the uncapped baselines list thousands of candidates for a hub's co-author. The same ranks as one
+    call (an end's list is whole within its chunk); advance(ends done, ends)."""
     sources = np.unique(pairs.ravel())
+    ignore = _touching(np.asarray(ignore, dtype=np.int64).reshape(-1, 2), sources)
+    best = np.full(len(pairs), EVAL_DEPTH + 1, dtype=np.int64)
+    cost = np.asarray(graph.adj_matrix[sources] @ graph.deg.astype(np.float64)).ravel() + 1
+    csum = np.cumsum(cost)
+    start = 0
+    while start < len(sources):
+        below = csum[start - 1] if start else 0.0
+        end = max(start + 1, int(np.searchsorted(csum, below + max_paths, side="right")))
+        chunk = sources[start:end]
+        mine = np.flatnonzero(np.isin(pairs[:, 0], chunk) | np.isin(pairs[:, 1], chunk))
+        ranks = pair_ranks(graph.n, ranker(chunk), pairs[mine], ignore)
+        best[mine] = np.minimum(best[mine], ranks)
+        start = end
+        if advance:
+            advance(start, len(sources))
+    return best
+
+
+def compare(
+    graph: Graph,
+    pairs: IntArray,
+    ignore: IntArray,
+    params: Params,
+    k: int = 10,
+    model: Model | None = None,
+    advance: Advance | None = None,
+) -> dict[str, dict[str, float]]:
+    """recall@k and MRR of the model and of each textbook baseline on the same pairs, same training graph (every
+    pair's ends ranked, a chunk at a time: `ranks_of`)."""
     out: dict[str, dict[str, float]] = {}
     p = dataclasses.replace(params, model=model) if model is not None else params
-    out["model"] = metrics(pair_ranks(graph.n, model_ranker(graph, p)(sources), pairs, ignore), k)
-    for kind in BASELINES:
-        out[kind] = metrics(pair_ranks(graph.n, textbook_ranker(graph, kind)(sources), pairs, ignore), k)
+    for name in ("model", *BASELINES):
+        ranker = model_ranker(graph, p) if name == "model" else textbook_ranker(graph, name)
+
+        def step(done: int, total: int, name: str = name) -> None:
+            if advance:
+                advance(f"report: {name}", done, total)
+
+        out[name] = metrics(ranks_of(graph, ranker, pairs, ignore, advance=step), k)
     return out
 
 
 DRAW_PAIRS = 10_000_000  # train's hold-out draws, all held at once, stop at this many co-author pairs in all
+FIT_SOURCES = 10_000  # the fit rows: candidates of at most this many ends of each draw's fit pairs
+REPORT_PAIRS = 20_000  # the report ranks at most this many report pairs' ends
+
+
+def _sample(pairs: IntArray, limit: int, seed: int) -> IntArray:
+    if len(pairs) <= limit:
+        return pairs
+    return pairs[np.sort(np.random.default_rng(seed).choice(len(pairs), limit, replace=False))]
 
 
 def train(
@@ -435,19 +548,25 @@ def train(
     share: float = 0.1,
     seed: int = 7,
     params: Params | None = None,
-    max_sources: int | None = 50_000,
+    max_sources: int | None = FIT_SOURCES,
     k: int = 10,
     tune: bool = True,
     draws: int = 4,
+    advance: Advance | None = None,
 ) -> Model:
     """The whole protocol of the module docstring on one input: a fitted Model whose report says how it did.
     A random hold-out is drawn up to `draws` times (seeds seed, seed + 1000, …): the fit's rows and the search's
     objective pool every draw's FIT half (more held-out pairs to learn from, as many pairs left in each training
     graph; ca-GrQc, seeds 0–2: recall@10 0.8799 with one draw, 0.8814 with two, 0.8832 with four); the report is on
     the first draw's REPORT half. Each draw's graph is held during the search, so draws stop at DRAW_PAIRS
-    co-author pairs in all (one draw for the 1M-work graph's 16.6M pairs). A time split has one cut: one draw."""
+    co-author pairs in all (one draw for the 1M-work graph's 16.6M pairs). A time split has one cut: one draw.
+    Past the graph, memory and time are bounded by samples (max_sources, SEARCH_PAIRS, REPORT_PAIRS), and the
+    report says how many of each it used; `advance(step, done, total)` hears of the long steps."""
     p = params or Params()
+    say: Advance = advance or (lambda step, done, total: None)
+    clock = _Clock()
     draws = max(1, min(draws, DRAW_PAIRS // max(len(edges.coauthor), 1)))
+    say("hiding pairs", 0, draws)
     if holdout == "random":
         train_edges, hidden = holdout_random(edges, share, seed)
         cut = None
@@ -456,26 +575,39 @@ def train(
         draws = 1
     else:
         raise ValueError(f"unknown hold-out {holdout!r} (random or recent)")
+    n_pairs = len(train_edges.coauthor) + len(hidden)
     graph = Graph(train_edges)
+    del train_edges
     counted = hidden[known_in(graph, hidden)]
     fit_pairs, report_pairs = split_halves(counted, seed)
+    say("fit rows: candidates of the fit pairs' ends", 0, draws)
     raw, labels, sources = training_rows(graph, fit_pairs, report_pairs, p, max_sources, seed)
     rows = [(raw, labels, sources)]
     more: list[tuple[Graph, IntArray, IntArray]] = []
     for j in range(1, max(draws, 1)):
+        say("fit rows: candidates of the fit pairs' ends", j, draws)
         e_j, h_j = holdout_random(edges, share, seed + 1000 * j)
         g_j = Graph(e_j)
+        del e_j
         fit_j, report_j = split_halves(h_j[known_in(g_j, h_j)], seed + 1000 * j)
         raw_j, labels_j, sources_j = training_rows(g_j, fit_j, report_j, p, max_sources, seed + 1000 * j)
         rows.append((raw_j, labels_j, sources_j + j * (edges.n + 1)))  # one list per (draw, source)
         more.append((g_j, fit_j, report_j))
     raw, labels, sources = (np.concatenate([r[i] for r in rows]) for i in range(3))
+    fit_sources = [len(np.unique(r[2])) for r in rows]
+    del rows
+    clock.lap("graph and fit rows")
+    say("fitting the weights", 0, 1)
     model = fit_model(raw, labels, sources, seed)
+    clock.lap("fit")
     search: dict[str, Any] = {}
     if tune:
         model, search = search_weights(
-            graph, model, raw, labels, fit_pairs, report_pairs, p, k, seed, more=more
+            graph, model, raw, labels, fit_pairs, report_pairs, p, k, seed, more=more, advance=say
         )
+    more.clear()  # the other draws' graphs: the report ranks on the first one only
+    clock.lap("search")
+    shown = _sample(report_pairs, REPORT_PAIRS, seed + 5)
     report = {
         "holdout": holdout,
         "share": share,
@@ -483,14 +615,31 @@ def train(
         "draws": max(draws, 1),
         "cut_year": cut,
         "researchers": edges.n,
-        "pairs": len(unique_pairs(edges)[0]),
+        "pairs": n_pairs,
         "hidden_pairs": len(hidden),
         "counted_pairs": len(counted),
         "fit_pairs": len(fit_pairs),
         "report_pairs": len(report_pairs),
         "training_rows": len(labels),
         "positive_rows": int(labels.sum()),
+        "fit_sources_per_draw": fit_sources,
         "weight_search": search,
-        "on_report_pairs": compare(graph, report_pairs, fit_pairs, p, k, model) if len(report_pairs) else {},
+        "report_pairs_ranked": len(shown),
+        "on_report_pairs": compare(graph, shown, fit_pairs, p, k, model, advance=say) if len(shown) else {},
     }
+    clock.lap("report")
+    report["seconds"] = clock.laps
     return Model(model.weights, model.intercept, report)
+
+
+class _Clock:
+    """Wall seconds of train's steps, for its report."""
+
+    def __init__(self) -> None:
+        self._last = time.monotonic()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.laps[name] = round(now - self._last, 1)
+        self._last = now

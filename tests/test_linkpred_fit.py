@@ -159,3 +159,106 @@ def test_a_fitted_model_has_no_negative_weight() -> None:
     model = fit.fit_model(raw, labels, rng.integers(0, 100, n))
     assert model.weights["degree"] == 0.0 and model.weights["coauthor_aa"] > 0
     assert min(model.weights.values()) >= 0.0
+
+
+def _community_graph(n: int, papers: int, seed: int) -> linkpred.EdgeList:
+    """Papers of 2–4 authors, each drawn from one community of 40 (one author in ten from anywhere), with years,
+    venues (one per community) and a few SAME_AS pairs: hidden pairs are mostly 2 hops apart, as in real data."""
+    rng = np.random.default_rng(seed)
+    pairs, wr, wy, wv = [], [], [], []
+    for _ in range(papers):
+        c = int(rng.integers(0, n // 40))
+        size = int(rng.integers(2, 5))
+        authors = np.unique(
+            np.where(rng.random(size) < 0.1, rng.integers(0, n, size), c * 40 + rng.integers(0, 40, size))
+        )
+        year = int(rng.integers(2000, 2024))
+        pairs += [(a, b) for i, a in enumerate(authors.tolist()) for b in authors[i + 1 :].tolist()]
+        wr += authors.tolist()
+        wy += [year] * len(authors)
+        wv += [c] * len(authors)
+    return linkpred.EdgeList(
+        n=n,
+        coauthor=np.array(pairs, dtype=np.int64).reshape(-1, 2),
+        n_venues=n // 40,
+        work_researcher=np.array(wr),
+        work_year=np.array(wy),
+        work_venue=np.array(wv),
+        same_as=np.array([[0, 1], [5, n - 100], [41, n - 3]]),
+        open=rng.random(n) < 0.3,
+    )
+
+
+def test_rescored_candidates_give_the_kernels_lists_for_any_model() -> None:
+    """The weight search re-scores candidates found once: the lists must be model_ranker's, entry for entry."""
+    graph = linkpred.Graph(_community_graph(800, 1500, 3))
+    sources = np.arange(0, 800, 3)
+    params = linkpred.Params(batch_paths=5000)  # several blocks
+    rank = fit.rescorer(graph, sources, params)
+    for weights in ({"coauthor_aa": 1.0}, {"coauthor_aa": 1.3, "degree": 0.4, "venues": 2.0, "recency": 0.5},
+                    {"common": 1.0, "open_triangles": 0.2, "activity": 0.1}):  # fmt: skip
+        model = linkpred.Model(weights)
+        want = fit.model_ranker(graph, dataclasses.replace(params, model=model))(sources)
+        got = rank(model)
+        assert len(want[0]) > 1000
+        for a, b in zip(got, want, strict=True):
+            assert np.array_equal(a, b)
+
+
+def test_ranks_in_chunks_are_the_ranks_of_one_call() -> None:
+    train_edges, hidden = fit.holdout_random(_community_graph(800, 1500, 4), 0.2, 0)
+    graph = linkpred.Graph(train_edges)
+    pairs, ignore = hidden[:300], hidden[300:]
+    model = fit.model_ranker(graph, linkpred.Params())
+    for ranker in (model, fit.textbook_ranker(graph, "adamic_adar")):
+        whole = fit.pair_ranks(graph.n, ranker(np.unique(pairs.ravel())), pairs, ignore)
+        chunks: list[int] = []
+        chunked = fit.ranks_of(
+            graph, ranker, pairs, ignore, max_paths=2000, advance=lambda d, t, c=chunks: c.append(d)
+        )
+        assert len(chunks) > 10 and (whole <= 10).sum() > 20
+        assert np.array_equal(chunked, whole)
+
+
+def test_train_ranks_a_bounded_sample_whatever_the_graph(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a graph larger than its bounds, train's kernel and baseline work stays within them: the fit rows come
+    from at most max_sources ends per draw, the weight search finds the candidates of at most SEARCH_PAIRS fit
+    pairs per draw once (not once per trial), the report ranks at most REPORT_PAIRS pairs' ends; and the report
+    says how many it used. (The bounds are lowered here so that a small graph exceeds them.)"""
+    monkeypatch.setattr(fit, "SEARCH_PAIRS", 40)
+    monkeypatch.setattr(fit, "REPORT_PAIRS", 100, raising=False)
+    kernel: list[int] = []
+    baseline: list[int] = []
+    candidates, textbook = linkpred.candidates, fit.textbook_ranker
+
+    def counted_candidates(g: linkpred.Graph, batch: np.ndarray, p: linkpred.Params) -> object:
+        kernel.append(len(batch))
+        return candidates(g, batch, p)
+
+    def counted_textbook(g: linkpred.Graph, kind: str) -> fit.Ranker:
+        rank = textbook(g, kind)
+
+        def counted(sources: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            baseline.append(len(sources))
+            return rank(sources)
+
+        return counted
+
+    monkeypatch.setattr(linkpred, "candidates", counted_candidates)
+    monkeypatch.setattr(fit, "textbook_ranker", counted_textbook)
+    steps: set[str] = set()
+    model = fit.train(
+        _community_graph(4000, 9000, 5), seed=0, max_sources=60, draws=2,
+        advance=lambda step, done, total: steps.add(step.split(":")[0]),
+    )  # fmt: skip
+    rep = model.report
+    # the graph is larger than every bound
+    assert rep["draws"] == 2 and rep["fit_pairs"] > 2 * 60 and rep["report_pairs"] > 2 * 100
+    # sources given to the kernel: fit rows, the search's candidates (once), the report's model lists
+    assert sum(kernel) <= 2 * 60 + 2 * (2 * 40) + 2 * 100
+    assert sum(baseline) <= 3 * 2 * 100
+    assert rep["fit_sources_per_draw"] == [60, 60]
+    assert rep["weight_search"]["pairs_per_draw"] == [40, 40] and rep["weight_search"]["trials"] > 10
+    assert rep["report_pairs_ranked"] == 100
+    assert rep["on_report_pairs"]["model"]["recall@10"] > 0.5
+    assert {"fit rows", "weight search", "report"} <= steps

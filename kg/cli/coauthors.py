@@ -204,8 +204,17 @@ def train_cmd(
         + f"; intercept {model.intercept:+.3f}",
         markup=False,
     )
+    if rep.get("on_report_pairs"):
+        console.print(
+            f"on {rep['report_pairs_ranked']} of the {rep['report_pairs']} report pairs (fit rows from "
+            f"{sum(rep['fit_sources_per_draw'])} researchers in {rep['draws']} draw(s), "
+            f"{rep['training_rows']} rows):",
+            markup=False,
+        )
     for name, m in rep.get("on_report_pairs", {}).items():
         console.print(f"  {name:20s} recall@10 {m['recall@10']:.4f}  MRR {m['mrr']:.4f}", markup=False)
+    if rep.get("seconds"):
+        console.print("seconds: " + ", ".join(f"{k} {v}" for k, v in rep["seconds"].items()), markup=False)
 
 
 def _print_suggestions(rid: str, rows: list[dict[str, Any]]) -> None:
