@@ -4,10 +4,11 @@ word degree over frequency, with a bonus for phrases the title uses."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.lexeme import Lexeme
 from spacy.tokens import Doc, Token
 
 # Words that carry no topic in a paper's abstract: RAKE splits phrases on them just as on stop words.
@@ -36,12 +37,17 @@ SUMMARY_FILLER = frozenset(
 
 def is_content_word(tok: Token) -> bool:
     """A word that can carry a topic: alphabetic, not a stop word, longer than two letters, not filler."""
+    return content_word(tok, tok.norm_)
+
+
+def content_word(word: Token | Lexeme, norm: str) -> bool:
+    """is_content_word of a token, or of the lexeme of one whose normal form is `norm`."""
     return (
-        tok.is_alpha
-        and not tok.is_stop
-        and len(tok.norm_) > 2
-        and tok.norm_ not in RESEARCH_FILLER
-        and tok.norm_ not in SUMMARY_FILLER
+        word.is_alpha
+        and not word.is_stop
+        and len(norm) > 2
+        and norm not in RESEARCH_FILLER
+        and norm not in SUMMARY_FILLER
     )
 
 
@@ -69,17 +75,22 @@ def _is_break(tok: Token) -> bool:
 
 
 def _word_breaks(tok: Token) -> bool:
-    low = tok.lower_
+    return word_breaks(tok, tok.norm_)
+
+
+def word_breaks(word: Token | Lexeme, norm: str) -> bool:
+    """Whether a word (a token, or the lexeme of one whose normal form is `norm`) ends a candidate phrase."""
+    low = word.lower_
     return (
-        tok.is_space
-        or tok.is_punct
-        or tok.like_num
-        or tok.like_url
-        or tok.like_email
+        word.is_space
+        or word.is_punct
+        or word.like_num
+        or word.like_url
+        or word.like_email
         or low in STOP_WORDS
         or low in RESEARCH_FILLER
-        or tok.norm_ in RESEARCH_FILLER
-        or not any(ch.isalpha() for ch in tok.text)
+        or norm in RESEARCH_FILLER
+        or not any(ch.isalpha() for ch in word.text)
     )
 
 
@@ -109,12 +120,14 @@ def _candidates(doc: Doc) -> list[list[Token]]:
     return out
 
 
+# a candidate phrase: its words' normal forms, its surface text (lower case), whether it starts in the title
+Phrase = tuple[tuple[str, ...], str, bool]
+
+
 def keyphrases(doc: Doc, *, title_tokens: int = 0, top_k: int = 8) -> list[Keyphrase]:
     """The doc's best keyphrases (lower-case surface text), best first; ties by text. Tokens before
     `title_tokens` are the title: phrases found there score TITLE_BONUS times more."""
-    freq: dict[str, int] = defaultdict(int)
-    degree: dict[str, int] = defaultdict(int)
-    phrases: list[tuple[tuple[str, ...], str, bool]] = []
+    phrases: list[Phrase] = []
     for cand in _candidates(doc):
         words = [t for t in cand if t.text not in {"-", "/"}]
         if not words or len(words) > MAX_WORDS:
@@ -124,6 +137,14 @@ def keyphrases(doc: Doc, *, title_tokens: int = 0, top_k: int = 8) -> list[Keyph
             continue
         surface = "".join(t.text_with_ws for t in cand).strip().lower()
         phrases.append((key, surface, cand[0].i < title_tokens))
+    return ranked(phrases, top_k)
+
+
+def ranked(phrases: Sequence[Phrase], top_k: int) -> list[Keyphrase]:
+    """RAKE scores of the candidate phrases (in document order), best first, the contained ones dropped."""
+    freq: dict[str, int] = defaultdict(int)
+    degree: dict[str, int] = defaultdict(int)
+    for key, _, _ in phrases:
         for w in key:
             freq[w] += 1
             degree[w] += len(key)
@@ -136,15 +157,15 @@ def keyphrases(doc: Doc, *, title_tokens: int = 0, top_k: int = 8) -> list[Keyph
             continue
         score = sum(degree[w] / freq[w] for w in key)
         best[key] = (score, surface)
-    ranked: list[Keyphrase] = []
+    out: list[Keyphrase] = []
     for key, (score, surface) in best.items():
         s = score * (TITLE_BONUS if key in in_title else 1.0)
         # A single word said once is rarely a keyphrase; repeated ones are.
         if len(key) == 1 and seen_count[key] == 1 and key not in in_title:
             continue
-        ranked.append(Keyphrase(surface, round(s, 4)))
-    ranked.sort(key=lambda k: (-k.score, k.text))
-    return _drop_contained(ranked)[:top_k]
+        out.append(Keyphrase(surface, round(s, 4)))
+    out.sort(key=lambda k: (-k.score, k.text))
+    return _drop_contained(out)[:top_k]
 
 
 def _drop_contained(ranked: Iterable[Keyphrase]) -> list[Keyphrase]:

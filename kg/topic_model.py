@@ -39,8 +39,9 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from kg import topic_text
 from kg.errors import InputError
-from kg.keyphrases import is_content_word
+from kg.keyphrases import is_content_word, keyphrases
 
 METHOD = "learned-v1"
 MODEL_FORMAT = 1
@@ -175,12 +176,14 @@ class TermExtractor:
                     tok.norm_ = w
                 self.matcher.add(key, [pattern])
 
+    def text_of(self, row: TopicRow) -> tuple[str, int]:
+        """The text the pipeline reads (title, then abstract) and how many of its characters are the title's."""
+        t = clean_text(row.title) if "title" in self.signals else ""
+        a = clean_text(row.abstract) if "abstract" in self.signals else ""
+        return (f"{t}\n\n{a}" if a else t, len(t))
+
     def docs(self, rows: Sequence[TopicRow], batch_size: int = 256) -> Iterator[tuple[Doc, int]]:
-        texts = []
-        for r in rows:
-            t = clean_text(r.title) if "title" in self.signals else ""
-            a = clean_text(r.abstract) if "abstract" in self.signals else ""
-            texts.append((f"{t}\n\n{a}" if a else t, len(t)))
+        texts = [self.text_of(r) for r in rows]
         for doc, (_, title_chars) in zip(
             self.nlp.pipe((t for t, _ in texts), batch_size=batch_size), texts, strict=True
         ):
@@ -210,19 +213,48 @@ class TermExtractor:
             for match_id, start, _ in self.matcher(doc):
                 counts["k:" + strings[match_id]] += float(TITLE_REPEAT if start < title_tokens else 1)
         if row is not None:
-            if "keyphrases" in self.signals:
-                for kp in row.keyphrases:
-                    key = self.phrase_key(kp)
-                    if key:
-                        counts["k:" + key] += 1.0
-            if "venue" in self.signals:
-                v = venue_key(row.venue)
-                if v:
-                    counts["v:" + v] += 1.0
-            if "categories" in self.signals:
-                for c in row.categories:
-                    counts["c:" + c.strip().lower()] += 1.0
+            self.row_terms(counts, row)
         return counts
+
+    def row_terms(self, counts: dict[str, float], row: TopicRow) -> None:
+        """Add the row's given keyphrases, venue and categories to a work's term counts."""
+        added: list[str] = []
+        if "keyphrases" in self.signals:
+            for kp in row.keyphrases:
+                key = self.phrase_key(kp)
+                if key:
+                    added.append("k:" + key)
+        if "venue" in self.signals:
+            v = venue_key(row.venue)
+            if v:
+                added.append("v:" + v)
+        if "categories" in self.signals:
+            added.extend("c:" + c.strip().lower() for c in row.categories)
+        for term in added:
+            counts[term] = counts.get(term, 0.0) + 1.0
+
+    def terms_and_keyphrases(
+        self, rows: Sequence[TopicRow], top_k: int
+    ) -> list[tuple[dict[str, float], list[str]]]:
+        """For each row its terms (`doc_terms`) and the texts of its best `top_k` keyphrases
+        (kg.keyphrases.keyphrases), from one pass over its tokens: kg.topic_text's word tables over the default
+        pipeline, else token by token over the pipeline's Docs."""
+        if topic_text.fast_for(self.nlp):
+            texts = [self.text_of(r) for r in rows]
+            found = topic_text.terms_and_keyphrases(self.nlp, self.matcher, texts, TITLE_REPEAT, top_k)
+            for (counts, _), row in zip(found, rows, strict=True):
+                self.row_terms(counts, row)
+            return found
+        return [
+            (self.doc_terms(doc, n, row), [k.text for k in keyphrases(doc, title_tokens=n, top_k=top_k)])
+            for row, (doc, n) in zip(rows, self.docs(rows), strict=True)
+        ]
+
+    def keyphrases(self, rows: Sequence[TopicRow], top_k: int) -> list[list[str]]:
+        """The texts of each row's best `top_k` keyphrases (as `terms_and_keyphrases` gives them)."""
+        if topic_text.fast_for(self.nlp):
+            return topic_text.keyphrases_only(self.nlp, [self.text_of(r) for r in rows], top_k)
+        return [[k.text for k in keyphrases(doc, title_tokens=n, top_k=top_k)] for doc, n in self.docs(rows)]
 
     def phrase_key(self, phrase: str) -> str:
         doc = self.nlp(clean_text(phrase))
