@@ -349,6 +349,11 @@ class TopicModel:
         self._terms = {i: t for t, i in self.space.index.items()}
         self.topic_field = self.subfield_field[self.topic_subfield]
         n_topics = len(self.topic_ids)
+        # per topic its prototype row's columns sorted, their values, and whether the row was sorted (evidence)
+        self._proto_rows: dict[int, tuple[np.ndarray, np.ndarray | None, bool]] = {}
+        self._subfield_members = [
+            np.flatnonzero(self.topic_subfield == s) for s in range(len(self.subfield_ids))
+        ]
         self._topic_to_subfield = sp.csr_matrix(
             (np.ones(n_topics, dtype=np.float32), (np.arange(n_topics), self.topic_subfield)),
             shape=(n_topics, len(self.subfield_ids)),
@@ -379,12 +384,18 @@ class TopicModel:
         )
         cands_out: list[np.ndarray] = []
         feats_out: list[np.ndarray] = []
+        # the candidates' shortlists, every row at once (the rows' members of _top(…, k), in no order)
+        text_top = _top_members(text, CANDIDATES_TEXT)
+        knn_top = _top_members(knn, CANDIDATES_KNN, positive=True)
+        sub_top = _top_sets(sub_lp, TOP_SUBFIELDS)
         for i, row in enumerate(rows):
             cite_t, cite_s = self._context_shares(self._cited_topics(row, ctx))
             auth_t, auth_s = self._context_shares(self._author_topics(row, ctx))
             ven_t, ven_s = self._context_shares(self._venue_topics(row, ctx))
             cats = self._category_targets(row.categories)
-            cands = self._candidates(text[i], knn[i], sub_lp[i], (cite_t, auth_t, ven_t))
+            cands = self._candidates(
+                text[i], knn[i], text_top[i], knn_top[i], sub_top[i], (cite_t, auth_t, ven_t)
+            )
             order = np.argsort(-text[i][cands], kind="stable")
             rank = np.empty(len(cands), dtype=np.float32)
             rank[order] = np.arange(len(cands), dtype=np.float32)
@@ -397,16 +408,22 @@ class TopicModel:
             f[:, 3] = knn_sub[i][subs]
             f[:, 4] = sub_lp[i][subs]
             f[:, 5] = field_lp[i][fields]
-            f[:, 6] = [cite_t.get(int(c), 0.0) for c in cands]
-            f[:, 7] = [cite_s.get(int(s), 0.0) for s in subs]
-            f[:, 8] = [auth_t.get(int(c), 0.0) for c in cands]
-            f[:, 9] = [auth_s.get(int(s), 0.0) for s in subs]
-            f[:, 10] = [ven_t.get(int(c), 0.0) for c in cands]
-            f[:, 11] = [ven_s.get(int(s), 0.0) for s in subs]
-            f[:, 12] = [
-                1.0 if int(s) in cats[0] else 0.5 if int(fl) in cats[1] else 0.0
-                for s, fl in zip(subs, fields, strict=True)
-            ]
+            # the context and category columns stay 0 for a work without context or categories
+            for col, shares, keys in (
+                (6, cite_t, cands),
+                (7, cite_s, subs),
+                (8, auth_t, cands),
+                (9, auth_s, subs),
+                (10, ven_t, cands),
+                (11, ven_s, subs),
+            ):
+                if shares:
+                    f[:, col] = [shares.get(int(k), 0.0) for k in keys]
+            if cats[0] or cats[1]:
+                f[:, 12] = [
+                    1.0 if int(s) in cats[0] else 0.5 if int(fl) in cats[1] else 0.0
+                    for s, fl in zip(subs, fields, strict=True)
+                ]
             f[:, 13] = self.prior[cands]
             cands_out.append(cands)
             feats_out.append(f)
@@ -427,17 +444,26 @@ class TopicModel:
         self,
         text: np.ndarray,
         knn: np.ndarray,
-        sub_lp: np.ndarray,
+        text_top: np.ndarray,
+        knn_top: np.ndarray,
+        sub_top: np.ndarray,
         context: Sequence[Mapping[int, float]],
     ) -> np.ndarray:
-        picked: set[int] = set(_top(text, CANDIDATES_TEXT))
-        picked.update(int(j) for j in _top(knn, CANDIDATES_KNN) if knn[j] > 0)
-        for s in _top(sub_lp, TOP_SUBFIELDS):
-            members = np.flatnonzero(self.topic_subfield == s)
-            picked.update(int(m) for m in members[_top(text[members], CANDIDATES_PER_SUBFIELD)])
+        """A work's candidate topics, ascending: the `CANDIDATES_TEXT` best by text (`text_top`), those of the
+        `CANDIDATES_KNN` best by neighbours that have any (`knn_top`), the `CANDIDATES_PER_SUBFIELD` best by text of
+        each of the `TOP_SUBFIELDS` best subfields (`sub_top`), and every topic the context names. The shortlists are
+        _top's members (a tie at the cut is settled by argpartition, as there)."""
+        parts = [text_top, knn_top]
+        for s in sub_top:
+            members = self._subfield_members[int(s)]
+            if len(members) <= CANDIDATES_PER_SUBFIELD:
+                parts.append(members)
+            else:
+                parts.append(members[_top_set(text[members], CANDIDATES_PER_SUBFIELD)])
         for shares in context:
-            picked.update(shares)
-        return np.array(sorted(picked), dtype=np.int64)
+            if shares:
+                parts.append(np.fromiter(shares, dtype=np.int64, count=len(shares)))
+        return np.unique(np.concatenate(parts).astype(np.int64, copy=False))
 
     def _cited_topics(self, row: TopicRow, ctx: TopicContext) -> list[list[tuple[str, float]]]:
         return [ctx.work_topics[r] for r in row.references if r in ctx.work_topics and r != row.work_id]
@@ -524,14 +550,52 @@ class TopicModel:
     def evidence(self, x_row: sp.csr_matrix, topic: int, row: TopicRow, feats: np.ndarray) -> tuple[str, ...]:
         """The terms the work shares with the topic's prototype (strongest first), then the context signals
         that speak for it."""
-        proto = self.prototypes[topic]
-        prod = x_row.multiply(proto).tocoo()
-        order = np.argsort(-prod.data, kind="stable")[: 4 * MAX_EVIDENCE]
+        prod = x_row.multiply(self.prototypes[topic]).tocoo()
+        return self._evidence_of(prod.col, prod.data, row, feats)
+
+    def _evidence_at(
+        self, x: sp.csr_matrix, i: int, topic: int, row: TopicRow, feats: np.ndarray
+    ) -> tuple[str, ...]:
+        """`evidence(x[i], topic, row, feats)` without building sparse matrices per work."""
+        cols, vals = self._shared_terms(x, i, topic)
+        return self._evidence_of(cols, vals, row, feats)
+
+    def _shared_terms(self, x: sp.csr_matrix, i: int, topic: int) -> tuple[np.ndarray, np.ndarray]:
+        """The columns and values of `x[i].multiply(prototypes[topic])`, in the order scipy gives them (what
+        evidence ranks ties by): its csr_elmul_csr keeps ascending columns when both rows are sorted, else it gives
+        the first operand's columns in reverse (the linked list it walks starts at the last column it added); a
+        zero product is left out. A prototype row with a repeated column (none in a saved model) goes to scipy."""
+        proto = self._proto_rows.get(topic)
+        if proto is None:
+            proto = self._proto_rows[topic] = _sorted_row(self.prototypes, topic)
+        cols_p, vals_p, canonical = proto
+        a, b = int(x.indptr[i]), int(x.indptr[i + 1])
+        cols_x, vals_x = x.indices[a:b], x.data[a:b]
+        if vals_p is None:
+            prod = x[i].multiply(self.prototypes[topic]).tocoo()
+            return prod.col, prod.data
+        if not len(cols_p) or not len(cols_x):
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        pos = np.minimum(np.searchsorted(cols_p, cols_x), len(cols_p) - 1)
+        hit = cols_p[pos] == cols_x
+        cols = cols_x[hit]
+        vals = vals_x[hit] * vals_p[pos[hit]]
+        nonzero = vals != 0
+        if not nonzero.all():
+            cols, vals = cols[nonzero], vals[nonzero]
+        if not (canonical and bool(np.all(cols_x[1:] > cols_x[:-1]))):
+            cols, vals = cols[::-1], vals[::-1]
+        return cols, vals
+
+    def _evidence_of(
+        self, cols: np.ndarray, vals: np.ndarray, row: TopicRow, feats: np.ndarray
+    ) -> tuple[str, ...]:
+        order = np.argsort(-vals, kind="stable")[: 4 * MAX_EVIDENCE]
         phrases: list[str] = []
         pairs: list[str] = []
         singles: list[str] = []
         for k in order:
-            term = self._terms[int(prod.col[k])]
+            term = self._terms[int(cols[k])]
             if term.startswith(("v:", "c:")):
                 continue
             if term.startswith("k:"):
@@ -593,7 +657,7 @@ class TopicModel:
                     round(float(probs[k]), 4),
                     METHOD,
                     "topic",
-                    self.evidence(x[i], int(cands[i][k]), row, feats[i][k]),
+                    self._evidence_at(x, i, int(cands[i][k]), row, feats[i][k]),
                 )
                 for k in chosen
             ]
@@ -602,7 +666,7 @@ class TopicModel:
                 s, ps = max(subs.items(), key=lambda kv: (kv[1], -kv[0]))
                 f, pf = max(fields.items(), key=lambda kv: (kv[1], -kv[0]))
                 best_topic = int(cands[i][order[0]])
-                ev = self.evidence(x[i], best_topic, row, feats[i][order[0]])
+                ev = self._evidence_at(x, i, best_topic, row, feats[i][order[0]])
                 if ps >= min_score:
                     result = [ScoredTopic(self.subfield_ids[s], round(ps, 4), METHOD, "subfield", ev)]
                 elif pf >= min_score:
@@ -709,6 +773,64 @@ class TopicModel:
                 venue_works={k: list(v) for k, v in ctx["venue_works"].items()},
             ),
         )
+
+
+def _sorted_row(m: sp.csr_matrix, i: int) -> tuple[np.ndarray, np.ndarray | None, bool]:
+    """A CSR row's columns sorted, their values (None when a column repeats), and whether they were sorted."""
+    a, b = int(m.indptr[i]), int(m.indptr[i + 1])
+    cols, vals = m.indices[a:b], m.data[a:b]
+    canonical = bool(np.all(cols[1:] > cols[:-1]))
+    order = np.argsort(cols, kind="stable")
+    cols, vals = cols[order], vals[order]
+    if not bool(np.all(cols[1:] > cols[:-1])):
+        return cols, None, canonical
+    return cols, vals, canonical
+
+
+def _top_set(values: np.ndarray, k: int) -> np.ndarray:
+    """The members of _top(values, k), in no order."""
+    k = min(k, len(values))
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.argpartition(-values, k - 1)[:k]
+
+
+def _top_sets(values: np.ndarray, k: int) -> np.ndarray:
+    """_top_set of every row of a matrix (rows × k): one argpartition along the rows, which partitions each row
+    as a call on that row alone does (tests/test_topic_model.py holds them equal, ties included)."""
+    k = min(k, values.shape[1])
+    if k <= 0:
+        return np.zeros((values.shape[0], 0), dtype=np.int64)
+    return np.argpartition(-values, k - 1, axis=1)[:, :k]
+
+
+def _top_members(values: np.ndarray, k: int, *, positive: bool = False) -> list[np.ndarray]:
+    """_top_set of every row (with `positive`, only its members whose value is > 0), cheaper: a direct partition
+    finds each row's k-th and (k+1)-th largest values; when they differ the k largest are exactly the values from the
+    k-th up, whoever finds them, and only a row with a tie at the cut is settled by argpartition, as _top does. With
+    `positive`, a tie at 0 keeps every value > 0 (fewer than k are)."""
+    n_rows, n = values.shape
+    k = min(k, n)
+    if k <= 0:
+        return [np.zeros(0, dtype=np.int64)] * n_rows
+    if k == n:
+        every = np.arange(n, dtype=np.int64)
+        return [every[values[i] > 0] if positive else every for i in range(n_rows)]
+    neg = -values
+    cut = np.partition(neg, (k - 1, k), axis=1)
+    kth, after = cut[:, k - 1].tolist(), cut[:, k].tolist()
+    out: list[np.ndarray] = []
+    for i in range(n_rows):
+        if kth[i] < after[i]:
+            members = np.flatnonzero(neg[i] <= kth[i])
+        elif positive and kth[i] == 0:
+            members = np.flatnonzero(values[i] > 0)
+        else:
+            members = np.argpartition(neg[i], k - 1)[:k]
+        if positive:
+            members = members[values[i][members] > 0]
+        out.append(members)
+    return out
 
 
 def _top(values: np.ndarray, k: int) -> np.ndarray:
