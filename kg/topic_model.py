@@ -818,18 +818,22 @@ def _top_members(values: np.ndarray, k: int, *, positive: bool = False) -> list[
         return [every[values[i] > 0] if positive else every for i in range(n_rows)]
     neg = -values
     cut = np.partition(neg, (k - 1, k), axis=1)
-    kth, after = cut[:, k - 1].tolist(), cut[:, k].tolist()
-    out: list[np.ndarray] = []
-    for i in range(n_rows):
-        if kth[i] < after[i]:
-            members = np.flatnonzero(neg[i] <= kth[i])
-        elif positive and kth[i] == 0:
+    kth, after = cut[:, k - 1], cut[:, k]
+    clean = kth < after
+    # rows cut cleanly: the values from the k-th up (with `positive`, of them those > 0), found for all at once
+    keep = neg <= np.where(clean, kth, -np.inf)[:, None]
+    if positive:
+        keep &= values > 0
+    rows, cols = np.nonzero(keep)
+    out = np.split(cols.astype(np.int64, copy=False), np.cumsum(np.bincount(rows, minlength=n_rows))[:-1])
+    for i in np.flatnonzero(~clean).tolist():
+        if positive and kth[i] == 0:
             members = np.flatnonzero(values[i] > 0)
         else:
             members = np.argpartition(neg[i], k - 1)[:k]
-        if positive:
-            members = members[values[i][members] > 0]
-        out.append(members)
+            if positive:
+                members = members[values[i][members] > 0]
+        out[i] = members
     return out
 
 
