@@ -3,7 +3,6 @@ word degree over frequency, with a bonus for phrases the title uses."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -141,39 +140,50 @@ def keyphrases(doc: Doc, *, title_tokens: int = 0, top_k: int = 8) -> list[Keyph
 
 
 def ranked(phrases: Sequence[Phrase], top_k: int) -> list[Keyphrase]:
-    """RAKE scores of the candidate phrases (in document order), best first, the contained ones dropped."""
-    freq: dict[str, int] = defaultdict(int)
-    degree: dict[str, int] = defaultdict(int)
+    """RAKE scores of the candidate phrases (in document order), best first (ties by text), the contained ones
+    dropped: a phrase scores the sum over its words of degree / frequency, TITLE_BONUS times more when the title
+    has it."""
+    freq: dict[str, int] = {}
+    degree: dict[str, int] = {}
     for key, _, _ in phrases:
+        n = len(key)
         for w in key:
-            freq[w] += 1
-            degree[w] += len(key)
-    best: dict[tuple[str, ...], tuple[float, str]] = {}
-    in_title: set[tuple[str, ...]] = {k for k, _, t in phrases if t}
-    seen_count: dict[tuple[str, ...], int] = defaultdict(int)
-    for key, surface, _ in phrases:
-        seen_count[key] += 1
-        if key in best:
-            continue
-        score = sum(degree[w] / freq[w] for w in key)
-        best[key] = (score, surface)
-    out: list[Keyphrase] = []
+            freq[w] = freq.get(w, 0) + 1
+            degree[w] = degree.get(w, 0) + n
+    best: dict[tuple[str, ...], tuple[float, str]] = {}  # the first surface of each phrase
+    in_title: set[tuple[str, ...]] = set()
+    seen_count: dict[tuple[str, ...], int] = {}
+    for key, surface, title in phrases:
+        if title:
+            in_title.add(key)
+        count = seen_count.get(key)
+        if count is None:
+            seen_count[key] = 1
+            best[key] = (sum(degree[w] / freq[w] for w in key), surface)
+        else:
+            seen_count[key] = count + 1
+    scored: list[tuple[float, str]] = []
     for key, (score, surface) in best.items():
-        s = score * (TITLE_BONUS if key in in_title else 1.0)
+        title = key in in_title
         # A single word said once is rarely a keyphrase; repeated ones are.
-        if len(key) == 1 and seen_count[key] == 1 and key not in in_title:
+        if len(key) == 1 and seen_count[key] == 1 and not title:
             continue
-        out.append(Keyphrase(surface, round(s, 4)))
-    out.sort(key=lambda k: (-k.score, k.text))
-    return _drop_contained(out)[:top_k]
+        scored.append((round(score * (TITLE_BONUS if title else 1.0), 4), surface))
+    scored.sort(key=lambda k: (-k[0], k[1]))
+    return [Keyphrase(text, score) for score, text in _drop_contained(scored, top_k)]
 
 
-def _drop_contained(ranked: Iterable[Keyphrase]) -> list[Keyphrase]:
-    """Keep 'graph neural network' and drop a lower-ranked 'neural network' it already contains."""
-    kept: list[Keyphrase] = []
+def _drop_contained(ranked: Iterable[tuple[float, str]], top_k: int) -> list[tuple[float, str]]:
+    """The first `top_k` phrases, best first, that no better-ranked kept one contains: keep 'graph neural network'
+    and drop a lower-ranked 'neural network' it already contains."""
+    kept: list[tuple[float, str]] = []
+    padded_kept: list[str] = []
     for kp in ranked:
-        padded = f" {kp.text} "
-        if any(padded in f" {k.text} " for k in kept):
+        if len(kept) >= top_k:
+            break
+        padded = f" {kp[1]} "
+        if any(padded in k for k in padded_kept):
             continue
         kept.append(kp)
+        padded_kept.append(padded)
     return kept
