@@ -39,6 +39,7 @@ class Word:
     lower: str  # the text stripped and lower-cased (a one-word phrase's surface)
     norm: str
     key: tuple[str]  # (norm,): a one-word phrase's key
+    long: bool  # len(norm) >= 3: a one-word phrase is kept
     norm_hash: int
     content: bool  # keyphrases.is_content_word
     breaks: bool  # ends a candidate keyphrase (keyphrases.word_breaks)
@@ -71,6 +72,7 @@ class WordTable:
             lower=lex.text.strip().lower(),
             norm=norm,
             key=(norm,),
+            long=len(norm) >= 3,
             norm_hash=vocab.strings.add(norm),
             content=bool(content_word(lex, norm)),
             breaks=bool(word_breaks(lex, norm)),
@@ -142,7 +144,7 @@ def term_counts(tokens: Tokens, title_repeat: int) -> dict[str, float]:
 def phrases(tokens: Tokens) -> list[Phrase]:
     """keyphrases.keyphrases' candidate phrases, in document order: runs of words that do not break a phrase, a
     "-" or "/" between two such words, with no space around it, joining them."""
-    words, spaces = tokens.words, tokens.spaces
+    words, spaces, title = tokens.words, tokens.spaces, tokens.title_tokens
     n = len(words)
     out: list[Phrase] = []
     run: list[Word] = []
@@ -156,19 +158,18 @@ def phrases(tokens: Tokens) -> list[Phrase]:
             run.append(w)
             continue
         if run:
-            _add(out, run, spaces, start, tokens.title_tokens)
+            if len(run) == 1:  # most phrases: one word (never a joiner, which needs a word before it)
+                if run[0].long:
+                    out.append((run[0].key, run[0].lower, start < title))
+            else:
+                _add(out, run, spaces, start, title)
             run = []
     if run:
-        _add(out, run, spaces, start, tokens.title_tokens)
+        _add(out, run, spaces, start, title)
     return out
 
 
 def _add(out: list[Phrase], run: list[Word], spaces: list[int], start: int, title_tokens: int) -> None:
-    if len(run) == 1:  # most phrases: one word (never a joiner, which needs a word before it)
-        w = run[0]
-        if len(w.norm) >= 3:
-            out.append((w.key, w.lower, start < title_tokens))
-        return
     key = tuple([w.norm for w in run if not w.joiner])
     if not key or len(key) > MAX_WORDS or all(len(w) < 3 for w in key):
         return
