@@ -286,12 +286,18 @@ class TermSpace:
         indptr = [0]
         indices: list[int] = []
         data: list[float] = []
+        index = self.index
+        idf = self.idf.tolist()  # Python floats: the values float(self.idf[j]) gives, read faster
+        tf: dict[float, float] = {}  # 1 + log(count), per count (a few small counts recur)
         for d in docs:
             for t, c in d.items():
-                j = self.index.get(t)
+                j = index.get(t)
                 if j is not None and c > 0:
+                    w = tf.get(c)
+                    if w is None:
+                        w = tf[c] = 1.0 + math.log(c)
                     indices.append(j)
-                    data.append((1.0 + math.log(c)) * float(self.idf[j]))
+                    data.append(w * idf[j])
             indptr.append(len(indices))
         m = sp.csr_matrix(
             (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
@@ -594,8 +600,8 @@ class TopicModel:
         phrases: list[str] = []
         pairs: list[str] = []
         singles: list[str] = []
-        for k in order:
-            term = self._terms[int(cols[k])]
+        for c in cols[order].tolist():
+            term = self._terms[c]
             if term.startswith(("v:", "c:")):
                 continue
             if term.startswith("k:"):
@@ -606,9 +612,14 @@ class TopicModel:
                 singles.append(term)
         # taxonomy phrases first, then word pairs and words that no phrase already contains
         words = list(phrases)
+        padded = [f" {p} " for p in words]
         for w in [*pairs, *singles]:
-            if not any(f" {w} " in f" {p} " for p in words):
+            if len(words) >= MAX_EVIDENCE:  # what follows would be cut
+                break
+            pw = f" {w} "
+            if not any(pw in p for p in padded):
                 words.append(w)
+                padded.append(pw)
         words = words[:MAX_EVIDENCE]
         signals = dict(zip(SIGNALS, feats, strict=True))
         if signals["cite_topic"] > 0:
