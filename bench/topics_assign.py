@@ -60,6 +60,7 @@ def prepare(works: int, sourced: float) -> Path:
     finally:
         st.close()
     tmp.replace(out)
+    tmp.with_name(tmp.name + ".lock").unlink(missing_ok=True)  # the store's process lock, beside the old name
     return out
 
 
