@@ -39,7 +39,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-from kg import topic_text
+from kg import topic_arrays, topic_text
 from kg.errors import InputError
 from kg.keyphrases import is_content_word, keyphrases
 
@@ -390,10 +390,10 @@ class TopicModel:
         )
         cands_out: list[np.ndarray] = []
         feats_out: list[np.ndarray] = []
-        # the candidates' shortlists, every row at once (the rows' members of _top(…, k), in no order)
-        text_top = _top_members(text, CANDIDATES_TEXT)
-        knn_top = _top_members(knn, CANDIDATES_KNN, positive=True)
-        sub_top = _top_sets(sub_lp, TOP_SUBFIELDS)
+        # the candidates' shortlists, every row at once (the rows' members of topic_arrays.top(…, k), in no order)
+        text_top = topic_arrays.top_members(text, CANDIDATES_TEXT)
+        knn_top = topic_arrays.top_members(knn, CANDIDATES_KNN, positive=True)
+        sub_top = topic_arrays.top_sets(sub_lp, TOP_SUBFIELDS)
         for i, row in enumerate(rows):
             cite_t, cite_s = self._context_shares(self._cited_topics(row, ctx))
             auth_t, auth_s = self._context_shares(self._author_topics(row, ctx))
@@ -458,14 +458,14 @@ class TopicModel:
         """A work's candidate topics, ascending: the `CANDIDATES_TEXT` best by text (`text_top`), those of the
         `CANDIDATES_KNN` best by neighbours that have any (`knn_top`), the `CANDIDATES_PER_SUBFIELD` best by text of
         each of the `TOP_SUBFIELDS` best subfields (`sub_top`), and every topic the context names. The shortlists are
-        _top's members (a tie at the cut is settled by argpartition, as there)."""
+        topic_arrays.top's members (a tie at the cut is settled by argpartition, as there)."""
         parts = [text_top, knn_top]
         for s in sub_top:
             members = self._subfield_members[int(s)]
             if len(members) <= CANDIDATES_PER_SUBFIELD:
                 parts.append(members)
             else:
-                parts.append(members[_top_set(text[members], CANDIDATES_PER_SUBFIELD)])
+                parts.append(members[topic_arrays.top_set(text[members], CANDIDATES_PER_SUBFIELD)])
         for shares in context:
             if shares:
                 parts.append(np.fromiter(shares, dtype=np.int64, count=len(shares)))
@@ -567,31 +567,14 @@ class TopicModel:
         return self._evidence_of(cols, vals, row, feats)
 
     def _shared_terms(self, x: sp.csr_matrix, i: int, topic: int) -> tuple[np.ndarray, np.ndarray]:
-        """The columns and values of `x[i].multiply(prototypes[topic])`, in the order scipy gives them (what
-        evidence ranks ties by): its csr_elmul_csr keeps ascending columns when both rows are sorted, else it gives
-        the first operand's columns in reverse (the linked list it walks starts at the last column it added); a
-        zero product is left out. A prototype row with a repeated column (none in a saved model) goes to scipy."""
+        """The columns and values of `x[i].multiply(prototypes[topic])` in scipy's order (topic_arrays)."""
         proto = self._proto_rows.get(topic)
         if proto is None:
-            proto = self._proto_rows[topic] = _sorted_row(self.prototypes, topic)
-        cols_p, vals_p, canonical = proto
-        a, b = int(x.indptr[i]), int(x.indptr[i + 1])
-        cols_x, vals_x = x.indices[a:b], x.data[a:b]
-        if vals_p is None:
+            proto = self._proto_rows[topic] = topic_arrays.sorted_row(self.prototypes, topic)
+        if proto[1] is None:  # a repeated column (none in a saved model): scipy sums them
             prod = x[i].multiply(self.prototypes[topic]).tocoo()
             return prod.col, prod.data
-        if not len(cols_p) or not len(cols_x):
-            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
-        pos = np.minimum(np.searchsorted(cols_p, cols_x), len(cols_p) - 1)
-        hit = cols_p[pos] == cols_x
-        cols = cols_x[hit]
-        vals = vals_x[hit] * vals_p[pos[hit]]
-        nonzero = vals != 0
-        if not nonzero.all():
-            cols, vals = cols[nonzero], vals[nonzero]
-        if not (canonical and bool(np.all(cols_x[1:] > cols_x[:-1]))):
-            cols, vals = cols[::-1], vals[::-1]
-        return cols, vals
+        return topic_arrays.row_product(x, i, proto)
 
     def _evidence_of(
         self, cols: np.ndarray, vals: np.ndarray, row: TopicRow, feats: np.ndarray
@@ -784,77 +767,6 @@ class TopicModel:
                 venue_works={k: list(v) for k, v in ctx["venue_works"].items()},
             ),
         )
-
-
-def _sorted_row(m: sp.csr_matrix, i: int) -> tuple[np.ndarray, np.ndarray | None, bool]:
-    """A CSR row's columns sorted, their values (None when a column repeats), and whether they were sorted."""
-    a, b = int(m.indptr[i]), int(m.indptr[i + 1])
-    cols, vals = m.indices[a:b], m.data[a:b]
-    canonical = bool(np.all(cols[1:] > cols[:-1]))
-    order = np.argsort(cols, kind="stable")
-    cols, vals = cols[order], vals[order]
-    if not bool(np.all(cols[1:] > cols[:-1])):
-        return cols, None, canonical
-    return cols, vals, canonical
-
-
-def _top_set(values: np.ndarray, k: int) -> np.ndarray:
-    """The members of _top(values, k), in no order."""
-    k = min(k, len(values))
-    if k <= 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.argpartition(-values, k - 1)[:k]
-
-
-def _top_sets(values: np.ndarray, k: int) -> np.ndarray:
-    """_top_set of every row of a matrix (rows × k): one argpartition along the rows, which partitions each row
-    as a call on that row alone does (tests/test_topic_model.py holds them equal, ties included)."""
-    k = min(k, values.shape[1])
-    if k <= 0:
-        return np.zeros((values.shape[0], 0), dtype=np.int64)
-    return np.argpartition(-values, k - 1, axis=1)[:, :k]
-
-
-def _top_members(values: np.ndarray, k: int, *, positive: bool = False) -> list[np.ndarray]:
-    """_top_set of every row (with `positive`, only its members whose value is > 0), cheaper: a direct partition
-    finds each row's k-th and (k+1)-th largest values; when they differ the k largest are exactly the values from the
-    k-th up, whoever finds them, and only a row with a tie at the cut is settled by argpartition, as _top does. With
-    `positive`, a tie at 0 keeps every value > 0 (fewer than k are)."""
-    n_rows, n = values.shape
-    k = min(k, n)
-    if k <= 0:
-        return [np.zeros(0, dtype=np.int64)] * n_rows
-    if k == n:
-        every = np.arange(n, dtype=np.int64)
-        return [every[values[i] > 0] if positive else every for i in range(n_rows)]
-    neg = -values
-    cut = np.partition(neg, (k - 1, k), axis=1)
-    kth, after = cut[:, k - 1], cut[:, k]
-    clean = kth < after
-    # rows cut cleanly: the values from the k-th up (with `positive`, of them those > 0), found for all at once
-    keep = neg <= np.where(clean, kth, -np.inf)[:, None]
-    if positive:
-        keep &= values > 0
-    rows, cols = np.nonzero(keep)
-    out = np.split(cols.astype(np.int64, copy=False), np.cumsum(np.bincount(rows, minlength=n_rows))[:-1])
-    for i in np.flatnonzero(~clean).tolist():
-        if positive and kth[i] == 0:
-            members = np.flatnonzero(values[i] > 0)
-        else:
-            members = np.argpartition(neg[i], k - 1)[:k]
-            if positive:
-                members = members[values[i][members] > 0]
-        out[i] = members
-    return out
-
-
-def _top(values: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k largest values, largest first (ties by index)."""
-    k = min(k, len(values))
-    if k <= 0:
-        return np.zeros(0, dtype=np.int64)
-    part = np.argpartition(-values, k - 1)[:k]
-    return part[np.lexsort((part, -values[part]))]
 
 
 def _log_softmax(z: np.ndarray) -> np.ndarray:

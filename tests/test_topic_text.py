@@ -2,7 +2,7 @@
 topics (score, method, evidence) and WORKS_ON rows on the shipped sample with a synthetic corpus rich in context and
 on ../shared/data equal the rows the tree before them wrote (tests/topic_expected.py); a work's terms and keyphrases
 read as arrays (kg/topic_text.py) equal the token-by-token ones; evidence's shared terms come in scipy's product
-order; the batch shortlists have _top's members, ties at the cut included."""
+order; the batch shortlists have top's members, ties at the cut included."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ import scipy.sparse as sp
 
 from kg import topics
 from kg.keyphrases import keyphrases
+from kg.topic_arrays import top, top_members, top_sets
 from kg.topic_match import KEYPHRASES
-from kg.topic_model import TermExtractor, TopicModel, TopicRow, _top, _top_members, _top_sets
+from kg.topic_model import TermExtractor, TopicModel, TopicRow
 from kg.topic_text import fast_for
 from kg.topic_vocab import build_pipeline, default_pipeline
 from tests import topic_expected
@@ -161,11 +162,11 @@ def test_batch_shortlists_have_the_members_of_top_ties_at_the_cut_included() -> 
     values[20:40, :90] = 0
     values[20:40, 3:9] = 2.5  # fewer positives than k
     for k in (1, 6, 20, 40, 97, 200):
-        members = _top_members(values, k)
-        positive = _top_members(values, k, positive=True)
-        sets = _top_sets(values, k)
+        members = top_members(values, k)
+        positive = top_members(values, k, positive=True)
+        sets = top_sets(values, k)
         for i in range(values.shape[0]):
-            want = set(_top(values[i], k).tolist())
+            want = set(top(values[i], k).tolist())
             assert set(members[i].tolist()) == want, (k, i)
             assert set(sets[i].tolist()) == want, (k, i)
             assert set(positive[i].tolist()) == {j for j in want if values[i][j] > 0}, (k, i)
