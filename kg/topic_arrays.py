@@ -37,7 +37,7 @@ def top_set(values: np.ndarray, k: int) -> np.ndarray:
 
 def top_sets(values: np.ndarray, k: int) -> np.ndarray:
     """top_set of every row of a matrix (rows × k): one argpartition along the rows, which partitions each row
-    as a call on that row alone does (tests/test_topic_model.py holds them equal, ties included)."""
+    as a call on that row alone does (tests/test_topic_text.py holds them equal, ties included)."""
     k = min(k, values.shape[1])
     if k <= 0:
         return np.zeros((values.shape[0], 0), dtype=np.int64)
@@ -56,12 +56,12 @@ def top_members(values: np.ndarray, k: int, *, positive: bool = False) -> list[n
     if k == n:
         every = np.arange(n, dtype=np.int64)
         return [every[values[i] > 0] if positive else every for i in range(n_rows)]
-    neg = -values
-    cut = np.partition(neg, (k - 1, k), axis=1)
+    cut = -values  # partitioned in place: the matrix is large
+    cut.partition((k - 1, k), axis=1)
     kth, after = cut[:, k - 1], cut[:, k]
     clean = kth < after
     # rows cut cleanly: the values from the k-th up (with `positive`, of them those > 0), found for all at once
-    keep = neg <= np.where(clean, kth, -np.inf)[:, None]
+    keep = values >= np.where(clean, -kth, np.inf)[:, None]
     if positive:
         keep &= values > 0
     rows, cols = np.nonzero(keep)
@@ -70,7 +70,7 @@ def top_members(values: np.ndarray, k: int, *, positive: bool = False) -> list[n
         if positive and kth[i] == 0:
             members = np.flatnonzero(values[i] > 0)
         else:
-            members = np.argpartition(neg[i], k - 1)[:k]
+            members = np.argpartition(-values[i], k - 1)[:k]
             if positive:
                 members = members[values[i][members] > 0]
         out[i] = members
