@@ -80,9 +80,6 @@ class WordTable:
         )
 
 
-_TABLES: dict[int, WordTable] = {}
-
-
 def fast_for(nlp: Language) -> bool:
     """Whether this module reads the pipeline's Docs exactly (the default pipeline's components, nothing else)."""
     if list(nlp.pipe_names) != FAST_PIPES:
@@ -93,9 +90,11 @@ def fast_for(nlp: Language) -> bool:
 
 
 def word_table(nlp: Language) -> WordTable:
-    t = _TABLES.get(id(nlp))
+    """The pipeline's word table, kept on its kg_lemma_norm component (it lives as long as the pipeline)."""
+    component = cast(Any, nlp.get_pipe("kg_lemma_norm"))
+    t: WordTable | None = getattr(component, "word_table", None)
     if t is None or t.nlp is not nlp:
-        t = _TABLES[id(nlp)] = WordTable(nlp)
+        t = component.word_table = WordTable(nlp)
     return t
 
 
