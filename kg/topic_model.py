@@ -388,52 +388,56 @@ class TopicModel:
         field_lp = _log_softmax(
             CENTROID_SHARPNESS * np.asarray((x @ self._field_t).todense()) + self.field_intercept
         )
-        cands_out: list[np.ndarray] = []
-        feats_out: list[np.ndarray] = []
         # the candidates' shortlists, every row at once (the rows' members of topic_arrays.top(…, k), in no order)
         text_top = topic_arrays.top_members(text, CANDIDATES_TEXT)
         knn_top = topic_arrays.top_members(knn, CANDIDATES_KNN, positive=True)
         sub_top = topic_arrays.top_sets(sub_lp, TOP_SUBFIELDS)
+        cands_out: list[np.ndarray] = []
+        extra: list[tuple[int, list[Mapping[int, float]], tuple[set[int], set[int]]]] = []
         for i, row in enumerate(rows):
             cite_t, cite_s = self._context_shares(self._cited_topics(row, ctx))
             auth_t, auth_s = self._context_shares(self._author_topics(row, ctx))
             ven_t, ven_s = self._context_shares(self._venue_topics(row, ctx))
             cats = self._category_targets(row.categories)
-            cands = self._candidates(
-                text[i], knn[i], text_top[i], knn_top[i], sub_top[i], (cite_t, auth_t, ven_t)
+            cands_out.append(
+                self._candidates(
+                    text[i], knn[i], text_top[i], knn_top[i], sub_top[i], (cite_t, auth_t, ven_t)
+                )
             )
-            order = np.argsort(-text[i][cands], kind="stable")
-            rank = np.empty(len(cands), dtype=np.float32)
-            rank[order] = np.arange(len(cands), dtype=np.float32)
-            subs = self.topic_subfield[cands]
-            fields = self.subfield_field[subs]
-            f = np.zeros((len(cands), len(SIGNALS)), dtype=np.float32)
-            f[:, 0] = text[i][cands]
-            f[:, 1] = 1.0 / (1.0 + rank)
-            f[:, 2] = knn[i][cands]
-            f[:, 3] = knn_sub[i][subs]
-            f[:, 4] = sub_lp[i][subs]
-            f[:, 5] = field_lp[i][fields]
-            # the context and category columns stay 0 for a work without context or categories
-            for col, shares, keys in (
-                (6, cite_t, cands),
-                (7, cite_s, subs),
-                (8, auth_t, cands),
-                (9, auth_s, subs),
-                (10, ven_t, cands),
-                (11, ven_s, subs),
-            ):
-                if shares:
-                    f[:, col] = [shares.get(int(k), 0.0) for k in keys]
+            shares: list[Mapping[int, float]] = [cite_t, cite_s, auth_t, auth_s, ven_t, ven_s]
+            if any(shares) or cats[0] or cats[1]:
+                extra.append((i, shares, cats))
+        # every candidate of the batch in one array (row by row), its signals looked up at once
+        sizes = [len(c) for c in cands_out]
+        starts = np.cumsum([0, *sizes])
+        cands = np.concatenate(cands_out) if cands_out else np.zeros(0, dtype=np.int64)
+        work = np.repeat(np.arange(len(sizes)), sizes)
+        subs = self.topic_subfield[cands]
+        fields = self.subfield_field[subs]
+        f = np.zeros((len(cands), len(SIGNALS)), dtype=np.float32)
+        f[:, 0] = text[work, cands]
+        # rank by text within the work, ties in candidate order (a stable sort per work, as argsort(kind="stable"))
+        order = np.lexsort((-f[:, 0], work))
+        rank = np.empty(len(cands), dtype=np.float32)
+        rank[order] = (np.arange(len(cands)) - starts[work[order]]).astype(np.float32)
+        f[:, 1] = 1.0 / (1.0 + rank)
+        f[:, 2] = knn[work, cands]
+        f[:, 3] = knn_sub[work, subs]
+        f[:, 4] = sub_lp[work, subs]
+        f[:, 5] = field_lp[work, fields]
+        f[:, 13] = self.prior[cands]
+        # the context and category columns stay 0 for a work without context or categories
+        for i, shares, cats in extra:
+            a, b = int(starts[i]), int(starts[i + 1])
+            for col, (share, keys) in enumerate(zip(shares, [cands, subs] * 3, strict=True), start=6):
+                if share:
+                    f[a:b, col] = [share.get(int(k), 0.0) for k in keys[a:b]]
             if cats[0] or cats[1]:
-                f[:, 12] = [
+                f[a:b, 12] = [
                     1.0 if int(s) in cats[0] else 0.5 if int(fl) in cats[1] else 0.0
-                    for s, fl in zip(subs, fields, strict=True)
+                    for s, fl in zip(subs[a:b], fields[a:b], strict=True)
                 ]
-            f[:, 13] = self.prior[cands]
-            cands_out.append(cands)
-            feats_out.append(f)
-        return cands_out, feats_out
+        return cands_out, [f[starts[i] : starts[i + 1]] for i in range(len(sizes))]
 
     def _knn(self, x: sp.csr_matrix) -> np.ndarray:
         n_topics = len(self.topic_ids)
