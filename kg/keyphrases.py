@@ -3,11 +3,11 @@ word degree over frequency, with a bonus for phrases the title uses."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.lexeme import Lexeme
 from spacy.tokens import Doc, Token
 
 # Words that carry no topic in a paper's abstract: RAKE splits phrases on them just as on stop words.
@@ -36,12 +36,17 @@ SUMMARY_FILLER = frozenset(
 
 def is_content_word(tok: Token) -> bool:
     """A word that can carry a topic: alphabetic, not a stop word, longer than two letters, not filler."""
+    return content_word(tok, tok.norm_)
+
+
+def content_word(word: Token | Lexeme, norm: str) -> bool:
+    """is_content_word of a token, or of the lexeme of one whose normal form is `norm`."""
     return (
-        tok.is_alpha
-        and not tok.is_stop
-        and len(tok.norm_) > 2
-        and tok.norm_ not in RESEARCH_FILLER
-        and tok.norm_ not in SUMMARY_FILLER
+        word.is_alpha
+        and not word.is_stop
+        and len(norm) > 2
+        and norm not in RESEARCH_FILLER
+        and norm not in SUMMARY_FILLER
     )
 
 
@@ -69,17 +74,22 @@ def _is_break(tok: Token) -> bool:
 
 
 def _word_breaks(tok: Token) -> bool:
-    low = tok.lower_
+    return word_breaks(tok, tok.norm_)
+
+
+def word_breaks(word: Token | Lexeme, norm: str) -> bool:
+    """Whether a word (a token, or the lexeme of one whose normal form is `norm`) ends a candidate phrase."""
+    low = word.lower_
     return (
-        tok.is_space
-        or tok.is_punct
-        or tok.like_num
-        or tok.like_url
-        or tok.like_email
+        word.is_space
+        or word.is_punct
+        or word.like_num
+        or word.like_url
+        or word.like_email
         or low in STOP_WORDS
         or low in RESEARCH_FILLER
-        or tok.norm_ in RESEARCH_FILLER
-        or not any(ch.isalpha() for ch in tok.text)
+        or norm in RESEARCH_FILLER
+        or not any(ch.isalpha() for ch in word.text)
     )
 
 
@@ -109,12 +119,14 @@ def _candidates(doc: Doc) -> list[list[Token]]:
     return out
 
 
+# a candidate phrase: its words' normal forms, its surface text (lower case), whether it starts in the title
+Phrase = tuple[tuple[str, ...], str, bool]
+
+
 def keyphrases(doc: Doc, *, title_tokens: int = 0, top_k: int = 8) -> list[Keyphrase]:
     """The doc's best keyphrases (lower-case surface text), best first; ties by text. Tokens before
     `title_tokens` are the title: phrases found there score TITLE_BONUS times more."""
-    freq: dict[str, int] = defaultdict(int)
-    degree: dict[str, int] = defaultdict(int)
-    phrases: list[tuple[tuple[str, ...], str, bool]] = []
+    phrases: list[Phrase] = []
     for cand in _candidates(doc):
         words = [t for t in cand if t.text not in {"-", "/"}]
         if not words or len(words) > MAX_WORDS:
@@ -124,35 +136,54 @@ def keyphrases(doc: Doc, *, title_tokens: int = 0, top_k: int = 8) -> list[Keyph
             continue
         surface = "".join(t.text_with_ws for t in cand).strip().lower()
         phrases.append((key, surface, cand[0].i < title_tokens))
+    return ranked(phrases, top_k)
+
+
+def ranked(phrases: Sequence[Phrase], top_k: int) -> list[Keyphrase]:
+    """RAKE scores of the candidate phrases (in document order), best first (ties by text), the contained ones
+    dropped: a phrase scores the sum over its words of degree / frequency, TITLE_BONUS times more when the title
+    has it."""
+    freq: dict[str, int] = {}
+    degree: dict[str, int] = {}
+    for key, _, _ in phrases:
+        n = len(key)
         for w in key:
-            freq[w] += 1
-            degree[w] += len(key)
-    best: dict[tuple[str, ...], tuple[float, str]] = {}
-    in_title: set[tuple[str, ...]] = {k for k, _, t in phrases if t}
-    seen_count: dict[tuple[str, ...], int] = defaultdict(int)
-    for key, surface, _ in phrases:
-        seen_count[key] += 1
-        if key in best:
-            continue
-        score = sum(degree[w] / freq[w] for w in key)
-        best[key] = (score, surface)
-    ranked: list[Keyphrase] = []
+            freq[w] = freq.get(w, 0) + 1
+            degree[w] = degree.get(w, 0) + n
+    best: dict[tuple[str, ...], tuple[float, str]] = {}  # the first surface of each phrase
+    in_title: set[tuple[str, ...]] = set()
+    seen_count: dict[tuple[str, ...], int] = {}
+    for key, surface, title in phrases:
+        if title:
+            in_title.add(key)
+        count = seen_count.get(key)
+        if count is None:
+            seen_count[key] = 1
+            best[key] = (sum(degree[w] / freq[w] for w in key), surface)
+        else:
+            seen_count[key] = count + 1
+    scored: list[tuple[float, str]] = []
     for key, (score, surface) in best.items():
-        s = score * (TITLE_BONUS if key in in_title else 1.0)
+        title = key in in_title
         # A single word said once is rarely a keyphrase; repeated ones are.
-        if len(key) == 1 and seen_count[key] == 1 and key not in in_title:
+        if len(key) == 1 and seen_count[key] == 1 and not title:
             continue
-        ranked.append(Keyphrase(surface, round(s, 4)))
-    ranked.sort(key=lambda k: (-k.score, k.text))
-    return _drop_contained(ranked)[:top_k]
+        scored.append((round(score * (TITLE_BONUS if title else 1.0), 4), surface))
+    scored.sort(key=lambda k: (-k[0], k[1]))
+    return [Keyphrase(text, score) for score, text in _drop_contained(scored, top_k)]
 
 
-def _drop_contained(ranked: Iterable[Keyphrase]) -> list[Keyphrase]:
-    """Keep 'graph neural network' and drop a lower-ranked 'neural network' it already contains."""
-    kept: list[Keyphrase] = []
+def _drop_contained(ranked: Iterable[tuple[float, str]], top_k: int) -> list[tuple[float, str]]:
+    """The first `top_k` phrases, best first, that no better-ranked kept one contains: keep 'graph neural network'
+    and drop a lower-ranked 'neural network' it already contains."""
+    kept: list[tuple[float, str]] = []
+    padded_kept: list[str] = []
     for kp in ranked:
-        padded = f" {kp.text} "
-        if any(padded in f" {k.text} " for k in kept):
+        if len(kept) >= top_k:
+            break
+        padded = f" {kp[1]} "
+        if any(padded in k for k in padded_kept):
             continue
         kept.append(kp)
+        padded_kept.append(padded)
     return kept

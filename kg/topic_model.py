@@ -39,8 +39,9 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from kg import topic_arrays, topic_text
 from kg.errors import InputError
-from kg.keyphrases import is_content_word
+from kg.keyphrases import is_content_word, keyphrases
 
 METHOD = "learned-v1"
 MODEL_FORMAT = 1
@@ -175,12 +176,14 @@ class TermExtractor:
                     tok.norm_ = w
                 self.matcher.add(key, [pattern])
 
+    def text_of(self, row: TopicRow) -> tuple[str, int]:
+        """The text the pipeline reads (title, then abstract) and how many of its characters are the title's."""
+        t = clean_text(row.title) if "title" in self.signals else ""
+        a = clean_text(row.abstract) if "abstract" in self.signals else ""
+        return (f"{t}\n\n{a}" if a else t, len(t))
+
     def docs(self, rows: Sequence[TopicRow], batch_size: int = 256) -> Iterator[tuple[Doc, int]]:
-        texts = []
-        for r in rows:
-            t = clean_text(r.title) if "title" in self.signals else ""
-            a = clean_text(r.abstract) if "abstract" in self.signals else ""
-            texts.append((f"{t}\n\n{a}" if a else t, len(t)))
+        texts = [self.text_of(r) for r in rows]
         for doc, (_, title_chars) in zip(
             self.nlp.pipe((t for t, _ in texts), batch_size=batch_size), texts, strict=True
         ):
@@ -210,19 +213,48 @@ class TermExtractor:
             for match_id, start, _ in self.matcher(doc):
                 counts["k:" + strings[match_id]] += float(TITLE_REPEAT if start < title_tokens else 1)
         if row is not None:
-            if "keyphrases" in self.signals:
-                for kp in row.keyphrases:
-                    key = self.phrase_key(kp)
-                    if key:
-                        counts["k:" + key] += 1.0
-            if "venue" in self.signals:
-                v = venue_key(row.venue)
-                if v:
-                    counts["v:" + v] += 1.0
-            if "categories" in self.signals:
-                for c in row.categories:
-                    counts["c:" + c.strip().lower()] += 1.0
+            self.row_terms(counts, row)
         return counts
+
+    def row_terms(self, counts: dict[str, float], row: TopicRow) -> None:
+        """Add the row's given keyphrases, venue and categories to a work's term counts."""
+        added: list[str] = []
+        if "keyphrases" in self.signals:
+            for kp in row.keyphrases:
+                key = self.phrase_key(kp)
+                if key:
+                    added.append("k:" + key)
+        if "venue" in self.signals:
+            v = venue_key(row.venue)
+            if v:
+                added.append("v:" + v)
+        if "categories" in self.signals:
+            added.extend("c:" + c.strip().lower() for c in row.categories)
+        for term in added:
+            counts[term] = counts.get(term, 0.0) + 1.0
+
+    def terms_and_keyphrases(
+        self, rows: Sequence[TopicRow], top_k: int
+    ) -> list[tuple[dict[str, float], list[str]]]:
+        """For each row its terms (`doc_terms`) and the texts of its best `top_k` keyphrases
+        (kg.keyphrases.keyphrases), from one pass over its tokens: kg.topic_text's word tables over the default
+        pipeline, else token by token over the pipeline's Docs."""
+        if topic_text.fast_for(self.nlp):
+            texts = [self.text_of(r) for r in rows]
+            found = topic_text.terms_and_keyphrases(self.nlp, self.matcher, texts, TITLE_REPEAT, top_k)
+            for (counts, _), row in zip(found, rows, strict=True):
+                self.row_terms(counts, row)
+            return found
+        return [
+            (self.doc_terms(doc, n, row), [k.text for k in keyphrases(doc, title_tokens=n, top_k=top_k)])
+            for row, (doc, n) in zip(rows, self.docs(rows), strict=True)
+        ]
+
+    def keyphrases(self, rows: Sequence[TopicRow], top_k: int) -> list[list[str]]:
+        """The texts of each row's best `top_k` keyphrases (as `terms_and_keyphrases` gives them)."""
+        if topic_text.fast_for(self.nlp):
+            return topic_text.keyphrases_only(self.nlp, [self.text_of(r) for r in rows], top_k)
+        return [[k.text for k in keyphrases(doc, title_tokens=n, top_k=top_k)] for doc, n in self.docs(rows)]
 
     def phrase_key(self, phrase: str) -> str:
         doc = self.nlp(clean_text(phrase))
@@ -254,12 +286,18 @@ class TermSpace:
         indptr = [0]
         indices: list[int] = []
         data: list[float] = []
+        index = self.index
+        idf = self.idf.tolist()  # Python floats: the values float(self.idf[j]) gives, read faster
+        tf: dict[float, float] = {}  # 1 + log(count), per count (a few small counts recur)
         for d in docs:
             for t, c in d.items():
-                j = self.index.get(t)
+                j = index.get(t)
                 if j is not None and c > 0:
+                    w = tf.get(c)
+                    if w is None:
+                        w = tf[c] = 1.0 + math.log(c)
                     indices.append(j)
-                    data.append((1.0 + math.log(c)) * float(self.idf[j]))
+                    data.append(w * idf[j])
             indptr.append(len(indices))
         m = sp.csr_matrix(
             (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
@@ -317,6 +355,11 @@ class TopicModel:
         self._terms = {i: t for t, i in self.space.index.items()}
         self.topic_field = self.subfield_field[self.topic_subfield]
         n_topics = len(self.topic_ids)
+        # per topic its prototype row's columns sorted, their values, and whether the row was sorted (evidence)
+        self._proto_rows: dict[int, tuple[np.ndarray, np.ndarray | None, bool]] = {}
+        self._subfield_members = [
+            np.flatnonzero(self.topic_subfield == s) for s in range(len(self.subfield_ids))
+        ]
         self._topic_to_subfield = sp.csr_matrix(
             (np.ones(n_topics, dtype=np.float32), (np.arange(n_topics), self.topic_subfield)),
             shape=(n_topics, len(self.subfield_ids)),
@@ -345,40 +388,56 @@ class TopicModel:
         field_lp = _log_softmax(
             CENTROID_SHARPNESS * np.asarray((x @ self._field_t).todense()) + self.field_intercept
         )
+        # the candidates' shortlists, every row at once (the rows' members of topic_arrays.top(…, k), in no order)
+        text_top = topic_arrays.top_members(text, CANDIDATES_TEXT)
+        knn_top = topic_arrays.top_members(knn, CANDIDATES_KNN, positive=True)
+        sub_top = topic_arrays.top_sets(sub_lp, TOP_SUBFIELDS)
         cands_out: list[np.ndarray] = []
-        feats_out: list[np.ndarray] = []
+        extra: list[tuple[int, list[Mapping[int, float]], tuple[set[int], set[int]]]] = []
         for i, row in enumerate(rows):
             cite_t, cite_s = self._context_shares(self._cited_topics(row, ctx))
             auth_t, auth_s = self._context_shares(self._author_topics(row, ctx))
             ven_t, ven_s = self._context_shares(self._venue_topics(row, ctx))
             cats = self._category_targets(row.categories)
-            cands = self._candidates(text[i], knn[i], sub_lp[i], (cite_t, auth_t, ven_t))
-            order = np.argsort(-text[i][cands], kind="stable")
-            rank = np.empty(len(cands), dtype=np.float32)
-            rank[order] = np.arange(len(cands), dtype=np.float32)
-            subs = self.topic_subfield[cands]
-            fields = self.subfield_field[subs]
-            f = np.zeros((len(cands), len(SIGNALS)), dtype=np.float32)
-            f[:, 0] = text[i][cands]
-            f[:, 1] = 1.0 / (1.0 + rank)
-            f[:, 2] = knn[i][cands]
-            f[:, 3] = knn_sub[i][subs]
-            f[:, 4] = sub_lp[i][subs]
-            f[:, 5] = field_lp[i][fields]
-            f[:, 6] = [cite_t.get(int(c), 0.0) for c in cands]
-            f[:, 7] = [cite_s.get(int(s), 0.0) for s in subs]
-            f[:, 8] = [auth_t.get(int(c), 0.0) for c in cands]
-            f[:, 9] = [auth_s.get(int(s), 0.0) for s in subs]
-            f[:, 10] = [ven_t.get(int(c), 0.0) for c in cands]
-            f[:, 11] = [ven_s.get(int(s), 0.0) for s in subs]
-            f[:, 12] = [
-                1.0 if int(s) in cats[0] else 0.5 if int(fl) in cats[1] else 0.0
-                for s, fl in zip(subs, fields, strict=True)
-            ]
-            f[:, 13] = self.prior[cands]
-            cands_out.append(cands)
-            feats_out.append(f)
-        return cands_out, feats_out
+            cands_out.append(
+                self._candidates(
+                    text[i], knn[i], text_top[i], knn_top[i], sub_top[i], (cite_t, auth_t, ven_t)
+                )
+            )
+            shares: list[Mapping[int, float]] = [cite_t, cite_s, auth_t, auth_s, ven_t, ven_s]
+            if any(shares) or cats[0] or cats[1]:
+                extra.append((i, shares, cats))
+        # every candidate of the batch in one array (row by row), its signals looked up at once
+        sizes = [len(c) for c in cands_out]
+        starts = np.cumsum([0, *sizes])
+        cands = np.concatenate(cands_out) if cands_out else np.zeros(0, dtype=np.int64)
+        work = np.repeat(np.arange(len(sizes)), sizes)
+        subs = self.topic_subfield[cands]
+        fields = self.subfield_field[subs]
+        f = np.zeros((len(cands), len(SIGNALS)), dtype=np.float32)
+        f[:, 0] = text[work, cands]
+        # rank by text within the work, ties in candidate order (a stable sort per work, as argsort(kind="stable"))
+        order = np.lexsort((-f[:, 0], work))
+        rank = np.empty(len(cands), dtype=np.float32)
+        rank[order] = (np.arange(len(cands)) - starts[work[order]]).astype(np.float32)
+        f[:, 1] = 1.0 / (1.0 + rank)
+        f[:, 2] = knn[work, cands]
+        f[:, 3] = knn_sub[work, subs]
+        f[:, 4] = sub_lp[work, subs]
+        f[:, 5] = field_lp[work, fields]
+        f[:, 13] = self.prior[cands]
+        # the context and category columns stay 0 for a work without context or categories
+        for i, shares, cats in extra:
+            a, b = int(starts[i]), int(starts[i + 1])
+            for col, (share, keys) in enumerate(zip(shares, [cands, subs] * 3, strict=True), start=6):
+                if share:
+                    f[a:b, col] = [share.get(int(k), 0.0) for k in keys[a:b]]
+            if cats[0] or cats[1]:
+                f[a:b, 12] = [
+                    1.0 if int(s) in cats[0] else 0.5 if int(fl) in cats[1] else 0.0
+                    for s, fl in zip(subs[a:b], fields[a:b], strict=True)
+                ]
+        return cands_out, [f[starts[i] : starts[i + 1]] for i in range(len(sizes))]
 
     def _knn(self, x: sp.csr_matrix) -> np.ndarray:
         n_topics = len(self.topic_ids)
@@ -395,17 +454,26 @@ class TopicModel:
         self,
         text: np.ndarray,
         knn: np.ndarray,
-        sub_lp: np.ndarray,
+        text_top: np.ndarray,
+        knn_top: np.ndarray,
+        sub_top: np.ndarray,
         context: Sequence[Mapping[int, float]],
     ) -> np.ndarray:
-        picked: set[int] = set(_top(text, CANDIDATES_TEXT))
-        picked.update(int(j) for j in _top(knn, CANDIDATES_KNN) if knn[j] > 0)
-        for s in _top(sub_lp, TOP_SUBFIELDS):
-            members = np.flatnonzero(self.topic_subfield == s)
-            picked.update(int(m) for m in members[_top(text[members], CANDIDATES_PER_SUBFIELD)])
+        """A work's candidate topics, ascending: the `CANDIDATES_TEXT` best by text (`text_top`), those of the
+        `CANDIDATES_KNN` best by neighbours that have any (`knn_top`), the `CANDIDATES_PER_SUBFIELD` best by text of
+        each of the `TOP_SUBFIELDS` best subfields (`sub_top`), and every topic the context names. The shortlists are
+        topic_arrays.top's members (a tie at the cut is settled by argpartition, as there)."""
+        parts = [text_top, knn_top]
+        for s in sub_top:
+            members = self._subfield_members[int(s)]
+            if len(members) <= CANDIDATES_PER_SUBFIELD:
+                parts.append(members)
+            else:
+                parts.append(members[topic_arrays.top_set(text[members], CANDIDATES_PER_SUBFIELD)])
         for shares in context:
-            picked.update(shares)
-        return np.array(sorted(picked), dtype=np.int64)
+            if shares:
+                parts.append(np.fromiter(shares, dtype=np.int64, count=len(shares)))
+        return np.unique(np.concatenate(parts).astype(np.int64, copy=False))
 
     def _cited_topics(self, row: TopicRow, ctx: TopicContext) -> list[list[tuple[str, float]]]:
         return [ctx.work_topics[r] for r in row.references if r in ctx.work_topics and r != row.work_id]
@@ -492,14 +560,35 @@ class TopicModel:
     def evidence(self, x_row: sp.csr_matrix, topic: int, row: TopicRow, feats: np.ndarray) -> tuple[str, ...]:
         """The terms the work shares with the topic's prototype (strongest first), then the context signals
         that speak for it."""
-        proto = self.prototypes[topic]
-        prod = x_row.multiply(proto).tocoo()
-        order = np.argsort(-prod.data, kind="stable")[: 4 * MAX_EVIDENCE]
+        prod = x_row.multiply(self.prototypes[topic]).tocoo()
+        return self._evidence_of(prod.col, prod.data, row, feats)
+
+    def _evidence_at(
+        self, x: sp.csr_matrix, i: int, topic: int, row: TopicRow, feats: np.ndarray
+    ) -> tuple[str, ...]:
+        """`evidence(x[i], topic, row, feats)` without building sparse matrices per work."""
+        cols, vals = self._shared_terms(x, i, topic)
+        return self._evidence_of(cols, vals, row, feats)
+
+    def _shared_terms(self, x: sp.csr_matrix, i: int, topic: int) -> tuple[np.ndarray, np.ndarray]:
+        """The columns and values of `x[i].multiply(prototypes[topic])` in scipy's order (topic_arrays)."""
+        proto = self._proto_rows.get(topic)
+        if proto is None:
+            proto = self._proto_rows[topic] = topic_arrays.sorted_row(self.prototypes, topic)
+        if proto[1] is None:  # a repeated column (none in a saved model): scipy sums them
+            prod = x[i].multiply(self.prototypes[topic]).tocoo()
+            return prod.col, prod.data
+        return topic_arrays.row_product(x, i, proto)
+
+    def _evidence_of(
+        self, cols: np.ndarray, vals: np.ndarray, row: TopicRow, feats: np.ndarray
+    ) -> tuple[str, ...]:
+        order = np.argsort(-vals, kind="stable")[: 4 * MAX_EVIDENCE]
         phrases: list[str] = []
         pairs: list[str] = []
         singles: list[str] = []
-        for k in order:
-            term = self._terms[int(prod.col[k])]
+        for c in cols[order].tolist():
+            term = self._terms[c]
             if term.startswith(("v:", "c:")):
                 continue
             if term.startswith("k:"):
@@ -510,9 +599,14 @@ class TopicModel:
                 singles.append(term)
         # taxonomy phrases first, then word pairs and words that no phrase already contains
         words = list(phrases)
+        padded = [f" {p} " for p in words]
         for w in [*pairs, *singles]:
-            if not any(f" {w} " in f" {p} " for p in words):
+            if len(words) >= MAX_EVIDENCE:  # what follows would be cut
+                break
+            pw = f" {w} "
+            if not any(pw in p for p in padded):
                 words.append(w)
+                padded.append(pw)
         words = words[:MAX_EVIDENCE]
         signals = dict(zip(SIGNALS, feats, strict=True))
         if signals["cite_topic"] > 0:
@@ -561,7 +655,7 @@ class TopicModel:
                     round(float(probs[k]), 4),
                     METHOD,
                     "topic",
-                    self.evidence(x[i], int(cands[i][k]), row, feats[i][k]),
+                    self._evidence_at(x, i, int(cands[i][k]), row, feats[i][k]),
                 )
                 for k in chosen
             ]
@@ -570,7 +664,7 @@ class TopicModel:
                 s, ps = max(subs.items(), key=lambda kv: (kv[1], -kv[0]))
                 f, pf = max(fields.items(), key=lambda kv: (kv[1], -kv[0]))
                 best_topic = int(cands[i][order[0]])
-                ev = self.evidence(x[i], best_topic, row, feats[i][order[0]])
+                ev = self._evidence_at(x, i, best_topic, row, feats[i][order[0]])
                 if ps >= min_score:
                     result = [ScoredTopic(self.subfield_ids[s], round(ps, 4), METHOD, "subfield", ev)]
                 elif pf >= min_score:
@@ -677,15 +771,6 @@ class TopicModel:
                 venue_works={k: list(v) for k, v in ctx["venue_works"].items()},
             ),
         )
-
-
-def _top(values: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k largest values, largest first (ties by index)."""
-    k = min(k, len(values))
-    if k <= 0:
-        return np.zeros(0, dtype=np.int64)
-    part = np.argpartition(-values, k - 1)[:k]
-    return part[np.lexsort((part, -values[part]))]
 
 
 def _log_softmax(z: np.ndarray) -> np.ndarray:

@@ -55,6 +55,13 @@ class _LemmaNorm:
             self.table = lemmatizer.lookups.get_table("lemma_lookup")  # type: ignore[attr-defined]
         return self.table
 
+    def normal_form(self, low: str) -> str:
+        """The normal form of a lower-case word (what __call__ sets on its tokens)."""
+        norm = self.memo.get(low)
+        if norm is None:
+            norm = self.memo[low] = normalise_word(low, self._table())
+        return norm
+
     def __call__(self, doc: Doc) -> Doc:
         table = self._table()
         memo = self.memo

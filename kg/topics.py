@@ -25,7 +25,6 @@ from kg import graphdb
 from kg.config import REPO_ROOT, Settings, get_settings
 from kg.errors import NotFound
 from kg.graphdb import catalog
-from kg.keyphrases import keyphrases as rake_keyphrases
 from kg.taxonomy import default_path, read_taxonomy
 from kg.topic_match import KEYPHRASES, TopicAssigner
 from kg.topic_model import SECONDARY_WEIGHT, ScoredTopic, TermExtractor, TopicContext, TopicModel, TopicRow
@@ -60,11 +59,9 @@ class LearnedAssigner:
     def assign_rows(
         self, rows: Sequence[TopicRow], context: TopicContext | None = None
     ) -> list[tuple[list[ScoredTopic], list[str]]]:
-        docs = list(self.extractor.docs(rows))
-        terms = [self.extractor.doc_terms(doc, n, row) for row, (doc, n) in zip(rows, docs, strict=True)]
-        found = self.model.assign_terms(rows, terms, context)
-        kps = [[k.text for k in rake_keyphrases(doc, title_tokens=n, top_k=KEYPHRASES)] for doc, n in docs]
-        return list(zip(found, kps, strict=True))
+        analysed = self.extractor.terms_and_keyphrases(rows, KEYPHRASES)
+        found = self.model.assign_terms(rows, [terms for terms, _ in analysed], context)
+        return list(zip(found, [kps for _, kps in analysed], strict=True))
 
 
 Assigner = TopicAssigner | LearnedAssigner
@@ -202,9 +199,7 @@ def assigned_rows(rows: Sequence[dict[str, Any]], a: Assigner) -> tuple[list[dic
         )
         assigned += bool(found)
     # works with source topics get keyphrases only (and lose any stale assigned edge)
-    docs = default_pipeline_docs(sourced)
-    for r, (doc, title_tokens) in zip(sourced, docs, strict=True):
-        kps = [k.text for k in rake_keyphrases(doc, title_tokens=title_tokens, top_k=KEYPHRASES)]
+    for r, kps in zip(sourced, keyphrases_of(sourced), strict=True):
         out_rows.append({"id": r["id"], "keyphrases": kps, "topics": []})
     return out_rows, assigned
 
@@ -252,11 +247,19 @@ def _weighted(topic_ids: Sequence[str]) -> list[tuple[str, float]]:
 
 
 def default_pipeline_docs(records: Sequence[dict[str, Any]]) -> list[tuple[Doc, int]]:
-    rows = [
+    return list(TermExtractor(default_pipeline()).docs(_text_rows(records))) if records else []
+
+
+def keyphrases_of(records: Sequence[dict[str, Any]]) -> list[list[str]]:
+    """The keyphrases of works (rows with id, title, abstract), as the learned assigner gives them."""
+    return TermExtractor(default_pipeline()).keyphrases(_text_rows(records), KEYPHRASES) if records else []
+
+
+def _text_rows(records: Sequence[dict[str, Any]]) -> list[TopicRow]:
+    return [
         TopicRow(work_id=r["id"], title=r.get("title") or "", abstract=r.get("abstract") or "")
         for r in records
     ]
-    return list(TermExtractor(default_pipeline()).docs(rows)) if rows else []
 
 
 def ensure_topic_nodes(driver: Driver, *, settings: Settings | None = None) -> None:
