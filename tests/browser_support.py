@@ -5,7 +5,6 @@ graph through window.__researchKg (web/src/testhook.ts). Test modules import the
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -19,6 +18,7 @@ from urllib.parse import quote
 import pytest
 
 from kg.config import REPO_ROOT, Settings
+from tests.own_neo4j import free_port
 
 WEB = REPO_ROOT / "web"
 DIST = WEB / "dist"
@@ -59,12 +59,6 @@ def browser(chromium: Any) -> Any:
     return chromium
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Served:
     base: str
@@ -91,7 +85,7 @@ def serve_api(settings: Settings, web_dist: Path) -> Iterator[Served]:
     from api.config import ApiSettings
     from api.main import create_app
 
-    port = _free_port()
+    port = free_port()
     app = create_app(settings, ApiSettings(web_dist=web_dist))
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")

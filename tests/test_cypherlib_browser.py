@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from kg import cypherlib, graphdb
 from kg.config import Settings
 from tests import cypherlib_fixture as fx
 from tests.conftest import CHROMIUM
+from tests.own_neo4j import free_port
 from tests.test_cypherlib import EXPECTED
 
 pytestmark = [
@@ -49,12 +49,6 @@ def test_host_allowed_matches_the_browsers_rule() -> None:
     assert not host_allowed("http://127.0.0.1:8000/guide", "http://127.0.0.1:8000,http://localhost:8000")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def guide_url() -> Iterator[str]:
     """The guide router in a tiny FastAPI app on a free port (the real app includes the same router)."""
@@ -63,7 +57,7 @@ def guide_url() -> Iterator[str]:
 
     app = FastAPI()
     app.include_router(guide.router)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -25,17 +25,12 @@ from kg import graphdb
 from kg.cli.main_job import data_inputs, describe_written, fingerprint
 from kg.config import REPO_ROOT, Settings
 from kg.graphdb import catalog
+from tests.own_neo4j import free_port
 
 WEB_DIST = REPO_ROOT / "web" / "dist"
 PAGIOLA = "openalex:A5003862560"
 # what the shipped sample loads (kg/data/SOURCE.json; tests/test_default_data.py checks the graph in detail)
 LOADED = "read 53, loaded 53, rejected 0"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _fresh_copy(tmp_path: Path) -> Path:
@@ -103,7 +98,7 @@ def test_kg_up_on_a_fresh_copy_without_shared_data_serves_a_well_connected_resea
     graph: Driver, neo4j_settings: Settings, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     clone = _fresh_copy(tmp_path)
-    port = _free_port()
+    port = free_port()
     env = _env(cli_env, clone, port)
     where = subprocess.run(
         [sys.executable, "-c", "import kg.config as c; print(c.REPO_ROOT, c.DEFAULT_SHARED_DATA.exists())"],
@@ -215,7 +210,7 @@ def _up(env: dict[str, str], *args: str, cwd: Path = REPO_ROOT) -> subprocess.Co
 def test_kg_up_failures_before_anything_runs_are_one_line(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
     # an unreachable Neo4j: these failures come before the job touches it
-    env["KG_NEO4J_URI"] = f"bolt://127.0.0.1:{_free_port()}"
+    env["KG_NEO4J_URI"] = f"bolt://127.0.0.1:{free_port()}"
     missing = _up(env, "--no-serve", str(tmp_path / "nowhere"))
     assert (missing.returncode, missing.stdout) == (1, "")
     assert missing.stderr == (

@@ -15,6 +15,7 @@ from neo4j import Driver
 from kg import graphdb, localdb
 from kg.config import Settings
 from kg.graphdb import catalog
+from tests.own_neo4j import free_port
 
 pytestmark = pytest.mark.neo4j
 
@@ -86,12 +87,6 @@ def test_catalog_reads_the_schema_file_and_splits_statements() -> None:
     assert all("IF NOT EXISTS" in s if s.startswith("CREATE") else "IF EXISTS" in s for s in stmts)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _kg(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "kg.cli", *args], capture_output=True, text=True, env=env, timeout=300
@@ -117,7 +112,7 @@ def _local_env(home: Path, bolt: int, http: int) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_local_db_life_cycle_keeps_data_and_a_second_start_is_a_no_op(tmp_path: Path) -> None:
-    env = _local_env(tmp_path / "neo4j", _free_port(), _free_port())
+    env = _local_env(tmp_path / "neo4j", free_port(), free_port())
     started = _kg(["db", "start"], env)
     assert started.returncode == 0, started.stderr
     try:
@@ -159,7 +154,7 @@ def test_start_on_a_taken_port_fails_with_one_clear_line(tmp_path: Path) -> None
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = int(taken.getsockname()[1])
-        env = _local_env(tmp_path / "neo4j", port, _free_port())
+        env = _local_env(tmp_path / "neo4j", port, free_port())
         result = _kg(["db", "start"], env)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()

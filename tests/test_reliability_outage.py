@@ -5,7 +5,6 @@ These tests stop and start a Neo4j of their own (a separate local home on free p
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,38 +18,20 @@ from kg import graphdb, localdb
 from kg.config import Settings
 from tests.corpus import generate
 from tests.graph_fingerprint import diff, fingerprint
+from tests.own_neo4j import own_local_neo4j
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def own_neo4j(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    if os.environ.get("KG_NEO4J_URI"):
-        pytest.skip("stops and starts a local Neo4j of its own; KG_NEO4J_URI points elsewhere")
-    s = Settings(
-        neo4j_uri=None,
-        localdb_home=tmp_path_factory.mktemp("outage") / "neo4j",
-        bolt_port=_free_port(),
-        http_port=_free_port(),
-        heap_initial="256m",
-        heap_max="1g",
-        pagecache="256m",
-    )
-    try:
-        localdb.start(s)
-    except Exception as e:  # no Java or jars: the fixture for the shared tests would have failed too
-        pytest.skip(f"cannot start a second local Neo4j: {e}")
-    drv = graphdb.open_driver(s)
-    graphdb.apply_schema(drv, s)
-    drv.close()
-    yield s
-    localdb.stop(s)
+    with own_local_neo4j(
+        tmp_path_factory.mktemp("outage") / "neo4j", "stops and starts a local Neo4j of its own"
+    ) as s:
+        drv = graphdb.open_driver(s)
+        graphdb.apply_schema(drv, s)
+        drv.close()
+        yield s
 
 
 def _env(s: Settings) -> dict[str, str]:
