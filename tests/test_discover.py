@@ -29,9 +29,10 @@ import numpy as np
 import pytest
 from neo4j import Driver
 
-from kg import discover, graphdb, linkpred
+from kg import discover, graphdb, linkpred, linkpred_fit
 from kg.config import Settings
 from kg.errors import InputError, KGError, NotFound
+from tests.discover_graphs import build_graph, synthetic
 
 NAMES = {
     "a": "Ada",
@@ -642,6 +643,67 @@ def test_cli_discover_exit_codes_and_output(
     assert r.returncode == 1 and r.stderr.startswith("error: --out") and "Traceback" not in r.stderr
     r = kg("discover", "--top", "0")
     assert r.returncode == 2
+
+
+@pytest.mark.neo4j
+def test_kg_discover_train_fits_on_the_graph_and_kg_discover_ranks_with_its_file(
+    graph: Driver, neo4j_settings: Settings, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    world = synthetic(seed=5, n=160, works=500)
+    build_graph(graph, neo4j_settings, world)
+
+    def kg(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["kg", *args], capture_output=True, text=True, env=cli_env, timeout=300)
+
+    out = tmp_path / "model.json"
+    r = kg("discover", "train", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    model = linkpred.Model.load(out)
+    rep = model.report
+    # the world's distinct co-author pairs, 10 % of them hidden (the default share), counted as the fit counts them
+    pairs = {(a, b) for authors, _, _ in world.works for i, a in enumerate(authors) for b in authors[i + 1 :]}
+    assert (rep["researchers"], rep["pairs"], rep["hidden_pairs"]) == (160, len(pairs), int(0.1 * len(pairs)))
+    said = " ".join(r.stdout.split())
+    assert f"model written to {out}: {rep['hidden_pairs']} pairs hidden (random)" in said
+    assert set(rep["on_report_pairs"]) == {"model", "common_neighbours", "adamic_adar", "resource_allocation"}
+    for name in rep["on_report_pairs"]:
+        assert f"{name} recall@10" in said
+    assert min(model.weights.values()) >= 0.0 and model.weights["coauthor_aa"] > 0.0
+    # the read gives the world's co-author pairs, and the file is the fit on the read with the defaults (seed 7)
+    inp = discover.load_input(graph, neo4j_settings, first_years=True)
+    ids = inp.researcher_ids
+    assert {tuple(sorted((ids[a], ids[b]))) for a, b in inp.edges.coauthor.tolist()} == {
+        (f"t:r{a:04d}", f"t:r{b:04d}") for a, b in pairs
+    }
+    direct = linkpred_fit.train(inp.edges, seed=7).to_json()
+    assert (model.weights, model.intercept) == (direct["weights"], direct["intercept"])
+    # kg discover --model ranks with the file: the lists it stores are what the loaded model stores in-process
+    r = kg("discover", "--model", str(out))
+    assert r.returncode == 0, r.stderr
+
+    def lists() -> dict[str, list[tuple[str, float]]]:
+        return {a: [(b, score) for b, score, _ in v] for a, v in _stored(graph, neo4j_settings).items()}
+
+    stored = lists()
+    assert sum(len(v) for v in stored.values()) > 1000
+    graphdb.run(
+        graph,
+        "MATCH (a:Researcher) SET a.suggested = null, a.suggested_scores = null, a.suggested_reasons = null, "
+        "a.suggested_digest = null",
+        write=True,
+        settings=neo4j_settings,
+    )
+    discover.run_discovery(graph, settings=neo4j_settings, model=model, progress=False)
+    assert lists() == stored
+    # bad options and a graph too small to hide pairs from: one line each, no traceback
+    r = kg("discover", "train", "--share", "1.5", "--out", str(tmp_path / "x.json"))
+    assert (r.returncode, r.stderr.strip()) == (1, "error: --share must be between 0 and 1 (got 1.5)")
+    r = kg("discover", "train", "--holdout", "oldest")
+    assert (r.returncode, r.stderr.strip()) == (
+        1,
+        "error: --holdout must be 'random' or 'recent' (got 'oldest')",
+    )
+    assert not (tmp_path / "x.json").exists()
 
 
 def test_stored_reasons_text_expands_to_exactly_the_out_reasons() -> None:
