@@ -122,3 +122,14 @@ def build_graph(drv: Driver, s: Settings, g: SynthGraph) -> None:
         write=True,
         settings=s,
     )
+
+
+def forget_lists(drv: Driver, s: Settings) -> None:
+    """Every stored suggestion list gone, digests too: the next run writes every list again."""
+    graphdb.run(
+        drv,
+        "MATCH (a:Researcher) SET a.suggested = null, a.suggested_scores = null, a.suggested_reasons = null, "
+        "a.suggested_digest = null",
+        write=True,
+        settings=s,
+    )

@@ -32,7 +32,7 @@ from neo4j import Driver
 from kg import discover, graphdb, linkpred, linkpred_fit
 from kg.config import Settings
 from kg.errors import InputError, KGError, NotFound
-from tests.discover_graphs import build_graph, synthetic
+from tests.discover_graphs import build_graph, forget_lists, synthetic
 
 NAMES = {
     "a": "Ada",
@@ -686,13 +686,7 @@ def test_kg_discover_train_fits_on_the_graph_and_kg_discover_ranks_with_its_file
 
     stored = lists()
     assert sum(len(v) for v in stored.values()) > 1000
-    graphdb.run(
-        graph,
-        "MATCH (a:Researcher) SET a.suggested = null, a.suggested_scores = null, a.suggested_reasons = null, "
-        "a.suggested_digest = null",
-        write=True,
-        settings=neo4j_settings,
-    )
+    forget_lists(graph, neo4j_settings)
     discover.run_discovery(graph, settings=neo4j_settings, model=model, progress=False)
     assert lists() == stored
     # bad options and a graph too small to hide pairs from: one line each, no traceback

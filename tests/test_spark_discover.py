@@ -24,7 +24,7 @@ from neo4j import Driver
 from kg import discover, graphdb, linkpred
 from kg.config import Settings, get_settings
 from tests.conftest import SHARED_DATA
-from tests.discover_graphs import build_graph, synthetic
+from tests.discover_graphs import build_graph, forget_lists, synthetic
 
 pyspark = pytest.importorskip(
     "pyspark", reason="the Spark engine needs pyspark (pip install 'research-kg[spark]')"
@@ -212,13 +212,7 @@ def test_kg_discover_engine_spark_stores_the_embedded_lists(
     embedded = _lists(graph, neo4j_settings)
     assert len(embedded) == summary.with_suggestions > 100
     assert any(json.loads(r)["s"] for _, _, reasons, _ in embedded.values() for r in reasons)  # venues shared
-    graphdb.run(
-        graph,
-        "MATCH (a:Researcher) SET a.suggested = null, a.suggested_scores = null, a.suggested_reasons = null, "
-        "a.suggested_digest = null",
-        write=True,
-        settings=neo4j_settings,
-    )
+    forget_lists(graph, neo4j_settings)
     env = {**cli_env, "KG_SPARK_MASTER": "local[2]", "KG_SPARK_CONF": "spark.sql.shuffle.partitions=4"}
     r = subprocess.run(
         ["kg", "discover", "--engine", "spark"], capture_output=True, text=True, env=env, timeout=600
