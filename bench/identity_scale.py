@@ -38,6 +38,7 @@ class CountingModel:
         self.linkage = model.linkage
         self.group = model.group
         self.floor = model.floor  # the guarded linkage's floor
+        self.features = model.features  # the pair features it reads (the meaning ones call the topic model)
         self.pairs = 0
         self.calls = 0
 

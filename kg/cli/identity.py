@@ -154,6 +154,13 @@ def train_cmd(
             help="with --linkage guarded: the mean pair probability two groups must also reach to join",
         ),
     ] = None,
+    meaning: Annotated[
+        bool,
+        typer.Option(
+            "--meaning",
+            help="also the topic model's pair features (what the two works are about: kg.identity.meaning)",
+        ),
+    ] = False,
 ) -> None:
     """Train the pairwise disambiguation model on the labeled data in ../shared/data (the arnetminer development
     set and OpenAlex works with their author ids as the truth), choose the linkage and threshold by 5-fold
@@ -188,6 +195,7 @@ def train_cmd(
         Path(out) if out else train.MODEL_DIR,
         log=lambda line: console.print(line, markup=False),
         config=config,
+        features=train.ALL_FEATURE_NAMES if meaning else train.FEATURE_NAMES,
     )
     if meta["cv_at_threshold"]:
         console.print(json.dumps(meta["cv_at_threshold"], indent=2), markup=False)
