@@ -32,7 +32,8 @@ from kg.identity.scores import bcubed_losses, errors
 REPO = Path(__file__).resolve().parent.parent
 FEATURE_SETS: dict[str, tuple[str, ...]] = {
     "base": FEATURE_NAMES,
-    "meaning": ALL_FEATURE_NAMES,
+    "meaning": tuple(n for n in ALL_FEATURE_NAMES if n != "meaning_venue_cosine"),
+    "meaning+venue": ALL_FEATURE_NAMES,
 }
 
 

@@ -47,8 +47,9 @@ def test_two_database_titles_without_a_common_word_mean_more_alike_than_database
     assert db_db["meaning_subfield_cosine"] > db_bio["meaning_subfield_cosine"] + 0.2
     assert db_db["meaning_field_cosine"] > db_bio["meaning_field_cosine"]
     assert db_db["meaning_same_field"] == 1.0 and db_bio["meaning_same_field"] == 0.0
-    for f in MEANING_FEATURE_NAMES:
+    for f in MEANING_FEATURE_NAMES[:-1]:
         assert 0.0 <= db_db[f] <= 1.0 + 1e-6
+    assert math.isnan(db_db["meaning_venue_cosine"])  # no venue
 
 
 def test_a_works_meaning_is_the_same_alone_or_among_others_and_in_any_order() -> None:
@@ -70,13 +71,30 @@ def test_a_works_meaning_is_the_same_alone_or_among_others_and_in_any_order() ->
 def test_a_side_without_text_gives_nan_and_the_base_features_do_not_change() -> None:
     ctxs = [_ctx(0, DB_A, "SIGMOD"), _ctx(1, None, "SIGMOD"), _ctx(2, DB_B, "VLDB")]
     rows = _features(ctxs, [(0, 1), (0, 2)])
-    assert all(math.isnan(rows[0][f]) for f in MEANING_FEATURE_NAMES)
+    assert all(math.isnan(rows[0][f]) for f in MEANING_FEATURE_NAMES[:-1])
+    assert rows[0]["meaning_venue_cosine"] > 0.99  # its venue's profile is what slot 0's title gives SIGMOD
     assert not any(math.isnan(rows[1][f]) for f in MEANING_FEATURE_NAMES)
     ev, stats = block_evidence(ctxs)
     base = feature_matrix(ev, stats, [(0, 1), (0, 2)])
     assert base.shape == (2, len(FEATURE_NAMES))
     with_meaning = np.asarray([[r[f] for f in FEATURE_NAMES] for r in rows], dtype=np.float32)
     np.testing.assert_array_equal(np.nan_to_num(base, nan=-9), np.nan_to_num(with_meaning, nan=-9))
+
+
+def test_the_venue_profile_compares_what_two_venues_publish_in_the_block() -> None:
+    ctxs = [
+        _ctx(0, DB_A, "SIGMOD"),
+        _ctx(1, "Indexing large relational tables", "SIGMOD"),
+        _ctx(2, DB_B, "VLDB"),
+        _ctx(3, BIO, "Cell"),
+        _ctx(4, DB_A + " again", None),
+    ]
+    sigmod_vldb, sigmod_cell, no_venue = _features(ctxs, [(1, 2), (1, 3), (1, 4)])
+    assert sigmod_vldb["meaning_venue_cosine"] > sigmod_cell["meaning_venue_cosine"] + 0.2
+    assert math.isnan(no_venue["meaning_venue_cosine"])
+    # SIGMOD's profile holds both its titles: slot 0's own title changes slot 1's pair to VLDB
+    alone = _features([ctxs[1], ctxs[2]], [(0, 1)])[0]
+    assert alone["meaning_venue_cosine"] != sigmod_vldb["meaning_venue_cosine"]
 
 
 def test_meaning_columns_asked_of_evidence_built_without_them_is_an_error() -> None:

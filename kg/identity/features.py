@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kg.identity.context import SlotContext
-from kg.identity.meaning import MEANING_FEATURE_NAMES, Meaning, meanings, pair_matrix
+from kg.identity.meaning import MEANING_FEATURE_NAMES, Meaning, meanings, pair_matrix, venue_profiles
 from kg.identity.names import block_key, name_key, split_name
 from kg.normalize import name_fold, title_key
 
@@ -86,6 +86,7 @@ class SlotEvidence:
     work_oa: frozenset[str]  # the work's own OpenAlex ids (a self-citation is a reference to one of them)
     source: str
     meaning: Meaning | None = None  # what the topic model reads in the work (only when asked for)
+    work: str = ""  # the slot's work id
 
 
 def _tfidf(tokens: list[str], idf: dict[str, float]) -> dict[str, float]:
@@ -147,6 +148,7 @@ def block_evidence(
                 work_oa=frozenset(w.split(":", 1)[1] for w in c.work_ids if w.startswith("openalex:")),
                 source=c.slot.source,
                 meaning=m,
+                work=c.slot.work_id,
             )
         )
     stats: dict[str, float] = {"size": float(len(contexts))}
@@ -236,6 +238,8 @@ def feature_matrix(
             raise ValueError(
                 "meaning features asked of evidence built without them (block_evidence(meaning=True))"
             )
-        full = np.hstack([base, pair_matrix([e.meaning for e in evidence], pairs)])
+        ms = [e.meaning for e in evidence]
+        venues = venue_profiles(ms, [e.venue for e in evidence], [e.work for e in evidence])
+        full = np.hstack([base, pair_matrix(ms, pairs, venues)])
     cols = [ALL_FEATURE_NAMES.index(n) for n in names]
     return np.ascontiguousarray(full[:, cols])

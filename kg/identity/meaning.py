@@ -29,6 +29,7 @@ MEANING_FEATURE_NAMES: tuple[str, ...] = (
     "meaning_same_subfield",  # both works' most probable subfield is one
     "meaning_same_field",  # both works' most probable field is one
     "meaning_sharpness",  # the smaller of the two works' top subfield probabilities: how sure the model is
+    "meaning_venue_cosine",  # cosine of the subfield profiles of the two slots' venues within the block
 )
 # topics with a probability under this are dropped from a work's vector (the long tail of the softmax)
 MIN_TOPIC_P = 0.005
@@ -38,6 +39,7 @@ CACHE_SIZE = 200_000
 PAIR_CHUNK = 50_000
 
 Text = tuple[str, str, str, tuple[str, ...]]  # title, abstract, venue, arXiv categories
+Sparse = tuple[np.ndarray, np.ndarray]  # indices, values
 
 
 @dataclass(frozen=True)
@@ -150,29 +152,36 @@ def meanings(contexts: Sequence[SlotContext]) -> list[Meaning | None]:
 
 
 def _matrix(ms: Sequence[Meaning | None], level: str, width: int) -> sp.csr_matrix:
-    indptr = [0]
-    idx: list[np.ndarray] = []
-    val: list[np.ndarray] = []
-    for m in ms:
-        if m is not None:
-            i, v = getattr(m, level)
-            idx.append(i)
-            val.append(v)
-            indptr.append(indptr[-1] + len(i))
-        else:
-            indptr.append(indptr[-1])
-    return sp.csr_matrix(
-        (
-            np.concatenate(val) if val else np.zeros(0, dtype=np.float32),
-            np.concatenate(idx) if idx else np.zeros(0, dtype=np.int32),
-            np.asarray(indptr),
-        ),
-        shape=(len(ms), width),
-    )
+    return _sparse_rows([getattr(m, level) if m is not None else None for m in ms], width)
 
 
-def pair_matrix(ms: Sequence[Meaning | None], pairs: Sequence[tuple[int, int]]) -> np.ndarray:
-    """The MEANING_FEATURE_NAMES columns for pairs of slots (indices into `ms`); NaN where a side has no meaning."""
+def venue_profiles(
+    ms: Sequence[Meaning | None], venues: Sequence[str], works: Sequence[str]
+) -> list[Sparse | None]:
+    """For each slot, the subfield profile of its venue within the block: the sum of the subfield vectors of the
+    block's works at that venue (each work once), L2-normalised; None without a venue or any meaning there. Two
+    slots at different venues compare what their venues publish in this block (a workshop and a journal of one
+    field), not only their own two titles."""
+    acc: dict[str, dict[int, float]] = {}
+    seen: set[tuple[str, str]] = set()
+    for m, v, w in zip(ms, venues, works, strict=True):
+        if m is None or not v or (v, w) in seen:
+            continue
+        seen.add((v, w))
+        d = acc.setdefault(v, {})
+        for i, x in zip(m.subfields[0].tolist(), m.subfields[1].tolist(), strict=True):
+            d[i] = d.get(i, 0.0) + x
+    prof = {v: _sparse({i: round(x, 4) for i, x in d.items()}) for v, d in acc.items()}
+    return [prof.get(v) if v else None for v in venues]
+
+
+def pair_matrix(
+    ms: Sequence[Meaning | None],
+    pairs: Sequence[tuple[int, int]],
+    venues: Sequence[Sparse | None] | None = None,
+) -> np.ndarray:
+    """The MEANING_FEATURE_NAMES columns for pairs of slots (indices into `ms`); NaN where a side has no meaning
+    (the venue column: where a side's venue has no profile, `venue_profiles`)."""
     out = np.full((len(pairs), len(MEANING_FEATURE_NAMES)), np.nan, dtype=np.float32)
     if not pairs:
         return out
@@ -196,5 +205,34 @@ def pair_matrix(ms: Sequence[Meaning | None], pairs: Sequence[tuple[int, int]]) 
         out[rows, 4] = top_f[a] == top_f[b]
         out[rows, 5] = np.minimum(sharp[a], sharp[b])
     both = known[p[:, 0]] & known[p[:, 1]]
-    out[~both] = np.nan
+    out[~both, :6] = np.nan
+    if venues is not None:
+        vm = _sparse_rows(venues, len(model.subfield_ids))
+        has = np.asarray([v is not None for v in venues])
+        for lo in range(0, len(p), PAIR_CHUNK):
+            a, b = p[lo : lo + PAIR_CHUNK, 0], p[lo : lo + PAIR_CHUNK, 1]
+            cos = np.asarray(vm[a].multiply(vm[b]).sum(axis=1)).ravel().astype(np.float32)
+            cos[~(has[a] & has[b])] = np.nan
+            out[lo : lo + len(a), 6] = cos
     return out
+
+
+def _sparse_rows(vs: Sequence[Sparse | None], width: int) -> sp.csr_matrix:
+    indptr = [0]
+    idx: list[np.ndarray] = []
+    val: list[np.ndarray] = []
+    for v in vs:
+        if v is not None:
+            idx.append(v[0])
+            val.append(v[1])
+            indptr.append(indptr[-1] + len(v[0]))
+        else:
+            indptr.append(indptr[-1])
+    return sp.csr_matrix(
+        (
+            np.concatenate(val) if val else np.zeros(0, dtype=np.float32),
+            np.concatenate(idx) if idx else np.zeros(0, dtype=np.int32),
+            np.asarray(indptr),
+        ),
+        shape=(len(vs), width),
+    )
