@@ -7,7 +7,7 @@ new feature alone ranks the labeled pairs (ROC AUC), over every pair and over th
 co-author, venue or title word). Pure code, no database; the boosters are deterministic, so the "base" rows
 reproduce the 22-feature model's figures of bench/identity_eval.py on the same grid.
 
-    nice -n 19 flock /work/heavy.lock python -m bench.identity_meaning [--quick] [--sets base,meaning]
+    nice -n 19 flock /work/heavy.lock python -m bench.identity_meaning [--quick | --guarded-only] [--sets base,meaning]
         [--out bench/results/identity_meaning.json]
 """
 
@@ -69,7 +69,7 @@ def feature_auc(prepared: list[training.Prepared]) -> dict[str, Any]:
     return out
 
 
-def run(sets: list[str], quick: bool, log: Any = print) -> dict[str, Any]:
+def run(sets: list[str], quick: bool, log: Any = print, guarded_only: bool = False) -> dict[str, Any]:
     arn, oa = labeled.arnetminer(), labeled.openalex()
     blocks = [*training.blocks_of(arn), *training.blocks_of(oa)]
     t0, c0 = time.monotonic(), time.process_time()
@@ -81,8 +81,8 @@ def run(sets: list[str], quick: bool, log: Any = print) -> dict[str, Any]:
         "prepare_seconds": round(time.monotonic() - t0, 1),
         "prepare_cpu_seconds": round(time.process_time() - c0, 1),
         "grid": {
-            "average": [] if quick else list(training.THRESHOLDS),
-            "single": [] if quick else list(training.THRESHOLDS),
+            "average": [] if quick or guarded_only else list(training.THRESHOLDS),
+            "single": [] if quick or guarded_only else list(training.THRESHOLDS),
             "guarded": training.GUARDED,
         },
         "feature_auc": feature_auc(prepared),
@@ -94,7 +94,7 @@ def run(sets: list[str], quick: bool, log: Any = print) -> dict[str, Any]:
         log(f"{name}: {len(FEATURE_SETS[name])} features")
         cv = training.cross_validate(
             blocks,
-            linkages=() if quick else training.LINKAGES,
+            linkages=() if quick or guarded_only else training.LINKAGES,
             two_step=(),
             nested=not quick,
             prepared=training.select(prepared, FEATURE_SETS[name]),
@@ -146,6 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--quick", action="store_true", help="out of fold only, guarded settings only (no nesting)"
     )
+    ap.add_argument(
+        "--guarded-only",
+        action="store_true",
+        help="nested, but among the guarded settings only (no average, single)",
+    )
     ap.add_argument("--sets", default="base,meaning", help=f"feature sets, of {', '.join(FEATURE_SETS)}")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "identity_meaning.json")
     args = ap.parse_args(argv)
@@ -153,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [s for s in sets if s not in FEATURE_SETS]
     if unknown:
         ap.error(f"unknown feature set {unknown[0]!r} (of {', '.join(FEATURE_SETS)})")
-    result = run(sets, args.quick)
+    result = run(sets, args.quick, guarded_only=args.guarded_only)
     result["command"] = " ".join(
         ["python -m bench.identity_meaning", *(sys.argv[1:] if argv is None else argv)]
     )
