@@ -494,6 +494,8 @@ def cross_validate(
         }
         out["nested"] = {}
         for family, members in families.items():
+            if not members:
+                continue  # a grid without this family's settings (e.g. the guarded ones alone)
             names = {config_name(*c) for c in members}
             chosen = [
                 parse_config(best_setting({k: v for k, v in inner_scores[f].items() if k in names}))
