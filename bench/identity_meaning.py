@@ -25,16 +25,11 @@ import numpy as np
 from bench.common import machine
 from kg.identity import block_key, labeled
 from kg.identity import train as training
-from kg.identity.features import ALL_FEATURE_NAMES, FEATURE_NAMES
+from kg.identity.features import ALL_FEATURE_NAMES, FEATURE_SETS
 from kg.identity.meaning import MEANING_FEATURE_NAMES
 from kg.identity.scores import bcubed_losses, errors
 
 REPO = Path(__file__).resolve().parent.parent
-FEATURE_SETS: dict[str, tuple[str, ...]] = {
-    "base": FEATURE_NAMES,
-    "meaning": tuple(n for n in ALL_FEATURE_NAMES if n != "meaning_venue_cosine"),
-    "meaning+venue": ALL_FEATURE_NAMES,
-}
 
 
 def feature_auc(prepared: list[training.Prepared]) -> dict[str, Any]:

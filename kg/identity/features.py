@@ -49,6 +49,13 @@ FEATURE_NAMES: tuple[str, ...] = (
 # every feature a model may be trained on: the 22 above, and the topic model's reading of the two works
 # (kg.identity.meaning), computed only for a model that asks for them
 ALL_FEATURE_NAMES: tuple[str, ...] = (*FEATURE_NAMES, *MEANING_FEATURE_NAMES)
+# the feature sets `kg identity train --features` and bench/identity_meaning know: the 22; with the topic model's
+# reading of the two works; and with the subfield profiles of their venues within the block too
+FEATURE_SETS: dict[str, tuple[str, ...]] = {
+    "base": FEATURE_NAMES,
+    "meaning": tuple(n for n in ALL_FEATURE_NAMES if n != "meaning_venue_cosine"),
+    "meaning+venue": ALL_FEATURE_NAMES,
+}
 
 NAN = float("nan")
 

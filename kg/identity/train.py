@@ -31,6 +31,7 @@ from kg.identity.context import SlotContext
 from kg.identity.features import (
     ALL_FEATURE_NAMES,
     FEATURE_NAMES,
+    FEATURE_SETS,
     SlotEvidence,
     block_evidence,
     feature_matrix,
@@ -583,7 +584,7 @@ def train(
         "importance_gain": _importance(booster, names),
         "command": "kg identity train"
         + ("" if cv_row is not None else " " + " ".join(f"--{k} {v}" for k, v in _options(config)))
-        + (" --meaning" if wants_meaning(names) else ""),
+        + "".join(f" --features {k}" for k, v in FEATURE_SETS.items() if v == names and k != "base"),
     }
     if config[0] == "two-step":
         fold_of = _folds(blocks, FOLDS)
