@@ -55,6 +55,10 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
     "base": FEATURE_NAMES,
     "meaning": tuple(n for n in ALL_FEATURE_NAMES if n != "meaning_venue_cosine"),
     "meaning+venue": ALL_FEATURE_NAMES,
+    # without how sure the topic model is: the synthetic corpus's generated titles are read far more sharply
+    "meaning-sharpness": tuple(
+        n for n in ALL_FEATURE_NAMES if n not in ("meaning_venue_cosine", "meaning_sharpness")
+    ),
 }
 
 NAN = float("nan")
