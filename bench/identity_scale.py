@@ -24,6 +24,7 @@ import numpy as np
 from bench.bundle import ensure_bundle, iter_works, work_node_id
 from bench.common import data_dir, machine, update_result
 from kg.identity import SlotContext, block_key, cluster_block, mention_from_author, unify_mentions
+from kg.identity.meaning import READ
 from kg.identity.model import PairModel, default_model, load
 from kg.identity.scores import scores
 from kg.models import AuthorRef, InstitutionRef
@@ -38,6 +39,7 @@ class CountingModel:
         self.linkage = model.linkage
         self.group = model.group
         self.floor = model.floor  # the guarded linkage's floor
+        self.features = model.features  # the pair features it reads (the meaning ones call the topic model)
         self.pairs = 0
         self.calls = 0
 
@@ -108,7 +110,7 @@ def run(
     d = bundle or data_dir() / f"synth-{works}-s{seed}"
     if bundle is None:
         ensure_bundle(d, works, seed)
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), time.process_time()
     truth: dict[str, str] | None = {} if hide_ids else None
     contexts = build_contexts(d, hide_ids, limit, truth)
     t1 = time.monotonic()
@@ -152,7 +154,11 @@ def run(
         "largest_blocks": sizes[:5],
         "researchers": researchers,
         "pairs_scored": model.pairs,
+        "features": len(model.features),
+        # the topic model's share of the clustering (kg.identity.meaning; zero for a model without its features)
+        "topic_model": {k: round(v, 1) for k, v in READ.items()},
         "model_calls": model.calls,
+        "cpu_seconds": round(time.process_time() - c0, 1),
         "seconds": {
             "slots_and_contexts": round(t1 - t0, 1),
             "blocking": round(t2 - t1, 1),
@@ -186,6 +192,11 @@ def main(argv: list[str] | None = None) -> int:
         f"clustering {result['seconds']['clustering']} s ({result['pairs_scored']:,} pairs scored); "
         f"peak {result['peak_rss_mb']} MB → {path}"
     )
+    if result["topic_model"]["texts"]:
+        tm = result["topic_model"]
+        print(
+            f"topic model: {tm['texts']:,.0f} texts read in {tm['calls']:,.0f} calls, {tm['cpu_seconds']} s CPU"
+        )
     if "against_hidden_ids" in result:
         sc = result["against_hidden_ids"]
         pw, b3 = sc["pairwise"], sc["bcubed"]

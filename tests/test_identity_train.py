@@ -105,3 +105,23 @@ def test_nested_clusters_are_each_folds_chosen_setting_out_of_fold(small_rounds:
             for k in b.truth:
                 assert n["predicted"][k] == predicted[setting][k]
         assert n["scores"]["arnetminer"]["pairwise"]["mentions"] == sum(len(b.truth) for b in blocks)
+
+
+def test_one_preparation_selected_to_the_22_features_gives_the_22_feature_figures(small_rounds: None) -> None:
+    """bench/identity_meaning compares feature sets on one preparation: its "base" rows are the plain ones."""
+    from kg.identity.features import ALL_FEATURE_NAMES, FEATURE_NAMES
+
+    blocks = _labeled_blocks(random.Random(5))
+    plain = training.cross_validate(blocks, thresholds=(0.5,), two_step=(), nested=False, log=lambda _: None)
+    full = [training.prepare(b, ALL_FEATURE_NAMES) for b in blocks]
+    selected = training.cross_validate(
+        blocks,
+        thresholds=(0.5,),
+        two_step=(),
+        nested=False,
+        log=lambda _: None,
+        prepared=training.select(full, FEATURE_NAMES),
+    )
+    assert selected["by_threshold"] == plain["by_threshold"]
+    assert full[0].features.shape[1] == len(ALL_FEATURE_NAMES)
+    assert training.select(full, FEATURE_NAMES)[0].names == FEATURE_NAMES

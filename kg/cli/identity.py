@@ -154,6 +154,14 @@ def train_cmd(
             help="with --linkage guarded: the mean pair probability two groups must also reach to join",
         ),
     ] = None,
+    features: Annotated[
+        str,
+        typer.Option(
+            "--features",
+            help="base (the 22 pair features) | meaning (with the topic model's: what the two works are about,"
+            " kg.identity.meaning) | meaning+venue (and their venues' subfield profiles in the block)",
+        ),
+    ] = "base",
 ) -> None:
     """Train the pairwise disambiguation model on the labeled data in ../shared/data (the arnetminer development
     set and OpenAlex works with their author ids as the truth), choose the linkage and threshold by 5-fold
@@ -178,6 +186,10 @@ def train_cmd(
         )
     if (linkage == "two-step") != (group_threshold is not None):
         raise InputError("give --group-threshold with --linkage two-step, and only then")
+    from kg.identity.features import FEATURE_SETS
+
+    if features not in FEATURE_SETS:
+        raise InputError(f"unknown --features {features!r} (of {', '.join(FEATURE_SETS)})")
     if (linkage == "guarded") != (floor is not None):
         raise InputError("give --floor with --linkage guarded, and only then")
     config: tuple[Any, ...] | None = None
@@ -188,6 +200,7 @@ def train_cmd(
         Path(out) if out else train.MODEL_DIR,
         log=lambda line: console.print(line, markup=False),
         config=config,
+        features=FEATURE_SETS[features],
     )
     if meta["cv_at_threshold"]:
         console.print(json.dumps(meta["cv_at_threshold"], indent=2), markup=False)

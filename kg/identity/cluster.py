@@ -21,7 +21,14 @@ from itertools import combinations
 import numpy as np
 
 from kg.identity.context import Cluster, Decision, SlotContext
-from kg.identity.features import SlotEvidence, block_evidence, feature_matrix, words
+from kg.identity.features import (
+    FEATURE_NAMES,
+    SlotEvidence,
+    block_evidence,
+    feature_matrix,
+    wants_meaning,
+    words,
+)
 from kg.identity.mentions import Slot
 from kg.identity.merge import group_pair_matrix
 from kg.identity.model import GroupScorer, PairScorer, default_model
@@ -90,8 +97,14 @@ def pair_probabilities(
     order: Sequence[SlotContext], pairs: Sequence[tuple[int, int]], scorer: PairScorer
 ) -> np.ndarray:
     """The model's probability for each pair (indices into `order`, the block in canonical order)."""
-    ev, stats = block_evidence(order)
-    return scorer.predict(feature_matrix(ev, stats, pairs))
+    names = scorer_features(scorer)
+    ev, stats = block_evidence(order, meaning=wants_meaning(names))
+    return scorer.predict(feature_matrix(ev, stats, pairs, names))
+
+
+def scorer_features(scorer: PairScorer) -> tuple[str, ...]:
+    """The pair features a scorer reads (the 22 of FEATURE_NAMES unless it says otherwise)."""
+    return tuple(getattr(scorer, "features", FEATURE_NAMES))
 
 
 def pair_reasons(a: SlotContext, b: SlotContext) -> list[str]:
@@ -491,8 +504,11 @@ def cluster_block(
     probs = np.zeros(0)
     if pairs:
         scorer = model or default_model()
-        evidence, stats = block_evidence(order)
-        probs = scorer.predict(feature_matrix(evidence, stats, pairs))
+        names = scorer_features(scorer)
+        # the topic model reads the works only of blocks that reach the pairwise model, and only for a model
+        # trained on its output (kg.identity.meaning)
+        evidence, stats = block_evidence(order, meaning=wants_meaning(names))
+        probs = scorer.predict(feature_matrix(evidence, stats, pairs, names))
         link_groups(g, order, evidence, stats, pairs, probs, scorer, linkage or scorer.linkage)
     return _make_clusters(g, order, pairs, probs)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kg.identity.context import SlotContext
+from kg.identity.meaning import MEANING_FEATURE_NAMES, Meaning, meanings, pair_matrix, venue_profiles
 from kg.identity.names import block_key, name_key, split_name
 from kg.normalize import name_fold, title_key
 
@@ -45,6 +46,20 @@ FEATURE_NAMES: tuple[str, ...] = (
     "self_citation",
     "same_source",
 )
+# every feature a model may be trained on: the 22 above, and the topic model's reading of the two works
+# (kg.identity.meaning), computed only for a model that asks for them
+ALL_FEATURE_NAMES: tuple[str, ...] = (*FEATURE_NAMES, *MEANING_FEATURE_NAMES)
+# the feature sets `kg identity train --features` and bench/identity_meaning know: the 22; with the topic model's
+# reading of the two works; and with the subfield profiles of their venues within the block too
+FEATURE_SETS: dict[str, tuple[str, ...]] = {
+    "base": FEATURE_NAMES,
+    "meaning": tuple(n for n in ALL_FEATURE_NAMES if n != "meaning_venue_cosine"),
+    "meaning+venue": ALL_FEATURE_NAMES,
+    # without how sure the topic model is: the synthetic corpus's generated titles are read far more sharply
+    "meaning-sharpness": tuple(
+        n for n in ALL_FEATURE_NAMES if n not in ("meaning_venue_cosine", "meaning_sharpness")
+    ),
+}
 
 NAN = float("nan")
 
@@ -81,6 +96,8 @@ class SlotEvidence:
     references: frozenset[str]
     work_oa: frozenset[str]  # the work's own OpenAlex ids (a self-citation is a reference to one of them)
     source: str
+    meaning: Meaning | None = None  # what the topic model reads in the work (only when asked for)
+    work: str = ""  # the slot's work id
 
 
 def _tfidf(tokens: list[str], idf: dict[str, float]) -> dict[str, float]:
@@ -109,15 +126,19 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / union if union else NAN
 
 
-def block_evidence(contexts: Sequence[SlotContext]) -> tuple[list[SlotEvidence], dict[str, float]]:
+def block_evidence(
+    contexts: Sequence[SlotContext], *, meaning: bool = False
+) -> tuple[list[SlotEvidence], dict[str, float]]:
     """The evidence of every slot of a block, with the block-wide statistics the features need (the IDF of title
-    and abstract words, how many slots share each co-author and each name)."""
+    and abstract words, how many slots share each co-author and each name); with `meaning`, also each slot's
+    work read by the topic model (one model call for the block's works not seen before)."""
+    read = meanings(contexts) if meaning else [None] * len(contexts)
     title_tokens = [words(c.title) for c in contexts]
     abstract_tokens = [words(c.abstract) for c in contexts]
     title_idf = _idf(title_tokens)
     abstract_idf = _idf([t for t in abstract_tokens if t])
     out: list[SlotEvidence] = []
-    for c, tt, at in zip(contexts, title_tokens, abstract_tokens, strict=True):
+    for c, tt, at, m in zip(contexts, title_tokens, abstract_tokens, read, strict=True):
         own = block_key(c.slot.name)
         given, _ = split_name(c.slot.name)
         out.append(
@@ -137,9 +158,13 @@ def block_evidence(contexts: Sequence[SlotContext]) -> tuple[list[SlotEvidence],
                 references=c.references,
                 work_oa=frozenset(w.split(":", 1)[1] for w in c.work_ids if w.startswith("openalex:")),
                 source=c.slot.source,
+                meaning=m,
+                work=c.slot.work_id,
             )
         )
     stats: dict[str, float] = {"size": float(len(contexts))}
+    if meaning:
+        stats["meaning"] = 1.0
     co_df: Counter[str] = Counter()
     names: Counter[str] = Counter()
     for e in out:
@@ -197,10 +222,35 @@ def pair_features(a: SlotEvidence, b: SlotEvidence, stats: dict[str, float]) -> 
     ]
 
 
+def wants_meaning(names: Sequence[str]) -> bool:
+    """Whether features `names` hold any of the topic model's (kg.identity.meaning)."""
+    return any(n in MEANING_FEATURE_NAMES for n in names)
+
+
 def feature_matrix(
-    evidence: Sequence[SlotEvidence], stats: dict[str, float], pairs: Sequence[tuple[int, int]]
+    evidence: Sequence[SlotEvidence],
+    stats: dict[str, float],
+    pairs: Sequence[tuple[int, int]],
+    names: Sequence[str] = FEATURE_NAMES,
 ) -> np.ndarray:
-    """Features of many pairs (indices into `evidence`) as one float32 matrix."""
+    """Features `names` (of ALL_FEATURE_NAMES, in that order) of many pairs (indices into `evidence`) as one
+    float32 matrix. The meaning columns need the evidence built with `block_evidence(..., meaning=True)`."""
+    unknown = [n for n in names if n not in ALL_FEATURE_NAMES]
+    if unknown:
+        raise ValueError(f"unknown pair features: {', '.join(unknown)}")
     if not pairs:
-        return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
-    return np.asarray([pair_features(evidence[i], evidence[j], stats) for i, j in pairs], dtype=np.float32)
+        return np.zeros((0, len(names)), dtype=np.float32)
+    base = np.asarray([pair_features(evidence[i], evidence[j], stats) for i, j in pairs], dtype=np.float32)
+    if tuple(names) == FEATURE_NAMES:
+        return base
+    full = base
+    if wants_meaning(names):
+        if not stats.get("meaning"):
+            raise ValueError(
+                "meaning features asked of evidence built without them (block_evidence(meaning=True))"
+            )
+        ms = [e.meaning for e in evidence]
+        venues = venue_profiles(ms, [e.venue for e in evidence], [e.work for e in evidence])
+        full = np.hstack([base, pair_matrix(ms, pairs, venues)])
+    cols = [ALL_FEATURE_NAMES.index(n) for n in names]
+    return np.ascontiguousarray(full[:, cols])

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from kg.identity.features import FEATURE_NAMES
+from kg.identity.features import ALL_FEATURE_NAMES, FEATURE_NAMES, wants_meaning
 from kg.identity.merge import GROUP_FEATURE_NAMES
 
 MODEL_DIR = Path(str(resources.files("kg.identity") / "model"))
@@ -26,7 +26,9 @@ GROUP_FILE = "group.txt"
 
 
 class PairScorer(Protocol):
-    """What clustering needs from a model: probabilities for a feature matrix, and where to cut."""
+    """What clustering needs from a model: probabilities for a feature matrix, and where to cut. A scorer may also
+    say which pair features it reads (`features`, of kg.identity.features.ALL_FEATURE_NAMES; default the 22 of
+    FEATURE_NAMES)."""
 
     threshold: float
     linkage: str
@@ -65,6 +67,7 @@ class PairModel:
     meta: dict[str, Any] = field(default_factory=dict)
     group: GroupModel | None = None
     floor: float = 0.0  # "guarded" linkage: the mean pair probability two groups must reach to join
+    features: tuple[str, ...] = FEATURE_NAMES  # the pair features the booster reads, in its column order
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         if features.shape[0] == 0:
@@ -78,8 +81,17 @@ def load(directory: Path | None = None) -> PairModel:
 
     d = directory or MODEL_DIR
     meta = json.loads((d / META_FILE).read_text(encoding="utf-8"))
-    if tuple(meta.get("features", ())) != FEATURE_NAMES:
+    features = tuple(meta.get("features", ()))
+    if not features or any(f not in ALL_FEATURE_NAMES for f in features):
         raise ValueError(f"{d / META_FILE}: the model was trained on other features; run `kg identity train`")
+    if wants_meaning(features):
+        from kg.identity.meaning import topic_model_sha
+
+        if meta.get("topic_model_sha") != topic_model_sha():
+            raise ValueError(
+                f"{d / META_FILE}: the model reads the topic model's output, and the packaged topic model changed"
+                " since it was trained; run `kg identity train`"
+            )
     booster = lightgbm.Booster(model_str=(d / MODEL_FILE).read_text(encoding="utf-8"))
     group = None
     if "group" in meta:
@@ -98,6 +110,7 @@ def load(directory: Path | None = None) -> PairModel:
         meta=meta,
         group=group,
         floor=float(meta.get("floor", 0.0)),
+        features=features,
     )
 
 

@@ -6,6 +6,7 @@ booster over group features (kg.identity.merge), trained on groups made from out
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections import Counter, defaultdict
@@ -27,7 +28,16 @@ from kg.identity.cluster import (
     link_groups,
 )
 from kg.identity.context import SlotContext
-from kg.identity.features import FEATURE_NAMES, SlotEvidence, block_evidence, feature_matrix
+from kg.identity.features import (
+    ALL_FEATURE_NAMES,
+    FEATURE_NAMES,
+    FEATURE_SETS,
+    SlotEvidence,
+    block_evidence,
+    feature_matrix,
+    wants_meaning,
+)
+from kg.identity.meaning import topic_model_sha
 from kg.identity.merge import GROUP_FEATURE_NAMES, group_pair_matrix
 from kg.identity.model import (
     GROUP_FILE,
@@ -125,9 +135,9 @@ def blocks_of(ls: labeled.LabeledSet) -> list[Block]:
     return out
 
 
-def block_pairs(b: Block) -> tuple[np.ndarray, np.ndarray]:
+def block_pairs(b: Block, features: Sequence[str] = FEATURE_NAMES) -> tuple[np.ndarray, np.ndarray]:
     """Features and labels of the block's candidate pairs whose two slots are both labeled."""
-    p = prepare(b)
+    p = prepare(b, features)
     return p.features[p.labeled], p.labels[p.labeled]
 
 
@@ -144,25 +154,39 @@ class Prepared:
     labels: np.ndarray  # 1.0 when both are labeled and one person
     evidence: list[SlotEvidence]
     stats: dict[str, float]
+    names: tuple[str, ...] = FEATURE_NAMES  # the columns of `features`
 
 
-def prepare(b: Block) -> Prepared:
+def prepare(b: Block, features: Sequence[str] = FEATURE_NAMES) -> Prepared:
     order = canonical(b.contexts)
     pairs = _candidate_pairs(order, _strong_roots(order))
-    evidence, stats = block_evidence(order)
+    evidence, stats = block_evidence(order, meaning=wants_meaning(features))
     truth = [b.truth.get(c.key) for c in order]
     return Prepared(
         block=b,
         order=order,
         pairs=pairs,
-        features=feature_matrix(evidence, stats, pairs),
+        features=feature_matrix(evidence, stats, pairs, features),
         labeled=np.asarray([truth[x] is not None and truth[y] is not None for x, y in pairs], dtype=bool),
         labels=np.asarray(
             [truth[x] is not None and truth[x] == truth[y] for x, y in pairs], dtype=np.float64
         ),
         evidence=evidence,
         stats=stats,
+        names=tuple(features),
     )
+
+
+def select(prepared: Sequence[Prepared], names: Sequence[str]) -> list[Prepared]:
+    """The same blocks with only the feature columns `names` (each of the prepared ones): two feature sets
+    compared on one preparation."""
+    out = []
+    for p in prepared:
+        cols = [p.names.index(n) for n in names]
+        out.append(
+            dataclasses.replace(p, features=np.ascontiguousarray(p.features[:, cols]), names=tuple(names))
+        )
+    return out
 
 
 def canonical(contexts: Sequence[SlotContext]) -> list[SlotContext]:
@@ -170,10 +194,12 @@ def canonical(contexts: Sequence[SlotContext]) -> list[SlotContext]:
     return sorted(contexts, key=lambda c: (c.key, json.dumps(sorted(m.to_json() for m in c.slot.mentions))))
 
 
-def fit(features: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> Any:
+def fit(
+    features: np.ndarray, labels: np.ndarray, weights: np.ndarray, names: Sequence[str] = FEATURE_NAMES
+) -> Any:
     import lightgbm
 
-    data = lightgbm.Dataset(features, label=labels, weight=weights, feature_name=list(FEATURE_NAMES))
+    data = lightgbm.Dataset(features, label=labels, weight=weights, feature_name=list(names))
     return lightgbm.train(PARAMS, data, num_boost_round=ROUNDS)
 
 
@@ -188,7 +214,8 @@ def fit_pairs(prepared: Sequence[Prepared]) -> Any:
     """The pairwise booster trained on the labeled pairs of these blocks."""
     xs = [p.features[p.labeled] for p in prepared if p.labeled.any()]
     ys = [p.labels[p.labeled] for p in prepared if p.labeled.any()]
-    return fit(*_weighted(xs, ys))
+    names = prepared[0].names if prepared else FEATURE_NAMES
+    return fit(*_weighted(xs, ys), names)
 
 
 def predict_pairs(booster: Any, prepared: Sequence[Prepared]) -> list[np.ndarray]:
@@ -372,6 +399,7 @@ def cross_validate(
     two_step: Sequence[tuple[float, float]] = TWO_STEP,
     nested: bool = True,
     guarded: Sequence[tuple[float, float]] = GUARDED,
+    prepared: Sequence[Prepared] | None = None,
 ) -> dict[str, Any]:
     """Out-of-fold clusterings for every setting: folds by group (a name file is never split between training and
     scoring), scored per dataset. For the two-step settings, the group model of each fold is trained on groups
@@ -387,8 +415,12 @@ def cross_validate(
     settings alone (what plain `kg identity train` chooses among), and among every setting but the guarded ones
     (the choice before they existed). One second-order leak is left, to spare a third
     level of boosters: the inner group booster for training fold g learns from groups whose pair probabilities came
-    from boosters that saw g (never from g's own groups or probabilities)."""
-    prepared = [prepare(b) for b in blocks]
+    from boosters that saw g (never from g's own groups or probabilities).
+
+    `prepared` (the blocks prepared, in the same order, e.g. `select`ed to other feature columns) replaces the
+    default preparation with the 22 pair features."""
+    if prepared is None:
+        prepared = [prepare(b) for b in blocks]
     fold_of = _folds(blocks, folds)
     fold = [fold_of[b.group] for b in blocks]
     configs: list[tuple[Any, ...]] = [(lk, t) for lk in linkages for t in thresholds]
@@ -463,6 +495,8 @@ def cross_validate(
         }
         out["nested"] = {}
         for family, members in families.items():
+            if not members:
+                continue  # a grid without this family's settings (e.g. the guarded ones alone)
             names = {config_name(*c) for c in members}
             chosen = [
                 parse_config(best_setting({k: v for k, v in inner_scores[f].items() if k in names}))
@@ -509,32 +543,37 @@ def train(
     out_dir: Path = MODEL_DIR,
     log: Callable[[str], None] = print,
     config: tuple[Any, ...] | None = None,
+    features: Sequence[str] = FEATURE_NAMES,
 ) -> dict[str, Any]:
     """Cross-validate (average, single and guarded linkage), choose the setting, train on everything, write the model and its
     metadata. With `config` ((linkage, threshold), ("guarded", threshold, floor) or ("two-step", threshold, group
     threshold)) the cross-validation
     is skipped and the model is trained with it. The group model is trained on groups made from 5-fold out-of-fold
-    pair probabilities (what it meets at run time: probabilities of a model that never saw the block)."""
+    pair probabilities (what it meets at run time: probabilities of a model that never saw the block). `features`:
+    the pair features the booster reads (of ALL_FEATURE_NAMES; with the meaning ones, the topic model's checksum is
+    kept beside it)."""
     t0 = time.monotonic()
     blocks = load_blocks()
     log(f"{len(blocks)} name blocks, {sum(len(b.truth) for b in blocks)} labeled mentions")
+    names = tuple(n for n in ALL_FEATURE_NAMES if n in set(features))
+    prepared = [prepare(b, names) for b in blocks]
     cv_row: dict[str, Any] | None = None
     if config is None:
         # the two-step linkage only when asked for (--linkage two-step): out of fold it is best on the labeled sets,
         # but it is not shipped (BENCHMARKS.md, "Researcher disambiguation": wrong merges on the seed listings,
         # recall lost on the synthetic corpus). The nested figures (how good this choice is) are
         # bench/identity_eval.py's to measure; training needs only the choice, so no inner folds here.
-        cv = cross_validate(blocks, log=log, two_step=(), nested=False)
+        cv = cross_validate(blocks, log=log, two_step=(), nested=False, prepared=prepared)
         config = choose_threshold(cv)
         cv_row = cv["by_threshold"][config_name(*config)]
-    prepared = [prepare(b) for b in blocks]
     booster = fit_pairs(prepared)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / MODEL_FILE).write_text(booster.model_to_string(), encoding="utf-8")
     labeled_pairs = sum(int(p.labeled.sum()) for p in prepared)
     positive = sum(int(p.labels[p.labeled].sum()) for p in prepared)
     meta: dict[str, Any] = {
-        "features": list(FEATURE_NAMES),
+        "features": list(names),
+        **({"topic_model_sha": topic_model_sha()} if wants_meaning(names) else {}),
         "threshold": config[1],
         "linkage": config[0],
         **({"floor": config[2]} if config[0] == "guarded" else {}),
@@ -542,9 +581,10 @@ def train(
         "params": PARAMS,
         "rounds": ROUNDS,
         "cv_at_threshold": cv_row,
-        "importance_gain": _importance(booster, FEATURE_NAMES),
+        "importance_gain": _importance(booster, names),
         "command": "kg identity train"
-        + ("" if cv_row is not None else " " + " ".join(f"--{k} {v}" for k, v in _options(config))),
+        + ("" if cv_row is not None else " " + " ".join(f"--{k} {v}" for k, v in _options(config)))
+        + "".join(f" --features {k}" for k, v in FEATURE_SETS.items() if v == names and k != "base"),
     }
     if config[0] == "two-step":
         fold_of = _folds(blocks, FOLDS)
