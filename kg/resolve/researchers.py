@@ -486,7 +486,7 @@ def _group_contexts(
                 WHERE work_id IN (SELECT work_id FROM pw) GROUP BY work_id
             )
             SELECT ps.grp, ps.key, ps.work_id, ps.mentions, w.ids, w.venue, w.year, w.categories, w.record_refs,
-                   co.co, tp.topics
+                   w.title, w.abstract, co.co, tp.topics
             FROM ps JOIN work w ON w.id = ps.work_id LEFT JOIN co ON co.work_id = ps.work_id
             LEFT JOIN tp ON tp.work_id = ps.work_id
             ORDER BY ps.grp, ps.key, ps.work_id
@@ -526,6 +526,9 @@ def slot_context(row: dict[str, Any]) -> SlotContext:
         topics=topics,
         venue=row["venue"],
         year=row["year"],
+        # the pairwise model's title and abstract words, and what the topic model reads in them
+        title=row.get("title"),
+        abstract=row.get("abstract"),
     )
 
 
