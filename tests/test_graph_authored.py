@@ -46,7 +46,13 @@ def _con() -> duckdb.DuckDBPyConnection:
             ("w2#a", "w2", "c1", "ann", 0.7),
             ("w2#a2", "w2", "c1", "ann", 0.6),
             ("w2#c", "w2", "c3", "cy", 1.0),
-            ("w3#x", "w3", "c4", None, 1.0),  # (no researcher: never made, but the pick must not depend on it)
+            (
+                "w3#x",
+                "w3",
+                "c4",
+                None,
+                1.0,
+            ),  # (no researcher: never made, but the pick must not depend on it)
             ("w3#y", "w3", "c5", None, 1.0),
         ],
     )
