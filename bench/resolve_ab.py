@@ -99,13 +99,10 @@ def base_tree(ref: str, into: Path) -> Path:
 def run_side(tree: Path, store: Path, limit: str) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(store), limit],
-        cwd=tree,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
+        [sys.executable, "-c", _CHILD, str(store), limit], cwd=tree, env=env, capture_output=True, text=True
     )
+    if out.returncode:
+        raise SystemExit(f"the side {tree} failed: {out.stderr.strip().splitlines()[-1:]}")
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     if not result["kg"].startswith(str(tree)):
         raise SystemExit(f"the side meant to run {tree} imported kg from {result['kg']}")
