@@ -112,6 +112,17 @@ def run_side(tree: Path, store: Path, limit: str) -> dict[str, Any]:
     return result
 
 
+def against_reference(stores: dict[str, Path], reference: str) -> dict[str, list[str]]:
+    """Every resolved store's tables against the reference run's, row for row: the differences of each (none: equal),
+    each logged."""
+    diffs: dict[str, list[str]] = {}
+    for name, store in stores.items():
+        if name != reference:
+            diffs[name] = differences(stores[reference], store, (*TABLES, *MORE_TABLES))
+            log(f"{name} against {reference}: {'; '.join(diffs[name]) or 'equal'}")
+    return diffs
+
+
 def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for step in (*STEPS, "total"):
@@ -168,12 +179,7 @@ def main(argv: list[str] | None = None) -> None:
                 log(f"  {side}: {r['steps']} peak {r['peak_rss_mb']} MB")
                 runs[side].append(r)
                 stores[f"{side}-{i}"] = store
-        reference = stores["base-0"]
-        diffs: dict[str, list[str]] = {}
-        for name, store in stores.items():
-            if store != reference:
-                diffs[name] = differences(reference, store, (*TABLES, *MORE_TABLES))
-                log(f"{name} against base-0: {'equal' if not diffs[name] else '; '.join(diffs[name])}")
+        diffs = against_reference(stores, "base-0")
         sb, st = summary(runs["base"]), summary(runs["this"])
         entry = {
             "works": args.works,

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import data_dir, log, update_result
-from bench.resolve_ab import MORE_TABLES, STEPS, base_tree, run_side, summary
-from bench.spark_resolve import TABLES, corpus, differences
+from bench.resolve_ab import STEPS, against_reference, base_tree, run_side, summary
+from bench.spark_resolve import corpus
 
 # the tables staging fills (kg.stage.store.STAGED_TABLES of both trees)
 STAGED = (
@@ -169,14 +169,7 @@ def same_process(
             )
             runs[side].append(res)
             stores[f"{side}#{i}"] = store
-    reference = stores["base#0"]
-    diffs = {
-        name: differences(reference, store, (*TABLES, *MORE_TABLES))
-        for name, store in stores.items()
-        if store != reference
-    }
-    for name, d in diffs.items():
-        log(f"{name} against base#0: {'; '.join(d) or 'equal'}")
+    diffs = against_reference(stores, "base#0")
     medians = {side: summary(rs) for side, rs in runs.items()}
     for side, rs in runs.items():
         medians[side]["stage"] = {
@@ -273,12 +266,7 @@ def main(argv: list[str] | None = None) -> None:
                 log(f"  {name}: {res['steps']} peak {res['peak_rss_mb']} MB")
                 runs[name].append(res)
                 stores[f"{name}#{i}"] = store
-        reference = stores["stage_base/resolve_base#0"]
-        diffs: dict[str, list[str]] = {}
-        for name, store in stores.items():
-            if store != reference:
-                diffs[name] = differences(reference, store, (*TABLES, *MORE_TABLES))
-                log(f"{name} against stage_base/resolve_base#0: {'; '.join(diffs[name]) or 'equal'}")
+        diffs = against_reference(stores, "stage_base/resolve_base#0")
         medians = {name: summary(rs) for name, rs in runs.items()}
         entry = {
             "works": args.works,
