@@ -487,32 +487,46 @@ def cross_validate(
         "predicted": predicted,
     }
     if nested:
-        families = {
-            "any": configs,
-            "one-step": [c for c in configs if c[0] != "two-step"],
-            # the settings before the guarded linkage existed: the "before" of the same run
-            "any-unguarded": [c for c in configs if c[0] != "guarded"],
+        out["nested"] = _nested(blocks, configs, fold, inner_scores, predicted)
+    return out
+
+
+def _nested(
+    blocks: Sequence[Block],
+    configs: list[tuple[Any, ...]],
+    fold: list[int],
+    inner_scores: list[dict[str, Any]],
+    predicted: dict[tuple[Any, ...], dict[str, str]],
+) -> dict[str, Any]:
+    """cross_validate's nested figures per family of settings: each outer fold scored with the setting its training
+    folds chose (inner_scores[f]) among the family's."""
+    families = {
+        "any": configs,
+        "one-step": [c for c in configs if c[0] != "two-step"],
+        # the settings before the guarded linkage existed: the "before" of the same run
+        "any-unguarded": [c for c in configs if c[0] != "guarded"],
+    }
+    out: dict[str, Any] = {}
+    folds = range(len(inner_scores))
+    for family, members in families.items():
+        if not members:
+            continue  # a grid without this family's settings (e.g. the guarded ones alone)
+        names = {config_name(*c) for c in members}
+        chosen = [
+            parse_config(best_setting({k: v for k, v in inner_scores[f].items() if k in names}))
+            for f in folds
+        ]
+        pred: dict[str, str] = {}
+        for f in folds:
+            keys = {k for i, b in enumerate(blocks) if fold[i] == f for k in b.truth}
+            pred.update({k: v for k, v in predicted[chosen[f]].items() if k in keys})
+        out[family] = {
+            "chosen_by_fold": [config_name(*c) for c in chosen],
+            # what each fold's choice saw: its setting's figures on the training folds
+            "inner": [inner_scores[f][config_name(*chosen[f])] for f in folds],
+            "scores": _rows_by_dataset(blocks, range(len(blocks)), pred),
+            "predicted": pred,
         }
-        out["nested"] = {}
-        for family, members in families.items():
-            if not members:
-                continue  # a grid without this family's settings (e.g. the guarded ones alone)
-            names = {config_name(*c) for c in members}
-            chosen = [
-                parse_config(best_setting({k: v for k, v in inner_scores[f].items() if k in names}))
-                for f in range(folds)
-            ]
-            pred: dict[str, str] = {}
-            for f in range(folds):
-                keys = {k for i, b in enumerate(blocks) if fold[i] == f for k in b.truth}
-                pred.update({k: v for k, v in predicted[chosen[f]].items() if k in keys})
-            out["nested"][family] = {
-                "chosen_by_fold": [config_name(*c) for c in chosen],
-                # what each fold's choice saw: its setting's figures on the training folds
-                "inner": [inner_scores[f][config_name(*chosen[f])] for f in range(folds)],
-                "scores": _rows_by_dataset(blocks, range(len(blocks)), pred),
-                "predicted": pred,
-            }
     return out
 
 
