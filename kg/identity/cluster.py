@@ -97,9 +97,18 @@ def pair_probabilities(
     order: Sequence[SlotContext], pairs: Sequence[tuple[int, int]], scorer: PairScorer
 ) -> np.ndarray:
     """The model's probability for each pair (indices into `order`, the block in canonical order)."""
+    return _scored(order, pairs, scorer)[2]
+
+
+def _scored(
+    order: Sequence[SlotContext], pairs: Sequence[tuple[int, int]], scorer: PairScorer
+) -> tuple[list[SlotEvidence], dict[str, float], np.ndarray]:
+    """The block's evidence, its statistics and the model's probability for each pair. The topic model reads the
+    works only of blocks that reach the pairwise model, and only for a model trained on its output
+    (kg.identity.meaning)."""
     names = scorer_features(scorer)
     ev, stats = block_evidence(order, meaning=wants_meaning(names))
-    return scorer.predict(feature_matrix(ev, stats, pairs, names))
+    return ev, stats, scorer.predict(feature_matrix(ev, stats, pairs, names))
 
 
 def scorer_features(scorer: PairScorer) -> tuple[str, ...]:
@@ -504,11 +513,7 @@ def cluster_block(
     probs = np.zeros(0)
     if pairs:
         scorer = model or default_model()
-        names = scorer_features(scorer)
-        # the topic model reads the works only of blocks that reach the pairwise model, and only for a model
-        # trained on its output (kg.identity.meaning)
-        evidence, stats = block_evidence(order, meaning=wants_meaning(names))
-        probs = scorer.predict(feature_matrix(evidence, stats, pairs, names))
+        evidence, stats, probs = _scored(order, pairs, scorer)
         link_groups(g, order, evidence, stats, pairs, probs, scorer, linkage or scorer.linkage)
     return _make_clusters(g, order, pairs, probs)
 

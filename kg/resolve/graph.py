@@ -139,6 +139,9 @@ _AUTHORED_COLUMNS = """
 cs.researcher, s.work_id, s.position, s.name, s.names, s.source, s.sources, cs.confidence, s.institutions, s.block,
 w.record_refs
 """
+_AUTHORED_JOIN = (
+    "JOIN slot s ON s.key = cs.slot_key AND s.work_id = cs.work_id JOIN work w ON w.id = s.work_id"
+)
 _AUTHORED_SQL = f"""
 INSERT INTO authored
 WITH two AS (SELECT researcher, work_id FROM cluster_slot GROUP BY ALL HAVING count(*) > 1)
@@ -147,14 +150,14 @@ FROM (
     SELECT * FROM cluster_slot c ANTI JOIN two
     ON two.researcher IS NOT DISTINCT FROM c.researcher AND two.work_id IS NOT DISTINCT FROM c.work_id
 ) cs
-JOIN slot s ON s.key = cs.slot_key AND s.work_id = cs.work_id JOIN work w ON w.id = s.work_id
+{_AUTHORED_JOIN}
 UNION ALL
 SELECT {_AUTHORED_COLUMNS}
 FROM (
     SELECT * FROM cluster_slot c SEMI JOIN two
     ON two.researcher IS NOT DISTINCT FROM c.researcher AND two.work_id IS NOT DISTINCT FROM c.work_id
 ) cs
-JOIN slot s ON s.key = cs.slot_key AND s.work_id = cs.work_id JOIN work w ON w.id = s.work_id
+{_AUTHORED_JOIN}
 QUALIFY row_number() OVER (PARTITION BY cs.researcher, s.work_id ORDER BY s.position NULLS LAST, s.key) = 1
 """
 
