@@ -6,6 +6,11 @@ the tree before the fast term, keyphrase, candidate and evidence paths (main c57
 
     git archive c577d40 | tar -x -C /tmp/base
     PYTHONPATH=/tmp/base python tests/topic_expected.py tests/data/topics   # run by its path: only kg is imported
+
+WORKS_ON rows name researchers, so they follow identity, not topics. When the resolve stage began giving the pairwise
+model each work's title and abstract (5e41187), three researchers of ../shared/data's samples split (Debashish
+Goswami, I. Grabec, T. Kosel) and the shared file was written again by this tree (7c292c7): its keyphrases and
+assigned tables are byte-identical to c577d40's, its WORKS_ON differs in those three researchers' rows only.
 """
 
 from __future__ import annotations
