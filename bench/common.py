@@ -146,7 +146,11 @@ def update_result(name: str, key: str, entry: dict[str, Any], extra: dict[str, A
         except ValueError:
             doc = {}
     doc["benchmark"] = name
-    doc.setdefault("runs", {})[key] = {**entry, "machine": machine()}
+    runs = doc.setdefault("runs", {})
+    # said, not silent: a rerun under the same key replaces figures BENCHMARKS.md may cite
+    if key in runs:
+        log(f"{path.name}: the earlier run under {key!r} is replaced (a bench with --key can keep both)")
+    runs[key] = {**entry, "machine": machine()}
     if extra:
         doc.update(extra)
     path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")

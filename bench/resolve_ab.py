@@ -146,6 +146,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeats", type=int, default=2, help="runs of each side, alternated")
     ap.add_argument("--memory-limit", default="512MB", help="the stage's DuckDB limit (the load's default)")
     ap.add_argument("--keep", action="store_true", help="keep the staged and resolved stores")
+    ap.add_argument(
+        "--key", help="the results key (default synth_<works>_<memory limit>; a rerun under it replaces it)"
+    )
     args = ap.parse_args(argv)
 
     src = corpus(args.works, args.seed, openalex=False)
@@ -195,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
             "this_median": st,
             "runs": runs,
         }
-        path = update_result("resolve_ab", f"synth_{args.works}_{args.memory_limit}", entry)
+        path = update_result("resolve_ab", args.key or f"synth_{args.works}_{args.memory_limit}", entry)
         print(f"{'step':28} {'base wall':>10} {'this wall':>10} {'base cpu':>9} {'this cpu':>9}")
         for step in (*STEPS, "total"):
             print(
