@@ -486,7 +486,7 @@ def _group_contexts(
                 WHERE work_id IN (SELECT work_id FROM pw) GROUP BY work_id
             )
             SELECT ps.grp, ps.key, ps.work_id, ps.mentions, w.ids, w.venue, w.year, w.categories, w.record_refs,
-                   w.title, w.abstract, co.co, tp.topics
+                   w.title, w.abstract, w."references", co.co, tp.topics
             FROM ps JOIN work w ON w.id = ps.work_id LEFT JOIN co ON co.work_id = ps.work_id
             LEFT JOIN tp ON tp.work_id = ps.work_id
             ORDER BY ps.grp, ps.key, ps.work_id
@@ -529,6 +529,11 @@ def slot_context(row: dict[str, Any]) -> SlotContext:
         # the pairwise model's title and abstract words, and what the topic model reads in them
         title=row.get("title"),
         abstract=row.get("abstract"),
+        # shared references and self-citations: the work's references are typed ("openalex:W…", "doi:…"), the
+        # model was trained on the bare OpenAlex ids kg.identity.labeled reads (work_oa is bare too)
+        references=frozenset(
+            r.split(":", 1)[1] for r in row.get("references") or [] if r.startswith("openalex:")
+        ),
     )
 
 

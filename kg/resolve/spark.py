@@ -175,7 +175,7 @@ tp AS (
     FROM kg_work_topic_src t LEFT SEMI JOIN pw ON pw.work_id = t.work_id GROUP BY t.work_id
 )
 SELECT ps.grp, ps.key, ps.work_id, ps.mentions, w.ids, w.venue, w.year, w.categories, w.record_refs,
-       w.title, w.abstract, co.co, tp.topics
+       w.title, w.abstract, w.`references`, co.co, tp.topics
 FROM ps JOIN kg_work w ON w.id = ps.work_id LEFT JOIN co ON co.work_id = ps.work_id
 LEFT JOIN tp ON tp.work_id = ps.work_id
 """
