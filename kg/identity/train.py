@@ -71,14 +71,16 @@ PARAMS: dict[str, Any] = {
     "verbose": -1,
 }
 ROUNDS = 300
-# The direction in which each pair feature may move the probability, all else fixed (LightGBM monotone_constraints,
-# by name; kg.identity.features says what each one is): agreement as evidence — a shared co-author, venue, title or
-# abstract word, topic, institution, affiliation word, reference, a self-citation — never lowers it (issue #16: with
-# the constraint unset, a title cosine of 1.0 gave T. Kosel's two "Part I / Part II" papers a lower probability than
-# no title at all). Name agreement too: same_name_key, first_given_equal (0 when both first names are spelled out
-# and differ) and middle_state (-1 disagree < 0 one has none < 1 agree) all grow with agreement. Unconstrained:
-# both_given_spelled and coauthors_min (how much there is to compare, not agreement: many co-authors and none shared
-# is evidence against), same_source, and year_gap (left to the data: a long career is not evidence against).
+# A candidate, measured and not shipped (PARAMS does not use it; bench/identity_monotone, BENCHMARKS.md): the direction
+# in which each pair feature may move the probability, all else fixed (LightGBM monotone_constraints, by name;
+# kg.identity.features says what each one is). Agreement as evidence — a shared co-author, venue, title or abstract
+# word, topic, institution, affiliation word, reference, a self-citation — would never lower it (issue #16: the
+# unconstrained booster gives T. Kosel's two "Part I / Part II" papers 0.76 with their titles and abstracts, 0.98
+# without). Name agreement too: same_name_key, first_given_equal (0 when both first names are spelled out and differ)
+# and middle_state (-1 disagree < 0 one has none < 1 agree) all grow with agreement. Unconstrained: both_given_spelled
+# and coauthors_min (how much there is to compare, not agreement: many co-authors and none shared is evidence
+# against), same_source, and year_gap (-1 was measured: worse). Constraints order known values only: NaN ("unknown")
+# follows each split's learned default branch and may still score above full agreement.
 MONOTONE: dict[str, int] = {
     "same_name_key": 1,
     "first_given_equal": 1,
