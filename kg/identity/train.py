@@ -71,6 +71,36 @@ PARAMS: dict[str, Any] = {
     "verbose": -1,
 }
 ROUNDS = 300
+# A candidate, measured and not shipped (PARAMS does not use it; bench/identity_monotone, BENCHMARKS.md): the direction
+# in which each pair feature may move the probability, all else fixed (LightGBM monotone_constraints, by name;
+# kg.identity.features says what each one is). Agreement as evidence — a shared co-author, venue, title or abstract
+# word, topic, institution, affiliation word, reference, a self-citation — would never lower it (issue #16: the
+# unconstrained booster gives T. Kosel's two "Part I / Part II" papers 0.76 with their titles and abstracts, 0.98
+# without). Name agreement too: same_name_key, first_given_equal (0 when both first names are spelled out and differ)
+# and middle_state (-1 disagree < 0 one has none < 1 agree) all grow with agreement. Unconstrained: both_given_spelled
+# and coauthors_min (how much there is to compare, not agreement: many co-authors and none shared is evidence
+# against), same_source, and year_gap (-1 was measured: worse). Constraints order known values only: NaN ("unknown")
+# follows each split's learned default branch and may still score above full agreement.
+MONOTONE: dict[str, int] = {
+    "same_name_key": 1,
+    "first_given_equal": 1,
+    "middle_state": 1,
+    "coauthors_shared": 1,
+    "coauthors_shared_full": 1,
+    "coauthors_jaccard": 1,
+    "coauthors_idf": 1,
+    "venue_same": 1,
+    "venue_words": 1,
+    "title_cosine": 1,
+    "title_shared": 1,
+    "abstract_cosine": 1,
+    "topics_shared": 1,
+    "topics_jaccard": 1,
+    "institutions_shared": 1,
+    "affiliation_words": 1,
+    "references_shared": 1,
+    "self_citation": 1,
+}
 LINKAGES = ("average", "single")
 # (first-step single-linkage threshold, group-model average-linkage threshold) tried by cross-validation
 TWO_STEP: tuple[tuple[float, float], ...] = (
@@ -194,13 +224,37 @@ def canonical(contexts: Sequence[SlotContext]) -> list[SlotContext]:
     return sorted(contexts, key=lambda c: (c.key, json.dumps(sorted(m.to_json() for m in c.slot.mentions))))
 
 
+def booster_params(params: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """LightGBM's parameters for a booster over features `names`: a `monotone_constraints` given by feature name
+    (name → 1 or -1; a feature not named is unconstrained) becomes LightGBM's list in column order, so one setting
+    serves every feature set."""
+    out = dict(params)
+    signs = out.pop("monotone_constraints", None)
+    if signs:
+        # a known feature the booster does not read is simply left out (a smaller feature set)
+        unknown = set(signs) - set(ALL_FEATURE_NAMES)
+        if unknown:
+            raise ValueError(f"monotone constraints on unknown features: {', '.join(sorted(unknown))}")
+        out["monotone_constraints"] = [int(signs.get(n, 0)) for n in names]
+    else:
+        out.pop("monotone_constraints_method", None)
+    return out
+
+
 def fit(
-    features: np.ndarray, labels: np.ndarray, weights: np.ndarray, names: Sequence[str] = FEATURE_NAMES
+    features: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    names: Sequence[str] = FEATURE_NAMES,
+    params: Mapping[str, Any] | None = None,
 ) -> Any:
+    """The pairwise booster; `params` (default PARAMS) as kg.identity.train.PARAMS spells them."""
     import lightgbm
 
     data = lightgbm.Dataset(features, label=labels, weight=weights, feature_name=list(names))
-    return lightgbm.train(PARAMS, data, num_boost_round=ROUNDS)
+    return lightgbm.train(
+        booster_params(PARAMS if params is None else params, names), data, num_boost_round=ROUNDS
+    )
 
 
 def _weighted(xs: list[np.ndarray], ys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -210,12 +264,12 @@ def _weighted(xs: list[np.ndarray], ys: list[np.ndarray]) -> tuple[np.ndarray, n
     return np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
 
 
-def fit_pairs(prepared: Sequence[Prepared]) -> Any:
-    """The pairwise booster trained on the labeled pairs of these blocks."""
+def fit_pairs(prepared: Sequence[Prepared], params: Mapping[str, Any] | None = None) -> Any:
+    """The pairwise booster trained on the labeled pairs of these blocks (with `params`, default PARAMS)."""
     xs = [p.features[p.labeled] for p in prepared if p.labeled.any()]
     ys = [p.labels[p.labeled] for p in prepared if p.labeled.any()]
     names = prepared[0].names if prepared else FEATURE_NAMES
-    return fit(*_weighted(xs, ys), names)
+    return fit(*_weighted(xs, ys), names, params)
 
 
 def predict_pairs(booster: Any, prepared: Sequence[Prepared]) -> list[np.ndarray]:
@@ -338,13 +392,16 @@ def _folds(blocks: Sequence[Block], folds: int) -> dict[str, int]:
 
 
 def out_of_fold(
-    prepared: Sequence[Prepared], fold: Sequence[int], folds: Sequence[int]
+    prepared: Sequence[Prepared],
+    fold: Sequence[int],
+    folds: Sequence[int],
+    params: Mapping[str, Any] | None = None,
 ) -> dict[int, np.ndarray]:
     """Pair probabilities for the blocks of `folds`, each fold's from a booster trained on the blocks of no fold
     in `folds` and no fold excluded by the caller (its blocks are simply not given): index of block → probs."""
     out: dict[int, np.ndarray] = {}
     for f in folds:
-        booster = fit_pairs([p for p, k in zip(prepared, fold, strict=True) if k != f])
+        booster = fit_pairs([p for p, k in zip(prepared, fold, strict=True) if k != f], params)
         test = [i for i, k in enumerate(fold) if k == f]
         for i, probs in zip(test, predict_pairs(booster, [prepared[i] for i in test]), strict=True):
             out[i] = probs
@@ -400,6 +457,7 @@ def cross_validate(
     nested: bool = True,
     guarded: Sequence[tuple[float, float]] = GUARDED,
     prepared: Sequence[Prepared] | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Out-of-fold clusterings for every setting: folds by group (a name file is never split between training and
     scoring), scored per dataset. For the two-step settings, the group model of each fold is trained on groups
@@ -418,7 +476,7 @@ def cross_validate(
     from boosters that saw g (never from g's own groups or probabilities).
 
     `prepared` (the blocks prepared, in the same order, e.g. `select`ed to other feature columns) replaces the
-    default preparation with the 22 pair features."""
+    default preparation with the 22 pair features; `params` the pair booster's (default PARAMS)."""
     if prepared is None:
         prepared = [prepare(b) for b in blocks]
     fold_of = _folds(blocks, folds)
@@ -432,7 +490,7 @@ def cross_validate(
     for f in range(folds):
         train_idx = [i for i, k in enumerate(fold) if k != f]
         test_idx = [i for i, k in enumerate(fold) if k == f and blocks[i].truth]
-        booster = fit_pairs([prepared[i] for i in train_idx])
+        booster = fit_pairs([prepared[i] for i in train_idx], params)
         outer = dict(zip(test_idx, predict_pairs(booster, [prepared[i] for i in test_idx]), strict=True))
         inner: dict[int, np.ndarray] = {}
         if two_step or nested:
@@ -443,6 +501,7 @@ def cross_validate(
                     [prepared[i] for i in train_idx],
                     [fold[i] for i in train_idx],
                     [g for g in range(folds) if g != f],
+                    params,
                 ).items()
             }
         # group rows of every labeled training block, per first-step threshold, from those inner probabilities
