@@ -253,3 +253,66 @@ def test_a_group_that_loses_a_block_leaves_no_slot_in_its_old_clusters(tmp_path:
     EmbeddedEngine().resolve(st)
     assert_every_slot_in_one_cluster(st)
     assert _dump(st) == _dump(_resolve(tmp_path, "whole", _novaks()))
+
+
+_KILLED_MID_RESOLVE = """
+import sys, time
+from kg.resolve import works
+from kg.stage.store import StageStore
+
+if __name__ == "__main__":
+    works.FAST_CHUNK, works.CHUNK = 100, 20  # many small commits
+
+    def stop(done, total):
+        if done >= total // 2:
+            print("committed", flush=True)
+            time.sleep(120)
+
+    with StageStore(sys.argv[1]) as st:
+        works.resolve_works(st, stop)
+"""
+
+
+def test_works_resolve_killed_between_checkpoints_then_run_again_ends_with_the_same_tables(
+    tmp_path: Path,
+) -> None:
+    """Resolving works commits each batch to DuckDB's write-ahead log and checkpoints once at the end
+    (StageStore.checkpoints_at): kill -9 after some batches, resolve again, and the store holds exactly what one
+    uninterrupted resolve holds; the checkpoint threshold is DuckDB's own again after a resolve."""
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+
+    staged = tmp_path / "staged.duckdb"
+    with StageStore(staged) as st:
+        st.stage("run:test", _corpus(tmp_path))
+        default = st.scalar("SELECT current_setting('checkpoint_threshold')")
+    killed, clean = tmp_path / "killed.duckdb", tmp_path / "clean.duckdb"
+    shutil.copy(staged, killed)
+    shutil.copy(staged, clean)
+    script = tmp_path / "killed.py"
+    script.write_text(_KILLED_MID_RESOLVE, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(killed)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "committed"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert Path(f"{killed}.wal").exists()  # batches committed, not yet checkpointed
+    dumps = []
+    for db in (killed, clean):
+        with StageStore(db) as st:
+            if db == killed:  # some works were resolved before the kill, not all
+                resolved = st.scalar("SELECT count(*) FROM work_recs WHERE NOT pending") or 0
+                assert 0 < resolved < (st.scalar("SELECT count(*) FROM work_recs") or 0)
+            EmbeddedEngine().resolve(st)
+            assert st.scalar("SELECT current_setting('checkpoint_threshold')") == default
+            dumps.append(_dump(st))
+    assert dumps[0] == dumps[1]

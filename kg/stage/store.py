@@ -57,7 +57,7 @@ RECORDS_PER_COMMIT = 20_000
 # grows with the store (the fifth 100,000 synthetic works committed into one store cost 13.5 CPU-s against 5.6 s
 # for the first); with 1 GB, a checkpoint every ~200,000 works: 28.4 CPU-s instead of 49.5 for the 500,000, peak
 # memory the same (`bench.stage_speed --replay 5`, BENCHMARKS). Committed rows wait in the write-ahead log, as safe;
-# the threshold is put back after.
+# the threshold is put back after. Resolving works defers its checkpoints the same way (kg.resolve.works).
 STAGE_CHECKPOINT_THRESHOLD = "1GB"
 # DuckDB's memory limit while the store waits on another process (StageStore.idle)
 IDLE_MEMORY_LIMIT = "64MB"
@@ -374,7 +374,7 @@ class StageStore:
                 grouped = 0
                 self.con.execute("COMMIT")
 
-        with _collector_paused(), self._checkpoints_at(STAGE_CHECKPOINT_THRESHOLD):
+        with _collector_paused(), self.checkpoints_at(STAGE_CHECKPOINT_THRESHOLD):
             try:
                 for rec in records:
                     if isinstance(rec, StagedChunk):
@@ -403,7 +403,7 @@ class StageStore:
         return counts
 
     @contextmanager
-    def _checkpoints_at(self, threshold: str) -> Iterator[None]:
+    def checkpoints_at(self, threshold: str) -> Iterator[None]:
         """DuckDB's automatic checkpoint threshold set to `threshold` for a while, then put back; a checkpoint when
         the while ends without an error (what was deferred is written now, not by whatever commits next)."""
         before = self.scalar("SELECT current_setting('checkpoint_threshold')")
