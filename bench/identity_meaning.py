@@ -170,15 +170,16 @@ def run(
     return out
 
 
-def _prf(d: dict[str, Any]) -> str:
+def prf(d: dict[str, Any]) -> str:
+    """Precision / recall / F1 of a score row, as the identity benches print them."""
     return f"{d['precision']:.3f} / {d['recall']:.3f} / {d['f1']:.3f}"
 
 
 def _line(name: str, row: dict[str, Any]) -> str:
     a, o = row["arnetminer"], row["openalex"]
     return (
-        f"{name:34} arnetminer pairwise {_prf(a['pairwise'])}  B-cubed {_prf(a['bcubed'])}  "
-        f"OpenAlex pairwise {_prf(o['pairwise'])}"
+        f"{name:34} arnetminer pairwise {prf(a['pairwise'])}  B-cubed {prf(a['bcubed'])}  "
+        f"OpenAlex pairwise {prf(o['pairwise'])}"
     )
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from bench.common import machine
+from bench.identity_meaning import prf
 from kg.identity import block_key, labeled
 from kg.identity import train as training
 from kg.identity.features import FEATURE_NAMES, feature_matrix
@@ -324,15 +325,11 @@ def run(variants: Sequence[str], models: Path | None, log: Callable[[str], None]
     return out
 
 
-def _prf(d: dict[str, Any]) -> str:
-    return f"{d['precision']:.3f} / {d['recall']:.3f} / {d['f1']:.3f}"
-
-
 def _line(name: str, row: dict[str, Any]) -> str:
     a, o = row["arnetminer"], row["openalex"]
     return (
-        f"{name:28} arnetminer pairwise {_prf(a['pairwise'])}  B-cubed {_prf(a['bcubed'])}  "
-        f"OpenAlex pairwise {_prf(o['pairwise'])}  B-cubed {_prf(o['bcubed'])}"
+        f"{name:28} arnetminer pairwise {prf(a['pairwise'])}  B-cubed {prf(a['bcubed'])}  "
+        f"OpenAlex pairwise {prf(o['pairwise'])}  B-cubed {prf(o['bcubed'])}"
     )
 
 
