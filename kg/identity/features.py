@@ -55,6 +55,9 @@ FEATURE_SETS: dict[str, tuple[str, ...]] = {
     "base": FEATURE_NAMES,
     "meaning": tuple(n for n in ALL_FEATURE_NAMES if n != "meaning_venue_cosine"),
     "meaning+venue": ALL_FEATURE_NAMES,
+    # without the abstract cosine: abstracts are known on ~0.1 % of the labeled pairs (OpenAlex only), so the
+    # booster learns "abstract known" from a few hundred rows, while every arXiv pair in the pipeline has one
+    "no-abstract": tuple(n for n in FEATURE_NAMES if n != "abstract_cosine"),
     # without how sure the topic model is: the synthetic corpus's generated titles are read far more sharply
     "meaning-sharpness": tuple(
         n for n in ALL_FEATURE_NAMES if n not in ("meaning_venue_cosine", "meaning_sharpness")
