@@ -20,7 +20,7 @@ from itertools import combinations
 
 import numpy as np
 
-from kg.identity.context import Cluster, Decision, SlotContext
+from kg.identity.context import Cluster, Decision, SlotContext, bare_openalex
 from kg.identity.features import (
     FEATURE_NAMES,
     SlotEvidence,
@@ -139,7 +139,7 @@ def pair_reasons(a: SlotContext, b: SlotContext) -> list[str]:
     refs = a.references & b.references
     if refs:
         why.append(f"{len(refs)} shared references on {a.slot.work_id} and {b.slot.work_id}")
-    cites = {w.split(":", 1)[1] for w in a.work_ids | b.work_ids if w.startswith("openalex:")}
+    cites = bare_openalex(a.work_ids | b.work_ids)
     if (a.references | b.references) & cites:
         why.append(f"one of {a.slot.work_id} and {b.slot.work_id} cites the other")
     if why and _full_name_match(a.slot.name, b.slot.name):

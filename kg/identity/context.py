@@ -3,10 +3,16 @@ clusters (researchers) it returns."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kg.identity.mentions import Slot
 from kg.identity.names import name_key
+
+
+def bare_openalex(typed_ids: Iterable[str]) -> frozenset[str]:
+    """The OpenAlex ids among typed ids ("openalex:W1" -> "W1"), bare as SlotContext.references holds them."""
+    return frozenset(i.split(":", 1)[1] for i in typed_ids if i.startswith("openalex:"))
 
 
 @dataclass

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kg.identity.context import SlotContext
+from kg.identity.context import SlotContext, bare_openalex
 from kg.identity.meaning import MEANING_FEATURE_NAMES, Meaning, meanings, pair_matrix, venue_profiles
 from kg.identity.names import block_key, name_key, split_name
 from kg.normalize import name_fold, title_key
@@ -159,7 +159,7 @@ def block_evidence(
                 affiliation_words=frozenset(w for a in c.slot.raw_affiliations for w in words(a)),
                 year=c.year,
                 references=c.references,
-                work_oa=frozenset(w.split(":", 1)[1] for w in c.work_ids if w.startswith("openalex:")),
+                work_oa=bare_openalex(c.work_ids),
                 source=c.slot.source,
                 meaning=m,
                 work=c.slot.work_id,

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from kg import identity
 from kg.identity import Cluster, Decision, SlotContext, category_label, cluster_block, first_refs
+from kg.identity.context import bare_openalex
 from kg.models import ResearcherRecord
 from kg.resolve import rows as rowmod
 from kg.resolve.simple_groups import READ_ONCE_FROM_PARTS, cluster_simple, simple_groups, simple_slots_once
@@ -531,9 +532,7 @@ def slot_context(row: dict[str, Any]) -> SlotContext:
         abstract=row.get("abstract"),
         # shared references and self-citations: the work's references are typed ("openalex:W…", "doi:…"), the
         # model was trained on the bare OpenAlex ids kg.identity.labeled reads (work_oa is bare too)
-        references=frozenset(
-            r.split(":", 1)[1] for r in row.get("references") or [] if r.startswith("openalex:")
-        ),
+        references=bare_openalex(row.get("references") or []),
     )
 
 
