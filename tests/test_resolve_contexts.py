@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kg.identity import labeled
-from kg.identity.context import SlotContext
+from kg.identity.context import SlotContext, bare_openalex
 from kg.identity.features import FEATURE_NAMES, block_evidence, pair_features
 from kg.models import AuthorRef, Provenance, WorkIds, WorkRecord
 from kg.resolve.engine import EmbeddedEngine
@@ -36,7 +36,7 @@ def _contexts(tmp: Path, records: list[WorkRecord]) -> dict[str, SlotContext]:
         ctxs = [c for _, cs, _ in _group_contexts(st, groups) for c in cs]
     finally:
         st.close()
-    return {w.split(":", 1)[1]: c for c in ctxs for w in c.work_ids if w.startswith("openalex:")}
+    return {w: c for c in ctxs for w in bare_openalex(c.work_ids)}
 
 
 def test_a_staged_work_s_context_carries_its_references_as_in_training(tmp_path: Path) -> None:
