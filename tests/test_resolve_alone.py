@@ -112,3 +112,51 @@ def test_a_record_left_alone_joins_a_later_record_of_its_paper_as_one_load_would
     whole = _resolved(tmp_path, "whole", [first + later], copy_single_records=False, strong_in_sql=False)
     assert _resolved(tmp_path, "parts", [first, later]) == whole
     assert _resolved(tmp_path, "reversed", [later, first]) == whole
+
+
+def _team(line: int, *authors: tuple[str, int | None, dict[str, str]]) -> WorkRecord:
+    return WorkRecord(
+        prov=Provenance(source="openalex", file="openalex.jsonl", line=line),
+        title=f"Team paper number {line}",
+        year=2020,
+        authors=[AuthorRef(name=n, position=p, **ids) for n, p, ids in authors],
+    )
+
+
+def test_authors_of_one_name_key_told_apart_by_their_ids_are_copied_as_unify_mentions_numbers_them(
+    tmp_path: Path,
+) -> None:
+    teams: list[Record] = [
+        # two Li Wang (and a "Wang, L.": another name key), each an OpenAlex id of their own: the second "@2"
+        _team(
+            31,
+            ("Li Wang", 3, {"openalex_id": "A31"}),
+            ("Ada Byron", 1, {"openalex_id": "A32"}),
+            ("Li Wang", 2, {"openalex_id": "A33"}),
+            ("Wang, L.", 4, {"openalex_id": "A34"}),
+        ),
+        # an OpenAlex id and an ORCID do not tell two Li Wang apart: unify_mentions joins them
+        _team(32, ("Li Wang", 1, {"openalex_id": "A35"}), ("Li Wang", 2, {"orcid": "0000-0002-1825-0097"})),
+        # the source's own author ids tell them apart too
+        _team(33, ("Li Wang", 1, {"source_id": "x1"}), ("Li Wang", 2, {"source_id": "x2"})),
+        # ... but not from an OpenAlex id: unify_mentions joins them
+        _team(36, ("Li Wang", 1, {"openalex_id": "A36"}), ("Li Wang", 2, {"source_id": "x3"})),
+        # one position for two: unify_mentions decides
+        _team(34, ("Li Wang", 1, {"openalex_id": "A38"}), ("Li Wang", 1, {"openalex_id": "A39"})),
+        # one id twice: unify_mentions decides
+        _team(35, ("Li Wang", 1, {"openalex_id": "A40"}), ("Lee Wang", 2, {"openalex_id": "A40"})),
+    ]
+    with StageStore(tmp_path / "split.duckdb") as st:
+        st.stage("run:test", teams)
+        assert st.scalar("SELECT count(*) FROM work_recs WHERE simple") == 0
+        fast, slow = pending_components(st)
+        assert _lines_of(st, fast) == {31, 33}
+        assert sorted(sorted(_lines_of(st, c)) for c in slow) == [[32], [34], [35], [36]]
+        EmbeddedEngine().resolve(st)
+        slots = st.con.execute(
+            "SELECT s.position, replace(s.key, w.id, '') FROM slot s JOIN work w ON w.id = s.work_id "
+            "WHERE w.title = 'Team paper number 31' ORDER BY s.position"
+        ).fetchall()
+    assert slots == [(1, "#byron|ada"), (2, "#wang|li"), (3, "#wang|li@2"), (4, "#wang|l")]
+    model = _resolved(tmp_path, "model", [teams], copy_single_records=False, strong_in_sql=False)
+    assert _resolved(tmp_path, "ours", [teams]) == model

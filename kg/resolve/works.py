@@ -79,13 +79,18 @@ class _UnionFind:
 def pending_components(store: StageStore, *, alone_in_sql: bool = True) -> tuple[list[str], list[list[str]]]:
     """(pending records that share no Work with any record and list plain authors, every other connected component
     holding a pending record). With `alone_in_sql`, records sharing keys only with records they cannot share a Work
-    with (_LINKABLE_SQL) count as sharing none; without, every shared key joins (what the model sees)."""
+    with (_LINKABLE_SQL) count as sharing none, and authors that are one slot each though two share a name key
+    (_ONE_SLOT_EACH_SQL) as plain; without, every shared key joins and only staging's plain lists are plain (what
+    the model sees)."""
     con = store.con
     pending = {
         r[0]: bool(r[1]) for r in con.execute("SELECT wrec, simple FROM work_recs WHERE pending").fetchall()
     }
     if not pending:
         return [], []
+    if alone_in_sql:
+        for (wrec,) in con.execute(_ONE_SLOT_EACH_SQL).fetchall():
+            pending[wrec] = True
     uf = _UnionFind()
     first_of_key: dict[str, str] = {}
     for wrec, key in con.execute(_LINKED_KEYS_SQL if alone_in_sql else _SHARED_KEYS_SQL).fetchall():
@@ -146,6 +151,33 @@ WHERE (a.year_key IS NULL OR b.year_key IS NULL OR abs(a.year_key - b.year_key) 
   AND NOT (len(a.doi) > 0 AND len(b.doi) > 0 AND NOT list_has_any(a.doi, b.doi))
   AND NOT (len(a.arxiv) > 0 AND len(b.arxiv) > 0 AND NOT list_has_any(a.arxiv, b.arxiv))
   AND NOT (len(a.s2) > 0 AND len(b.s2) > 0 AND NOT list_has_any(a.s2, b.s2))
+"""
+
+# Pending records staging did not mark plain (work_recs.simple) whose authors unify_mentions still makes one slot
+# each: no profile mention, every mention at a position of its own with strong ids of its own, and any two of one
+# name key told apart by two ids of one kind (two "Li Wang" of a large team, each with an OpenAlex id), which
+# unify_mentions never joins and numbers "@2", "@3" by position (_PLAIN_SLOTS_SQL). On synthetic corpora these are
+# the large teams: 1,375 records of 500k works, 291k mentions, that unify_mentions took ~30 us a mention to split.
+_ONE_SLOT_EACH_SQL = """
+WITH m AS (
+    SELECT m.wrec, m.name_key, m.position, m.strong,
+           nullif(json_extract_string(m.json, '$.orcid'), '') AS orcid,
+           nullif(json_extract_string(m.json, '$.openalex'), '') AS openalex,
+           nullif(json_extract_string(m.json, '$.profile'), '') AS profile,
+           nullif(json_extract_string(m.json, '$.src_id'), '') AS src_id
+    FROM mention_src m JOIN work_recs w USING (wrec)
+    WHERE w.pending AND NOT coalesce(w.simple, false) AND w.profile_rec IS NULL
+),
+joined AS (  -- two mentions of one name key with no two ids of one kind that differ: one slot (Slot.conflicts)
+    SELECT a.wrec FROM m a JOIN m b ON a.wrec = b.wrec AND a.name_key = b.name_key AND a.position < b.position
+    WHERE NOT coalesce(
+        a.orcid <> b.orcid OR a.openalex <> b.openalex OR a.profile <> b.profile OR a.src_id <> b.src_id, false
+    )
+)
+SELECT wrec FROM m GROUP BY wrec
+HAVING count(position) = count(*) AND count(DISTINCT position) = count(*)
+   AND len(flatten(list(strong))) = len(list_distinct(flatten(list(strong))))
+EXCEPT SELECT wrec FROM joined
 """
 
 # The keys the linkable records share with one another: their components without the records left alone
@@ -283,13 +315,18 @@ def copy_plain_records(store: StageStore, wrecs: list[str]) -> None:
     replace_works(store, wrecs, insert)
 
 
-# The slots staging computed for plain records (work_recs.simple: one slot per mention, exactly as unify_mentions
-# makes them), under the record's own work id; {wrecs}: a table of the records.
+# The slots staging computed for plain records (work_recs.simple, or one slot each: _ONE_SLOT_EACH_SQL; one slot
+# per mention, exactly as unify_mentions makes them), under the record's own work id, a second author of one name
+# key "@2" (only the latter have one); {wrecs}: a table of the records.
 _PLAIN_SLOTS_SQL = """
 INSERT INTO slot
-SELECT r.w_id || '#' || m.name_key, r.w_id, m.block, m.name, m.name_key, m.position,
-       to_json([m.json])::VARCHAR, m.institutions, m.raw_affiliations, [m.name], m.source, [m.source], m.strong
-FROM mention_src m JOIN {wrecs} USING (wrec) JOIN work_recs r USING (wrec)
+SELECT r.w_id || '#' || m.name_key || CASE WHEN m.nth > 1 THEN '@' || m.nth ELSE '' END, r.w_id, m.block, m.name,
+       m.name_key, m.position, to_json([m.json])::VARCHAR, m.institutions, m.raw_affiliations, [m.name], m.source,
+       [m.source], m.strong
+FROM (
+    SELECT m.*, row_number() OVER (PARTITION BY m.wrec, m.name_key ORDER BY m.position, m.name, m.json) AS nth
+    FROM mention_src m JOIN {wrecs} USING (wrec)
+) m JOIN work_recs r USING (wrec)
 """
 
 
