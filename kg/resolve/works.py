@@ -156,7 +156,8 @@ WHERE (a.year_key IS NULL OR b.year_key IS NULL OR abs(a.year_key - b.year_key) 
 # Pending records staging did not mark plain (work_recs.simple) whose authors unify_mentions still makes one slot
 # each: no profile mention, every mention at a position of its own with strong ids of its own, and any two of one
 # name key told apart by two ids of one kind (two "Li Wang" of a large team, each with an OpenAlex id), which
-# unify_mentions never joins and numbers "@2", "@3" by position (_PLAIN_SLOTS_SQL). On synthetic corpora these are
+# unify_mentions never joins and numbers "@2", "@3" by position (_PLAIN_SLOTS_SQL). (Position 0 is left out of a
+# mention's JSON as falsy, so unify_mentions sees no position: such records stay with it.) On synthetic corpora these are
 # the large teams: 1,375 records of 500k works, 291k mentions, that unify_mentions took ~30 us a mention to split.
 _ONE_SLOT_EACH_SQL = """
 WITH m AS (
@@ -175,7 +176,7 @@ joined AS (  -- two mentions of one name key with no two ids of one kind that di
     )
 )
 SELECT wrec FROM m GROUP BY wrec
-HAVING count(position) = count(*) AND count(DISTINCT position) = count(*)
+HAVING count(position) = count(*) AND count(DISTINCT position) = count(*) AND bool_and(position <> 0)
    AND len(flatten(list(strong))) = len(list_distinct(flatten(list(strong))))
 EXCEPT SELECT wrec FROM joined
 """
