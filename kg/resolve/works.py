@@ -5,10 +5,11 @@ component is resolved again (kg.identity.group_works decides within it, never jo
 resolved against everything staged before it, and the result is a function of the set of records.
 
 Most records share no key with any other, or only a title with records group_works never joins them to (another
-DOI, years apart: decided in SQL, pending_components), and list their authors plainly: their work row and author
-slots are the ones staging computed for them alone, copied with SQL. The rest (papers seen by several sources,
-profile pages' works, author lists that need unifying) are merged in Python by kg.identity (merge_work_props,
-unify_mentions).
+DOI, years apart), and list their authors plainly or as one slot each (two of one name told apart by their ids):
+their work row and author slots are the ones staging computed for them alone, copied with SQL (both decided in SQL:
+pending_components). The rest (papers seen by several sources, profile pages' works, author lists that need
+unifying) are merged in Python by kg.identity (merge_work_props, unify_mentions). A record that shares keys only
+with records it stays apart from is left out of their component: it joins nothing, so their grouping is the same.
 Each batch replaces its works in the resolved tables in one transaction and marks pending the blocks of every
 author slot it removed or added, for the researchers step.
 """
