@@ -158,8 +158,8 @@ WHERE (a.year_key IS NULL OR b.year_key IS NULL OR abs(a.year_key - b.year_key) 
 # each: no profile mention, every mention at a position of its own with strong ids of its own, and any two of one
 # name key told apart by two ids of one kind (two "Li Wang" of a large team, each with an OpenAlex id), which
 # unify_mentions never joins and numbers "@2", "@3" by position (_PLAIN_SLOTS_SQL). (Position 0 is left out of a
-# mention's JSON as falsy, so unify_mentions sees no position: such records stay with it.) On synthetic corpora these are
-# the large teams: 1,375 records of 500k works, 291k mentions, that unify_mentions took ~30 us a mention to split.
+# mention's JSON as falsy, so unify_mentions sees no position: such records stay with it.) On synthetic corpora
+# these are the large teams: 1,375 records of 500k works, 291k mentions, unify_mentions took ~30 us a mention on.
 _ONE_SLOT_EACH_SQL = """
 WITH m AS (
     SELECT m.wrec, m.name_key, m.position, m.strong,
