@@ -4,9 +4,12 @@ Records are grouped by the keys they share (DOI, arXiv id, OpenAlex id, title): 
 component is resolved again (kg.identity.group_works decides within it, never joining two DOIs), so a new record is
 resolved against everything staged before it, and the result is a function of the set of records.
 
-Most records share no key with any other and list their authors plainly: their work row and author slots are the
-ones staging computed for them alone, copied with SQL. The rest (papers seen by several sources, profile pages'
-works, author lists that need unifying) are merged in Python by kg.identity (merge_work_props, unify_mentions).
+Most records share no key with any other, or only a title with records group_works never joins them to (another
+DOI, years apart), and list their authors plainly or as one slot each (two of one name told apart by their ids):
+their work row and author slots are the ones staging computed for them alone, copied with SQL (both decided in SQL:
+pending_components). The rest (papers seen by several sources, profile pages' works, author lists that need
+unifying) are merged in Python by kg.identity (merge_work_props, unify_mentions). A record that shares keys only
+with records it stays apart from is left out of their component: it joins nothing, so their grouping is the same.
 Each batch replaces its works in the resolved tables in one transaction and marks pending the blocks of every
 author slot it removed or added, for the researchers step.
 """
@@ -74,22 +77,24 @@ class _UnionFind:
             self.parent[rb] = ra
 
 
-def pending_components(store: StageStore) -> tuple[list[str], list[list[str]]]:
-    """(pending records that share no key with any record and list plain authors, every other connected component
-    holding a pending record)."""
+def pending_components(store: StageStore, *, alone_in_sql: bool = True) -> tuple[list[str], list[list[str]]]:
+    """(pending records that share no Work with any record and list plain authors, every other connected component
+    holding a pending record). With `alone_in_sql`, records sharing keys only with records they cannot share a Work
+    with (_LINKABLE_SQL) count as sharing none, and authors that are one slot each though two share a name key
+    (_ONE_SLOT_EACH_SQL) as plain; without, every shared key joins and only staging's plain lists are plain (what
+    the model sees)."""
     con = store.con
     pending = {
         r[0]: bool(r[1]) for r in con.execute("SELECT wrec, simple FROM work_recs WHERE pending").fetchall()
     }
     if not pending:
         return [], []
+    if alone_in_sql:
+        for (wrec,) in con.execute(_ONE_SLOT_EACH_SQL).fetchall():
+            pending[wrec] = True
     uf = _UnionFind()
     first_of_key: dict[str, str] = {}
-    for wrec, key in con.execute(
-        "SELECT k.wrec, k.key FROM work_keys k "
-        "JOIN (SELECT key FROM work_keys GROUP BY key HAVING count(DISTINCT wrec) > 1) d USING (key) "
-        "ORDER BY k.key, k.wrec"
-    ).fetchall():
+    for wrec, key in con.execute(_LINKED_KEYS_SQL if alone_in_sql else _SHARED_KEYS_SQL).fetchall():
         other = first_of_key.setdefault(key, wrec)
         if other != wrec:
             uf.union(other, wrec)
@@ -112,6 +117,81 @@ def pending_components(store: StageStore) -> tuple[list[str], list[list[str]]]:
     return fast, slow
 
 
+_SHARED_KEYS_SQL = """
+SELECT k.wrec, k.key FROM work_keys k
+JOIN (SELECT key FROM work_keys GROUP BY key HAVING count(DISTINCT wrec) > 1) d USING (key)
+ORDER BY k.key, k.wrec
+"""
+
+# Records holding a shared key that kg.identity.group_works could put in one Work with another record, each of a
+# pair that could (a superset: a short title's one-year gap or missing year counts as a possible link). The rest
+# share only a title, and with every record of that title either a year gap of two or more or two DOIs (arXiv ids,
+# S2 ids) that differ, and no one-title-only group's id with any: group_works leaves them alone whatever else is
+# staged, they join nothing (the records they share a title with share it with one another), and staging computed
+# their work and slots (synthetic corpora: 25,371 of 500k works share a title, 966 of them may link). Pairwise, so
+# a function of the set of records.
+_LINKABLE_SQL = """
+WITH shared AS (SELECT key FROM work_keys GROUP BY key HAVING count(DISTINCT wrec) > 1),
+held AS (SELECT DISTINCT k.wrec, starts_with(k.key, 'title:') AS by_title FROM work_keys k JOIN shared USING (key)),
+recs AS (
+    SELECT w.wrec, w.title_key, w.year_key, w.w_id,
+           list_filter(w.keys, lambda x: starts_with(x, 'doi:')) AS doi,
+           list_filter(w.keys, lambda x: starts_with(x, 'arxiv:')) AS arxiv,
+           list_filter(w.keys, lambda x: starts_with(x, 's2:')) AS s2
+    FROM work_recs w SEMI JOIN held USING (wrec)
+)
+-- an id other than a title: one paper
+SELECT wrec FROM held WHERE NOT by_title
+UNION
+-- one best id: records known by one title only, years apart, are one Work (merge_component's groups of one id)
+SELECT wrec FROM recs WHERE w_id IN (SELECT w_id FROM recs GROUP BY w_id HAVING count(*) > 1)
+UNION
+-- a title within a year (or a year unknown) and no two differing paper ids: group_works may link the two
+SELECT a.wrec FROM recs a JOIN recs b ON a.title_key = b.title_key AND a.wrec <> b.wrec
+WHERE (a.year_key IS NULL OR b.year_key IS NULL OR abs(a.year_key - b.year_key) <= 1)
+  AND NOT (len(a.doi) > 0 AND len(b.doi) > 0 AND NOT list_has_any(a.doi, b.doi))
+  AND NOT (len(a.arxiv) > 0 AND len(b.arxiv) > 0 AND NOT list_has_any(a.arxiv, b.arxiv))
+  AND NOT (len(a.s2) > 0 AND len(b.s2) > 0 AND NOT list_has_any(a.s2, b.s2))
+"""
+
+# Pending records staging did not mark plain (work_recs.simple) whose authors unify_mentions still makes one slot
+# each: no profile mention, every mention at a position of its own with strong ids of its own, and any two of one
+# name key told apart by two ids of one kind (two "Li Wang" of a large team, each with an OpenAlex id), which
+# unify_mentions never joins and numbers "@2", "@3" by position (_PLAIN_SLOTS_SQL). (Position 0 is left out of a
+# mention's JSON as falsy, so unify_mentions sees no position: such records stay with it.) On synthetic corpora
+# these are the large teams: 1,375 records of 500k works, 291k mentions, unify_mentions took ~30 us a mention on.
+_ONE_SLOT_EACH_SQL = """
+WITH m AS (
+    SELECT m.wrec, m.name_key, m.position, m.strong,
+           nullif(json_extract_string(m.json, '$.orcid'), '') AS orcid,
+           nullif(json_extract_string(m.json, '$.openalex'), '') AS openalex,
+           nullif(json_extract_string(m.json, '$.profile'), '') AS profile,
+           nullif(json_extract_string(m.json, '$.src_id'), '') AS src_id
+    FROM mention_src m JOIN work_recs w USING (wrec)
+    WHERE w.pending AND NOT coalesce(w.simple, false) AND w.profile_rec IS NULL
+),
+joined AS (  -- two mentions of one name key with no two ids of one kind that differ: one slot (Slot.conflicts)
+    SELECT a.wrec FROM m a JOIN m b ON a.wrec = b.wrec AND a.name_key = b.name_key AND a.position < b.position
+    WHERE NOT coalesce(
+        a.orcid <> b.orcid OR a.openalex <> b.openalex OR a.profile <> b.profile OR a.src_id <> b.src_id, false
+    )
+)
+SELECT wrec FROM m GROUP BY wrec
+HAVING count(position) = count(*) AND count(DISTINCT position) = count(*) AND bool_and(position <> 0)
+   AND len(flatten(list(strong))) = len(list_distinct(flatten(list(strong))))
+EXCEPT SELECT wrec FROM joined
+"""
+
+# The keys the linkable records share with one another: their components without the records left alone
+_LINKED_KEYS_SQL = f"""
+WITH linkable AS ({_LINKABLE_SQL}),
+lk AS (SELECT k.wrec, k.key FROM work_keys k SEMI JOIN linkable USING (wrec))
+SELECT lk.wrec, lk.key FROM lk
+JOIN (SELECT key FROM lk GROUP BY key HAVING count(DISTINCT wrec) > 1) d USING (key)
+ORDER BY lk.key, lk.wrec
+"""
+
+
 def _chunks(components: list[list[str]], size: int) -> Iterator[list[list[str]]]:
     batch: list[list[str]] = []
     n = 0
@@ -132,9 +212,10 @@ def resolve_works(
     copy_single_records: bool = True,
 ) -> WorksReport:
     """Resolve every pending work record (and its component) into the resolved tables. `copy_single_records=False`
-    merges every record in Python (what the copy must agree with: tests/test_resolve.py compares the two)."""
+    merges every record in Python, each with every record it shares a key with (what the copy and the records left
+    alone in SQL must agree with: tests/test_resolve.py compares the two)."""
     report = WorksReport()
-    fast, slow = pending_components(store)
+    fast, slow = pending_components(store, alone_in_sql=copy_single_records)
     if not copy_single_records:
         fast, slow = [], sorted([[w] for w in fast] + slow)
     total = len(fast) + sum(len(c) for c in slow)
@@ -236,13 +317,25 @@ def copy_plain_records(store: StageStore, wrecs: list[str]) -> None:
     replace_works(store, wrecs, insert)
 
 
-# The slots staging computed for plain records (work_recs.simple: one slot per mention, exactly as unify_mentions
-# makes them), under the record's own work id; {wrecs}: a table of the records.
+# The slots staging computed for plain records (work_recs.simple, or one slot each: _ONE_SLOT_EACH_SQL; one slot
+# per mention, exactly as unify_mentions makes them), under the record's own work id, the second author of one name
+# key "@2"; {wrecs}: a table of the records. Only the latter have two of a name key: the window that numbers them
+# runs over their mentions alone (over every copied mention it doubled the statement's CPU), and `m` is read twice,
+# not held (a chunk of 250k records copies 1.1M mentions).
 _PLAIN_SLOTS_SQL = """
 INSERT INTO slot
-SELECT r.w_id || '#' || m.name_key, r.w_id, m.block, m.name, m.name_key, m.position,
-       to_json([m.json])::VARCHAR, m.institutions, m.raw_affiliations, [m.name], m.source, [m.source], m.strong
-FROM mention_src m JOIN {wrecs} USING (wrec) JOIN work_recs r USING (wrec)
+WITH m AS NOT MATERIALIZED (
+    SELECT m.*, r.w_id, coalesce(r.simple, false) AS simple
+    FROM mention_src m JOIN {wrecs} USING (wrec) JOIN work_recs r USING (wrec)
+),
+numbered AS (
+    SELECT *, 1 AS nth FROM m WHERE simple
+    UNION ALL
+    SELECT *, row_number() OVER (PARTITION BY wrec, name_key ORDER BY position, name, json) FROM m WHERE NOT simple
+)
+SELECT w_id || '#' || name_key || CASE WHEN nth > 1 THEN '@' || nth ELSE '' END, w_id, block, name, name_key,
+       position, to_json([json])::VARCHAR, institutions, raw_affiliations, [name], source, [source], strong
+FROM numbered
 """
 
 
