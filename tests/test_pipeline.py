@@ -182,6 +182,7 @@ def test_the_bulk_path_and_the_write_only_path_give_the_same_graph(
 
     drv = graphdb.open_driver(bulk_neo4j)
     try:
+        wipe(drv, bulk_neo4j)  # the bulk Neo4j is the run's (tests/bulk_fixture.py): an import needs it empty
         bulk = pipeline.load(
             drv, sources(), settings=bulk_neo4j, derive=False, bulk=True, stage_path=tmp_path / "bulk.duckdb",
             rejects_path=str(tmp_path / "rejects-bulk.jsonl"),
