@@ -88,20 +88,11 @@ def run(
 
 
 def apply_schema(driver: Driver, settings: Settings | None = None) -> list[str]:
-    """Apply cypher/schema.cypher (every statement is IF [NOT] EXISTS, so this is idempotent) and wait for its
-    indexes.
-
-    All statements go in one transaction: the server starts populating every new index and constraint when it
-    commits, side by side, where one statement at a time waits for each constraint's population before the next
-    one starts (on a freshly imported 200k-work graph, 22 s instead of 28 s until every index was online;
-    BENCHMARKS.md). Any Neo4j 5 takes several schema commands in one transaction (not mixed with data writes)."""
+    """Apply cypher/schema.cypher (every statement is IF NOT EXISTS, so this is idempotent) and wait for its
+    indexes."""
     stmts = catalog.get("schema").statements()
-
-    def apply(tx: neo4j.ManagedTransaction) -> None:
-        for stmt in stmts:
-            tx.run(stmt).consume()
-
-    transaction(driver, apply, write=True, settings=settings)
+    for stmt in stmts:
+        run(driver, stmt, write=True, settings=settings)
     run(driver, catalog.query("db/await_indexes"), {"seconds": INDEX_WAIT_SECONDS}, settings=settings)
     return stmts
 
