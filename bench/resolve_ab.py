@@ -96,16 +96,23 @@ def base_tree(ref: str, into: Path) -> Path:
     return into
 
 
-def run_side(tree: Path, store: Path, limit: str) -> dict[str, Any]:
+def child_result(tree: Path, child: str, store: Path, limit: str) -> dict[str, Any]:
+    """Run `child` (a script printing one JSON line last) with `tree` first on the path, and check that it ran that
+    tree's kg."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(store), limit], cwd=tree, env=env, capture_output=True, text=True
+        [sys.executable, "-c", child, str(store), limit], cwd=tree, env=env, capture_output=True, text=True
     )
     if out.returncode:
         raise SystemExit(f"the side {tree} failed: {out.stderr.strip().splitlines()[-1:]}")
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     if not result["kg"].startswith(str(tree)):
         raise SystemExit(f"the side meant to run {tree} imported kg from {result['kg']}")
+    return result
+
+
+def run_side(tree: Path, store: Path, limit: str) -> dict[str, Any]:
+    result = child_result(tree, _CHILD, store, limit)
     total_wall = sum(s["wall"] for s in result["steps"].values())
     total_cpu = sum(s["cpu"] for s in result["steps"].values())
     result["total"] = {"wall": round(total_wall, 2), "cpu": round(total_cpu, 2)}

@@ -12,17 +12,13 @@ resolve_ab run takes too long to repeat: this is its first step alone.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from bench.common import data_dir, log
-from bench.resolve_ab import base_tree
+from bench.resolve_ab import base_tree, child_result
 from bench.spark_resolve import differences
 
 TABLES = (
@@ -49,16 +45,7 @@ print(json.dumps({"kg": kg.__file__, "wall": round(wall, 2), "cpu": round(cpu, 2
 
 
 def run_side(tree: Path, store: Path, limit: str) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(store), limit], cwd=tree, env=env, capture_output=True, text=True
-    )
-    if out.returncode:
-        raise SystemExit(f"the side {tree} failed: {out.stderr.strip().splitlines()[-1:]}")
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    if not result["kg"].startswith(str(tree)):
-        raise SystemExit(f"the side meant to run {tree} imported kg from {result['kg']}")
-    return result
+    return child_result(tree, _CHILD, store, limit)
 
 
 def main(argv: list[str] | None = None) -> None:
