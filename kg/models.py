@@ -267,7 +267,8 @@ class AuthorRef(_Record):
     _required_text = ("name",)
 
     name: Name
-    position: int  # 1-based order in the work's author list
+    # 1-based order in the work's author list; 0 would vanish from a mention's JSON (0 reads as unset there)
+    position: int = Field(ge=1)
     orcid: Identifier | None = None  # bare "0000-0002-1825-0097"
     openalex_id: Identifier | None = None  # "A5023888391"
     source_id: Identifier | None = None  # an id the source itself uses (the CSV bundle's author_id)

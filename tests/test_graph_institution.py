@@ -64,9 +64,10 @@ def test_institution_rows_equal_the_lists_of_every_row() -> None:
 
 
 def test_first_refs_agg_orders_as_the_python_first_refs() -> None:
-    # refs of one line each (i3's refs with two "line#" parts differ between the SQL macros, which drop the first
-    # line, and the Python first_refs, which drops both: older than this aggregate, left as it is)
+    # i3's refs have two "line#" parts: every one is dropped for the order, in SQL as in Python
     con = _con()
-    refs = [r[4] for r in _ROWS if r[0] == "i1" and r[4] is not None]
-    got = con.execute("SELECT first_refs_agg(record_ref) FROM institution_src WHERE id = 'i1'").fetchone()
-    assert got is not None and got[0] == first_refs(refs)
+    for iid in ("i1", "i3"):
+        refs = [r[4] for r in _ROWS if r[0] == iid and r[4] is not None]
+        got = con.execute("SELECT first_refs_agg(record_ref), first_refs(list(record_ref)) FROM institution_src "
+                          "WHERE id = ?", [iid]).fetchone()  # fmt: skip
+        assert got is not None and got[0] == got[1] == first_refs(refs), iid

@@ -158,6 +158,9 @@ def test_index_key_limits_hold_in_the_record_models() -> None:
         )
     with pytest.raises(ValidationError, match="is blank"):
         WorkRecord(prov=prov, title=" \t ")
+    # positions are 1-based: a 0 would read as "no position" in a mention's JSON
+    with pytest.raises(ValidationError, match="greater than or equal to 1"):
+        AuthorRef(name="Zero Based", position=0)
 
 
 def _peak_rss_kb(args: list[str], cwd: Path) -> tuple[int, str, int]:

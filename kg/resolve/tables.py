@@ -232,7 +232,7 @@ FIRST_REFS_MACRO = r"""
 CREATE OR REPLACE MACRO first_refs(l) AS list_slice(
     list_transform(
         list_sort(list_distinct(list_transform(list_filter(l, lambda x: x IS NOT NULL),
-                                              lambda x: regexp_replace(x, ':[0-9]+#', '#') || chr(31) || x))),
+                                              lambda x: regexp_replace(x, ':[0-9]+#', '#', 'g') || chr(31) || x))),
         lambda x: split_part(x, chr(31), 2)),
     1, 5);
 """
@@ -243,7 +243,7 @@ CREATE OR REPLACE MACRO first_refs(l) AS list_slice(
 # (institutions: 5,050 groups of 2.2M rows at 500k synthetic works), where the list held every row's ref.
 FIRST_REFS_AGG_MACRO = r"""
 CREATE OR REPLACE MACRO first_refs_agg(x) AS coalesce(
-    list_transform(min(DISTINCT regexp_replace(x, ':[0-9]+#', '#') || chr(31) || x, 5),
+    list_transform(min(DISTINCT regexp_replace(x, ':[0-9]+#', '#', 'g') || chr(31) || x, 5),
                    lambda y: split_part(y, chr(31), 2)),
     []::VARCHAR[]);
 """
