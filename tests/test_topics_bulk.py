@@ -1,9 +1,10 @@
-"""The bulk load derives topics before the import (kg.derive.topic_bulk) and gives the graph the derive on the
-imported graph gives: the same input bulk-loaded with derive, and bulk-loaded with --no-derived then derived by the
-load's derive step (Cypher writes), end with equal graphs: every node and edge with its properties (assigned
-HAS_TOPIC {score, method, evidence}, keyphrases, WORKS_ON, Topic nodes and PART_OF from the taxonomy), the same
-LoadRun counts and the same record of the assigned topics in the stage; and no topic statement runs after the
-import but the one that writes the empty lists the import cannot."""
+"""The bulk load derives topics before the import (kg.derive.topic_bulk) and gives the graph the derive on the graph
+gives: the same input bulk-loaded with derive, and loaded into the empty graph by the write path, whose derive step
+writes with Cypher, end with equal graphs: every node and edge with its properties (assigned HAS_TOPIC {score,
+method, evidence}, keyphrases, WORKS_ON, Topic nodes and PART_OF from the taxonomy), the same LoadRun counts and the
+same record of the assigned topics in the stage; and no topic statement runs after the import but the one that
+writes the empty lists the import cannot. (The write path and the bulk path give one graph without derive:
+tests/test_pipeline.py.)"""
 
 from __future__ import annotations
 
@@ -28,27 +29,22 @@ GRAPH_WRITERS = ("assign_for_works", "write_profiles", "refresh_researcher_topic
 
 
 def _bulk(s: Settings, files: list[Path], stage: Path, *, derive: bool) -> tuple[Any, dict[str, list[str]]]:
-    """A bulk load of the files into the emptied local Neo4j (and, without derive, the derive step after it on
-    the imported graph); its summary and the graph's fingerprint."""
+    """A load of the files into the emptied local Neo4j, its summary and the graph's fingerprint: with derive, a
+    bulk load; without, the reference: the write path, then its derive step on the graph it wrote (an import, a
+    stop and a start of Neo4j fewer than a bulk load without derive and the derive after it)."""
     records = [r for r in iter_records(files) if r.kind != "reject"]
     drv = graphdb.open_driver(s)
     try:
         wipe(drv, s)
         summary = pipeline.load(
-            drv, [("sample", records)], settings=s, derive=derive, bulk=True, stage_path=stage,
+            drv, [("sample", records)], settings=s, derive=True, bulk=derive, stage_path=stage,
             rejects_path=str(stage.with_suffix(".rejects.jsonl")),
         )  # fmt: skip
+        assert summary.bulk == derive and summary.graph_is_stage
     finally:
         drv.close()
     drv = graphdb.open_driver(s)
     try:
-        if not derive:
-            st = StageStore(stage)
-            try:
-                assert summary.graph_is_stage
-                summary.hooks = pipeline.derive_topics(drv, st, s, from_stage=True)
-            finally:
-                st.close()
         return summary, fingerprint(drv, s)
     finally:
         drv.close()
@@ -117,7 +113,7 @@ def _check(
 
 
 @pytest.mark.neo4j
-def test_the_shipped_sample_bulk_loaded_with_derive_equals_derive_after_the_import(
+def test_the_shipped_sample_bulk_loaded_with_derive_equals_the_write_path_with_derive(
     bulk_neo4j: Settings, shipped_with_derive: WithDerive, tmp_path: Path
 ) -> None:
     graph, _summary = _check(bulk_neo4j, SHIPPED, tmp_path, shipped_with_derive)
@@ -135,7 +131,7 @@ def test_the_shipped_sample_bulk_loaded_with_derive_equals_derive_after_the_impo
 
 @pytest.mark.neo4j
 @pytest.mark.slow
-def test_the_shared_samples_bulk_loaded_with_derive_equal_derive_after_the_import(
+def test_the_shared_samples_bulk_loaded_with_derive_equal_the_write_path_with_derive(
     bulk_neo4j: Settings, shared_data: Path, tmp_path: Path
 ) -> None:
     files = [
@@ -150,7 +146,7 @@ def test_the_shared_samples_bulk_loaded_with_derive_equal_derive_after_the_impor
 
 @pytest.mark.neo4j
 @pytest.mark.slow
-def test_a_synthetic_corpus_rich_in_context_bulk_loaded_with_derive_equals_derive_after_the_import(
+def test_a_synthetic_corpus_rich_in_context_bulk_loaded_with_derive_equals_the_write_path_with_derive(
     bulk_neo4j: Settings, tmp_path: Path
 ) -> None:
     """Half the works also come as OpenAlex records with a source topic, the other half have co-authored and
