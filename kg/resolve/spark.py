@@ -237,26 +237,11 @@ class SparkEngine:
         decides it (kg.resolve.works.pending_components), so both copy and merge the same records."""
         from pyspark.sql import functions as F
 
-        from kg.resolve.works import (
-            FAST_CHUNK,
-            LINKED_KEYS_SQL,
-            ONE_SLOT_EACH_SQL,
-            copy_plain_records,
-            replace_works,
-        )
+        from kg.resolve.works import FAST_CHUNK, copy_plain_records, replace_works
 
         lap = _Lap(report, "works")
         src = tmp / "works-in"
-        store.export_parquet(src, ["work_recs", "mention_src", "records"])
-        lap("export")
-        # The embedded engine's two decisions, SQL over the whole stage (so a function of the set of staged
-        # records): only the keys shared by records that group_works could put in one Work join components (the
-        # others share a title with records of other DOIs or years apart, and are copied), and big teams whose
-        # authors unify_mentions keeps one slot each count as plain. Taken in DuckDB, not Spark: the stage is
-        # there, and the SQL is the embedded engine's own, so the two engines cannot drift apart.
-        _export_query(store, LINKED_KEYS_SQL, src / "linked_keys.parquet")
-        _export_query(store, ONE_SLOT_EACH_SQL, src / "one_slot_each.parquet")
-        lap("decide")
+        _export_works_input(store, src, lap)
         wr = spark.read.parquet(str(src / "work_recs.parquet"))
         comp = components(spark.read.parquet(str(src / "linked_keys.parquet")))
         one_each = spark.read.parquet(str(src / "one_slot_each.parquet")).select(
@@ -419,6 +404,52 @@ def _glob(directory: Path) -> str:
 def _column(directory: Path, name: str) -> list[str]:
     """One string column of a Parquet directory Spark wrote, as a list."""
     return [str(x) for x in pq.read_table(directory, columns=[name]).column(name).to_pylist()]
+
+
+# The records Spark may merge (a superset of those it does): the ones holding a key they share with a record they
+# may share a Work with, and pending ones whose authors are not plain; only their mentions and payloads go to Spark
+# (at 1M synthetic works a few thousand of the million).
+_MAY_MERGE_SQL = """
+SELECT wrec FROM _spark_linked_keys
+UNION
+(SELECT wrec FROM work_recs WHERE pending AND NOT coalesce(simple, false) EXCEPT SELECT wrec FROM _spark_one_slot_each)
+"""
+_WORKS_INPUT = {
+    "linked_keys": "SELECT * FROM _spark_linked_keys",
+    "one_slot_each": "SELECT * FROM _spark_one_slot_each",
+    "work_recs": "SELECT * FROM work_recs",
+    "mention_src": "SELECT m.* FROM mention_src m SEMI JOIN _spark_may_merge USING (wrec)",
+    "records": "SELECT r.* FROM records r SEMI JOIN (SELECT w.rec FROM work_recs w SEMI JOIN _spark_may_merge "
+    "USING (wrec)) USING (rec)",
+}
+
+
+def _export_works_input(store: StageStore, src: Path, lap: _Lap) -> None:
+    """Resolve works' input for Spark, one Parquet file a table of _WORKS_INPUT, after the embedded engine's two
+    decisions (pending_components in kg.resolve.works), SQL over the whole stage, so a function of the set of
+    staged records: only the keys shared by records group_works could put in one Work join components (the others
+    share a title with records of other DOIs or years apart, and are copied), and big teams whose authors
+    unify_mentions keeps one slot each count as plain. Taken in DuckDB, not on Spark: the stage is there, the
+    queries are the embedded engine's own (the engines cannot drift apart), and they took ~1 s at 200k works."""
+    from kg.resolve.works import LINKED_KEYS_SQL, ONE_SLOT_EACH_SQL
+
+    con = store.con
+    src.mkdir(parents=True, exist_ok=True)
+    temp = {
+        "_spark_linked_keys": LINKED_KEYS_SQL,
+        "_spark_one_slot_each": ONE_SLOT_EACH_SQL,
+        "_spark_may_merge": _MAY_MERGE_SQL,
+    }
+    try:
+        for name, sql in temp.items():
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        lap("decide")
+        for name, sql in _WORKS_INPUT.items():
+            _export_query(store, sql, src / f"{name}.parquet")
+        lap("export")
+    finally:
+        for name in temp:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def _export_query(store: StageStore, sql: str, target: Path) -> None:
