@@ -122,7 +122,7 @@ settings = Settings(spark_master=sys.argv[2], spark_driver_memory=os.environ.get
 session = spark_session(settings, "bench spark_resolve")
 marks = {}
 
-def progress(step, done, total):
+def progress(step, done, total):  # resolve works ends where the next step first reports
     if step != "resolve works" and "works" not in marks:
         marks["works"] = (time.monotonic(), tree_cpu())
 
@@ -148,10 +148,8 @@ def spark_sides(staged: Path, work: Path, master: str, refs: dict[str, str]) -> 
         store = work / f"{side}.duckdb"
         shutil.copy(staged, store)
         log(f"resolving: spark {master} from {ref} ({side})")
-        out[side] = {
-            "ref": ref,
-            **child_result(tree, _SPARK_CHILD, store, master),
-        }  # the master in limit's place
+        # child_result passes its last argument (a memory limit elsewhere) as argv[2]: here the master
+        out[side] = {"ref": ref, **child_result(tree, _SPARK_CHILD, store, master)}
         out[side]["differences"] = differences(work / "embedded.duckdb", store)
         log(f"{side}: {out[side]}")
         store.unlink()
