@@ -4,7 +4,12 @@ work, work_member, slot, cluster, cluster_slot, researcher, authored, …), and 
 reported, with each engine's phases. `--openalex` adds every work a second time as an OpenAlex record (two sources
 per paper): every record is merged and every author group goes through the model — the engines' heavy path.
 
-    python -m bench.spark_resolve --works 100000 [--openalex] [--master local[2]]
+    python -m bench.spark_resolve --works 100000 [--openalex] [--master local[2]] [--base main [--this HEAD]]
+
+With `--base REF`, the Spark engine runs twice more on copies of the one staged store, from `git archive` of REF and
+of this side's ref, each in a process of its own (bench.resolve_ab.child_result), one after the other: their walls
+and the CPU seconds of each side's whole process tree (Python driver, JVM, Python workers, from /proc) for resolve
+works and for the whole stage, each side's tables compared with the embedded run's.
 
 Results go to bench/results/spark_resolve.json (keyed by corpus and master).
 """
@@ -85,7 +90,75 @@ def counts(path: Path) -> dict[str, int]:
         return {t: int(st.scalar(f"SELECT count(*) FROM {t}") or 0) for t in TABLES}
 
 
-def run(works: int, seed: int, openalex: bool, master: str, keep: bool) -> dict[str, Any]:
+# One Spark side of an A/B (argv: the store, the master), its CPU that of its whole process tree: the JVM and the
+# Python workers are its descendants. A finished process's CPU is in its parent's cutime/cstime once reaped.
+_SPARK_CHILD = r"""
+import json, os, sys, time
+from pathlib import Path
+import kg
+from kg.config import Settings
+from kg.resolve.spark import SparkEngine
+from kg.spark import spark_session
+from kg.stage.store import StageStore
+
+def tree_cpu():
+    parent, ticks = {}, {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                f = (d / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parent[int(d.name)] = int(f[1])
+            ticks[int(d.name)] = sum(int(x) for x in f[11:15])
+    tree, todo = set(), [os.getpid()]
+    while todo:
+        p = todo.pop()
+        tree.add(p)
+        todo.extend(c for c, pp in parent.items() if pp == p and c not in tree)
+    return sum(ticks.get(p, 0) for p in tree) / os.sysconf("SC_CLK_TCK")
+
+settings = Settings(spark_master=sys.argv[2], spark_driver_memory=os.environ.get("KG_SPARK_DRIVER_MEMORY", "3g"))
+session = spark_session(settings, "bench spark_resolve")
+marks = {}
+
+def progress(step, done, total):  # resolve works ends where the next step first reports
+    if step != "resolve works" and "works" not in marks:
+        marks["works"] = (time.monotonic(), tree_cpu())
+
+with StageStore(sys.argv[1]) as st:
+    t, c = time.monotonic(), tree_cpu()
+    rep = SparkEngine(settings, session=session).resolve(st, on_progress=progress)
+    wall, cpu = time.monotonic() - t, tree_cpu() - c
+session.stop()
+print(json.dumps({"kg": kg.__file__, "wall": round(wall, 1), "cpu": round(cpu, 1),
+                  "works_wall": round(marks["works"][0] - t, 1), "works_cpu": round(marks["works"][1] - c, 1),
+                  "works_merged": rep.works_merged, "phases": {k: round(v, 1) for k, v in rep.seconds.items()}}))
+"""
+
+
+def spark_sides(staged: Path, work: Path, master: str, refs: dict[str, str]) -> dict[str, Any]:
+    """The Spark engine of each ref (side -> git ref) on its own copy of the staged store, one side after the other;
+    each side's result, with its tables' differences from the embedded run's (work/embedded.duckdb)."""
+    from bench.resolve_ab import base_tree, child_result
+
+    out: dict[str, Any] = {}
+    for side, ref in refs.items():
+        tree = base_tree(ref, work / f"{side}-tree")
+        store = work / f"{side}.duckdb"
+        shutil.copy(staged, store)
+        log(f"resolving: spark {master} from {ref} ({side})")
+        # child_result passes its last argument (a memory limit elsewhere) as argv[2]: here the master
+        out[side] = {"ref": ref, **child_result(tree, _SPARK_CHILD, store, master)}
+        out[side]["differences"] = differences(work / "embedded.duckdb", store)
+        log(f"{side}: {out[side]}")
+        store.unlink()
+    return out
+
+
+def run(
+    works: int, seed: int, openalex: bool, master: str, keep: bool, refs: dict[str, str] | None = None
+) -> dict[str, Any]:
     from kg.resolve.spark import SparkEngine
     from kg.spark import spark_session
 
@@ -99,7 +172,6 @@ def run(works: int, seed: int, openalex: bool, master: str, keep: bool) -> dict[
         emb, spk = work / "embedded.duckdb", work / "spark.duckdb"
         shutil.copy(staged, emb)
         shutil.copy(staged, spk)
-        staged.unlink()
 
         log("resolving: embedded")
         t = time.monotonic()
@@ -122,6 +194,8 @@ def run(works: int, seed: int, openalex: bool, master: str, keep: bool) -> dict[
         finally:
             session.stop()
 
+        sides = spark_sides(staged, work, master, refs) if refs else {}
+        staged.unlink()
         log("comparing")
         diff = differences(emb, spk)
         sizes = counts(emb)
@@ -144,6 +218,7 @@ def run(works: int, seed: int, openalex: bool, master: str, keep: bool) -> dict[
                 "phases": {k: round(v, 1) for k, v in r_spk.seconds.items()},
             },
             "spark_over_embedded": round(spk_s / emb_s, 2) if emb_s else None,
+            "spark_sides": sides,
             "report": {
                 "work_records": r_emb.work_records,
                 "works": r_emb.works,
@@ -166,9 +241,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--openalex", action="store_true", help="every work also as an OpenAlex record")
     ap.add_argument("--master", default="local[2]", help="the Spark master (default local[2])")
     ap.add_argument("--keep", action="store_true", help="keep the resolved stores (under the bench data dir)")
+    ap.add_argument(
+        "--base", help="also run the Spark engine of this git ref and of --this, each in its own process"
+    )
+    ap.add_argument(
+        "--this", default="HEAD", help="with --base: this side's git ref (default HEAD: committed code)"
+    )
     args = ap.parse_args(argv)
-    entry = run(args.works, args.seed, args.openalex, args.master, args.keep)
+    refs = {"base": args.base, "this": args.this} if args.base else None
+    entry = run(args.works, args.seed, args.openalex, args.master, args.keep, refs)
     key = f"{args.works}{'-openalex' if args.openalex else ''}-{args.master}"
+    if args.base:
+        key += f"-vs-{args.base}"
     path = update_result("spark_resolve", key, entry)
     emb, spk = entry["embedded"], entry["spark"]
     print(
@@ -180,8 +264,22 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  spark phases:    {spk['phases']}")
     if not entry["equal"]:
         print("  DIFFERENT: " + "; ".join(entry["differences"]))
+    sides = entry["spark_sides"]
+    for side, r in sides.items():
+        print(
+            f"  spark {side} ({r['ref']}): resolve works {r['works_wall']} s ({r['works_cpu']} CPU-s of the tree), "
+            f"whole stage {r['wall']} s ({r['cpu']} CPU-s), records merged {r['works_merged']}; tables equal to "
+            f"the embedded run's: {'; '.join(r['differences']) or 'yes'}"
+        )
+    if sides:
+        b, t = sides["base"], sides["this"]
+        print(
+            f"  this / base: resolve works wall x{t['works_wall'] / b['works_wall']:.2f}, "
+            f"CPU x{t['works_cpu'] / b['works_cpu']:.2f}; whole stage wall x{t['wall'] / b['wall']:.2f}, "
+            f"CPU x{t['cpu'] / b['cpu']:.2f}"
+        )
     print(f"results: {path}")
-    if not entry["equal"]:
+    if not entry["equal"] or any(r["differences"] for r in sides.values()):
         raise SystemExit(1)
 
 

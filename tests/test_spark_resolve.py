@@ -24,6 +24,7 @@ from kg.stage.store import StageStore
 from tests.conftest import kg_env, wipe
 from tests.kg_process import run_kg
 from tests.test_resolve import TABLES, _novak_decision, _novaks, _spellings, assert_every_slot_in_one_cluster
+from tests.test_resolve_alone import ALONE, MERGED, _team, _work
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -237,6 +238,91 @@ def test_kg_load_engine_spark_writes_the_graph_an_embedded_load_writes(
     assert embedded == expected
     assert len(on_spark["works"]) == len(expected["works"]) and len(on_spark["authored"]) > 200
     assert on_spark == embedded
+
+
+def _merged_by_embedded_rules(path: Path) -> int:
+    """Records the embedded engine merges in Python on a staged store (kg.resolve.works.pending_components)."""
+    from kg.resolve.works import pending_components
+
+    with StageStore(path, read_only=True) as st:
+        return sum(len(c) for c in pending_components(st)[1])
+
+
+def test_records_sharing_a_title_they_cannot_join_are_copied_on_spark_as_the_embedded_engine_copies_them(
+    tmp_path: Path, spark: SparkSession
+) -> None:
+    records: list[Record] = [*ALONE.values(), *MERGED.values()]
+    embedded, on_spark, report = _both(tmp_path, records, spark)
+    # lines 7-8 (a short title a year apart: the SQL's superset) and 11-16 go to the Python merge; 1-6, which share
+    # a title with records of other DOIs, arXiv ids or years, are copied (all 14 were merged before)
+    assert report.works_merged == 8
+    works, _ = _works_and_researchers(on_spark)
+    assert sorted(len(m) for m in works.values()) == [1] * 8 + [2] * 3
+    _assert_same(embedded, on_spark)
+
+
+def test_a_title_sharer_copied_on_spark_joins_a_later_record_of_its_paper_as_one_embedded_load_would(
+    tmp_path: Path, spark: SparkSession
+) -> None:
+    """Records 1-6 are copied alone in a first load; a later listing of record 1's paper a year before pulls it into
+    a merge (a later DOI'd copy of record 4's title stays alone), in either order of the two loads."""
+    from kg.resolve.spark import SparkEngine
+
+    first: list[Record] = list(ALONE.values())
+    later: list[Record] = [
+        _work("arxiv-listing", 21, "Graph neural networks for molecules", 2019),
+        _work("crossref", 22, "A survey of sparse attention", 2016, doi="10.1000/e"),
+    ]
+    whole = _staged(tmp_path / "whole.duckdb", first + later)
+    _resolve(whole, EmbeddedEngine())
+    works, _ = _works_and_researchers(whole)
+    assert sorted(len(m) for m in works.values()) == [1] * 8 + [2]  # record 21 and one of 1-2: one paper
+    engine = SparkEngine(Settings(spark_master="local[2]"), session=spark)
+    for name, parts in (("parts", [first, later]), ("reversed", [later, first])):
+        path = tmp_path / f"{name}.duckdb"
+        merged = []
+        with StageStore(path) as st:
+            for part in parts:
+                st.stage("run:test", part)
+                merged.append(engine.resolve(st).works_merged)
+        _assert_same(whole, path)
+        if name == "parts":  # the second load re-merges the copied records its new one may join
+            assert merged == [2, 3]  # 7-8; then 21 with 1 and 2 (22 stays alone)
+
+
+def test_a_big_team_of_one_slot_each_is_copied_on_spark_as_the_embedded_engine_copies_it(
+    tmp_path: Path, spark: SparkSession
+) -> None:
+    names = [f"Ann {c}{c.lower()}ton" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]  # 26 name keys
+    team = _team(
+        41,
+        *((n, i, {"openalex_id": f"A41{i:02}"}) for i, n in enumerate(names, start=1)),
+        # two Li Wang, each with an OpenAlex id of their own: one slot each, the second "@2"
+        ("Li Wang", 28, {"openalex_id": "A4128"}),
+        ("Li Wang", 27, {"openalex_id": "A4127"}),
+    )
+    # the same, but the two Li Wang are told apart by no two ids of one kind: unify_mentions joins them
+    joined = _team(
+        42,
+        *((n, i, {"openalex_id": f"A42{i:02}"}) for i, n in enumerate(names, start=1)),
+        ("Li Wang", 27, {"openalex_id": "A4227"}),
+        ("Li Wang", 28, {"orcid": "0000-0002-1825-0097"}),
+    )
+    records: list[Record] = [team, joined]
+    staged = _staged(tmp_path / "staged.duckdb", records)
+    with StageStore(staged, read_only=True) as st:
+        assert st.scalar("SELECT count(*) FROM work_recs WHERE simple") == 0
+    embedded, on_spark, report = _both(tmp_path, records, spark)
+    assert report.works_merged == _merged_by_embedded_rules(staged) == 1  # the team of line 42 alone
+    with StageStore(on_spark, read_only=True) as st:
+        slots = dict(
+            st.con.execute(
+                "SELECT w.title, list(replace(s.key, w.id, '') ORDER BY s.position) FILTER (s.name = 'Li Wang') "
+                "FROM slot s JOIN work w ON w.id = s.work_id GROUP BY w.title"
+            ).fetchall()
+        )
+    assert slots == {"Team paper number 41": ["#wang|li", "#wang|li@2"], "Team paper number 42": ["#wang|li"]}
+    _assert_same(embedded, on_spark)
 
 
 def test_work_components_follow_chains_of_shared_keys_to_their_smallest_record(spark: SparkSession) -> None:

@@ -1,9 +1,11 @@
 """The resolve stage on Apache Spark: work components, work merging and the researcher model run on a cluster.
 
-The staged tables go to Spark as Parquet (the stage's own export); Spark finds the connected components of work
-records (min-label propagation in DataFrame operations), then runs the embedded engine's own per-component and
-per-group functions on the workers (kg.resolve.works.merge_component, kg.resolve.researchers.cluster_group, through
-mapInArrow), so the model is written once. Its output, Parquet again, replaces the same rows of the stage's resolved
+The staged tables go to Spark as Parquet (the stage's own export); Spark finds the connected components of the work
+records that can share a Work (min-label propagation in DataFrame operations; which records can, and which big
+teams are one slot each, the embedded engine's own SQL decides in DuckDB first, so both engines copy the same
+records), then runs the embedded engine's own per-component and per-group functions on the workers
+(kg.resolve.works.merge_component, kg.resolve.researchers.cluster_group, through mapInArrow), so the model is
+written once. Its output, Parquet again, replaces the same rows of the stage's resolved
 tables the embedded engine would replace, inside the same transactions (replace_works, replace_groups), so the
 write stage is unchanged and an incremental load resolves what is pending against everything staged, as the
 embedded engine does. The steps that are SQL over the whole stage (plain records copied, strong-id-only groups,
@@ -231,18 +233,28 @@ class SparkEngine:
     ) -> None:
         """Pending records: plain ones alone in their paper copied in SQL (kg.resolve.works.copy_plain_records),
         every component holding another merged on Spark; both replace their records' works like the embedded
-        engine (replace_works)."""
+        engine (replace_works). Which records are alone and which are plain is decided as the embedded engine
+        decides it (kg.resolve.works.pending_components), so both copy and merge the same records."""
         from pyspark.sql import functions as F
 
         from kg.resolve.works import FAST_CHUNK, copy_plain_records, replace_works
 
         lap = _Lap(report, "works")
         src = tmp / "works-in"
-        store.export_parquet(src, ["work_recs", "work_keys", "mention_src", "records"])
-        lap("export")
+        _export_works_input(store, src, lap)
         wr = spark.read.parquet(str(src / "work_recs.parquet"))
-        comp = components(spark.read.parquet(str(src / "work_keys.parquet")))
-        pending = wr.where("pending").select("wrec", F.coalesce("simple", F.lit(False)).alias("simple"))
+        comp = components(spark.read.parquet(str(src / "linked_keys.parquet")))
+        one_each = spark.read.parquet(str(src / "one_slot_each.parquet")).select(
+            "wrec", F.lit(True).alias("one_each")
+        )
+        pending = (
+            wr.where("pending")
+            .join(one_each, "wrec", "left")
+            .select(
+                "wrec",
+                (F.coalesce("simple", F.lit(False)) | F.coalesce("one_each", F.lit(False))).alias("simple"),
+            )
+        )
         touched = comp.join(pending.select("wrec"), "wrec").select("comp").distinct()
         lone = pending.join(comp, "wrec", "left_anti")
         slow = (
@@ -392,6 +404,58 @@ def _glob(directory: Path) -> str:
 def _column(directory: Path, name: str) -> list[str]:
     """One string column of a Parquet directory Spark wrote, as a list."""
     return [str(x) for x in pq.read_table(directory, columns=[name]).column(name).to_pylist()]
+
+
+# The records Spark may merge (a superset of those it does): the ones holding a key they share with a record they
+# may share a Work with, and pending ones whose authors are not plain; only their mentions and payloads go to Spark
+# (at 1M synthetic works a few thousand of the million).
+_MAY_MERGE_SQL = """
+SELECT wrec FROM _spark_linked_keys
+UNION
+(SELECT wrec FROM work_recs WHERE pending AND NOT coalesce(simple, false) EXCEPT SELECT wrec FROM _spark_one_slot_each)
+"""
+_WORKS_INPUT = {
+    "linked_keys": "SELECT * FROM _spark_linked_keys",
+    "one_slot_each": "SELECT * FROM _spark_one_slot_each",
+    "work_recs": "SELECT * FROM work_recs",
+    "mention_src": "SELECT m.* FROM mention_src m SEMI JOIN _spark_may_merge USING (wrec)",
+    "records": "SELECT r.* FROM records r SEMI JOIN (SELECT w.rec FROM work_recs w SEMI JOIN _spark_may_merge "
+    "USING (wrec)) USING (rec)",
+}
+
+
+def _export_works_input(store: StageStore, src: Path, lap: _Lap) -> None:
+    """Resolve works' input for Spark, one Parquet file a table of _WORKS_INPUT, after the embedded engine's two
+    decisions (pending_components in kg.resolve.works), SQL over the whole stage, so a function of the set of
+    staged records: only the keys shared by records group_works could put in one Work join components (the others
+    share a title with records of other DOIs or years apart, and are copied), and big teams whose authors
+    unify_mentions keeps one slot each count as plain. Taken in DuckDB, not on Spark: the stage is there, the
+    queries are the embedded engine's own (the engines cannot drift apart), and they took ~1 s at 200k works."""
+    from kg.resolve.works import LINKED_KEYS_SQL, ONE_SLOT_EACH_SQL
+
+    con = store.con
+    src.mkdir(parents=True, exist_ok=True)
+    temp = {
+        "_spark_linked_keys": LINKED_KEYS_SQL,
+        "_spark_one_slot_each": ONE_SLOT_EACH_SQL,
+        "_spark_may_merge": _MAY_MERGE_SQL,
+    }
+    try:
+        for name, sql in temp.items():
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        lap("decide")
+        for name, sql in _WORKS_INPUT.items():
+            _export_query(store, sql, src / f"{name}.parquet")
+        lap("export")
+    finally:
+        for name in temp:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _export_query(store: StageStore, sql: str, target: Path) -> None:
+    """The rows of a query over the stage, as one Parquet file."""
+    path = str(target).replace("'", "''")
+    store.con.execute(f"COPY ({sql}) TO '{path}' (FORMAT parquet)")
 
 
 def _insert_parquet(store: StageStore, table: str, schema: pa.Schema, directory: Path, column: str) -> None:

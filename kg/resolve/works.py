@@ -81,7 +81,7 @@ def pending_components(store: StageStore, *, alone_in_sql: bool = True) -> tuple
     """(pending records that share no Work with any record and list plain authors, every other connected component
     holding a pending record). With `alone_in_sql`, records sharing keys only with records they cannot share a Work
     with (_LINKABLE_SQL) count as sharing none, and authors that are one slot each though two share a name key
-    (_ONE_SLOT_EACH_SQL) as plain; without, every shared key joins and only staging's plain lists are plain (what
+    (ONE_SLOT_EACH_SQL) as plain; without, every shared key joins and only staging's plain lists are plain (what
     the model sees)."""
     con = store.con
     pending = {
@@ -90,11 +90,11 @@ def pending_components(store: StageStore, *, alone_in_sql: bool = True) -> tuple
     if not pending:
         return [], []
     if alone_in_sql:
-        for (wrec,) in con.execute(_ONE_SLOT_EACH_SQL).fetchall():
+        for (wrec,) in con.execute(ONE_SLOT_EACH_SQL).fetchall():
             pending[wrec] = True
     uf = _UnionFind()
     first_of_key: dict[str, str] = {}
-    for wrec, key in con.execute(_LINKED_KEYS_SQL if alone_in_sql else _SHARED_KEYS_SQL).fetchall():
+    for wrec, key in con.execute(LINKED_KEYS_SQL if alone_in_sql else _SHARED_KEYS_SQL).fetchall():
         other = first_of_key.setdefault(key, wrec)
         if other != wrec:
             uf.union(other, wrec)
@@ -160,7 +160,8 @@ WHERE (a.year_key IS NULL OR b.year_key IS NULL OR abs(a.year_key - b.year_key) 
 # unify_mentions never joins and numbers "@2", "@3" by position (_PLAIN_SLOTS_SQL). (Position 0 is left out of a
 # mention's JSON as falsy, so unify_mentions sees no position: such records stay with it.) On synthetic corpora
 # these are the large teams: 1,375 records of 500k works, 291k mentions, unify_mentions took ~30 us a mention on.
-_ONE_SLOT_EACH_SQL = """
+# Public, like LINKED_KEYS_SQL: the Spark engine takes both decisions from the stage too (kg.resolve.spark).
+ONE_SLOT_EACH_SQL = """
 WITH m AS (
     SELECT m.wrec, m.name_key, m.position, m.strong,
            nullif(json_extract_string(m.json, '$.orcid'), '') AS orcid,
@@ -183,7 +184,7 @@ EXCEPT SELECT wrec FROM joined
 """
 
 # The keys the linkable records share with one another: their components without the records left alone
-_LINKED_KEYS_SQL = f"""
+LINKED_KEYS_SQL = f"""
 WITH linkable AS ({_LINKABLE_SQL}),
 lk AS (SELECT k.wrec, k.key FROM work_keys k SEMI JOIN linkable USING (wrec))
 SELECT lk.wrec, lk.key FROM lk
@@ -317,7 +318,7 @@ def copy_plain_records(store: StageStore, wrecs: list[str]) -> None:
     replace_works(store, wrecs, insert)
 
 
-# The slots staging computed for plain records (work_recs.simple, or one slot each: _ONE_SLOT_EACH_SQL; one slot
+# The slots staging computed for plain records (work_recs.simple, or one slot each: ONE_SLOT_EACH_SQL; one slot
 # per mention, exactly as unify_mentions makes them), under the record's own work id, the second author of one name
 # key "@2"; {wrecs}: a table of the records. Only the latter have two of a name key: the window that numbers them
 # runs over their mentions alone (over every copied mention it doubled the statement's CPU), and `m` is read twice,
