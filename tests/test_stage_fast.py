@@ -188,7 +188,7 @@ _institutions = st.lists(
 _authors = st.builds(
     AuthorRef,
     name=st.sampled_from(["Li Wang", " Li Wang ", "li  wang", "Wang, Li", "Zoë Ñúñez", "王芳", "X. Song"]),
-    position=st.integers(min_value=0, max_value=4),
+    position=st.integers(min_value=1, max_value=4),  # AuthorRef: 1 or more
     orcid=_ids,
     openalex_id=_ids,
     source_id=_ids,

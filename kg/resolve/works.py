@@ -157,9 +157,10 @@ WHERE (a.year_key IS NULL OR b.year_key IS NULL OR abs(a.year_key - b.year_key) 
 # Pending records staging did not mark plain (work_recs.simple) whose authors unify_mentions still makes one slot
 # each: no profile mention, every mention at a position of its own with strong ids of its own, and any two of one
 # name key told apart by two ids of one kind (two "Li Wang" of a large team, each with an OpenAlex id), which
-# unify_mentions never joins and numbers "@2", "@3" by position (_PLAIN_SLOTS_SQL). (Position 0 is left out of a
-# mention's JSON as falsy, so unify_mentions sees no position: such records stay with it.) On synthetic corpora
-# these are the large teams: 1,375 records of 500k works, 291k mentions, unify_mentions took ~30 us a mention on.
+# unify_mentions never joins and numbers "@2", "@3" by position (_PLAIN_SLOTS_SQL). (Positions are 1 or more, as
+# AuthorRef requires; a 0 would be left out of a mention's JSON as falsy, so such a record stays with unify_mentions.)
+# On synthetic corpora these are the large teams: 1,375 records of 500k works, 291k mentions, unify_mentions took
+# ~30 us a mention on.
 # Public, like LINKED_KEYS_SQL: the Spark engine takes both decisions from the stage too (kg.resolve.spark).
 ONE_SLOT_EACH_SQL = """
 WITH m AS (
