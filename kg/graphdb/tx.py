@@ -88,7 +88,7 @@ def run(
 
 
 def apply_schema(driver: Driver, settings: Settings | None = None) -> list[str]:
-    """Apply cypher/schema.cypher (every statement is IF NOT EXISTS, so this is idempotent) and wait for its
+    """Apply cypher/schema.cypher (every statement is IF [NOT] EXISTS, so this is idempotent) and wait for its
     indexes."""
     stmts = catalog.get("schema").statements()
     for stmt in stmts:

@@ -445,17 +445,11 @@ def _export_works_input(store: StageStore, src: Path, lap: _Lap) -> None:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
         lap("decide")
         for name, sql in _WORKS_INPUT.items():
-            _export_query(store, sql, src / f"{name}.parquet")
+            store.export_query(sql, src / f"{name}.parquet")
         lap("export")
     finally:
         for name in temp:
             con.execute(f"DROP TABLE IF EXISTS {name}")
-
-
-def _export_query(store: StageStore, sql: str, target: Path) -> None:
-    """The rows of a query over the stage, as one Parquet file."""
-    path = str(target).replace("'", "''")
-    store.con.execute(f"COPY ({sql}) TO '{path}' (FORMAT parquet)")
 
 
 def _insert_parquet(store: StageStore, table: str, schema: pa.Schema, directory: Path, column: str) -> None:

@@ -487,9 +487,13 @@ class StageStore:
         known = self.stats()
         for table in [t for t in tables if t in known] if tables is not None else known:
             target = directory / f"{table}.parquet"
-            self.con.execute(f"COPY \"{table}\" TO '{_sql_path(target)}' (FORMAT parquet)")
+            self.export_query(f'SELECT * FROM "{table}"', target)
             written.append(target)
         return written
+
+    def export_query(self, sql: str, target: Path) -> None:
+        """The rows of a query over the store, as one Parquet file."""
+        self.con.execute(f"COPY ({sql}) TO '{_sql_path(target)}' (FORMAT parquet)")
 
     def import_parquet(self, directory: Path, tables: Iterable[str]) -> None:
         """Replace tables with the Parquet files of the same name (the output of another engine)."""
