@@ -23,7 +23,7 @@ from kg.identity.context import bare_openalex
 from kg.models import ResearcherRecord
 from kg.resolve import rows as rowmod
 from kg.resolve.simple_groups import READ_ONCE_FROM_PARTS, cluster_simple, simple_groups, simple_slots_once
-from kg.resolve.tables import COAUTHOR_BUILT
+from kg.resolve.tables import COAUTHOR_BUILT, NODE_TABLES
 from kg.resolve.works import slot_from_row
 from kg.stage.store import StageStore
 
@@ -63,35 +63,8 @@ CLUSTER_SLOT_SCHEMA = pa.schema(
         ("grp", _S),
     ]
 )
-RESEARCHER_COLUMNS = (
-    "id",
-    "name",
-    "name_key",
-    "block_key",
-    "aliases",
-    "orcid",
-    "openalex_id",
-    "profile_key",
-    "headline",
-    "affiliation",
-    "affiliation_status",
-    "trust_score",
-    "trust_label",
-    "verification_level",
-    "claimed",
-    "open_to_collaborate",
-    "followers",
-    "reported_works",
-    "reported_topics",
-    "reported_close_collaborators",
-    "identity_method",
-    "identity_confidence",
-    "identity_evidence",
-    "sources",
-    "mention_count",
-    "record_refs",
-    "big_team_works",
-)
+# The Researcher table's columns (the resolved tables' contract, kg.resolve.tables), id first
+RESEARCHER_COLUMNS = ("id", *NODE_TABLES["Researcher"][1])
 RESEARCHER_SCHEMA = pa.schema(
     [
         ("id", _S),

@@ -16,13 +16,10 @@ from kg.identity import Mention, block_key, name_key
 from kg.identity.works import one_work_props
 from kg.models import AuthorRef, InstitutionRef, ResearcherRecord, TopicRef, WorkRecord
 from kg.normalize import normalize_openalex, normalize_orcid, normalize_ror, title_key, typed_work_ref
+from kg.resolve.tables import NODE_TABLES
 
-# The Work node's columns (kg.resolve.tables: work), in order.
-WORK_COLUMNS = (
-    "id", "title", "title_key", "abstract", "type", "venue", "language", "organisation", "score", "year", "date",
-    "ids", "doi", "arxiv_id", "openalex_id", "sources", "record_refs", "categories", "references", "upvotes",
-    "author_count", "authors_truncated", "has_code", "cited_by_count", "pdf_url",
-)  # fmt: skip
+# The Work node's columns (the resolved tables' contract, kg.resolve.tables), id first
+WORK_COLUMNS = ("id", *NODE_TABLES["Work"][1])
 
 
 # work_recs' names for the Work node's columns ("w_title"), with the column each is read from
