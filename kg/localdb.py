@@ -121,6 +121,10 @@ def port_answers(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bo
         return False
 
 
+# Neo4j 5.26's (internal) setting for the Bolt server's shutdown quiet period, in seconds (default 5)
+BOLT_SHUTDOWN_QUIET = "internal.dbms.bolt.netty_server_shutdown_quiet_period"
+
+
 def write_config(s: Settings) -> Path:
     conf_dir = s.localdb_home / "conf"
     conf_dir.mkdir(parents=True, exist_ok=True)
@@ -157,6 +161,10 @@ def write_config(s: Settings) -> Path:
                 "browser.remote_content_hostname_whitelist=http://127.0.0.1,http://localhost",
                 "dbms.usage_report.enabled=false",
                 "server.logs.gc.enabled=false",
+                # Stopping waited 5 s after the databases were checkpointed and closed: Netty's quiet period for the
+                # Bolt event loops, which only waits for tasks that no closed connection can submit any more. Every
+                # `kg load --bulk` stops Neo4j once (BENCHMARKS.md, "Stopping the local Neo4j").
+                f"{BOLT_SHUTDOWN_QUIET}=0",
                 "",
             ]
         ),
