@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from kg.config import Settings
 from kg.resolve.engine import Progress, ResolveReport, researchers_and_graph
 from kg.resolve.researchers import CLUSTER_SCHEMA, CLUSTER_SLOT_SCHEMA, GroupKnowledge
-from kg.resolve.works import MEMBER_SCHEMA, SLOT_SCHEMA, WORK_SCHEMA
+from kg.resolve.works import MEMBER_SCHEMA, SLOT_SCHEMA, WORK_SCHEMA, key_components
 from kg.stage.records import WORK_COLUMNS
 from kg.stage.store import StageStore
 
@@ -78,6 +78,13 @@ def spark_type(t: pa.DataType) -> str:
 
 def spark_schema(schema: pa.Schema) -> str:
     return ", ".join(f"`{f.name}` {spark_type(f.type)}" for f in schema)
+
+
+# Up to this many rows of linked keys, work components are found on the driver (kg.resolve.works.key_components,
+# the embedded engine's own union-find, ~1 s a million rows) instead of by Spark's rounds of joins, whose fixed cost
+# (11-13 s at 200k-500k works, BENCHMARKS.md "The Spark engine takes the same two decisions") buys nothing when few records can share
+# a Work: 966 of 500k synthetic records did.
+DRIVER_COMPONENTS_MAX = 2_000_000
 
 
 def components(keys: DataFrame, max_rounds: int = 100) -> DataFrame:
@@ -188,9 +195,16 @@ class SparkEngine:
 
     name = "spark"
 
-    def __init__(self, settings: Settings, *, session: SparkSession | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        session: SparkSession | None = None,
+        driver_components_max: int = DRIVER_COMPONENTS_MAX,
+    ) -> None:
         self.settings = settings
         self._session = session
+        self.driver_components_max = driver_components_max
         self._report = ResolveReport()
 
     def resolve(self, store: StageStore, *, on_progress: Progress | None = None) -> ResolveReport:
@@ -223,6 +237,20 @@ class SparkEngine:
 
     # ---- works ----------------------------------------------------------------------------------------------
 
+    def _components(self, spark: SparkSession, src: Path) -> DataFrame:
+        """(wrec, comp) of the records that share keys with others (linked_keys.parquet): on the driver when there
+        are few, by Spark's rounds of joins (components) when there are many."""
+        linked = src / "linked_keys.parquet"
+        if pq.read_metadata(linked).num_rows > self.driver_components_max:
+            return components(spark.read.parquet(str(linked)))
+        t = pq.read_table(linked, columns=["wrec", "key"])
+        comp = key_components(zip(t.column("wrec").to_pylist(), t.column("key").to_pylist(), strict=True))
+        out = src / "components.parquet"
+        pq.write_table(
+            pa.table({"wrec": pa.array(list(comp), _S), "comp": pa.array(list(comp.values()), _S)}), out
+        )
+        return spark.read.parquet(str(out))
+
     def _works(
         self,
         spark: SparkSession,
@@ -243,7 +271,7 @@ class SparkEngine:
         src = tmp / "works-in"
         _export_works_input(store, src, lap)
         wr = spark.read.parquet(str(src / "work_recs.parquet"))
-        comp = components(spark.read.parquet(str(src / "linked_keys.parquet")))
+        comp = self._components(spark, src)
         one_each = spark.read.parquet(str(src / "one_slot_each.parquet")).select(
             "wrec", F.lit(True).alias("one_each")
         )

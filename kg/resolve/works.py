@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +77,20 @@ class _UnionFind:
             self.parent[rb] = ra
 
 
+def key_components(rows: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Records joined by the keys they share, from (wrec, key) rows in any order: each record that shares a key
+    with another, mapped to the smallest record of its connected component (what the Spark engine's label
+    propagation finds, kg.resolve.spark.components); a key only one record holds joins nothing."""
+    uf = _UnionFind()
+    first_of_key: dict[str, str] = {}
+    for wrec, key in rows:
+        other = first_of_key.setdefault(key, wrec)
+        if other != wrec:
+            uf.union(other, wrec)
+    # a root is the smallest record of its set: union makes the smaller root the parent
+    return {x: uf.find(x) for x in uf.parent}
+
+
 def pending_components(store: StageStore, *, alone_in_sql: bool = True) -> tuple[list[str], list[list[str]]]:
     """(pending records that share no Work with any record and list plain authors, every other connected component
     holding a pending record). With `alone_in_sql`, records sharing keys only with records they cannot share a Work
@@ -92,21 +106,16 @@ def pending_components(store: StageStore, *, alone_in_sql: bool = True) -> tuple
     if alone_in_sql:
         for (wrec,) in con.execute(ONE_SLOT_EACH_SQL).fetchall():
             pending[wrec] = True
-    uf = _UnionFind()
-    first_of_key: dict[str, str] = {}
-    for wrec, key in con.execute(LINKED_KEYS_SQL if alone_in_sql else _SHARED_KEYS_SQL).fetchall():
-        other = first_of_key.setdefault(key, wrec)
-        if other != wrec:
-            uf.union(other, wrec)
+    comp = key_components(con.execute(LINKED_KEYS_SQL if alone_in_sql else _SHARED_KEYS_SQL).fetchall())
     by_root: dict[str, list[str]] = defaultdict(list)
-    for x in uf.parent:
-        by_root[uf.find(x)].append(x)
+    for x, root in comp.items():
+        by_root[root].append(x)
     fast: list[str] = []
     slow: list[list[str]] = []
     done: set[str] = set()
     for w in sorted(pending):
-        if w in uf.parent:
-            root = uf.find(w)
+        if w in comp:
+            root = comp[w]
             if root not in done:
                 done.add(root)
                 slow.append(sorted(by_root[root]))
