@@ -516,6 +516,26 @@ def test_cli_unreadable_file_fails_with_one_line(
     assert graph.execute_query("MATCH (w:Work) RETURN count(w) AS n").records[0]["n"] == 0
 
 
+def test_cli_unknown_format_fails_with_one_line_before_the_load_starts(tmp_path: Path) -> None:
+    """`kg load --format bogus` says so at once, as `kg parse` does: no Neo4j is asked (this one does not answer),
+    no stage store or rejects file is made, no load run is opened."""
+    from tests.conftest import kg_env
+    from tests.kg_process import free_port
+
+    env = kg_env(Settings(neo4j_uri=f"bolt://127.0.0.1:{free_port()}"))
+    env["KG_STAGE_PATH"] = str(tmp_path / "stage.duckdb")
+    f = tmp_path / "works.jsonl"
+    f.write_text('{"id": "https://openalex.org/W1", "display_name": "A work"}\n')
+    result = kg(["load", "--format", "bogus", str(f)], env, tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "error: unknown format 'bogus' (one of: profile, arxiv-listing, daily-papers, openalex, arxiv-atom, "
+        "arxiv-metadata, arxiv-abs, crossref, orcid, semanticscholar, recorded, csv-bundle)"
+    ]
+    assert result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["works.jsonl"]
+
+
 def test_cli_load_help(cli_env: dict[str, str], tmp_path: Path) -> None:
     result = kg(["load", "--help"], cli_env, tmp_path)
     assert result.returncode == 0

@@ -158,8 +158,11 @@ def run_load(
 ) -> int:
     """`kg load` without the command line (kg harvest --load and kg enrich use it): the exit code."""
     from kg import pipeline
+    from kg.sources.parsers.read import check_format
 
     _check_paths(paths)
+    # before the run starts: an unknown --format would otherwise surface mid-load, after a LoadRun was opened
+    check_format(fmt)
     run_id = pipeline.new_run_id()
     rejects_file = rejects or Path(f"rejects-{run_id.split(':', 1)[1]}.jsonl")
     check_writable(rejects_file)

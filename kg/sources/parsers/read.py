@@ -32,6 +32,7 @@ Unit = Record | Reject | BundleChunk
 __all__ = [
     "FORMATS",
     "BundleChunk",
+    "check_format",
     "chunk_records",
     "detect_format",
     "iter_records",
@@ -357,12 +358,17 @@ def iter_units(
     return _units(paths, fmt, known_names, chunk)
 
 
+def check_format(fmt: str | None) -> None:
+    """InputError when `fmt` (a --format value) names no format: a command checks it before it starts any work."""
+    if fmt is not None and fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
+
+
 def _units(
     paths: Sequence[str | Path], fmt: str | None, known_names: Collection[str] | None, chunk: int | None
 ) -> Iterator[Unit]:
     """(A generator: a bad format raises where the records are read, as every other input error does.)"""
-    if fmt is not None and fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
+    check_format(fmt)
     yield from _walk_units(paths, fmt, known_names, chunk)
 
 
