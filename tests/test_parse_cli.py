@@ -111,3 +111,16 @@ def test_known_names_file_changes_an_ambiguous_split(tmp_path: Path) -> None:
     assert [a["name"] for a in plain["authors"]] == ["Ali Torkamani", "Rui Xue"]
     assert [a["name"] for a in helped["authors"]] == ["MohamadAli Torkamani", "Rui Xue"]
     assert helped["title"] == "Lazy Propagation for GNNs"
+
+
+def test_messages_print_file_names_and_text_as_they_are(tmp_path: Path) -> None:
+    """The console is not a chat window: `:rocket:` in a file name (or a title, a name) stays `:rocket:` in the
+    reject line, or the line names a file that does not exist (it read `notes 🚀.txt`)."""
+    (tmp_path / "notes :rocket:.txt").write_text("hello\n")
+    r = kg("parse", str(tmp_path))
+    assert r.returncode == 1
+    assert r.stderr.decode().splitlines() == [
+        f"rejected: {tmp_path / 'notes :rocket:.txt'}: unknown format (not a profile page, listing, daily papers, "
+        "OpenAlex, Crossref, ORCID, Semantic Scholar, arXiv or CSV bundle)",
+        "0 parsed, 1 rejected",
+    ]

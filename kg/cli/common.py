@@ -12,8 +12,8 @@ from rich.console import Console
 
 from kg.config import Settings, get_settings, redact
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, emoji=False)
+err_console = Console(stderr=True, highlight=False, emoji=False)
 
 
 def settings() -> Settings:
