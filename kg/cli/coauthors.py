@@ -226,8 +226,9 @@ def _print_suggestions(rid: str, rows: list[dict[str, Any]]) -> None:
         via = ", ".join(c["name"] or c["id"] for c in rs.get("shared_coauthors", []))
         topics = ", ".join(t["name"] or t["id"] for t in rs.get("shared_topics", []))
         insts = ", ".join(i["name"] or i["id"] for i in rs.get("shared_institutions", []))
+        # significant digits, not decimals: a fitted score is often far below 0.0001 (it ranks, it is no share)
         console.print(
-            f"  {r['score']:.4f}  {r['name'] or r['id']} ({r['id']})  [{'; '.join(bits)}]", markup=False
+            f"  {r['score']:.3g}  {r['name'] or r['id']} ({r['id']})  [{'; '.join(bits)}]", markup=False
         )
         if via:
             console.print(f"      via co-authors: {via}", markup=False)
