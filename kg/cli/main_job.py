@@ -214,6 +214,11 @@ def up(
     # (and print their summaries on one line each: a wide console, since their output is read, not shown)
     env = {**os.environ, "KG_TAXONOMY_PATH": str(taxonomy.resolve()), "COLUMNS": "1000"}
 
+    from kg.cli.serve import panel_missing
+
+    panel = panel_missing()
+    if panel is not None:
+        console.print(f"note: {panel}", markup=False, soft_wrap=True)
     t0 = time.monotonic()
     if s.uses_local_db:
         with _spinner("starting Neo4j"):
@@ -243,6 +248,8 @@ def up(
 
     base = f"http://{'127.0.0.1' if h in ('0.0.0.0', '::') else h}:{p}/"
     url, who = featured_url(drv, s, base)
+    if panel is not None:  # the researcher's page would answer 404 without the panel: point at what answers
+        url, who = f"{base}api/v1/docs", None
     drv.close()
     total = _elapsed(time.time() - started)
     if not serve:
