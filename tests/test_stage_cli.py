@@ -103,6 +103,20 @@ def test_overview_stats_and_export_agree(stage: Path, neo4j_settings: Settings, 
 
 
 @pytest.mark.neo4j
+def test_overview_prints_each_load_s_run_id_whole_in_80_columns(
+    stage: Path, neo4j_settings: Settings
+) -> None:
+    """The run id is what `kg load` printed and a LoadRun holds; at 80 columns the table cut it to "run:202…"."""
+    [run] = json.loads(_kg(neo4j_settings, "show", "--json", "--stage", str(stage)).stdout)["runs"]
+    res = subprocess.run([sys.executable, "-m", "kg.cli", "stage", "show", "--stage", str(stage)],
+                         env={**kg_env(neo4j_settings), "COLUMNS": "80"}, capture_output=True, text=True,
+                         timeout=120)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    [line] = [ln for ln in res.stdout.splitlines() if ln.startswith("run:")]
+    assert line.split()[:6] == [run["run_id"], "completed", "derive", "3", "3", "0"]
+
+
+@pytest.mark.neo4j
 def test_unknown_ids_tables_and_a_busy_store_get_one_clear_line(
     stage: Path, neo4j_settings: Settings
 ) -> None:
