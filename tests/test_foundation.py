@@ -165,6 +165,23 @@ def test_start_on_a_taken_port_fails_with_one_clear_line(tmp_path: Path) -> None
     )
 
 
+def test_a_command_that_starts_the_local_neo4j_says_so_before_the_wait(tmp_path: Path) -> None:
+    """Any command that needs the graph starts the local Neo4j when it is down, which takes seconds to minutes: it
+    was a silent wait. The port is taken here, so the start fails at once, after the line that announces it."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = int(taken.getsockname()[1])
+        env = _local_env(tmp_path / "neo4j", port, free_port())
+        result = _kg(["cypher", "run", "graph_overview"], env)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"starting the local Neo4j (bolt://127.0.0.1:{port}, home {tmp_path / 'neo4j'}; `kg db stop` stops it) …",
+        f"error: cannot start the local Neo4j: Bolt port {port} on 127.0.0.1 is already in use "
+        "(set KG_BOLT_PORT to another port)",
+    ]
+
+
 def test_a_stopped_process_that_is_a_zombie_counts_as_exited() -> None:
     """`kg load --bulk` stops a Neo4j that another live process started (the bench, a test session): it exits to a
     zombie its parent has not reaped yet, which signal 0 still reaches. stop() must see it as gone, not wait out its

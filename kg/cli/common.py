@@ -25,12 +25,26 @@ def driver() -> Driver:
 
     With no KG_NEO4J_URI the command uses the local Neo4j, and starting it is decided here, by the command line:
     making a driver never starts a database."""
-    from kg import graphdb, localdb
+    from kg import graphdb
 
     s = get_settings()
     if s.uses_local_db:
-        localdb.ensure_running(s)
+        ensure_local_db(s)
     return graphdb.connect(s)
+
+
+def ensure_local_db(s: Settings) -> None:
+    """Start the local Neo4j when it is not running, saying so first on stderr: a start takes from seconds to a
+    minute or more (the first one fetches jars and sets the password), which was a silent wait."""
+    from kg import localdb
+
+    if not localdb.status(s, with_version=False).running:
+        err_console.print(
+            f"starting the local Neo4j ({s.uri}, home {s.localdb_home}; `kg db stop` stops it) …",
+            markup=False,
+            soft_wrap=True,
+        )
+    localdb.ensure_running(s)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from kg.cli.common import console, err_console, settings
+from kg.cli.common import console, ensure_local_db, err_console, settings
 from kg.config import Settings
 from kg.errors import ConfigError, LocalDBError
 
@@ -34,10 +34,8 @@ def run_server(s: Settings, host: str, port: int, workers: int, *, log_level: st
     if not 0 < port < 65536:
         raise ConfigError(f"--port must be between 1 and 65535 (got {port})")
     if s.uses_local_db:
-        from kg import localdb
-
         try:
-            localdb.ensure_running(s)
+            ensure_local_db(s)
         except LocalDBError as e:
             # the API still starts and answers 503 (with Retry-After) until Neo4j is reachable
             err_console.print(f"warning: {e}", markup=False, soft_wrap=True)
