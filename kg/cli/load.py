@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from kg.sources.parsers.read import Unit
 
 
+# Rejects named on stderr per load; the rest are only in the rejects file. A cassette of API responses fetched
+# without titles gave 6,699 reject lines, which buried the summary and every other message.
+REJECT_LINES = 50
+
+
 def _sources(
     paths: list[str], fmt: str | None, known: set[str] | None
 ) -> Iterator[tuple[str, Iterable[Unit]]]:
@@ -186,7 +191,12 @@ def run_load(
         saved["rejects"] += 1
         saved["bytes"] = _size(rejects_file)
         word = "note" if rej.note else "rejected"
-        err_console.print(f"{word} {rej.message}", markup=False, soft_wrap=True)
+        if saved["rejects"] <= REJECT_LINES:
+            err_console.print(f"{word} {rej.message}", markup=False, soft_wrap=True)
+        elif saved["rejects"] == REJECT_LINES + 1:
+            _say(
+                f"… more rejects are not named here: every one is in {rejects_file} (their count comes at the end)"
+            )
 
     known = _known_names(s)
     try:
