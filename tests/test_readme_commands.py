@@ -40,3 +40,13 @@ def test_every_command_and_sub_command_has_its_row() -> None:
         words = {w for c in rows for w in re.findall(r"[a-z][a-z-]*", c.removeprefix(f"kg {name}"))}
         missing.extend(f"{name} {sub}" for sub in subs if sub not in words)
     assert missing == []
+
+
+def test_make_lint_runs_the_checks_the_test_script_runs() -> None:
+    """`make lint` is the quick check before a commit: it left out `ruff format --check`, so it passed where
+    scripts/test.sh (what CI runs) failed."""
+    recipe = (ROOT / "Makefile").read_text(encoding="utf-8").split("\nlint:", 1)[1].split("\n", 2)[1]
+    in_make = [c.strip().removeprefix(".venv/bin/") for c in recipe.split("&&")]
+    script = (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8").splitlines()
+    in_script = [line.strip() for line in script if line.strip().startswith(("ruff ", "mypy"))]
+    assert in_make == in_script
