@@ -134,6 +134,26 @@ def test_unknown_ids_tables_and_a_busy_store_get_one_clear_line(
     assert res.returncode == 1 and "no stage store at" in res.stderr
 
 
+def test_a_file_that_is_no_stage_store_is_named_as_such_and_left_as_it_was(tmp_path: Path) -> None:
+    """`--stage` naming another file (a JSON Lines input, say) said "Catalog Error: Cannot launch in-memory
+    database in read-only mode!"; a writer would have said the store is "in use by another process"."""
+    other = tmp_path / "works.jsonl"
+    other.write_text('{"id": "W1"}\n', encoding="utf-8")
+    for args in (["show"], ["stats"]):
+        res = subprocess.run([sys.executable, "-m", "kg.cli", "stage", *args, "--stage", str(other)],
+                             capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert (res.returncode, res.stderr.splitlines()) == (
+            1,
+            [
+                f"error: {other} is not a stage store (not a DuckDB database file): name a stage store, or a "
+                "path that does not exist yet, with --stage or KG_STAGE_PATH"
+            ],
+        )
+    with pytest.raises(InputError, match="is not a stage store"):
+        StageStore(other)  # as a load opens it, to write
+    assert other.read_text(encoding="utf-8") == '{"id": "W1"}\n'
+
+
 def test_the_stage_memory_limit_bounds_duckdb_and_a_bad_one_is_one_clear_line(tmp_path: Path) -> None:
     with StageStore(tmp_path / "a.duckdb", memory_limit="512MB") as st:
         assert st.scalar("SELECT current_setting('memory_limit')") == "488.2 MiB"  # 512 MB in DuckDB's unit
