@@ -239,6 +239,7 @@ def test_kg_up_failures_before_anything_runs_are_one_line(tmp_path: Path) -> Non
     unreachable = _up(env, "--no-serve")
     assert unreachable.returncode == 1 and "Traceback" not in unreachable.stderr
     assert len(unreachable.stderr.splitlines()) == 1 and unreachable.stderr.startswith("error: ")
+    assert "✓" not in unreachable.stdout  # no check mark for a Neo4j that never answered
 
 
 def test_kg_up_says_first_when_the_web_panel_is_not_built(tmp_path: Path) -> None:

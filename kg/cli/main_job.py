@@ -224,10 +224,10 @@ def up(
         with _spinner("starting Neo4j"):
             st = localdb.start(s)
         _done(f"Neo4j running: {st.bolt}, Browser {st.browser}", t0)
-    else:
-        console.print(f"✓ using the Neo4j at {s.uri}", markup=False)
+    drv = driver()  # fails here, in one line, when KG_NEO4J_URI names a Neo4j that does not answer
+    if not s.uses_local_db:
+        console.print(f"✓ using the Neo4j at {s.uri}", markup=False)  # only once it answered
     t0 = time.monotonic()
-    drv = driver()
     graphdb.apply_schema(drv, s)
     _done("schema applied", t0)
 
