@@ -634,6 +634,23 @@ def test_cli_show_prints_small_scores_in_significant_digits(capsys: pytest.Captu
     ]
 
 
+def test_cli_show_without_a_researcher_is_refused_before_ranking_anyone(tmp_path: Path) -> None:
+    """`kg discover --show` ranked every researcher of the graph, wrote their lists, then printed nothing: --show
+    prints only the researchers named with --researcher. Refused at once (this Neo4j does not even answer)."""
+    from tests.conftest import kg_env
+    from tests.kg_process import free_port, run_kg
+
+    env = kg_env(Settings(neo4j_uri=f"bolt://127.0.0.1:{free_port()}"))
+    r = run_kg(["discover", "--show"], tmp_path, env)
+    assert (r.returncode, r.stdout, r.stderr.splitlines()) == (
+        1,
+        "",
+        [
+            "error: --show prints the suggestions of the researchers named with --researcher ID: name at least one"
+        ],
+    )
+
+
 @pytest.mark.neo4j
 def test_cli_discover_exit_codes_and_output(
     graph: Driver, neo4j_settings: Settings, cli_env: dict[str, str], tmp_path: Path

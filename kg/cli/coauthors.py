@@ -135,6 +135,8 @@ def discover_cmd(
     with their reasons. A re-run rewrites only the researchers whose suggestions changed."""
     if ctx.invoked_subcommand is not None:
         return
+    if show and not researcher:  # it ranked everyone, then showed nothing
+        fail("--show prints the suggestions of the researchers named with --researcher ID: name at least one")
     if out is not None:
         discover.out_format(out)
     fitted = discover.load_model(model)
