@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import re
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -19,13 +21,19 @@ def _command_cells() -> list[str]:
     return [cell.replace("\\|", "|") for cell in re.findall(r"^\| `(kg [^`]+)` \|", section, re.M)]
 
 
-def _commands() -> dict[str, list[str]]:
-    """Every top-level command of `kg` and its sub-commands (none for a plain command)."""
+@lru_cache(maxsize=1)
+def _root() -> Any:
+    """The `kg` command as click sees it, every command module registered (once per process)."""
     cli = importlib.import_module("kg.cli.app")  # the module (kg.cli's `app` is the Typer object)
     cli._register_all()
-    root = typer.main.get_command(cli.app)
+    return typer.main.get_command(cli.app)
+
+
+def _commands() -> dict[str, list[str]]:
+    """Every top-level command of `kg` and its sub-commands (none for a plain command)."""
+    root = _root()
     # a group has `commands` (typer ships its own copy of click, so no isinstance on click.Group)
-    return {name: sorted(getattr(cmd, "commands", {})) for name, cmd in root.commands.items()}  # type: ignore[attr-defined]
+    return {name: sorted(getattr(cmd, "commands", {})) for name, cmd in root.commands.items()}
 
 
 def test_every_command_and_sub_command_has_its_row() -> None:
@@ -50,3 +58,9 @@ def test_make_lint_runs_the_checks_the_test_script_runs() -> None:
     script = (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8").splitlines()
     in_script = [line.strip() for line in script if line.strip().startswith(("ruff ", "mypy"))]
     assert in_make == in_script
+
+
+def test_no_help_sends_the_reader_to_itself() -> None:
+    """`kg discover --help` opened with "Suggest collaborators (see `kg discover --help`)"."""
+    selfish = [name for name, cmd in _root().commands.items() if f"`kg {name} --help`" in (cmd.help or "")]
+    assert selfish == []

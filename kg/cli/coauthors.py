@@ -97,7 +97,7 @@ def show_cmd(
 
 
 discover_app = typer.Typer(
-    help="Suggest collaborators (see `kg discover --help`); `kg discover train` fits the score on this graph.",
+    help="Suggest collaborators, each with its reasons; `kg discover train` fits the score on this graph.",
     invoke_without_command=True,
 )
 
