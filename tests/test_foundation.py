@@ -149,6 +149,28 @@ def test_local_db_life_cycle_keeps_data_and_a_second_start_is_a_no_op(tmp_path: 
         _kg(["db", "stop"], env)
 
 
+@pytest.mark.slow
+def test_a_password_changed_after_the_local_neo4j_s_first_start_is_named_as_the_cause(tmp_path: Path) -> None:
+    """The local Neo4j takes KG_NEO4J_PASSWORD at its first start and keeps it: a user who changes the setting
+    later was told only to check it, with nothing saying the old one still holds."""
+    home = tmp_path / "neo4j"
+    env = {**_local_env(home, free_port(), free_port()), "KG_NEO4J_PASSWORD": "the-first-one"}
+    assert _kg(["db", "start"], env).returncode == 0
+    try:
+        r = _kg(["cypher", "run", "graph_overview"], {**env, "KG_NEO4J_PASSWORD": "a-second-one"})
+        assert (r.returncode, r.stderr.splitlines()) == (
+            1,
+            [
+                "error: Neo4j refused the credentials (check KG_NEO4J_USER / KG_NEO4J_PASSWORD); the local Neo4j "
+                f"in {home} keeps the password set at its first start: use that one, or name a new home with "
+                "KG_LOCALDB_HOME"
+            ],
+        )
+        assert _kg(["cypher", "run", "graph_overview"], env).returncode == 0
+    finally:
+        _kg(["db", "stop"], env)
+
+
 def test_start_on_a_taken_port_fails_with_one_clear_line(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

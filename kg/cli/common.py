@@ -11,6 +11,7 @@ from neo4j import Driver
 from rich.console import Console
 
 from kg.config import Settings, get_settings, redact
+from kg.errors import CredentialsRefused
 
 console = Console(highlight=False, emoji=False)
 err_console = Console(stderr=True, highlight=False, emoji=False)
@@ -28,9 +29,17 @@ def driver() -> Driver:
     from kg import graphdb
 
     s = get_settings()
-    if s.uses_local_db:
-        ensure_local_db(s)
-    return graphdb.connect(s)
+    if not s.uses_local_db:
+        return graphdb.connect(s)
+    ensure_local_db(s)
+    try:
+        return graphdb.connect(s)
+    except CredentialsRefused as e:
+        # the usual cause: KG_NEO4J_PASSWORD changed after the local Neo4j's first start, which set it for good
+        raise CredentialsRefused(
+            f"{e}; the local Neo4j in {s.localdb_home} keeps the password set at its first start: use that one, "
+            "or name a new home with KG_LOCALDB_HOME"
+        ) from e
 
 
 def ensure_local_db(s: Settings) -> None:
