@@ -171,6 +171,19 @@ def test_a_password_changed_after_the_local_neo4j_s_first_start_is_named_as_the_
         _kg(["db", "stop"], env)
 
 
+def test_an_unreachable_kg_neo4j_uri_is_named_in_the_error() -> None:
+    """A KG_NEO4J_URI left in the environment sends every command to a Neo4j that may be gone: the line names
+    the setting, not only the driver's words about an address."""
+    import os
+
+    port = free_port()
+    env = {**os.environ, "KG_NEO4J_URI": f"bolt://127.0.0.1:{port}"}
+    r = _kg(["cypher", "run", "graph_overview"], env)
+    [line] = r.stderr.splitlines()
+    assert r.returncode == 1 and line.startswith("error: Neo4j is unavailable: ")
+    assert line.endswith(f"(KG_NEO4J_URI is bolt://127.0.0.1:{port}; unset it to use the local Neo4j)")
+
+
 def test_start_on_a_taken_port_fails_with_one_clear_line(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

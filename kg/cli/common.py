@@ -11,7 +11,7 @@ from neo4j import Driver
 from rich.console import Console
 
 from kg.config import Settings, get_settings, redact
-from kg.errors import CredentialsRefused
+from kg.errors import CredentialsRefused, DatabaseUnavailable
 
 console = Console(highlight=False, emoji=False)
 err_console = Console(stderr=True, highlight=False, emoji=False)
@@ -30,7 +30,15 @@ def driver() -> Driver:
 
     s = get_settings()
     if not s.uses_local_db:
-        return graphdb.connect(s)
+        try:
+            return graphdb.connect(s)
+        except CredentialsRefused:
+            raise
+        except DatabaseUnavailable as e:
+            # name the setting: a KG_NEO4J_URI left in the environment is easy to forget (unset: the local Neo4j)
+            raise DatabaseUnavailable(
+                f"{e} (KG_NEO4J_URI is {s.uri}; unset it to use the local Neo4j)"
+            ) from e
     ensure_local_db(s)
     try:
         return graphdb.connect(s)
