@@ -195,10 +195,12 @@ def test_a_dot_env_in_the_working_directory_is_not_read_unless_named(
     result = run_kg(["schema", "apply"], tmp_path, env)
     assert listener.connections == 0, "kg connected to the server a stray .env named"
     assert result.returncode == 1
-    assert (
-        result.stderr.strip()
-        == f"error: no Neo4j jars in {tmp_path / 'no-jars'} (KG_LOCALDB_JARS); build them with mvn -f {REPO_ROOT / 'localdb' / 'pom.xml'} package"
-    )
+    # the command says it starts the local Neo4j (not the server the .env names), then why it cannot
+    assert result.stderr.strip().splitlines() == [
+        f"starting the local Neo4j (bolt://127.0.0.1:{env['KG_BOLT_PORT']}, home {tmp_path / 'home'}; `kg db stop` "
+        "stops it) …",
+        f"error: no Neo4j jars in {tmp_path / 'no-jars'} (KG_LOCALDB_JARS); build them with mvn -f {REPO_ROOT / 'localdb' / 'pom.xml'} package",
+    ]
     assert URI_CANARY not in result.stdout + result.stderr
 
     # named, it is read: `kg --env-file .env` (or KG_ENV_FILE) asks the server it names
