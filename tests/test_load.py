@@ -562,6 +562,21 @@ def test_cli_names_the_first_rejects_on_stderr_and_keeps_every_one_in_the_reject
     assert len(rejects.read_text(encoding="utf-8").splitlines()) == bad
 
 
+def test_cli_a_format_that_loads_nothing_names_the_format_detection_finds(
+    graph: Driver, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    f = tmp_path / "works.jsonl"
+    f.write_text(json.dumps({"id": "https://openalex.org/W1", "display_name": "A work"}) + "\n")
+    args = ["load", str(f), "--no-derived", "--rejects", str(tmp_path / "r.jsonl")]
+    wrong = kg([*args, "--format", "crossref"], cli_env, tmp_path)
+    assert wrong.returncode == 1
+    assert wrong.stderr.splitlines()[-1] == (
+        f"note: nothing was read as --format crossref; without --format, {f} is detected as openalex"
+    )
+    right = kg([*args, "--format", "openalex"], cli_env, tmp_path)
+    assert right.returncode == 0 and "note:" not in right.stderr
+
+
 def test_cli_load_help(cli_env: dict[str, str], tmp_path: Path) -> None:
     result = kg(["load", "--help"], cli_env, tmp_path)
     assert result.returncode == 0

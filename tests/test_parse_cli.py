@@ -124,3 +124,22 @@ def test_messages_print_file_names_and_text_as_they_are(tmp_path: Path) -> None:
         "OpenAlex, Crossref, ORCID, Semantic Scholar, arXiv or CSV bundle)",
         "0 parsed, 1 rejected",
     ]
+
+
+def test_a_format_that_reads_nothing_names_the_format_detection_finds(tmp_path: Path) -> None:
+    """`--format crossref` on an OpenAlex file rejected each record ("not a Crossref work (no DOI)") and said
+    nothing of the flag; the last line now names the format the file is detected as."""
+    f = tmp_path / "works.jsonl"
+    f.write_text(
+        "".join(
+            json.dumps({"id": f"https://openalex.org/W{i}", "display_name": f"Work {i}"}) + "\n"
+            for i in (1, 2)
+        )
+    )
+    r = kg("parse", "--format", "crossref", str(f))
+    assert r.returncode == 1
+    assert r.stderr.decode().splitlines()[-2:] == [
+        "0 parsed, 2 rejected",
+        f"note: nothing was read as --format crossref; without --format, {f} is detected as openalex",
+    ]
+    assert b"note:" not in kg("parse", "--format", "openalex", str(f)).stderr

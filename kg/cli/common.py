@@ -75,3 +75,18 @@ StageOpt = Annotated[
     Path | None,
     typer.Option("--stage", help="The stage store (DuckDB file); default KG_STAGE_PATH or .kg/stage/…"),
 ]
+
+
+def say_format_hint(paths: list[str], fmt: str | None) -> None:
+    """After --format rejected every record: name the files that detection reads as another format (a wrong
+    --format otherwise shows only one reject per record, each blaming the record)."""
+    if fmt is None:
+        return
+    from kg.sources.parsers.read import detected_instead
+
+    for path, kind in detected_instead(paths, fmt):
+        err_console.print(
+            f"note: nothing was read as --format {fmt}; without --format, {path} is detected as {kind}",
+            markup=False,
+            soft_wrap=True,
+        )

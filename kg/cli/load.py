@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from neo4j import Driver
 
-from kg.cli.common import StageOpt, console, driver, err_console, settings
+from kg.cli.common import StageOpt, console, driver, err_console, say_format_hint, settings
 from kg.config import Settings
 from kg.errors import InputError, KGError, OutputError
 from kg.graphdb import catalog
@@ -242,6 +242,8 @@ def run_load(
             f"(load run {run_id}, marked failed; the next load resumes it), {kept}"
         ) from None
     _print_summary(summary)
+    if summary.loaded == 0 and summary.rejected:
+        say_format_hint(paths, fmt)
     return summary.exit_code
 
 

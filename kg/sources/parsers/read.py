@@ -35,6 +35,7 @@ __all__ = [
     "check_format",
     "chunk_records",
     "detect_format",
+    "detected_instead",
     "iter_records",
     "iter_units",
     "repair_note",
@@ -356,6 +357,23 @@ def iter_units(
     """iter_records with every CSV bundle's works rows in BundleChunks of `chunk` works (read, not yet made
     records), so another process can make them: expanding each chunk with chunk_records gives iter_records."""
     return _units(paths, fmt, known_names, chunk)
+
+
+def detected_instead(paths: Sequence[str], fmt: str) -> list[tuple[str, str]]:
+    """(file, detected format) for each file named in `paths` that detection reads as another format than `fmt`:
+    what to tell a user whose --format rejected every record (directories and unreadable files are left out)."""
+    found = []
+    for p in paths:
+        path = Path(p)
+        if p == "-" or not path.is_file():
+            continue
+        try:
+            kind = detect_format(path, Input.from_path(path).head)
+        except InputError:
+            continue
+        if kind != fmt:
+            found.append((p, kind))
+    return found
 
 
 def check_format(fmt: str | None) -> None:
