@@ -6,7 +6,7 @@ run:        ## the main job: start Neo4j, load the shipped sample (or DATA=dir),
 test:       ## lint, types and every test against a real Neo4j
 	bash scripts/test.sh
 lint:
-	.venv/bin/ruff check kg api tests bench && .venv/bin/mypy
+	.venv/bin/ruff check kg api tests bench && .venv/bin/ruff format --check kg api tests bench && .venv/bin/mypy
 bench:      ## every benchmark, results in bench/results/
 	bash scripts/bench.sh
 db-start:

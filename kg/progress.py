@@ -66,7 +66,7 @@ def progress_bar(description: str, *, total: int = 0, show: bool | None = None) 
         BarColumn(),
         TextColumn("{task.fields[count]}"),
         TimeElapsedColumn(),
-        console=Console(stderr=True, highlight=False),
+        console=Console(stderr=True, highlight=False, emoji=False),
         transient=True,
     )
     with progress:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -89,3 +91,54 @@ def test_kg_serve_rejects_bad_options_in_one_line(cli_env: dict[str, str]) -> No
         [sys.executable, "-m", "kg.cli", "serve", "--help"], capture_output=True, text=True, timeout=120
     )
     assert h.returncode == 0 and "--workers" in h.stdout and "--port" in h.stdout
+
+
+def _serve_briefly(env: dict[str, str], port: int) -> tuple[list[str], int]:
+    """`kg serve`'s output lines and what / answers, once the API is up."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "serve", "--port", str(port)],
+        env={**env, "KG_API_WARM_UP": "false"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        for _ in range(240):
+            try:
+                if _get(f"http://127.0.0.1:{port}/api/v1/health")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert proc.poll() is None
+            time.sleep(0.25)
+        root = _get(f"http://127.0.0.1:{port}/")[0]
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=60)
+    return out.splitlines(), root
+
+
+def test_kg_serve_says_whether_the_web_panel_is_built(tmp_path: Path) -> None:
+    """Without web/dist every page URL answers 404 and only /api/v1 works: `kg serve` says so, and how to build
+    the panel, instead of leaving a new user with a 404 at /. (No Neo4j needed: the API starts without one.)"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
+    env["KG_NEO4J_URI"] = f"bolt://127.0.0.1:{_free_port()}"
+    missing = tmp_path / "none"
+    port = _free_port()
+    lines, root = _serve_briefly({**env, "KG_API_WEB_DIST": str(missing)}, port)
+    assert root == 404
+    assert lines[:2] == [
+        f"Research KG API on http://127.0.0.1:{port}/api/v1/docs",
+        f"note: the web panel is not built ({missing} has no index.html), so only the API answers: `make run` "
+        "builds it, or `npm --prefix web ci && npm --prefix web run build`",
+    ]
+    built = tmp_path / "dist"
+    built.mkdir()
+    (built / "index.html").write_text("<!doctype html><title>panel</title>\n", encoding="utf-8")
+    port = _free_port()
+    lines, root = _serve_briefly({**env, "KG_API_WEB_DIST": str(built)}, port)
+    assert root == 200
+    assert lines[:2] == [
+        f"Research KG API on http://127.0.0.1:{port}/api/v1/docs",
+        f"the research graph panel on http://127.0.0.1:{port}/",
+    ]

@@ -687,6 +687,14 @@ def test_kg_cypher_list_and_show(tmp_path: Path) -> None:
     assert pasted.stdout.endswith("LIMIT $top_k;\n")
 
 
+def test_kg_cypher_list_prints_every_name_whole_in_80_columns() -> None:
+    """The name is what `kg cypher run` takes; at 80 columns it was folded ("institutions_collaborat" / "ing")."""
+    table = _kg(["cypher", "list"], {**_plain_env(), "COLUMNS": "80"})
+    assert table.returncode == 0, table.stderr
+    firsts = [line.split()[0] for line in table.stdout.splitlines()[1:] if line and not line.startswith(" ")]
+    assert firsts[: len(LIBRARY_NAMES)] == LIBRARY_NAMES
+
+
 def test_kg_cypher_check_flags_a_bad_library(tmp_path: Path) -> None:
     (tmp_path / "ok.cypher").write_text(GOOD, encoding="utf-8")
     (tmp_path / "bad.cypher").write_text("MATCH (n) RETURN n LIMIT 10\n", encoding="utf-8")

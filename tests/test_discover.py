@@ -614,6 +614,43 @@ def test_out_files_jsonl_and_csv(graph: Driver, neo4j_settings: Settings, tmp_pa
         discover.run_discovery(graph, ["t:nobody"], settings=neo4j_settings, progress=False)
 
 
+def test_cli_show_prints_small_scores_in_significant_digits(capsys: pytest.CaptureFixture[str]) -> None:
+    """Fitted scores are often below 1e-4 (3.4e-05 for the shipped sample's best-connected researcher): `--show`
+    printed every one of them as 0.0000, which tells the reader nothing about the ranking."""
+    from kg.cli.coauthors import _print_suggestions
+
+    reasons = {"parts": {"topics": 0.72, "activity": 1.0}, "shared_topics": [{"id": "t:1", "name": "Graphs"}]}
+    rows = [
+        {"id": "t:d", "name": "Di", "score": 3.4e-05, "reasons": reasons},
+        {"id": "t:e", "name": "Ed", "score": 0.8125, "reasons": reasons},
+    ]
+    _print_suggestions("t:a", rows)
+    assert capsys.readouterr().out.splitlines() == [
+        "t:a:",
+        "  3.4e-05  Di (t:d)  [topics 0.72; activity 1.0]",
+        "      shared topics: Graphs",
+        "  0.812  Ed (t:e)  [topics 0.72; activity 1.0]",
+        "      shared topics: Graphs",
+    ]
+
+
+def test_cli_show_without_a_researcher_is_refused_before_ranking_anyone(tmp_path: Path) -> None:
+    """`kg discover --show` ranked every researcher of the graph, wrote their lists, then printed nothing: --show
+    prints only the researchers named with --researcher. Refused at once (this Neo4j does not even answer)."""
+    from tests.conftest import kg_env
+    from tests.kg_process import free_port, run_kg
+
+    env = kg_env(Settings(neo4j_uri=f"bolt://127.0.0.1:{free_port()}"))
+    r = run_kg(["discover", "--show"], tmp_path, env)
+    assert (r.returncode, r.stdout, r.stderr.splitlines()) == (
+        1,
+        "",
+        [
+            "error: --show prints the suggestions of the researchers named with --researcher ID: name at least one"
+        ],
+    )
+
+
 @pytest.mark.neo4j
 def test_cli_discover_exit_codes_and_output(
     graph: Driver, neo4j_settings: Settings, cli_env: dict[str, str], tmp_path: Path

@@ -239,6 +239,22 @@ def test_kg_up_failures_before_anything_runs_are_one_line(tmp_path: Path) -> Non
     unreachable = _up(env, "--no-serve")
     assert unreachable.returncode == 1 and "Traceback" not in unreachable.stderr
     assert len(unreachable.stderr.splitlines()) == 1 and unreachable.stderr.startswith("error: ")
+    assert "✓" not in unreachable.stdout  # no check mark for a Neo4j that never answered
+
+
+def test_kg_up_says_first_when_the_web_panel_is_not_built(tmp_path: Path) -> None:
+    """`kg up` without `make run`'s setup (no web/dist): it printed a researcher page's URL that answers 404.
+    It now says at once that only the API answers, and how to build the panel (the end of the job, with a
+    reachable Neo4j, names the API's docs instead of the page)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
+    env["KG_NEO4J_URI"] = f"bolt://127.0.0.1:{free_port()}"  # the job stops after its first lines
+    env["KG_API_WEB_DIST"] = str(tmp_path / "dist")
+    r = _up(env, "--no-serve")
+    assert r.returncode == 1
+    assert r.stdout.splitlines()[0] == (
+        f"note: the web panel is not built ({tmp_path / 'dist'} has no index.html), so only the API answers: "
+        "`make run` builds it, or `npm --prefix web ci && npm --prefix web run build`"
+    )
 
 
 @pytest.mark.neo4j

@@ -149,6 +149,41 @@ def test_local_db_life_cycle_keeps_data_and_a_second_start_is_a_no_op(tmp_path: 
         _kg(["db", "stop"], env)
 
 
+@pytest.mark.slow
+def test_a_password_changed_after_the_local_neo4j_s_first_start_is_named_as_the_cause(tmp_path: Path) -> None:
+    """The local Neo4j takes KG_NEO4J_PASSWORD at its first start and keeps it: a user who changes the setting
+    later was told only to check it, with nothing saying the old one still holds."""
+    home = tmp_path / "neo4j"
+    env = {**_local_env(home, free_port(), free_port()), "KG_NEO4J_PASSWORD": "the-first-one"}
+    assert _kg(["db", "start"], env).returncode == 0
+    try:
+        r = _kg(["cypher", "run", "graph_overview"], {**env, "KG_NEO4J_PASSWORD": "a-second-one"})
+        assert (r.returncode, r.stderr.splitlines()) == (
+            1,
+            [
+                "error: Neo4j refused the credentials (check KG_NEO4J_USER / KG_NEO4J_PASSWORD); the local Neo4j "
+                f"in {home} keeps the password set at its first start: use that one, or name a new home with "
+                "KG_LOCALDB_HOME"
+            ],
+        )
+        assert _kg(["cypher", "run", "graph_overview"], env).returncode == 0
+    finally:
+        _kg(["db", "stop"], env)
+
+
+def test_an_unreachable_kg_neo4j_uri_is_named_in_the_error() -> None:
+    """A KG_NEO4J_URI left in the environment sends every command to a Neo4j that may be gone: the line names
+    the setting, not only the driver's words about an address."""
+    import os
+
+    port = free_port()
+    env = {**os.environ, "KG_NEO4J_URI": f"bolt://127.0.0.1:{port}"}
+    r = _kg(["cypher", "run", "graph_overview"], env)
+    [line] = r.stderr.splitlines()
+    assert r.returncode == 1 and line.startswith("error: Neo4j is unavailable: ")
+    assert line.endswith(f"(KG_NEO4J_URI is bolt://127.0.0.1:{port}; unset it to use the local Neo4j)")
+
+
 def test_start_on_a_taken_port_fails_with_one_clear_line(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -163,6 +198,23 @@ def test_start_on_a_taken_port_fails_with_one_clear_line(tmp_path: Path) -> None
         f"error: cannot start the local Neo4j: Bolt port {port} on 127.0.0.1 is already in use "
         "(set KG_BOLT_PORT to another port)"
     )
+
+
+def test_a_command_that_starts_the_local_neo4j_says_so_before_the_wait(tmp_path: Path) -> None:
+    """Any command that needs the graph starts the local Neo4j when it is down, which takes seconds to minutes: it
+    was a silent wait. The port is taken here, so the start fails at once, after the line that announces it."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = int(taken.getsockname()[1])
+        env = _local_env(tmp_path / "neo4j", port, free_port())
+        result = _kg(["cypher", "run", "graph_overview"], env)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"starting the local Neo4j (bolt://127.0.0.1:{port}, home {tmp_path / 'neo4j'}; `kg db stop` stops it) …",
+        f"error: cannot start the local Neo4j: Bolt port {port} on 127.0.0.1 is already in use "
+        "(set KG_BOLT_PORT to another port)",
+    ]
 
 
 def test_a_stopped_process_that_is_a_zombie_counts_as_exited() -> None:

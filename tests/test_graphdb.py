@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,6 +85,52 @@ def test_refused_credentials_are_their_own_error(neo4j_settings: Settings) -> No
             drv.verify_connectivity()
     finally:
         drv.close()
+
+
+def test_a_user_locked_out_after_wrong_passwords_gets_one_line_naming_the_settings(
+    graph: Driver, neo4j_settings: Settings, cli_env: dict[str, str]
+) -> None:
+    """After 3 wrong passwords Neo4j answers AuthenticationRateLimit, which the driver raises as a plain
+    ClientError: `kg` printed its raw code and text. A user of its own, so the tests' user is never locked out."""
+    user = "kg_test_lockout"
+    graphdb.run(
+        graph,
+        "CREATE OR REPLACE USER $user SET PASSWORD 'the-right-password' CHANGE NOT REQUIRED",
+        {"user": user},
+        write=True,
+        settings=neo4j_settings.model_copy(update={"neo4j_database": "system"}),
+    )
+    wrong = neo4j_settings.model_copy(update={"neo4j_user": user, "neo4j_password": SecretStr("wrong")})
+    try:
+        for _ in range(3):
+            drv = graphdb.open_driver(wrong)
+            try:
+                with pytest.raises(CredentialsRefused), graphdb.translated_errors():
+                    drv.verify_connectivity()
+            finally:
+                drv.close()
+        r = subprocess.run(
+            [sys.executable, "-m", "kg.cli", "cypher", "run", "graph_overview"],
+            env={**cli_env, "KG_NEO4J_USER": user, "KG_NEO4J_PASSWORD": "wrong"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert (r.returncode, r.stderr.splitlines()) == (
+            1,
+            [
+                "error: Neo4j refused the credentials too many times in a row and refuses this user's logins for "
+                "a few seconds (check KG_NEO4J_USER / KG_NEO4J_PASSWORD)"
+            ],
+        )
+    finally:
+        graphdb.run(
+            graph,
+            "DROP USER $user IF EXISTS",
+            {"user": user},
+            write=True,
+            settings=neo4j_settings.model_copy(update={"neo4j_database": "system"}),
+        )
 
 
 def test_making_a_driver_starts_no_database(tmp_path: Path) -> None:

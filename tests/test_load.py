@@ -516,6 +516,67 @@ def test_cli_unreadable_file_fails_with_one_line(
     assert graph.execute_query("MATCH (w:Work) RETURN count(w) AS n").records[0]["n"] == 0
 
 
+def test_cli_unknown_format_fails_with_one_line_before_the_load_starts(tmp_path: Path) -> None:
+    """`kg load --format bogus` says so at once, as `kg parse` does: no Neo4j is asked (this one does not answer),
+    no stage store or rejects file is made, no load run is opened."""
+    from tests.conftest import kg_env
+    from tests.kg_process import free_port
+
+    env = kg_env(Settings(neo4j_uri=f"bolt://127.0.0.1:{free_port()}"))
+    env["KG_STAGE_PATH"] = str(tmp_path / "stage.duckdb")
+    f = tmp_path / "works.jsonl"
+    f.write_text('{"id": "https://openalex.org/W1", "display_name": "A work"}\n')
+    result = kg(["load", "--format", "bogus", str(f)], env, tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "error: unknown format 'bogus' (one of: profile, arxiv-listing, daily-papers, openalex, arxiv-atom, "
+        "arxiv-metadata, arxiv-abs, crossref, orcid, semanticscholar, recorded, csv-bundle)"
+    ]
+    assert result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["works.jsonl"]
+
+
+def test_cli_names_the_first_rejects_on_stderr_and_keeps_every_one_in_the_rejects_file(
+    graph: Driver, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A file of thousands of bad records printed thousands of reject lines (6,699 for a recorded Semantic Scholar
+    session): the first REJECT_LINES are named, then one line says where the rest are."""
+    from kg.cli.load import REJECT_LINES
+
+    bad = REJECT_LINES + 10
+    f = tmp_path / "works.jsonl"
+    f.write_text("".join(f'{{"id": "https://openalex.org/W{i}", "display_name": "cut\n' for i in range(bad)))
+    rejects = tmp_path / "rej.jsonl"
+    result = kg(["load", str(f), "--no-derived", "--rejects", str(rejects)], cli_env, tmp_path)
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.splitlines()
+    named = [x for x in lines if x.startswith(f"rejected {f}:")]
+    assert [x.split(":", 2)[1] for x in named] == [str(n) for n in range(1, REJECT_LINES + 1)]
+    assert (
+        lines.count(
+            f"… more rejects are not named here: every one is in {rejects} (their count comes at the end)"
+        )
+        == 1
+    )
+    assert f"{bad} rejected record(s) in {rejects}" in lines
+    assert len(rejects.read_text(encoding="utf-8").splitlines()) == bad
+
+
+def test_cli_a_format_that_loads_nothing_names_the_format_detection_finds(
+    graph: Driver, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    f = tmp_path / "works.jsonl"
+    f.write_text(json.dumps({"id": "https://openalex.org/W1", "display_name": "A work"}) + "\n")
+    args = ["load", str(f), "--no-derived", "--rejects", str(tmp_path / "r.jsonl")]
+    wrong = kg([*args, "--format", "crossref"], cli_env, tmp_path)
+    assert wrong.returncode == 1
+    assert wrong.stderr.splitlines()[-1] == (
+        f"note: nothing was read as --format crossref; without --format, {f} is detected as openalex"
+    )
+    right = kg([*args, "--format", "openalex"], cli_env, tmp_path)
+    assert right.returncode == 0 and "note:" not in right.stderr
+
+
 def test_cli_load_help(cli_env: dict[str, str], tmp_path: Path) -> None:
     result = kg(["load", "--help"], cli_env, tmp_path)
     assert result.returncode == 0

@@ -111,3 +111,35 @@ def test_known_names_file_changes_an_ambiguous_split(tmp_path: Path) -> None:
     assert [a["name"] for a in plain["authors"]] == ["Ali Torkamani", "Rui Xue"]
     assert [a["name"] for a in helped["authors"]] == ["MohamadAli Torkamani", "Rui Xue"]
     assert helped["title"] == "Lazy Propagation for GNNs"
+
+
+def test_messages_print_file_names_and_text_as_they_are(tmp_path: Path) -> None:
+    """The console is not a chat window: `:rocket:` in a file name (or a title, a name) stays `:rocket:` in the
+    reject line, or the line names a file that does not exist (it read `notes 🚀.txt`)."""
+    (tmp_path / "notes :rocket:.txt").write_text("hello\n")
+    r = kg("parse", str(tmp_path))
+    assert r.returncode == 1
+    assert r.stderr.decode().splitlines() == [
+        f"rejected: {tmp_path / 'notes :rocket:.txt'}: unknown format (not a profile page, listing, daily papers, "
+        "OpenAlex, Crossref, ORCID, Semantic Scholar, arXiv or CSV bundle)",
+        "0 parsed, 1 rejected",
+    ]
+
+
+def test_a_format_that_reads_nothing_names_the_format_detection_finds(tmp_path: Path) -> None:
+    """`--format crossref` on an OpenAlex file rejected each record ("not a Crossref work (no DOI)") and said
+    nothing of the flag; the last line now names the format the file is detected as."""
+    f = tmp_path / "works.jsonl"
+    f.write_text(
+        "".join(
+            json.dumps({"id": f"https://openalex.org/W{i}", "display_name": f"Work {i}"}) + "\n"
+            for i in (1, 2)
+        )
+    )
+    r = kg("parse", "--format", "crossref", str(f))
+    assert r.returncode == 1
+    assert r.stderr.decode().splitlines()[-2:] == [
+        "0 parsed, 2 rejected",
+        f"note: nothing was read as --format crossref; without --format, {f} is detected as openalex",
+    ]
+    assert b"note:" not in kg("parse", "--format", "openalex", str(f)).stderr

@@ -89,9 +89,11 @@ def test_kg_up_with_credentials_in_the_uri_shows_the_uri_without_them(tmp_path: 
     shutil.copy(Path(__file__).parent / "data" / "load" / "openalex_small.jsonl", data)
     result = run_kg(["up", "--no-serve", str(data)], tmp_path, _env_without_kg(KG_NEO4J_URI=uri))
     _assert_clean(result)
-    assert f"✓ using the Neo4j at bolt://127.0.0.1:{port}" in result.stdout
+    # kg up names the URI (its "✓ using the Neo4j at …" comes only once that Neo4j answers; this one does not)
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1].startswith("error: Neo4j is unavailable: ")
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: Neo4j is unavailable: ")
+    assert last.endswith(f"(KG_NEO4J_URI is bolt://127.0.0.1:{port}; unset it to use the local Neo4j)")
 
 
 def test_kg_serve_with_credentials_in_the_uri_answers_503_without_them(tmp_path: Path) -> None:
@@ -193,10 +195,12 @@ def test_a_dot_env_in_the_working_directory_is_not_read_unless_named(
     result = run_kg(["schema", "apply"], tmp_path, env)
     assert listener.connections == 0, "kg connected to the server a stray .env named"
     assert result.returncode == 1
-    assert (
-        result.stderr.strip()
-        == f"error: no Neo4j jars in {tmp_path / 'no-jars'} (KG_LOCALDB_JARS); build them with mvn -f {REPO_ROOT / 'localdb' / 'pom.xml'} package"
-    )
+    # the command says it starts the local Neo4j (not the server the .env names), then why it cannot
+    assert result.stderr.strip().splitlines() == [
+        f"starting the local Neo4j (bolt://127.0.0.1:{env['KG_BOLT_PORT']}, home {tmp_path / 'home'}; `kg db stop` "
+        "stops it) …",
+        f"error: no Neo4j jars in {tmp_path / 'no-jars'} (KG_LOCALDB_JARS); build them with mvn -f {REPO_ROOT / 'localdb' / 'pom.xml'} package",
+    ]
     assert URI_CANARY not in result.stdout + result.stderr
 
     # named, it is read: `kg --env-file .env` (or KG_ENV_FILE) asks the server it names

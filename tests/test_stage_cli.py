@@ -103,6 +103,20 @@ def test_overview_stats_and_export_agree(stage: Path, neo4j_settings: Settings, 
 
 
 @pytest.mark.neo4j
+def test_overview_prints_each_load_s_run_id_whole_in_80_columns(
+    stage: Path, neo4j_settings: Settings
+) -> None:
+    """The run id is what `kg load` printed and a LoadRun holds; at 80 columns the table cut it to "run:202…"."""
+    [run] = json.loads(_kg(neo4j_settings, "show", "--json", "--stage", str(stage)).stdout)["runs"]
+    res = subprocess.run([sys.executable, "-m", "kg.cli", "stage", "show", "--stage", str(stage)],
+                         env={**kg_env(neo4j_settings), "COLUMNS": "80"}, capture_output=True, text=True,
+                         timeout=120)  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    [line] = [ln for ln in res.stdout.splitlines() if ln.startswith("run:")]
+    assert line.split()[:6] == [run["run_id"], "completed", "derive", "3", "3", "0"]
+
+
+@pytest.mark.neo4j
 def test_unknown_ids_tables_and_a_busy_store_get_one_clear_line(
     stage: Path, neo4j_settings: Settings
 ) -> None:
@@ -118,6 +132,26 @@ def test_unknown_ids_tables_and_a_busy_store_get_one_clear_line(
     assert res.returncode == 1 and "is busy with a load" in res.stderr and "Traceback" not in res.stderr
     res = _kg(neo4j_settings, "show", "--stage", str(stage.with_name("missing.duckdb")))
     assert res.returncode == 1 and "no stage store at" in res.stderr
+
+
+def test_a_file_that_is_no_stage_store_is_named_as_such_and_left_as_it_was(tmp_path: Path) -> None:
+    """`--stage` naming another file (a JSON Lines input, say) said "Catalog Error: Cannot launch in-memory
+    database in read-only mode!"; a writer would have said the store is "in use by another process"."""
+    other = tmp_path / "works.jsonl"
+    other.write_text('{"id": "W1"}\n', encoding="utf-8")
+    for args in (["show"], ["stats"]):
+        res = subprocess.run([sys.executable, "-m", "kg.cli", "stage", *args, "--stage", str(other)],
+                             capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert (res.returncode, res.stderr.splitlines()) == (
+            1,
+            [
+                f"error: {other} is not a stage store (not a DuckDB database file): name a stage store, or a "
+                "path that does not exist yet, with --stage or KG_STAGE_PATH"
+            ],
+        )
+    with pytest.raises(InputError, match="is not a stage store"):
+        StageStore(other)  # as a load opens it, to write
+    assert other.read_text(encoding="utf-8") == '{"id": "W1"}\n'
 
 
 def test_the_stage_memory_limit_bounds_duckdb_and_a_bad_one_is_one_clear_line(tmp_path: Path) -> None:

@@ -146,4 +146,7 @@ def test_cli_rejects_zero_works_in_one_line(tmp_path: Path) -> None:
     result = _kg(["synth", "--works", "0", "--out", str(tmp_path / "x")])
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == ["error: --works must be at least 1"]
-    assert _kg(["synth", "--help"]).returncode == 0
+    helped = _kg(["synth", "--help"])
+    assert helped.returncode == 0
+    # --topics' default is the taxonomy kg.taxonomy finds, which the package ships: never "built-in" by default
+    assert "KG_TAXONOMY_PATH" in helped.stdout and "else built-in" not in helped.stdout

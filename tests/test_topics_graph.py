@@ -352,6 +352,27 @@ def test_kg_topics_commands(graph: Driver, neo4j_settings: Settings, cli_env: di
     assert missing.stderr.strip() == "error: no work with id arxiv:404"
 
 
+def test_kg_topics_show_prints_a_source_topic_s_evidence_as_one_word(
+    graph: Driver, neo4j_settings: Settings, cli_env: dict[str, str]
+) -> None:
+    """A source topic's evidence is the source's name, stored as one string: it was printed letter by letter
+    ("evidence: o, p, e, n, a, l, e, x") for every OpenAlex work."""
+    _small_graph(graph, neo4j_settings)
+    shown = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "topics", "show", "openalex:W2"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines() == [
+        "openalex:W2  Graph neural networks again",
+        "  0.900  openalex:T90003  Pixel Labelling  [topic, source]",
+        "         evidence: openalex",
+    ]
+
+
 def test_kg_topics_assign_by_work_and_all(
     graph: Driver, neo4j_settings: Settings, cli_env: dict[str, str], tmp_path: Path
 ) -> None:

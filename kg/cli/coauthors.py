@@ -97,7 +97,7 @@ def show_cmd(
 
 
 discover_app = typer.Typer(
-    help="Suggest collaborators (see `kg discover --help`); `kg discover train` fits the score on this graph.",
+    help="Suggest collaborators, each with its reasons; `kg discover train` fits the score on this graph.",
     invoke_without_command=True,
 )
 
@@ -135,6 +135,8 @@ def discover_cmd(
     with their reasons. A re-run rewrites only the researchers whose suggestions changed."""
     if ctx.invoked_subcommand is not None:
         return
+    if show and not researcher:  # it ranked everyone, then showed nothing
+        fail("--show prints the suggestions of the researchers named with --researcher ID: name at least one")
     if out is not None:
         discover.out_format(out)
     fitted = discover.load_model(model)
@@ -226,8 +228,9 @@ def _print_suggestions(rid: str, rows: list[dict[str, Any]]) -> None:
         via = ", ".join(c["name"] or c["id"] for c in rs.get("shared_coauthors", []))
         topics = ", ".join(t["name"] or t["id"] for t in rs.get("shared_topics", []))
         insts = ", ".join(i["name"] or i["id"] for i in rs.get("shared_institutions", []))
+        # significant digits, not decimals: a fitted score is often far below 0.0001 (it ranks, it is no share)
         console.print(
-            f"  {r['score']:.4f}  {r['name'] or r['id']} ({r['id']})  [{'; '.join(bits)}]", markup=False
+            f"  {r['score']:.3g}  {r['name'] or r['id']} ({r['id']})  [{'; '.join(bits)}]", markup=False
         )
         if via:
             console.print(f"      via co-authors: {via}", markup=False)

@@ -11,9 +11,10 @@ from neo4j import Driver
 from rich.console import Console
 
 from kg.config import Settings, get_settings, redact
+from kg.errors import CredentialsRefused, DatabaseUnavailable
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, emoji=False)
+err_console = Console(stderr=True, highlight=False, emoji=False)
 
 
 def settings() -> Settings:
@@ -25,12 +26,42 @@ def driver() -> Driver:
 
     With no KG_NEO4J_URI the command uses the local Neo4j, and starting it is decided here, by the command line:
     making a driver never starts a database."""
-    from kg import graphdb, localdb
+    from kg import graphdb
 
     s = get_settings()
-    if s.uses_local_db:
-        localdb.ensure_running(s)
-    return graphdb.connect(s)
+    if not s.uses_local_db:
+        try:
+            return graphdb.connect(s)
+        except CredentialsRefused:
+            raise
+        except DatabaseUnavailable as e:
+            # name the setting: a KG_NEO4J_URI left in the environment is easy to forget (unset: the local Neo4j)
+            raise DatabaseUnavailable(
+                f"{e} (KG_NEO4J_URI is {s.uri}; unset it to use the local Neo4j)"
+            ) from e
+    ensure_local_db(s)
+    try:
+        return graphdb.connect(s)
+    except CredentialsRefused as e:
+        # the usual cause: KG_NEO4J_PASSWORD changed after the local Neo4j's first start, which set it for good
+        raise CredentialsRefused(
+            f"{e}; the local Neo4j in {s.localdb_home} keeps the password set at its first start: use that one, "
+            "or name a new home with KG_LOCALDB_HOME"
+        ) from e
+
+
+def ensure_local_db(s: Settings) -> None:
+    """Start the local Neo4j when it is not running, saying so first on stderr: a start takes from seconds to a
+    minute or more (the first one fetches jars and sets the password), which was a silent wait."""
+    from kg import localdb
+
+    if not localdb.status(s, with_version=False).running:
+        err_console.print(
+            f"starting the local Neo4j ({s.uri}, home {s.localdb_home}; `kg db stop` stops it) …",
+            markup=False,
+            soft_wrap=True,
+        )
+    localdb.ensure_running(s)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -44,3 +75,18 @@ StageOpt = Annotated[
     Path | None,
     typer.Option("--stage", help="The stage store (DuckDB file); default KG_STAGE_PATH or .kg/stage/…"),
 ]
+
+
+def say_format_hint(paths: list[str], fmt: str | None) -> None:
+    """After --format rejected every record: name the files that detection reads as another format (a wrong
+    --format otherwise shows only one reject per record, each blaming the record)."""
+    if fmt is None:
+        return
+    from kg.sources.parsers.read import detected_instead
+
+    for path, kind in detected_instead(paths, fmt):
+        err_console.print(
+            f"note: nothing was read as --format {fmt}; without --format, {path} is detected as {kind}",
+            markup=False,
+            soft_wrap=True,
+        )

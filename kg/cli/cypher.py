@@ -81,7 +81,9 @@ def list_queries(
         sys.stdout.write(buf.getvalue())
         return
     table = Table(show_lines=False, box=None, pad_edge=False)
-    for col in ("name", "group", "title", "params"):
+    # the name is what `kg cypher show|run` takes: never folded (the title and parameters fold instead)
+    table.add_column("name", no_wrap=True)
+    for col in ("group", "title", "params"):
         table.add_column(col, overflow="fold")
     for q in queries:
         title = q.title if q.valid else f"INVALID: {q.errors[0]}"

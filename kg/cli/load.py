@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from neo4j import Driver
 
-from kg.cli.common import StageOpt, console, driver, err_console, settings
+from kg.cli.common import StageOpt, console, driver, err_console, say_format_hint, settings
 from kg.config import Settings
 from kg.errors import InputError, KGError, OutputError
 from kg.graphdb import catalog
@@ -21,6 +21,11 @@ from kg.progress import progress_bar
 if TYPE_CHECKING:
     from kg.pipeline import LoadSummary
     from kg.sources.parsers.read import Unit
+
+
+# Rejects named on stderr per load; the rest are only in the rejects file. A cassette of API responses fetched
+# without titles gave 6,699 reject lines, which buried the summary and every other message.
+REJECT_LINES = 50
 
 
 def _sources(
@@ -158,8 +163,11 @@ def run_load(
 ) -> int:
     """`kg load` without the command line (kg harvest --load and kg enrich use it): the exit code."""
     from kg import pipeline
+    from kg.sources.parsers.read import check_format
 
     _check_paths(paths)
+    # before the run starts: an unknown --format would otherwise surface mid-load, after a LoadRun was opened
+    check_format(fmt)
     run_id = pipeline.new_run_id()
     rejects_file = rejects or Path(f"rejects-{run_id.split(':', 1)[1]}.jsonl")
     check_writable(rejects_file)
@@ -183,7 +191,12 @@ def run_load(
         saved["rejects"] += 1
         saved["bytes"] = _size(rejects_file)
         word = "note" if rej.note else "rejected"
-        err_console.print(f"{word} {rej.message}", markup=False, soft_wrap=True)
+        if saved["rejects"] <= REJECT_LINES:
+            err_console.print(f"{word} {rej.message}", markup=False, soft_wrap=True)
+        elif saved["rejects"] == REJECT_LINES + 1:
+            _say(
+                f"… more rejects are not named here: every one is in {rejects_file} (their count comes at the end)"
+            )
 
     known = _known_names(s)
     try:
@@ -229,6 +242,8 @@ def run_load(
             f"(load run {run_id}, marked failed; the next load resumes it), {kept}"
         ) from None
     _print_summary(summary)
+    if summary.loaded == 0 and summary.rejected:
+        say_format_hint(paths, fmt)
     return summary.exit_code
 
 

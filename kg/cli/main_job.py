@@ -214,15 +214,20 @@ def up(
     # (and print their summaries on one line each: a wide console, since their output is read, not shown)
     env = {**os.environ, "KG_TAXONOMY_PATH": str(taxonomy.resolve()), "COLUMNS": "1000"}
 
+    from kg.cli.serve import panel_missing
+
+    panel = panel_missing()
+    if panel is not None:
+        console.print(f"note: {panel}", markup=False, soft_wrap=True)
     t0 = time.monotonic()
     if s.uses_local_db:
         with _spinner("starting Neo4j"):
             st = localdb.start(s)
         _done(f"Neo4j running: {st.bolt}, Browser {st.browser}", t0)
-    else:
-        console.print(f"✓ using the Neo4j at {s.uri}", markup=False)
+    drv = driver()  # fails here, in one line, when KG_NEO4J_URI names a Neo4j that does not answer
+    if not s.uses_local_db:
+        console.print(f"✓ using the Neo4j at {s.uri}", markup=False)  # only once it answered
     t0 = time.monotonic()
-    drv = driver()
     graphdb.apply_schema(drv, s)
     _done("schema applied", t0)
 
@@ -243,6 +248,8 @@ def up(
 
     base = f"http://{'127.0.0.1' if h in ('0.0.0.0', '::') else h}:{p}/"
     url, who = featured_url(drv, s, base)
+    if panel is not None:  # the researcher's page would answer 404 without the panel: point at what answers
+        url, who = f"{base}api/v1/docs", None
     drv.close()
     total = _elapsed(time.time() - started)
     if not serve:

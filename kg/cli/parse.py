@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from kg.cli.common import err_console, fail
+from kg.cli.common import err_console, fail, say_format_hint
 from kg.errors import InputError
 from kg.progress import progress_bar
 
@@ -83,6 +83,8 @@ def parse_command(
     if rejected or noted:
         repaired = f", {noted} loaded after repair" if noted else ""
         err_console.print(f"{parsed} parsed, {rejected} rejected{repaired}", markup=False)
+        if parsed == 0:
+            say_format_hint(paths, fmt)
         raise typer.Exit(1 if parsed == 0 else 3)
 
 

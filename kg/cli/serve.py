@@ -6,9 +6,23 @@ from typing import Annotated
 
 import typer
 
-from kg.cli.common import console, err_console, settings
+from kg.cli.common import console, ensure_local_db, err_console, settings
 from kg.config import Settings
 from kg.errors import ConfigError, LocalDBError
+
+
+def panel_missing() -> str | None:
+    """None when the web panel is built (the API serves it at /), else one line saying it is not and how to build
+    it: without it every page URL (/, /researchers/…) answers 404 and only /api/v1 works."""
+    from api.config import ApiSettings
+
+    dist = ApiSettings().web_dist
+    if (dist / "index.html").is_file():
+        return None
+    return (
+        f"the web panel is not built ({dist} has no index.html), so only the API answers: `make run` builds it, "
+        "or `npm --prefix web ci && npm --prefix web run build`"
+    )
 
 
 def run_server(s: Settings, host: str, port: int, workers: int, *, log_level: str = "info") -> None:
@@ -20,15 +34,19 @@ def run_server(s: Settings, host: str, port: int, workers: int, *, log_level: st
     if not 0 < port < 65536:
         raise ConfigError(f"--port must be between 1 and 65535 (got {port})")
     if s.uses_local_db:
-        from kg import localdb
-
         try:
-            localdb.ensure_running(s)
+            ensure_local_db(s)
         except LocalDBError as e:
             # the API still starts and answers 503 (with Retry-After) until Neo4j is reachable
             err_console.print(f"warning: {e}", markup=False, soft_wrap=True)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     console.print(f"Research KG API on http://{shown}:{port}/api/v1/docs", markup=False)
+    missing = panel_missing()
+    console.print(
+        f"note: {missing}" if missing else f"the research graph panel on http://{shown}:{port}/",
+        markup=False,
+        soft_wrap=True,
+    )
     uvicorn.run(
         "api.main:create_app",
         factory=True,

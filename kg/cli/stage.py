@@ -73,14 +73,19 @@ def _overview(st: StageStore, as_json: bool) -> None:
     for k in ("path", "size", "stage_id", "records", "works", "researchers", "authorships", "coauthor_pairs",
               "decisions", "rows_in_graph"):  # fmt: skip
         console.print(f"{k.replace('_', ' ')}: {info[k]}", markup=False)
-    t = Table(title="loads (newest first)")
-    for col in ("run", "started", "status", "phase", "read", "new", "rejected", "paths"):
-        t.add_column(col)
+    # The run id is what `kg load` printed and what a LoadRun node holds: whole, on one line, even at 80
+    # columns (it was cut to "run:202…"). It carries the start time (UTC), so no column repeats it; the paths fold.
+    t = Table(title="loads (newest first)", box=None, pad_edge=False)
+    for col in ("run", "status", "phase"):
+        t.add_column(col, no_wrap=True)
+    for col in ("read", "new", "rejected"):
+        t.add_column(col, justify="right", no_wrap=True)
+    t.add_column("paths", overflow="fold")
     for r in runs:
         paths = r["paths"] or []
         shown = ", ".join(paths[:2]) + (f" (+{len(paths) - 2})" if len(paths) > 2 else "")
-        t.add_row(str(r["run_id"]), str(r["started_at"])[:19], str(r["status"]), str(r["phase"] or ""),
-                  str(r["read"] or 0), str(r["new_records"] or 0), str(r["rejected"] or 0), shown)  # fmt: skip
+        t.add_row(str(r["run_id"]), str(r["status"]), str(r["phase"] or ""), str(r["read"] or 0),
+                  str(r["new_records"] or 0), str(r["rejected"] or 0), shown)  # fmt: skip
     console.print(t)
 
 
@@ -164,7 +169,7 @@ def show_cmd(
         if rows:
             t = Table(title=k)
             for col in rows[0]:
-                t.add_column(col)
+                t.add_column(col, overflow="fold")  # ids whole, if folded, never cut to "doi:10.1080/…"
             for r in rows:
                 t.add_row(*(", ".join(map(str, v)) if isinstance(v, list) else str(v) for v in r.values()))
             console.print(t)

@@ -31,7 +31,8 @@ def synth(
         Path | None,
         typer.Option(
             "--topics",
-            help="OpenAlex topics CSV for the vocabulary (default: ../shared/data/topics, else built-in).",
+            help="OpenAlex topics CSV for the vocabulary (default: the taxonomy `kg topics load` reads: "
+            "KG_TAXONOMY_PATH, else ../shared/data/topics/openalex_topics.csv, else the package's copy).",
         ),
     ] = None,
 ) -> None:

@@ -218,8 +218,10 @@ def topics_show(
         console.print(
             f"  {score}  {t['id']}  {t['name']}  [{t['level']}, {t['method']}]", markup=False, soft_wrap=True
         )
-        if t["evidence"]:
-            console.print(f"         evidence: {', '.join(t['evidence'])}", markup=False, soft_wrap=True)
+        # an assigned topic's evidence is its matched phrases (a list); a source topic's is the source's name
+        evidence = [t["evidence"]] if isinstance(t["evidence"], str) else t["evidence"]
+        if evidence:
+            console.print(f"         evidence: {', '.join(evidence)}", markup=False, soft_wrap=True)
     if info["keyphrases"]:
         console.print(f"  keyphrases: {', '.join(info['keyphrases'])}", markup=False, soft_wrap=True)
 

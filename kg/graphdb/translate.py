@@ -25,6 +25,11 @@ TIMEOUT_CODES = frozenset(
     }
 )
 
+# After a few wrong passwords in a row (dbms.security.auth_max_failed_attempts) Neo4j refuses the user's logins for
+# a while (dbms.security.auth_lock_time, 5 s by default) with this client error, which the driver does not raise as
+# an AuthError.
+AUTH_RATE_LIMIT = "Neo.ClientError.Security.AuthenticationRateLimit"
+
 
 @contextmanager
 def translated_errors() -> Iterator[None]:
@@ -38,6 +43,11 @@ def translated_errors() -> Iterator[None]:
     except (neo4j_exc.ServiceUnavailable, neo4j_exc.SessionExpired) as e:
         raise DatabaseUnavailable(f"Neo4j is unavailable: {first_line(e)}") from e
     except neo4j_exc.Neo4jError as e:
+        if e.code == AUTH_RATE_LIMIT:
+            raise CredentialsRefused(
+                "Neo4j refused the credentials too many times in a row and refuses this user's logins for a few "
+                "seconds (check KG_NEO4J_USER / KG_NEO4J_PASSWORD)"
+            ) from e
         if e.code in TIMEOUT_CODES:
             raise QueryTimedOut(f"{e.code}: {first_line(e)}") from e
         if isinstance(e, neo4j_exc.ConstraintError):

@@ -111,6 +111,12 @@ class StageBusy(KGError):
     """Another process holds the stage store."""
 
 
+def _is_duckdb_file(path: Path) -> bool:
+    """DuckDB's file header: an 8-byte checksum, then the magic bytes DUCK."""
+    with path.open("rb") as fh:
+        return fh.read(12)[8:] == b"DUCK"
+
+
 class StageStore:
     """One open stage store (DuckDB connection + the process lock)."""
 
@@ -126,6 +132,13 @@ class StageStore:
         self.read_only = read_only
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock_fh: Any = None
+        if self.path.is_file() and not _is_duckdb_file(self.path):
+            # DuckDB's own words for this are "Cannot launch in-memory database in read-only mode!" (read-only)
+            # or an IO error that would read as "in use by another process" below
+            raise InputError(
+                f"{self.path} is not a stage store (not a DuckDB database file): name a stage store, or a path "
+                "that does not exist yet, with --stage or KG_STAGE_PATH"
+            )
         self._take_lock(wait, shared=read_only)
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only and self.path.exists())

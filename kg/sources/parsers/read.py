@@ -32,8 +32,10 @@ Unit = Record | Reject | BundleChunk
 __all__ = [
     "FORMATS",
     "BundleChunk",
+    "check_format",
     "chunk_records",
     "detect_format",
+    "detected_instead",
     "iter_records",
     "iter_units",
     "repair_note",
@@ -357,12 +359,34 @@ def iter_units(
     return _units(paths, fmt, known_names, chunk)
 
 
+def detected_instead(paths: Sequence[str], fmt: str) -> list[tuple[str, str]]:
+    """(file, detected format) for each file named in `paths` that detection reads as another format than `fmt`:
+    what to tell a user whose --format rejected every record (directories and unreadable files are left out)."""
+    found = []
+    for p in paths:
+        path = Path(p)
+        if p == "-" or not path.is_file():
+            continue
+        try:
+            kind = detect_format(path, Input.from_path(path).head)
+        except InputError:
+            continue
+        if kind != fmt:
+            found.append((p, kind))
+    return found
+
+
+def check_format(fmt: str | None) -> None:
+    """InputError when `fmt` (a --format value) names no format: a command checks it before it starts any work."""
+    if fmt is not None and fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
+
+
 def _units(
     paths: Sequence[str | Path], fmt: str | None, known_names: Collection[str] | None, chunk: int | None
 ) -> Iterator[Unit]:
     """(A generator: a bad format raises where the records are read, as every other input error does.)"""
-    if fmt is not None and fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r} (one of: {', '.join(FORMATS)})")
+    check_format(fmt)
     yield from _walk_units(paths, fmt, known_names, chunk)
 
 
