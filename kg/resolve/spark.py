@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from kg.config import Settings
 from kg.resolve.engine import Progress, ResolveReport, researchers_and_graph
 from kg.resolve.researchers import CLUSTER_SCHEMA, CLUSTER_SLOT_SCHEMA, GroupKnowledge
-from kg.resolve.works import MEMBER_SCHEMA, SLOT_SCHEMA, WORK_SCHEMA, key_components
+from kg.resolve.works import MEMBER_SCHEMA, SLOT_SCHEMA, WORK_SCHEMA
 from kg.stage.records import WORK_COLUMNS
 from kg.stage.store import StageStore
 
@@ -80,10 +80,10 @@ def spark_schema(schema: pa.Schema) -> str:
     return ", ".join(f"`{f.name}` {spark_type(f.type)}" for f in schema)
 
 
-# Up to this many rows of linked keys, work components are found on the driver (kg.resolve.works.key_components,
-# the embedded engine's own union-find, ~1 s a million rows) instead of by Spark's rounds of joins, whose fixed cost
-# (11-13 s at 200k-500k works, BENCHMARKS.md "The Spark engine takes the same two decisions") buys nothing when few records can share
-# a Work: 966 of 500k synthetic records did.
+# Up to this many rows of linked keys, which records are copied and which merged (with their components) is decided
+# on the driver, by the embedded engine's own pending_components (a union-find: 2.4 CPU-s for 2M rows), not by
+# Spark jobs, whose fixed cost (6-9 s at 200k works, BENCHMARKS.md "The resolve stage on Spark") buys nothing when
+# few records can share a Work: 146 of 200k and 966 of 500k synthetic records did.
 DRIVER_COMPONENTS_MAX = 2_000_000
 
 
@@ -190,6 +190,54 @@ LEFT JOIN tp ON tp.work_id = ps.work_id
 """
 
 
+def _split_on_spark(
+    spark: SparkSession, src: Path, wr: DataFrame, tmp: Path
+) -> tuple[list[str], list[str], DataFrame]:
+    """(pending records copied alone, records merged, (wrec, comp) of those merged), as
+    kg.resolve.works.pending_components decides them, with the components found by Spark's rounds of joins."""
+    from pyspark.sql import functions as F
+
+    comp = components(spark.read.parquet(str(src / "linked_keys.parquet")))
+    one_each = spark.read.parquet(str(src / "one_slot_each.parquet")).select(
+        "wrec", F.lit(True).alias("one_each")
+    )
+    pending = (
+        wr.where("pending")
+        .join(one_each, "wrec", "left")
+        .select(
+            "wrec",
+            (F.coalesce("simple", F.lit(False)) | F.coalesce("one_each", F.lit(False))).alias("simple"),
+        )
+    )
+    touched = comp.join(pending.select("wrec"), "wrec").select("comp").distinct()
+    lone = pending.join(comp, "wrec", "left_anti")
+    slow = (
+        comp.join(touched, "comp")
+        .unionByName(lone.where("NOT simple").select("wrec", F.col("wrec").alias("comp")))
+        .localCheckpoint()
+    )
+    lone.where("simple").select("wrec").write.parquet(str(tmp / "fast"))
+    slow.select("wrec").write.parquet(str(tmp / "slow"))
+    return sorted(_column(tmp / "fast", "wrec")), sorted(_column(tmp / "slow", "wrec")), slow
+
+
+def _split_on_driver(
+    spark: SparkSession, store: StageStore, tmp: Path
+) -> tuple[list[str], list[str], DataFrame]:
+    """The same split, by the embedded engine's own pending_components in the stage (DuckDB and a union-find):
+    for few linked keys, where Spark's jobs to find and split the components cost more than the work (6-9 s at
+    200k works for 146 records merged, BENCHMARKS.md "The resolve stage on Spark")."""
+    from kg.resolve.works import pending_components
+
+    fast, slow_components = pending_components(store)
+    # a component's id is its smallest record, as components() names it (pending_components sorts each)
+    wrecs = [w for comp in slow_components for w in comp]
+    comps = [comp[0] for comp in slow_components for _ in comp]
+    out = tmp / "slow.parquet"
+    pq.write_table(pa.table({"wrec": pa.array(wrecs, _S), "comp": pa.array(comps, _S)}), out)
+    return fast, sorted(wrecs), spark.read.parquet(str(out))
+
+
 class SparkEngine:
     """The resolve stage with its heavy parts on Spark (settings.spark_master); the same tables as EmbeddedEngine."""
 
@@ -237,20 +285,6 @@ class SparkEngine:
 
     # ---- works ----------------------------------------------------------------------------------------------
 
-    def _components(self, spark: SparkSession, src: Path) -> DataFrame:
-        """(wrec, comp) of the records that share keys with others (linked_keys.parquet): on the driver when there
-        are few, by Spark's rounds of joins (components) when there are many."""
-        linked = src / "linked_keys.parquet"
-        if pq.read_metadata(linked).num_rows > self.driver_components_max:
-            return components(spark.read.parquet(str(linked)))
-        t = pq.read_table(linked, columns=["wrec", "key"])
-        comp = key_components(zip(t.column("wrec").to_pylist(), t.column("key").to_pylist(), strict=True))
-        out = src / "components.parquet"
-        pq.write_table(
-            pa.table({"wrec": pa.array(list(comp), _S), "comp": pa.array(list(comp.values()), _S)}), out
-        )
-        return spark.read.parquet(str(out))
-
     def _works(
         self,
         spark: SparkSession,
@@ -271,29 +305,10 @@ class SparkEngine:
         src = tmp / "works-in"
         _export_works_input(store, src, lap)
         wr = spark.read.parquet(str(src / "work_recs.parquet"))
-        comp = self._components(spark, src)
-        one_each = spark.read.parquet(str(src / "one_slot_each.parquet")).select(
-            "wrec", F.lit(True).alias("one_each")
-        )
-        pending = (
-            wr.where("pending")
-            .join(one_each, "wrec", "left")
-            .select(
-                "wrec",
-                (F.coalesce("simple", F.lit(False)) | F.coalesce("one_each", F.lit(False))).alias("simple"),
-            )
-        )
-        touched = comp.join(pending.select("wrec"), "wrec").select("comp").distinct()
-        lone = pending.join(comp, "wrec", "left_anti")
-        slow = (
-            comp.join(touched, "comp")
-            .unionByName(lone.where("NOT simple").select("wrec", F.col("wrec").alias("comp")))
-            .localCheckpoint()
-        )
-        lone.where("simple").select("wrec").write.parquet(str(tmp / "fast"))
-        slow.select("wrec").write.parquet(str(tmp / "slow"))
-        fast_wrecs = sorted(_column(tmp / "fast", "wrec"))
-        slow_wrecs = sorted(_column(tmp / "slow", "wrec"))
+        if pq.read_metadata(src / "linked_keys.parquet").num_rows > self.driver_components_max:
+            fast_wrecs, slow_wrecs, slow = _split_on_spark(spark, src, wr, tmp)
+        else:
+            fast_wrecs, slow_wrecs, slow = _split_on_driver(spark, store, tmp)
         lap("components")
         total = len(fast_wrecs) + len(slow_wrecs)
         done = 0
