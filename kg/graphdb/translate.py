@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -41,7 +42,7 @@ def translated_errors() -> Iterator[None]:
             "Neo4j refused the credentials (check KG_NEO4J_USER / KG_NEO4J_PASSWORD)"
         ) from e
     except (neo4j_exc.ServiceUnavailable, neo4j_exc.SessionExpired) as e:
-        raise DatabaseUnavailable(f"Neo4j is unavailable: {first_line(e)}") from e
+        raise DatabaseUnavailable(f"Neo4j is unavailable: {unavailable_reason(e)}") from e
     except neo4j_exc.Neo4jError as e:
         if e.code == AUTH_RATE_LIMIT:
             raise CredentialsRefused(
@@ -57,6 +58,21 @@ def translated_errors() -> Iterator[None]:
         raise QueryError(f"{e.code}: {first_line(e)}") from e
     except neo4j_exc.DriverError as e:
         raise DatabaseUnavailable(f"Neo4j driver error: {first_line(e)}") from e
+
+
+# The driver's text when nothing listens ("Couldn't connect to H:P (resolved to ('H:P',)): Failed to establish
+# connection to ResolvedIPv4Address(('H', P)) (reason [Errno 111] Connection refused)"): the address and the reason
+_CANNOT_CONNECT = re.compile(
+    r"Couldn't connect to (\S+?) \(resolved to .*?\(reason (?:\[Errno \d+\] )?([^)]+)\)"
+)
+
+
+def unavailable_reason(e: BaseException) -> str:
+    """Why the driver found no server, said shortly when it is the usual "nothing answers at that address" (the
+    error's type decides that it is unavailability; its text only gives the wording), else the driver's line."""
+    text = first_line(e)
+    m = _CANNOT_CONNECT.search(text)
+    return f"cannot connect to {m.group(1)} ({m.group(2).strip().lower()})" if m else text
 
 
 def first_line(e: BaseException) -> str:
