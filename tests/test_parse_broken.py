@@ -214,3 +214,50 @@ def test_detect_format_names_the_file_when_unknown() -> None:
         "notes.txt: unknown format (not a profile page, listing, daily papers, OpenAlex, Crossref, ORCID, Semantic Scholar,"
         " arXiv or CSV bundle)"
     )
+
+
+def _cut_gzip(tmp: Path, name: str, lines: list[str]) -> Path:
+    """The lines gzipped, cut in the middle of the compressed stream (a download that stopped)."""
+    import gzip
+
+    whole = gzip.compress(("\n".join(lines) + "\n").encode(), compresslevel=1)
+    path = tmp / name
+    path.write_bytes(whole[: len(whole) // 2])
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["arxiv-metadata", "openalex"])
+def test_a_gzip_stream_cut_midway_loads_every_whole_line_then_names_the_line_it_broke_after(
+    tmp_path: Path, fmt: str
+) -> None:
+    import gzip
+    import json
+    import random
+
+    from kg.defaultdata import DATA_DIR
+
+    sample = DATA_DIR / ("arxiv_metadata.jsonl.gz" if fmt == "arxiv-metadata" else "openalex_works.jsonl.gz")
+    with gzip.open(sample, "rt", encoding="utf-8") as f:
+        template = json.loads(f.readline())
+    rnd = random.Random(7)  # abstracts that do not compress away, so the cut falls after many lines
+    lines = []
+    for i in range(400):
+        rec = dict(template)
+        if fmt == "arxiv-metadata":
+            rec.update(id=f"0704.{i:04d}", abstract=rnd.randbytes(300).hex())
+        else:
+            rec.update(
+                id=f"https://openalex.org/W9{i:09d}", abstract_inverted_index={rnd.randbytes(300).hex(): [0]}
+            )
+        lines.append(json.dumps(rec))
+    path = _cut_gzip(tmp_path, f"cut-{fmt}.jsonl.gz", lines)
+    *records, last = _all(path)
+    assert 0 < len(records) < 400 and all(isinstance(r, WorkRecord) for r in records)
+    # every line read whole loaded, in order; the one reject says after which line the stream broke
+    assert [r.prov.line for r in records] == list(range(1, len(records) + 1))
+    n = len(records)
+    assert isinstance(last, Reject) and last.line == n + 1
+    assert last.message == (
+        f"{path}:{n + 1}: gzip stream is broken after line {n} (Compressed file ended before the end-of-stream "
+        f"marker was reached); the records from line {n + 1} on are lost"
+    )

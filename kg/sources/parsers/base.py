@@ -441,16 +441,33 @@ def iter_json_values(inp: Input) -> Iterator[JsonLine | Reject]:
     A broken gzip stream ends the input with a Reject."""
     stripped = inp.head.lstrip(b"\xef\xbb\xbf \t\r\n")
     first_line = stripped.split(b"\n", 1)[0].strip()
-    try:
-        if first_line in (b"[", b"{"):
+    if first_line in (b"[", b"{"):
+        try:
             with inp.open() as stream:
                 data = stream.read()
-            yield from _document_values(decode_utf8(data, inp.name), inp.name)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as e:
+            yield reject(inp.name, f"gzip stream is broken ({e}); the document is lost")
             return
+        yield from _document_values(decode_utf8(data, inp.name), inp.name)
+        return
+    lines = 0
+    try:
         with inp.open() as stream:
-            yield from iter_json_lines(stream, inp.name)
+            for item in iter_json_lines(stream, inp.name):
+                lines = item.line or lines
+                yield item
     except (gzip.BadGzipFile, EOFError, zlib.error) as e:
-        yield reject(inp.name, f"gzip stream is broken ({e}); records after this point are lost")
+        yield broken_gzip(inp.name, e, lines)
+
+
+def broken_gzip(file: str, e: Exception, lines: int) -> Reject:
+    """The reject that ends an input whose gzip stream breaks after `lines` lines were read whole (0: not known)."""
+    if not lines:
+        return reject(file, f"gzip stream is broken ({e}); the rest of the file is lost")
+    return reject(
+        file, f"gzip stream is broken after line {lines} ({e}); the records from line {lines + 1} on are lost",
+        line=lines + 1,
+    )  # fmt: skip
 
 
 _LATEX = LatexNodes2Text()

@@ -25,7 +25,16 @@ from kg.models import (
     WorkRecord,
 )
 from kg.normalize import normalize_arxiv, normalize_doi, normalize_openalex, normalize_orcid, normalize_ror
-from kg.sources.parsers.base import Input, RecordError, as_year, author_ref, guarded, iter_json_lines, reject
+from kg.sources.parsers.base import (
+    Input,
+    RecordError,
+    as_year,
+    author_ref,
+    broken_gzip,
+    guarded,
+    iter_json_lines,
+    reject,
+)
 from kg.topic_table import HEADER_COLUMNS, parse_row
 
 # Entity kinds with no place in the graph model (concepts, sources, publishers, funders, keywords): skipped.
@@ -277,16 +286,18 @@ def parse(inp: Input) -> Iterator[Record | Reject]:
     if first in (b"{", b"[") and first_line in (b"{", b"["):
         yield from _document(inp)
         return
+    lines = 0
     with inp.open() as stream:
         try:
             for item in iter_json_lines(stream, inp.name):
+                lines = item.line or lines
                 if isinstance(item, Reject):
                     yield item
                     continue
                 n, offset, text, obj = item.line, item.offset, item.text, item.obj
                 yield from entity(obj, inp.name, n, offset, text)
         except (gzip.BadGzipFile, EOFError, zlib.error) as e:
-            yield reject(inp.name, f"gzip stream is broken ({e}); records after this point are lost")
+            yield broken_gzip(inp.name, e, lines)
 
 
 def _document(inp: Input) -> Iterator[Record | Reject]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 import zlib
@@ -23,7 +24,7 @@ from kg.sources.parsers import (
     recorded,
     semanticscholar,
 )
-from kg.sources.parsers.base import GZIP_MAGIC, Input, UnreadableInput, looks_binary
+from kg.sources.parsers.base import GZIP_MAGIC, Input, UnreadableInput, broken_gzip, looks_binary
 from kg.sources.parsers.csv_bundle import BundleChunk
 
 # what iter_units yields: a record or reject as iter_records does, or a CSV bundle's chunk of works rows
@@ -280,7 +281,23 @@ def _one(
             )
         yield from _bundle(spec.parent, chunk)
         return
-    yield from PARSERS[kind](inp, known)
+    yield from _gzip_guarded(PARSERS[kind](inp, known), inp.name)
+
+
+def _gzip_guarded(items: Iterator[Record | Reject], name: str) -> Iterator[Record | Reject]:
+    """A parser's records, ended by one reject naming the last line read when the gzip stream under them breaks
+    (the JSON Lines readers catch it themselves, knowing every line they read; this is for every other format,
+    which would otherwise stop the run with the bare "Aborted." of an EOFError)."""
+    lines = 0
+    try:
+        for item in items:
+            line = (
+                item.line if isinstance(item, Reject) else getattr(getattr(item, "prov", None), "line", None)
+            )
+            lines = line or lines
+            yield item
+    except (gzip.BadGzipFile, EOFError, zlib.error) as e:
+        yield broken_gzip(name, e, lines)
 
 
 MAX_REPAIRS_SHOWN = 5
