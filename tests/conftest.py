@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,23 @@ from tests.bulk_fixture import bulk_neo4j  # noqa: F401 (the bulk path's own Neo
 from tests.neo4j_fixture import provide_neo4j
 
 SHARED_DATA = Path(os.environ.get("KG_SHARED_DATA", str(DEFAULT_SHARED_DATA)))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """pytest-xdist hands tests to its workers by node id, so two items with one id run once between them: the
+    other is dropped without a word. schemathesis gives every API operation's item its function's id; each gets its
+    own name's (test_...[GET /api/v1/health]). Any other duplicate stops the run rather than lose a test."""
+    seen = Counter(item.nodeid for item in items)
+    for item in items:
+        if seen[item.nodeid] > 1 and item.parent is not None:
+            named = f"{item.parent.nodeid}::{item.name}"
+            if hasattr(item, "_id"):  # pytest 9.2 keeps a structured id (NodeId) under the string
+                item._id = type(item._id).parse(named)
+            else:
+                item._nodeid = named
+    left = sorted(nodeid for nodeid, n in Counter(item.nodeid for item in items).items() if n > 1)
+    if left:
+        raise pytest.UsageError(f"tests share a node id (pytest-xdist would run only one of each): {left}")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -6,15 +6,27 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 from kg.config import REPO_ROOT, Settings
 
-TEST_HOME = Path(os.environ.get("KG_TEST_LOCALDB_HOME", str(REPO_ROOT / ".kg" / "neo4j-test")))
-TEST_BOLT = int(os.environ.get("KG_TEST_BOLT_PORT", "17687"))
-TEST_HTTP = int(os.environ.get("KG_TEST_HTTP_PORT", "17474"))
+
+def worker_instance(env: Mapping[str, str]) -> tuple[Path, int, int]:
+    """The test Neo4j's home, Bolt port and HTTP port for this process. Each pytest-xdist worker (PYTEST_XDIST_WORKER
+    gw0, gw1, ...) wipes its graph before every test, so each has a Neo4j of its own: its home beside the serial
+    run's and its ports 10 apart per worker (KG_TEST_*_PORT name the first worker's, as they do a serial run's)."""
+    home = Path(env.get("KG_TEST_LOCALDB_HOME", str(REPO_ROOT / ".kg" / "neo4j-test")))
+    bolt, http = int(env.get("KG_TEST_BOLT_PORT", "17687")), int(env.get("KG_TEST_HTTP_PORT", "17474"))
+    worker = env.get("PYTEST_XDIST_WORKER", "")
+    if not (worker.startswith("gw") and worker[2:].isdigit()):
+        return home, bolt, http
+    n = int(worker[2:])
+    return home.with_name(f"{home.name}-{worker}"), bolt + 10 * n, http + 10 * n
+
+
+TEST_HOME, TEST_BOLT, TEST_HTTP = worker_instance(os.environ)
 
 
 def _docker_answers() -> bool:

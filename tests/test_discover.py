@@ -690,7 +690,9 @@ def test_kg_discover_train_fits_on_the_graph_and_kg_discover_ranks_with_its_file
     build_graph(graph, neo4j_settings, world)
 
     def kg(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["kg", *args], capture_output=True, text=True, env=cli_env, timeout=300)
+        # a wide console: rich breaks a path longer than the line inside a word (an xdist worker's tmp_path is)
+        env = {**cli_env, "COLUMNS": "250"}
+        return subprocess.run(["kg", *args], capture_output=True, text=True, env=env, timeout=300)
 
     out = tmp_path / "model.json"
     r = kg("discover", "train", "--out", str(out))
