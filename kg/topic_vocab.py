@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import pickle
 import re
 from collections import defaultdict
@@ -286,7 +287,9 @@ def cached_vocabulary(
     vocab = Vocabulary.build(read_taxonomy(path), nlp, digest=digest)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp")
+        # a name of this process's own: two processes building the same cache at once (a parallel test run,
+        # two commands) must not write into one file, which the first to finish would move into place half-written
+        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
             pickle.dump(vocab, fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(cache)
