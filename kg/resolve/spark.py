@@ -82,8 +82,8 @@ def spark_schema(schema: pa.Schema) -> str:
 
 # Up to this many rows of linked keys, which records are copied and which merged (with their components) is decided
 # on the driver, by the embedded engine's own pending_components (a union-find: 2.4 CPU-s for 2M rows), not by
-# Spark jobs, whose fixed cost (6-9 s at 200k works, BENCHMARKS.md "The resolve stage on Spark") buys nothing when
-# few records can share a Work: 146 of 200k and 966 of 500k synthetic records did.
+# Spark jobs, whose fixed cost (6-9 s at 200k works, BENCHMARKS.md "The Spark engine's copy/merge split on the
+# driver") buys nothing when few records can share a Work: 146 of 200k and 966 of 500k synthetic records did.
 DRIVER_COMPONENTS_MAX = 2_000_000
 
 
@@ -222,14 +222,17 @@ def _split_on_spark(
 
 
 def _split_on_driver(
-    spark: SparkSession, store: StageStore, tmp: Path
+    spark: SparkSession, store: StageStore, src: Path, tmp: Path
 ) -> tuple[list[str], list[str], DataFrame]:
-    """The same split, by the embedded engine's own pending_components in the stage (DuckDB and a union-find):
-    for few linked keys, where Spark's jobs to find and split the components cost more than the work (6-9 s at
-    200k works for 146 records merged, BENCHMARKS.md "The resolve stage on Spark")."""
+    """The same split, by the embedded engine's own pending_components (DuckDB and a union-find) over the two
+    decisions' rows already exported (see DRIVER_COMPONENTS_MAX)."""
     from kg.resolve.works import pending_components
 
-    fast, slow_components = pending_components(store)
+    fast, slow_components = pending_components(
+        store,
+        linked_keys_sql=f"SELECT wrec, key FROM read_parquet('{_quoted(src / 'linked_keys.parquet')}')",
+        one_slot_each_sql=f"SELECT wrec FROM read_parquet('{_quoted(src / 'one_slot_each.parquet')}')",
+    )
     # a component's id is its smallest record, as components() names it (pending_components sorts each)
     wrecs = [w for comp in slow_components for w in comp]
     comps = [comp[0] for comp in slow_components for _ in comp]
@@ -308,7 +311,7 @@ class SparkEngine:
         if pq.read_metadata(src / "linked_keys.parquet").num_rows > self.driver_components_max:
             fast_wrecs, slow_wrecs, slow = _split_on_spark(spark, src, wr, tmp)
         else:
-            fast_wrecs, slow_wrecs, slow = _split_on_driver(spark, store, tmp)
+            fast_wrecs, slow_wrecs, slow = _split_on_driver(spark, store, src, tmp)
         lap("components")
         total = len(fast_wrecs) + len(slow_wrecs)
         done = 0
@@ -440,8 +443,13 @@ class _Lap:
         self.t = now
 
 
+def _quoted(path: Path) -> str:
+    """A path inside a SQL string literal."""
+    return str(path).replace("'", "''")
+
+
 def _glob(directory: Path) -> str:
-    return str(directory / "*.parquet").replace("'", "''")
+    return _quoted(directory / "*.parquet")
 
 
 def _column(directory: Path, name: str) -> list[str]:

@@ -91,12 +91,19 @@ def key_components(rows: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {x: uf.find(x) for x in uf.parent}
 
 
-def pending_components(store: StageStore, *, alone_in_sql: bool = True) -> tuple[list[str], list[list[str]]]:
+def pending_components(
+    store: StageStore,
+    *,
+    alone_in_sql: bool = True,
+    linked_keys_sql: str | None = None,
+    one_slot_each_sql: str | None = None,
+) -> tuple[list[str], list[list[str]]]:
     """(pending records that share no Work with any record and list plain authors, every other connected component
     holding a pending record). With `alone_in_sql`, records sharing keys only with records they cannot share a Work
     with (_LINKABLE_SQL) count as sharing none, and authors that are one slot each though two share a name key
     (ONE_SLOT_EACH_SQL) as plain; without, every shared key joins and only staging's plain lists are plain (what
-    the model sees)."""
+    the model sees). `linked_keys_sql` / `one_slot_each_sql`: where the rows of those two queries are read from when
+    a caller holds them already (the Spark engine's export)."""
     con = store.con
     pending = {
         r[0]: bool(r[1]) for r in con.execute("SELECT wrec, simple FROM work_recs WHERE pending").fetchall()
@@ -104,9 +111,11 @@ def pending_components(store: StageStore, *, alone_in_sql: bool = True) -> tuple
     if not pending:
         return [], []
     if alone_in_sql:
-        for (wrec,) in con.execute(ONE_SLOT_EACH_SQL).fetchall():
+        for (wrec,) in con.execute(one_slot_each_sql or ONE_SLOT_EACH_SQL).fetchall():
             pending[wrec] = True
-    comp = key_components(con.execute(LINKED_KEYS_SQL if alone_in_sql else _SHARED_KEYS_SQL).fetchall())
+    comp = key_components(
+        con.execute((linked_keys_sql or LINKED_KEYS_SQL) if alone_in_sql else _SHARED_KEYS_SQL).fetchall()
+    )
     by_root: dict[str, list[str]] = defaultdict(list)
     for x, root in comp.items():
         by_root[root].append(x)
