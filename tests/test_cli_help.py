@@ -1,7 +1,8 @@
-"""Every `kg … --help` as a user reads it: words for what an option takes."""
+"""Every `kg … --help` as a user reads it: words for what an option takes, and paragraphs that fill the terminal."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +24,7 @@ def _commands(cmd: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str,
 
 
 ALL = [path for path, _ in _commands(command())]
+GROUPS = [path for path, group in _commands(command()) if group]
 
 
 def _help(args: tuple[str, ...], columns: int, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> list[str]:
@@ -56,3 +58,28 @@ def test_no_help_shows_a_python_type(
 ) -> None:
     shown = [line for line in _help(args, 100, monkeypatch, capsys) if PYTHON_TYPE.search(line)]
     assert shown == []
+
+
+def _ragged(panel: list[str]) -> list[str]:
+    """The lines of a command list broken early: the next line's first word would have fitted on them."""
+    column = re.match(r"│ \S+ +", panel[0]).end()  # type: ignore[union-attr]  # where every row's text starts
+    room = len(panel[0]) - 2 - column  # the text's width: the closing "│" and its padding are not text
+    found = []
+    for line, after in itertools.pairwise(panel):
+        continues = after[:column].strip() == "│"
+        if continues and len(line[column:-1].rstrip()) + 1 + len(after[column:].split()[0]) <= room:
+            found.append(line)
+    return found
+
+
+@pytest.mark.parametrize("columns", [100, 60])
+@pytest.mark.parametrize("args", GROUPS, ids=lambda a: " ".join(("kg", *a)))
+def test_command_lists_read_as_paragraphs(
+    args: tuple[str, ...], columns: int, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """`kg --help` listed `parse` as 'Parse inputs … ({"kind": "work" | "researcher" | "institution" |' then
+    '"topic" | "reject", …}) …' on a line of its own: the docstring's own line breaks, kept by typer's rich mode."""
+    lines = _help(args, columns, monkeypatch, capsys)
+    start = next(i for i, line in enumerate(lines) if line.startswith("╭─ Commands"))
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("╰"))
+    assert _ragged(lines[start + 1 : end]) == []

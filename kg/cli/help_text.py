@@ -1,7 +1,8 @@
-"""The help a user reads: a word for what an option takes.
+"""The help a user reads: a word for what an option takes, and paragraphs that reflow to the terminal.
 
-typer labels each parameter with its Python type (`--bulk <bool>`, `--works <int>`, `paths... <list[str]>`); the
-labels are set right here, once, for every command, so no command has to remember it."""
+typer labels each parameter with its Python type (`--bulk <bool>`, `--works <int>`, `paths... <list[str]>`) and, in
+its rich mode, keeps a docstring's line breaks in a group's command list; both are set right here, once, for every
+command, so no command has to remember it."""
 
 from __future__ import annotations
 
@@ -36,8 +37,15 @@ def _word(option: TyperOption) -> str:
     return _WORDS.get(annotation, "VALUE")
 
 
+def _paragraphs(text: str) -> str:
+    """Each paragraph on one line, for the terminal to wrap (a docstring's own breaks made ragged lines)."""
+    return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n"))
+
+
 def tidy(command: Any) -> Any:
     """`command` (a click command built by typer) and every sub-command, with their help set right."""
+    if command.help:
+        command.help = _paragraphs(command.help)
     help_option = command.get_help_option(typer.Context(command))  # made on first use, then kept: --help too
     for param in [*command.params, help_option]:
         if isinstance(param, TyperArgument):
