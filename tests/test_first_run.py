@@ -110,16 +110,7 @@ def test_kg_up_on_a_fresh_copy_without_shared_data_serves_a_well_connected_resea
     )
     assert where.stdout.split() == [str(clone), "False"]  # the copy's code, and no shared data for it
 
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kg.cli", "up"],
-        cwd=clone,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    out = _Output(proc)
+    proc, out = _start_up(env, cwd=clone)
     try:
         url = out.wait_for(r"Open: (\S+)", timeout=1200).group(1)
         assert url == f"http://127.0.0.1:{port}/researchers/{PAGIOLA.replace(':', '%3A')}"
@@ -196,6 +187,22 @@ def _answers(url: str) -> bool:
         return httpx.get(url, timeout=10).status_code == 200
     except httpx.TransportError:
         return False
+
+
+def _start_up(
+    env: dict[str, str], *args: str, cwd: Path | None = None
+) -> tuple[subprocess.Popen[str], _Output]:
+    """`kg up ARGS` in a process group of its own (what _interrupt stops), its output read as it comes."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "up", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    return proc, _Output(proc)
 
 
 def _interrupt(proc: subprocess.Popen[str]) -> None:
@@ -290,15 +297,7 @@ def test_kg_up_serving_without_the_web_panel_says_so_once(
         "KG_API_WEB_DIST": str(tmp_path / "dist"),
         "KG_LOCALDB_HOME": str(tmp_path / ".kg" / "neo4j"),  # kg up's state and rejects go beside it
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kg.cli", "up", str(data)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    out = _Output(proc)
+    proc, out = _start_up(env, str(data))
     try:
         out.wait_for(r"^Research KG API on ", timeout=600)
         deadline = time.monotonic() + 60
