@@ -42,8 +42,9 @@ def parse_command(
 ) -> None:
     """Parse inputs and print each record as one JSON line ({"kind": "work" | "researcher" | "institution" |
     "topic" | "reject", …}). The first 50 rejects are also named on standard error, and so are notes (a reject
-    with "note": true: a record kept after parsing removed control characters from it). Exit 0 when nothing was rejected or
-    repaired, 3 when some records were, 1 when everything was rejected or an input cannot be read."""
+    with "note": true: a record kept after parsing removed control characters from it). Exit 0 when nothing
+    was rejected or repaired, 3 when some records were, 1 when everything was rejected or an input cannot be
+    read."""
     from kg.sources.parsers import iter_records
 
     names = _known_names(known_names)
