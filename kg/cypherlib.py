@@ -325,16 +325,18 @@ def _show_dir(root: Path) -> str:
 
 
 def parse_cli_params(query: Query, pairs: Sequence[str]) -> dict[str, Any]:
-    """The example values overridden by `key=value` pairs; a value is read as JSON when it parses, else as text."""
-    params = query.examples
+    """The parameters `key=value` pairs set (the others take their example values in `run`); a value is read as JSON
+    when it parses, else as text."""
+    params: dict[str, Any] = {}
+    known = query.examples
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         key = key.strip().lstrip("$")
         if not sep or not key:
             raise ParamError(f"--param {pair!r}: write it as key=value")
-        if key not in params:
-            known = ", ".join(params) or "none"
-            raise ParamError(f"{query.name} has no parameter {key!r} (its parameters: {known})")
+        if key not in known:
+            names = ", ".join(known) or "none"
+            raise ParamError(f"{query.name} has no parameter {key!r} (its parameters: {names})")
         try:
             params[key] = json.loads(raw)
         except json.JSONDecodeError:

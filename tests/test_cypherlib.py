@@ -225,7 +225,6 @@ def test_cli_params_are_json_when_they_parse_and_text_otherwise() -> None:
     q = cypherlib.get("suspected_homonyms")
     assert cypherlib.parse_cli_params(q, ["name_key=xue|rui", "limit=3"]) == {
         "name_key": "xue|rui",
-        "topics_per_researcher": 3,
         "limit": 3,
     }
     assert cypherlib.parse_cli_params(q, ['name_key="25"'])["name_key"] == "25"
@@ -745,6 +744,30 @@ def test_kg_cypher_run_in_json_csv_and_table(fixture_graph: Driver, cli_env: dic
     ]
     empty = _kg(["cypher", "run", "collaboration_path", "-p", "max_hops=1", "-f", "csv"], env)
     assert empty.stdout == "hop,from_id,from_name,to_id,to_name,shared_works,works\n"
+
+
+@pytest.mark.neo4j
+def test_kg_cypher_run_says_which_example_values_it_runs_with(
+    fixture_graph: Driver, cli_env: dict[str, str]
+) -> None:
+    """`kg cypher run top_collaborators` printed "(0 rows)" for the header's example id without saying it ran one."""
+    env = {**cli_env, "COLUMNS": "250"}
+    bare = _kg(["cypher", "run", "top_collaborators"], env)
+    assert bare.returncode == 0, bare.stderr
+    assert bare.stderr.splitlines() == [
+        'note: top_collaborators runs with the example values of the parameters not given: id="openalex:A2", '
+        "min_shared=2, top_k=10 (--param NAME=VALUE sets one)"
+    ]
+    some = _kg(["cypher", "run", "top_collaborators", "-p", f"id={fx.R2}", "-p", "top_k=5"], env)
+    assert some.stderr.splitlines() == [
+        "note: top_collaborators runs with the example values of the parameters not given: min_shared=2 "
+        "(--param NAME=VALUE sets one)"
+    ]
+    # what the note names is what ran: the same rows as those values given
+    given = ["-p", f"id={fx.R2}", "-p", "min_shared=2", "-p", "top_k=10"]
+    every = _kg(["cypher", "run", "top_collaborators", *given], env)
+    assert (every.returncode, every.stderr) == (0, "")
+    assert every.stdout == bare.stdout and bare.stdout.splitlines()[-1] == "(1 row)"
 
 
 @pytest.mark.neo4j

@@ -110,16 +110,7 @@ def test_kg_up_on_a_fresh_copy_without_shared_data_serves_a_well_connected_resea
     )
     assert where.stdout.split() == [str(clone), "False"]  # the copy's code, and no shared data for it
 
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kg.cli", "up"],
-        cwd=clone,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    out = _Output(proc)
+    proc, out = _start_up(env, cwd=clone)
     try:
         url = out.wait_for(r"Open: (\S+)", timeout=1200).group(1)
         assert url == f"http://127.0.0.1:{port}/researchers/{PAGIOLA.replace(':', '%3A')}"
@@ -151,12 +142,7 @@ def test_kg_up_on_a_fresh_copy_without_shared_data_serves_a_well_connected_resea
         # 184: the identity model keeps the two arXiv papers of "Shlomo Gelaki" (no shared co-author) apart
         assert (overview["counts"]["works"], overview["counts"]["researchers"]) == (53, 184)
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        _interrupt(proc)
     text = out.text()
     assert "Traceback" not in text, text
     steps = [ln.split(" (")[0] for ln in text.splitlines() if ln.startswith("✓ ")]
@@ -194,6 +180,39 @@ def test_kg_up_on_a_fresh_copy_without_shared_data_serves_a_well_connected_resea
     ) in again.stdout
     assert "COAUTHOR" not in again.stdout and LOADED not in again.stdout
     assert again.stdout.rstrip().endswith(f"The page to open: {url}")
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=10).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _start_up(
+    env: dict[str, str], *args: str, cwd: Path | None = None
+) -> tuple[subprocess.Popen[str], _Output]:
+    """`kg up ARGS` in a process group of its own (what _interrupt stops), its output read as it comes."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "up", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    return proc, _Output(proc)
+
+
+def _interrupt(proc: subprocess.Popen[str]) -> None:
+    """Stop `kg up` as Ctrl-C does (its whole process group), killing it if it does not end within a minute."""
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def _up(env: dict[str, str], *args: str, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
@@ -255,6 +274,45 @@ def test_kg_up_says_first_when_the_web_panel_is_not_built(tmp_path: Path) -> Non
         f"note: the web panel is not built ({tmp_path / 'dist'} has no index.html), so only the API answers: "
         "`make run` builds it, or `npm --prefix web ci && npm --prefix web run build`"
     )
+
+
+@pytest.mark.neo4j
+def test_kg_up_serving_without_the_web_panel_says_so_once(
+    graph: Driver, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """`kg up` without web/dist printed its note on the panel first, then again when it started serving."""
+    data = tmp_path / "data"
+    data.mkdir()
+    work = {
+        "id": "https://openalex.org/W1",
+        "display_name": "A work",
+        "publication_year": 2021,
+        "authorships": [{"author": {"id": "https://openalex.org/A1", "display_name": "Ann Lee"}}],
+    }
+    (data / "works.jsonl").write_text(json.dumps(work) + "\n", encoding="utf-8")
+    port = free_port()
+    env = {
+        **cli_env,
+        "KG_API_PORT": str(port),
+        "KG_API_WEB_DIST": str(tmp_path / "dist"),
+        "KG_LOCALDB_HOME": str(tmp_path / ".kg" / "neo4j"),  # kg up's state and rejects go beside it
+    }
+    proc, out = _start_up(env, str(data))
+    try:
+        out.wait_for(r"^Research KG API on ", timeout=600)
+        deadline = time.monotonic() + 60
+        while not _answers(f"http://127.0.0.1:{port}/api/v1/docs"):  # serving: every line before is printed
+            assert time.monotonic() < deadline, out.text()
+            time.sleep(0.5)
+    finally:
+        _interrupt(proc)
+    note = (
+        f"note: the web panel is not built ({tmp_path / 'dist'} has no index.html), so only the API answers: "
+        "`make run` builds it, or `npm --prefix web ci && npm --prefix web run build`"
+    )
+    lines = out.text().splitlines()
+    assert (lines[0], lines.count(note)) == (note, 1)
+    assert f"Research KG API on http://127.0.0.1:{port}/api/v1/docs" in lines
 
 
 @pytest.mark.neo4j

@@ -302,7 +302,7 @@ def test_kg_parse_to_a_full_disk_is_one_line(tmp_path: Path) -> None:
             env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
             timeout=120,
         )
-    errors = [x for x in result.stderr.splitlines() if not x.startswith("rejected: ")]
+    errors = [x for x in result.stderr.splitlines() if not x.startswith("rejected ")]
     assert len(errors) == 1 and errors[0].startswith(
         "error: cannot write the output: No space left on device"
     )

@@ -541,7 +541,7 @@ def test_cli_names_the_first_rejects_on_stderr_and_keeps_every_one_in_the_reject
 ) -> None:
     """A file of thousands of bad records printed thousands of reject lines (6,699 for a recorded Semantic Scholar
     session): the first REJECT_LINES are named, then one line says where the rest are."""
-    from kg.cli.load import REJECT_LINES
+    from kg.cli.common import REJECT_LINES
 
     bad = REJECT_LINES + 10
     f = tmp_path / "works.jsonl"

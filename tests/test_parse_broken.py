@@ -261,3 +261,48 @@ def test_a_gzip_stream_cut_midway_loads_every_whole_line_then_names_the_line_it_
         f"{path}:{n + 1}: gzip stream is broken after line {n} (Compressed file ended before the end-of-stream "
         f"marker was reached); the records from line {n + 1} on are lost"
     )
+
+
+def test_a_cut_tar_gz_keeps_its_whole_members_and_lines_then_names_where_it_broke(tmp_path: Path) -> None:
+    """A cut .tar.gz said only 'broken tar archive (…); members after this point are lost': not which member, nor
+    that the member it broke in had whole lines that could be kept (it was read whole first, so they were lost)."""
+    import gzip
+    import io
+    import json
+    import random
+    import tarfile
+
+    rnd = random.Random(7)  # titles that do not compress away, so the cut falls inside the second member
+
+    def member(first: int, n: int) -> bytes:
+        works = (
+            {"id": f"https://openalex.org/W{first + i}", "title": rnd.randbytes(200).hex()} for i in range(n)
+        )
+        return "".join(json.dumps(w) + "\n" for w in works).encode()
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in (
+            ("a.jsonl", member(1, 3)),
+            ("b.jsonl", member(100, 400)),
+            ("c.jsonl", member(900, 3)),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    whole = gzip.compress(buf.getvalue(), compresslevel=1)
+    path = tmp_path / "works.tar.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    *records, in_member, archive = _all(path)
+    assert [(r.prov.file, r.prov.line) for r in records[:3]] == [(f"{path}!a.jsonl", n) for n in (1, 2, 3)]
+    n = len(records) - 3  # the lines of b.jsonl read whole, every one kept
+    assert 0 < n < 400 and [r.prov.line for r in records[3:]] == list(range(1, n + 1))
+    cut = "Compressed file ended before the end-of-stream marker was reached"
+    assert in_member.message == (
+        f"{path}!b.jsonl:{n + 1}: gzip stream is broken after line {n} ({cut}); the records from line {n + 1} on "
+        "are lost"
+    )
+    assert (
+        archive.message
+        == f"{path}: gzip stream is broken inside member b.jsonl ({cut}); the members after it are lost"
+    )

@@ -56,8 +56,31 @@ def test_some_rejected_exits_3_and_names_them_on_stderr() -> None:
         "note": False,
     }
     assert r.stderr.decode().splitlines() == [
-        f"rejected: {DATA}/truncated.jsonl:2: invalid JSON: Unterminated string starting at (column 50)",
+        f"rejected {DATA}/truncated.jsonl:2: invalid JSON: Unterminated string starting at (column 50)",
         "1 parsed, 1 rejected",
+    ]
+
+
+def test_the_first_rejects_are_named_on_stderr_and_every_one_is_on_stdout(tmp_path: Path) -> None:
+    """`kg parse` named every reject on stderr (thousands for a bad file), as `rejected: …` where `kg load` says
+    `rejected …` and stops after REJECT_LINES."""
+    from kg.cli.common import REJECT_LINES
+
+    bad = REJECT_LINES + 10
+    f = tmp_path / "works.jsonl"
+    f.write_text(
+        "".join(f'{{"id": "https://openalex.org/W{100 + i}", "display_name": "cut\n' for i in range(bad))
+    )
+    r = kg("parse", str(f))
+    assert r.returncode == 1
+    assert [x["line"] for x in _lines(r.stdout)] == list(range(1, bad + 1))
+    lines = r.stderr.decode().splitlines()
+    reason = "invalid JSON: Unterminated string starting at (column 53)"
+    assert lines[:REJECT_LINES] == [f"rejected {f}:{n}: {reason}" for n in range(1, REJECT_LINES + 1)]
+    assert lines[REJECT_LINES:] == [
+        '… more rejects are not named here: every one is on standard output, as a "reject" record (their count '
+        "comes at the end)",
+        f"0 parsed, {bad} rejected",
     ]
 
 
@@ -120,7 +143,7 @@ def test_messages_print_file_names_and_text_as_they_are(tmp_path: Path) -> None:
     r = kg("parse", str(tmp_path))
     assert r.returncode == 1
     assert r.stderr.decode().splitlines() == [
-        f"rejected: {tmp_path / 'notes :rocket:.txt'}: unknown format (not a profile page, listing, daily papers, "
+        f"rejected {tmp_path / 'notes :rocket:.txt'}: unknown format (not a profile page, listing, daily papers, "
         "OpenAlex, Crossref, ORCID, Semantic Scholar, arXiv or CSV bundle)",
         "0 parsed, 1 rejected",
     ]

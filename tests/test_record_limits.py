@@ -75,7 +75,7 @@ def test_kg_parse_rejects_the_oversized_record_and_keeps_the_other_60(
     assert [o["title"] for o in out if o["kind"] == "work"] == [_work(n)["title"] for n in range(GOOD)]
     rejects = [o for o in out if o["kind"] == "reject"]
     assert [(r["file"], r["line"], r["reason"]) for r in rejects] == [("works.jsonl", 31, reason)]
-    assert result.stderr.splitlines() == [f"rejected: works.jsonl:31: {reason}", "60 parsed, 1 rejected"]
+    assert result.stderr.splitlines() == [f"rejected works.jsonl:31: {reason}", "60 parsed, 1 rejected"]
     assert result.returncode == 3
 
 
@@ -196,7 +196,7 @@ def test_a_gzip_line_bomb_is_skipped_in_bounded_memory(tmp_path: Path) -> None:
     peak, stderr, code = _peak_rss_kb(["parse", "bomb.jsonl.gz"], tmp_path)
     line = size + len('{"id": "https://openalex.org/W1", "title": "') + len('"}\n')
     assert stderr.splitlines() == [
-        f"rejected: bomb.jsonl.gz:2: line is {line:,} bytes long (at most {MAX_LINE_BYTES:,}): skipped",
+        f"rejected bomb.jsonl.gz:2: line is {line:,} bytes long (at most {MAX_LINE_BYTES:,}): skipped",
         "2 parsed, 1 rejected",
     ]
     assert code == 3

@@ -55,8 +55,8 @@ def test_a_link_loop_ends_and_every_file_is_read_once(looped: Path) -> None:
         ("data/me", f"skipped: a symbolic link to {looped}, a directory already read in this run"),
     ]
     assert result.stderr.splitlines() == [
-        f"rejected: data/loop/self: skipped: a symbolic link to {looped / 'loop'}, a directory already read in this run",
-        f"rejected: data/me: skipped: a symbolic link to {looped}, a directory already read in this run",
+        f"rejected data/loop/self: skipped: a symbolic link to {looped / 'loop'}, a directory already read in this run",
+        f"rejected data/me: skipped: a symbolic link to {looped}, a directory already read in this run",
         "2 parsed, 2 rejected",
     ]
     assert result.returncode == 3
@@ -92,7 +92,7 @@ def test_an_unreadable_subdirectory_is_one_line_and_its_siblings_load(with_locke
     out = _parsed(result.stdout)
     assert [o["title"] for o in out if o["kind"] == "work"] == ["Work in a", "Work in z"]
     assert result.stderr.splitlines() == [
-        "rejected: data/locked: skipped: the directory cannot be read (Permission denied)",
+        "rejected data/locked: skipped: the directory cannot be read (Permission denied)",
         "2 parsed, 1 rejected",
     ]
     assert result.returncode == 3

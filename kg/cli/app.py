@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from kg import __version__
+from kg.cli.help_text import tidy
 from kg.config import ENV_FILE_VARIABLE, get_settings, redact
 from kg.errors import ConfigError, KGError
 
@@ -41,6 +44,7 @@ COMMAND_MODULES = [
 ]
 
 
+@functools.cache  # once: a test that builds the command twice would register every command twice
 def _register_all() -> None:
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(app)
@@ -65,6 +69,12 @@ def _root(
         get_settings.cache_clear()
 
 
+def command() -> Any:
+    """`kg` as click runs it: every command module registered, the help set right (kg.cli.help_text)."""
+    _register_all()
+    return tidy(typer.main.get_command(app))
+
+
 def _secrets() -> tuple[str, ...]:
     """The values no message may show: the Neo4j password (when the settings can be read at all)."""
     try:
@@ -81,9 +91,8 @@ def _fail(message: str, code: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     # The driver logs each retry as a warning; the CLI reports failures itself, in one line.
     logging.getLogger("neo4j").setLevel(logging.ERROR)
-    _register_all()
     try:
-        app(args=argv, prog_name="kg")
+        command()(args=argv, prog_name="kg")
     except KGError as e:
         _fail(str(e), e.exit_code)
     except KeyboardInterrupt:

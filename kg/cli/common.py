@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from neo4j import Driver
@@ -12,6 +12,9 @@ from rich.console import Console
 
 from kg.config import Settings, get_settings, redact
 from kg.errors import CredentialsRefused, DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from kg.models import Reject
 
 console = Console(highlight=False, emoji=False)
 err_console = Console(stderr=True, highlight=False, emoji=False)
@@ -75,6 +78,25 @@ StageOpt = Annotated[
     Path | None,
     typer.Option("--stage", help="The stage store (DuckDB file); default KG_STAGE_PATH or .kg/stage/…"),
 ]
+
+
+# Rejects named on stderr per run; the rest are only where the run keeps them. A cassette of API responses fetched
+# without titles gave 6,699 reject lines, which buried the summary and every other message.
+REJECT_LINES = 50
+
+
+def say_reject(reject: Reject, nth: int, kept: str) -> None:
+    """Name a run's NTH reject (or note) on stderr, as `kg load` and `kg parse` both do: the first REJECT_LINES,
+    then one line saying where every one is kept (KEPT: "in FILE")."""
+    if nth <= REJECT_LINES:
+        word = "note" if reject.note else "rejected"
+        err_console.print(f"{word} {reject.message}", markup=False, soft_wrap=True)
+    elif nth == REJECT_LINES + 1:
+        err_console.print(
+            f"… more rejects are not named here: every one is {kept} (their count comes at the end)",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def say_format_hint(paths: list[str], fmt: str | None) -> None:

@@ -150,6 +150,18 @@ def run(
     if not q.valid:
         raise cypherlib.QueryFileError(f"{q.name} is not a valid library query: {q.errors[0]}")
     params = cypherlib.parse_cli_params(q, param or [])
+    examples = {k: v for k, v in q.examples.items() if k not in params}
+    if examples:
+        # an example id runs as well as a real one and gives "(0 rows)": say what ran
+        shown = ", ".join(
+            f"{k}={json.dumps(cypherlib.to_jsonable(v), ensure_ascii=False)}" for k, v in examples.items()
+        )
+        err_console.print(
+            f"note: {q.name} runs with the example values of the parameters not given: {shown} "
+            "(--param NAME=VALUE sets one)",
+            markup=False,
+            soft_wrap=True,
+        )
     if sys.stderr.isatty():
         with err_console.status(f"running {q.name}…"):
             result = cypherlib.run(driver(), q, params, settings=settings(), timeout=timeout)

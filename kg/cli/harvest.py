@@ -112,7 +112,8 @@ def openalex_command(
     ] = None,
     topic: Annotated[str | None, typer.Option("--topic", help="Works of an OpenAlex topic (T…).")] = None,
     from_updated_date: Annotated[
-        str | None, typer.Option("--from-updated-date", help="Works changed since YYYY-MM-DD.")
+        str | None,
+        typer.Option("--from-updated-date", metavar="DATE", help="Works changed since YYYY-MM-DD."),
     ] = None,
     filter: Annotated[
         str | None,
@@ -139,8 +140,12 @@ def arxiv_command(
     ] = None,
     category: Annotated[str | None, typer.Option("--category", help="An arXiv category, e.g. cs.LG.")] = None,
     author: Annotated[str | None, typer.Option("--author", help="An author name.")] = None,
-    since: Annotated[str | None, typer.Option("--from", help="Submitted on or after YYYY-MM-DD.")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Submitted on or before YYYY-MM-DD.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--from", metavar="DATE", help="Submitted on or after YYYY-MM-DD.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", metavar="DATE", help="Submitted on or before YYYY-MM-DD.")
+    ] = None,
     ids: Annotated[list[str] | None, typer.Option("--id", help="arXiv ids to fetch (repeatable).")] = None,
     out: OutOpt = None,
     restart: RestartOpt = False,

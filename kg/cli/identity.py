@@ -120,7 +120,9 @@ def train_cmd(
     out: Annotated[
         str | None,
         typer.Option(
-            "--out", help="Directory for pairwise.txt and pairwise.json (default: the package's own)."
+            "--out",
+            metavar="DIR",
+            help="Directory for pairwise.txt and pairwise.json (default: the package's own).",
         ),
     ] = None,
     linkage: Annotated[

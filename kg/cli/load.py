@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from neo4j import Driver
 
-from kg.cli.common import StageOpt, console, driver, err_console, say_format_hint, settings
+from kg.cli.common import StageOpt, console, driver, err_console, say_format_hint, say_reject, settings
 from kg.config import Settings
 from kg.errors import InputError, KGError, OutputError
 from kg.graphdb import catalog
@@ -21,11 +21,6 @@ from kg.progress import progress_bar
 if TYPE_CHECKING:
     from kg.pipeline import LoadSummary
     from kg.sources.parsers.read import Unit
-
-
-# Rejects named on stderr per load; the rest are only in the rejects file. A cassette of API responses fetched
-# without titles gave 6,699 reject lines, which buried the summary and every other message.
-REJECT_LINES = 50
 
 
 def _sources(
@@ -190,13 +185,7 @@ def run_load(
         # called once the line is in the rejects file: what a failed write later must not cut into
         saved["rejects"] += 1
         saved["bytes"] = _size(rejects_file)
-        word = "note" if rej.note else "rejected"
-        if saved["rejects"] <= REJECT_LINES:
-            err_console.print(f"{word} {rej.message}", markup=False, soft_wrap=True)
-        elif saved["rejects"] == REJECT_LINES + 1:
-            _say(
-                f"… more rejects are not named here: every one is in {rejects_file} (their count comes at the end)"
-            )
+        say_reject(rej, saved["rejects"], f"in {rejects_file}")
 
     known = _known_names(s)
     try:

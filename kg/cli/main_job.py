@@ -266,7 +266,7 @@ def up(
         markup=False,
         soft_wrap=True,
     )
-    run_server(s, h, p, 1, log_level="warning")
+    run_server(s, h, p, 1, log_level="warning", panel_noted=panel is not None)
 
 
 def _load_and_derive(

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from kg.cli.common import err_console, fail, say_format_hint
+from kg.cli.common import err_console, fail, say_format_hint, say_reject
 from kg.errors import InputError
 from kg.progress import progress_bar
 
@@ -41,9 +41,10 @@ def parse_command(
     ] = None,
 ) -> None:
     """Parse inputs and print each record as one JSON line ({"kind": "work" | "researcher" | "institution" |
-    "topic" | "reject", …}). Rejects are also named on standard error, and so are notes (a reject with "note":
-    true: a record kept after parsing removed control characters from it). Exit 0 when nothing was rejected or
-    repaired, 3 when some records were, 1 when everything was rejected or an input cannot be read."""
+    "topic" | "reject", …}). The first 50 rejects are also named on standard error, and so are notes (a reject
+    with "note": true: a record kept after parsing removed control characters from it). Exit 0 when nothing
+    was rejected or repaired, 3 when some records were, 1 when everything was rejected or an input cannot be
+    read."""
     from kg.sources.parsers import iter_records
 
     names = _known_names(known_names)
@@ -56,12 +57,12 @@ def parse_command(
             for rec in iter_records(paths, fmt, names):
                 out.write(rec.model_dump_json())
                 out.write("\n")
-                if rec.kind == "reject" and rec.note:
-                    noted += 1
-                    err_console.print(f"note: {rec.message}", markup=False, soft_wrap=True)
-                elif rec.kind == "reject":
-                    rejected += 1
-                    err_console.print(f"rejected: {rec.message}", markup=False, soft_wrap=True)
+                if rec.kind == "reject":
+                    if rec.note:
+                        noted += 1
+                    else:
+                        rejected += 1
+                    say_reject(rec, rejected + noted, 'on standard output, as a "reject" record')
                 else:
                     parsed += 1
                 if (parsed + rejected) % 500 == 0:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from kg import defaultdata
-from kg.cli.common import console, settings
+from kg.cli.common import console, say_reject, settings
 from kg.errors import InputError
 from kg.models import WorkRecord
 from kg.sample import Connectivity, choose, measure, unique_works, work_key
@@ -30,11 +30,12 @@ DEFAULT_BUDGET_KB = 2500
 
 
 def _works(paths: list[Path]) -> tuple[list[WorkRecord], int]:
-    """Every work record the parsers find under paths (in file order) and how many records were rejected."""
+    """Every work record the parsers find under paths (in file order) and how many records were rejected; each
+    reject named on stderr as `kg parse` and `kg load` name them."""
     from kg.sources.parsers import iter_records
 
     works: list[WorkRecord] = []
-    rejected = 0
+    rejected = noted = 0
     recorded: dict[str, bool] = {}
     for rec in iter_records(paths):
         if isinstance(rec, WorkRecord):
@@ -46,7 +47,11 @@ def _works(paths: list[Path]) -> tuple[list[WorkRecord], int]:
             if not recorded[f]:
                 works.append(rec)
         elif rec.kind == "reject":
-            rejected += 1
+            if rec.note:  # a record kept after a repair: said, not counted as rejected
+                noted += 1
+            else:
+                rejected += 1
+            say_reject(rec, rejected + noted, "named by `kg parse` of the same inputs")
     return works, rejected
 
 
@@ -66,7 +71,7 @@ def _print(conn: Connectivity, rejected: int) -> None:
     console.print(
         f"{s['works']} works, {s['researchers']} researchers, {s['well_connected_researchers']} well connected "
         f"(≥ 2 works and ≥ 3 co-authors), {s['components']} co-author components"
-        + (f"; {rejected} records rejected" if rejected else ""),
+        + (f"; {rejected} record(s) rejected" if rejected else ""),
         markup=False,
         soft_wrap=True,
     )

@@ -25,8 +25,11 @@ def panel_missing() -> str | None:
     )
 
 
-def run_server(s: Settings, host: str, port: int, workers: int, *, log_level: str = "info") -> None:
-    """Serve api.main:create_app on host:port; each worker process builds its own app and its own driver."""
+def run_server(
+    s: Settings, host: str, port: int, workers: int, *, log_level: str = "info", panel_noted: bool = False
+) -> None:
+    """Serve api.main:create_app on host:port; each worker process builds its own app and its own driver.
+    panel_noted: the caller (kg up) has already said that the web panel is not built."""
     import uvicorn
 
     if workers < 1:
@@ -42,11 +45,10 @@ def run_server(s: Settings, host: str, port: int, workers: int, *, log_level: st
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     console.print(f"Research KG API on http://{shown}:{port}/api/v1/docs", markup=False)
     missing = panel_missing()
-    console.print(
-        f"note: {missing}" if missing else f"the research graph panel on http://{shown}:{port}/",
-        markup=False,
-        soft_wrap=True,
-    )
+    if missing is None:
+        console.print(f"the research graph panel on http://{shown}:{port}/", markup=False, soft_wrap=True)
+    elif not panel_noted:
+        console.print(f"note: {missing}", markup=False, soft_wrap=True)
     uvicorn.run(
         "api.main:create_app",
         factory=True,

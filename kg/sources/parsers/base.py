@@ -11,7 +11,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AnyStr, BinaryIO, TypeVar
+from typing import IO, Any, AnyStr, BinaryIO, TypeVar
 
 from pydantic import ValidationError
 from pylatexenc.latex2text import LatexNodes2Text
@@ -202,7 +202,7 @@ def looks_binary(head: bytes) -> bool:
 class _Prefixed(io.RawIOBase):
     """The bytes already read to detect the format, followed by the rest of a stream that cannot seek (stdin)."""
 
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
         self._head = head
         self._rest = rest
 
@@ -254,7 +254,7 @@ class Input:
         return cls(shown, path, head, gz)
 
     @classmethod
-    def from_stdin(cls, stream: BinaryIO | None = None) -> Input:
+    def from_stdin(cls, stream: IO[bytes] | None = None) -> Input:
         raw = stream if stream is not None else sys.stdin.buffer
         first = raw.read(HEAD_SIZE)
         gz = first[:2] == GZIP_MAGIC

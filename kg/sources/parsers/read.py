@@ -8,6 +8,7 @@ import re
 import zlib
 from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 from kg.errors import InputError
 from kg.models import Record, Reject
@@ -26,6 +27,9 @@ from kg.sources.parsers import (
 )
 from kg.sources.parsers.base import GZIP_MAGIC, Input, UnreadableInput, broken_gzip, looks_binary
 from kg.sources.parsers.csv_bundle import BundleChunk
+
+if TYPE_CHECKING:
+    import tarfile
 
 # what iter_units yields: a record or reject as iter_records does, or a CSV bundle's chunk of works rows
 Unit = Record | Reject | BundleChunk
@@ -169,14 +173,18 @@ PARSERS: dict[str, _Parser] = {
 
 
 def _tar_members(inp: Input, known: Collection[str] | None, fmt: str | None) -> Iterator[Record | Reject]:
-    """Every regular file of a tar archive (gzipped or not), sorted by name, its format detected like a file's;
-    one that cannot be read becomes a Reject naming "archive!member"."""
-    import io
+    """Every regular file of a tar archive (gzipped or not), in the archive's order, its format detected like a
+    file's; one that cannot be read becomes a Reject naming "archive!member". Each member streams into its parser,
+    so a stream cut inside one ends it as a cut file ends (its whole lines kept, then a reject naming the line),
+    and one more reject names the member the archive broke in or after."""
     import tarfile
 
+    member: tarfile.TarInfo | None = None
+    fh: IO[bytes] | None = None
     try:
         with inp.open() as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
             for member in tar:  # streamed: an archive is never unpacked to disk
+                fh = None
                 if not member.isfile() or SKIPPED_FILES.match(Path(member.name).name):
                     continue
                 fh = tar.extractfile(member)
@@ -184,17 +192,31 @@ def _tar_members(inp: Input, known: Collection[str] | None, fmt: str | None) -> 
                     continue
                 name = f"{inp.name}!{member.name}"
                 try:
-                    sub = Input.from_stdin(io.BytesIO(fh.read()))
+                    sub = Input.from_stdin(fh)
                     sub.name = name
                     kind = fmt or detect_format(Path(member.name), sub.head)
                     if kind in ("tar", "csv-bundle"):
                         yield Reject(file=name, reason=f"a {kind} inside an archive is not read")
                         continue
-                    yield from PARSERS[kind](sub, known)
+                    yield from _gzip_guarded(PARSERS[kind](sub, known), name)
                 except UnreadableInput as e:
                     yield Reject(file=name, line=e.line, reason=e.reason)
-    except (tarfile.TarError, EOFError, OSError) as e:
-        yield Reject(file=inp.name, reason=f"broken tar archive ({e}); members after this point are lost")
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as e:
+        yield Reject(file=inp.name, reason=_broken_archive(e, member, fh))
+
+
+def _broken_archive(e: Exception, member: tarfile.TarInfo | None, fh: IO[bytes] | None) -> str:
+    """Why an archive's reading stopped and what is lost: the member it broke in or after (`member`, the last one
+    reached; `fh` its data, None when it was not read)."""
+    what = (
+        "gzip stream is broken"
+        if isinstance(e, EOFError | zlib.error | gzip.BadGzipFile)
+        else "broken tar archive"
+    )
+    if member is None:
+        return f"{what} before its first member ({e}); nothing in it is read"
+    where = "inside" if fh is not None and fh.tell() < member.size else "after"
+    return f"{what} {where} member {member.name} ({e}); the members after it are lost"
 
 
 class _Seen:
