@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import common
-from kg import graphdb, localdb
+from kg import cds, graphdb, localdb
 from kg.config import DEFAULT_SHARED_DATA, Settings
 from kg.synth import SynthParams, generate
 
@@ -281,11 +281,14 @@ def import_alone(s: Settings, stage: Path, work: Path) -> dict[str, Any]:
     conf.mkdir(parents=True)
     (conf / "neo4j.conf").write_text("", encoding="utf-8")
     scratch = s.model_copy(update={"localdb_home": home})
-    cmd = bulk.import_command(scratch, report, home / "import.log")
+    # the same class data sharing as kg load's import (kg.cds), so the two JVMs start alike
+    share = cds.sharing(scratch.localdb_jars / "lib", cds.IMPORT, enabled=s.jvm_class_sharing)
+    cmd = bulk.import_command(scratch, report, home / "import.log", share.flags)
     env = {"PATH": os.environ.get("PATH", ""), "NEO4J_HOME": str(home), "NEO4J_CONF": str(conf)}
     m = common.run_measured(cmd, env=env, cwd=home)
     if m.returncode != 0:
         raise RuntimeError(f"neo4j-admin import failed: {(m.stderr or m.stdout).strip()[-400:]}")
+    cds.promote(share, localdb.classpath(scratch))
     out = {
         "seconds": round(m.seconds, 2),
         "cpu_seconds": round(m.cpu_seconds, 1),

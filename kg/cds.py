@@ -20,6 +20,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -87,15 +88,19 @@ def promote(share: Sharing, classpath: str) -> bool:
     if rec is None or archive is None or not rec.is_file():
         return False
     java = shutil.which("java") or "java"
-    try:
-        check = subprocess.run(
-            [java, f"-XX:SharedArchiveFile={rec}", "-Xshare:on", "-cp", classpath, "-version"],
-            capture_output=True,
-            timeout=60,
-        )
-        ok = check.returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        ok = False
+    # the crash report of a JVM that cannot map the file goes to a scratch directory, not the caller's
+    with tempfile.TemporaryDirectory(prefix="kg-cds-") as scratch:
+        try:
+            check = subprocess.run(
+                [java, f"-XX:SharedArchiveFile={rec}", "-Xshare:on", "-XX:-CreateCoredumpOnCrash",
+                 f"-XX:ErrorFile={scratch}/hs_err.log", "-cp", classpath, "-version"],
+                capture_output=True,
+                timeout=60,
+                cwd=scratch,
+            )  # fmt: skip
+            ok = check.returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            ok = False
     try:
         if ok:
             os.replace(rec, archive)  # atomic: a JVM starting now sees the whole file or none

@@ -85,6 +85,9 @@ class Settings(NamedEnvFileSettings):
     # tool's caches are off-heap, and it suggested about 1 GiB of heap for the 1M-work graph (BENCHMARKS.md).
     import_heap: str = "1g"
     start_timeout: float = 120.0
+    # Class data sharing for those two JVMs (kg.cds): they start from an archive of the classes an earlier run
+    # loaded, written once beside the jars. Off: every start loads its classes again.
+    jvm_class_sharing: bool = True
 
     # "Close collaborators", defined once for the API, the analyst queries and discovery: co-authors with at least
     # close_min_shared_works shared works, the top close_top_k by COAUTHOR weight (ties by id).

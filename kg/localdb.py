@@ -10,10 +10,11 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg import graphdb
+from kg import cds, graphdb
 from kg.config import REPO_ROOT, Settings, redact
 from kg.errors import CredentialsRefused, KGError, LocalDBError
 
@@ -199,17 +200,18 @@ def _java_env(s: Settings, **extra: str) -> dict[str, str]:
     return {**env, "NEO4J_HOME": str(s.localdb_home.resolve()), **extra}
 
 
-def _java_cmd(s: Settings, main: str, *args: str) -> list[str]:
+def _java_cmd(s: Settings, main: str, *args: str, jvm: Sequence[str] = ()) -> list[str]:
     java = shutil.which("java") or "java"
     return [
         java,
+        *jvm,
         f"-Xms{s.heap_initial}",
         f"-Xmx{s.heap_max}",
         "-XX:+UseG1GC",
         "-XX:+ExitOnOutOfMemoryError",
         "-Dfile.encoding=UTF-8",
         "-cp",
-        f"{_lib(s).resolve()}/*",
+        classpath(s),
         main,
         *args,
     ]
@@ -300,6 +302,9 @@ def start(s: Settings) -> Status:
     console = console_log(s)
     console.parent.mkdir(parents=True, exist_ok=True)
     env = _java_env(s)
+    share = cds.sharing(_lib(s), cds.SERVER, enabled=s.jvm_class_sharing)
+    # the stop (maybe another process's) makes what this server records at its exit the archive
+    _cds_note(s).write_text(f"{share.recording or ''}\n{share.archive or ''}\n", encoding="utf-8")
     with console.open("ab") as out:
         proc = subprocess.Popen(
             _java_cmd(
@@ -307,6 +312,7 @@ def start(s: Settings) -> Status:
                 ENTRY_POINT,
                 f"--home-dir={s.localdb_home.resolve()}",
                 f"--config-dir={(s.localdb_home / 'conf').resolve()}",
+                jvm=share.flags,
             ),
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -376,8 +382,30 @@ def stop(s: Settings, timeout: float = 90.0) -> bool:
         time.sleep(0.3)
     else:
         os.kill(pid, signal.SIGKILL)
+        _cds_note(s).unlink(missing_ok=True)  # killed: what it recorded may be cut short
     _pid_file(s).unlink(missing_ok=True)
+    _promote_recording(s)
     return True
+
+
+def _cds_note(s: Settings) -> Path:
+    return s.localdb_home / "run" / "kg-neo4j.cds"
+
+
+def classpath(s: Settings) -> str:
+    return f"{_lib(s).resolve()}/*"
+
+
+def _promote_recording(s: Settings) -> None:
+    """The class archive the stopped server recorded at its exit, if it recorded one (kg.cds)."""
+    note = _cds_note(s)
+    try:
+        lines = note.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return
+    note.unlink(missing_ok=True)
+    if len(lines) >= 2 and lines[0] and lines[1]:
+        cds.promote(cds.Sharing(recording=Path(lines[0]), archive=Path(lines[1])), classpath(s))
 
 
 def _reap(pid: int) -> None:

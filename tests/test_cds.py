@@ -109,7 +109,9 @@ def test_a_whole_recording_becomes_the_archive_and_a_cut_one_is_deleted(tmp_path
     size = cut.recording.stat().st_size
     with cut.recording.open("r+b") as f:  # what a JVM killed while it wrote the file leaves
         f.truncate(size // 2)
+    here = set(Path.cwd().iterdir())
     assert cds.promote(cut, classpath) is False
+    assert set(Path.cwd().iterdir()) == here  # the crash of the JVM that checked it left no file behind
     assert not cut.recording.exists() and cut.archive is not None and not cut.archive.exists()
 
     whole = _record(lib, tmp_path)

@@ -140,7 +140,15 @@ def test_local_db_life_cycle_keeps_data_and_a_second_start_is_a_no_op(tmp_path: 
 
         assert _kg(["db", "stop"], env).returncode == 0
         assert localdb.status(s, with_version=False).running is False
+        # after a start and a clean stop the server's class archive is there (recorded now or earlier; kg.cds)...
+        jars = Path(env.get("KG_LOCALDB_JARS", str(s.localdb_jars)))
+        archives = list((jars / "cds").glob("server-*.jsa"))
+        assert len(archives) == 1, archives
         assert _kg(["db", "start"], env).returncode == 0
+        # ... and the next start maps it
+        pid = localdb.status(s, with_version=False).pid
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        assert f"-XX:SharedArchiveFile={archives[0]}".encode() in cmdline
         drv = graphdb.open_driver(s)
         rows = graphdb.run(drv, "MATCH (w:Work {id: 'kept:1'}) RETURN w.title AS title", settings=s)
         drv.close()

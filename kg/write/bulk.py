@@ -12,11 +12,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kg import localdb
+from kg import cds, localdb
 from kg.config import Settings
 from kg.errors import LocalDBError
 from kg.resolve.tables import NODE_TABLES, REL_TABLES
@@ -134,14 +134,16 @@ def _copy(store: StageStore, source: str, cols: list[str], target: Path) -> Path
     return target
 
 
-def import_command(s: Settings, report: BulkReport, log: Path) -> list[str]:
+def import_command(s: Settings, report: BulkReport, log: Path, jvm: Sequence[str] = ()) -> list[str]:
+    """The import tool's command line; `jvm`: options for its JVM (class data sharing, kg.cds)."""
     java = shutil.which("java") or "java"
     args = [
         java,
+        *jvm,
         f"-Xms{s.import_heap}",
         f"-Xmx{s.import_heap}",
         "-cp",
-        f"{(s.localdb_jars / 'lib').resolve()}/*",
+        localdb.classpath(s),
         localdb.ADMIN_TOOL,
         "database",
         "import",
@@ -187,11 +189,18 @@ def import_into_local(
     }
     step("importing with neo4j-admin database import full")
     t0 = time.monotonic()
+    share = cds.sharing(s.localdb_jars / "lib", cds.IMPORT, enabled=s.jvm_class_sharing)
     with log.open("w", encoding="utf-8") as out:
         proc = subprocess.run(
-            import_command(s, report, log), stdout=out, stderr=subprocess.STDOUT, env=env, cwd=s.localdb_home
+            import_command(s, report, log, share.flags),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=s.localdb_home,
         )
     report.import_seconds = time.monotonic() - t0
+    if proc.returncode == 0:
+        cds.promote(share, localdb.classpath(s))
     if proc.returncode != 0:
         tail = [ln for ln in log.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
         raise LocalDBError(
