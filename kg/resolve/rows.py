@@ -11,22 +11,7 @@ from kg import identity
 from kg.identity import Cluster, name_key, rank
 from kg.models import InstitutionRecord, InstitutionRef, ResearcherRecord
 from kg.normalize import normalize_openalex, normalize_orcid, normalize_ror
-
-# Properties a researcher record (a profile page, an author entity) gives, won by the best-ranked source.
-RESEARCHER_RECORD_FIELDS = (
-    "headline",
-    "affiliation",
-    "affiliation_status",
-    "trust_score",
-    "trust_label",
-    "verification_level",
-    "claimed",
-    "open_to_collaborate",
-    "followers",
-    "reported_works",
-    "reported_topics",
-    "reported_close_collaborators",
-)
+from kg.resolve.tables import RESEARCHER_RECORD_FIELDS
 
 
 def researcher_record_strong(rec: ResearcherRecord) -> list[str]:
