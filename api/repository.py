@@ -59,6 +59,7 @@ from kg.graphdb import catalog
 from kg.sample import WELL_CONNECTED_COAUTHORS, WELL_CONNECTED_WORKS
 
 T = TypeVar("T")
+K = TypeVar("K")  # a keyset page's sort value
 # one catalog statement (by name) with its parameters → its rows as dicts, inside an open read transaction
 Read = Callable[[str, Mapping[str, Any] | None], list[dict[str, Any]]]
 
@@ -188,6 +189,40 @@ class GraphRepository:
     def _read(self, name: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return self.run_read(catalog.query(name), params)
 
+    def _one(self, name: str, params: Mapping[str, Any], t: NodeType) -> dict[str, Any]:
+        """The one row a detail statement returns for params["id"], or NotFound when it returns none."""
+        rows = self._read(name, params)
+        if not rows:
+            raise NotFound(f"no {t.value} with id {params['id']!r}")
+        return rows[0]
+
+    def _researcher_page(
+        self,
+        name: str,
+        researcher_id: str,
+        limit: int,
+        after: tuple[K, str] | None,
+        sort: str,
+        key: Callable[[Any], K],
+        extra: Mapping[str, Any] | None = None,
+    ) -> tuple[list[dict[str, Any]], tuple[K, str] | None]:
+        """One page of a researcher's list, keyset-paginated on (sort value, id): the rows after `after` and the
+        key of the next page (None on the last). The statement takes after_<sort>, after_id and limit, and returns
+        sort_<sort> with each row; one row more than the page tells whether another page follows."""
+        self.require(researcher_id, NodeType.researcher)
+        rows = self._read(
+            name,
+            {
+                "id": researcher_id,
+                f"after_{sort}": after[0] if after else None,
+                "after_id": after[1] if after else None,
+                "limit": limit + 1,
+                **(extra or {}),
+            },
+        )
+        nxt = (key(rows[limit - 1][f"sort_{sort}"]), rows[limit - 1]["id"]) if len(rows) > limit else None
+        return rows[:limit], nxt
+
     def warm_up(self, stop: threading.Event | None = None) -> tuple[int, int]:
         """Run every API query once with empty parameters so Neo4j plans and caches them before the first page
         asks (a new plan costs up to seconds on a busy server). Returns how many ran and how many there are;
@@ -278,13 +313,11 @@ class GraphRepository:
         )
 
     def quick_read(self, researcher_id: str) -> QuickRead:
-        rows = self._read(
+        r = self._one(
             "api/researcher_quick_read",
             {"id": researcher_id, "top_topics": TOP_TOPICS, "max_institutions": MAX_LISTED},
+            NodeType.researcher,
         )
-        if not rows:
-            raise NotFound(f"no researcher with id {researcher_id!r}")
-        r = rows[0]
         close = self.close_collaborators(researcher_id)
         rep = r["reported"] or {}
         return QuickRead(
@@ -476,16 +509,14 @@ class GraphRepository:
     def researcher_works(
         self, researcher_id: str, limit: int, after: tuple[int, str] | None
     ) -> tuple[list[WorkItem], tuple[int, str] | None]:
-        self.require(researcher_id, NodeType.researcher)
-        rows = self._read(
+        rows, nxt = self._researcher_page(
             "api/researcher_works",
-            {
-                "id": researcher_id,
-                "after_year": after[0] if after else None,
-                "after_id": after[1] if after else None,
-                "limit": limit + 1,
-                "max_authors": WORK_AUTHORS_LISTED,
-            },
+            researcher_id,
+            limit,
+            after,
+            "year",
+            int,
+            {"max_authors": WORK_AUTHORS_LISTED},
         )
         items = [
             WorkItem(
@@ -503,55 +534,31 @@ class GraphRepository:
                 cited_by_count=_int(r["cited_by_count"]),
                 pdf_url=_str(r["pdf_url"]),
             )
-            for r in rows[:limit]
+            for r in rows
         ]
-        nxt = (int(rows[limit - 1]["sort_year"]), rows[limit - 1]["id"]) if len(rows) > limit else None
         return items, nxt
 
     def researcher_collaborators(
         self, researcher_id: str, limit: int, after: tuple[float, str] | None
     ) -> tuple[list[CollaboratorItem], tuple[float, str] | None]:
-        self.require(researcher_id, NodeType.researcher)
-        rows = self._read(
-            "api/researcher_collaborators",
-            {
-                "id": researcher_id,
-                "after_weight": after[0] if after else None,
-                "after_id": after[1] if after else None,
-                "limit": limit + 1,
-            },
+        rows, nxt = self._researcher_page(
+            "api/researcher_collaborators", researcher_id, limit, after, "weight", float
         )
         close = {c["id"] for c in self.close_collaborators(researcher_id)}
         items = [
             CollaboratorItem(
-                id=r["id"],
-                name=_str(r["name"]),
-                shared_works=_int(r["shared_works"]),
-                weight=_float(r["weight"]),
-                first_year=_int(r["first_year"]),
-                last_year=_int(r["last_year"]),
-                works=_strs(r["works"]),
-                close=r["id"] in close,
+                **self._collaborator_brief(r).model_dump(), works=_strs(r["works"]), close=r["id"] in close
             )
-            for r in rows[:limit]
+            for r in rows
         ]
-        nxt = (float(rows[limit - 1]["sort_weight"]), rows[limit - 1]["id"]) if len(rows) > limit else None
         return items, nxt
 
     def researcher_suggestions(
         self, researcher_id: str, limit: int, after: tuple[float, str] | None
     ) -> tuple[list[SuggestionItem], tuple[float, str] | None]:
-        self.require(researcher_id, NodeType.researcher)
-        rows = self._read(
-            "api/researcher_suggestions",
-            {
-                "id": researcher_id,
-                "after_score": after[0] if after else None,
-                "after_id": after[1] if after else None,
-                "limit": limit + 1,
-            },
+        page, nxt = self._researcher_page(
+            "api/researcher_suggestions", researcher_id, limit, after, "score", float
         )
-        page = rows[:limit]
         # the discovery job stores compact reasons (ids only): one query puts the page's names back
         reasons = expand_all(
             [r["reasons"] for r in page],
@@ -571,18 +578,16 @@ class GraphRepository:
             )
             for r, why in zip(page, reasons, strict=True)
         ]
-        nxt = (float(rows[limit - 1]["sort_score"]), rows[limit - 1]["id"]) if len(rows) > limit else None
         return items, nxt
 
     # ------------------------------------------------------------------------------------------ details
 
     def work(self, work_id: str) -> WorkDetail:
-        rows = self._read(
-            "api/work_detail", {"id": work_id, "max_authors": MAX_LISTED, "max_citations": CITATIONS_LISTED}
+        r = self._one(
+            "api/work_detail",
+            {"id": work_id, "max_authors": MAX_LISTED, "max_citations": CITATIONS_LISTED},
+            NodeType.work,
         )
-        if not rows:
-            raise NotFound(f"no work with id {work_id!r}")
-        r = rows[0]
         w = r["work"]
         return WorkDetail(
             id=w["id"],
@@ -632,10 +637,7 @@ class GraphRepository:
         return WorkBrief(id=w["id"], title=_str(w.get("title")), year=_int(w.get("year")))
 
     def topic(self, topic_id: str) -> TopicDetail:
-        rows = self._read("api/topic_detail", {"id": topic_id, "max_children": MAX_LISTED})
-        if not rows:
-            raise NotFound(f"no topic with id {topic_id!r}")
-        r = rows[0]
+        r = self._one("api/topic_detail", {"id": topic_id, "max_children": MAX_LISTED}, NodeType.topic)
         t = r["topic"]
         return TopicDetail(
             id=t["id"],
@@ -652,10 +654,9 @@ class GraphRepository:
         )
 
     def institution(self, institution_id: str) -> InstitutionDetail:
-        rows = self._read("api/institution_detail", {"id": institution_id, "max_members": MAX_LISTED})
-        if not rows:
-            raise NotFound(f"no institution with id {institution_id!r}")
-        r = rows[0]
+        r = self._one(
+            "api/institution_detail", {"id": institution_id, "max_members": MAX_LISTED}, NodeType.institution
+        )
         i = r["institution"]
         return InstitutionDetail(
             id=i["id"],

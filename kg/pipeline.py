@@ -482,7 +482,7 @@ def _online_write(
     on_write_failure: Callable[[str], None] | None,
 ) -> None:
     from kg.derive import topic_profiles
-    from kg.write.online import write_changes
+    from kg.write.online import OnlineWriter
 
     owned = _owns_graph(driver, st, s, rid)
     merge = _write_mode(driver, st, s, owned)
@@ -498,7 +498,7 @@ def _online_write(
         + (f" (merging {', '.join(sorted(merge))}: the graph holds some already)" if merge else "")
     )
     st.set_meta("write_dirty", rid)
-    report = write_changes(
+    report = OnlineWriter(
         driver,
         st,
         s,
@@ -508,7 +508,7 @@ def _online_write(
         sessions=s.writer_sessions,
         on_progress=lambda kind, n: progress(f"write {kind}", n, 0),
         on_failure=on_write_failure,
-    )
+    ).write()
     summary.written.update(report.written)
     summary.deleted.update(report.deleted)
     summary.write_failures = report.failed

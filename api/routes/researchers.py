@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 
@@ -21,6 +21,17 @@ from api.schemas import (
 router = APIRouter(prefix="/researchers", tags=["researchers"])
 
 ResearcherId = Annotated[str, id_path("researcher", "orcid:0000-0002-1825-0097")]
+
+
+def _after_number(kind: str, cursor: str | None) -> tuple[float, str] | None:
+    """The (weight or score, id) key in a cursor of a list sorted by a number; JSON may give the number back as an
+    int, the repository takes a float."""
+    after = pagination.decode(kind, cursor, ((int, float), str)) if cursor else None
+    return (float(after[0]), after[1]) if after else None
+
+
+def _next_cursor(kind: str, nxt: tuple[Any, str] | None) -> str | None:
+    return pagination.encode(kind, list(nxt)) if nxt else None
 
 
 @router.get(
@@ -44,7 +55,7 @@ def researcher_works(
 ) -> WorkPage:
     after = pagination.decode("works", cursor, (int, str)) if cursor else None
     items, nxt = repo.researcher_works(researcher_id, limit, (after[0], after[1]) if after else None)
-    return WorkPage(items=items, next_cursor=pagination.encode("works", list(nxt)) if nxt else None)
+    return WorkPage(items=items, next_cursor=_next_cursor("works", nxt))
 
 
 @router.get(
@@ -56,13 +67,8 @@ def researcher_works(
 def researcher_collaborators(
     researcher_id: ResearcherId, repo: RepoDep, limit: PageLimit = PAGE_DEFAULT, cursor: Cursor = None
 ) -> CollaboratorPage:
-    after = pagination.decode("collaborators", cursor, ((int, float), str)) if cursor else None
-    items, nxt = repo.researcher_collaborators(
-        researcher_id, limit, (float(after[0]), after[1]) if after else None
-    )
-    return CollaboratorPage(
-        items=items, next_cursor=pagination.encode("collaborators", list(nxt)) if nxt else None
-    )
+    items, nxt = repo.researcher_collaborators(researcher_id, limit, _after_number("collaborators", cursor))
+    return CollaboratorPage(items=items, next_cursor=_next_cursor("collaborators", nxt))
 
 
 @router.get(
@@ -74,13 +80,8 @@ def researcher_collaborators(
 def researcher_suggestions(
     researcher_id: ResearcherId, repo: RepoDep, limit: PageLimit = PAGE_DEFAULT, cursor: Cursor = None
 ) -> SuggestionPage:
-    after = pagination.decode("suggestions", cursor, ((int, float), str)) if cursor else None
-    items, nxt = repo.researcher_suggestions(
-        researcher_id, limit, (float(after[0]), after[1]) if after else None
-    )
-    return SuggestionPage(
-        items=items, next_cursor=pagination.encode("suggestions", list(nxt)) if nxt else None
-    )
+    items, nxt = repo.researcher_suggestions(researcher_id, limit, _after_number("suggestions", cursor))
+    return SuggestionPage(items=items, next_cursor=_next_cursor("suggestions", nxt))
 
 
 @router.get(

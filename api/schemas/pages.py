@@ -7,9 +7,32 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from api.schemas.base import WORK_AUTHORS_LISTED, examples
+from api.schemas.quick_read import COLLABORATOR_BRIEF_EXAMPLE, CollaboratorBrief
 from api.schemas.search import SearchContext
 
 # ---------------------------------------------------------------------------------------------- paginated lists
+
+# An item's example, shown again as its page's first item.
+WORK_ITEM_EXAMPLE: dict[str, Any] = {
+    "id": "doi:10.5555/rkg.0001",
+    "title": "Sharded Attention Kernels for Long-Context Graph Transformers",
+    "year": 2026,
+    "type": "preprint",
+    "venue": "arXiv",
+    "doi": "10.5555/rkg.0001",
+    "arxiv_id": None,
+    "author_count": 3,
+    "position": 1,
+    "authors": ["Ada Ferreira", "Bruno Okafor", "Chen Wei"],
+    "authors_truncated": False,
+    "cited_by_count": 12,
+    "pdf_url": None,
+}
+COLLABORATOR_ITEM_EXAMPLE: dict[str, Any] = {
+    **COLLABORATOR_BRIEF_EXAMPLE,
+    "works": ["doi:10.5555/rkg.0001"],
+    "close": True,
+}
 
 
 class WorkItem(BaseModel):
@@ -31,23 +54,7 @@ class WorkItem(BaseModel):
     cited_by_count: int | None = Field(None, description="Citations as a source states them (OpenAlex).")
     pdf_url: str | None = None
 
-    model_config = examples(
-        {
-            "id": "doi:10.5555/rkg.0001",
-            "title": "Sharded Attention Kernels for Long-Context Graph Transformers",
-            "year": 2026,
-            "type": "preprint",
-            "venue": "arXiv",
-            "doi": "10.5555/rkg.0001",
-            "arxiv_id": None,
-            "author_count": 3,
-            "position": 1,
-            "authors": ["Ada Ferreira", "Bruno Okafor", "Chen Wei"],
-            "authors_truncated": False,
-            "cited_by_count": 12,
-            "pdf_url": None,
-        }
-    )
+    model_config = examples(WORK_ITEM_EXAMPLE)
 
 
 class WorkPage(BaseModel):
@@ -56,50 +63,19 @@ class WorkPage(BaseModel):
 
     model_config = examples(
         {
-            "items": [
-                {
-                    "id": "doi:10.5555/rkg.0001",
-                    "title": "Sharded Attention Kernels for Long-Context Graph Transformers",
-                    "year": 2026,
-                    "type": "preprint",
-                    "venue": "arXiv",
-                    "doi": "10.5555/rkg.0001",
-                    "arxiv_id": None,
-                    "author_count": 3,
-                    "position": 1,
-                    "authors": ["Ada Ferreira", "Bruno Okafor", "Chen Wei"],
-                    "authors_truncated": False,
-                    "cited_by_count": 12,
-                    "pdf_url": None,
-                }
-            ],
+            "items": [WORK_ITEM_EXAMPLE],
             "next_cursor": "eyJ0Ijoid29ya3MiLCJrIjpbMjAyNiwiZG9pOjEwLjU1NTUvcmtnLjAwMDEiXX0",
         }
     )
 
 
-class CollaboratorItem(BaseModel):
-    id: str
-    name: str | None = None
-    shared_works: int | None = None
-    weight: float | None = None
-    first_year: int | None = None
-    last_year: int | None = None
+# The quick read's collaborator, with a few shared works and whether close. (A docstring would add a description
+# to the OpenAPI document.)
+class CollaboratorItem(CollaboratorBrief):
     works: list[str] = Field(default_factory=list, description="A few shared work ids, most recent first.")
     close: bool = Field(description="Whether this co-author is one of the researcher's close collaborators.")
 
-    model_config = examples(
-        {
-            "id": "orcid:0000-0002-0000-0001",
-            "name": "Bruno Okafor",
-            "shared_works": 4,
-            "weight": 1.6667,
-            "first_year": 2022,
-            "last_year": 2026,
-            "works": ["doi:10.5555/rkg.0001"],
-            "close": True,
-        }
-    )
+    model_config = examples(COLLABORATOR_ITEM_EXAMPLE)
 
 
 class CollaboratorPage(BaseModel):
@@ -108,18 +84,7 @@ class CollaboratorPage(BaseModel):
 
     model_config = examples(
         {
-            "items": [
-                {
-                    "id": "orcid:0000-0002-0000-0001",
-                    "name": "Bruno Okafor",
-                    "shared_works": 4,
-                    "weight": 1.6667,
-                    "first_year": 2022,
-                    "last_year": 2026,
-                    "works": ["doi:10.5555/rkg.0001"],
-                    "close": True,
-                }
-            ],
+            "items": [COLLABORATOR_ITEM_EXAMPLE],
             "next_cursor": None,
         }
     )

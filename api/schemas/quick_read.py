@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 from api.schemas.base import examples
 
 # ---------------------------------------------------------------------------------------------- quick read
+
+# The parts' examples, shown again inside the quick read's example (and a collaborator's in pages.py).
+TOPIC_BRIEF_EXAMPLE: dict[str, Any] = {
+    "id": "openalex:T11001",
+    "name": "Graph Neural Network Models",
+    "level": "topic",
+    "scheme": "openalex",
+    "weight": 4.2,
+    "works": 5,
+}
+COLLABORATOR_BRIEF_EXAMPLE: dict[str, Any] = {
+    "id": "orcid:0000-0002-0000-0001",
+    "name": "Bruno Okafor",
+    "shared_works": 4,
+    "weight": 1.6667,
+    "first_year": 2022,
+    "last_year": 2026,
+}
+GRAPH_COUNTS_EXAMPLE: dict[str, Any] = {
+    "works": 9,
+    "topics": 6,
+    "coauthors": 6,
+    "close_collaborators": 4,
+    "institutions": 0,
+    "big_team_works": 0,
+}
+REPORTED_COUNTS_EXAMPLE: dict[str, Any] = {"works": 9, "topics": 6, "close_collaborators": 4, "followers": 0}
+CLOSE_RULE_EXAMPLE: dict[str, Any] = {"min_shared_works": 2, "top_k": 10}
 
 
 class InstitutionBrief(BaseModel):
@@ -33,16 +63,7 @@ class TopicBrief(BaseModel):
     weight: float | None = Field(None, description="The researcher's WORKS_ON weight for this topic.")
     works: int | None = Field(None, description="How many of the researcher's works carry this topic.")
 
-    model_config = examples(
-        {
-            "id": "openalex:T11001",
-            "name": "Graph Neural Network Models",
-            "level": "topic",
-            "scheme": "openalex",
-            "weight": 4.2,
-            "works": 5,
-        }
-    )
+    model_config = examples(TOPIC_BRIEF_EXAMPLE)
 
 
 class CollaboratorBrief(BaseModel):
@@ -53,16 +74,7 @@ class CollaboratorBrief(BaseModel):
     first_year: int | None = None
     last_year: int | None = None
 
-    model_config = examples(
-        {
-            "id": "orcid:0000-0002-0000-0001",
-            "name": "Bruno Okafor",
-            "shared_works": 4,
-            "weight": 1.6667,
-            "first_year": 2022,
-            "last_year": 2026,
-        }
-    )
+    model_config = examples(COLLABORATOR_BRIEF_EXAMPLE)
 
 
 class GraphCounts(BaseModel):
@@ -80,16 +92,7 @@ class GraphCounts(BaseModel):
         None, description="Works with more authors than the co-author cap (no COAUTHOR clique)."
     )
 
-    model_config = examples(
-        {
-            "works": 9,
-            "topics": 6,
-            "coauthors": 6,
-            "close_collaborators": 4,
-            "institutions": 0,
-            "big_team_works": 0,
-        }
-    )
+    model_config = examples(GRAPH_COUNTS_EXAMPLE)
 
 
 class ReportedCounts(BaseModel):
@@ -100,7 +103,7 @@ class ReportedCounts(BaseModel):
     close_collaborators: int | None = None
     followers: int | None = None
 
-    model_config = examples({"works": 9, "topics": 6, "close_collaborators": 4, "followers": 0})
+    model_config = examples(REPORTED_COUNTS_EXAMPLE)
 
 
 class IdentityBrief(BaseModel):
@@ -126,7 +129,7 @@ class CloseRule(BaseModel):
     )
     top_k: int = Field(description="At most this many close collaborators, the strongest ties first.")
 
-    model_config = examples({"min_shared_works": 2, "top_k": 10})
+    model_config = examples(CLOSE_RULE_EXAMPLE)
 
 
 class QuickRead(BaseModel):
@@ -170,36 +173,11 @@ class QuickRead(BaseModel):
             "verification_level": "L1",
             "claimed": False,
             "open_to_collaborate": True,
-            "counts": {
-                "works": 9,
-                "topics": 6,
-                "coauthors": 6,
-                "close_collaborators": 4,
-                "institutions": 0,
-                "big_team_works": 0,
-            },
-            "reported": {"works": 9, "topics": 6, "close_collaborators": 4, "followers": 0},
-            "top_topics": [
-                {
-                    "id": "openalex:T11001",
-                    "name": "Graph Neural Network Models",
-                    "level": "topic",
-                    "scheme": "openalex",
-                    "weight": 4.2,
-                    "works": 5,
-                }
-            ],
-            "top_collaborators": [
-                {
-                    "id": "orcid:0000-0002-0000-0001",
-                    "name": "Bruno Okafor",
-                    "shared_works": 4,
-                    "weight": 1.6667,
-                    "first_year": 2022,
-                    "last_year": 2026,
-                }
-            ],
-            "close_rule": {"min_shared_works": 2, "top_k": 10},
+            "counts": GRAPH_COUNTS_EXAMPLE,
+            "reported": REPORTED_COUNTS_EXAMPLE,
+            "top_topics": [TOPIC_BRIEF_EXAMPLE],
+            "top_collaborators": [COLLABORATOR_BRIEF_EXAMPLE],
+            "close_rule": CLOSE_RULE_EXAMPLE,
             "sources": ["profile"],
         }
     )

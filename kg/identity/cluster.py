@@ -185,6 +185,13 @@ class _Groups:
                     for i in self.anchor_index.get(a, []):
                         self.sides[i].add((d.id, side))
 
+    def members(self) -> dict[int, list[int]]:
+        """Each group's slots by root, in slot order (a root comes in the order of its group's first slot)."""
+        out: dict[int, list[int]] = defaultdict(list)
+        for i in range(len(self.parent)):
+            out[self.find(i)].append(i)
+        return out
+
     def find(self, i: int) -> int:
         parent = self.parent
         while parent[i] != i:
@@ -378,10 +385,7 @@ def _group_merge_links(
     links: dict[int, dict[int, list[float]]] = defaultdict(dict)
     if not between:
         return links
-    members: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(order)):
-        members[g.find(i)].append(i)
-    keys, features = group_pair_matrix(evidence, stats, members, between)
+    keys, features = group_pair_matrix(evidence, stats, g.members(), between)
     for (a, b), q in zip(keys, scorer.predict(features), strict=True):
         _, x, y = best[(a, b)]
         entry = [float(q), 1.0, float(q), float(x), float(y)]
@@ -405,11 +409,8 @@ def _make_clusters(
             best_other[x] = max(best_other[x], float(p))
             best_other[y] = max(best_other[y], float(p))
 
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(order)):
-        groups[g.find(i)].append(i)
     clusters: list[Cluster] = []
-    for root, members in groups.items():
+    for root, members in g.members().items():
         ctxs = [order[i] for i in members]
         st = {k: sorted(v) for k, v in g.strong[root].items()}
         name = _cluster_name(ctxs)

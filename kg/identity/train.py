@@ -303,9 +303,7 @@ def group_rows(p: Prepared, probs: np.ndarray, threshold: float) -> tuple[np.nda
     """Group-pair features after the first step, their labels (one person when the two groups' most frequent true
     people are the same; pairs of groups without a labeled slot are left out) and weights."""
     g = first_step(p, probs, threshold)
-    members: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(p.order)):
-        members[g.find(i)].append(i)
+    members = g.members()
     between: dict[tuple[int, int], list[float]] = defaultdict(list)
     for (x, y), q in zip(p.pairs, probs, strict=True):
         rx, ry = g.find(x), g.find(y)

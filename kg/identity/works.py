@@ -62,22 +62,15 @@ def title_id(tkey: str) -> str:
 
 def work_typed_ids(rec: WorkRecord) -> list[str]:
     """Every id the record carries, typed ("doi:…", "arxiv:…", "openalex:W…", "title:<hash>"), sorted."""
-    out: set[str] = set()
-    doi = normalize_doi(rec.ids.doi)
-    if doi:
-        out.add(f"doi:{doi}")
-    arx = normalize_arxiv(rec.ids.arxiv)
-    if arx:
-        out.add(f"arxiv:{arx}")
-    oa = normalize_openalex(rec.ids.openalex, "W")
-    if oa:
-        out.add(f"openalex:{oa}")
-    s2 = normalize_s2_paper(rec.ids.s2)
-    if s2:
-        out.add(f"s2:{s2}")
-    mag = normalize_mag(rec.ids.mag)
-    if mag:
-        out.add(f"mag:{mag}")
+    ids = rec.ids
+    given = (
+        ("doi", normalize_doi(ids.doi)),
+        ("arxiv", normalize_arxiv(ids.arxiv)),
+        ("openalex", normalize_openalex(ids.openalex, "W")),
+        ("s2", normalize_s2_paper(ids.s2)),
+        ("mag", normalize_mag(ids.mag)),
+    )
+    out = {f"{kind}:{v}" for kind, v in given if v}
     tk = title_key(rec.title)
     if tk:
         out.add(title_id(tk))

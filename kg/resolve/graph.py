@@ -50,15 +50,17 @@ _TOPIC_SRC_SCHEMA = pa.schema(
 _PROFILE_AFF_SCHEMA = pa.schema(
     [("rec", _S), ("institution", _S), ("source", _S), ("raw_affiliation", _S), ("ref", _S)]
 )
+# made by stage_entities, which fills it, and by build_graph_tables, which reads it: whichever runs first
+_PROFILE_AFF_DDL = (
+    "CREATE TABLE IF NOT EXISTS profile_affiliation_src "
+    "(rec VARCHAR, institution VARCHAR, source VARCHAR, raw_affiliation VARCHAR, ref VARCHAR)"
+)
 
 
 def stage_entities(store: StageStore) -> None:
     """Institution and topic records, and the institutions researcher records name, as source rows."""
     con = store.con
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS profile_affiliation_src "
-        "(rec VARCHAR, institution VARCHAR, source VARCHAR, raw_affiliation VARCHAR, ref VARCHAR)"
-    )
+    con.execute(_PROFILE_AFF_DDL)
     with store.transaction():
         inst_rows: list[dict[str, Any]] = []
         for rec, payload in con.execute("SELECT rec, payload FROM institution_recs WHERE pending").fetchall():
@@ -181,10 +183,7 @@ FROM {rows} GROUP BY id
 def build_graph_tables(store: StageStore) -> None:
     """Rebuild authored, affiliated, institution, topic, has_topic, part_of, cites, same_as and not_same_as."""
     con = store.con
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS profile_affiliation_src "
-        "(rec VARCHAR, institution VARCHAR, source VARCHAR, raw_affiliation VARCHAR, ref VARCHAR)"
-    )
+    con.execute(_PROFILE_AFF_DDL)
     with store.transaction():
         con.execute("DELETE FROM authored")
         con.execute(_AUTHORED_SQL)

@@ -11,38 +11,19 @@ from kg import identity
 from kg.identity import Cluster, name_key, rank
 from kg.models import InstitutionRecord, InstitutionRef, ResearcherRecord
 from kg.normalize import normalize_openalex, normalize_orcid, normalize_ror
-
-# Properties a researcher record (a profile page, an author entity) gives, won by the best-ranked source.
-RESEARCHER_RECORD_FIELDS = (
-    "headline",
-    "affiliation",
-    "affiliation_status",
-    "trust_score",
-    "trust_label",
-    "verification_level",
-    "claimed",
-    "open_to_collaborate",
-    "followers",
-    "reported_works",
-    "reported_topics",
-    "reported_close_collaborators",
-)
+from kg.resolve.tables import RESEARCHER_RECORD_FIELDS
 
 
 def researcher_record_strong(rec: ResearcherRecord) -> list[str]:
     """The record's strong ids, typed, best first (orcid, openalex, profile, Semantic Scholar)."""
-    out = []
-    orcid = normalize_orcid(rec.ids.orcid)
-    if orcid:
-        out.append(f"orcid:{orcid}")
-    oa = normalize_openalex(rec.ids.openalex, "A")
-    if oa:
-        out.append(f"openalex:{oa}")
-    if rec.ids.profile:
-        out.append(f"profile:{rec.ids.profile}")
-    if rec.ids.s2:
-        out.append(f"s2:{rec.ids.s2}")
-    return out
+    ids = rec.ids
+    given = (
+        ("orcid", normalize_orcid(ids.orcid)),
+        ("openalex", normalize_openalex(ids.openalex, "A")),
+        ("profile", ids.profile),
+        ("s2", ids.s2),
+    )
+    return [f"{kind}:{v}" for kind, v in given if v]
 
 
 def researcher_record_id(rec: ResearcherRecord) -> str:

@@ -9,6 +9,23 @@ from __future__ import annotations
 
 import duckdb
 
+# Properties a researcher record (a profile page, an author entity) gives, won by the best-ranked source
+# (kg.resolve.rows picks the winner).
+RESEARCHER_RECORD_FIELDS = (
+    "headline",
+    "affiliation",
+    "affiliation_status",
+    "trust_score",
+    "trust_label",
+    "verification_level",
+    "claimed",
+    "open_to_collaborate",
+    "followers",
+    "reported_works",
+    "reported_topics",
+    "reported_close_collaborators",
+)
+
 # label or relationship type → (table, key columns, property columns). The write stage reads this; nothing else
 # names a label or a type.
 NODE_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -51,18 +68,7 @@ NODE_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "orcid",
             "openalex_id",
             "profile_key",
-            "headline",
-            "affiliation",
-            "affiliation_status",
-            "trust_score",
-            "trust_label",
-            "verification_level",
-            "claimed",
-            "open_to_collaborate",
-            "followers",
-            "reported_works",
-            "reported_topics",
-            "reported_close_collaborators",
+            *RESEARCHER_RECORD_FIELDS,
             "identity_method",
             "identity_confidence",
             "identity_evidence",

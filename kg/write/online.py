@@ -406,28 +406,3 @@ def _rounds(p: int, same_label: bool) -> list[list[tuple[int, int]]]:
 
 def _bucket(key: str, n: int) -> int:
     return zlib.crc32(key.encode("utf-8")) % n if n > 1 else 0
-
-
-def write_changes(
-    driver: Driver,
-    store: StageStore,
-    settings: Settings,
-    run_id: str,
-    *,
-    merge: Collection[str] | None,
-    batch_size: int,
-    sessions: int,
-    on_progress: Progress | None = None,
-    on_failure: Callable[[str], None] | None = None,
-) -> WriteReport:
-    return OnlineWriter(
-        driver,
-        store,
-        settings,
-        run_id,
-        merge=merge,
-        batch_size=batch_size,
-        sessions=sessions,
-        on_progress=on_progress,
-        on_failure=on_failure,
-    ).write()
