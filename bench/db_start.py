@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
         "first": first,
     }
     for side, rs in runs.items():
-        out[side] = {"runs": rs, **{f"median_{k}": statistics.median(r[k] for r in rs) for k in rs[0]}}
+        out[side] = {"runs": rs, **{f"median_{k}": round(statistics.median(r[k] for r in rs), 2) for k in rs[0]}}
     for k in ("start", "stop", "import"):
         out[f"{k}_ratio_on_off"] = round(out["on"][f"median_{k}"] / out["off"][f"median_{k}"], 3)
     path = common.update_result("db_start", f"repeats_{args.repeats}", out)
