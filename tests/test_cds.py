@@ -136,3 +136,19 @@ def test_a_whole_recording_becomes_the_archive_and_a_cut_one_is_deleted(tmp_path
     )
     assert on.returncode == 0, on.stderr  # -Xshare:on: the JVM fails rather than start without the archive
     assert b"5.26" in on.stdout
+
+
+def test_the_import_tool_runs_without_its_optimising_compiler_only_for_small_imports(tmp_path: Path) -> None:
+    from kg.write import bulk
+
+    small, big = tmp_path / "small.csv", tmp_path / "big.csv"
+    small.write_text("id:ID(Researcher)\nr1\n", encoding="utf-8")
+    with big.open("wb") as f:  # sparse: its size without writing it
+        f.truncate(bulk.C1_ONLY_BELOW_BYTES)
+    s = Settings(localdb_home=tmp_path / "home")
+    log = tmp_path / "import.log"
+    cds_flag = "-XX:SharedArchiveFile=/x.jsa"
+    few = bulk.import_command(s, bulk.BulkReport(files={"node:Researcher": small}), log, [cds_flag])
+    many = bulk.import_command(s, bulk.BulkReport(files={"node:Researcher": small, "rel:COAUTHOR": big}), log)
+    assert few[1:3] == [cds_flag, "-XX:TieredStopAtLevel=1"]
+    assert "-XX:TieredStopAtLevel=1" not in many and many[1].startswith("-Xms")

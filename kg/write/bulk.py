@@ -134,12 +134,21 @@ def _copy(store: StageStore, source: str, cols: list[str], target: Path) -> Path
     return target
 
 
+# Below this many bytes of CSV the import tool's JVM runs without its optimising compiler (C2): a small import ends
+# before C2's code pays for compiling it, and on 2 cores the compiler threads take the import's CPU. Measured
+# (BENCHMARKS.md, "The import tool's compiler"): DBLP's 35 MB 9.8 -> 5.2 s, 185 MB 12.8 s either way, 1M works'
+# 3.8 GB 111 -> 228 s.
+C1_ONLY_BELOW_BYTES = 100 * 2**20
+
+
 def import_command(s: Settings, report: BulkReport, log: Path, jvm: Sequence[str] = ()) -> list[str]:
     """The import tool's command line; `jvm`: options for its JVM (class data sharing, kg.cds)."""
     java = shutil.which("java") or "java"
+    small = sum(p.stat().st_size for p in report.files.values() if p.exists()) < C1_ONLY_BELOW_BYTES
     args = [
         java,
         *jvm,
+        *(["-XX:TieredStopAtLevel=1"] if small else []),
         f"-Xms{s.import_heap}",
         f"-Xmx{s.import_heap}",
         "-cp",
