@@ -299,10 +299,34 @@ def start(s: Settings) -> Status:
             )
     write_config(s)
     _set_initial_password(s)
+    share = cds.sharing(_lib(s), cds.SERVER, enabled=s.jvm_class_sharing)
+    proc = _launch(s, share)
+    deadline = time.monotonic() + s.start_timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            if share.flags and share.recording is None and share.archive is not None:
+                # it mapped a class archive: one that cannot be mapped any more (a disk fault) must not keep
+                # Neo4j from starting; without it, once
+                share.archive.unlink(missing_ok=True)
+                share = cds.Sharing()
+                proc = _launch(s, share)
+                continue
+            _pid_file(s).unlink(missing_ok=True)
+            raise LocalDBError(
+                f"the local Neo4j exited during start-up: {_last_error(s)} (log: {log_file(s)})"
+            )
+        if port_answers(s.bolt_port) and _bolt_ready(s):
+            return status(s)
+        time.sleep(0.2)
+    raise LocalDBError(
+        f"the local Neo4j did not answer on Bolt within {s.start_timeout:.0f}s (log: {log_file(s)})"
+    )
+
+
+def _launch(s: Settings, share: cds.Sharing) -> subprocess.Popen[bytes]:
+    """The server's JVM, started in the background with its output in the console log."""
     console = console_log(s)
     console.parent.mkdir(parents=True, exist_ok=True)
-    env = _java_env(s)
-    share = cds.sharing(_lib(s), cds.SERVER, enabled=s.jvm_class_sharing)
     # the stop (maybe another process's) makes what this server records at its exit the archive
     _cds_note(s).write_text(f"{share.recording or ''}\n{share.archive or ''}\n", encoding="utf-8")
     with console.open("ab") as out:
@@ -318,23 +342,11 @@ def start(s: Settings) -> Status:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             cwd=s.localdb_home,
-            env=env,
+            env=_java_env(s),
             start_new_session=True,
         )
     _pid_file(s).write_text(str(proc.pid))
-    deadline = time.monotonic() + s.start_timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            _pid_file(s).unlink(missing_ok=True)
-            raise LocalDBError(
-                f"the local Neo4j exited during start-up: {_last_error(s)} (log: {log_file(s)})"
-            )
-        if port_answers(s.bolt_port) and _bolt_ready(s):
-            return status(s)
-        time.sleep(0.5)
-    raise LocalDBError(
-        f"the local Neo4j did not answer on Bolt within {s.start_timeout:.0f}s (log: {log_file(s)})"
-    )
+    return proc
 
 
 def _bolt_ready(s: Settings) -> bool:

@@ -152,3 +152,42 @@ def test_the_import_tool_runs_without_its_optimising_compiler_only_for_small_imp
     many = bulk.import_command(s, bulk.BulkReport(files={"node:Researcher": small, "rel:COAUTHOR": big}), log)
     assert few[1:3] == [cds_flag, "-XX:TieredStopAtLevel=1"]
     assert "-XX:TieredStopAtLevel=1" not in many and many[1].startswith("-Xms")
+
+
+@pytest.mark.neo4j
+@needs_jars
+def test_the_server_records_at_its_first_stop_and_starts_past_an_archive_it_cannot_map(
+    tmp_path: Path,
+) -> None:
+    from kg import localdb
+    from tests.own_neo4j import free_port
+
+    jars = tmp_path / "target"  # the real jars through links: this test's archive lands here, not beside them
+    jars.mkdir()
+    for sub in ("lib", "plugins"):
+        (jars / sub).symlink_to((LIB.parent / sub).resolve())
+    s = Settings(
+        neo4j_uri=None,
+        localdb_home=tmp_path / "neo4j",
+        localdb_jars=jars,
+        bolt_port=free_port(),
+        http_port=free_port(),
+        heap_initial="256m",
+        heap_max="512m",
+        pagecache="64m",
+    )
+    archive = cds.sharing(jars / "lib", cds.SERVER).archive
+    assert archive is not None and not archive.exists()
+    try:
+        localdb.start(s)
+        localdb.stop(s)
+        assert archive.is_file()  # recorded at the exit, checked, promoted
+        whole = archive.read_bytes()
+        archive.chmod(0o644)
+        archive.write_bytes(whole[: len(whole) // 2])  # a disk fault: the JVM that maps it crashes
+        assert localdb.start(s).running
+        pid = localdb.status(s, with_version=False).pid
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        assert b"-XX:SharedArchiveFile" not in cmdline and not archive.exists()
+    finally:
+        localdb.stop(s)
