@@ -1,6 +1,6 @@
 """Class data sharing for the JVMs the project starts (the local Neo4j, the import tool): a faster start.
 
-A JVM spends much of its start-up loading and verifying classes: the Neo4j server loads ~20,000 from 222 jars. With
+A JVM spends much of its start-up loading and verifying classes (the Neo4j server's come from 222 jars). With
 an application class-data-sharing archive (OpenJDK's dynamic CDS, JEP 350) it maps the classes a previous run
 loaded instead (BENCHMARKS.md, "Starting the local Neo4j"). JDK 17 cannot create the archive by itself when it is
 missing (that came in JDK 19), so the project does it: a JVM started while there is no archive writes the classes it

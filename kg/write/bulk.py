@@ -136,8 +136,8 @@ def _copy(store: StageStore, source: str, cols: list[str], target: Path) -> Path
 
 # Below this many bytes of CSV the import tool's JVM runs without its optimising compiler (C2): a small import ends
 # before C2's code pays for compiling it, and on 2 cores the compiler threads take the import's CPU. Measured
-# (BENCHMARKS.md, "The import tool's compiler"): DBLP's 35 MB 9.8 -> 5.2 s, 185 MB 12.8 s either way, 1M works'
-# 3.8 GB 111 -> 228 s.
+# (BENCHMARKS.md, "Starting the local Neo4j and the import tool"): DBLP's 38 MiB 7.7 -> 5.0 s, 185 MiB 12.8 s
+# either way, 1M works' 3.8 GiB 111 -> 228 s.
 C1_ONLY_BELOW_BYTES = 100 * 2**20
 
 
