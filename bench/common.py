@@ -77,6 +77,19 @@ def q(name: str) -> str:
     return catalog.query(f"bench/{name}")
 
 
+def scratch_settings(home: Path, bolt_port: int) -> Settings:
+    """A small local Neo4j of its own for start/stop benches: its home, Bolt on bolt_port and HTTP on the next."""
+    return Settings(
+        neo4j_uri=None,
+        localdb_home=home,
+        bolt_port=bolt_port,
+        http_port=bolt_port + 1,
+        heap_initial="512m",
+        heap_max="1g",
+        pagecache="256m",
+    )
+
+
 def empty_graph(drv: Driver, s: Settings, *, drop_store: bool = False) -> None:
     """An empty graph with the schema. With drop_store (only for the bench's own local Neo4j) the store files are
     removed and Neo4j restarted, seconds at any size; otherwise the nodes are deleted in batches."""

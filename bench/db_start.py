@@ -46,14 +46,7 @@ def _tiny_import(s: Settings, directory: Path) -> bulk.BulkReport:
 def import_once(s: Settings, report: bulk.BulkReport) -> float:
     """Seconds of one import of the tiny graph into the scratch home's database (the server stopped)."""
     share = cds.sharing(s.localdb_jars / "lib", cds.IMPORT, enabled=s.jvm_class_sharing)
-    conf = s.localdb_home / "run" / "import-conf"
-    conf.mkdir(parents=True, exist_ok=True)
-    (conf / "neo4j.conf").write_text("", encoding="utf-8")
-    env = {
-        "PATH": bulk._env_path(),
-        "NEO4J_HOME": str(s.localdb_home.resolve()),
-        "NEO4J_CONF": str(conf.resolve()),
-    }
+    env = bulk.import_env(s)
     log = s.localdb_home / "logs" / "import.log"
     t = time.monotonic()
     proc = subprocess.run(
@@ -86,15 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     runs: dict[str, list[dict[str, float]]] = {"off": [], "on": []}
     with tempfile.TemporaryDirectory() as d:
-        base = Settings(
-            neo4j_uri=None,
-            localdb_home=Path(d) / "neo4j",
-            bolt_port=args.bolt_port,
-            http_port=args.bolt_port + 1,
-            heap_initial="512m",
-            heap_max="1g",
-            pagecache="256m",
-        )
+        base = common.scratch_settings(Path(d) / "neo4j", args.bolt_port)
         sides = {side: base.model_copy(update={"jvm_class_sharing": side == "on"}) for side in runs}
         report = _tiny_import(base, Path(d) / "csv")
         first = cycle(sides["on"], report)
@@ -110,7 +95,10 @@ def main(argv: list[str] | None = None) -> None:
         "first": first,
     }
     for side, rs in runs.items():
-        out[side] = {"runs": rs, **{f"median_{k}": round(statistics.median(r[k] for r in rs), 2) for k in rs[0]}}
+        out[side] = {
+            "runs": rs,
+            **{f"median_{k}": round(statistics.median(r[k] for r in rs), 2) for k in rs[0]},
+        }
     for k in ("start", "stop", "import"):
         out[f"{k}_ratio_on_off"] = round(out["on"][f"median_{k}"] / out["off"][f"median_{k}"], 3)
     path = common.update_result("db_start", f"repeats_{args.repeats}", out)

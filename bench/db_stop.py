@@ -64,15 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     runs: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
     with tempfile.TemporaryDirectory() as d:
-        s = Settings(
-            neo4j_uri=None,
-            localdb_home=Path(d) / "neo4j",
-            bolt_port=args.bolt_port,
-            http_port=args.bolt_port + 1,
-            heap_initial="512m",
-            heap_max="1g",
-            pagecache="256m",
-        )
+        s = common.scratch_settings(Path(d) / "neo4j", args.bolt_port)
         for i in range(args.repeats):
             for side in ("before", "after") if i % 2 == 0 else ("after", "before"):
                 r = cycle(s, before=side == "before")

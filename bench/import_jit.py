@@ -39,14 +39,7 @@ def import_once(s: Settings, report: bulk.BulkReport, *, c1: bool) -> dict[str, 
     cmd = [a for a in bulk.import_command(s, report, s.localdb_home / "import.log", share.flags) if a != C1]
     if c1:
         cmd.insert(1, C1)
-    conf = s.localdb_home / "conf"
-    conf.mkdir(parents=True, exist_ok=True)
-    (conf / "neo4j.conf").write_text("", encoding="utf-8")
-    env = {
-        "PATH": bulk._env_path(),
-        "NEO4J_HOME": str(s.localdb_home.resolve()),
-        "NEO4J_CONF": str(conf.resolve()),
-    }
+    env = bulk.import_env(s)
     t = time.monotonic()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=s.localdb_home)
     seconds = time.monotonic() - t

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import re
 import shutil
 import sys
@@ -277,14 +276,12 @@ def import_alone(s: Settings, stage: Path, work: Path) -> dict[str, Any]:
         report = bulk.export_csv(st, csv_dir, "run:bench-import-alone")
     home = work / "import-alone-home"
     shutil.rmtree(home, ignore_errors=True)
-    conf = home / "conf"
-    conf.mkdir(parents=True)
-    (conf / "neo4j.conf").write_text("", encoding="utf-8")
+    home.mkdir(parents=True)
     scratch = s.model_copy(update={"localdb_home": home})
     # the same class data sharing as kg load's import (kg.cds), so the two JVMs start alike
     share = cds.sharing(scratch.localdb_jars / "lib", cds.IMPORT, enabled=s.jvm_class_sharing)
     cmd = bulk.import_command(scratch, report, home / "import.log", share.flags)
-    env = {"PATH": os.environ.get("PATH", ""), "NEO4J_HOME": str(home), "NEO4J_CONF": str(conf)}
+    env = bulk.import_env(scratch)
     m = common.run_measured(cmd, env=env, cwd=home)
     if m.returncode != 0:
         raise RuntimeError(f"neo4j-admin import failed: {(m.stderr or m.stdout).strip()[-400:]}")

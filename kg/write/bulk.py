@@ -186,16 +186,9 @@ def import_into_local(
     t0 = time.monotonic()
     localdb.stop(s)
     report.stop_seconds = time.monotonic() - t0
-    conf = s.localdb_home / "run" / "import-conf"
-    conf.mkdir(parents=True, exist_ok=True)
-    (conf / "neo4j.conf").write_text("", encoding="utf-8")
     log = s.localdb_home / "logs" / "import.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    env = {
-        "PATH": _env_path(),
-        "NEO4J_HOME": str(s.localdb_home.resolve()),
-        "NEO4J_CONF": str(conf.resolve()),
-    }
+    env = import_env(s)
     step("importing with neo4j-admin database import full")
     t0 = time.monotonic()
     share = cds.sharing(s.localdb_jars / "lib", cds.IMPORT, enabled=s.jvm_class_sharing)
@@ -219,6 +212,19 @@ def import_into_local(
     t0 = time.monotonic()
     localdb.start(s)
     report.start_seconds = time.monotonic() - t0
+
+
+def import_env(s: Settings) -> dict[str, str]:
+    """The import tool's environment: the home, and a configuration of its own (empty: the server's settings are
+    not the tool's)."""
+    conf = s.localdb_home / "run" / "import-conf"
+    conf.mkdir(parents=True, exist_ok=True)
+    (conf / "neo4j.conf").write_text("", encoding="utf-8")
+    return {
+        "PATH": _env_path(),
+        "NEO4J_HOME": str(s.localdb_home.resolve()),
+        "NEO4J_CONF": str(conf.resolve()),
+    }
 
 
 def _env_path() -> str:
