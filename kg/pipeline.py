@@ -368,6 +368,8 @@ def _run(
     step = on_step or (lambda _t: None)
     progress = on_progress or (lambda _s, _d, _t: None)
     t0 = time.monotonic()
+    if bulk:  # refused before this run is begun or anything staged, not after the whole stage and resolve
+        _require_empty(driver, s)
     rid = summary.run_id
     sink = RejectSink(summary.rejects_file or "rejects.jsonl", on_reject)
     summary.resumed = st.begin_run(rid, list(paths), summary.rejects_file)
@@ -546,11 +548,7 @@ def _bulk_write(
     from kg.derive import topic_bulk, topic_profiles
     from kg.write import bulk, changes
 
-    empty = run(driver, query("write/graph_is_empty"), settings=s)
-    if not (empty and empty[0]["empty"]):
-        raise InputError(
-            "--bulk replaces the local database and needs it empty: load without --bulk to add to this graph"
-        )
+    _require_empty(driver, s)  # again: the graph may have been written to while this load staged
     # a new database: no assigned topics but those this load's derive records
     topic_profiles.reset(st.con)
     derived = _derive_for_import(st, s, summary, step, progress) if derive else None
@@ -587,6 +585,14 @@ def _bulk_write(
     st.set_meta(topic_profiles.RECORDED, str(summary.generation))
     shutil_rmtree(directory)
     return derived.empty if derived and len(derived.empty) else None
+
+
+def _require_empty(driver: Driver, s: Settings) -> None:
+    empty = run(driver, query("write/graph_is_empty"), settings=s)
+    if not (empty and empty[0]["empty"]):
+        raise InputError(
+            "--bulk replaces the local database and needs it empty: load without --bulk to add to this graph"
+        )
 
 
 def _derive_for_import(

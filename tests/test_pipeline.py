@@ -11,6 +11,7 @@ from neo4j import Driver
 
 from kg import graphdb, pipeline
 from kg.config import Settings
+from kg.errors import InputError
 from kg.models import AuthorRef, Provenance, SourceName, WorkRecord
 from kg.sources import parsers
 from kg.stage.store import StageStore
@@ -205,6 +206,39 @@ def test_the_bulk_path_and_the_write_only_path_give_the_same_graph(
     finally:
         drv.close()
     assert bulk_graph == online_graph, diff(online_graph, bulk_graph)
+
+
+@pytest.mark.neo4j
+def test_a_bulk_load_into_a_graph_that_is_not_empty_is_refused_before_anything_is_read_or_staged(
+    bulk_neo4j: Settings, tmp_path: Path
+) -> None:
+    shipped = str(Path(pipeline.__file__).parent / "data" / "openalex_works.jsonl.gz")
+    read: list[Any] = []
+
+    def records() -> Any:
+        for rec in parsers.iter_records([shipped]):
+            read.append(rec)
+            yield rec
+
+    stage = tmp_path / "stage.duckdb"
+    drv = graphdb.open_driver(bulk_neo4j)
+    try:
+        wipe(drv, bulk_neo4j)
+        graphdb.run(drv, "CREATE (:Work {id: 'kept:1'})", write=True, settings=bulk_neo4j)
+        with pytest.raises(InputError, match=r"^--bulk replaces the local database and needs it empty"):
+            pipeline.load(
+                drv, [(shipped, records())], settings=bulk_neo4j, derive=False, bulk=True, stage_path=stage,
+                rejects_path=str(tmp_path / "rejects.jsonl"),
+            )  # fmt: skip
+        assert read == []  # refused before the first record, not after the stage and resolve
+        assert graphdb.run(drv, "MATCH (n) RETURN n.id AS id", settings=bulk_neo4j) == [{"id": "kept:1"}]
+    finally:
+        wipe(drv, bulk_neo4j)
+        drv.close()
+    if stage.exists():  # and no run begun in the stage (a begun run would be resumed by the next load)
+        with StageStore(stage) as st:
+            assert st.con.execute("SELECT count(*) FROM runs").fetchone() == (0,)
+            assert st.con.execute("SELECT count(*) FROM records").fetchone() == (0,)
 
 
 @pytest.mark.neo4j
