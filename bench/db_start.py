@@ -45,7 +45,7 @@ def _tiny_import(s: Settings, directory: Path) -> bulk.BulkReport:
 
 def import_once(s: Settings, report: bulk.BulkReport) -> float:
     """Seconds of one import of the tiny graph into the scratch home's database (the server stopped)."""
-    share = cds.sharing(s.localdb_jars / "lib", cds.IMPORT, enabled=s.jvm_class_sharing)
+    share = localdb.class_sharing(s, cds.IMPORT)
     env = bulk.import_env(s)
     log = s.localdb_home / "logs" / "import.log"
     t = time.monotonic()
@@ -55,7 +55,7 @@ def import_once(s: Settings, report: bulk.BulkReport) -> float:
     seconds = time.monotonic() - t
     if proc.returncode != 0:
         raise RuntimeError(f"import failed: {(proc.stdout + proc.stderr).decode(errors='replace')[-400:]}")
-    cds.promote(share, localdb.classpath(s))
+    localdb.keep_recording(s, share)
     return round(seconds, 2)
 
 

@@ -35,7 +35,7 @@ C1 = "-XX:TieredStopAtLevel=1"
 
 def import_once(s: Settings, report: bulk.BulkReport, *, c1: bool) -> dict[str, Any]:
     """One import of the exported CSVs into the scratch home's database, C1-only or tiered."""
-    share = cds.sharing(s.localdb_jars / "lib", cds.IMPORT, enabled=s.jvm_class_sharing)
+    share = localdb.class_sharing(s, cds.IMPORT)
     cmd = [a for a in bulk.import_command(s, report, s.localdb_home / "import.log", share.flags) if a != C1]
     if c1:
         cmd.insert(1, C1)
@@ -45,7 +45,7 @@ def import_once(s: Settings, report: bulk.BulkReport, *, c1: bool) -> dict[str, 
     seconds = time.monotonic() - t
     if proc.returncode != 0:
         raise RuntimeError(f"import failed: {(proc.stdout + proc.stderr)[-400:]}")
-    cds.promote(share, localdb.classpath(s))
+    localdb.keep_recording(s, share)
     phases = dict(re.findall(r"^(\w[\w ]*?) COMPLETED in (.+)$", proc.stdout, re.MULTILINE))
     return {"seconds": round(seconds, 2), "phases": phases}
 

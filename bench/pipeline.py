@@ -279,13 +279,13 @@ def import_alone(s: Settings, stage: Path, work: Path) -> dict[str, Any]:
     home.mkdir(parents=True)
     scratch = s.model_copy(update={"localdb_home": home})
     # the same class data sharing as kg load's import (kg.cds), so the two JVMs start alike
-    share = cds.sharing(scratch.localdb_jars / "lib", cds.IMPORT, enabled=s.jvm_class_sharing)
+    share = localdb.class_sharing(scratch, cds.IMPORT)
     cmd = bulk.import_command(scratch, report, home / "import.log", share.flags)
     env = bulk.import_env(scratch)
     m = common.run_measured(cmd, env=env, cwd=home)
     if m.returncode != 0:
         raise RuntimeError(f"neo4j-admin import failed: {(m.stderr or m.stdout).strip()[-400:]}")
-    cds.promote(share, localdb.classpath(scratch))
+    localdb.keep_recording(scratch, share)
     out = {
         "seconds": round(m.seconds, 2),
         "cpu_seconds": round(m.cpu_seconds, 1),

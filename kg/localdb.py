@@ -299,7 +299,7 @@ def start(s: Settings) -> Status:
             )
     write_config(s)
     _set_initial_password(s)
-    share = cds.sharing(_lib(s), cds.SERVER, enabled=s.jvm_class_sharing)
+    share = class_sharing(s, cds.SERVER)
     proc = _launch(s, share)
     deadline = time.monotonic() + s.start_timeout
     while time.monotonic() < deadline:
@@ -408,6 +408,16 @@ def classpath(s: Settings) -> str:
     return f"{_lib(s).resolve()}/*"
 
 
+def class_sharing(s: Settings, role: str) -> cds.Sharing:
+    """The class-data-sharing flags of a JVM of `role` (kg.cds.SERVER, IMPORT) run from these settings' jars."""
+    return cds.sharing(_lib(s), role, enabled=s.jvm_class_sharing)
+
+
+def keep_recording(s: Settings, share: cds.Sharing) -> bool:
+    """After the JVM that took `share`'s flags has exited cleanly: what it recorded becomes the archive."""
+    return cds.promote(share, classpath(s))
+
+
 def _promote_recording(s: Settings) -> None:
     """The class archive the stopped server recorded at its exit, if it recorded one (kg.cds)."""
     note = _cds_note(s)
@@ -417,7 +427,7 @@ def _promote_recording(s: Settings) -> None:
         return
     note.unlink(missing_ok=True)
     if len(lines) >= 2 and lines[0] and lines[1]:
-        cds.promote(cds.Sharing(recording=Path(lines[0]), archive=Path(lines[1])), classpath(s))
+        keep_recording(s, cds.Sharing(recording=Path(lines[0]), archive=Path(lines[1])))
 
 
 def _reap(pid: int) -> None:

@@ -160,26 +160,15 @@ def test_the_server_records_at_its_first_stop_and_starts_past_an_archive_it_cann
     tmp_path: Path,
 ) -> None:
     from kg import localdb
-    from tests.own_neo4j import free_port
+    from tests.own_neo4j import own_local_neo4j
 
     jars = tmp_path / "target"  # the real jars through links: this test's archive lands here, not beside them
     jars.mkdir()
     for sub in ("lib", "plugins"):
         (jars / sub).symlink_to((LIB.parent / sub).resolve())
-    s = Settings(
-        neo4j_uri=None,
-        localdb_home=tmp_path / "neo4j",
-        localdb_jars=jars,
-        bolt_port=free_port(),
-        http_port=free_port(),
-        heap_initial="256m",
-        heap_max="512m",
-        pagecache="64m",
-    )
     archive = cds.sharing(jars / "lib", cds.SERVER).archive
     assert archive is not None and not archive.exists()
-    try:
-        localdb.start(s)
+    with own_local_neo4j(tmp_path / "neo4j", "it records a class archive of its own", localdb_jars=jars) as s:
         localdb.stop(s)
         assert archive.is_file()  # recorded at the exit, checked, promoted
         whole = archive.read_bytes()
@@ -189,5 +178,3 @@ def test_the_server_records_at_its_first_stop_and_starts_past_an_archive_it_cann
         pid = localdb.status(s, with_version=False).pid
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
         assert b"-XX:SharedArchiveFile" not in cmdline and not archive.exists()
-    finally:
-        localdb.stop(s)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ from pydantic import SecretStr
 from kg import graphdb
 from kg.config import Settings
 from kg.errors import ConstraintViolation, CredentialsRefused, DatabaseUnavailable, QueryError, QueryTimedOut
-from tests.kg_process import free_port
+from tests.kg_process import free_port, run_kg
 
 # A read that takes minutes unless something stops it (the range is lazy: nothing is materialised).
 SLOW_READ = "UNWIND range(1, $n) AS x WITH x WHERE x % 7 = 99 RETURN count(*) AS n"
@@ -93,12 +91,13 @@ def test_a_user_locked_out_after_wrong_passwords_gets_one_line_naming_the_settin
     """After 3 wrong passwords Neo4j answers AuthenticationRateLimit, which the driver raises as a plain
     ClientError: `kg` printed its raw code and text. A user of its own, so the tests' user is never locked out."""
     user = "kg_test_lockout"
+    system = neo4j_settings.model_copy(update={"neo4j_database": "system"})
     graphdb.run(
         graph,
         "CREATE OR REPLACE USER $user SET PASSWORD 'the-right-password' CHANGE NOT REQUIRED",
         {"user": user},
         write=True,
-        settings=neo4j_settings.model_copy(update={"neo4j_database": "system"}),
+        settings=system,
     )
     wrong = neo4j_settings.model_copy(update={"neo4j_user": user, "neo4j_password": SecretStr("wrong")})
     try:
@@ -109,11 +108,9 @@ def test_a_user_locked_out_after_wrong_passwords_gets_one_line_naming_the_settin
                     drv.verify_connectivity()
             finally:
                 drv.close()
-        r = subprocess.run(
-            [sys.executable, "-m", "kg.cli", "cypher", "run", "graph_overview"],
+        r = run_kg(
+            ["cypher", "run", "graph_overview"],
             env={**cli_env, "KG_NEO4J_USER": user, "KG_NEO4J_PASSWORD": "wrong"},
-            capture_output=True,
-            text=True,
             timeout=120,
         )
         assert (r.returncode, r.stderr.splitlines()) == (
@@ -124,13 +121,7 @@ def test_a_user_locked_out_after_wrong_passwords_gets_one_line_naming_the_settin
             ],
         )
     finally:
-        graphdb.run(
-            graph,
-            "DROP USER $user IF EXISTS",
-            {"user": user},
-            write=True,
-            settings=neo4j_settings.model_copy(update={"neo4j_database": "system"}),
-        )
+        graphdb.run(graph, "DROP USER $user IF EXISTS", {"user": user}, write=True, settings=system)
 
 
 def test_making_a_driver_starts_no_database(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from kg.graphdb import catalog
 from kg.taxonomy import load_taxonomy, read_taxonomy
 from kg.topic_match import TopicAssigner
 from kg.topic_vocab import Vocabulary
+from tests.kg_process import run_kg
 
 pytestmark = pytest.mark.neo4j
 
@@ -358,13 +359,7 @@ def test_kg_topics_show_prints_a_source_topic_s_evidence_as_one_word(
     """A source topic's evidence is the source's name, stored as one string: it was printed letter by letter
     ("evidence: o, p, e, n, a, l, e, x") for every OpenAlex work."""
     _small_graph(graph, neo4j_settings)
-    shown = subprocess.run(
-        [sys.executable, "-m", "kg.cli", "topics", "show", "openalex:W2"],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    shown = run_kg(["topics", "show", "openalex:W2"], env=cli_env, timeout=300)
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.splitlines() == [
         "openalex:W2  Graph neural networks again",

@@ -191,7 +191,7 @@ def import_into_local(
     env = import_env(s)
     step("importing with neo4j-admin database import full")
     t0 = time.monotonic()
-    share = cds.sharing(s.localdb_jars / "lib", cds.IMPORT, enabled=s.jvm_class_sharing)
+    share = localdb.class_sharing(s, cds.IMPORT)
     with log.open("w", encoding="utf-8") as out:
         proc = subprocess.run(
             import_command(s, report, log, share.flags),
@@ -202,7 +202,7 @@ def import_into_local(
         )
     report.import_seconds = time.monotonic() - t0
     if proc.returncode == 0:
-        cds.promote(share, localdb.classpath(s))
+        localdb.keep_recording(s, share)
     if proc.returncode != 0:
         tail = [ln for ln in log.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
         raise LocalDBError(
