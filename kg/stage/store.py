@@ -35,7 +35,9 @@ from kg.errors import InputError, KGError
 from kg.models import InstitutionRecord, Record, Reject, ResearcherRecord, TopicRecord, WorkRecord
 from kg.stage import records
 
-SCHEMA_VERSION = "1"
+# 2: researcher_recs.strong holds a record's Semantic Scholar author id too (a store of version 1 is brought up to
+# date when it is opened for writing: _upgrade_researcher_ids)
+SCHEMA_VERSION = "2"
 
 _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
 
@@ -170,6 +172,25 @@ class StageStore:
             if self.meta("stage_id") is None:
                 self.set_meta("stage_id", uuid.uuid4().hex)
                 self.set_meta("schema_version", SCHEMA_VERSION)
+            elif self.meta("schema_version") == "1":
+                self._upgrade_researcher_ids()
+
+    def _upgrade_researcher_ids(self) -> None:
+        """A version-1 store staged researcher records without their Semantic Scholar author id among their strong
+        ids, so an S2 author entity became a researcher of its own beside the one its mentions went to. Its rows
+        get the id now and are resolved again by the next load (they are few: one per profile or author entity)."""
+        from kg.resolve.rows import researcher_record_strong
+
+        rows = self.con.execute(
+            "SELECT rec, payload FROM researcher_recs WHERE json_extract_string(payload, '$.ids.s2') IS NOT NULL"
+        ).fetchall()
+        with self.transaction():
+            for rec, payload in rows:
+                strong = researcher_record_strong(ResearcherRecord.model_validate_json(payload))
+                self.con.execute(
+                    "UPDATE researcher_recs SET strong = ?, pending = true WHERE rec = ?", [strong, rec]
+                )
+            self.set_meta("schema_version", SCHEMA_VERSION)
 
     def _bound_memory(self) -> None:
         """What keeps the process small besides the memory limit: spill files beside the store (under .kg/ by
@@ -630,23 +651,17 @@ def _sql_path(p: Path) -> str:
 
 def _researcher_row(rec: str, r: ResearcherRecord, payload: str) -> dict[str, Any]:
     from kg.identity import block_key
-    from kg.normalize import normalize_openalex, normalize_orcid
+    from kg.resolve.rows import researcher_record_strong
 
-    strong = []
-    orcid = normalize_orcid(r.ids.orcid)
-    if orcid:
-        strong.append(f"orcid:{orcid}")
-    oa = normalize_openalex(r.ids.openalex, "A")
-    if oa:
-        strong.append(f"openalex:{oa}")
-    if r.ids.profile:
-        strong.append(f"profile:{r.ids.profile}")
     return {
         "rec": rec,
         "source": r.prov.source,
         "name": r.name.strip(),
         "block": block_key(r.name),
-        "strong": strong,
+        # every strong id the record carries, its Semantic Scholar author id too: resolve points the record at the
+        # cluster holding any of them, so an S2 author entity joins the researcher its S2 mentions went to even
+        # when an ORCID names that researcher
+        "strong": researcher_record_strong(r),
         "payload": payload,
         "pending": True,
     }
