@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from kg.models import AuthorRef, Provenance, Record, ResearcherRecord, WorkIds, WorkRecord
+from kg.models import (
+    AuthorRef,
+    Provenance,
+    Record,
+    ResearcherIds,
+    ResearcherRecord,
+    SourceName,
+    WorkIds,
+    WorkRecord,
+)
 from kg.resolve.engine import EmbeddedEngine
 from kg.sources.parsers.read import iter_records
 from kg.stage.store import StageStore
@@ -75,3 +84,36 @@ def test_a_store_staged_before_s2_ids_were_kept_is_brought_up_to_date_when_opene
         assert staged == [(["s2:2262347"], True)]
         EmbeddedEngine().resolve(st)
         assert _turings(st) == [(f"openalex:{OPENALEX_ID}", "A. Turing")]
+
+
+def test_an_s2_author_entity_whose_ids_sit_with_two_orcids_never_joins_them(tmp_path: Path) -> None:
+    """The entity gives ORCID X and S2 id 12345; ORCID X wrote one paper, ORCID Z another whose S2 record names
+    author 12345 (S2 filed two people under one id, or OpenAlex did under two): two people stay two, and the entity
+    describes the one its best id (the ORCID) names."""
+    x, z = "0000-0002-1825-0097", "0000-0001-5109-3700"
+
+    def work(source: SourceName, line: int, title: str, doi: str, author: AuthorRef) -> WorkRecord:
+        prov = Provenance(source=source, file=f"{source}.json", line=line)
+        return WorkRecord(prov=prov, title=title, year=2021, ids=WorkIds(doi=doi), authors=[author])
+
+    def ada(**ids: str | None) -> AuthorRef:
+        return AuthorRef.model_validate({"name": "Ada Lovelace", "position": 1, **ids})
+
+    entity = ResearcherRecord(
+        prov=Provenance(source="semanticscholar", file="author.json", line=1),
+        name="Ada Lovelace",
+        ids=ResearcherIds(s2="12345", orcid=x),
+    )
+    recs: list[Record] = [
+        work("openalex", 1, "Deep graph kernels for molecules", "10.1000/x1", ada(orcid=x)),
+        work("openalex", 2, "Soil carbon in alpine meadows", "10.1000/x2", ada(orcid=z)),
+        work("semanticscholar", 3, "Soil carbon in alpine meadows", "10.1000/x2", ada(s2_id="12345")),
+        entity,
+    ]
+    with StageStore(tmp_path / "stage.duckdb") as st:
+        st.stage("run:test", recs)
+        EmbeddedEngine().resolve(st)
+        authored = st.con.execute("SELECT src, dst FROM authored ORDER BY ALL").fetchall()
+        assert authored == [(f"orcid:{z}", "doi:10.1000/x2"), (f"orcid:{x}", "doi:10.1000/x1")]
+        assert st.con.execute("SELECT researcher FROM record_target").fetchall() == [(f"orcid:{x}",)]
+        assert st.con.execute("SELECT count(*) FROM researcher").fetchone() == (2,)
