@@ -7,9 +7,11 @@ Read-only: none of these change the store or the graph. While a load holds the s
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
+import duckdb
 import typer
 from rich.table import Table
 
@@ -209,9 +211,26 @@ def export_cmd(
         unknown = sorted(set(table or []) - set(known))
         if unknown:
             fail(f"no table {', '.join(unknown)} in the stage store (tables: {', '.join(known)})")
-        written = st.export_parquet(directory, tables=table or None)
+        _check_writable_dir(directory)
+        try:
+            written = st.export_parquet(directory, tables=table or None)
+        except duckdb.IOException as e:  # a file there that cannot be replaced, a full disk
+            fail(f"the export into {directory} stopped: {e}")
     for p in written:
         console.print(f"{p}  ({known[p.stem]:,} rows)", markup=False)
+
+
+def _check_writable_dir(directory: Path) -> None:
+    """Make DIRECTORY and write a file in it, or fail in one line naming it, before any table is exported: DuckDB's
+    own error came as "unexpected IOException: … Permission denied", a bug's wording, and a file there as "File
+    exists"."""
+    if directory.exists() and not directory.is_dir():
+        fail(f"{directory} is a file: name a directory for the Parquet files")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=directory).close()
+    except OSError as e:
+        fail(f"cannot write the Parquet files into {directory}: {e.strerror or e}")
 
 
 def register(app: typer.Typer) -> None:
