@@ -199,3 +199,14 @@ def test_an_export_that_cannot_be_written_is_one_clear_line(tmp_path: Path) -> N
         )
         assert (res.returncode, res.stderr.splitlines()) == (1, [line])
     assert list((tmp_path / "ro").iterdir()) == []
+
+
+def test_a_directory_named_as_the_store_is_said_to_be_one(tmp_path: Path) -> None:
+    """It said "no stage store at DIR: `kg load` makes one", and `kg load` cannot make one there."""
+    for args in (["show"], ["stats"], ["export", "out"]):
+        res = run_kg(["stage", *args, "--stage", str(tmp_path)], cwd=tmp_path, timeout=120)
+        assert (res.returncode, res.stderr.splitlines()) == (
+            1,
+            [f"error: {tmp_path} is a directory: name the stage store's file with --stage or KG_STAGE_PATH"],
+        )
+    assert not (tmp_path / "out").exists()

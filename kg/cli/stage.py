@@ -27,6 +27,8 @@ stage_app = typer.Typer(
 
 def _open(stage: Path | None) -> StageStore:
     path = stage or settings().stage_file
+    if path.is_dir():  # "no stage store at DIR: `kg load` makes one" sent the user to a load that cannot
+        fail(f"{path} is a directory: name the stage store's file with --stage or KG_STAGE_PATH")
     if not path.is_file():
         fail(f"no stage store at {path}: `kg load` makes one (or name another with --stage / KG_STAGE_PATH)")
     try:
