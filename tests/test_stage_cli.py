@@ -210,3 +210,19 @@ def test_a_directory_named_as_the_store_is_said_to_be_one(tmp_path: Path) -> Non
             [f"error: {tmp_path} is a directory: name the stage store's file with --stage or KG_STAGE_PATH"],
         )
     assert not (tmp_path / "out").exists()
+
+
+def test_an_empty_store_says_it_has_no_loads_yet(tmp_path: Path) -> None:
+    """`kg stage show` on a store no load has filled printed the loads table's headers and nothing under them."""
+    store = _empty_store(tmp_path)
+    shown = run_kg(["stage", "show", "--stage", str(store)], cwd=tmp_path, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[-2:] == [
+        "rows in graph: 0",
+        "loads: none yet (`kg load PATH…` fills the stage store)",
+    ]
+    missing = run_kg(["stage", "show", "doi:10.1/x", "--stage", str(store)], cwd=tmp_path, timeout=120)
+    assert (missing.returncode, missing.stderr.splitlines()) == (
+        1,
+        [f"error: no work or researcher with id 'doi:10.1/x' in {store}"],
+    )

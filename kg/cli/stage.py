@@ -77,6 +77,9 @@ def _overview(st: StageStore, as_json: bool) -> None:
     for k in ("path", "size", "stage_id", "records", "works", "researchers", "authorships", "coauthor_pairs",
               "decisions", "rows_in_graph"):  # fmt: skip
         console.print(f"{k.replace('_', ' ')}: {info[k]}", markup=False)
+    if not runs:  # an empty table of loads, headers only, said nothing
+        console.print("loads: none yet (`kg load PATH…` fills the stage store)", markup=False)
+        return
     # The run id is what `kg load` printed and what a LoadRun node holds: whole, on one line, even at 80
     # columns (it was cut to "run:202…"). It carries the start time (UTC), so no column repeats it; the paths fold.
     t = Table(title="loads (newest first)", box=None, pad_edge=False)
