@@ -27,32 +27,24 @@ def _works_with_a_cut_line(folder: Path, lines: list[str]) -> None:
     (folder / "works.jsonl").write_text("\n".join([*lines[:3], CUT, *lines[3:]]) + "\n", encoding="utf-8")
 
 
+def _topics_with_a_cut_line(folder: Path, *args: str) -> list[str]:
+    """`kg topics ARGS` on works.jsonl and the two-field taxonomy: it exits 3, the cut line named on stderr alone;
+    the lines it printed."""
+    env = {**os.environ, "KG_DATA_DIR": str(folder / "none")}
+    res = run_kg(["topics", *args, "works.jsonl", "--taxonomy", str(TWO_FIELDS)], cwd=folder, env=env)
+    assert (res.returncode, res.stderr.splitlines()) == (3, [CUT_SAID]), res.stderr
+    return res.stdout.splitlines()
+
+
 def test_topics_train_and_eval_name_a_broken_line_and_count_it(tmp_path: Path) -> None:
     _works_with_a_cut_line(tmp_path, [openalex_line(w, "t") for w in LABELED])
-    env = {**os.environ, "KG_DATA_DIR": str(tmp_path / "none")}
-
-    trained = run_kg(
-        ["topics", "train", "works.jsonl", "--taxonomy", str(TWO_FIELDS), "--out", "m.npz"],
-        cwd=tmp_path,
-        env=env,
-    )
-    assert trained.returncode == 3, trained.stderr
-    assert trained.stderr.splitlines() == [CUT_SAID]
+    trained = _topics_with_a_cut_line(tmp_path, "train", "--out", "m.npz")
     size = (tmp_path / "m.npz").stat().st_size / 1e6
-    assert trained.stdout.splitlines() == [
+    assert trained == [
         f"topic model written to m.npz ({size:.1f} MB): 12 openalex works, 6 topics; 1 record(s) rejected"
     ]
-
-    evaluated = run_kg(
-        ["topics", "eval", "works.jsonl", "--taxonomy", str(TWO_FIELDS), "--folds", "3"],
-        cwd=tmp_path,
-        env=env,
-    )
-    assert evaluated.returncode == 3, evaluated.stderr
-    assert evaluated.stderr.splitlines() == [CUT_SAID]
-    assert (
-        evaluated.stdout.splitlines()[0] == "12 works, 3-fold cross-validation by work; 1 record(s) rejected"
-    )
+    evaluated = _topics_with_a_cut_line(tmp_path, "eval", "--folds", "3")
+    assert evaluated[0] == "12 works, 3-fold cross-validation by work; 1 record(s) rejected"
 
 
 def test_enrich_names_a_broken_line_when_no_load_follows(tmp_path: Path) -> None:
