@@ -9,10 +9,10 @@ import math
 import re
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,6 +30,9 @@ from kg.topic_model import (
     file_sha,
     normalise_rows,
 )
+
+if TYPE_CHECKING:
+    from kg.models import Reject
 
 # The signals the combiner reads by default. The topic prior (how common a topic is among the labeled works) is
 # computed but left out: in cross-validation it lowered agreement at every level (the ablation table reports it
@@ -77,17 +80,21 @@ class Corpus:
 # ---- reading labeled works -------------------------------------------------------------------------------------
 
 
-def read_labeled(paths: Sequence[Path], taxonomy: Taxonomy) -> tuple[list[LabeledWork], list[str]]:
+def read_labeled(
+    paths: Sequence[Path], taxonomy: Taxonomy, on_reject: Callable[[Reject], None] | None = None
+) -> tuple[list[LabeledWork], list[str]]:
     """Works that arrive with source topics, from the project's parsers: OpenAlex works with topics, and arXiv
     works whose categories map to an OpenAlex subfield. One per OpenAlex id / arXiv id / DOI / title (the first
-    seen). Returns the works and the files they came from."""
-    from kg.models import WorkRecord
+    seen). Returns the works and the files they came from; the parsers' rejects go to ON_REJECT."""
+    from kg.models import Reject, WorkRecord
     from kg.sources import parsers
 
     seen: set[str] = set()
     out: list[LabeledWork] = []
     files: set[str] = set()
     for rec in parsers.iter_records([str(p) for p in paths]):
+        if isinstance(rec, Reject) and on_reject is not None:
+            on_reject(rec)
         if not isinstance(rec, WorkRecord):
             continue
         # OpenAlex works are one per OpenAlex id (two records of one paper share a fold: see folds_by_work);
@@ -649,9 +656,14 @@ TEXT_ABLATIONS: dict[str, str] = {
 }
 
 
-def load_corpus(taxonomy_path: Path, paths: Sequence[Path], signals: Iterable[str] | None = None) -> Corpus:
+def load_corpus(
+    taxonomy_path: Path,
+    paths: Sequence[Path],
+    signals: Iterable[str] | None = None,
+    on_reject: Callable[[Reject], None] | None = None,
+) -> Corpus:
     taxonomy = read_taxonomy(taxonomy_path)
-    works, files = read_labeled(paths, taxonomy)
+    works, files = read_labeled(paths, taxonomy, on_reject)
     return build_corpus(taxonomy_path, works, signals=signals, sources=files)
 
 

@@ -83,3 +83,24 @@ def test_command_lists_read_as_paragraphs(
     start = next(i for i, line in enumerate(lines) if line.startswith("╭─ Commands"))
     end = next(i for i in range(start, len(lines)) if lines[i].startswith("╰"))
     assert _ragged(lines[start + 1 : end]) == []
+
+
+@pytest.mark.parametrize("args", ALL, ids=lambda a: " ".join(("kg", *a)))
+def test_a_narrow_terminal_cuts_no_cell(
+    args: tuple[str, ...], monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    """In 60 columns rich cut cells with "…" (`--group-thresho…`, `Cross-validati…`, `publication_year:2…`): every
+    "…" there now is the help's own, the same ones a wide terminal shows."""
+    wide = sum(line.count("…") for line in _help(args, 250, monkeypatch, capsys))
+    assert sum(line.count("…") for line in _help(args, 60, monkeypatch, capsys)) == wide
+
+
+def test_names_stay_whole_and_long_words_fold_in_60_columns(
+    monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    identity = _help(("identity", "train"), 60, monkeypatch, capsys)
+    assert "│ --group-threshold        NUMBER          with --linkage  │" in identity
+    assert "│                          [0.0<=x<=1.0]   two-step: the   │" in identity
+    synth = _help(("synth",), 60, monkeypatch, capsys)
+    at = synth.index("│                           ../shared/data/topics/openalex │")
+    assert synth[at + 1] == "│                           _topics.csv, else the          │"

@@ -405,6 +405,22 @@ def test_everything_in_two_orders_gives_the_same_researchers_works_and_authorshi
 
 
 @pytestmark_db
+def test_identity_show_of_an_id_not_in_the_graph_is_one_line_naming_it(
+    graph: Driver, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """An empty id said "error: no researcher " and ended there; an id with a space in it was hard to tell apart."""
+    from tests.test_load import kg
+
+    for rid in ("name:nobody", "", "name:ann lee"):
+        shown = kg(["identity", "show", rid], cli_env, tmp_path)
+        assert (shown.returncode, shown.stderr.splitlines(), shown.stdout) == (
+            1,
+            [f"error: no researcher with id {rid!r} in the graph"],
+            "",
+        )
+
+
+@pytestmark_db
 def test_identity_commands_record_decisions_and_fail_with_one_line(
     graph: Driver, neo4j_settings: Settings, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -445,6 +461,9 @@ def test_identity_commands_record_decisions_and_fail_with_one_line(
         "error: name a second researcher, or the works to split off with --work"
     ]
     missing = kg(["identity", "merge", "name:nobody", ids[0]], cli_env, tmp_path)
-    assert missing.returncode == 1 and missing.stderr.strip() == "error: no researcher name:nobody"
+    assert (
+        missing.returncode == 1
+        and missing.stderr.strip() == "error: no researcher with id 'name:nobody' in the graph"
+    )
     for cmd in ("merge", "split", "claim", "show", "decisions", "audit"):
         assert kg(["identity", cmd, "--help"], cli_env, tmp_path).returncode == 0

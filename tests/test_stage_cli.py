@@ -17,6 +17,7 @@ from kg.errors import InputError
 from kg.models import AuthorRef, Provenance, WorkIds, WorkRecord
 from kg.stage.store import StageStore
 from tests.conftest import kg_env
+from tests.kg_process import run_kg, without_dac_override
 
 
 def _work(source: str, title: str, doi: str, authors: list[tuple[str, str | None]], line: int) -> WorkRecord:
@@ -167,3 +168,61 @@ def test_the_stage_memory_limit_bounds_duckdb_and_a_bad_one_is_one_clear_line(tm
     )
     with StageStore(tmp_path / "c.duckdb") as st:  # not left locked
         assert st.scalar("SELECT 1") == 1
+
+
+def _empty_store(tmp_path: Path) -> Path:
+    """A stage store no load has filled yet."""
+    path = tmp_path / "stage.duckdb"
+    StageStore(path).close()
+    return path
+
+
+def test_an_export_that_cannot_be_written_is_one_clear_line(tmp_path: Path) -> None:
+    """A directory that cannot be written said "unexpected IOException: IO Error: Cannot open file …: Permission
+    denied (KG_DEBUG=1 shows the traceback)", a bug's wording; a file named as the directory, "a-file: File exists"."""
+    store = _empty_store(tmp_path)
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro").chmod(0o555)
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    (tmp_path / "out" / "work.parquet").mkdir(parents=True)  # where the file would go, a directory
+    said = {
+        "ro": "error: cannot write the Parquet files into ro: Permission denied",
+        "a-file": "error: a-file is a file: name a directory for the Parquet files",
+        "out": 'error: the export into out stopped: IO Error: Cannot open file "out/work.parquet": File exists',
+    }
+    for directory, line in said.items():
+        res = run_kg(
+            ["stage", "export", directory, "-t", "work", "--stage", str(store)],
+            cwd=tmp_path,
+            prefix=without_dac_override(),
+            timeout=120,
+        )
+        assert (res.returncode, res.stderr.splitlines()) == (1, [line])
+    assert list((tmp_path / "ro").iterdir()) == []
+
+
+def test_a_directory_named_as_the_store_is_said_to_be_one(tmp_path: Path) -> None:
+    """It said "no stage store at DIR: `kg load` makes one", and `kg load` cannot make one there."""
+    for args in (["show"], ["stats"], ["export", "out"]):
+        res = run_kg(["stage", *args, "--stage", str(tmp_path)], cwd=tmp_path, timeout=120)
+        assert (res.returncode, res.stderr.splitlines()) == (
+            1,
+            [f"error: {tmp_path} is a directory: name the stage store's file with --stage or KG_STAGE_PATH"],
+        )
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_empty_store_says_it_has_no_loads_yet(tmp_path: Path) -> None:
+    """`kg stage show` on a store no load has filled printed the loads table's headers and nothing under them."""
+    store = _empty_store(tmp_path)
+    shown = run_kg(["stage", "show", "--stage", str(store)], cwd=tmp_path, timeout=120)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[-2:] == [
+        "rows in graph: 0",
+        "loads: none yet (`kg load PATH…` fills the stage store)",
+    ]
+    missing = run_kg(["stage", "show", "doi:10.1/x", "--stage", str(store)], cwd=tmp_path, timeout=120)
+    assert (missing.returncode, missing.stderr.splitlines()) == (
+        1,
+        [f"error: no work or researcher with id 'doi:10.1/x' in {store}"],
+    )

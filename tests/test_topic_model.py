@@ -11,7 +11,7 @@ import pytest
 
 from kg import topic_train as tt
 from kg.topic_model import SIGNALS, TopicContext, TopicModel, TopicRow, venue_key
-from tests.topic_fixtures import LABELED, TWO_FIELDS
+from tests.topic_fixtures import LABELED, TWO_FIELDS, openalex_line
 
 
 @pytest.fixture(scope="module")
@@ -163,29 +163,13 @@ def test_shipped_model_puts_architecture_search_in_computer_science(shared_data:
         assert not any("Architecture, Modernity" in tax.nodes[t.topic_id].name for t in topics)
 
 
-def _openalex_line(w: tt.LabeledWork, name: str) -> str:
-    import json
-
-    words = w.row.abstract.split()
-    topic = w.topics[0][0].split(":", 1)[1]
-    rec = {
-        "id": f"https://openalex.org/{w.row.work_id}",
-        "title": w.row.title,
-        "publication_year": 2020,
-        "abstract_inverted_index": {x: [i for i, y in enumerate(words) if y == x] for x in words},
-        "authorships": [],
-        "topics": [{"id": f"https://openalex.org/{topic}", "display_name": name, "score": 0.99}],
-    }
-    return json.dumps(rec)
-
-
 def test_kg_topics_train_and_eval_commands(tmp_path: Path) -> None:
     import os
     import subprocess
     import sys
 
     works = tmp_path / "works.jsonl"
-    works.write_text("".join(_openalex_line(w, "t") + "\n" for w in LABELED), encoding="utf-8")
+    works.write_text("".join(openalex_line(w, "t") + "\n" for w in LABELED), encoding="utf-8")
     env = {**os.environ, "KG_DATA_DIR": str(tmp_path / "none")}
     model = tmp_path / "model.npz"
 

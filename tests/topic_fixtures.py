@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from kg import topic_train as tt
@@ -80,3 +81,18 @@ LABELED = [
         "openalex:T92003",
     ),
 ]
+
+
+def openalex_line(w: tt.LabeledWork, name: str) -> str:
+    """A labeled work as one OpenAlex JSON line (its first topic, no authors)."""
+    words = w.row.abstract.split()
+    topic = w.topics[0][0].split(":", 1)[1]
+    rec = {
+        "id": f"https://openalex.org/{w.row.work_id}",
+        "title": w.row.title,
+        "publication_year": 2020,
+        "abstract_inverted_index": {x: [i for i, y in enumerate(words) if y == x] for x in words},
+        "authorships": [],
+        "topics": [{"id": f"https://openalex.org/{topic}", "display_name": name, "score": 0.99}],
+    }
+    return json.dumps(rec)

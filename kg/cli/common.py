@@ -99,6 +99,33 @@ def say_reject(reject: Reject, nth: int, kept: str) -> None:
         )
 
 
+class SaidRejects:
+    """A run's parse rejects and notes, each named through say_reject as it comes and counted: for a command that
+    reads inputs through the parsers and keeps no rejects file (`kg parse` of the same inputs lists them all)."""
+
+    def __init__(self, kept: str = "named by `kg parse` of the same inputs") -> None:
+        self.kept = kept
+        self.rejected = 0
+        self.noted = 0
+
+    def __call__(self, reject: Reject) -> None:
+        if reject.note:  # a record kept after a repair: said, not counted as rejected
+            self.noted += 1
+        else:
+            self.rejected += 1
+        say_reject(reject, self.rejected + self.noted, self.kept)
+
+    @property
+    def summary(self) -> str:
+        """What a command's summary line adds: '; N record(s) rejected', or nothing."""
+        return f"; {self.rejected} record(s) rejected" if self.rejected else ""
+
+    @property
+    def exit_code(self) -> int:
+        """3 when some records were rejected and the rest was used, as `kg load` exits; else 0."""
+        return 3 if self.rejected else 0
+
+
 def say_format_hint(paths: list[str], fmt: str | None) -> None:
     """After --format rejected every record: name the files that detection reads as another format (a wrong
     --format otherwise shows only one reject per record, each blaming the record)."""

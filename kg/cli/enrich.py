@@ -3,13 +3,15 @@ the works gain their author lists and ids, their researcher gains co-authors. --
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from kg.cli.common import console, err_console, settings
+from kg.cli.common import SaidRejects, console, err_console, settings
 from kg.errors import InputError
+from kg.models import Reject
 from kg.sources.harvest.enrich import Target
 
 
@@ -53,13 +55,21 @@ def enrich_command(
     if not paths and not researcher:
         raise InputError("give a file of works (a profile page) or --researcher ID")
     targets: list[Target] = []
+    parse_rejects: list[Reject] = []
     for p in paths or []:
-        targets += list(en.targets_from_records(parsers.iter_records([p])))
+        targets += list(en.targets_from_records(_kept_aside(parsers.iter_records([p]), parse_rejects)))
     if researcher:
         targets += _graph_targets(researcher)
+    # the files' rejects are named by the load that follows; when none follows, here (before the slow lookups)
+    rejects = SaidRejects()
+    if dry_run or not targets:
+        for rej in parse_rejects:
+            rejects(rej)
     if not targets:
-        console.print("no works to enrich (every work already has its authors)", markup=False)
-        return
+        console.print(
+            f"no works to enrich (every work already has its authors){rejects.summary}", markup=False
+        )
+        raise typer.Exit(rejects.exit_code)
 
     delays = {
         "arxiv": s.arxiv_delay,
@@ -100,7 +110,7 @@ def enrich_command(
             console.print(
                 f"none   {o.target.title[:70]}: {' | '.join(o.notes)}", markup=False, soft_wrap=True
             )
-    console.print(f"{matched} of {len(outcomes)} works matched", markup=False)
+    console.print(f"{matched} of {len(outcomes)} works matched{rejects.summary}", markup=False)
     out_dir = out or s.harvest_dir
     if keep_answers:
         raw = en.write_raw(lookups.values(), out_dir / "answers")
@@ -108,7 +118,7 @@ def enrich_command(
             err_console.print(f"answers kept in {raw}", markup=False, soft_wrap=True)
     if dry_run:
         console.print("dry run: nothing loaded", markup=False)
-        return
+        raise typer.Exit(rejects.exit_code)
     path = en.write_matches(outcomes, out_dir)
     to_load = [*(paths or []), *([str(path)] if path else [])]
     if not to_load:
@@ -116,6 +126,15 @@ def enrich_command(
     from kg.cli.load import run_load
 
     raise typer.Exit(run_load(to_load))
+
+
+def _kept_aside(records: Iterable[Any], rejects: list[Reject]) -> Iterator[Any]:
+    """The records, with the rejects among them put in REJECTS."""
+    for rec in records:
+        if isinstance(rec, Reject):
+            rejects.append(rec)
+        else:
+            yield rec
 
 
 def _graph_targets(researcher: str) -> list[Target]:

@@ -14,9 +14,9 @@ from typing import Annotated, Any
 import typer
 
 from kg import defaultdata
-from kg.cli.common import console, say_reject, settings
+from kg.cli.common import SaidRejects, console, settings
 from kg.errors import InputError
-from kg.models import WorkRecord
+from kg.models import Reject, WorkRecord
 from kg.sample import Connectivity, choose, measure, unique_works, work_key
 
 sample_app = typer.Typer(
@@ -35,7 +35,7 @@ def _works(paths: list[Path]) -> tuple[list[WorkRecord], int]:
     from kg.sources.parsers import iter_records
 
     works: list[WorkRecord] = []
-    rejected = noted = 0
+    rejects = SaidRejects()
     recorded: dict[str, bool] = {}
     for rec in iter_records(paths):
         if isinstance(rec, WorkRecord):
@@ -46,13 +46,9 @@ def _works(paths: list[Path]) -> tuple[list[WorkRecord], int]:
                 recorded[f] = _is_recorded(f)
             if not recorded[f]:
                 works.append(rec)
-        elif rec.kind == "reject":
-            if rec.note:  # a record kept after a repair: said, not counted as rejected
-                noted += 1
-            else:
-                rejected += 1
-            say_reject(rec, rejected + noted, "named by `kg parse` of the same inputs")
-    return works, rejected
+        elif isinstance(rec, Reject):
+            rejects(rec)
+    return works, rejects.rejected
 
 
 def _is_recorded(file: str) -> bool:

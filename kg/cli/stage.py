@@ -7,9 +7,11 @@ Read-only: none of these change the store or the graph. While a load holds the s
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
+import duckdb
 import typer
 from rich.table import Table
 
@@ -25,6 +27,8 @@ stage_app = typer.Typer(
 
 def _open(stage: Path | None) -> StageStore:
     path = stage or settings().stage_file
+    if path.is_dir():  # "no stage store at DIR: `kg load` makes one" sent the user to a load that cannot
+        fail(f"{path} is a directory: name the stage store's file with --stage or KG_STAGE_PATH")
     if not path.is_file():
         fail(f"no stage store at {path}: `kg load` makes one (or name another with --stage / KG_STAGE_PATH)")
     try:
@@ -73,6 +77,9 @@ def _overview(st: StageStore, as_json: bool) -> None:
     for k in ("path", "size", "stage_id", "records", "works", "researchers", "authorships", "coauthor_pairs",
               "decisions", "rows_in_graph"):  # fmt: skip
         console.print(f"{k.replace('_', ' ')}: {info[k]}", markup=False)
+    if not runs:  # an empty table of loads, headers only, said nothing
+        console.print("loads: none yet (`kg load PATH…` fills the stage store)", markup=False)
+        return
     # The run id is what `kg load` printed and what a LoadRun node holds: whole, on one line, even at 80
     # columns (it was cut to "run:202…"). It carries the start time (UTC), so no column repeats it; the paths fold.
     t = Table(title="loads (newest first)", box=None, pad_edge=False)
@@ -209,9 +216,26 @@ def export_cmd(
         unknown = sorted(set(table or []) - set(known))
         if unknown:
             fail(f"no table {', '.join(unknown)} in the stage store (tables: {', '.join(known)})")
-        written = st.export_parquet(directory, tables=table or None)
+        _check_writable_dir(directory)
+        try:
+            written = st.export_parquet(directory, tables=table or None)
+        except duckdb.IOException as e:  # a file there that cannot be replaced, a full disk
+            fail(f"the export into {directory} stopped: {e}")
     for p in written:
         console.print(f"{p}  ({known[p.stem]:,} rows)", markup=False)
+
+
+def _check_writable_dir(directory: Path) -> None:
+    """Make DIRECTORY and write a file in it, or fail in one line naming it, before any table is exported: DuckDB's
+    own error came as "unexpected IOException: … Permission denied", a bug's wording, and a file there as "File
+    exists"."""
+    if directory.exists() and not directory.is_dir():
+        fail(f"{directory} is a file: name a directory for the Parquet files")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=directory).close()
+    except OSError as e:
+        fail(f"cannot write the Parquet files into {directory}: {e.strerror or e}")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from kg.cli.common import console, driver, fail, settings
+from kg.cli.common import SaidRejects, console, driver, fail, settings
 from kg.progress import progress_bar
 
 topics_app = typer.Typer(
@@ -119,8 +119,9 @@ def topics_train(
     tax_path = taxonomy_csv or taxonomy.default_path(s)
     sources = list(paths) if paths else topic_train.default_training_paths(s.data_dir)
     target = out or topics.TRAINED_MODEL
+    rejects = SaidRejects()
     with console.status("reading labeled works and the taxonomy"):
-        corpus = topic_train.load_corpus(tax_path, sources)
+        corpus = topic_train.load_corpus(tax_path, sources, on_reject=rejects)
     counts = Counter(w.source for w in corpus.works)
     if not corpus.works:
         console.print("no labeled works found: the model learns from the taxonomy's text alone", markup=False)
@@ -130,10 +131,12 @@ def topics_train(
     console.print(
         f"topic model written to {target} ({target.stat().st_size / 1e6:.1f} MB): "
         + ", ".join(f"{n} {src} works" for src, n in sorted(counts.items()))
-        + f", {len(model.topic_ids)} topics",
+        + f", {len(model.topic_ids)} topics"
+        + rejects.summary,
         markup=False,
         soft_wrap=True,
     )
+    raise typer.Exit(rejects.exit_code)
 
 
 @topics_app.command("eval")
@@ -158,13 +161,17 @@ def topics_eval(
     s = settings()
     tax_path = taxonomy_csv or taxonomy.default_path(s)
     sources = list(paths) if paths else topic_train.default_training_paths(s.data_dir)
+    rejects = SaidRejects()
     with console.status("reading labeled works and the taxonomy"):
-        corpus = topic_train.load_corpus(tax_path, sources)
+        corpus = topic_train.load_corpus(tax_path, sources, on_reject=rejects)
     if not any(w.primary for w in corpus.works):
         fail("no works with OpenAlex topics to evaluate against")
     with console.status(f"cross-validating ({folds} folds)"):
         report = topic_train.evaluation_report(corpus, folds, ablate=ablation)
-    console.print(f"{report['works_evaluated']} works, {folds}-fold cross-validation by work", markup=False)
+    console.print(
+        f"{report['works_evaluated']} works, {folds}-fold cross-validation by work{rejects.summary}",
+        markup=False,
+    )
     console.print(
         "level      primary in our top 3   our top 1 = primary   (phrase matcher: top 3)", markup=False
     )
@@ -180,6 +187,7 @@ def topics_eval(
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         console.print(f"report written to {out}", markup=False)
+    raise typer.Exit(rejects.exit_code)
 
 
 @topics_app.command("profiles")

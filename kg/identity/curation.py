@@ -25,7 +25,7 @@ from kg.stage.store import StageStore
 def _slots(driver: Driver, rid: str, s: Settings) -> dict[str, Any]:
     rows = run(driver, query("identity/researcher_slots"), {"id": rid}, settings=s)
     if not rows or rows[0]["id"] is None:
-        raise NotFound(f"no researcher {rid}")
+        raise NotFound(f"no researcher with id {rid!r} in the graph")
     return rows[0]
 
 
@@ -182,5 +182,5 @@ def decisions(driver: Driver, settings: Settings | None = None) -> list[dict[str
 def evidence(driver: Driver, rid: str, settings: Settings | None = None) -> dict[str, Any]:
     rows = run(driver, query("identity/evidence"), {"id": rid}, settings=settings)
     if not rows:
-        raise NotFound(f"no researcher {rid}")
+        raise NotFound(f"no researcher with id {rid!r} in the graph")
     return rows[0]
