@@ -10,6 +10,7 @@ import pytest
 
 from kg.config import Settings
 from kg.derive.coauthor_table import _partitions, build_coauthor_table
+from kg.models import WorkRecord
 from kg.pipeline import open_stage
 from kg.resolve.engine import EmbeddedEngine
 from kg.sources.parsers.csv_bundle import parse_bundle
@@ -92,3 +93,33 @@ def test_an_idle_store_drops_its_page_cache_and_gets_its_limit_back(
             assert _cached_bytes(st) <= 64_000_000
             assert st.scalar("SELECT count(*) FROM t") == 6_000_000  # still usable, only smaller
         assert _setting(st, "memory_limit") == before
+
+
+def test_an_incremental_coauthor_build_under_a_tiny_limit_runs_in_parts_and_gives_the_whole_builds_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """100k more works into a 1M stage recompute ~1.7M pairs, whose list aggregates in one statement ran out of the
+    default 512 MB (bench.pipeline --works 1000000 --more 100000): the pairs a load changed are partitioned as the
+    whole build's are, and give the rows the whole build gives."""
+    from kg.derive import coauthor_table
+
+    # as in the test above: under 64 MB, 3,000 works take parts as a million do under 512 MB
+    monkeypatch.setattr(store, "PART_BYTES_PER_ROW", 20_000)
+    corpus = tmp_path / "corpus"
+    generate(SynthParams(works=3000, seed=11), corpus)
+    recs = [r for r in parse_bundle(corpus) if isinstance(r, WorkRecord)]
+    cut = len(recs) * 2 // 3  # the first two thirds of the works, then the rest
+    first, more = recs[:cut], recs[cut:]
+    parts_seen: list[int] = []
+    real = coauthor_table._insert_pairs
+    monkeypatch.setattr(coauthor_table, "_insert_pairs", lambda st, n: (parts_seen.append(n), real(st, n))[1])
+    with StageStore(tmp_path / "tight.duckdb", memory_limit="64MB") as st:
+        for i, part in enumerate((first, more)):
+            st.stage(f"run:{i}", part)
+            EmbeddedEngine().resolve(st)
+            built = build_coauthor_table(st, 25, "incremental" if i else "auto")
+        assert not built.whole and built.recomputed > 1_000
+        tight = sorted(st.con.execute("SELECT * FROM coauthor").fetchall(), key=repr)
+    assert parts_seen[1] > 1  # the incremental build ran in parts
+    free, _ = _resolved(corpus, tmp_path / "free.duckdb", None)
+    assert tight == free["coauthor"]
