@@ -89,19 +89,23 @@ WHERE ok.part = $part
 GROUP BY ok.r1, ok.r2
 """
 
-# the (pair, work) rows of the pairs of _coauthor_pairs (x < y): every pair-making work the two share; partitioned
-# and aggregated as the whole build's rows are (at 100k more works into a 1M stage these are ~1.7M pairs, whose list
-# aggregates in one statement ran out of the stage's 512 MB)
+# the (pair, work) rows of one partition of the pairs of _coauthor_pairs (x < y): every pair-making work the two
+# share, aggregated as the whole build's rows are. {into} starts the table or adds to it. A partition at a time: at
+# 100k more works into a 1M stage these are ~1.7M pairs, and their rows in one statement (or their list aggregates)
+# ran out of the stage's 512 MB.
 _SOME_PAIR_ROWS_SQL = """
-CREATE OR REPLACE TEMP TABLE _coauthor_rows AS
-WITH ok AS (SELECT w, n, year FROM coauthor_work WHERE n IS NOT NULL),
+{into}
+WITH p AS (SELECT x, y FROM _coauthor_pairs WHERE hash(x) % $parts = $part),
+ok AS (SELECT w, n, year FROM coauthor_work WHERE n IS NOT NULL),
 a AS (
     SELECT DISTINCT src AS r, dst AS w FROM authored
-    WHERE src IN (SELECT x FROM _coauthor_pairs UNION SELECT y FROM _coauthor_pairs)
-)
-SELECT hash(p.x) % $parts AS part, p.x AS r1, p.y AS r2, ok.w, ok.n, ok.year
-FROM _coauthor_pairs p JOIN a a1 ON a1.r = p.x JOIN a a2 ON a2.r = p.y AND a2.w = a1.w JOIN ok ON ok.w = a1.w
-ORDER BY part
+    WHERE src IN (SELECT x FROM p UNION SELECT y FROM p) AND dst IN (SELECT w FROM ok)
+),
+-- the pairs of these people on each work first (a work has at most cap authors), then those of p: joining p to
+-- each end's works first expands a prolific researcher's works once per pair (27.5M rows for 1.8M at 1M + 100k)
+shared AS MATERIALIZED (SELECT a1.r AS r1, a2.r AS r2, a1.w FROM a a1 JOIN a a2 ON a2.w = a1.w AND a1.r < a2.r)
+SELECT $part AS part, s.r1, s.r2, ok.w, ok.n, ok.year
+FROM shared s JOIN p ON p.x = s.r1 AND p.y = s.r2 JOIN ok ON ok.w = s.w
 """
 
 # works with more authors than the cap make no COAUTHOR clique: each researcher says how many of theirs.
@@ -247,7 +251,9 @@ def _apply_changes(store: StageStore) -> None:
     # a pair has a (pair, work) row for each work the two share: at least one, and its pairs are partitioned by
     # that lower bound (most pairs share one work: 3,311,594 of 3,376,037 rows at 200k synthetic works)
     parts = store.parts_for(int(store.scalar("SELECT count(*) FROM _coauthor_pairs") or 0))
-    con.execute(_SOME_PAIR_ROWS_SQL, {"parts": parts})
+    for part in range(parts):
+        into = "INSERT INTO _coauthor_rows" if part else "CREATE OR REPLACE TEMP TABLE _coauthor_rows AS"
+        con.execute(_SOME_PAIR_ROWS_SQL.format(into=into), {"parts": parts, "part": part})
     _insert_pairs(store, parts)
     # rows resolution rebuilt have no count yet, whether or not their works changed
     con.execute(
