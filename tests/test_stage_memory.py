@@ -123,3 +123,29 @@ def test_an_incremental_coauthor_build_under_a_tiny_limit_runs_in_parts_and_give
     assert parts_seen[1] > 1  # the incremental build ran in parts
     free, _ = _resolved(corpus, tmp_path / "free.duckdb", None)
     assert tight == free["coauthor"]
+
+
+def test_running_out_of_the_stage_memory_limit_is_one_line_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import duckdb
+
+    from kg.cli.app import out_of_memory
+    from kg.config import get_settings
+
+    monkeypatch.setenv("KG_STAGE_MEMORY_LIMIT", "512MB")
+    get_settings.cache_clear()
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '4MB'")
+    con.execute("SET threads = 1")
+    with pytest.raises(duckdb.OutOfMemoryException) as caught:  # a real one, from DuckDB itself
+        con.execute("SELECT list(i ORDER BY i DESC) FROM range(5000000) t(i)").fetchall()
+    line = out_of_memory(caught.value)
+    assert line is not None and "\n" not in line
+    assert line.startswith("the stage store ran out of memory (")
+    assert line.endswith(
+        "under KG_STAGE_MEMORY_LIMIT=512MB: raise it (e.g. KG_STAGE_MEMORY_LIMIT=2GB) and run the same command "
+        "again; a load resumes where it stopped"
+    )
+    assert out_of_memory(ValueError("Out of Memory Error: not DuckDB's")) is None
+    get_settings.cache_clear()

@@ -105,7 +105,23 @@ def main(argv: list[str] | None = None) -> None:
         # a bug: one line (secrets redacted) instead of a traceback that may quote settings; KG_DEBUG=1 shows it
         if os.environ.get("KG_DEBUG") == "1":
             raise
-        _fail(f"unexpected {type(e).__name__}: {e} (KG_DEBUG=1 shows the traceback)", 1)
+        _fail(out_of_memory(e) or f"unexpected {type(e).__name__}: {e} (KG_DEBUG=1 shows the traceback)", 1)
+
+
+def out_of_memory(e: BaseException) -> str | None:
+    """The one line for DuckDB running out of the stage store's memory limit (None for any other error): what
+    happened and the setting that moves it, not DuckDB's advice to run SET statements a user cannot reach."""
+    if type(e).__name__ != "OutOfMemoryException" or not type(e).__module__.lstrip("_").startswith("duckdb"):
+        return None
+    what = str(e).split("\n", 1)[0].removeprefix("Out of Memory Error: ")
+    try:
+        limit = get_settings().stage_memory_limit or "DuckDB's default"
+    except ConfigError:
+        limit = "?"
+    return (
+        f"the stage store ran out of memory ({what}) under KG_STAGE_MEMORY_LIMIT={limit}: raise it (e.g. "
+        "KG_STAGE_MEMORY_LIMIT=2GB) and run the same command again; a load resumes where it stopped"
+    )
 
 
 if __name__ == "__main__":
