@@ -202,7 +202,7 @@ def test_random_bundles_stage_exactly(tmp_path: Path) -> None:
         got, _ = _both(_random_bundle(tmp_path / f"r{i}", rng), tmp_path)
         paths["sql"] += got.sql_records
         paths["python"] += got.python_records
-    assert paths["sql"] > 20 and paths["python"] > 20  # both paths were taken, often
+    assert paths["sql"] >= 20 and paths["python"] >= 20  # both paths were taken, often
 
 
 @pytest.mark.parametrize(
