@@ -238,3 +238,20 @@ def test_a_bundle_staged_again_adds_nothing(tmp_path: Path) -> None:
     assert (first.counts.read, first.counts.new) == (9, 9)
     assert (again.counts.read, again.counts.new) == (9, 0)
     assert rows["records"] == 9 and rows["mention_src"] == 17
+
+
+def test_sql_strips_a_cell_as_str_strip_does() -> None:
+    """kg_strip (a short cut for cells edged by printable ASCII, else trim by every white-space character) against
+    str.strip on random strings of white space, printable and control characters."""
+    import duckdb
+
+    from kg.stage.csv_sql import _MACROS
+
+    con = duckdb.connect()
+    con.execute(_MACROS)
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    pool = [*spaces, "a", "é", "~", "!", '"', "\x7f", "王", "\x01", "\u200b"]
+    rng = random.Random(7)
+    values = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 5))) for _ in range(5_000)]
+    got = con.execute("SELECT list(kg_strip(x) ORDER BY i) FROM unnest(?) WITH ORDINALITY t(x, i)", [values])
+    assert got.fetchone()[0] == [v.strip() for v in values]  # type: ignore[index]
