@@ -62,7 +62,12 @@ def _write(d: Path, works: list[tuple[str, ...]], auths: list[tuple[str, ...]], 
     return d
 
 
-def test_a_synthetic_bundle_is_staged_by_sql_whole_and_exactly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("parts", [1, 3])
+def test_a_synthetic_bundle_is_staged_by_sql_whole_and_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: int
+) -> None:
+    # (in parts, as a bundle whose authors' aggregates would not fit in DuckDB's memory limit is made)
+    monkeypatch.setattr(StageStore, "parts_for", lambda self, rows: parts)
     synth(SynthParams(works=3_000, seed=11), tmp_path / "synth")
     got, tables = _both(tmp_path / "synth", tmp_path)
     assert got.whole_python is None

@@ -289,14 +289,14 @@ SELECT work_id, p, author_name AS name, nkey, bkey, inst, nullif(institution_nam
 FROM c
 """
 
-# the works SQL makes, whole: their record JSON (pydantic's model_dump_json), key, typed ids and Work columns
+# the works SQL makes, whole: their record JSON (pydantic's model_dump_json), key, typed ids and Work columns; in
+# parts by work id (the authors' aggregates cannot spill to disk: a part's must fit in DuckDB's memory limit)
 _MADE = """
-CREATE TEMP TABLE _made AS
 WITH ag AS (
     SELECT work_id, count(*) AS n, string_agg(ajson, ',' ORDER BY p) AS authors,
         count(DISTINCT nkey) = count(*) AND len(flatten(list(strong))) = len(list_distinct(flatten(list(strong))))
             AS simple
-    FROM _au GROUP BY work_id
+    FROM _au WHERE hash(work_id) % $parts = $part GROUP BY work_id
 ), w AS (
     SELECT w.*, ag.n, ag.authors, coalesce(ag.simple, true) AS simple,
         'title:' || left(sha1(w.tk), 16) AS tid,
@@ -310,7 +310,7 @@ WITH ag AS (
         || kg_qn(w.doi_n) || ',"arxiv":' || kg_qn(w.arxiv_n)
         || ',"openalex":null,"mag":null,"pmid":null,"s2":null,"source_id":' || kg_q(w.work_id)
         || '},"topics":[],"references":[],"cited_by_count":null,"pdf_url":null}' AS payload
-    FROM _w w LEFT JOIN ag USING (work_id) WHERE w.sql_ok
+    FROM _w w LEFT JOIN ag USING (work_id) WHERE w.sql_ok AND hash(w.work_id) % $parts = $part
 )
 SELECT *, left(sha1('work' || chr(31) || payload), 24) AS rec,
     list_sort(list_filter(['doi:' || doi_n, 'arxiv:' || arxiv_n, tid], lambda x: x IS NOT NULL)) AS ids,
@@ -430,7 +430,10 @@ def stage_bundle_sql(store: StageStore, directory: Path, run_id: str) -> SqlStag
             "WHERE plain AND simple_text AND (institution_id <> '' OR institution_name <> ''))"
         )
         con.execute(_AUTHORS)
-        con.execute(_MADE, {"file": works_file})
+        parts = store.parts_for(int(con.execute("SELECT count(*) FROM _au").fetchone()[0]))  # type: ignore[index]
+        for part in range(parts):
+            into = "CREATE TEMP TABLE _made AS" if part == 0 else "INSERT INTO _made"
+            con.execute(into + _MADE, {"file": works_file, "parts": parts, "part": part})
         with store.checkpoints_at("1GB"), store.transaction():
             for sql in _INSERTS:
                 params = (
