@@ -260,3 +260,42 @@ def test_sql_strips_a_cell_as_str_strip_does() -> None:
     values = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 5))) for _ in range(5_000)]
     got = con.execute("SELECT list(kg_strip(x) ORDER BY i) FROM unnest(?) WITH ORDINALITY t(x, i)", [values])
     assert got.fetchone()[0] == [v.strip() for v in values]  # type: ignore[index]
+
+
+def test_kg_load_s_sql_staging_counts_and_stages_what_the_record_path_does(tmp_path: Path) -> None:
+    """KG_STAGE_SQL's step of kg load (kg.pipeline.sql_staged_bundles, then the record path for the rest): the
+    same summary counts, rejects file and staged tables as counted_records alone, with a non-bundle input among
+    the bundles left to the record path."""
+    from kg.pipeline import LoadSummary, RejectSink, counted_records, sql_staged_bundles
+    from kg.sources.parsers.read import iter_units
+    from kg.stage.parallel import Workers
+
+    inputs = [
+        _awkward_bundle(tmp_path / "awkward"),
+        _bad_bundle(tmp_path / "bad"),
+        Path(__file__).resolve().parent.parent / "kg" / "data" / "openalex_works.jsonl.gz",
+    ]
+    assert inputs[2].is_file()
+    done = {}
+    for way in ("records", "sql"):
+        summary = LoadSummary(run_id=RUN, rejects_file=str(tmp_path / f"rejects-{way}.jsonl"))
+        sink = RejectSink(str(summary.rejects_file))
+        sources: list[tuple[str, Any]] = [(str(p), iter_units([p], chunk=5_000)) for p in inputs]
+        with StageStore(tmp_path / f"load-{way}.duckdb") as st, Workers(1) as workers:
+            if way == "sql":
+                sources = sql_staged_bundles(st, sources, summary, sink, None)
+                assert [p for p, _ in sources] == [str(inputs[2])]
+            summary.new_records += st.stage(RUN, counted_records(sources, summary, sink, None, workers)).new
+        sink.close()
+        done[way] = summary
+    a, b = done["records"], done["sql"]
+    assert (b.read, b.loaded, b.new_records, b.rejected, b.notes, b.sources) == (
+        a.read, a.loaded, a.new_records, a.rejected, a.notes, a.sources,
+    )  # fmt: skip
+    assert (
+        a.rejected == 7 and a.notes == 1 and a.loaded > 11
+    )  # the bad bundle's rejects, the awkward one's note
+    rejects = [Path(str(s.rejects_file)).read_text(encoding="utf-8") for s in (a, b)]
+    assert rejects[0] == rejects[1]
+    tables = compare_stages(tmp_path / "load-records.duckdb", tmp_path / "load-sql.duckdb")
+    assert all(c["only_baseline"] == c["only_this"] == 0 for c in tables.values()), tables
