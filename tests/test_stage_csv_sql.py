@@ -299,3 +299,37 @@ def test_kg_load_s_sql_staging_counts_and_stages_what_the_record_path_does(tmp_p
     assert rejects[0] == rejects[1]
     tables = compare_stages(tmp_path / "load-records.duckdb", tmp_path / "load-sql.duckdb")
     assert all(c["only_baseline"] == c["only_this"] == 0 for c in tables.values()), tables
+
+
+def test_sql_keys_an_ascii_title_as_title_key_does() -> None:
+    """kg_title_key_ascii against kg.normalize.title_key on random ASCII titles (LaTeX, punctuation, controls)."""
+    import duckdb
+
+    from kg.stage.csv_sql import _MACROS
+
+    con = duckdb.connect()
+    con.execute(_MACROS)
+    pool = [
+        "a",
+        "B",
+        "z9",
+        " ",
+        "  ",
+        "_",
+        "-",
+        "!",
+        "$",
+        "$x$",
+        "\\alpha",
+        "\\",
+        "\t",
+        "\x1c",
+        "\x00",
+        "é"[:0],
+    ]
+    rng = random.Random(3)
+    titles = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 8))) for _ in range(5_000)]
+    got = con.execute(
+        "SELECT list(kg_title_key_ascii(x) ORDER BY i) FROM unnest(?) WITH ORDINALITY t(x, i)", [titles]
+    )
+    assert got.fetchone()[0] == [title_key(t) for t in titles]  # type: ignore[index]

@@ -206,9 +206,9 @@ CREATE OR REPLACE TEMP MACRO kg_arxiv(x) AS coalesce(
     nullif(regexp_extract(kg_arxiv_v(x), '^([0-9]{{4}}\.[0-9]{{4,5}})(?:v[0-9]+)?(?:\.pdf)?$', 1), ''),
     nullif(lower(regexp_extract(kg_arxiv_v(x),
         '(?i)^([a-z][a-z\-]*(?:\.[A-Z]{{2}})?/[0-9]{{7}})(?:v[0-9]+)?(?:\.pdf)?$', 1)), ''));
-CREATE OR REPLACE TEMP MACRO kg_title_key_ascii(x) AS trim(regexp_replace(replace(regexp_replace(
-    lower(trim(regexp_replace(regexp_replace(x, '\$[^$]*\$|\\[a-zA-Z]+', ' ', 'g'), '[ \t\n\r\f\v]+', ' ', 'g'), ' ')),
-    '[^a-zA-Z0-9_ \t\n\r\f\v]', ' ', 'g'), '_', ' '), '[ \t\n\r\f\v]+', ' ', 'g'), ' ');
+-- title_key of an ASCII title: LaTeX out, lower case, every run of anything but a letter or digit one space
+CREATE OR REPLACE TEMP MACRO kg_title_key_ascii(x) AS
+    trim(regexp_replace(lower(regexp_replace(x, '\$[^$]*\$|\\[a-zA-Z]+', ' ', 'g')), '[^a-z0-9]+', ' ', 'g'));
 """
 
 # authorship rows: usable as they are (a name, a position of ASCII digits from 1, or none) and the rest (judged by
@@ -222,7 +222,8 @@ CREATE TEMP TABLE _a AS SELECT *,
     CASE WHEN position <> '' AND regexp_full_match(position, '[0-9]{1,9}') THEN TRY_CAST(position AS INTEGER) END AS pos,
     kg_safe(work_id || author_id || author_name || institution_id || institution_name)
         AND kg_fits(author_name, 1000) AND kg_fits(author_id, 1000) AND kg_ascii(author_id)
-        AND kg_fits(institution_id, 1000) AND kg_fits(institution_name, 1000) AS simple_text
+        AND kg_fits(institution_id, 1000) AND kg_fits(institution_name, 1000) AS simple_text,
+    hash(work_id) % $parts AS part
 FROM _a_cells
 """
 
@@ -236,7 +237,8 @@ WITH w AS (
         CASE WHEN year <> '' AND regexp_full_match(year, '[0-9]{1,9}') THEN TRY_CAST(year AS INTEGER) END AS year_i,
         CASE WHEN doi <> '' AND kg_ascii(doi) THEN kg_doi(doi) END AS doi_n,
         CASE WHEN arxiv_id <> '' AND kg_ascii(arxiv_id) THEN kg_arxiv(arxiv_id) END AS arxiv_n,
-        CASE WHEN kg_ascii(title) THEN kg_title_key_ascii(title) END AS tk_ascii
+        CASE WHEN kg_ascii(title) THEN kg_title_key_ascii(title) END AS tk_ascii,
+        hash(work_id) % $parts AS part
     FROM _w_cells
 ), groups AS (
     SELECT work_id, bool_and(plain AND simple_text) AS ok, count(*) AS n FROM _a WHERE NOT blank GROUP BY work_id
@@ -260,7 +262,7 @@ WITH a AS (
     SELECT a.*, row_number() OVER (PARTITION BY a.work_id ORDER BY a.pos IS NULL, a.pos, a.i) AS p,
         nullif(upper(regexp_extract(a.author_id, '([0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9Xx])', 1)), '') AS orc,
         regexp_extract(rtrim(a.author_id, '/'), '[^/]*$') AS oa_v
-    FROM _a a WHERE NOT a.blank AND a.work_id IN (SELECT work_id FROM _w WHERE sql_ok)
+    FROM _a a WHERE NOT a.blank AND a.part = $part AND a.work_id IN (SELECT work_id FROM _w WHERE sql_ok AND part = $part)
 ), b AS (
     SELECT a.*, CASE WHEN left(a.author_id, 1) IN ('A', 'a') AND regexp_full_match(a.oa_v, '[Aa][0-9]+')
         THEN 'A' || substr(a.oa_v, 2) END AS oa
@@ -289,14 +291,15 @@ SELECT work_id, p, author_name AS name, nkey, bkey, inst, nullif(institution_nam
 FROM c
 """
 
-# the works SQL makes, whole: their record JSON (pydantic's model_dump_json), key, typed ids and Work columns; in
-# parts by work id (the authors' aggregates cannot spill to disk: a part's must fit in DuckDB's memory limit)
+# the works SQL makes, whole: their record JSON (pydantic's model_dump_json), key, typed ids and Work columns (of one
+# part of the works: see _made_in_parts)
 _MADE = """
+CREATE TEMP TABLE _made AS
 WITH ag AS (
     SELECT work_id, count(*) AS n, string_agg(ajson, ',' ORDER BY p) AS authors,
         count(DISTINCT nkey) = count(*) AND len(flatten(list(strong))) = len(list_distinct(flatten(list(strong))))
             AS simple
-    FROM _au WHERE hash(work_id) % $parts = $part GROUP BY work_id
+    FROM _au GROUP BY work_id
 ), w AS (
     SELECT w.*, ag.n, ag.authors, coalesce(ag.simple, true) AS simple,
         'title:' || left(sha1(w.tk), 16) AS tid,
@@ -310,7 +313,7 @@ WITH ag AS (
         || kg_qn(w.doi_n) || ',"arxiv":' || kg_qn(w.arxiv_n)
         || ',"openalex":null,"mag":null,"pmid":null,"s2":null,"source_id":' || kg_q(w.work_id)
         || '},"topics":[],"references":[],"cited_by_count":null,"pdf_url":null}' AS payload
-    FROM _w w LEFT JOIN ag USING (work_id) WHERE w.sql_ok AND hash(w.work_id) % $parts = $part
+    FROM _w w LEFT JOIN ag USING (work_id) WHERE w.sql_ok AND w.part = $part
 )
 SELECT *, left(sha1('work' || chr(31) || payload), 24) AS rec,
     list_sort(list_filter(['doi:' || doi_n, 'arxiv:' || arxiv_n, tid], lambda x: x IS NOT NULL)) AS ids,
@@ -411,13 +414,16 @@ def stage_bundle_sql(store: StageStore, directory: Path, run_id: str) -> SqlStag
             _read(con, directory, shapes)
         except NotPlain as e:
             return _whole_python(store, directory, run_id, str(e))
-        con.execute(_AUTHS)
+        # parts by work id: a part's authors' aggregates must fit in DuckDB's memory limit (they cannot spill), and
+        # each part's rows are made and inserted while they are in memory
+        parts = store.parts_for(int(con.execute("SELECT count(*) FROM _a_cells").fetchone()[0]))  # type: ignore[index]
+        con.execute(_AUTHS, {"parts": parts})
         con.execute("DROP TABLE _a_cells")  # (each table dropped once read: DuckDB's memory is the load's)
         con.execute(
             "CREATE TEMP TABLE _tk AS SELECT title, kg_title_key(title) AS tk FROM "
             "(SELECT DISTINCT title FROM _w_cells WHERE NOT kg_ascii(title) AND kg_safe(title))"
         )
-        con.execute(_WORKS)
+        con.execute(_WORKS, {"parts": parts})
         con.execute("DROP TABLE _w_cells")
         con.execute(
             "CREATE TEMP TABLE _nk AS SELECT name, kg_name_key(name) AS nkey, kg_block_key(name) AS bkey FROM "
@@ -429,23 +435,7 @@ def stage_bundle_sql(store: StageStore, directory: Path, run_id: str) -> SqlStag
             "(SELECT DISTINCT institution_id AS iid, institution_name AS iname FROM _a "
             "WHERE plain AND simple_text AND (institution_id <> '' OR institution_name <> ''))"
         )
-        con.execute(_AUTHORS)
-        parts = store.parts_for(int(con.execute("SELECT count(*) FROM _au").fetchone()[0]))  # type: ignore[index]
-        for part in range(parts):
-            into = "CREATE TEMP TABLE _made AS" if part == 0 else "INSERT INTO _made"
-            con.execute(into + _MADE, {"file": works_file, "parts": parts, "part": part})
-        with store.checkpoints_at("1GB"), store.transaction():
-            for sql in _INSERTS:
-                params = (
-                    {"run_id": run_id}
-                    if "$run_id" in sql
-                    else {"rank": identity.rank("csv")}
-                    if "$rank" in sql
-                    else {}
-                )
-                con.execute(sql, params)
-        made = int(con.execute("SELECT count(*) FROM _made").fetchone()[0])  # type: ignore[index]
-        new = int(con.execute("SELECT count(*) FROM _new").fetchone()[0])  # type: ignore[index]
+        made, new = _made_in_parts(store, parts, works_file, run_id)
         out.sql_records = made
         out.counts.read += made
         out.counts.new += new
@@ -456,6 +446,28 @@ def stage_bundle_sql(store: StageStore, directory: Path, run_id: str) -> SqlStag
     _stage_records(store, run_id, chunk_records(chunk), out)
     out.rejects.extend(orphans)
     return out
+
+
+def _made_in_parts(store: StageStore, parts: int, works_file: str, run_id: str) -> tuple[int, int]:
+    """Every part's authors, works and stage rows made and inserted, in one transaction; (works made, records new
+    to the store)."""
+    con = store.con
+    made = new = 0
+    with store.checkpoints_at("1GB"), store.transaction():
+        for part in range(parts):
+            con.execute(_AUTHORS, {"part": part})
+            con.execute(_MADE, {"file": works_file, "part": part})
+            for sql in _INSERTS:
+                params: dict[str, Any] = {"run_id": run_id} if "$run_id" in sql else {}
+                if "$rank" in sql:
+                    params["rank"] = identity.rank("csv")
+                con.execute(sql, params)
+            made += int(con.execute("SELECT count(*) FROM _made").fetchone()[0])  # type: ignore[index]
+            new += int(con.execute("SELECT count(*) FROM _new").fetchone()[0])  # type: ignore[index]
+            con.execute("DROP VIEW _new")
+            for t in ("_old", "_made", "_au"):
+                con.execute(f"DROP TABLE {t}")
+    return made, new
 
 
 def _read(con: duckdb.DuckDBPyConnection, directory: Path, shapes: tuple[_Shape, _Shape]) -> None:
