@@ -138,15 +138,15 @@ def _space_before_quote(mm: mmap.mmap) -> bool:
 
 
 def _count_ends(mm: mmap.mmap) -> tuple[int, int, int]:
-    """(LF, CR, CR LF) in a file."""
+    """(LF, CR, CR LF) in a file (CR LF counted only where there is a CR)."""
     nl = cr = crlf = 0
     at, size, step = 0, len(mm), 64 << 20
     while at < size:
         block = mm[at : at + step + 1]  # (one byte more: a CR LF across the cut is counted in this block)
-        body = block[:step]
-        nl += body.count(b"\n")
-        cr += body.count(b"\r")
-        crlf += block.count(b"\r\n")
+        nl += block.count(b"\n", 0, step)
+        n = block.count(b"\r", 0, step)
+        cr += n
+        crlf += block.count(b"\r\n") if n else 0
         at += step
     return nl, cr, crlf
 
