@@ -36,6 +36,7 @@ from kg.sources.parsers.csv_bundle import (
     WORKS,
     BundleChunk,
     _position,
+    _usable,
 )
 from kg.sources.parsers.read import chunk_records, iter_records
 from kg.stage.store import StageCounts, StageStore
@@ -542,14 +543,6 @@ def _python_rows(
         row = dict(zip(shapes[0].header, cells, strict=True))
         items.append((line, row, list(by_work.get(row["work_id"], []))))
     return items, rejects
-
-
-def _usable(row: dict[str, str]) -> bool:
-    try:
-        _position(row["author_name"], row["position"])
-    except RecordError:
-        return False
-    return True
 
 
 def _orphans(con: duckdb.DuckDBPyConnection, auths_file: str) -> list[Reject]:
