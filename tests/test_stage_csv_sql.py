@@ -146,6 +146,8 @@ TRICKY_AUTHORS = [
     ("t3", "orcid.org/0000-0001-2345-6789", "O'Brien, Seán", "1", "", ""),
     ("t3", "0000-0001-2345-6789", "Sean O'Brien", "2", "", ""),  # the same strong id twice
     ("t4", "Ax1", 'A "Quoted" Name', "1", "", ""),
+    ("t4", "٠٠٠٠-٠٠٠٢-١٨٢٥-٠٠٩٧", "Arabic Digits", "2", "", ""),  # an ORCID in another script's digits
+    ("t4", "a٤٢", "Arabic A", "3", "", ""),
     ("t5", "", "\u2002Spaced Name\u00a0", "1", "", "\u3000Spaced Inst "),
     ("t11", "", "Plus Position", "+1", "", ""),
     ("t12", "Ñ42", "Ünï Name", "1", "", ""),

@@ -3,10 +3,11 @@ record whose rows it can prove it makes exactly as the record path does; every o
 record path (kg.sources.parsers.csv_bundle and kg.stage.store), so the store always ends as the record path leaves
 it. A spike for issue #15 (bench/stage_sql.py measures it; tests/test_stage_csv_sql.py holds it exact).
 
-What SQL takes: a works row with an id and a title, ASCII DOI, arXiv id and author ids, a year of ASCII digits in
+What SQL takes: a works row with an id and a title, an ASCII DOI and arXiv id, a year of ASCII digits in
 range, text without control or bidi characters (nothing for cleaning to change), lengths well inside the models'
 limits, and authorship rows that are all usable (a name, a position of digits or none). What stays in Python, as
-DuckDB user functions over the distinct values: name keys, institution ids, the title key of a non-ASCII title.
+DuckDB user functions over the distinct values: name keys, institution ids, the title key of a non-ASCII title, the
+typed ids of a non-ASCII author id.
 A bundle DuckDB might read differently from Python's csv module (a NUL or CR byte, white space before a quote, a
 blank line, a row of the wrong width, a header with other columns, an overlong cell, text that is not UTF-8) is
 staged whole by the record path.
@@ -27,7 +28,7 @@ import duckdb
 from kg import identity
 from kg.identity import block_key, name_key
 from kg.models import Record, Reject
-from kg.normalize import title_key
+from kg.normalize import normalize_openalex, normalize_orcid, title_key
 from kg.sources.parsers.base import RecordError, looks_binary, reject
 from kg.sources.parsers.csv_bundle import (
     AUTHORSHIP_COLUMNS,
@@ -222,7 +223,7 @@ CREATE TEMP TABLE _a AS SELECT *,
         OR (regexp_full_match(position, '[0-9]{1,9}') AND TRY_CAST(position AS INTEGER) >= 1)), false) AS plain,
     CASE WHEN position <> '' AND regexp_full_match(position, '[0-9]{1,9}') THEN TRY_CAST(position AS INTEGER) END AS pos,
     kg_safe(work_id || author_id || author_name || institution_id || institution_name)
-        AND kg_fits(author_name, 1000) AND kg_fits(author_id, 1000) AND kg_ascii(author_id)
+        AND kg_fits(author_name, 1000) AND kg_fits(author_id, 1000)
         AND kg_fits(institution_id, 1000) AND kg_fits(institution_name, 1000) AS simple_text,
     hash(work_id) % $parts AS part
 FROM _a_cells
@@ -265,9 +266,12 @@ WITH a AS (
         regexp_extract(rtrim(a.author_id, '/'), '[^/]*$') AS oa_v
     FROM _a a WHERE NOT a.blank AND a.part = $part AND a.work_id IN (SELECT work_id FROM _w WHERE sql_ok AND part = $part)
 ), b AS (
-    SELECT a.*, CASE WHEN left(a.author_id, 1) IN ('A', 'a') AND regexp_full_match(a.oa_v, '[Aa][0-9]+')
-        THEN 'A' || substr(a.oa_v, 2) END AS oa
-    FROM a
+    -- (an id beyond ASCII is typed by the Python functions, whose digits are any script's: _aid)
+    SELECT a.* REPLACE (CASE WHEN kg_ascii(a.author_id) THEN a.orc ELSE x.orc END AS orc),
+        CASE WHEN NOT kg_ascii(a.author_id) THEN x.oa
+            WHEN left(a.author_id, 1) IN ('A', 'a') AND regexp_full_match(a.oa_v, '[Aa][0-9]+')
+            THEN 'A' || substr(a.oa_v, 2) END AS oa
+    FROM a LEFT JOIN _aid x ON x.aid = a.author_id
 ), c AS (
     SELECT b.*, CASE WHEN b.orc IS NULL AND b.oa IS NULL AND b.author_id <> '' THEN 'csv:' || b.author_id END AS src,
         i.inst, n.nkey, n.bkey
@@ -344,7 +348,21 @@ _INSERTS = (
     FROM _new n JOIN _au a USING (work_id) WHERE a.inst IS NOT NULL""",
 )
 
-_TEMP_TABLES = ("_rw", "_ra", "_w_cells", "_a_cells", "_a", "_tk", "_w", "_nk", "_ik", "_au", "_made", "_old")
+_TEMP_TABLES = (
+    "_aid",
+    "_rw",
+    "_ra",
+    "_w_cells",
+    "_a_cells",
+    "_a",
+    "_tk",
+    "_w",
+    "_nk",
+    "_ik",
+    "_au",
+    "_made",
+    "_old",
+)
 
 
 def _name_key(name: str) -> str:
@@ -357,6 +375,15 @@ def _block_key(name: str) -> str:
 
 def _title_key(title: str) -> str:
     return title_key(title)
+
+
+def _orcid(author_id: str) -> str | None:
+    return normalize_orcid(author_id)
+
+
+def _openalex_author(author_id: str) -> str | None:
+    # (as kg.stage.records._author_ids types a source id: only one that starts with A or a)
+    return normalize_openalex(author_id, "A") if author_id[:1] in "Aa" else None
 
 
 def _institution_id(source_id: str, name: str) -> str | None:
@@ -379,6 +406,8 @@ _UDFS: tuple[tuple[str, Any, list[str]], ...] = (
     ("kg_block_key", _block_key, ["VARCHAR"]),
     ("kg_title_key", _title_key, ["VARCHAR"]),
     ("kg_institution_id", _institution_id, ["VARCHAR", "VARCHAR"]),
+    ("kg_orcid", _orcid, ["VARCHAR"]),
+    ("kg_openalex_author", _openalex_author, ["VARCHAR"]),
 )
 
 
@@ -387,7 +416,8 @@ def _session(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """The macros, user functions and file order this staging needs on the store's connection, and none after."""
     con.execute(_MACROS)
     for name, fn, params in _UDFS:
-        con.create_function(name, fn, params, "VARCHAR", side_effects=False)  # type: ignore[arg-type]
+        # (special: a user function may return NULL)
+        con.create_function(name, fn, params, "VARCHAR", null_handling="special", side_effects=False)  # type: ignore[call-overload]
     try:
         yield
     finally:
@@ -435,6 +465,10 @@ def stage_bundle_sql(store: StageStore, directory: Path, run_id: str) -> SqlStag
             "CREATE TEMP TABLE _ik AS SELECT iid, iname, kg_institution_id(iid, iname) AS inst FROM "
             "(SELECT DISTINCT institution_id AS iid, institution_name AS iname FROM _a "
             "WHERE plain AND simple_text AND (institution_id <> '' OR institution_name <> ''))"
+        )
+        con.execute(
+            "CREATE TEMP TABLE _aid AS SELECT aid, kg_orcid(aid) AS orc, kg_openalex_author(aid) AS oa FROM "
+            "(SELECT DISTINCT author_id AS aid FROM _a WHERE NOT kg_ascii(author_id) AND plain AND simple_text)"
         )
         made, new = _made_in_parts(store, parts, works_file, run_id)
         out.sql_records = made
