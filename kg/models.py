@@ -12,6 +12,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from kg.normalize import identifiable_work
+
 # Sanity limits: a record past them is rejected with a clear reason instead of polluting the graph.
 MAX_TITLE = 2_000
 MAX_ABSTRACT = 100_000
@@ -328,6 +330,18 @@ class WorkRecord(_CleanRecord):
     references: list[Identifier] = Field(default_factory=list, max_length=MAX_LIST)
     cited_by_count: int | None = Field(default=None, ge=0)  # citations as the source counts them
     pdf_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://")  # an open-access PDF
+
+    @model_validator(mode="after")
+    def _identifiable(self) -> WorkRecord:
+        # a work with neither an id nor a title key could be no Work node: reject it here, with its file and line,
+        # instead of failing the whole load where the stage names its Work
+        i = self.ids
+        if not identifiable_work(self.title, i.doi, i.arxiv, i.openalex, i.s2, i.mag):
+            raise ValueError(
+                f"the work has no DOI, arXiv, OpenAlex, Semantic Scholar or MAG id, and its title {self.title!r} "
+                "has no letter or digit to know it by"
+            )
+        return self
 
 
 class ReportedCounts(_Record):

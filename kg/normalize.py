@@ -165,6 +165,21 @@ def title_key(title: str) -> str:
     return re.sub(r"\s+", " ", t).strip()
 
 
+def identifiable_work(
+    title: str, doi: str | None, arxiv: str | None, openalex: str | None, s2: str | None, mag: str | None
+) -> bool:
+    """Whether a work has an id to be known by (kg.identity.works.work_typed_ids): a DOI, arXiv, OpenAlex,
+    Semantic Scholar or MAG id that normalizes, or a title key (a title of punctuation alone has none)."""
+    return bool(
+        normalize_doi(doi)
+        or normalize_arxiv(arxiv)
+        or normalize_openalex(openalex, "W")
+        or normalize_s2_paper(s2)
+        or normalize_mag(mag)
+        or title_key(title)
+    )
+
+
 # ---- names -------------------------------------------------------------------------------------------
 
 # Lower-case words that may start or sit inside a family name ("van der Berg", "de la Cruz", "bin Salman",

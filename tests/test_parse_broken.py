@@ -306,3 +306,32 @@ def test_a_cut_tar_gz_keeps_its_whole_members_and_lines_then_names_where_it_brok
         archive.message
         == f"{path}: gzip stream is broken inside member b.jsonl ({cut}); the members after it are lost"
     )
+
+
+def test_a_work_with_no_id_and_a_title_of_punctuation_is_rejected_and_the_rest_stages(tmp_path: Path) -> None:
+    """No DOI, arXiv or OpenAlex id and no title key: no Work could ever be named for it. It used to pass parsing
+    and stop the whole load in the stage ("unexpected ValueError: no id")."""
+    from kg.stage.store import StageStore
+
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    (bundle / "works.csv").write_text(
+        "work_id,title,year,venue,doi,arxiv_id,abstract\n"
+        'W1,"!!! ???",2020,Venue,,,\n'
+        "W2,A real title about graphs,2021,Venue,,,\n"
+        'W3,"…",2021,Venue,10.1000/xyz,,\n'
+    )
+    (bundle / "authorships.csv").write_text(
+        "work_id,author_id,author_name,position,institution_id,institution_name\n"
+        + "".join(f"W{i},A1,Ada Lovelace,1,,\n" for i in (1, 2, 3))
+    )
+    out = _all(bundle)
+    rejects = [r.message for r in out if isinstance(r, Reject)]
+    assert rejects == [
+        f"{bundle}/works.csv:2: invalid record: the work has no DOI, arXiv, OpenAlex, Semantic Scholar or MAG id, "
+        "and its title '!!! ???' has no letter or digit to know it by"
+    ]
+    works = [r for r in out if isinstance(r, WorkRecord)]
+    assert [w.title for w in works] == ["A real title about graphs", "…"]  # a DOI is id enough
+    with StageStore(tmp_path / "stage.duckdb") as st:
+        assert st.stage("run:test", works).new == 2
