@@ -13,6 +13,7 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from kg import identity
 from kg.identity import mention_from_author, merge_work_props
@@ -216,8 +217,17 @@ def test_one_source_id_is_typed_by_the_scope_it_comes_with() -> None:
     assert [r["strong"] for r in rows] == [["csv:p7"], ["openalex:p7"], ["csv:p7"]]
 
 
+def _work_or_none(**fields: Any) -> WorkRecord | None:
+    """The record, or None for one parsing rejects: no id and a title of punctuation alone ("---" with no DOI,
+    arXiv, OpenAlex, S2 or MAG id; tests/test_parse_broken.py), which never reaches the stage."""
+    try:
+        return WorkRecord(**fields)
+    except ValidationError:
+        return None
+
+
 _works = st.builds(
-    WorkRecord,
+    _work_or_none,
     prov=st.builds(Provenance, source=_sources, file=st.just("f.csv"), line=st.integers(1, 9)),
     title=st.sampled_from(["Graph Learning", " Graph  learning! ", "$\\alpha$-Graphen", "---"]),
     abstract=st.one_of(st.none(), st.sampled_from(["", " ", "An abstract."])),
@@ -245,19 +255,13 @@ _works = st.builds(
     ),
     cited_by_count=st.one_of(st.none(), st.integers(0, 99)),
     pdf_url=st.one_of(st.none(), st.just("https://x.org/a.pdf")),
-)
+).filter(lambda r: r is not None)
 
 
 @settings(max_examples=300, deadline=None)
 @given(rec=_works)
 def test_one_record_s_work_props_are_its_merged_props(rec: WorkRecord) -> None:
-    try:
-        want = merge_work_props([rec])
-    except ValueError as e:  # a record with no id at all (a title with no key): the same error from both
-        with pytest.raises(ValueError, match=str(e)):
-            one_work_props(rec)
-        return
-    assert one_work_props(rec) == want
+    assert one_work_props(rec) == merge_work_props([rec])
 
 
 def test_an_institution_named_on_many_works_is_repaired_and_noted_on_each(tmp_path: Path) -> None:
