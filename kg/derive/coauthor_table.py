@@ -157,7 +157,7 @@ def build_coauthor_table(store: StageStore, cap: int, mode: Mode = "auto") -> Co
             _insert_pairs(store, parts)
             con.execute(_BIG_TEAM_SQL.format(who=""))
         else:
-            _apply_changes(store)
+            _apply_changes(store, recomputed)
         con.execute("DELETE FROM pending_coauthor")
         store.set_meta(COAUTHOR_BUILT, str(cap))
         for t in ("_coauthor_state", "_coauthor_changed", "_coauthor_pairs", "_coauthor_big"):
@@ -234,8 +234,9 @@ def _changes(store: StageStore, cap: int) -> tuple[int, int]:
     return changed, int(store.scalar("SELECT count(*) FROM _coauthor_pairs") or 0)
 
 
-def _apply_changes(store: StageStore) -> None:
-    """The changed works' states and basis, then their pairs deleted and recomputed, then big_team_works."""
+def _apply_changes(store: StageStore, pairs: int) -> None:
+    """The changed works' states and basis, then their `pairs` pairs (_coauthor_pairs) deleted and recomputed,
+    then big_team_works."""
     con = store.con
     con.execute("DELETE FROM coauthor_work WHERE w IN (SELECT w FROM _coauthor_changed)")
     con.execute(
@@ -250,7 +251,7 @@ def _apply_changes(store: StageStore) -> None:
     )
     # a pair has a (pair, work) row for each work the two share: at least one, and its pairs are partitioned by
     # that lower bound (most pairs share one work: 3,311,594 of 3,376,037 rows at 200k synthetic works)
-    parts = store.parts_for(int(store.scalar("SELECT count(*) FROM _coauthor_pairs") or 0))
+    parts = store.parts_for(pairs)
     for part in range(parts):
         into = "INSERT INTO _coauthor_rows" if part else "CREATE OR REPLACE TEMP TABLE _coauthor_rows AS"
         con.execute(_SOME_PAIR_ROWS_SQL.format(into=into), {"parts": parts, "part": part})
