@@ -113,15 +113,17 @@ def _files(shared: Path) -> list[str]:
 def _load(drv: Driver, s: Settings, paths: list[str], batch_size: int = 1000) -> pipeline.LoadSummary:
     from kg.sources import parsers
 
-    return pipeline.load(
-        drv,
-        [(p, parsers.iter_records([p])) for p in paths],
-        batch_size=batch_size,
-        settings=s,
-        derive=False,
-        # the shared data holds an arXiv error feed: its reject goes to a scratch file, not the working directory
-        rejects_path=str(Path(tempfile.gettempdir()) / "kg-test-identity-rejects.jsonl"),
-    )
+    # the shared data holds rejects (an arXiv error feed, empty .abs files): they go to a scratch file of this load,
+    # removed after it (one fixed path in the temp directory grew by every run's rejects, 1.2 GB on a shared machine)
+    with tempfile.TemporaryDirectory() as scratch:
+        return pipeline.load(
+            drv,
+            [(p, parsers.iter_records([p])) for p in paths],
+            batch_size=batch_size,
+            settings=s,
+            derive=False,
+            rejects_path=str(Path(scratch) / "rejects.jsonl"),
+        )
 
 
 def _load_records(drv: Driver, s: Settings, records: list[Any]) -> None:
