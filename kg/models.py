@@ -335,8 +335,7 @@ class WorkRecord(_CleanRecord):
     def _identifiable(self) -> WorkRecord:
         # a work with neither an id nor a title key could be no Work node: reject it here, with its file and line,
         # instead of failing the whole load where the stage names its Work
-        i = self.ids
-        if not identifiable_work(self.title, i.doi, i.arxiv, i.openalex, i.s2, i.mag):
+        if not identifiable_work(self.title, self.ids):
             raise ValueError(
                 f"the work has no DOI, arXiv, OpenAlex, Semantic Scholar or MAG id, and its title {self.title!r} "
                 "has no letter or digit to know it by"

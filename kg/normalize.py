@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 _TRANSLIT = str.maketrans(
@@ -126,6 +127,23 @@ def normalize_mag(value: str | int | None) -> str | None:
     return v if v.isdigit() else None
 
 
+def _normalize_openalex_work(value: str | None) -> str | None:
+    return normalize_openalex(value, "W")
+
+
+# The ids a work is known by besides its title: each kind (the WorkIds field it is read from and the prefix of its
+# typed id, "doi:…") with its normalizer, in the order identifiable_work tries them. The one table for
+# identifiable_work, typed_work_ref and kg.identity.works.work_typed_ids: a new kind of work id is added here.
+WORK_ID_KINDS: tuple[tuple[str, Callable[[str | None], str | None]], ...] = (
+    ("doi", normalize_doi),
+    ("arxiv", normalize_arxiv),
+    ("openalex", _normalize_openalex_work),
+    ("s2", normalize_s2_paper),
+    ("mag", normalize_mag),
+)
+_WORK_ID_NORMALIZERS = dict(WORK_ID_KINDS)
+
+
 def typed_work_ref(ref: str | None) -> str | None:
     """A cited work's typed id in its normal form ("doi:…", "arxiv:…", "openalex:W…", "s2:…", "mag:…", or
     "title:<hash>" for one known only by its title); a bare OpenAlex id or URL ("W2741809807") is an OpenAlex id;
@@ -137,17 +155,9 @@ def typed_work_ref(ref: str | None) -> str | None:
     if sep and kind == "title":
         # a cited work known only by its title: the id of kg.identity.title_id (exact normalised title)
         return f"title:{value}" if re.fullmatch(r"[0-9a-f]{16}", value) else None
-    if sep and kind in ("doi", "arxiv", "openalex", "s2", "mag"):
-        if kind == "doi":
-            norm = normalize_doi(value)
-        elif kind == "arxiv":
-            norm = normalize_arxiv(value)
-        elif kind == "openalex":
-            norm = normalize_openalex(value, "W")
-        elif kind == "s2":
-            norm = normalize_s2_paper(value)
-        else:
-            norm = normalize_mag(value)
+    normalizer = _WORK_ID_NORMALIZERS.get(kind) if sep else None
+    if normalizer is not None:
+        norm = normalizer(value)
         return f"{kind}:{norm}" if norm else None
     oa = normalize_openalex(ref, "W")
     return f"openalex:{oa}" if oa else None
@@ -165,19 +175,14 @@ def title_key(title: str) -> str:
     return re.sub(r"\s+", " ", t).strip()
 
 
-def identifiable_work(
-    title: str, doi: str | None, arxiv: str | None, openalex: str | None, s2: str | None, mag: str | None
-) -> bool:
-    """Whether a work has an id to be known by (kg.identity.works.work_typed_ids): a DOI, arXiv, OpenAlex,
-    Semantic Scholar or MAG id that normalizes, or a title key (a title of punctuation alone has none)."""
-    return bool(
-        normalize_doi(doi)
-        or normalize_arxiv(arxiv)
-        or normalize_openalex(openalex, "W")
-        or normalize_s2_paper(s2)
-        or normalize_mag(mag)
-        or title_key(title)
-    )
+def identifiable_work(title: str, ids: object) -> bool:
+    """Whether a work has an id to be known by (kg.identity.works.work_typed_ids): one of WORK_ID_KINDS that
+    normalizes in `ids` (a kg.models.WorkIds, which this module cannot import), or a title key (a title of
+    punctuation alone has none). Stops at the first that does: it runs on every work parsed."""
+    for kind, normalize in WORK_ID_KINDS:  # a loop, not any(…): no generator to build per work
+        if normalize(getattr(ids, kind)):
+            return True
+    return bool(title_key(title))
 
 
 # ---- names -------------------------------------------------------------------------------------------

@@ -8,6 +8,11 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+from neo4j import Driver
+
+from kg import graphdb
+from kg.config import Settings
 from tests.kg_process import run_kg
 from tests.replay_server import Reply, replay_server
 from tests.topic_fixtures import LABELED, TWO_FIELDS, openalex_line
@@ -47,9 +52,9 @@ def test_topics_train_and_eval_name_a_broken_line_and_count_it(tmp_path: Path) -
     assert evaluated[0] == "12 works, 3-fold cross-validation by work; 1 record(s) rejected"
 
 
-def test_enrich_names_a_broken_line_when_no_load_follows(tmp_path: Path) -> None:
-    """A dry run, and a file with no work to enrich: no load names the file's rejects, so enrich does (a real run
-    leaves them to the load it ends with, which names them once and keeps them in its rejects file)."""
+def test_enrich_dry_run_names_a_broken_line_as_no_load_follows(tmp_path: Path) -> None:
+    """A dry run loads nothing, so no load names the file's rejects: enrich does (a real run leaves them to the
+    load it ends with, which names them once and keeps them in its rejects file)."""
     env = {
         **os.environ,
         "KG_NEO4J_URI": "bolt://127.0.0.1:9",
@@ -67,17 +72,36 @@ def test_enrich_names_a_broken_line_when_no_load_follows(tmp_path: Path) -> None
         "dry run: nothing loaded",
     ]
 
-    authored = {
-        "id": "https://openalex.org/W1",
-        "display_name": "A work with its authors",
-        "authorships": [{"author": {"id": "https://openalex.org/A1", "display_name": "Ann Lee"}}],
-    }
+
+@pytest.mark.neo4j
+def test_enrich_with_nothing_to_enrich_still_loads_the_file(
+    graph: Driver, neo4j_settings: Settings, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Every work has its authors: enrich says so, then loads the file as it does after enriching; the cut line
+    is named once, by that load, and kept in its rejects file."""
+    authored = {"authorships": [{"author": {"id": "https://openalex.org/A1", "display_name": "Ann Lee"}}]}
     _works_with_a_cut_line(
-        tmp_path, [json.dumps({**authored, "id": f"https://openalex.org/W{i}"}) for i in (1, 2, 3)]
+        tmp_path,
+        [
+            json.dumps({**authored, "id": f"https://openalex.org/W{i}", "display_name": f"Authored work {i}"})
+            for i in (1, 2, 3)
+        ],
     )
+    env = {**cli_env, "KG_HARVEST_DIR": str(tmp_path / "harvest")}  # nothing to look up: no source is asked
     nothing = run_kg(["enrich", "works.jsonl"], cwd=tmp_path, env=env)
     assert nothing.returncode == 3, nothing.stderr
-    assert nothing.stderr.splitlines() == [CUT_SAID]
-    assert nothing.stdout.splitlines() == [
-        "no works to enrich (every work already has its authors); 1 record(s) rejected"
+    assert [x for x in nothing.stderr.splitlines() if "works.jsonl" in x] == [CUT_SAID]
+    out = nothing.stdout.splitlines()
+    assert out[0] == "no works to enrich (every work already has its authors)"
+    assert out[1].startswith("load run run:") and ": read 4, loaded 3, rejected 1 " in out[1]
+    (kept,) = tmp_path.glob("rejects-*.jsonl")
+    assert [json.loads(x)["line"] for x in kept.read_text().splitlines()] == [4]
+    works = graphdb.run(
+        graph,
+        "MATCH (w:Work)<-[:AUTHORED]-(r:Researcher) RETURN w.id AS id, w.title AS title, r.name AS name "
+        "ORDER BY id",
+        settings=neo4j_settings,
+    )
+    assert [(w["id"], w["title"], w["name"]) for w in works] == [
+        (f"openalex:W{i}", f"Authored work {i}", "Ann Lee") for i in (1, 2, 3)
     ]

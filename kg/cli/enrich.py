@@ -1,5 +1,6 @@
-"""`kg enrich`: look up works known only by title in the live sources (strict matches only), then load what matched:
-the works gain their author lists and ids, their researcher gains co-authors. --dry-run shows the matches first."""
+"""`kg enrich`: look up works known only by title in the live sources (strict matches only), then load the files
+and what matched: the works gain their author lists and ids, their researcher gains co-authors. --dry-run shows the
+matches first."""
 
 from __future__ import annotations
 
@@ -60,16 +61,18 @@ def enrich_command(
         targets += list(en.targets_from_records(_kept_aside(parsers.iter_records([p]), parse_rejects)))
     if researcher:
         targets += _graph_targets(researcher)
-    # the files' rejects are named by the load that follows; when none follows, here (before the slow lookups)
+    # the files' rejects are named by the load that follows; on a dry run none follows, so here (before the slow
+    # lookups)
     rejects = SaidRejects()
-    if dry_run or not targets:
+    if dry_run:
         for rej in parse_rejects:
             rejects(rej)
     if not targets:
         console.print(
             f"no works to enrich (every work already has its authors){rejects.summary}", markup=False
         )
-        raise typer.Exit(rejects.exit_code)
+        # the files are loaded all the same: a user enriching then loading expects the load either way
+        raise typer.Exit(rejects.exit_code if dry_run else _load(paths or []))
 
     delays = {
         "arxiv": s.arxiv_delay,
@@ -120,12 +123,16 @@ def enrich_command(
         console.print("dry run: nothing loaded", markup=False)
         raise typer.Exit(rejects.exit_code)
     path = en.write_matches(outcomes, out_dir)
-    to_load = [*(paths or []), *([str(path)] if path else [])]
-    if not to_load:
-        return
+    raise typer.Exit(_load([*(paths or []), *([str(path)] if path else [])]))
+
+
+def _load(paths: list[str]) -> int:
+    """`kg load PATHS`' exit code; 0 when there is nothing to load (a --researcher with nothing matched)."""
+    if not paths:
+        return 0
     from kg.cli.load import run_load
 
-    raise typer.Exit(run_load(to_load))
+    return run_load(paths)
 
 
 def _kept_aside(records: Iterable[Any], rejects: list[Reject]) -> Iterator[Any]:

@@ -12,16 +12,7 @@ from itertools import combinations
 from typing import Any
 
 from kg.models import WorkRecord
-from kg.normalize import (
-    normalize_arxiv,
-    normalize_doi,
-    normalize_mag,
-    normalize_openalex,
-    normalize_s2_paper,
-    short_hash,
-    title_key,
-    typed_work_ref,
-)
+from kg.normalize import WORK_ID_KINDS, short_hash, title_key, typed_work_ref
 
 # Which source wins a property: API records over bring-your-own CSV over profile pages over listings.
 SOURCE_RANK: dict[str, int] = {
@@ -63,13 +54,7 @@ def title_id(tkey: str) -> str:
 def work_typed_ids(rec: WorkRecord) -> list[str]:
     """Every id the record carries, typed ("doi:…", "arxiv:…", "openalex:W…", "title:<hash>"), sorted."""
     ids = rec.ids
-    given = (
-        ("doi", normalize_doi(ids.doi)),
-        ("arxiv", normalize_arxiv(ids.arxiv)),
-        ("openalex", normalize_openalex(ids.openalex, "W")),
-        ("s2", normalize_s2_paper(ids.s2)),
-        ("mag", normalize_mag(ids.mag)),
-    )
+    given = ((kind, normalize(getattr(ids, kind))) for kind, normalize in WORK_ID_KINDS)
     out = {f"{kind}:{v}" for kind, v in given if v}
     tk = title_key(rec.title)
     if tk:
