@@ -6,6 +6,7 @@ DuckDB might read otherwise (staged whole by the record path)."""
 from __future__ import annotations
 
 import csv
+import json
 import random
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,30 @@ def test_a_synthetic_bundle_is_staged_by_sql_whole_and_exactly(
     # (583 of 100k synthetic titles are beyond ASCII: those are keyed by the Python function, in SQL's place)
     assert got.sql_records == 3_000 and got.python_records == 0
     assert tables["mention_src"]["rows"] > 6_000 and tables["inst_ref_src"]["rows"] > 0
+
+
+def test_sql_staging_says_how_far_it_is_part_by_part(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """on_progress (kg load's progress bar): what it is doing before the rows are made, then the works made after
+    each part, out of those SQL makes, and the rows left to the record path as they are staged."""
+    monkeypatch.setattr(StageStore, "parts_for", lambda self, rows: 4)
+    bundle = _write(
+        tmp_path / "b",
+        [(f"w{i}", f"Title {i}" if i % 10 else "Tab\there", "2020", "", "", "", "") for i in range(200)],
+        [(f"w{i}", "", f"Author {i % 37}", "1", "", "") for i in range(200)],
+    )
+    seen: list[tuple[str, int, int]] = []
+    with StageStore(tmp_path / "s.duckdb") as st:
+        got = stage_bundle_sql(st, bundle, RUN, on_progress=lambda *a: seen.append(a))
+    assert (got.sql_records, got.python_records) == (180, 20)
+    steps = [w for w, _, _ in seen]
+    assert steps[:3] == [
+        f"stage b by SQL: {w}" for w in ("check the files", "read the files", "check the rows")
+    ]
+    made = [(d, t) for w, d, t in seen if w == "stage b by SQL"]
+    assert made[0] == (0, 180) and made[-1] == (180, 180) and len(made) == 5  # before, and after each part
+    assert [d for d, _ in made] == sorted(d for d, _ in made)
+    rest = [(d, t) for w, d, t in seen if "by the record path" in w]
+    assert rest and rest[-1] == (20, 20)
 
 
 def test_the_awkward_bundle_takes_both_paths_and_stages_exactly(tmp_path: Path) -> None:
@@ -264,41 +289,65 @@ def test_sql_strips_a_cell_as_str_strip_does() -> None:
     assert got.fetchone()[0] == [v.strip() for v in values]  # type: ignore[index]
 
 
+def _mixed_inputs(tmp: Path) -> list[Path]:
+    """Inputs of every kind in one load: a file of rejects, a bundle of rejects, a directory that is a bundle and
+    holds other files and bundles too (one DuckDB may read otherwise, one without its columns), another format."""
+    import shutil
+
+    bad = Path(__file__).resolve().parent / "data" / "bad"
+    inputs = tmp / "inputs"
+    inputs.mkdir()
+    shutil.copy(bad / "truncated.jsonl", inputs / "a-truncated.jsonl")
+    mixed = _awkward_bundle(inputs / "mixed")
+    shutil.copy(bad / "invalid_json.jsonl", mixed / "more.jsonl")
+    shutil.copytree(bad / "csv_extra_columns", mixed / "sub" / "extra")
+    shutil.copytree(bad / "csv_missing_columns", mixed / "sub" / "missing")
+    return [
+        inputs / "a-truncated.jsonl",
+        _bad_bundle(inputs / "bad"),
+        mixed,
+        Path(__file__).resolve().parent.parent / "kg" / "data" / "openalex_works.jsonl.gz",
+    ]
+
+
 def test_kg_load_s_sql_staging_counts_and_stages_what_the_record_path_does(tmp_path: Path) -> None:
-    """KG_STAGE_SQL's step of kg load (kg.pipeline.sql_staged_bundles, then the record path for the rest): the
-    same summary counts, rejects file and staged tables as counted_records alone, with a non-bundle input among
-    the bundles left to the record path."""
-    from kg.pipeline import LoadSummary, RejectSink, counted_records, sql_staged_bundles
+    """KG_STAGE_SQL in kg load (each bundle a SqlBundle of iter_units, staged by SQL in its place among the other
+    inputs, through the worker pool): the same summary counts, the same rejects file byte for byte and the same
+    staged tables as the record path, with bundles among other inputs and other files inside a bundle's
+    directory."""
+    from kg.pipeline import LoadSummary, RejectSink, counted_records
     from kg.sources.parsers.read import iter_units
     from kg.stage.parallel import Workers
 
-    inputs = [
-        _awkward_bundle(tmp_path / "awkward"),
-        _bad_bundle(tmp_path / "bad"),
-        Path(__file__).resolve().parent.parent / "kg" / "data" / "openalex_works.jsonl.gz",
-    ]
-    assert inputs[2].is_file()
+    inputs = _mixed_inputs(tmp_path)
+    assert inputs[3].is_file()
     done = {}
     for way in ("records", "sql"):
         summary = LoadSummary(run_id=RUN, rejects_file=str(tmp_path / f"rejects-{way}.jsonl"))
         sink = RejectSink(str(summary.rejects_file))
-        sources: list[tuple[str, Any]] = [(str(p), iter_units([p], chunk=5_000)) for p in inputs]
-        with StageStore(tmp_path / f"load-{way}.duckdb") as st, Workers(1) as workers:
-            if way == "sql":
-                sources = sql_staged_bundles(st, sources, summary, sink, None)
-                assert [p for p, _ in sources] == [str(inputs[2])]
-            summary.new_records += st.stage(RUN, counted_records(sources, summary, sink, None, workers)).new
+        sources: list[tuple[str, Any]] = [
+            (str(p), iter_units([p], chunk=5, sql_bundles=way == "sql")) for p in inputs
+        ]
+        seen: list[str] = []
+        with StageStore(tmp_path / f"load-{way}.duckdb") as st, Workers(2, chunk=5, min_chunks=1) as workers:
+            records = counted_records(
+                sources, summary, sink, None, workers, lambda what, _d, _t, into=seen: into.append(what)
+            )
+            summary.new_records += st.stage(RUN, records).new
         sink.close()
         done[way] = summary
+        # the three bundles in the mixed directory, and the bad one, are staged by SQL (or said to go whole)
+        assert sum("check the files" in w for w in seen) == (4 if way == "sql" else 0)
     a, b = done["records"], done["sql"]
     assert (b.read, b.loaded, b.new_records, b.rejected, b.notes, b.sources) == (
         a.read, a.loaded, a.new_records, a.rejected, a.notes, a.sources,
     )  # fmt: skip
-    assert (
-        a.rejected == 7 and a.notes == 1 and a.loaded > 11
-    )  # the bad bundle's rejects, the awkward one's note
+    assert a.notes == 1 and a.loaded > 11 and a.rejected > 7
     rejects = [Path(str(s.rejects_file)).read_text(encoding="utf-8") for s in (a, b)]
     assert rejects[0] == rejects[1]
+    files = [Path(json.loads(line)["file"]).name for line in rejects[0].splitlines()]
+    # rejects of the inputs in their order: the bundles' among the others', not first
+    assert files.index("a-truncated.jsonl") < files.index(AUTHORSHIPS) and "more.jsonl" in files
     tables = compare_stages(tmp_path / "load-records.duckdb", tmp_path / "load-sql.duckdb")
     assert all(c["only_baseline"] == c["only_this"] == 0 for c in tables.values()), tables
 
