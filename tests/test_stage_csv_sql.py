@@ -352,6 +352,126 @@ def test_kg_load_s_sql_staging_counts_and_stages_what_the_record_path_does(tmp_p
     assert all(c["only_baseline"] == c["only_this"] == 0 for c in tables.values()), tables
 
 
+# Staging by SQL paused (to be killed) at the Nth thing it says (argv[1]), three parts however small the bundle;
+# then `kg load ARGS…` (argv[2] "load") or the load's staging of one bundle into a store (argv[2] "stage")
+PAUSED = """
+import sys, time
+from pathlib import Path
+from kg.stage import csv_sql
+from kg.stage.store import StageStore
+
+StageStore.parts_for = lambda self, rows: 3
+_stage, at, seen = csv_sql.stage_bundle_sql, int(sys.argv[1]), []
+
+
+def paused(store, directory, run_id, on_progress=None):
+    def progress(what, done, total):
+        seen.append(what)
+        if len(seen) == at:
+            print(f"paused at {what} {done}/{total}", flush=True)
+            time.sleep(600)
+        if on_progress:
+            on_progress(what, done, total)
+
+    return _stage(store, directory, run_id, progress)
+
+
+csv_sql.stage_bundle_sql = paused
+
+if __name__ == "__main__":
+    if sys.argv[2] == "load":
+        from kg.cli.app import main
+
+        main(sys.argv[3:])
+    else:
+        from tests.test_stage_csv_sql import load_stage
+
+        load_stage(Path(sys.argv[3]), Path(sys.argv[4]))
+        print(f"done after {len(seen)}", flush=True)
+"""
+
+
+def kill_bundle(d: Path, works: int = 300) -> Path:
+    """A bundle SQL stages in parts, with works left to the record path (a tab in the title) and rejects."""
+    rows = [
+        (f"k{i}", f"Killed {i}" + ("\tx" if i % 7 == 0 else ""), str(1990 + i % 30), "", "", "", "")
+        for i in range(works)
+    ]
+    auths = [
+        (f"k{i}", f"a{(i * j) % 97}", f"Author {(i * j) % 97}", str(j), "", "")
+        for i in range(works)
+        for j in (1, 2)
+    ]
+    return _write(
+        d, rows, [*auths, ("k1", "", "Bad Position", "x", "", ""), ("k-none", "", "Orphan", "1", "", "")]
+    )
+
+
+def load_stage(bundle: Path, db: Path) -> None:
+    """What kg load does to stage one bundle by SQL (iter_units, the workers' stream, StageStore.stage)."""
+    from kg.pipeline import LoadSummary, RejectSink, counted_records
+    from kg.sources.parsers.read import iter_units
+    from kg.stage.parallel import Workers
+
+    summary = LoadSummary(run_id=RUN, rejects_file=str(db.with_suffix(".rejects.jsonl")))
+    sink = RejectSink(str(summary.rejects_file))
+    sources: list[tuple[str, Any]] = [(str(bundle), iter_units([bundle], chunk=50, sql_bundles=True))]
+    with StageStore(db) as st, Workers(1) as workers:
+        st.stage(RUN, counted_records(sources, summary, sink, None, workers))
+    sink.close()
+
+
+def paused_process(tmp: Path, at: int, *args: str, env: dict[str, str] | None = None) -> Any:
+    """The PAUSED script at `at`, once it says it is paused; or its exit code, when it finished without pausing."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp / "paused.py"
+    script.write_text(PAUSED, encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(at), *args],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**(env or os.environ), "PYTHONPATH": str(root)},
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("paused at"):
+            return proc
+    return proc.wait()
+
+
+def test_sql_staging_killed_at_any_point_then_run_again_stages_what_a_clean_load_stages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """kill -9 at every point SQL staging reports (before the rows are made, between parts of its one transaction,
+    after the record path's rows), then the same staging again: every staged table equals one clean staging's."""
+    import signal
+
+    bundle = kill_bundle(tmp_path / "bundle")
+    clean = tmp_path / "clean.duckdb"
+    assert paused_process(tmp_path, 0, "stage", str(bundle), str(clean)) == 0
+    points = []
+    monkeypatch.setattr(StageStore, "parts_for", lambda self, rows: 3)  # (as PAUSED stages)
+    with StageStore(tmp_path / "count.duckdb") as st:
+        stage_bundle_sql(st, bundle, RUN, on_progress=lambda w, d, t: points.append((w, d, t)))
+    assert len(points) >= 8 and any(0 < d < t for w, d, t in points if w.endswith("by SQL"))
+    for at in range(1, len(points) + 1):
+        killed = tmp_path / f"killed-{at}.duckdb"
+        proc = paused_process(tmp_path, at, "stage", str(bundle), str(killed))
+        assert not isinstance(proc, int), f"never paused at {at}"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        load_stage(bundle, killed)
+        tables = compare_stages(clean, killed)
+        assert all(c["only_baseline"] == c["only_this"] == 0 for c in tables.values()), (
+            points[at - 1],
+            tables,
+        )
+
+
 def test_sql_keys_an_ascii_title_as_title_key_does() -> None:
     """kg_title_key_ascii against kg.normalize.title_key on random ASCII titles (LaTeX, punctuation, controls)."""
     import duckdb
