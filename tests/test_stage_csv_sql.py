@@ -487,3 +487,21 @@ def test_sql_keys_an_ascii_title_as_title_key_does() -> None:
         "SELECT list(kg_title_key_ascii(x) ORDER BY i) FROM unnest(?) WITH ORDINALITY t(x, i)", [titles]
     )
     assert got.fetchone()[0] == [title_key(t) for t in titles]  # type: ignore[index]
+
+
+def test_kg_load_stages_bundles_by_sql_by_default_and_kg_stage_sql_0_is_the_way_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The setting, and what kg load's inputs give for a bundle directory with it on and off."""
+    from kg.cli.load import _sources
+    from kg.config import Settings
+    from kg.sources.parsers.read import BundleChunk, SqlBundle
+
+    bundle = kill_bundle(tmp_path / "b", works=20)
+    monkeypatch.delenv("KG_STAGE_SQL", raising=False)
+    assert Settings().stage_sql is True
+    monkeypatch.setenv("KG_STAGE_SQL", "0")
+    assert Settings().stage_sql is False
+    for on, kind in ((True, SqlBundle), (False, BundleChunk)):
+        units = [u for _, us in _sources([str(bundle)], None, None, on) for u in us]
+        assert {type(u) for u in units} == {kind}
