@@ -1,7 +1,8 @@
 """A CSV bundle staged by SQL: DuckDB reads works.csv and authorships.csv itself and makes the stage rows of every
 record whose rows it can prove it makes exactly as the record path does; every other works row goes through the
 record path (kg.sources.parsers.csv_bundle and kg.stage.store), so the store always ends as the record path leaves
-it. A spike for issue #15 (bench/stage_sql.py measures it; tests/test_stage_csv_sql.py holds it exact).
+it. How `kg load` stages a bundle directory unless KG_STAGE_SQL=0 (issue #15; kg.pipeline runs it in the bundle's
+place among the inputs; bench/stage_sql.py measures it; tests/test_stage_csv_sql.py holds it exact).
 
 What SQL takes: a works row with an id and a title, an ASCII DOI and arXiv id, a year of ASCII digits in
 range, text without control or bidi characters (nothing for cleaning to change), lengths well inside the models'
