@@ -53,11 +53,17 @@ def _both(bundle: Path, tmp: Path) -> tuple[SqlStaged, dict[str, dict[str, int]]
     return got, tables
 
 
-def _write(d: Path, works: list[tuple[str, ...]], auths: list[tuple[str, ...]], newline: str = "\n") -> Path:
+def _write(
+    d: Path,
+    works: list[tuple[str, ...]],
+    auths: list[tuple[str, ...]],
+    newline: str = "\n",
+    quoting: int = csv.QUOTE_MINIMAL,
+) -> Path:
     d.mkdir(parents=True)
     for name, columns, rows in ((WORKS, WORK_COLUMNS, works), (AUTHORSHIPS, AUTHORSHIP_COLUMNS, auths)):
         with (d / name).open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh, lineterminator=newline)
+            w = csv.writer(fh, lineterminator=newline, quoting=quoting)
             w.writerow(columns)
             w.writerows(rows)
     return d
@@ -185,12 +191,16 @@ TRICKY_AUTHORS = [
 ]
 
 
-@pytest.mark.parametrize("newline", ["\n", "\r\n"])
-def test_tricky_cells_stage_exactly_by_one_path_or_the_other(tmp_path: Path, newline: str) -> None:
+@pytest.mark.parametrize(
+    ("newline", "quoting"), [("\n", csv.QUOTE_MINIMAL), ("\r\n", csv.QUOTE_MINIMAL), ("\r\n", csv.QUOTE_ALL)]
+)
+def test_tricky_cells_stage_exactly_by_one_path_or_the_other(
+    tmp_path: Path, newline: str, quoting: int
+) -> None:
     # (with CR LF rows, a line end inside a cell is CR LF too: a lone LF among them sends the bundle whole to the
     # record path, as the random bundles below check)
     works = [tuple(c.replace("\n", newline) for c in row) for row in TRICKY_WORKS]
-    bundle = _write(tmp_path / "tricky", works, TRICKY_AUTHORS, newline)
+    bundle = _write(tmp_path / "tricky", works, TRICKY_AUTHORS, newline, quoting)
     got, _ = _both(bundle, tmp_path)
     assert got.whole_python is None
     assert got.sql_records >= 5 and got.python_records >= 5
@@ -224,13 +234,13 @@ def _random_bundle(d: Path, rng: random.Random) -> Path:
          rng.choice(_CELLS), rng.choice(_CELLS))
         for _ in range(rng.randint(0, 25))
     ]  # fmt: skip
-    return _write(d, works, auths, rng.choice(["\n", "\r\n"]))
+    return _write(d, works, auths, rng.choice(["\n", "\r\n"]), rng.choice([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
 
 
 def test_random_bundles_stage_exactly(tmp_path: Path) -> None:
     rng = random.Random(15)
     paths = {"sql": 0, "python": 0}
-    for i in range(40):
+    for i in range(60):
         got, _ = _both(_random_bundle(tmp_path / f"r{i}", rng), tmp_path)
         paths["sql"] += got.sql_records
         paths["python"] += got.python_records

@@ -11,7 +11,7 @@ DuckDB user functions over the distinct values: name keys, institution ids, the 
 typed ids of a non-ASCII author id.
 A bundle DuckDB might read differently from Python's csv module (a NUL or CR byte, white space before a quote, a
 blank line, a row of the wrong width, a header with other columns, an overlong cell, text that is not UTF-8) is
-staged whole by the record path.
+staged whole by the record path. (Every cell quoted, as csv.QUOTE_ALL and R's write.csv write them, is read alike.)
 """
 
 from __future__ import annotations
@@ -124,7 +124,10 @@ def _shape(path: Path, columns: tuple[str, ...]) -> _Shape:
     except UnicodeDecodeError:
         raise NotPlain(f"{path.name}: header is not UTF-8") from None
     header = tuple(next(csv.reader([text])))
-    if '"' in text or sorted(header) != sorted(columns):
+    # each name bare or quoted whole (csv.QUOTE_ALL writers, R's write.csv): nothing Python and DuckDB may split apart
+    raw = text.split(",")
+    plain = len(raw) == len(header) and all(r in (h, f'"{h}"') for r, h in zip(raw, header, strict=False))
+    if not plain or sorted(header) != sorted(columns):
         raise NotPlain(f"{path.name}: header is not exactly {', '.join(columns)}")
     return _Shape(header, nl + (0 if last == b"\n" else 1), "\r\n" if cr else "\n")
 
