@@ -197,8 +197,8 @@ TRICKY_AUTHORS = [
 def test_tricky_cells_stage_exactly_by_one_path_or_the_other(
     tmp_path: Path, newline: str, quoting: int
 ) -> None:
-    # (with CR LF rows, a line end inside a cell is CR LF too: a lone LF among them sends the bundle whole to the
-    # record path, as the random bundles below check)
+    # (with CR LF rows, a line end inside a cell is CR LF too here; an LF alone among them is read alike, as the
+    # random bundles and test_lf_alone_among_cr_lf_line_ends_stages_exactly check)
     works = [tuple(c.replace("\n", newline) for c in row) for row in TRICKY_WORKS]
     bundle = _write(tmp_path / "tricky", works, TRICKY_AUTHORS, newline, quoting)
     got, _ = _both(bundle, tmp_path)
@@ -515,3 +515,23 @@ def test_kg_load_stages_bundles_by_sql_by_default_and_kg_stage_sql_0_is_the_way_
     for on, kind in ((True, SqlBundle), (False, BundleChunk)):
         units = [u for _, us in _sources([str(bundle)], None, None, on) for u in us]
         assert {type(u) for u in units} == {kind}
+
+
+@pytest.mark.parametrize(
+    ("works_text", "by_sql"),
+    [
+        ("w1,Title,2020,,,,\r\nw2,Other,2021,,,,\nw3,Third,2022,,,,\r\n", True),  # rows ended both ways
+        # LF alone in cells (those rows go the record path, as any line end in a cell does; the bundle is not whole)
+        ('w1,"Two\nlines",2020,,,,\r\nw2,"Three\r\nlines\nhere",2021,,,,\r\nw3,Plain,2022,,,,\r\n', True),
+        ('w1,"Ends in CR\r",2020,,,,\r\nw2,Other,2021,,,,\r\n', False),  # a CR alone: the record path's
+    ],
+)
+def test_lf_alone_among_cr_lf_line_ends_stages_exactly(tmp_path: Path, works_text: str, by_sql: bool) -> None:
+    """What Python's csv.writer writes for a cell holding an LF (its rows end in CR LF): staged by SQL, exactly."""
+    d = tmp_path / "lf"
+    d.mkdir()
+    (d / WORKS).write_bytes((",".join(WORK_COLUMNS) + "\r\n" + works_text).encode())
+    (d / AUTHORSHIPS).write_bytes((",".join(AUTHORSHIP_COLUMNS) + "\r\nw1,,Some One,1,,\r\n").encode())
+    got, _ = _both(d, tmp_path)
+    assert (got.whole_python is None) == by_sql and got.sql_records + got.python_records >= 2
+    assert (got.sql_records > 0) == by_sql

@@ -9,7 +9,7 @@ range, text without control or bidi characters (nothing for cleaning to change),
 limits, and authorship rows that are all usable (a name, a position of digits or none). What stays in Python, as
 DuckDB user functions over the distinct values: name keys, institution ids, the title key of a non-ASCII title, the
 typed ids of a non-ASCII author id.
-A bundle DuckDB might read differently from Python's csv module (a NUL or CR byte, white space before a quote, a
+A bundle DuckDB might read differently from Python's csv module (a NUL byte or a CR alone, white space before a quote, a
 blank line, a row of the wrong width, a header with other columns, an overlong cell, text that is not UTF-8) is
 staged whole by the record path. (Every cell quoted, as csv.QUOTE_ALL and R's write.csv write them, is read alike.)
 """
@@ -117,7 +117,7 @@ def _shape(path: Path, columns: tuple[str, ...]) -> _Shape:
             head = mm[: end if end >= 0 else len(mm)]
             nl, cr, crlf = _count_ends(mm)
             last = mm[len(mm) - 1 : len(mm)]
-    if cr and not (cr == crlf == nl):  # a CR alone ends a line for Python, not for DuckDB
+    if cr != crlf:  # a CR alone ends a line for Python, not for DuckDB (an LF alone does for both)
         raise NotPlain(f"{path.name} mixes line ends")
     try:
         text = head.decode("utf-8-sig").removesuffix("\r")
