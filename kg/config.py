@@ -117,8 +117,8 @@ class Settings(NamedEnvFileSettings):
     # None: one per core; 1: everything in this process. Inputs under 15,000 works are staged here whatever it is.
     stage_workers: int | None = Field(default=None, ge=1)
     # CSV bundle directories staged by SQL over DuckDB's own CSV reader (kg.stage.csv_sql: the same rows, what it
-    # cannot prove it makes exactly left to the record path); off by default while it is measured (issue #15).
-    stage_sql: bool = False
+    # cannot prove it makes exactly left to the record path; about half the CPU, issue #15). False: record by record.
+    stage_sql: bool = True
     # Sessions writing to Neo4j at once (nodes by id, relationships by (start, end) partitions). None: one per two
     # cores of this machine, at most 4 (on 2 cores shared with Neo4j one session writes the DBLP corpus faster
     # than two: BENCHMARKS.md, "The load pipeline").

@@ -35,9 +35,9 @@ from kg.errors import InputError
 from kg.graphdb import apply_schema, catalog, open_driver, run
 from kg.graphdb.catalog import query
 from kg.models import Record, Reject
-from kg.sources.parsers.read import Unit
+from kg.sources.parsers.read import SqlBundle, Unit
 from kg.stage.parallel import Workers
-from kg.stage.store import StagedChunk, StageStore
+from kg.stage.store import StageCounts, StagedChunk, StageHere, StageStore
 
 if TYPE_CHECKING:
     from kg.derive.topic_bulk import EmptyLists, TopicBulk
@@ -192,12 +192,17 @@ def counted_records(
     sink: RejectSink,
     on_file_error: Callable[[str, str], None] | None,
     workers: Workers,
-) -> Iterator[Record | StagedChunk]:
-    """The records of every source (bundle chunks staged by the workers), counted on the summary; rejects go to
-    the sink in input order, an unreadable file is named."""
+    progress: Progress | None = None,
+) -> Iterator[Record | StagedChunk | StageHere]:
+    """The records of every source (bundle chunks staged by the workers, a bundle left whole to SQL staged by
+    kg.stage.csv_sql in its place), counted on the summary; rejects go to the sink in input order, an unreadable
+    file is named."""
     for path, units in sources:
         try:
             for it in workers.staged(units, summary.run_id):
+                if isinstance(it, SqlBundle):
+                    yield _sql_staged(it, summary, sink, progress)
+                    continue
                 if isinstance(it, StagedChunk):
                     for rej in it.rejects:
                         summary.read += 1
@@ -220,49 +225,32 @@ def counted_records(
                 on_file_error(path, str(e))
 
 
-def sql_staged_bundles(
-    st: StageStore,
-    sources: Iterable[tuple[str, Iterable[Unit]]],
-    summary: LoadSummary,
-    sink: RejectSink,
-    on_file_error: Callable[[str, str], None] | None,
-) -> list[tuple[str, Iterable[Unit]]]:
-    """KG_STAGE_SQL: every CSV bundle directory among the sources staged now by kg.stage.csv_sql, counted on the
-    summary as counted_records counts it, its rejects to the sink in the record path's order; the other sources
-    returned as they were (their units not read yet)."""
-    from kg.sources.parsers.csv_bundle import is_bundle_dir
+def _sql_staged(
+    bundle: SqlBundle, summary: LoadSummary, sink: RejectSink, progress: Progress | None
+) -> StageHere:
+    """The staging of a bundle by SQL, for the store to run in its place in the stream: counted on the summary as
+    counted_records counts the record path's, its rejects to the sink in the record path's order."""
     from kg.stage.csv_sql import stage_bundle_sql
 
-    rest = []
-    t = time.monotonic()
-    for path, units in sources:
-        if not (Path(path).is_dir() and is_bundle_dir(Path(path))):
-            rest.append((path, units))
-            continue
-        try:
-            got = stage_bundle_sql(st, Path(path), summary.run_id)
-        except InputError as e:
-            summary.failed_files.append(path)
-            if on_file_error:
-                on_file_error(path, str(e))
-            continue
+    def run(st: StageStore) -> StageCounts:
+        got = stage_bundle_sql(st, bundle.directory, summary.run_id, on_progress=progress)
         for rej in got.rejects:
             summary.read += 1
             _reject(rej, summary, sink)
         summary.read += got.counts.read
         summary.loaded += got.counts.read
-        summary.new_records += got.counts.new
         if got.counts.read:
             summary.sources.add("csv")
         log.info(
             "%s staged by SQL: %d records (%d by the record path%s)",
-            path,
+            bundle.directory,
             got.counts.read,
             got.python_records,
             f": {got.whole_python}" if got.whole_python else "",
         )
-    summary.stage_seconds["stage"] = time.monotonic() - t
-    return rest
+        return got.counts
+
+    return StageHere(run)
 
 
 def _reject(rej: Reject, summary: LoadSummary, sink: RejectSink) -> None:
@@ -288,7 +276,7 @@ def _start_graph_run(driver: Driver, s: Settings, summary: LoadSummary, paths: S
 
 def _stage_and_resolve(
     st: StageStore,
-    records: Iterable[Record | StagedChunk],
+    records: Iterable[Record | StagedChunk | StageHere],
     workers: Workers,
     summary: LoadSummary,
     s: Settings,
@@ -304,9 +292,8 @@ def _stage_and_resolve(
     t = time.monotonic()
     counts = st.stage(rid, records, on_chunk=lambda c: progress("stage", c.read, 0))
     workers.close()  # idle from here on: their memory back before resolving
-    # (+=: CSV bundles staged by SQL before, KG_STAGE_SQL, are counted already)
     summary.new_records += counts.new
-    summary.stage_seconds["stage"] = summary.stage_seconds.get("stage", 0.0) + time.monotonic() - t
+    summary.stage_seconds["stage"] = time.monotonic() - t
     st.set_phase(rid, "resolve")
 
     t = time.monotonic()
@@ -429,12 +416,9 @@ def _run(
     status = "failed"
     workers = Workers(s.stage_worker_count, known=st.known_keys_file)
     try:
-        if s.stage_sql:
-            step("parse and stage CSV bundles by SQL")
-            sources = sql_staged_bundles(st, sources, summary, sink, on_file_error)
         _stage_and_resolve(
             st,
-            counted_records(sources, summary, sink, on_file_error, workers),
+            counted_records(sources, summary, sink, on_file_error, workers, progress),
             workers,
             summary,
             s,

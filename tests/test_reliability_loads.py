@@ -275,3 +275,48 @@ def test_two_concurrent_loads_of_overlapping_data_lose_nothing(
     assert ids == []
     concurrent = fingerprint(graph, neo4j_settings)
     assert concurrent == sequential, diff(sequential, concurrent)
+
+
+@pytest.mark.slow
+def test_a_load_killed_while_sql_stages_a_bundle_then_rerun_ends_with_the_clean_graph(
+    graph: Driver, neo4j_settings: Settings, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """kill -9 of `kg load` while SQL stages a CSV bundle (before its rows are made, between the parts of its one
+    transaction, after the record path's rows), then the same load again: the graph of a clean load, derived edges
+    included, and the second run's LoadRun completed."""
+    from tests.test_stage_csv_sql import kill_bundle, paused_process
+
+    bundle = kill_bundle(tmp_path / "bundle", works=200)
+    env = {**cli_env, "KG_STAGE_SQL": "1"}
+
+    def load(at: int, stage: str) -> subprocess.Popen[str] | int:
+        args = (
+            "load",
+            "load",
+            str(bundle),
+            "--batch-size",
+            "50",
+            "--rejects",
+            str(tmp_path / f"{stage}.jsonl"),
+        )
+        return paused_process(tmp_path, at, *args, env={**env, "KG_STAGE_PATH": str(tmp_path / stage)})  # type: ignore[no-any-return]
+
+    assert load(0, "clean.duckdb") == 3  # (the bundle's rejects)
+    clean = fingerprint(graph, neo4j_settings)
+    assert any(e["t"] == "COAUTHOR" for e in map(json.loads, clean["edges"]))
+    # (the points of tests/test_stage_csv_sql.py's bundle in 3 parts: 1 read, 5 the first part made, 8 the rest)
+    for at in (2, 5, 8):
+        wipe(graph, neo4j_settings)
+        proc = load(at, f"killed-{at}.duckdb")
+        assert not isinstance(proc, int)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+        assert load(0, f"killed-{at}.duckdb") == 3
+        after = fingerprint(graph, neo4j_settings)
+        assert after == clean, diff(clean, after)
+        runs = graphdb.run(
+            graph,
+            "MATCH (l:LoadRun) RETURN l.status AS status ORDER BY l.started_at",
+            settings=neo4j_settings,
+        )
+        assert [r["status"] for r in runs] == ["interrupted", "completed"], runs

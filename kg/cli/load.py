@@ -24,14 +24,15 @@ if TYPE_CHECKING:
 
 
 def _sources(
-    paths: list[str], fmt: str | None, known: set[str] | None
+    paths: list[str], fmt: str | None, known: set[str] | None, sql_bundles: bool = False
 ) -> Iterator[tuple[str, Iterable[Unit]]]:
     from kg.sources.parsers.read import iter_units
     from kg.stage.parallel import CHUNK_WORKS
 
     for p in paths:
-        # CSV bundles in chunks of works rows, which the load's worker processes make into records
-        yield p, iter_units([p], fmt=fmt, known_names=known, chunk=CHUNK_WORKS)
+        # CSV bundles in chunks of works rows, which the load's worker processes make into records, or (KG_STAGE_SQL)
+        # each whole, for the stage to read by SQL
+        yield p, iter_units([p], fmt=fmt, known_names=known, chunk=CHUNK_WORKS, sql_bundles=sql_bundles)
 
 
 def _check_paths(paths: list[str]) -> None:
@@ -199,7 +200,7 @@ def run_load(
 
             summary = pipeline.load(
                 drv,
-                _sources(paths, fmt, known),
+                _sources(paths, fmt, known, s.stage_sql),
                 run_id=run_id,
                 batch_size=batch_size,
                 rejects_path=str(rejects_file),

@@ -1,23 +1,24 @@
 """A CSV bundle staged by SQL: DuckDB reads works.csv and authorships.csv itself and makes the stage rows of every
 record whose rows it can prove it makes exactly as the record path does; every other works row goes through the
 record path (kg.sources.parsers.csv_bundle and kg.stage.store), so the store always ends as the record path leaves
-it. A spike for issue #15 (bench/stage_sql.py measures it; tests/test_stage_csv_sql.py holds it exact).
+it. How `kg load` stages a bundle directory unless KG_STAGE_SQL=0 (issue #15; kg.pipeline runs it in the bundle's
+place among the inputs; bench/stage_sql.py measures it; tests/test_stage_csv_sql.py holds it exact).
 
 What SQL takes: a works row with an id and a title, an ASCII DOI and arXiv id, a year of ASCII digits in
 range, text without control or bidi characters (nothing for cleaning to change), lengths well inside the models'
 limits, and authorship rows that are all usable (a name, a position of digits or none). What stays in Python, as
 DuckDB user functions over the distinct values: name keys, institution ids, the title key of a non-ASCII title, the
 typed ids of a non-ASCII author id.
-A bundle DuckDB might read differently from Python's csv module (a NUL or CR byte, white space before a quote, a
+A bundle DuckDB might read differently from Python's csv module (a NUL byte or a CR alone, white space before a quote, a
 blank line, a row of the wrong width, a header with other columns, an overlong cell, text that is not UTF-8) is
-staged whole by the record path.
+staged whole by the record path. (Every cell quoted, as csv.QUOTE_ALL and R's write.csv write them, is read alike.)
 """
 
 from __future__ import annotations
 
 import csv
 import mmap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +40,7 @@ from kg.sources.parsers.csv_bundle import (
     _position,
     _usable,
 )
-from kg.sources.parsers.read import chunk_records, iter_records
+from kg.sources.parsers.read import bundle_records, chunk_records
 from kg.stage.store import StageCounts, StageStore
 
 # Python's csv module refuses a cell longer than this (csv.field_size_limit(), not raised by the parser): such a
@@ -72,6 +73,10 @@ _WS = (
 _UNSAFE_SQL = r"[\x00-\x1f\x7f\x{202a}-\x{202e}\x{2066}-\x{2069}]"
 # white space DuckDB skips before a quote at the start of a cell (Python keeps it, and the quotes, as text)
 _QUOTE_PAD = b" \t\x0b\x0c"
+
+
+# on_progress(what, done, total): what staging a bundle is doing, how far (total 0: not known)
+Progress = Callable[[str, int, int], None]
 
 
 class NotPlain(Exception):
@@ -112,14 +117,17 @@ def _shape(path: Path, columns: tuple[str, ...]) -> _Shape:
             head = mm[: end if end >= 0 else len(mm)]
             nl, cr, crlf = _count_ends(mm)
             last = mm[len(mm) - 1 : len(mm)]
-    if cr and not (cr == crlf == nl):  # a CR alone ends a line for Python, not for DuckDB
+    if cr != crlf:  # a CR alone ends a line for Python, not for DuckDB (an LF alone does for both)
         raise NotPlain(f"{path.name} mixes line ends")
     try:
         text = head.decode("utf-8-sig").removesuffix("\r")
     except UnicodeDecodeError:
         raise NotPlain(f"{path.name}: header is not UTF-8") from None
     header = tuple(next(csv.reader([text])))
-    if '"' in text or sorted(header) != sorted(columns):
+    # each name bare or quoted whole (csv.QUOTE_ALL writers, R's write.csv): nothing Python and DuckDB may split apart
+    raw = text.split(",")
+    plain = len(raw) == len(header) and all(r in (h, f'"{h}"') for r, h in zip(raw, header, strict=False))
+    if not plain or sorted(header) != sorted(columns):
         raise NotPlain(f"{path.name}: header is not exactly {', '.join(columns)}")
     return _Shape(header, nl + (0 if last == b"\n" else 1), "\r\n" if cr else "\n")
 
@@ -428,49 +436,31 @@ def _session(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
             con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
-def stage_bundle_sql(store: StageStore, directory: Path, run_id: str) -> SqlStaged:
+def stage_bundle_sql(
+    store: StageStore, directory: Path, run_id: str, on_progress: Progress | None = None
+) -> SqlStaged:
     """Stage one CSV bundle: by SQL what it can make exactly, by the record path the rest (or, for a bundle DuckDB
     may read differently, all of it). The store ends as kg.stage.store.StageStore.stage of the bundle's records
     leaves it; the rejects are the record path's, in its order. The files are named as `kg load DIRECTORY`
-    names them."""
+    names them. `on_progress(what, done, total)` says what it is doing (total 0: not known)."""
     works_file, auths_file = str(directory / WORKS), str(directory / AUTHORSHIPS)
+    progress = on_progress or (lambda _w, _d, _t: None)
     out = SqlStaged()
     con = store.con
+    progress(f"stage {directory.name} by SQL: check the files", 0, 0)
     try:
         shapes = _shape(directory / WORKS, WORK_COLUMNS), _shape(directory / AUTHORSHIPS, AUTHORSHIP_COLUMNS)
     except NotPlain as e:
-        return _whole_python(store, directory, run_id, str(e))
+        return _whole_python(store, directory, run_id, str(e), progress)
     with _session(con):
+        progress(f"stage {directory.name} by SQL: read the files", 0, 0)
         try:
             _read(con, directory, shapes)
         except NotPlain as e:
-            return _whole_python(store, directory, run_id, str(e))
-        # parts by work id: a part's authors' aggregates must fit in DuckDB's memory limit (they cannot spill), and
-        # each part's rows are made and inserted while they are in memory
-        parts = store.parts_for(int(con.execute("SELECT count(*) FROM _a_cells").fetchone()[0]))  # type: ignore[index]
-        con.execute(_AUTHS, {"parts": parts})
-        con.execute("DROP TABLE _a_cells")  # (each table dropped once read: DuckDB's memory is the load's)
-        con.execute(
-            "CREATE TEMP TABLE _tk AS SELECT title, kg_title_key(title) AS tk FROM "
-            "(SELECT DISTINCT title FROM _w_cells WHERE NOT kg_ascii(title) AND kg_safe(title))"
-        )
-        con.execute(_WORKS, {"parts": parts})
-        con.execute("DROP TABLE _w_cells")
-        con.execute(
-            "CREATE TEMP TABLE _nk AS SELECT name, kg_name_key(name) AS nkey, kg_block_key(name) AS bkey FROM "
-            "(SELECT DISTINCT author_name AS name FROM _a WHERE plain AND simple_text "
-            "AND work_id IN (SELECT work_id FROM _w WHERE sql_ok))"
-        )
-        con.execute(
-            "CREATE TEMP TABLE _ik AS SELECT iid, iname, kg_institution_id(iid, iname) AS inst FROM "
-            "(SELECT DISTINCT institution_id AS iid, institution_name AS iname FROM _a "
-            "WHERE plain AND simple_text AND (institution_id <> '' OR institution_name <> ''))"
-        )
-        con.execute(
-            "CREATE TEMP TABLE _aid AS SELECT aid, kg_orcid(aid) AS orc, kg_openalex_author(aid) AS oa FROM "
-            "(SELECT DISTINCT author_id AS aid FROM _a WHERE NOT kg_ascii(author_id) AND plain AND simple_text)"
-        )
-        made, new = _made_in_parts(store, parts, works_file, run_id)
+            return _whole_python(store, directory, run_id, str(e), progress)
+        progress(f"stage {directory.name} by SQL: check the rows", 0, 0)
+        parts = _prepare(store)
+        made, new = _made_in_parts(store, parts, works_file, run_id, directory.name, progress)
         out.sql_records = made
         out.counts.read += made
         out.counts.new += new
@@ -478,16 +468,59 @@ def stage_bundle_sql(store: StageStore, directory: Path, run_id: str) -> SqlStag
         out.rejects.extend(rejects)
         orphans = _orphans(con, auths_file)
     chunk = BundleChunk(works_file, auths_file, items, len(items))  # type: ignore[arg-type]
-    _stage_records(store, run_id, chunk_records(chunk), out)
+    _stage_records(store, run_id, chunk_records(chunk), out, _counted(progress, directory.name, len(items)))
     out.rejects.extend(orphans)
     return out
 
 
-def _made_in_parts(store: StageStore, parts: int, works_file: str, run_id: str) -> tuple[int, int]:
+def _prepare(store: StageStore) -> int:
+    """The read rows judged (which works SQL makes) and keyed (names, titles, institutions, ids beyond ASCII, by
+    the Python functions over the distinct values); how many parts the works are made in."""
+    con = store.con
+    # parts by work id: a part's authors' aggregates must fit in DuckDB's memory limit (they cannot spill), and
+    # each part's rows are made and inserted while they are in memory
+    parts = store.parts_for(int(con.execute("SELECT count(*) FROM _a_cells").fetchone()[0]))  # type: ignore[index]
+    con.execute(_AUTHS, {"parts": parts})
+    con.execute("DROP TABLE _a_cells")  # (each table dropped once read: DuckDB's memory is the load's)
+    con.execute(
+        "CREATE TEMP TABLE _tk AS SELECT title, kg_title_key(title) AS tk FROM "
+        "(SELECT DISTINCT title FROM _w_cells WHERE NOT kg_ascii(title) AND kg_safe(title))"
+    )
+    con.execute(_WORKS, {"parts": parts})
+    con.execute("DROP TABLE _w_cells")
+    con.execute(
+        "CREATE TEMP TABLE _nk AS SELECT name, kg_name_key(name) AS nkey, kg_block_key(name) AS bkey FROM "
+        "(SELECT DISTINCT author_name AS name FROM _a WHERE plain AND simple_text "
+        "AND work_id IN (SELECT work_id FROM _w WHERE sql_ok))"
+    )
+    con.execute(
+        "CREATE TEMP TABLE _ik AS SELECT iid, iname, kg_institution_id(iid, iname) AS inst FROM "
+        "(SELECT DISTINCT institution_id AS iid, institution_name AS iname FROM _a "
+        "WHERE plain AND simple_text AND (institution_id <> '' OR institution_name <> ''))"
+    )
+    con.execute(
+        "CREATE TEMP TABLE _aid AS SELECT aid, kg_orcid(aid) AS orc, kg_openalex_author(aid) AS oa FROM "
+        "(SELECT DISTINCT author_id AS aid FROM _a WHERE NOT kg_ascii(author_id) AND plain AND simple_text)"
+    )
+    return parts
+
+
+def _counted(progress: Progress, name: str, total: int) -> Callable[[StageCounts], None]:
+    def on_chunk(counts: StageCounts) -> None:
+        progress(f"stage {name}: the rows SQL left, by the record path", counts.read, total)
+
+    return on_chunk
+
+
+def _made_in_parts(
+    store: StageStore, parts: int, works_file: str, run_id: str, name: str, progress: Progress
+) -> tuple[int, int]:
     """Every part's authors, works and stage rows made and inserted, in one transaction; (works made, records new
     to the store)."""
     con = store.con
     made = new = 0
+    total = int(con.execute("SELECT count(*) FROM _w WHERE sql_ok").fetchone()[0])  # type: ignore[index]
+    progress(f"stage {name} by SQL", 0, total)
     with store.checkpoints_at("1GB"), store.transaction():
         for part in range(parts):
             con.execute(_AUTHORS, {"part": part})
@@ -502,6 +535,7 @@ def _made_in_parts(store: StageStore, parts: int, works_file: str, run_id: str) 
             con.execute("DROP VIEW _new")
             for t in ("_old", "_made", "_au"):
                 con.execute(f"DROP TABLE {t}")
+            progress(f"stage {name} by SQL", made, total)
     return made, new
 
 
@@ -593,7 +627,13 @@ def _orphans(con: duckdb.DuckDBPyConnection, auths_file: str) -> list[Reject]:
     ]
 
 
-def _stage_records(store: StageStore, run_id: str, items: Iterator[Record | Reject], out: SqlStaged) -> None:
+def _stage_records(
+    store: StageStore,
+    run_id: str,
+    items: Iterator[Record | Reject],
+    out: SqlStaged,
+    on_chunk: Callable[[StageCounts], None] | None = None,
+) -> None:
     """Stage records through the record path (StageStore.stage), their rejects and notes kept in order."""
 
     def records() -> Iterator[Record]:
@@ -604,13 +644,14 @@ def _stage_records(store: StageStore, run_id: str, items: Iterator[Record | Reje
                 out.python_records += 1
                 yield it
 
-    counts = store.stage(run_id, records())
+    counts = store.stage(run_id, records(), on_chunk=on_chunk)
     out.counts.read += counts.read
     out.counts.new += counts.new
 
 
-def _whole_python(store: StageStore, directory: Path, run_id: str, why: str) -> SqlStaged:
+def _whole_python(store: StageStore, directory: Path, run_id: str, why: str, progress: Progress) -> SqlStaged:
     """The bundle through the record path as a load reads it (a file it cannot read becomes a reject there)."""
     out = SqlStaged(whole_python=why)
-    _stage_records(store, run_id, iter_records([directory]), out)
+    on_chunk = _counted(progress, directory.name, 0)
+    _stage_records(store, run_id, bundle_records(directory), out, on_chunk)
     return out

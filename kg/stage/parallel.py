@@ -30,7 +30,7 @@ import numpy as np
 
 from kg.errors import KGError
 from kg.models import Record, Reject, parsed_json_kept
-from kg.sources.parsers.read import BundleChunk, Unit, chunk_records
+from kg.sources.parsers.read import BundleChunk, SqlBundle, Unit, chunk_records
 from kg.stage.store import StagedChunk, keyed_rows, stage_tables
 
 # works rows per chunk sent to a worker: small enough to keep both workers busy to the end of a 40k-work file,
@@ -178,10 +178,12 @@ class Workers:
                 self._known = self._make_known()
         return self._pool
 
-    def staged(self, units: Iterable[Unit], run_id: str) -> Iterator[Record | Reject | StagedChunk]:
+    def staged(
+        self, units: Iterable[Unit], run_id: str
+    ) -> Iterator[Record | Reject | StagedChunk | SqlBundle]:
         """The units in order, each bundle chunk as its StagedChunk (made by a worker) or, with one worker or a
-        small input, as its records and rejects (made here). An error reading the input comes after everything
-        read before it."""
+        small input, as its records and rejects (made here); a SqlBundle as it is. An error reading the input
+        comes after everything read before it."""
         if self.workers <= 1:
             for u in units:
                 if isinstance(u, BundleChunk):
@@ -229,7 +231,7 @@ class Workers:
             raise _died(e) from None
 
     @staticmethod
-    def _release(queue: deque[Any], ahead: int) -> Iterator[Record | Reject | StagedChunk]:
+    def _release(queue: deque[Any], ahead: int) -> Iterator[Record | Reject | StagedChunk | SqlBundle]:
         """Yield from the head of the queue what is ready; wait for the first chunk when enough are in flight or
         anything else queues behind one (so what waits here stays bounded)."""
         while queue:
@@ -247,7 +249,7 @@ class Workers:
                 yield queue.popleft()
 
     @staticmethod
-    def _drain(queue: deque[Any]) -> Iterator[Record | Reject | StagedChunk]:
+    def _drain(queue: deque[Any]) -> Iterator[Record | Reject | StagedChunk | SqlBundle]:
         while queue:
             head = queue.popleft()
             if isinstance(head, BundleChunk):

@@ -378,7 +378,7 @@ class StageStore:
     def stage(
         self,
         run_id: str,
-        records: Iterable[Record | StagedChunk],
+        records: Iterable[Record | StagedChunk | StageHere],
         *,
         chunk: int | None = None,
         on_chunk: Callable[[StageCounts], None] | None = None,
@@ -386,7 +386,7 @@ class StageStore:
         """Add records to the store, `chunk` records per transaction (RECORDS_PER_COMMIT); records seen before add
         nothing. A chunk staged by a worker process (kg.stage.parallel) is inserted as it comes, in its place in
         the stream, into a transaction that commits once it holds `chunk` records or anything else comes; a load
-        stopped before that commit leaves none of them. Checkpoints wait for STAGE_CHECKPOINT_THRESHOLD of
+        stopped before that commit leaves none of them. A StageHere runs in its place, after a commit. Checkpoints wait for STAGE_CHECKPOINT_THRESHOLD of
         write-ahead log, and the store is checkpointed once staging ends."""
         counts = StageCounts()
         buf: list[Record] = []
@@ -411,6 +411,16 @@ class StageStore:
         with _collector_paused(), self.checkpoints_at(STAGE_CHECKPOINT_THRESHOLD):
             try:
                 for rec in records:
+                    if isinstance(rec, StageHere):
+                        # what came before committed first: its own transactions must not nest in one open here
+                        commit_staged()
+                        flush_records()
+                        got = rec.run(self)
+                        counts.read += got.read
+                        counts.new += got.new
+                        if on_chunk:
+                            on_chunk(counts)
+                        continue
                     if isinstance(rec, StagedChunk):
                         flush_records()
                         if not grouped:
@@ -536,6 +546,14 @@ class StageStore:
                 src = directory / f"{table}.parquet"
                 self.con.execute(f'DELETE FROM "{table}"')
                 self.con.execute(f"INSERT INTO \"{table}\" SELECT * FROM read_parquet('{_sql_path(src)}')")
+
+
+@dataclass(frozen=True)
+class StageHere:
+    """Staging that writes into the store itself (a CSV bundle staged by SQL, kg.stage.csv_sql): stage() runs
+    `run(store)` in its place in the stream, once everything before it is committed, and counts what it returns."""
+
+    run: Callable[[StageStore], StageCounts]
 
 
 @dataclass

@@ -7,6 +7,7 @@ import os
 import re
 import zlib
 from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -31,12 +32,33 @@ from kg.sources.parsers.csv_bundle import BundleChunk
 if TYPE_CHECKING:
     import tarfile
 
-# what iter_units yields: a record or reject as iter_records does, or a CSV bundle's chunk of works rows
-Unit = Record | Reject | BundleChunk
+
+@dataclass(frozen=True)
+class SqlBundle:
+    """A CSV bundle directory given whole to the stage, unread, in its place among the units: kg.stage.csv_sql
+    stages it by SQL there (iter_units with sql_bundles)."""
+
+    directory: Path
+
+
+# what iter_units yields: a record or reject as iter_records does, a CSV bundle's chunk of works rows, or a bundle
+# left whole to SQL staging
+Unit = Record | Reject | BundleChunk | SqlBundle
+
+
+@dataclass(frozen=True)
+class _Chunks:
+    """How iter_units gives a CSV bundle: in chunks of `size` works rows, or (sql) whole as a SqlBundle."""
+
+    size: int
+    sql: bool = False
+
 
 __all__ = [
     "FORMATS",
     "BundleChunk",
+    "SqlBundle",
+    "bundle_records",
     "check_format",
     "chunk_records",
     "detect_format",
@@ -272,19 +294,22 @@ def _walk(directory: Path, seen: _Seen) -> Iterator[Path | Reject]:
             yield p
 
 
-def _bundle(directory: Path, chunk: int | None) -> Iterator[Unit]:
+def _bundle(directory: Path, chunk: _Chunks | None) -> Iterator[Unit]:
     if chunk is None:
         yield from csv_bundle.parse_bundle(directory)
     else:
-        yield from csv_bundle.bundle_chunks(directory, chunk)
+        yield from csv_bundle.bundle_chunks(directory, chunk.size)
 
 
 def _one(
-    spec: Path | None, fmt: str | None, known: Collection[str] | None, chunk: int | None
+    spec: Path | None, fmt: str | None, known: Collection[str] | None, chunk: _Chunks | None
 ) -> Iterator[Unit]:
     """Records of one file, bundle directory or standard input (spec None); a bundle's in chunks when `chunk`."""
     if spec is not None and spec.is_dir():  # only bundle directories reach here
-        yield from _bundle(spec, chunk)
+        if chunk is not None and chunk.sql:
+            yield SqlBundle(spec)
+        else:
+            yield from _bundle(spec, chunk)
         return
     inp = Input.from_stdin() if spec is None else Input.from_path(spec)
     kind = detect_format(spec or Path("-"), inp.head)
@@ -343,7 +368,7 @@ def repair_note(rec: Record) -> Reject | None:
 def _noted(items: Iterator[Unit]) -> Iterator[Unit]:
     """Each record preceded by its repair note, if it has one (a chunk's records are noted by chunk_records)."""
     for it in items:
-        if not isinstance(it, Reject | BundleChunk):
+        if not isinstance(it, Reject | BundleChunk | SqlBundle):
             note = repair_note(it)
             if note is not None:
                 yield note
@@ -356,7 +381,7 @@ def chunk_records(chunk: BundleChunk) -> Iterator[Record | Reject]:
 
 
 def _file(
-    path: Path, seen: _Seen, fmt: str | None, known: Collection[str] | None, chunk: int | None
+    path: Path, seen: _Seen, fmt: str | None, known: Collection[str] | None, chunk: _Chunks | None
 ) -> Iterator[Unit]:
     """One file (or a bundle directory found by a walk), unless this run has read it already."""
     real = os.path.realpath(path)
@@ -373,6 +398,17 @@ def _file(
         return
     seen.files.add(real)
     yield from _noted(_one(path, fmt if not path.is_dir() else None, known, chunk))
+
+
+def bundle_records(directory: Path) -> Iterator[Record | Reject]:
+    """A bundle directory's records and rejects as iter_records yields them for it (its other files aside), an
+    error reading it a reject naming it, as a walk makes one."""
+    try:
+        yield from _noted(_bundle(directory, None))  # type: ignore[misc]  # no chunks without a size
+    except UnreadableInput as e:
+        yield e.as_reject()
+    except InputError as e:
+        yield Reject(file=str(directory), reason=str(e))
 
 
 def iter_records(
@@ -392,10 +428,12 @@ def iter_units(
     known_names: Collection[str] | None = None,
     *,
     chunk: int,
+    sql_bundles: bool = False,
 ) -> Iterator[Unit]:
     """iter_records with every CSV bundle's works rows in BundleChunks of `chunk` works (read, not yet made
-    records), so another process can make them: expanding each chunk with chunk_records gives iter_records."""
-    return _units(paths, fmt, known_names, chunk)
+    records), so another process can make them: expanding each chunk with chunk_records gives iter_records. With
+    `sql_bundles`, a bundle directory is one SqlBundle instead, for the stage to read (kg.stage.csv_sql)."""
+    return _units(paths, fmt, known_names, _Chunks(chunk, sql_bundles))
 
 
 def detected_instead(paths: Sequence[str], fmt: str) -> list[tuple[str, str]]:
@@ -422,7 +460,7 @@ def check_format(fmt: str | None) -> None:
 
 
 def _units(
-    paths: Sequence[str | Path], fmt: str | None, known_names: Collection[str] | None, chunk: int | None
+    paths: Sequence[str | Path], fmt: str | None, known_names: Collection[str] | None, chunk: _Chunks | None
 ) -> Iterator[Unit]:
     """(A generator: a bad format raises where the records are read, as every other input error does.)"""
     check_format(fmt)
@@ -430,7 +468,7 @@ def _units(
 
 
 def _walk_units(
-    paths: Sequence[str | Path], fmt: str | None, known_names: Collection[str] | None, chunk: int | None
+    paths: Sequence[str | Path], fmt: str | None, known_names: Collection[str] | None, chunk: _Chunks | None
 ) -> Iterator[Unit]:
     seen = _Seen()
     for raw in paths:
