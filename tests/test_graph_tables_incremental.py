@@ -280,3 +280,30 @@ def test_a_load_killed_with_sigkill_before_or_during_the_graph_tables_is_built_r
         if killed_during:
             break
     assert killed_during, "every kill came after the build had committed"
+
+
+def test_an_incremental_build_under_a_tiny_limit_runs_in_parts_and_gives_the_whole_builds_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As tests/test_stage_memory.py does for the whole build: under 64 MB, 3,000 works take parts as a million do
+    under 512 MB, and the touched researchers' affiliations computed a part at a time are the whole build's."""
+    from kg.stage import store
+
+    monkeypatch.setattr(store, "PART_BYTES_PER_ROW", 20_000)
+    monkeypatch.setattr(graph, "WHOLE_REBUILD_SHARE", 1e9)
+    generate(SynthParams(works=3000, seed=13), tmp_path / "synth")
+    works = [r for r in parsers.iter_records([str(tmp_path / "synth")]) if isinstance(r, WorkRecord)]
+    parts: list[int] = []
+    real = graph._insert_by_parts
+    monkeypatch.setattr(
+        graph, "_insert_by_parts", lambda st, *a: (parts.append(st.parts_for(a[-1])), real(st, *a))[1]
+    )
+    with StageStore(tmp_path / "tight.duckdb", memory_limit="64MB") as st:
+        st.stage("run:1", works[:2000])
+        EmbeddedEngine().resolve(st)
+        st.stage("run:2", works[2000:])
+        parts.clear()
+        built = _resolve_capturing_builds(st)
+        assert not built[0].whole and built[0].researchers > 500
+        assert parts[0] > 1  # the touched researchers' affiliations, in parts
+        assert _equal_to_whole(st, tmp_path) == {}
