@@ -202,9 +202,8 @@ QUALIFY row_number() OVER (PARTITION BY cs.researcher, s.work_id ORDER BY s.posi
 # years and refs) and of the profile records pointing at it. {who}: the researchers to build (all: TRUE).
 _AFFILIATED_ROWS_SQL = """
 SELECT cs.researcher, inst, w.year, s.raw_affiliations[1] AS raw_affiliation, w.record_refs
-FROM cluster_slot cs JOIN slot s ON s.key = cs.slot_key AND s.work_id = cs.work_id
+FROM (SELECT * FROM cluster_slot WHERE {who}) cs JOIN slot s ON s.key = cs.slot_key AND s.work_id = cs.work_id
 JOIN work w ON w.id = s.work_id, unnest(s.institutions) AS u(inst)
-WHERE {who}
 """
 _AFFILIATED_SQL = """
 INSERT INTO affiliated
@@ -365,7 +364,7 @@ def _touched_rows(store: StageStore) -> None:
     )
     con.execute("DELETE FROM affiliated WHERE src IN (SELECT id FROM _graph_researchers)")
     who = "researcher IN (SELECT id FROM _graph_researchers)"
-    rows = _AFFILIATED_ROWS_SQL.format(who=f"cs.{who}")
+    rows = _AFFILIATED_ROWS_SQL.format(who=who)
     _insert_by_parts(
         store,
         rows,
@@ -373,9 +372,8 @@ def _touched_rows(store: StageStore) -> None:
         _AFFILIATED_SQL.format(who=f"t.{who}"),
         int(
             store.scalar(
-                "SELECT sum(len(s.institutions)) FROM cluster_slot cs "
-                "JOIN slot s ON s.key = cs.slot_key AND s.work_id = cs.work_id "
-                f"WHERE cs.{who}"
+                f"SELECT sum(len(s.institutions)) FROM (SELECT * FROM cluster_slot WHERE {who}) cs "
+                "JOIN slot s ON s.key = cs.slot_key AND s.work_id = cs.work_id"
             )
             or 0
         ),
