@@ -191,15 +191,19 @@ def load_more(work: Path, more: Path) -> dict[str, Any]:
         counts = {t: int(st.scalar(f"SELECT count(*) FROM {t}") or 0) for t in GRAPH_TABLES}
     for side in sides:
         (work / f"{side}.duckdb").unlink()
-    g = "build the graph tables"
+
+    def graph(side: str, k: str) -> float:  # the build and what it left for the checkpoint
+        return sum(
+            sides[side]["steps"].get(s, {}).get(k, 0.0) for s in ("build the graph tables", "checkpoint")
+        )
+
     return {
         **sides,
         "rows": counts,
         "equal": not diff,
         "differences": diff,
-        "graph_whole_over_incremental": {
-            k: round(sides["whole"]["steps"][g][k] / max(sides["incremental"]["steps"][g][k], 0.01), 2)
-            for k in ("wall", "cpu")
+        "graph_and_checkpoint_whole_over_incremental": {
+            k: round(graph("whole", k) / max(graph("incremental", k), 0.01), 2) for k in ("wall", "cpu")
         },
         "resolve_whole_over_incremental": {
             k: round(sides["whole"]["total"][k] / max(sides["incremental"]["total"][k], 0.01), 2)
@@ -224,13 +228,12 @@ def sweep(work: Path, base: Path, share: float, seed: int) -> dict[str, Any]:
     diff = differences(paths["whole"], paths["incremental"])
     for p in paths.values():
         p.unlink()
-    g = "build the graph tables"
     return {
         **out,
         "equal": not diff,
         "differences": diff,
-        "whole_over_incremental": {
-            k: round(out["whole"]["steps"][g][k] / max(out["incremental"]["steps"][g][k], 0.01), 2)
+        "whole_over_incremental": {  # the build and its checkpoint
+            k: round(out["whole"]["total"][k] / max(out["incremental"]["total"][k], 0.01), 2)
             for k in ("wall", "cpu")
         },
     }

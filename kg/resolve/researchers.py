@@ -383,9 +383,10 @@ _SLOT_COLUMNS = "slot_key, work_id, researcher, confidence"
 
 
 def _record_changed_slots(store: StageStore, *, coauthor: bool, graph: bool) -> None:
-    """Inside replace_groups, after the insert: the authorships that appeared or went (pending_coauthor), and the
-    researcher and work of each slot row that appeared, went or changed (pending_graph), from the old rows kept
-    in _old_slots."""
+    """Inside replace_groups, after the insert, from the old rows kept in _old_slots: the researcher and work of
+    each slot row that appeared, went or changed (pending_graph), and of those the authorships that appeared or
+    went (pending_coauthor: an authorship appears or goes only with a slot row of it, so only the changed rows'
+    authorships are compared, not every authorship of the groups)."""
     con = store.con
     con.execute(
         f"""
@@ -393,27 +394,34 @@ def _record_changed_slots(store: StageStore, *, coauthor: bool, graph: bool) -> 
         WHERE grp IN (SELECT grp FROM _chunk_groups)
         """
     )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _changed_slots AS
+        SELECT DISTINCT researcher, work_id FROM (
+            (SELECT * FROM _old_slots EXCEPT SELECT * FROM _new_slots)
+            UNION ALL (SELECT * FROM _new_slots EXCEPT SELECT * FROM _old_slots)
+        )
+        """
+    )
+    if graph:
+        con.execute("INSERT INTO pending_graph SELECT * FROM _changed_slots")
     if coauthor:
         con.execute(
             """
             INSERT INTO pending_coauthor
-            WITH old AS (SELECT DISTINCT researcher, work_id FROM _old_slots),
-            new AS (SELECT DISTINCT researcher, work_id FROM _new_slots)
+            WITH old AS (
+                SELECT DISTINCT o.researcher, o.work_id FROM _old_slots o SEMI JOIN _changed_slots c
+                ON c.researcher IS NOT DISTINCT FROM o.researcher AND c.work_id IS NOT DISTINCT FROM o.work_id
+            ),
+            new AS (
+                SELECT DISTINCT n.researcher, n.work_id FROM _new_slots n SEMI JOIN _changed_slots c
+                ON c.researcher IS NOT DISTINCT FROM n.researcher AND c.work_id IS NOT DISTINCT FROM n.work_id
+            )
             (SELECT * FROM old EXCEPT SELECT * FROM new) UNION ALL (SELECT * FROM new EXCEPT SELECT * FROM old)
             """
         )
-    if graph:
-        con.execute(
-            """
-            INSERT INTO pending_graph
-            SELECT DISTINCT researcher, work_id FROM (
-                (SELECT * FROM _old_slots EXCEPT SELECT * FROM _new_slots)
-                UNION ALL (SELECT * FROM _new_slots EXCEPT SELECT * FROM _old_slots)
-            )
-            """
-        )
-    con.execute("DROP TABLE _old_slots")
-    con.execute("DROP TABLE _new_slots")
+    for t in ("_old_slots", "_new_slots", "_changed_slots"):
+        con.execute(f"DROP TABLE {t}")
 
 
 def _unique(decs: list[Decision]) -> list[Decision]:
