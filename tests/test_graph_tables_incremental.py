@@ -181,11 +181,11 @@ def test_a_load_that_changes_nothing_touches_nothing_and_auto_falls_back_to_whol
     assert (again.whole, again.works, again.researchers) == (False, 0, 0)
     # as many works again, the build left to the end: more than WHOLE_REBUILD_SHARE touched, auto rebuilds whole
     monkeypatch.setattr(graph, "build_graph_tables", lambda store: None)
-    st.stage("run:3", [loads.new_work() for _ in range(40)])
+    st.stage("run:3", [loads.new_work() for _ in range(60)])  # 60 of 100 works: over WHOLE_REBUILD_SHARE
     EmbeddedEngine().resolve(st)
-    assert st.scalar("SELECT count(DISTINCT work) FROM pending_graph") >= 40
+    assert st.scalar("SELECT count(DISTINCT work) FROM pending_graph") >= 60
     many = build_graph_tables(st)
-    assert many.whole and many.works >= 80
+    assert many.whole and many.works >= 100
     assert st.scalar("SELECT count(*) FROM pending_graph") == 0
     assert _equal_to_whole(st, tmp_path) == {}
     st.close()
