@@ -11,8 +11,11 @@ and building the graph tables for that. Every graph table must end equal, row fo
 
     python -m bench.graph_incremental --works 200000 --more 20000 [--sweep 0.02,0.05,0.1,0.2,0.4]
     python -m bench.graph_incremental --works 1000000 --more 100000 --corpus /work/benchdata/synth-1100000-s42
+    python -m bench.graph_incremental --works 200000 --more 20000 --no-load --against main --repeats 2
 
-Results go to bench/results/graph_incremental.json (keyed by N+M).
+`--against REF` also resolves the staged rest by the tree of a git ref and by this one, alternated (before and after,
+as `kg load` runs it); the graph tables must end equal. Results go to bench/results/graph_incremental.json (keyed by
+N+M).
 """
 
 from __future__ import annotations
@@ -76,11 +79,19 @@ print(json.dumps({"steps": steps, "total": total, "build": built, "peak_rss_mb":
 """
 
 
-def child(path: Path, what: str, mode: str = "auto") -> dict[str, Any]:
+def child(path: Path, what: str, mode: str = "auto", tree: Path | None = None) -> dict[str, Any]:
+    """The child run on `path`, with `tree`'s kg (default: this one's)."""
+    import os
     import subprocess
 
+    env = {**os.environ, "PYTHONPATH": str(tree)} if tree else None
     p = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(path), what, mode], capture_output=True, text=True, check=False
+        [sys.executable, "-c", _CHILD, str(path), what, mode],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tree,
+        env=env,
     )
     if p.returncode != 0:
         raise RuntimeError(f"the {what} ({mode}) child failed: {p.stderr.strip()[-1500:]}")
@@ -212,6 +223,36 @@ def load_more(work: Path, more: Path) -> dict[str, Any]:
     }
 
 
+def against(work: Path, more: Path, ref: str, repeats: int) -> dict[str, Any]:
+    """The resolve of the staged rest by `ref`'s tree (`git archive`) and by this one, alternated, `repeats` each,
+    every run on a fresh copy: before and after, as `kg load` runs it. The graph tables must end equal."""
+    from bench.resolve_ab import base_tree
+
+    trees = {ref: base_tree(ref, work / "tree-base"), "this": Path(__file__).resolve().parent.parent}
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in trees}
+    paths = {name: work / f"against-{i}.duckdb" for i, name in enumerate(trees)}
+    for i in range(repeats):
+        for name in list(trees) if i % 2 == 0 else list(trees)[::-1]:
+            shutil.copy(more, paths[name])
+            log(f"resolve by {name} ({i + 1}/{repeats})")
+            runs[name].append(child(paths[name], "resolve", tree=trees[name]))
+            log(json.dumps(runs[name][-1]))
+    diff = differences(paths[ref], paths["this"])
+    for p in paths.values():
+        p.unlink()
+    shutil.rmtree(work / "tree-base", ignore_errors=True)
+
+    def mean(name: str, step: str, k: str) -> float:
+        vals = [
+            r["total"][k] if step == "total" else r["steps"].get(step, {}).get(k, 0.0) for r in runs[name]
+        ]
+        return round(sum(vals) / len(vals), 2)
+
+    steps = ("resolve works", "resolve researchers", "build the graph tables", "checkpoint", "total")
+    means = {name: {s: {k: mean(name, s, k) for k in ("wall", "cpu")} for s in steps} for name in trees}
+    return {"ref": ref, "runs": runs, "means": means, "equal": not diff, "differences": diff}
+
+
 def sweep(work: Path, base: Path, share: float, seed: int) -> dict[str, Any]:
     """The graph tables built alone on the base store with a random `share` of its works marked touched (as a
     re-resolve of them records them), whole against incremental."""
@@ -248,6 +289,12 @@ def main(argv: list[str] | None = None) -> None:
         "--corpus", type=Path, help="a kg synth bundle of at least works + more works (read only)"
     )
     ap.add_argument("--sweep", default="", help="shares of works to mark touched, e.g. 0.05,0.1,0.3")
+    ap.add_argument(
+        "--against", help="also the resolve by this git ref's tree against this one's (e.g. main)"
+    )
+    ap.add_argument(
+        "--repeats", type=int, default=2, help="resolves of each side with --against (alternated)"
+    )
     ap.add_argument("--base-only", action="store_true", help="only make the stores to start from")
     ap.add_argument("--no-load", action="store_true", help="only the sweep")
     ap.add_argument("--clean", action="store_true", help="delete the stores and split bundles afterwards")
@@ -270,6 +317,8 @@ def main(argv: list[str] | None = None) -> None:
         entry["corpus"] = str(corpus)
         if not args.no_load:
             entry["load_more"] = load_more(work, more)
+        if args.against:
+            entry["against"] = against(work, more, args.against, args.repeats)
         shares = [float(x) for x in args.sweep.split(",") if x.strip()]
         if shares:
             entry["sweep"] = {}
@@ -281,13 +330,13 @@ def main(argv: list[str] | None = None) -> None:
         if args.clean:
             shutil.rmtree(work, ignore_errors=True)
     entry["command"] = " ".join(["python -m bench.graph_incremental", *(argv or sys.argv[1:])])
-    key = f"{args.works}+{args.more}" + ("-sweep" if args.no_load else "")
+    suffix = "" if not args.no_load else f"-against-{args.against}" if args.against else "-sweep"
+    key = f"{args.works}+{args.more}{suffix}"
     path = update_result("graph_incremental", key, entry)
-    print(json.dumps({k: v for k, v in entry.items() if k in ("load_more", "sweep")}, indent=1))
+    print(json.dumps({k: v for k, v in entry.items() if k in ("load_more", "sweep", "against")}, indent=1))
     print(f"results: {path}")
-    bad = not entry.get("load_more", {}).get("equal", True) or not all(
-        r["equal"] for r in entry.get("sweep", {}).values()
-    )
+    bad = not entry.get("load_more", {}).get("equal", True) or not entry.get("against", {}).get("equal", True)
+    bad = bad or not all(r["equal"] for r in entry.get("sweep", {}).values())
     if bad:
         raise SystemExit(1)
 
