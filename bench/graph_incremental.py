@@ -174,7 +174,10 @@ def base_store(work: Path, corpus: Path, works: int) -> tuple[Path, Path, dict[s
 
 def mark_built(base: Path, more: Path) -> None:
     """A base resolved by a tree before #15 has a whole build's tables but not its marker: build them whole once
-    (which marks them), and mark the staged copy (whose tables are the same)."""
+    (which marks them), and mark the staged copy (whose tables are the same). A base deleted to save disk space
+    once its copy was marked is left alone."""
+    if not base.exists():
+        return
     with StageStore(base, read_only=True) as st:
         built = st.meta(GRAPH_BUILT) is not None
     if not built:
