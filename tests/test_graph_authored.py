@@ -61,7 +61,7 @@ def _con() -> duckdb.DuckDBPyConnection:
 
 def test_one_authored_row_per_researcher_and_work_as_the_window_over_every_row_picks() -> None:
     con = _con()
-    con.execute(_AUTHORED_SQL)
+    con.execute(_AUTHORED_SQL.format(cs="SELECT * FROM cluster_slot"))
     got = sorted(con.execute("SELECT * FROM authored").fetchall(), key=repr)
     want = sorted(con.execute(_WINDOW_OVER_ALL).fetchall(), key=repr)
     assert got == want
@@ -71,3 +71,13 @@ def test_one_authored_row_per_researcher_and_work_as_the_window_over_every_row_p
     assert picked[(None, "w3")] == (None, "X")  # by key when neither has a position
     assert picked[("bo", "w1")] == (1, "Bo Chen") and picked[("cy", "w2")] == (0, "Cy Ng")
     assert len(got) == 5
+
+
+def test_the_rows_of_some_works_are_those_the_whole_statement_gives_them() -> None:
+    """The incremental build (kg.resolve.graph) runs the statement over the cluster_slot rows of the touched works."""
+    con = _con()
+    con.execute(_AUTHORED_SQL.format(cs="SELECT * FROM cluster_slot"))
+    whole = sorted(con.execute("SELECT * FROM authored WHERE dst IN ('w1', 'w3')").fetchall(), key=repr)
+    con.execute("DELETE FROM authored")
+    con.execute(_AUTHORED_SQL.format(cs="SELECT * FROM cluster_slot WHERE work_id IN ('w1', 'w3')"))
+    assert sorted(con.execute("SELECT * FROM authored").fetchall(), key=repr) == whole and len(whole) == 3

@@ -23,7 +23,7 @@ from kg.identity.context import bare_openalex
 from kg.models import ResearcherRecord
 from kg.resolve import rows as rowmod
 from kg.resolve.simple_groups import READ_ONCE_FROM_PARTS, cluster_simple, simple_groups, simple_slots_once
-from kg.resolve.tables import COAUTHOR_BUILT, NODE_TABLES
+from kg.resolve.tables import COAUTHOR_BUILT, GRAPH_BUILT, NODE_TABLES
 from kg.resolve.works import slot_from_row
 from kg.stage.store import StageStore
 
@@ -330,10 +330,15 @@ def replace_groups(store: StageStore, groups: list[str], insert: Callable[[], No
     The old clusters are those of the groups and of every group a slot of their blocks was clustered in before:
     a curated SAME_AS that ties two blocks (or the end of one that tied them) moves a block to another group, and
     its slots must leave the clusters of the group it left. resolve_researchers has marked every block of such a
-    group pending, so it is clustered again in this run."""
+    group pending, so it is clustered again in this run.
+
+    Once the graph tables were built, each (slot, researcher, confidence) that appears or goes here is recorded
+    for their next build (pending_graph: its researcher and work); a group clustered again as it was records
+    nothing."""
     con = store.con
     # before the first build the table is built whole: nothing to record (a fresh bulk load skips the diff)
     coauthor_built = store.meta(COAUTHOR_BUILT) is not None
+    graph_built = store.meta(GRAPH_BUILT) is not None
     with store.transaction():
         con.register("_chunk_groups", pa.table({"grp": pa.array(groups, type=_S)}))
         try:
@@ -352,9 +357,9 @@ def replace_groups(store: StageStore, groups: list[str], insert: Callable[[], No
             con.execute(
                 "INSERT INTO pending_researcher SELECT id FROM cluster WHERE grp IN (SELECT grp FROM _old_groups)"
             )
-            if coauthor_built:
+            if coauthor_built or graph_built:
                 con.execute(
-                    "CREATE OR REPLACE TEMP TABLE _old_authorship AS SELECT DISTINCT researcher, work_id "
+                    f"CREATE OR REPLACE TEMP TABLE _old_slots AS SELECT {_SLOT_COLUMNS} "
                     "FROM cluster_slot WHERE grp IN (SELECT grp FROM _old_groups)"
                 )
             con.execute("DELETE FROM cluster WHERE grp IN (SELECT grp FROM _old_groups)")
@@ -363,25 +368,60 @@ def replace_groups(store: StageStore, groups: list[str], insert: Callable[[], No
             con.execute(
                 "INSERT INTO pending_researcher SELECT id FROM cluster WHERE grp IN (SELECT grp FROM _chunk_groups)"
             )
-            if coauthor_built:
-                con.execute(
-                    """
-                    INSERT INTO pending_coauthor
-                    WITH new AS (
-                        SELECT DISTINCT researcher, work_id FROM cluster_slot
-                        WHERE grp IN (SELECT grp FROM _chunk_groups)
-                    )
-                    (SELECT * FROM _old_authorship EXCEPT SELECT * FROM new)
-                    UNION ALL (SELECT * FROM new EXCEPT SELECT * FROM _old_authorship)
-                    """
-                )
-                con.execute("DROP TABLE _old_authorship")
+            if coauthor_built or graph_built:
+                _record_changed_slots(store, coauthor=coauthor_built, graph=graph_built)
             con.execute(
                 "DELETE FROM pending_block WHERE block IN (SELECT block FROM pending_block p "
                 "LEFT JOIN block_group bg USING (block) WHERE coalesce(bg.grp, p.block) IN (SELECT grp FROM _chunk_groups))"
             )
         finally:
             con.unregister("_chunk_groups")
+
+
+# what a graph table row reads of a cluster_slot row (kg.resolve.graph): where the slot went, how sure
+_SLOT_COLUMNS = "slot_key, work_id, researcher, confidence"
+
+
+def _record_changed_slots(store: StageStore, *, coauthor: bool, graph: bool) -> None:
+    """Inside replace_groups, after the insert, from the old rows kept in _old_slots: the researcher and work of
+    each slot row that appeared, went or changed (pending_graph), and of those the authorships that appeared or
+    went (pending_coauthor: an authorship appears or goes only with a slot row of it, so only the changed rows'
+    authorships are compared, not every authorship of the groups)."""
+    con = store.con
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _new_slots AS SELECT {_SLOT_COLUMNS} FROM cluster_slot
+        WHERE grp IN (SELECT grp FROM _chunk_groups)
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _changed_slots AS
+        SELECT DISTINCT researcher, work_id FROM (
+            (SELECT * FROM _old_slots EXCEPT SELECT * FROM _new_slots)
+            UNION ALL (SELECT * FROM _new_slots EXCEPT SELECT * FROM _old_slots)
+        )
+        """
+    )
+    if graph:
+        con.execute("INSERT INTO pending_graph SELECT * FROM _changed_slots")
+    if coauthor:
+        con.execute(
+            """
+            INSERT INTO pending_coauthor
+            WITH old AS (
+                SELECT DISTINCT o.researcher, o.work_id FROM _old_slots o SEMI JOIN _changed_slots c
+                ON c.researcher IS NOT DISTINCT FROM o.researcher AND c.work_id IS NOT DISTINCT FROM o.work_id
+            ),
+            new AS (
+                SELECT DISTINCT n.researcher, n.work_id FROM _new_slots n SEMI JOIN _changed_slots c
+                ON c.researcher IS NOT DISTINCT FROM n.researcher AND c.work_id IS NOT DISTINCT FROM n.work_id
+            )
+            (SELECT * FROM old EXCEPT SELECT * FROM new) UNION ALL (SELECT * FROM new EXCEPT SELECT * FROM old)
+            """
+        )
+    for t in ("_old_slots", "_new_slots", "_changed_slots"):
+        con.execute(f"DROP TABLE {t}")
 
 
 def _unique(decs: list[Decision]) -> list[Decision]:
@@ -564,6 +604,12 @@ def _researcher_rows(store: StageStore) -> int:
             {old_targets[k] for k in changed if k in old_targets} | {new_targets[k] for k in changed}
         )
         store.insert_rows("pending_researcher", [{"id": x} for x in extra], pa.schema([("id", _S)]))
+        if store.meta(GRAPH_BUILT) is not None:  # their profile affiliations (kg.resolve.graph)
+            store.insert_rows(
+                "pending_graph",
+                [{"researcher": x, "work": None} for x in extra],
+                pa.schema([("researcher", _S), ("work", _S)]),
+            )
         con.execute("DELETE FROM record_target")
         store.insert_rows(
             "record_target",

@@ -127,6 +127,8 @@ REL_EXTRA_KEY: dict[str, str] = {"AFFILIATED_WITH": "source"}
 
 # meta key: the author cap the stage's COAUTHOR table was last built with (absent: never built)
 COAUTHOR_BUILT = "coauthor_cap"
+# meta key: present once the stage's graph tables (kg.resolve.graph) were built (absent: the next build is whole)
+GRAPH_BUILT = "graph_tables_built"
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS work_member (wrec VARCHAR, work_id VARCHAR);
@@ -226,6 +228,10 @@ CREATE TABLE IF NOT EXISTS pending_derive (kind VARCHAR, id VARCHAR);
 -- (kg.resolve.researchers.replace_groups); cleared by that build (kg.derive.coauthor_table), not by the topics
 -- derive, which runs later and only on request
 CREATE TABLE IF NOT EXISTS pending_coauthor (researcher VARCHAR, work VARCHAR);
+-- what resolution touched since the graph tables were last built, once they were (kg.resolve.graph): a work
+-- re-resolved (researcher NULL), or a researcher and a work of an authorship clustered again; researchers whose
+-- records changed (work NULL). Cleared by the graph tables' build.
+CREATE TABLE IF NOT EXISTS pending_graph (researcher VARCHAR, work VARCHAR);
 -- as of the last COAUTHOR build: each work's state (distinct researchers and year of a work that makes pairs,
 -- whether it is over the author cap) and the authorships of the works that make pairs
 CREATE TABLE IF NOT EXISTS coauthor_work (w VARCHAR, n BIGINT, year INTEGER, big BOOLEAN);

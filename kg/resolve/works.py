@@ -27,6 +27,7 @@ import pyarrow as pa
 from kg import identity
 from kg.identity import Mention, WorkItem, block_key, group_works, merge_work_props, name_key, unify_mentions
 from kg.models import WorkRecord
+from kg.resolve.tables import GRAPH_BUILT
 from kg.stage.records import WORK_COLUMNS, WORK_FIELDS, mention_strong
 from kg.stage.store import STAGE_CHECKPOINT_THRESHOLD, StageStore
 
@@ -318,6 +319,12 @@ def replace_works(store: StageStore, wrecs: list[str], new_works: Callable[[], N
                 "INSERT OR IGNORE INTO pending_block SELECT DISTINCT s.block FROM slot s JOIN _new ON s.work_id = _new.id"
             )
             con.execute("INSERT INTO pending_derive SELECT 'work', id FROM _new")
+            if (
+                store.meta(GRAPH_BUILT) is not None
+            ):  # the graph tables' rows of these works (kg.resolve.graph)
+                con.execute(
+                    "INSERT INTO pending_graph SELECT NULL, id FROM _old UNION SELECT NULL, id FROM _new"
+                )
             con.execute("UPDATE work_recs SET pending = false WHERE wrec IN (SELECT wrec FROM _wrecs)")
             con.execute("DELETE FROM pending_block WHERE block = '|'")
         finally:
