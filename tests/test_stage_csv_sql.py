@@ -83,6 +83,20 @@ def test_a_synthetic_bundle_is_staged_by_sql_whole_and_exactly(
     assert tables["mention_src"]["rows"] > 6_000 and tables["inst_ref_src"]["rows"] > 0
 
 
+def test_a_bundle_staged_by_sql_under_a_small_memory_limit_makes_its_works_in_parts_that_fit(
+    tmp_path: Path,
+) -> None:
+    """A part's authorship rows hold their JSON and their share of their work's payload while the works are made:
+    parts sized at the store's per-row allowance alone ran out of memory (the 1M bundle under the 512 MB default,
+    once; this bundle under 64 MB, always), so each row counts csv_sql.SQL_ROW_WEIGHT allowances."""
+    synth(SynthParams(works=30_000, seed=3), tmp_path / "synth")
+    with StageStore(tmp_path / "s.duckdb", memory_limit="64MB") as st:
+        got = stage_bundle_sql(st, tmp_path / "synth", RUN)
+        staged = st.scalar("SELECT count(*) FROM work_recs")
+    assert got.whole_python is None and got.sql_records + got.python_records == 30_000
+    assert staged == 30_000
+
+
 def test_sql_staging_says_how_far_it_is_part_by_part(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """on_progress (kg load's progress bar): what it is doing before the rows are made, then the works made after
     each part, out of those SQL makes, and the rows left to the record path as they are staged."""

@@ -49,6 +49,9 @@ CSV_FIELD_LIMIT = csv.field_size_limit()
 # a non-ASCII text of at most this many characters is at most MAX_KEY_BYTES (4,000) as an index key: no character
 # takes more than 33 UTF-8 bytes once compatibility-decomposed and case-folded (computed over every code point)
 SHORT_UNICODE = 121
+# how many of the store's per-row memory allowances (kg.stage.store.PART_BYTES_PER_ROW) one authorship row takes
+# while its work is made in SQL (_prepare)
+SQL_ROW_WEIGHT = 3
 # white space as str.strip() removes it (every character for which str.isspace() is true)
 _WS = (
     "".join(
@@ -478,8 +481,12 @@ def _prepare(store: StageStore) -> int:
     the Python functions over the distinct values); how many parts the works are made in."""
     con = store.con
     # parts by work id: a part's authors' aggregates must fit in DuckDB's memory limit (they cannot spill), and
-    # each part's rows are made and inserted while they are in memory
-    parts = store.parts_for(int(con.execute("SELECT count(*) FROM _a_cells").fetchone()[0]))  # type: ignore[index]
+    # each part's rows are made and inserted while they are in memory. A part's authorship row holds more than the
+    # store's per-row allowance here (its JSON, and its share of its work's payload): sized at the allowance, the
+    # 1M bundle's first part ran out in _MADE at 333 MiB under a 350 MB limit (350k rows), and a `kg load --bulk`
+    # of it under the 512 MB default ran out once, beside other work; so each row counts SQL_ROW_WEIGHT times
+    rows = int(con.execute("SELECT count(*) FROM _a_cells").fetchone()[0])  # type: ignore[index]
+    parts = store.parts_for(rows * SQL_ROW_WEIGHT)
     con.execute(_AUTHS, {"parts": parts})
     con.execute("DROP TABLE _a_cells")  # (each table dropped once read: DuckDB's memory is the load's)
     con.execute(
