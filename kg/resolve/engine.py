@@ -103,4 +103,9 @@ def researchers_and_graph(
     if on_progress:
         on_progress("build the graph tables", 0, 0)
     build_graph_tables(store)
+    # what the resolve deleted and replaced is written out now: until a checkpoint DuckDB holds the versions of the
+    # rows it deleted in memory, and an incremental build of the graph tables commits too little to trigger one, so
+    # the COAUTHOR build after it ran out of the 512 MB default (100k more works into a 1M stage; with this
+    # checkpoint, 0.8 s, it builds in 9.4 s)
+    store.con.execute("CHECKPOINT")
     report.seconds["graph"] = time.monotonic() - t
