@@ -25,7 +25,7 @@ from kg.resolve import rows as rowmod
 from kg.resolve.simple_groups import READ_ONCE_FROM_PARTS, cluster_simple, simple_groups, simple_slots_once
 from kg.resolve.tables import COAUTHOR_BUILT, GRAPH_BUILT, NODE_TABLES
 from kg.resolve.works import slot_from_row
-from kg.stage.store import StageStore
+from kg.stage.store import StageStore, drop_temp
 
 # Slots read from the stage per batch while streaming the pending groups.
 READ_BATCH = 50_000
@@ -376,6 +376,7 @@ def replace_groups(store: StageStore, groups: list[str], insert: Callable[[], No
             )
         finally:
             con.unregister("_chunk_groups")
+    drop_temp(con, "_old_groups")
 
 
 # what a graph table row reads of a cluster_slot row (kg.resolve.graph): where the slot went, how sure
@@ -670,6 +671,7 @@ def _researcher_rows(store: StageStore) -> int:
         n = int(store.scalar("SELECT count(*) FROM _ids") or 0)
         con.execute("INSERT INTO pending_derive SELECT 'researcher', id FROM _ids")
         con.execute("DELETE FROM pending_researcher")
+        drop_temp(con, "_ids", "_plain")
     return n
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection
 import pyarrow as pa
 
 from kg import identity
-from kg.stage.store import StageStore
+from kg.stage.store import StageStore, drop_temp
 
 # kg.resolve.researchers.replace_groups: replace groups' clusters inside one stage transaction
 Replace = Callable[[StageStore, list[str], Callable[[], None]], None]
@@ -207,6 +207,7 @@ def cluster_simple(
 
     try:
         replace(store, groups, insert)
+        return int(store.scalar("SELECT count(*) FROM _simple_slots") or 0)
     finally:
         con.unregister("_spelled")
-    return int(store.scalar("SELECT count(*) FROM _simple_slots") or 0)
+        drop_temp(con, "_simple_slots", "_simple_clusters")

@@ -29,7 +29,7 @@ from kg.identity import Mention, WorkItem, block_key, group_works, merge_work_pr
 from kg.models import WorkRecord
 from kg.resolve.tables import GRAPH_BUILT
 from kg.stage.records import WORK_COLUMNS, WORK_FIELDS, mention_strong
-from kg.stage.store import STAGE_CHECKPOINT_THRESHOLD, StageStore
+from kg.stage.store import STAGE_CHECKPOINT_THRESHOLD, StageStore, drop_temp
 
 # Records resolved per transaction (whole components: one may be larger).
 CHUNK = 5000
@@ -329,6 +329,7 @@ def replace_works(store: StageStore, wrecs: list[str], new_works: Callable[[], N
             con.execute("DELETE FROM pending_block WHERE block = '|'")
         finally:
             con.unregister("_wrecs")
+    drop_temp(con, "_old", "_new")
 
 
 def copy_plain_records(store: StageStore, wrecs: list[str]) -> None:

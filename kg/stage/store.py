@@ -707,3 +707,10 @@ _RESEARCHER_RECS_SCHEMA = pa.schema(
     ]
 )
 _PAYLOAD_SCHEMA = pa.schema([("rec", pa.string()), ("payload", pa.string()), ("pending", pa.bool_())])
+
+
+def drop_temp(con: duckdb.DuckDBPyConnection, *names: str) -> None:
+    """Drop a step's temporary tables once it is done with them: they live as long as the connection, in memory
+    until DuckDB spills them, so a step that leaves one holds its rows through every later step of the load."""
+    for name in names:
+        con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
