@@ -328,7 +328,7 @@ def _mixed_inputs(tmp: Path) -> list[Path]:
     shutil.copytree(bad / "csv_extra_columns", mixed / "sub" / "extra")
     shutil.copytree(bad / "csv_missing_columns", mixed / "sub" / "missing")
     return [
-        # (a bundle named by its works.csv: chunks made by the worker processes, still in flight when SQL stages)
+        # a bundle named by its works.csv (by SQL too; by the record path, chunks made by the worker processes)
         kill_bundle(inputs / "named", works=40) / WORKS,
         inputs / "a-truncated.jsonl",
         _bad_bundle(inputs / "bad"),
@@ -363,8 +363,9 @@ def test_kg_load_s_sql_staging_counts_and_stages_what_the_record_path_does(tmp_p
             summary.new_records += st.stage(RUN, records).new
         sink.close()
         done[way] = summary
-        # the three bundles in the mixed directory, and the bad one, are staged by SQL (or said to go whole)
-        assert sum("check the files" in w for w in seen) == (4 if way == "sql" else 0)
+        # the named bundle, the three bundles in the mixed directory and the bad one are staged by SQL (or said to
+        # go whole)
+        assert sum("check the files" in w for w in seen) == (5 if way == "sql" else 0)
     a, b = done["records"], done["sql"]
     assert (b.read, b.loaded, b.new_records, b.rejected, b.notes, b.sources) == (
         a.read, a.loaded, a.new_records, a.rejected, a.notes, a.sources,
@@ -535,8 +536,11 @@ def test_kg_load_stages_bundles_by_sql_by_default_and_kg_stage_sql_0_is_the_way_
     monkeypatch.setenv("KG_STAGE_SQL", "0")
     assert Settings().stage_sql is False
     for on, kind in ((True, SqlBundle), (False, BundleChunk)):
-        units = [u for _, us in _sources([str(bundle)], None, None, on) for u in us]
-        assert {type(u) for u in units} == {kind}
+        # the bundle named by its directory or by one of its two files
+        for named in (bundle, bundle / "works.csv", bundle / "authorships.csv"):
+            units = [u for _, us in _sources([str(named)], None, None, on) for u in us]
+            assert {type(u) for u in units} == {kind}, named
+            assert all(u.directory == bundle for u in units if isinstance(u, SqlBundle))
 
 
 @pytest.mark.parametrize(

@@ -326,7 +326,10 @@ def _one(
             raise UnreadableInput(
                 str(spec), f"a CSV bundle needs both {csv_bundle.WORKS} and {csv_bundle.AUTHORSHIPS}"
             )
-        yield from _bundle(spec.parent, chunk)
+        if chunk is not None and chunk.sql:  # named by one of its files: staged as its directory would be
+            yield SqlBundle(spec.parent)
+        else:
+            yield from _bundle(spec.parent, chunk)
         return
     yield from _gzip_guarded(PARSERS[kind](inp, known), inp.name)
 
