@@ -30,6 +30,12 @@ from tests.test_resolve import assert_every_slot_in_one_cluster
 CAP = 5  # small, so random works cross it both ways
 
 
+def synth_works(directory: Path, works: int, seed: int) -> list[WorkRecord]:
+    """The work records of a `kg synth` corpus of that size and seed, written into `directory` and parsed."""
+    generate(SynthParams(works=works, seed=seed), directory)
+    return [r for r in parsers.iter_records([str(directory)]) if isinstance(r, WorkRecord)]
+
+
 def _coauthor(st: StageStore) -> list[tuple[Any, ...]]:
     return st.con.execute("SELECT * FROM coauthor ORDER BY src, dst").fetchall()
 
@@ -258,9 +264,7 @@ def test_a_build_killed_with_sigkill_leaves_the_changes_recorded_and_the_next_bu
 ) -> None:
     """kill -9 while the table is being built: DuckDB rolls the build back on reopening, the changed authorships
     are still recorded, and the next build gives the whole rebuild's table."""
-    generate(SynthParams(works=3000, seed=3), tmp_path / "synth")
-    records = [r for r in parsers.iter_records([str(tmp_path / "synth")]) if r.kind != "reject"]
-    works = [r for r in records if isinstance(r, WorkRecord)]
+    works = synth_works(tmp_path / "synth", 3000, seed=3)
     base = tmp_path / "base.duckdb"
     with StageStore(base) as st:
         st.stage("run:1", works[:2500])

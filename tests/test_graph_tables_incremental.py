@@ -23,10 +23,8 @@ from kg.models import AuthorRef, InstitutionRef, Record, ResearcherRecord, Topic
 from kg.resolve import graph
 from kg.resolve.engine import EmbeddedEngine
 from kg.resolve.graph import GRAPH_TABLES, GraphBuild, build_graph_tables
-from kg.sources import parsers
 from kg.stage.store import StageStore
-from kg.synth import SynthParams, generate
-from tests.test_coauthor_table import Loads, _decide, _record_decision
+from tests.test_coauthor_table import Loads, _decide, _record_decision, synth_works
 
 INSTITUTIONS = [InstitutionRef(source_id=f"inst{i}", name=f"University {i}") for i in range(6)]
 TOPICS = [TopicRef(id=f"openalex:T{i}", name=f"Topic {i}", score=0.5 + i / 20) for i in range(5)]
@@ -251,9 +249,7 @@ def test_a_load_killed_with_sigkill_before_or_during_the_graph_tables_is_built_r
     """kill -9 after the researchers step committed (the graph tables not built yet), or while they are being
     built: what the load touched is still recorded, and the next resolve (nothing left to resolve) builds the
     tables the whole rebuild gives, for only what was touched."""
-    generate(SynthParams(works=3000, seed=5), tmp_path / "synth")
-    records = [r for r in parsers.iter_records([str(tmp_path / "synth")]) if r.kind != "reject"]
-    works = [r for r in records if isinstance(r, WorkRecord)]
+    works = synth_works(tmp_path / "synth", 3000, seed=5)
     base = tmp_path / "base.duckdb"
     with StageStore(base) as st:
         st.stage("run:1", works[:2700])
@@ -293,8 +289,7 @@ def test_an_incremental_build_under_a_tiny_limit_runs_in_parts_and_gives_the_who
 
     monkeypatch.setattr(store, "PART_BYTES_PER_ROW", 20_000)
     monkeypatch.setattr(graph, "WHOLE_REBUILD_SHARE", 1e9)
-    generate(SynthParams(works=3000, seed=13), tmp_path / "synth")
-    works = [r for r in parsers.iter_records([str(tmp_path / "synth")]) if isinstance(r, WorkRecord)]
+    works = synth_works(tmp_path / "synth", 3000, seed=13)
     parts: list[int] = []
     real = graph._insert_by_parts
     monkeypatch.setattr(
