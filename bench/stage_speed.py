@@ -5,6 +5,7 @@ works/s and the ratio this/baseline; then every stage table of the two stores co
     python -m bench.stage_speed --baseline-src /tmp/stage-base --works 20000 [--repeats 3]
     python -m bench.stage_speed --baseline-src /tmp/stage-base --dblp
     python -m bench.stage_speed --baseline-src /tmp/stage-base --works 100000 --replay 5
+    python -m bench.stage_speed --baseline-src /tmp/stage-base --bundle DIR --sql
 
 Each measurement is a fresh process (the tree's own kg first on its path) staging the bundle into a new store; its
 time runs from the first record read to the last chunk committed (imports and store creation excluded). Which tree
@@ -13,6 +14,10 @@ goes first alternates, so the two times of a pair saw the same machine load. Res
 --replay N measures the commits alone as the store grows: the bundle's chunks are made once (by this tree's
 workers' code, in this process) and each tree's StageStore.stage commits them N times over, the keys of each copy
 shifted so that every copy is new; CPU seconds per copy show what a commit costs as the store fills.
+
+--sql times each tree's SQL staging of the bundle (kg.stage.csv_sql, how `kg load` stages a bundle directory) instead
+of its record path: CPU seconds are the one process's, DuckDB's threads included. The stores (and DuckDB's spill
+files beside them) go in KG_BENCH_TMP when it is set.
 """
 
 from __future__ import annotations
@@ -90,6 +95,32 @@ def stage_once(bundle: str, db: str) -> dict[str, Any]:
         "workers_cpu_seconds": processes_cpu,
         # what the workers reported for their chunks alone (from the first record made to the tables built)
         "chunks_cpu_seconds": chunks_cpu,
+    }
+
+
+def stage_sql_once(bundle: str, db: str) -> dict[str, Any]:
+    """Stage one bundle into a new store by kg.stage.csv_sql (the child's job), timed as stage_once times the record
+    path: from the first byte read to the last row committed, the store opened before."""
+    from kg.config import Settings
+    from kg.stage.csv_sql import stage_bundle_sql
+    from kg.stage.store import StageStore
+
+    with StageStore(Path(db), memory_limit=Settings().stage_memory_limit) as st:
+        st.begin_run(RUN_ID, [bundle], None)
+        t0, cpu0 = time.perf_counter(), time.process_time()
+        got = stage_bundle_sql(st, Path(bundle), RUN_ID)
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    return {
+        "seconds": seconds,
+        "read": got.counts.read,
+        "new": got.counts.new,
+        "sql_records": got.sql_records,
+        "python_records": got.python_records,
+        "rejects": len(got.rejects),
+        "whole_python": got.whole_python,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "cpu_seconds": cpu,
+        "main_cpu_seconds": cpu,
     }
 
 
@@ -194,16 +225,15 @@ def _made_chunks(bundle: Path, out: Path) -> Path:
     return out
 
 
-def _measure(src: Path, bundle: Path, db: Path, replay: int = 0) -> dict[str, Any]:
+def _measure(src: Path, bundle: Path, db: Path, replay: int = 0, sql: bool = False) -> dict[str, Any]:
     for p in (db, db.with_name(db.name + ".wal")):
         p.unlink(missing_ok=True)
     env = {**os.environ, "PYTHONPATH": str(src)}
     # run as a script: its own folder (bench/) comes first on the path, then the tree's kg
-    child = (
-        ["--child", str(bundle), str(db)]
-        if not replay
-        else ["--child-commit", str(bundle), str(db), str(replay)]
-    )
+    if replay:
+        child = ["--child-commit", str(bundle), str(db), str(replay)]
+    else:
+        child = ["--child-sql" if sql else "--child", str(bundle), str(db)]
     out = subprocess.run(
         [sys.executable, __file__, *child],
         cwd=src,
@@ -239,7 +269,7 @@ def compare_stages(a: Path, b: Path) -> dict[str, dict[str, int]]:
 
 
 def run(
-    baseline: Path, this: Path, bundle: Path, repeats: int, work: Path, replay: int = 0
+    baseline: Path, this: Path, bundle: Path, repeats: int, work: Path, replay: int = 0, sql: bool = False
 ) -> dict[str, Any]:
     trees = {"baseline": baseline, "this": this}
     dbs = {name: work / f"stage-{name}.duckdb" for name in trees}
@@ -252,6 +282,7 @@ def run(
     chunks_cpu: dict[str, list[float]] = {name: [] for name in trees}
     workers: dict[str, int] = dict.fromkeys(trees, 1)
     ratios: list[float] = []
+    cpu_ratios: list[float] = []
     read = 0
     per_copy: dict[str, list[list[float]]] = {name: [] for name in trees}
     store_mb: dict[str, float] = dict.fromkeys(trees, 0.0)
@@ -262,7 +293,7 @@ def run(
         order = ["baseline", "this"] if i % 2 == 0 else ["this", "baseline"]
         pair: dict[str, float] = {}
         for name in order:
-            got = _measure(trees[name], bundle, dbs[name], replay)
+            got = _measure(trees[name], bundle, dbs[name], replay, sql)
             if replay:
                 per_copy[name].append([round(c, 2) for c in got["cpu_seconds_per_copy"]])
                 store_mb[name] = round(got["store_mb"])
@@ -282,6 +313,7 @@ def run(
                 f" {got.get('workers', 1)} worker(s) {got.get('workers_cpu_seconds') or 0:.1f})"
             )
         ratios.append(pair["this"] / pair["baseline"])
+        cpu_ratios.append(cpu["this"][-1] / max(cpu["baseline"][-1], 1e-9))
     diff = compare_stages(dbs["baseline"], dbs["this"])
     for db in dbs.values():
         for p in (db, db.with_name(db.name + ".wal")):
@@ -290,6 +322,7 @@ def run(
     return {
         "bundle": str(bundle),
         **({"replay": replay, "cpu_seconds_per_copy": per_copy, "store_mb": store_mb} if replay else {}),
+        "path": "sql" if sql else "records",
         "works": read,
         "repeats": repeats,
         "baseline_src": str(baseline),
@@ -309,6 +342,8 @@ def run(
         "chunks_cpu_seconds": {name: [round(s, 2) for s in v] for name, v in chunks_cpu.items()},
         "ratio_time_this_over_baseline": round(statistics.median(ratios), 3),
         "paired_ratios": [round(r, 3) for r in ratios],
+        "ratio_cpu_this_over_baseline": round(statistics.median(cpu_ratios), 3),
+        "paired_cpu_ratios": [round(r, 3) for r in cpu_ratios],
         "identical": all(d["only_baseline"] == 0 and d["only_this"] == 0 for d in diff.values()),
         "tables": diff,
     }
@@ -338,8 +373,9 @@ def _log(msg: str) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--child":
-        print(json.dumps(stage_once(sys.argv[2], sys.argv[3])))
+    if len(sys.argv) == 4 and sys.argv[1] in ("--child", "--child-sql"):
+        once = stage_once if sys.argv[1] == "--child" else stage_sql_once
+        print(json.dumps(once(sys.argv[2], sys.argv[3])))
         return
     if len(sys.argv) == 5 and sys.argv[1] == "--child-commit":
         print(json.dumps(commit_replayed(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
@@ -363,19 +399,34 @@ def main() -> None:
         metavar="N",
         help="time the commits alone: the bundle's chunks made once, committed N times over (keys shifted)",
     )
+    ap.add_argument(
+        "--sql",
+        action="store_true",
+        help="both trees stage the bundle by SQL (kg.stage.csv_sql, as `kg load` stages a bundle directory)",
+    )
     args = ap.parse_args()
+    if args.sql and args.replay:
+        raise SystemExit("error: --sql and --replay do not go together")
     if not (args.baseline_src / "kg" / "stage" / "store.py").is_file():
         raise SystemExit(f"error: {args.baseline_src} holds no kg/stage/store.py")
     from bench import common
 
-    with tempfile.TemporaryDirectory(prefix="kg-stage-speed-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="kg-stage-speed-", dir=os.environ.get("KG_BENCH_TMP")) as tmp:
         key, bundle = _bundle(args, Path(tmp))
         if args.this_src.resolve() == args.baseline_src.resolve():
             key += "_noise"  # the baseline against itself: how far apart two runs of one tree land
         if args.replay:
             key += f"_commits_x{args.replay}"
+        if args.sql:
+            key += "_sql"
         entry = run(
-            args.baseline_src.resolve(), args.this_src.resolve(), bundle, args.repeats, Path(tmp), args.replay
+            args.baseline_src.resolve(),
+            args.this_src.resolve(),
+            bundle,
+            args.repeats,
+            Path(tmp),
+            args.replay,
+            args.sql,
         )
     common.update_result("stage_speed", key, entry)
     print(json.dumps(entry, indent=2))

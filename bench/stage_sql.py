@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -24,35 +23,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.stage_speed import RUN_ID, compare_stages, stage_once
+from bench.stage_speed import compare_stages, stage_once, stage_sql_once
 
 PATHS = ("records", "sql")
-
-
-def stage_sql_once(bundle: str, db: str) -> dict[str, Any]:
-    """Stage one bundle into a new store by kg.stage.csv_sql (the child's job), timed as stage_once times the record
-    path: from the first byte read to the last row committed, the store opened before."""
-    from kg.config import Settings
-    from kg.stage.csv_sql import stage_bundle_sql
-    from kg.stage.store import StageStore
-
-    with StageStore(Path(db), memory_limit=Settings().stage_memory_limit) as st:
-        st.begin_run(RUN_ID, [bundle], None)
-        t0, cpu0 = time.perf_counter(), time.process_time()
-        got = stage_bundle_sql(st, Path(bundle), RUN_ID)
-        seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-    return {
-        "seconds": seconds,
-        "read": got.counts.read,
-        "new": got.counts.new,
-        "sql_records": got.sql_records,
-        "python_records": got.python_records,
-        "rejects": len(got.rejects),
-        "whole_python": got.whole_python,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "cpu_seconds": cpu,
-        "main_cpu_seconds": cpu,
-    }
 
 
 def _measure(path: str, bundle: Path, db: Path) -> dict[str, Any]:
