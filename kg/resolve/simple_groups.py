@@ -64,7 +64,8 @@ def simple_groups(
             ).fetchall()
         }
         # list aggregates, held in memory: a hash partition of the blocks at a time, as the memory limit needs,
-        # from the slots read once (reading slot again for each part grows with the square of the corpus)
+        # from the slots read once (reading slot again for each part grows with the square of the corpus), sorted
+        # by part so that each part's scan skips the others' row groups (unsorted, each part read the whole table)
         parts = store.parts_for(int(store.scalar("SELECT count(*) FROM slot") or 0))
         rows_sql = """
             SELECT hash(s.block) % $parts AS part, s.block, s.strong[1] AS sid, s.name, s.names
@@ -72,7 +73,9 @@ def simple_groups(
         """
         once = parts >= READ_ONCE_FROM_PARTS
         if once:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _spelling_rows AS {rows_sql}", {"parts": parts})
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _spelling_rows AS {rows_sql} ORDER BY part", {"parts": parts}
+            )
         source = "_spelling_rows" if once else f"({rows_sql})"
         spelled = [
             row
@@ -112,7 +115,9 @@ def simple_groups(
 
 def simple_slots_once(store: StageStore, chunks: list[list[str]]) -> None:
     """The slots of every simple group with what their clusters need, numbered by the chunk their group is
-    clustered in: read from slot and work once, not once a chunk (the chunks grow with the corpus)."""
+    clustered in: read from slot and work once, not once a chunk (the chunks grow with the corpus). Sorted by chunk,
+    so that a chunk's copy skips the other chunks' row groups: unsorted, each of the 9 chunks of 1M works read the
+    whole table (14.0 CPU-s for the copies; sorted 2.3, and the sort +4.1)."""
     con = store.con
     con.register(
         "_simple_chunks",
@@ -131,6 +136,7 @@ def simple_slots_once(store: StageStore, chunks: list[list[str]]) -> None:
             SELECT c.chunk, s.block AS grp, s.key, s.work_id, s.strong[1] AS sid, {kind} AS kind, s.name,
                    s.name_key, s.names, s.sources, w.record_refs
             FROM slot s JOIN _simple_chunks c ON c.grp = s.block JOIN work w ON w.id = s.work_id
+            ORDER BY c.chunk
             """
         )
     finally:
