@@ -30,6 +30,28 @@ DEFAULT_RESULTS = BENCH_DIR / "results"
 DEFAULT_DATA = BENCH_DIR / "data"
 SEED = 42
 
+# Pasted into the child scripts that time a load's steps (bench.resolve_ab, bench.graph_incremental; they run another
+# tree's kg, so they cannot import this module): `progress` is the resolve's on_progress, `mark(name)` starts a step
+# by hand (None ends the last), `steps` collects {step: {"wall", "cpu"}} of the child process (DuckDB's threads too).
+# The script imports resource and time.
+CHILD_STEP_TIMER = """
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+steps, current = {}, [None, 0.0, 0.0]
+
+def mark(name):
+    now, c = time.monotonic(), cpu()
+    if current[0] is not None:
+        steps[current[0]] = {"wall": round(now - current[1], 2), "cpu": round(c - current[2], 2)}
+    current[:] = [name, now, c]
+
+def progress(name, done, total):
+    if name != current[0]:
+        mark(name)
+"""
+
 # Cypher notifications ("relationship type does not exist" on an empty graph) are noise in benchmark logs.
 logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
 

@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.common import data_dir, log, update_result
+from bench.common import CHILD_STEP_TIMER, data_dir, log, update_result
 from bench.pipeline import split_bundle
 from kg.config import get_settings
 from kg.resolve.graph import GRAPH_TABLES, WHOLE_REBUILD_SHARE
@@ -44,22 +44,7 @@ from kg.resolve.engine import EmbeddedEngine
 from kg.resolve.graph import build_graph_tables
 from kg.stage.store import StageStore
 
-def cpu():
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
-
-steps, current = {}, [None, 0.0, 0.0]
-
-def mark(name):
-    now, c = time.monotonic(), cpu()
-    if current[0] is not None:
-        steps[current[0]] = {"wall": round(now - current[1], 2), "cpu": round(c - current[2], 2)}
-    current[:] = [name, now, c]
-
-def progress(name, done, total):
-    if name != current[0]:
-        mark(name)
-
+{timer}
 built = None
 with StageStore(path, memory_limit=get_settings().stage_memory_limit) as st:
     t0, c0 = time.monotonic(), cpu()
@@ -76,7 +61,7 @@ with StageStore(path, memory_limit=get_settings().stage_memory_limit) as st:
     total = {"wall": round(time.monotonic() - t0, 2), "cpu": round(cpu() - c0, 2)}
 hwm = next(int(x.split()[1]) for x in open("/proc/self/status") if x.startswith("VmHWM"))
 print(json.dumps({"steps": steps, "total": total, "build": built, "peak_rss_mb": round(hwm / 1024, 1)}))
-"""
+""".replace("{timer}", CHILD_STEP_TIMER)
 
 
 def child(path: Path, what: str, mode: str = "auto", tree: Path | None = None) -> dict[str, Any]:

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.common import data_dir, log, update_result
+from bench.common import CHILD_STEP_TIMER, data_dir, log, update_result
 from bench.spark_resolve import TABLES, corpus, differences, stage
 
 # besides the resolve stage's tables (bench.spark_resolve.TABLES): what the COAUTHOR build and the bookkeeping fill
@@ -57,23 +57,7 @@ from kg.derive.coauthor_table import build_coauthor_table
 from kg.resolve.engine import EmbeddedEngine
 from kg.stage.store import StageStore
 
-def cpu():
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
-
-steps = {}
-current = [None, 0.0, 0.0]
-
-def mark(name):
-    now, c = time.monotonic(), cpu()
-    if current[0] is not None:
-        steps[current[0]] = {"wall": round(now - current[1], 2), "cpu": round(c - current[2], 2)}
-    current[:] = [name, now, c]
-
-def progress(name, done, total):
-    if name != current[0]:
-        mark(name)
-
+{timer}
 with StageStore(store_path, memory_limit=limit or None) as st:
     EmbeddedEngine().resolve(st, on_progress=progress)
     mark("build the COAUTHOR table")
@@ -82,7 +66,7 @@ with StageStore(store_path, memory_limit=limit or None) as st:
 # VmHWM, not ru_maxrss: that one keeps the parent's peak across fork + exec
 hwm = [int(x.split()[1]) for x in open("/proc/self/status") if x.startswith("VmHWM:")][0]
 print(json.dumps({"kg": kg.__file__, "steps": steps, "peak_rss_mb": round(hwm / 1024)}))
-"""
+""".replace("{timer}", CHILD_STEP_TIMER)
 
 STEPS = ("resolve works", "resolve researchers", "build the graph tables", "build the COAUTHOR table")
 
