@@ -181,6 +181,16 @@ def _record_decision(st: StageStore, decision: list[Any]) -> None:
             st.con.execute("INSERT OR IGNORE INTO pending_block VALUES (?)", [b])
 
 
+def stage_next_load(st: StageStore, loads: Loads, rng: random.Random, step: int) -> None:
+    """One step of a random sequence: from the fourth load on, now and then a curated decision first; then the
+    load's records staged."""
+    if step > 2 and rng.random() < 0.25:
+        decision = _decide(st, rng, step)
+        if decision:
+            _record_decision(st, decision)
+    st.stage(f"run:{step}", loads.load())
+
+
 def _whole(st: StageStore, tmp: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """The table and big_team_works a whole rebuild gives, on a copy of the stage."""
     st.con.execute("CHECKPOINT")  # everything in the file, so a copy of it is the stage
@@ -203,11 +213,7 @@ def test_the_incremental_table_is_the_whole_rebuild_over_random_loads(tmp_path: 
     st = StageStore(tmp_path / "stage.duckdb")
     incremental_builds = 0
     for step in range(16):
-        if step > 2 and rng.random() < 0.25:
-            decision = _decide(st, rng, step)
-            if decision:
-                _record_decision(st, decision)
-        st.stage(f"run:{step}", loads.load())
+        stage_next_load(st, loads, rng, step)
         EmbeddedEngine().resolve(st)
         # a decision tying two blocks left the absorbed block's slots in its old clusters too, before (#15)
         assert_every_slot_in_one_cluster(st)

@@ -24,7 +24,7 @@ from kg.resolve import graph
 from kg.resolve.engine import EmbeddedEngine
 from kg.resolve.graph import GRAPH_TABLES, GraphBuild, build_graph_tables
 from kg.stage.store import StageStore
-from tests.test_coauthor_table import Loads, _decide, _record_decision, synth_works
+from tests.test_coauthor_table import Loads, stage_next_load, synth_works
 
 INSTITUTIONS = [InstitutionRef(source_id=f"inst{i}", name=f"University {i}") for i in range(6)]
 TOPICS = [TopicRef(id=f"openalex:T{i}", name=f"Topic {i}", score=0.5 + i / 20) for i in range(5)]
@@ -142,11 +142,7 @@ def test_the_incremental_tables_are_the_whole_rebuild_over_random_loads(
     rng = random.Random(2000 + seed)
     st = StageStore(tmp_path / "stage.duckdb")
     for step in range(16):
-        if step > 2 and rng.random() < 0.25:
-            decision = _decide(st, rng, step)
-            if decision:
-                _record_decision(st, decision)
-        st.stage(f"run:{step}", loads.load())
+        stage_next_load(st, loads, rng, step)
         kill[0] = step > 0 and rng.random() < 0.2
         try:
             EmbeddedEngine().resolve(st)
