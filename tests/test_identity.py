@@ -16,6 +16,7 @@ from kg.config import Settings
 from kg.identity import Decision, Mention, Slot, SlotContext, cluster_block, curation, unify_mentions
 from kg.models import AuthorRef, Provenance, ResearcherIds, ResearcherRecord, WorkIds, WorkRecord
 from kg.normalize import block_key
+from tests.test_load import load_paths
 
 # ---- pure resolver (no database) -------------------------------------------------------------------------
 
@@ -111,19 +112,10 @@ def _files(shared: Path) -> list[str]:
 
 
 def _load(drv: Driver, s: Settings, paths: list[str], batch_size: int = 1000) -> pipeline.LoadSummary:
-    from kg.sources import parsers
-
     # the shared data holds rejects (an arXiv error feed, empty .abs files): they go to a scratch file of this load,
     # removed after it (one fixed path in the temp directory grew by every run's rejects, 1.2 GB on a shared machine)
     with tempfile.TemporaryDirectory() as scratch:
-        return pipeline.load(
-            drv,
-            [(p, parsers.iter_records([p])) for p in paths],
-            batch_size=batch_size,
-            settings=s,
-            derive=False,
-            rejects_path=str(Path(scratch) / "rejects.jsonl"),
-        )
+        return load_paths(drv, s, paths, batch_size, rejects_path=str(Path(scratch) / "rejects.jsonl"))
 
 
 def _load_records(drv: Driver, s: Settings, records: list[Any]) -> None:

@@ -165,7 +165,9 @@ def _w2() -> str:
 CYPHER_TITLE = "'}) DETACH DELETE n //"
 
 
-def load_paths(drv: Driver, s: Settings, paths: list[str], batch_size: int = 50) -> pipeline.LoadSummary:
+def load_paths(
+    drv: Driver, s: Settings, paths: list[str], batch_size: int = 50, rejects_path: str | None = None
+) -> pipeline.LoadSummary:
     from kg.sources import parsers
 
     return pipeline.load(
@@ -174,7 +176,7 @@ def load_paths(drv: Driver, s: Settings, paths: list[str], batch_size: int = 50)
         batch_size=batch_size,
         settings=s,
         derive=False,
-        rejects_path=None,
+        rejects_path=rejects_path,
     )
 
 
