@@ -30,7 +30,7 @@ from kg.models import InstitutionRecord, ResearcherRecord, TopicRecord
 from kg.resolve import rows as rowmod
 from kg.resolve.researchers import load_decisions
 from kg.resolve.tables import GRAPH_BUILT
-from kg.stage.store import StageStore
+from kg.stage.store import StageStore, drop_temp
 
 # the tables build_graph_tables makes
 GRAPH_TABLES = (
@@ -305,8 +305,7 @@ def build_graph_tables(store: StageStore, mode: Mode = "auto") -> GraphBuild:
             works = int(store.scalar("SELECT count(DISTINCT dst) FROM authored") or 0)
             researchers = int(store.scalar("SELECT count(DISTINCT src) FROM affiliated") or 0)
         con.execute("DELETE FROM pending_graph")
-        for t in ("_graph_works", "_graph_authored", "_graph_researchers"):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
+        drop_temp(con, "_graph_works", "_graph_authored", "_graph_researchers")
         store.set_meta(GRAPH_BUILT, "1")
     return GraphBuild(whole=whole, works=works, researchers=researchers)
 

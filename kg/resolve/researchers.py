@@ -287,7 +287,7 @@ def resolve_researchers(
         done += len(chunk)
         if on_progress:
             on_progress(done, total)
-    con.execute("DROP TABLE IF EXISTS _simple_slots_all")
+    drop_temp(con, "_simple_slots_all")
     report.simple_groups = len(simple)
 
     def advance(n: int, done0: int = done) -> None:

@@ -41,7 +41,7 @@ from kg.sources.parsers.csv_bundle import (
     _usable,
 )
 from kg.sources.parsers.read import bundle_records, chunk_records
-from kg.stage.store import StageCounts, StageStore
+from kg.stage.store import StageCounts, StageStore, drop_temp
 
 # Python's csv module refuses a cell longer than this (csv.field_size_limit(), not raised by the parser): such a
 # row is a reject there, so a bundle with one is left to the record path
@@ -456,8 +456,7 @@ def _session(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         for name, _, _ in _UDFS:
             con.remove_function(name)
         con.execute("DROP VIEW IF EXISTS _new")
-        for t in _TEMP_TABLES:
-            con.execute(f"DROP TABLE IF EXISTS {t}")
+        drop_temp(con, *_TEMP_TABLES)
 
 
 def stage_bundle_sql(
