@@ -319,9 +319,8 @@ def replace_works(store: StageStore, wrecs: list[str], new_works: Callable[[], N
                 "INSERT OR IGNORE INTO pending_block SELECT DISTINCT s.block FROM slot s JOIN _new ON s.work_id = _new.id"
             )
             con.execute("INSERT INTO pending_derive SELECT 'work', id FROM _new")
-            if (
-                store.meta(GRAPH_BUILT) is not None
-            ):  # the graph tables' rows of these works (kg.resolve.graph)
+            # the graph tables' rows of these works (kg.resolve.graph), once they were built
+            if store.meta(GRAPH_BUILT) is not None:
                 con.execute(
                     "INSERT INTO pending_graph SELECT NULL, id FROM _old UNION SELECT NULL, id FROM _new"
                 )

@@ -295,7 +295,11 @@ def _walk(directory: Path, seen: _Seen) -> Iterator[Path | Reject]:
 
 
 def _bundle(directory: Path, chunk: _Chunks | None) -> Iterator[Unit]:
-    if chunk is None:
+    """A CSV bundle's records (whole, or in chunks), or the bundle left whole to SQL staging (chunk.sql), however
+    it was named: by its directory or by one of its two files."""
+    if chunk is not None and chunk.sql:
+        yield SqlBundle(directory)
+    elif chunk is None:
         yield from csv_bundle.parse_bundle(directory)
     else:
         yield from csv_bundle.bundle_chunks(directory, chunk.size)
@@ -306,10 +310,7 @@ def _one(
 ) -> Iterator[Unit]:
     """Records of one file, bundle directory or standard input (spec None); a bundle's in chunks when `chunk`."""
     if spec is not None and spec.is_dir():  # only bundle directories reach here
-        if chunk is not None and chunk.sql:
-            yield SqlBundle(spec)
-        else:
-            yield from _bundle(spec, chunk)
+        yield from _bundle(spec, chunk)
         return
     inp = Input.from_stdin() if spec is None else Input.from_path(spec)
     kind = detect_format(spec or Path("-"), inp.head)
@@ -326,10 +327,7 @@ def _one(
             raise UnreadableInput(
                 str(spec), f"a CSV bundle needs both {csv_bundle.WORKS} and {csv_bundle.AUTHORSHIPS}"
             )
-        if chunk is not None and chunk.sql:  # named by one of its files: staged as its directory would be
-            yield SqlBundle(spec.parent)
-        else:
-            yield from _bundle(spec.parent, chunk)
+        yield from _bundle(spec.parent, chunk)
         return
     yield from _gzip_guarded(PARSERS[kind](inp, known), inp.name)
 
