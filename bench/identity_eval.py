@@ -10,8 +10,12 @@
    never seen is checked this way), with the same baselines.
 3. Listing split: each work rendered as a listing line, split by kg.sources.parsers.names.split_title_authors.
 4. `--neo4j` (a SCRATCH database: it is wiped): every file under --data loaded in two orders; ids compared.
+5. `--truth-bound` (only this, added to --out): what the OpenAlex samples' truth lets a resolver score at best when
+   it keeps the sole author of one book's parts together (kg.identity.labeled.book_parts: one name, one book, no
+   co-authors; OpenAlex files some such parts under a second author id) and is right everywhere else.
 
     python bench/identity_eval.py [--works FILE] [--data DIR] [--neo4j] [--out bench/results/identity.json]
+    python bench/identity_eval.py --truth-bound
 """
 
 from __future__ import annotations
@@ -260,6 +264,24 @@ def duplicates_eval(data: Path) -> dict[str, Any]:
     }
 
 
+def truth_bound() -> dict[str, Any]:
+    """The OpenAlex samples' ceiling for a resolver that keeps each book's sole-author parts together."""
+    ls = labeled.openalex()
+    parts = labeled.book_parts(ls)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for key, group in sorted(parts.items()):
+        groups[group].append(key)
+    return {
+        "what": "the truth with the people behind one book's sole-author parts (one name, one book, no co-authors)"
+        " made one, scored against the truth: the best a resolver that keeps such parts together can score",
+        "book_groups": {
+            g: {"slots": len(keys), "true_people": sorted({ls.truth[k] for k in keys})}
+            for g, keys in groups.items()
+        },
+        "openalex": scores(labeled.truth_as_evidence_tells(ls), ls.truth),
+    }
+
+
 def _line(label: str, s: dict[str, Any]) -> str:
     p, b = s["pairwise"], s["bcubed"]
     return (
@@ -275,8 +297,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--neo4j", action="store_true", help="also load --data in two orders (WIPES the database)"
     )
+    ap.add_argument(
+        "--truth-bound",
+        action="store_true",
+        help="only: the OpenAlex truth's ceiling for a resolver that keeps a book's parts together (added to --out)",
+    )
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "identity.json")
     args = ap.parse_args(argv)
+    if args.truth_bound:
+        doc = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
+        doc["truth_bound"] = bound = truth_bound()
+        print(_line("openalex truth, a book's parts kept together", bound["openalex"]))
+        args.out.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"wrote {args.out} (truth_bound)")
+        return 0
     result: dict[str, Any] = {"command": " ".join(["python", *sys.argv])}
     if args.works:
         result["shipped_model"] = shipped_eval(args.works)
