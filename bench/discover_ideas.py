@@ -271,6 +271,18 @@ def dense_ranks(n: int, src: IntArray, keys: list[FloatArray], allowed: Any, pai
     return fit.pair_ranks(n, (np.concatenate(us), np.concatenate(vs), np.concatenate(ss)), pairs, NONE)
 
 
+def dense_adamic_adar(g: Graph, src: IntArray) -> tuple[FloatArray, FloatArray, Any]:
+    """The dense 0/1 adjacency, the sources' Adamic-Adar rows, and who may be suggested to each source (not
+    itself, not a co-author)."""
+    a = (g.adj_matrix.toarray() > 0).astype(np.float64)
+    np.fill_diagonal(a, 0.0)
+    d = a.sum(axis=1)
+    aa = (a[src] * np.where(d > 1, 1.0 / np.log(np.maximum(d, 2)), 0.0)) @ a
+    allowed = a[src] == 0
+    allowed[np.arange(len(src)), src] = False
+    return a, aa, allowed
+
+
 def spm_run(name: str, edges: EdgeList, seed: int, rounds: int) -> dict[str, Any]:
     """SPM alone and as Adamic-Adar's tie-breaker, next to Adamic-Adar, on one outer hold-out (no fitting)."""
     t0 = time.process_time()
@@ -278,13 +290,7 @@ def spm_run(name: str, edges: EdgeList, seed: int, rounds: int) -> dict[str, Any
     g = Graph(train_edges)
     counted = test[fit.known_in(g, test)]
     src = np.unique(counted.ravel())
-    a = g.adj_matrix.toarray()
-    np.fill_diagonal(a, 0.0)
-    a = (a > 0).astype(np.float64)
-    d = a.sum(axis=1)
-    aa = (a[src] * np.where(d > 1, 1.0 / np.log(np.maximum(d, 2)), 0.0)) @ a
-    allowed = a[src] == 0
-    allowed[np.arange(len(src)), src] = False
+    a, aa, allowed = dense_adamic_adar(g, src)
     spm = spm_scores(a, rounds, seed)[src]
     out: dict[str, Any] = {
         "adamic_adar": fit.metrics(dense_ranks(g.n, src, [aa], allowed & (aa > 0), counted), K),

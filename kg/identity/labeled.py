@@ -162,19 +162,7 @@ def truth_as_evidence_tells(ls: LabeledSet) -> dict[str, str]:
     """The truth with the people behind one `book_parts` group made one: what a resolver that keeps each book's
     sole-author parts together and is right everywhere else would output. Scored against the truth, it is the
     ceiling such a resolver can reach on these labels (bench/identity_eval.py --truth-bound)."""
-    parent: dict[str, str] = {p: p for p in ls.truth.values()}
+    from kg.resolve.works import key_components  # people joined by the book groups they share
 
-    def find(p: str) -> str:
-        while parent[p] != p:
-            parent[p] = parent[parent[p]]
-            p = parent[p]
-        return p
-
-    first: dict[str, str] = {}
-    for key, group in book_parts(ls).items():
-        person = ls.truth[key]
-        if group in first:
-            parent[find(person)] = find(first[group])
-        else:
-            first[group] = person
-    return {k: find(p) for k, p in ls.truth.items()}
+    joined = key_components((ls.truth[key], group) for key, group in book_parts(ls).items())
+    return {k: joined.get(p, p) for k, p in ls.truth.items()}
