@@ -3,6 +3,7 @@ pairs, recall@10 either end, MRR) next to Adamic-Adar, before anything moves int
 
     python -m bench.discover_ideas [--seeds 3] [--only grqc,dblp] [--spectral]
     python -m bench.discover_ideas --spm [--spm-rounds 10] --only grqc
+    python -m bench.discover_ideas --more --inner-seeds 6 --only grqc
 
 Per seed: the TEST pairs are hidden exactly as bench.discover_eval hides them; every learned method is fitted on
 pairs hidden INSIDE the training graph (`--inner-share` of its pairs, `--inner-seeds` draws, pooled), never on a
@@ -19,6 +20,12 @@ test pair. Candidates of a source: everyone within 3 hops but itself and its co-
   share of the candidate's co-authors): a pairwise logistic regression (as kg.linkpred_fit.fit_model), the same
   then tuned on the inner pairs' recall@10 + MRR (as kg.linkpred_fit.search_weights), and LightGBM LambdaRank;
 - an ORACLE, to read the others against: Adamic-Adar with its ties broken by the test labels themselves.
+
+`--more` gives the learners six more columns (MORE, defined in more_features): the source's co-author count, its
+and the candidate's open links, the source's count of 2-hop candidates (a tree ranker can weigh a list's features by
+the list), and "persona" Adamic-Adar and common neighbours over ego-network components (a shared co-author counts
+only when both ends are in one connected component of the graph among its co-authors); and measures persona
+Adamic-Adar as a tie-breaker between open triangles and the co-author count.
 
 `--nonnegative-subsets` instead measures which of the extra features pay for a kernel that holds every weight ≥ 0
 and ranks 2-hop candidates only: per feature subset, the non-negative pairwise fit, then the non-negative search.
@@ -52,6 +59,8 @@ from kg.linkpred import EdgeList, FloatArray, Graph, IntArray
 K = 10
 EXTRA = ("coauthor_aa", "degree", "common", "open_triangles", "aa_tri_discounted", "ra_3hop", "jaccard",
          "mean_link_triangles", "shared_share_of_candidate")  # fmt: skip
+MORE = ("source_degree", "source_open_links", "candidate_open_links", "source_two_hop_candidates", "persona_aa",
+        "persona_common")  # fmt: skip
 NONE = np.zeros((0, 2), dtype=np.int64)
 
 
@@ -105,11 +114,74 @@ def candidate_features(g: Graph, src: IntArray) -> tuple[IntArray, IntArray, Flo
     return r, v, x
 
 
+def ego_components(g: Graph) -> tuple[IntArray, IntArray]:
+    """Per link (z, u), in the CSR order of the adjacency: which connected component of the co-authors of z
+    (the graph among them, z left out) u is in, as an id unique over the graph, and that component's size.
+    A co-author alone in z's component is an open link; each component is one of z's "personas" (Epasto, Lattanzi
+    and Paes Leme, KDD 2017: ego-network splitting)."""
+    from scipy.sparse.csgraph import connected_components
+
+    a = g.adj_matrix.tocsr()
+    comp = np.empty(len(a.indices), dtype=np.int64)
+    size = np.empty(len(a.indices), dtype=np.int64)
+    base = 0
+    for z in range(g.n):
+        lo, hi = int(a.indptr[z]), int(a.indptr[z + 1])
+        if lo == hi:
+            continue
+        nb = a.indices[lo:hi]
+        k, lab = connected_components(a[nb][:, nb], directed=False)
+        comp[lo:hi] = base + lab
+        size[lo:hi] = np.bincount(lab)[lab]
+        base += k
+    return comp, size
+
+
+def more_features(g: Graph, src: IntArray, r: IntArray, v: IntArray, x: FloatArray) -> FloatArray:
+    """MORE's raw values for candidate_features' rows: the source's co-author count, its and the candidate's open
+    links (co-authors they share no third co-author with), how many 2-hop candidates the source has; "persona"
+    Adamic-Adar and common neighbours: shared co-authors z that count only when both ends are in the same
+    component of z's co-authors, of at least 2 (ego_components), weighted 1 / log(1 + its size)."""
+    a = g.adj_matrix.tocsr()
+    rows_all = np.repeat(np.arange(g.n), np.diff(a.indptr))
+    tri = _at(a.multiply(a @ a).tocsr(), rows_all, a.indices)
+    open_links = np.bincount(rows_all, weights=(tri == 0).astype(np.float64), minlength=g.n)
+    two_hop = np.bincount(r[x[:, 0] > 0], minlength=len(src)).astype(np.float64)
+    comp, size = ego_components(g)
+    w = np.where(size > 1, 1.0 / np.log1p(size), 0.0)
+    m = int(comp.max()) + 1 if len(comp) else 1
+    persona = sparse.csr_matrix((np.sqrt(w), (a.indices, comp)), shape=(g.n, m))
+    member = sparse.csr_matrix(((size > 1).astype(np.float64), (a.indices, comp)), shape=(g.n, m))
+    u = src[r]
+    return np.column_stack(
+        [
+            g.deg[u].astype(np.float64),
+            open_links[u],
+            open_links[v],
+            two_hop[r],
+            _at((persona[src] @ persona.T).tocsr(), r, v),
+            _at((member[src] @ member.T).tocsr(), r, v),
+        ]
+    )
+
+
 def transform(x: FloatArray) -> FloatArray:
     z = np.array(x, dtype=np.float64, copy=True)
     for i, scale in ((0, 10.0), (1, 1.0), (2, 1.0), (3, 10.0), (4, 10.0), (5, 100.0), (7, 1.0)):
         z[:, i] = np.log1p(scale * z[:, i])
     return z
+
+
+def learner_rows(g: Graph, src: IntArray, more: bool) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """candidate_features' rows, their raw EXTRA values and the learners' inputs (transformed; with `more`, MORE's
+    values as log1p, persona_aa scaled like Adamic-Adar)."""
+    r, v, x = candidate_features(g, src)
+    z = transform(x)
+    if more:
+        xm = more_features(g, src, r, v, x)
+        xm[:, 4] *= 10.0
+        z = np.column_stack([z, np.log1p(xm)])
+    return r, v, x, z
 
 
 def ranks_of(
@@ -173,8 +245,9 @@ def run(
     out: dict[str, Any] = {}
     for kind in fit.BASELINES:
         out[kind] = fit.metrics(fit.pair_ranks(g.n, fit.textbook_ranker(g, kind)(src), counted, NONE), K)
-    r, v, x = candidate_features(g, src)
+    r, v, x, z = learner_rows(g, src, args.more)
     aa = x[:, 0]
+    names = EXTRA + (MORE if args.more else ())
 
     def measure(keys: list[FloatArray]) -> dict[str, float]:
         return fit.metrics(ranks_of(g.n, src, r, v, keys, counted), K)
@@ -186,6 +259,10 @@ def run(
     out["aa_then_open_triangles_then_degree_then_ra_3hop"] = measure(
         [aa, x[:, 3], np.where(two_hop, x[:, 1], 0), x[:, 5]]
     )
+    if args.more:
+        out["aa_then_open_triangles_then_persona_aa_then_degree"] = measure(
+            [np.where(two_hop, aa, -1), x[:, 3], z[:, len(EXTRA) + 4], np.where(two_hop, x[:, 1], 0)]
+        )
     if args.spectral:
         from scipy.sparse.linalg import eigsh
 
@@ -205,13 +282,12 @@ def run(
         ig = Graph(itrain)
         ic = ihidden[fit.known_in(ig, ihidden)]
         isrc = np.unique(ic.ravel())
-        ir, iv, ix = candidate_features(ig, isrc)
-        zs.append(transform(ix))
+        ir, iv, _, iz = learner_rows(ig, isrc, args.more)
+        zs.append(iz)
         ys.append(labels_of(ig.n, isrc, ir, iv, ic))
         qs.append(ir + j * (g.n + 1))
         inner_sets.append((ig.n, isrc, ir, iv, ic, len(ir)))
     zi, yi, qi = np.concatenate(zs), np.concatenate(ys), np.concatenate(qs)
-    z = transform(x)
     w_lr = pairwise_lr(zi, yi, qi, seed)
     out["extra_features_pairwise_lr"] = measure([z @ w_lr])
 
@@ -227,8 +303,8 @@ def run(
     w_s = search(w_lr, zi, inner_objective)
     out["extra_features_pairwise_lr_then_metric_search"] = measure([z @ w_s])
     out["weights"] = {
-        "pairwise_lr": dict(zip(EXTRA, np.round(w_lr, 4).tolist(), strict=True)),
-        "then_search": dict(zip(EXTRA, np.round(w_s, 4).tolist(), strict=True)),
+        "pairwise_lr": dict(zip(names, np.round(w_lr, 4).tolist(), strict=True)),
+        "then_search": dict(zip(names, np.round(w_s, 4).tolist(), strict=True)),
     }
     import lightgbm as lgb
 
@@ -393,6 +469,11 @@ def main(argv: list[str] | None = None) -> None:
         "--spm", action="store_true", help="instead: the structural perturbation method (ca-GrQc)"
     )
     ap.add_argument("--spm-rounds", type=int, default=10, help="perturbations SPM averages over")
+    ap.add_argument(
+        "--more",
+        action="store_true",
+        help="the learners also get MORE: source-level counts and ego-network ('persona') features",
+    )
     ap.add_argument("--key", default="all")
     ap.add_argument(
         "--nonnegative-subsets",
