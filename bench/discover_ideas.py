@@ -68,6 +68,12 @@ def _at(m: sparse.csr_matrix, r: IntArray, v: IntArray) -> FloatArray:
     return np.asarray(m[r, v]).ravel()
 
 
+def link_triangles(a: sparse.csr_matrix) -> tuple[IntArray, FloatArray]:
+    """Each adjacency entry's row and the number of triangles on that link, in CSR order."""
+    rows_all = np.repeat(np.arange(a.shape[0]), np.diff(a.indptr))
+    return rows_all, _at(a.multiply(a @ a).tocsr(), rows_all, a.indices)
+
+
 def candidate_features(g: Graph, src: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
     """(row in src, candidate, raw EXTRA features) for everyone within 3 hops of each source, not excluded."""
     a = g.adj_matrix
@@ -78,8 +84,7 @@ def candidate_features(g: Graph, src: IntArray) -> tuple[IntArray, IntArray, Flo
     aa = (a_src @ sparse.diags(w_aa) @ a).tocsr()
     cn = (a_src @ a).tocsr()
     ra3 = (a_src @ sparse.diags(w_ra) @ a @ sparse.diags(w_ra) @ a).tocsr()
-    rows_all = np.repeat(np.arange(g.n), np.diff(a.indptr))
-    tri = _at(a.multiply(a @ a).tocsr(), rows_all, a.indices)  # triangles on each link
+    _, tri = link_triangles(a)
 
     def link_weighted(values: FloatArray) -> sparse.csr_matrix:
         return sparse.csr_matrix((values, a.indices, a.indptr), shape=a.shape)
@@ -143,8 +148,7 @@ def more_features(g: Graph, src: IntArray, r: IntArray, v: IntArray, x: FloatArr
     Adamic-Adar and common neighbours: shared co-authors z that count only when both ends are in the same
     component of z's co-authors, of at least 2 (ego_components), weighted 1 / log(1 + its size)."""
     a = g.adj_matrix.tocsr()
-    rows_all = np.repeat(np.arange(g.n), np.diff(a.indptr))
-    tri = _at(a.multiply(a @ a).tocsr(), rows_all, a.indices)
+    rows_all, tri = link_triangles(a)
     open_links = np.bincount(rows_all, weights=(tri == 0).astype(np.float64), minlength=g.n)
     two_hop = np.bincount(r[x[:, 0] > 0], minlength=len(src)).astype(np.float64)
     comp, size = ego_components(g)
