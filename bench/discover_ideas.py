@@ -69,10 +69,10 @@ def _at(m: sparse.csr_matrix, r: IntArray, v: IntArray) -> FloatArray:
     return np.asarray(m[r, v]).ravel()
 
 
-def link_triangles(a: sparse.csr_matrix) -> tuple[IntArray, FloatArray]:
-    """Each adjacency entry's row and the number of triangles on that link, in CSR order."""
-    rows_all = np.repeat(np.arange(a.shape[0]), np.diff(a.indptr))
-    return rows_all, _at(a.multiply(a @ a).tocsr(), rows_all, a.indices)
+def link_triangles(g: Graph) -> FloatArray:
+    """Triangles on each co-author link, per adjacency entry in CSR order: the kernel's count with no co-author
+    left out as a hub."""
+    return g.link_triangles(hub_cap=g.n).astype(np.float64)
 
 
 def candidate_features(g: Graph, src: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
@@ -85,7 +85,7 @@ def candidate_features(g: Graph, src: IntArray) -> tuple[IntArray, IntArray, Flo
     aa = (a_src @ sparse.diags(w_aa) @ a).tocsr()
     cn = (a_src @ a).tocsr()
     ra3 = (a_src @ sparse.diags(w_ra) @ a @ sparse.diags(w_ra) @ a).tocsr()
-    _, tri = link_triangles(a)
+    tri = link_triangles(g)
 
     def link_weighted(values: FloatArray) -> sparse.csr_matrix:
         return sparse.csr_matrix((values, a.indices, a.indptr), shape=a.shape)
@@ -149,8 +149,8 @@ def more_features(g: Graph, src: IntArray, r: IntArray, v: IntArray, x: FloatArr
     Adamic-Adar and common neighbours: shared co-authors z that count only when both ends are in the same
     component of z's co-authors, of at least 2 (ego_components), weighted 1 / log(1 + its size)."""
     a = g.adj_matrix.tocsr()
-    rows_all, tri = link_triangles(a)
-    open_links = np.bincount(rows_all, weights=(tri == 0).astype(np.float64), minlength=g.n)
+    rows_all = np.repeat(np.arange(g.n), np.diff(a.indptr))
+    open_links = np.bincount(rows_all, weights=(link_triangles(g) == 0).astype(np.float64), minlength=g.n)
     two_hop = np.bincount(r[x[:, 0] > 0], minlength=len(src)).astype(np.float64)
     comp, size = ego_components(g)
     w = np.where(size > 1, 1.0 / np.log1p(size), 0.0)
@@ -184,7 +184,7 @@ def learner_rows(g: Graph, src: IntArray, more: bool) -> tuple[IntArray, IntArra
     z = transform(x)
     if more:
         xm = more_features(g, src, r, v, x)
-        xm[:, 4] *= 10.0
+        xm[:, MORE.index("persona_aa")] *= 10.0
         z = np.column_stack([z, np.log1p(xm)])
     return r, v, x, z
 
@@ -266,7 +266,12 @@ def run(
     )
     if args.more:
         out["aa_then_open_triangles_then_persona_aa_then_degree"] = measure(
-            [np.where(two_hop, aa, -1), x[:, 3], z[:, len(EXTRA) + 4], np.where(two_hop, x[:, 1], 0)]
+            [
+                np.where(two_hop, aa, -1),
+                x[:, 3],
+                z[:, len(EXTRA) + MORE.index("persona_aa")],
+                np.where(two_hop, x[:, 1], 0),
+            ]
         )
     if args.spectral:
         from scipy.sparse.linalg import eigsh
